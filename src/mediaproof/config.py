@@ -1,0 +1,69 @@
+"""Settings: the only module that reads the environment.
+
+Everything is prefixed ``MEDIAPROOF_``. The instance directory (``MEDIAPROOF_HOME``,
+default ``./var``) holds the database, keys, blobs and an optional ``settings.env``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Limits(BaseSettings):
+    """Safe-ingest limits. Anything over a limit is refused before it is decoded."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_LIMIT_", extra="ignore")
+
+    max_bytes: int = Field(default=1024 * MiB, ge=1, description="largest file accepted")
+    max_pixels: int = Field(
+        default=100_000_000, ge=1, description="largest decoded image (width x height)"
+    )
+    max_duration_s: float = Field(
+        default=4 * 3600.0, gt=0, description="longest audio or video accepted"
+    )
+    parse_timeout_s: float = Field(
+        default=30.0, gt=0, description="time allowed to read a file's credentials"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="instance directory")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite inside the instance"
+    )
+    trust_anchors: list[Path] = Field(
+        default_factory=list,
+        description="extra PEM files of trusted C2PA roots (e.g. the official trust list)",
+    )
+    keep_original_pixels: bool = Field(
+        default=True, description="keep registered originals so copies can be compared"
+    )
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'mediaproof.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.home / "blobs"
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """Settings from the environment; ``home`` (e.g. from ``--home``) wins over it."""
+    if home is not None:
+        return Settings(home=home)
+    return Settings()

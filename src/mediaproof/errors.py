@@ -1,0 +1,106 @@
+"""One error base with a message a person can act on, shared by the CLI and the API.
+
+Every error the product raises on purpose derives from :class:`MediaproofError`. The CLI
+prints ``message`` (and ``hint`` when present) and exits with ``exit_code``; the HTTP API
+maps ``http_status`` and ``code`` onto its JSON error shape. Anything else that escapes is
+a bug.
+"""
+
+from __future__ import annotations
+
+
+class MediaproofError(Exception):
+    """Base error. ``message`` is for people; ``code`` is stable for machines."""
+
+    code: str = "error"
+    exit_code: int = 1
+    http_status: int = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class ConfigError(MediaproofError):
+    code = "config"
+    exit_code = 78  # EX_CONFIG
+    http_status = 500
+
+
+class UsageError(MediaproofError):
+    code = "usage"
+    exit_code = 2
+    http_status = 400
+
+
+# --- ingest -----------------------------------------------------------------------
+
+
+class IngestError(MediaproofError):
+    """The input could not be taken in safely."""
+
+    code = "ingest"
+    exit_code = 3
+    http_status = 400
+
+
+class UnsupportedMediaError(IngestError):
+    code = "unsupported_media"
+    http_status = 415
+
+
+class LimitExceededError(IngestError):
+    """Bytes, pixels or duration over the configured limit (also decompression bombs)."""
+
+    code = "limit_exceeded"
+    http_status = 413
+
+
+class MalformedMediaError(IngestError):
+    code = "malformed_media"
+    http_status = 422
+
+
+# --- provenance -------------------------------------------------------------------
+
+
+class ProvenanceError(MediaproofError):
+    code = "provenance"
+    exit_code = 4
+    http_status = 422
+
+
+class SigningError(ProvenanceError):
+    code = "signing_failed"
+
+
+class KeyMaterialError(ProvenanceError):
+    """Keys or certificates missing, unreadable, or not fit for C2PA signing."""
+
+    code = "key_material"
+    exit_code = 78
+
+
+# --- storage ----------------------------------------------------------------------
+
+
+class StorageError(MediaproofError):
+    code = "storage"
+    exit_code = 5
+    http_status = 500
+
+
+class NotFoundError(StorageError):
+    code = "not_found"
+    exit_code = 6
+    http_status = 404
+
+
+class ConflictError(StorageError):
+    code = "conflict"
+    exit_code = 7
+    http_status = 409

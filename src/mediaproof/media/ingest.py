@@ -1,0 +1,166 @@
+"""Take a file in: check limits, sniff its type, hash it once, read its dimensions.
+
+Nothing here trusts the file name. Decoding is bounded: images by a pixel limit checked
+from the header before any decode (Pillow's bomb check backs it up), audio and video by
+a duration limit read from the container.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image
+
+from mediaproof.config import Limits
+from mediaproof.errors import (
+    IngestError,
+    LimitExceededError,
+    MalformedMediaError,
+)
+from mediaproof.media.sniff import MediaKind, Sniffed, sniff
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    mime: str
+    kind: MediaKind
+    extension: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "type": self.mime,
+            "kind": self.kind.value,
+            "size": self.size,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "duration_s": self.duration_s,
+        }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        _hash_stream(f, h)
+    return h.hexdigest()
+
+
+def _hash_stream(f: BinaryIO, h: hashlib._Hash) -> int:
+    n = 0
+    while chunk := f.read(_CHUNK):
+        h.update(chunk)
+        n += len(chunk)
+    return n
+
+
+def ingest_file(path: Path, limits: Limits) -> MediaInfo:
+    """Sniff, size-check, hash and probe ``path``. Raises an :class:`IngestError`."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as e:
+        raise IngestError(f"no such file: {path}") from e
+    except OSError as e:
+        raise IngestError(f"cannot read {path}: {e.strerror}") from e
+    if not path.is_file():
+        raise IngestError(f"not a regular file: {path}")
+    if size > limits.max_bytes:
+        raise LimitExceededError(
+            f"file is {size:,} bytes; the limit is {limits.max_bytes:,}",
+            hint="raise MEDIAPROOF_LIMIT_MAX_BYTES if this is expected",
+        )
+    if size == 0:
+        raise MalformedMediaError("file is empty")
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        head = f.read(4096)
+        h.update(head)
+        _hash_stream(f, h)
+    sniffed = sniff(head)
+    width = height = None
+    duration = None
+    if sniffed.kind is MediaKind.IMAGE and sniffed.mime != "image/svg+xml":
+        width, height = probe_image(path, sniffed, limits)
+    elif sniffed.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        width, height, duration = probe_av(path, sniffed, limits)
+    return MediaInfo(
+        path=path,
+        mime=sniffed.mime,
+        kind=sniffed.kind,
+        extension=sniffed.extension,
+        size=size,
+        sha256=h.hexdigest(),
+        width=width,
+        height=height,
+        duration_s=duration,
+    )
+
+
+def probe_image(path: Path, sniffed: Sniffed, limits: Limits) -> tuple[int | None, int | None]:
+    """Image dimensions from the header; refuses images over the pixel limit."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                w, h = im.size
+    except Image.DecompressionBombError as e:
+        raise LimitExceededError(f"image refused as a decompression bomb: {e}") from e
+    except Image.DecompressionBombWarning as e:
+        raise LimitExceededError(f"image refused as a likely decompression bomb: {e}") from e
+    except Exception:
+        # Formats Pillow cannot open (AVIF/HEIC without plugins, JXL) still get verified;
+        # only decoders that need pixels will complain later.
+        return None, None
+    check_pixels(w, h, limits)
+    return w, h
+
+
+def check_pixels(width: int, height: int, limits: Limits) -> None:
+    if width * height > limits.max_pixels:
+        raise LimitExceededError(
+            f"image is {width}x{height} = {width * height:,} pixels; "
+            f"the limit is {limits.max_pixels:,}",
+            hint="raise MEDIAPROOF_LIMIT_MAX_PIXELS if this is expected",
+        )
+
+
+def probe_av(
+    path: Path, sniffed: Sniffed, limits: Limits
+) -> tuple[int | None, int | None, float | None]:
+    """Duration (and video size) from the container header, via PyAV (bundled FFmpeg)."""
+    try:
+        import av  # local import: PyAV is heavy and only needed for audio/video
+    except ImportError:  # pragma: no cover - av is a declared dependency
+        return None, None, None
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            duration = (
+                container.duration / 1_000_000 if container.duration is not None else None
+            )
+            width = height = None
+            for stream in container.streams.video:
+                width = stream.codec_context.width or None
+                height = stream.codec_context.height or None
+                break
+    except Exception:
+        # A container FFmpeg cannot parse may still carry credentials we can read;
+        # report no duration rather than refusing.
+        return None, None, None
+    if duration is not None and duration > limits.max_duration_s:
+        raise LimitExceededError(
+            f"media lasts {duration:,.0f} s; the limit is {limits.max_duration_s:,.0f} s"
+        )
+    if width and height:
+        check_pixels(width, height, limits)
+    return width, height, duration
