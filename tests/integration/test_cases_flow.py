@@ -236,6 +236,8 @@ def test_report_remove_appeal_reverse_restore(
     assert webhooks.verify(SECRET, headers, body, T0 + dt.timedelta(days=4))
     assert json.loads(body)["action"] == "restore"
     assert "uploader_appeal_token" not in json.loads(body)
+    # reversed media leaves the bank: copies no longer match automatically
+    assert svc.check_upload(SHA, now=T0 + dt.timedelta(days=5)).action.value == "ignore"
 
     # the original decision is kept beside the appeal outcome
     detail = svc.show(r1.case_number)
@@ -616,3 +618,61 @@ def test_transparency_report_matches_sql(svc: CaseService, db: Database) -> None
     assert rep.value("notices", "received", "all") == 5
     assert rep.value("actions", "taken", "remove", "illegal") == 1
     assert rep.value("complaints", "received", "reporter") == 1
+
+
+def test_identical_copies_of_intimate_deepfakes_are_removed(svc: CaseService) -> None:
+    r = svc.file_notice(
+        candidate_notice(
+            category=NoticeCategory.NON_CONSENSUAL_INTIMATE_DEEPFAKE, verified_candidate=False
+        ),
+        T0,
+    )
+    assert r.triage.due_at <= T0 + dt.timedelta(hours=48)
+    svc.decide(
+        r.case_number,
+        reviewer="alice",
+        outcome=Outcome.REMOVE,
+        rule_id="DM-3",
+        explanation="Intimate image made without consent.",
+        now=T0,
+    )
+    svc.confirm(r.case_number, reviewer="bob", now=T0 + dt.timedelta(hours=1))
+    copy = svc.check_upload(
+        SHA, now=T0 + dt.timedelta(hours=2), content_url="https://mirror.example/z"
+    )
+    assert copy.applied is Outcome.REMOVE and copy.action_id
+    detail = svc.show(r.case_number)
+    assert [a["action"] for a in detail.actions] == ["remove", "remove"]
+    rec = [s["record"] for s in detail.statements if s["record"]][-1]
+    assert rec["decision_ground"] == "DECISION_GROUND_ILLEGAL_CONTENT"
+    assert validate_record(rec) == []
+
+
+class FlakySink(InMemoryEventSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def append(self, entry: dict[str, Any]) -> None:
+        if self.down:
+            raise OSError("log unavailable")
+        super().append(entry)
+
+
+def test_events_survive_a_log_outage(db: Database) -> None:
+    sink = FlakySink()
+    svc = CaseService(db, sink=sink)
+    r = svc.file_notice(voter_notice(), T0)  # succeeds although the log is down
+    assert sink.events == []
+    sink.down = False
+    svc.decide(
+        r.case_number,
+        reviewer="alice",
+        outcome=Outcome.NO_ACTION,
+        rule_id="DM-1",
+        explanation="Authentic footage, verified with the source.",
+        now=T0,
+    )
+    assert sink.types() == ["notice.received", "decision.final"]  # in order, none lost
+    assert len({e["id"] for e in sink.events}) == 2
+    assert svc.flush_events() == 0  # nothing is sent twice

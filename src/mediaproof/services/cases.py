@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import secrets
 import urllib.error
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
 
 from mediaproof.cases import bank as bank_rules
 from mediaproof.cases import events as ev
@@ -75,6 +78,7 @@ from mediaproof.storage.sql.tables_cases import (
     CaseRow,
     DecisionRow,
     EndpointRow,
+    EventRow,
     NoticeRow,
     OutboxRow,
     StatementRow,
@@ -118,6 +122,9 @@ class JsonlEventSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+_log = logging.getLogger(__name__)
 
 
 def _hash_token(token: str) -> str:
@@ -217,7 +224,8 @@ class BankResult:
     kind: str | None = None
     distance: int | None = None
     receipt: Receipt | None = None  # the review case opened for a near match
-    action_id: str | None = None  # the label applied for an exact match
+    action_id: str | None = None  # the action applied to an exact copy
+    applied: Outcome | None = None  # label, or the confirmed outcome where labels don't apply
 
 
 class CaseService:
@@ -244,9 +252,39 @@ class CaseService:
         self.webhook_timeout_s = webhook_timeout_s
         self.out_of_court = tuple(out_of_court)
 
-    def _emit(self, events: Sequence[dict[str, Any]]) -> None:
+    def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
+        """Write events in the caller's transaction: they exist if and only if the change
+        they record was committed."""
         for e in events:
-            self.sink.append(e)
+            e["id"] = _new_id()  # lets the log drop a duplicate after a crash mid-hand-over
+            s.add(
+                EventRow(
+                    event_id=e["id"],
+                    body=json.dumps(e, sort_keys=True),
+                    created_at=dt.datetime.fromisoformat(e["at"]),
+                )
+            )
+
+    def flush_events(self) -> int:
+        """Hand staged events to the sink in order. A sink failure leaves them staged for
+        the next call (any later operation, or ``deliver``); it never undoes the change."""
+        sent = 0
+        with self.db.session() as s:
+            ids = CaseRepository(s).unsent_event_ids()
+        for row_id in ids:
+            with self.db.session() as s:
+                body = CaseRepository(s).claim_event(row_id, dt.datetime.now(dt.UTC))
+            if body is None:
+                continue  # another worker took it
+            try:
+                self.sink.append(json.loads(body))
+            except Exception as e:  # the log's failure must not fail the user's request
+                with self.db.session() as s:
+                    CaseRepository(s).unclaim_event(row_id)
+                _log.warning("transparency log append failed; will retry: %s", e)
+                break  # keep the order: later events wait for this one
+            sent += 1
+        return sent
 
     # --- report (file a notice) ----------------------------------------------------
 
@@ -306,7 +344,8 @@ class CaseService:
                 inp.source.value,
                 inp.media_sha256,
             )
-        self._emit([event])
+            self._stage(s, [event])
+        self.flush_events()
         return receipt
 
     def _find_case(self, repo: CaseRepository, inp: NoticeInput) -> CaseRow | None:
@@ -391,7 +430,8 @@ class CaseService:
                         d.status = DecisionStatus.REJECTED.value
                 repo.move(case, case.version, next_state(state, Step.WITHDRAW), now)
             event = ev.notice_withdrawn(now, case.public_id, notice.public_id)
-        self._emit([event])
+            self._stage(s, [event])
+        self.flush_events()
         return self.status(token)
 
     # --- reviewers -----------------------------------------------------------------
@@ -490,7 +530,8 @@ class CaseService:
                 )
             )
             result = self._after_decision(repo, case, d, rule, now, events)
-        self._emit(events)
+            self._stage(s, events)
+        self.flush_events()
         return result
 
     def confirm(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> DecisionResult:
@@ -507,7 +548,8 @@ class CaseService:
             d.final_at = now
             rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
             result = self._after_decision(repo, case, d, rule, now, events)
-        self._emit(events)
+            self._stage(s, events)
+        self.flush_events()
         return result
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
@@ -533,7 +575,8 @@ class CaseService:
                 None,
             )
             view = case_view(case, repo.notices(case.id))
-        self._emit([event])
+            self._stage(s, [event])
+        self.flush_events()
         return view
 
     def _rule_for(self, case: CaseRow, rule_id: str, outcome: Outcome) -> PolicyRule:
@@ -754,7 +797,8 @@ class CaseService:
             )
             event = ev.appeal_filed(now, case.public_id, a.public_id, party.value, f"d{d.id}")
             view = appeal_view(a)
-        self._emit([event])
+            self._stage(s, [event])
+        self.flush_events()
         return view
 
     def decide_appeal(
@@ -890,7 +934,8 @@ class CaseService:
             result = AppealResult(
                 case_view(case, notices), appeal_view(a), restore_id, new_decision
             )
-        self._emit(events)
+            self._stage(s, events)
+        self.flush_events()
         return result
 
     # --- statements of reasons -------------------------------------------------------
@@ -981,6 +1026,7 @@ class CaseService:
     def deliver_due(self, now: dt.datetime, limit: int = 100) -> DeliveryStats:
         """Send every due webhook once. Run it from a timer; it is safe to run twice at once
         (each delivery is claimed first) and after a crash (the outbox is in the database)."""
+        self.flush_events()  # the same timer retries log hand-overs that failed earlier
         stats = DeliveryStats()
         lease = now + dt.timedelta(seconds=max(60.0, 3 * self.webhook_timeout_s))
         with self.db.session() as s:
@@ -1073,18 +1119,24 @@ class CaseService:
             number = case.number
             if action is bank_rules.BankAction.LABEL:
                 original = repo.latest_final(case.id)
-                rule = self.policy.rule(original.rule_id) if original else None
-                if original is None or rule is None:
+                if original is None:
                     return BankResult(bank_rules.BankAction.IGNORE)
+                rule = self._rule_for(case, original.rule_id, Outcome(original.outcome))
+                # where the rule allows no label (intimate deepfakes), identical copies get
+                # the confirmed outcome: TAKE IT DOWN asks for removal of identical copies
+                copy_outcome = (
+                    Outcome.LABEL if Outcome.LABEL in rule.outcomes else (Outcome(original.outcome))
+                )
                 d = repo.add(
                     DecisionRow(
                         case_id=case.id,
-                        outcome=Outcome.LABEL.value,
+                        outcome=copy_outcome.value,
                         rule_id=rule.id,
                         policy_version=self.policy.version,
                         explanation=(
                             f"This upload is identical (sha256) to media confirmed as deceptive "
-                            f"in case {case.number}; labelled automatically under the bank rules."
+                            f"in case {case.number}; {copy_outcome.value} applied automatically "
+                            "under the bank rules."
                         ),
                         reviewer="auto:bank",
                         status=DecisionStatus.FINAL.value,
@@ -1093,8 +1145,6 @@ class CaseService:
                         final_at=now,
                     )
                 )
-                if Outcome.LABEL not in rule.outcomes:
-                    raise ReviewRuleError(f"rule {rule.id} does not allow labels")
                 res = self._finalize(
                     repo,
                     case,
@@ -1111,12 +1161,14 @@ class CaseService:
                     number,
                     match.kind,
                     match.distance,
+                    applied=copy_outcome,
                     action_id=res.action_ids[0] if res.action_ids else None,
                 )
             else:
                 category = NoticeCategory(case.category)
                 result = BankResult(action, number, match.kind, match.distance)
-        self._emit(events)
+            self._stage(s, events)
+        self.flush_events()
         if action is bank_rules.BankAction.QUEUE:
             receipt = self.file_notice(
                 NoticeInput(

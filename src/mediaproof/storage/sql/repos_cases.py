@@ -32,6 +32,7 @@ from mediaproof.storage.sql.tables_cases import (
     CaseRow,
     DecisionRow,
     EndpointRow,
+    EventRow,
     NoticeRow,
     OutboxRow,
     StatementRow,
@@ -255,6 +256,34 @@ class CaseRepository:
             self.s.scalars(
                 select(OutboxRow).where(OutboxRow.status == "dead").order_by(OutboxRow.id)
             )
+        )
+
+    # --- log events ----------------------------------------------------------------
+
+    def unsent_event_ids(self) -> list[int]:
+        return list(
+            self.s.scalars(
+                select(EventRow.id).where(EventRow.sent_at.is_(None)).order_by(EventRow.id)
+            )
+        )
+
+    def claim_event(self, row_id: int, now: dt.datetime) -> str | None:
+        res = self.s.execute(
+            update(EventRow)
+            .where(EventRow.id == row_id, EventRow.sent_at.is_(None))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.s.scalar(select(EventRow.body).where(EventRow.id == row_id))
+
+    def unclaim_event(self, row_id: int) -> None:
+        self.s.execute(
+            update(EventRow)
+            .where(EventRow.id == row_id)
+            .values(sent_at=None)
+            .execution_options(synchronize_session=False)
         )
 
     # --- bank ----------------------------------------------------------------------

@@ -181,3 +181,16 @@ class BankRow(Base):
     fingerprints: Mapped[str] = mapped_column(Text, default="{}")  # JSON alg -> hex
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False after a reversal
     added_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class EventRow(Base):
+    """Log events staged in the same transaction as the change they record, then handed
+    to the transparency log; nothing is lost if the log is down or the process dies."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON, opaque ids and digests only
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)

@@ -176,9 +176,20 @@ def upgrade() -> None:
     op.create_index("ix_media_bank_case_id", "media_bank", ["case_id"])
     op.create_index("ix_media_bank_sha256", "media_bank", ["sha256"])
 
+    op.create_table(
+        "case_events",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(32), nullable=False, unique=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("sent_at", TS, nullable=True),
+    )
+    op.create_index("ix_case_events_sent_at", "case_events", ["sent_at"])
+
 
 def downgrade() -> None:
     for table in (
+        "case_events",
         "media_bank",
         "webhook_outbox",
         "webhook_endpoints",
