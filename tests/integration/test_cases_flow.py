@@ -487,6 +487,7 @@ def test_bank_labels_exact_copies_and_queues_near_ones(svc: CaseService) -> None
     rec = [s["record"] for s in detail.statements if s["record"]][-1]
     assert rec["automated_detection"] == "Yes"
     assert rec["automated_decision"] == "AUTOMATED_DECISION_FULLY"
+    assert rec["source_type"] == "SOURCE_VOLUNTARY"
     assert validate_record(rec) == []
 
     near = svc.check_upload(
@@ -676,3 +677,67 @@ def test_events_survive_a_log_outage(db: Database) -> None:
     assert sink.types() == ["notice.received", "decision.final"]  # in order, none lost
     assert len({e["id"] for e in sink.events}) == 2
     assert svc.flush_events() == 0  # nothing is sent twice
+
+
+def test_reversal_restores_bank_copies_too(svc: CaseService, receiver: Receiver) -> None:
+    svc.register_endpoint("mirror.example", receiver.url, SECRET)
+    r = svc.file_notice(voter_notice(), T0)
+    svc.decide(
+        r.case_number,
+        reviewer="alice",
+        outcome=Outcome.LABEL,
+        rule_id="DM-1",
+        explanation="Synthetic voice; label it.",
+        now=T0,
+    )
+    copy = svc.check_upload(SHA, now=T0, content_url="https://mirror.example/c/1")
+    assert copy.applied is Outcome.LABEL
+    assert svc.deliver_due(T0).delivered == 1  # only the mirror has an endpoint
+    ap = svc.appeal(
+        r.status_token,
+        grounds="A label is not enough, please remove it.",
+        now=T0 + dt.timedelta(days=1),
+    )
+    svc.decide_appeal(
+        ap.public_id,
+        reviewer="carol",
+        outcome=AppealOutcome.REVERSED,
+        explanation="Authentic after all: the campaign confirmed the recording.",
+        now=T0 + dt.timedelta(days=2),
+    )
+    actions = [(a["action"]) for a in svc.show(r.case_number).actions]
+    assert actions == ["label", "label", "restore", "restore"]
+    assert svc.deliver_due(T0 + dt.timedelta(days=2)).delivered == 1
+    restored = receiver.bodies()[-1]
+    assert restored["action"] == "restore"
+    assert restored["content_url"] == "https://mirror.example/c/1"
+
+
+def test_notices_joining_at_the_same_time_all_succeed(svc: CaseService) -> None:
+    first = svc.file_notice(voter_notice(), T0)
+    barrier = threading.Barrier(4)
+    out: list[object] = []
+
+    def report(i: int) -> None:
+        barrier.wait()
+        try:
+            out.append(
+                svc.file_notice(
+                    voter_notice(
+                        reporter_name=f"Voter {i}",
+                        reporter_email=f"v{i}@x.example",
+                        signature=f"Voter {i}",
+                    ),
+                    T0,
+                )
+            )
+        except Exception as e:
+            out.append(e)
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(not isinstance(o, Exception) for o in out), out
+    assert svc.show(first.case_number).case.notice_count == 5

@@ -290,6 +290,17 @@ class CaseService:
 
     def file_notice(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
         inp.validate()
+        # a notice joining a case races with other notices and reviewers on the case's
+        # version; the reporter should never see that, so try again on a fresh read
+        for attempt in range(5):
+            try:
+                return self._file_notice_once(inp, now)
+            except ConflictError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _file_notice_once(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
         token = secrets.token_urlsafe(24)
         t = triage(self.policy, inp.category, inp.source, now)
         with self.db.session() as s:
@@ -627,6 +638,7 @@ class CaseService:
         content_url: str | None = None,
         media_sha256: str | None = None,
         appeal_note: str | None = None,
+        source: SourceType | None = None,
     ) -> DecisionResult:
         """A final decision: action, statement of reasons, bank, webhook, events."""
         outcome = Outcome(d.outcome)
@@ -678,7 +690,8 @@ class CaseService:
             if action is ActionType.RESTRICT and self.policy.restrict_days
             else None
         )
-        source = SourceType(notices[0].source) if notices else SourceType.AUTOMATED
+        if source is None:
+            source = SourceType(notices[0].source) if notices else SourceType.AUTOMATED
         facts = None
         record: dict[str, Any] | None = None
         if action is not None:
@@ -845,28 +858,31 @@ class CaseService:
             record_puid: str | None = None
             original_action = OUTCOME_ACTION[Outcome(original.outcome)]
             if outcome is AppealOutcome.REVERSED and original_action is not None:
-                r = repo.add(
-                    ActionRow(
-                        public_id=_new_id(),
-                        case_id=case.id,
-                        decision_id=original.id,
-                        appeal_id=a.id,
-                        action=ActionType.RESTORE.value,
-                        media_sha256=case.media_sha256,
-                        content_url=case.content_url,
-                        automated_detection=False,
-                        automated_decision=False,
-                        ground="reversal",
-                        created_at=now,
+                # restore everything the case did, copies matched from the bank included
+                standing = [x for x in repo.actions(case.id) if x.action != "restore"]
+                for x in standing:
+                    r = repo.add(
+                        ActionRow(
+                            public_id=_new_id(),
+                            case_id=case.id,
+                            decision_id=x.decision_id,
+                            appeal_id=a.id,
+                            action=ActionType.RESTORE.value,
+                            media_sha256=x.media_sha256,
+                            content_url=x.content_url,
+                            automated_detection=False,
+                            automated_decision=False,
+                            ground="reversal",
+                            created_at=now,
+                        )
                     )
-                )
-                restore_id = r.public_id
-                self._enqueue(repo, case, r, now, appeal_token=None)
+                    restore_id = restore_id or r.public_id
+                    self._enqueue(repo, case, r, now, appeal_token=None)
+                    events.append(
+                        ev.action_taken(now, case.public_id, r.public_id, "restore", r.media_sha256)
+                    )
                 for b in repo.bank_for_case(case.id):
                     b.active = False  # reversed media must not match automatically any more
-                events.append(
-                    ev.action_taken(now, case.public_id, r.public_id, "restore", case.media_sha256)
-                )
             if reverse_no_action:
                 assert new_outcome is not None and rule_id is not None
                 rule = self._rule_for(case, rule_id, new_outcome)
@@ -991,7 +1007,8 @@ class CaseService:
         *,
         appeal_token: str | None,
     ) -> bool:
-        endpoint = repo.endpoint_for(case.platform)
+        host = urlsplit(action.content_url).hostname if action.content_url else None
+        endpoint = repo.endpoint_for(host or case.platform)
         if endpoint is None:
             return False
         body: dict[str, Any] = {
@@ -1155,6 +1172,7 @@ class CaseService:
                     automated_detection=True,
                     content_url=content_url,
                     media_sha256=sha256,
+                    source=SourceType.AUTOMATED,  # found by us, not notified
                 )
                 result = BankResult(
                     action,
