@@ -128,6 +128,7 @@ def candidate_notice(**kw: Any) -> NoticeInput:
         content_url=URL,
         location="video.example, posted 2026-11-02",
         fingerprints={"pdq": "f" * 64},
+        mime="video/mp4",
         verified_candidate=True,
     )
     base.update(kw)
@@ -266,6 +267,7 @@ def test_report_remove_appeal_reverse_restore(
     assert len(records) == 1 and validate_record(records[0]) == []
     assert records[0]["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
     assert records[0]["source_type"] == "SOURCE_ARTICLE_16"
+    assert records[0]["content_type"] == ["CONTENT_TYPE_SYNTHETIC_MEDIA", "CONTENT_TYPE_VIDEO"]
     assert svc.sor_export(T0 + dt.timedelta(days=5)) == []  # exported once
     rep = svc.transparency_report(T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=30))
     from mediaproof.cases.report import to_csv, to_html

@@ -102,6 +102,7 @@ class NoticeInput:
     content_url: str | None = None
     location: str | None = None  # where it appears (platform, page, timestamp in a video)
     fingerprints: dict[str, str] = field(default_factory=dict)  # alg -> hex value
+    mime: str | None = None  # sniffed from the bytes when the media was uploaded
     verified_candidate: bool = False  # set by the service from the account, never the form
     trusted_flagger: bool = False
     automated: bool = False

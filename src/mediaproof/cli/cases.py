@@ -352,9 +352,18 @@ def transparency_report_cmd(
 
 
 @app.command("deliver")
-def deliver_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+def deliver_cmd(
+    retry: Annotated[
+        list[str] | None,
+        typer.Option("--retry", help="Put a dead-lettered delivery back in the queue first."),
+    ] = None,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Send the webhooks that are due (run from a timer, e.g. every minute)."""
     with _service(home) as svc:
+        for delivery_id in retry or []:
+            svc.retry_dead(delivery_id, _now())
         stats = svc.deliver_due(_now())
         dead = svc.dead_letters()
     if json_out:

@@ -316,6 +316,8 @@ class CaseService:
                     extra = {"priority": t.priority, "due_at": t.due_at, "clock": t.clock}
                 if case.media_sha256 is None and inp.media_sha256:
                     extra["media_sha256"] = inp.media_sha256
+                if case.mime is None and inp.mime:
+                    extra["mime"] = inp.mime
                 repo.move(case, case.version, new_state, now, **extra)
             notice = repo.add(
                 NoticeRow(
@@ -390,6 +392,7 @@ class CaseService:
                 media_sha256=inp.media_sha256,
                 content_url=inp.content_url,
                 platform=urlsplit(inp.content_url).hostname if inp.content_url else None,
+                mime=inp.mime,
                 version=1,
                 created_at=now,
                 updated_at=now,
@@ -1227,8 +1230,10 @@ class CaseService:
                 for d in repo.final_decisions_between(start, end)
             ]
             actions = []
-            for a in repo.actions_between(start, end):
-                first = repo.first_notice_at(a.case_id)
+            rows = repo.actions_between(start, end)
+            firsts = repo.first_notice_times([a.case_id for a in rows])
+            for a in rows:
+                first = firsts.get(a.case_id)
                 hours = None
                 if first is not None and a.action != ActionType.RESTORE.value:
                     hours = (aware(a.created_at) - first).total_seconds() / 3600

@@ -125,6 +125,16 @@ class CaseRepository:
             select(ActionRow).where(ActionRow.appeal_token_hash == token_hash)
         ).first()
 
+    def first_notice_times(self, case_ids: Sequence[int]) -> dict[int, dt.datetime]:
+        if not case_ids:
+            return {}
+        rows = self.s.execute(
+            select(NoticeRow.case_id, func.min(NoticeRow.received_at))
+            .where(NoticeRow.case_id.in_(set(case_ids)))
+            .group_by(NoticeRow.case_id)
+        )
+        return {cid: aware(t) for cid, t in rows}
+
     def first_notice_at(self, case_id: int) -> dt.datetime | None:
         t = self.s.scalar(
             select(func.min(NoticeRow.received_at)).where(NoticeRow.case_id == case_id)
