@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -260,6 +261,7 @@ def test_report_remove_appeal_reverse_restore(
     ]
     assert_no_personal_data(json.dumps(sink.events))
     assert_no_personal_data(json.dumps(detail.statements))
+    assert_no_personal_data(json.dumps(asdict(detail), default=str))  # the reviewer view
     assert_no_personal_data(json.dumps(receiver.bodies()))
     exported = svc.sor_export(T0 + dt.timedelta(days=5))
     assert_no_personal_data(json.dumps(exported))
@@ -273,6 +275,17 @@ def test_report_remove_appeal_reverse_restore(
     from mediaproof.cases.report import to_csv, to_html
 
     assert_no_personal_data(to_csv(rep) + to_html(rep))
+    # personal data lives in the notices table and nowhere else in the database
+    from mediaproof.storage.sql.tables import Base
+
+    with svc.db.engine.connect() as c:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "case_notices":
+                continue
+            rows = c.execute(table.select()).fetchall()
+            assert_no_personal_data(repr(rows))
+        notices = repr(c.execute(text("SELECT * FROM case_notices")).fetchall())
+        assert "ana@campaign.example" in notices  # kept where it belongs
     # the reporter's statement was scrubbed, not the whole decision text
     assert "[name removed]" in detail.statements[0]["human"]
 

@@ -106,3 +106,28 @@ def test_uploader_cannot_appeal_no_action() -> None:
     check_appellant(Party.UPLOADER, Outcome.REMOVE)
     with pytest.raises(ReviewRuleError):
         check_appellant(Party.UPLOADER, Outcome.NO_ACTION)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list(Step)), max_size=30))
+def test_random_walks_keep_the_invariants(steps: list[Step]) -> None:
+    """Whatever reviewers and reporters try, a case is decided before it is appealed and
+    appealed before it is resolved, and nothing follows resolution but joining notices."""
+    state, seen = S.OPEN, [S.OPEN]
+    for step in steps:
+        try:
+            state = next_state(state, step)
+        except InvalidTransitionError:
+            continue
+        seen.append(state)
+    if S.APPEALED in seen:
+        assert S.DECIDED in seen[: seen.index(S.APPEALED)]
+    if S.RESOLVED in seen:
+        assert S.APPEALED in seen[: seen.index(S.RESOLVED)]
+        assert set(seen[seen.index(S.RESOLVED) :]) == {S.RESOLVED}
+    if S.DECIDED in seen:
+        assert S.WITHDRAWN not in seen[seen.index(S.DECIDED) :]

@@ -533,7 +533,8 @@ class CaseService:
                     outcome=outcome.value,
                     rule_id=rule.id,
                     policy_version=self.policy.version,
-                    explanation=explanation.strip(),
+                    # reporters' identities stay in the notices table only
+                    explanation=self._scrub(explanation.strip(), repo.notices(case.id)),
                     reviewer=reviewer.strip(),
                     status=(
                         DecisionStatus.PROPOSED if step is Step.PROPOSE else DecisionStatus.FINAL
@@ -807,7 +808,7 @@ class CaseService:
                     case_id=case.id,
                     decision_id=d.id,
                     party=party.value,
-                    grounds=grounds.strip(),
+                    grounds=self._scrub(grounds.strip(), repo.notices(case.id)),
                     filed_at=now,
                 )
             )
@@ -851,7 +852,7 @@ class CaseService:
             )
             a.outcome = outcome.value
             a.reviewer = reviewer.strip()
-            a.explanation = explanation.strip()
+            a.explanation = self._scrub(explanation.strip(), repo.notices(case.id))
             a.decided_at = now
             notices = repo.notices(case.id)
             text = self._scrub(a.explanation, notices)
