@@ -756,3 +756,44 @@ def test_notices_joining_at_the_same_time_all_succeed(svc: CaseService) -> None:
         t.join(60)
     assert all(not isinstance(o, Exception) for o in out), out
     assert svc.show(first.case_number).case.notice_count == 5
+
+
+class FakeIndex:
+    """Stands in for the fingerprint index: every pdq value 'ff…' belongs to one case."""
+
+    def __init__(self) -> None:
+        self.case_id: int | None = None
+        self.calls: list[tuple[str, dict[str, str]]] = []
+
+    def find_case_by_media(self, sha256: str, fingerprints: Any) -> int | None:
+        self.calls.append((sha256, dict(fingerprints)))
+        return self.case_id if fingerprints.get("pdq", "").startswith("ff") else None
+
+
+def test_notices_join_by_fingerprint_through_the_index(db: Database) -> None:
+    index = FakeIndex()
+    svc = CaseService(db, sink=InMemoryEventSink(), media_index=index)
+    first = svc.file_notice(candidate_notice(), T0)
+    index.case_id = svc.show(first.case_number).case.id
+    # a re-encoded copy: other bytes, other URL, similar fingerprint
+    copy = svc.file_notice(
+        voter_notice(
+            media_sha256="cd" * 32,
+            content_url="https://other.example/v/2",
+            location="other.example",
+            fingerprints={"pdq": "ff" + "0" * 62},
+        ),
+        T0,
+    )
+    assert copy.joined_existing_case and copy.case_number == first.case_number
+    assert index.calls[-1] == ("cd" * 32, {"pdq": "ff" + "0" * 62})
+    other = svc.file_notice(
+        voter_notice(
+            media_sha256="ef" * 32,
+            content_url="https://third.example/v/3",
+            location="third.example",
+            fingerprints={"pdq": "00" * 32},
+        ),
+        T0,
+    )
+    assert not other.joined_existing_case
