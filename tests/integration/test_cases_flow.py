@@ -30,7 +30,7 @@ from mediaproof.cases.models import (
 )
 from mediaproof.cases.sor import validate_record
 from mediaproof.cases.webhooks import RetryPolicy
-from mediaproof.errors import ConflictError
+from mediaproof.errors import ConflictError, UsageError
 from mediaproof.services.cases import CaseService
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
@@ -797,3 +797,19 @@ def test_notices_join_by_fingerprint_through_the_index(db: Database) -> None:
         T0,
     )
     assert not other.joined_existing_case
+
+
+def test_times_in_other_zones_are_stored_and_compared_in_utc(svc: CaseService) -> None:
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    plus5 = dt.timezone(dt.timedelta(hours=5))
+    svc.file_notice(voter_notice(), T0.astimezone(plus2))
+    minute = dt.timedelta(minutes=1)
+
+    def count(start: dt.datetime) -> int | float:
+        rep = svc.transparency_report(start, start + dt.timedelta(hours=1))
+        return rep.value("notices", "received", "all")
+
+    assert count((T0 - minute).astimezone(plus5)) == 1
+    assert count(T0 + minute) == 0
+    with pytest.raises(UsageError):
+        svc.file_notice(voter_notice(), T0.replace(tzinfo=None))

@@ -127,6 +127,13 @@ class JsonlEventSink:
 _log = logging.getLogger(__name__)
 
 
+def _utc(t: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC (SQLite keeps no zone), so callers must say which zone."""
+    if t.tzinfo is None:
+        raise UsageError("times given to the case service need a time zone")
+    return t.astimezone(dt.UTC)
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -289,6 +296,7 @@ class CaseService:
     # --- report (file a notice) ----------------------------------------------------
 
     def file_notice(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+        now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
@@ -426,6 +434,7 @@ class CaseService:
             )
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
+        now = _utc(now)
         with self.db.session() as s:
             repo = CaseRepository(s)
             notice = repo.notice_by_token_hash(_hash_token(token))
@@ -510,6 +519,7 @@ class CaseService:
         now: dt.datetime,
         expected_version: int | None = None,
     ) -> DecisionResult:
+        now = _utc(now)
         if not reviewer.strip():
             raise UsageError("a decision needs the reviewer's name")
         if len(explanation.strip()) < 10:
@@ -551,6 +561,7 @@ class CaseService:
 
     def confirm(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> DecisionResult:
         """The second reviewer confirms a proposed removal."""
+        now = _utc(now)
         events: list[dict[str, Any]] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
@@ -569,6 +580,7 @@ class CaseService:
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
         """The second reviewer does not confirm; the case goes back to the queue."""
+        now = _utc(now)
         with self.db.session() as s:
             repo = CaseRepository(s)
             case = repo.case(ref)
@@ -783,6 +795,7 @@ class CaseService:
     # --- appeals -------------------------------------------------------------------
 
     def appeal(self, token: str, *, grounds: str, now: dt.datetime) -> AppealView:
+        now = _utc(now)
         if len(grounds.strip()) < 10:
             raise UsageError("say why the decision should change")
         with self.db.session() as s:
@@ -831,6 +844,7 @@ class CaseService:
     ) -> AppealResult:
         """A different human decides. The original decision stays as it was; a reversal
         of an action restores the content, a reversal of "no action" takes ``new_outcome``."""
+        now = _utc(now)
         if len(explanation.strip()) < 10:
             raise UsageError("an appeal decision needs a written explanation")
         events: list[dict[str, Any]] = []
@@ -1047,6 +1061,7 @@ class CaseService:
     def deliver_due(self, now: dt.datetime, limit: int = 100) -> DeliveryStats:
         """Send every due webhook once. Run it from a timer; it is safe to run twice at once
         (each delivery is claimed first) and after a crash (the outbox is in the database)."""
+        now = _utc(now)
         self.flush_events()  # the same timer retries log hand-overs that failed earlier
         stats = DeliveryStats()
         lease = now + dt.timedelta(seconds=max(60.0, 3 * self.webhook_timeout_s))
@@ -1104,6 +1119,7 @@ class CaseService:
             ]
 
     def retry_dead(self, delivery_id: str, now: dt.datetime) -> None:
+        now = _utc(now)
         with self.db.session() as s:
             for r in CaseRepository(s).dead_letters():
                 if r.delivery_id == delivery_id:
@@ -1123,6 +1139,7 @@ class CaseService:
         location: str | None = None,
     ) -> BankResult:
         """Match a new upload against confirmed deceptive media and apply the bank rules."""
+        now = _utc(now)
         fps = dict(fingerprints or {})
         events: list[dict[str, Any]] = []
         with self.db.session() as s:
@@ -1218,6 +1235,10 @@ class CaseService:
     # --- transparency report -------------------------------------------------------
 
     def transparency_report(self, start: dt.datetime, end: dt.datetime) -> rpt.Report:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise UsageError("give the report period with a time zone (e.g. UTC)")
+        # stored times are UTC; SQLite compares them as text, so compare in UTC too
+        start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         if end <= start:
             raise UsageError("the report period must end after it starts")
         with self.db.session() as s:
