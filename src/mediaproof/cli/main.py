@@ -2,7 +2,8 @@
 
 0 success (for verify: the file was analysed, whatever the answer); 1 unexpected error;
 2 usage error; 3 unreadable, malformed or over-limit input; 4 provenance/signing error;
-5 storage error; 6 not found; 7 conflict (already registered); 78 configuration/keys.
+5 storage error; 6 not found; 7 conflict (already registered); 8 case workflow rule
+(e.g. an illegal transition or a closed appeal window); 78 configuration/keys.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mediaproof import __version__
+from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
@@ -32,6 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(cases_cmd.app, name="cases")
 app.command("demo")(demo_cmd.demo)
 
 
