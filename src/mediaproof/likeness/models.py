@@ -10,7 +10,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy.typing as npt
 Vector = npt.NDArray[np.float32]
 
 
-class Modality(str, Enum):
+class Modality(StrEnum):
     FACE = "face"
     VOICE = "voice"
 
