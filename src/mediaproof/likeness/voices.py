@@ -92,7 +92,9 @@ class SpeechStats:
 
 
 def _vad_flags(wav: Wave) -> npt.NDArray[np.bool_]:
-    import webrtcvad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # webrtcvad imports pkg_resources, deprecated
+        import webrtcvad
 
     n = SR * 30 // 1000
     pcm = (np.clip(wav, -1.0, 1.0) * 32767).astype("<i2")

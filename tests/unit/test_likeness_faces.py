@@ -1,0 +1,145 @@
+"""Face enrolment and matching on the likeness corpus (real photographs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mediaproof.analysis.evidence import AnalysisContext, EvidenceStatus
+from mediaproof.config import Settings
+from mediaproof.likeness.analyzer import LikenessAnalyzer
+from mediaproof.likeness.errors import EnrolmentRejected
+from mediaproof.likeness.models import Modality
+from mediaproof.likeness.service import LikenessService
+from mediaproof.likeness.store import SqliteLikenessStore
+from mediaproof.media.ingest import ingest_file
+from tests.likeness_support import engines, faces_dir, link_identities
+
+TRAIN = "knn_examples/train"
+
+
+@pytest.fixture(scope="module")
+def svc(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> LikenessService:
+    """Obama and Biden enrolled from the training photos; the other training identities
+    (Alex Lacamoire, Kit Harington, Rose Leslie) are the impostor reference."""
+    home = tmp_path_factory.mktemp("home")
+    face, voice = engines()
+    s = LikenessService(SqliteLikenessStore.open(home), faces=face, voices=voice)
+    f = faces_dir(corpora)
+    ref = link_identities(
+        tmp_path_factory.mktemp("ref"),
+        {
+            p: sorted((f / TRAIN / p).iterdir())
+            for p in ("alex_lacamoire", "kit_harington", "rose_leslie")
+        },
+    )
+    assert s.set_reference(Modality.FACE, ref) == 5
+    s.enrol("Barack Obama", sorted((f / TRAIN / "obama").iterdir()), consent_note="test")
+    s.enrol("Joe Biden", sorted((f / TRAIN / "biden").iterdir()))
+    return s
+
+
+def names(svc: LikenessService, path: Path) -> list[str]:
+    return sorted(m.name for m in svc.check(path).matches)
+
+
+@pytest.mark.parametrize(
+    ("photo", "expected"),
+    [
+        ("knn_examples/test/obama1.jpg", ["Barack Obama"]),
+        ("obama-240p.jpg", ["Barack Obama"]),  # 62 px face: compared, not enrolable
+        ("biden.jpg", ["Joe Biden"]),
+        ("two_people.jpg", ["Barack Obama", "Joe Biden"]),
+        ("knn_examples/test/obama_and_biden.jpg", ["Barack Obama", "Joe Biden"]),
+        ("knn_examples/test/alex_lacamoire1.jpg", []),
+        ("knn_examples/test/johnsnow_test1.jpg", []),
+        ("knn_examples/test/kit_with_rose.jpg", []),
+        ("lin-manuel-miranda.png", []),  # not in the reference set either
+    ],
+)
+def test_photos_match_their_person_and_no_one_else(
+    svc: LikenessService, corpora: Path, photo: str, expected: list[str]
+) -> None:
+    assert names(svc, faces_dir(corpora) / photo) == expected
+
+
+def test_scores_come_with_the_calibrated_threshold(svc: LikenessService, corpora: Path) -> None:
+    obama = next(e for e in svc.list() if e.name == "Barack Obama")
+    th = obama.thresholds[Modality.FACE]
+    # 2 Biden vectors + 5 reference vectors were compared against Obama's template
+    assert th.impostors == 7
+    assert th.impostor_max is not None and th.value >= th.impostor_max
+    assert th.genuine_min is not None and th.genuine_min > th.value
+    (m,) = svc.check(faces_dir(corpora) / "knn_examples/test/obama1.jpg").matches
+    assert m.threshold == pytest.approx(th.value)
+    assert m.score > m.threshold
+    assert m.where["size_px"] > 100
+
+
+def test_analyzer_words_resemblance_never_a_verdict(svc: LikenessService, corpora: Path) -> None:
+    path = faces_dir(corpora) / "two_people.jpg"
+    ctx = AnalysisContext(
+        path=path, media=ingest_file(path, Settings().limits), settings=Settings()
+    )
+    ev = LikenessAnalyzer(svc).analyze(ctx)
+    assert ev.analyzer == "likeness"
+    assert ev.status is EvidenceStatus.FOUND
+    assert "looks like Barack Obama" in ev.summary and "looks like Joe Biden" in ev.summary
+    assert "threshold" in ev.summary
+    for word in ("fake", "authentic", "genuine"):
+        assert word not in ev.summary.lower()
+    assert ev.limits and "not a verdict" in ev.limits
+    assert {m["name"] for m in ev.data["matches"]} == {"Barack Obama", "Joe Biden"}
+
+    other = faces_dir(corpora) / "knn_examples/test/alex_lacamoire1.jpg"
+    ctx = AnalysisContext(
+        path=other, media=ingest_file(other, Settings().limits), settings=Settings()
+    )
+    ev = LikenessAnalyzer(svc).analyze(ctx)
+    assert ev.status is EvidenceStatus.NOT_FOUND
+    assert ev.summary.startswith("No enrolled person's likeness found (1 face(s) found")
+
+
+def _reject(svc: LikenessService, photo: Path) -> EnrolmentRejected:
+    with pytest.raises(EnrolmentRejected) as info:
+        svc.enrol("Someone", [photo])
+    return info.value
+
+
+def test_enrolment_refuses_a_photo_without_a_face(svc: LikenessService, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    sky = np.clip(rng.normal(128, 20, (400, 600, 3)), 0, 255).astype(np.uint8)
+    p = tmp_path / "sky.png"
+    Image.fromarray(sky).save(p)
+    e = _reject(svc, p)
+    assert e.reason == "no_face" and "no face found" in e.message
+
+
+def test_enrolment_refuses_several_faces(svc: LikenessService, corpora: Path) -> None:
+    e = _reject(svc, faces_dir(corpora) / "two_people.jpg")
+    assert e.reason == "several_faces" and "2 faces found" in e.message
+
+
+def test_enrolment_refuses_a_tiny_face(svc: LikenessService, corpora: Path) -> None:
+    e = _reject(svc, faces_dir(corpora) / "obama-240p.jpg")
+    assert e.reason == "face_too_small"
+    assert "at least 80 px" in e.message
+
+
+def test_refused_enrolment_stores_nothing(svc: LikenessService, corpora: Path) -> None:
+    before = [e.id for e in svc.list()]
+    f = faces_dir(corpora)
+    with pytest.raises(EnrolmentRejected) as info:
+        svc.enrol("Half good", [f / TRAIN / "obama/obama.jpg", f / "two_people.jpg"])
+    assert [r.reason for r in info.value.rejections] == ["several_faces"]  # type: ignore[attr-defined]
+    assert [e.id for e in svc.list()] == before
+
+
+def test_not_an_image_is_refused(svc: LikenessService, tmp_path: Path) -> None:
+    p = tmp_path / "notes.jpg"
+    p.write_bytes(b"%PDF-1.4 not a photo")
+    e = _reject(svc, p)
+    assert e.reason == "unreadable" and "application/pdf" in e.message
