@@ -163,3 +163,39 @@ def http_server() -> Iterator[tuple[str, Hook]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def make_video(path: Path, frames: list[np.ndarray], fps: int, audio: np.ndarray | None) -> Path:
+    """An MP4 (MPEG-4 video, AAC audio at 16 kHz mono) from RGB frames and a waveform."""
+    import av
+
+    h, w = frames[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("mpeg4", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+        a_s = None
+        if audio is not None:
+            a_s = out.add_stream("aac", rate=16_000)
+            a_s.layout = "mono"
+        for rgb in frames:
+            frame = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(rgb[: vs.height, : vs.width]), format="rgb24"
+            )
+            for pkt in vs.encode(frame):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+        if a_s is not None and audio is not None:
+            pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
+            step = 1024
+            for i in range(0, len(pcm), step):
+                af = av.AudioFrame.from_ndarray(
+                    pcm[None, i : i + step], format="s16", layout="mono"
+                )
+                af.sample_rate = 16_000
+                af.pts = i
+                for pkt in a_s.encode(af):
+                    out.mux(pkt)
+            for pkt in a_s.encode():
+                out.mux(pkt)
+    return path
