@@ -67,7 +67,7 @@ def test_photos_match_their_person_and_no_one_else(
 
 
 def test_scores_come_with_the_calibrated_threshold(svc: LikenessService, corpora: Path) -> None:
-    obama = next(e for e in svc.list() if e.name == "Barack Obama")
+    obama = next(e for e in svc.enrolments() if e.name == "Barack Obama")
     th = obama.thresholds[Modality.FACE]
     # 2 Biden vectors + 5 reference vectors were compared against Obama's template
     assert th.impostors == 7
@@ -130,12 +130,12 @@ def test_enrolment_refuses_a_tiny_face(svc: LikenessService, corpora: Path) -> N
 
 
 def test_refused_enrolment_stores_nothing(svc: LikenessService, corpora: Path) -> None:
-    before = [e.id for e in svc.list()]
+    before = [e.id for e in svc.enrolments()]
     f = faces_dir(corpora)
     with pytest.raises(EnrolmentRejected) as info:
         svc.enrol("Half good", [f / TRAIN / "obama/obama.jpg", f / "two_people.jpg"])
-    assert [r.reason for r in info.value.rejections] == ["several_faces"]  # type: ignore[attr-defined]
-    assert [e.id for e in svc.list()] == before
+    assert [r.reason for r in info.value.rejections] == ["several_faces"]
+    assert [e.id for e in svc.enrolments()] == before
 
 
 def test_not_an_image_is_refused(svc: LikenessService, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_clips_match_their_speaker_and_no_one_else(
 
 
 def test_voice_thresholds_are_calibrated_against_other_speakers(svc: LikenessService) -> None:
-    for e in svc.list():
+    for e in svc.enrolments():
         th = e.thresholds[Modality.VOICE]
         assert th.impostors == 9 + 4  # reference clips + the other enrolled speaker
         assert th.impostor_max is not None and th.value > th.impostor_max

@@ -15,6 +15,7 @@ from rich.console import Console
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.analyzer import describe
+from mediaproof.likeness.errors import EnrolmentRejected
 from mediaproof.likeness.models import Modality
 from mediaproof.likeness.service import LikenessService
 from mediaproof.likeness.store import SqliteLikenessStore
@@ -43,10 +44,9 @@ def likeness_service(home: Path | None) -> Iterator[LikenessService]:
         store = SqliteLikenessStore.open(settings.home)
         yield LikenessService(store, settings.limits)
     except MediaproofError as e:
-        rejections = getattr(e, "rejections", None)
-        if rejections:
+        if isinstance(e, EnrolmentRejected) and e.rejections:
             err.print("[bold red]error:[/] enrolment refused; nothing was stored")
-            for r in rejections:
+            for r in e.rejections:
                 err.print(f"  - {r.message}  [dim]({r.reason})[/]")
         else:
             err.print(f"[bold red]error:[/] {e.message}")
@@ -107,7 +107,7 @@ def enrol(
 def list_(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List enrolled people (never their embeddings)."""
     with likeness_service(home) as svc:
-        people = [e.summary() for e in svc.list()]
+        people = [e.summary() for e in svc.enrolments()]
         if as_json:
             print_json(people)
             return

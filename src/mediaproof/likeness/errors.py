@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mediaproof.errors import MediaproofError, NotFoundError
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one sample was refused."""
+
+    sample: str
+    reason: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"sample": self.sample, "reason": self.reason, "message": self.message}
 
 
 class LikenessError(MediaproofError):
@@ -14,16 +28,24 @@ class LikenessError(MediaproofError):
 class EnrolmentRejected(LikenessError):
     """A sample cannot be used for enrolment. ``reason`` is a stable machine code
     (``no_face``, ``several_faces``, ``face_too_small``, ``too_little_speech``, ``silence``,
-    ``not_speech``, ``noise_only``, ``unreadable``, ``no_samples``); ``sample`` names the file."""
+    ``not_speech``, ``noise_only``, ``unreadable``, ``no_samples``); ``sample`` names the file;
+    ``rejections`` lists every refused sample when several were screened together."""
 
     code = "enrolment_rejected"
 
     def __init__(
-        self, message: str, *, reason: str, sample: str | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        reason: str,
+        sample: str | None = None,
+        hint: str | None = None,
+        rejections: list[Rejection] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.reason = reason
         self.sample = sample
+        self.rejections = rejections or []
 
 
 class EnrolmentNotFound(NotFoundError):

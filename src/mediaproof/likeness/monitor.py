@@ -11,7 +11,9 @@ and never stops the others.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,7 @@ class Monitor:
         *,
         settle_s: float | None = None,
         report_base_url: str | None = None,
-        clock: Any = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.service = service
         self.store = service.store
@@ -65,9 +67,7 @@ class Monitor:
         self.report_base_url = report_base_url or settings.monitor.report_base_url
         self._stop = threading.Event()
         self._known: dict[Path, tuple[int, int]] = {}  # path -> (size, mtime_ns) handled
-        import time
-
-        self._clock = clock or time.time
+        self._clock = clock
 
     def stop(self) -> None:
         self._stop.set()

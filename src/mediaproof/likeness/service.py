@@ -6,6 +6,7 @@ with the score and the threshold. It never says whether the media is fake.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import numpy as np
 from mediaproof.config import Limits
 from mediaproof.errors import IngestError
 from mediaproof.likeness.calibration import calibrate
-from mediaproof.likeness.errors import EnrolmentRejected, LikenessError
+from mediaproof.likeness.errors import EnrolmentRejected, LikenessError, Rejection
 from mediaproof.likeness.faces import FaceEngine, load_rgb
 from mediaproof.likeness.models import (
     Enrolment,
@@ -47,16 +48,6 @@ class LikenessOptions:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class Rejection:
-    sample: str
-    reason: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"sample": self.sample, "reason": self.reason, "message": self.message}
 
 
 @dataclass
@@ -227,14 +218,13 @@ class LikenessService:
         records, rejections = self.screen(faces, voices)
         if rejections:
             first = rejections[0]
-            err = EnrolmentRejected(
+            raise EnrolmentRejected(
                 "; ".join(r.message for r in rejections),
                 reason=first.reason,
                 sample=first.sample,
                 hint="nothing was stored; replace these samples",
+                rejections=rejections,
             )
-            err.rejections = rejections  # type: ignore[attr-defined]
-            raise err
         unique = {(r.modality, r.sha256): r for r in records}
         enrolment = Enrolment(
             id=uuid.uuid4().hex[:16],
@@ -248,15 +238,13 @@ class LikenessService:
         if keep_samples:
             for p in [*faces, *voices]:
                 data = p.read_bytes()
-                import hashlib
-
                 raw[hashlib.sha256(data).hexdigest()] = data
         self._calibrate_one(enrolment, self.store.list_enrolments())
         self.store.add_enrolment(enrolment, raw)
         self.recalibrate()
         return self.store.get_enrolment(enrolment.id)
 
-    def list(self) -> list[Enrolment]:
+    def enrolments(self) -> list[Enrolment]:
         return self.store.list_enrolments()
 
     def delete(self, enrolment_id: str) -> str:

@@ -55,7 +55,7 @@ def decode_audio(path: Path, *, max_seconds: float | None = None) -> Wave:
             else:
                 for out in resampler.resample(None):
                     chunks.append(out.to_ndarray().reshape(-1).astype(np.float32))
-    except av.error.FFmpegError as e:  # type: ignore[attr-defined]
+    except av.error.FFmpegError as e:
         raise LikenessError(f"cannot decode audio from {path.name}: {e}") from e
     wav = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
     return wav[:limit] if limit is not None else wav
