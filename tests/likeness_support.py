@@ -16,18 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from mediaproof.likeness.faces import FaceEngine
+from mediaproof.likeness.service import shared_engines
 from mediaproof.likeness.voices import VoiceEngine
-
-_FACES: FaceEngine | None = None
-_VOICES: VoiceEngine | None = None
 
 
 def engines() -> tuple[FaceEngine, VoiceEngine]:
-    """One engine pair per test session: loading dlib and Resemblyzer takes seconds."""
-    global _FACES, _VOICES
-    if _FACES is None or _VOICES is None:
-        _FACES, _VOICES = FaceEngine(), VoiceEngine()
-    return _FACES, _VOICES
+    """The process-wide engine pair: loading dlib and Resemblyzer takes seconds."""
+    return shared_engines()
 
 
 def faces_dir(corpora: Path) -> Path:

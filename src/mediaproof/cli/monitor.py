@@ -11,7 +11,7 @@ import typer
 from mediaproof.cli.likeness import HomeOption, JsonOption, err, out, print_json
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
-from mediaproof.likeness.monitor import Monitor, channels_from_settings
+from mediaproof.likeness.monitor import CycleResult, Monitor, channels_from_settings
 from mediaproof.likeness.service import LikenessService
 from mediaproof.likeness.store import SqliteLikenessStore
 
@@ -55,24 +55,31 @@ def monitor(
             channels_from_settings(settings),
             settle_s=settle_s,
         )
-        if once:
-            result = mon.run_once()
+
+        def show(result: CycleResult, quiet: bool = False) -> None:
+            if quiet and not (result.analysed or result.duplicates or result.errors):
+                return  # the loop stays silent while nothing arrives
             if as_json:
                 print_json(result.as_dict())
-            else:
-                out.print(
-                    f"analysed {len(result.analysed)}, duplicates "
-                    f"{len(result.duplicates)}, alerts {len(result.alerts)}"
-                )
-                for a in result.alerts:
-                    out.print("  " + "; ".join(a.statements))
-                for p, why in result.errors.items():
-                    err.print(f"  [yellow]{p}[/]: {why}")
+                return
+            out.print(
+                f"analysed {len(result.analysed)}, duplicates "
+                f"{len(result.duplicates)}, alerts {len(result.alerts)}"
+            )
+            for a in result.alerts:
+                sent = ", ".join(f"{k}: {v}" for k, v in a.deliveries.items())
+                out.print("  " + "; ".join(a.statements) + (f"  [{sent}]" if sent else ""))
+            for p, why in result.errors.items():
+                err.print(f"  [yellow]{p}[/]: {why}")
+
+        if once:
+            show(mon.run_once())
             return
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: mon.stop())
-        out.print(f"watching {folder} (Ctrl-C to stop)")
-        mon.run(poll_s)
+        if not as_json:
+            out.print(f"watching {folder} (Ctrl-C to stop)")
+        mon.run(poll_s, on_cycle=lambda r: show(r, quiet=True))
     except MediaproofError as e:
         err.print(f"[bold red]error:[/] {e.message}")
         if e.hint:

@@ -52,7 +52,21 @@ def describe(result: CheckResult) -> str:
     )
 
 
+def instance_service(ctx: AnalysisContext) -> LikenessService | None:
+    """The likeness service of ``ctx.settings.home``, or None when the instance has no
+    likeness data yet (so a plain verify never creates keys or databases)."""
+    from mediaproof.likeness.store import SqliteLikenessStore
+
+    db = ctx.settings.home / "likeness" / "likeness.db"
+    if not db.exists():
+        return None
+    return LikenessService(SqliteLikenessStore.open(ctx.settings.home), ctx.settings.limits)
+
+
 class LikenessAnalyzer:
+    """Register as ``LikenessAnalyzer(service)`` with an open service, or
+    ``LikenessAnalyzer(instance_service)`` to open the instance's on each analysis."""
+
     name = "likeness"
 
     def __init__(
@@ -63,10 +77,11 @@ class LikenessAnalyzer:
         a context (returning None when the instance has no likeness data)."""
         self._service = service
 
-    def _resolve(self, ctx: AnalysisContext) -> LikenessService | None:
+    def _resolve(self, ctx: AnalysisContext) -> tuple[LikenessService | None, bool]:
+        """The service, and whether this call opened it (and so must close it)."""
         if isinstance(self._service, LikenessService) or self._service is None:
-            return self._service
-        return self._service(ctx)
+            return self._service, False
+        return self._service(ctx), True
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
         if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
@@ -75,8 +90,11 @@ class LikenessAnalyzer:
                 EvidenceStatus.NOT_APPLICABLE,
                 f"Likeness is not checked for {ctx.media.mime}.",
             )
+        opened: LikenessService | None = None
         try:
-            service = self._resolve(ctx)
+            service, owned = self._resolve(ctx)
+            if owned:
+                opened = service
             if service is None:
                 return Evidence(
                     self.name,
@@ -94,6 +112,9 @@ class LikenessAnalyzer:
                 EvidenceStatus.ERROR,
                 f"Likeness check could not decode the media ({type(e).__name__}: {e}).",
             )
+        finally:
+            if opened is not None:
+                opened.store.close()
         data: dict[str, Any] = result.as_dict()
         status = EvidenceStatus.FOUND if result.matches else EvidenceStatus.NOT_FOUND
         return Evidence(self.name, status, describe(result), data, LIMITS)

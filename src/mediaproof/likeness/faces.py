@@ -47,12 +47,14 @@ class DetectedFace:
 
 
 class FaceEngine:
-    """Detect and embed faces. Thread-safe; models load on first use."""
+    """Detect and embed faces. Models load on first use; calls are serialised because
+    dlib's networks keep per-call state."""
 
     def __init__(self, *, work_px: int = 1024, upsample: int = 1) -> None:
         self.work_px = work_px
         self.upsample = upsample
         self._lock = threading.Lock()
+        self._run = threading.Lock()
         self._models: tuple[Any, Any, Any] | None = None
 
     def _load(self) -> tuple[Any, Any, Any]:
@@ -73,7 +75,6 @@ class FaceEngine:
     def faces(self, rgb: RGB, *, min_face_px: int) -> list[DetectedFace]:
         """Every face in ``rgb`` (H x W x 3, uint8), largest first. Faces whose shorter
         side is under ``min_face_px`` are returned without a vector."""
-        detector, aligner, encoder = self._load()
         h, w = rgb.shape[:2]
         scale = min(1.0, self.work_px / max(h, w))
         work = rgb
@@ -83,6 +84,13 @@ class FaceEngine:
             )
             work = np.asarray(im)
         work = np.ascontiguousarray(work)
+        with self._run:
+            return self._faces(work, scale, w, h, min_face_px)
+
+    def _faces(
+        self, work: RGB, scale: float, w: int, h: int, min_face_px: int
+    ) -> list[DetectedFace]:
+        detector, aligner, encoder = self._load()
         dets, scores, _ = detector.run(work, self.upsample, 0.0)
         out: list[DetectedFace] = []
         for rect, score in zip(dets, scores, strict=True):

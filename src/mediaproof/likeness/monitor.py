@@ -76,11 +76,17 @@ class Monitor:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def run(self, poll_s: float | None = None) -> None:
-        """Scan every ``poll_s`` seconds until :meth:`stop`."""
+    def run(
+        self,
+        poll_s: float | None = None,
+        on_cycle: Callable[[CycleResult], None] | None = None,
+    ) -> None:
+        """Scan every ``poll_s`` seconds until :meth:`stop`; ``on_cycle`` sees each result."""
         interval = self.settings.monitor.poll_s if poll_s is None else poll_s
         while not self._stop.is_set():
-            self.run_once()
+            result = self.run_once()
+            if on_cycle is not None:
+                on_cycle(result)
             self._stop.wait(interval)
 
     def _candidates(self) -> list[Path]:

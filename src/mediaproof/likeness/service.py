@@ -46,6 +46,17 @@ class LikenessOptions:
     video_max_frames: int = 60
 
 
+_SHARED: tuple[FaceEngine, VoiceEngine] | None = None
+
+
+def shared_engines() -> tuple[FaceEngine, VoiceEngine]:
+    """One engine pair per process: each loads its models (about 150 MB) once."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = (FaceEngine(), VoiceEngine())
+    return _SHARED
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -88,8 +99,9 @@ class LikenessService:
     ) -> None:
         self.store = store
         self.limits = limits or Limits()
-        self.face_engine = faces or FaceEngine()
-        self.voice_engine = voices or VoiceEngine()
+        shared = shared_engines()
+        self.face_engine = faces or shared[0]
+        self.voice_engine = voices or shared[1]
         self.options = options or LikenessOptions()
 
     # --- samples ----------------------------------------------------------------

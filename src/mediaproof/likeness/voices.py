@@ -136,6 +136,7 @@ class VoiceEngine:
 
     def __init__(self, *, threads: int | None = None) -> None:
         self._lock = threading.Lock()
+        self._run = threading.Lock()  # one inference at a time: torch already uses cores
         self._encoder: Any = None
         self._threads = threads
 
@@ -164,7 +165,7 @@ class VoiceEngine:
 
     def embed(self, prepared: Wave) -> Vector:
         encoder = self._load()
-        with warnings.catch_warnings():
+        with self._run, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             v = encoder.embed_utterance(prepared)
         return normalise(v)
