@@ -143,3 +143,16 @@ def test_not_an_image_is_refused(svc: LikenessService, tmp_path: Path) -> None:
     p.write_bytes(b"%PDF-1.4 not a photo")
     e = _reject(svc, p)
     assert e.reason == "unreadable" and "application/pdf" in e.message
+
+
+def test_samples_are_kept_only_when_the_operator_opts_in(corpora: Path, tmp_path: Path) -> None:
+    face, voice = engines()
+    s = LikenessService(SqliteLikenessStore.open(tmp_path), faces=face, voices=voice)
+    photos = sorted((faces_dir(corpora) / TRAIN / "rose_leslie").iterdir())
+    plain = s.enrol("Rose Leslie", photos)
+    assert s.store.kept_samples(plain.id) == {}
+    kept = s.enrol("Rose Leslie (kept)", photos, keep_samples=True)
+    assert kept.samples_kept
+    assert sorted(s.store.kept_samples(kept.id).values()) == sorted(p.read_bytes() for p in photos)
+    s.delete(kept.id)
+    assert s.store.kept_samples(kept.id) == {}

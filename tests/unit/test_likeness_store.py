@@ -79,3 +79,14 @@ def test_deleted_ciphertext_is_not_left_in_the_file(tmp_path: Path) -> None:
     store.close()
     raw = (tmp_path / "likeness" / "likeness.db").read_bytes()
     assert sealed[20:60] not in raw
+
+
+def test_digest_ignores_recalibration_but_not_content() -> None:
+    from mediaproof.likeness.models import Modality, Threshold
+
+    e = enrolment()
+    d = e.digest()
+    e.thresholds[Modality.FACE] = Threshold(0.91, "floor")
+    assert e.digest() == d
+    e.name = "Someone Else"
+    assert e.digest() != d

@@ -78,8 +78,8 @@ def enrol(
 ) -> None:
     """Enrol a person from several photos and/or voice clips.
 
-    Every sample is checked first: a photo must show exactly one face large enough, a clip
-    must hold enough speech. If any sample is unusable nothing is stored.
+    Every sample is checked first: a photo must show exactly one face large enough, a
+    clip must hold enough speech. If any sample is unusable, nothing is stored.
     """
     with likeness_service(home) as svc:
         e = svc.enrol(
@@ -93,6 +93,11 @@ def enrol(
             f"enrolled [bold]{e.name}[/] as {e.id}: {s['faces']} face(s), "
             f"{s['voices']} voice clip(s)"
         )
+        if not consent_note:
+            out.print(
+                "  [yellow]note:[/] no consent recorded; pass --consent-note to keep "
+                "who agreed, when and how"
+            )
         for m, t in e.thresholds.items():
             out.print(f"  {m.value} threshold {t.value:.3f} ({t.method})")
             if t.genuine_min is not None and t.genuine_min < t.value:
@@ -163,8 +168,10 @@ def reference(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Load an impostor-reference set (people who are NOT enrolled) to calibrate
-    thresholds. Only embeddings are kept. Replaces the previous set of that kind."""
+    """Load an impostor reference: people who are NOT enrolled, to calibrate thresholds.
+
+    Only their embeddings are kept (sealed). Replaces the previous set of that kind.
+    """
     with likeness_service(home) as svc:
         counts: dict[str, int] = {}
         if faces:

@@ -137,9 +137,12 @@ class Enrolment:
         )
 
     def digest(self) -> str:
-        """SHA-256 of the enrolment's canonical JSON: the only thing about an enrolment
-        that may leave the instance (e.g. as a transparency-log leaf)."""
-        body = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the enrolment's canonical JSON without its thresholds (they are
+        recalibrated as people come and go; the digest must not move with them): the only
+        thing about an enrolment that may leave the instance (e.g. as a log leaf)."""
+        content = self.to_json()
+        del content["thresholds"]
+        body = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(body.encode()).hexdigest()
 
     def summary(self) -> dict[str, Any]:

@@ -317,6 +317,8 @@ class LikenessService:
         info = info or ingest_file(path, self.limits)
         people = self.store.list_enrolments()
         result = CheckResult(kind=info.kind.value, enrolled=len(people))
+        if not people:
+            return result  # nothing to compare with: spare the decoding
         if info.kind is MediaKind.IMAGE:
             self._check_faces(load_rgb(path), people, result, where={})
         elif info.kind is MediaKind.VIDEO:
