@@ -123,3 +123,12 @@ def test_speech_gate_passes_every_corpus_clip_with_enough_speech(corpora: Path) 
 def test_music_in_a_check_is_not_compared(svc: LikenessService, tmp_path: Path) -> None:
     result = svc.check(write_wav(tmp_path / "music.wav", _music()))
     assert result.speech_verdict == "not_speech" and result.matches == []
+
+
+def test_a_photo_is_not_compared_with_voices_only(svc: LikenessService, corpora: Path) -> None:
+    from mediaproof.likeness.analyzer import describe
+    from tests.likeness_support import faces_dir
+
+    result = svc.check(faces_dir(corpora) / "obama.jpg")
+    assert result.compared == [] and result.faces_found == 0  # not even decoded
+    assert describe(result) == "No likeness was compared: no one is enrolled with a face."

@@ -35,12 +35,15 @@ def describe(result: CheckResult) -> str:
         return text[0].upper() + text[1:] + "."
     if result.enrolled == 0:
         return "No one is enrolled, so no likeness was compared."
+    if not result.compared:
+        need = {"image": "a face", "audio": "a voice"}.get(result.kind, "a face or a voice")
+        return f"No likeness was compared: no one is enrolled with {need}."
     looked = []
-    if result.kind in ("image", "video"):
+    if "face" in result.compared:
         looked.append(f"{result.faces_found} face(s) found")
         if result.faces_too_small:
             looked.append(f"{result.faces_too_small} too small to compare")
-    if result.kind in ("audio", "video"):
+    if "voice" in result.compared:
         looked.append(
             f"{result.speech_s:.1f} s of speech"
             if result.speech_verdict == "speech"

@@ -72,6 +72,7 @@ class CheckResult:
     speech_s: float = 0.0
     speech_verdict: str | None = None  # "speech", "silence", "not_speech"... or None
     enrolled: int = 0
+    compared: list[str] = field(default_factory=list)  # modalities actually compared
     matches: list[LikenessMatch] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class CheckResult:
             "speech_s": round(self.speech_s, 2),
             "speech": self.speech_verdict,
             "enrolled_people": self.enrolled,
+            "compared": self.compared,
             "matches": [m.as_dict() for m in self.matches],
         }
 
@@ -317,16 +319,19 @@ class LikenessService:
         info = info or ingest_file(path, self.limits)
         people = self.store.list_enrolments()
         result = CheckResult(kind=info.kind.value, enrolled=len(people))
-        if not people:
-            return result  # nothing to compare with: spare the decoding
-        if info.kind is MediaKind.IMAGE:
-            self._check_faces(load_rgb(path), people, result, where={})
-        elif info.kind is MediaKind.VIDEO:
-            for t, rgb in self._frames(path):
-                result.frames_checked += 1
-                self._check_faces(rgb, people, result, where={"time_s": round(t, 2)})
-            self._check_voice(path, people, result)
-        elif info.kind is MediaKind.AUDIO:
+        # only decode what someone is enrolled for: a face-only gallery skips audio
+        faces = any(e.vectors(Modality.FACE) for e in people)
+        voices = any(e.vectors(Modality.VOICE) for e in people)
+        if faces and info.kind in (MediaKind.IMAGE, MediaKind.VIDEO):
+            result.compared.append(Modality.FACE.value)
+            if info.kind is MediaKind.IMAGE:
+                self._check_faces(load_rgb(path), people, result, where={})
+            else:
+                for t, rgb in self._frames(path):
+                    result.frames_checked += 1
+                    self._check_faces(rgb, people, result, where={"time_s": round(t, 2)})
+        if voices and info.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+            result.compared.append(Modality.VOICE.value)
             self._check_voice(path, people, result)
         result.matches = _best_per_person(result.matches)
         return result
@@ -353,7 +358,7 @@ class LikenessService:
         if verdict == "speech" and stats.speech_s < self.options.match_min_speech_s:
             verdict = "too_little_speech"
         result.speech_verdict = verdict
-        if verdict != "speech" or not any(e.vectors(Modality.VOICE) for e in people):
+        if verdict != "speech":
             return
         prepared = self.voice_engine.prepare(wav)
         if len(prepared) < SR:
