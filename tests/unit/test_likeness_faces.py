@@ -156,3 +156,14 @@ def test_samples_are_kept_only_when_the_operator_opts_in(corpora: Path, tmp_path
     assert sorted(s.store.kept_samples(kept.id).values()) == sorted(p.read_bytes() for p in photos)
     s.delete(kept.id)
     assert s.store.kept_samples(kept.id) == {}
+
+
+def test_damaged_media_is_an_error_evidence_not_a_crash(
+    svc: LikenessService, corpora: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes((faces_dir(corpora) / "obama.jpg").read_bytes()[:3000])
+    ctx = AnalysisContext(broken, ingest_file(broken, Settings().limits), Settings())
+    ev = LikenessAnalyzer(svc).analyze(ctx)
+    assert ev.status is EvidenceStatus.ERROR
+    assert "cannot decode broken.jpg" in ev.summary

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from mediaproof.config import Limits
-from mediaproof.errors import IngestError
+from mediaproof.errors import IngestError, MediaproofError
 from mediaproof.likeness.calibration import calibrate
 from mediaproof.likeness.errors import EnrolmentRejected, LikenessError, Rejection
 from mediaproof.likeness.faces import FaceEngine, load_rgb
@@ -170,6 +170,10 @@ class LikenessService:
             wav = decode_audio(path, max_seconds=self.options.max_audio_s)
         except LikenessError as e:
             raise EnrolmentRejected(e.message, reason="unreadable", sample=str(path)) from e
+        if len(wav) == 0:
+            raise EnrolmentRejected(
+                f"{path.name}: has no sound track", reason="silence", sample=str(path)
+            )
         stats = speech_stats(wav)
         verdict = stats.verdict
         need = self.options.enrol_min_speech_s
@@ -319,6 +323,20 @@ class LikenessService:
         info = info or ingest_file(path, self.limits)
         people = self.store.list_enrolments()
         result = CheckResult(kind=info.kind.value, enrolled=len(people))
+        try:
+            self._compare(path, info, people, result)
+        except MediaproofError:
+            raise
+        except Exception as e:  # decoders raise many types for damaged media
+            raise LikenessError(
+                f"cannot decode {path.name} for a likeness check ({type(e).__name__}: {e})"
+            ) from e
+        result.matches = _best_per_person(result.matches)
+        return result
+
+    def _compare(
+        self, path: Path, info: MediaInfo, people: list[Enrolment], result: CheckResult
+    ) -> None:
         # only decode what someone is enrolled for: a face-only gallery skips audio
         faces = any(e.vectors(Modality.FACE) for e in people)
         voices = any(e.vectors(Modality.VOICE) for e in people)
@@ -333,8 +351,6 @@ class LikenessService:
         if voices and info.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
             result.compared.append(Modality.VOICE.value)
             self._check_voice(path, people, result)
-        result.matches = _best_per_person(result.matches)
-        return result
 
     def _check_faces(
         self, rgb: Any, people: list[Enrolment], result: CheckResult, where: dict[str, Any]
