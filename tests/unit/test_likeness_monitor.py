@@ -219,3 +219,23 @@ def test_cli_enrol_list_check_delete_and_monitor_once(
     assert json.loads(r.output) == []
     r = runner.invoke(app, ["delete", eid, "--home", home])
     assert r.exit_code == 6 and "no enrolment" in r.output
+
+
+def test_channels_come_from_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaproof.errors import MediaproofError
+    from mediaproof.likeness.monitor import channels_from_settings
+
+    assert channels_from_settings(Settings()) == []  # nothing is sent unless configured
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_SMTP_PORT", "2525")
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_SMTP_FROM", "mp@example.org")
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_SMTP_TO", '["a@example.org", "b@example.org"]')
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_WEBHOOK_URL", "https://hooks.example.org/x")
+    monkeypatch.setenv("MEDIAPROOF_MONITOR_WEBHOOK_SECRET", SECRET)
+    email, hook = channels_from_settings(Settings())
+    assert isinstance(email, EmailChannel) and email.port == 2525
+    assert email.recipients == ["a@example.org", "b@example.org"]
+    assert isinstance(hook, WebhookChannel) and hook.retries == 3
+    monkeypatch.delenv("MEDIAPROOF_MONITOR_WEBHOOK_SECRET")
+    with pytest.raises(MediaproofError, match="shared secret"):
+        channels_from_settings(Settings())
