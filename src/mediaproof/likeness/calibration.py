@@ -5,10 +5,12 @@ For each person and modality:
   people and the instance's impostor-reference set);
 - genuine scores: each of their samples against the template of their other samples
   (leave-one-out; needs two samples or more).
-The threshold is the highest impostor score plus a margin, never under the modality's
-floor (a similarity at which unrelated people already look alike) and never over its
-ceiling (so a person with a look-alike in the reference set can still be found). When
-their own samples fall under it, ``genuine_min`` shows it and enrolment reports a warning.
+The threshold sits halfway between the highest impostor score and the lowest genuine
+score when they are well apart, and at least a margin above the highest impostor score
+in any case; never under the modality's floor (a similarity at which unrelated people
+already look alike) and never over its ceiling (so a person with a look-alike in the
+reference set can still be found). When their own samples fall under it,
+``genuine_min`` shows it and enrolment reports a warning.
 """
 
 from __future__ import annotations
@@ -52,11 +54,13 @@ def calibrate(
         return Threshold(p.floor, "floor (no impostor reference yet)", genuine_min, None, 0)
     imp = np.stack(others) @ tpl
     imp_max = float(imp.max())
-    raw = imp_max + p.margin
+    raw, method = imp_max + p.margin, "impostor_max+margin"
+    if genuine_min is not None and (genuine_min + imp_max) / 2 > raw:
+        raw, method = (genuine_min + imp_max) / 2, "midpoint(impostor_max, genuine_min)"
     if raw <= p.floor:
         value, method = p.floor, "floor"
     elif raw >= p.ceiling:
-        value, method = p.ceiling, "ceiling (a reference impostor scores close)"
+        value, method = p.ceiling, "ceiling (someone else scores close)"
     else:
-        value, method = raw, "impostor_max+margin"
+        value = raw
     return Threshold(value, method, genuine_min, imp_max, len(others))
