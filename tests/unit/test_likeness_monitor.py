@@ -239,3 +239,21 @@ def test_channels_come_from_configuration(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("MEDIAPROOF_MONITOR_WEBHOOK_SECRET")
     with pytest.raises(MediaproofError, match="shared secret"):
         channels_from_settings(Settings())
+
+
+def test_media_that_fails_analysis_is_reported_and_not_marked_seen(
+    svc: LikenessService, corpora: Path, tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    broken = (faces_dir(corpora) / "obama.jpg").read_bytes()[:3000]
+    (drop / "broken.jpg").write_bytes(broken)
+    (drop / "notes.txt").write_text("not media")
+    mon = Monitor(svc, Settings(home=tmp_path / "home"), drop, [], settle_s=0)
+    r = mon.run_once()
+    assert "cannot decode broken.jpg" in r.errors[str(drop / "broken.jpg")]
+    assert r.skipped == [str(drop / "notes.txt")] and r.alerts == []
+    import hashlib
+
+    assert not svc.store.seen(hashlib.sha256(broken).hexdigest())
+    assert mon.run_once().errors == {}  # unchanged files are not retried every scan

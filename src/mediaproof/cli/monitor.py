@@ -57,14 +57,17 @@ def monitor(
         )
 
         def show(result: CycleResult, quiet: bool = False) -> None:
-            if quiet and not (result.analysed or result.duplicates or result.errors):
+            if quiet and not (
+                result.analysed or result.duplicates or result.errors or result.skipped
+            ):
                 return  # the loop stays silent while nothing arrives
             if as_json:
                 print_json(result.as_dict())
                 return
             out.print(
                 f"analysed {len(result.analysed)}, duplicates "
-                f"{len(result.duplicates)}, alerts {len(result.alerts)}"
+                f"{len(result.duplicates)}, skipped {len(result.skipped)}, "
+                f"alerts {len(result.alerts)}"
             )
             for a in result.alerts:
                 sent = ", ".join(f"{k}: {v}" for k, v in a.deliveries.items())

@@ -26,6 +26,7 @@ from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.likeness.service import LikenessService, now
 from mediaproof.likeness.store import Alert
 from mediaproof.media.ingest import ingest_file
+from mediaproof.media.sniff import MediaKind
 
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 
@@ -34,6 +35,7 @@ _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 class CycleResult:
     analysed: list[str] = field(default_factory=list)  # paths analysed this cycle
     duplicates: list[str] = field(default_factory=list)  # same SHA-256 seen before
+    skipped: list[str] = field(default_factory=list)  # not an image, audio or video
     errors: dict[str, str] = field(default_factory=dict)  # path -> reason
     alerts: list[Alert] = field(default_factory=list)
 
@@ -41,6 +43,7 @@ class CycleResult:
         return {
             "analysed": self.analysed,
             "duplicates": self.duplicates,
+            "skipped": self.skipped,
             "errors": self.errors,
             "alerts": [a.to_json() for a in self.alerts],
         }
@@ -128,6 +131,9 @@ class Monitor:
 
     def _process(self, path: Path, result: CycleResult) -> None:
         info = ingest_file(path, self.settings.limits)
+        if info.kind not in (MediaKind.IMAGE, MediaKind.AUDIO, MediaKind.VIDEO):
+            result.skipped.append(str(path))
+            return
         if self.store.seen(info.sha256):
             result.duplicates.append(str(path))
             return
@@ -148,10 +154,12 @@ class Monitor:
             "evidence": [evidence.as_dict()],
         }
         self.store.save_report(report_id, created, report, subjects)
-        self.store.mark_seen(info.sha256, created)
         result.analysed.append(str(path))
         if evidence.status is EvidenceStatus.ERROR:
+            # not marked seen: a copy (or this file after a restart) gets another try
             result.errors[str(path)] = evidence.summary
+            return
+        self.store.mark_seen(info.sha256, created)
         for eid in subjects:
             mine = [m for m in matches if m["enrolment_id"] == eid]
             alert = Alert(
