@@ -167,3 +167,22 @@ def test_damaged_media_is_an_error_evidence_not_a_crash(
     ev = LikenessAnalyzer(svc).analyze(ctx)
     assert ev.status is EvidenceStatus.ERROR
     assert "cannot decode broken.jpg" in ev.summary
+
+
+def test_reference_conflicts_flag_an_enrolled_person_in_the_reference(
+    svc: LikenessService, corpora: Path, tmp_path: Path
+) -> None:
+    assert svc.reference_conflicts() == []  # the module's reference holds other people
+    face, voice = engines()
+    s = LikenessService(SqliteLikenessStore.open(tmp_path / "home"), faces=face, voices=voice)
+    f = faces_dir(corpora)
+    s.enrol("Barack Obama", sorted((f / TRAIN / "obama").iterdir()))
+    ref = link_identities(
+        tmp_path / "ref",
+        {"someone": [f / "obama.jpg"], "rose": sorted((f / TRAIN / "rose_leslie").iterdir())},
+    )
+    s.set_reference(Modality.FACE, ref)
+    (c,) = s.reference_conflicts()
+    assert c["name"] == "Barack Obama" and c["reference_identity"] == "someone"
+    obama = s.enrolments()[0].thresholds[Modality.FACE]
+    assert obama.method.startswith("ceiling")  # what the warning is about

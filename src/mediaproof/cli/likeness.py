@@ -178,11 +178,19 @@ def reference(
             counts["face"] = svc.set_reference(Modality.FACE, faces)
         if voices:
             counts["voice"] = svc.set_reference(Modality.VOICE, voices)
+        conflicts = svc.reference_conflicts()
         if as_json:
-            print_json(counts)
-        else:
-            for k, n in counts.items():
-                out.print(f"{k} reference: {n} samples; thresholds recalibrated")
+            print_json({"loaded": counts, "conflicts": conflicts})
+            return
+        for k, n in counts.items():
+            out.print(f"{k} reference: {n} samples; thresholds recalibrated")
+        for c in conflicts:
+            out.print(
+                f"[yellow]warning:[/] reference identity {c['reference_identity']!r} "
+                f"scores {c['score']:.3f} against {c['name']}'s {c['modality']}, as "
+                "high as their own samples: is it the same person? Remove them from "
+                "the reference."
+            )
 
 
 @app.command()

@@ -18,7 +18,7 @@ import numpy as np
 
 from mediaproof.config import Limits
 from mediaproof.errors import IngestError, MediaproofError
-from mediaproof.likeness.calibration import calibrate
+from mediaproof.likeness.calibration import POLICIES, calibrate
 from mediaproof.likeness.errors import EnrolmentRejected, LikenessError, Rejection
 from mediaproof.likeness.faces import FaceEngine, load_rgb
 from mediaproof.likeness.models import (
@@ -316,6 +316,32 @@ class LikenessService:
         self.store.replace_reference(modality, vectors)
         self.recalibrate()
         return len(vectors)
+
+    def reference_conflicts(self) -> list[dict[str, Any]]:
+        """Reference identities that score like an enrolled person's own samples: most
+        likely the same person, which would push that person's threshold up."""
+        out = []
+        for e in self.store.list_enrolments():
+            for m, th in e.thresholds.items():
+                tpl = e.template(m)
+                if tpl is None:
+                    continue
+                bar = th.genuine_min if th.genuine_min is not None else POLICIES[m].ceiling
+                best: dict[str, float] = {}
+                for r in self.store.reference(m):
+                    best[r.label] = max(best.get(r.label, -1.0), float(r.vector @ tpl))
+                for label, score in sorted(best.items()):
+                    if score >= bar:
+                        out.append(
+                            {
+                                "enrolment_id": e.id,
+                                "name": e.name,
+                                "modality": m.value,
+                                "reference_identity": label,
+                                "score": round(score, 4),
+                            }
+                        )
+        return out
 
     # --- checking -----------------------------------------------------------------------
 
