@@ -121,5 +121,15 @@ def test_malformed_input_is_a_clean_error(tmp_path: Path, corpora: Path) -> None
 
 def test_help_texts(tmp_path: Path) -> None:
     top = mp(tmp_path / "h", "--help").stdout
-    for cmd in ("sign", "verify", "register", "keys", "demo", "assets"):
+    for cmd in (
+        "sign",
+        "verify",
+        "register",
+        "keys",
+        "demo",
+        "assets",
+        "cases",
+        "likeness",
+        "monitor",
+    ):
         assert cmd in top

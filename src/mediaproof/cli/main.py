@@ -17,6 +17,8 @@ from mediaproof import __version__
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import keys as keys_cmd
+from mediaproof.cli import likeness as likeness_cmd
+from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
 from mediaproof.services.publishing import (
@@ -35,6 +37,8 @@ app = typer.Typer(
 )
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(cases_cmd.app, name="cases")
+app.add_typer(likeness_cmd.app, name="likeness")
+app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
 
 

@@ -11,6 +11,8 @@ from mediaproof.analysis.analyzers.registry import RegistryAnalyzer
 from mediaproof.analysis.evidence import Analyzer
 from mediaproof.analysis.pipeline import Progress, run_analyzers
 from mediaproof.analysis.report import AnalysisReport
+from mediaproof.likeness.analyzer import LikenessAnalyzer
+from mediaproof.likeness.analyzer import instance_service as likeness_instance_service
 from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
 
@@ -20,6 +22,8 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
         ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
         RegistryAnalyzer(inst),
         GeneratorMetadataAnalyzer(),
+        # opens the instance's likeness store only when someone is enrolled
+        LikenessAnalyzer(likeness_instance_service),
     ]
 
 
