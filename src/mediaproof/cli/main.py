@@ -13,8 +13,10 @@ from typing import Annotated
 import typer
 
 from mediaproof import __version__
+from mediaproof.cli import admin as admin_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import keys as keys_cmd
+from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
 from mediaproof.services.publishing import (
@@ -33,6 +35,8 @@ app = typer.Typer(
 )
 app.add_typer(keys_cmd.app, name="keys")
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(admin_cmd.app, name="admin")
 
 
 def _version(value: bool) -> None:
