@@ -1,0 +1,99 @@
+"""The public pages: verify form, rendering of any analyzer, errors, no external assets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from tests.api.conftest import csrf_of
+
+
+def test_verify_page_is_self_contained(client: TestClient) -> None:
+    html = client.get("/").text
+    assert 'enctype="multipart/form-data"' in html and 'name="csrf_token"' in html
+    # nothing from another origin: no CDN, no web fonts
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    css = client.get("/static/style.css").text
+    assert "@import" not in css and "url(" not in css
+    assert client.get("/static/verify.js").status_code == 200
+
+
+def test_verify_form_renders_the_answer_first(client: TestClient, photo: Path) -> None:
+    csrf = csrf_of(client.get("/").text)
+    r = client.post(
+        "/verify?fragment=1",
+        data={"csrf_token": csrf},
+        files={"file": ("p.jpg", photo.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 200
+    html = r.text
+    verdict = html.index("No provenance found: unknown")
+    assert verdict < html.index("Content Credentials") < html.index("Generator metadata")
+    assert "What this can and cannot tell" in html
+    assert 'data-slot="match"' in html and 'data-slot="watermark"' in html
+
+
+def test_verify_form_needs_its_token(client: TestClient, photo: Path) -> None:
+    client.get("/")
+    r = client.post("/verify", files={"file": ("p.jpg", photo.read_bytes(), "image/jpeg")})
+    assert r.status_code == 403
+
+
+class Likeness:
+    name = "likeness"
+
+    def analyze(self, ctx: AnalysisContext) -> Evidence:
+        return Evidence(
+            self.name,
+            EvidenceStatus.FOUND,
+            "A face resembling an enrolled candidate appears.",
+            {},
+            "Resemblance is not identity.",
+        )
+
+
+def test_a_new_analyzer_shows_up_without_template_changes(
+    client: TestClient, photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediaproof.services import verification
+
+    original = verification.analyzers_for
+    monkeypatch.setattr(
+        verification, "analyzers_for", lambda inst, anchors=(): [*original(inst), Likeness()]
+    )
+    csrf = csrf_of(client.get("/").text)
+    html = client.post(
+        "/verify?fragment=1",
+        data={"csrf_token": csrf},
+        files={"file": ("p.jpg", photo.read_bytes())},
+    ).text
+    assert 'data-analyzer="likeness"' in html
+    assert "A face resembling an enrolled candidate appears." in html
+    assert "Resemblance is not identity." in html
+
+
+def test_error_pages_for_people_json_for_machines(client: TestClient) -> None:
+    page = client.get("/assets/12345")
+    assert page.status_code == 404 and "<html" in page.text and "not_found" in page.text
+    api = client.get("/api/v1/assets/12345")
+    assert api.json()["error"]["code"] == "not_found"
+
+
+def test_login_redirect_keeps_only_local_targets(client: TestClient) -> None:
+    r = client.get("/publish", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/publish"
+    html = client.get("/login", params={"next": "//evil.example/x"}).text
+    assert 'name="next" value="/"' in html
+
+
+def test_openapi_is_published(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for p in ("/api/v1/verify", "/matches/byBinding", "/manifests/{manifest_id}", "/healthz"):
+        assert p in paths
+    assert "/login" not in paths  # pages are not API
+    assert client.get("/docs").status_code == 200
