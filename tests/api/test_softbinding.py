@@ -86,7 +86,7 @@ def test_by_content(client: TestClient, released: Any, photo: Path) -> None:
 
 
 def test_manifest_by_id(client: TestClient, released: Any) -> None:
-    pub, signed = released
+    pub, _ = released
     label = pub["asset"]["manifest_label"]
     r = client.get(f"/manifests/{label}")
     assert r.status_code == 200
