@@ -50,9 +50,6 @@ PUBLISHERS = frozenset({"admin", "publisher"})
 ADMINS = frozenset({"admin"})
 POLICY: dict[str, str | frozenset[str]] = {
     "openapi": PUBLIC,
-    "swagger_ui_html": PUBLIC,
-    "swagger_ui_redirect": PUBLIC,
-    "redoc_html": PUBLIC,
     "static": PUBLIC,
     "health.healthz": PUBLIC,
     "health.readyz": PUBLIC,

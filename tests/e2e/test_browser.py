@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from mediaproof.accounts.models import Role
 from mediaproof.config import Settings
@@ -20,8 +21,6 @@ from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from tests.e2e.server import Server
-
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -54,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: scripts/setup.sh installs it for tests")
-    with playwright_sync.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()

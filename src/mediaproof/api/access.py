@@ -39,9 +39,6 @@ ACCESS: dict[str, Rule] = {
     "health.healthz": public(),
     "health.readyz": public(),
     "openapi": public(),
-    "swagger_ui_html": public(),
-    "swagger_ui_redirect": public(),
-    "redoc_html": public(),
     "static": public(),
     # verify for everyone
     "verify.api": public(rate="verify"),

@@ -72,6 +72,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(enforce_access)],
+        # Swagger UI and ReDoc load their code from a CDN; the spec itself is enough
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)

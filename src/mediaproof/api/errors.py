@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mediaproof.api.deps import PasswordChangeRequired
 from mediaproof.errors import AuthenticationError, MediaproofError, RateLimitedError
+from mediaproof.web.pages import render_error
 
 log = logging.getLogger("mediaproof.api")
 
@@ -45,12 +46,9 @@ def _wants_page(request: Request) -> bool:
 
 
 def _respond(request: Request, status: int, code: str, message: str, hint: str | None) -> Response:
-    headers: dict[str, str] = {}
     if _wants_page(request):
-        from mediaproof.web.pages import render_error
-
         return render_error(request, status, code, message, hint)
-    return JSONResponse(error_body(code, message, hint), status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, hint), status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

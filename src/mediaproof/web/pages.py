@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.accounts.models import Permission, Principal
+from mediaproof.accounts.models import Permission
 from mediaproof.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -244,5 +244,3 @@ async def asset_page(asset_id: int, request: Request, ctx: Ctx, who: Who) -> HTM
         quote=quote,
     )
 
-
-__all__ = ["Principal", "render_error", "router"]
