@@ -98,3 +98,11 @@ def test_openapi_is_published(client: TestClient) -> None:
     assert "/login" not in paths  # pages are not API
     # no Swagger UI: it would load scripts from a CDN
     assert client.get("/docs").status_code == 404
+
+
+def test_security_headers(client: TestClient) -> None:
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/api/v1/jobs/x").headers["x-frame-options"] == "DENY"

@@ -13,6 +13,7 @@ from itsdangerous import URLSafeSerializer
 from mediaproof import __version__
 from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
+from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
 from mediaproof.api.ratelimit import BucketSpec, RateLimiter
 from mediaproof.api.routers import accounts, assets, health, softbinding, tlog, verify
@@ -20,6 +21,7 @@ from mediaproof.config import Settings
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
+from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.softbinding import Sha256Resolver, SoftBindingResolver
 from mediaproof.web import pages
@@ -44,6 +46,7 @@ def create_app(
     provides transparency-log inclusion proofs (default: none, the log is not set up).
     """
     inst = Instance(settings)
+    clear_stale_uploads(inst)
     svc = settings.service
     ctx = AppContext(
         inst=inst,
@@ -78,6 +81,7 @@ def create_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     for r in (health, verify, assets, accounts, softbinding, tlog):
         app.include_router(r.router)

@@ -100,8 +100,22 @@ def verify_or_queue(
     if not runs_as_job(inst, media):
         return verify_upload(inst, path)
     owned = take_ownership()
-    return jobs.submit(
-        "verify",
-        lambda progress: verify_upload(inst, owned, progress),
-        cleanup=lambda: owned.unlink(missing_ok=True),
-    )
+    try:
+        return jobs.submit(
+            "verify",
+            lambda progress: verify_upload(inst, owned, progress),
+            cleanup=lambda: owned.unlink(missing_ok=True),
+        )
+    except BaseException:
+        owned.unlink(missing_ok=True)  # not queued: nobody else will delete it
+        raise
+
+
+def clear_stale_uploads(inst: Instance) -> int:
+    """Delete uploads a previous process left behind (a crash, a kill during a job)."""
+    tmp = inst.home / "tmp"
+    n = 0
+    for p in tmp.glob("upload-*") if tmp.is_dir() else ():
+        p.unlink(missing_ok=True)
+        n += 1
+    return n
