@@ -159,8 +159,12 @@ def test_first_admin_gets_a_one_time_password_to_change(tmp_path: Path) -> None:
         csrf = csrf_of(c.get("/account/password").text)
         r = c.post(
             "/account/password",
-            data={"current": otp, "new": "my own long password", "repeat": "my own long password",
-                  "csrf_token": csrf},
+            data={
+                "current": otp,
+                "new": "my own long password",
+                "repeat": "my own long password",
+                "csrf_token": csrf,
+            },
             follow_redirects=False,
         )
         assert r.status_code == 303
@@ -193,21 +197,80 @@ def test_admin_cli_creates_users(tmp_path: Path) -> None:
 
     env = {**os.environ, "MEDIAPROOF_HOME": str(tmp_path / "h")}
     out = subprocess.run(
-        [sys.executable, "-m", "mediaproof", "admin", "create-user", "ed", "--role", "publisher",
-         "--one-time-password", "--json"],
-        capture_output=True, text=True, env=env, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "mediaproof",
+            "admin",
+            "create-user",
+            "ed",
+            "--role",
+            "publisher",
+            "--one-time-password",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
     )
     created = json.loads(out.stdout)
     assert created["user"]["role"] == "publisher" and created["user"]["must_change_password"]
     prompted = subprocess.run(
         [sys.executable, "-m", "mediaproof", "admin", "create-user", "al", "--role", "admin"],
         input="a long admin password\na long admin password\n",
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert prompted.returncode == 0, prompted.stderr
     dup = subprocess.run(
-        [sys.executable, "-m", "mediaproof", "admin", "create-user", "al", "--role", "admin",
-         "--one-time-password"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "mediaproof",
+            "admin",
+            "create-user",
+            "al",
+            "--role",
+            "admin",
+            "--one-time-password",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert dup.returncode == 7 and "taken" in dup.stderr
+
+
+def test_big_bodies_outside_upload_routes_are_refused(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    big = {"username": "x" * 70_000, "password": "y", "csrf_token": token}
+    r = client.post("/login", data=big)
+    assert r.status_code == 413
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(100):
+            yield b'{"alg": "' + b"a" * 1000
+
+    r = client.post(
+        "/matches/byBinding", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413
+
+
+def test_a_session_is_no_way_around_the_login_limit(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "i", rate_login_burst=2, rate_login_per_min=1)
+    with TestClient(app) as c:
+        login(c, "reporter")  # uses one attempt
+        token = csrf_of(c.get("/").text)
+        codes = [
+            c.post(
+                "/login", data={"username": "admin", "password": "guess " * 3, "csrf_token": token}
+            ).status_code
+            for _ in range(2)
+        ]
+        assert codes == [401, 429]

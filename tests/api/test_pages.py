@@ -106,3 +106,16 @@ def test_security_headers(client: TestClient) -> None:
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert client.get("/api/v1/jobs/x").headers["x-frame-options"] == "DENY"
+
+
+def test_errors_from_the_form_come_back_as_a_fragment(client: TestClient, corpora: Path) -> None:
+    csrf = csrf_of(client.get("/").text)
+    txt = (corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/unsupported_type.txt")
+    r = client.post(
+        "/verify?fragment=1",
+        data={"csrf_token": csrf},
+        files={"file": ("t.txt", txt.read_bytes())},
+        headers={"accept": "*/*"},  # what fetch() sends
+    )
+    assert r.status_code == 415
+    assert 'role="alert"' in r.text and "not recognised" in r.text and "<html" not in r.text

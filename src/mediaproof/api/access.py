@@ -18,12 +18,15 @@ class Rule:
     who: str  # "public" | "user" (any logged-in user) | "permission"
     permission: Permission | None = None
     rate: str | None = None  # bucket for anonymous callers: verify | lookup | login
+    rate_everyone: bool = False  # signed-in callers draw from the bucket too
     form: bool = False  # an HTML form: CSRF token required for anonymous callers too
     pending_password_ok: bool = False  # reachable before a one-time password is changed
 
 
-def public(rate: str | None = None, form: bool = False) -> Rule:
-    return Rule("public", rate=rate, form=form, pending_password_ok=True)
+def public(rate: str | None = None, form: bool = False, rate_everyone: bool = False) -> Rule:
+    return Rule(
+        "public", rate=rate, form=form, rate_everyone=rate_everyone, pending_password_ok=True
+    )
 
 
 def user(form: bool = False, pending_password_ok: bool = False) -> Rule:
@@ -66,7 +69,8 @@ ACCESS: dict[str, Rule] = {
     "web.verify": public(rate="verify", form=True),
     "web.job": public(),
     "web.login_form": public(),
-    "web.login": public(rate="login", form=True),
+    # signed-in users too: a session must not be a way around password guessing limits
+    "web.login": public(rate="login", form=True, rate_everyone=True),
     "web.logout": user(form=True, pending_password_ok=True),
     "web.password_form": user(pending_password_ok=True),
     "web.password": user(form=True, pending_password_ok=True),

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeSerializer
 
 from mediaproof import __version__
+from mediaproof.api.bodylimit import BodyLimitMiddleware
 from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
@@ -81,6 +82,7 @@ def create_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     for r in (health, verify, assets, accounts, softbinding, tlog):

@@ -149,7 +149,7 @@ async def enforce_access(request: Request, ctx: Ctx) -> None:
             raise AuthenticationError("log in or send an API token")
         if not p.can(rule.permission):
             raise PermissionDeniedError(f"this needs the {rule.permission.value!r} permission")
-    if rule.rate and p.anonymous:
+    if rule.rate and (p.anonymous or rule.rate_everyone):
         ctx.limiter.take(rule.rate, client_key(request))
     request.state.csrf_expected = None
     if request.method in UNSAFE and (p.via == "session" or rule.form):

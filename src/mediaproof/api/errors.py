@@ -39,10 +39,7 @@ def error_body(code: str, message: str, hint: str | None = None) -> dict[str, An
 
 
 def _wants_page(request: Request) -> bool:
-    path = request.url.path
-    if path.startswith(MACHINE_PREFIXES):
-        return False
-    return "text/html" in request.headers.get("accept", "") or request.method == "GET"
+    return not request.url.path.startswith(MACHINE_PREFIXES)
 
 
 def _respond(request: Request, status: int, code: str, message: str, hint: str | None) -> Response:
@@ -68,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "limit_exceeded"}
         code = codes.get(exc.status_code, "http_error")
         message = "no such page or endpoint" if exc.status_code == 404 else str(exc.detail)
         resp = _respond(request, exc.status_code, code, message, None)
