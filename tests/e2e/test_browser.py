@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: scripts/setup.sh installs it for tests")
     with sync_playwright() as p:
@@ -60,8 +61,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+def tab(chromium: Any) -> Iterator[Any]:
+    ctx = chromium.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     yield pg
@@ -73,83 +74,105 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_verify_page_upload(server: Server, page: Any, tmp_path: Path) -> None:
+def test_verify_page_upload(server: Server, tab: Any, tmp_path: Path) -> None:
     photo = sample_photo(tmp_path / "photo.jpg", 640, 427, seed=3)
-    page.goto(server.url + "/")
-    page.set_input_files("#file", str(photo))
-    assert "photo.jpg" in page.inner_text("#chosen")
-    page.click("#submit")
-    verdict = page.wait_for_selector("#verdict")
+    tab.goto(server.url + "/")
+    tab.set_input_files("#file", str(photo))
+    assert "photo.jpg" in tab.inner_text("#chosen")
+    tab.click("#submit")
+    verdict = tab.wait_for_selector("#verdict")
     assert verdict.inner_text() == "No provenance found: unknown"
-    assert page.is_visible("text=What this can and cannot tell")
-    shot(page, "verify-unknown")
+    assert tab.is_visible("text=What this can and cannot tell")
+    shot(tab, "verify-unknown")
 
 
-def test_publish_then_verify_the_release(server: Server, page: Any, tmp_path: Path) -> None:
+def test_publish_then_verify_the_release(server: Server, tab: Any, tmp_path: Path) -> None:
     photo = sample_photo(tmp_path / "release.jpg", 800, 533, seed=5)
-    page.goto(server.url + "/publish")
-    assert page.url.endswith("/login?next=/publish")  # sign in first
-    page.fill("#username", "press")
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(server.url + "/publish")
-    page.fill("#title", "Polling hours for 5 November")
-    page.fill("#author", "County press office")
-    page.select_option("#source_type", "digitalCapture")
-    page.set_input_files("#release-file", str(photo))
-    page.click("#publish-form button[type=submit]")
-    headline = page.wait_for_selector("#published").inner_text()
+    tab.goto(server.url + "/publish")
+    assert tab.url.endswith("/login?next=/publish")  # sign in first
+    tab.fill("#username", "press")
+    tab.fill("#password", PASSWORD)
+    tab.click("#login-form button[type=submit]")
+    tab.wait_for_url(server.url + "/publish")
+    tab.fill("#title", "Polling hours for 5 November")
+    tab.fill("#author", "County press office")
+    tab.select_option("#source_type", "digitalCapture")
+    tab.set_input_files("#release-file", str(photo))
+    tab.click("#publish-form button[type=submit]")
+    headline = tab.wait_for_selector("#published").inner_text()
     assert headline.startswith("Signed and registered as asset")
-    shot(page, "published")
-    with page.expect_download() as dl:
-        page.click("#download")
+    shot(tab, "published")
+    with tab.expect_download() as dl:
+        tab.click("#download")
     signed = tmp_path / "signed.jpg"
     dl.value.save_as(signed)
-    page.click("#asset-link")
-    assert page.inner_text("#asset-title") == "Polling hours for 5 November"
-    assert page.is_visible("text=does not keep a transparency log")
-    shot(page, "asset")
-    page.goto(server.url + "/")
-    page.set_input_files("#file", str(signed))
-    page.click("#submit")
-    assert page.wait_for_selector("#verdict").inner_text() == (
+    tab.click("#asset-link")
+    assert tab.inner_text("#asset-title") == "Polling hours for 5 November"
+    assert tab.is_visible("text=does not keep a transparency log")
+    shot(tab, "asset")
+    tab.goto(server.url + "/")
+    tab.set_input_files("#file", str(signed))
+    tab.click("#submit")
+    assert tab.wait_for_selector("#verdict").inner_text() == (
         "Signed by a trusted signer and intact"
     )
-    assert page.is_visible("text=County Elections Office content signing")
-    shot(page, "verify-signed")
+    assert tab.is_visible("text=County Elections Office content signing")
+    shot(tab, "verify-signed")
 
 
-def test_keyboard_only_upload(server: Server, page: Any, tmp_path: Path) -> None:
+def test_drag_and_drop(server: Server, tab: Any, tmp_path: Path) -> None:
+    photo = sample_photo(tmp_path / "dropped.jpg", 320, 240, seed=21)
+    tab.goto(server.url + "/")
+    # what a browser does when a file is dropped on the zone
+    tab.evaluate(
+        """async ([b64, name]) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, {type: "image/jpeg"}));
+            const zone = document.getElementById("drop");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true}));
+        }""",
+        [base64.b64encode(photo.read_bytes()).decode(), "dropped.jpg"],
+    )
+    assert "dropped.jpg" in tab.inner_text("#chosen")
+    tab.click("#submit")
+    assert tab.wait_for_selector("#verdict").inner_text() == "No provenance found: unknown"
+
+
+def test_keyboard_only_upload(server: Server, tab: Any, tmp_path: Path) -> None:
     photo = sample_photo(tmp_path / "kb.jpg", 320, 240, seed=9)
-    page.goto(server.url + "/")
+    # listen before the page loads, so the file dialog is intercepted from the start
+    tab.on("filechooser", lambda chooser: chooser.set_files(str(photo)))
+    tab.goto(server.url + "/")
     for _ in range(12):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "choose":
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.id") == "choose":
             break
     else:
         raise AssertionError("the file chooser cannot be reached with Tab")
-    shot(page, "keyboard-focus")
-    with page.expect_file_chooser() as fc:
-        page.keyboard.press("Enter")
-    fc.value.set_files(str(photo))
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "submit"
-    page.keyboard.press("Enter")
-    assert page.wait_for_selector("#verdict").inner_text() == "No provenance found: unknown"
-    assert page.evaluate("document.activeElement.id") == "result"  # focus follows the answer
+    shot(tab, "keyboard-focus")
+    tab.keyboard.press("Enter")
+    tab.wait_for_function("() => document.getElementById('file').files.length === 1")
+    assert "kb.jpg" in tab.inner_text("#chosen")
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.id") == "submit"
+    tab.keyboard.press("Enter")
+    assert tab.wait_for_selector("#verdict").inner_text() == "No provenance found: unknown"
+    assert tab.evaluate("document.activeElement.id") == "result"  # focus follows the answer
 
 
 def test_video_shows_progress_then_the_answer(
-    server: Server, page: Any, corpora: Path
+    server: Server, tab: Any, corpora: Path
 ) -> None:
     video = corpora / "vpdq-tmk-threatexchange/videos/doorknob-hd-no-bar.mp4"
-    page.goto(server.url + "/")
-    page.set_input_files("#file", str(video))
-    page.click("#submit")
-    page.wait_for_selector("#progress-bar, #verdict")
-    verdict = page.wait_for_selector("#verdict", timeout=120_000)
+    tab.goto(server.url + "/")
+    tab.set_input_files("#file", str(video))
+    tab.click("#submit")
+    tab.wait_for_selector("#progress-bar, #verdict")
+    verdict = tab.wait_for_selector("#verdict", timeout=120_000)
     assert verdict.inner_text() == "No provenance found: unknown"
-    assert page.is_visible("text=video/mp4")
+    assert tab.is_visible("text=video/mp4")
 
 
 def test_slow_client_gets_408(server: Server) -> None:

@@ -31,16 +31,19 @@ class JsonFormatter(logging.Formatter):
             out.update(fields)
         if record.exc_info and record.exc_info[0] is not None:
             out["exc"] = record.exc_info[0].__name__
+            out["traceback"] = self.formatException(record.exc_info)
         return json.dumps(out, separators=(",", ":"))
 
 
 def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr for our loggers and uvicorn's (its access log stays off)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("mediaproof")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    for name in ("mediaproof", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
 
 
 class AccessLogMiddleware:

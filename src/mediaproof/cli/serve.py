@@ -50,6 +50,7 @@ def serve(
         port=port,
         log_level=log_level.lower(),
         access_log=False,  # our own access log has no client addresses
+        log_config=None,  # keep the JSON logging set up above
         proxy_headers=svc.behind_proxy,
         forwarded_allow_ips="*" if svc.behind_proxy else None,
         timeout_keep_alive=5,
