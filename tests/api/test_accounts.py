@@ -274,3 +274,59 @@ def test_a_session_is_no_way_around_the_login_limit(tmp_path: Path) -> None:
             for _ in range(2)
         ]
         assert codes == [401, 429]
+
+
+def test_admin_cli_issues_tokens(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient as TC
+
+    home = tmp_path / "h"
+    app = make_app(home)
+    env = {**os.environ, "MEDIAPROOF_HOME": str(home)}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mediaproof",
+            "admin",
+            "create-token",
+            "publisher",
+            "--name",
+            "newsroom CMS",
+            "--scope",
+            "publish",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    secret = json.loads(out.stdout)["token"]
+    with TC(app) as c:
+        me = c.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()
+        assert me["user"]["username"] == "publisher" and me["permissions"] == ["publish"]
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mediaproof",
+            "admin",
+            "create-token",
+            "reporter",
+            "--name",
+            "x",
+            "--scope",
+            "publish",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert refused.returncode == 8 and "cannot grant" in refused.stderr

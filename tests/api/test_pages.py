@@ -119,3 +119,28 @@ def test_errors_from_the_form_come_back_as_a_fragment(client: TestClient, corpor
     )
     assert r.status_code == 415
     assert 'role="alert"' in r.text and "not recognised" in r.text and "<html" not in r.text
+
+
+def test_token_page_makes_and_revokes_tokens(client: TestClient) -> None:
+    from tests.api.conftest import login
+
+    csrf = login(client, "publisher")
+    page = client.get("/account/tokens").text
+    assert 'value="publish"' in page and 'value="users:manage"' not in page
+    r = client.post(
+        "/account/tokens", data={"csrf_token": csrf, "name": "CMS", "scope": ["publish"]}
+    )
+    assert r.status_code == 201
+    secret = re.search(r'id="new-token">(mp_[^<]+)<', r.text)
+    assert secret
+    with TestClient(client.app) as machine:
+        auth = {"Authorization": f"Bearer {secret.group(1)}"}
+        assert machine.get("/api/v1/me", headers=auth).status_code == 200
+        token_id = client.get("/api/v1/tokens").json()[0]["id"]
+        r = client.post(
+            f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+        )
+        assert r.status_code == 303
+        assert machine.get("/api/v1/me", headers=auth).status_code == 401
+    r = client.post("/account/tokens", data={"csrf_token": csrf, "name": "none"})
+    assert r.status_code == 400 and "at least one scope" in r.text

@@ -32,6 +32,7 @@ SESSION_COOKIE = "mp_session"
 CSRF_COOKIE = "mp_csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_FORM_FIELDS = 16
 
 
 class PasswordChangeRequired(PermissionDeniedError):
@@ -168,8 +169,6 @@ async def enforce_access(request: Request, ctx: Ctx) -> None:
         if sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfError("the form's security token is missing or stale; reload the page")
 
-
-MAX_FORM_FIELDS = 16
 
 
 async def upload_body(request: Request, ctx: Ctx) -> Upload:

@@ -8,7 +8,7 @@ import typer
 
 from mediaproof.accounts.models import Role
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
-from mediaproof.services.accounts import create_user, list_users
+from mediaproof.services.accounts import create_user, issue_token, list_users
 
 app = typer.Typer(help="Manage accounts (users and roles).", no_args_is_help=True)
 
@@ -51,6 +51,27 @@ def create_admin(
 ) -> None:
     """Create an administrator, prompting for the password."""
     create_user_cmd(username, Role.ADMIN, False, home, False)
+
+
+@app.command("create-token")
+def create_token_cmd(
+    username: Annotated[str, typer.Argument(help="Whose token: it acts as this user.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")],
+    scope: Annotated[
+        list[str], typer.Option("--scope", help="publish, users:manage or account (repeatable)")
+    ],
+    expires_in_days: Annotated[int | None, typer.Option("--expires-in-days", min=1)] = None,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Make an API token for a user (printed once; only its hash is stored)."""
+    with instance(home) as inst:
+        secret, rec = issue_token(inst, username, name, scope, expires_in_days)
+    if json_out:
+        print_json({"token": secret, "info": rec.public_dict()})
+        return
+    console.print(f"token [bold]{rec.name}[/] for {username} ({', '.join(scope)}):")
+    console.print(secret, soft_wrap=True)
 
 
 @app.command("users")

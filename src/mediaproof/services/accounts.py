@@ -231,6 +231,23 @@ def create_token(
     return secret, rec
 
 
+def issue_token(
+    inst: Instance,
+    username: str,
+    name: str,
+    scopes: list[str],
+    expires_in_days: int | None = None,
+) -> tuple[str, TokenRecord]:
+    """A token for ``username`` made by the operator on the instance's machine (CLI)."""
+    with inst.db.session() as s:
+        found = UserRepository(s).by_username(check_username(username))
+    if found is None:
+        raise NotFoundError(f"no user {username!r}")
+    user = found[0]
+    principal = Principal(user=user, via="session", scopes=ROLE_PERMISSIONS[user.role])
+    return create_token(inst, principal, name, scopes, expires_in_days)
+
+
 def token_principal(inst: Instance, secret: str) -> Principal | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.accounts.models import Permission
+from mediaproof.accounts.models import ROLE_PERMISSIONS, TOKEN_SCOPES, Permission
 from mediaproof.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -228,6 +228,62 @@ async def publish(request: Request, ctx: Ctx, upload: UploadDep) -> HTMLResponse
             hint=e.hint,
         )
     return render(request, "published.html", asset=asset.public_dict())
+
+
+# --- API tokens for machines ----------------------------------------------------------
+
+
+def _tokens_page(
+    request: Request, ctx: AppContext, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    who = principal_of(request)
+    assert who.user is not None
+    toks = accounts.list_tokens(ctx.inst, who)
+    scopes = sorted(s.value for s in TOKEN_SCOPES & ROLE_PERMISSIONS[who.user.role])
+    return render(
+        request,
+        "tokens.html",
+        status,
+        tokens=[t.public_dict() for t in toks],
+        scopes=scopes,
+        **extra,
+    )
+
+
+@router.get("/account/tokens", name="web.tokens", response_class=HTMLResponse)
+async def tokens_page(request: Request, ctx: Ctx) -> HTMLResponse:
+    return await run_in_threadpool(_tokens_page, request, ctx)
+
+
+@router.post("/account/tokens", name="web.token_create", response_class=HTMLResponse)
+async def token_create(
+    request: Request,
+    ctx: Ctx,
+    who: Who,
+    name: Annotated[str, Form(max_length=100)],
+    scope: Annotated[list[str] | None, Form(max_length=50)] = None,
+    expires_in_days: Annotated[int | None, Form(ge=1, le=3650)] = None,
+) -> HTMLResponse:
+    try:
+        secret, rec = await run_in_threadpool(
+            accounts.create_token, ctx.inst, who, name, scope or [], expires_in_days
+        )
+    except MediaproofError as e:
+        status, message = e.http_status, e.message
+        return await run_in_threadpool(
+            lambda: _tokens_page(request, ctx, status, error=message)
+        )
+    return await run_in_threadpool(
+        lambda: _tokens_page(request, ctx, 201, new_secret=secret, new_name=rec.name)
+    )
+
+
+@router.post(
+    "/account/tokens/{token_id}/revoke", name="web.token_revoke", response_class=HTMLResponse
+)
+async def token_revoke(token_id: int, ctx: Ctx, who: Who) -> RedirectResponse:
+    await run_in_threadpool(accounts.revoke_token, ctx.inst, who, token_id)
+    return RedirectResponse("/account/tokens", status_code=303)
 
 
 # --- the public record of an asset -----------------------------------------------------
