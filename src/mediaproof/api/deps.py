@@ -171,18 +171,14 @@ async def enforce_access(request: Request, ctx: Ctx) -> None:
 
 
 
-async def upload_body(request: Request, ctx: Ctx) -> Upload:
-    return await receive_upload(
+async def uploaded(request: Request, ctx: Ctx) -> AsyncIterator[Upload]:
+    """The request body as an :class:`Upload`, deleted after the response."""
+    up = await receive_upload(
         request,
         ctx.tmp_dir,
         ctx.upload_limits,
         csrf_expected=getattr(request.state, "csrf_expected", None),
     )
-
-
-async def uploaded(request: Request, ctx: Ctx) -> AsyncIterator[Upload]:
-    """The request body as an :class:`Upload`, deleted after the response."""
-    up = await upload_body(request, ctx)
     try:
         yield up
     finally:
