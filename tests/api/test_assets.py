@@ -27,9 +27,7 @@ def test_publish_with_a_token(client: TestClient, inst: Any, photo: Path) -> Non
     assert view["transparency"] == {"configured": False, "inclusion_proof": None}
 
 
-def test_same_original_twice_gives_two_releases(
-    client: TestClient, inst: Any, photo: Path
-) -> None:
+def test_same_original_twice_gives_two_releases(client: TestClient, inst: Any, photo: Path) -> None:
     h = bearer(inst, "publisher", ["publish"])
     first = publish(client, h, photo)["asset"]
     second = publish(client, h, photo)["asset"]
@@ -110,3 +108,31 @@ def test_asset_page_shows_an_inclusion_proof(tmp_path: Path, photo: Path) -> Non
         }
         page = c.get("/assets/1").text
         assert "entry 41" in page and '"tree_size": 42' in page
+
+
+def test_publishing_a_file_that_already_has_credentials(
+    client: TestClient, inst: Any, corpora: Path, photo: Path
+) -> None:
+    """A camera's (or our own) signed file is signed again with it as parent ingredient."""
+    h = bearer(inst, "publisher", ["publish"])
+    ca = (corpora / FIX / "CA.jpg").read_bytes()
+    r = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={"title": "From the camera"},
+        files={"file": ("c.jpg", ca)},
+    )
+    assert r.status_code == 201, r.text
+    signed = client.get(r.json()["download_url"], headers=h).content
+    rep = client.post("/api/v1/verify", files={"file": ("s", signed)}).json()
+    assert rep["provenance"]["state"] == "trusted"
+    assert rep["provenance"]["actions"][0]["action"] == "c2pa.opened"
+    parents = rep["provenance"]["ingredients"]
+    assert [i["relationship"] for i in parents] == ["parentOf"] and parents[0]["has_credentials"]
+    again = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={"title": "Second edition"},
+        files={"file": ("s.jpg", signed)},
+    )
+    assert again.status_code == 201, again.text
