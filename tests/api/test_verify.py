@@ -245,3 +245,20 @@ def test_anonymous_verify_is_rate_limited(tmp_path: Path, photo: Path) -> None:
         # a signed-in machine is not an anonymous client
         h = bearer(app.state.ctx.inst, "publisher", ["publish"])
         assert verify(c, photo.read_bytes(), headers=h).status_code == 200
+
+
+def test_pixel_bomb_is_refused_from_the_header(client: TestClient) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data)
+        )
+
+    # a valid PNG header declaring 60000 x 60000 pixels (3.6 gigapixels), tiny on disk
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    r = verify(client, png + chunk(b"IEND", b""))
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "limit_exceeded"
