@@ -19,7 +19,7 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Serve the HTTP API and pages. On an instance without users, creates the user
-    ``admin`` and prints its one-time password once."""
+    'admin' and prints its one-time password once."""
     import uvicorn
 
     from mediaproof.api import create_app
