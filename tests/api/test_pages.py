@@ -110,7 +110,7 @@ def test_security_headers(client: TestClient) -> None:
 
 def test_errors_from_the_form_come_back_as_a_fragment(client: TestClient, corpora: Path) -> None:
     csrf = csrf_of(client.get("/").text)
-    txt = (corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/unsupported_type.txt")
+    txt = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/unsupported_type.txt"
     r = client.post(
         "/verify?fragment=1",
         data={"csrf_token": csrf},
@@ -144,3 +144,26 @@ def test_token_page_makes_and_revokes_tokens(client: TestClient) -> None:
         assert machine.get("/api/v1/me", headers=auth).status_code == 401
     r = client.post("/account/tokens", data={"csrf_token": csrf, "name": "none"})
     assert r.status_code == 400 and "at least one scope" in r.text
+
+
+def test_a_failed_job_reads_as_an_error_on_the_page(client: TestClient, corpora: Path) -> None:
+    import time
+
+    bad = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/nested_moov_1000.mp4"
+    csrf = csrf_of(client.get("/").text)
+    r = client.post(
+        "/verify?fragment=1", data={"csrf_token": csrf}, files={"file": ("v.mp4", bad.read_bytes())}
+    )
+    job = re.search(r'data-job-id="([^"]+)"', r.text)
+    if job is None:  # refused at once: the error is the fragment itself
+        assert r.status_code == 422 and 'role="alert"' in r.text
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        html = client.get(f"/jobs/{job.group(1)}?fragment=1").text
+        if "data-job-id" not in html:
+            break
+        time.sleep(0.2)
+    assert 'role="alert"' in html and "malformed_media" in html
+    full = client.get(f"/jobs/{job.group(1)}").text
+    assert "<html" in full and 'http-equiv="refresh"' not in full  # finished: no reload

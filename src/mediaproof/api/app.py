@@ -81,7 +81,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ctx
-    install_error_handlers(app)
+    install_error_handlers(app, pages.render_error)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)

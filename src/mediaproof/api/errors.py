@@ -8,6 +8,7 @@ information as an HTML page instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mediaproof.api.deps import PasswordChangeRequired
 from mediaproof.errors import AuthenticationError, MediaproofError, RateLimitedError
-from mediaproof.web.pages import render_error
 
 log = logging.getLogger("mediaproof.api")
 
@@ -42,13 +42,19 @@ def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith(MACHINE_PREFIXES)
 
 
-def _respond(request: Request, status: int, code: str, message: str, hint: str | None) -> Response:
-    if _wants_page(request):
-        return render_error(request, status, code, message, hint)
-    return JSONResponse(error_body(code, message, hint), status_code=status)
+PageRenderer = Callable[[Request, int, str, str, str | None], Response]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, render_page: PageRenderer) -> None:
+    """``render_page`` draws errors for people (the web package passes its own)."""
+
+    def _respond(
+        request: Request, status: int, code: str, message: str, hint: str | None
+    ) -> Response:
+        if _wants_page(request):
+            return render_page(request, status, code, message, hint)
+        return JSONResponse(error_body(code, message, hint), status_code=status)
+
     async def on_mediaproof_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MediaproofError)
         if _wants_page(request):

@@ -119,9 +119,7 @@ async def index(request: Request) -> HTMLResponse:
 async def verify_form(request: Request, ctx: Ctx, upload: UploadDep) -> HTMLResponse:
     out = await run_in_threadpool(verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
     context: dict[str, Any] = {"job": out.as_dict()} if isinstance(out, Job) else {"report": out}
-    if request.query_params.get("fragment") == "1":
-        return render(request, "_result.html", **context)
-    return render(request, "verify.html", **context)
+    return _result(request, **context)
 
 
 @router.get("/jobs/{job_id}", name="web.job", response_class=HTMLResponse)
@@ -133,9 +131,14 @@ async def job_page(job_id: str, request: Request, ctx: Ctx) -> HTMLResponse:
     elif job["status"] == "failed":
         err = job["error"] or {}
         context = {"error": err}
+    return _result(request, refresh=job["status"] in ("queued", "running"), **context)
+
+
+def _result(request: Request, refresh: bool = False, **context: Any) -> HTMLResponse:
+    """The result alone for the page's script (``?fragment=1``), else the whole page."""
     if request.query_params.get("fragment") == "1":
         return render(request, "_result.html", **context)
-    return render(request, "verify.html", refresh=job["status"] in ("queued", "running"), **context)
+    return render(request, "verify.html", refresh=refresh, **context)
 
 
 # --- sign in and out -------------------------------------------------------------------
