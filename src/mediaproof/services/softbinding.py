@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.media.ingest import sha256_file
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos import AssetRepository
 
@@ -73,11 +73,7 @@ class Sha256Resolver:
     def by_content(self, alg: str | None, path: Path, max_results: int) -> list[SoftBindingMatch]:
         if alg not in (None, SHA256_ALG):
             return []
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-        return self._lookup(h.hexdigest())[:max_results]
+        return self._lookup(sha256_file(path))[:max_results]
 
     def _lookup(self, hexdigest: str) -> list[SoftBindingMatch]:
         asset = self.inst.asset_by_sha256(hexdigest)
