@@ -96,7 +96,7 @@ def test_asset_page_shows_an_inclusion_proof(tmp_path: Path, photo: Path) -> Non
     from mediaproof.provenance.keys import init_keys
     from mediaproof.services.publishing import SignRequest, sign_and_register
 
-    app = create_app(make_settings(tmp_path / "i"), proofs=FakeLog())
+    app = create_app(make_settings(tmp_path / "i"), proofs=lambda inst: FakeLog())
     inst = app.state.ctx.inst
     init_keys(inst.keys_dir, "Test Election Office")
     sign_and_register(inst, SignRequest(src=photo, dest=tmp_path / "s.jpg", title="T"))

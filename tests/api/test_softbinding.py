@@ -94,3 +94,42 @@ def test_manifest_by_id(client: TestClient, released: Any) -> None:
     assert b"jumb" in r.content[:64] and b"c2pa" in r.content[:64]
     r = client.get("/manifests/urn:c2pa:nope")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+class FakeWatermark:
+    """What a watermark scheme plugs in: its own algorithm, its own lookups."""
+
+    def supported(self) -> Any:
+        from mediaproof.services.softbinding import SupportedAlgorithms
+
+        return SupportedAlgorithms(watermarks=("com.example.wm",), fingerprints=())
+
+    def by_binding(self, alg: str, value: bytes, max_results: int) -> list[Any]:
+        from mediaproof.services.softbinding import SoftBindingMatch
+
+        if alg == "com.example.wm" and value == b"\x01\x02":
+            return [SoftBindingMatch("urn:c2pa:from-watermark", 87, 1)]
+        return []
+
+    def by_content(self, alg: str | None, path: Path, max_results: int) -> list[Any]:
+        return []
+
+
+def test_other_schemes_plug_in(tmp_path: Path) -> None:
+    from mediaproof.api import create_app
+    from mediaproof.services.softbinding import ResolverChain, Sha256Resolver
+    from tests.api.conftest import make_settings
+
+    app = create_app(
+        make_settings(tmp_path / "i"),
+        resolver=lambda inst: ResolverChain(Sha256Resolver(inst), FakeWatermark()),
+    )
+    with TestClient(app) as c:
+        assert c.get("/services/supportedAlgorithms").json() == {
+            "watermarks": [{"alg": "com.example.wm"}],
+            "fingerprints": [{"alg": ALG}],
+        }
+        r = c.get("/matches/byBinding", params={"alg": "com.example.wm", "value": b64(b"\1\2")})
+        assert r.json() == {
+            "matches": [{"manifestId": "urn:c2pa:from-watermark", "similarityScore": 87}]
+        }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -38,12 +38,13 @@ Errors always have the shape `{"error": {"code", "message", "hint"}}`. See docs/
 def create_app(
     settings: Settings,
     *,
-    resolver: SoftBindingResolver | None = None,
-    proofs: InclusionProofSource | None = None,
+    resolver: Callable[[Instance], SoftBindingResolver] | None = None,
+    proofs: Callable[[Instance], InclusionProofSource] | None = None,
 ) -> FastAPI:
     """The HTTP service on the instance ``settings`` describe.
 
-    ``resolver`` answers soft-binding lookups (default: exact SHA-256); ``proofs``
+    Plug-ins are built from the opened instance: ``resolver`` answers soft-binding
+    lookups (default: exact SHA-256; combine schemes with ``ResolverChain``), ``proofs``
     provides transparency-log inclusion proofs (default: none, the log is not set up).
     """
     inst = Instance(settings)
@@ -59,8 +60,8 @@ def create_app(
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
             }
         ),
-        resolver=resolver or Sha256Resolver(inst),
-        proofs=proofs,
+        resolver=resolver(inst) if resolver else Sha256Resolver(inst),
+        proofs=proofs(inst) if proofs else None,
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
     )
 
