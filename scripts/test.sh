@@ -3,7 +3,8 @@
 # and PostgreSQL, end-to-end) and the linters. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# the browser tests (tests/e2e/test_browser.py) drive Debian's chromium
+MEDIAPROOF_WITH_BROWSER=1 scripts/setup.sh
 scripts/services.sh
 if [ ! -d ../shared/corpora ] && [ -z "${MEDIAPROOF_CORPORA:-}" ]; then
   echo "test: the corpora are expected at ../shared/corpora (or set MEDIAPROOF_CORPORA)" >&2

@@ -55,6 +55,38 @@ class MonitorSettings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_retries: int = Field(default=3, ge=0)
+class ServiceSettings(BaseSettings):
+    """The HTTP service (``mediaproof serve``). Rates are per client address, per minute."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_SERVICE_", extra="ignore")
+
+    max_upload_bytes: int = Field(
+        default=256 * MiB, ge=1, description="largest upload (also capped by LIMIT_MAX_BYTES)"
+    )
+    upload_idle_timeout_s: float = Field(
+        default=30.0, gt=0, description="longest wait for the next chunk of an upload"
+    )
+    upload_total_timeout_s: float = Field(
+        default=900.0, gt=0, description="longest time a whole upload may take"
+    )
+    rate_verify_per_min: float = Field(default=30.0, gt=0)
+    rate_verify_burst: int = Field(default=10, ge=1)
+    rate_lookup_per_min: float = Field(default=600.0, gt=0)
+    rate_lookup_burst: int = Field(default=60, ge=1)
+    rate_login_per_min: float = Field(default=10.0, gt=0)
+    rate_login_burst: int = Field(default=5, ge=1)
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure cookies; default: when the request came over https"
+    )
+    behind_proxy: bool = Field(
+        default=False, description="trust X-Forwarded-For/-Proto from the proxy in front"
+    )
+    job_audio_min_s: float = Field(
+        default=60.0, ge=0, description="audio longer than this is analysed as a background job"
+    )
+    job_keep_s: float = Field(default=3600.0, gt=0, description="how long finished jobs are kept")
+    max_pending_jobs: int = Field(default=16, ge=1)
 
 
 class Settings(BaseSettings):
@@ -73,6 +105,7 @@ class Settings(BaseSettings):
     )
     limits: Limits = Field(default_factory=Limits)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @property
     def resolved_database_url(self) -> str:
@@ -94,3 +127,4 @@ def load_settings(home: Path | None = None) -> Settings:
     if home is not None:
         return Settings(home=home)
     return Settings()
+

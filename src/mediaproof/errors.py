@@ -104,3 +104,62 @@ class ConflictError(StorageError):
     code = "conflict"
     exit_code = 7
     http_status = 409
+
+
+class RemoteManifestError(ProvenanceError):
+    """The file names credentials on a remote server; mediaproof never fetches them."""
+
+    code = "remote_manifest"
+    http_status = 422
+
+
+# --- accounts and access ----------------------------------------------------------
+
+
+class AccessError(MediaproofError):
+    code = "access"
+    exit_code = 11
+    http_status = 403
+
+
+class AuthenticationError(AccessError):
+    """No valid session or token, or wrong credentials."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class PermissionDeniedError(AccessError):
+    code = "forbidden"
+    http_status = 403
+
+
+class CsrfError(AccessError):
+    code = "csrf_failed"
+    http_status = 403
+
+
+class RateLimitedError(AccessError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
+
+
+# --- uploads over HTTP ------------------------------------------------------------
+
+
+class UploadTimeoutError(IngestError):
+    """The client sent the body too slowly."""
+
+    code = "upload_timeout"
+    http_status = 408
+
+
+class BusyError(MediaproofError):
+    """Too much work queued; the client should retry later."""
+
+    code = "busy"
+    http_status = 503

@@ -3,7 +3,8 @@
 0 success (for verify: the file was analysed, whatever the answer); 1 unexpected error;
 2 usage error; 3 unreadable, malformed or over-limit input; 4 provenance/signing error;
 5 storage error; 6 not found; 7 conflict (already registered); 8 case workflow rule
-(e.g. an illegal transition or a closed appeal window); 78 configuration/keys.
+(e.g. an illegal transition or a closed appeal window); 9 log verification failed;
+10 log store error; 11 access refused; 78 configuration/keys.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Annotated
 import typer
 
 from mediaproof import __version__
+from mediaproof.cli import admin as admin_cmd
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import monitor as monitor_cmd
+from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
 from mediaproof.services.publishing import (
@@ -40,6 +43,8 @@ app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(likeness_cmd.app, name="likeness")
 app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(admin_cmd.app, name="admin")
 
 
 def _version(value: bool) -> None:

@@ -200,12 +200,18 @@ class C2paEngine:
             )
         except c2pa.C2paError as e:
             raise SigningError(f"the signing key or certificate was refused: {e}") from e
+        if parent:
+            manifest = _link_parent(manifest)
         try:
             builder = c2pa.Builder(manifest, context=self._ctx)
             with src.open("rb") as fin:
                 if parent:
                     builder.add_ingredient(
-                        {"title": manifest.get("title", src.name), "relationship": "parentOf"},
+                        {
+                            "title": manifest.get("title", src.name),
+                            "relationship": "parentOf",
+                            "label": PARENT_LABEL,
+                        },
                         mime,
                         fin,
                     )
@@ -220,6 +226,21 @@ class C2paEngine:
         finally:
             signer.close()
         return bytes(manifest_bytes)
+
+
+PARENT_LABEL = "parent-ingredient"
+
+
+def _link_parent(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose c2pa.opened action names the parent ingredient: C2PA requires opened
+    actions to reference their ingredient, and signing fails validation without it."""
+    out: dict[str, Any] = json.loads(json.dumps(manifest))  # a deep copy
+    for a in out.get("assertions", []):
+        if str(a.get("label", "")).startswith("c2pa.actions"):
+            for act in a.get("data", {}).get("actions", []):
+                if act.get("action") == "c2pa.opened":
+                    act.setdefault("parameters", {})["ingredientIds"] = [PARENT_LABEL]
+    return out
 
 
 def build_manifest(

@@ -68,6 +68,17 @@ class AssetRepository:
         row = self.s.get(AssetRow, asset_id)
         return row.manifest_store if row else None
 
+    def manifest_store_by_label(self, label: str) -> bytes | None:
+        """The stored manifest store of the active asset whose manifest has ``label``."""
+        row = self.s.scalars(
+            select(AssetRow).where(
+                AssetRow.manifest_label == label,
+                AssetRow.status == "active",
+                AssetRow.manifest_store.is_not(None),
+            )
+        ).first()
+        return row.manifest_store if row else None
+
     def list(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:
         rows = self.s.scalars(
             select(AssetRow).order_by(AssetRow.id.desc()).limit(limit).offset(offset)

@@ -1,7 +1,7 @@
 """cases: notices, cases, decisions, appeals, actions, statements of reasons, webhooks, bank
 
 Revision ID: 0003_cases
-Revises: 0001_assets
+Revises: 0002_accounts
 Create Date: 2026-11-22
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_cases"
-down_revision = "0001_assets"  # re-chained after the 0002_* migrations at merge
+down_revision = "0002_accounts"
 branch_labels = None
 depends_on = None
 

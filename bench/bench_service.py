@@ -1,0 +1,221 @@
+"""Load on the running HTTP service over loopback: verify small JPEGs and soft-binding
+lookups from concurrent clients, for a bounded time per concurrency level. Prints JSON.
+
+By default it starts `mediaproof serve` on a fresh instance in a temp directory (keys, a
+publisher, anonymous rate limits raised so the load is not refused) and stops it at the
+end; --url drives a service that is already running instead (then anonymous requests
+meet that service's rate limits unless --token is given).
+
+    .venv/bin/python bench/bench_service.py [--seconds 10] [--concurrency 1,2,4,8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import io
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from mediaproof.accounts.models import Role
+from mediaproof.config import Settings
+from mediaproof.media.samples import sample_photo
+from mediaproof.provenance.keys import init_keys
+from mediaproof.services import accounts
+from mediaproof.services.instance import Instance
+
+SHA_ALG = "io.mediaproof.sha256"
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))] if xs else 0.0
+
+
+def small_jpegs(n: int, tmp: Path) -> list[bytes]:
+    """Phone-sized shares of a photo: 640x427 JPEGs of about 40-60 KB."""
+    out = []
+    for i in range(n):
+        big = sample_photo(tmp / f"src{i}.jpg", 1280, 854, seed=100 + i)
+        with Image.open(big) as im:
+            buf = io.BytesIO()
+            im.resize((640, 427)).save(buf, "JPEG", quality=85)
+        out.append(buf.getvalue())
+    return out
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    inst = Instance(Settings(home=home))
+    init_keys(inst.keys_dir, "Bench Elections Office")
+    accounts.create_user(inst, "bench", Role.PUBLISHER, "bench password 1234")
+    secret, _ = accounts.create_token(
+        inst, _session(inst), "bench", ["publish"]
+    )
+    inst.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+        "MEDIAPROOF_HOME": str(home),
+        "MEDIAPROOF_SERVICE_RATE_VERIFY_BURST": "1000000",
+        "MEDIAPROOF_SERVICE_RATE_VERIFY_PER_MIN": "1000000",
+        "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000000",
+        "MEDIAPROOF_SERVICE_RATE_LOOKUP_PER_MIN": "1000000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediaproof", "serve", "--port", str(port), "--log-level",
+         "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return proc, url, secret
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the service did not start")
+
+
+def _session(inst: Instance) -> Any:
+    token, _ = accounts.login(inst, "bench", "bench password 1234")
+    return accounts.session_principal(inst, token)
+
+
+async def one_level(
+    url: str, concurrency: int, seconds: float, jpegs: list[bytes], bindings: list[str],
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    lat: dict[str, list[float]] = {"verify": [], "lookup": []}
+    errors: dict[str, int] = {}
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30, headers=headers) as c:
+
+        async def worker(seed: int) -> None:
+            rng = random.Random(seed)
+            while time.monotonic() < stop:
+                kind = "verify" if rng.random() < 0.5 else "lookup"
+                t0 = time.perf_counter()
+                try:
+                    if kind == "verify":
+                        r = await c.post(
+                            "/api/v1/verify",
+                            files={"file": ("s.jpg", rng.choice(jpegs), "image/jpeg")},
+                        )
+                    else:
+                        r = await c.get(
+                            "/matches/byBinding",
+                            params={"alg": SHA_ALG, "value": rng.choice(bindings)},
+                        )
+                    ok = r.status_code == 200
+                    key = f"{kind}:{r.status_code}"
+                except httpx.HTTPError as e:
+                    ok, key = False, f"{kind}:{type(e).__name__}"
+                dt = time.perf_counter() - t0
+                if ok:
+                    lat[kind].append(dt)
+                else:
+                    errors[key] = errors.get(key, 0) + 1
+
+        t_start = time.monotonic()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.monotonic() - t_start
+    allx = lat["verify"] + lat["lookup"]
+    ms = lambda x: round(x * 1000, 1)  # noqa: E731
+    return {
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 1),
+        "requests": len(allx),
+        "requests_per_s": round(len(allx) / elapsed, 1),
+        "p50_ms": ms(pct(allx, 50)),
+        "p99_ms": ms(pct(allx, 99)),
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "by_kind": {
+            k: {"requests": len(v), "p50_ms": ms(pct(v, 50)), "p99_ms": ms(pct(v, 99))}
+            for k, v in lat.items()
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--url", help="a running service (default: start one)")
+    ap.add_argument("--token", help="API token for --url (skips anonymous rate limits)")
+    ap.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
+    ap.add_argument("--concurrency", default="1,2,4,8")
+    ap.add_argument("--images", type=int, default=8)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        jpegs = small_jpegs(args.images, tmp)
+        proc = None
+        token = args.token
+        if args.url:
+            url = args.url.rstrip("/")
+        else:
+            proc, url, token = start_server(tmp / "instance")
+        try:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            # register half the images so lookups and verifies see hits and misses
+            bindings = [base64.b64encode(hashlib.sha256(j).digest()).decode() for j in jpegs]
+            if token:
+                for i, j in enumerate(jpegs[: len(jpegs) // 2]):
+                    r = httpx.post(
+                        url + "/api/v1/assets", headers=headers, timeout=60,
+                        data={"title": f"bench {i}"}, files={"file": ("b.jpg", j)},
+                    )
+                    r.raise_for_status()
+                    signed = httpx.get(url + r.json()["download_url"], headers=headers).content
+                    jpegs.append(signed)
+                    bindings.append(base64.b64encode(hashlib.sha256(signed).digest()).decode())
+            # the load itself is anonymous, as the public's would be, unless --url + --token
+            load_headers = headers if args.url else {}
+            results = []
+            for n in (int(x) for x in args.concurrency.split(",")):
+                asyncio.run(one_level(url, n, 1.0, jpegs, bindings, load_headers))  # warm-up
+                results.append(
+                    asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, load_headers))
+                )
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=15)
+    print(
+        json.dumps(
+            {
+                "benchmark": "service: 50% POST /api/v1/verify (640x427 JPEG), "
+                "50% GET /matches/byBinding",
+                "cpus": os.cpu_count(),
+                "url": "started locally" if proc is not None else url,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

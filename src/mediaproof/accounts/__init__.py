@@ -1,0 +1,1 @@
+"""Accounts: roles, permissions and the records the rest of the product sees."""

@@ -1,0 +1,111 @@
+"""Roles, permissions, and account records (never database rows).
+
+A role grants permissions; an API token carries scopes, and a request through a token
+may use a permission only when both the user's role and the token's scopes allow it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PUBLISHER = "publisher"
+    REVIEWER = "reviewer"
+    REPORTER = "reporter"
+
+
+class Permission(StrEnum):
+    PUBLISH = "publish"  # sign and register releases, download them
+    MANAGE_USERS = "users:manage"
+    OWN_TOKENS = "tokens"  # create, list and revoke one's own API tokens
+    ACCOUNT = "account"  # read one's own account
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PUBLISHER: frozenset({Permission.PUBLISH, Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    # Reviewers and reporters get their case permissions from the case workflow.
+    Role.REVIEWER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
+}
+
+# What a token may be scoped to; managing tokens needs a web session, so a stolen token
+# cannot mint more tokens.
+TOKEN_SCOPES: frozenset[Permission] = frozenset(
+    {Permission.PUBLISH, Permission.MANAGE_USERS, Permission.ACCOUNT}
+)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    role: Role
+    active: bool
+    must_change_password: bool
+    created_at: dt.datetime
+
+    def public_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "role": self.role.value,
+            "active": self.active,
+            "must_change_password": self.must_change_password,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    scopes: frozenset[Permission]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+    def public_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "prefix": self.prefix,
+            "scopes": sorted(s.value for s in self.scopes),
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "revoked": self.revoked_at is not None,
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user through a session or a token, or nobody."""
+
+    user: UserRecord | None = None
+    via: str | None = None  # "session" | "token" | None
+    scopes: frozenset[Permission] = field(default_factory=frozenset)
+    csrf_token: str | None = None
+    session_id: int | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user is None
+
+    def can(self, perm: Permission) -> bool:
+        if self.user is None or not self.user.active:
+            return False
+        if perm not in ROLE_PERMISSIONS[self.user.role]:
+            return False
+        return self.via == "session" or perm in self.scopes
+
+
+ANONYMOUS = Principal()

@@ -1,0 +1,93 @@
+"""The app factory: one instance, one job worker, one rate limiter per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import URLSafeSerializer
+
+from mediaproof import __version__
+from mediaproof.api.bodylimit import BodyLimitMiddleware
+from mediaproof.api.deps import AppContext, enforce_access
+from mediaproof.api.errors import install_error_handlers
+from mediaproof.api.headers import SecurityHeadersMiddleware
+from mediaproof.api.logs import AccessLogMiddleware
+from mediaproof.api.ratelimit import BucketSpec, RateLimiter
+from mediaproof.api.routers import accounts, assets, health, softbinding, tlog, verify
+from mediaproof.config import Settings
+from mediaproof.services.accounts import instance_secret
+from mediaproof.services.instance import Instance
+from mediaproof.services.jobs import JobRunner
+from mediaproof.services.public_verify import clear_stale_uploads
+from mediaproof.services.releases import InclusionProofSource
+from mediaproof.services.softbinding import Sha256Resolver, SoftBindingResolver
+from mediaproof.web import pages
+
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+
+DESCRIPTION = """Verify any file; sign and register official media; resolve stripped copies
+to their credentials (C2PA Soft Binding Resolution API).
+
+Errors always have the shape `{"error": {"code", "message", "hint"}}`. See docs/api.md."""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    resolver: Callable[[Instance], SoftBindingResolver] | None = None,
+    proofs: Callable[[Instance], InclusionProofSource] | None = None,
+) -> FastAPI:
+    """The HTTP service on the instance ``settings`` describe.
+
+    Plug-ins are built from the opened instance: ``resolver`` answers soft-binding
+    lookups (default: exact SHA-256; combine schemes with ``ResolverChain``), ``proofs``
+    provides transparency-log inclusion proofs (default: none, the log is not set up).
+    """
+    inst = Instance(settings)
+    clear_stale_uploads(inst)
+    svc = settings.service
+    ctx = AppContext(
+        inst=inst,
+        jobs=JobRunner(svc.job_keep_s, svc.max_pending_jobs),
+        limiter=RateLimiter(
+            {
+                "verify": BucketSpec(svc.rate_verify_per_min, svc.rate_verify_burst),
+                "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
+                "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
+            }
+        ),
+        resolver=resolver(inst) if resolver else Sha256Resolver(inst),
+        proofs=proofs(inst) if proofs else None,
+        signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.jobs.shutdown()
+        inst.close()
+
+    app = FastAPI(
+        title="mediaproof",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(enforce_access)],
+        # Swagger UI and ReDoc load their code from a CDN; the spec itself is enough
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app, pages.render_error)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    for r in (health, verify, assets, accounts, softbinding, tlog):
+        app.include_router(r.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,189 @@
+"""Dependencies: the app's shared context, who is asking, and the access rule check."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
+
+from mediaproof.accounts.models import ANONYMOUS, Principal
+from mediaproof.api.access import ACCESS, Rule
+from mediaproof.api.ratelimit import RateLimiter
+from mediaproof.api.uploads import Upload, UploadLimits, receive_upload
+from mediaproof.errors import (
+    AuthenticationError,
+    CsrfError,
+    PermissionDeniedError,
+)
+from mediaproof.services import accounts
+from mediaproof.services.instance import Instance
+from mediaproof.services.jobs import JobRunner
+from mediaproof.services.releases import InclusionProofSource
+from mediaproof.services.softbinding import SoftBindingResolver
+
+SESSION_COOKIE = "mp_session"
+CSRF_COOKIE = "mp_csrf"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_FORM_FIELDS = 16
+
+
+class PasswordChangeRequired(PermissionDeniedError):
+    code = "password_change_required"
+
+
+@dataclass
+class AppContext:
+    inst: Instance
+    jobs: JobRunner
+    limiter: RateLimiter
+    resolver: SoftBindingResolver
+    proofs: InclusionProofSource | None
+    signer: URLSafeSerializer  # signs the anonymous CSRF cookie
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.inst.home / "tmp"
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        svc = self.inst.settings.service
+        return UploadLimits(
+            max_bytes=min(svc.max_upload_bytes, self.inst.settings.limits.max_bytes),
+            idle_timeout_s=svc.upload_idle_timeout_s,
+            total_timeout_s=svc.upload_total_timeout_s,
+        )
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def client_key(request: Request) -> str:
+    # uvicorn rewrites the client from X-Forwarded-For only when told it is behind a proxy
+    return request.client.host if request.client else "unknown"
+
+
+def principal_of(request: Request) -> Principal:
+    p: Principal = getattr(request.state, "principal", ANONYMOUS)
+    return p
+
+
+Who = Annotated[Principal, Depends(principal_of)]
+
+
+async def _resolve_principal(request: Request, ctx: AppContext) -> Principal:
+    auth = request.headers.get("authorization")
+    if auth is not None:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise AuthenticationError("use 'Authorization: Bearer <token>'")
+        p = await run_in_threadpool(accounts.token_principal, ctx.inst, secret.strip())
+        if p is None:
+            raise AuthenticationError("the API token is not valid (revoked or expired?)")
+        return p
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        p = await run_in_threadpool(accounts.session_principal, ctx.inst, cookie)
+        if p is not None:
+            return p
+    return ANONYMOUS
+
+
+def rule_for(request: Request) -> Rule:
+    route = request.scope.get("route")
+    name = getattr(route, "name", None)
+    rule = ACCESS.get(name) if name else None
+    if rule is None:  # deny by default: a route nobody wrote a rule for is not reachable
+        raise PermissionDeniedError("this endpoint has no access rule")
+    return rule
+
+
+def anon_csrf_token(request: Request, ctx: AppContext) -> str | None:
+    raw = request.cookies.get(CSRF_COOKIE)
+    if not raw:
+        return None
+    try:
+        token = ctx.signer.loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def csrf_token_for(request: Request, ctx: AppContext) -> tuple[str, str | None]:
+    """(token for the page's forms, cookie value to set when a new one was made)."""
+    p = principal_of(request)
+    if p.csrf_token:
+        return p.csrf_token, None
+    token = anon_csrf_token(request, ctx)
+    if token:
+        return token, None
+    token = secrets.token_urlsafe(32)
+    return token, ctx.signer.dumps(token)
+
+
+async def enforce_access(request: Request, ctx: Ctx) -> None:
+    """Runs before every API route: resolve the caller, apply the route's rule."""
+    rule = rule_for(request)
+    p = await _resolve_principal(request, ctx)
+    request.state.principal = p
+    if p.user is not None and p.user.must_change_password and not rule.pending_password_ok:
+        raise PasswordChangeRequired(
+            "change your one-time password first", hint="open /account/password"
+        )
+    if rule.who == "user" and p.anonymous:
+        raise AuthenticationError("log in first")
+    if rule.who == "permission":
+        assert rule.permission is not None
+        if p.anonymous:
+            raise AuthenticationError("log in or send an API token")
+        if not p.can(rule.permission):
+            raise PermissionDeniedError(f"this needs the {rule.permission.value!r} permission")
+    if rule.rate and (p.anonymous or rule.rate_everyone):
+        ctx.limiter.take(rule.rate, client_key(request))
+    request.state.csrf_expected = None
+    if request.method in UNSAFE and (p.via == "session" or rule.form):
+        expected = p.csrf_token if p.via == "session" else anon_csrf_token(request, ctx)
+        if not expected:
+            raise CsrfError("the form's security token is missing; reload the page")
+        sent = request.headers.get(CSRF_HEADER)
+        ctype = request.headers.get("content-type", "")
+        if sent is None and ctype.startswith("application/x-www-form-urlencoded"):
+            form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if sent is None and ctype.startswith("multipart/form-data"):
+            request.state.csrf_expected = expected  # checked once the body is parsed
+            return
+        if sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise CsrfError("the form's security token is missing or stale; reload the page")
+
+
+
+async def uploaded(request: Request, ctx: Ctx) -> AsyncIterator[Upload]:
+    """The request body as an :class:`Upload`, deleted after the response."""
+    up = await receive_upload(
+        request,
+        ctx.tmp_dir,
+        ctx.upload_limits,
+        csrf_expected=getattr(request.state, "csrf_expected", None),
+    )
+    try:
+        yield up
+    finally:
+        up.discard()
+
+
+UploadDep = Annotated[Upload, Depends(uploaded)]
+

@@ -1,0 +1,83 @@
+"""The registry: public asset records; publishing (sign + register) for publishers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from mediaproof.api.deps import Ctx, UploadDep
+from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut
+from mediaproof.services.releases import (
+    MAX_AUTHOR,
+    MAX_TITLE,
+    asset_view,
+    publish_upload,
+    release_fields,
+    signed_file,
+)
+
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+
+@router.get(
+    "/{asset_id}",
+    name="assets.get",
+    response_model=AssetViewOut,
+    responses={404: {"model": ErrorOut}},
+)
+async def get_asset(asset_id: int, ctx: Ctx) -> dict[str, Any]:
+    """An asset's public provenance record and its transparency-log proof."""
+    return await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
+
+
+@router.get("/{asset_id}/file", name="assets.file", responses={404: {"model": ErrorOut}})
+async def get_file(asset_id: int, ctx: Ctx) -> FileResponse:
+    """The signed release as registered (publishers and admins)."""
+    f = await run_in_threadpool(signed_file, ctx.inst, asset_id)
+    return FileResponse(f.path, media_type=f.mime, filename=f.filename)
+
+
+@router.post(
+    "",
+    name="assets.publish",
+    status_code=201,
+    response_model=PublishedOut,
+    responses={s: {"model": ErrorOut} for s in (400, 401, 403, 409, 413, 415, 422)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "title": {"type": "string", "maxLength": MAX_TITLE},
+                            "author": {"type": "string", "maxLength": MAX_AUTHOR},
+                            "source_type": {"type": "string", "default": "digitalCapture"},
+                        },
+                        "required": ["file", "title"],
+                    }
+                }
+            },
+        }
+    },
+)
+async def publish(ctx: Ctx, upload: UploadDep) -> JSONResponse:
+    """Sign a release with the instance's C2PA key and register it. The signed file is
+    then at ``download_url``; its public page at ``page_url``."""
+    title, author, source_type = release_fields(upload.fields)
+    asset = await run_in_threadpool(
+        lambda: publish_upload(
+            ctx.inst, upload.path, title=title, author=author, source_type=source_type
+        )
+    )
+    body = {
+        "asset": asset.public_dict(),
+        "page_url": f"/assets/{asset.id}",
+        "download_url": f"/api/v1/assets/{asset.id}/file",
+    }
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/assets/{asset.id}"})

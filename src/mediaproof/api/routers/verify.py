@@ -1,0 +1,64 @@
+"""Verify for everyone: upload a file, get the report (or a job for long media)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from mediaproof.api.deps import Ctx, UploadDep
+from mediaproof.api.schemas import ErrorOut, JobOut, VerifyReportOut
+from mediaproof.services.jobs import Job
+from mediaproof.services.public_verify import verify_or_queue
+
+router = APIRouter(prefix="/api/v1", tags=["verify"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (400, 408, 413, 415, 422, 429, 503)
+}
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {**job.as_dict(), "status_url": f"/api/v1/jobs/{job.id}"}
+
+
+@router.post(
+    "/verify",
+    name="verify.api",
+    response_model=VerifyReportOut,
+    responses={**ERRORS, 202: {"model": JobOut, "description": "video or long audio: a job"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def verify(ctx: Ctx, upload: UploadDep) -> Any:
+    """Analyse a file: multipart field ``file``, or the raw body. Images answer at once
+    (200, the report); video and audio longer than a minute answer 202 with a job to poll."""
+    out = await run_in_threadpool(verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
+    if isinstance(out, Job):
+        return JSONResponse(
+            job_json(out), status_code=202, headers={"Location": f"/api/v1/jobs/{out.id}"}
+        )
+    return JSONResponse(out)
+
+
+@router.get(
+    "/jobs/{job_id}", name="jobs.get", response_model=JobOut, responses={404: {"model": ErrorOut}}
+)
+async def get_job(job_id: str, ctx: Ctx) -> dict[str, Any]:
+    """A background analysis: progress, then the report (``result``) or an error."""
+    return job_json(ctx.jobs.get(job_id))

@@ -1,0 +1,121 @@
+"""Verify an uploaded file for anyone: what the HTTP service adds to verify_file.
+
+Uploads are hostile until proven otherwise: the type is sniffed from the content (the
+client's name and Content-Type are ignored), unknown types are refused, credentials that
+live on a remote server are refused rather than fetched, and an image without
+credentials that cannot be decoded is reported as corrupt instead of as "unknown".
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from mediaproof.errors import MalformedMediaError, RemoteManifestError, UnsupportedMediaError
+from mediaproof.media.ingest import MediaInfo, ingest_file
+from mediaproof.media.sniff import MediaKind
+from mediaproof.services.instance import Instance
+from mediaproof.services.jobs import Job, JobRunner
+from mediaproof.services.verification import analyzers_for, verify_file
+
+StageProgress = Callable[[str, float], None]
+_DECODABLE = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff"}
+
+
+def inspect_upload(inst: Instance, path: Path) -> MediaInfo:
+    """Sniff, size-check and probe an upload; refuses types mediaproof cannot analyse."""
+    media = ingest_file(path, inst.settings.limits)
+    if media.kind is MediaKind.UNKNOWN:
+        raise UnsupportedMediaError(
+            "this file type is not recognised",
+            hint="mediaproof verifies images (JPEG, PNG, WebP, TIFF, GIF, AVIF, HEIC), "
+            "video (MP4, MOV), audio (WAV, MP3, FLAC, M4A) and PDF",
+        )
+    return media
+
+
+def runs_as_job(inst: Instance, media: MediaInfo) -> bool:
+    """Video, and audio longer than the configured minute, go to the background worker."""
+    if media.kind is MediaKind.VIDEO:
+        return True
+    if media.kind is MediaKind.AUDIO:
+        limit = inst.settings.service.job_audio_min_s
+        return media.duration_s is None or media.duration_s > limit
+    return False
+
+
+def verify_upload(
+    inst: Instance, path: Path, progress: StageProgress | None = None
+) -> dict[str, Any]:
+    """The verify report (docs/verify-report.md) for an upload already on disk."""
+    total = max(1, len(analyzers_for(inst)))
+    done = [0]
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name, done[0] / total)
+        done[0] += 1
+
+    report = verify_file(inst, path, progress=step)
+    prov = report.evidence.get("provenance")
+    pdata = prov.data if prov is not None else {}
+    if pdata.get("remote_url"):
+        raise RemoteManifestError(
+            "the file's Content Credentials are stored on a remote server, which mediaproof "
+            "never fetches",
+            hint="upload a copy with embedded credentials, or the .c2pa manifest's original",
+        )
+    if pdata.get("state", "absent") == "absent" and report.media.mime in _DECODABLE:
+        _check_decodes(path)
+    return report.as_dict()
+
+
+def _check_decodes(path: Path) -> None:
+    # Draft mode decodes at reduced size: a cheap way to find truncated or corrupt data.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                im.draft("RGB", (256, 256))
+                im.load()
+    except Exception as e:
+        raise MalformedMediaError(
+            "the image is truncated or corrupt and cannot be decoded",
+            hint=f"decoder said: {type(e).__name__}",
+        ) from e
+
+
+def verify_or_queue(
+    inst: Instance, jobs: JobRunner, path: Path, take_ownership: Callable[[], Path]
+) -> dict[str, Any] | Job:
+    """The report now for quick files; a queued :class:`Job` for video and long audio.
+
+    ``take_ownership`` hands the upload to the job, which deletes it when it ends.
+    """
+    media = inspect_upload(inst, path)
+    if not runs_as_job(inst, media):
+        return verify_upload(inst, path)
+    owned = take_ownership()
+    try:
+        return jobs.submit(
+            "verify",
+            lambda progress: verify_upload(inst, owned, progress),
+            cleanup=lambda: owned.unlink(missing_ok=True),
+        )
+    except BaseException:
+        owned.unlink(missing_ok=True)  # not queued: nobody else will delete it
+        raise
+
+
+def clear_stale_uploads(inst: Instance) -> int:
+    """Delete uploads a previous process left behind (a crash, a kill during a job)."""
+    tmp = inst.home / "tmp"
+    n = 0
+    for p in tmp.glob("upload-*") if tmp.is_dir() else ():
+        p.unlink(missing_ok=True)
+        n += 1
+    return n

@@ -1,0 +1,1 @@
+"""Pages for people (Jinja2 templates, local static files), on top of the services."""

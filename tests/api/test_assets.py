@@ -1,0 +1,138 @@
+"""Publishing releases, asset records, downloads, and the transparency-log slot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from mediaproof.api import create_app
+from tests.api.conftest import FIX, bearer, csrf_of, login, make_settings, publish
+
+
+def test_publish_with_a_token(client: TestClient, inst: Any, photo: Path) -> None:
+    h = bearer(inst, "publisher", ["publish"])
+    pub = publish(client, h, photo, title="Ballot drop-off hours")
+    a = pub["asset"]
+    assert a["title"] == "Ballot drop-off hours" and a["author"] == "Press office"
+    assert a["signed"] and a["signer"].startswith("CN=Test Election Office")
+    assert pub["page_url"] == f"/assets/{a['asset_id']}"
+    f = client.get(pub["download_url"], headers=h)
+    assert f.status_code == 200 and f.headers["content-type"] == "image/jpeg"
+    assert f.content[:3] == b"\xff\xd8\xff"
+    view = client.get(f"/api/v1/assets/{a['asset_id']}").json()
+    assert view["asset"] == a
+    assert view["transparency"] == {"configured": False, "inclusion_proof": None}
+
+
+def test_same_original_twice_gives_two_releases(client: TestClient, inst: Any, photo: Path) -> None:
+    h = bearer(inst, "publisher", ["publish"])
+    first = publish(client, h, photo)["asset"]
+    second = publish(client, h, photo)["asset"]
+    # each signing makes a new manifest, so the signed files (and assets) differ
+    assert first["asset_id"] != second["asset_id"]
+    assert first["sha256"] != second["sha256"]
+    assert first["manifest_label"] != second["manifest_label"]
+
+
+def test_publish_validation(client: TestClient, inst: Any, photo: Path, corpora: Path) -> None:
+    h = bearer(inst, "publisher", ["publish"])
+    files = {"file": ("x", photo.read_bytes())}
+    r = client.post("/api/v1/assets", headers=h, data={"title": " "}, files=files)
+    assert r.status_code == 400 and r.json()["error"]["message"] == "a title is required"
+    r = client.post("/api/v1/assets", headers=h, data={"title": "x" * 501}, files=files)
+    assert r.status_code == 400
+    r = client.post(
+        "/api/v1/assets", headers=h, data={"title": "t", "source_type": "madeUp"}, files=files
+    )
+    assert r.status_code == 422 and r.json()["error"]["hint"].startswith("one of")
+    cloud = (corpora / FIX / "cloud.jpg").read_bytes()
+    r = client.post("/api/v1/assets", headers=h, data={"title": "t"}, files={"file": ("c", cloud)})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "remote_manifest"
+
+
+def test_download_needs_publisher(client: TestClient, inst: Any, photo: Path) -> None:
+    pub = publish(client, bearer(inst, "publisher", ["publish"]), photo)
+    assert client.get(pub["download_url"]).status_code == 401
+    r = client.get(pub["download_url"], headers=bearer(inst, "reviewer", ["account"]))
+    assert r.status_code == 403
+
+
+def test_unknown_asset(client: TestClient) -> None:
+    r = client.get("/api/v1/assets/999")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/assets/abc").status_code == 422
+
+
+def test_publish_through_the_form(client: TestClient, photo: Path) -> None:
+    login(client, "publisher")
+    csrf = csrf_of(client.get("/publish").text)
+    r = client.post(
+        "/publish",
+        data={"csrf_token": csrf, "title": "Statement", "author": "Clerk"},
+        files={"file": ("s.jpg", photo.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 200 and "Signed and registered as asset 1" in r.text
+    # the multipart form needs its token too
+    r = client.post(
+        "/publish",
+        data={"title": "Statement 2"},
+        files={"file": ("s.jpg", photo.read_bytes(), "image/jpeg")},
+    )
+    assert r.status_code == 403
+    page = client.get("/assets/1")
+    assert page.status_code == 200 and "Statement" in page.text
+    assert "does not keep a transparency log" in page.text
+
+
+class FakeLog:
+    def inclusion_proof(self, asset_id: int) -> Mapping[str, Any] | None:
+        return {"index": 41, "tree_size": 42, "hashes": ["ab" * 32]} if asset_id == 1 else None
+
+
+def test_asset_page_shows_an_inclusion_proof(tmp_path: Path, photo: Path) -> None:
+    from mediaproof.provenance.keys import init_keys
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+
+    app = create_app(make_settings(tmp_path / "i"), proofs=lambda inst: FakeLog())
+    inst = app.state.ctx.inst
+    init_keys(inst.keys_dir, "Test Election Office")
+    sign_and_register(inst, SignRequest(src=photo, dest=tmp_path / "s.jpg", title="T"))
+    with TestClient(app) as c:
+        view = c.get("/api/v1/assets/1").json()["transparency"]
+        assert view == {
+            "configured": True,
+            "inclusion_proof": {"index": 41, "tree_size": 42, "hashes": ["ab" * 32]},
+        }
+        page = c.get("/assets/1").text
+        assert "entry 41" in page and '"tree_size": 42' in page
+
+
+def test_publishing_a_file_that_already_has_credentials(
+    client: TestClient, inst: Any, corpora: Path, photo: Path
+) -> None:
+    """A camera's (or our own) signed file is signed again with it as parent ingredient."""
+    h = bearer(inst, "publisher", ["publish"])
+    ca = (corpora / FIX / "CA.jpg").read_bytes()
+    r = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={"title": "From the camera"},
+        files={"file": ("c.jpg", ca)},
+    )
+    assert r.status_code == 201, r.text
+    signed = client.get(r.json()["download_url"], headers=h).content
+    rep = client.post("/api/v1/verify", files={"file": ("s", signed)}).json()
+    assert rep["provenance"]["state"] == "trusted"
+    assert rep["provenance"]["actions"][0]["action"] == "c2pa.opened"
+    parents = rep["provenance"]["ingredients"]
+    assert [i["relationship"] for i in parents] == ["parentOf"] and parents[0]["has_credentials"]
+    again = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={"title": "Second edition"},
+        files={"file": ("s.jpg", signed)},
+    )
+    assert again.status_code == 201, again.text

@@ -1,0 +1,172 @@
+"""Every route has an explicit access rule, and the rule holds for every role.
+
+The route list comes from the app itself, so a new route without a rule in
+mediaproof.api.access.ACCESS fails here (and is refused at run time).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from mediaproof.api.access import ACCESS
+from tests.api.conftest import ROLES, csrf_of, login, make_app
+
+PARAMS = {
+    "asset_id": "1",
+    "job_id": "no-such-job",
+    "token_id": "999",
+    "manifest_id": "urn:c2pa:nothing",
+    "path": "checkpoint",
+}
+DENIED = (401, 403)
+
+
+def routes(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(name, method, concrete path) for every route and mount of the app."""
+    out = []
+    for r in iter_route_contexts(app.routes):
+        assert r.name and r.path, r
+        if isinstance(r.original_route, Mount):
+            out.append((r.name, "GET", r.path + "/style.css"))
+            continue
+        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: PARAMS[m.group(1)], r.path)
+        for method in sorted(r.methods or {"GET"}):
+            if method != "HEAD":
+                out.append((r.name, method, path))
+    return out
+
+
+# The policy, written out independently of the access table so that a wrong entry there
+# fails here. "*" = anyone; "users" = any signed-in user; else the roles allowed.
+PUBLIC, USERS = "*", "users"
+PUBLISHERS = frozenset({"admin", "publisher"})
+ADMINS = frozenset({"admin"})
+POLICY: dict[str, str | frozenset[str]] = {
+    "openapi": PUBLIC,
+    "static": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
+    "verify.api": PUBLIC,
+    "jobs.get": PUBLIC,
+    "assets.get": PUBLIC,
+    "assets.file": PUBLISHERS,
+    "assets.publish": PUBLISHERS,
+    "softbinding.by_binding_get": PUBLIC,
+    "softbinding.by_binding_post": PUBLIC,
+    "softbinding.by_content": PUBLIC,
+    "softbinding.manifest": PUBLIC,
+    "softbinding.algorithms": PUBLIC,
+    "log.file": PUBLIC,
+    "account.me": USERS,
+    "tokens.list": USERS,
+    "tokens.create": USERS,
+    "tokens.revoke": USERS,
+    "users.list": ADMINS,
+    "users.create": ADMINS,
+    "web.index": PUBLIC,
+    "web.verify": PUBLIC,
+    "web.job": PUBLIC,
+    "web.login_form": PUBLIC,
+    "web.login": PUBLIC,
+    "web.logout": USERS,
+    "web.password_form": USERS,
+    "web.password": USERS,
+    "web.tokens": USERS,
+    "web.token_create": USERS,
+    "web.token_revoke": USERS,
+    "web.publish_form": PUBLISHERS,
+    "web.publish": PUBLISHERS,
+    "web.asset": PUBLIC,
+}
+
+
+def expected(name: str, who: str) -> str:
+    allowed = POLICY[name]
+    if allowed == PUBLIC:
+        return "allowed"
+    if who == "anonymous":
+        return "unauthenticated"
+    if allowed == USERS or who in allowed:
+        return "allowed"
+    return "forbidden"
+
+
+@pytest.fixture(scope="module")
+def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    return make_app(Path(tmp_path_factory.mktemp("matrix")) / "instance")
+
+
+def test_every_route_has_an_explicit_rule(matrix_app: FastAPI) -> None:
+    names = [r.name for r in iter_route_contexts(matrix_app.routes)]
+    assert len(names) == len(set(names)), "route names must be unique: they key the rules"
+    missing = sorted(set(names) - set(ACCESS))
+    assert not missing, f"routes without an access rule: {missing}"
+    stale = sorted(set(ACCESS) - set(names))
+    assert not stale, f"rules for routes that do not exist: {stale}"
+    unreviewed = sorted(set(names) - set(POLICY))
+    assert not unreviewed, f"add these routes to POLICY in this test: {unreviewed}"
+
+
+def test_a_route_without_a_rule_is_refused(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "i")
+
+    @app.get("/unruled", name="test.unruled")
+    async def unruled() -> dict[str, str]:
+        return {"secret": "x"}
+
+    with TestClient(app) as c:
+        r = c.get("/unruled", headers={"accept": "application/json"})
+        assert r.status_code == 403
+        assert "this endpoint has no access rule" in r.text
+        assert "secret" not in r.text
+
+
+@pytest.mark.parametrize("who", ["anonymous", *ROLES])
+def test_access_matrix(matrix_app: FastAPI, who: str) -> None:
+    with TestClient(matrix_app) as c:
+        headers = {}
+        if who != "anonymous":
+            headers["x-csrf-token"] = login(c, who)
+        else:
+            headers["x-csrf-token"] = csrf_of(c.get("/login").text)  # anonymous form token
+        todo = routes(matrix_app)
+        # signing out ends the session: do it last
+        todo.sort(key=lambda t: t[0] == "web.logout")
+        failures = []
+        for name, method, path in todo:
+            want = expected(name, who)
+            r = c.request(method, path, headers=headers, follow_redirects=False)
+            code = r.status_code
+            if code == 303 and r.headers.get("location", "").startswith("/login"):
+                code = 401  # pages send people to the sign-in form instead
+            got = {401: "unauthenticated", 403: "forbidden"}.get(code, "allowed")
+            if r.status_code == 403 and "csrf_failed" in r.text:
+                got = "csrf"  # must never happen with the right token
+            if got != want:
+                failures.append(f"{who} {method} {path} ({name}): want {want}, got {r.status_code}")
+        assert not failures, "\n".join(failures)
+
+
+def test_tokens_are_limited_to_their_scopes(matrix_app: FastAPI) -> None:
+    from mediaproof.services import accounts
+    from tests.api.conftest import _principal
+
+    inst = matrix_app.state.ctx.inst
+    admin = _principal(inst, "admin")
+    secret, _ = accounts.create_token(inst, admin, "read-only", ["account"])
+    with TestClient(matrix_app) as c:
+        h = {"Authorization": f"Bearer {secret}"}
+        assert c.get("/api/v1/me", headers=h).status_code == 200
+        # the admin role could, but this token was not given the scope
+        assert c.get("/api/v1/users", headers=h).status_code == 403
+        assert c.post("/api/v1/assets", headers=h).status_code == 403
+        # tokens never mint tokens
+        r = c.post("/api/v1/tokens", headers=h, json={"name": "x", "scopes": ["account"]})
+        assert r.status_code == 403

@@ -1,0 +1,54 @@
+"""Probes and the transparency log's static files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def test_probes(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["database"] == "sqlite"
+    assert ready["signing_keys"] is True
+
+
+def test_log_not_configured(client: TestClient) -> None:
+    r = client.get("/log/checkpoint")
+    assert r.status_code == 404
+    assert "does not publish a transparency log" in r.json()["error"]["message"]
+
+
+def test_log_files_are_served_read_only(client: TestClient, inst: Any, tmp_path: Path) -> None:
+    log = inst.home / "log"
+    (log / "tile" / "0").mkdir(parents=True)
+    (log / "checkpoint").write_text("example.org/log\n1\nAAAA\n")
+    (log / "tile" / "0" / "000").write_bytes(b"\x01" * 32)
+    (log / "tile" / "0" / "001.p").mkdir()
+    (log / "tile" / "0" / "001.p" / "5").write_bytes(b"\x02" * 160)
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not for you")
+    os.symlink(secret, log / "tile" / "link")
+
+    r = client.get("/log/checkpoint")
+    assert r.status_code == 200 and r.text.startswith("example.org/log")
+    assert r.headers["cache-control"] == "no-cache"
+    r = client.get("/log/tile/0/000")
+    assert r.content == b"\x01" * 32 and "immutable" in r.headers["cache-control"]
+    assert client.get("/log/tile/0/001.p/5").headers["cache-control"] == "max-age=60"
+    for bad in (
+        "/log/../secret.key",
+        "/log/%2e%2e/secret.key",
+        "/log/tile/..%2f..%2fsecret.key",
+        "/log/tile/link",
+        "/log/tile",
+        "/log/.hidden",
+        "/log/tile/0/000/",
+    ):
+        r = client.get(bad)
+        assert r.status_code == 404, bad
+        assert "not for you" not in r.text and "secret" not in r.text.lower().replace(bad, "")
+    assert client.post("/log/checkpoint").status_code == 405
