@@ -37,7 +37,12 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def body(self) -> bytes:
-        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        lines = [
+            self.origin,
+            str(self.size),
+            base64.b64encode(self.root).decode(),
+            *self.extensions,
+        ]
         return ("\n".join(lines) + "\n").encode()
 
     @classmethod

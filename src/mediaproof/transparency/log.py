@@ -337,7 +337,9 @@ class TransparencyLog:
             n = self._proof_size(index, size)
             if n > self.size:
                 raise LogError(f"the log has only {self.size} entries")
-            return InclusionProof(index, n, tuple(merkle.inclusion_proof(self._store.node, index, n)))
+            return InclusionProof(
+                index, n, tuple(merkle.inclusion_proof(self._store.node, index, n))
+            )
 
     def prove_consistency(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         with self._mu:

@@ -105,7 +105,7 @@ def inclusion_proof(read: NodeReader, index: int, size: int) -> list[bytes]:
 
 
 def consistency_proof(read: NodeReader, old_size: int, new_size: int) -> list[bytes]:
-    """RFC 6962 §2.1.2 PROOF(old_size, D[0:new_size]); empty when the sizes are equal or old is 0."""
+    """RFC 6962 §2.1.2 PROOF(old_size, D[0:new_size]); empty if the sizes are equal or old is 0."""
     if not 0 <= old_size <= new_size:
         raise ProofError(f"no consistency proof from size {old_size} to {new_size}")
     if old_size in (0, new_size):
@@ -133,9 +133,7 @@ def consistency_proof(read: NodeReader, old_size: int, new_size: int) -> list[by
 # --- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) ---------------------------------
 
 
-def root_from_inclusion_proof(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """The root that ``proof`` implies for ``leaf`` at ``index``; raises if it is malformed."""
     if not 0 <= index < size:
         raise ProofError(f"index {index} is outside a tree of size {size}")
@@ -262,3 +260,30 @@ class MemoryTree:
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         return consistency_proof(self.node, old_size, self.size if new_size is None else new_size)
+
+
+class RootBuilder:
+    """Streaming MTH: feed leaf hashes in order, read the root at any point (O(log n) memory).
+
+    Used by auditors that re-hash every entry of a log without holding the tree.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []  # (height, hash) of complete subtrees
+
+    def add(self, leaf: bytes) -> None:
+        height, node = 0, leaf
+        while self._stack and self._stack[-1][0] == height:
+            node = node_hash(self._stack.pop()[1], node)
+            height += 1
+        self._stack.append((height, node))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        node = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            node = node_hash(left, node)
+        return node

@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,8 +60,11 @@ def key_id(name: str, typed_public_key: bytes) -> bytes:
 
 
 class NoteVerifier(Protocol):
-    name: str
-    key_id: bytes
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key_id(self) -> bytes: ...
 
     def verify(self, text: bytes, sig: bytes) -> bool: ...
 
@@ -290,7 +294,7 @@ def sign_note(text: bytes, *signers: Ed25519Signer, existing: Note | None = None
     return Note(text, tuple(sigs))
 
 
-def open_note(msg: bytes | Note, verifiers: list[NoteVerifier]) -> VerifiedNote:
+def open_note(msg: bytes | Note, verifiers: Sequence[NoteVerifier]) -> VerifiedNote:
     """Parse and verify: raises :class:`NoteError` unless a known key verifies and none fails."""
     note = parse_note(msg) if isinstance(msg, bytes) else msg
     known = {(v.name, v.key_id): v for v in verifiers}

@@ -71,9 +71,7 @@ class LogStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as e:
                 os.close(self._lock_fd)
-                raise LogError(
-                    f"the log at {root} is open for writing by another process"
-                ) from e
+                raise LogError(f"the log at {root} is open for writing by another process") from e
         flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
         try:
             self._efd = os.open(root / "entries.log", flags, 0o644)
@@ -209,7 +207,9 @@ class LogStore:
                 if k == 0:
                     expect = leaf_hash(self._entry_unlocked(want - 1))
                 else:
-                    pair = os.pread(self._level_fds[k - 1], 2 * HASH_SIZE, 2 * (want - 1) * HASH_SIZE)
+                    pair = os.pread(
+                        self._level_fds[k - 1], 2 * HASH_SIZE, 2 * (want - 1) * HASH_SIZE
+                    )
                     expect = node_hash(pair[:HASH_SIZE], pair[HASH_SIZE:])
                 if last != expect:
                     raise LogError(
@@ -320,9 +320,9 @@ class LogStore:
             os.close(fd)
         self._level_fds = []
         for name in ("_efd", "_ifd"):
-            fd = getattr(self, name, None)
-            if fd is not None:
-                os.close(fd)
+            own: int | None = getattr(self, name, None)
+            if own is not None:
+                os.close(own)
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
