@@ -17,9 +17,7 @@ from mediaproof.transparency.errors import CheckpointError, ProofError
 from mediaproof.transparency.merkle import MemoryTree, leaf_hash
 from mediaproof.transparency.note import CosignatureSigner, Ed25519Signer, Note, parse_note
 
-SPEC_BODY = (
-    b"example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-)
+SPEC_BODY = b"example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 
 
 def test_spec_example_body_roundtrips() -> None:
@@ -93,7 +91,9 @@ def test_witness_cosignatures_are_verified_and_counted() -> None:
     assert [c.name for c in vc.cosignatures] == [w1.name, w2.name]
     assert vc.cosignatures[0].timestamp == 1_700_000_000
     with pytest.raises(CheckpointError, match="2 required"):
-        open_checkpoint(cosigned.encode(), signer.verifier, witnesses=[w1.verifier], min_witnesses=2)
+        open_checkpoint(
+            cosigned.encode(), signer.verifier, witnesses=[w1.verifier], min_witnesses=2
+        )
     # A cosignature moved onto another checkpoint fails.
     _, other_note, _ = _signed(4)
     moved = Note(other_note.text, (*other_note.signatures, cosigned.signatures[1]))

@@ -16,7 +16,10 @@ T = "2026-01-31T12:00:00Z"
 
 def test_asset_registered_is_canonical_json() -> None:
     e = E.asset_registered(
-        asset_id="asset-1", content_sha256=SHA, signer="org:42", fingerprints={"pdq": "ab" * 32},
+        asset_id="asset-1",
+        content_sha256=SHA,
+        signer="org:42",
+        fingerprints={"pdq": "ab" * 32},
         time=T,
     )
     assert e.canonical == (
@@ -29,8 +32,15 @@ def test_asset_registered_is_canonical_json() -> None:
 
 def test_every_constructor_yields_a_valid_entry() -> None:
     made = [
-        E.decision_made(case_id="c1", decision="label", policy="p-2026", reasons_sha256=SHA,
-                        automated="not", content_sha256=SHA, reviewer="r-7"),
+        E.decision_made(
+            case_id="c1",
+            decision="label",
+            policy="p-2026",
+            reasons_sha256=SHA,
+            automated="not",
+            content_sha256=SHA,
+            reviewer="r-7",
+        ),
         E.appeal_filed(appeal_id="a1", case_id="c1"),
         E.appeal_decided(appeal_id="a1", case_id="c1", outcome="reversed", reasons_sha256=SHA),
         E.notice_received(notice_id="n1", source="subject", content_sha256=SHA),
@@ -44,7 +54,13 @@ def test_every_constructor_yields_a_valid_entry() -> None:
 
 
 def _base(**kw: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {"v": 1, "type": "appeal.filed", "time": T, "appeal_id": "a1", "case_id": "c1"}
+    d: dict[str, Any] = {
+        "v": 1,
+        "type": "appeal.filed",
+        "time": T,
+        "appeal_id": "a1",
+        "case_id": "c1",
+    }
     d.update(kw)
     return d
 
@@ -67,8 +83,15 @@ def _base(**kw: Any) -> dict[str, Any]:
         {k: v for k, v in _base().items() if k != "case_id"},  # missing required
         {k: v for k, v in _base().items() if k != "time"},
         _base(case_id=7),
-        {"v": 1, "type": "asset.registered", "time": T, "asset_id": "a", "content_sha256": SHA,
-         "signer": "s", "fingerprints": {}},
+        {
+            "v": 1,
+            "type": "asset.registered",
+            "time": T,
+            "asset_id": "a",
+            "content_sha256": SHA,
+            "signer": "s",
+            "fingerprints": {},
+        },
     ],
 )
 def test_invalid_or_personal_entries_are_refused(data: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ def _ref_root(ref: InmemoryTree, size: int) -> bytes:
 
 
 def test_hashing_matches_rfc6962_definitions() -> None:
-    assert EMPTY_ROOT == hashlib.sha256(b"").digest()
+    assert hashlib.sha256(b"").digest() == EMPTY_ROOT
     assert leaf_hash(b"a") == hashlib.sha256(b"\x00a").digest()
     left, right = b"L" * 32, b"R" * 32
     assert node_hash(left, right) == hashlib.sha256(b"\x01" + left + right).digest()
@@ -78,7 +78,9 @@ def test_roots_match_pymerkle(trees: tuple[InmemoryTree, MemoryTree], size: int)
 def test_inclusion_proofs_match_pymerkle(trees: tuple[InmemoryTree, MemoryTree], size: int) -> None:
     ref, ours = trees
     root = ours.root(size)
-    indices = range(size) if size <= 70 else sorted({0, 1, size // 3, size // 2, size - 2, size - 1})
+    indices = (
+        range(size) if size <= 70 else sorted({0, 1, size // 3, size // 2, size - 2, size - 1})
+    )
     for i in indices:
         proof = ours.inclusion_proof(i, size)
         # pymerkle is 1-based and puts the leaf itself first; the rest is the RFC path.
