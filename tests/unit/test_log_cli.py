@@ -175,3 +175,15 @@ def test_alibi_add_prove_verify(tmp_path: Path) -> None:
     assert code == 6  # not found
     code, out = _invoke(alibi.app, "add", str(rec), "--home", home, "--claimant", "a@b.c")
     assert code == 2
+
+
+def test_prove_works_while_a_service_holds_the_log(tmp_path: Path) -> None:
+    from mediaproof.transparency.log import TransparencyLog
+
+    home = str(tmp_path)
+    _invoke(log.app, "append", "--home", home, "--checkpoint", input=_entry(0))
+    with TransparencyLog.open(tmp_path):  # the running service
+        code, out = _invoke(log.app, "prove", "0", "--home", home, "-o", str(tmp_path / "p"))
+        assert code == 0, out
+        code, out = _invoke(log.app, "append", "--home", home, input=_entry(1))
+        assert code == 8 and "another process" in out

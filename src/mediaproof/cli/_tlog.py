@@ -13,6 +13,8 @@ from rich.console import Console
 
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
+from mediaproof.transparency.errors import LogLockedError
+from mediaproof.transparency.log import TransparencyLog
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 
 console = Console()
@@ -92,3 +94,12 @@ def log_key(value: str | None, home: Path | None) -> Ed25519Verifier:
 
 def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
     return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
+
+
+def open_for_proofs(home: Path) -> TransparencyLog:
+    """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
+    running service holds the log: proofs then cover the last published checkpoint."""
+    try:
+        return TransparencyLog.open(home)
+    except LogLockedError:
+        return TransparencyLog.open(home, readonly=True)

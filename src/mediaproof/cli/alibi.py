@@ -24,6 +24,7 @@ from mediaproof.cli._tlog import (
     console,
     home_dir,
     log_key,
+    open_for_proofs,
     print_json,
     run,
     witness_keys,
@@ -125,7 +126,7 @@ def prove(
     def body() -> None:
         if (file is None) == (index is None):
             raise UsageError("give the FILE you logged or --index, not both")
-        with TransparencyLog.open(home_dir(home)) as log:
+        with open_for_proofs(home_dir(home)) as log:
             if index is not None:
                 i = index
             else:

@@ -20,6 +20,7 @@ from mediaproof.cli._tlog import (
     console,
     home_dir,
     log_key,
+    open_for_proofs,
     print_json,
     run,
     witness_keys,
@@ -172,7 +173,7 @@ def prove(
     checkable offline with `verify-proof`."""
 
     def body() -> None:
-        with TransparencyLog.open(home_dir(home)) as log:
+        with open_for_proofs(home_dir(home)) as log:
             proof = log.tlog_proof(index)
         data = proof.encode()
         if out is not None:

@@ -13,6 +13,12 @@ class LogError(MediaproofError):
     http_status = 500
 
 
+class LogLockedError(LogError):
+    """Another process holds the log open for writing (open it ``readonly`` to read)."""
+
+    code = "log_locked"
+
+
 class EntryError(LogError):
     """An entry is malformed or would put personal data into a public, permanent log."""
 

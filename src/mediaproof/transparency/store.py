@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from mediaproof.transparency.errors import LogError
+from mediaproof.transparency.errors import LogError, LogLockedError
 from mediaproof.transparency.merkle import HASH_SIZE, leaf_hash, node_hash
 from mediaproof.transparency.tiles import MAX_ENTRY_SIZE
 
@@ -75,7 +75,9 @@ class LogStore:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as e:
                 os.close(self._lock_fd)
-                raise LogError(f"the log at {root} is open for writing by another process") from e
+                raise LogLockedError(
+                    f"the log at {root} is open for writing by another process"
+                ) from e
         flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
         try:
             self._efd = os.open(root / "entries.log", flags, 0o644)
