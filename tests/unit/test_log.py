@@ -251,6 +251,7 @@ def test_readonly_open_proves_without_the_lock(tmp_path: Path) -> None:
         with TransparencyLog.open(tmp_path, readonly=True) as reader:
             p = reader.prove_inclusion(5)
             assert p.size == 30  # bounded by the last signed checkpoint
+            assert reader.size == 30 and writer.size == 31
             with pytest.raises(LogError):
                 reader.prove_inclusion(30)
             with pytest.raises(LogError):

@@ -162,6 +162,11 @@ class TransparencyLog:
             log._check_against_checkpoint()
             if not readonly:
                 log._republish_if_needed()
+            else:
+                # A reader sees what was published: beyond it, a live writer may be
+                # half-way through updating the hash files.
+                latest = log._latest
+                store.size = latest.checkpoint.size if latest else 0
         except BaseException:
             store.close()
             raise
