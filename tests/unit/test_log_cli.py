@@ -187,3 +187,56 @@ def test_prove_works_while_a_service_holds_the_log(tmp_path: Path) -> None:
         assert code == 0, out
         code, out = _invoke(log.app, "append", "--home", home, input=_entry(1))
         assert code == 8 and "another process" in out
+
+
+def test_witness_cosigns_only_consistent_growth(tmp_path: Path) -> None:
+    home = tmp_path / "inst"
+    _invoke(log.app, "append", "--home", str(home), "--checkpoint", input=_entry(0))
+    wkey = tmp_path / "w.key"
+    code, wvkey = _invoke(log.app, "witness-keygen", "witness.example/w", "-o", str(wkey))
+    assert code == 0 and oct(wkey.stat().st_mode & 0o777) == "0o600"
+    wvkey = wvkey.strip()
+    state, out = tmp_path / "w.state", tmp_path / "cosigned"
+    args = ["--witness-key", str(wkey), "--state", str(state), "-o", str(out)]
+    assert _invoke(log.app, "witness", *args, "--home", str(home))[0] == 0
+    code, res = _invoke(
+        log.app,
+        "checkpoint",
+        "--home",
+        str(home),
+        "--add-cosignatures",
+        str(out),
+        "--witness",
+        wvkey,
+        "--json",
+    )
+    assert code == 0 and json.loads(res)["cosignatures_added"] == 1
+    _invoke(log.app, "prove", "0", "--home", str(home), "-o", str(tmp_path / "p"))
+    code, res = _invoke(
+        log.app,
+        "verify-proof",
+        str(tmp_path / "p"),
+        "--home",
+        str(home),
+        "--witness",
+        wvkey,
+        "--min-witnesses",
+        "1",
+    )
+    assert code == 0, res
+    _invoke(log.app, "append", "--home", str(home), "--checkpoint", input=_entry(1))
+    assert _invoke(log.app, "witness", *args, "--home", str(home))[0] == 0
+    # History rewritten and re-signed by the operator: the witness refuses to cosign.
+    for name in ("entries.log", "entries.idx", "checkpoint"):
+        (home / "tlog" / name).unlink()
+    shutil.rmtree(home / "tlog" / "hashes")
+    _invoke(
+        log.app,
+        "append",
+        "--home",
+        str(home),
+        "--checkpoint",
+        input="[" + ",".join(_entry(i) for i in (9, 1, 2)) + "]",
+    )
+    code, res = _invoke(log.app, "witness", *args, "--home", str(home))
+    assert code == 9, res

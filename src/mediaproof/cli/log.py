@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,10 +27,11 @@ from mediaproof.cli._tlog import (
     witness_keys,
 )
 from mediaproof.errors import UsageError
-from mediaproof.transparency.checkpoint import VerifiedCheckpoint, open_checkpoint
+from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign, open_checkpoint
 from mediaproof.transparency.client import LogClient
 from mediaproof.transparency.entries import SCHEMA_VERSION, now
 from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.note import CosignatureSigner
 from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
 
 app = typer.Typer(
@@ -353,5 +355,67 @@ def audit(
         if report.invalid_entries:
             # Intact but breaking the no-personal-data rule: the operator must act.
             raise typer.Exit(1)
+
+    run(body, as_json)
+
+
+@app.command("witness-keygen")
+def witness_keygen(
+    name: Annotated[str, typer.Argument(help="Witness name, e.g. witness.example.org/w1.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the private key.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Make a witness key (tlog-cosignature, type 0x04); prints the public key to share."""
+
+    def body() -> None:
+        if out.exists():
+            raise UsageError(f"{out} exists; refusing to overwrite a key")
+        signer = CosignatureSigner.generate(name)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(signer.skey + "\n")
+        if as_json:
+            print_json({"ok": True, "vkey": signer.vkey, "key_file": str(out)})
+        else:
+            console.print(signer.vkey, markup=False, highlight=False)
+
+    run(body, as_json)
+
+
+@app.command()
+def witness(
+    witness_key: Annotated[Path, typer.Option("--witness-key", help="Your witness key file.")],
+    state: Annotated[
+        Path, typer.Option("--state", help="The checkpoint you last cosigned (kept up to date).")
+    ],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Where to write the cosigned checkpoint.")
+    ],
+    log_prefix: Annotated[
+        str | None,
+        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
+    ] = None,
+    key: KeyOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Act as a witness: check the log's checkpoint extends the one you cosigned last, then
+    cosign it. Hand OUT to the operator (`checkpoint --add-cosignatures`)."""
+
+    def body() -> None:
+        signer = CosignatureSigner.from_skey(witness_key.read_text())
+        prefix = log_prefix or str(home_dir(home) / "log")
+        client = LogClient(prefix, log_key(key, home))
+        latest = client.latest()
+        if state.exists():
+            client.check_consistency(client.open(state.read_bytes()).checkpoint, latest.checkpoint)
+        cosigned = cosign(latest.note, signer)
+        out.write_bytes(cosigned.encode())
+        state.write_bytes(latest.note.encode())
+        cp = latest.checkpoint
+        if as_json:
+            print_json({"ok": True, "origin": cp.origin, "size": cp.size, "out": str(out)})
+        else:
+            console.print(f"cosigned {cp.origin} at size {cp.size} -> {out}")
 
     run(body, as_json)

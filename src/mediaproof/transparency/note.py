@@ -216,6 +216,31 @@ class CosignatureSigner:
         return cls(name, Ed25519PrivateKey.generate())
 
     @property
+    def skey(self) -> str:
+        """``PRIVATE+KEY+name+hex(id)+base64(0x04||seed)``, the note signer-key shape."""
+        seed = self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        typed = bytes([ALG_COSIGNATURE_V1]) + seed
+        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(typed)}"
+
+    @classmethod
+    def from_skey(cls, skey: str) -> CosignatureSigner:
+        parts = skey.strip().split("+", 4)
+        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"] or not _HEX8.fullmatch(parts[3]):
+            raise NoteError("malformed witness signer key")
+        raw = _b64decode(parts[4])
+        if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
+            raise NoteError("not a witness (type 0x04) signer key")
+        check_key_name(parts[2])
+        signer = cls(parts[2], Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if signer.key_id.hex() != parts[3]:
+            raise NoteError("witness signer key: key ID does not match the key")
+        return signer
+
+    @property
     def vkey(self) -> str:
         return self.verifier.vkey
 
