@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import struct
+import threading
 import zlib
 from pathlib import Path
 
@@ -80,7 +81,12 @@ def test_only_valid_entries_get_in(tmp_path: Path) -> None:
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
     with TransparencyLog.open(tmp_path, origin=ORIGIN), pytest.raises(LogError, match="another"):
-        TransparencyLog.open(tmp_path)
+        TransparencyLog.open(tmp_path, lock_timeout=0.05)
+    # A writer that waits gets the log once the other one closes it.
+    first = TransparencyLog.open(tmp_path)
+    threading.Timer(0.1, first.close).start()
+    with TransparencyLog.open(tmp_path, lock_timeout=5) as second:
+        assert second.append(_entry(1)) == 0
 
 
 def test_origin_cannot_change(tmp_path: Path) -> None:

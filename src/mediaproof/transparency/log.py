@@ -113,11 +113,18 @@ class TransparencyLog:
 
     @classmethod
     def open(
-        cls, home: Path, *, origin: str | None = None, readonly: bool = False
+        cls,
+        home: Path,
+        *,
+        origin: str | None = None,
+        readonly: bool = False,
+        lock_timeout: float = 0.0,
     ) -> TransparencyLog:
         """Open (creating on first use, unless ``readonly``) the log of instance ``home``.
 
         Recovers a torn tail, then checks the tree against the last signed checkpoint.
+        One process writes at a time: ``lock_timeout`` seconds to wait for another writer
+        (services that open, append and close use a few seconds), else LogLockedError.
         """
         home = Path(home)
         state = home / "tlog"
@@ -156,7 +163,7 @@ class TransparencyLog:
         if not readonly:
             _write_atomic(home / "log" / "log.vkey", (verifier.vkey + "\n").encode())
 
-        store = LogStore(state, readonly=readonly)
+        store = LogStore(state, readonly=readonly, lock_timeout=lock_timeout)
         log = cls(home, store, signer, verifier, origin)
         try:
             log._check_against_checkpoint()

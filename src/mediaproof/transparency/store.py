@@ -27,6 +27,7 @@ import fcntl
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -55,7 +56,7 @@ class LogStore:
     # one huge buffer; the crash test lowers it so a kill can land between writes.
     write_chunk = 1 << 20
 
-    def __init__(self, root: Path, *, readonly: bool = False) -> None:
+    def __init__(self, root: Path, *, readonly: bool = False, lock_timeout: float = 0.0) -> None:
         self.root = root
         self.readonly = readonly
         self.recovered_bytes = 0  # bytes of torn tail cut at open (for reporting)
@@ -71,13 +72,18 @@ class LogStore:
             root.mkdir(parents=True, exist_ok=True)
             (root / "hashes").mkdir(exist_ok=True)
             self._lock_fd = os.open(root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as e:
-                os.close(self._lock_fd)
-                raise LogLockedError(
-                    f"the log at {root} is open for writing by another process"
-                ) from e
+            deadline = time.monotonic() + lock_timeout
+            while True:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as e:
+                    if time.monotonic() >= deadline:
+                        os.close(self._lock_fd)
+                        raise LogLockedError(
+                            f"the log at {root} is open for writing by another process"
+                        ) from e
+                    time.sleep(0.01)
         flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
         try:
             self._efd = os.open(root / "entries.log", flags, 0o644)
