@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import threading
 import zlib
 from pathlib import Path
@@ -263,3 +265,26 @@ def test_readonly_open_proves_without_the_lock(tmp_path: Path) -> None:
             with pytest.raises(LogError):
                 reader.append(_entry(31))
     assert json.loads((tmp_path / "tlog" / "config.json").read_text())["origin"] == ORIGIN
+
+
+def test_verifier_modules_do_not_load_the_store(tmp_path: Path) -> None:
+    """A third party verifies with the client modules only: no store, no database."""
+    _fill(tmp_path, 3)
+    with TransparencyLog.open(tmp_path) as log:
+        (tmp_path / "p.tlog-proof").write_bytes(log.tlog_proof(1).encode())
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mediaproof.transparency.note import Ed25519Verifier\n"
+        "from mediaproof.transparency.proof import verify_tlog_proof\n"
+        "import mediaproof.transparency.client\n"
+        f"home = Path({str(tmp_path)!r})\n"
+        "key = Ed25519Verifier.from_vkey((home / 'log' / 'log.vkey').read_text())\n"
+        "verify_tlog_proof((home / 'p.tlog-proof').read_bytes(), key)\n"
+        "bad = [m for m in sys.modules if m.endswith(('.store', '.log')) and 'mediaproof' in m]\n"
+        "bad += [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'typer')]\n"
+        "assert not bad, bad\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
