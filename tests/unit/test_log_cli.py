@@ -18,7 +18,8 @@ runner = CliRunner()
 
 def _invoke(app: typer.Typer, *args: str, input: str | None = None) -> tuple[int, str]:
     res = runner.invoke(app, [str(a) for a in args], input=input)
-    return res.exit_code, res.output
+    # JSON goes to stdout alone; human messages and warnings may go to stderr.
+    return res.exit_code, res.stdout if "--json" in args else res.output
 
 
 def _entry(i: int) -> str:

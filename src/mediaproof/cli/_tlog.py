@@ -88,6 +88,7 @@ def log_key(value: str | None, home: Path | None) -> Ed25519Verifier:
         path = home_dir(home) / "log" / "log.vkey"
         if not path.exists():
             raise UsageError("no --key given and no local log key", hint="pass --key NAME+ID+KEY")
+        err_console.print(f"[dim]using the log key in {path}; third parties should pin --key[/]")
         value = str(path)
     return Ed25519Verifier.from_vkey(_key_text(value))
 

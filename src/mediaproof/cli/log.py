@@ -76,8 +76,7 @@ def append(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Append entries (validated: no personal data, known types only); `v` and `time` are
-    filled in when absent."""
+    """Append validated entries (known types, no personal data); fills in `v` and `time`."""
 
     def body() -> None:
         try:
@@ -115,8 +114,7 @@ def checkpoint(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign a checkpoint of the current tree (after checking it extends the previous one) and
-    publish it with its tiles under <home>/log/."""
+    """Sign a checkpoint that extends the previous one; publish it and its tiles in <home>/log."""
 
     def body() -> None:
         with TransparencyLog.open(home_dir(home)) as log:
@@ -171,8 +169,7 @@ def prove(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write a C2SP tlog-proof for an entry: checkpoint, inclusion proof and the entry itself,
-    checkable offline with `verify-proof`."""
+    """Write a C2SP tlog-proof (checkpoint, inclusion proof, entry) for offline checking."""
 
     def body() -> None:
         with open_for_proofs(home_dir(home)) as log:
@@ -209,8 +206,7 @@ def verify_proof(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a proof offline: the checkpoint's signatures (and cosignatures), then that the
-    entry is in the tree. Exit 0 only if everything checks."""
+    """Verify a tlog-proof offline: signatures, cosignatures, inclusion. Exit 0 only if all hold."""
 
     def body() -> None:
         res = verify_tlog_proof(
@@ -311,8 +307,7 @@ def audit(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the log's current checkpoint extends the pinned one (first run pins it), and with
-    --full that every entry hashes to its root. A rewritten log fails here."""
+    """Check the log extends your pinned checkpoint (first run pins it); --full re-hashes all."""
 
     def body() -> None:
         prefix = log_prefix or str(home_dir(home) / "log")
@@ -399,8 +394,7 @@ def witness(
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Act as a witness: check the log's checkpoint extends the one you cosigned last, then
-    cosign it. Hand OUT to the operator (`checkpoint --add-cosignatures`)."""
+    """Witness: cosign the log's checkpoint if it extends the one you cosigned last."""
 
     def body() -> None:
         signer = CosignatureSigner.from_skey(witness_key.read_text())
