@@ -288,3 +288,17 @@ def test_verifier_modules_do_not_load_the_store(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_client_falls_back_to_full_tiles_when_partials_are_gone(tmp_path: Path) -> None:
+    _fill(tmp_path, 700)
+    pub = tmp_path / "log"
+    key = Ed25519Verifier.from_vkey((pub / "log.vkey").read_text())
+    client = LogClient(pub, key)
+    old = client.latest().checkpoint  # size 700: tile 0/002 is partial (188)
+    _fill(tmp_path, 300, start=700)  # the log grows; 0/002.p/188 is deleted
+    assert not (pub / "tile/0/002.p").exists()
+    proof = client.check_inclusion(_entry(600).canonical, 600, old)
+    assert len(proof) == 10
+    with TransparencyLog.open(tmp_path) as log:
+        assert tuple(proof) == log.prove_inclusion(600, 700).hashes

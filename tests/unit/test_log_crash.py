@@ -95,8 +95,8 @@ def _run_and_kill(home: Path, seed: int, rng: random.Random, mid_batch: bool) ->
                 deadline = time.monotonic() + rng.uniform(0.0, 0.6)
             elif word == "ack":
                 acked = int(value)
-            elif word == "go" and mid_batch and int(value) >= 400 and deadline is not None:
-                deadline = min(deadline, time.monotonic() + rng.uniform(0.0, 0.02))
+            elif word == "go" and mid_batch and int(value) >= 2000 and deadline is not None:
+                deadline = min(deadline, time.monotonic() + rng.uniform(0.001, 0.015))
         if deadline is not None and time.monotonic() >= deadline:
             break
     proc.send_signal(signal.SIGKILL)
