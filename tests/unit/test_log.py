@@ -299,6 +299,5 @@ def test_client_falls_back_to_full_tiles_when_partials_are_gone(tmp_path: Path) 
     _fill(tmp_path, 300, start=700)  # the log grows; 0/002.p/188 is deleted
     assert not (pub / "tile/0/002.p").exists()
     proof = client.check_inclusion(_entry(600).canonical, 600, old)
-    assert len(proof) == 10
     with TransparencyLog.open(tmp_path) as log:
         assert tuple(proof) == log.prove_inclusion(600, 700).hashes
