@@ -301,3 +301,13 @@ def test_client_falls_back_to_full_tiles_when_partials_are_gone(tmp_path: Path) 
     proof = client.check_inclusion(_entry(600).canonical, 600, old)
     with TransparencyLog.open(tmp_path) as log:
         assert tuple(proof) == log.prove_inclusion(600, 700).hashes
+
+
+def test_a_lost_key_is_never_silently_replaced(tmp_path: Path) -> None:
+    _fill(tmp_path, 3)
+    published = (tmp_path / "log" / "log.vkey").read_text()
+    (tmp_path / "keys" / "tlog-signer.key").unlink()
+    with pytest.raises(LogError, match="signing key"):
+        TransparencyLog.open(tmp_path)
+    assert (tmp_path / "log" / "log.vkey").read_text() == published
+    assert not (tmp_path / "keys" / "tlog-signer.key").exists()

@@ -129,43 +129,12 @@ class TransparencyLog:
         home = Path(home)
         state = home / "tlog"
         config_path = state / "config.json"
-        if config_path.exists():
-            config = json.loads(config_path.read_text())
-            if origin is not None and origin != config["origin"]:
-                raise LogError(
-                    f"this log's origin is {config['origin']!r}, not {origin!r}",
-                    hint="a log's identity cannot change; start a new log instead",
-                )
-            origin = str(config["origin"])
-        elif readonly:
+        if readonly and not config_path.exists():
             raise LogError(f"no transparency log in {home}", hint="append an entry first")
-        else:
-            origin = origin or DEFAULT_ORIGIN
-            state.mkdir(parents=True, exist_ok=True)
-            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode())
-
-        key_path = home / "keys" / KEY_FILE
-        signer: Ed25519Signer | None = None
-        if key_path.exists():
-            if not readonly:
-                signer = Ed25519Signer.from_skey(key_path.read_text())
-                verifier = signer.verifier
-            else:
-                verifier = Ed25519Verifier.from_vkey((home / "log" / "log.vkey").read_text())
-        elif readonly:
-            verifier = Ed25519Verifier.from_vkey((home / "log" / "log.vkey").read_text())
-        else:
-            signer = Ed25519Signer.generate(origin)
-            _write_atomic(key_path, (signer.skey + "\n").encode(), 0o600)
-            verifier = signer.verifier
-        if verifier.name != origin:
-            raise LogError(f"the log key is named {verifier.name!r}, the origin is {origin!r}")
-        if not readonly:
-            _write_atomic(home / "log" / "log.vkey", (verifier.vkey + "\n").encode())
-
+        # Lock first: two processes creating the same log must not both make a key.
         store = LogStore(state, readonly=readonly, lock_timeout=lock_timeout)
-        log = cls(home, store, signer, verifier, origin)
         try:
+            log = cls._open_locked(home, store, origin, readonly)
             log._check_against_checkpoint()
             if not readonly:
                 log._republish_if_needed()
@@ -178,6 +147,50 @@ class TransparencyLog:
             store.close()
             raise
         return log
+
+    @classmethod
+    def _open_locked(
+        cls, home: Path, store: LogStore, origin: str | None, readonly: bool
+    ) -> TransparencyLog:
+        state = home / "tlog"
+        config_path = state / "config.json"
+        key_path = home / "keys" / KEY_FILE
+        vkey_path = home / "log" / "log.vkey"
+        if config_path.exists():
+            config = json.loads(config_path.read_text())
+            if origin is not None and origin != config["origin"]:
+                raise LogError(
+                    f"this log's origin is {config['origin']!r}, not {origin!r}",
+                    hint="a log's identity cannot change; start a new log instead",
+                )
+            origin = str(config["origin"])
+        elif store.size > 0 or key_path.exists():
+            raise LogError(f"{config_path} is missing but the log has entries or a key")
+        else:
+            origin = origin or DEFAULT_ORIGIN
+            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode())
+
+        signer: Ed25519Signer | None = None
+        if readonly:
+            verifier = Ed25519Verifier.from_vkey(vkey_path.read_text())
+        elif key_path.exists():
+            signer = Ed25519Signer.from_skey(key_path.read_text())
+            verifier = signer.verifier
+        elif store.size == 0 and not (state / "checkpoint").exists():
+            signer = Ed25519Signer.generate(origin)
+            _write_atomic(key_path, (signer.skey + "\n").encode(), 0o600)
+            verifier = signer.verifier
+        else:
+            # Never quietly re-key a log that exists: its checkpoints name the old key.
+            raise LogError(
+                f"the log's signing key {key_path} is missing",
+                hint="restore it from a backup; a new key would make a different log",
+            )
+        if verifier.name != origin:
+            raise LogError(f"the log key is named {verifier.name!r}, the origin is {origin!r}")
+        if not readonly:
+            _write_atomic(vkey_path, (verifier.vkey + "\n").encode())
+        return cls(home, store, signer, verifier, origin)
 
     def _check_against_checkpoint(self) -> None:
         path = self.state_dir / "checkpoint"
