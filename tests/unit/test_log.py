@@ -311,3 +311,28 @@ def test_a_lost_key_is_never_silently_replaced(tmp_path: Path) -> None:
         TransparencyLog.open(tmp_path)
     assert (tmp_path / "log" / "log.vkey").read_text() == published
     assert not (tmp_path / "keys" / "tlog-signer.key").exists()
+
+
+def test_an_interrupted_publish_is_finished_at_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(tmp_path, 300)
+    pub = tmp_path / "log"
+    key = Ed25519Verifier.from_vkey((pub / "log.vkey").read_text())
+    pinned = LogClient(pub, key).latest().checkpoint
+
+    def crash(self: TransparencyLog, old_size: int, vc: object) -> None:
+        raise KeyboardInterrupt  # the process dies after signing, before publishing
+
+    with TransparencyLog.open(tmp_path) as log:
+        log.append_many([_entry(i) for i in range(300, 600)])
+        monkeypatch.setattr(TransparencyLog, "_publish", crash)
+        with pytest.raises(KeyboardInterrupt):
+            log.checkpoint()
+        monkeypatch.undo()
+    assert LogClient(pub, key).latest().checkpoint.size == 300  # still the old one served
+    with TransparencyLog.open(tmp_path):
+        pass
+    client = LogClient(pub, key)
+    assert client.latest().checkpoint.size == 600
+    assert client.audit(pinned, full=True).entries_checked == 600

@@ -58,14 +58,19 @@ DEFAULT_ORIGIN = "localhost/mediaproof/log"
 KEY_FILE = "tlog-signer.key"
 
 
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write via a temporary file, fsync, rename: readers see the old or the new file."""
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
+    """Write via a temporary file and rename: readers see the old or the new file.
+
+    With ``sync`` the data and the rename are durable on return; without, the caller
+    fsyncs later (see :func:`_sync_paths`), which lets many files share the wait.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         os.fchmod(fd, mode)
         os.write(fd, data)
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     try:
@@ -74,11 +79,24 @@ def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    if sync:
+        _sync_paths([], dirs=[path.parent])
+
+
+def _sync_paths(files: list[Path], dirs: Iterable[Path] = ()) -> None:
+    """fsync files, then each directory holding them (so their renames are durable)."""
+    for f in files:
+        fd = os.open(f, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for d in {*dirs, *(f.parent for f in files)}:
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -294,24 +312,33 @@ class TransparencyLog:
             return vc
 
     def _publish(self, old_size: int, vc: VerifiedCheckpoint) -> None:
-        new_size = vc.checkpoint.size
-        for ref in tiles_between(old_size, new_size):
-            self._write_tile(ref)
+        """Write the tiles between the two sizes, make them durable, then the checkpoint.
+
+        A crash before the checkpoint is replaced is repaired at open by publishing again
+        from the served checkpoint's size, so the tiles need only one fsync pass here.
+        """
+        written: list[Path] = []
+        for ref in tiles_between(old_size, vc.checkpoint.size):
+            written += self._write_tile(ref)
+        _sync_paths(written)
         _write_atomic(self.public_dir / "checkpoint", vc.encode())
 
-    def _write_tile(self, ref: TileRef) -> None:
+    def _write_tile(self, ref: TileRef) -> list[Path]:
         start = ref.index * TILE_WIDTH
         data = self._store.level_hashes(8 * ref.level, start, ref.width)
-        _write_atomic(self.public_dir / ref.path, data)
+        paths = [self.public_dir / ref.path]
+        _write_atomic(paths[0], data, sync=False)
         if ref.level == 0:
             bundle = encode_bundle(list(self._store.entries(start, start + ref.width)))
-            _write_atomic(self.public_dir / ref.entries_path, bundle)
+            paths.append(self.public_dir / ref.entries_path)
+            _write_atomic(paths[1], bundle, sync=False)
         if ref.width == TILE_WIDTH:
             # Partial tiles of a now-full tile may go (tlog-tiles allows it); clients
             # fall back to the full tile.
             for p in (ref.path, ref.entries_path if ref.level == 0 else None):
                 if p is not None:
                     shutil.rmtree(self.public_dir / f"{p}.p", ignore_errors=True)
+        return paths
 
     def add_cosignatures(self, cosigned: bytes, witnesses: list[CosignatureVerifier]) -> int:
         """Merge witness cosignatures on the latest checkpoint; returns how many were added.
