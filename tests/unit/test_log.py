@@ -336,3 +336,20 @@ def test_an_interrupted_publish_is_finished_at_open(
     client = LogClient(pub, key)
     assert client.latest().checkpoint.size == 600
     assert client.audit(pinned, full=True).entries_checked == 600
+
+
+def test_audit_of_new_entries_only(tmp_path: Path) -> None:
+    _fill(tmp_path, 700)
+    pub = tmp_path / "log"
+    key = Ed25519Verifier.from_vkey((pub / "log.vkey").read_text())
+    client = LogClient(pub, key)
+    pinned = client.latest().checkpoint
+    _fill(tmp_path, 300, start=700)
+    report = client.audit(pinned, new_entries=True)
+    assert report.entries_checked == 300
+    # A served entry changed after the fact no longer matches its leaf hash.
+    bundle = pub / "tile/entries/003.p/232"
+    data = bundle.read_bytes()
+    bundle.write_bytes(data.replace(_sha(800).encode(), _sha(1800).encode()))
+    with pytest.raises(ProofError, match="entry 800"):
+        client.audit(pinned, new_entries=True)

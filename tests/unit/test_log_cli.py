@@ -83,9 +83,12 @@ def test_audit_pins_then_detects_a_rewrite(tmp_path: Path) -> None:
     assert code == 0 and "pinned" in out
     old = pin.read_bytes()
     _invoke(log.app, "append", "--home", str(home), "--checkpoint", input=_entry(5))
-    code, out = _invoke(log.app, "audit", "--home", str(home), "--pin", str(pin), "--json")
+    code, out = _invoke(
+        log.app, "audit", "--home", str(home), "--pin", str(pin), "--new-entries", "--json"
+    )
     assert code == 0, out
     assert json.loads(out)["size"] == 6 and pin.read_bytes() != old
+    assert json.loads(out)["entries_checked"] == 1
     code, out = _invoke(log.app, "verify-consistency", str(tmp_path / "pin"), "--home", str(home))
     assert code == 0, out
     # The operator, key in hand, rebuilds the log without entry 2 and re-signs.

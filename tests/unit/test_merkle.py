@@ -173,3 +173,13 @@ def test_consistency_rejects_malformed_inputs() -> None:
         verify_consistency(10, 10, tree.root(), tree.root(9), [])
     with pytest.raises(ProofError):
         verify_inclusion(leaf_hash(_entry(0)), 10, 10, [], tree.root())
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 100, 255, 256, 257])
+def test_root_builder_resumes_from_subtree_hashes(size: int) -> None:
+    tree = MemoryTree([leaf_hash(_entry(i)) for i in range(size + 5)])
+    b = RootBuilder.resume(tree.node, size)
+    assert b.root() == tree.root(size)
+    for i in range(size, size + 5):
+        b.add(leaf_hash(_entry(i)))
+    assert b.root() == tree.root()

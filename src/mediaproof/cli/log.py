@@ -299,6 +299,10 @@ def audit(
         bool,
         typer.Option("--full", help="Also re-hash every entry and check it has no personal data."),
     ] = False,
+    new_entries: Annotated[
+        bool,
+        typer.Option("--new-entries", help="Re-hash and check only entries added since the pin."),
+    ] = False,
     update: Annotated[
         bool, typer.Option("--update/--no-update", help="Move the pin forward.")
     ] = True,
@@ -315,7 +319,7 @@ def audit(
             prefix, log_key(key, home), witnesses=witness_keys(witness), min_witnesses=min_witnesses
         )
         pinned = _load_checkpoint(pin, client).checkpoint if pin.exists() else None
-        report = client.audit(pinned, full=full)
+        report = client.audit(pinned, full=full, new_entries=new_entries)
         if update:
             pin.write_bytes(client.latest().encode())
         if as_json:
@@ -341,7 +345,7 @@ def audit(
             console.print(
                 f"[green]OK[/] log grew append-only from {report.old_size} to {report.new_size}"
             )
-        if full:
+        if full or new_entries:
             t = Table("entries re-hashed", "invalid entries")
             t.add_row(str(report.entries_checked), str(len(report.invalid_entries)))
             console.print(t)

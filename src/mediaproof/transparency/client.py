@@ -98,24 +98,35 @@ class LogClient:
         merkle.verify_inclusion(merkle.leaf_hash(entry), index, cp.size, proof, cp.root)
         return proof
 
-    def audit(self, pinned: Checkpoint | None, *, full: bool = False) -> AuditReport:
-        """Verify the latest checkpoint extends ``pinned``; with ``full``, re-hash every
-        entry (checking each against the level-0 tiles and the schema) up to the root."""
+    def audit(
+        self, pinned: Checkpoint | None, *, full: bool = False, new_entries: bool = False
+    ) -> AuditReport:
+        """Verify the latest checkpoint extends ``pinned``. With ``full``, re-hash every
+        entry (against the level-0 tiles, the schema and the root); with ``new_entries``,
+        only those appended since ``pinned``, resuming from its subtree hashes."""
         vc = self.latest()
         new = vc.checkpoint
         if pinned is not None:
             self.check_consistency(pinned, new)
         report = AuditReport(pinned.size if pinned else 0, new.size, new.root)
         report.cosignatures = len(vc.cosignatures)
-        if not full:
+        if not (full or new_entries):
             return report
         reader = TileReader(self.fetch, new.size)
+        start = 0
         builder = merkle.RootBuilder()
-        for t in range((new.size + TILE_WIDTH - 1) // TILE_WIDTH):
+        if new_entries and not full and pinned is not None:
+            start = pinned.size
+            builder = merkle.RootBuilder.resume(reader.node, start)
+            if builder.root() != pinned.root:
+                raise ProofError("the tiles do not match the pinned checkpoint")
+        for t in range(start // TILE_WIDTH, (new.size + TILE_WIDTH - 1) // TILE_WIDTH):
             entries = reader.entries(t)
             hashes = reader.leaf_hashes(t)
             for j, (raw, h) in enumerate(zip(entries, hashes, strict=True)):
                 index = t * TILE_WIDTH + j
+                if index < start:
+                    continue
                 leaf = merkle.leaf_hash(raw)
                 if leaf != h:
                     raise ProofError(f"entry {index} does not match its leaf hash in the tiles")

@@ -272,6 +272,19 @@ class RootBuilder:
         self.size = 0
         self._stack: list[tuple[int, bytes]] = []  # (height, hash) of complete subtrees
 
+    @classmethod
+    def resume(cls, read: NodeReader, size: int) -> RootBuilder:
+        """A builder already holding the first ``size`` leaves, from O(log n) subtree hashes
+        (the largest complete subtrees, left to right); lets an auditor hash only new entries."""
+        b = cls()
+        start = 0
+        for height in range(size.bit_length() - 1, -1, -1):
+            if size >> height & 1:
+                b._stack.append((height, read(height, start >> height)))
+                start += 1 << height
+        b.size = size
+        return b
+
     def add(self, leaf: bytes) -> None:
         height, node = 0, leaf
         while self._stack and self._stack[-1][0] == height:
