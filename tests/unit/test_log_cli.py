@@ -244,3 +244,15 @@ def test_witness_cosigns_only_consistent_growth(tmp_path: Path) -> None:
     )
     code, res = _invoke(log.app, "witness", *args, "--home", str(home))
     assert code == 9, res
+
+
+def test_status(tmp_path: Path) -> None:
+    home = str(tmp_path)
+    _invoke(log.app, "append", "--home", home, "--checkpoint", input=_entry(0))
+    _invoke(log.app, "append", "--home", home, input=_entry(1))
+    code, out = _invoke(log.app, "status", "--home", home, "--json")
+    assert code == 0, out
+    info = json.loads(out)
+    assert info["entries"] == 2 and info["checkpoint"]["size"] == 1
+    code, out = _invoke(log.app, "status", "--home", home)
+    assert code == 0 and "size 1" in out

@@ -417,3 +417,35 @@ def witness(
             console.print(f"cosigned {cp.origin} at size {cp.size} -> {out}")
 
     run(body, as_json)
+
+
+@app.command()
+def status(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Show the log's origin, key, size and latest checkpoint."""
+
+    def body() -> None:
+        with open_for_proofs(home_dir(home)) as log:
+            latest = log.latest_checkpoint()
+            info: dict[str, Any] = {
+                "ok": True,
+                "origin": log.origin,
+                "vkey": log.vkey,
+                "entries": log.size,
+                "checkpoint": _cp_json(latest) if latest else None,
+            }
+        if as_json:
+            print_json(info)
+            return
+        t = Table(show_header=False)
+        t.add_row("origin", log.origin)
+        t.add_row("key", log.vkey)
+        t.add_row("entries", str(info["entries"]))
+        if latest:
+            cp = latest.checkpoint
+            t.add_row("checkpoint", f"size {cp.size}, root {base64.b64encode(cp.root).decode()}")
+            t.add_row("cosignatures", ", ".join(c.name for c in latest.cosignatures) or "none")
+        else:
+            t.add_row("checkpoint", "none yet")
+        console.print(t)
+
+    run(body, as_json)
