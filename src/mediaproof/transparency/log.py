@@ -242,6 +242,9 @@ class TransparencyLog:
                 old_size = 0
         if old_size != self._latest.checkpoint.size or not served.exists():
             self._publish(min(old_size, self._latest.checkpoint.size), self._latest)
+        elif served.read_bytes() != self._latest.encode():
+            # Same tree, but cosignatures merged just before a crash.
+            _write_atomic(served, self._latest.encode())
 
     # --- state -----------------------------------------------------------------------
 
