@@ -206,8 +206,9 @@ class TransparencyLog:
             )
         if verifier.name != origin:
             raise LogError(f"the log key is named {verifier.name!r}, the origin is {origin!r}")
-        if not readonly:
-            _write_atomic(vkey_path, (verifier.vkey + "\n").encode())
+        published = (verifier.vkey + "\n").encode()
+        if not readonly and (not vkey_path.exists() or vkey_path.read_bytes() != published):
+            _write_atomic(vkey_path, published)
         return cls(home, store, signer, verifier, origin)
 
     def _check_against_checkpoint(self) -> None:

@@ -187,8 +187,8 @@ class LogStore:
             os.ftruncate(self._efd, pos)
             os.fsync(self._efd)
         if new_offsets:
+            # Derived data: no fsync needed, a lost write is redone at the next open.
             os.pwrite(self._ifd, bytes(new_offsets), os.fstat(self._ifd).st_size)
-        os.fsync(self._ifd)
 
         self._open_levels()
         self._repair_levels(n)
@@ -231,7 +231,6 @@ class LogStore:
                 self._last[k] = last
             else:
                 self._last[k] = None
-            os.fsync(fd)
             k += 1
 
     # --- public ----------------------------------------------------------------------
