@@ -353,3 +353,14 @@ def test_audit_of_new_entries_only(tmp_path: Path) -> None:
     bundle.write_bytes(data.replace(_sha(800).encode(), _sha(1800).encode()))
     with pytest.raises(ProofError, match="entry 800"):
         client.audit(pinned, new_entries=True)
+
+
+def test_record_appends_and_checkpoints_across_processes_taking_turns(tmp_path: Path) -> None:
+    from mediaproof.transparency.log import record
+
+    with TransparencyLog.open(tmp_path, origin=ORIGIN) as holder:
+        threading.Timer(0.2, holder.close).start()
+        index, vc = record(tmp_path, _entry(0), lock_timeout=5)
+    assert index == 0 and vc is not None and vc.checkpoint.size == 1
+    index, vc = record(tmp_path, _entry(1), checkpoint=False)
+    assert index == 1 and vc is None

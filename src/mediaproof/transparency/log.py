@@ -428,3 +428,16 @@ class TransparencyLog:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def record(
+    home: Path, entry: Entry, *, checkpoint: bool = True, lock_timeout: float = 10.0
+) -> tuple[int, VerifiedCheckpoint | None]:
+    """Append one event and (by default) sign a checkpoint covering it, then close.
+
+    For services: opening costs a few milliseconds and waits up to ``lock_timeout`` for
+    another writer, so processes sharing an instance take turns instead of failing.
+    """
+    with TransparencyLog.open(home, lock_timeout=lock_timeout) as log:
+        index = log.append(entry)
+        return index, (log.checkpoint() if checkpoint else None)
