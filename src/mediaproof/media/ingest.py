@@ -145,7 +145,9 @@ def probe_av(
         return None, None, None
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
-            duration = container.duration / 1_000_000 if container.duration is not None else None
+            duration = (
+                container.duration / 1_000_000 if container.duration is not None else None
+            )
             width = height = None
             for stream in container.streams.video:
                 width = stream.codec_context.width or None

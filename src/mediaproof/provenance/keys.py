@@ -111,15 +111,9 @@ def init_keys(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
             ),
             critical=True,
         )
@@ -146,15 +140,9 @@ def init_keys(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False,
             ),
             critical=True,
         )
@@ -179,9 +167,7 @@ def init_keys(
     (keys_dir / ROOT_CERT).write_bytes(root_pem)
     (keys_dir / SIGN_CHAIN).write_bytes(chain_pem)
     (keys_dir / SIGN_ALG).write_text(alg)
-    return SigningMaterial(
-        alg=alg, chain_pem=chain_pem, key_pem=_key_pem(sign_key), root_pem=root_pem
-    )
+    return SigningMaterial(alg=alg, chain_pem=chain_pem, key_pem=_key_pem(sign_key), root_pem=root_pem)
 
 
 def check_signing_profile(cert: x509.Certificate) -> list[str]:
@@ -231,9 +217,7 @@ def _alg_of(key: object) -> Algorithm:
     raise KeyMaterialError("only ECDSA P-256 (ES256) and Ed25519 keys are supported")
 
 
-def import_keys(
-    keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool = False
-) -> SigningMaterial:
+def import_keys(keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool = False) -> SigningMaterial:
     """Install a certificate chain and private key issued by a real CA."""
     if (keys_dir / SIGN_CHAIN).exists() and not force:
         raise KeyMaterialError(
@@ -254,9 +238,7 @@ def import_keys(
     ) != key.public_key().public_bytes(  # type: ignore[union-attr]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     ):
-        raise KeyMaterialError(
-            "the private key does not belong to the first certificate in the chain"
-        )
+        raise KeyMaterialError("the private key does not belong to the first certificate in the chain")
     problems = check_signing_profile(leaf)
     if problems:
         raise KeyMaterialError("certificate not fit for C2PA signing: " + "; ".join(problems))
@@ -281,9 +263,7 @@ def load_signing_material(keys_dir: Path) -> SigningMaterial:
             f"no signing keys in {keys_dir}",
             hint="run `mediaproof keys init --org NAME` or `mediaproof keys import`",
         )
-    alg_text = (
-        (keys_dir / SIGN_ALG).read_text().strip() if (keys_dir / SIGN_ALG).exists() else "es256"
-    )
+    alg_text = (keys_dir / SIGN_ALG).read_text().strip() if (keys_dir / SIGN_ALG).exists() else "es256"
     if alg_text not in ("es256", "ed25519"):
         raise KeyMaterialError(f"unknown signing algorithm {alg_text!r} in {keys_dir / SIGN_ALG}")
     root = keys_dir / ROOT_CERT
