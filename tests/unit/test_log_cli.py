@@ -190,7 +190,7 @@ def test_prove_works_while_a_service_holds_the_log(tmp_path: Path) -> None:
         code, out = _invoke(log.app, "prove", "0", "--home", home, "-o", str(tmp_path / "p"))
         assert code == 0, out
         code, out = _invoke(log.app, "append", "--home", home, input=_entry(1))
-        assert code == 8 and "another process" in out
+        assert code == 10 and "another process" in out
 
 
 def test_witness_cosigns_only_consistent_growth(tmp_path: Path) -> None:

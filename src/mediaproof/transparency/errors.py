@@ -9,7 +9,7 @@ class LogError(MediaproofError):
     """The log store cannot be opened, appended to or repaired safely."""
 
     code = "log"
-    exit_code = 8
+    exit_code = 10  # 8 is taken by the case workflow
     http_status = 500
 
 
