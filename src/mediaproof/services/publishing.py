@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import hashes
 
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
+from mediaproof.services.transparency import asset_registered_entry, record_event
 from mediaproof.storage.sql.repos import AssetRepository
 
 
@@ -75,6 +79,7 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
     asset = _register(
         inst,
         signed,
+        log_signer="x509-sha256:" + cert.fingerprint(hashes.SHA256()).hex(),
         title=req.title,
         author=req.author,
         source_type=req.source_type,
@@ -102,6 +107,7 @@ def register_existing(
     return _register(
         inst,
         media,
+        log_signer="external",  # signed elsewhere, or not at all: we vouch for no signer
         title=title or prov.title or path.name,
         author=author,
         source_type=source_type or prov.digital_source_type,
@@ -117,6 +123,7 @@ def _register(
     inst: Instance,
     media: MediaInfo,
     *,
+    log_signer: str,
     title: str,
     author: str | None,
     source_type: str | None,
@@ -135,7 +142,7 @@ def _register(
             raise ConflictError(
                 f"this exact file is already registered (sha256 {media.sha256[:12]}…)"
             )
-        return repo.add(
+        asset = repo.add(
             sha256=media.sha256,
             mime=media.mime,
             size=media.size,
@@ -152,6 +159,17 @@ def _register(
             manifest_label=manifest_label,
             original_blob=blob,
         )
+    # After the commit: the public log records only registrations that happened, and a
+    # log failure queues the entry instead of undoing the registration.
+    record_event(
+        inst,
+        asset_registered_entry(
+            asset,
+            signer=log_signer,
+            manifest_sha256=hashlib.sha256(manifest_store).hexdigest() if manifest_store else None,
+        ),
+    )
+    return asset
 
 
 __all__ = ["Published", "SignRequest", "parse_assertions", "register_existing", "sign_and_register"]

@@ -1,0 +1,106 @@
+"""Helpers shared by `mediaproof log` and `mediaproof alibi`: options, output, errors, keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from mediaproof.config import load_settings
+from mediaproof.errors import MediaproofError, UsageError
+from mediaproof.transparency.errors import LogLockedError
+from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Instance directory. Default: $MEDIAPROOF_HOME or ./var",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="The log's verifier key (name+id+key) or a file holding it. Pin it out of band.",
+        show_default=False,
+    ),
+]
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option("--witness", help="A trusted witness key (type 0x04 vkey) or file; repeatable."),
+]
+MinWitnessOption = Annotated[
+    int, typer.Option("--min-witnesses", min=0, help="Cosignatures required from --witness keys.")
+]
+
+T = TypeVar("T")
+
+
+def home_dir(home: Path | None) -> Path:
+    return home if home is not None else load_settings().home
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def run(fn: Callable[[], T], as_json: bool) -> T:
+    """Run a command body: a MediaproofError becomes a message and its exit code."""
+    try:
+        return fn()
+    except MediaproofError as e:
+        if as_json:
+            print_json(
+                {"ok": False, "error": {"code": e.code, "message": e.message, "hint": e.hint}}
+            )
+        else:
+            err_console.print(f"[bold red]error:[/] {e.message}")
+            if e.hint:
+                err_console.print(f"[dim]hint: {e.hint}[/]")
+        raise typer.Exit(e.exit_code) from e
+
+
+def _key_text(value: str) -> str:
+    p = Path(value)
+    if "+" not in value or (p.exists() and p.is_file()):
+        try:
+            return p.read_text().strip()
+        except OSError as e:
+            raise UsageError(f"cannot read key file {value}: {e.strerror}") from e
+    return value.strip()
+
+
+def log_key(value: str | None, home: Path | None) -> Ed25519Verifier:
+    """The log key from --key, else the one this instance publishes (trust on first use)."""
+    if value is None:
+        path = home_dir(home) / "log" / "log.vkey"
+        if not path.exists():
+            raise UsageError("no --key given and no local log key", hint="pass --key NAME+ID+KEY")
+        err_console.print(f"[dim]using the log key in {path}; third parties should pin --key[/]")
+        value = str(path)
+    return Ed25519Verifier.from_vkey(_key_text(value))
+
+
+def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
+    return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
+
+
+def open_for_proofs(home: Path) -> TransparencyLog:
+    """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
+    running service holds the log: proofs then cover the last published checkpoint."""
+    try:
+        return TransparencyLog.open(home)
+    except LogLockedError:
+        return TransparencyLog.open(home, readonly=True)

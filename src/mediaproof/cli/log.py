@@ -1,0 +1,451 @@
+"""`mediaproof log`: append to, sign, prove and audit the tamper-evident transparency log."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from mediaproof.cli._tlog import (
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    MinWitnessOption,
+    WitnessOption,
+    console,
+    home_dir,
+    log_key,
+    open_for_proofs,
+    print_json,
+    run,
+    witness_keys,
+)
+from mediaproof.errors import UsageError
+from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign, open_checkpoint
+from mediaproof.transparency.client import LogClient
+from mediaproof.transparency.entries import SCHEMA_VERSION, now
+from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.note import CosignatureSigner
+from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
+
+app = typer.Typer(
+    help="The tamper-evident log of registrations and decisions (C2SP checkpoints and tiles).",
+    no_args_is_help=True,
+)
+
+
+def _cp_json(vc: VerifiedCheckpoint) -> dict[str, Any]:
+    cp = vc.checkpoint
+    return {
+        "origin": cp.origin,
+        "size": cp.size,
+        "root": base64.b64encode(cp.root).decode(),
+        "cosignatures": [
+            {"name": c.name, "key_id": c.key_id.hex(), "time": c.timestamp} for c in vc.cosignatures
+        ],
+        "note": vc.encode().decode(),
+    }
+
+
+def _read_input(src: str) -> bytes:
+    if src == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(src).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {src}: {e.strerror}") from e
+
+
+@app.command()
+def append(
+    src: Annotated[
+        str, typer.Argument(help="JSON entry, or a list of entries, from a file or - (stdin).")
+    ] = "-",
+    sign: Annotated[
+        bool, typer.Option("--checkpoint", help="Sign a checkpoint afterwards.")
+    ] = False,
+    origin: Annotated[
+        str | None, typer.Option("--origin", help="Log origin, only when creating the log.")
+    ] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append validated entries (known types, no personal data); fills in `v` and `time`."""
+
+    def body() -> None:
+        try:
+            data = json.loads(_read_input(src))
+        except ValueError as e:
+            raise UsageError(f"not JSON: {e}") from e
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if isinstance(item, dict):
+                item.setdefault("v", SCHEMA_VERSION)
+                item.setdefault("time", now())
+        with TransparencyLog.open(home_dir(home), origin=origin) as log:
+            indices = log.append_many(items)
+            vc = log.checkpoint() if sign else None
+            if as_json:
+                print_json({"ok": True, "indices": indices, "checkpoint": vc and _cp_json(vc)})
+            else:
+                console.print(
+                    f"appended {len(indices)} entr{'y' if len(indices) == 1 else 'ies'}: "
+                    f"index {indices[0]}" + (f"..{indices[-1]}" if len(indices) > 1 else "")
+                )
+                if vc:
+                    console.print(f"signed checkpoint of size {vc.checkpoint.size}")
+
+    run(body, as_json)
+
+
+@app.command()
+def checkpoint(
+    cosigned: Annotated[
+        Path | None,
+        typer.Option("--add-cosignatures", help="A cosigned copy of the latest checkpoint."),
+    ] = None,
+    witness: WitnessOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign a checkpoint that extends the previous one; publish it and its tiles in <home>/log."""
+
+    def body() -> None:
+        with TransparencyLog.open(home_dir(home)) as log:
+            vc = log.checkpoint()
+            added = 0
+            if cosigned is not None:
+                wits = witness_keys(witness)
+                if not wits:
+                    raise UsageError("--add-cosignatures needs the --witness keys to check")
+                added = log.add_cosignatures(cosigned.read_bytes(), wits)
+                latest = log.latest_checkpoint()
+                assert latest is not None
+                vc = open_checkpoint(latest.note, log.verifier, witnesses=wits)
+            if as_json:
+                print_json(
+                    {
+                        "ok": True,
+                        "checkpoint": _cp_json(vc),
+                        "cosignatures_added": added,
+                        "vkey": log.vkey,
+                    }
+                )
+            else:
+                sys.stdout.write(vc.encode().decode())  # verbatim: rich would wrap the signature
+                console.print(f"[dim]log key: {log.vkey}[/]")
+                if cosigned is not None:
+                    console.print(f"added {added} witness cosignature(s)")
+
+    run(body, as_json)
+
+
+@app.command()
+def key(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Print the log's public verifier key (give it to verifiers out of band)."""
+
+    def body() -> None:
+        with TransparencyLog.open(home_dir(home), readonly=True) as log:
+            if as_json:
+                print_json({"ok": True, "vkey": log.vkey, "origin": log.origin})
+            else:
+                console.print(log.vkey, markup=False, highlight=False)
+
+    run(body, as_json)
+
+
+@app.command()
+def prove(
+    index: Annotated[int, typer.Argument(min=0, help="Index of the entry.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help=f"Write the proof here (*{SUFFIX}).")
+    ] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a C2SP tlog-proof (checkpoint, inclusion proof, entry) for offline checking."""
+
+    def body() -> None:
+        with open_for_proofs(home_dir(home)) as log:
+            proof = log.tlog_proof(index)
+        data = proof.encode()
+        if out is not None:
+            out.write_bytes(data)
+        if as_json:
+            print_json(
+                {
+                    "ok": True,
+                    "index": index,
+                    "out": str(out) if out else None,
+                    "proof": data.decode(),
+                }
+            )
+        elif out is not None:
+            console.print(f"wrote proof for entry {index} to {out}")
+        else:
+            sys.stdout.write(data.decode())
+
+    run(body, as_json)
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof_file: Annotated[Path, typer.Argument(help=f"A *{SUFFIX} file.")],
+    key: KeyOption = None,
+    entry: Annotated[
+        Path | None, typer.Option("--entry", help="The entry's bytes (default: the proof's extra).")
+    ] = None,
+    witness: WitnessOption = None,
+    min_witnesses: MinWitnessOption = 0,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a tlog-proof offline: signatures, cosignatures, inclusion. Exit 0 only if all hold."""
+
+    def body() -> None:
+        res = verify_tlog_proof(
+            proof_file.read_bytes(),
+            log_key(key, home),
+            entry=entry.read_bytes() if entry else None,
+            witnesses=witness_keys(witness),
+            min_witnesses=min_witnesses,
+        )
+        entry_json = json.loads(res.entry) if res.entry else None
+        if as_json:
+            print_json(
+                {
+                    "ok": True,
+                    "index": res.index,
+                    "entry": entry_json,
+                    "checkpoint": _cp_json(res.checkpoint),
+                }
+            )
+            return
+        cp = res.checkpoint.checkpoint
+        console.print(f"[green]OK[/] entry {res.index} is in {cp.origin} at size {cp.size}")
+        if entry_json:
+            console.print_json(data=entry_json)
+        for c in res.checkpoint.cosignatures:
+            console.print(f"cosigned by {c.name} at {c.timestamp}")
+
+    run(body, as_json)
+
+
+def _load_checkpoint(path: Path, log: LogClient) -> VerifiedCheckpoint:
+    try:
+        return log.open(path.read_bytes())
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from e
+
+
+@app.command("verify-consistency")
+def verify_consistency(
+    old: Annotated[Path, typer.Argument(help="An earlier checkpoint you kept.")],
+    new: Annotated[
+        Path | None, typer.Argument(help="A later checkpoint (default: the log's current one).")
+    ] = None,
+    log_prefix: Annotated[
+        str | None,
+        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
+    ] = None,
+    key: KeyOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Prove, from the log's tiles, that NEW extends OLD: any rewrite or fork fails."""
+
+    def body() -> None:
+        prefix = log_prefix or str(home_dir(home) / "log")
+        client = LogClient(prefix, log_key(key, home))
+        old_vc = _load_checkpoint(old, client)
+        new_vc = _load_checkpoint(new, client) if new else client.latest()
+        proof = client.check_consistency(old_vc.checkpoint, new_vc.checkpoint)
+        if as_json:
+            print_json(
+                {
+                    "ok": True,
+                    "old_size": old_vc.checkpoint.size,
+                    "new_size": new_vc.checkpoint.size,
+                    "proof": [base64.b64encode(h).decode() for h in proof],
+                }
+            )
+        else:
+            console.print(
+                f"[green]OK[/] size {new_vc.checkpoint.size} extends size "
+                f"{old_vc.checkpoint.size} ({len(proof)} proof hashes)"
+            )
+
+    run(body, as_json)
+
+
+@app.command()
+def audit(
+    pin: Annotated[
+        Path,
+        typer.Option("--pin", help="File holding the checkpoint you trust; updated on success."),
+    ],
+    log_prefix: Annotated[
+        str | None,
+        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
+    ] = None,
+    key: KeyOption = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Also re-hash every entry and check it has no personal data."),
+    ] = False,
+    new_entries: Annotated[
+        bool,
+        typer.Option("--new-entries", help="Re-hash and check only entries added since the pin."),
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update/--no-update", help="Move the pin forward.")
+    ] = True,
+    witness: WitnessOption = None,
+    min_witnesses: MinWitnessOption = 0,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the log extends your pinned checkpoint (first run pins it); --full re-hashes all."""
+
+    def body() -> None:
+        prefix = log_prefix or str(home_dir(home) / "log")
+        client = LogClient(
+            prefix, log_key(key, home), witnesses=witness_keys(witness), min_witnesses=min_witnesses
+        )
+        pinned = _load_checkpoint(pin, client).checkpoint if pin.exists() else None
+        report = client.audit(pinned, full=full, new_entries=new_entries)
+        if update:
+            pin.write_bytes(client.latest().encode())
+        if as_json:
+            print_json(
+                {
+                    "ok": not report.invalid_entries,
+                    "pinned_size": report.old_size,
+                    "size": report.new_size,
+                    "root": base64.b64encode(report.root).decode(),
+                    "entries_checked": report.entries_checked,
+                    "invalid_entries": report.invalid_entries,
+                    "first_use": pinned is None,
+                }
+            )
+            if report.invalid_entries:
+                raise typer.Exit(1)
+            return
+        if pinned is None:
+            console.print(
+                f"pinned {prefix} at size {report.new_size} (first use: nothing to compare)"
+            )
+        else:
+            console.print(
+                f"[green]OK[/] log grew append-only from {report.old_size} to {report.new_size}"
+            )
+        if full or new_entries:
+            t = Table("entries re-hashed", "invalid entries")
+            t.add_row(str(report.entries_checked), str(len(report.invalid_entries)))
+            console.print(t)
+            for i, why in report.invalid_entries[:20]:
+                console.print(f"[yellow]entry {i}:[/] {why}")
+        if report.invalid_entries:
+            # Intact but breaking the no-personal-data rule: the operator must act.
+            raise typer.Exit(1)
+
+    run(body, as_json)
+
+
+@app.command("witness-keygen")
+def witness_keygen(
+    name: Annotated[str, typer.Argument(help="Witness name, e.g. witness.example.org/w1.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the private key.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Make a witness key (tlog-cosignature, type 0x04); prints the public key to share."""
+
+    def body() -> None:
+        if out.exists():
+            raise UsageError(f"{out} exists; refusing to overwrite a key")
+        signer = CosignatureSigner.generate(name)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(signer.skey + "\n")
+        if as_json:
+            print_json({"ok": True, "vkey": signer.vkey, "key_file": str(out)})
+        else:
+            console.print(signer.vkey, markup=False, highlight=False)
+
+    run(body, as_json)
+
+
+@app.command()
+def witness(
+    witness_key: Annotated[Path, typer.Option("--witness-key", help="Your witness key file.")],
+    state: Annotated[
+        Path, typer.Option("--state", help="The checkpoint you last cosigned (kept up to date).")
+    ],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Where to write the cosigned checkpoint.")
+    ],
+    log_prefix: Annotated[
+        str | None,
+        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
+    ] = None,
+    key: KeyOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Witness: cosign the log's checkpoint if it extends the one you cosigned last."""
+
+    def body() -> None:
+        signer = CosignatureSigner.from_skey(witness_key.read_text())
+        prefix = log_prefix or str(home_dir(home) / "log")
+        client = LogClient(prefix, log_key(key, home))
+        latest = client.latest()
+        if state.exists():
+            client.check_consistency(client.open(state.read_bytes()).checkpoint, latest.checkpoint)
+        cosigned = cosign(latest.note, signer)
+        out.write_bytes(cosigned.encode())
+        state.write_bytes(latest.note.encode())
+        cp = latest.checkpoint
+        if as_json:
+            print_json({"ok": True, "origin": cp.origin, "size": cp.size, "out": str(out)})
+        else:
+            console.print(f"cosigned {cp.origin} at size {cp.size} -> {out}")
+
+    run(body, as_json)
+
+
+@app.command()
+def status(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Show the log's origin, key, size and latest checkpoint."""
+
+    def body() -> None:
+        with open_for_proofs(home_dir(home)) as log:
+            latest = log.latest_checkpoint()
+            info: dict[str, Any] = {
+                "ok": True,
+                "origin": log.origin,
+                "vkey": log.vkey,
+                "entries": log.size,
+                "checkpoint": _cp_json(latest) if latest else None,
+            }
+        if as_json:
+            print_json(info)
+            return
+        t = Table(show_header=False)
+        t.add_row("origin", log.origin)
+        t.add_row("key", log.vkey)
+        t.add_row("entries", str(info["entries"]))
+        if latest:
+            cp = latest.checkpoint
+            t.add_row("checkpoint", f"size {cp.size}, root {base64.b64encode(cp.root).decode()}")
+            t.add_row("cosignatures", ", ".join(c.name for c in latest.cosignatures) or "none")
+        else:
+            t.add_row("checkpoint", "none yet")
+        console.print(t)
+
+    run(body, as_json)

@@ -1,0 +1,321 @@
+"""Log entries: small canonical JSON (RFC 8785) events, with no personal data, ever.
+
+A public log cannot forget, so entries carry only opaque identifiers (people, cases,
+assets) and digests (material, statements of reasons, templates), never names, e-mail
+addresses, phone numbers or free text. :func:`validate` enforces this with a closed
+schema per entry type: unknown fields, free-form strings and anything that looks like
+an e-mail address or a phone number are refused.
+
+Every entry has ``v`` (schema version), ``type`` and ``time`` (when the log operator
+logged it, UTC, to the second). Use the typed constructors; services call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from mediaproof.transparency.errors import EntryError
+from mediaproof.transparency.merkle import leaf_hash
+from mediaproof.transparency.tiles import MAX_ENTRY_SIZE
+
+SCHEMA_VERSION = 1
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_HEXDIGEST = re.compile(r"[0-9a-f]{8,1024}")
+_ALG = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{6,}")
+
+Check = Callable[[str, Any], None]
+
+
+def _fail(field: str, why: str) -> None:
+    raise EntryError(f"entry field {field!r}: {why}")
+
+
+def _string(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        _fail(field, "must be a string")
+    # Any "@" is refused outright: cheaper than a full e-mail pattern and stricter.
+    if "@" in value or _EMAIL.search(value):
+        _fail(field, "looks like an e-mail address; use an opaque ID")
+    return str(value)
+
+
+def _id(field: str, value: Any) -> None:
+    s = _string(field, value)
+    if not _ID.fullmatch(s):
+        _fail(field, "must be an opaque ID (letters, digits, . _ : -; at most 128)")
+    if _PHONE.fullmatch(s):
+        _fail(field, "looks like a phone number; use an opaque ID")
+
+
+def _sha256(field: str, value: Any) -> None:
+    if not _SHA256.fullmatch(_string(field, value)):
+        _fail(field, "must be a lowercase hex SHA-256 digest")
+
+
+def _time(field: str, value: Any) -> None:
+    s = _string(field, value)
+    if not _TIME.fullmatch(s):
+        _fail(field, "must be UTC time like 2026-01-31T12:00:00Z")
+    try:
+        dt.datetime.fromisoformat(s[:-1])
+    except ValueError:
+        _fail(field, "is not a valid time")
+
+
+def _digests(field: str, value: Any) -> None:
+    if not isinstance(value, dict) or not value or len(value) > 16:
+        _fail(field, "must map 1-16 algorithm names to hex digests")
+    for alg, digest in value.items():
+        if not isinstance(alg, str) or not _ALG.fullmatch(alg):
+            _fail(field, f"bad algorithm name {alg!r}")
+        if not _HEXDIGEST.fullmatch(_string(f"{field}.{alg}", digest)):
+            _fail(f"{field}.{alg}", "must be a lowercase hex digest")
+
+
+def _enum(*allowed: str) -> Check:
+    def check(field: str, value: Any) -> None:
+        if value not in allowed:
+            _fail(field, f"must be one of {', '.join(allowed)}")
+
+    return check
+
+
+# type -> {field: (check, required)}; common fields v/type/time are added below.
+_SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
+    "asset.registered": {
+        "asset_id": (_id, True),
+        "content_sha256": (_sha256, True),
+        "fingerprints": (_digests, False),
+        "signer": (_id, True),
+        "manifest_sha256": (_sha256, False),
+    },
+    "decision.made": {
+        "case_id": (_id, True),
+        "decision": (_enum("label", "remove", "restrict", "no_action"), True),
+        "policy": (_id, True),
+        "reasons_sha256": (_sha256, True),
+        "automated": (_enum("fully", "partially", "not"), True),
+        "content_sha256": (_sha256, False),
+        "reviewer": (_id, False),
+    },
+    "appeal.filed": {
+        "appeal_id": (_id, True),
+        "case_id": (_id, True),
+    },
+    "appeal.decided": {
+        "appeal_id": (_id, True),
+        "case_id": (_id, True),
+        "outcome": (_enum("upheld", "reversed", "modified"), True),
+        "reasons_sha256": (_sha256, True),
+    },
+    "notice.received": {
+        "notice_id": (_id, True),
+        "case_id": (_id, False),
+        "content_sha256": (_sha256, False),
+        "source": (_enum("public", "subject", "trusted_flagger", "authority", "platform"), True),
+    },
+    "subject.enrolled": {
+        "subject_id": (_id, True),
+        "modality": (_enum("face", "voice"), True),
+        "template_sha256": (_sha256, True),
+        "consent_sha256": (_sha256, False),
+    },
+    "subject.withdrawn": {
+        "subject_id": (_id, True),
+    },
+    "alibi.recorded": {
+        "content_sha256": (_sha256, True),
+        "claimant": (_id, False),
+    },
+}
+
+ENTRY_TYPES = tuple(sorted(_SCHEMAS))
+
+
+def validate(data: Mapping[str, Any]) -> None:
+    """Raise :class:`EntryError` unless ``data`` is a well-formed entry of a known type."""
+    if not isinstance(data, Mapping):
+        raise EntryError("an entry must be a JSON object")
+    etype = data.get("type")
+    schema = _SCHEMAS.get(etype) if isinstance(etype, str) else None
+    if schema is None:
+        raise EntryError(f"unknown entry type {etype!r}", hint=", ".join(ENTRY_TYPES))
+    if data.get("v") != SCHEMA_VERSION or isinstance(data.get("v"), bool):
+        raise EntryError(f"entry field 'v' must be {SCHEMA_VERSION}")
+    if "time" not in data:
+        raise EntryError("entry field 'time' is required")
+    _time("time", data["time"])
+    for key in data:
+        if key not in schema and key not in ("v", "type", "time"):
+            raise EntryError(f"unknown field {key!r} in a {etype} entry")
+    for key, (check, required) in schema.items():
+        if key in data:
+            check(key, data[key])
+        elif required:
+            raise EntryError(f"entry field {key!r} is required in a {etype} entry")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A validated entry and its canonical bytes (what the log hashes and serves)."""
+
+    data: Mapping[str, Any]
+    canonical: bytes
+
+    @property
+    def type(self) -> str:
+        return str(self.data["type"])
+
+    @property
+    def leaf_hash(self) -> bytes:
+        return leaf_hash(self.canonical)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Entry:
+        validate(data)
+        canonical = rfc8785.dumps(dict(data))
+        if len(canonical) > MAX_ENTRY_SIZE:
+            raise EntryError("entry larger than 64 KiB")
+        return cls(dict(data), canonical)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Entry:
+        """Parse stored or received bytes; they must already be canonical."""
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise EntryError("entry is not JSON") from e
+        entry = cls.from_data(data)
+        if entry.canonical != raw:
+            raise EntryError("entry is not in canonical (RFC 8785) form")
+        return entry
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _make(etype: str, time: str | None, **fields: Any) -> Entry:
+    data: dict[str, Any] = {"v": SCHEMA_VERSION, "type": etype, "time": time or now()}
+    data.update({k: v for k, v in fields.items() if v is not None})
+    return Entry.from_data(data)
+
+
+def asset_registered(
+    *,
+    asset_id: str,
+    content_sha256: str,
+    signer: str,
+    fingerprints: Mapping[str, str] | None = None,
+    manifest_sha256: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    fps = dict(fingerprints) if fingerprints else None
+    return _make(
+        "asset.registered",
+        time,
+        asset_id=asset_id,
+        content_sha256=content_sha256,
+        signer=signer,
+        fingerprints=fps,
+        manifest_sha256=manifest_sha256,
+    )
+
+
+def decision_made(
+    *,
+    case_id: str,
+    decision: str,
+    policy: str,
+    reasons_sha256: str,
+    automated: str,
+    content_sha256: str | None = None,
+    reviewer: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "decision.made",
+        time,
+        case_id=case_id,
+        decision=decision,
+        policy=policy,
+        reasons_sha256=reasons_sha256,
+        automated=automated,
+        content_sha256=content_sha256,
+        reviewer=reviewer,
+    )
+
+
+def appeal_filed(*, appeal_id: str, case_id: str, time: str | None = None) -> Entry:
+    return _make("appeal.filed", time, appeal_id=appeal_id, case_id=case_id)
+
+
+def appeal_decided(
+    *, appeal_id: str, case_id: str, outcome: str, reasons_sha256: str, time: str | None = None
+) -> Entry:
+    return _make(
+        "appeal.decided",
+        time,
+        appeal_id=appeal_id,
+        case_id=case_id,
+        outcome=outcome,
+        reasons_sha256=reasons_sha256,
+    )
+
+
+def notice_received(
+    *,
+    notice_id: str,
+    source: str,
+    case_id: str | None = None,
+    content_sha256: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "notice.received",
+        time,
+        notice_id=notice_id,
+        source=source,
+        case_id=case_id,
+        content_sha256=content_sha256,
+    )
+
+
+def subject_enrolled(
+    *,
+    subject_id: str,
+    modality: str,
+    template_sha256: str,
+    consent_sha256: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "subject.enrolled",
+        time,
+        subject_id=subject_id,
+        modality=modality,
+        template_sha256=template_sha256,
+        consent_sha256=consent_sha256,
+    )
+
+
+def subject_withdrawn(*, subject_id: str, time: str | None = None) -> Entry:
+    return _make("subject.withdrawn", time, subject_id=subject_id)
+
+
+def alibi_recorded(
+    *, content_sha256: str, claimant: str | None = None, time: str | None = None
+) -> Entry:
+    return _make("alibi.recorded", time, content_sha256=content_sha256, claimant=claimant)
