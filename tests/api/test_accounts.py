@@ -329,4 +329,4 @@ def test_admin_cli_issues_tokens(tmp_path: Path) -> None:
         env=env,
         timeout=120,
     )
-    assert refused.returncode == 8 and "cannot grant" in refused.stderr
+    assert refused.returncode == 11 and "cannot grant" in refused.stderr

@@ -2,7 +2,7 @@
 
 The instance's review policy is ``<home>/review-policy.json`` when present (see
 docs/workflow.md), else the built-in default. Case events go to the transparency log
-when one is configured; until then they are appended to ``<home>/case-events.jsonl``.
+(``<home>/log``): every notice, decision, appeal and action is a leaf there.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
-from mediaproof.services.cases import CaseService, JsonlEventSink
+from mediaproof.services.cases import CaseService
+from mediaproof.services.transparency import CaseEventLog
 
 app = typer.Typer(
     help="Report deceptive media, review and decide cases, handle appeals, export "
@@ -47,9 +48,7 @@ def _service(home: Path | None) -> Iterator[CaseService]:
         policy = DEFAULT_POLICY
         if policy_file.exists():
             policy = PolicyDocument.from_dict(json.loads(policy_file.read_text("utf-8")))
-        yield CaseService(
-            inst.db, sink=JsonlEventSink(inst.home / "case-events.jsonl"), policy=policy
-        )
+        yield CaseService(inst.db, sink=CaseEventLog(inst), policy=policy)
 
 
 def _date(value: str, name: str) -> dt.datetime:

@@ -16,10 +16,12 @@ import typer
 
 from mediaproof import __version__
 from mediaproof.cli import admin as admin_cmd
+from mediaproof.cli import alibi as alibi_cmd
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
+from mediaproof.cli import log as log_cmd
 from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
@@ -45,6 +47,8 @@ app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(admin_cmd.app, name="admin")
+app.add_typer(log_cmd.app, name="log")
+app.add_typer(alibi_cmd.app, name="alibi")
 
 
 def _version(value: bool) -> None:

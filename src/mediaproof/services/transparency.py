@@ -8,15 +8,22 @@ the next event (or on :func:`flush_pending`), so nothing is silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import rfc8785
 
 from mediaproof.errors import MediaproofError
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
+from mediaproof.transparency.errors import EntryError
 from mediaproof.transparency.log import TransparencyLog
 
 _log = logging.getLogger(__name__)
@@ -90,3 +97,99 @@ def asset_registered_entry(
 
 
 __all__ = ["asset_registered_entry", "flush_pending", "record_event"]
+
+
+# --- the case workflow's events ----------------------------------------------------
+
+
+def _log_time(at: str) -> str:
+    """The case events' ISO time (with offset, microseconds) as the log's UTC second."""
+    t = dt.datetime.fromisoformat(at).astimezone(dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _digest(event: Mapping[str, Any]) -> str:
+    # the full record of reasons stays in the database; the log commits to its digest
+    return hashlib.sha256(rfc8785.dumps(dict(event))).hexdigest()
+
+
+def _policy_id(version: object) -> str | None:
+    # "policy:" keeps a dated version ("2026-11-01") from reading as a phone number
+    return f"policy:{version}" if version is not None else None
+
+
+def case_event_entry(event: Mapping[str, Any]) -> Entry:
+    """Map one case-workflow event (mediaproof.cases.events) onto a log entry.
+
+    Only opaque IDs, enums and digests cross over: the case events carry no personal data,
+    and the log's validator refuses anything that looks like it.
+    """
+    kind = str(event["type"])
+    case = str(event["case"])
+    data: dict[str, Any] = {"v": entries.SCHEMA_VERSION, "time": _log_time(str(event["at"]))}
+    if kind == "notice.received":
+        data |= {
+            "type": kind,
+            "notice_id": event["notice"],
+            "case_id": case,
+            "source": event["source"],
+            "category": event["category"],
+            "content_sha256": event.get("media_sha256"),
+        }
+    elif kind == "notice.withdrawn":
+        data |= {"type": kind, "notice_id": event["notice"], "case_id": case}
+    elif kind.startswith("decision."):
+        data |= {
+            "type": "decision.made",
+            "case_id": case,
+            "decision": event["outcome"],
+            "policy": _policy_id(event["policy_version"]),
+            "reasons_sha256": _digest(event),
+            "automated": "fully" if event.get("automated") else "not",
+            "content_sha256": event.get("media_sha256"),
+            "status": kind.split(".", 1)[1],
+            "rule": event.get("rule"),
+            "sor": event.get("sor"),
+        }
+    elif kind == "appeal.filed":
+        data |= {
+            "type": kind,
+            "appeal_id": event["appeal"],
+            "case_id": case,
+            "party": event.get("party"),
+            "decision_id": event.get("decision"),
+        }
+    elif kind == "appeal.decided":
+        data |= {
+            "type": kind,
+            "appeal_id": event["appeal"],
+            "case_id": case,
+            "outcome": event["outcome"],
+            "reasons_sha256": _digest(event),
+            "decision_id": event.get("decision"),
+            "policy": _policy_id(event.get("policy_version")),
+            "sor": event.get("sor"),
+        }
+    elif kind.startswith("action."):
+        data |= {
+            "type": "action.taken",
+            "action_id": event["action"],
+            "case_id": case,
+            "action": kind.split(".", 1)[1],
+            "content_sha256": event.get("media_sha256"),
+        }
+    else:
+        raise EntryError(f"no transparency-log mapping for case event {kind!r}")
+    return Entry.from_data({k: v for k, v in data.items() if v is not None})
+
+
+class CaseEventLog:
+    """The case workflow's EventSink: every notice, decision, appeal and action becomes a
+    leaf in the instance's transparency log (queued, never lost, if the log is busy)."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.indexes: list[int | None] = []
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self.indexes.append(record_event(self.inst, case_event_entry(entry)))

@@ -1,0 +1,86 @@
+"""Every step of the response workflow is a leaf in the transparency log, with a valid
+inclusion proof against the signed checkpoint, and no personal data in the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from mediaproof.cases.models import AppealOutcome, Outcome
+from mediaproof.services.cases import CaseService
+from mediaproof.services.instance import Instance
+from mediaproof.services.transparency import CaseEventLog
+from mediaproof.transparency import merkle
+from mediaproof.transparency.log import TransparencyLog
+from tests.integration.test_cases_flow import (  # noqa: F401  (receiver is a fixture)
+    PERSONAL,
+    SECRET,
+    T0,
+    Receiver,
+    candidate_notice,
+    receiver,
+    voter_notice,
+)
+
+
+def test_workflow_steps_are_logged_with_inclusion_proofs(
+    any_db_instance: Instance,
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    inst = any_db_instance
+    sink = CaseEventLog(inst)
+    svc = CaseService(inst.db, sink=sink, webhook_timeout_s=2.0)
+    svc.register_endpoint("video.example", receiver.url, SECRET)
+    r = svc.file_notice(candidate_notice(), T0)
+    svc.file_notice(voter_notice(), T0 + dt.timedelta(minutes=1))
+    svc.decide(
+        r.case_number,
+        reviewer="alice",
+        outcome=Outcome.REMOVE,
+        rule_id="DM-1",
+        explanation="Synthetic voice; likely to deceive voters.",
+        now=T0 + dt.timedelta(hours=1),
+    )
+    final = svc.confirm(r.case_number, reviewer="bob", now=T0 + dt.timedelta(hours=2))
+    assert final.uploader_token is None
+    assert svc.deliver_due(T0 + dt.timedelta(hours=2)).delivered == 1
+    token = json.loads(receiver.requests[0][1])["uploader_appeal_token"]
+    appeal = svc.appeal(
+        token,
+        grounds="Satire, says so in the title.",
+        now=T0 + dt.timedelta(days=2),
+    )
+    svc.decide_appeal(
+        appeal.public_id,
+        reviewer="carol",
+        outcome=AppealOutcome.REVERSED,
+        explanation="Parody: a label was enough.",
+        now=T0 + dt.timedelta(days=3),
+    )
+
+    assert len(sink.indexes) == 8 and None not in sink.indexes  # nothing had to be queued
+    with TransparencyLog.open(inst.home, readonly=True) as log:
+        cp = log.latest_checkpoint()
+        assert cp is not None and cp.checkpoint.size == log.size
+        types = []
+        for index in sink.indexes:
+            assert index is not None
+            raw = log.entry(index)
+            proof = log.prove_inclusion(index, cp.checkpoint.size)
+            merkle.verify_inclusion(
+                merkle.leaf_hash(raw), index, proof.size, proof.hashes, cp.checkpoint.root
+            )
+            types.append(json.loads(raw)["type"])
+            text = raw.decode().lower()
+            for p in PERSONAL:
+                assert p.lower() not in text, p
+    assert types == [
+        "notice.received",
+        "notice.received",
+        "decision.made",
+        "action.taken",
+        "decision.made",
+        "appeal.filed",
+        "action.taken",
+        "appeal.decided",
+    ]
