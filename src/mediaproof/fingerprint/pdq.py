@@ -24,7 +24,7 @@ import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ HASH_BYTES = 32
 _DRAFT_TARGET = 512
 
 
-class Dihedral(str, Enum):
+class Dihedral(StrEnum):
     """The 8 dihedral transforms, in pdqhash's output order.
 
     Each value names the transform applied to the *original* whose hash is stored under
@@ -240,7 +240,8 @@ def inverse_dihedral(which: Dihedral) -> Dihedral:
     return which  # the others are involutions
 
 
-def _pdq(rgb: NDArray[np.uint8]) -> PdqHash:
+def pdq_hash_rgb(rgb: NDArray[np.uint8]) -> PdqHash:
+    """Plain PDQ of an RGB array, no decoding or transforms (video frames)."""
     bits, quality = pdqhash.compute(rgb)
     return PdqHash(bits_to_bytes(bits), int(quality))
 
@@ -257,10 +258,10 @@ def pdq_from_pixels(
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("expected an HxWx3 uint8 array")
-    plain = _pdq(rgb)
+    plain = pdq_hash_rgb(rgb)
     if not dihedral:
         return plain, (plain,)
-    variants = (plain, *(_pdq(dihedral_transform(rgb, d)) for d in DIHEDRAL_ORDER[1:]))
+    variants = (plain, *(pdq_hash_rgb(dihedral_transform(rgb, d)) for d in DIHEDRAL_ORDER[1:]))
     return plain, variants
 
 
@@ -290,4 +291,4 @@ def reference_pdq(path: Path) -> PdqHash:
     with Image.open(path) as im:
         im.load()
         rgb = _to_rgb_array(im)
-    return _pdq(rgb)
+    return pdq_hash_rgb(rgb)
