@@ -127,7 +127,9 @@ def fingerprint_audio(
     if out is None:
         # fpcalc prints nothing for inputs too short for one item; that is a valid,
         # empty fingerprint only when it did not complain about the input itself.
-        if proc.returncode in (0, 3) and "ERROR" not in stderr.replace("End of file", ""):
+        if "Empty fingerprint" in stderr or (
+            proc.returncode in (0, 3) and "ERROR" not in stderr.replace("End of file", "")
+        ):
             return AudioFingerprint((), 0.0)
         raise MalformedMediaError(
             f"fpcalc could not read the audio: {stderr[-300:] or proc.returncode}"
