@@ -144,8 +144,8 @@ def align_copy(
             {
                 "x": int(xs.start / f),
                 "y": int(ys.start / f),
-                "width": int(round((xs.stop - xs.start) / f)),
-                "height": int(round((ys.stop - ys.start) / f)),
+                "width": round((xs.stop - xs.start) / f),
+                "height": round((ys.stop - ys.start) / f),
                 "score": round(float(diff[sl][region].mean()), 4),
                 "area_fraction": round(area / (work[0] * work[1]), 5),
             }
