@@ -189,3 +189,17 @@ def test_input_validation() -> None:
         index.query(b"\x00" * 32, 40)
     assert index.query(b"\x00" * 32) == []
     assert hashes_to_words([b"\x01" * 32]).shape == (1, 4)
+
+
+def test_distance_kernel_is_exact_over_the_full_range() -> None:
+    from mediaproof.matching.hamming_index import distances
+
+    rng = np.random.default_rng(0)
+    w = _random_words(rng, 2_000)
+    q = w[0]
+    w[1] = ~q  # 256 bits apart: the largest sum the lane trick must hold
+    w[2] = q
+    expected = np.bitwise_count(w ^ q).sum(axis=1)
+    got = distances(w, q)
+    assert (got == expected).all()
+    assert got[1] == 256 and got[2] == 0

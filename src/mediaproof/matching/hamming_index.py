@@ -77,12 +77,27 @@ def hash_to_words(h: bytes) -> U64:
     return np.frombuffer(h, dtype="<u8").astype(np.uint64)
 
 
+_LANES = np.uint32(0x00FF00FF)
+
+
+def distances(rows: U64, query: U64) -> I64:
+    """Hamming distances of (n, 4) rows to one query.
+
+    The 4 per-word popcounts (one byte each) are viewed as one uint32 and summed in
+    two 16-bit lanes (no lane can overflow: each byte is at most 64). Several times
+    faster than ``.sum(axis=1)`` over an axis of length 4."""
+    counts = np.bitwise_count(rows ^ query)  # (n, 4) uint8
+    x = np.ascontiguousarray(counts).view(np.uint32).reshape(-1)
+    pairs = (x & _LANES) + ((x >> np.uint32(8)) & _LANES)
+    return ((pairs & np.uint32(0xFFFF)) + (pairs >> np.uint32(16))).astype(np.int64)
+
+
 def brute_force(words: U64, query: U64, max_distance: int) -> tuple[I64, I64]:
     """Row positions and distances of all rows within ``max_distance`` of ``query``."""
     if len(words) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    d = np.bitwise_count(words ^ query).sum(axis=1, dtype=np.int64)
+    d = distances(words, query)
     pos = np.flatnonzero(d <= max_distance)
     return pos.astype(np.int64), d[pos]
 
@@ -240,14 +255,15 @@ class _Mih:
 
     def candidates(self, query: U64) -> NDArray[np.uint32]:
         """Row positions sharing a slot within ``radius`` bits with ``query`` (with repeats)."""
-        q = query.reshape(1, WORDS)
+        big = sum(int(x) << (64 * i) for i, x in enumerate(query.tolist()))
         qkeys = np.array(
-            [_slot_keys(q, s, w)[0] for s, w in zip(self.starts, self.widths, strict=True)],
+            [(big >> s) & ((1 << w) - 1) for s, w in zip(self.starts, self.widths, strict=True)],
             dtype=np.uint32,
         )
         probes = (qkeys[self.probe_slot] ^ self.probe_mask).astype(np.int64) + self.probe_base
-        lo = self.offsets[probes].astype(np.int64)
-        hi = self.offsets[probes + 1].astype(np.int64)
+        # np.take: several times faster than fancy indexing for these gathers
+        lo = np.take(self.offsets, probes).astype(np.int64)
+        hi = np.take(self.offsets, probes + 1).astype(np.int64)
         lens = hi - lo
         nz = lens > 0
         lo, lens = lo[nz], lens[nz]
@@ -257,7 +273,7 @@ class _Mih:
         # expand the [lo, hi) ranges into one index array without a Python loop
         shift = lo - (np.cumsum(lens) - lens)
         idx = np.repeat(shift, lens) + np.arange(total, dtype=np.int64)
-        return self.perm[idx]
+        return np.take(self.perm, idx)
 
     @property
     def nbytes(self) -> int:
@@ -499,7 +515,7 @@ class HammingIndex:
             pos, dist = brute_force(main.words, q, r)
         else:
             cand = main.mih.candidates(q)
-            d = np.bitwise_count(main.words[cand] ^ q).sum(axis=1, dtype=np.int64)
+            d = distances(np.take(main.words, cand, axis=0), q)
             ok = d <= r
             pos, first = np.unique(cand[ok], return_index=True)
             dist = d[ok][first]
