@@ -185,8 +185,6 @@ def bench_size(n: int, nq: int, slow_q: int, seed: int, faiss_mod: Any) -> dict[
         )
         out["speedup_vs_flat_p50"] = round(out["faiss_flat"]["p50_ms"] / out["ours"]["p50_ms"], 1)
         del mh, flat
-    del index
-    gc.collect()
     return out
 
 
@@ -218,7 +216,8 @@ def main() -> None:
         "radius": R,
         "results": results,
         "extrapolation_100M": {
-            "basis": f"cost model (probes + 2 x candidates) scaled from the measured {largest['n']:,}",
+            "basis": "cost model (probes + 2 x candidates) scaled from the largest measured N",
+            "from_n": largest["n"],
             "slots": choose_slots(n_big),
             "cost_ratio": round(ratio, 2),
             "p50_ms_estimate": round(largest["ours"]["p50_ms"] * ratio, 2),
