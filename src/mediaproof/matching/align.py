@@ -75,7 +75,8 @@ def _grey(im: Image.Image, size: tuple[int, int]) -> NDArray[np.float32]:
 
 
 def _normalise(a: NDArray[np.float32]) -> NDArray[np.float32]:
-    return (a - a.mean()) / (a.std() + 1e-6)
+    out: NDArray[np.float32] = (a - a.mean()) / (a.std() + 1e-6)
+    return out
 
 
 def _best_transform(orig: Image.Image, copy: Image.Image) -> Dihedral:

@@ -194,12 +194,13 @@ def _match_video(
                 t_hits[c.asset_id].add(int(frame))
             totals[c.asset_id] = int(c.detail.get("frames_total") or 0)
             best_dist[c.asset_id] = min(best_dist.get(c.asset_id, 256.0), c.distance)
-    found, partial = [], []
+    found: list[dict[str, Any]] = []
+    partial: list[dict[str, Any]] = []
     for asset, qs in q_hits.items():
         q_pct = 100.0 * len(qs) / len(query)
         total = totals.get(asset) or 0
         c_pct = 100.0 * len(t_hits[asset]) / total if total else 0.0
-        entry = {
+        entry: dict[str, Any] = {
             "asset_id": asset,
             "signal": "vpdq",
             "distance": best_dist[asset],

@@ -57,7 +57,7 @@ class IndexSnapshotError(MediaproofError):
 def hashes_to_words(hashes: ArrayLike | Sequence[bytes]) -> U64:
     """(n, 4) uint64 words from 32-byte hashes, an (n, 32) uint8 array or (n, 4) words."""
     if isinstance(hashes, list | tuple) and hashes and isinstance(hashes[0], bytes | bytearray):
-        raw = b"".join(hashes)  # type: ignore[arg-type]
+        raw = b"".join(hashes)
         if len(raw) != 32 * len(hashes):
             raise ValueError("every hash must be 32 bytes (256 bits)")
         return np.frombuffer(raw, dtype="<u8").reshape(-1, WORDS).copy()
@@ -194,10 +194,10 @@ class _Mih:
         for i, (s, w) in enumerate(zip(starts, widths, strict=True)):
             keys = _slot_keys(words, s, w)
             counts = np.bincount(keys, minlength=1 << w)
-            offs = np.empty((1 << w) + 1, dtype=off_dtype)
-            offs[0] = i * n
+            offs: NDArray[np.integer] = np.empty((1 << w) + 1, dtype=off_dtype)
+            offs[0] = 0
             np.cumsum(counts, out=offs[1:])
-            offs[1:] += i * n
+            offs = offs + np.asarray(i * n, dtype=off_dtype)  # global positions in perm
             offsets_parts.append(offs)
             perm_parts.append(np.argsort(keys).astype(np.uint32))
             bases.append(base)
