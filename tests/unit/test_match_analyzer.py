@@ -162,3 +162,13 @@ def test_removed_original_no_longer_matches(corpora: Path, tmp_path: Path) -> No
     assert MatchAnalyzer(lookup).analyze(_ctx(path, tmp_path)).status is EvidenceStatus.FOUND
     lookup.remove("a")
     assert MatchAnalyzer(lookup).analyze(_ctx(path, tmp_path)).status is EvidenceStatus.NOT_FOUND
+
+
+def test_letterboxed_copy_matches_after_unletterboxing(corpora: Path, tmp_path: Path) -> None:
+    res = corpora / PDQ / "python-threatexchange-resources"
+    lookup = InMemoryLookup()
+    lookup.register("sample-b", fingerprint_file(res / "sample-b.jpg", reference=True))
+    ev = MatchAnalyzer(lookup).analyze(_ctx(res / "letterboxed_sample-b.jpg", tmp_path))
+    assert ev.status is EvidenceStatus.FOUND
+    best = ev.data["candidates"][0]
+    assert best["preprocess"] == "unletterbox" and best["distance"] <= 8

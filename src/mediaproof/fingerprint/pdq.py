@@ -106,6 +106,9 @@ class ImageFingerprint:
     hashed_width: int  # size actually handed to PDQ
     hashed_height: int
     pipeline: str = PIPELINE
+    # PDQ of the picture with black letterbox bars removed, when it has any (an extra
+    # hash to query with: added borders otherwise defeat PDQ)
+    unletterboxed: PdqHash | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -120,6 +123,11 @@ class ImageFingerprint:
             "width": self.width,
             "height": self.height,
             "hashed_size": [self.hashed_width, self.hashed_height],
+            "unletterboxed": (
+                {"hash": self.unletterboxed.hex, "quality": self.unletterboxed.quality}
+                if self.unletterboxed
+                else None
+            ),
         }
 
 
@@ -265,6 +273,32 @@ def pdq_from_pixels(
     return plain, variants
 
 
+LETTERBOX_BLACK = 25  # python-threatexchange's threshold that restores sample-b exactly
+
+
+def letterbox(rgb: NDArray[np.uint8], black: int = LETTERBOX_BLACK) -> tuple[int, int, int, int]:
+    """Widths of all-black bars (top, bottom, left, right), like python-threatexchange's
+    ``unletterboxing`` (a pixel is black when every channel is <= ``black``)."""
+    dark = (rgb <= black).all(axis=2)
+    rows = dark.all(axis=1)
+    cols = dark.all(axis=0)
+
+    def run(flags: NDArray[np.bool_]) -> int:
+        nz = np.flatnonzero(~flags)
+        return int(nz[0]) if len(nz) else len(flags)
+
+    return run(rows), run(rows[::-1]), run(cols), run(cols[::-1])
+
+
+def unletterbox(rgb: NDArray[np.uint8], black: int = LETTERBOX_BLACK) -> NDArray[np.uint8] | None:
+    """The picture inside black bars, or None when there are no bars (or nothing else)."""
+    top, bottom, left, right = letterbox(rgb, black)
+    h, w = rgb.shape[:2]
+    if top + bottom + left + right == 0 or top + bottom >= h - 8 or left + right >= w - 8:
+        return None
+    return np.ascontiguousarray(rgb[top : h - bottom, left : w - right])
+
+
 def fingerprint_image(
     source: Path | bytes | Image.Image, limits: Limits | None = None, *, dihedral: bool = True
 ) -> ImageFingerprint:
@@ -275,7 +309,9 @@ def fingerprint_image(
     """
     rgb, (w, h) = decode_for_pdq(source, limits)
     plain, variants = pdq_from_pixels(rgb, dihedral=dihedral)
+    inner = unletterbox(rgb)
     return ImageFingerprint(
+        unletterboxed=pdq_hash_rgb(inner) if inner is not None else None,
         pdq=plain,
         dihedral=variants,
         width=w,

@@ -11,7 +11,8 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
 ``candidates``
     one entry per (asset, signal) lead, best first: ``asset_id``, ``signal``,
     ``distance`` and ``threshold`` (bits for pdq, bit-error rate for chromaprint),
-    ``quality`` of the stored hash, ``variant`` (pdq: ``original``, ``flipy``, ...);
+    ``quality`` of the stored hash, ``variant`` (pdq: ``original``, ``flipy``, ...),
+    ``preprocess`` (pdq: ``unletterbox`` when the match needed black bars removed);
     vpdq adds ``query_match_percent`` / ``compared_match_percent``.
 ``matched_assets``
     the distinct asset ids of the candidates.
@@ -149,13 +150,20 @@ def _match(
         found.append(_cand(c, 0))
     if fps.image is not None:
         pdq = fps.image.pdq
-        best: dict[str, Candidate] = {}
-        for c in lookup.find_near("pdq", pdq.value, MATCH_THRESHOLD):
-            if c.quality is not None and c.quality < QUALITY_THRESHOLD:
-                continue
-            if c.asset_id not in best or c.distance < best[c.asset_id].distance:
-                best[c.asset_id] = c
-        leads = [_cand(c, MATCH_THRESHOLD, query_quality=pdq.quality) for c in best.values()]
+        best: dict[str, tuple[Candidate, str | None]] = {}
+        queries = [(pdq.value, None)]
+        if fps.image.unletterboxed is not None and fps.image.unletterboxed.usable:
+            queries.append((fps.image.unletterboxed.value, "unletterbox"))
+        for value, prep in queries:
+            for c in lookup.find_near("pdq", value, MATCH_THRESHOLD):
+                if c.quality is not None and c.quality < QUALITY_THRESHOLD:
+                    continue
+                if c.asset_id not in best or c.distance < best[c.asset_id][0].distance:
+                    best[c.asset_id] = (c, prep)
+        leads = [
+            _cand(c, MATCH_THRESHOLD, query_quality=pdq.quality, preprocess=prep)
+            for c, prep in best.values()
+        ]
         if pdq.usable:
             found.extend(leads)
         else:
