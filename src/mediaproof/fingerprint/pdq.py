@@ -292,6 +292,9 @@ def letterbox(rgb: NDArray[np.uint8], black: int = LETTERBOX_BLACK) -> tuple[int
 
 def unletterbox(rgb: NDArray[np.uint8], black: int = LETTERBOX_BLACK) -> NDArray[np.uint8] | None:
     """The picture inside black bars, or None when there are no bars (or nothing else)."""
+    edges = (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1])
+    if not any(bool((e <= black).all()) for e in edges):
+        return None  # fast path: no edge is black, so there are no bars
     top, bottom, left, right = letterbox(rgb, black)
     h, w = rgb.shape[:2]
     if top + bottom + left + right == 0 or top + bottom >= h - 8 or left + right >= w - 8:
