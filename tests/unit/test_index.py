@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mediaproof.matching.hamming_index import (
     HammingIndex,
@@ -203,3 +205,44 @@ def test_distance_kernel_is_exact_over_the_full_range() -> None:
     got = distances(w, q)
     assert (got == expected).all()
     assert got[1] == 256 and got[2] == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 3_000),
+    radius=st.integers(0, 40),
+    slots=st.sampled_from([None, 16, 20, 24]),
+)
+def test_randomised_agreement_with_brute_force(
+    seed: int, n: int, radius: int, slots: int | None
+) -> None:
+    rng = np.random.default_rng(seed)
+    words = _random_words(rng, n)
+    queries = [_random_words(rng, 1)[0]]
+    if n:
+        # neighbours of stored rows at random distances, some past the radius
+        queries += [
+            _flip(words[i], int(rng.integers(0, radius + 10)), rng) for i in rng.integers(0, n, 5)
+        ]
+        planted = [_flip(queries[0], k, rng) for k in range(0, radius + 6)]
+        words = np.concatenate([words, np.array(planted)])
+    ids = np.arange(len(words), dtype=np.int64)
+    index = HammingIndex(max_distance=radius, brute_force_below=0 if n else 1)
+    if len(words):
+        index = HammingIndex.from_arrays(ids, words, max_distance=radius, brute_force_below=0)
+        if slots is not None:  # force a slot count to cover layouts the cost model skips
+            from mediaproof.matching import hamming_index as hi
+
+            st_ = index._state
+            index._state = hi._State(
+                hi._Main(
+                    st_.main.words,
+                    st_.main.ids,
+                    st_.main.alive,
+                    hi._Mih.build(words, radius, slots),
+                ),
+                st_.delta,
+            )
+    for q in queries:
+        assert _got(index, q) == _truth(words, ids, q, radius)

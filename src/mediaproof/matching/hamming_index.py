@@ -184,6 +184,10 @@ class _Mih:
         n = len(words)
         m = m or choose_slots(n, max_distance)
         widths = _slot_widths(m)
+        if max(widths) > MAX_SLOT_BITS:
+            raise ValueError(
+                f"{m} slots make {max(widths)}-bit tables; the most is {MAX_SLOT_BITS}"
+            )
         starts = [sum(widths[:i]) for i in range(m)]
         wide = n * m >= 2**32 - 1
         off_dtype = np.int64 if wide else np.uint32
