@@ -70,12 +70,16 @@ def render(fps: Fingerprints, console: Console) -> None:
     console.print("[dim]A fingerprint match is a lead, not proof of authenticity.[/dim]")
 
 
-def hash_command(file: Path, json_out: bool) -> int:
-    """Print the fingerprints of ``file``; returns the exit code."""
+def hash_command(file: Path, json_out: bool, *, query: bool = False) -> int:
+    """Print the fingerprints of ``file``; returns the exit code.
+
+    By default they are computed as for registering an original (8 PDQ variants, every
+    video frame); ``query=True`` computes them as a lookup does (plain PDQ, 1 frame/s).
+    """
     console = Console()
     err = Console(stderr=True)
     try:
-        fps = compute(file)
+        fps = compute(file, reference=not query)
     except MediaproofError as e:
         err.print(f"[red]error:[/red] {e.message}")
         if e.hint:
@@ -92,9 +96,13 @@ def hash_command(file: Path, json_out: bool) -> int:
 def hash_cli(
     file: Annotated[Path, typer.Argument(help="image, video or audio file")],
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    query: Annotated[
+        bool,
+        typer.Option("--query", help="as a lookup computes them: plain PDQ, 1 video frame/s"),
+    ] = False,
 ) -> None:
     """Print a file's fingerprints (PDQ, vPDQ, MD5, Chromaprint)."""
-    code = hash_command(file, json_out)
+    code = hash_command(file, json_out, query=query)
     if code:
         raise typer.Exit(code)
 
