@@ -279,9 +279,9 @@ LETTERBOX_BLACK = 25  # python-threatexchange's threshold that restores sample-b
 def letterbox(rgb: NDArray[np.uint8], black: int = LETTERBOX_BLACK) -> tuple[int, int, int, int]:
     """Widths of all-black bars (top, bottom, left, right), like python-threatexchange's
     ``unletterboxing`` (a pixel is black when every channel is <= ``black``)."""
-    dark = (rgb <= black).all(axis=2)
-    rows = dark.all(axis=1)
-    cols = dark.all(axis=0)
+    dark: NDArray[np.bool_] = np.all(rgb <= black, axis=2)
+    rows: NDArray[np.bool_] = np.all(dark, axis=1)
+    cols: NDArray[np.bool_] = np.all(dark, axis=0)
 
     def run(flags: NDArray[np.bool_]) -> int:
         nz = np.flatnonzero(~flags)

@@ -151,7 +151,7 @@ def _match(
     if fps.image is not None:
         pdq = fps.image.pdq
         best: dict[str, tuple[Candidate, str | None]] = {}
-        queries = [(pdq.value, None)]
+        queries: list[tuple[bytes, str | None]] = [(pdq.value, None)]
         if fps.image.unletterboxed is not None and fps.image.unletterboxed.usable:
             queries.append((fps.image.unletterboxed.value, "unletterbox"))
         for value, prep in queries:
