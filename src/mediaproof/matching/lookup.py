@@ -28,15 +28,17 @@ automatic matching. ``tests/unit/test_match_analyzer.py`` runs the analyzer agai
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+
 from mediaproof.fingerprint.audio import AudioFingerprint, compare_audio
 from mediaproof.fingerprint.fingerprints import Fingerprints
 from mediaproof.fingerprint.pdq import DIHEDRAL_ORDER, MATCH_THRESHOLD, QUALITY_THRESHOLD
-from mediaproof.fingerprint.video import usable_hashes
 from mediaproof.matching.hamming_index import HammingIndex
 
 
@@ -68,75 +70,113 @@ class FingerprintLookup(Protocol):
 
 
 @dataclass(frozen=True)
-class _Row:
+class FingerprintEntry:
+    """One stored fingerprint of an original (what a registry keeps per asset).
+
+    ``value``: 32-byte hash (``pdq``, ``vpdq``) or Chromaprint items as little-endian
+    uint32 (``chromaprint``); ``digest``: hex MD5 (``md5``)."""
+
+    signal: str
+    value: bytes | None = None
+    digest: str | None = None
+    quality: int | None = None
+    variant: str | None = None
+    frame: int | None = None
+    frames_total: int | None = None
+    pipeline: str | None = None
+
+
+def entries_for(fps: Fingerprints) -> list[FingerprintEntry]:
+    """The entries to store for a registered original (computed with ``reference=True``).
+
+    Hashes under quality 50 are kept (recorded) but marked by their quality; lookups
+    must not return them for automatic matching."""
+    out = [FingerprintEntry("md5", digest=fps.md5)]
+    if fps.image is not None:
+        img = fps.image
+        for d, h in zip(DIHEDRAL_ORDER, img.dihedral, strict=False):
+            out.append(FingerprintEntry("pdq", h.value, quality=h.quality, variant=d.value,
+                                        pipeline=img.pipeline))  # fmt: skip
+    if fps.video is not None:
+        # usable frames, duplicates dropped (Meta's prepare_vpdq_feature), own quality kept
+        seen: set[bytes] = set()
+        usable = []
+        for f in fps.video.frames:
+            if f.pdq.usable and f.pdq.value not in seen:
+                seen.add(f.pdq.value)
+                usable.append(f.pdq)
+        for pos, h in enumerate(usable):
+            out.append(
+                FingerprintEntry(
+                    "vpdq", h.value, quality=h.quality, frame=pos, frames_total=len(usable)
+                )
+            )
+    if fps.audio is not None and not fps.audio.empty:
+        items = np.asarray(fps.audio.items, dtype="<u4").tobytes()
+        out.append(FingerprintEntry("chromaprint", items))
+    return out
+
+
+@dataclass(frozen=True)
+class _Meta:
     asset_id: str
-    quality: int
+    quality: int | None
     variant: str | None
     frame: int | None
     frames_total: int | None
 
 
-class InMemoryLookup:
-    """Reference :class:`FingerprintLookup` over :class:`HammingIndex` (thread-safe)."""
+class FingerprintStore:
+    """In-memory serving structures for stored entries: a :class:`HammingIndex` per hash
+    signal, a digest map, and the audio prints. Thread-safe. A registry backed by a
+    database loads its rows into one of these (see services)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index = {"pdq": HammingIndex(), "vpdq": HammingIndex()}
-        self._rows: list[_Row] = []
+        self._meta: dict[int, _Meta] = {}
         self._md5: dict[str, set[str]] = {}
-        self._audio: dict[str, AudioFingerprint] = {}
-        self.low_quality: dict[str, int] = {}  # asset -> quality, recorded not indexed
+        self._audio: dict[str, list[int]] = {}
+        self.low_quality: dict[str, int] = {}  # asset -> quality: recorded, not indexed
 
-    def register(self, asset_id: str, fps: Fingerprints) -> None:
-        """Index an original's fingerprints (compute them with ``reference=True``)."""
+    def add(self, row_id: int, asset_id: str, e: FingerprintEntry) -> None:
         with self._lock:
-            self._md5.setdefault(fps.md5, set()).add(asset_id)
-            if fps.image is not None:
-                if fps.image.pdq.quality < QUALITY_THRESHOLD:
-                    self.low_quality[asset_id] = fps.image.pdq.quality
-                else:
-                    for d, h in zip(DIHEDRAL_ORDER, fps.image.dihedral, strict=False):
-                        self._add("pdq", h.value, _Row(asset_id, h.quality, d.value, None, None))
-            if fps.video is not None:
-                frames = [f for f in fps.video.frames if f.pdq.quality >= QUALITY_THRESHOLD]
-                total = len(usable_hashes(frames))
-                seen: set[bytes] = set()
-                for pos, f in enumerate(frames):
-                    if f.pdq.value in seen:
-                        continue
-                    seen.add(f.pdq.value)
-                    self._add("vpdq", f.pdq.value, _Row(asset_id, f.pdq.quality, None, pos, total))
-            if fps.audio is not None and not fps.audio.empty:
-                self._audio[asset_id] = fps.audio
+            if e.signal in self._index and e.value is not None:
+                if e.quality is not None and e.quality < QUALITY_THRESHOLD:
+                    self.low_quality[asset_id] = e.quality
+                    return
+                self._meta[row_id] = _Meta(asset_id, e.quality, e.variant, e.frame, e.frames_total)
+                self._index[e.signal].add(row_id, e.value)
+            elif e.signal == "md5" and e.digest:
+                self._md5.setdefault(e.digest, set()).add(asset_id)
+            elif e.signal == "chromaprint" and e.value:
+                self._audio[asset_id] = np.frombuffer(e.value, dtype="<u4").tolist()
 
-    def _add(self, signal: str, value: bytes, row: _Row) -> None:
-        self._rows.append(row)
-        self._index[signal].add(len(self._rows) - 1, value)
-
-    def remove(self, asset_id: str) -> None:
+    def remove_asset(self, asset_id: str) -> None:
         with self._lock:
-            for i, row in enumerate(self._rows):
-                if row.asset_id == asset_id:
-                    for index in self._index.values():
-                        index.remove(i)
+            for row_id in [r for r, m in self._meta.items() if m.asset_id == asset_id]:
+                for index in self._index.values():
+                    index.remove(row_id)
+                del self._meta[row_id]
             for assets in self._md5.values():
                 assets.discard(asset_id)
             self._audio.pop(asset_id, None)
+            self.low_quality.pop(asset_id, None)
 
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
         if signal in ("pdq", "vpdq"):
             if not isinstance(value, bytes | bytearray) or len(value) != 32:
                 raise ValueError(f"{signal} lookups take a 32-byte hash")
-            hits = self._index[signal].query(bytes(value), int(min(max_distance, MATCH_THRESHOLD)))
+            r = int(min(max_distance, MATCH_THRESHOLD))
             out = []
-            for h in hits:
-                row = self._rows[h.id]
+            for h in self._index[signal].query(bytes(value), r):
+                m = self._meta.get(h.id)
+                if m is None:
+                    continue  # removed meanwhile
                 detail: dict[str, Any] = {}
                 if signal == "vpdq":
-                    detail = {"frame": row.frame, "frames_total": row.frames_total}
-                out.append(
-                    Candidate(row.asset_id, signal, h.distance, row.quality, row.variant, detail)
-                )
+                    detail = {"frame": m.frame, "frames_total": m.frames_total}
+                out.append(Candidate(m.asset_id, signal, h.distance, m.quality, m.variant, detail))
             return out
         if signal == "md5":
             return [Candidate(a, "md5", 0) for a in sorted(self._md5.get(str(value), ()))]
@@ -144,13 +184,29 @@ class InMemoryLookup:
             items: Sequence[int] = value.items if isinstance(value, AudioFingerprint) else value
             found = []
             for asset_id, ref in list(self._audio.items()):
-                m = compare_audio(items, ref)
-                if m is not None and m.ber <= max_distance:
+                am = compare_audio(items, ref)
+                if am is not None and am.ber <= max_distance:
                     found.append(
                         Candidate(
-                            asset_id, "chromaprint", round(m.ber, 4),
-                            detail={"offset_s": round(m.offset_s, 2), "overlap_items": m.overlap},
+                            asset_id, "chromaprint", round(am.ber, 4),
+                            detail={"offset_s": round(am.offset_s, 2), "overlap_items": am.overlap},
                         )
                     )  # fmt: skip
             return sorted(found, key=lambda c: c.distance)
         raise ValueError(f"unknown signal {signal!r}")
+
+
+class InMemoryLookup(FingerprintStore):
+    """Reference :class:`FingerprintLookup`: register originals, then look up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next = itertools.count(1)
+
+    def register(self, asset_id: str, fps: Fingerprints) -> None:
+        """Index an original's fingerprints (compute them with ``reference=True``)."""
+        for e in entries_for(fps):
+            self.add(next(self._next), asset_id, e)
+
+    def remove(self, asset_id: str) -> None:
+        self.remove_asset(asset_id)
