@@ -172,3 +172,25 @@ def test_letterboxed_copy_matches_after_unletterboxing(corpora: Path, tmp_path: 
     assert ev.status is EvidenceStatus.FOUND
     best = ev.data["candidates"][0]
     assert best["preprocess"] == "unletterbox" and best["distance"] <= 8
+
+
+def test_differences_with_a_kept_original(corpora: Path, tmp_path: Path) -> None:
+    from PIL import ImageDraw
+
+    from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
+
+    original = corpora / PDQ / "bridge-mods/aaa-orig.jpg"
+    lookup = InMemoryLookup()
+    lookup.register("bridge", fingerprint_file(original, reference=True), original=original)
+    edited = Image.open(original).convert("RGB")
+    ImageDraw.Draw(edited).rectangle((1000, 200, 1400, 600), fill=(128, 128, 120))
+    copy = tmp_path / "edited.jpg"
+    edited.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(copy, quality=80)
+    ctx = _ctx(copy, tmp_path)
+    ev = MatchAnalyzer(lookup).analyze(ctx)
+    assert ev.status is EvidenceStatus.FOUND  # the edit does not stop the match...
+    diff = ev.data["differences"]  # ...but the comparison shows it
+    assert diff["asset_id"] == "bridge" and diff["transform"] == "flipy"
+    box = diff["boxes"][0]
+    assert abs(box["x"] - 1000) < 40 and abs(box["y"] - 200) < 40
+    assert ctx.cache[HEATMAP_CACHE_KEY].startswith(b"\x89PNG")

@@ -18,6 +18,11 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
     the distinct asset ids of the candidates.
 ``partial``
     vpdq assets with some but too few matching frames (for reviewers only).
+``differences``
+    images only, when the lookup also keeps the original's pixels
+    (:class:`OriginalImages`): the copy aligned onto the best match's original, with
+    ``transform``, ``scale``, ``boxes`` (original's pixel coordinates) and
+    ``changed_fraction``; the PNG heatmap is left in ``ctx.cache["match_heatmap_png"]``.
 ``low_quality``
     true when the query's PDQ quality is under 50: leads are listed under
     ``low_quality_leads`` and not used for automatic matching.
@@ -26,7 +31,8 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MediaproofError
@@ -34,6 +40,7 @@ from mediaproof.fingerprint.audio import BER_THRESHOLD
 from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD
 from mediaproof.fingerprint.video import MATCH_PERCENT, usable_hashes
+from mediaproof.matching.align import align_copy
 from mediaproof.matching.lookup import Candidate, FingerprintLookup
 from mediaproof.media.sniff import MediaKind
 
@@ -99,6 +106,7 @@ class MatchAnalyzer:
         data["matched_assets"] = sorted({c["asset_id"] for c in found})
         data["partial"] = partial
         if found:
+            _compare_with_original(lookup, ctx, found, data)
             best = found[0]
             n = len(data["matched_assets"])
             summary = (
@@ -115,6 +123,43 @@ class MatchAnalyzer:
         else:
             summary = "no registered original matches; this means unknown, not fake"
         return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
+
+
+HEATMAP_CACHE_KEY = "match_heatmap_png"
+
+
+@runtime_checkable
+class OriginalImages(Protocol):
+    """Optional, on the same object as the lookup: the kept pixels of an original."""
+
+    def original_image(self, asset_id: str) -> Path | None: ...
+
+
+def _compare_with_original(
+    lookup: FingerprintLookup,
+    ctx: AnalysisContext,
+    found: list[dict[str, Any]],
+    data: dict[str, Any],
+) -> None:
+    """Where the best image match's original pixels are kept, say what differs.
+
+    Boxes go into ``data["differences"]``; the PNG heatmap (not JSON) goes into
+    ``ctx.cache[HEATMAP_CACHE_KEY]`` for the report renderer."""
+    if ctx.media.kind is not MediaKind.IMAGE or not isinstance(lookup, OriginalImages):
+        return
+    best = next((c for c in found if c["signal"] in ("pdq", "md5")), None)
+    if best is None:
+        return
+    try:
+        original = lookup.original_image(str(best["asset_id"]))
+        if original is None:
+            return
+        result = align_copy(original, ctx.path)
+    except Exception as e:  # a failed comparison must not hide the match itself
+        data["differences_error"] = f"could not compare with the original: {e}"
+        return
+    data["differences"] = {"asset_id": best["asset_id"], **result.as_dict()}
+    ctx.cache[HEATMAP_CACHE_KEY] = result.heatmap_png
 
 
 def _signals(fps: Fingerprints) -> dict[str, Any]:

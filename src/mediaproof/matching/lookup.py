@@ -32,6 +32,7 @@ import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -202,11 +203,19 @@ class InMemoryLookup(FingerprintStore):
     def __init__(self) -> None:
         super().__init__()
         self._next = itertools.count(1)
+        self._originals: dict[str, Path] = {}
 
-    def register(self, asset_id: str, fps: Fingerprints) -> None:
-        """Index an original's fingerprints (compute them with ``reference=True``)."""
+    def register(self, asset_id: str, fps: Fingerprints, original: Path | None = None) -> None:
+        """Index an original's fingerprints (compute them with ``reference=True``);
+        ``original``: its kept pixels, for showing what a copy changed."""
         for e in entries_for(fps):
             self.add(next(self._next), asset_id, e)
+        if original is not None:
+            self._originals[asset_id] = original
+
+    def original_image(self, asset_id: str) -> Path | None:
+        return self._originals.get(asset_id)
 
     def remove(self, asset_id: str) -> None:
         self.remove_asset(asset_id)
+        self._originals.pop(asset_id, None)
