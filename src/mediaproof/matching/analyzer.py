@@ -80,24 +80,24 @@ class MatchAnalyzer:
                 fps = fingerprint_file(ctx.path, kind=kind, limits=ctx.settings.limits)
                 ctx.cache["fingerprints"] = fps
         except MediaproofError as e:
-            return Evidence(self.name, EvidenceStatus.ERROR, f"could not fingerprint: {e}")
+            return Evidence(self.name, EvidenceStatus.ERROR, f"Could not fingerprint: {e}")
         except Exception as e:  # analyzers must not raise on bad media
             return Evidence(
-                self.name, EvidenceStatus.ERROR, f"could not fingerprint: {type(e).__name__}"
+                self.name, EvidenceStatus.ERROR, f"Could not fingerprint ({type(e).__name__})."
             )
         data: dict[str, Any] = {"signals": _signals(fps)}
         lookup = self._resolve_lookup(ctx)
         if lookup is None:
             return Evidence(
                 self.name, EvidenceStatus.NOT_APPLICABLE,
-                "fingerprints computed, but no registry of originals is configured",
+                "Fingerprints computed, but no registry of originals is configured.",
                 data, LIMITS,
             )  # fmt: skip
         try:
             found, partial, low = _match(lookup, fps)
         except Exception as e:
             return Evidence(
-                self.name, EvidenceStatus.ERROR, f"registry lookup failed: {e}", data, LIMITS
+                self.name, EvidenceStatus.ERROR, f"Registry lookup failed: {e}", data, LIMITS
             )
         data["low_quality"] = low is not None
         if low is not None:
@@ -109,19 +109,20 @@ class MatchAnalyzer:
             _compare_with_original(lookup, ctx, found, data)
             best = found[0]
             n = len(data["matched_assets"])
+            others = f" and {n - 1} more" if n > 1 else ""
             summary = (
-                f"looks like {n} registered original{'s' if n != 1 else ''} "
-                f"(best: {best['asset_id']} by {best['signal']}, distance {best['distance']}); "
-                "a lead to check, not proof of authenticity"
+                f"Looks like registered asset {best['asset_id']}{others} "
+                f"({best['signal']}, distance {best['distance']} of at most "
+                f"{best['threshold']}). A lead to check, not proof of authenticity."
             )
             return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
         if low is not None:
             summary = (
-                f"image quality {fps.image.pdq.quality if fps.image else '?'} is under "
-                f"{QUALITY_THRESHOLD}: too featureless for automatic matching"
+                f"Image quality {fps.image.pdq.quality if fps.image else '?'} is under "
+                f"{QUALITY_THRESHOLD}: too featureless for automatic matching."
             )
         else:
-            summary = "no registered original matches; this means unknown, not fake"
+            summary = "No registered original matches. That means unknown, not fake."
         return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
 
 
