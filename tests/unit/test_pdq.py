@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MalformedMediaError, UnsupportedMediaError
@@ -190,10 +190,10 @@ def test_exif_orientation_is_applied(
 
 def test_exif_rotated_camera_photos_agree(corpora: Path) -> None:
     """Upstream's camera JPEGs with EXIF Orientation 1/3/6/8, when present here: the size
-    we report is the displayed one, and all four match each other (dihedral-aware)."""
+    we report is the displayed one, and the hash is that of the displayed pixels.
+    (Upstream's reference hashes of these files ignore EXIF, so they are no oracle.)"""
     folder = _img(corpora, "reg-test-input/exif-rotn")
     files = sorted(folder.glob("*.jp*g")) if folder.is_dir() else []
-    fps = []
     for f in files:
         with Image.open(f) as im:
             stored = im.size
@@ -204,10 +204,10 @@ def test_exif_rotated_camera_photos_agree(corpora: Path) -> None:
         else:
             assert (fp.width, fp.height) == stored, f.name
         assert max(fp.hashed_width, fp.hashed_height) <= 1024  # draft-decoded
-        fps.append(fp)
-    for a in fps:
-        for b in fps:
-            assert min(b.pdq.distance(v) for v in a.dihedral) <= MATCH_THRESHOLD
+        with Image.open(f) as im:
+            shown = ImageOps.exif_transpose(im).convert("RGB")
+            expected = fingerprint_image(shown.resize((fp.hashed_width, fp.hashed_height)))
+        assert fp.pdq.distance(expected.pdq) <= 16, f.name
 
 
 def test_bad_inputs_fail_cleanly(tmp_path: Path) -> None:
