@@ -27,7 +27,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.mediaproof-setup
-want=$(cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -c1-16)
+want=$( { cat pyproject.toml; cat requirements/*.txt 2>/dev/null || true; } | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true

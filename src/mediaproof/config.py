@@ -31,6 +31,32 @@ class Limits(BaseSettings):
     )
 
 
+class MonitorSettings(BaseSettings):
+    """Likeness monitoring: the drop folder to watch and where alerts go. Nothing is sent
+    anywhere unless configured here (or on the command line)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_MONITOR_", extra="ignore")
+
+    drop_dir: Path | None = Field(default=None, description="folder watched for new media")
+    poll_s: float = Field(default=5.0, gt=0, description="seconds between scans")
+    settle_s: float = Field(
+        default=2.0, ge=0, description="a file must be unchanged this long before it is read"
+    )
+    report_base_url: str | None = Field(
+        default=None, description="alerts link to <this>/<report id> when set"
+    )
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    smtp_to: list[str] = Field(default_factory=list)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_retries: int = Field(default=3, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
 
@@ -46,6 +72,7 @@ class Settings(BaseSettings):
         default=True, description="keep registered originals so copies can be compared"
     )
     limits: Limits = Field(default_factory=Limits)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ this signal cannot tell (shown to people next to the evidence).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mediaproof.media.ingest import MediaInfo
 
 
-class EvidenceStatus(str, Enum):
+class EvidenceStatus(StrEnum):
     FOUND = "found"  # the signal is present (a manifest, a match, a watermark...)
     NOT_FOUND = "not_found"  # looked, found nothing: this means "unknown", not "authentic"
     NOT_APPLICABLE = "not_applicable"  # the analyzer does not handle this media type

@@ -1,1 +1,1 @@
-"""cli."""
+"""Command line: one module per command group; main.py assembles them."""

@@ -8,6 +8,10 @@ a duration limit read from the container.
 from __future__ import annotations
 
 import hashlib
+import json
+import resource
+import shutil
+import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +25,10 @@ from mediaproof.errors import (
     LimitExceededError,
     MalformedMediaError,
 )
-from mediaproof.media.sniff import MediaKind, Sniffed, sniff
+from mediaproof.media.sniff import MediaKind, Sniffed, id3_tag_size, sniff, sniff_after_id3
 
 _CHUNK = 1024 * 1024
+CHILD_MEMORY = 2 * 1024**3  # address-space cap for parser child processes
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,11 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
         h.update(head)
         _hash_stream(f, h)
     sniffed = sniff(head)
+    tag = id3_tag_size(head)
+    if tag is not None and tag < size:
+        with path.open("rb") as f:
+            f.seek(tag)
+            sniffed = sniff_after_id3(f.read(16))
     width = height = None
     duration = None
     if sniffed.kind is MediaKind.IMAGE and sniffed.mime != "image/svg+xml":
@@ -138,25 +148,55 @@ def check_pixels(width: int, height: int, limits: Limits) -> None:
 def probe_av(
     path: Path, sniffed: Sniffed, limits: Limits
 ) -> tuple[int | None, int | None, float | None]:
-    """Duration (and video size) from the container header, via PyAV (bundled FFmpeg)."""
+    """Duration (and video size) from the container, read by ffprobe in a child process.
+
+    Hostile containers (nested boxes, RIFF bombs) then cost at most the timeout and the
+    memory cap, and can never crash or hang the caller.
+    """
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        return None, None, None  # duration unknown; nothing else depends on it
+    cmd = [
+        ffprobe,
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_entries",
+        "format=duration:stream=codec_type,width,height",
+        "--",
+        str(path),
+    ]
     try:
-        import av  # local import: PyAV is heavy and only needed for audio/video
-    except ImportError:  # pragma: no cover - av is a declared dependency
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            timeout=limits.parse_timeout_s,
+            check=False,
+            preexec_fn=_limit_child_memory,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise MalformedMediaError(
+            f"the container could not be read within {limits.parse_timeout_s:.0f} s"
+        ) from e
+    if proc.returncode != 0:
+        # FFmpeg cannot parse it; the credentials reader may still read it, so no error here.
         return None, None, None
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
-            duration = (
-                container.duration / 1_000_000 if container.duration is not None else None
-            )
-            width = height = None
-            for stream in container.streams.video:
-                width = stream.codec_context.width or None
-                height = stream.codec_context.height or None
-                break
-    except Exception:
-        # A container FFmpeg cannot parse may still carry credentials we can read;
-        # report no duration rather than refusing.
+        info = json.loads(proc.stdout or b"{}")
+    except ValueError:
         return None, None, None
+    duration: float | None = None
+    try:
+        duration = float(info.get("format", {}).get("duration"))
+    except (TypeError, ValueError):
+        duration = None
+    width = height = None
+    for stream in info.get("streams", []):
+        if stream.get("codec_type") == "video" and stream.get("width"):
+            width, height = int(stream["width"]), int(stream["height"])
+            break
     if duration is not None and duration > limits.max_duration_s:
         raise LimitExceededError(
             f"media lasts {duration:,.0f} s; the limit is {limits.max_duration_s:,.0f} s"
@@ -164,3 +204,7 @@ def probe_av(
     if width and height:
         check_pixels(width, height, limits)
     return width, height, duration
+
+
+def _limit_child_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))

@@ -7,10 +7,10 @@ Only formats we can sign, verify or fingerprint are recognised; anything else is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class MediaKind(str, Enum):
+class MediaKind(StrEnum):
     IMAGE = "image"
     VIDEO = "video"
     AUDIO = "audio"
@@ -78,6 +78,26 @@ def sniff(head: bytes) -> Sniffed:
     if stripped.startswith(b"<svg") or (stripped.startswith(b"<?xml") and b"<svg" in h):
         return Sniffed("image/svg+xml", MediaKind.IMAGE, "svg")
     return UNKNOWN
+
+
+def id3_tag_size(head: bytes) -> int | None:
+    """Total size of a leading ID3v2 tag (header + body + footer), or None."""
+    if len(head) < 10 or not head.startswith(b"ID3"):
+        return None
+    body = 0
+    for b in head[6:10]:
+        if b & 0x80:
+            return None  # not a syncsafe integer: not a real tag
+        body = (body << 7) | b
+    footer = 10 if head[5] & 0x10 else 0
+    return 10 + body + footer
+
+
+def sniff_after_id3(after_tag: bytes) -> Sniffed:
+    """What follows a leading ID3 tag: FLAC (c2pa stores FLAC manifests there) or MP3."""
+    if after_tag.startswith(b"fLaC"):
+        return Sniffed("audio/flac", MediaKind.AUDIO, "flac")
+    return Sniffed("audio/mpeg", MediaKind.AUDIO, "mp3")
 
 
 def _bmff(h: bytes) -> Sniffed:

@@ -1,1 +1,1 @@
-"""policy."""
+"""Decide: a policy turns Evidence into an Assessment with reasons a person can read."""

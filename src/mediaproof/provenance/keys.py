@@ -53,7 +53,7 @@ def _new_key(alg: Algorithm) -> _PrivateKey:
     return ed25519.Ed25519PrivateKey.generate()
 
 
-def _sign_hash(alg: Algorithm) -> hashes.HashAlgorithm | None:
+def _sign_hash(alg: Algorithm) -> hashes.SHA256 | None:
     return hashes.SHA256() if alg == "es256" else None
 
 
@@ -90,7 +90,7 @@ def init_keys(
         )
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 
     root_key = _new_key(alg)
     root_name = x509.Name(
@@ -111,9 +111,15 @@ def init_keys(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -140,9 +146,15 @@ def init_keys(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -167,7 +179,9 @@ def init_keys(
     (keys_dir / ROOT_CERT).write_bytes(root_pem)
     (keys_dir / SIGN_CHAIN).write_bytes(chain_pem)
     (keys_dir / SIGN_ALG).write_text(alg)
-    return SigningMaterial(alg=alg, chain_pem=chain_pem, key_pem=_key_pem(sign_key), root_pem=root_pem)
+    return SigningMaterial(
+        alg=alg, chain_pem=chain_pem, key_pem=_key_pem(sign_key), root_pem=root_pem
+    )
 
 
 def check_signing_profile(cert: x509.Certificate) -> list[str]:
@@ -204,7 +218,7 @@ def check_signing_profile(cert: x509.Certificate) -> list[str]:
             cert.extensions.get_extension_for_class(cls)
         except x509.ExtensionNotFound:
             problems.append(f"{name} extension is missing")
-    if cert.not_valid_after_utc < dt.datetime.now(dt.timezone.utc):
+    if cert.not_valid_after_utc < dt.datetime.now(dt.UTC):
         problems.append("the signing certificate has expired")
     return problems
 
@@ -217,7 +231,9 @@ def _alg_of(key: object) -> Algorithm:
     raise KeyMaterialError("only ECDSA P-256 (ES256) and Ed25519 keys are supported")
 
 
-def import_keys(keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool = False) -> SigningMaterial:
+def import_keys(
+    keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool = False
+) -> SigningMaterial:
     """Install a certificate chain and private key issued by a real CA."""
     if (keys_dir / SIGN_CHAIN).exists() and not force:
         raise KeyMaterialError(
@@ -231,14 +247,15 @@ def import_keys(keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as e:
         raise KeyMaterialError(f"cannot read private key {key_path}: {e}") from e
+    if not isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+        raise KeyMaterialError("only ECDSA P-256 (ES256) and Ed25519 keys are supported")
     alg = _alg_of(key)
     leaf = certs[0]
-    if leaf.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != key.public_key().public_bytes(  # type: ignore[union-attr]
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ):
-        raise KeyMaterialError("the private key does not belong to the first certificate in the chain")
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if leaf.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
+        raise KeyMaterialError(
+            "the private key does not belong to the first certificate in the chain"
+        )
     problems = check_signing_profile(leaf)
     if problems:
         raise KeyMaterialError("certificate not fit for C2PA signing: " + "; ".join(problems))
@@ -247,7 +264,7 @@ def import_keys(keys_dir: Path, chain_path: Path, key_path: Path, *, force: bool
     chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
-    key_pem = _key_pem(key)  # type: ignore[arg-type]
+    key_pem = _key_pem(key)
     _write_private(keys_dir / SIGN_KEY, key_pem)
     (keys_dir / SIGN_CHAIN).write_bytes(chain_pem)
     (keys_dir / SIGN_ALG).write_text(alg)
@@ -263,7 +280,9 @@ def load_signing_material(keys_dir: Path) -> SigningMaterial:
             f"no signing keys in {keys_dir}",
             hint="run `mediaproof keys init --org NAME` or `mediaproof keys import`",
         )
-    alg_text = (keys_dir / SIGN_ALG).read_text().strip() if (keys_dir / SIGN_ALG).exists() else "es256"
+    alg_text = (
+        (keys_dir / SIGN_ALG).read_text().strip() if (keys_dir / SIGN_ALG).exists() else "es256"
+    )
     if alg_text not in ("es256", "ed25519"):
         raise KeyMaterialError(f"unknown signing algorithm {alg_text!r} in {keys_dir / SIGN_ALG}")
     root = keys_dir / ROOT_CERT

@@ -1,1 +1,1 @@
-"""storage/sql."""
+"""SQL storage: tables, engine/session set-up, migrations, repositories."""

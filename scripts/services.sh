@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure the local PostgreSQL the integration tests use is up at 127.0.0.1:5432 with
+# trust auth and a database `test`. Starts an installed cluster, or installs one.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  exit 0
+fi
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "services: installing PostgreSQL"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+hba=/etc/postgresql/$ver/main/pg_hba.conf
+if ! grep -q "mediaproof-tests" "$hba"; then
+  # tests connect as postgres over TCP without a password, like CI's service
+  $SUDO sed -i '1i host all all 127.0.0.1/32 trust # mediaproof-tests\nhost all all ::1/128 trust # mediaproof-tests' "$hba"
+fi
+$SUDO pg_ctlcluster --skip-systemctl-redirect "$ver" main start || $SUDO pg_ctlcluster "$ver" main start
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 1
+done
+psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is needed, then runs the whole test suite (unit, integration on SQLite
+# and PostgreSQL, end-to-end) and the linters. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/services.sh
+if [ ! -d ../shared/corpora ] && [ -z "${MEDIAPROOF_CORPORA:-}" ]; then
+  echo "test: the corpora are expected at ../shared/corpora (or set MEDIAPROOF_CORPORA)" >&2
+  exit 1
+fi
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,3 @@
+from mediaproof.cli.main import main
+
+main()

@@ -1,0 +1,44 @@
+"""The verify pipeline: media -> independent analyzers -> policy -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mediaproof.analysis.evidence import AnalysisContext, Analyzer, Evidence, EvidenceStatus
+from mediaproof.analysis.report import AnalysisReport
+from mediaproof.config import Settings
+from mediaproof.errors import MalformedMediaError, MediaproofError
+from mediaproof.media.ingest import MediaInfo
+from mediaproof.policy.assessment import assess
+
+Progress = Callable[[str], None]
+
+
+def run_analyzers(
+    path: Path,
+    media: MediaInfo,
+    settings: Settings,
+    analyzers: Sequence[Analyzer],
+    services: Any = None,
+    progress: Progress | None = None,
+) -> AnalysisReport:
+    ctx = AnalysisContext(path=path, media=media, settings=settings, services=services)
+    for analyzer in analyzers:
+        if progress:
+            progress(analyzer.name)
+        try:
+            ev = analyzer.analyze(ctx)
+        except MalformedMediaError:
+            raise  # the whole file is unusable: a clean error, not a partial report
+        except MediaproofError as e:
+            ev = Evidence(analyzer.name, EvidenceStatus.ERROR, e.message)
+        except Exception as e:  # an analyzer bug must not hide the other signals
+            ev = Evidence(
+                analyzer.name,
+                EvidenceStatus.ERROR,
+                f"this check failed unexpectedly ({type(e).__name__})",
+            )
+        ctx.previous[analyzer.name] = ev
+    return AnalysisReport(media=media, evidence=dict(ctx.previous), assessment=assess(ctx.previous))

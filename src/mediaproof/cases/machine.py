@@ -1,0 +1,97 @@
+"""The case state machine: a table of legal steps, and the guards that need more than a state.
+
+Every step a case can take is one :class:`Step`. ``next_state`` answers from the table
+alone; the ``check_*`` guards add the rules that depend on who acts and when (four eyes
+for removals, a different person for appeals, the appeal window). Nothing here reads a
+clock or a database: callers pass ``now`` and the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from mediaproof.cases.errors import (
+    AppealWindowError,
+    InvalidTransitionError,
+    ReviewRuleError,
+)
+from mediaproof.cases.models import CaseState, Outcome, Party
+
+
+class Step(StrEnum):
+    NOTICE = "notice"  # a (further) notice joins the case
+    DECIDE = "decide"  # a reviewer decides; final at once
+    PROPOSE = "propose"  # a reviewer proposes an outcome that needs a second reviewer
+    CONFIRM = "confirm"  # the second reviewer confirms the proposal
+    REJECT = "reject"  # the second reviewer does not confirm; back to the queue
+    WITHDRAW = "withdraw"  # the last active notice was withdrawn before a decision
+    APPEAL = "appeal"
+    DECIDE_APPEAL = "decide_appeal"
+
+
+S = CaseState
+TRANSITIONS: dict[tuple[CaseState, Step], CaseState] = {
+    (S.OPEN, Step.NOTICE): S.OPEN,
+    (S.OPEN, Step.DECIDE): S.DECIDED,
+    (S.OPEN, Step.PROPOSE): S.AWAITING_SECOND_REVIEW,
+    (S.OPEN, Step.WITHDRAW): S.WITHDRAWN,
+    (S.AWAITING_SECOND_REVIEW, Step.NOTICE): S.AWAITING_SECOND_REVIEW,
+    (S.AWAITING_SECOND_REVIEW, Step.CONFIRM): S.DECIDED,
+    (S.AWAITING_SECOND_REVIEW, Step.REJECT): S.OPEN,
+    (S.AWAITING_SECOND_REVIEW, Step.WITHDRAW): S.WITHDRAWN,
+    # later notices about decided media join the case; the decision already covers them
+    (S.DECIDED, Step.NOTICE): S.DECIDED,
+    (S.DECIDED, Step.APPEAL): S.APPEALED,
+    (S.APPEALED, Step.NOTICE): S.APPEALED,
+    (S.APPEALED, Step.DECIDE_APPEAL): S.RESOLVED,
+    (S.RESOLVED, Step.NOTICE): S.RESOLVED,
+    # a new notice about withdrawn media starts the review again
+    (S.WITHDRAWN, Step.NOTICE): S.OPEN,
+}
+
+
+def next_state(state: CaseState, step: Step) -> CaseState:
+    try:
+        return TRANSITIONS[(state, step)]
+    except KeyError:
+        raise InvalidTransitionError(
+            f"a case that is {state.value.replace('_', ' ')} cannot take the step "
+            f"“{step.value.replace('_', ' ')}”"
+        ) from None
+
+
+def decision_step(outcome: Outcome, second_review_for: frozenset[Outcome]) -> Step:
+    """DECIDE, or PROPOSE when the policy wants four eyes on this outcome."""
+    return Step.PROPOSE if outcome in second_review_for else Step.DECIDE
+
+
+def check_second_reviewer(proposer: str, second: str) -> None:
+    if _same(proposer, second):
+        raise ReviewRuleError("a second review needs a different reviewer than the proposer")
+
+
+def check_appeal_reviewer(reviewer: str, decided_by: tuple[str | None, ...]) -> None:
+    """Art. 20(6): complaints are decided by people, and not by those who decided."""
+    if not reviewer.strip() or reviewer.startswith("auto:"):
+        raise ReviewRuleError("an appeal must be decided by a named human reviewer")
+    if any(d is not None and _same(reviewer, d) for d in decided_by):
+        raise ReviewRuleError("reviewers cannot decide appeals of their own decisions")
+
+
+def check_appeal_window(notified_at: dt.datetime, now: dt.datetime, window: dt.timedelta) -> None:
+    """Art. 20(1): at least six months from the notification of the decision."""
+    if now > notified_at + window:
+        raise AppealWindowError(
+            f"the appeal window closed on {(notified_at + window).date().isoformat()}"
+        )
+
+
+def check_appellant(party: Party, outcome: Outcome) -> None:
+    """Only someone the decision went against may appeal it."""
+    if party is Party.UPLOADER and outcome is Outcome.NO_ACTION:
+        raise ReviewRuleError("the uploader cannot appeal a decision to take no action")
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()

@@ -1,0 +1,63 @@
+"""What every command shares: the instance option, output, and error handling."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from mediaproof.errors import MediaproofError
+from mediaproof.services.instance import Instance
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Instance directory (database, keys, blobs). Default: $MEDIAPROOF_HOME or ./var",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+T = TypeVar("T")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(e: MediaproofError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {e.message}")
+    if e.hint:
+        err_console.print(f"[dim]hint: {e.hint}[/]")
+    return typer.Exit(e.exit_code)
+
+
+@contextmanager
+def instance(home: Path | None) -> Iterator[Instance]:
+    try:
+        inst = Instance.open(home)
+    except MediaproofError as e:
+        raise fail(e) from e
+    try:
+        yield inst
+    except MediaproofError as e:
+        raise fail(e) from e
+    finally:
+        inst.close()
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except MediaproofError as e:
+        raise fail(e) from e

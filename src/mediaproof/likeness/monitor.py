@@ -1,0 +1,221 @@
+"""Watch a drop folder, check what arrives for enrolled likenesses, and raise alerts.
+
+``run_once()`` processes whatever is in the folder now and returns what it did, so tests
+and cron jobs need no loop; ``run()`` repeats it until :meth:`Monitor.stop` is called
+(the CLI wires SIGINT/SIGTERM to it). Media already analysed (same SHA-256) is skipped,
+so a copy dropped twice never alerts twice. Alerts are kept in the store first (in-app)
+and then sent to each configured channel; a channel failure is recorded on the alert
+and never stops the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediaproof.analysis.evidence import AnalysisContext, EvidenceStatus
+from mediaproof.config import Settings
+from mediaproof.errors import MediaproofError
+from mediaproof.likeness.alerts import AlertChannel
+from mediaproof.likeness.analyzer import LikenessAnalyzer
+from mediaproof.likeness.service import LikenessService, now
+from mediaproof.likeness.store import Alert
+from mediaproof.media.ingest import ingest_file
+from mediaproof.media.sniff import MediaKind
+
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+
+
+@dataclass
+class CycleResult:
+    analysed: list[str] = field(default_factory=list)  # paths analysed this cycle
+    duplicates: list[str] = field(default_factory=list)  # same SHA-256 seen before
+    skipped: list[str] = field(default_factory=list)  # not an image, audio or video
+    errors: dict[str, str] = field(default_factory=dict)  # path -> reason
+    alerts: list[Alert] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "analysed": self.analysed,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "alerts": [a.to_json() for a in self.alerts],
+        }
+
+
+class Monitor:
+    def __init__(
+        self,
+        service: LikenessService,
+        settings: Settings,
+        drop_dir: Path,
+        channels: list[AlertChannel],
+        *,
+        settle_s: float | None = None,
+        report_base_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.service = service
+        self.store = service.store
+        self.settings = settings
+        self.drop_dir = drop_dir
+        self.channels = channels
+        self.settle_s = settings.monitor.settle_s if settle_s is None else settle_s
+        self.report_base_url = report_base_url or settings.monitor.report_base_url
+        self._stop = threading.Event()
+        self._known: dict[Path, tuple[int, int]] = {}  # path -> (size, mtime_ns) handled
+        self._clock = clock
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def run(
+        self,
+        poll_s: float | None = None,
+        on_cycle: Callable[[CycleResult], None] | None = None,
+    ) -> None:
+        """Scan every ``poll_s`` seconds until :meth:`stop`; ``on_cycle`` sees each result."""
+        interval = self.settings.monitor.poll_s if poll_s is None else poll_s
+        while not self._stop.is_set():
+            result = self.run_once()
+            if on_cycle is not None:
+                on_cycle(result)
+            self._stop.wait(interval)
+
+    def _candidates(self) -> list[Path]:
+        if not self.drop_dir.is_dir():
+            raise MediaproofError(
+                f"drop folder {self.drop_dir} does not exist",
+                hint="create it or set MEDIAPROOF_MONITOR_DROP_DIR",
+            )
+        out = []
+        for p in sorted(self.drop_dir.rglob("*")):
+            if not p.is_file() or p.is_symlink() or p.name.startswith("."):
+                continue
+            if p.name.endswith(_IGNORED_SUFFIXES):
+                continue  # still being copied in
+            out.append(p)
+        return out
+
+    def run_once(self) -> CycleResult:
+        result = CycleResult()
+        t = self._clock()
+        for path in self._candidates():
+            if self._stop.is_set():
+                break
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # removed meanwhile
+            if t - st.st_mtime < self.settle_s:
+                continue  # may still be growing; next cycle
+            sig = (st.st_size, st.st_mtime_ns)
+            if self._known.get(path) == sig:
+                continue
+            self._known[path] = sig
+            try:
+                self._process(path, result)
+            except MediaproofError as e:
+                result.errors[str(path)] = str(e)
+        return result
+
+    def _process(self, path: Path, result: CycleResult) -> None:
+        info = ingest_file(path, self.settings.limits)
+        if info.kind not in (MediaKind.IMAGE, MediaKind.AUDIO, MediaKind.VIDEO):
+            result.skipped.append(str(path))
+            return
+        if self.store.seen(info.sha256):
+            result.duplicates.append(str(path))
+            return
+        ctx = AnalysisContext(path=path, media=info, settings=self.settings)
+        evidence = LikenessAnalyzer(self.service).analyze(ctx)
+        created = now()
+        report_id = uuid.uuid4().hex[:16]
+        matches = (
+            evidence.data.get("matches", []) if evidence.status is EvidenceStatus.FOUND else []
+        )
+        subjects = sorted({m["enrolment_id"] for m in matches})
+        report = {
+            "id": report_id,
+            "created_at": created,
+            "source": "monitor",
+            "path": str(path),
+            "media": info.as_dict(),
+            "evidence": [evidence.as_dict()],
+        }
+        self.store.save_report(report_id, created, report, subjects)
+        result.analysed.append(str(path))
+        if evidence.status is EvidenceStatus.ERROR:
+            # not marked seen: a copy (or this file after a restart) gets another try
+            result.errors[str(path)] = evidence.summary
+            return
+        self.store.mark_seen(info.sha256, created)
+        for eid in subjects:
+            mine = [m for m in matches if m["enrolment_id"] == eid]
+            alert = Alert(
+                id=uuid.uuid4().hex[:16],
+                created_at=created,
+                enrolment_id=eid,
+                name=mine[0]["name"],
+                media_sha256=info.sha256,
+                media_path=str(path),
+                report_id=report_id,
+                statements=[
+                    f"{path.name} {m['statement']} "
+                    f"({m['modality']} score {m['score']:.2f}, threshold {m['threshold']:.2f})"
+                    for m in mine
+                ],
+                report_url=(
+                    f"{self.report_base_url.rstrip('/')}/{report_id}"
+                    if self.report_base_url
+                    else None
+                ),
+            )
+            self.store.add_alert(alert)  # in-app first: it exists even if sending fails
+            for ch in self.channels:
+                try:
+                    ch.deliver(alert)
+                    alert.deliveries[ch.name] = "sent"
+                except MediaproofError as e:
+                    alert.deliveries[ch.name] = f"failed: {e}"
+            if self.channels:
+                self.store.update_alert(alert)
+            result.alerts.append(alert)
+
+
+def channels_from_settings(settings: Settings) -> list[AlertChannel]:
+    """The alert channels the operator configured (none by default)."""
+    from mediaproof.likeness.alerts import EmailChannel, WebhookChannel
+
+    m = settings.monitor
+    out: list[AlertChannel] = []
+    if m.smtp_host:
+        if not m.smtp_from or not m.smtp_to:
+            raise MediaproofError(
+                "e-mail alerts need a sender and recipients",
+                hint="set MEDIAPROOF_MONITOR_SMTP_FROM and MEDIAPROOF_MONITOR_SMTP_TO",
+            )
+        out.append(
+            EmailChannel(
+                m.smtp_host,
+                m.smtp_port,
+                m.smtp_from,
+                m.smtp_to,
+                username=m.smtp_username,
+                password=m.smtp_password,
+                starttls=m.smtp_starttls,
+            )
+        )
+    if m.webhook_url:
+        out.append(WebhookChannel(m.webhook_url, m.webhook_secret or "", retries=m.webhook_retries))
+    return out

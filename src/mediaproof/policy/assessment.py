@@ -1,0 +1,175 @@
+"""From evidence to an assessment.
+
+Each rule looks at the evidence and may contribute a finding: a label candidate with a
+rank, and reasons in plain words. The highest-ranked finding names the assessment; every
+finding's reasons are kept. Absence of every signal gives "unknown", never "authentic".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from mediaproof.analysis.evidence import Evidence, EvidenceStatus
+
+
+class Label(StrEnum):
+    ALTERED = "signed_but_altered"  # credentials present, content or claim changed
+    INVALID = "invalid_credentials"  # credentials present but unreadable / malformed
+    AI_DECLARED = "ai_generated_declared"
+    SIGNED_TRUSTED = "signed_and_intact"
+    SIGNED_UNTRUSTED = "signed_by_unverified_signer"
+    REGISTERED = "registered_original"
+    COPY = "copy_of_registered_original"
+    UNKNOWN = "unknown"
+
+
+HEADLINES: dict[Label, str] = {
+    Label.ALTERED: "Signed, but altered after signing",
+    Label.INVALID: "Content Credentials present but not valid",
+    Label.AI_DECLARED: "AI-generated, by its own declaration",
+    Label.SIGNED_TRUSTED: "Signed by a trusted signer and intact",
+    Label.SIGNED_UNTRUSTED: "Signed and intact, but the signer is not verified",
+    Label.REGISTERED: "A registered original",
+    Label.COPY: "A copy of a registered original",
+    Label.UNKNOWN: "No provenance found: unknown",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    label: Label
+    rank: int  # higher wins
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Assessment:
+    label: Label
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label.value, "headline": self.headline, "reasons": self.reasons}
+
+
+Rule = Callable[[Mapping[str, Evidence]], Finding | None]
+
+_DATA_HASH_CODES = {
+    "assertion.dataHash.mismatch",
+    "assertion.bmffHash.mismatch",
+    "assertion.boxesHash.mismatch",
+    "assertion.collectionHash.mismatch",
+}
+
+
+def _found(ev: Mapping[str, Evidence], name: str) -> Evidence | None:
+    e = ev.get(name)
+    return e if e is not None and e.status is EvidenceStatus.FOUND else None
+
+
+def rule_provenance(ev: Mapping[str, Evidence]) -> Finding | None:
+    e = _found(ev, "provenance")
+    if e is None:
+        return None
+    state = e.data.get("state")
+    codes = set(e.data.get("codes") or [])
+    if state == "invalid":
+        if codes & _DATA_HASH_CODES:
+            return Finding(
+                Label.ALTERED,
+                100,
+                (
+                    e.summary,
+                    "The signature is intact but the content no longer matches what was signed.",
+                ),
+            )
+        return Finding(Label.INVALID, 90, (e.summary,))
+    if state == "trusted":
+        return Finding(Label.SIGNED_TRUSTED, 50, (e.summary,))
+    if state == "valid":
+        return Finding(Label.SIGNED_UNTRUSTED, 45, (e.summary,))
+    return None
+
+
+def rule_ai_declared(ev: Mapping[str, Evidence]) -> Finding | None:
+    reasons: list[str] = []
+    prov = _found(ev, "provenance")
+    if prov and prov.data.get("state") in ("valid", "trusted"):
+        dst = prov.data.get("digital_source_type")
+        if dst in (
+            "trainedAlgorithmicMedia",
+            "compositeWithTrainedAlgorithmicMedia",
+            "algorithmicMedia",
+            "compositeSynthetic",
+        ):
+            reasons.append(f"Its Content Credentials declare the source type “{dst}”.")
+    gen = _found(ev, "generator")
+    if gen and gen.data.get("declares_ai"):
+        reasons.append(gen.summary)
+    wm = _found(ev, "watermark")
+    if wm and wm.data.get("ai_generator_mark"):
+        reasons.append(wm.summary)
+    return Finding(Label.AI_DECLARED, 70, tuple(reasons)) if reasons else None
+
+
+def rule_registry(ev: Mapping[str, Evidence]) -> Finding | None:
+    e = _found(ev, "registry")
+    return Finding(Label.REGISTERED, 40, (e.summary,)) if e else None
+
+
+def rule_match(ev: Mapping[str, Evidence]) -> Finding | None:
+    e = _found(ev, "match")
+    if e is None:
+        return None
+    return Finding(Label.COPY, 30, (e.summary, "A fingerprint match is a lead, not proof."))
+
+
+def rule_watermark(ev: Mapping[str, Evidence]) -> Finding | None:
+    e = _found(ev, "watermark")
+    if e is None or e.data.get("asset_id") is None:
+        return None
+    return Finding(Label.COPY, 35, (e.summary,))
+
+
+def rule_likeness(ev: Mapping[str, Evidence]) -> Finding | None:
+    e = _found(ev, "likeness")
+    # likeness never sets the label: it only adds a reason to look
+    return Finding(Label.UNKNOWN, 0, (e.summary,)) if e else None
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    rule_provenance,
+    rule_ai_declared,
+    rule_registry,
+    rule_watermark,
+    rule_match,
+    rule_likeness,
+)
+
+
+def assess(ev: Mapping[str, Evidence], rules: Sequence[Rule] = DEFAULT_RULES) -> Assessment:
+    if not rules:
+        raise ValueError("a policy needs at least one rule")  # an empty policy must not pass
+    findings = [f for f in (r(ev) for r in rules) if f is not None]
+    if not any(f.rank > 0 for f in findings):
+        reasons = [
+            "No Content Credentials, registered original, watermark or generator "
+            "declaration was found.",
+            "That does not make the file authentic or fake: it means nothing is known "
+            "about where it came from.",
+        ]
+        errors = [e.summary for e in ev.values() if e.status is EvidenceStatus.ERROR]
+        reasons += [f"A check could not finish: {s}" for s in errors]
+        reasons += [r for f in findings for r in f.reasons]
+        return Assessment(Label.UNKNOWN, HEADLINES[Label.UNKNOWN], reasons)
+    findings.sort(key=lambda f: f.rank, reverse=True)
+    top = findings[0]
+    merged: list[str] = []
+    for f in findings:
+        for r in f.reasons:
+            if r not in merged:
+                merged.append(r)
+    return Assessment(top.label, HEADLINES[top.label], merged)

@@ -1,0 +1,1283 @@
+"""The case workflow as use cases: report, review, act, appeal, record, report on it.
+
+Joins the pure rules in ``mediaproof.cases`` with the tables in ``storage/sql``. Every
+state change is one transaction guarded by the case's version column, so two reviewers
+deciding at once get one decision and one :class:`ConflictError`. Log events are emitted
+after the transaction commits, so the log never records something that was rolled back.
+
+Personal data (reporter name, e-mail, signature) stays in the notices table: statements
+of reasons, events, webhooks and reports are built from opaque ids, digests and reviewed
+text from which the case's reporters' names and addresses are scrubbed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from mediaproof.cases import bank as bank_rules
+from mediaproof.cases import events as ev
+from mediaproof.cases import report as rpt
+from mediaproof.cases import webhooks
+from mediaproof.cases.errors import CaseError, ReviewRuleError, TokenError
+from mediaproof.cases.events import EventSink
+from mediaproof.cases.machine import (
+    Step,
+    check_appeal_reviewer,
+    check_appeal_window,
+    check_appellant,
+    check_second_reviewer,
+    decision_step,
+    next_state,
+)
+from mediaproof.cases.models import (
+    OUTCOME_ACTION,
+    ActionType,
+    AppealOutcome,
+    AppealView,
+    CaseState,
+    CaseView,
+    DecisionStatus,
+    DecisionView,
+    NoticeCategory,
+    NoticeInput,
+    Outcome,
+    Party,
+    Relationship,
+    SourceType,
+    Triage,
+)
+from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument, PolicyRule, triage
+from mediaproof.cases.sor import SorFacts, build_record, human_statement, validate_record
+from mediaproof.errors import ConflictError, NotFoundError, UsageError
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_cases import (
+    CaseRepository,
+    appeal_view,
+    aware,
+    case_view,
+    decision_view,
+)
+from mediaproof.storage.sql.tables_cases import (
+    ActionRow,
+    AppealRow,
+    BankRow,
+    CaseRow,
+    DecisionRow,
+    EndpointRow,
+    EventRow,
+    NoticeRow,
+    OutboxRow,
+    StatementRow,
+)
+
+
+class MediaCaseIndex(Protocol):
+    """Finds the case about the same media by fingerprint (the fingerprint index
+    implements this); exact digests are matched here without it."""
+
+    def find_case_by_media(self, sha256: str, fingerprints: Mapping[str, str]) -> int | None: ...
+
+
+# (url, headers, body, timeout) -> HTTP status; raises OSError when nothing answered
+Sender = Callable[[str, Mapping[str, str], bytes, float], int]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a webhook receiver that redirects is a misconfiguration, not a hop
+
+
+def urllib_sender(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> int:
+    req = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(req, timeout=timeout) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as e:
+        return int(e.code)
+
+
+class JsonlEventSink:
+    """Appends events as JSON lines to a file: the fallback until the transparency log
+    is wired in (it does not make them tamper-evident)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+_log = logging.getLogger(__name__)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC (SQLite keeps no zone), so callers must say which zone."""
+    if t.tzinfo is None:
+        raise UsageError("times given to the case service need a time zone")
+    return t.astimezone(dt.UTC)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_id() -> str:
+    return secrets.token_hex(16)
+
+
+_EMAIL_ANY = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The acknowledgement a reporter gets at once. ``status_token`` is shown once."""
+
+    case_number: str
+    case_id: str  # public id
+    notice_id: str  # public id
+    status_token: str
+    received_at: dt.datetime
+    triage: Triage
+    joined_existing_case: bool
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    case: CaseView
+    decision: DecisionView
+    action_ids: tuple[str, ...] = ()
+    statement_puid: str | None = None
+    uploader_token: str | None = None  # for the operator when no platform endpoint exists
+
+
+@dataclass(frozen=True)
+class AppealResult:
+    case: CaseView
+    appeal: AppealView
+    restore_action_id: str | None = None
+    new_decision: DecisionView | None = None
+
+
+@dataclass(frozen=True)
+class NoticeSummary:
+    """A notice as a reviewer sees it: no name, e-mail or signature."""
+
+    id: str
+    category: NoticeCategory
+    source: SourceType
+    relationship: Relationship
+    explanation: str
+    location: str | None
+    content_url: str | None
+    media_sha256: str | None
+    received_at: dt.datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: CaseView
+    notices: tuple[NoticeSummary, ...]
+    decisions: tuple[DecisionView, ...]
+    appeals: tuple[AppealView, ...]
+    actions: tuple[dict[str, Any], ...]
+    statements: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ReporterStatus:
+    """What a status token shows: this reporter's own notice and the case's outcome."""
+
+    case_number: str
+    state: CaseState
+    notice_id: str
+    notice_status: str
+    category: NoticeCategory
+    received_at: dt.datetime
+    due_at: dt.datetime
+    statements: tuple[str, ...]  # human statements of reasons, oldest first
+    appeals: tuple[AppealView, ...]
+
+
+@dataclass
+class DeliveryStats:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BankResult:
+    action: bank_rules.BankAction
+    matched_case: str | None = None  # case number
+    kind: str | None = None
+    distance: int | None = None
+    receipt: Receipt | None = None  # the review case opened for a near match
+    action_id: str | None = None  # the action applied to an exact copy
+    applied: Outcome | None = None  # label, or the confirmed outcome where labels don't apply
+
+
+class CaseService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        sink: EventSink,
+        policy: PolicyDocument = DEFAULT_POLICY,
+        media_index: MediaCaseIndex | None = None,
+        bank: Sequence[bank_rules.BankRule] = bank_rules.DEFAULT_BANK_RULES,
+        retry: webhooks.RetryPolicy | None = None,
+        sender: Sender = urllib_sender,
+        webhook_timeout_s: float = 10.0,
+        out_of_court: Sequence[str] = (),
+    ) -> None:
+        self.db = db
+        self.sink = sink
+        self.policy = policy
+        self.media_index = media_index
+        self.bank_rules = tuple(bank)
+        self.retry = retry or webhooks.RetryPolicy()
+        self.sender = sender
+        self.webhook_timeout_s = webhook_timeout_s
+        self.out_of_court = tuple(out_of_court)
+
+    def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
+        """Write events in the caller's transaction: they exist if and only if the change
+        they record was committed."""
+        for e in events:
+            e["id"] = _new_id()  # lets the log drop a duplicate after a crash mid-hand-over
+            s.add(
+                EventRow(
+                    event_id=e["id"],
+                    body=json.dumps(e, sort_keys=True),
+                    created_at=dt.datetime.fromisoformat(e["at"]),
+                )
+            )
+
+    def flush_events(self) -> int:
+        """Hand staged events to the sink in order. A sink failure leaves them staged for
+        the next call (any later operation, or ``deliver``); it never undoes the change."""
+        sent = 0
+        with self.db.session() as s:
+            ids = CaseRepository(s).unsent_event_ids()
+        for row_id in ids:
+            with self.db.session() as s:
+                body = CaseRepository(s).claim_event(row_id, dt.datetime.now(dt.UTC))
+            if body is None:
+                continue  # another worker took it
+            try:
+                self.sink.append(json.loads(body))
+            except Exception as e:  # the log's failure must not fail the user's request
+                with self.db.session() as s:
+                    CaseRepository(s).unclaim_event(row_id)
+                _log.warning("transparency log append failed; will retry: %s", e)
+                break  # keep the order: later events wait for this one
+            sent += 1
+        return sent
+
+    # --- report (file a notice) ----------------------------------------------------
+
+    def file_notice(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+        now = _utc(now)
+        inp.validate()
+        # a notice joining a case races with other notices and reviewers on the case's
+        # version; the reporter should never see that, so try again on a fresh read
+        for attempt in range(5):
+            try:
+                return self._file_notice_once(inp, now)
+            except ConflictError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _file_notice_once(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+        token = secrets.token_urlsafe(24)
+        t = triage(self.policy, inp.category, inp.source, now)
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            case = self._find_case(repo, inp)
+            joined = case is not None
+            if case is None:
+                case = self._new_case(repo, inp, t, now)
+            else:
+                new_state = next_state(CaseState(case.state), Step.NOTICE)
+                extra: dict[str, Any] = {}
+                if (t.priority, t.due_at) < (case.priority, aware(case.due_at)):
+                    extra = {"priority": t.priority, "due_at": t.due_at, "clock": t.clock}
+                if case.media_sha256 is None and inp.media_sha256:
+                    extra["media_sha256"] = inp.media_sha256
+                if case.mime is None and inp.mime:
+                    extra["mime"] = inp.mime
+                repo.move(case, case.version, new_state, now, **extra)
+            notice = repo.add(
+                NoticeRow(
+                    public_id=_new_id(),
+                    case_id=case.id,
+                    category=inp.category.value,
+                    source=inp.source.value,
+                    media_sha256=inp.media_sha256,
+                    content_url=inp.content_url,
+                    location=inp.location,
+                    explanation=inp.explanation,
+                    fingerprints=json.dumps(inp.fingerprints, sort_keys=True),
+                    reporter_name=inp.reporter_name.strip(),
+                    reporter_email=inp.reporter_email.strip(),
+                    relationship=inp.relationship.value,
+                    good_faith=inp.good_faith,
+                    signature=inp.signature.strip(),
+                    token_hash=_hash_token(token),
+                    status="active",
+                    received_at=now,
+                )
+            )
+            receipt = Receipt(
+                case_number=case.number,
+                case_id=case.public_id,
+                notice_id=notice.public_id,
+                status_token=token,
+                received_at=now,
+                triage=Triage(case.priority, aware(case.due_at), case.clock),
+                joined_existing_case=joined,
+            )
+            event = ev.notice_received(
+                now,
+                case.public_id,
+                notice.public_id,
+                inp.category.value,
+                inp.source.value,
+                inp.media_sha256,
+            )
+            self._stage(s, [event])
+        self.flush_events()
+        return receipt
+
+    def _find_case(self, repo: CaseRepository, inp: NoticeInput) -> CaseRow | None:
+        """Notices about the same media join one case: exact digest, then the fingerprint
+        index, then the same URL."""
+        if inp.media_sha256:
+            row = repo.case_by_media(inp.media_sha256)
+            if row is not None:
+                return row
+            if self.media_index is not None:
+                cid = self.media_index.find_case_by_media(inp.media_sha256, inp.fingerprints)
+                if cid is not None:
+                    return repo.case(cid)
+        if inp.content_url:
+            return repo.case_by_url(inp.content_url)
+        return None
+
+    def _new_case(
+        self, repo: CaseRepository, inp: NoticeInput, t: Triage, now: dt.datetime
+    ) -> CaseRow:
+        public_id = _new_id()
+        row: CaseRow = repo.add(
+            CaseRow(
+                public_id=public_id,
+                number=public_id,  # replaced below once the id is known
+                state=CaseState.OPEN.value,
+                category=inp.category.value,
+                priority=t.priority,
+                due_at=t.due_at,
+                clock=t.clock,
+                media_sha256=inp.media_sha256,
+                content_url=inp.content_url,
+                platform=urlsplit(inp.content_url).hostname if inp.content_url else None,
+                mime=inp.mime,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        row.number = f"C-{now.year}-{row.id:06d}"
+        repo.s.flush()
+        return row
+
+    # --- reporter: follow and withdraw ----------------------------------------------
+
+    def status(self, token: str) -> ReporterStatus:
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            notice = repo.notice_by_token_hash(_hash_token(token))
+            if notice is None:
+                raise TokenError("no notice matches this status token")
+            case = repo.case(notice.case_id)
+            return ReporterStatus(
+                case_number=case.number,
+                state=CaseState(case.state),
+                notice_id=notice.public_id,
+                notice_status=notice.status,
+                category=NoticeCategory(notice.category),
+                received_at=aware(notice.received_at),
+                due_at=aware(case.due_at),
+                statements=tuple(st.human for st in repo.statements(case.id)),
+                appeals=tuple(
+                    appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter"
+                ),
+            )
+
+    def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
+        now = _utc(now)
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            notice = repo.notice_by_token_hash(_hash_token(token))
+            if notice is None:
+                raise TokenError("no notice matches this status token")
+            if notice.status == "withdrawn":
+                raise CaseError("this notice was already withdrawn")
+            notice.status = "withdrawn"
+            notice.withdrawn_at = now
+            case = repo.case(notice.case_id)
+            active = [n for n in repo.notices(case.id) if n.status == "active"]
+            state = CaseState(case.state)
+            if not active and state in (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW):
+                for d in repo.decisions(case.id):
+                    if d.status == DecisionStatus.PROPOSED.value:
+                        d.status = DecisionStatus.REJECTED.value
+                repo.move(case, case.version, next_state(state, Step.WITHDRAW), now)
+            event = ev.notice_withdrawn(now, case.public_id, notice.public_id)
+            self._stage(s, [event])
+        self.flush_events()
+        return self.status(token)
+
+    # --- reviewers -----------------------------------------------------------------
+
+    def queue(self, limit: int = 50) -> list[CaseView]:
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            return [case_view(c, repo.notices(c.id)) for c in repo.queue(limit)]
+
+    def show(self, ref: str | int) -> CaseDetail:
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            case = repo.case(ref)
+            notices = repo.notices(case.id)
+            return CaseDetail(
+                case=case_view(case, notices),
+                notices=tuple(
+                    NoticeSummary(
+                        id=n.public_id,
+                        category=NoticeCategory(n.category),
+                        source=SourceType(n.source),
+                        relationship=Relationship(n.relationship),
+                        explanation=n.explanation,
+                        location=n.location,
+                        content_url=n.content_url,
+                        media_sha256=n.media_sha256,
+                        received_at=aware(n.received_at),
+                        status=n.status,
+                    )
+                    for n in notices
+                ),
+                decisions=tuple(decision_view(d) for d in repo.decisions(case.id)),
+                appeals=tuple(appeal_view(a) for a in repo.appeals(case.id)),
+                actions=tuple(
+                    {
+                        "id": a.public_id,
+                        "action": a.action,
+                        "ground": a.ground,
+                        "automated": a.automated_decision,
+                        "at": aware(a.created_at).isoformat(),
+                    }
+                    for a in repo.actions(case.id)
+                ),
+                statements=tuple(
+                    {
+                        "puid": st.puid,
+                        "record": json.loads(st.record) if st.record else None,
+                        "human": st.human,
+                    }
+                    for st in repo.statements(case.id)
+                ),
+            )
+
+    def decide(
+        self,
+        ref: str | int,
+        *,
+        reviewer: str,
+        outcome: Outcome,
+        rule_id: str,
+        explanation: str,
+        now: dt.datetime,
+        expected_version: int | None = None,
+    ) -> DecisionResult:
+        now = _utc(now)
+        if not reviewer.strip():
+            raise UsageError("a decision needs the reviewer's name")
+        if len(explanation.strip()) < 10:
+            raise UsageError("a decision needs a written explanation")
+        events: list[dict[str, Any]] = []
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            case = repo.case(ref)
+            if expected_version is not None and expected_version != case.version:
+                raise ConflictError(
+                    f"case {case.number} changed since you opened it (version "
+                    f"{expected_version}, now {case.version}); reload it and decide again"
+                )
+            seen = case.version
+            rule = self._rule_for(case, rule_id, outcome)
+            step = decision_step(outcome, self.policy.second_review_for)
+            repo.move(case, seen, next_state(CaseState(case.state), step), now)
+            d = repo.add(
+                DecisionRow(
+                    case_id=case.id,
+                    outcome=outcome.value,
+                    rule_id=rule.id,
+                    policy_version=self.policy.version,
+                    # reporters' identities stay in the notices table only
+                    explanation=self._scrub(explanation.strip(), repo.notices(case.id)),
+                    reviewer=reviewer.strip(),
+                    status=(
+                        DecisionStatus.PROPOSED if step is Step.PROPOSE else DecisionStatus.FINAL
+                    ).value,
+                    automated=False,
+                    created_at=now,
+                    final_at=None if step is Step.PROPOSE else now,
+                )
+            )
+            result = self._after_decision(repo, case, d, rule, now, events)
+            self._stage(s, events)
+        self.flush_events()
+        return result
+
+    def confirm(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> DecisionResult:
+        """The second reviewer confirms a proposed removal."""
+        now = _utc(now)
+        events: list[dict[str, Any]] = []
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            case = repo.case(ref)
+            d = repo.proposed(case.id)
+            check_second_reviewer(d.reviewer, reviewer)
+            repo.move(case, case.version, next_state(CaseState(case.state), Step.CONFIRM), now)
+            d.second_reviewer = reviewer.strip()
+            d.status = DecisionStatus.FINAL.value
+            d.final_at = now
+            rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
+            result = self._after_decision(repo, case, d, rule, now, events)
+            self._stage(s, events)
+        self.flush_events()
+        return result
+
+    def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
+        """The second reviewer does not confirm; the case goes back to the queue."""
+        now = _utc(now)
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            case = repo.case(ref)
+            d = repo.proposed(case.id)
+            check_second_reviewer(d.reviewer, reviewer)
+            repo.move(case, case.version, next_state(CaseState(case.state), Step.REJECT), now)
+            d.second_reviewer = reviewer.strip()
+            d.status = DecisionStatus.REJECTED.value
+            event = ev.decision_made(
+                now,
+                case.public_id,
+                f"d{d.id}",
+                d.outcome,
+                "rejected",
+                d.rule_id,
+                d.policy_version,
+                case.media_sha256,
+                False,
+                None,
+            )
+            view = case_view(case, repo.notices(case.id))
+            self._stage(s, [event])
+        self.flush_events()
+        return view
+
+    def _rule_for(self, case: CaseRow, rule_id: str, outcome: Outcome) -> PolicyRule:
+        rule = self.policy.check_outcome(rule_id, outcome)
+        if NoticeCategory(case.category) not in rule.categories:
+            raise ReviewRuleError(
+                f"rule {rule.id} does not cover {case.category.replace('_', ' ')} cases"
+            )
+        return rule
+
+    def _after_decision(
+        self,
+        repo: CaseRepository,
+        case: CaseRow,
+        d: DecisionRow,
+        rule: PolicyRule,
+        now: dt.datetime,
+        events: list[dict[str, Any]],
+    ) -> DecisionResult:
+        if d.status != DecisionStatus.FINAL.value:
+            events.append(
+                ev.decision_made(
+                    now,
+                    case.public_id,
+                    f"d{d.id}",
+                    d.outcome,
+                    "proposed",
+                    d.rule_id,
+                    d.policy_version,
+                    case.media_sha256,
+                    d.automated,
+                    None,
+                )
+            )
+            return DecisionResult(case_view(case, repo.notices(case.id)), decision_view(d))
+        return self._finalize(repo, case, d, rule, now, events, automated_detection=False)
+
+    def _finalize(
+        self,
+        repo: CaseRepository,
+        case: CaseRow,
+        d: DecisionRow,
+        rule: PolicyRule,
+        now: dt.datetime,
+        events: list[dict[str, Any]],
+        *,
+        automated_detection: bool,
+        content_url: str | None = None,
+        media_sha256: str | None = None,
+        appeal_note: str | None = None,
+        source: SourceType | None = None,
+    ) -> DecisionResult:
+        """A final decision: action, statement of reasons, bank, webhook, events."""
+        outcome = Outcome(d.outcome)
+        action = OUTCOME_ACTION[outcome]
+        notices = repo.notices(case.id)
+        explanation = self._scrub(d.explanation, notices)
+        sha = media_sha256 or case.media_sha256
+        action_ids: list[str] = []
+        uploader_token: str | None = None
+        if action is not None:
+            uploader_token = secrets.token_urlsafe(24)
+            a = repo.add(
+                ActionRow(
+                    public_id=_new_id(),
+                    case_id=case.id,
+                    decision_id=d.id,
+                    action=action.value,
+                    media_sha256=sha,
+                    content_url=content_url or case.content_url,
+                    automated_detection=automated_detection,
+                    automated_decision=d.automated,
+                    ground=rule.ground,
+                    appeal_token_hash=_hash_token(uploader_token),
+                    created_at=now,
+                )
+            )
+            action_ids.append(a.public_id)
+            delivered_token = self._enqueue(repo, case, a, now, appeal_token=uploader_token)
+            if delivered_token:
+                uploader_token = None  # it travels to the platform, not back to the caller
+            if sha and not any(b.sha256 == sha and b.active for b in repo.bank_for_case(case.id)):
+                fps: dict[str, str] = {}
+                for n in notices:
+                    if n.media_sha256 == sha:
+                        fps.update(json.loads(n.fingerprints or "{}"))
+                repo.add(
+                    BankRow(
+                        case_id=case.id,
+                        sha256=sha,
+                        fingerprints=json.dumps(fps, sort_keys=True),
+                        active=True,
+                        added_at=now,
+                    )
+                )
+            events.append(ev.action_taken(now, case.public_id, a.public_id, action.value, sha))
+        puid = f"{case.number}-d{d.id}"
+        end = (
+            (now + dt.timedelta(days=self.policy.restrict_days)).date()
+            if action is ActionType.RESTRICT and self.policy.restrict_days
+            else None
+        )
+        if source is None:
+            source = SourceType(notices[0].source) if notices else SourceType.AUTOMATED
+        facts = None
+        record: dict[str, Any] | None = None
+        if action is not None:
+            facts = SorFacts(
+                puid=puid,
+                action=action,
+                rule=rule,
+                policy=self.policy,
+                explanation=explanation,
+                mime=case.mime,
+                content_date=(aware(notices[0].received_at) if notices else now).date(),
+                application_date=now.date(),
+                source=source,
+                automated_detection=automated_detection or source is SourceType.AUTOMATED,
+                automated_decision=(
+                    "AUTOMATED_DECISION_FULLY"
+                    if d.automated
+                    else "AUTOMATED_DECISION_NOT_AUTOMATED"
+                ),
+                case_number=case.number,
+                media_sha256=sha,
+                end_date=end,
+                appeal_note=appeal_note,
+            )
+            record = build_record(facts)
+            problems = validate_record(record)
+            if problems:  # a bug in the mapping, never the reviewer's fault
+                raise CaseError("statement of reasons invalid: " + "; ".join(map(str, problems)))
+        human = human_statement(
+            facts,
+            outcome=outcome,
+            case_number=case.number,
+            decided_on=now.date(),
+            rule=rule,
+            policy=self.policy,
+            explanation=explanation,
+            automated_detection=automated_detection or source is SourceType.AUTOMATED,
+            automated_decision=d.automated,
+            appeal_until=(now + self.policy.appeal_window).date(),
+            notice_based=source is not SourceType.AUTOMATED,
+            out_of_court=self.out_of_court,
+        )
+        repo.add(
+            StatementRow(
+                puid=puid,
+                case_id=case.id,
+                decision_id=d.id,
+                record=json.dumps(record, sort_keys=True) if record else None,
+                human=human,
+                created_at=now,
+            )
+        )
+        events.append(
+            ev.decision_made(
+                now,
+                case.public_id,
+                f"d{d.id}",
+                d.outcome,
+                "final",
+                d.rule_id,
+                d.policy_version,
+                sha,
+                d.automated,
+                puid if record else None,
+            )
+        )
+        return DecisionResult(
+            case_view(case, notices),
+            decision_view(d),
+            tuple(action_ids),
+            puid if record else None,
+            uploader_token,
+        )
+
+    @staticmethod
+    def _scrub(text: str, notices: Sequence[NoticeRow]) -> str:
+        """Remove the case's reporters' names, signatures and any e-mail address."""
+        out = _EMAIL_ANY.sub("[e-mail removed]", text)
+        for n in notices:
+            for secret in (n.reporter_name, n.signature, n.reporter_email):
+                if secret and len(secret) >= 3:
+                    out = re.sub(re.escape(secret), "[name removed]", out, flags=re.IGNORECASE)
+        return out
+
+    # --- appeals -------------------------------------------------------------------
+
+    def appeal(self, token: str, *, grounds: str, now: dt.datetime) -> AppealView:
+        now = _utc(now)
+        if len(grounds.strip()) < 10:
+            raise UsageError("say why the decision should change")
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            h = _hash_token(token)
+            notice = repo.notice_by_token_hash(h)
+            if notice is not None:
+                case, party = repo.case(notice.case_id), Party.REPORTER
+            else:
+                found = repo.action_by_token_hash(h)
+                if found is None:
+                    raise TokenError("no case matches this token")
+                case, party = repo.case(found.case_id), Party.UPLOADER
+            d = repo.latest_final(case.id)
+            if d is None:
+                raise CaseError("there is no decision on this case to appeal yet")
+            check_appellant(party, Outcome(d.outcome))
+            check_appeal_window(aware(d.final_at or d.created_at), now, self.policy.appeal_window)
+            repo.move(case, case.version, next_state(CaseState(case.state), Step.APPEAL), now)
+            a = repo.add(
+                AppealRow(
+                    public_id=_new_id(),
+                    case_id=case.id,
+                    decision_id=d.id,
+                    party=party.value,
+                    grounds=self._scrub(grounds.strip(), repo.notices(case.id)),
+                    filed_at=now,
+                )
+            )
+            event = ev.appeal_filed(now, case.public_id, a.public_id, party.value, f"d{d.id}")
+            view = appeal_view(a)
+            self._stage(s, [event])
+        self.flush_events()
+        return view
+
+    def decide_appeal(
+        self,
+        ref: str | int,
+        *,
+        reviewer: str,
+        outcome: AppealOutcome,
+        explanation: str,
+        now: dt.datetime,
+        new_outcome: Outcome | None = None,
+        rule_id: str | None = None,
+    ) -> AppealResult:
+        """A different human decides. The original decision stays as it was; a reversal
+        of an action restores the content, a reversal of "no action" takes ``new_outcome``."""
+        now = _utc(now)
+        if len(explanation.strip()) < 10:
+            raise UsageError("an appeal decision needs a written explanation")
+        events: list[dict[str, Any]] = []
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            a = repo.appeal(ref)
+            case = repo.case(a.case_id)
+            original = next(d for d in repo.decisions(case.id) if d.id == a.decision_id)
+            check_appeal_reviewer(reviewer, (original.reviewer, original.second_reviewer))
+            if a.outcome is not None:
+                raise ConflictError("this appeal was already decided")
+            reverse_no_action = (
+                outcome is AppealOutcome.REVERSED and Outcome(original.outcome) is Outcome.NO_ACTION
+            )
+            if reverse_no_action and (new_outcome is None or rule_id is None):
+                raise UsageError("reversing 'no action' needs the new outcome and its rule")
+            repo.move(
+                case, case.version, next_state(CaseState(case.state), Step.DECIDE_APPEAL), now
+            )
+            a.outcome = outcome.value
+            a.reviewer = reviewer.strip()
+            a.explanation = self._scrub(explanation.strip(), repo.notices(case.id))
+            a.decided_at = now
+            notices = repo.notices(case.id)
+            text = self._scrub(a.explanation, notices)
+            restore_id: str | None = None
+            new_decision: DecisionView | None = None
+            puid = f"{case.number}-a{a.id}"
+            record_puid: str | None = None
+            original_action = OUTCOME_ACTION[Outcome(original.outcome)]
+            if outcome is AppealOutcome.REVERSED and original_action is not None:
+                # restore everything the case did, copies matched from the bank included
+                standing = [x for x in repo.actions(case.id) if x.action != "restore"]
+                for x in standing:
+                    r = repo.add(
+                        ActionRow(
+                            public_id=_new_id(),
+                            case_id=case.id,
+                            decision_id=x.decision_id,
+                            appeal_id=a.id,
+                            action=ActionType.RESTORE.value,
+                            media_sha256=x.media_sha256,
+                            content_url=x.content_url,
+                            automated_detection=False,
+                            automated_decision=False,
+                            ground="reversal",
+                            created_at=now,
+                        )
+                    )
+                    restore_id = restore_id or r.public_id
+                    self._enqueue(repo, case, r, now, appeal_token=None)
+                    events.append(
+                        ev.action_taken(now, case.public_id, r.public_id, "restore", r.media_sha256)
+                    )
+                for b in repo.bank_for_case(case.id):
+                    b.active = False  # reversed media must not match automatically any more
+            if reverse_no_action:
+                assert new_outcome is not None and rule_id is not None
+                rule = self._rule_for(case, rule_id, new_outcome)
+                nd = repo.add(
+                    DecisionRow(
+                        case_id=case.id,
+                        outcome=new_outcome.value,
+                        rule_id=rule.id,
+                        policy_version=self.policy.version,
+                        explanation=a.explanation,
+                        reviewer=a.reviewer,
+                        status=DecisionStatus.FINAL.value,
+                        automated=False,
+                        created_at=now,
+                        final_at=now,
+                    )
+                )
+                res = self._finalize(
+                    repo,
+                    case,
+                    nd,
+                    rule,
+                    now,
+                    events,
+                    automated_detection=False,
+                    appeal_note=f"Decided on appeal {a.public_id}.",
+                )
+                new_decision = res.decision
+                record_puid = res.statement_puid
+            verdict = (
+                "The appeal was upheld: the original decision stands."
+                if outcome is AppealOutcome.UPHELD
+                else "The appeal succeeded: the original decision is reversed"
+                + (" and the content restored." if restore_id else ".")
+            )
+            repo.add(
+                StatementRow(
+                    puid=puid,
+                    case_id=case.id,
+                    appeal_id=a.id,
+                    record=None,  # a restore lifts a restriction: nothing for the DSA database
+                    human=(
+                        f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
+                        f"{verdict}\nReasons: {text}\n"
+                        f"The original decision (rule {original.rule_id}, policy version "
+                        f"{original.policy_version}) is kept on record.\n"
+                        "Decided by a reviewer who took no part in the original decision.\n"
+                        "Further redress: a certified out-of-court dispute settlement body "
+                        "(DSA Art. 21), or a competent court."
+                    ),
+                    created_at=now,
+                )
+            )
+            events.append(
+                ev.appeal_decided(
+                    now,
+                    case.public_id,
+                    a.public_id,
+                    outcome.value,
+                    f"d{original.id}",
+                    self.policy.version,
+                    record_puid,
+                )
+            )
+            result = AppealResult(
+                case_view(case, notices), appeal_view(a), restore_id, new_decision
+            )
+            self._stage(s, events)
+        self.flush_events()
+        return result
+
+    # --- statements of reasons -------------------------------------------------------
+
+    def sor_export(
+        self,
+        now: dt.datetime,
+        *,
+        mark_exported: bool = True,
+        include_exported: bool = False,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> list[dict[str, list[dict[str, Any]]]]:
+        """Bodies for POST /api/v2/statements (<= 100 statements each)."""
+        from mediaproof.cases.sor import batches
+
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            if include_exported:
+                rows = repo.records_between(
+                    start or dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+                    end or now + dt.timedelta(days=1),
+                )
+            else:
+                rows = repo.unexported_records()
+            records = [json.loads(r.record) for r in rows if r.record]
+            if mark_exported:
+                for r in rows:
+                    r.exported_at = r.exported_at or now
+        return batches(records)
+
+    # --- webhooks ------------------------------------------------------------------
+
+    def register_endpoint(self, platform: str, url: str, secret: str) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError("the webhook URL must start with http:// or https://")
+        if len(secret) < 16:
+            raise UsageError("use a webhook secret of at least 16 characters")
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            existing = repo.endpoint_for(platform)
+            if existing is not None and existing.platform == platform:
+                existing.url, existing.secret, existing.active = url, secret, True
+            else:
+                repo.add(EndpointRow(platform=platform, url=url, secret=secret, active=True))
+
+    def _enqueue(
+        self,
+        repo: CaseRepository,
+        case: CaseRow,
+        action: ActionRow,
+        now: dt.datetime,
+        *,
+        appeal_token: str | None,
+    ) -> bool:
+        host = urlsplit(action.content_url).hostname if action.content_url else None
+        endpoint = repo.endpoint_for(host or case.platform)
+        if endpoint is None:
+            return False
+        body: dict[str, Any] = {
+            "type": f"action.{action.action}",
+            "action_id": action.public_id,
+            "case": case.public_id,
+            "case_number": case.number,
+            "action": action.action,
+            "media_sha256": action.media_sha256,
+            "content_url": action.content_url,
+            "policy_version": self.policy.version,
+            "created_at": now.isoformat(),
+        }
+        if appeal_token:
+            body["uploader_appeal_token"] = appeal_token  # pass on to the uploader
+        delivery = _new_id()
+        repo.add(
+            OutboxRow(
+                delivery_id=delivery,
+                action_id=action.id,
+                endpoint_id=endpoint.id,
+                event=f"action.{action.action}",
+                body=json.dumps(body, sort_keys=True),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        return appeal_token is not None
+
+    def deliver_due(self, now: dt.datetime, limit: int = 100) -> DeliveryStats:
+        """Send every due webhook once. Run it from a timer; it is safe to run twice at once
+        (each delivery is claimed first) and after a crash (the outbox is in the database)."""
+        now = _utc(now)
+        self.flush_events()  # the same timer retries log hand-overs that failed earlier
+        stats = DeliveryStats()
+        lease = now + dt.timedelta(seconds=max(60.0, 3 * self.webhook_timeout_s))
+        with self.db.session() as s:
+            due = [r.id for r in CaseRepository(s).due(now, limit)]
+        for row_id in due:
+            with self.db.session() as s:
+                repo = CaseRepository(s)
+                if not repo.claim(row_id, now, lease):
+                    continue
+                row = s.get(OutboxRow, row_id)
+                endpoint = s.get(EndpointRow, row.endpoint_id) if row else None
+                if row is None or endpoint is None:
+                    continue
+                url, secret = endpoint.url, endpoint.secret
+                event, delivery, body = row.event, row.delivery_id, row.body.encode()
+            error: str | None = None
+            try:
+                headers = webhooks.signed_headers(secret, event, delivery, body, now)
+                code = self.sender(url, headers, body, self.webhook_timeout_s)
+                if not 200 <= code < 300:
+                    error = f"HTTP {code}"
+            except OSError as e:
+                error = f"{type(e).__name__}: {e}"
+            with self.db.session() as s:
+                row = s.get(OutboxRow, row_id)
+                assert row is not None
+                row.attempts += 1
+                if error is None:
+                    row.status, row.delivered_at, row.last_error = "delivered", now, None
+                    stats.delivered += 1
+                    continue
+                row.last_error = error[:2000]
+                stats.errors.append(f"{delivery}: {error}")
+                nxt = self.retry.after_failure(row.attempts, now)
+                if nxt is None:
+                    row.status = "dead"
+                    stats.dead += 1
+                else:
+                    row.next_attempt_at = nxt
+                    stats.retried += 1
+        return stats
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            return [
+                {
+                    "delivery_id": r.delivery_id,
+                    "event": r.event,
+                    "attempts": r.attempts,
+                    "last_error": r.last_error,
+                    "created_at": aware(r.created_at).isoformat(),
+                }
+                for r in CaseRepository(s).dead_letters()
+            ]
+
+    def retry_dead(self, delivery_id: str, now: dt.datetime) -> None:
+        now = _utc(now)
+        with self.db.session() as s:
+            for r in CaseRepository(s).dead_letters():
+                if r.delivery_id == delivery_id:
+                    r.status, r.attempts, r.next_attempt_at = "pending", 0, now
+                    return
+        raise NotFoundError(f"no dead-letter delivery {delivery_id}")
+
+    # --- the bank ------------------------------------------------------------------
+
+    def check_upload(
+        self,
+        sha256: str,
+        *,
+        now: dt.datetime,
+        fingerprints: Mapping[str, str] | None = None,
+        content_url: str | None = None,
+        location: str | None = None,
+    ) -> BankResult:
+        """Match a new upload against confirmed deceptive media and apply the bank rules."""
+        now = _utc(now)
+        fps = dict(fingerprints or {})
+        events: list[dict[str, Any]] = []
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            entries = [
+                bank_rules.BankEntry(b.case_id, b.sha256, json.loads(b.fingerprints or "{}"))
+                for b in repo.bank()
+            ]
+            action, match = bank_rules.decide(
+                bank_rules.find_matches(sha256, fps, entries), self.bank_rules
+            )
+            if match is None or action is bank_rules.BankAction.IGNORE:
+                return BankResult(bank_rules.BankAction.IGNORE)
+            case = repo.case(match.entry.case_id)
+            number = case.number
+            if action is bank_rules.BankAction.LABEL:
+                original = repo.latest_final(case.id)
+                if original is None:
+                    return BankResult(bank_rules.BankAction.IGNORE)
+                rule = self._rule_for(case, original.rule_id, Outcome(original.outcome))
+                # where the rule allows no label (intimate deepfakes), identical copies get
+                # the confirmed outcome: TAKE IT DOWN asks for removal of identical copies
+                copy_outcome = (
+                    Outcome.LABEL if Outcome.LABEL in rule.outcomes else (Outcome(original.outcome))
+                )
+                d = repo.add(
+                    DecisionRow(
+                        case_id=case.id,
+                        outcome=copy_outcome.value,
+                        rule_id=rule.id,
+                        policy_version=self.policy.version,
+                        explanation=(
+                            f"This upload is identical (sha256) to media confirmed as deceptive "
+                            f"in case {case.number}; {copy_outcome.value} applied automatically "
+                            "under the bank rules."
+                        ),
+                        reviewer="auto:bank",
+                        status=DecisionStatus.FINAL.value,
+                        automated=True,
+                        created_at=now,
+                        final_at=now,
+                    )
+                )
+                res = self._finalize(
+                    repo,
+                    case,
+                    d,
+                    rule,
+                    now,
+                    events,
+                    automated_detection=True,
+                    content_url=content_url,
+                    media_sha256=sha256,
+                    source=SourceType.AUTOMATED,  # found by us, not notified
+                )
+                result = BankResult(
+                    action,
+                    number,
+                    match.kind,
+                    match.distance,
+                    applied=copy_outcome,
+                    action_id=res.action_ids[0] if res.action_ids else None,
+                )
+            else:
+                category = NoticeCategory(case.category)
+                result = BankResult(action, number, match.kind, match.distance)
+            self._stage(s, events)
+        self.flush_events()
+        if action is bank_rules.BankAction.QUEUE:
+            receipt = self.file_notice(
+                NoticeInput(
+                    category=category,
+                    explanation=(
+                        f"Automated near match ({match.alg}, distance {match.distance}) to media "
+                        f"confirmed as deceptive in case {number}. A match is a lead, not proof."
+                    ),
+                    reporter_name="",
+                    reporter_email="",
+                    relationship=Relationship.THIRD_PARTY,
+                    good_faith=True,
+                    signature="",
+                    media_sha256=sha256,
+                    content_url=content_url,
+                    location=location or (content_url and urlsplit(content_url).hostname),
+                    fingerprints=fps,
+                    automated=True,
+                ),
+                now,
+            )
+            result = BankResult(action, number, match.kind, match.distance, receipt=receipt)
+        return result
+
+    # --- transparency report -------------------------------------------------------
+
+    def transparency_report(self, start: dt.datetime, end: dt.datetime) -> rpt.Report:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise UsageError("give the report period with a time zone (e.g. UTC)")
+        # stored times are UTC; SQLite compares them as text, so compare in UTC too
+        start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        if end <= start:
+            raise UsageError("the report period must end after it starts")
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            notices = [
+                rpt.NoticeRec(n.category, n.source, aware(n.received_at))
+                for n in repo.notices_between(start, end)
+            ]
+            decisions = [
+                rpt.DecisionRec(d.outcome, d.automated)
+                for d in repo.final_decisions_between(start, end)
+            ]
+            actions = []
+            rows = repo.actions_between(start, end)
+            firsts = repo.first_notice_times([a.case_id for a in rows])
+            for a in rows:
+                first = firsts.get(a.case_id)
+                hours = None
+                if first is not None and a.action != ActionType.RESTORE.value:
+                    hours = (aware(a.created_at) - first).total_seconds() / 3600
+                actions.append(
+                    rpt.ActionRec(
+                        a.action,
+                        a.ground,
+                        a.automated_detection,
+                        a.automated_decision,
+                        aware(a.created_at),
+                        hours,
+                    )
+                )
+            complaints = [
+                rpt.ComplaintRec(
+                    a.party,
+                    aware(a.filed_at),
+                    a.outcome,
+                    (aware(a.decided_at) - aware(a.filed_at)).total_seconds() / 3600
+                    if a.decided_at
+                    else None,
+                )
+                for a in repo.appeals_between(start, end)
+            ]
+        return rpt.build(start, end, notices, decisions, actions, complaints)

@@ -1,0 +1,45 @@
+"""Verify a file for anyone: ingest, run the analyzers, assess."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mediaproof.analysis.analyzers.generator import GeneratorMetadataAnalyzer
+from mediaproof.analysis.analyzers.provenance import ProvenanceAnalyzer
+from mediaproof.analysis.analyzers.registry import RegistryAnalyzer
+from mediaproof.analysis.evidence import Analyzer
+from mediaproof.analysis.pipeline import Progress, run_analyzers
+from mediaproof.analysis.report import AnalysisReport
+from mediaproof.likeness.analyzer import LikenessAnalyzer
+from mediaproof.likeness.analyzer import instance_service as likeness_instance_service
+from mediaproof.media.ingest import ingest_file
+from mediaproof.services.instance import Instance
+
+
+def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[Analyzer]:
+    return [
+        ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
+        RegistryAnalyzer(inst),
+        GeneratorMetadataAnalyzer(),
+        # opens the instance's likeness store only when someone is enrolled
+        LikenessAnalyzer(likeness_instance_service),
+    ]
+
+
+def verify_file(
+    inst: Instance,
+    path: Path,
+    *,
+    trust_anchors: Sequence[Path] = (),
+    progress: Progress | None = None,
+) -> AnalysisReport:
+    media = ingest_file(path, inst.settings.limits)
+    return run_analyzers(
+        path,
+        media,
+        inst.settings,
+        analyzers_for(inst, trust_anchors),
+        services=inst,
+        progress=progress,
+    )

@@ -1,0 +1,80 @@
+"""Repositories: the only code that turns rows into domain records and back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mediaproof.errors import ConflictError
+from mediaproof.registry.models import AssetRecord
+from mediaproof.storage.sql.tables import AssetRow
+
+
+def _record(row: AssetRow) -> AssetRecord:
+    created = row.created_at
+    if created.tzinfo is None:  # SQLite returns naive datetimes
+        created = created.replace(tzinfo=dt.UTC)
+    return AssetRecord(
+        id=row.id,
+        sha256=row.sha256,
+        mime=row.mime,
+        size=row.size,
+        title=row.title,
+        author=row.author,
+        source_type=row.source_type,
+        signed=row.signed,
+        signer_subject=row.signer_subject,
+        signer_issuer=row.signer_issuer,
+        manifest_label=row.manifest_label,
+        has_manifest=row.manifest_store is not None,
+        original_blob=row.original_blob,
+        width=row.width,
+        height=row.height,
+        duration_s=row.duration_s,
+        status=row.status,
+        created_at=created,
+    )
+
+
+class AssetRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, **fields: Any) -> AssetRecord:
+        row = AssetRow(status="active", **fields)
+        self.s.add(row)
+        try:
+            self.s.flush()
+        except IntegrityError as e:
+            self.s.rollback()
+            raise ConflictError(
+                f"content {str(fields.get('sha256', ''))[:12]}… is already registered"
+            ) from e
+        return _record(row)
+
+    def get(self, asset_id: int) -> AssetRecord | None:
+        row = self.s.get(AssetRow, asset_id)
+        return _record(row) if row else None
+
+    def by_sha256(self, sha256: str) -> AssetRecord | None:
+        row = self.s.scalars(select(AssetRow).where(AssetRow.sha256 == sha256)).first()
+        return _record(row) if row else None
+
+    def manifest_store(self, asset_id: int) -> bytes | None:
+        row = self.s.get(AssetRow, asset_id)
+        return row.manifest_store if row else None
+
+    def list(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:
+        rows = self.s.scalars(
+            select(AssetRow).order_by(AssetRow.id.desc()).limit(limit).offset(offset)
+        )
+        return [_record(r) for r in rows]
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        return int(self.s.scalar(select(func.count()).select_from(AssetRow)) or 0)

@@ -1,0 +1,53 @@
+"""Database tables. These are storage rows, never API schemas: services map them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AssetRow(Base):
+    """A registered original: what was published, by whom, with which credentials."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    title: Mapped[str] = mapped_column(String(500))
+    author: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    source_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    signer_subject: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    signer_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    manifest_label: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # The manifest store (JUMBF) as signed, so a stripped copy can be answered with it.
+    manifest_store: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Digest of the kept original in the blob store (None when originals are not kept).
+    original_blob: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,196 @@
+"""Tables of the case workflow. Personal data (reporter name, e-mail, signature) lives
+only in ``case_notices``; every other table holds opaque ids, digests and reviewed text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mediaproof.storage.sql.tables import Base, utcnow
+
+TS = DateTime(timezone=True)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime] = mapped_column(TS)
+    clock: Mapped[str] = mapped_column(String(200))
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    content_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    platform: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # optimistic concurrency: every state change is UPDATE ... WHERE version = :seen
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class NoticeRow(Base):
+    __tablename__ = "case_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(30))
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    location: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    explanation: Mapped[str] = mapped_column(Text)
+    fingerprints: Mapped[str] = mapped_column(Text, default="{}")  # JSON alg -> hex
+    reporter_name: Mapped[str] = mapped_column(String(300))
+    reporter_email: Mapped[str] = mapped_column(String(320))
+    relationship: Mapped[str] = mapped_column(String(40))
+    good_faith: Mapped[bool] = mapped_column(Boolean)
+    signature: Mapped[str] = mapped_column(String(300))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    received_at: Mapped[dt.datetime] = mapped_column(TS, index=True)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+
+
+class DecisionRow(Base):
+    __tablename__ = "case_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    rule_id: Mapped[str] = mapped_column(String(50))
+    policy_version: Mapped[str] = mapped_column(String(50))
+    explanation: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    second_reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    final_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
+
+
+class AppealRow(Base):
+    __tablename__ = "case_appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # the decision appealed; it is never changed, the outcome sits beside it here
+    decision_id: Mapped[int] = mapped_column(ForeignKey("case_decisions.id"))
+    party: Mapped[str] = mapped_column(String(20))
+    grounds: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column(TS, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+
+
+class ActionRow(Base):
+    __tablename__ = "case_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("case_decisions.id"), nullable=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("case_appeals.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(20))
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    automated_detection: Mapped[bool] = mapped_column(Boolean, default=False)
+    automated_decision: Mapped[bool] = mapped_column(Boolean, default=False)
+    ground: Mapped[str] = mapped_column(String(20))  # illegal / incompatible / reversal
+    # the uploader appeals with this token (sent to the hosting platform); hash only
+    appeal_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, index=True)
+
+
+class StatementRow(Base):
+    """A statement of reasons: the machine record (JSON) and the text for people."""
+
+    __tablename__ = "case_statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    puid: Mapped[str] = mapped_column(String(500), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("case_decisions.id"), nullable=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("case_appeals.id"), nullable=True)
+    record: Mapped[str | None] = mapped_column(Text, nullable=True)  # None: no restriction
+    human: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, index=True)
+    exported_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+
+
+class EndpointRow(Base):
+    """Where a hosting platform receives action webhooks."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(255), unique=True)  # host name or "*"
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))  # needed in clear to sign (HMAC)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class OutboxRow(Base):
+    """One webhook delivery; survives restarts. Status pending -> delivered | dead."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (Index("ix_webhook_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(32), unique=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("case_actions.id"))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    event: Mapped[str] = mapped_column(String(50))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(TS)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class BankRow(Base):
+    """Confirmed deceptive media, so later uploads match automatically."""
+
+    __tablename__ = "media_bank"
+    __table_args__ = (UniqueConstraint("sha256", "case_id", name="uq_media_bank_sha256_case"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    fingerprints: Mapped[str] = mapped_column(Text, default="{}")  # JSON alg -> hex
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False after a reversal
+    added_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class EventRow(Base):
+    """Log events staged in the same transaction as the change they record, then handed
+    to the transparency log; nothing is lost if the log is down or the process dies."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON, opaque ids and digests only
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)

@@ -1,0 +1,101 @@
+"""`mediaproof cases` as an operator runs it (in-process; registered in the main CLI at merge)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mediaproof.cli.cases import app
+
+runner = CliRunner()
+
+
+def run(home: Path, *args: str) -> str:
+    res = runner.invoke(app, [*args, "--home", str(home)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_cases_cli_round_trip(tmp_path: Path) -> None:
+    home = tmp_path / "inst"
+    out = json.loads(
+        run(
+            home,
+            "report",
+            "--category",
+            "false_voting_information",
+            "--explanation",
+            "Says polls close at noon; they close at 8 pm.",
+            "--name",
+            "Cy Clerk",
+            "--email",
+            "cy@county.example",
+            "--signature",
+            "Cy Clerk",
+            "--relationship",
+            "authorised_representative",
+            "--url",
+            "https://video.example/v/7",
+            "--location",
+            "video.example",
+            "--good-faith",
+            "--json",
+        )
+    )
+    number, token = out["case_number"], out["status_token"]
+    queue = json.loads(run(home, "queue", "--json"))
+    assert [q["number"] for q in queue] == [number]
+    run(
+        home,
+        "decide",
+        number,
+        "--reviewer",
+        "alice",
+        "--outcome",
+        "label",
+        "--rule",
+        "DM-2",
+        "--explanation",
+        "Wrong closing time; label with the official hours.",
+        "--version",
+        str(queue[0]["version"]),
+    )
+    assert json.loads(run(home, "queue", "--json")) == []
+    status = json.loads(run(home, "status", token, "--json"))
+    assert status["state"] == "decided" and "DM-2" in status["statements"][0]
+    batches = json.loads(run(home, "sor-export"))
+    assert len(batches) == 1 and batches[0]["statements"][0]["category"] == (
+        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"
+    )
+    text = run(home, "transparency-report", "--from", "2000-01-01", "--to", "2100-01-01")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    got = {(r["section"], r["metric"], r["dimension"]): r["value"] for r in rows}
+    assert got[("notices", "received", "all")] == "1"
+    html = run(home, "transparency-report", "--from", "2000-01-01", "--to", "2100-01-01", "--html")
+    assert "<svg" in html
+    for secret in ("Cy Clerk", "cy@county.example"):
+        assert secret not in json.dumps(batches) + text + html
+        assert secret not in (home / "case-events.jsonl").read_text()
+    assert "delivered 0" in run(home, "deliver")
+    res = runner.invoke(
+        app,
+        [
+            "decide",
+            number,
+            "--reviewer",
+            "bob",
+            "--outcome",
+            "remove",
+            "--rule",
+            "DM-2",
+            "--explanation",
+            "Second try on a decided case.",
+            "--home",
+            str(home),
+        ],
+    )
+    assert res.exit_code != 0  # decided cases take no second decision

@@ -1,0 +1,133 @@
+"""The case state machine: every (state, step) pair, and the guards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from mediaproof.cases.errors import AppealWindowError, InvalidTransitionError, ReviewRuleError
+from mediaproof.cases.machine import (
+    TRANSITIONS,
+    Step,
+    check_appeal_reviewer,
+    check_appeal_window,
+    check_appellant,
+    check_second_reviewer,
+    decision_step,
+    next_state,
+)
+from mediaproof.cases.models import CaseState as S
+from mediaproof.cases.models import Outcome, Party
+
+LEGAL = {
+    (S.OPEN, Step.NOTICE): S.OPEN,
+    (S.OPEN, Step.DECIDE): S.DECIDED,
+    (S.OPEN, Step.PROPOSE): S.AWAITING_SECOND_REVIEW,
+    (S.OPEN, Step.WITHDRAW): S.WITHDRAWN,
+    (S.AWAITING_SECOND_REVIEW, Step.NOTICE): S.AWAITING_SECOND_REVIEW,
+    (S.AWAITING_SECOND_REVIEW, Step.CONFIRM): S.DECIDED,
+    (S.AWAITING_SECOND_REVIEW, Step.REJECT): S.OPEN,
+    (S.AWAITING_SECOND_REVIEW, Step.WITHDRAW): S.WITHDRAWN,
+    (S.DECIDED, Step.NOTICE): S.DECIDED,
+    (S.DECIDED, Step.APPEAL): S.APPEALED,
+    (S.APPEALED, Step.NOTICE): S.APPEALED,
+    (S.APPEALED, Step.DECIDE_APPEAL): S.RESOLVED,
+    (S.RESOLVED, Step.NOTICE): S.RESOLVED,
+    (S.WITHDRAWN, Step.NOTICE): S.OPEN,
+}
+
+
+def test_table_is_exactly_the_documented_one() -> None:
+    # written out independently so a silent edit of the table fails here
+    assert dict(TRANSITIONS) == LEGAL
+
+
+@pytest.mark.parametrize(("state", "step"), sorted(LEGAL, key=str))
+def test_legal_transitions(state: S, step: Step) -> None:
+    assert next_state(state, step) is LEGAL[(state, step)]
+
+
+ILLEGAL = [p for p in itertools.product(S, Step) if p not in LEGAL]
+
+
+@pytest.mark.parametrize(("state", "step"), ILLEGAL, ids=[f"{a}-{b}" for a, b in ILLEGAL])
+def test_illegal_transitions_raise(state: S, step: Step) -> None:
+    with pytest.raises(InvalidTransitionError) as e:
+        next_state(state, step)
+    assert state.value.replace("_", " ") in e.value.message
+
+
+def test_there_are_illegal_pairs_for_every_state() -> None:
+    assert len(ILLEGAL) == len(S) * len(Step) - len(LEGAL)
+    assert {s for s, _ in ILLEGAL} == set(S)
+
+
+def test_no_decision_after_resolution_and_no_second_appeal() -> None:
+    for step in (Step.DECIDE, Step.PROPOSE, Step.APPEAL, Step.DECIDE_APPEAL):
+        with pytest.raises(InvalidTransitionError):
+            next_state(S.RESOLVED, step)
+
+
+def test_removal_needs_second_review_when_configured() -> None:
+    assert decision_step(Outcome.REMOVE, frozenset({Outcome.REMOVE})) is Step.PROPOSE
+    assert decision_step(Outcome.LABEL, frozenset({Outcome.REMOVE})) is Step.DECIDE
+    assert decision_step(Outcome.REMOVE, frozenset()) is Step.DECIDE
+
+
+def test_second_reviewer_must_differ() -> None:
+    check_second_reviewer("alice", "bob")
+    with pytest.raises(ReviewRuleError):
+        check_second_reviewer("alice", " Alice ")
+
+
+def test_appeal_reviewer_must_be_a_different_human() -> None:
+    check_appeal_reviewer("carol", ("alice", "bob"))
+    with pytest.raises(ReviewRuleError, match="own decisions"):
+        check_appeal_reviewer("bob", ("alice", "bob"))
+    with pytest.raises(ReviewRuleError, match="own decisions"):
+        check_appeal_reviewer("ALICE", ("alice", None))
+    with pytest.raises(ReviewRuleError, match="human"):
+        check_appeal_reviewer("auto:bank", ("alice",))
+
+
+def test_appeal_window_at_least_six_months() -> None:
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    window = dt.timedelta(days=183)
+    check_appeal_window(t0, t0 + dt.timedelta(days=182), window)
+    check_appeal_window(t0, t0 + window, window)  # the last moment is still inside
+    with pytest.raises(AppealWindowError):
+        check_appeal_window(t0, t0 + window + dt.timedelta(seconds=1), window)
+
+
+def test_uploader_cannot_appeal_no_action() -> None:
+    check_appellant(Party.REPORTER, Outcome.NO_ACTION)
+    check_appellant(Party.UPLOADER, Outcome.REMOVE)
+    with pytest.raises(ReviewRuleError):
+        check_appellant(Party.UPLOADER, Outcome.NO_ACTION)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list(Step)), max_size=30))
+def test_random_walks_keep_the_invariants(steps: list[Step]) -> None:
+    """Whatever reviewers and reporters try, a case is decided before it is appealed and
+    appealed before it is resolved, and nothing follows resolution but joining notices."""
+    state, seen = S.OPEN, [S.OPEN]
+    for step in steps:
+        try:
+            state = next_state(state, step)
+        except InvalidTransitionError:
+            continue
+        seen.append(state)
+    if S.APPEALED in seen:
+        assert S.DECIDED in seen[: seen.index(S.APPEALED)]
+    if S.RESOLVED in seen:
+        assert S.APPEALED in seen[: seen.index(S.RESOLVED)]
+        assert set(seen[seen.index(S.RESOLVED) :]) == {S.RESOLVED}
+    if S.DECIDED in seen:
+        assert S.WITHDRAWN not in seen[seen.index(S.DECIDED) :]

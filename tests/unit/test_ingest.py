@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from mediaproof.config import Limits
+from mediaproof.errors import IngestError, LimitExceededError, MalformedMediaError
+from mediaproof.media.ingest import ingest_file
+
+
+def _jpeg(path: Path, w: int = 64, h: int = 48) -> Path:
+    Image.new("RGB", (w, h), (10, 200, 30)).save(path, "JPEG")
+    return path
+
+
+def test_ingest_reports_type_size_digest_dimensions(tmp_path: Path) -> None:
+    p = _jpeg(tmp_path / "a.png")  # misleading name on purpose
+    info = ingest_file(p, Limits())
+    assert info.mime == "image/jpeg"
+    assert (info.width, info.height) == (64, 48)
+    assert info.size == p.stat().st_size
+    assert info.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_byte_limit(tmp_path: Path) -> None:
+    p = _jpeg(tmp_path / "a.jpg")
+    with pytest.raises(LimitExceededError, match="limit"):
+        ingest_file(p, Limits(max_bytes=100))
+
+
+def test_pixel_limit_checked_from_header(tmp_path: Path) -> None:
+    p = _jpeg(tmp_path / "a.jpg", 400, 300)
+    with pytest.raises(LimitExceededError, match="pixels"):
+        ingest_file(p, Limits(max_pixels=400 * 300 - 1))
+
+
+def test_decompression_bomb_png(tmp_path: Path) -> None:
+    # a tiny file that claims a huge canvas: 20000 x 20000 of one colour compresses to ~1 MB
+    p = tmp_path / "bomb.png"
+    Image.new("1", (20000, 20000)).save(p, "PNG", optimize=True)
+    assert p.stat().st_size < 2_000_000
+    with pytest.raises(LimitExceededError):
+        ingest_file(p, Limits(max_pixels=50_000_000))
+
+
+def test_empty_and_missing(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(MalformedMediaError):
+        ingest_file(empty, Limits())
+    with pytest.raises(IngestError, match="no such file"):
+        ingest_file(tmp_path / "missing.jpg", Limits())
+    with pytest.raises(IngestError, match="not a regular file"):
+        ingest_file(tmp_path, Limits())
+
+
+def test_duration_limit_on_real_audio(corpora: Path) -> None:
+    wav = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"
+    info = ingest_file(wav, Limits())
+    assert info.duration_s and info.duration_s > 0
+    with pytest.raises(LimitExceededError, match="lasts"):
+        ingest_file(wav, Limits(max_duration_s=info.duration_s / 2))

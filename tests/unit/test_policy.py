@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from mediaproof.analysis.evidence import Evidence, EvidenceStatus
+from mediaproof.policy.assessment import Label, assess
+
+F, N = EvidenceStatus.FOUND, EvidenceStatus.NOT_FOUND
+
+
+def prov(state: str, codes: list[str] | None = None, dst: str | None = None) -> Evidence:
+    status = N if state == "absent" else F
+    data = {"state": state, "codes": codes or [], "digital_source_type": dst}
+    return Evidence("provenance", status, f"provenance {state}", data)
+
+
+def test_nothing_found_is_unknown_never_authentic() -> None:
+    a = assess({"provenance": prov("absent"), "registry": Evidence("registry", N, "no")})
+    assert a.label is Label.UNKNOWN
+    assert any("nothing is known" in r for r in a.reasons)
+    assert "authentic" not in a.headline.lower()
+
+
+def test_data_hash_mismatch_is_altered() -> None:
+    a = assess({"provenance": prov("invalid", ["assertion.dataHash.mismatch"])})
+    assert a.label is Label.ALTERED
+
+
+def test_other_invalid_is_invalid_credentials() -> None:
+    assert (
+        assess({"provenance": prov("invalid", ["claimSignature.mismatch"])}).label is Label.INVALID
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "label"), [("trusted", Label.SIGNED_TRUSTED), ("valid", Label.SIGNED_UNTRUSTED)]
+)
+def test_signed(state: str, label: Label) -> None:
+    assert assess({"provenance": prov(state)}).label is label
+
+
+def test_ai_declaration_outranks_signature_and_keeps_both_reasons() -> None:
+    a = assess({"provenance": prov("trusted", dst="trainedAlgorithmicMedia")})
+    assert a.label is Label.AI_DECLARED
+    assert any("trainedAlgorithmicMedia" in r for r in a.reasons)
+    assert "provenance trusted" in a.reasons
+
+
+def test_ai_declaration_in_invalid_credentials_is_not_believed() -> None:
+    a = assess(
+        {"provenance": prov("invalid", ["assertion.dataHash.mismatch"], "trainedAlgorithmicMedia")}
+    )
+    assert a.label is Label.ALTERED
+
+
+def test_generator_metadata_declares_ai() -> None:
+    gen = Evidence("generator", F, "metadata says AI", {"declares_ai": True})
+    assert assess({"provenance": prov("absent"), "generator": gen}).label is Label.AI_DECLARED
+
+
+def test_registered_original() -> None:
+    reg = Evidence("registry", F, "registered as 3", {"asset_id": 3})
+    assert assess({"provenance": prov("absent"), "registry": reg}).label is Label.REGISTERED
+
+
+def test_errors_are_reported_not_hidden() -> None:
+    err = Evidence("watermark", EvidenceStatus.ERROR, "decoder crashed")
+    a = assess({"provenance": prov("absent"), "watermark": err})
+    assert a.label is Label.UNKNOWN
+    assert any("decoder crashed" in r for r in a.reasons)
+
+
+def test_empty_policy_fails() -> None:
+    with pytest.raises(ValueError):
+        assess({}, rules=())
