@@ -11,8 +11,10 @@ from mediaproof.errors import ConflictError, UsageError
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.registry.models import AssetRecord
+from mediaproof.services.fingerprints import fingerprint_entries
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos import AssetRepository
+from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def _register(
     manifest_store: bytes | None,
     manifest_label: str | None,
 ) -> AssetRecord:
+    # computed before anything is written, so a failure leaves no half-registered asset
+    fingerprints = fingerprint_entries(media, inst.settings.limits)
     blob = None
     if inst.settings.keep_original_pixels:
         blob = inst.blobs.put_file(media.path, media.sha256)
@@ -135,7 +139,7 @@ def _register(
             raise ConflictError(
                 f"this exact file is already registered (sha256 {media.sha256[:12]}…)"
             )
-        return repo.add(
+        asset = repo.add(
             sha256=media.sha256,
             mime=media.mime,
             size=media.size,
@@ -152,6 +156,10 @@ def _register(
             manifest_label=manifest_label,
             original_blob=blob,
         )
+        FingerprintRepository(s).add_many(asset.id, fingerprints)
+    if "fingerprint_lookup" in inst.__dict__:  # this process serves lookups: match at once
+        inst.fingerprint_lookup.refresh(force=True)
+    return asset
 
 
 __all__ = ["Published", "SignRequest", "parse_assertions", "register_existing", "sign_and_register"]

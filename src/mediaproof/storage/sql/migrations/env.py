@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from mediaproof.storage.sql import tables_cases  # noqa: F401  (register the tables)
+from mediaproof.storage.sql import (
+    tables_cases,  # noqa: F401  (register the tables)
+    tables_fingerprints,  # noqa: F401
+)
 from mediaproof.storage.sql.tables import Base
 
 config = context.config
