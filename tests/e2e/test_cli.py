@@ -34,7 +34,10 @@ def test_demo_json(tmp_path: Path) -> None:
     assert r["signed"]["provenance"]["state"] == "trusted"
     assert r["signed"]["registry"]["asset_id"] == out["asset_id"]
     assert r["stripped"]["provenance"]["state"] == "absent"
-    assert r["stripped"]["assessment"]["label"] == "unknown"
+    # credentials gone, but the fingerprint leads the re-encoded copy back to the asset
+    assert r["stripped"]["assessment"]["label"] == "copy_of_registered_original"
+    match = r["stripped"]["evidence"]["match"]
+    assert match["data"]["matched_assets"] == [str(out["asset_id"])]
     assert r["tampered"]["provenance"]["state"] == "invalid"
     assert "assertion.dataHash.mismatch" in r["tampered"]["provenance"]["codes"]
 
