@@ -54,7 +54,12 @@ def render(fps: Fingerprints, console: Console) -> None:
     if fps.video is not None:
         v = fps.video
         usable = sum(1 for f in v.frames if f.pdq.usable)
-        rate = "every frame" if v.seconds_per_hash == 0 else f"1 per {v.seconds_per_hash:g} s"
+        if v.seconds_per_hash == 0:
+            rate = "every frame"
+        elif v.seconds_per_hash < 1:
+            rate = f"up to {round(1 / v.seconds_per_hash)} frames/s"
+        else:
+            rate = f"1 frame per {v.seconds_per_hash:g} s"
         table.add_row("vpdq", f"{len(v.frames)} frame hashes", f"{rate}; {usable} usable")
         for f in v.frames[:3]:
             table.add_row(

@@ -3,7 +3,7 @@
 Two modes, because the stored and the queried side need different amounts of work:
 
 * ``reference=True`` (registering an original): images get all 8 dihedral PDQ
-  variants, videos get a PDQ hash for every frame;
+  variants, videos a PDQ hash for every frame (up to 30 frames/s);
 * ``reference=False`` (a query): images get the plain hash only (the registry already
   holds the variants), videos one frame per second.
 

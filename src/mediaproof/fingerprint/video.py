@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,11 +27,17 @@ from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD, PdqHa
 from mediaproof.matching.hamming_index import hashes_to_words
 
 DEFAULT_SECONDS_PER_HASH = 1.0  # python-threatexchange's default; used for queries
-# Registered originals hash every frame. Measured on Meta's chair clips: a copy cut at a
-# different start shares almost no frame *phase* with a 1-frame-per-second original
-# (16 % of query frames matched), while against every frame of the original 83-100 %
-# match. Storage is 32 bytes per frame (3.5 MB per hour at 30 fps).
-REFERENCE_SECONDS_PER_HASH = 0.0
+# Registered originals hash every frame (up to 30 a second). Measured on Meta's chair
+# clips: a copy cut at a different start shares almost no frame *phase* with a
+# 1-frame-per-second original (16 % of query frames matched), while against every frame
+# of the original 83-100 % match. Storage: 32 bytes per frame (3.5 MB per hour at 30 fps).
+REFERENCE_SECONDS_PER_HASH = 1 / 30  # every frame up to 30 fps, every 2nd at 60 fps
+# Frames are scaled (FFmpeg swscale, area filter) to at most 512 px before PDQ, on both
+# sides, like the image pipeline: it makes a 1080p original and its 720p copy hash from
+# the same size, and hashing 5 MP frames at full size made registering a 5 s, 59 fps
+# clip take over a minute. Meta's expected hashes assume full-size frames: the
+# conformance tests pass ``max_side=None``.
+FRAME_MAX_SIDE = 512
 MATCH_PERCENT = 80.0  # share at or above this: a lead (Meta's suggested operating point)
 
 
@@ -106,11 +113,24 @@ def md5_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
+    """RGB24 pixels, scaled by FFmpeg's swscale (area filter) to at most ``max_side``."""
+    w, h = frame.width, frame.height
+    if max_side is None or max(w, h) <= max_side:
+        return frame.to_ndarray(format="rgb24")  # type: ignore[no-any-return]
+    f = max_side / max(w, h)
+    nw, nh = max(1, round(w * f)), max(1, round(h * f))
+    return frame.to_ndarray(  # type: ignore[no-any-return]
+        format="rgb24", width=nw, height=nh, interpolation="AREA"
+    )
+
+
 def iter_frames(
     path: Path,
     seconds_per_hash: float,
     limits: Limits | None = None,
     max_frames: int | None = None,
+    max_side: int | None = FRAME_MAX_SIDE,
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yield (frame number, timestamp, RGB array) for frames at the sampling rate.
 
@@ -141,7 +161,7 @@ def iter_frames(
                 if ts > limits.max_duration_s:
                     raise LimitExceededError("video longer than the duration limit")
                 if n % step == 0:
-                    yield n, float(ts), frame.to_ndarray(format="rgb24")
+                    yield n, float(ts), _rgb(frame, max_side)
                 n += 1
                 if max_frames is not None and n >= max_frames:
                     break
@@ -158,14 +178,16 @@ def fingerprint_video(
     with_audio: bool = True,
     limits: Limits | None = None,
     max_frames: int | None = None,
+    max_side: int | None = FRAME_MAX_SIDE,
 ) -> VideoFingerprint:
     """MD5 + vPDQ of ``path``; plus Chromaprint of its sound track when it has one.
 
     ``max_frames`` stops decoding early (previews and tests); None decodes everything.
+    ``max_side=None`` hashes frames at full size (Meta's reference; conformance tests).
     """
     frames = []
     width = height = None
-    for n, ts, rgb in iter_frames(path, seconds_per_hash, limits, max_frames):
+    for n, ts, rgb in iter_frames(path, seconds_per_hash, limits, max_frames, max_side):
         height, width = int(rgb.shape[0]), int(rgb.shape[1])
         frames.append(VpdqFrame(n, ts, pdq_hash_rgb(np.ascontiguousarray(rgb))))
     if not frames:
