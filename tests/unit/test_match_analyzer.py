@@ -195,3 +195,14 @@ def test_differences_with_a_kept_original(corpora: Path, tmp_path: Path) -> None
     box = diff["boxes"][0]
     assert abs(box["x"] - 1000) < 40 and abs(box["y"] - 200) < 40
     assert ctx.cache[HEATMAP_CACHE_KEY].startswith(b"\x89PNG")
+
+
+def test_unprobed_containers_are_not_decoded(corpora: Path, tmp_path: Path) -> None:
+    import dataclasses
+
+    path = corpora / "vpdq-tmk-threatexchange/videos/doorknob-hd-no-bar.mp4"
+    ctx = _ctx(path, tmp_path)
+    ctx.media = dataclasses.replace(ctx.media, duration_s=None)  # the sandboxed probe failed
+    ev = MatchAnalyzer(InMemoryLookup()).analyze(ctx)
+    assert ev.status is EvidenceStatus.ERROR and "not decoded" in ev.summary
+    assert "fingerprints" not in ctx.cache

@@ -74,6 +74,13 @@ class MatchAnalyzer:
             return Evidence(
                 self.name, EvidenceStatus.NOT_APPLICABLE, "no fingerprint for this media type"
             )
+        if kind in (MediaKind.VIDEO, MediaKind.AUDIO) and ctx.media.duration_s is None:
+            # ingest probes containers in a sandboxed child process; one it could not read
+            # is not handed to the in-process decoder (hostile containers)
+            return Evidence(
+                self.name, EvidenceStatus.ERROR,
+                "The container could not be probed safely, so it was not decoded.",
+            )  # fmt: skip
         try:
             fps = ctx.cache.get("fingerprints")
             if not isinstance(fps, Fingerprints):

@@ -19,6 +19,7 @@ from typing import Any
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MediaproofError
 from mediaproof.fingerprint.fingerprints import fingerprint_file
+from mediaproof.fingerprint.video import md5_file as _md5
 from mediaproof.matching.lookup import Candidate, FingerprintEntry, FingerprintStore, entries_for
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.media.sniff import MediaKind
@@ -39,15 +40,17 @@ def fingerprint_entries(media: MediaInfo, limits: Limits) -> list[FingerprintEnt
     registered, with their MD5 only, and a warning in the log."""
     if media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return []
+    if media.kind is not MediaKind.IMAGE and media.duration_s is None:
+        # the sandboxed probe could not read the container: do not decode it in-process
+        log.warning("registered %s without perceptual fingerprints: unprobed", media.sha256[:12])
+        return [FingerprintEntry("md5", digest=_md5(media.path))]
     try:
         fps = fingerprint_file(media.path, kind=media.kind, reference=True, limits=limits)
     except LimitExceededError:
         raise
     except MediaproofError as e:
         log.warning("registered %s without perceptual fingerprints: %s", media.sha256[:12], e)
-        from mediaproof.fingerprint.video import md5_file
-
-        return [FingerprintEntry("md5", digest=md5_file(media.path))]
+        return [FingerprintEntry("md5", digest=_md5(media.path))]
     return entries_for(fps)
 
 
