@@ -131,8 +131,16 @@ def test_help_texts(tmp_path: Path) -> None:
         "keys",
         "demo",
         "assets",
+        "hash",
         "cases",
         "likeness",
         "monitor",
     ):
         assert cmd in top
+
+
+def test_hash_command(tmp_path: Path) -> None:
+    photo = sample_photo(tmp_path / "p.jpg", 400, 300)
+    data = json.loads(mp(tmp_path / "h", "hash", str(photo), "--json").stdout)
+    assert data["kind"] == "image" and len(data["pdq"]["hash"]) == 64
+    assert len(data["pdq"]["dihedral"]) == 8

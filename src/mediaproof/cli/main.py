@@ -16,6 +16,7 @@ import typer
 from mediaproof import __version__
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
+from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import monitor as monitor_cmd
@@ -40,6 +41,7 @@ app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(likeness_cmd.app, name="likeness")
 app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
+app.command("hash")(hash_cmd.hash_cli)
 
 
 def _version(value: bool) -> None:
