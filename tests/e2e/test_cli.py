@@ -34,7 +34,10 @@ def test_demo_json(tmp_path: Path) -> None:
     assert r["signed"]["provenance"]["state"] == "trusted"
     assert r["signed"]["registry"]["asset_id"] == out["asset_id"]
     assert r["stripped"]["provenance"]["state"] == "absent"
-    assert r["stripped"]["assessment"]["label"] == "unknown"
+    # credentials gone, but the fingerprint leads the re-encoded copy back to the asset
+    assert r["stripped"]["assessment"]["label"] == "copy_of_registered_original"
+    match = r["stripped"]["evidence"]["match"]
+    assert match["data"]["matched_assets"] == [str(out["asset_id"])]
     assert r["tampered"]["provenance"]["state"] == "invalid"
     assert "assertion.dataHash.mismatch" in r["tampered"]["provenance"]["codes"]
 
@@ -128,8 +131,16 @@ def test_help_texts(tmp_path: Path) -> None:
         "keys",
         "demo",
         "assets",
+        "hash",
         "cases",
         "likeness",
         "monitor",
     ):
         assert cmd in top
+
+
+def test_hash_command(tmp_path: Path) -> None:
+    photo = sample_photo(tmp_path / "p.jpg", 400, 300)
+    data = json.loads(mp(tmp_path / "h", "hash", str(photo), "--json").stdout)
+    assert data["kind"] == "image" and len(data["pdq"]["hash"]) == 64
+    assert len(data["pdq"]["dihedral"]) == 8

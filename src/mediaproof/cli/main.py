@@ -19,6 +19,7 @@ from mediaproof.cli import admin as admin_cmd
 from mediaproof.cli import alibi as alibi_cmd
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
+from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import log as log_cmd
@@ -49,6 +50,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(log_cmd.app, name="log")
 app.add_typer(alibi_cmd.app, name="alibi")
+app.command("hash")(hash_cmd.hash_cli)
 
 
 def _version(value: bool) -> None:

@@ -17,6 +17,7 @@ from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.keys import SigningMaterial, load_signing_material
 from mediaproof.provenance.trust import anchors_pem
 from mediaproof.registry.models import AssetRecord
+from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.blobs import BlobStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
@@ -93,6 +94,11 @@ class Instance:
     def assets(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:
         with self.db.session() as s:
             return AssetRepository(s).list(limit, offset)
+
+    @cached_property
+    def fingerprint_lookup(self) -> SqlFingerprintLookup:
+        """Registered originals' fingerprints, served from memory (see services.fingerprints)."""
+        return SqlFingerprintLookup(self.db, self.blobs)
 
     @cached_property
     def pid(self) -> int:

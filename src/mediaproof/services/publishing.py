@@ -14,9 +14,15 @@ from mediaproof.errors import ConflictError, UsageError
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.registry.models import AssetRecord
+from mediaproof.services.fingerprints import fingerprint_entries
 from mediaproof.services.instance import Instance
-from mediaproof.services.transparency import asset_registered_entry, record_event
+from mediaproof.services.transparency import (
+    asset_registered_entry,
+    fingerprint_digests,
+    record_event,
+)
 from mediaproof.storage.sql.repos import AssetRepository
+from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ def _register(
     manifest_store: bytes | None,
     manifest_label: str | None,
 ) -> AssetRecord:
+    # computed before anything is written, so a failure leaves no half-registered asset
+    fingerprints = fingerprint_entries(media, inst.settings.limits)
     blob = None
     if inst.settings.keep_original_pixels:
         blob = inst.blobs.put_file(media.path, media.sha256)
@@ -159,6 +167,9 @@ def _register(
             manifest_label=manifest_label,
             original_blob=blob,
         )
+        FingerprintRepository(s).add_many(asset.id, fingerprints)
+    if "fingerprint_lookup" in inst.__dict__:  # this process serves lookups: match at once
+        inst.fingerprint_lookup.refresh(force=True)
     # After the commit: the public log records only registrations that happened, and a
     # log failure queues the entry instead of undoing the registration.
     record_event(
@@ -167,6 +178,7 @@ def _register(
             asset,
             signer=log_signer,
             manifest_sha256=hashlib.sha256(manifest_store).hexdigest() if manifest_store else None,
+            fingerprints=fingerprint_digests(fingerprints),
         ),
     )
     return asset

@@ -12,13 +12,14 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import rfc8785
 
 from mediaproof.errors import MediaproofError
+from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.transparency import entries
@@ -84,7 +85,11 @@ def flush_pending(inst: Instance) -> int:
 
 
 def asset_registered_entry(
-    asset: AssetRecord, *, signer: str, manifest_sha256: str | None = None
+    asset: AssetRecord,
+    *,
+    signer: str,
+    manifest_sha256: str | None = None,
+    fingerprints: dict[str, str] | None = None,
 ) -> Entry:
     """The public record of a registration: opaque IDs and digests, never the title,
     author or certificate subject (they can name people)."""
@@ -93,10 +98,28 @@ def asset_registered_entry(
         content_sha256=asset.sha256,
         signer=signer,
         manifest_sha256=manifest_sha256,
+        fingerprints=fingerprints or None,
     )
 
 
-__all__ = ["asset_registered_entry", "flush_pending", "record_event"]
+def fingerprint_digests(prints: Sequence[FingerprintEntry]) -> dict[str, str]:
+    """One SHA-256 per signal over its stored values (in order), so the log commits to
+    the fingerprints an asset was registered with without publishing them."""
+    by_signal: dict[str, hashlib._Hash] = {}
+    for fp in prints:
+        h = by_signal.setdefault(fp.signal, hashlib.sha256())
+        h.update(fp.value if fp.value is not None else (fp.digest or "").encode())
+    return {signal: h.hexdigest() for signal, h in sorted(by_signal.items())}
+
+
+__all__ = [
+    "CaseEventLog",
+    "asset_registered_entry",
+    "case_event_entry",
+    "fingerprint_digests",
+    "flush_pending",
+    "record_event",
+]
 
 
 # --- the case workflow's events ----------------------------------------------------

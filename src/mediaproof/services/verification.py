@@ -13,6 +13,7 @@ from mediaproof.analysis.pipeline import Progress, run_analyzers
 from mediaproof.analysis.report import AnalysisReport
 from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.likeness.analyzer import instance_service as likeness_instance_service
+from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
 
@@ -21,6 +22,7 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
     return [
         ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
         RegistryAnalyzer(inst),
+        MatchAnalyzer(inst.fingerprint_lookup),  # stripped copies lead back to originals
         GeneratorMetadataAnalyzer(),
         # opens the instance's likeness store only when someone is enrolled
         LikenessAnalyzer(likeness_instance_service),

@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from mediaproof.storage.sql import account_tables, tables_cases  # noqa: F401  (register tables)
+from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
+    account_tables,
+    tables_cases,
+    tables_fingerprints,
+)
 from mediaproof.storage.sql.tables import Base
 
 config = context.config

@@ -1,0 +1,35 @@
+"""Fingerprints of registered originals: one row per hash or print."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mediaproof.storage.sql.tables import Base, utcnow
+
+
+class FingerprintRow(Base):
+    """``value``: a 32-byte PDQ hash (``pdq``: one row per dihedral variant; ``vpdq``:
+    one row per distinct usable frame) or Chromaprint items as little-endian uint32
+    (``chromaprint``). ``digest``: the hex MD5 of the file (``md5`` rows), indexed."""
+
+    __tablename__ = "fingerprints"
+    __table_args__ = (
+        Index("ix_fingerprints_signal_id", "signal", "id"),
+        Index("ix_fingerprints_asset_id", "asset_id"),
+        Index("ix_fingerprints_digest", "digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[int] = mapped_column(Integer, ForeignKey("assets.id", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(String(20))
+    value: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    variant: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    frame: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    frames_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pipeline: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
