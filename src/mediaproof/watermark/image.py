@@ -73,7 +73,7 @@ MAX_DECODES = 8  # payload decodes tried per image (hypotheses counted in the bo
 WHITEN_SIGMA = 3.0
 
 _LATTICE_POINTS = np.array(
-    [(k, l) for k in range(-2, 3) for l in range(-2, 3) if (k > 0 or (k == 0 and l > 0))],
+    [(k, j) for k in range(-2, 3) for j in range(-2, 3) if (k > 0 or (k == 0 and j > 0))],
     dtype=np.float64,
 )
 
@@ -251,10 +251,10 @@ def _lattice_candidates(a: F64, shape: tuple[int, int]) -> list[tuple[float, flo
     scales = SCALE_MIN * (1 + SCALE_STEP) ** np.arange(n_s)
     thetas = np.deg2rad(np.arange(-MAX_ROTATION_DEG, MAX_ROTATION_DEG + 1e-9, ROT_STEP_DEG))
     c, sn = np.cos(thetas), np.sin(thetas)
-    k, l = _LATTICE_POINTS[:, 0], _LATTICE_POINTS[:, 1]
-    # lag (dx, dy) = s * T * R(theta) @ (k, l)
-    dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * l)
-    dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * l)
+    k, q = _LATTICE_POINTS[:, 0], _LATTICE_POINTS[:, 1]
+    # lag (dx, dy) = s * T * R(theta) @ (k, q)
+    dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
+    dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
     vals = ndimage.map_coordinates(
         ad, [np.clip(cy + dy, 0, ah - 1).ravel(), np.clip(cx + dx, 0, aw - 1).ravel()], order=1
@@ -283,13 +283,13 @@ def _refine(a: F64, shape: tuple[int, int], s: float, th: float) -> tuple[float,
     scales = s * (1 + np.linspace(-0.012, 0.012, 13))
     thetas = th + np.deg2rad(np.linspace(-0.4, 0.4, 17))
     pts = np.array(
-        [(k, l) for k in range(-4, 5) for l in range(-4, 5) if (k > 0 or (k == 0 and l > 0))],
+        [(k, j) for k in range(-4, 5) for j in range(-4, 5) if (k > 0 or (k == 0 and j > 0))],
         dtype=np.float64,
     )
     c, sn = np.cos(thetas), np.sin(thetas)
-    k, l = pts[:, 0], pts[:, 1]
-    dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * l)
-    dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * l)
+    k, q = pts[:, 0], pts[:, 1]
+    dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
+    dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
     vals = ndimage.map_coordinates(
         a, [np.clip(cy + dy, 0, ah - 1).ravel(), np.clip(cx + dx, 0, aw - 1).ravel()], order=1
