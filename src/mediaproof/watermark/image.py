@@ -126,9 +126,7 @@ def _layout(key: bytes) -> _Layout:
     cells = np.zeros(CELLS * CELLS)
     cells[sync_cells] = sync_chips
     sync_tile = _upsample(cells.reshape(CELLS, CELLS))
-    return _Layout(
-        sync_cells, sync_chips, pay_cells, pay_chips, pay_bit, np.fft.fft2(sync_tile)
-    )
+    return _Layout(sync_cells, sync_chips, pay_cells, pay_chips, pay_bit, np.fft.fft2(sync_tile))
 
 
 def _info_bits(payload: Payload) -> npt.NDArray[np.uint8]:
@@ -205,7 +203,14 @@ def _whiten(y: F32) -> F32:
     hp = y - cv2.GaussianBlur(y, (0, 0), WHITEN_SIGMA)
     # local contrast normalisation, or strong edges dominate every correlation
     sd = np.sqrt(cv2.GaussianBlur(hp * hp, (0, 0), 6.0)) + 1.0
-    return np.clip(hp / sd, -3.0, 3.0).astype(np.float32)
+    r = np.clip(hp / sd, -3.0, 3.0).astype(np.float32)
+    # padding added by rotations or letterboxing is perfectly flat; its straight edge
+    # would draw a ridge through the autocorrelation, so blank it and its rim
+    fill = (cv2.GaussianBlur(np.abs(hp), (0, 0), 1.5) < 0.15).astype(np.uint8)
+    if fill.any():
+        fill = cv2.dilate(fill, np.ones((15, 15), np.uint8))
+        r[fill > 0] = 0.0
+    return r
 
 
 def _flatten(power: F64) -> F64:
