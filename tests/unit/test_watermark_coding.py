@@ -81,3 +81,16 @@ def test_keyed_rng_depends_on_key_and_label() -> None:
 def test_int_to_bits_refuses_overflow() -> None:
     with pytest.raises(ValueError):
         int_to_bits(256, 8)
+
+
+def test_crc16_known_value_and_flips() -> None:
+    from mediaproof.watermark.coding import crc16
+
+    bits = np.unpackbits(np.frombuffer(b"123456789", dtype=np.uint8))
+    assert crc16(bits) == 0x29B1  # CRC-16/CCITT-FALSE check value
+    word = append_crc(int_to_bits(0xCAFEF00D, 32), width=16)
+    assert check_crc(word, width=16)
+    for i in range(word.size):
+        bad = word.copy()
+        bad[i] ^= 1
+        assert not check_crc(bad, width=16)

@@ -39,30 +39,43 @@ def bits_to_int(bits: Bits) -> int:
     return out
 
 
-# --- CRC-24 (OpenPGP polynomial, non-zero init so an all-zero word never passes) ---
+# --- CRCs (non-zero init so an all-zero word never passes) --------------------------
 
-CRC24_POLY = 0x864CFB
+CRC24_POLY = 0x864CFB  # CRC-24/OpenPGP
 CRC24_INIT = 0xB704CE
 CRC_BITS = 24
+CRC16_POLY = 0x1021  # CRC-16/CCITT-FALSE
+CRC16_INIT = 0xFFFF
 
 
-def crc24(bits: Bits, init: int = CRC24_INIT) -> int:
+def crc_bits(bits: Bits, poly: int, width: int, init: int) -> int:
+    mask = (1 << width) - 1
     crc = init
     for b in bits.tolist():
-        top = ((crc >> 23) & 1) ^ int(b)
-        crc = (crc << 1) & 0xFFFFFF
+        top = ((crc >> (width - 1)) & 1) ^ int(b)
+        crc = (crc << 1) & mask
         if top:
-            crc ^= CRC24_POLY
+            crc ^= poly
     return crc
 
 
-def append_crc(bits: Bits, init: int = CRC24_INIT) -> Bits:
-    return np.concatenate([bits, int_to_bits(crc24(bits, init), CRC_BITS)])
+def crc24(bits: Bits, init: int = CRC24_INIT) -> int:
+    return crc_bits(bits, CRC24_POLY, 24, init)
 
 
-def check_crc(word: Bits, init: int = CRC24_INIT) -> bool:
-    data, tail = word[:-CRC_BITS], word[-CRC_BITS:]
-    return crc24(data, init) == bits_to_int(tail)
+def crc16(bits: Bits) -> int:
+    return crc_bits(bits, CRC16_POLY, 16, CRC16_INIT)
+
+
+def append_crc(bits: Bits, width: int = CRC_BITS) -> Bits:
+    value = crc24(bits) if width == 24 else crc16(bits)
+    return np.concatenate([bits, int_to_bits(value, width)])
+
+
+def check_crc(word: Bits, width: int = CRC_BITS) -> bool:
+    data, tail = word[:-width], word[-width:]
+    value = crc24(data) if width == 24 else crc16(data)
+    return value == bits_to_int(tail)
 
 
 # --- convolutional code, K=7, rate 1/3 (the LTE/3GPP generators 133, 171, 165 octal) ---

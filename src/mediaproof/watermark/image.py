@@ -2,7 +2,7 @@
 
 How it works (docs/watermark.md has the numbers and the false-claim calculation):
 
-* A 128 x 128 tile is defined at a canonical working resolution (long side <= 512 px).
+* A 128 x 128 tile is defined at a canonical working resolution (about 512 x 512 pixels).
   Its 32 x 32 "cells" carry +-1 chips: 256 cells are a keyed sync pattern, 768 carry the
   234 coded bits (48 payload bits + CRC-24, rate-1/3 K=7 convolutional code), each bit
   spread over 3-4 keyed cells with keyed signs. The cell grid is band-limited to the tile
@@ -49,8 +49,8 @@ F64 = npt.NDArray[np.float64]
 
 TILE = 128  # tile side at the canonical scale (working-resolution pixels)
 CELLS = 32  # cells per tile side
-WORK_LONG = 512  # embed: long side of the working resolution
-ANALYSIS_LONG = 640  # detect: long side the received image is reduced to
+WORK_AREA = 512 * 512  # embed: pixels of the working resolution (never upscaled)
+ANALYSIS_AREA = 640 * 640  # detect: pixels the received image is reduced to
 N_SYNC = 160  # sync cells per tile
 ID_BITS = 40
 VERSION_BITS = 8
@@ -71,6 +71,9 @@ N_LATTICE_CANDIDATES = 5
 SYNC_THRESHOLD = 5.0  # z-score of the best of 16,384 translations (see docs)
 MAX_DECODES = 8  # payload decodes tried per image (hypotheses counted in the bound)
 WHITEN_SIGMA = 3.0
+# Pre-emphasis of the tile (canonical px): the detector's whitening discards what lies
+# below ~0.05 cycles/px, so mark energy there would cost PSNR and buy nothing.
+EMBED_HP_SIGMA = 3.0
 
 _LATTICE_POINTS = np.array(
     [(k, j) for k in range(-2, 3) for j in range(-2, 3) if (k > 0 or (k == 0 and j > 0))],
@@ -91,6 +94,20 @@ def _upsample(cells: F64) -> F64:
     big[-h:, :h] = spec[-h:, :h]
     big[-h:, -h:] = spec[-h:, -h:]
     return np.real(np.fft.ifft2(big)) * (TILE * TILE) / (CELLS * CELLS)
+
+
+def _embed_emphasis() -> F64:
+    if EMBED_HP_SIGMA <= 0:
+        return np.ones((TILE, TILE))
+    f = np.fft.fftfreq(TILE)
+    f2 = f[:, None] ** 2 + f[None, :] ** 2
+    resp: F64 = 1.0 - np.exp(-2.0 * math.pi**2 * EMBED_HP_SIGMA**2 * f2)
+    return resp
+
+
+def _emphasise(tile: F64) -> F64:
+    out: F64 = np.real(np.fft.ifft2(np.fft.fft2(tile) * _embed_emphasis()))
+    return out
 
 
 def _downsample_spec(spec: npt.NDArray[np.complex128]) -> F64:
@@ -125,7 +142,7 @@ def _layout(key: bytes) -> _Layout:
     pay_bit = np.arange(pay_cells.size) % N_CODED
     cells = np.zeros(CELLS * CELLS)
     cells[sync_cells] = sync_chips
-    sync_tile = _upsample(cells.reshape(CELLS, CELLS))
+    sync_tile = _emphasise(_upsample(cells.reshape(CELLS, CELLS)))
     return _Layout(sync_cells, sync_chips, pay_cells, pay_chips, pay_bit, np.fft.fft2(sync_tile))
 
 
@@ -147,7 +164,7 @@ def make_tile(key: bytes, payload: Payload) -> F64:
     cells = np.zeros(CELLS * CELLS)
     cells[lay.sync_cells] = lay.sync_chips
     cells[lay.pay_cells] = lay.pay_chips * coded[lay.pay_bit]
-    tile = _upsample(cells.reshape(CELLS, CELLS))
+    tile = _emphasise(_upsample(cells.reshape(CELLS, CELLS)))
     return tile / float(np.sqrt(np.mean(tile**2)))
 
 
@@ -175,9 +192,11 @@ def luminance(img: npt.NDArray[np.uint8]) -> F32:
     return y.astype(np.float32)
 
 
-def _resize_long(y: F32, long_side: int) -> F32:
+def _resize_area(y: F32, area: int) -> F32:
+    """Downscale to about ``area`` pixels: an area rule (not a long-side rule) gives
+    wide images as many tiles as square ones."""
     h, w = y.shape
-    f = min(1.0, long_side / max(h, w))
+    f = min(1.0, math.sqrt(area / (h * w)))
     if f >= 1.0:
         return y
     size = (max(1, round(w * f)), max(1, round(h * f)))
@@ -200,10 +219,14 @@ def perceptual_mask(yw: F32) -> F32:
 
 
 def _whiten(y: F32) -> F32:
+    """High-pass residual weighted for detection: each pixel counts in proportion to
+    its expected mark amplitude (the embedder's mask, recomputed here) over the local
+    residual variance, the matched weighting for a signal in varying noise."""
     hp = y - cv2.GaussianBlur(y, (0, 0), WHITEN_SIGMA)
-    # local contrast normalisation, or strong edges dominate every correlation
-    sd = np.sqrt(cv2.GaussianBlur(hp * hp, (0, 0), 6.0)) + 1.0
-    r = np.clip(hp / sd, -3.0, 3.0).astype(np.float32)
+    var = cv2.GaussianBlur(hp * hp, (0, 0), 6.0)
+    r = hp * perceptual_mask(y) / (var + 1.0)
+    r = r / (float(np.sqrt(np.mean(r * r))) + 1e-9)
+    r = np.clip(r, -4.0, 4.0).astype(np.float32)
     # padding added by rotations or letterboxing is perfectly flat; its straight edge
     # would draw a ridge through the autocorrelation, so blank it and its rim
     fill = (cv2.GaussianBlur(np.abs(hp), (0, 0), 1.5) < 0.15).astype(np.uint8)
@@ -397,7 +420,8 @@ def _decode(hyp: _Hypothesis, lay: _Layout) -> tuple[npt.NDArray[np.uint8], bool
     # align: F_aligned[y, x] = F[y + dy, x + dx], a phase ramp in the spectrum
     f = np.fft.fftfreq(TILE)
     ramp = np.exp(2j * math.pi * (f[:, None] * dy + f[None, :] * dx))
-    cells = _downsample_spec(hyp.spec * ramp).ravel()
+    # matched filter: the detector's whitening is already in spec; add the emphasis
+    cells = _downsample_spec(hyp.spec * ramp * _embed_emphasis()).ravel()
     v = cells[lay.pay_cells] * lay.pay_chips
     soft = np.bincount(lay.pay_bit, weights=v, minlength=N_CODED)
     soft = soft / (float(soft.std()) + 1e-12)
@@ -438,7 +462,7 @@ class SpreadSpectrumImageScheme:
         tile = make_tile(key, payload)
         y = luminance(img)
         h, w = y.shape
-        yw = _resize_long(y, WORK_LONG)
+        yw = _resize_area(y, WORK_AREA)
         hw, ww = yw.shape
         reps = (-(-hw // TILE), -(-ww // TILE))
         pattern = np.tile(tile, reps)[:hw, :ww].astype(np.float32)
@@ -458,7 +482,7 @@ class SpreadSpectrumImageScheme:
         lay = _layout(key)
         if min(y.shape) < 64:
             return self._none(0.0, 0, {"reason": "image under 64 px"})
-        ya = _resize_long(y, ANALYSIS_LONG)
+        ya = _resize_area(y, ANALYSIS_AREA)
         r = _whiten(ya)
         hyps: list[_Hypothesis] = []
         seen: list[tuple[float, float]] = []

@@ -10,7 +10,7 @@ from PIL import Image, ImageOps
 
 from mediaproof.watermark.errors import WatermarkError
 
-ANALYSIS_PIXELS_LONG = 1280  # the detector works at <= 640 px; JPEG draft decodes to 2x
+ANALYSIS_PIXELS_LONG = 2048  # the detector works at ~640x640 px; JPEG draft decodes larger
 
 
 def load_rgb(path: Path) -> npt.NDArray[np.uint8]:
