@@ -50,7 +50,7 @@ F64 = npt.NDArray[np.float64]
 TILE = 128  # tile side at the canonical scale (working-resolution pixels)
 CELLS = 32  # cells per tile side
 WORK_AREA = 512 * 512  # embed: pixels of the working resolution (never upscaled)
-ANALYSIS_AREA = 640 * 640  # detect: pixels the received image is reduced to
+ANALYSIS_AREA = WORK_AREA  # detect: same rule, so a resized copy comes back at scale 1
 N_SYNC = 160  # sync cells per tile
 ID_BITS = 40
 VERSION_BITS = 8
@@ -303,12 +303,14 @@ def _lattice_candidates(a: F64, shape: tuple[int, int]) -> list[tuple[float, flo
     return out
 
 
-def _refine(a: F64, shape: tuple[int, int], s: float, th: float) -> tuple[float, float]:
+def _refine(
+    a: F64, shape: tuple[int, int], s: float, th: float, span: float = 0.012
+) -> tuple[float, float]:
     """Finer grid around one lattice candidate, with more distant lattice points."""
     h, w = shape
     ah, aw = a.shape
     cy, cx = ah // 2, aw // 2
-    scales = s * (1 + np.linspace(-0.012, 0.012, 13))
+    scales = s * (1 + np.linspace(-span, span, 2 * round(span / 0.002) + 1))
     thetas = th + np.deg2rad(np.linspace(-0.4, 0.4, 17))
     pts = np.array(
         [(k, j) for k in range(-4, 5) for j in range(-4, 5) if (k > 0 or (k == 0 and j > 0))],
@@ -490,13 +492,15 @@ class SpreadSpectrumImageScheme:
             a = _acf(r, flat)
             for s0, th0, score in _lattice_candidates(a, r.shape):
                 s1, th1 = _refine(a, r.shape, s0, th0)
-                for s in (s1, s1 / 2.0):  # a lattice at twice the period scores the same
-                    if s < SCALE_MIN * 0.9 or any(
-                        abs(s / ps - 1) < 0.01 and abs(th1 - pt) < 0.005 for ps, pt in seen
+                # a lattice at twice the period scores the same, and one at half the
+                # period still hits every other true peak: try both neighbours
+                for s, th in ((s1, th1), (s1 / 2.0, th1), (s1 * 2.0, th1)):
+                    if not SCALE_MIN * 0.9 <= s <= max(r.shape) / TILE or any(
+                        abs(s / ps - 1) < 0.01 and abs(th - pt) < 0.005 for ps, pt in seen
                     ):
                         continue
-                    seen.append((s, th1))
-                    hyps.append(_hypothesis(r, s, th1, score, lay))
+                    seen.append((s, th))
+                    hyps.append(_hypothesis(r, s, th, score, lay))
         n_hyp = len(hyps) * TILE * TILE
         if not hyps:
             return self._none(0.0, 0, {"reason": "no tiling lattice found"})
