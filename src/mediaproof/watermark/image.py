@@ -266,17 +266,29 @@ def _acf(r: F32, spectral_whitening: bool) -> F64:
     return out
 
 
+def _min_scale(shape: tuple[int, int]) -> float:
+    """Smallest tile scale possible in an analysis image of this shape.
+
+    Embedding and analysis use the same area rule, so only a copy with fewer pixels
+    than the working area can show the tile below scale 1 (crops and zooms enlarge it).
+    This prior removes the fine texture periodicities that otherwise outrank the mark.
+    """
+    h, w = shape
+    return max(SCALE_MIN, 0.85 * math.sqrt(min(1.0, h * w / WORK_AREA)))
+
+
 def _lattice_candidates(a: F64, shape: tuple[int, int]) -> list[tuple[float, float, float]]:
     """Top (scale, rotation_rad, score) tiling lattices in the autocorrelation ``a``."""
     h, w = shape
+    s_min = _min_scale(shape)
     ah, aw = a.shape
     cy, cx = ah // 2, aw // 2
     ad = cv2.dilate(a.astype(np.float32), np.ones((3, 3), np.uint8))
     s_max = (max(h, w) - 16) / TILE
-    if s_max <= SCALE_MIN:
+    if s_max <= s_min:
         return []
-    n_s = int(math.log(s_max / SCALE_MIN) / math.log1p(SCALE_STEP)) + 1
-    scales = SCALE_MIN * (1 + SCALE_STEP) ** np.arange(n_s)
+    n_s = int(math.log(s_max / s_min) / math.log1p(SCALE_STEP)) + 1
+    scales = s_min * (1 + SCALE_STEP) ** np.arange(n_s)
     thetas = np.deg2rad(np.arange(-MAX_ROTATION_DEG, MAX_ROTATION_DEG + 1e-9, ROT_STEP_DEG))
     c, sn = np.cos(thetas), np.sin(thetas)
     k, q = _LATTICE_POINTS[:, 0], _LATTICE_POINTS[:, 1]
@@ -488,6 +500,7 @@ class SpreadSpectrumImageScheme:
         r = _whiten(ya)
         hyps: list[_Hypothesis] = []
         seen: list[tuple[float, float]] = []
+        s_min = 0.98 * _min_scale(r.shape)
         for flat in (False, True):
             a = _acf(r, flat)
             for s0, th0, score in _lattice_candidates(a, r.shape):
@@ -495,7 +508,7 @@ class SpreadSpectrumImageScheme:
                 # a lattice at twice the period scores the same, and one at half the
                 # period still hits every other true peak: try both neighbours
                 for s, th in ((s1, th1), (s1 / 2.0, th1), (s1 * 2.0, th1)):
-                    if not SCALE_MIN * 0.9 <= s <= max(r.shape) / TILE or any(
+                    if not s_min <= s <= max(r.shape) / TILE or any(
                         abs(s / ps - 1) < 0.01 and abs(th - pt) < 0.005 for ps, pt in seen
                     ):
                         continue
