@@ -5,7 +5,7 @@
   ``1 + ALPHA * c`` where ``c`` is a +-1 chip per (band, 25 ms slot) cell: the mark
   follows the host's own loudness (silence stays silent) and codecs, which keep band
   energies, keep it.
-* A 1.5 s "tile" of 16 bands x 60 slots repeats for the whole file: 256 cells are a
+* A 1.5 s "tile" of 32 bands x 60 slots repeats for the whole file: 288 cells are a
   keyed sync pattern, the rest carry the 32-bit ID + CRC-24 under the same rate-1/3
   convolutional code as the image scheme. Any 3 s excerpt holds two whole periods.
 * The detector tries speed factors 0.90-1.10 (resampling undoes a speed change), four
@@ -47,10 +47,10 @@ NFFT = 256
 HOP = 50  # analysis hop; a slot is SUB hops
 SUB = 4
 SLOT = HOP * SUB  # 25 ms
-N_BANDS = 48
+N_BANDS = 32  # ~97 Hz bands: finer ones fluctuate more, coarser ones are too few
 N_SLOTS = 60  # period 1.5 s
 F_LO, F_HI = 300.0, 3400.0
-N_SYNC = 432  # 15 % of the cells: the payload, not the sync, is the bottleneck
+N_SYNC = 288  # 15 % of the cells: the payload, not the sync, is the bottleneck
 ID_BITS = 32
 N_INFO = ID_BITS + CRC_BITS
 N_CODED = coded_length(N_INFO)
@@ -226,11 +226,6 @@ class SpreadSpectrumAudioScheme:
         res = loge - uniform_filter1d(loge, size=SUB * 3, axis=1, mode="nearest")
         res = res - res.mean(axis=0, keepdims=True)
         res = np.clip(res, -1.5, 1.5)
-        # cells near the band's noise floor carry mostly noise (the mark scales with
-        # the signal, added noise does not): weight by the estimated signal share
-        e = np.exp(loge)
-        floor = np.percentile(e, 10, axis=1, keepdims=True)
-        res = res * np.clip(1.0 - 2.0 * floor / (e + 1e-30), 0.0, 1.0)
         out: list[tuple[float, float, int, int, F64]] = []
         cs = np.cumsum(np.pad(res, ((0, 0), (1, 0))), axis=1)
         sync_f = np.conj(np.fft.fft(lay.sync_mask, axis=1))
