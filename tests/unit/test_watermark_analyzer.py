@@ -50,3 +50,31 @@ def test_stable_diffusion_marks() -> None:
     xl = {m.name: m.found for m in detect_ai_marks(embed_sdxl(img))}
     assert v1 == {"stable-diffusion-v1": True, "stable-diffusion-xl": False}
     assert xl == {"stable-diffusion-v1": False, "stable-diffusion-xl": True}
+
+
+def test_video_frames_vote(tmp_path: Path) -> None:
+    import av
+    import numpy as np
+    from skimage import data
+
+    from mediaproof.watermark.models import Payload
+    from mediaproof.watermark.video import detect_video, embed_video
+
+    src = tmp_path / "in.mp4"
+    base = data.astronaut()
+    with av.open(str(src), "w") as out:
+        st = out.add_stream("libx264", rate=10)
+        st.width, st.height, st.pix_fmt = 512, 512, "yuv420p"
+        for i in range(12):
+            frame = np.roll(base, 2 * i, axis=1)  # a slow pan
+            for pkt in st.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(pkt)
+        for pkt in st.encode():
+            out.mux(pkt)
+    key = b"video-key-000000000000000000000x"
+    marked = tmp_path / "m.mp4"
+    assert embed_video(src, marked, Payload(31337, 2), key) == 12
+    det = detect_video(marked, key)
+    assert det.claimed and det.payload == Payload(31337, 2)
+    assert det.details["votes"]["31337"] >= 2
+    assert not detect_video(src, key).claimed

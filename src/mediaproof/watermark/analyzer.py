@@ -13,6 +13,7 @@ from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.keys import watermark_key_path
 from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb
+from mediaproof.watermark.video import detect_video
 
 LIMITS = (
     "A decoded ID says the file carries a mark made with this instance's key; it does not "
@@ -51,24 +52,36 @@ class WatermarkAnalyzer:
                 data["mediaproof"] = det.as_dict()
             rgb = load_rgb(ctx.path)[:, :, :3]
             data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
-        elif kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        elif kind == MediaKind.AUDIO:
             if key is not None:
                 samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
                 data["mediaproof"] = AUDIO_SCHEME.detect(samples, key, sample_rate=rate).as_dict()
+            data["ai_marks"] = []
+        elif kind == MediaKind.VIDEO:
+            if key is not None:
+                data["mediaproof"] = detect_video(ctx.path, key).as_dict()
+                try:
+                    samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
+                except MediaproofError:  # no soundtrack
+                    pass
+                else:
+                    det = AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
+                    data["mediaproof_audio"] = det.as_dict()
             data["ai_marks"] = []
         else:
             return Evidence(
                 self.name, EvidenceStatus.NOT_APPLICABLE, f"no watermark check for {kind.value}"
             )
-        ours = data.get("mediaproof")
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
         parts: list[str] = []
-        if ours and ours["claimed"]:
-            p = ours["payload"]
-            parts.append(
-                f"mediaproof watermark: asset ID {p['asset_id']} (version {p['version']}), "
-                f"sync z={ours['sync_score']:.1f}"
-            )
+        for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack")):
+            ours = data.get(field)
+            if ours and ours["claimed"]:
+                p = ours["payload"]
+                parts.append(
+                    f"mediaproof {what}: asset ID {p['asset_id']} (version {p['version']}), "
+                    f"sync z={ours['sync_score']:.1f}"
+                )
         if ai:
             parts.append("generator watermark found: " + ", ".join(ai))
         if parts:
