@@ -42,6 +42,9 @@ def test_analyzer_unmarked_is_not_found(tmp_path: Path) -> None:
 
 
 def test_stable_diffusion_marks() -> None:
+    import pytest
+
+    pytest.importorskip("imwatermark", reason="optional extra ai-marks (pulls torch)")
     from skimage import data
 
     img = data.astronaut()

@@ -48,9 +48,19 @@ def _decode_dwtdct(bgr: npt.NDArray[np.uint8], n_bits: int) -> npt.NDArray[np.ui
     return np.asarray(bits, dtype=np.uint8)
 
 
+def available() -> bool:
+    """Whether the optional decoder (extra ``ai-marks``) is installed."""
+    try:
+        import imwatermark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def detect_ai_marks(rgb: npt.NDArray[np.uint8]) -> list[AiMark]:
-    """Check an RGB uint8 image for the Stable Diffusion marks. Needs >= 256x256."""
-    if rgb.ndim != 3 or rgb.shape[0] * rgb.shape[1] < 256 * 256:
+    """Check an RGB uint8 image for the Stable Diffusion marks. Needs >= 256x256 and the
+    ``ai-marks`` extra; returns [] when either is missing."""
+    if rgb.ndim != 3 or rgb.shape[0] * rgb.shape[1] < 256 * 256 or not available():
         return []
     bgr = np.ascontiguousarray(rgb[:, :, 2::-1])
     out: list[AiMark] = []

@@ -10,6 +10,7 @@ from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStat
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
 from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME
+from mediaproof.watermark.ai_marks import available as ai_marks_available
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.keys import watermark_key_path
 from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb
@@ -52,6 +53,7 @@ class WatermarkAnalyzer:
                 data["mediaproof"] = det.as_dict()
             rgb = load_rgb(ctx.path)[:, :, :3]
             data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
+            data["ai_marks_checked"] = ai_marks_available()
         elif kind == MediaKind.AUDIO:
             if key is not None:
                 samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
