@@ -215,6 +215,15 @@ class BlindWatermarkComparator(Comparator):
     name = "blind-watermark"
     bits = 48
 
+    def __init__(self) -> None:
+        import contextlib
+
+        # it prints a banner to stdout on first use, which would corrupt the JSON
+        with contextlib.redirect_stdout(sys.stderr):
+            import blind_watermark
+
+            blind_watermark.bw_notes.close()
+
     def embed(self, rgb: Img, bits: np.ndarray[Any, Any]) -> Img:
         from blind_watermark import WaterMark
 
