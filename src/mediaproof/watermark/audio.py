@@ -131,9 +131,10 @@ def _mono(samples: Media) -> F64:
 
 
 def _stft(x: F64) -> npt.NDArray[np.complex128]:
-    _, _, z = signal.stft(
+    _, _, spec = signal.stft(
         x, fs=FS, window="hann", nperseg=NFFT, noverlap=NFFT - HOP, boundary="zeros", padded=True
     )
+    z: npt.NDArray[np.complex128] = np.asarray(spec, dtype=np.complex128)
     return z
 
 
@@ -211,8 +212,8 @@ class SpreadSpectrumAudioScheme:
             decodes += 1
             cells = np.roll(folded, -shift, axis=1)
             v = cells[lay.pay_band, lay.pay_slot] * lay.pay_chips
-            soft = np.bincount(lay.pay_bit, weights=v, minlength=N_CODED)
-            soft = soft / (float(soft.std()) + 1e-12)
+            counts = np.bincount(lay.pay_bit, weights=v, minlength=N_CODED).astype(np.float64)
+            soft: F64 = counts / (float(counts.std()) + 1e-12)
             bits, metric = viterbi_decode(soft, N_INFO)
             if check_crc(bits):
                 details = {"speed": speed, "phase": phase, "shift": shift, "metric": metric}

@@ -179,7 +179,7 @@ def _check_image(media: Media) -> npt.NDArray[np.uint8]:
         raise PayloadError(f"expected HxW or HxWx(1|3|4) pixels, got shape {img.shape}")
     if min(img.shape[:2]) < 64:
         raise MediaTooSmallError(f"image {img.shape[1]}x{img.shape[0]} is under 64 px")
-    return img
+    return img.astype(np.uint8, copy=False)
 
 
 def luminance(img: npt.NDArray[np.uint8]) -> F32:
@@ -200,7 +200,8 @@ def _resize_area(y: F32, area: int) -> F32:
     if f >= 1.0:
         return y
     size = (max(1, round(w * f)), max(1, round(h * f)))
-    return cv2.resize(y, size, interpolation=cv2.INTER_AREA)
+    out: F32 = np.asarray(cv2.resize(y, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
+    return out
 
 
 def perceptual_mask(yw: F32) -> F32:
@@ -211,8 +212,10 @@ def perceptual_mask(yw: F32) -> F32:
     amp = np.clip(A_MIN + K_ACT * act, A_MIN, A_MAX)
     # near black and white there is no headroom, and clipping would bias the mark
     room = np.clip(np.minimum(mu, 255.0 - mu) / 12.0, 0.3, 1.0)
-    out = cv2.GaussianBlur((amp * room).astype(np.float32), (0, 0), 1.5)
-    return out.astype(np.float32)
+    out: F32 = np.asarray(
+        cv2.GaussianBlur((amp * room).astype(np.float32), (0, 0), 1.5), dtype=np.float32
+    )
+    return out
 
 
 # --- detection internals -------------------------------------------------------------
@@ -355,7 +358,7 @@ def _fold(r: F32, s: float, th: float) -> F64:
     m[:, 2] = m[:, :2] @ np.array([umin, vmin])
     src = r
     if s > 1.6:  # shrinking: low-pass first so the warp does not alias
-        src = cv2.GaussianBlur(r, (0, 0), 0.35 * s)
+        src = np.asarray(cv2.GaussianBlur(r, (0, 0), 0.35 * s), dtype=np.float32)
     out = cv2.warpAffine(
         src,
         m,
@@ -437,8 +440,8 @@ def _decode(hyp: _Hypothesis, lay: _Layout) -> tuple[npt.NDArray[np.uint8], bool
     # matched filter: the detector's whitening is already in spec; add the emphasis
     cells = _downsample_spec(hyp.spec * ramp * _embed_emphasis()).ravel()
     v = cells[lay.pay_cells] * lay.pay_chips
-    soft = np.bincount(lay.pay_bit, weights=v, minlength=N_CODED)
-    soft = soft / (float(soft.std()) + 1e-12)
+    counts = np.bincount(lay.pay_bit, weights=v, minlength=N_CODED).astype(np.float64)
+    soft: F64 = counts / (float(counts.std()) + 1e-12)
     bits, metric = viterbi_decode(soft, N_INFO)
     return bits, check_crc(bits), metric
 
@@ -469,7 +472,8 @@ class SpreadSpectrumImageScheme:
             out = img.astype(np.float32)
             n = min(3, img.shape[2])
             out[:, :, :n] += mark[:, :, None]
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        marked: npt.NDArray[np.uint8] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        return marked
 
     def mark_for(self, img: npt.NDArray[np.uint8], payload: Payload, key: bytes) -> F32:
         """The luminance change (grey levels, full resolution) that ``embed`` adds."""
@@ -482,13 +486,18 @@ class SpreadSpectrumImageScheme:
         pattern = np.tile(tile, reps)[:hw, :ww].astype(np.float32)
         mark_w = perceptual_mask(yw) * pattern * np.float32(self.strength)
         if (hw, ww) != (h, w):
-            mark_w = cv2.resize(mark_w, (w, h), interpolation=cv2.INTER_LINEAR)
+            mark_w = np.asarray(
+                cv2.resize(mark_w, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32
+            )
         return mark_w.astype(np.float32)
 
     def detect(self, media: Media, key: bytes, *, sample_rate: int | None = None) -> Detection:
-        img = np.asarray(media)
-        if img.dtype != np.uint8:
-            img = np.clip(img, 0, 255).astype(np.uint8)
+        arr = np.asarray(media)
+        img: npt.NDArray[np.uint8] = (
+            arr.astype(np.uint8, copy=False)
+            if arr.dtype == np.uint8
+            else np.clip(arr.astype(np.float64), 0, 255).astype(np.uint8)
+        )
         return self.detect_luma(luminance(img), key)
 
     def detect_luma(self, y: F32, key: bytes) -> Detection:

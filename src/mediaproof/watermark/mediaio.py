@@ -16,8 +16,8 @@ ANALYSIS_PIXELS_LONG = 2048  # the detector works at ~640x640 px; JPEG draft dec
 def load_rgb(path: Path) -> npt.NDArray[np.uint8]:
     """Pixels as displayed (EXIF orientation applied): RGB, or RGBA when it has alpha."""
     try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
+        with Image.open(path) as raw:
+            im = ImageOps.exif_transpose(raw)
             mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") else "RGB"
             return np.asarray(im.convert(mode), dtype=np.uint8).copy()
     except OSError as e:
@@ -28,13 +28,13 @@ def load_luma(path: Path) -> npt.NDArray[np.float32]:
     """Luminance for detection; large JPEGs are decoded at reduced size (DCT scaling),
     which is several times faster and loses nothing the detector uses."""
     try:
-        with Image.open(path) as im:
-            if im.format == "JPEG":
-                w, h = im.size
+        with Image.open(path) as raw:
+            if raw.format == "JPEG":
+                w, h = raw.size
                 scale = max(w, h) / ANALYSIS_PIXELS_LONG
                 if scale >= 2:
-                    im.draft("L", (int(w / scale) + 1, int(h / scale) + 1))
-            im = ImageOps.exif_transpose(im)
+                    raw.draft("L", (int(w / scale) + 1, int(h / scale) + 1))
+            im = ImageOps.exif_transpose(raw)
             return np.asarray(im.convert("L"), dtype=np.float32)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
@@ -57,19 +57,19 @@ def load_audio(path: Path, max_seconds: float | None = None) -> tuple[npt.NDArra
 
     try:
         with av.open(str(path)) as container:
-            stream = next(s for s in container.streams if s.type == "audio")
+            stream = container.streams.audio[0]
             rate = int(stream.rate or stream.codec_context.sample_rate)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
             chunks: list[npt.NDArray[np.float32]] = []
             n = 0
-            for frame in container.decode(stream):
+            for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
                     arr = out.to_ndarray().reshape(-1).astype(np.float32)
                     chunks.append(arr)
                     n += arr.size
                 if max_seconds is not None and n >= max_seconds * rate:
                     break
-    except (StopIteration, av.error.FFmpegError) as e:  # type: ignore[attr-defined]
+    except (IndexError, av.error.FFmpegError) as e:
         raise WatermarkError(f"cannot read audio from {path}: {e}") from e
     if not chunks:
         raise WatermarkError(f"no audio samples in {path}")

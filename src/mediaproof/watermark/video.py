@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from mediaproof.watermark.errors import WatermarkError
 from mediaproof.watermark.image import SpreadSpectrumImageScheme, luminance
@@ -46,22 +47,22 @@ def embed_video(src: Path, out: Path, payload: Payload, key: bytes, *, crf: int 
                 n += 1
             for pkt in vout.encode():
                 dst.mux(pkt)
-    except av.error.FFmpegError as e:  # type: ignore[attr-defined]
+    except av.error.FFmpegError as e:
         raise WatermarkError(f"cannot re-encode {src}: {e}") from e
     return n
 
 
-def _sample_frames(path: Path, count: int) -> list[np.ndarray]:  # type: ignore[type-arg]
+def _sample_frames(path: Path, count: int) -> list[npt.NDArray[np.uint8]]:
     import av
 
-    frames: list[np.ndarray] = []  # type: ignore[type-arg]
+    frames: list[npt.NDArray[np.uint8]] = []
     with av.open(str(path)) as inp:
         v = inp.streams.video[0]
         total = v.frames or 0
         step = max(1, total // count) if total else 1
         for i, frame in enumerate(inp.decode(v)):
             if i % step == 0:
-                frames.append(frame.to_ndarray(format="rgb24"))
+                frames.append(np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8))
                 if len(frames) >= count:
                     break
     return frames
