@@ -56,8 +56,8 @@ N_INFO = ID_BITS + CRC_BITS
 N_CODED = coded_length(N_INFO)
 ALPHA = 0.3  # ~15-17 dB SNR on speech; weaker settings did not decode 3 s reliably
 SPEEDS = np.round(np.arange(0.90, 1.1001, 0.01), 3)
-SYNC_THRESHOLD = 4.5
-MAX_DECODES = 4
+SYNC_THRESHOLD = 4.0
+MAX_DECODES = 8
 MIN_SECONDS = 1.7
 
 

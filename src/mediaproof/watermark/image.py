@@ -466,13 +466,21 @@ class SpreadSpectrumImageScheme:
     ) -> Media:
         img = _check_image(media)
         mark = self.mark_for(img, payload, key)
-        if img.ndim == 2:
-            out = img.astype(np.float32) + mark
-        else:
-            out = img.astype(np.float32)
-            n = min(3, img.shape[2])
-            out[:, :, :n] += mark[:, :, None]
-        marked: npt.NDArray[np.uint8] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        # pixels are integers, so rint(pixel + mark) == pixel + rint(mark): round the
+        # mark once and add it with saturating uint8 arithmetic (12 MP in ~0.1 s)
+        m = np.rint(mark)
+        pos = np.clip(m, 0, 255).astype(np.uint8)
+        neg = np.clip(-m, 0, 255).astype(np.uint8)
+        if img.ndim == 2 or img.shape[2] == 1:
+            flat = img.reshape(img.shape[:2])
+            out2 = cv2.subtract(cv2.add(flat, pos), neg)
+            return np.asarray(out2, dtype=np.uint8).reshape(img.shape)
+        added = cv2.add(np.ascontiguousarray(img[:, :, :3]), cv2.merge([pos, pos, pos]))
+        rgb = np.asarray(cv2.subtract(added, cv2.merge([neg, neg, neg])), dtype=np.uint8)
+        if img.shape[2] == 3:
+            return np.asarray(rgb, dtype=np.uint8)
+        marked: npt.NDArray[np.uint8] = img.copy()
+        marked[:, :, :3] = rgb
         return marked
 
     def mark_for(self, img: npt.NDArray[np.uint8], payload: Payload, key: bytes) -> F32:
