@@ -1,0 +1,94 @@
+"""The "watermark" analyzer: our own mark (with the instance key) and the Stable
+Diffusion marks. It reports what it decoded; the registry lookup and the verdict
+belong to the caller and the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from mediaproof.errors import MediaproofError
+from mediaproof.media.sniff import MediaKind
+from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME
+from mediaproof.watermark.ai_marks import available as ai_marks_available
+from mediaproof.watermark.ai_marks import detect_ai_marks
+from mediaproof.watermark.keys import watermark_key_path
+from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb
+from mediaproof.watermark.video import detect_video
+
+LIMITS = (
+    "A decoded ID says the file carries a mark made with this instance's key; it does not "
+    "say the content is unchanged (check the registered original's fingerprint) or "
+    "authentic. No mark found means unknown: marks can be removed by heavy edits, strong "
+    "crops, rotations over 5 degrees, mirroring or re-generation. Stable Diffusion marks "
+    "are weak evidence of AI generation and vanish after JPEG re-encoding."
+)
+AUDIO_SECONDS = 60.0  # enough to hold many periods; longer files are read only this far
+
+
+class WatermarkAnalyzer:
+    name = "watermark"
+
+    def analyze(self, ctx: AnalysisContext) -> Evidence:
+        try:
+            return self._analyze(ctx)
+        except MediaproofError as e:
+            return Evidence(self.name, EvidenceStatus.ERROR, e.message, limits=LIMITS)
+        except Exception as e:  # an analyzer reports, it must not crash the pipeline
+            return Evidence(
+                self.name, EvidenceStatus.ERROR, f"watermark check failed: {e}", limits=LIMITS
+            )
+
+    def _key(self, ctx: AnalysisContext) -> bytes | None:
+        path = watermark_key_path(ctx.settings.home)
+        return path.read_bytes() if path.exists() else None
+
+    def _analyze(self, ctx: AnalysisContext) -> Evidence:
+        kind = ctx.media.kind
+        key = self._key(ctx)
+        data: dict[str, Any] = {"key_present": key is not None}
+        if kind == MediaKind.IMAGE:
+            if key is not None:
+                det = IMAGE_SCHEME.detect_luma(load_luma(ctx.path), key)
+                data["mediaproof"] = det.as_dict()
+            rgb = load_rgb(ctx.path)[:, :, :3]
+            data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
+            data["ai_marks_checked"] = ai_marks_available()
+        elif kind == MediaKind.AUDIO:
+            if key is not None:
+                samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
+                data["mediaproof"] = AUDIO_SCHEME.detect(samples, key, sample_rate=rate).as_dict()
+            data["ai_marks"] = []
+        elif kind == MediaKind.VIDEO:
+            if key is not None:
+                data["mediaproof"] = detect_video(ctx.path, key).as_dict()
+                try:
+                    samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
+                except MediaproofError:  # no soundtrack
+                    pass
+                else:
+                    det = AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
+                    data["mediaproof_audio"] = det.as_dict()
+            data["ai_marks"] = []
+        else:
+            return Evidence(
+                self.name, EvidenceStatus.NOT_APPLICABLE, f"no watermark check for {kind.value}"
+            )
+        ai = [m["name"] for m in data["ai_marks"] if m["found"]]
+        parts: list[str] = []
+        for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack")):
+            ours = data.get(field)
+            if ours and ours["claimed"]:
+                p = ours["payload"]
+                parts.append(
+                    f"mediaproof {what}: asset ID {p['asset_id']} (version {p['version']}), "
+                    f"sync z={ours['sync_score']:.1f}"
+                )
+        if ai:
+            parts.append("generator watermark found: " + ", ".join(ai))
+        if parts:
+            return Evidence(self.name, EvidenceStatus.FOUND, "; ".join(parts), data, LIMITS)
+        summary = "no watermark found"
+        if key is None:
+            summary += " (this instance has no watermark key, so only generator marks were checked)"
+        return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from typer.testing import CliRunner
+
+from mediaproof.cli.watermark import app
+from mediaproof.watermark.keys import ensure_watermark_key, watermark_key_path
+
+runner = CliRunner()
+
+
+def test_key_is_created_0600_and_reused(tmp_path: Path) -> None:
+    key = ensure_watermark_key(tmp_path)
+    path = watermark_key_path(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(key) == 32
+    assert ensure_watermark_key(tmp_path) == key
+
+
+def test_embed_then_detect_json(tmp_path: Path) -> None:
+    from skimage import data
+
+    src = tmp_path / "in.png"
+    Image.fromarray(data.astronaut()).save(src)
+    out = tmp_path / "out.jpg"
+    res = runner.invoke(
+        app, ["embed", str(src), "-o", str(out), "--id", "4242", "--home", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["detect", str(out), "--json", "--home", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["watermark"]["claimed"] is True
+    assert doc["watermark"]["payload"]["asset_id"] == 4242
+    res = runner.invoke(app, ["detect", str(src), "--home", str(tmp_path)])
+    assert res.exit_code == 0 and "none found" in res.output
+
+
+def test_detect_without_key_is_an_error(tmp_path: Path) -> None:
+    img = tmp_path / "x.png"
+    Image.fromarray(np.zeros((80, 80, 3), np.uint8)).save(img)
+    res = runner.invoke(app, ["detect", str(img), "--home", str(tmp_path / "nohome")])
+    assert res.exit_code == 78

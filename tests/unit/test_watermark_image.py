@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mediaproof.watermark.image import (
+    TILE,
+    SpreadSpectrumImageScheme,
+    _fold,
+    _layout,
+    _sync,
+    _whiten,
+    make_tile,
+)
+from mediaproof.watermark.models import Payload
+from tests.unit.watermark_contract import KEY, SchemeContract
+
+
+def _photo(corpora: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    # a real photograph that ships with scikit-image (the corpus bridge photo is one of
+    # the hard cases the benchmark reports; see docs/watermark.md)
+    from skimage import data
+
+    return np.asarray(data.astronaut(), dtype=np.uint8)
+
+
+def _jpeg(a: np.ndarray[Any, Any], quality: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=np.uint8)
+
+
+class TestImageSchemeContract(SchemeContract):
+    @pytest.fixture
+    def scheme(self) -> SpreadSpectrumImageScheme:
+        return SpreadSpectrumImageScheme()
+
+    @pytest.fixture
+    def media(self, corpora: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        return _photo(corpora)
+
+    def mild_attack(self, media: Any, rate: int | None) -> tuple[Any, int | None]:
+        return _jpeg(media, 75), rate
+
+
+def test_photo_fixture_is_big_enough(corpora: Path) -> None:
+    assert min(_photo(corpora).shape[:2]) >= 256
+
+
+def test_psnr_is_high(corpora: Path) -> None:
+    img = _photo(corpora)
+    marked = SpreadSpectrumImageScheme().embed(img, Payload(42), KEY)
+    mse = float(np.mean((marked.astype(np.float64) - img) ** 2))
+    assert 10 * math.log10(255**2 / mse) > 38.0
+
+
+def test_flat_areas_are_left_almost_alone() -> None:
+    flat = np.full((300, 400, 3), 128, dtype=np.uint8)
+    marked = SpreadSpectrumImageScheme().embed(flat, Payload(1), KEY)
+    assert np.abs(marked.astype(int) - 128).max() <= 2
+
+
+def test_jpeg75_round_trip_keeps_id_and_version(corpora: Path) -> None:
+    scheme = SpreadSpectrumImageScheme()
+    marked = scheme.embed(_photo(corpora), Payload(987654321, 7), KEY)
+    det = scheme.detect(_jpeg(marked, 75), KEY)
+    assert det.claimed and det.payload == Payload(987654321, 7)
+
+
+def test_resize(corpora: Path) -> None:
+    scheme = SpreadSpectrumImageScheme()
+    img = _photo(corpora)
+    marked = Image.fromarray(scheme.embed(img, Payload(5), KEY))
+    h, w = img.shape[:2]
+    det = scheme.detect(np.asarray(marked.resize((w * 3 // 4, h * 3 // 4), Image.BILINEAR)), KEY)
+    assert det.claimed and det.payload == Payload(5)
+    assert abs(det.details["scale"] - 0.75) < 0.02
+
+
+def test_small_rotation_is_measured(corpora: Path) -> None:
+    scheme = SpreadSpectrumImageScheme()
+    marked = Image.fromarray(scheme.embed(_photo(corpora), Payload(5), KEY))
+    det = scheme.detect(np.asarray(marked.rotate(1.5, Image.BILINEAR)), KEY)
+    assert det.claimed and det.payload == Payload(5)
+    assert abs(abs(det.details["rotation_deg"]) - 1.5) < 0.3
+
+
+def test_unmarked_corpus_images_give_no_claim(corpora: Path) -> None:
+    scheme = SpreadSpectrumImageScheme()
+    folder = corpora / "pdq-threatexchange/images/bridge-mods"
+    for path in sorted(folder.glob("*.jpg")):
+        det = scheme.detect(np.asarray(Image.open(path).convert("RGB")), KEY)
+        assert not det.claimed, path.name
+
+
+def test_payload_out_of_range_is_refused(corpora: Path) -> None:
+    from mediaproof.watermark.errors import PayloadError
+
+    with pytest.raises(PayloadError):
+        SpreadSpectrumImageScheme().embed(_photo(corpora), Payload(1 << 40), KEY)
+
+
+def test_sync_finds_known_shift() -> None:
+    # a pure tiled pattern shifted by a known amount: the sync peak must land on it
+    tile = make_tile(KEY, Payload(3))
+    field = np.tile(tile, (3, 3))[17 : 17 + 300, 45 : 45 + 300].astype(np.float32)
+    z, shift, _ = _sync(_fold(_whiten(field * 3 + 128), 1.0, 0.0), 1.0, _layout(KEY))
+    # the folded tile starts 17 rows / 45 columns into the pattern
+    assert shift == (-17 % TILE, -45 % TILE)
+    assert z > 8
+
+
+def test_tile_is_key_dependent() -> None:
+    a = make_tile(KEY, Payload(3))
+    b = make_tile(b"other-key-0000000000000000000000", Payload(3))
+    assert abs(float(np.mean(a * b))) < 0.1
