@@ -55,6 +55,8 @@ class MonitorSettings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_retries: int = Field(default=3, ge=0)
+
+
 class ServiceSettings(BaseSettings):
     """The HTTP service (``mediaproof serve``). Rates are per client address, per minute."""
 
@@ -127,4 +129,3 @@ def load_settings(home: Path | None = None) -> Settings:
     if home is not None:
         return Settings(home=home)
     return Settings()
-

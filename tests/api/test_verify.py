@@ -46,9 +46,7 @@ def test_signed_release_verifies_as_trusted_and_registered(
         ("no_manifest.jpg", "absent", "unknown"),
     ],
 )
-def test_corpus_files(
-    client: TestClient, corpora: Path, name: str, state: str, label: str
-) -> None:
+def test_corpus_files(client: TestClient, corpora: Path, name: str, state: str, label: str) -> None:
     rep = verify(client, (corpora / FIX / name).read_bytes()).json()
     assert rep["provenance"]["state"] == state
     assert rep["assessment"]["label"] == label
@@ -109,7 +107,7 @@ def test_truncated_signed_file_still_reports_alteration(
 
 def test_cut_off_multipart_body_is_400(client: TestClient, photo: Path) -> None:
     body = (
-        b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
         b"Content-Type: image/jpeg\r\n\r\n" + photo.read_bytes()[:5000]
     )
     r = client.post(
@@ -252,8 +250,8 @@ def test_pixel_bomb_is_refused_from_the_header(client: TestClient) -> None:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data)
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         )
 
     # a valid PNG header declaring 60000 x 60000 pixels (3.6 gigapixels), tiny on disk

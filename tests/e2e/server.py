@@ -31,10 +31,22 @@ class Server:
         self._log_file = self.log.open("wb")
         pythonpath = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mediaproof", "serve", "--port", str(self.port),
-             "--log-level", "warning"],
-            env={**os.environ, "PYTHONPATH": pythonpath, "MEDIAPROOF_HOME": str(home),
-                 **(env or {})},
+            [
+                sys.executable,
+                "-m",
+                "mediaproof",
+                "serve",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env={
+                **os.environ,
+                "PYTHONPATH": pythonpath,
+                "MEDIAPROOF_HOME": str(home),
+                **(env or {}),
+            },
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )

@@ -162,9 +162,7 @@ def test_keyboard_only_upload(server: Server, tab: Any, tmp_path: Path) -> None:
     assert tab.evaluate("document.activeElement.id") == "result"  # focus follows the answer
 
 
-def test_video_shows_progress_then_the_answer(
-    server: Server, tab: Any, corpora: Path
-) -> None:
+def test_video_shows_progress_then_the_answer(server: Server, tab: Any, corpora: Path) -> None:
     video = corpora / "vpdq-tmk-threatexchange/videos/doorknob-hd-no-bar.mp4"
     tab.goto(server.url + "/")
     tab.set_input_files("#file", str(video))

@@ -12,8 +12,19 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "mediaproof"
 OUTER = {"storage", "services", "api", "web", "cli"}
 DOMAIN = {
-    "media", "provenance", "registry", "analysis", "policy", "fingerprint", "matching",
-    "watermark", "transparency", "likeness", "cases", "detection", "exchange",
+    "media",
+    "provenance",
+    "registry",
+    "analysis",
+    "policy",
+    "fingerprint",
+    "matching",
+    "watermark",
+    "transparency",
+    "likeness",
+    "cases",
+    "detection",
+    "exchange",
 }
 FRONTS = {"api", "web", "cli"}
 

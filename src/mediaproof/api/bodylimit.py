@@ -57,7 +57,10 @@ class BodyLimitMiddleware:
 async def _refuse(send: Send) -> None:
     e = _too_big()
     body = (
-        b'{"error":{"code":"' + e.code.encode() + b'","message":"' + e.message.encode()
+        b'{"error":{"code":"'
+        + e.code.encode()
+        + b'","message":"'
+        + e.message.encode()
         + b'","hint":null}}'
     )
     await send(

@@ -170,7 +170,6 @@ async def enforce_access(request: Request, ctx: Ctx) -> None:
             raise CsrfError("the form's security token is missing or stale; reload the page")
 
 
-
 async def uploaded(request: Request, ctx: Ctx) -> AsyncIterator[Upload]:
     """The request body as an :class:`Upload`, deleted after the response."""
     up = await receive_upload(
@@ -186,4 +185,3 @@ async def uploaded(request: Request, ctx: Ctx) -> AsyncIterator[Upload]:
 
 
 UploadDep = Annotated[Upload, Depends(uploaded)]
-

@@ -88,6 +88,13 @@ def sign(
         list[str] | None,
         typer.Option("--assert", help="Custom assertion LABEL=JSON (repeatable)."),
     ] = None,
+    watermark: Annotated[
+        bool,
+        typer.Option(
+            "--watermark/--no-watermark",
+            help="Embed the invisible watermark (JPEG, PNG, WebP, TIFF, WAV, FLAC).",
+        ),
+    ] = True,
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -100,6 +107,7 @@ def sign(
             author=author,
             source_type=source_type,
             assertions=parse_assertions(assertion or []),
+            watermark=watermark,
         )
         with err_console.status("Signing and registering…", spinner="dots"):
             pub = sign_and_register(inst, req)

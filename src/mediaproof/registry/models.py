@@ -27,6 +27,7 @@ class AssetRecord:
     duration_s: float | None
     status: str
     created_at: dt.datetime
+    watermark_id: int | None = None
 
     def public_dict(self) -> dict[str, Any]:
         """What anyone may see about a registered asset."""
@@ -43,6 +44,7 @@ class AssetRecord:
             "manifest_label": self.manifest_label,
             "registered_at": self.created_at.isoformat(),
             "status": self.status,
+            "watermarked": self.watermark_id is not None,
         }
 
 
@@ -54,3 +56,5 @@ class RegistryLookup(Protocol):
     def asset(self, asset_id: int) -> AssetRecord | None: ...
 
     def manifest_store(self, asset_id: int) -> bytes | None: ...
+
+    def asset_by_watermark_id(self, watermark_id: int) -> AssetRecord | None: ...

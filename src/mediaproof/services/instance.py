@@ -87,6 +87,10 @@ class Instance:
         with self.db.session() as s:
             return AssetRepository(s).get(asset_id)
 
+    def asset_by_watermark_id(self, watermark_id: int) -> AssetRecord | None:
+        with self.db.session() as s:
+            return AssetRepository(s).by_watermark_id(watermark_id)
+
     def manifest_store(self, asset_id: int) -> bytes | None:
         with self.db.session() as s:
             return AssetRepository(s).manifest_store(asset_id)

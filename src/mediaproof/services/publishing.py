@@ -21,6 +21,13 @@ from mediaproof.services.transparency import (
     fingerprint_digests,
     record_event,
 )
+from mediaproof.services.watermarking import (
+    apply_watermark,
+    can_watermark,
+    manifest_additions,
+    new_watermark_id,
+    scratch_dir,
+)
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 
@@ -33,6 +40,7 @@ class SignRequest:
     author: str | None = None
     source_type: str | None = "digitalCapture"
     assertions: dict[str, Any] | None = None
+    watermark: bool = True  # embed the invisible watermark where the format allows
 
 
 @dataclass(frozen=True)
@@ -68,18 +76,30 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
     engine = inst.c2pa()
     existing = engine.read(req.src, media.mime)
     has_parent = existing.state is not ProvenanceState.ABSENT
-    manifest = build_manifest(
-        title=req.title,
-        mime=media.mime,
-        author=req.author,
-        source_type=req.source_type,
-        first_action="c2pa.opened" if has_parent else "c2pa.created",
-        custom_assertions=req.assertions,
-    )
-    req.dest.parent.mkdir(parents=True, exist_ok=True)
-    manifest_store = engine.sign(
-        req.src, req.dest, media.mime, material, manifest, parent=has_parent
-    )
+    with scratch_dir() as scratch:
+        to_sign, extra_actions, custom = req.src, [], dict(req.assertions or {})
+        marked = None
+        # A file that already carries credentials is signed as is: rewriting its pixels
+        # would detach it from the parent manifest it names as ingredient.
+        if req.watermark and not has_parent and can_watermark(media):
+            marked = apply_watermark(inst.home, media, new_watermark_id(inst), Path(scratch))
+            action, soft = manifest_additions(marked)
+            to_sign = marked.path
+            extra_actions.append(action)
+            custom["c2pa.soft-binding"] = soft
+        manifest = build_manifest(
+            title=req.title,
+            mime=media.mime,
+            author=req.author,
+            source_type=req.source_type,
+            first_action="c2pa.opened" if has_parent else "c2pa.created",
+            extra_actions=extra_actions,
+            custom_assertions=custom,
+        )
+        req.dest.parent.mkdir(parents=True, exist_ok=True)
+        manifest_store = engine.sign(
+            to_sign, req.dest, media.mime, material, manifest, parent=has_parent
+        )
     signed = ingest_file(req.dest, inst.settings.limits)
     cert = material.certificate
     asset = _register(
@@ -94,6 +114,7 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
         signer_issuer=cert.issuer.rfc4514_string(),
         manifest_store=manifest_store,
         manifest_label=engine.read(req.dest, signed.mime).manifest_label,
+        watermark_id=marked.watermark_id if marked else None,
     )
     return Published(asset=asset, output=req.dest, media=signed)
 
@@ -138,6 +159,7 @@ def _register(
     signer_issuer: str | None,
     manifest_store: bytes | None,
     manifest_label: str | None,
+    watermark_id: int | None = None,
 ) -> AssetRecord:
     # computed before anything is written, so a failure leaves no half-registered asset
     fingerprints = fingerprint_entries(media, inst.settings.limits)
@@ -166,6 +188,7 @@ def _register(
             manifest_store=manifest_store,
             manifest_label=manifest_label,
             original_blob=blob,
+            watermark_id=watermark_id,
         )
         FingerprintRepository(s).add_many(asset.id, fingerprints)
     if "fingerprint_lookup" in inst.__dict__:  # this process serves lookups: match at once

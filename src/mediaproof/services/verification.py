@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mediaproof.analysis.analyzers.generator import GeneratorMetadataAnalyzer
@@ -16,6 +16,7 @@ from mediaproof.likeness.analyzer import instance_service as likeness_instance_s
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
+from mediaproof.services.watermarking import RegistryWatermarkAnalyzer
 
 
 def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[Analyzer]:
@@ -23,10 +24,18 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
         ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
         RegistryAnalyzer(inst),
         MatchAnalyzer(inst.fingerprint_lookup),  # stripped copies lead back to originals
+        RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),
         # opens the instance's likeness store only when someone is enrolled
         LikenessAnalyzer(likeness_instance_service),
     ]
+
+
+def _kept_original(inst: Instance) -> Callable[[str], Path | None]:
+    def find(digest: str) -> Path | None:
+        return inst.blobs.path(digest) if inst.blobs.exists(digest) else None
+
+    return find
 
 
 def verify_file(

@@ -273,9 +273,7 @@ async def token_create(
         )
     except MediaproofError as e:
         status, message = e.http_status, e.message
-        return await run_in_threadpool(
-            lambda: _tokens_page(request, ctx, status, error=message)
-        )
+        return await run_in_threadpool(lambda: _tokens_page(request, ctx, status, error=message))
     return await run_in_threadpool(
         lambda: _tokens_page(request, ctx, 201, new_secret=secret, new_name=rec.name)
     )
@@ -302,4 +300,3 @@ async def asset_page(asset_id: int, request: Request, ctx: Ctx, who: Who) -> HTM
         can_download=who.can(Permission.PUBLISH) and view["asset"]["signed"],
         quote=quote,
     )
-

@@ -37,6 +37,7 @@ def _record(row: AssetRow) -> AssetRecord:
         duration_s=row.duration_s,
         status=row.status,
         created_at=created,
+        watermark_id=row.watermark_id,
     )
 
 
@@ -62,6 +63,10 @@ class AssetRepository:
 
     def by_sha256(self, sha256: str) -> AssetRecord | None:
         row = self.s.scalars(select(AssetRow).where(AssetRow.sha256 == sha256)).first()
+        return _record(row) if row else None
+
+    def by_watermark_id(self, watermark_id: int) -> AssetRecord | None:
+        row = self.s.scalars(select(AssetRow).where(AssetRow.watermark_id == watermark_id)).first()
         return _record(row) if row else None
 
     def manifest_store(self, asset_id: int) -> bytes | None:

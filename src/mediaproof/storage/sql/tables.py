@@ -48,6 +48,11 @@ class AssetRow(Base):
     manifest_store: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # Digest of the kept original in the blob store (None when originals are not kept).
     original_blob: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The random ID the asset's invisible watermark carries (None when not watermarked);
+    # random rather than the row id, which is not known until after signing.
+    watermark_id: Mapped[int | None] = mapped_column(
+        BigInteger, nullable=True, unique=True, index=True
+    )
     status: Mapped[str] = mapped_column(String(20), default="active")
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,85 @@
+"""sign embeds the watermark before the C2PA signature; verify counts a decoded ID only
+when it is registered and the content is the registered original's (up to crop, scale
+and small rotation), so a mark pasted onto other content inherits nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from mediaproof.services.instance import Instance
+from mediaproof.services.publishing import SignRequest, sign_and_register
+from mediaproof.services.verification import verify_file
+from mediaproof.watermark import embed_image, load_watermark_key
+from mediaproof.watermark.mediaio import load_rgb
+
+PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
+OTHER = "likeness/faces/obama.jpg"
+
+
+def test_watermark_through_sign_and_verify(
+    instance: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=corpora / PHOTO, dest=signed, title="Bridge"))
+    wid = pub.asset.watermark_id
+    assert wid is not None and instance.asset_by_watermark_id(wid) == pub.asset
+    r = verify_file(instance, signed).as_dict()
+    assert r["provenance"]["state"] == "trusted"
+    assert [a["action"] for a in r["provenance"]["actions"]] == ["c2pa.created", "c2pa.watermarked"]
+    assert r["provenance"]["soft_bindings"][0]["alg"].startswith("io.mediaproof.watermark")
+    wm = r["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id and wm["data"]["content_matches"] is True
+
+    # a repost chain that defeats the fingerprint: crop, 1 degree, 0.6 scale, JPEG 70
+    im = Image.open(signed).convert("RGB")
+    w, h = im.size
+    copy = tmp_path / "repost.jpg"
+    im.crop((w // 10, h // 10, w - w // 10, h - h // 10)).resize(
+        (int(w * 0.8 * 0.6), int(h * 0.8 * 0.6))
+    ).rotate(1).save(copy, quality=70)
+    r = verify_file(instance, copy).as_dict()
+    assert r["provenance"]["state"] == "absent"
+    assert r["evidence"]["match"]["status"] == "not_found"  # PDQ cannot follow this copy
+    wm = r["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id and wm["data"]["content_matches"] is True
+    assert r["assessment"]["label"] == "copy_of_registered_original"
+
+    # the same ID embedded into someone else's picture does not inherit provenance
+    forged = tmp_path / "forged.jpg"
+    key = load_watermark_key(instance.home)
+    pixels = np.asarray(embed_image(load_rgb(corpora / OTHER)[:, :, :3], wid, key), np.uint8)
+    Image.fromarray(pixels).save(forged, quality=92)
+    r = verify_file(instance, forged).as_dict()
+    wm = r["evidence"]["watermark"]
+    assert wm["data"]["claimed_asset_id"] == pub.asset.id
+    assert wm["data"]["asset_id"] is None and wm["data"]["content_matches"] is False
+    assert "differs" in wm["summary"]
+    assert r["assessment"]["label"] == "unknown"
+
+
+def test_unregistered_id_is_not_counted(instance: Instance, corpora: Path, tmp_path: Path) -> None:
+    from mediaproof.watermark import ensure_watermark_key
+
+    key = ensure_watermark_key(instance.home)
+    pixels = np.asarray(embed_image(load_rgb(corpora / PHOTO)[:, :, :3], 424242, key), np.uint8)
+    p = tmp_path / "marked.jpg"
+    Image.fromarray(pixels).save(p, quality=92)
+    wm = verify_file(instance, p).as_dict()["evidence"]["watermark"]
+    assert wm["status"] == "not_found" and wm["data"]["asset_id"] is None
+    assert "not registered" in wm["summary"]
+
+
+def test_no_watermark_option_and_small_images(
+    instance: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    a = sign_and_register(
+        instance,
+        SignRequest(src=corpora / PHOTO, dest=tmp_path / "a.jpg", title="t", watermark=False),
+    )
+    assert a.asset.watermark_id is None
+    small = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/earth_apollo17.jpg"  # 375 px
+    b = sign_and_register(instance, SignRequest(src=small, dest=tmp_path / "b.jpg", title="t"))
+    assert b.asset.watermark_id is None
