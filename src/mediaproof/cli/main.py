@@ -25,6 +25,7 @@ from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import log as log_cmd
 from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli import serve as serve_cmd
+from mediaproof.cli import watermark as watermark_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
 from mediaproof.services.publishing import (
@@ -50,6 +51,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(log_cmd.app, name="log")
 app.add_typer(alibi_cmd.app, name="alibi")
+app.add_typer(watermark_cmd.app, name="watermark")
 app.command("hash")(hash_cmd.hash_cli)
 
 
