@@ -79,7 +79,8 @@ def test_cases_cli_round_trip(tmp_path: Path) -> None:
     assert "<svg" in html
     for secret in ("Cy Clerk", "cy@county.example"):
         assert secret not in json.dumps(batches) + text + html
-        assert secret not in (home / "case-events.jsonl").read_text()
+        assert secret not in _log_text(home)
+    assert '"type":"notice.received"' in _log_text(home)  # every step is a log leaf
     assert "delivered 0" in run(home, "deliver")
     res = runner.invoke(
         app,
@@ -99,3 +100,10 @@ def test_cases_cli_round_trip(tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code != 0  # decided cases take no second decision
+
+
+def _log_text(home: Path) -> str:
+    """Everything the transparency log holds: its entries and its published tiles."""
+    files = [p for d in ("tlog", "log") for p in (home / d).rglob("*") if p.is_file()]
+    assert files, "the case workflow wrote nothing to the transparency log"
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in files)

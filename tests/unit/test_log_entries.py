@@ -47,6 +47,8 @@ def test_every_constructor_yields_a_valid_entry() -> None:
         E.subject_enrolled(subject_id="s1", modality="face", template_sha256=SHA),
         E.subject_withdrawn(subject_id="s1"),
         E.alibi_recorded(content_sha256=SHA, claimant="p-1"),
+        E.notice_withdrawn(notice_id="n1", case_id="c1"),
+        E.action_taken(action_id="x1", case_id="c1", action="restore", content_sha256=SHA),
     ]
     assert sorted({e.type for e in made} | {"asset.registered"}) == list(E.ENTRY_TYPES)
     for e in made:

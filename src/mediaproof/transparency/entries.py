@@ -334,6 +334,28 @@ def notice_received(
     )
 
 
+def notice_withdrawn(*, notice_id: str, case_id: str, time: str | None = None) -> Entry:
+    return _make("notice.withdrawn", time, notice_id=notice_id, case_id=case_id)
+
+
+def action_taken(
+    *,
+    action_id: str,
+    case_id: str,
+    action: str,
+    content_sha256: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "action.taken",
+        time,
+        action_id=action_id,
+        case_id=case_id,
+        action=action,
+        content_sha256=content_sha256,
+    )
+
+
 def subject_enrolled(
     *,
     subject_id: str,
