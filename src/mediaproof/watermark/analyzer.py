@@ -23,6 +23,7 @@ LIMITS = (
     "crops, rotations over 5 degrees, mirroring or re-generation. Stable Diffusion marks "
     "are weak evidence of AI generation and vanish after JPEG re-encoding."
 )
+AI_MARK_MAX_PIXELS = 4_200_000
 AUDIO_SECONDS = 60.0  # enough to hold many periods; longer files are read only this far
 
 
@@ -51,9 +52,17 @@ class WatermarkAnalyzer:
             if key is not None:
                 det = IMAGE_SCHEME.detect_luma(load_luma(ctx.path), key)
                 data["mediaproof"] = det.as_dict()
-            rgb = load_rgb(ctx.path)[:, :, :3]
-            data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
-            data["ai_marks_checked"] = ai_marks_available()
+            pixels = (ctx.media.width or 0) * (ctx.media.height or 0)
+            if pixels and pixels > AI_MARK_MAX_PIXELS:
+                # generator marks live on unresized outputs (about 1-2.4 MP); a larger
+                # image was resized, which removes them, and decoding it costs seconds
+                data["ai_marks"] = []
+                data["ai_marks_checked"] = False
+                data["ai_marks_skipped"] = "larger than any unresized generator output"
+            else:
+                rgb = load_rgb(ctx.path)[:, :, :3]
+                data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
+                data["ai_marks_checked"] = ai_marks_available()
         elif kind == MediaKind.AUDIO:
             if key is not None:
                 samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
