@@ -67,6 +67,9 @@ class AssetOut(BaseModel):
     manifest_label: str | None
     registered_at: str
     status: str
+    watermarked: bool = Field(
+        default=False, description="whether the asset carries this instance's invisible watermark"
+    )
 
 
 class TransparencyOut(BaseModel):
