@@ -22,7 +22,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -109,19 +108,6 @@ def urllib_sender(url: str, headers: Mapping[str, str], body: bytes, timeout: fl
             return int(resp.status)
     except urllib.error.HTTPError as e:
         return int(e.code)
-
-
-class JsonlEventSink:
-    """Appends events as JSON lines to a file: the fallback until the transparency log
-    is wired in (it does not make them tamper-evident)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def append(self, entry: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 _log = logging.getLogger(__name__)

@@ -6,7 +6,6 @@ the newest migration, so every entry point (CLI, API, tests) sees the same state
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -103,7 +102,3 @@ class Instance:
     def fingerprint_lookup(self) -> SqlFingerprintLookup:
         """Registered originals' fingerprints, served from memory (see services.fingerprints)."""
         return SqlFingerprintLookup(self.db, self.blobs)
-
-    @cached_property
-    def pid(self) -> int:
-        return os.getpid()
