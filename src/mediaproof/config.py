@@ -89,6 +89,12 @@ class ServiceSettings(BaseSettings):
     )
     job_keep_s: float = Field(default=3600.0, gt=0, description="how long finished jobs are kept")
     max_pending_jobs: int = Field(default=16, ge=1)
+    # the case workflow: anonymous notices, appeals and withdrawals draw from this bucket
+    rate_notice_per_min: float = Field(default=6.0, gt=0)
+    rate_notice_burst: int = Field(default=5, ge=1)
+    webhook_interval_s: float = Field(
+        default=10.0, gt=0, description="how often the service sends due webhooks"
+    )
 
 
 class Settings(BaseSettings):

@@ -29,6 +29,7 @@ def make_settings(home: Path, **service: Any) -> Settings:
         "rate_verify_burst": 1000,
         "rate_lookup_burst": 1000,
         "rate_login_burst": 1000,
+        "rate_notice_burst": 1000,
         **service,
     }
     return Settings(home=home, service=ServiceSettings(**svc))

@@ -24,6 +24,12 @@ PARAMS = {
     "token_id": "999",
     "manifest_id": "urn:c2pa:nothing",
     "path": "checkpoint",
+    "token": "no-such-token",
+    "number": "C-2026-999999",
+    "appeal_id": "no-such-appeal",
+    "delivery_id": "no-such-delivery",
+    "username": "nobody",
+    "version": "2000-01-01",
 }
 DENIED = (401, 403)
 
@@ -48,6 +54,7 @@ def routes(app: FastAPI) -> list[tuple[str, str, str]]:
 PUBLIC, USERS = "*", "users"
 PUBLISHERS = frozenset({"admin", "publisher"})
 ADMINS = frozenset({"admin"})
+REVIEWERS = frozenset({"admin", "reviewer"})
 POLICY: dict[str, str | frozenset[str]] = {
     "openapi": PUBLIC,
     "static": PUBLIC,
@@ -84,6 +91,53 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.publish_form": PUBLISHERS,
     "web.publish": PUBLISHERS,
     "web.asset": PUBLIC,
+    # the case workflow: anyone reports, follows by secret token and appeals; reviewers
+    # review; admins run webhooks and approve candidates
+    "cases.notice_create": PUBLIC,
+    "cases.status": PUBLIC,
+    "cases.withdraw": PUBLIC,
+    "cases.appeal_create": PUBLIC,
+    "cases.my_notices": USERS,
+    "cases.policy": PUBLIC,
+    "cases.report_csv": PUBLIC,
+    "cases.queue": REVIEWERS,
+    "cases.show": REVIEWERS,
+    "cases.decide": REVIEWERS,
+    "cases.confirm": REVIEWERS,
+    "cases.reject": REVIEWERS,
+    "cases.appeal_decide": REVIEWERS,
+    "cases.statements": REVIEWERS,
+    "cases.statements_export": REVIEWERS,
+    "cases.endpoints": ADMINS,
+    "cases.endpoint_set": ADMINS,
+    "cases.dead_letters": ADMINS,
+    "cases.dead_letter_retry": ADMINS,
+    "cases.candidates": ADMINS,
+    "cases.candidate_approve": ADMINS,
+    "cases.candidate_revoke": ADMINS,
+    "web.report_form": PUBLIC,
+    "web.report": PUBLIC,
+    "web.status": PUBLIC,
+    "web.withdraw": PUBLIC,
+    "web.status_appeal": PUBLIC,
+    "web.appeal_form": PUBLIC,
+    "web.appeal": PUBLIC,
+    "web.my_reports": USERS,
+    "web.policy": PUBLIC,
+    "web.policy_version": PUBLIC,
+    "web.transparency": PUBLIC,
+    "web.review_queue": REVIEWERS,
+    "web.review_case": REVIEWERS,
+    "web.review_decide": REVIEWERS,
+    "web.review_confirm": REVIEWERS,
+    "web.review_reject": REVIEWERS,
+    "web.review_appeal": REVIEWERS,
+    "web.webhooks": ADMINS,
+    "web.endpoint_set": ADMINS,
+    "web.dead_letter_retry": ADMINS,
+    "web.candidates": ADMINS,
+    "web.candidate_approve": ADMINS,
+    "web.candidate_revoke": ADMINS,
 }
 
 

@@ -24,20 +24,30 @@ class Permission(StrEnum):
     MANAGE_USERS = "users:manage"
     OWN_TOKENS = "tokens"  # create, list and revoke one's own API tokens
     ACCOUNT = "account"  # read one's own account
+    REVIEW_CASES = "cases:review"  # queue, case pages, decide, confirm, appeals, SoR export
+    MANAGE_WEBHOOKS = "webhooks:manage"  # webhook endpoints and the dead-letter list
+    APPROVE_CANDIDATES = "candidates:approve"  # mark accounts as verified candidates
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PUBLISHER: frozenset({Permission.PUBLISH, Permission.OWN_TOKENS, Permission.ACCOUNT}),
-    # Reviewers and reporters get their case permissions from the case workflow.
-    Role.REVIEWER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    Role.REVIEWER: frozenset({Permission.REVIEW_CASES, Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    # Reporters file notices (anyone may) and follow their own; nothing more.
     Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
 }
 
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
 # cannot mint more tokens.
 TOKEN_SCOPES: frozenset[Permission] = frozenset(
-    {Permission.PUBLISH, Permission.MANAGE_USERS, Permission.ACCOUNT}
+    {
+        Permission.PUBLISH,
+        Permission.MANAGE_USERS,
+        Permission.ACCOUNT,
+        Permission.REVIEW_CASES,
+        Permission.MANAGE_WEBHOOKS,
+        Permission.APPROVE_CANDIDATES,
+    }
 )
 
 

@@ -17,7 +17,7 @@ from mediaproof.accounts.models import Permission
 class Rule:
     who: str  # "public" | "user" (any logged-in user) | "permission"
     permission: Permission | None = None
-    rate: str | None = None  # bucket for anonymous callers: verify | lookup | login
+    rate: str | None = None  # bucket for anonymous callers: verify | lookup | login | notice
     rate_everyone: bool = False  # signed-in callers draw from the bucket too
     form: bool = False  # an HTML form: CSRF token required for anonymous callers too
     pending_password_ok: bool = False  # reachable before a one-time password is changed
@@ -80,4 +80,50 @@ ACCESS: dict[str, Rule] = {
     "web.publish_form": needs(Permission.PUBLISH),
     "web.publish": needs(Permission.PUBLISH, form=True),
     "web.asset": public(rate="lookup"),
+    # the case workflow (issue 7): anyone reports; the secret token is the capability
+    "cases.notice_create": public(rate="notice"),
+    "cases.status": public(rate="lookup"),
+    "cases.withdraw": public(rate="notice"),
+    "cases.appeal_create": public(rate="notice"),
+    "cases.my_notices": user(),
+    "cases.policy": public(rate="lookup"),
+    "cases.report_csv": public(rate="lookup"),
+    "cases.queue": needs(Permission.REVIEW_CASES),
+    "cases.show": needs(Permission.REVIEW_CASES),
+    "cases.decide": needs(Permission.REVIEW_CASES),
+    "cases.confirm": needs(Permission.REVIEW_CASES),
+    "cases.reject": needs(Permission.REVIEW_CASES),
+    "cases.appeal_decide": needs(Permission.REVIEW_CASES),
+    "cases.statements": needs(Permission.REVIEW_CASES),
+    "cases.statements_export": needs(Permission.REVIEW_CASES),
+    "cases.endpoints": needs(Permission.MANAGE_WEBHOOKS),
+    "cases.endpoint_set": needs(Permission.MANAGE_WEBHOOKS),
+    "cases.dead_letters": needs(Permission.MANAGE_WEBHOOKS),
+    "cases.dead_letter_retry": needs(Permission.MANAGE_WEBHOOKS),
+    "cases.candidates": needs(Permission.APPROVE_CANDIDATES),
+    "cases.candidate_approve": needs(Permission.APPROVE_CANDIDATES),
+    "cases.candidate_revoke": needs(Permission.APPROVE_CANDIDATES),
+    "web.report_form": public(),
+    "web.report": public(rate="notice", form=True),
+    "web.status": public(rate="lookup"),
+    "web.withdraw": public(rate="notice", form=True),
+    "web.status_appeal": public(rate="notice", form=True),
+    "web.appeal_form": public(),
+    "web.appeal": public(rate="notice", form=True),
+    "web.my_reports": user(),
+    "web.policy": public(),
+    "web.policy_version": public(),
+    "web.transparency": public(rate="lookup"),
+    "web.review_queue": needs(Permission.REVIEW_CASES),
+    "web.review_case": needs(Permission.REVIEW_CASES),
+    "web.review_decide": needs(Permission.REVIEW_CASES, form=True),
+    "web.review_confirm": needs(Permission.REVIEW_CASES, form=True),
+    "web.review_reject": needs(Permission.REVIEW_CASES, form=True),
+    "web.review_appeal": needs(Permission.REVIEW_CASES, form=True),
+    "web.webhooks": needs(Permission.MANAGE_WEBHOOKS),
+    "web.endpoint_set": needs(Permission.MANAGE_WEBHOOKS, form=True),
+    "web.dead_letter_retry": needs(Permission.MANAGE_WEBHOOKS, form=True),
+    "web.candidates": needs(Permission.APPROVE_CANDIDATES),
+    "web.candidate_approve": needs(Permission.APPROVE_CANDIDATES, form=True),
+    "web.candidate_revoke": needs(Permission.APPROVE_CANDIDATES, form=True),
 }

@@ -17,15 +17,16 @@ from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
 from mediaproof.api.ratelimit import BucketSpec, RateLimiter
-from mediaproof.api.routers import accounts, assets, health, softbinding, tlog, verify
+from mediaproof.api.routers import accounts, assets, cases, health, softbinding, tlog, verify
 from mediaproof.config import Settings
 from mediaproof.services.accounts import instance_secret
+from mediaproof.services.case_runtime import WebhookWorker, case_service
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.softbinding import Sha256Resolver, SoftBindingResolver
-from mediaproof.web import pages
+from mediaproof.web import case_pages, pages
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
@@ -58,6 +59,7 @@ def create_app(
                 "verify": BucketSpec(svc.rate_verify_per_min, svc.rate_verify_burst),
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
+                "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
             }
         ),
         resolver=resolver(inst) if resolver else Sha256Resolver(inst),
@@ -65,9 +67,14 @@ def create_app(
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
     )
 
+    case_svc = case_service(inst)  # one per app; its events go to the instance's log
+    webhooks = WebhookWorker(case_svc, svc.webhook_interval_s)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        webhooks.start()
         yield
+        webhooks.stop()
         ctx.jobs.shutdown()
         inst.close()
 
@@ -82,12 +89,14 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.state.cases = case_svc
     install_error_handlers(app, pages.render_error)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for r in (health, verify, assets, accounts, softbinding, tlog):
+    for r in (health, verify, assets, accounts, softbinding, tlog, cases):
         app.include_router(r.router)
     app.include_router(pages.router)
+    app.include_router(case_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

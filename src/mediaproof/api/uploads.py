@@ -105,9 +105,11 @@ async def receive_upload(
     limits: UploadLimits,
     *,
     csrf_expected: str | None = None,
+    file_optional: bool = False,
 ) -> Upload:
     """Read the request body into a temp file under ``tmp_dir``. The caller must call
-    ``discard()`` (or ``keep()`` and delete it later)."""
+    ``discard()`` (or ``keep()`` and delete it later). With ``file_optional`` a multipart
+    form without a file (a notice about a URL) is accepted: ``size`` is then 0."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     multipart = ctype == b"multipart/form-data"
     _check_content_length(request, limits.max_bytes + (MULTIPART_SLACK if multipart else 0))
@@ -129,7 +131,7 @@ async def receive_upload(
                     if upload.size > limits.max_bytes:
                         raise _too_big(limits)
                     out.write(chunk)
-        if upload.size == 0:
+        if upload.size == 0 and not (file_optional and multipart):
             raise IngestError("no file was uploaded", hint="send the file in a field named 'file'")
         if csrf_expected is not None:
             sent = upload.fields.get("csrf_token", "")

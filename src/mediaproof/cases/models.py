@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mediaproof.cases.errors import NoticeInvalidError
 
@@ -104,6 +105,8 @@ class NoticeInput:
     fingerprints: dict[str, str] = field(default_factory=dict)  # alg -> hex value
     mime: str | None = None  # sniffed from the bytes when the media was uploaded
     verified_candidate: bool = False  # set by the service from the account, never the form
+    account_id: int | None = None  # the signed-in account filing it (lists its own notices)
+    analysis: dict[str, Any] | None = None  # the verify report of the uploaded media
     trusted_flagger: bool = False
     automated: bool = False
 

@@ -190,7 +190,11 @@ def _bars(rows: Sequence[tuple[str, float | int]]) -> dict[str, object]:
     }
 
 
-def to_html(rep: Report, *, title: str = "Transparency report") -> str:
+def to_html(
+    rep: Report, *, title: str = "Transparency report", stylesheet: str | None = None
+) -> str:
+    """A self-contained page; ``stylesheet`` links the styles instead of inlining them
+    (a service whose Content-Security-Policy refuses inline styles passes its URL)."""
     charts = {
         "Notices by category": _bars(
             [(r[2], r[4]) for r in rep.section("notices") if r[1] == "received_by_category"]
@@ -206,5 +210,5 @@ def to_html(rep: Report, *, title: str = "Transparency report") -> str:
         ),
     }
     return _env.get_template("report.html.j2").render(
-        title=title, rep=rep, charts=charts, columns=COLUMNS
+        title=title, rep=rep, charts=charts, columns=COLUMNS, stylesheet=stylesheet
     )

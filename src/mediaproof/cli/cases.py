@@ -23,12 +23,11 @@ from mediaproof.cases.models import (
     Outcome,
     Relationship,
 )
-from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
+from mediaproof.services.case_runtime import case_service
 from mediaproof.services.cases import CaseService
-from mediaproof.services.transparency import CaseEventLog
 
 app = typer.Typer(
     help="Report deceptive media, review and decide cases, handle appeals, export "
@@ -44,11 +43,7 @@ def _now() -> dt.datetime:
 @contextmanager
 def _service(home: Path | None) -> Iterator[CaseService]:
     with instance(home) as inst:
-        policy_file = inst.home / "review-policy.json"
-        policy = DEFAULT_POLICY
-        if policy_file.exists():
-            policy = PolicyDocument.from_dict(json.loads(policy_file.read_text("utf-8")))
-        yield CaseService(inst.db, sink=CaseEventLog(inst), policy=policy)
+        yield case_service(inst)
 
 
 def _date(value: str, name: str) -> dt.datetime:

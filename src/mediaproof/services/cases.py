@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaproof.cases import bank as bank_rules
@@ -185,6 +186,7 @@ class CaseDetail:
     appeals: tuple[AppealView, ...]
     actions: tuple[dict[str, Any], ...]
     statements: tuple[dict[str, Any], ...]
+    analysis: dict[str, Any] | None = None  # the newest notice's verify report, if any
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ class ReporterStatus:
     due_at: dt.datetime
     statements: tuple[str, ...]  # human statements of reasons, oldest first
     appeals: tuple[AppealView, ...]
+    appealable: bool = False  # a final decision exists that this reporter may still appeal
 
 
 @dataclass
@@ -332,6 +335,8 @@ class CaseService:
                     token_hash=_hash_token(token),
                     status="active",
                     received_at=now,
+                    account_id=inp.account_id,
+                    analysis=json.dumps(inp.analysis, sort_keys=True) if inp.analysis else None,
                 )
             )
             receipt = Receipt(
@@ -404,20 +409,38 @@ class CaseService:
             notice = repo.notice_by_token_hash(_hash_token(token))
             if notice is None:
                 raise TokenError("no notice matches this status token")
-            case = repo.case(notice.case_id)
-            return ReporterStatus(
-                case_number=case.number,
-                state=CaseState(case.state),
-                notice_id=notice.public_id,
-                notice_status=notice.status,
-                category=NoticeCategory(notice.category),
-                received_at=aware(notice.received_at),
-                due_at=aware(case.due_at),
-                statements=tuple(st.human for st in repo.statements(case.id)),
-                appeals=tuple(
-                    appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter"
-                ),
+            return self._reporter_status(repo, notice)
+
+    def notices_of_account(self, account_id: int, limit: int = 200) -> list[ReporterStatus]:
+        """What a signed-in reporter sees: the notices that account filed, and no others."""
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            rows = s.scalars(
+                select(NoticeRow)
+                .where(NoticeRow.account_id == account_id)
+                .order_by(NoticeRow.id.desc())
+                .limit(limit)
             )
+            return [self._reporter_status(repo, n) for n in rows]
+
+    def _reporter_status(self, repo: CaseRepository, notice: NoticeRow) -> ReporterStatus:
+        case = repo.case(notice.case_id)
+        appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter")
+        final = repo.latest_final(case.id)
+        return ReporterStatus(
+            case_number=case.number,
+            state=CaseState(case.state),
+            notice_id=notice.public_id,
+            notice_status=notice.status,
+            category=NoticeCategory(notice.category),
+            received_at=aware(notice.received_at),
+            due_at=aware(case.due_at),
+            statements=tuple(st.human for st in repo.statements(case.id)),
+            appeals=appeals,
+            appealable=final is not None
+            and CaseState(case.state) is CaseState.DECIDED
+            and not any(a.decision_id == final.id for a in appeals),
+        )
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)
@@ -449,6 +472,18 @@ class CaseService:
         with self.db.session() as s:
             repo = CaseRepository(s)
             return [case_view(c, repo.notices(c.id)) for c in repo.queue(limit)]
+
+    def appeal_queue(self, limit: int = 50) -> list[CaseView]:
+        """Cases whose decision was appealed and awaits a different reviewer."""
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            rows = s.scalars(
+                select(CaseRow)
+                .where(CaseRow.state == CaseState.APPEALED.value)
+                .order_by(CaseRow.updated_at, CaseRow.id)
+                .limit(limit)
+            )
+            return [case_view(c, repo.notices(c.id)) for c in rows]
 
     def show(self, ref: str | int) -> CaseDetail:
         with self.db.session() as s:
@@ -491,6 +526,9 @@ class CaseService:
                         "human": st.human,
                     }
                     for st in repo.statements(case.id)
+                ),
+                analysis=next(
+                    (json.loads(n.analysis) for n in reversed(notices) if n.analysis), None
                 ),
             )
 
@@ -1001,6 +1039,14 @@ class CaseService:
                 existing.url, existing.secret, existing.active = url, secret, True
             else:
                 repo.add(EndpointRow(platform=platform, url=url, secret=secret, active=True))
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        """Registered webhook endpoints, without their secrets."""
+        with self.db.session() as s:
+            return [
+                {"platform": r.platform, "url": r.url, "active": r.active}
+                for r in s.scalars(select(EndpointRow).order_by(EndpointRow.platform))
+            ]
 
     def _enqueue(
         self,

@@ -80,6 +80,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         {
             "user": who.user,
             "can_publish": who.can(Permission.PUBLISH),
+            "can_review": who.can(Permission.REVIEW_CASES),
+            "can_admin_cases": who.can(Permission.MANAGE_WEBHOOKS),
             "csrf_token": token,
             "tones": TONES,
             "slotted": SLOTTED,

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mediaproof.storage.sql import account_tables as _users  # noqa: F401  (users.id FKs)
 from mediaproof.storage.sql.tables import Base, utcnow
 
 TS = DateTime(timezone=True)
@@ -65,6 +66,11 @@ class NoticeRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     received_at: Mapped[dt.datetime] = mapped_column(TS, index=True)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    # the signed-in account that filed it (so it can list its own notices), if any
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_case_notices_account"), nullable=True, index=True
+    )
+    analysis: Mapped[str | None] = mapped_column(Text, nullable=True)  # verify report JSON
 
 
 class DecisionRow(Base):
@@ -194,3 +200,13 @@ class EventRow(Base):
     body: Mapped[str] = mapped_column(Text)  # JSON, opaque ids and digests only
     created_at: Mapped[dt.datetime] = mapped_column(TS)
     sent_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
+
+
+class VerifiedCandidateRow(Base):
+    """An account an admin approved as a verified candidate: its notices get priority."""
+
+    __tablename__ = "verified_candidates"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime] = mapped_column(TS)

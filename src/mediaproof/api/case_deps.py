@@ -1,0 +1,90 @@
+"""What the case routes (JSON and pages) share: the app's one CaseService, the caller's
+reviewer name, the notice intake from either a form or JSON, and the report period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from mediaproof.accounts.models import Principal
+from mediaproof.api.deps import AppContext, principal_of
+from mediaproof.api.uploads import receive_upload
+from mediaproof.cases.models import NoticeInput
+from mediaproof.errors import UsageError
+from mediaproof.services.case_intake import notice_input
+from mediaproof.services.cases import CaseService
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+def get_cases(request: Request) -> CaseService:
+    svc: CaseService = request.app.state.cases
+    return svc
+
+
+Cases = Annotated[CaseService, Depends(get_cases)]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def reviewer_name(who: Principal) -> str:
+    """Decisions name the account that took them (second-review and appeal rules compare
+    these names)."""
+    assert who.user is not None  # the route's access rule requires a signed-in reviewer
+    return who.user.username
+
+
+async def read_notice(request: Request, ctx: AppContext) -> NoticeInput:
+    """A multipart form (with or without a file) or a JSON object."""
+    who = principal_of(request)
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        up = await receive_upload(
+            request,
+            ctx.tmp_dir,
+            ctx.upload_limits,
+            csrf_expected=getattr(request.state, "csrf_expected", None),
+            file_optional=True,
+        )
+        try:
+            path = up.path if up.size else None
+            return await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)
+        finally:
+            up.discard()
+    if ctype.startswith("application/json"):
+        body = await request.body()
+        if len(body) > MAX_JSON_BYTES:
+            raise UsageError("the notice is too long")
+        try:
+            data: Any = json.loads(body)
+        except ValueError as e:
+            raise UsageError("the body is not valid JSON") from e
+        if not isinstance(data, dict):
+            raise UsageError("send the notice as a JSON object")
+        return await run_in_threadpool(notice_input, ctx.inst, data, who, None)
+    raise UsageError(
+        "send the notice as application/json, or as multipart/form-data with the file in "
+        "a field named 'file'"
+    )
+
+
+def period(start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:
+    """ISO dates or times (UTC unless given); default: the last 30 days up to tomorrow."""
+
+    def parse(value: str, name: str) -> dt.datetime:
+        try:
+            t = dt.datetime.fromisoformat(value)
+        except ValueError as e:
+            raise UsageError(f"{name} must be an ISO date, e.g. 2026-11-01") from e
+        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+    today = now().replace(hour=0, minute=0, second=0, microsecond=0)
+    e = parse(end, "to") if end else today + dt.timedelta(days=1)
+    s = parse(start, "from") if start else e - dt.timedelta(days=31)
+    return s, e

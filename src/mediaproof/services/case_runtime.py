@@ -1,0 +1,63 @@
+"""The case service as an entry point runs it: the instance's policy and log, and the
+background loop that sends due webhooks (the retry timing lives in the outbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+
+from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
+from mediaproof.services.cases import CaseService
+from mediaproof.services.instance import Instance
+from mediaproof.services.transparency import CaseEventLog
+
+_log = logging.getLogger(__name__)
+POLICY_FILE = "review-policy.json"
+
+
+def instance_policy(inst: Instance) -> PolicyDocument:
+    """``<home>/review-policy.json`` when present, else the built-in default."""
+    path = inst.home / POLICY_FILE
+    if path.exists():
+        return PolicyDocument.from_dict(json.loads(path.read_text("utf-8")))
+    return DEFAULT_POLICY
+
+
+def case_service(inst: Instance) -> CaseService:
+    """One per process: events go to the instance's transparency log."""
+    return CaseService(inst.db, sink=CaseEventLog(inst), policy=instance_policy(inst))
+
+
+class WebhookWorker:
+    """Calls ``deliver_due`` every ``interval_s`` on a daemon thread until stopped.
+
+    Safe beside ``mediaproof cases deliver`` or a second process: deliveries are claimed
+    in the database first. A failing round is logged and retried on the next tick.
+    """
+
+    def __init__(self, svc: CaseService, interval_s: float) -> None:
+        self.svc = svc
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.svc.deliver_due(dt.datetime.now(dt.UTC))
+            except Exception as e:  # a bad round must not end the loop
+                _log.warning("webhook delivery round failed: %s", e)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stops after the round in progress (each send is bounded by its timeout)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
