@@ -60,7 +60,7 @@ def notice_input(
     if upload is not None:
         inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
         report = verify_file(inst, upload).as_dict()
-        sha256, mime, analysis = report["media"]["sha256"], report["media"]["mime"], report
+        sha256, mime, analysis = report["media"]["sha256"], report["media"]["type"], report
     user = who.user
     inp = NoticeInput(
         category=NoticeCategory(_enum(NoticeCategory, text("category"), "category")),

@@ -34,6 +34,13 @@ from mediaproof.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 TEXT = 5000
+DONE = {
+    "decided": "Decision recorded.",
+    "proposed": "Proposal recorded; a second reviewer must confirm it.",
+    "confirmed": "Confirmed: the decision is final.",
+    "rejected": "Not confirmed: the case is back in the queue.",
+    "appeal": "Appeal decided.",
+}
 
 
 def time_left(due: dt.datetime) -> str:
@@ -242,7 +249,9 @@ async def _case_action(
     token = getattr(result, "uploader_token", None)
     if token:  # no platform endpoint: the reviewer hands the appeal token on (shown once)
         return await run_in_threadpool(
-            lambda: _case_page(request, cases, number, 200, done=done, uploader_token=token)
+            lambda: _case_page(
+                request, cases, number, 200, done_msg=DONE[done], uploader_token=token
+            )
         )
     return RedirectResponse(f"/review/cases/{number}?done={done}", status_code=303)
 
@@ -251,14 +260,7 @@ async def _case_action(
 async def review_case(
     number: str, request: Request, cases: Cases, done: str | None = None
 ) -> HTMLResponse:
-    messages = {
-        "decided": "Decision recorded.",
-        "proposed": "Proposal recorded; a second reviewer must confirm it.",
-        "confirmed": "Confirmed: the decision is final.",
-        "rejected": "Not confirmed: the case is back in the queue.",
-        "appeal": "Appeal decided.",
-    }
-    msg = messages.get(done or "")
+    msg = DONE.get(done or "")
     return await run_in_threadpool(lambda: _case_page(request, cases, number, done_msg=msg))
 
 
