@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from mediaproof.accounts.models import Role
 from mediaproof.cases import webhooks
 from mediaproof.cases.sor import validate_record
+from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.tables_cases import NoticeRow
@@ -112,9 +113,16 @@ def test_notice_refusals_are_clear(client: TestClient) -> None:
     assert r.status_code == 400 and "not valid JSON" in r.text
     r = client.post("/api/v1/notices", content=b"x", headers={"content-type": "text/plain"})
     assert r.status_code == 400
+    huge = json.dumps(notice(explanation="x" * 70_000)).encode()
+    r = client.post("/api/v1/notices", content=huge, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "limited to" in r.text
 
 
-def test_upload_carries_the_analysis_report(app: FastAPI, client: TestClient, photo: Path) -> None:
+def test_upload_carries_the_analysis_report(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
+    photo = sample_photo(tmp_path / "big.jpg", 1200, 800, seed=4)
+    assert photo.stat().st_size > 64 * 1024  # more than the cap on ordinary bodies
     fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
     r = client.post(
         "/api/v1/notices",

@@ -19,6 +19,8 @@ UPLOAD_ROUTES = frozenset(
         ("POST", "/matches/byContent"),
         ("POST", "/verify"),
         ("POST", "/publish"),
+        ("POST", "/api/v1/notices"),  # a notice may carry the media (JSON notices are capped
+        ("POST", "/report"),  # at 64 KiB by the route itself)
     }
 )
 

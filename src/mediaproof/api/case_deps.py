@@ -14,7 +14,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import AppContext, principal_of
 from mediaproof.api.uploads import receive_upload
 from mediaproof.cases.models import NoticeInput
-from mediaproof.errors import UsageError
+from mediaproof.errors import LimitExceededError, UsageError
 from mediaproof.services.case_intake import notice_input
 from mediaproof.services.cases import CaseService
 
@@ -58,9 +58,15 @@ async def read_notice(request: Request, ctx: AppContext) -> NoticeInput:
         finally:
             up.discard()
     if ctype.startswith("application/json"):
-        body = await request.body()
-        if len(body) > MAX_JSON_BYTES:
-            raise UsageError("the notice is too long")
+        # this route streams uploads, so the app-wide body cap is off: cap JSON here
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_JSON_BYTES:
+                raise LimitExceededError(
+                    f"a JSON notice is limited to {MAX_JSON_BYTES:,} bytes",
+                    hint="send the media as multipart/form-data instead",
+                )
         try:
             data: Any = json.loads(body)
         except ValueError as e:
