@@ -19,13 +19,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from mediaproof.accounts.models import Role
+from mediaproof.api import create_app
 from mediaproof.cases import webhooks
 from mediaproof.cases.sor import validate_record
 from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.tables_cases import NoticeRow
-from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app
+from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app, make_settings
 from tests.integration.test_cases_flow import Receiver
 
 SECRET = "whsec-api-test-0123456789"
@@ -57,14 +58,24 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
+def case_app(home: Path, db_url: str | None = None) -> FastAPI:
+    # deliveries are driven by the tests here, except in the background-worker test
+    settings = make_settings(home, webhook_interval_s=3600)
+    if db_url:
+        settings = settings.model_copy(update={"database_url": db_url})
+    a = create_app(settings)
+    for name, role in [(r.value, r) for r in Role] + [
+        ("reviewer2", Role.REVIEWER),
+        ("reviewer3", Role.REVIEWER),
+        ("reporter2", Role.REPORTER),
+    ]:
+        accounts.create_user(a.state.ctx.inst, name, role, PASSWORD)
+    return a
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> FastAPI:
-    # deliveries are driven by the tests here, except in the background-worker test
-    a = make_app(tmp_path / "instance", webhook_interval_s=3600)
-    accounts.create_user(a.state.ctx.inst, "reviewer2", Role.REVIEWER, PASSWORD)
-    accounts.create_user(a.state.ctx.inst, "reviewer3", Role.REVIEWER, PASSWORD)
-    accounts.create_user(a.state.ctx.inst, "reporter2", Role.REPORTER, PASSWORD)
-    return a
+    return case_app(tmp_path / "instance")
 
 
 def signed_in(app: FastAPI, username: str) -> TestClient:
@@ -234,8 +245,14 @@ def _decide(c: TestClient, number: str, outcome: str, **kw: Any) -> Any:
 
 
 def test_two_reviewers_at_once_get_one_decision_and_one_conflict(
-    app: FastAPI, client: TestClient
+    tmp_path: Path, db_url: str
 ) -> None:
+    app = case_app(tmp_path / "race", db_url)
+    with TestClient(app) as client:
+        _race(app, client)
+
+
+def _race(app: FastAPI, client: TestClient) -> None:
     number = file_json(client)["case_number"]
     one, two = signed_in(app, "reviewer"), signed_in(app, "reviewer2")
     version = one.get(f"/api/v1/cases/{number}").json()["case"]["version"]
