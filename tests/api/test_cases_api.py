@@ -9,10 +9,12 @@ import io
 import json
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -157,6 +159,34 @@ def test_upload_carries_the_analysis_report(
         files={"file": ("copy.jpg", photo.read_bytes(), "image/jpeg")},
     )
     assert again.json()["case_number"] == number and again.json()["joined_existing_case"]
+
+
+def test_long_media_is_analysed_after_the_receipt(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "i", webhook_interval_s=3600, job_audio_min_s=0)
+    app = create_app(settings)
+    accounts.create_user(app.state.ctx.inst, "reviewer", Role.REVIEWER, PASSWORD)
+    clip = tmp_path / "voice.wav"
+    with wave.open(str(clip), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        tone = (np.sin(np.arange(32000) * 2 * np.pi * 220 / 16000) * 8000).astype("<i2")
+        w.writeframes(tone.tobytes())
+    fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+    with TestClient(app) as c:
+        r = c.post("/api/v1/notices", data=fields, files={"file": ("v.wav", clip.read_bytes())})
+        assert r.status_code == 201, r.text
+        rev = signed_in(app, "reviewer")
+        number = r.json()["case_number"]
+        deadline = time.monotonic() + 60
+        while (d := rev.get(f"/api/v1/cases/{number}").json())["analysis"] is None:
+            assert time.monotonic() < deadline, "the background analysis never arrived"
+            time.sleep(0.2)
+        assert d["analysis"]["media"]["type"] == "audio/wav"
+        kinds = [j.kind for j in app.state.ctx.jobs._jobs.values()]  # it ran as a job
+        assert kinds == ["case-analysis"]
+        assert d["analysis"]["media"]["sha256"] == d["case"]["media_sha256"]
+    assert not list((tmp_path / "i" / "tmp").glob("upload-*"))  # the job removed the file
 
 
 def test_report_form_needs_its_csrf_token(client: TestClient, photo: Path) -> None:

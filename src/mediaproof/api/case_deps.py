@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,12 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import AppContext, principal_of
 from mediaproof.api.uploads import receive_upload
-from mediaproof.cases.models import NoticeInput
-from mediaproof.errors import LimitExceededError, UsageError
-from mediaproof.services.case_intake import notice_input
-from mediaproof.services.cases import CaseService
+from mediaproof.errors import BusyError, LimitExceededError, UsageError
+from mediaproof.services.case_intake import analyse_into, notice_input
+from mediaproof.services.cases import CaseService, Receipt
 
 MAX_JSON_BYTES = 64 * 1024
+log = logging.getLogger("mediaproof.api")
 
 
 def get_cases(request: Request) -> CaseService:
@@ -40,8 +42,9 @@ def reviewer_name(who: Principal) -> str:
     return who.user.username
 
 
-async def read_notice(request: Request, ctx: AppContext) -> NoticeInput:
-    """A multipart form (with or without a file) or a JSON object."""
+async def file_notice(request: Request, ctx: AppContext, cases: CaseService) -> Receipt:
+    """File the notice a request carries: a multipart form (with or without the media in
+    ``file``) or a JSON object. Video and long audio are analysed after the receipt."""
     who = principal_of(request)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -54,7 +57,11 @@ async def read_notice(request: Request, ctx: AppContext) -> NoticeInput:
         )
         try:
             path = up.path if up.size else None
-            return await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)
+            intake = await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)
+            receipt = await run_in_threadpool(cases.file_notice, intake.notice, now())
+            if intake.analyse_later and path is not None:
+                _analyse_later(ctx, cases, receipt.notice_id, up.keep())
+            return receipt
         finally:
             up.discard()
     if ctype.startswith("application/json"):
@@ -73,11 +80,25 @@ async def read_notice(request: Request, ctx: AppContext) -> NoticeInput:
             raise UsageError("the body is not valid JSON") from e
         if not isinstance(data, dict):
             raise UsageError("send the notice as a JSON object")
-        return await run_in_threadpool(notice_input, ctx.inst, data, who, None)
+        intake = await run_in_threadpool(notice_input, ctx.inst, data, who, None)
+        return await run_in_threadpool(cases.file_notice, intake.notice, now())
     raise UsageError(
         "send the notice as application/json, or as multipart/form-data with the file in "
         "a field named 'file'"
     )
+
+
+def _analyse_later(ctx: AppContext, cases: CaseService, notice_id: str, owned: Path) -> None:
+    try:
+        ctx.jobs.submit(
+            "case-analysis",
+            lambda _progress: analyse_into(ctx.inst, cases, notice_id, owned),
+            cleanup=lambda: owned.unlink(missing_ok=True),
+        )
+    except BusyError:
+        # the notice stands; the reviewer sees that no analysis is attached
+        owned.unlink(missing_ok=True)
+        log.warning("analysis queue full; notice filed without its analysis report")
 
 
 def period(start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:

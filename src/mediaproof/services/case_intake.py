@@ -1,21 +1,27 @@
 """A notice as it arrives over HTTP: form fields, an optional upload, and who is asking.
 
 The upload is analysed with the verify pipeline so the case carries the evidence a
-reviewer needs; the file itself is not kept (its digest and report are). Whether the
-reporter is a verified candidate comes from the account, never from the form.
+reviewer needs; the file itself is not kept (its digest and report are). Video and long
+audio are analysed after the notice is filed, as the verify page does (a reporter should
+not wait minutes for a receipt). Whether the reporter is a verified candidate comes from
+the account, never from the form.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mediaproof.accounts.models import Principal
 from mediaproof.cases.errors import NoticeInvalidError
 from mediaproof.cases.models import NoticeCategory, NoticeInput, Relationship
 from mediaproof.services import candidates
+from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
-from mediaproof.services.public_verify import inspect_upload
+from mediaproof.services.public_verify import inspect_upload, runs_as_job
 from mediaproof.services.verification import verify_file
 
 FIELDS = (
@@ -39,13 +45,19 @@ def _enum(kind: type[NoticeCategory] | type[Relationship], value: str, name: str
     return value
 
 
+@dataclass(frozen=True)
+class Intake:
+    notice: NoticeInput
+    analyse_later: bool = False  # video or long audio: see :func:`analyse_into`
+
+
 def notice_input(
     inst: Instance,
     fields: Mapping[str, object],
     who: Principal,
     upload: Path | None = None,
-) -> NoticeInput:
-    """Build (and validate) the notice; runs the verify pipeline on ``upload``."""
+) -> Intake:
+    """Build and validate the notice, then run the verify pipeline on a quick ``upload``."""
 
     def text(name: str) -> str:
         v = fields.get(name)
@@ -56,11 +68,10 @@ def notice_input(
         return str(v).strip()
 
     sha256 = mime = None
-    analysis = None
+    later = False
     if upload is not None:
-        inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
-        report = verify_file(inst, upload).as_dict()
-        sha256, mime, analysis = report["media"]["sha256"], report["media"]["type"], report
+        media = inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
+        sha256, mime, later = media.sha256, media.mime, runs_as_job(inst, media)
     user = who.user
     inp = NoticeInput(
         category=NoticeCategory(_enum(NoticeCategory, text("category"), "category")),
@@ -78,7 +89,15 @@ def notice_input(
         mime=mime,
         verified_candidate=user is not None and candidates.is_verified(inst, user.id),
         account_id=user.id if user is not None else None,
-        analysis=analysis,
     )
-    inp.validate()
-    return inp
+    inp.validate()  # before the analysis: a notice with a missing element fails fast
+    if upload is not None and not later:
+        inp = dataclasses.replace(inp, analysis=verify_file(inst, upload).as_dict())
+    return Intake(inp, later)
+
+
+def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:
+    """The background half for video and long audio: analyse, attach to the notice."""
+    report = verify_file(inst, path).as_dict()
+    cases.attach_analysis(notice_id, report)
+    return {"notice_id": notice_id, "label": report["assessment"]["label"]}

@@ -442,6 +442,14 @@ class CaseService:
             and not any(a.decision_id == final.id for a in appeals),
         )
 
+    def attach_analysis(self, notice_id: str, report: Mapping[str, Any]) -> None:
+        """Store the verify report of a notice's media when it was analysed after filing."""
+        with self.db.session() as s:
+            row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
+            if row is None:
+                raise NotFoundError(f"no notice {notice_id}")
+            row.analysis = json.dumps(report, sort_keys=True)
+
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)
         with self.db.session() as s:

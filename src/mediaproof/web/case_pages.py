@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.case_deps import Cases, now, period, read_notice, reviewer_name
+from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.cases.models import (
     AppealOutcome,
@@ -83,8 +83,7 @@ async def report_form(request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
 @router.post("/report", name="web.report", response_class=HTMLResponse)
 async def report(request: Request, ctx: Ctx, who: Who, cases: Cases) -> HTMLResponse:
     try:
-        inp = await read_notice(request, ctx)
-        r = await run_in_threadpool(cases.file_notice, inp, now())
+        r = await file_notice(request, ctx, cases)
     except MediaproofError as e:
         if e.http_status in (401, 403, 408, 413, 429):
             raise  # security token, limits: the common error page says what to do

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.case_deps import Cases, now, period, read_notice, reviewer_name
+from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.schemas import ErrorOut
 from mediaproof.cases.models import AppealOutcome, CaseView, Outcome
@@ -115,8 +115,7 @@ def decision_json(r: DecisionResult) -> dict[str, Any]:
 @router.post("/notices", name="cases.notice_create", status_code=201, responses=ERR)
 async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> dict[str, Any]:
     """File a notice: JSON, or multipart/form-data with the media in ``file``."""
-    inp = await read_notice(request, ctx)
-    r = await run_in_threadpool(cases.file_notice, inp, now())
+    r = await file_notice(request, ctx, cases)
     return receipt_json(r, str(request.base_url))
 
 
