@@ -209,6 +209,40 @@ def test_report_form_needs_its_csrf_token(client: TestClient, photo: Path) -> No
         files={"file": ("", b"", "application/octet-stream")},
     )
     assert missing.status_code == 422 and "your signature" in missing.text
+    assert notice()["explanation"] in missing.text  # the form comes back filled in
+    assert f'value="{EMAIL}"' in missing.text
+
+
+def test_a_reporter_appeals_on_the_status_page(app: FastAPI, client: TestClient) -> None:
+    rec = file_json(client)
+    page = f"/status/{rec['status_token']}"
+    assert 'id="appeal-form"' not in client.get(page).text  # nothing to appeal yet
+    rev = signed_in(app, "reviewer")
+    _decide(rev, rec["case_number"], "no_action", explanation="Real footage, not synthetic.")
+    form = client.get(page).text
+    assert 'id="appeal-form"' in form and "Statements of reasons" in form
+    r = client.post(
+        page + "/appeal",
+        data={"grounds": "The voice is cloned; here is why.", "csrf_token": csrf_of(form)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == page
+    after = client.get(page).text
+    assert "awaiting a reviewer" in after and 'id="appeal-form"' not in after
+    st = client.get(f"/api/v1/status/{rec['status_token']}").json()
+    assert st["appeals"][0]["party"] == "reporter" and not st["appealable"]
+    again = client.post(
+        page + "/appeal", data={"grounds": "Once more, please.", "csrf_token": csrf_of(form)}
+    )
+    assert again.status_code == 409 and 'id="status-error"' in again.text
+    # a different reviewer upholds; the reporter sees the outcome, not the reviewer's name
+    appeal_id = rev.get(f"/api/v1/cases/{rec['case_number']}").json()["appeals"][0]["public_id"]
+    rev2 = signed_in(app, "reviewer2")
+    body = {"outcome": "upheld", "explanation": "The footage is authentic; no action."}
+    assert rev2.post(f"/api/v1/appeals/{appeal_id}/decision", json=body).status_code == 200
+    st = client.get(f"/api/v1/status/{rec['status_token']}").json()
+    assert st["appeals"][0]["outcome"] == "upheld" and "reviewer" not in st["appeals"][0]
+    assert "reviewer2" not in client.get(page).text
 
 
 def test_anonymous_notices_are_rate_limited(tmp_path: Path) -> None:

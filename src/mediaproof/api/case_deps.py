@@ -42,9 +42,15 @@ def reviewer_name(who: Principal) -> str:
     return who.user.username
 
 
-async def file_notice(request: Request, ctx: AppContext, cases: CaseService) -> Receipt:
+async def file_notice(
+    request: Request,
+    ctx: AppContext,
+    cases: CaseService,
+    fields_seen: dict[str, str] | None = None,
+) -> Receipt:
     """File the notice a request carries: a multipart form (with or without the media in
-    ``file``) or a JSON object. Video and long audio are analysed after the receipt."""
+    ``file``) or a JSON object. Video and long audio are analysed after the receipt.
+    ``fields_seen`` receives the form's text fields (a page refills the form with them)."""
     who = principal_of(request)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -55,6 +61,8 @@ async def file_notice(request: Request, ctx: AppContext, cases: CaseService) -> 
             csrf_expected=getattr(request.state, "csrf_expected", None),
             file_optional=True,
         )
+        if fields_seen is not None:
+            fields_seen.update(up.fields)
         try:
             path = up.path if up.size else None
             intake = await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)

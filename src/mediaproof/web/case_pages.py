@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -52,10 +52,6 @@ def time_left(due: dt.datetime) -> str:
     return f"overdue by {text}" if late else f"{text} left"
 
 
-def _form_values(fields: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in fields.items() if k != "csrf_token"}
-
-
 # --- reporting ---------------------------------------------------------------------------
 
 
@@ -82,14 +78,18 @@ async def report_form(request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
 
 @router.post("/report", name="web.report", response_class=HTMLResponse)
 async def report(request: Request, ctx: Ctx, who: Who, cases: Cases) -> HTMLResponse:
+    seen: dict[str, str] = {}
     try:
-        r = await file_notice(request, ctx, cases)
+        r = await file_notice(request, ctx, cases, seen)
     except MediaproofError as e:
         if e.http_status in (401, 403, 408, 413, 429):
             raise  # security token, limits: the common error page says what to do
         status, msg, hint = e.http_status, e.message, e.hint
+        values = {k: v for k, v in seen.items() if k != "csrf_token"}
         return await run_in_threadpool(
-            lambda: _report_form(request, ctx.inst, who, status, error=msg, hint=hint)
+            lambda: _report_form(
+                request, ctx.inst, who, status, error=msg, hint=hint, values=values
+            )
         )
     status_url = f"{str(request.base_url).rstrip('/')}/status/{r.status_token}"
     return render(request, "cases/receipt.html", 201, r=r, status_url=status_url)
@@ -189,9 +189,10 @@ async def policy_version(version: str, request: Request, cases: Cases) -> HTMLRe
 
 @router.get("/transparency", name="web.transparency", response_class=HTMLResponse)
 async def transparency(
-    cases: Cases, start: str | None = None, end: str | None = None
+    cases: Cases,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
-    # ?start=&end= here (a form's names); the JSON/CSV API says from/to
     s, e = period(start, end)
     rep = await run_in_threadpool(cases.transparency_report, s, e)
     return HTMLResponse(to_html(rep, stylesheet="/static/report.css"))

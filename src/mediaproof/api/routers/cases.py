@@ -88,6 +88,8 @@ def receipt_json(r: Receipt, base_url: str) -> dict[str, Any]:
 
 def status_json(st: ReporterStatus) -> dict[str, Any]:
     out: dict[str, Any] = _json(st)
+    for a in out["appeals"]:
+        a.pop("reviewer", None)  # reporters learn the outcome, not which staff member
     return out
 
 
