@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import threading
@@ -18,16 +19,18 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
 from mediaproof.cases import webhooks
 from mediaproof.cases.sor import validate_record
+from mediaproof.fingerprint.pdq import fingerprint_image
 from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.tables_cases import NoticeRow
+from mediaproof.storage.sql.tables_cases import BankRow, NoticeRow
 from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app, make_settings
 from tests.integration.test_cases_flow import Receiver
 
@@ -159,6 +162,19 @@ def test_upload_carries_the_analysis_report(
         files={"file": ("copy.jpg", photo.read_bytes(), "image/jpeg")},
     )
     assert again.json()["case_number"] == number and again.json()["joined_existing_case"]
+    # a labelled upload goes into the bank with its PDQ, so a re-encoded copy is a near match
+    assert _decide(rev, number, "label").status_code == 201
+    with app.state.ctx.inst.db.session() as s:
+        bank = s.scalars(select(BankRow)).one()
+        assert json.loads(bank.fingerprints)["pdq"] == fingerprint_image(photo).pdq.hex
+    copy = tmp_path / "copy.jpg"
+    Image.open(photo).save(copy, quality=60)
+    near = app.state.cases.check_upload(
+        hashlib.sha256(copy.read_bytes()).hexdigest(),
+        fingerprints={"pdq": fingerprint_image(copy).pdq.hex},
+        now=dt.datetime.now(dt.UTC),
+    )
+    assert near.action.value == "queue" and near.matched_case == number
 
 
 def test_long_media_is_analysed_after_the_receipt(tmp_path: Path) -> None:

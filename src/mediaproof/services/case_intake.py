@@ -18,6 +18,9 @@ from typing import Any
 from mediaproof.accounts.models import Principal
 from mediaproof.cases.errors import NoticeInvalidError
 from mediaproof.cases.models import NoticeCategory, NoticeInput, Relationship
+from mediaproof.errors import MediaproofError
+from mediaproof.fingerprint.pdq import fingerprint_image
+from mediaproof.media.sniff import MediaKind
 from mediaproof.services import candidates
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
@@ -69,9 +72,12 @@ def notice_input(
 
     sha256 = mime = None
     later = False
+    prints: dict[str, str] = {}
     if upload is not None:
         media = inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
         sha256, mime, later = media.sha256, media.mime, runs_as_job(inst, media)
+        if media.kind is MediaKind.IMAGE:
+            prints = _image_prints(inst, upload)
     user = who.user
     inp = NoticeInput(
         category=NoticeCategory(_enum(NoticeCategory, text("category"), "category")),
@@ -89,11 +95,22 @@ def notice_input(
         mime=mime,
         verified_candidate=user is not None and candidates.is_verified(inst, user.id),
         account_id=user.id if user is not None else None,
+        fingerprints=prints,
     )
     inp.validate()  # before the analysis: a notice with a missing element fails fast
     if upload is not None and not later:
         inp = dataclasses.replace(inp, analysis=verify_file(inst, upload).as_dict())
     return Intake(inp, later)
+
+
+def _image_prints(inst: Instance, path: Path) -> dict[str, str]:
+    """PDQ of an image, so near copies join the case and the bank can match them later.
+    A low-quality hash (flat images) matches too much to be used automatically."""
+    try:
+        fp = fingerprint_image(path, inst.settings.limits, dihedral=False)
+    except MediaproofError:
+        return {}  # the analysis reports what is wrong with the file
+    return {"pdq": fp.pdq.hex} if fp.pdq.usable else {}
 
 
 def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:
