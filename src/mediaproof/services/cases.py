@@ -415,11 +415,13 @@ class CaseService:
         """What a signed-in reporter sees: the notices that account filed, and no others."""
         with self.db.session() as s:
             repo = CaseRepository(s)
-            rows = s.scalars(
-                select(NoticeRow)
-                .where(NoticeRow.account_id == account_id)
-                .order_by(NoticeRow.id.desc())
-                .limit(limit)
+            rows = list(  # read fully before the per-notice queries below
+                s.scalars(
+                    select(NoticeRow)
+                    .where(NoticeRow.account_id == account_id)
+                    .order_by(NoticeRow.id.desc())
+                    .limit(limit)
+                )
             )
             return [self._reporter_status(repo, n) for n in rows]
 
@@ -485,11 +487,13 @@ class CaseService:
         """Cases whose decision was appealed and awaits a different reviewer."""
         with self.db.session() as s:
             repo = CaseRepository(s)
-            rows = s.scalars(
-                select(CaseRow)
-                .where(CaseRow.state == CaseState.APPEALED.value)
-                .order_by(CaseRow.updated_at, CaseRow.id)
-                .limit(limit)
+            rows = list(
+                s.scalars(
+                    select(CaseRow)
+                    .where(CaseRow.state == CaseState.APPEALED.value)
+                    .order_by(CaseRow.updated_at, CaseRow.id)
+                    .limit(limit)
+                )
             )
             return [case_view(c, repo.notices(c.id)) for c in rows]
 
