@@ -435,6 +435,9 @@ def test_appeals_go_to_a_different_reviewer(
     # the reporter sees the decision and may appeal too; the uploader appeals here
     st = client.get(f"/api/v1/status/{rec['status_token']}").json()
     assert st["state"] == "decided" and st["appealable"] and st["statements"]
+    told = client.get(f"/appeal?token={uploader_token}").text
+    assert 'id="uploader-case"' in told and number in told and 'id="not-appealable"' not in told
+    assert 'id="uploader-case"' not in client.get("/appeal?token=nope").text
     a = client.post(
         "/api/v1/appeals",
         json={"token": uploader_token, "grounds": "It is satire; the title says so."},

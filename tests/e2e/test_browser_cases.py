@@ -181,6 +181,8 @@ def test_report_remove_appeal_reverse_in_the_browser(
     # 4. the uploader appeals with the token the platform passed on
     uploader = browser(chromium)
     uploader.goto(f"{server.url}/appeal?token={removal['uploader_appeal_token']}")
+    told = uploader.inner_text("#uploader-case")  # what was done and why, before appealing
+    assert number in told and "remove" in told and "rule DM-1" in told
     uploader.fill("#grounds", "This is a clearly labelled parody account; see the bio.")
     uploader.click("#uploader-appeal-form button[type=submit]")
     uploader.wait_for_selector("#appeal-filed")

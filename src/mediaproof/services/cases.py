@@ -205,6 +205,19 @@ class ReporterStatus:
     appealable: bool = False  # a final decision exists that this reporter may still appeal
 
 
+@dataclass(frozen=True)
+class UploaderStatus:
+    """What the uploader's appeal token shows: the action on their content and why."""
+
+    case_number: str
+    state: CaseState
+    action: str
+    action_at: dt.datetime
+    statements: tuple[str, ...]
+    appeals: tuple[AppealView, ...]
+    appealable: bool
+
+
 @dataclass
 class DeliveryStats:
     delivered: int = 0
@@ -443,6 +456,24 @@ class CaseService:
             and CaseState(case.state) is CaseState.DECIDED
             and not any(a.decision_id == final.id for a in appeals),
         )
+
+    def uploader_status(self, token: str) -> UploaderStatus:
+        with self.db.session() as s:
+            repo = CaseRepository(s)
+            action = repo.action_by_token_hash(_hash_token(token))
+            if action is None:
+                raise TokenError("no action matches this appeal token")
+            case = repo.case(action.case_id)
+            appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "uploader")
+            return UploaderStatus(
+                case_number=case.number,
+                state=CaseState(case.state),
+                action=action.action,
+                action_at=aware(action.created_at),
+                statements=tuple(st.human for st in repo.statements(case.id)),
+                appeals=appeals,
+                appealable=CaseState(case.state) is CaseState.DECIDED,
+            )
 
     def attach_analysis(self, notice_id: str, report: Mapping[str, Any]) -> None:
         """Store the verify report of a notice's media when it was analysed after filing."""

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.cases.errors import TokenError
 from mediaproof.cases.models import (
     AppealOutcome,
     CaseState,
@@ -141,8 +142,16 @@ async def status_appeal(
 
 
 @router.get("/appeal", name="web.appeal_form", response_class=HTMLResponse)
-async def appeal_form(request: Request, token: str | None = None) -> HTMLResponse:
-    return render(request, "cases/appeal.html", token=token or "")
+async def appeal_form(request: Request, cases: Cases, token: str | None = None) -> HTMLResponse:
+    """With ``?token=`` (the link a platform passes on) the uploader also sees the action
+    taken on their content and the statement of reasons."""
+    info = None
+    if token:
+        try:
+            info = await run_in_threadpool(cases.uploader_status, token)
+        except TokenError:
+            info = None  # the form says so when it is sent
+    return render(request, "cases/appeal.html", token=token or "", info=info)
 
 
 @router.post("/appeal", name="web.appeal", response_class=HTMLResponse)
