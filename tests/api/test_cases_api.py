@@ -585,3 +585,50 @@ def test_policy_is_published_with_its_version(client: TestClient) -> None:
     assert client.get(f"/policy/{p['version']}").status_code == 200
     old = client.get("/policy/1999-01-01")
     assert old.status_code == 404 and p["version"] in old.text
+
+
+def test_admin_pages_register_endpoints_retry_and_approve(
+    app: FastAPI, client: TestClient, receiver: Receiver
+) -> None:
+    admin = signed_in(app, "admin")
+    csrf = admin.headers["x-csrf-token"]
+    short = admin.post(
+        "/admin/webhooks/endpoints",
+        data={"platform": "*", "url": receiver.url, "secret": "short", "csrf_token": csrf},
+    )
+    assert short.status_code == 400 and "at least 16 characters" in short.text
+    ok = admin.post(
+        "/admin/webhooks/endpoints",
+        data={"platform": "*", "url": receiver.url, "secret": SECRET, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    page = admin.get("/admin/webhooks").text
+    assert receiver.url in page and SECRET not in page
+    # a dead letter, retried from the page
+    receiver.stop()
+    _decide(signed_in(app, "reviewer"), file_json(client)["case_number"], "label")
+    cases = app.state.cases
+    t = dt.datetime.now(dt.UTC)
+    for _ in range(cases.retry.max_attempts):
+        cases.deliver_due(t)
+        t += cases.retry.cap
+    delivery = cases.dead_letters()[0]["delivery_id"]
+    assert delivery in admin.get("/admin/webhooks").text
+    receiver.start()
+    r = admin.post(
+        f"/admin/webhooks/dead-letters/{delivery}/retry",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and cases.dead_letters() == []
+    assert cases.deliver_due(dt.datetime.now(dt.UTC)).delivered == 1
+    # candidates
+    unknown = admin.post("/admin/candidates", data={"username": "ghost", "csrf_token": csrf})
+    assert unknown.status_code == 404 and "no active account" in unknown.text
+    admin.post("/admin/candidates", data={"username": "reporter", "csrf_token": csrf})
+    assert "reporter" in admin.get("/admin/candidates").text
+    reporter = signed_in(app, "reporter")
+    assert 'id="candidate-note"' in reporter.get("/report").text
+    admin.post("/admin/candidates/reporter/revoke", data={"csrf_token": csrf})
+    assert 'id="candidate-note"' not in reporter.get("/report").text
