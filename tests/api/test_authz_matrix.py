@@ -24,6 +24,8 @@ PARAMS = {
     "token_id": "999",
     "manifest_id": "urn:c2pa:nothing",
     "path": "checkpoint",
+    "enrolment_id": "no-such-enrolment",
+    "report_id": "no-such-report",
 }
 DENIED = (401, 403)
 
@@ -84,6 +86,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.publish_form": PUBLISHERS,
     "web.publish": PUBLISHERS,
     "web.asset": PUBLIC,
+    "likeness.enrol": ADMINS,
+    "likeness.list": ADMINS,
+    "likeness.show": ADMINS,
+    "likeness.delete": ADMINS,
+    "likeness.check": ADMINS,
+    "likeness.alerts": ADMINS,
+    "likeness.report": ADMINS,
 }
 
 

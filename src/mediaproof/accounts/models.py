@@ -24,6 +24,9 @@ class Permission(StrEnum):
     MANAGE_USERS = "users:manage"
     OWN_TOKENS = "tokens"  # create, list and revoke one's own API tokens
     ACCOUNT = "account"  # read one's own account
+    # enrol, list, delete people's faces and voices; check files; read likeness alerts.
+    # Biometric data of named people: admins only (docs/likeness.md says why).
+    MANAGE_LIKENESS = "likeness:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -37,7 +40,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
 # cannot mint more tokens.
 TOKEN_SCOPES: frozenset[Permission] = frozenset(
-    {Permission.PUBLISH, Permission.MANAGE_USERS, Permission.ACCOUNT}
+    {Permission.PUBLISH, Permission.MANAGE_USERS, Permission.ACCOUNT, Permission.MANAGE_LIKENESS}
 )
 
 

@@ -80,4 +80,12 @@ ACCESS: dict[str, Rule] = {
     "web.publish_form": needs(Permission.PUBLISH),
     "web.publish": needs(Permission.PUBLISH, form=True),
     "web.asset": public(rate="lookup"),
+    # likeness (subject defense): biometric data of named people
+    "likeness.enrol": needs(Permission.MANAGE_LIKENESS),
+    "likeness.list": needs(Permission.MANAGE_LIKENESS),
+    "likeness.show": needs(Permission.MANAGE_LIKENESS),
+    "likeness.delete": needs(Permission.MANAGE_LIKENESS),
+    "likeness.check": needs(Permission.MANAGE_LIKENESS),
+    "likeness.alerts": needs(Permission.MANAGE_LIKENESS),
+    "likeness.report": needs(Permission.MANAGE_LIKENESS),
 }

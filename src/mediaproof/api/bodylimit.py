@@ -19,6 +19,8 @@ UPLOAD_ROUTES = frozenset(
         ("POST", "/matches/byContent"),
         ("POST", "/verify"),
         ("POST", "/publish"),
+        ("POST", "/api/v1/likeness/enrolments"),
+        ("POST", "/api/v1/likeness/check"),
     }
 )
 

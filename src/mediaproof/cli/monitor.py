@@ -13,7 +13,9 @@ from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.monitor import CycleResult, Monitor, channels_from_settings
 from mediaproof.likeness.service import LikenessService
-from mediaproof.likeness.store import SqliteLikenessStore
+from mediaproof.likeness.store import LikenessStore
+from mediaproof.services.instance import Instance
+from mediaproof.services.likeness import open_store
 
 app = typer.Typer(help="Watch a drop folder for media showing enrolled people.")
 
@@ -38,7 +40,8 @@ def monitor(
     """Analyse media arriving in the drop folder; alert in-app, by e-mail and by webhook
     (as configured) when it shows someone who looks or sounds like an enrolled person.
     Stop with Ctrl-C or SIGTERM."""
-    store = None
+    store: LikenessStore | None = None
+    inst: Instance | None = None
     try:
         settings = load_settings(home)
         folder = drop_dir or settings.monitor.drop_dir
@@ -47,7 +50,8 @@ def monitor(
                 "no drop folder configured",
                 hint="pass --drop-dir or set MEDIAPROOF_MONITOR_DROP_DIR",
             )
-        store = SqliteLikenessStore.open(settings.home)
+        inst = Instance(settings)
+        store = open_store(inst)
         mon = Monitor(
             LikenessService(store, settings.limits),
             settings,
@@ -91,3 +95,5 @@ def monitor(
     finally:
         if store is not None:
             store.close()
+        if inst is not None:
+            inst.close()
