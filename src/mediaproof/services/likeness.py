@@ -8,26 +8,109 @@ person was enrolled and withdrawn, without saying who.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mediaproof.analysis.evidence import AnalysisContext
+from mediaproof.errors import NotFoundError
+from mediaproof.likeness.crypto import KEY_FILE, load_or_create_key
 from mediaproof.likeness.models import Enrolment, Modality
 from mediaproof.likeness.service import LikenessService
 from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import record_event
+from mediaproof.storage.sql.likeness_store import SqlLikenessStore
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
+LEGACY_FILE = Path("likeness") / "likeness.db"  # the file store before 0006_likeness
+
 
 def open_store(inst: Instance) -> LikenessStore:
-    """The instance's likeness store."""
-    return SqliteLikenessStore.open(inst.home)
+    """The instance's likeness store: tables in its SQL database, sealed under
+    ``keys/likeness.key``. A file store left by an older version is moved in first."""
+    store = SqlLikenessStore(inst.db, load_or_create_key(inst.keys_dir))
+    if (inst.home / LEGACY_FILE).exists():
+        migrate_file_store(inst, store)
+    return store
+
+
+def has_likeness_data(inst: Instance) -> bool:
+    """Whether this instance ever stored likeness data (its key exists): without it a
+    verify must not create a key or a store."""
+    return (inst.keys_dir / KEY_FILE).exists()
+
+
+def instance_likeness(inst: Instance) -> Callable[[AnalysisContext], LikenessService | None]:
+    """For the verify pipeline: the instance's likeness service per analysis, or None
+    when nobody was ever enrolled here."""
+
+    def open_for(_ctx: AnalysisContext) -> LikenessService | None:
+        if not has_likeness_data(inst):
+            return None
+        return LikenessService(open_store(inst), inst.settings.limits)
+
+    return open_for
+
+
+def migrate_file_store(inst: Instance, store: SqlLikenessStore) -> int:
+    """Copy ``<home>/likeness/likeness.db`` into the SQL store, then wipe and remove the
+    file. Idempotent (a copy cut short is finished by the next open) and serialised
+    across processes by a lock file. Returns how many enrolments were copied."""
+    legacy = inst.home / LEGACY_FILE
+    lock_path = legacy.parent / ".migrate.lock"
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not legacy.exists():
+            return 0  # another process moved it meanwhile
+        old = SqliteLikenessStore.open(inst.home)
+        copied = 0
+        try:
+            for e in old.list_enrolments():
+                try:
+                    store.get_enrolment(e.id)
+                except NotFoundError:
+                    store.add_enrolment(e, old.kept_samples(e.id))
+                    copied += 1
+            for m in Modality:
+                vectors = old.reference(m)
+                if vectors:
+                    store.replace_reference(m, vectors)
+            for rid, created, report, subjects in old.all_reports():
+                store.save_report(rid, created, report, subjects)
+            have = {a.id for a in store.list_alerts()}
+            for a in old.list_alerts():
+                if a.id not in have:
+                    store.add_alert(a)
+            for sha, at in old.all_seen():
+                store.mark_seen(sha, at)
+        finally:
+            old.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _wipe(legacy.with_name(legacy.name + suffix))
+        return copied
+    finally:
+        os.close(fd)
+
+
+def _wipe(path: Path) -> None:
+    """Overwrite with zeros, then remove: the sealed rows should not linger on disk."""
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    with path.open("r+b") as f:
+        f.write(b"\0" * size)
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
 
 
 @contextmanager
