@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from mediaproof.analysis.evidence import AnalysisContext
 from mediaproof.errors import NotFoundError
 from mediaproof.likeness.crypto import KEY_FILE, load_or_create_key
 from mediaproof.likeness.models import Enrolment, Modality
+from mediaproof.likeness.monitor import SourceItem
 from mediaproof.likeness.service import LikenessService
 from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import record_event
 from mediaproof.storage.sql.likeness_store import SqlLikenessStore
+from mediaproof.storage.sql.tables_cases import NoticeRow
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
@@ -190,3 +193,91 @@ def delete(inst: Instance, enrolment_id: str) -> Deleted:
         digest = svc.delete(enrolment_id)
     index = record_event(inst, withdrawn_entry(enrolment_id, digest))
     return Deleted(enrolment_id, digest, index)
+
+
+# --- the media of case notices, for the monitor ---------------------------------------
+
+INBOX = Path("likeness") / "inbox"
+_HEX = frozenset("0123456789abcdef")
+
+
+def queue_notice_media(inst: Instance, path: Path, sha256: str) -> bool:
+    """Hand the media of a new notice to the likeness monitor before the upload is
+    discarded (the case intake keeps only its digest). Copied to
+    ``<home>/likeness/inbox/<sha256>`` (0600); the monitor deletes it once analysed.
+    Does nothing, and returns False, when nobody was ever enrolled here."""
+    if len(sha256) != 64 or not set(sha256) <= _HEX:
+        raise ValueError("sha256 must be 64 lowercase hex characters")
+    if not has_likeness_data(inst):
+        return False
+    inbox = inst.home / INBOX
+    inbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dest = inbox / sha256
+    if not dest.exists():
+        tmp = inbox / f".{sha256}.{os.getpid()}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+        os.replace(tmp, dest)
+    return True
+
+
+class CaseNoticeSource:
+    """New case notices that carry media, for :class:`~mediaproof.likeness.monitor.Monitor`.
+
+    Reads ``case_notices`` (id, public id, media digest only: never the reporter's
+    details) past the last notice seen by this process, and finds each notice's bytes in
+    the likeness inbox (:func:`queue_notice_media`) or the instance's blob store. A
+    notice whose bytes were not kept is listed as skipped. After a restart the notices
+    are offered again; media analysed before is a duplicate and raises no second alert.
+    """
+
+    name = "case_notices"
+
+    def __init__(self, inst: Instance, *, batch: int = 100) -> None:
+        self.inst = inst
+        self.batch = batch
+        self.after = 0  # the highest notice row id offered so far
+        self._pending: dict[Path, int] = {}  # inbox file -> items of this poll using it
+
+    def _locate(self, sha256: str) -> Path | None:
+        queued = self.inst.home / INBOX / sha256
+        if queued.exists():
+            return queued
+        if self.inst.blobs.exists(sha256):
+            return self.inst.blobs.path(sha256)
+        return None
+
+    def poll(self) -> list[SourceItem]:
+        with self.inst.db.session() as s:
+            rows = s.execute(
+                select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
+                .where(NoticeRow.id > self.after, NoticeRow.media_sha256.is_not(None))
+                .order_by(NoticeRow.id)
+                .limit(self.batch)
+            ).all()
+        items = []
+        for row_id, public_id, sha256 in rows:
+            self.after = max(self.after, row_id)
+            path = self._locate(str(sha256))
+            if path is not None and path.parent == self.inst.home / INBOX:
+                self._pending[path] = self._pending.get(path, 0) + 1
+            items.append(
+                SourceItem(
+                    ref=f"case-notice:{public_id}",
+                    label=f"media of case notice {public_id}",
+                    path=path,
+                    missing=None if path else "media not kept",
+                )
+            )
+        return items
+
+    def done(self, item: SourceItem, analysed: bool) -> None:
+        if item.path is None or item.path not in self._pending:
+            return
+        self._pending[item.path] -= 1
+        if self._pending[item.path] == 0:
+            del self._pending[item.path]
+            if analysed:
+                item.path.unlink(missing_ok=True)  # keep notice media no longer than needed
