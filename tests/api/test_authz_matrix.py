@@ -30,6 +30,8 @@ PARAMS = {
     "delivery_id": "no-such-delivery",
     "username": "nobody",
     "version": "2000-01-01",
+    "enrolment_id": "no-such-enrolment",
+    "report_id": "no-such-report",
 }
 DENIED = (401, 403)
 
@@ -138,6 +140,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.candidates": ADMINS,
     "web.candidate_approve": ADMINS,
     "web.candidate_revoke": ADMINS,
+    "likeness.enrol": ADMINS,
+    "likeness.list": ADMINS,
+    "likeness.show": ADMINS,
+    "likeness.delete": ADMINS,
+    "likeness.check": ADMINS,
+    "likeness.alerts": ADMINS,
+    "likeness.report": ADMINS,
 }
 
 

@@ -10,10 +10,12 @@ import pytest
 
 from mediaproof.analysis.evidence import AnalysisContext, EvidenceStatus
 from mediaproof.config import Settings
-from mediaproof.likeness.analyzer import LikenessAnalyzer, instance_service
+from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.likeness.faces import FaceEngine, load_rgb
 from mediaproof.likeness.voices import VoiceEngine, decode_audio
 from mediaproof.media.ingest import ingest_file
+from mediaproof.services import likeness
+from mediaproof.services.instance import Instance
 from tests.likeness_support import clip, faces_dir
 
 
@@ -36,25 +38,24 @@ def test_models_load_and_run_with_the_network_cut(
 
 def test_verify_without_enrolments_creates_no_likeness_data(corpora: Path, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home")
+    inst = Instance(settings)
     path = faces_dir(corpora) / "obama.jpg"
     ctx = AnalysisContext(path, ingest_file(path, settings.limits), settings)
-    ev = LikenessAnalyzer(instance_service).analyze(ctx)
+    ev = LikenessAnalyzer(likeness.instance_likeness(inst)).analyze(ctx)
+    inst.close()
     assert ev.status is EvidenceStatus.NOT_FOUND
     assert ev.summary == "No one is enrolled, so no likeness was compared."
-    assert not (tmp_path / "home").exists()  # no key, no database was created
+    assert not (settings.keys_dir / "likeness.key").exists()  # no key was created
 
 
 def test_instance_analyzer_opens_the_enrolled_instance(corpora: Path, tmp_path: Path) -> None:
-    from mediaproof.likeness.service import LikenessService
-    from mediaproof.likeness.store import SqliteLikenessStore
-
     settings = Settings(home=tmp_path / "home")
-    store = SqliteLikenessStore.open(settings.home)
+    inst = Instance(settings)
     train = faces_dir(corpora) / "knn_examples/train/biden"
-    LikenessService(store).enrol("Joe Biden", sorted(train.iterdir()))
-    store.close()
+    likeness.enrol(inst, "Joe Biden", sorted(train.iterdir()))
     path = faces_dir(corpora) / "two_people.jpg"
     ctx = AnalysisContext(path, ingest_file(path, settings.limits), settings)
-    ev = LikenessAnalyzer(instance_service).analyze(ctx)
+    ev = LikenessAnalyzer(likeness.instance_likeness(inst)).analyze(ctx)
+    inst.close()
     assert ev.status is EvidenceStatus.FOUND
     assert ev.summary.startswith("Shows someone who looks like Joe Biden (score 0.9")

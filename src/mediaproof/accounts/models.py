@@ -27,6 +27,9 @@ class Permission(StrEnum):
     REVIEW_CASES = "cases:review"  # queue, case pages, decide, confirm, appeals, SoR export
     MANAGE_WEBHOOKS = "webhooks:manage"  # webhook endpoints and the dead-letter list
     APPROVE_CANDIDATES = "candidates:approve"  # mark accounts as verified candidates
+    # enrol, list, delete people's faces and voices; check files; read likeness alerts.
+    # Biometric data of named people: admins only (docs/likeness.md says why).
+    MANAGE_LIKENESS = "likeness:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -47,6 +50,7 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.REVIEW_CASES,
         Permission.MANAGE_WEBHOOKS,
         Permission.APPROVE_CANDIDATES,
+        Permission.MANAGE_LIKENESS,
     }
 )
 

@@ -126,4 +126,12 @@ ACCESS: dict[str, Rule] = {
     "web.candidates": needs(Permission.APPROVE_CANDIDATES),
     "web.candidate_approve": needs(Permission.APPROVE_CANDIDATES, form=True),
     "web.candidate_revoke": needs(Permission.APPROVE_CANDIDATES, form=True),
+    # likeness (subject defense): biometric data of named people
+    "likeness.enrol": needs(Permission.MANAGE_LIKENESS),
+    "likeness.list": needs(Permission.MANAGE_LIKENESS),
+    "likeness.show": needs(Permission.MANAGE_LIKENESS),
+    "likeness.delete": needs(Permission.MANAGE_LIKENESS),
+    "likeness.check": needs(Permission.MANAGE_LIKENESS),
+    "likeness.alerts": needs(Permission.MANAGE_LIKENESS),
+    "likeness.report": needs(Permission.MANAGE_LIKENESS),
 }

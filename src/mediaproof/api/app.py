@@ -17,7 +17,16 @@ from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
 from mediaproof.api.ratelimit import BucketSpec, RateLimiter
-from mediaproof.api.routers import accounts, assets, cases, health, softbinding, tlog, verify
+from mediaproof.api.routers import (
+    accounts,
+    assets,
+    cases,
+    health,
+    likeness,
+    softbinding,
+    tlog,
+    verify,
+)
 from mediaproof.config import Settings
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_runtime import WebhookWorker, case_service
@@ -94,7 +103,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for r in (health, verify, assets, accounts, softbinding, tlog, cases):
+    for r in (health, verify, assets, accounts, softbinding, tlog, cases, likeness):
         app.include_router(r.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)

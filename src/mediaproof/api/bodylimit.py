@@ -21,6 +21,8 @@ UPLOAD_ROUTES = frozenset(
         ("POST", "/publish"),
         ("POST", "/api/v1/notices"),  # a notice may carry the media (JSON notices are capped
         ("POST", "/report"),  # at 64 KiB by the route itself)
+        ("POST", "/api/v1/likeness/enrolments"),
+        ("POST", "/api/v1/likeness/check"),
     }
 )
 

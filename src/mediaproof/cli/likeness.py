@@ -18,7 +18,8 @@ from mediaproof.likeness.analyzer import describe
 from mediaproof.likeness.errors import EnrolmentRejected
 from mediaproof.likeness.models import Modality
 from mediaproof.likeness.service import LikenessService
-from mediaproof.likeness.store import SqliteLikenessStore
+from mediaproof.services import likeness as likeness_svc
+from mediaproof.services.instance import Instance
 
 app = typer.Typer(help="Subject defense: enrol faces and voices, check media for them.")
 out = Console()
@@ -36,13 +37,12 @@ def print_json(data: Any) -> None:
 
 
 @contextmanager
-def likeness_service(home: Path | None) -> Iterator[LikenessService]:
-    """Open the instance's likeness service; turn product errors into a clean exit."""
-    store = None
+def likeness_instance(home: Path | None) -> Iterator[Instance]:
+    """Open the instance; turn product errors into a clean exit."""
+    inst = None
     try:
-        settings = load_settings(home)
-        store = SqliteLikenessStore.open(settings.home)
-        yield LikenessService(store, settings.limits)
+        inst = Instance(load_settings(home))
+        yield inst
     except MediaproofError as e:
         if isinstance(e, EnrolmentRejected) and e.rejections:
             err.print("[bold red]error:[/] enrolment refused; nothing was stored")
@@ -54,8 +54,15 @@ def likeness_service(home: Path | None) -> Iterator[LikenessService]:
             err.print(f"[dim]hint: {e.hint}[/]")
         raise typer.Exit(e.exit_code) from e
     finally:
-        if store is not None:
-            store.close()
+        if inst is not None:
+            inst.close()
+
+
+@contextmanager
+def likeness_service(home: Path | None) -> Iterator[LikenessService]:
+    """The instance's likeness service; product errors become a clean exit."""
+    with likeness_instance(home) as inst, likeness_svc.likeness_service(inst) as svc:
+        yield svc
 
 
 @app.command()
@@ -81,9 +88,14 @@ def enrol(
     Every sample is checked first: a photo must show exactly one face large enough, a
     clip must hold enough speech. If any sample is unusable, nothing is stored.
     """
-    with likeness_service(home) as svc:
-        e = svc.enrol(
-            name, face or [], voice or [], consent_note=consent_note, keep_samples=keep_samples
+    with likeness_instance(home) as inst:
+        e, _ = likeness_svc.enrol(
+            inst,
+            name,
+            face or [],
+            voice or [],
+            consent_note=consent_note,
+            keep_samples=keep_samples,
         )
         s = e.summary()
         if as_json:
@@ -133,8 +145,8 @@ def delete(
     as_json: JsonOption = False,
 ) -> None:
     """Delete an enrolment and everything derived from it (samples, alerts, reports)."""
-    with likeness_service(home) as svc:
-        digest = svc.delete(enrolment_id)
+    with likeness_instance(home) as inst:
+        digest = likeness_svc.delete(inst, enrolment_id).digest
         if as_json:
             print_json({"deleted": enrolment_id, "digest": digest})
         else:

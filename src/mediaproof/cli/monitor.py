@@ -13,7 +13,9 @@ from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.monitor import CycleResult, Monitor, channels_from_settings
 from mediaproof.likeness.service import LikenessService
-from mediaproof.likeness.store import SqliteLikenessStore
+from mediaproof.likeness.store import LikenessStore
+from mediaproof.services.instance import Instance
+from mediaproof.services.likeness import CaseNoticeSource, open_store
 
 app = typer.Typer(help="Watch a drop folder for media showing enrolled people.")
 
@@ -32,27 +34,34 @@ def monitor(
         float | None,
         typer.Option("--settle-s", help="Seconds a file must be unchanged before reading."),
     ] = None,
+    cases: Annotated[
+        bool,
+        typer.Option("--cases/--no-cases", help="Also analyse the media of new case notices."),
+    ] = True,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Analyse media arriving in the drop folder; alert in-app, by e-mail and by webhook
-    (as configured) when it shows someone who looks or sounds like an enrolled person.
-    Stop with Ctrl-C or SIGTERM."""
-    store = None
+    """Analyse media arriving in the drop folder and with new case notices; alert in-app,
+    by e-mail and by webhook (as configured) when it shows someone who looks or sounds
+    like an enrolled person. Stop with Ctrl-C or SIGTERM."""
+    store: LikenessStore | None = None
+    inst: Instance | None = None
     try:
         settings = load_settings(home)
         folder = drop_dir or settings.monitor.drop_dir
-        if folder is None:
+        if folder is None and not cases:
             raise MediaproofError(
-                "no drop folder configured",
+                "nothing to watch: no drop folder configured and case notices turned off",
                 hint="pass --drop-dir or set MEDIAPROOF_MONITOR_DROP_DIR",
             )
-        store = SqliteLikenessStore.open(settings.home)
+        inst = Instance(settings)
+        store = open_store(inst)
         mon = Monitor(
             LikenessService(store, settings.limits),
             settings,
             folder,
             channels_from_settings(settings),
+            sources=[CaseNoticeSource(inst)] if cases else [],
             settle_s=settle_s,
         )
 
@@ -81,7 +90,9 @@ def monitor(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: mon.stop())
         if not as_json:
-            out.print(f"watching {folder} (Ctrl-C to stop)")
+            watched = [str(folder)] if folder else []
+            watched += ["new case notices"] if cases else []
+            out.print(f"watching {' and '.join(watched)} (Ctrl-C to stop)")
         mon.run(poll_s, on_cycle=lambda r: show(r, quiet=True))
     except MediaproofError as e:
         err.print(f"[bold red]error:[/] {e.message}")
@@ -91,3 +102,5 @@ def monitor(
     finally:
         if store is not None:
             store.close()
+        if inst is not None:
+            inst.close()

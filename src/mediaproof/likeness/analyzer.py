@@ -55,20 +55,9 @@ def describe(result: CheckResult) -> str:
     )
 
 
-def instance_service(ctx: AnalysisContext) -> LikenessService | None:
-    """The likeness service of ``ctx.settings.home``, or None when the instance has no
-    likeness data yet (so a plain verify never creates keys or databases)."""
-    from mediaproof.likeness.store import SqliteLikenessStore
-
-    db = ctx.settings.home / "likeness" / "likeness.db"
-    if not db.exists():
-        return None
-    return LikenessService(SqliteLikenessStore.open(ctx.settings.home), ctx.settings.limits)
-
-
 class LikenessAnalyzer:
-    """Register as ``LikenessAnalyzer(service)`` with an open service, or
-    ``LikenessAnalyzer(instance_service)`` to open the instance's on each analysis."""
+    """Register as ``LikenessAnalyzer(service)`` with an open service, or with a function
+    that opens one per analysis (``services.likeness.instance_likeness(inst)``)."""
 
     name = "likeness"
 

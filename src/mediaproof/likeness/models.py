@@ -105,6 +105,7 @@ class Enrolment:
     samples: list[SampleRecord]
     thresholds: dict[Modality, Threshold] = field(default_factory=dict)
     samples_kept: bool = False  # raw samples stored (operator opt-in)
+    consent_recorded_by: str | None = None  # the account that recorded the consent (API)
 
     def vectors(self, modality: Modality) -> list[Vector]:
         return [s.vector for s in self.samples if s.modality is modality]
@@ -122,6 +123,12 @@ class Enrolment:
             "samples": [s.to_json() for s in self.samples],
             "thresholds": {m.value: t.as_dict() for m, t in self.thresholds.items()},
             "samples_kept": self.samples_kept,
+            # only when set, so digests of enrolments made before the field stay the same
+            **(
+                {"consent_recorded_by": self.consent_recorded_by}
+                if self.consent_recorded_by
+                else {}
+            ),
         }
 
     @classmethod
@@ -134,6 +141,7 @@ class Enrolment:
             samples=[SampleRecord.from_json(s) for s in d["samples"]],
             thresholds={Modality(k): Threshold.from_dict(v) for k, v in d["thresholds"].items()},
             samples_kept=bool(d.get("samples_kept", False)),
+            consent_recorded_by=d.get("consent_recorded_by"),
         )
 
     def digest(self) -> str:
@@ -152,6 +160,7 @@ class Enrolment:
             "name": self.name,
             "created_at": self.created_at,
             "consent_note": self.consent_note,
+            "consent_recorded_by": self.consent_recorded_by,
             "faces": len(self.vectors(Modality.FACE)),
             "voices": len(self.vectors(Modality.VOICE)),
             "thresholds": {m.value: t.as_dict() for m, t in self.thresholds.items()},

@@ -1,4 +1,8 @@
-"""Watch a drop folder, check what arrives for enrolled likenesses, and raise alerts.
+"""Watch a drop folder and other media sources, check what arrives for enrolled
+likenesses, and raise alerts.
+
+Sources other than the drop folder (the media of new case notices, see
+``services.likeness.CaseNoticeSource``) implement :class:`MediaSource`.
 
 ``run_once()`` processes whatever is in the folder now and returns what it did, so tests
 and cron jobs need no loop; ``run()`` repeats it until :meth:`Monitor.stop` is called
@@ -13,10 +17,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mediaproof.analysis.evidence import AnalysisContext, EvidenceStatus
 from mediaproof.config import Settings
@@ -29,6 +33,31 @@ from mediaproof.media.ingest import ingest_file
 from mediaproof.media.sniff import MediaKind
 
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One piece of media a source offers: ``path`` None when its bytes are not
+    available (then it is listed as skipped with ``missing`` as the reason)."""
+
+    ref: str  # where it came from, as alerts show it (e.g. "case-notice:ab12...")
+    label: str  # how statements name it ("media of case notice ab12...")
+    path: Path | None
+    missing: str | None = None
+
+
+class MediaSource(Protocol):
+    """Media arriving from somewhere other than the drop folder."""
+
+    name: str
+
+    def poll(self) -> list[SourceItem]:
+        """New items since the last poll (each offered once per process)."""
+        ...
+
+    def done(self, item: SourceItem, analysed: bool) -> None:
+        """Called after an item was handled (``analysed`` False on an error)."""
+        ...
 
 
 @dataclass
@@ -54,9 +83,10 @@ class Monitor:
         self,
         service: LikenessService,
         settings: Settings,
-        drop_dir: Path,
+        drop_dir: Path | None,
         channels: list[AlertChannel],
         *,
+        sources: Sequence[MediaSource] = (),
         settle_s: float | None = None,
         report_base_url: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -65,6 +95,7 @@ class Monitor:
         self.store = service.store
         self.settings = settings
         self.drop_dir = drop_dir
+        self.sources = list(sources)
         self.channels = channels
         self.settle_s = settings.monitor.settle_s if settle_s is None else settle_s
         self.report_base_url = report_base_url or settings.monitor.report_base_url
@@ -93,6 +124,8 @@ class Monitor:
             self._stop.wait(interval)
 
     def _candidates(self) -> list[Path]:
+        if self.drop_dir is None:
+            return []
         if not self.drop_dir.is_dir():
             raise MediaproofError(
                 f"drop folder {self.drop_dir} does not exist",
@@ -127,15 +160,36 @@ class Monitor:
                 self._process(path, result)
             except MediaproofError as e:
                 result.errors[str(path)] = str(e)
+        for source in self.sources:
+            for item in source.poll():
+                if self._stop.is_set():
+                    return result
+                self._process_item(item, result)
+                source.done(item, item.ref not in result.errors)
         return result
 
-    def _process(self, path: Path, result: CycleResult) -> None:
+    def _process_item(self, item: SourceItem, result: CycleResult) -> None:
+        if item.path is None:
+            result.skipped.append(f"{item.ref} ({item.missing or 'media not available'})")
+            return
+        try:
+            self._process(item.path, result, ref=item.ref, label=item.label)
+        except MediaproofError as e:
+            result.errors[item.ref] = str(e)
+
+    def _process(
+        self, path: Path, result: CycleResult, *, ref: str | None = None, label: str | None = None
+    ) -> None:
+        """Analyse one file; ``ref`` names it in results and alerts (default: its path),
+        ``label`` in statements (default: its file name)."""
+        ref = ref or str(path)
+        label = label or path.name
         info = ingest_file(path, self.settings.limits)
         if info.kind not in (MediaKind.IMAGE, MediaKind.AUDIO, MediaKind.VIDEO):
-            result.skipped.append(str(path))
+            result.skipped.append(ref)
             return
         if self.store.seen(info.sha256):
-            result.duplicates.append(str(path))
+            result.duplicates.append(ref)
             return
         ctx = AnalysisContext(path=path, media=info, settings=self.settings)
         evidence = LikenessAnalyzer(self.service).analyze(ctx)
@@ -149,15 +203,15 @@ class Monitor:
             "id": report_id,
             "created_at": created,
             "source": "monitor",
-            "path": str(path),
+            "path": ref,
             "media": info.as_dict(),
             "evidence": [evidence.as_dict()],
         }
         self.store.save_report(report_id, created, report, subjects)
-        result.analysed.append(str(path))
+        result.analysed.append(ref)
         if evidence.status is EvidenceStatus.ERROR:
             # not marked seen: a copy (or this file after a restart) gets another try
-            result.errors[str(path)] = evidence.summary
+            result.errors[ref] = evidence.summary
             return
         self.store.mark_seen(info.sha256, created)
         for eid in subjects:
@@ -168,10 +222,10 @@ class Monitor:
                 enrolment_id=eid,
                 name=mine[0]["name"],
                 media_sha256=info.sha256,
-                media_path=str(path),
+                media_path=ref,
                 report_id=report_id,
                 statements=[
-                    f"{path.name} {m['statement']} "
+                    f"{label} {m['statement']} "
                     f"({m['modality']} score {m['score']:.2f}, threshold {m['threshold']:.2f})"
                     for m in mine
                 ],

@@ -221,6 +221,7 @@ class LikenessService:
         *,
         consent_note: str | None = None,
         keep_samples: bool = False,
+        consent_recorded_by: str | None = None,
     ) -> Enrolment:
         """Enrol ``name`` if every sample is usable; otherwise raise
         :class:`EnrolmentRejected` naming each unusable sample (nothing is stored)."""
@@ -251,6 +252,7 @@ class LikenessService:
             consent_note=consent_note,
             samples=list(unique.values()),
             samples_kept=keep_samples,
+            consent_recorded_by=consent_recorded_by,
         )
         raw: dict[str, bytes] = {}
         if keep_samples:

@@ -293,3 +293,20 @@ class SqliteLikenessStore:
     def mark_seen(self, media_sha256: str, at: str) -> None:
         with self._tx() as db:
             db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (media_sha256, at))
+
+    # --- export (moving to the instance's SQL store) -----------------------------------
+
+    def all_reports(self) -> list[tuple[str, str, dict[str, Any], list[str]]]:
+        """Every report as (id, created_at, report, enrolment ids it names)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, created_at FROM reports ORDER BY id").fetchall()
+            subjects = self._db.execute("SELECT report_id, enrolment_id FROM report_subjects")
+            named: dict[str, list[str]] = {}
+            for rid, eid in subjects.fetchall():
+                named.setdefault(rid, []).append(eid)
+        return [(i, c, self.get_report(i), sorted(named.get(i, []))) for i, c in rows]
+
+    def all_seen(self) -> list[tuple[str, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT sha256, at FROM seen ORDER BY sha256").fetchall()
+        return [(str(s), str(a)) for s, a in rows]

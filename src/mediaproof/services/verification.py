@@ -12,10 +12,10 @@ from mediaproof.analysis.evidence import Analyzer
 from mediaproof.analysis.pipeline import Progress, run_analyzers
 from mediaproof.analysis.report import AnalysisReport
 from mediaproof.likeness.analyzer import LikenessAnalyzer
-from mediaproof.likeness.analyzer import instance_service as likeness_instance_service
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
+from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.watermarking import RegistryWatermarkAnalyzer
 
 
@@ -27,7 +27,7 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
         RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),
         # opens the instance's likeness store only when someone is enrolled
-        LikenessAnalyzer(likeness_instance_service),
+        LikenessAnalyzer(instance_likeness(inst)),
     ]
 
 

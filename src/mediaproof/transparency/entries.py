@@ -172,9 +172,12 @@ _SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         "modality": (_enum("face", "voice"), True),
         "template_sha256": (_sha256, True),
         "consent_sha256": (_sha256, False),
+        # the whole enrolment's digest (likeness.models.Enrolment.digest)
+        "enrolment_sha256": (_sha256, False),
     },
     "subject.withdrawn": {
         "subject_id": (_id, True),
+        "enrolment_sha256": (_sha256, False),
     },
     "alibi.recorded": {
         "content_sha256": (_sha256, True),
@@ -362,6 +365,7 @@ def subject_enrolled(
     modality: str,
     template_sha256: str,
     consent_sha256: str | None = None,
+    enrolment_sha256: str | None = None,
     time: str | None = None,
 ) -> Entry:
     return _make(
@@ -371,11 +375,16 @@ def subject_enrolled(
         modality=modality,
         template_sha256=template_sha256,
         consent_sha256=consent_sha256,
+        enrolment_sha256=enrolment_sha256,
     )
 
 
-def subject_withdrawn(*, subject_id: str, time: str | None = None) -> Entry:
-    return _make("subject.withdrawn", time, subject_id=subject_id)
+def subject_withdrawn(
+    *, subject_id: str, enrolment_sha256: str | None = None, time: str | None = None
+) -> Entry:
+    return _make(
+        "subject.withdrawn", time, subject_id=subject_id, enrolment_sha256=enrolment_sha256
+    )
 
 
 def alibi_recorded(

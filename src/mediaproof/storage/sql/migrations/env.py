@@ -9,6 +9,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     account_tables,
     tables_cases,
     tables_fingerprints,
+    tables_likeness,
 )
 from mediaproof.storage.sql.tables import Base
 
