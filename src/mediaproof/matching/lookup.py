@@ -136,6 +136,7 @@ class FingerprintStore:
         self._lock = threading.Lock()
         self._index = {"pdq": HammingIndex(), "vpdq": HammingIndex()}
         self._meta: dict[int, _Meta] = {}
+        self._rows: dict[str, list[int]] = {}  # asset -> its indexed rows, for removal
         self._md5: dict[str, set[str]] = {}
         self._audio: dict[str, list[int]] = {}
         self.low_quality: dict[str, int] = {}  # asset -> quality: recorded, not indexed
@@ -147,6 +148,7 @@ class FingerprintStore:
                     self.low_quality[asset_id] = e.quality
                     return
                 self._meta[row_id] = _Meta(asset_id, e.quality, e.variant, e.frame, e.frames_total)
+                self._rows.setdefault(asset_id, []).append(row_id)
                 self._index[e.signal].add(row_id, e.value)
             elif e.signal == "md5" and e.digest:
                 self._md5.setdefault(e.digest, set()).add(asset_id)
@@ -155,12 +157,14 @@ class FingerprintStore:
 
     def remove_asset(self, asset_id: str) -> None:
         with self._lock:
-            for row_id in [r for r, m in self._meta.items() if m.asset_id == asset_id]:
+            for row_id in self._rows.pop(asset_id, []):
                 for index in self._index.values():
                     index.remove(row_id)
-                del self._meta[row_id]
-            for assets in self._md5.values():
-                assets.discard(asset_id)
+                self._meta.pop(row_id, None)
+            for digest in [d for d, assets in self._md5.items() if asset_id in assets]:
+                self._md5[digest].discard(asset_id)
+                if not self._md5[digest]:
+                    del self._md5[digest]
             self._audio.pop(asset_id, None)
             self.low_quality.pop(asset_id, None)
 
