@@ -48,7 +48,9 @@ def _service(home: Path | None) -> Iterator[CaseService]:
         policy = DEFAULT_POLICY
         if policy_file.exists():
             policy = PolicyDocument.from_dict(json.loads(policy_file.read_text("utf-8")))
-        yield CaseService(inst.db, sink=CaseEventLog(inst), policy=policy)
+        yield CaseService(
+            inst.db, sink=CaseEventLog(inst), policy=policy, media_index=inst.case_media_index
+        )
 
 
 def _date(value: str, name: str) -> dt.datetime:
