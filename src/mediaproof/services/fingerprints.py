@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,17 @@ class SqlFingerprintLookup:
             return
         with self._lock, self._db.session() as s:
             repo = FingerprintRepository(s)
-            for row_id, asset_id, entry in repo.since(self._last_id, SIGNALS):
-                self._store.add(row_id, str(asset_id), entry)
-                self._last_id = max(self._last_id, row_id)
+            self._store.add_many(self._new_rows(repo))  # one audio-index merge per batch
             # withdrawn elsewhere (another worker, the CLI): stop serving them here too
             for asset_id in repo.inactive_asset_ids() - self._gone:
                 self._store.remove_asset(str(asset_id))
                 self._gone.add(asset_id)
             self._checked = time.monotonic()
+
+    def _new_rows(self, repo: FingerprintRepository) -> Iterator[tuple[int, str, FingerprintEntry]]:
+        for row_id, asset_id, entry in repo.since(self._last_id, SIGNALS):
+            self._last_id = max(self._last_id, row_id)
+            yield row_id, str(asset_id), entry
 
     def forget_asset(self, asset_id: int) -> None:
         """Stop serving an asset's fingerprints at once (after it was withdrawn)."""
