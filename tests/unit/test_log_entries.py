@@ -49,6 +49,7 @@ def test_every_constructor_yields_a_valid_entry() -> None:
         E.alibi_recorded(content_sha256=SHA, claimant="p-1"),
         E.notice_withdrawn(notice_id="n1", case_id="c1"),
         E.action_taken(action_id="x1", case_id="c1", action="restore", content_sha256=SHA),
+        E.asset_withdrawn(asset_id="asset-1", content_sha256=SHA),
     ]
     assert sorted({e.type for e in made} | {"asset.registered"}) == list(E.ENTRY_TYPES)
     for e in made:

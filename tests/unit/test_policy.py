@@ -73,3 +73,28 @@ def test_errors_are_reported_not_hidden() -> None:
 def test_empty_policy_fails() -> None:
     with pytest.raises(ValueError):
         assess({}, rules=())
+
+
+def test_a_near_match_alone_never_declares_authenticity() -> None:
+    """Even a stripped copy of a trusted, validly signed original is only "a copy": the
+    stored credentials vouch for the original, not for this file."""
+    match = Evidence(
+        "match",
+        EvidenceStatus.FOUND,
+        "This file is a copy of “X”, signed by Y on 2026-01-01; the credentials were removed.",
+        {
+            "matched_assets": ["1"],
+            "stripped_copy": {
+                "stored_manifest": {
+                    "state": "trusted",
+                    "failures": [],
+                    "expected_mismatch": ["assertion.dataHash.mismatch"],
+                }
+            },
+        },
+    )
+    absent = Evidence("provenance", EvidenceStatus.NOT_FOUND, "none", {"state": "absent"})
+    a = assess({"provenance": absent, "match": match})
+    assert a.label is Label.COPY
+    assert a.label not in (Label.SIGNED_TRUSTED, Label.SIGNED_UNTRUSTED, Label.ALTERED)
+    assert "A fingerprint match is a lead, not proof." in a.reasons

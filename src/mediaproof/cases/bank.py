@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from mediaproof.errors import ConfigError
 
@@ -62,7 +62,20 @@ class BankRule:
 DEFAULT_BANK_RULES: tuple[BankRule, ...] = (
     BankRule("exact", BankAction.LABEL),
     BankRule("near", BankAction.QUEUE, max_distance=31, alg="pdq"),
+    # with the fingerprint index (services/case_media.py): video frames within 31 bits on
+    # at least 80 % of the query's frames, and sound at a bit-error rate of at most 0.25
+    # (distances in per mille)
+    BankRule("near", BankAction.QUEUE, max_distance=31, alg="vpdq"),
+    BankRule("near", BankAction.QUEUE, max_distance=250, alg="chromaprint"),
 )
+
+
+@runtime_checkable
+class BankIndex(Protocol):
+    """A fingerprint index over the bank (``services/case_media.py``): replaces the
+    linear :func:`find_matches` with exact Hamming indexes, for PDQ, vPDQ and audio."""
+
+    def bank_matches(self, sha256: str, fingerprints: Mapping[str, str]) -> list[BankMatch]: ...
 
 
 def hamming_hex(a: str, b: str) -> int | None:

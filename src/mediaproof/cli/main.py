@@ -192,6 +192,23 @@ def assets_cmd(
         console.print(t)
 
 
+@app.command("withdraw")
+def withdraw_cmd(
+    asset_id: Annotated[int, typer.Argument(help="Registered asset to withdraw.")],
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Withdraw a registered original: copies stop matching it; the log records it."""
+    from mediaproof.services.withdrawal import withdraw_asset
+
+    with instance(home) as inst:
+        asset = withdraw_asset(inst, asset_id)
+        if json_out:
+            print_json({"asset": asset.public_dict()})
+            return
+        console.print(f"[yellow]Withdrew[/] asset [bold]{asset.id}[/]: copies no longer match it")
+
+
 def main() -> None:
     app()
 

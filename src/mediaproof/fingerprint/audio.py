@@ -166,8 +166,8 @@ def _ber_at(a: NDArray[np.uint32], b: NDArray[np.uint32], offset: int) -> tuple[
 
 
 def compare_audio(
-    query: Sequence[int] | AudioFingerprint,
-    reference: Sequence[int] | AudioFingerprint,
+    query: Sequence[int] | NDArray[np.uint32] | AudioFingerprint,
+    reference: Sequence[int] | NDArray[np.uint32] | AudioFingerprint,
     *,
     min_overlap: int = MIN_OVERLAP_ITEMS,
 ) -> AudioMatch | None:

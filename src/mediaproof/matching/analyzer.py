@@ -23,6 +23,12 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
     (:class:`OriginalImages`): the copy aligned onto the best match's original, with
     ``transform``, ``scale``, ``boxes`` (original's pixel coordinates) and
     ``changed_fraction``; the PNG heatmap is left in ``ctx.cache["match_heatmap_png"]``.
+``stripped_copy``
+    when the file carries no credentials and a candidate is a signed original: the
+    original's ``title``, ``signer``, ``signed_on``, the plain-words ``sentence`` and
+    ``validity``, and ``stored_manifest`` (the stored manifest validated; a content-hash
+    mismatch against the copy is listed as ``expected_mismatch``, never as tampering).
+    See ``matching/stripped.py``.
 ``low_quality``
     true when the query's PDQ quality is under 50: leads are listed under
     ``low_quality_leads`` and not used for automatic matching.
@@ -31,6 +37,7 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,7 +49,9 @@ from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD
 from mediaproof.fingerprint.video import MATCH_PERCENT, usable_hashes
 from mediaproof.matching.align import align_copy
 from mediaproof.matching.lookup import Candidate, FingerprintLookup
+from mediaproof.matching.stripped import ManifestReader, SignedOriginals, describe_stripped_copy
 from mediaproof.media.sniff import MediaKind
+from mediaproof.registry.models import AssetRecord
 
 LIMITS = (
     "A fingerprint match means the file looks like a registered original; it does not "
@@ -58,8 +67,21 @@ class MatchAnalyzer:
 
     name = "match"
 
-    def __init__(self, lookup: FingerprintLookup | None = None) -> None:
+    def __init__(
+        self,
+        lookup: FingerprintLookup | None = None,
+        *,
+        originals: SignedOriginals | None = None,
+        reader: ManifestReader | None = None,
+        kept_original: Callable[[AssetRecord], Path | None] | None = None,
+    ) -> None:
+        """``originals`` and ``reader`` (the registry and a C2PA engine) let the analyzer
+        describe a stripped copy of a signed original and validate its stored manifest;
+        ``kept_original`` finds the original's kept bytes to validate against."""
         self._lookup = lookup
+        self._originals = originals
+        self._reader = reader
+        self._kept = kept_original or (lambda _a: None)
 
     def _resolve_lookup(self, ctx: AnalysisContext) -> FingerprintLookup | None:
         if self._lookup is not None:
@@ -122,6 +144,14 @@ class MatchAnalyzer:
                 f"({best['signal']}, distance {best['distance']} of at most "
                 f"{best['threshold']}). A lead to check, not proof of authenticity."
             )
+            stripped = self._stripped(ctx, found)
+            if stripped is not None:
+                data["stripped_copy"] = stripped
+            if stripped is not None and "sentence" in stripped:
+                summary = (
+                    f"{stripped['sentence']} {stripped['validity']} "
+                    "A fingerprint match is a lead to check, not proof of authenticity."
+                )
             return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
         if low is not None:
             summary = (
@@ -131,6 +161,21 @@ class MatchAnalyzer:
         else:
             summary = "No registered original matches. That means unknown, not fake."
         return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
+
+    def _stripped(self, ctx: AnalysisContext, found: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Only for a file without credentials (the provenance analyzer ran first and
+        found none): a file that carries credentials speaks for itself."""
+        prov = ctx.previous.get("provenance")
+        if self._originals is None or self._reader is None or prov is None:
+            return None
+        if prov.status is not EvidenceStatus.NOT_FOUND:
+            return None
+        try:
+            return describe_stripped_copy(
+                self._originals, self._reader, found, ctx.path, self._kept
+            )
+        except Exception as e:  # the match stands even if its original cannot be checked
+            return {"error": f"could not check the original's credentials ({type(e).__name__})"}
 
 
 HEATMAP_CACHE_KEY = "match_heatmap_png"

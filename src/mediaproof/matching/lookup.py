@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from mediaproof.fingerprint.audio import AudioFingerprint, compare_audio
+from mediaproof.fingerprint.audio import AudioFingerprint
 from mediaproof.fingerprint.fingerprints import Fingerprints
 from mediaproof.fingerprint.pdq import DIHEDRAL_ORDER, MATCH_THRESHOLD, QUALITY_THRESHOLD
+from mediaproof.matching.audio_index import AudioIndex
 from mediaproof.matching.hamming_index import HammingIndex
 
 
@@ -129,39 +130,49 @@ class _Meta:
 
 class FingerprintStore:
     """In-memory serving structures for stored entries: a :class:`HammingIndex` per hash
-    signal, a digest map, and the audio prints. Thread-safe. A registry backed by a
-    database loads its rows into one of these (see services)."""
+    signal, a digest map, and an :class:`AudioIndex` over the audio prints. Thread-safe.
+    A registry backed by a database loads its rows into one of these (see services)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index = {"pdq": HammingIndex(), "vpdq": HammingIndex()}
         self._meta: dict[int, _Meta] = {}
+        self._rows: dict[str, list[int]] = {}  # asset -> its indexed rows, for removal
         self._md5: dict[str, set[str]] = {}
-        self._audio: dict[str, list[int]] = {}
+        self._audio = AudioIndex()
         self.low_quality: dict[str, int] = {}  # asset -> quality: recorded, not indexed
 
-    def add(self, row_id: int, asset_id: str, e: FingerprintEntry) -> None:
+    def add_many(self, rows: Iterable[tuple[int, str, FingerprintEntry]]) -> None:
+        """Bulk load (start-up, catching up): the audio index merges once at the end."""
+        for row_id, asset_id, e in rows:
+            self.add(row_id, asset_id, e, merge=False)
+        self._audio.merge()
+
+    def add(self, row_id: int, asset_id: str, e: FingerprintEntry, *, merge: bool = True) -> None:
         with self._lock:
             if e.signal in self._index and e.value is not None:
                 if e.quality is not None and e.quality < QUALITY_THRESHOLD:
                     self.low_quality[asset_id] = e.quality
                     return
                 self._meta[row_id] = _Meta(asset_id, e.quality, e.variant, e.frame, e.frames_total)
+                self._rows.setdefault(asset_id, []).append(row_id)
                 self._index[e.signal].add(row_id, e.value)
             elif e.signal == "md5" and e.digest:
                 self._md5.setdefault(e.digest, set()).add(asset_id)
             elif e.signal == "chromaprint" and e.value:
-                self._audio[asset_id] = np.frombuffer(e.value, dtype="<u4").tolist()
+                self._audio.add(asset_id, np.frombuffer(e.value, dtype="<u4"), merge=merge)
 
     def remove_asset(self, asset_id: str) -> None:
         with self._lock:
-            for row_id in [r for r, m in self._meta.items() if m.asset_id == asset_id]:
+            for row_id in self._rows.pop(asset_id, []):
                 for index in self._index.values():
                     index.remove(row_id)
-                del self._meta[row_id]
-            for assets in self._md5.values():
-                assets.discard(asset_id)
-            self._audio.pop(asset_id, None)
+                self._meta.pop(row_id, None)
+            for digest in [d for d, assets in self._md5.items() if asset_id in assets]:
+                self._md5[digest].discard(asset_id)
+                if not self._md5[digest]:
+                    del self._md5[digest]
+            self._audio.remove(asset_id)
             self.low_quality.pop(asset_id, None)
 
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
@@ -183,17 +194,14 @@ class FingerprintStore:
             return [Candidate(a, "md5", 0) for a in sorted(self._md5.get(str(value), ()))]
         if signal == "chromaprint":
             items: Sequence[int] = value.items if isinstance(value, AudioFingerprint) else value
-            found = []
-            for asset_id, ref in list(self._audio.items()):
-                am = compare_audio(items, ref)
-                if am is not None and am.ber <= max_distance:
-                    found.append(
-                        Candidate(
-                            asset_id, "chromaprint", round(am.ber, 4),
-                            detail={"offset_s": round(am.offset_s, 2), "overlap_items": am.overlap},
-                        )
-                    )  # fmt: skip
-            return sorted(found, key=lambda c: c.distance)
+            return [
+                Candidate(
+                    h.key, "chromaprint", round(h.match.ber, 4),
+                    detail={"offset_s": round(h.match.offset_s, 2),
+                            "overlap_items": h.match.overlap},
+                )
+                for h in self._audio.query(items, max_distance)
+            ]  # fmt: skip
         raise ValueError(f"unknown signal {signal!r}")
 
 

@@ -27,7 +27,12 @@ def instance_policy(inst: Instance) -> PolicyDocument:
 
 def case_service(inst: Instance) -> CaseService:
     """One per process: events go to the instance's transparency log."""
-    return CaseService(inst.db, sink=CaseEventLog(inst), policy=instance_policy(inst))
+    return CaseService(
+        inst.db,
+        sink=CaseEventLog(inst),
+        policy=instance_policy(inst),
+        media_index=inst.case_media_index,
+    )
 
 
 class WebhookWorker:

@@ -1219,13 +1219,15 @@ class CaseService:
         events: list[dict[str, Any]] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
-            entries = [
-                bank_rules.BankEntry(b.case_id, b.sha256, json.loads(b.fingerprints or "{}"))
-                for b in repo.bank()
-            ]
-            action, match = bank_rules.decide(
-                bank_rules.find_matches(sha256, fps, entries), self.bank_rules
-            )
+            if isinstance(self.media_index, bank_rules.BankIndex):  # the fingerprint index
+                found = self.media_index.bank_matches(sha256, fps)
+            else:
+                entries = [
+                    bank_rules.BankEntry(b.case_id, b.sha256, json.loads(b.fingerprints or "{}"))
+                    for b in repo.bank()
+                ]
+                found = bank_rules.find_matches(sha256, fps, entries)
+            action, match = bank_rules.decide(found, self.bank_rules)
             if match is None or action is bank_rules.BankAction.IGNORE:
                 return BankResult(bank_rules.BankAction.IGNORE)
             case = repo.case(match.entry.case_id)

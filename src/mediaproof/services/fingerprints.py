@@ -5,7 +5,8 @@
 in-memory ``FingerprintStore`` (exact Hamming indexes for PDQ and vPDQ, a digest map,
 the audio prints) and topped up with newer rows at most once a second, so originals
 registered by another process (an API worker, the CLI) become matchable without a
-restart. Only active assets are served.
+restart. Only active assets are served: each refresh also drops assets that were
+withdrawn since (by this process or another), and a restart never loads them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,7 @@ class SqlFingerprintLookup:
         self._store = FingerprintStore()
         self._last_id = 0
         self._checked = -1e9
+        self._gone: set[int] = set()  # inactive assets already dropped from the store
         self._lock = threading.Lock()
 
     def refresh(self, *, force: bool = False) -> None:
@@ -68,14 +71,24 @@ class SqlFingerprintLookup:
         if not force and time.monotonic() - self._checked < REFRESH_EVERY_S:
             return
         with self._lock, self._db.session() as s:
-            for row_id, asset_id, entry in FingerprintRepository(s).since(self._last_id, SIGNALS):
-                self._store.add(row_id, str(asset_id), entry)
-                self._last_id = max(self._last_id, row_id)
+            repo = FingerprintRepository(s)
+            self._store.add_many(self._new_rows(repo))  # one audio-index merge per batch
+            # withdrawn elsewhere (another worker, the CLI): stop serving them here too
+            for asset_id in repo.inactive_asset_ids() - self._gone:
+                self._store.remove_asset(str(asset_id))
+                self._gone.add(asset_id)
             self._checked = time.monotonic()
 
+    def _new_rows(self, repo: FingerprintRepository) -> Iterator[tuple[int, str, FingerprintEntry]]:
+        for row_id, asset_id, entry in repo.since(self._last_id, SIGNALS):
+            self._last_id = max(self._last_id, row_id)
+            yield row_id, str(asset_id), entry
+
     def forget_asset(self, asset_id: int) -> None:
-        """Stop serving an asset's fingerprints (e.g. after it was withdrawn)."""
-        self._store.remove_asset(str(asset_id))
+        """Stop serving an asset's fingerprints at once (after it was withdrawn)."""
+        with self._lock:
+            self._store.remove_asset(str(asset_id))
+            self._gone.add(asset_id)
 
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
         self.refresh()

@@ -16,6 +16,7 @@ from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.keys import SigningMaterial, load_signing_material
 from mediaproof.provenance.trust import anchors_pem
 from mediaproof.registry.models import AssetRecord
+from mediaproof.services.case_media import SqlCaseMediaIndex
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.blobs import BlobStore
 from mediaproof.storage.sql.engine import Database
@@ -97,6 +98,11 @@ class Instance:
     def assets(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:
         with self.db.session() as s:
             return AssetRepository(s).list(limit, offset)
+
+    @cached_property
+    def case_media_index(self) -> SqlCaseMediaIndex:
+        """Noticed and banked media by fingerprint, for the case workflow."""
+        return SqlCaseMediaIndex(self.db)
 
     @cached_property
     def fingerprint_lookup(self) -> SqlFingerprintLookup:

@@ -14,6 +14,7 @@ from mediaproof.analysis.report import AnalysisReport
 from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
+from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.watermarking import RegistryWatermarkAnalyzer
@@ -23,7 +24,13 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
     return [
         ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
         RegistryAnalyzer(inst),
-        MatchAnalyzer(inst.fingerprint_lookup),  # stripped copies lead back to originals
+        # stripped copies lead back to originals, whose stored credentials are checked
+        MatchAnalyzer(
+            inst.fingerprint_lookup,
+            originals=inst,
+            reader=inst.c2pa(trust_anchors),
+            kept_original=_kept_asset(inst),
+        ),
         RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),
         # opens the instance's likeness store only when someone is enrolled
@@ -36,6 +43,11 @@ def _kept_original(inst: Instance) -> Callable[[str], Path | None]:
         return inst.blobs.path(digest) if inst.blobs.exists(digest) else None
 
     return find
+
+
+def _kept_asset(inst: Instance) -> Callable[[AssetRecord], Path | None]:
+    find = _kept_original(inst)
+    return lambda a: find(a.original_blob) if a.original_blob else None
 
 
 def verify_file(

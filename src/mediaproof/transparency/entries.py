@@ -101,6 +101,10 @@ _SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         "signer": (_id, True),
         "manifest_sha256": (_sha256, False),
     },
+    "asset.withdrawn": {
+        "asset_id": (_id, True),
+        "content_sha256": (_sha256, True),
+    },
     "decision.made": {
         "case_id": (_id, True),
         "decision": (_enum("label", "remove", "restrict", "no_action"), True),
@@ -276,6 +280,10 @@ def asset_registered(
         fingerprints=fps,
         manifest_sha256=manifest_sha256,
     )
+
+
+def asset_withdrawn(*, asset_id: str, content_sha256: str, time: str | None = None) -> Entry:
+    return _make("asset.withdrawn", time, asset_id=asset_id, content_sha256=content_sha256)
 
 
 def decision_made(

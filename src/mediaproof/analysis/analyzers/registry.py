@@ -36,6 +36,15 @@ class RegistryAnalyzer:
         }
         who = asset.signer_subject or asset.author or "its publisher"
         when = asset.created_at.strftime("%Y-%m-%d")
+        if asset.status != "active":
+            # a withdrawn original is no longer vouched for: say so, do not label it
+            data["status"] = asset.status
+            return Evidence(
+                self.name, EvidenceStatus.NOT_FOUND,
+                f"This exact file was registered as asset {asset.id} by {who} on {when}, "
+                f"but the registration was {asset.status}.",
+                data, LIMITS,
+            )  # fmt: skip
         return Evidence(
             self.name,
             EvidenceStatus.FOUND,

@@ -84,6 +84,14 @@ class AssetRepository:
         ).first()
         return row.manifest_store if row else None
 
+    def set_status(self, asset_id: int, status: str) -> AssetRecord | None:
+        row = self.s.get(AssetRow, asset_id)
+        if row is None:
+            return None
+        row.status = status
+        self.s.flush()
+        return _record(row)
+
     def list(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:
         rows = self.s.scalars(
             select(AssetRow).order_by(AssetRow.id.desc()).limit(limit).offset(offset)

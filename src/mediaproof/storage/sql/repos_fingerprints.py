@@ -73,6 +73,19 @@ class FingerprintRepository:
                 yield r.id, r.asset_id, _entry(r)
             last = rows[-1].id
 
+    def inactive_asset_ids(self) -> set[int]:
+        """Assets whose fingerprints must not be served (withdrawn, or any status other
+        than active) and that have fingerprints."""
+        return set(
+            self.s.scalars(
+                select(AssetRow.id)
+                .where(AssetRow.status != "active")
+                .where(
+                    select(FingerprintRow.id).where(FingerprintRow.asset_id == AssetRow.id).exists()
+                )
+            )
+        )
+
     def for_asset(self, asset_id: int) -> list[FingerprintEntry]:
         rows = self.s.scalars(
             select(FingerprintRow)
