@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from mediaproof.fingerprint.pdq import fingerprint_image
+from mediaproof.media.samples import sample_photo
+from mediaproof.services.softbinding import pdq_similarity
 from tests.api.conftest import bearer, publish
 
 ALG = "io.mediaproof.sha256"
+PDQ = "io.mediaproof.pdq"
+WM = "io.mediaproof.watermark.ss-dct.v1"
+WM_AUDIO = "io.mediaproof.watermark.ss-audio.v1"
 
 
 @pytest.fixture
@@ -28,9 +36,105 @@ def b64(data: bytes) -> str:
 
 def test_supported_algorithms(client: TestClient) -> None:
     assert client.get("/services/supportedAlgorithms").json() == {
-        "watermarks": [],
-        "fingerprints": [{"alg": ALG}],
+        "watermarks": [
+            {"alg": "io.mediaproof.watermark.ss-dct.v1"},
+            {"alg": "io.mediaproof.watermark.ss-audio.v1"},
+        ],
+        "fingerprints": [{"alg": ALG}, {"alg": PDQ}],
     }
+
+
+def stripped_reencoded(src: bytes, dest: Path, quality: int = 80) -> Path:
+    """What a re-post does: decode, re-encode smaller, no metadata (so no manifest)."""
+    with Image.open(io.BytesIO(src)) as im:
+        im.convert("RGB").save(dest, "JPEG", quality=quality)
+    return dest
+
+
+def test_stripped_copy_resolves_by_pdq(client: TestClient, released: Any, tmp_path: Path) -> None:
+    pub, signed = released
+    label = pub["asset"]["manifest_label"]
+    copy = stripped_reencoded(signed, tmp_path / "copy.jpg")
+    assert b"c2pa" not in copy.read_bytes()
+    r = client.post("/matches/byContent", content=copy.read_bytes())
+    matches = r.json()["matches"]
+    assert [m["manifestId"] for m in matches] == [label]
+    assert 88 <= matches[0]["similarityScore"] < 100  # near, not identical
+    r = client.post("/matches/byContent", params={"alg": PDQ}, content=copy.read_bytes())
+    assert [m["manifestId"] for m in r.json()["matches"]] == [label]
+    # the SHA-256 resolver alone does not know the copy
+    r = client.post("/matches/byContent", params={"alg": ALG}, content=copy.read_bytes())
+    assert r.json() == {"matches": []}
+    # byBinding with the copy's own PDQ hash
+    h = fingerprint_image(copy, dihedral=False).pdq
+    r = client.get("/matches/byBinding", params={"alg": PDQ, "value": b64(h.value)})
+    assert [m["manifestId"] for m in r.json()["matches"]] == [label]
+    # a mirrored copy matches a stored dihedral variant
+    with Image.open(copy) as im:
+        im.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tmp_path / "m.jpg", quality=85)
+    r = client.post("/matches/byContent", content=(tmp_path / "m.jpg").read_bytes())
+    assert [m["manifestId"] for m in r.json()["matches"]] == [label]
+
+
+def test_pdq_threshold_and_quality_gate(client: TestClient, released: Any, tmp_path: Path) -> None:
+    _, signed = released
+    # the registered file's own plain hash is what the registry stored (same pipeline)
+    stored = fingerprint_image(_write(tmp_path, signed), dihedral=False).pdq.value
+    base = int.from_bytes(stored, "big")
+    inside = (base ^ ((1 << 31) - 1)).to_bytes(32, "big")  # exactly 31 bits away
+    outside = (base ^ ((1 << 32) - 1)).to_bytes(32, "big")  # 32 bits away
+    r = client.get("/matches/byBinding", params={"alg": PDQ, "value": b64(inside)})
+    assert r.json()["matches"][0]["similarityScore"] == pdq_similarity(31) == 88
+    r = client.get("/matches/byBinding", params={"alg": PDQ, "value": b64(outside)})
+    assert r.json() == {"matches": []}
+    # a flat image has PDQ quality under 50: it is never used to match
+    Image.new("RGB", (300, 200), (128, 128, 128)).save(tmp_path / "flat.png")
+    assert fingerprint_image(tmp_path / "flat.png", dihedral=False).pdq.quality < 50
+    r = client.post("/matches/byContent", content=(tmp_path / "flat.png").read_bytes())
+    assert r.json() == {"matches": []}
+    # a PDQ value of the wrong length is a clear 400
+    r = client.get("/matches/byBinding", params={"alg": PDQ, "value": b64(b"short")})
+    assert r.status_code == 400 and "32-byte" in r.json()["error"]["message"]
+
+
+def test_watermarked_copy_resolves_by_watermark(
+    client: TestClient, inst: Any, tmp_path: Path
+) -> None:
+    h = bearer(inst, "publisher", ["publish"])
+    src = sample_photo(tmp_path / "big.jpg", 800, 600, seed=5)
+    pub = publish(client, h, src, title="Marked release")
+    asset = pub["asset"]
+    assert asset["watermarked"]
+    label = asset["manifest_label"]
+    signed = client.get(pub["download_url"], headers=h).content
+    # the value as recorded in the manifest's c2pa.soft-binding assertion
+    record = inst.asset(asset["asset_id"])
+    recorded = inst.c2pa().read(_write(tmp_path, signed), "image/jpeg")
+    assert recorded.soft_bindings == [{"alg": WM, "blocks": 1}]
+    # the block's value: the ID, 8 bytes big-endian (services.watermarking)
+    value = b64(record.watermark_id.to_bytes(8, "big"))
+    r = client.get("/matches/byBinding", params={"alg": WM, "value": value})
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
+    # the audio scheme's name does not resolve an image's mark
+    r = client.get("/matches/byBinding", params={"alg": WM_AUDIO, "value": value})
+    assert r.json() == {"matches": []}
+    # a stripped, cropped copy (PDQ no longer follows a 20 % crop) resolves by its mark
+    with Image.open(io.BytesIO(signed)) as im:
+        im.convert("RGB").crop((80, 60, 720, 540)).save(tmp_path / "crop.jpg", quality=85)
+    body = (tmp_path / "crop.jpg").read_bytes()
+    r = client.post("/matches/byContent", params={"alg": PDQ}, content=body)
+    assert r.json() == {"matches": []}
+    r = client.post("/matches/byContent", content=body)
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
+    # an unmarked image resolves to nothing by watermark
+    r = client.post("/matches/byContent", params={"alg": WM}, content=src.read_bytes())
+    assert r.json() == {"matches": []}
+
+
+def _write(tmp_path: Path, data: bytes) -> Path:
+    p = tmp_path / "signed.jpg"
+    p.write_bytes(data)
+    return p
 
 
 def test_by_binding_get_and_post(client: TestClient, released: Any) -> None:
@@ -70,14 +174,16 @@ def test_by_content(client: TestClient, released: Any, photo: Path) -> None:
     pub, signed = released
     r = client.post("/matches/byContent", content=signed, headers={"content-type": "image/jpeg"})
     assert r.json()["matches"][0]["manifestId"] == pub["asset"]["manifest_label"]
-    # the unsigned original is not the registered file
-    r = client.post("/matches/byContent", content=photo.read_bytes())
+    # the unsigned original is not the registered file, though it looks the same (PDQ)
+    r = client.post("/matches/byContent", params={"alg": ALG}, content=photo.read_bytes())
     assert r.json() == {"matches": []}
+    r = client.post("/matches/byContent", content=photo.read_bytes())
+    assert r.json()["matches"][0]["manifestId"] == pub["asset"]["manifest_label"]
     # a hint is looked up too
     hint = b64(hashlib.sha256(signed).digest())
     r = client.post(
         "/matches/byContent",
-        params={"hintAlg": ALG, "hintValue": hint},
+        params={"alg": ALG, "hintAlg": ALG, "hintValue": hint},
         content=photo.read_bytes(),
     )
     assert len(r.json()["matches"]) == 1

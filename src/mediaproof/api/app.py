@@ -34,7 +34,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
-from mediaproof.services.softbinding import Sha256Resolver, SoftBindingResolver
+from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
 from mediaproof.web import case_pages, pages
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -54,7 +54,8 @@ def create_app(
     """The HTTP service on the instance ``settings`` describe.
 
     Plug-ins are built from the opened instance: ``resolver`` answers soft-binding
-    lookups (default: exact SHA-256; combine schemes with ``ResolverChain``), ``proofs``
+    lookups (default: SHA-256, PDQ and our watermark; combine schemes with
+    ``ResolverChain``), ``proofs``
     provides transparency-log inclusion proofs (default: none, the log is not set up).
     """
     inst = Instance(settings)
@@ -71,7 +72,7 @@ def create_app(
                 "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
             }
         ),
-        resolver=resolver(inst) if resolver else Sha256Resolver(inst),
+        resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else None,
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
     )
