@@ -120,3 +120,33 @@ def test_tile_is_key_dependent() -> None:
     a = make_tile(KEY, Payload(3))
     b = make_tile(b"other-key-0000000000000000000000", Payload(3))
     assert abs(float(np.mean(a * b))) < 0.1
+
+
+def test_mask_is_texture_adaptive_and_capped() -> None:
+    from mediaproof.watermark.image import A_MAX, A_MIN
+
+    rng = np.random.default_rng(3)
+    img = np.full((512, 512), 128.0)
+    img[:, 256:] += rng.normal(0, 40, (512, 256))  # busy texture on the right half
+    img8 = np.clip(img, 0, 255).astype(np.uint8)
+    mark = SpreadSpectrumImageScheme().mark_for(img8, Payload(9), KEY)
+    flat_rms = float(np.sqrt(np.mean(mark[:, 16:240] ** 2)))
+    busy_rms = float(np.sqrt(np.mean(mark[:, 272:496] ** 2)))
+    # unit-RMS tile times the mask: flat areas sit at the floor, texture at the cap
+    assert flat_rms == pytest.approx(A_MIN, rel=0.25)
+    assert busy_rms > 2.5 * flat_rms
+    assert busy_rms <= A_MAX * 1.05
+
+
+def test_bad_mask_is_rejected() -> None:
+    with pytest.raises(ValueError, match="mask"):
+        SpreadSpectrumImageScheme(mask=(3.0, 0.1, 1.0))
+
+
+def test_marks_from_the_first_release_mask_still_decode(corpora: Path) -> None:
+    # the detector does not depend on the embedder's mask constants: marks made before
+    # the retune (floor 0.45, slope 0.13, cap 3.5) keep decoding
+    old = SpreadSpectrumImageScheme(mask=(0.45, 0.13, 3.5))
+    marked = old.embed(_photo(corpora), Payload(77, 2), KEY)
+    det = SpreadSpectrumImageScheme().detect(_jpeg(marked, 80), KEY)
+    assert det.claimed and det.payload == Payload(77, 2)
