@@ -39,12 +39,15 @@ class WebhookWorker:
     """Calls ``deliver_due`` every ``interval_s`` on a daemon thread until stopped.
 
     Safe beside ``mediaproof cases deliver`` or a second process: deliveries are claimed
-    in the database first. A failing round is logged and retried on the next tick.
+    in the database first. A failing round is logged and retried on the next tick. Rounds
+    are small (``batch`` deliveries) and follow each other at once while work remains, so
+    stopping waits for at most one small round of network timeouts.
     """
 
-    def __init__(self, svc: CaseService, interval_s: float) -> None:
+    def __init__(self, svc: CaseService, interval_s: float, batch: int = 5) -> None:
         self.svc = svc
         self.interval_s = interval_s
+        self.batch = batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,14 +58,21 @@ class WebhookWorker:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            try:
-                self.svc.deliver_due(dt.datetime.now(dt.UTC))
-            except Exception as e:  # a bad round must not end the loop
-                _log.warning("webhook delivery round failed: %s", e)
+            while not self._stop.is_set() and self.round() >= self.batch:
+                pass  # a full round: more may be due
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def round(self) -> int:
+        """One round; returns how many deliveries it attempted."""
+        try:
+            st = self.svc.deliver_due(dt.datetime.now(dt.UTC), limit=self.batch)
+        except Exception as e:  # a bad round must not end the loop
+            _log.warning("webhook delivery round failed: %s", e)
+            return 0
+        return st.delivered + st.retried + st.dead
+
+    def stop(self) -> None:
         """Stops after the round in progress (each send is bounded by its timeout)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(self.batch * self.svc.webhook_timeout_s + 10)
             self._thread = None
