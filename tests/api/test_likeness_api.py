@@ -241,3 +241,21 @@ def _first_seconds(path: Path, seconds: float) -> np.ndarray:
     from mediaproof.likeness.voices import SR, decode_audio
 
     return decode_audio(path)[: int(SR * seconds)]
+
+
+def test_the_upload_limit_covers_all_samples_together(tmp_path: Path, corpora: Path) -> None:
+    from tests.api.conftest import make_app
+
+    app = make_app(tmp_path / "instance", max_upload_bytes=400_000)
+    inst = app.state.ctx.inst
+    h = bearer(inst, "admin", ["likeness:manage"])
+    train = sorted((faces_dir(corpora) / TRAIN).iterdir())
+    assert all(p.stat().st_size < 400_000 for p in train)
+    assert sum(p.stat().st_size for p in train) > 400_000
+    with TestClient(app) as c:
+        r = _enrol(c, h, [("face", p) for p in train])
+        assert r.status_code == 413, r.text
+        assert r.json()["error"]["code"] == "limit_exceeded"
+        assert c.get("/api/v1/likeness/enrolments", headers=h).json()["enrolments"] == []
+    # every request's temp folder is gone, refused or not
+    assert not any((inst.home / "tmp").iterdir())
