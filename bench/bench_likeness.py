@@ -177,7 +177,7 @@ def calibrated_voices(emb: dict[str, list[Vector]]) -> dict[str, Any]:
         reference = [v for other, ovs in emb.items() if other != spk for v in ovs[:4]]
         th = calibrate(Modality.VOICE, vs[:4], reference)
         thresholds.append(th.value)
-        methods.append(th.method.split(" ")[0])
+        methods.append(th.method.split(" ")[0].split("(")[0])  # floor, midpoint, ...
         tpl = template(vs[:4])
         for v in vs[4:]:
             hit = float(v @ tpl) >= th.value

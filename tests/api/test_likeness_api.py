@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,64 @@ def _first_seconds(path: Path, seconds: float) -> np.ndarray:
     from mediaproof.likeness.voices import SR, decode_audio
 
     return decode_audio(path)[: int(SR * seconds)]
+
+
+def test_the_upload_limit_covers_all_samples_together(tmp_path: Path, corpora: Path) -> None:
+    from tests.api.conftest import make_app
+
+    app = make_app(tmp_path / "instance", max_upload_bytes=400_000)
+    inst = app.state.ctx.inst
+    h = bearer(inst, "admin", ["likeness:manage"])
+    train = sorted((faces_dir(corpora) / TRAIN).iterdir())
+    assert all(p.stat().st_size < 400_000 for p in train)
+    assert sum(p.stat().st_size for p in train) > 400_000
+    with TestClient(app) as c:
+        r = _enrol(c, h, [("face", p) for p in train])
+        assert r.status_code == 413, r.text
+        assert r.json()["error"]["code"] == "limit_exceeded"
+        assert c.get("/api/v1/likeness/enrolments", headers=h).json()["enrolments"] == []
+    # every request's temp folder is gone, refused or not
+    assert not any((inst.home / "tmp").iterdir())
+
+
+def test_video_is_checked_as_a_job_and_unknown_types_are_refused(
+    client: TestClient, admin: dict[str, str], corpora: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from tests.likeness_support import make_video
+
+    f = faces_dir(corpora)
+    r = _enrol(client, admin, [("face", p) for p in sorted((f / TRAIN).iterdir())])
+    assert r.status_code == 201, r.text
+    with Image.open(f / "knn_examples/test/obama1.jpg") as im:
+        frame = np.asarray(im.convert("RGB").resize((480, 480)))
+    video = make_video(tmp_path / "v.mp4", [frame] * 4, fps=2, audio=None)
+    r = client.post(
+        "/api/v1/likeness/check", headers=admin, files={"file": ("x", video.read_bytes())}
+    )
+    assert r.status_code == 202, r.text
+    url = r.headers["location"]
+    for _ in range(300):
+        job = client.get(url).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done", job
+    assert job["kind"] == "likeness.check"
+    (m,) = job["result"]["matches"]
+    assert m["name"] == NAME and m["where"]["time_s"] in (0.0, 1.0)  # a sampled frame
+    r = client.post(
+        "/api/v1/likeness/check", headers=admin, files={"file": ("x", b"just some text")}
+    )
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media"
+
+
+def test_a_crashed_enrolment_upload_folder_is_cleared_at_start(tmp_path: Path) -> None:
+    from tests.api.conftest import make_app
+
+    stale = tmp_path / "instance" / "tmp" / "upload-abc123"
+    stale.mkdir(parents=True)
+    (stale / "face-1").write_bytes(b"left behind")
+    make_app(tmp_path / "instance")
+    assert not stale.exists()

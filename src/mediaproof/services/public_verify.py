@@ -8,6 +8,7 @@ credentials that cannot be decoded is reported as corrupt instead of as "unknown
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +117,9 @@ def clear_stale_uploads(inst: Instance) -> int:
     tmp = inst.home / "tmp"
     n = 0
     for p in tmp.glob("upload-*") if tmp.is_dir() else ():
-        p.unlink(missing_ok=True)
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)  # several files in one request
+        else:
+            p.unlink(missing_ok=True)
         n += 1
     return n

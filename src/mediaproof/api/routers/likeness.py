@@ -17,12 +17,13 @@ from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import Ctx, UploadDep, Who
 from mediaproof.api.errors import error_body
 from mediaproof.api.multipart_files import FilesUpload, receive_files
-from mediaproof.api.schemas import ErrorOut
+from mediaproof.api.schemas import ErrorOut, JobOut
 from mediaproof.errors import UsageError
-from mediaproof.likeness.analyzer import describe
 from mediaproof.likeness.errors import EnrolmentRejected
 from mediaproof.likeness.models import Enrolment
 from mediaproof.services import likeness as svc
+from mediaproof.services.jobs import Job
+from mediaproof.services.likeness_check import check_or_queue
 
 router = APIRouter(prefix="/api/v1/likeness", tags=["likeness"])
 
@@ -190,7 +191,10 @@ async def delete_enrolment(enrolment_id: ID, ctx: Ctx) -> dict[str, Any]:
 @router.post(
     "/check",
     name="likeness.check",
-    responses={s: {"model": ErrorOut} for s in (400, 401, 403, 408, 413, 415, 422)},
+    responses={
+        **{s: {"model": ErrorOut} for s in (400, 401, 403, 408, 413, 415, 422, 503)},
+        202: {"model": JobOut, "description": "video or long audio: a job"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -207,16 +211,15 @@ async def delete_enrolment(enrolment_id: ID, ctx: Ctx) -> dict[str, Any]:
         }
     },
 )
-async def check(ctx: Ctx, upload: UploadDep) -> dict[str, Any]:
-    """Whose enrolled face or voice a file resembles, with scores and thresholds.
-    Likeness is a reason to look, not a verdict."""
-
-    def run() -> dict[str, Any]:
-        with svc.likeness_service(ctx.inst) as s:
-            result = s.check(upload.path)
-        return {**result.as_dict(), "summary": describe(result)}
-
-    return await run_in_threadpool(run)
+async def check(ctx: Ctx, upload: UploadDep) -> JSONResponse:
+    """Whose enrolled face or voice a file resembles, with scores and thresholds: at once
+    for images and short audio (200); video and audio over a minute answer 202 with a job
+    (``GET /api/v1/jobs/{id}``). Likeness is a reason to look, not a verdict."""
+    out = await run_in_threadpool(check_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
+    if isinstance(out, Job):
+        body = {**out.as_dict(), "status_url": f"/api/v1/jobs/{out.id}"}
+        return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+    return JSONResponse(out)
 
 
 @router.get("/alerts", name="likeness.alerts", responses=ERRORS)
