@@ -6,6 +6,7 @@ platform does it (decoded and re-encoded, so the C2PA manifest is gone), then ve
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,37 @@ def test_unrelated_file_gets_no_copy_sentence(
     assert report["evidence"]["match"]["status"] == "not_found"
     assert "stripped_copy" not in report["evidence"]["match"]["data"]
     assert report["assessment"]["label"] == "unknown"
+
+
+def test_stripped_video_copy_leads_back_with_its_frames(
+    instance: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    """A signed MP4 re-encoded at lower resolution with its metadata dropped: the frames
+    lead back; the stored manifest's BMFF hash cannot match the copy, and that is said to
+    be expected rather than called tampering."""
+    src = corpora / "vpdq-tmk-threatexchange/videos/doorknob-hd-no-bar.mp4"
+    pub = sign_and_register(
+        instance, SignRequest(src=src, dest=tmp_path / "signed.mp4", title="Doorknob",
+                              watermark=False),
+    )  # fmt: skip
+    copy = tmp_path / "copy.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(pub.output), "-map_metadata", "-1",
+         "-vf", "scale=640:-2", "-c:v", "libx264", "-crf", "30", "-c:a", "aac", str(copy)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    with instance.db.session() as s:  # check against the copy, not the kept original
+        row = s.get(AssetRow, pub.asset.id)
+        assert row is not None
+        row.original_blob = None
+    report = _verify(instance, copy)
+    assert report["provenance"]["state"] == "absent"
+    sc = report["evidence"]["match"]["data"]["stripped_copy"]
+    assert sc["signal"] == "vpdq"  # the picture speaks first, though the sound matched too
+    assert "of its video frames match the original's" in sc["sentence"]
+    assert sc["sentence"].startswith(
+        f"This file is a copy of “Doorknob” (registered asset {pub.asset.id})"
+    )
+    assert sc["stored_manifest"]["expected_mismatch"] == ["assertion.bmffHash.mismatch"]
+    assert sc["stored_manifest"]["state"] == "trusted"
+    assert report["assessment"]["label"] == "copy_of_registered_original"

@@ -228,3 +228,21 @@ def test_bad_inputs_fail_cleanly(tmp_path: Path) -> None:
 def test_hex_round_trip() -> None:
     h = PdqHash.from_hex("f" * 64, 90)
     assert h.hex == "f" * 64 and h.distance(PdqHash(b"\x00" * 32, 100)) == 256
+
+
+def test_a_callers_image_is_oriented_on_a_copy(tmp_path: Path, corpora: Path) -> None:
+    """Files we open are oriented in place (no copy); an image handed to us is not
+    modified, and both give the same fingerprint."""
+    im = Image.open(_img(corpora, "bridge-mods/aaa-orig.jpg")).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    p = tmp_path / "rot.jpg"
+    im.transpose(Image.Transpose.ROTATE_90).save(p, quality=92, exif=exif)
+    with Image.open(p) as opened:
+        assert opened.width < opened.height  # stored on its side
+        from_image = fingerprint_image(opened, dihedral=False)
+        # (a lazily opened JPEG is still draft-decoded, but never turned upright)
+        assert opened.width < opened.height and opened.getexif().get(0x0112) == 6
+    from_file = fingerprint_image(p, dihedral=False)
+    assert (from_file.width, from_file.height) == im.size == (from_image.width, from_image.height)
+    assert from_file.pdq.distance(from_image.pdq) <= 10  # draft decode applies to files only

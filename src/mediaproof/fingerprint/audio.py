@@ -165,6 +165,17 @@ def _ber_at(a: NDArray[np.uint32], b: NDArray[np.uint32], offset: int) -> tuple[
     return int(np.bitwise_count(x).sum()), n
 
 
+def ber_at(
+    query: Sequence[int] | NDArray[np.uint32],
+    reference: Sequence[int] | NDArray[np.uint32],
+    offset: int,
+) -> float | None:
+    """Bit-error rate at one alignment (query item 0 at reference item ``offset``), or
+    None when they do not overlap. A cheap check before the full alignment search."""
+    errors, n = _ber_at(_as_u32(query), _as_u32(reference), offset)
+    return errors / (32.0 * n) if n else None
+
+
 def compare_audio(
     query: Sequence[int] | NDArray[np.uint32] | AudioFingerprint,
     reference: Sequence[int] | NDArray[np.uint32] | AudioFingerprint,

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from mediaproof.fingerprint.audio import AudioMatch, compare_audio
+from mediaproof.fingerprint.audio import AudioMatch, ber_at, compare_audio
 
 KEYS = 2 * 65536  # high halves 0..65535, low halves 65536..131071
 MIN_VOTES = 2
@@ -42,6 +42,9 @@ LINEAR_BELOW = 2_000  # clips; below this the exact linear scan is cheap
 TAIL_POSTINGS = 200_000
 STOP_FACTOR = 64  # a key with more than 64x the mean postings is a stop word
 STOP_MIN = 4096
+# a candidate is first checked at its voted offsets: unrelated audio sits near 0.5 there,
+# a copy near its true rate; only those under this go on to the full alignment search
+PRECHECK_BER = 0.35
 
 I32 = NDArray[np.int32]
 U32 = NDArray[np.uint32]
@@ -187,7 +190,7 @@ class AudioIndex:
             if len(self._clip_of) < self.linear_below:
                 clips: list[int] = list(self._items)
             else:
-                clips = self._candidates(q)
+                clips = self._prechecked(q, self._candidates(q))
             refs = [(self._key_of[c], self._items[c]) for c in clips]
         out = []
         for key, ref in refs:
@@ -197,7 +200,8 @@ class AudioIndex:
         out.sort(key=lambda h: h.match.ber)
         return out
 
-    def _candidates(self, q: U32) -> list[int]:
+    def _candidates(self, q: U32) -> dict[int, list[int]]:
+        """Clips with at least MIN_VOTES votes at one offset, and those offsets."""
         keys = _keys(q)
         qpos = np.concatenate([np.arange(q.size), np.arange(q.size)]).astype(np.int64)
         stop = max(STOP_MIN, STOP_FACTOR * int(self._post_clip.size) // KEYS)
@@ -212,10 +216,24 @@ class AudioIndex:
             codes.append(_votes(keys, qpos, lo, hi, stop, tc, tp))
         code = np.concatenate(codes)
         if code.size == 0:
-            return []
+            return {}
         uniq, votes = np.unique(code, return_counts=True)
-        hot = np.unique(uniq[votes >= MIN_VOTES] >> 22)
-        return [int(c) for c in hot if int(c) in self._items]
+        hot = uniq[votes >= MIN_VOTES]
+        out: dict[int, list[int]] = {}
+        for c in hot.tolist():
+            clip = c >> 22
+            if clip in self._items:  # removed clips linger in the table until a merge
+                out.setdefault(clip, []).append((c & ((1 << 22) - 1)) - (1 << 21))
+        return out
+
+    def _prechecked(self, q: U32, cands: dict[int, list[int]]) -> list[int]:
+        keep = []
+        for clip, offsets in cands.items():
+            ref = self._items[clip]
+            rates = (ber_at(q, ref, off + d) for off in offsets for d in (-1, 0, 1))
+            if min((r for r in rates if r is not None), default=1.0) <= PRECHECK_BER:
+                keep.append(clip)
+        return keep
 
 
 def _votes(

@@ -148,7 +148,7 @@ def describe_stripped_copy(
     """For the best candidate that is a signed original with a stored manifest: the
     plain-words sentence and the stored manifest's validity. None when no candidate is
     a signed original (nothing to say beyond the match itself)."""
-    for cand in candidates:
+    for cand in _one_per_asset(candidates):
         aid = str(cand.get("asset_id", ""))
         if not aid.isdigit():
             continue
@@ -189,6 +189,22 @@ def describe_stripped_copy(
             "stored_manifest": check.as_dict() if check else None,
         }
     return None
+
+
+_SIGNAL_ORDER = {"pdq": 0, "vpdq": 1, "chromaprint": 2, "md5": 3}
+
+
+def _one_per_asset(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Assets in the analyzer's order (best first); for each, the picture's signal
+    when there is one (people compare what they see), else the sound's."""
+    best: dict[str, dict[str, Any]] = {}
+    for c in candidates:
+        aid = str(c.get("asset_id", ""))
+        prev = best.get(aid)
+        rank = _SIGNAL_ORDER.get(str(c.get("signal")), 9)
+        if prev is None or rank < _SIGNAL_ORDER.get(str(prev.get("signal")), 9):
+            best[aid] = c
+    return list(best.values())
 
 
 def _cn(subject: str | None) -> str | None:
