@@ -24,6 +24,7 @@ PARAMS = {
     "token_id": "999",
     "manifest_id": "urn:c2pa:nothing",
     "path": "checkpoint",
+    "token": "no-such-image",
 }
 DENIED = (401, 403)
 
@@ -55,7 +56,9 @@ POLICY: dict[str, str | frozenset[str]] = {
     "health.readyz": PUBLIC,
     "verify.api": PUBLIC,
     "jobs.get": PUBLIC,
+    "verify.image": PUBLIC,
     "assets.get": PUBLIC,
+    "assets.preview": PUBLIC,
     "assets.file": PUBLISHERS,
     "assets.publish": PUBLISHERS,
     "softbinding.by_binding_get": PUBLIC,

@@ -24,6 +24,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
+from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
 from mediaproof.web import pages
 
@@ -64,6 +65,7 @@ def create_app(
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else None,
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
+        images=ResultImages(svc.job_keep_s),
     )
 
     @asynccontextmanager
