@@ -67,9 +67,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     inst = Instance(Settings(home=home))
     init_keys(inst.keys_dir, "Bench Elections Office")
     accounts.create_user(inst, "bench", Role.PUBLISHER, "bench password 1234")
-    secret, _ = accounts.create_token(
-        inst, _session(inst), "bench", ["publish"]
-    )
+    secret, _ = accounts.create_token(inst, _session(inst), "bench", ["publish"])
     inst.close()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,8 +83,16 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_PER_MIN": "1000000",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mediaproof", "serve", "--port", str(port), "--log-level",
-         "warning"],
+        [
+            sys.executable,
+            "-m",
+            "mediaproof",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -109,7 +115,10 @@ def _session(inst: Instance) -> Any:
 
 
 async def one_level(
-    url: str, concurrency: int, seconds: float, jpegs: list[bytes],
+    url: str,
+    concurrency: int,
+    seconds: float,
+    jpegs: list[bytes],
     bindings: list[tuple[str, str]],
     headers: dict[str, str],
 ) -> dict[str, Any]:
@@ -132,9 +141,7 @@ async def one_level(
                         )
                     else:
                         alg, value = rng.choice(bindings)
-                        r = await c.get(
-                            "/matches/byBinding", params={"alg": alg, "value": value}
-                        )
+                        r = await c.get("/matches/byBinding", params={"alg": alg, "value": value})
                     ok = r.status_code == 200
                     key = f"{kind}:{r.status_code}"
                 except httpx.HTTPError as e:
@@ -193,8 +200,11 @@ def main() -> None:
             if token:
                 for i, j in enumerate(jpegs[: len(jpegs) // 2]):
                     r = httpx.post(
-                        url + "/api/v1/assets", headers=headers, timeout=60,
-                        data={"title": f"bench {i}"}, files={"file": ("b.jpg", j)},
+                        url + "/api/v1/assets",
+                        headers=headers,
+                        timeout=60,
+                        data={"title": f"bench {i}"},
+                        files={"file": ("b.jpg", j)},
                     )
                     r.raise_for_status()
                     signed = httpx.get(url + r.json()["download_url"], headers=headers).content
