@@ -6,7 +6,8 @@ kept in memory under a random, unguessable token for as long as finished jobs ar
 
 The original's preview is a downscaled copy (at most :data:`PREVIEW_LONG_SIDE` px) of a
 *registered, active* image, made from the file the instance keeps, and only when the
-operator left ``service.original_previews`` on (the default). A registered original is
+operator left both ``keep_original_pixels`` and ``service.original_previews`` on (the
+defaults). A registered original is
 a public record; the full-size file stays available to publishers only.
 """
 
@@ -75,7 +76,8 @@ class ResultImages:
 
 def preview_path(inst: Instance, asset_id: int) -> Path | None:
     """Where the asset's preview is, made on first use; None when none may be shown."""
-    if not inst.settings.service.original_previews:
+    settings = inst.settings
+    if not (settings.service.original_previews and settings.keep_original_pixels):
         return None
     asset = inst.asset(asset_id)
     if asset is None or asset.status != "active" or not asset.mime.startswith("image/"):
