@@ -239,3 +239,20 @@ def test_other_schemes_plug_in(tmp_path: Path) -> None:
         assert r.json() == {
             "matches": [{"manifestId": "urn:c2pa:from-watermark", "similarityScore": 87}]
         }
+
+
+def test_by_content_refuses_bombs_and_unknown_types(client: TestClient) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    # 3.6 gigapixels declared in a tiny PNG: refused from the header, never decoded
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    r = client.post("/matches/byContent", content=png + chunk(b"IEND", b""))
+    assert r.status_code == 413 and r.json()["error"]["code"] == "limit_exceeded"
+    r = client.post("/matches/byContent", content=b"just some text, not media")
+    assert r.status_code == 415
