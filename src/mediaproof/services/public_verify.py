@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from mediaproof.errors import MalformedMediaError, RemoteManifestError, UnsupportedMediaError
+from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.media.sniff import MediaKind
 from mediaproof.services.instance import Instance
@@ -47,9 +48,6 @@ def runs_as_job(inst: Instance, media: MediaInfo) -> bool:
         limit = inst.settings.service.job_audio_min_s
         return media.duration_s is None or media.duration_s > limit
     return False
-
-
-HEATMAP_KEY = "match_heatmap_png"  # where the match analyzer leaves its heatmap
 
 
 def verify_upload(
@@ -84,7 +82,7 @@ def verify_upload(
         _check_decodes(path)
     out = report.as_dict()
     if images is not None:
-        _add_match_images(inst, out, report.images.get(HEATMAP_KEY), images)
+        _add_match_images(inst, out, report.images.get(HEATMAP_CACHE_KEY), images)
     return out
 
 
