@@ -256,3 +256,31 @@ def test_by_content_refuses_bombs_and_unknown_types(client: TestClient) -> None:
     assert r.status_code == 413 and r.json()["error"]["code"] == "limit_exceeded"
     r = client.post("/matches/byContent", content=b"just some text, not media")
     assert r.status_code == 415
+
+
+CLIP = "likeness/voices/librispeech_test-other/1688/1688-142285-0000.flac"
+
+
+def test_audio_release_resolves_by_its_watermark(
+    client: TestClient, inst: Any, corpora: Path, tmp_path: Path
+) -> None:
+    import soundfile as sf
+
+    x, sr = sf.read(corpora / CLIP, dtype="float32")
+    sf.write(tmp_path / "clip.wav", x[: 6 * sr], sr, format="WAV")
+    h = bearer(inst, "publisher", ["publish"])
+    pub = publish(client, h, tmp_path / "clip.wav", title="Radio spot")
+    label = pub["asset"]["manifest_label"]
+    assert pub["asset"]["watermarked"]
+    signed = _write(tmp_path, client.get(pub["download_url"], headers=h).content)
+    wid = inst.asset(pub["asset"]["asset_id"]).watermark_id
+    r = client.get("/matches/byBinding", params={"alg": WM_AUDIO, "value": b64(wid.to_bytes(8))})
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
+    # the image scheme's name does not resolve a sound's mark
+    r = client.get("/matches/byBinding", params={"alg": WM, "value": b64(wid.to_bytes(8))})
+    assert r.json() == {"matches": []}
+    # a re-encoded copy without the manifest (FLAC from the signed WAV) resolves by the mark
+    y, rate = sf.read(signed, dtype="float32")
+    sf.write(tmp_path / "copy.flac", y, rate, format="FLAC")
+    r = client.post("/matches/byContent", content=(tmp_path / "copy.flac").read_bytes())
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
