@@ -88,6 +88,11 @@ class ServiceSettings(BaseSettings):
         default=60.0, ge=0, description="audio longer than this is analysed as a background job"
     )
     job_keep_s: float = Field(default=3600.0, gt=0, description="how long finished jobs are kept")
+    original_previews: bool = Field(
+        default=True,
+        description="show a downscaled preview (640 px) of registered public images next to "
+        "matching copies on the verify page; needs the original's file kept",
+    )
     max_pending_jobs: int = Field(default=16, ge=1)
     # the case workflow: anonymous notices, appeals and withdrawals draw from this bucket
     rate_notice_per_min: float = Field(default=6.0, gt=0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
@@ -42,3 +44,9 @@ def test_service_on_each_backend(tmp_path: Path, db_url: str) -> None:
         m = c.get("/matches/byBinding", params={"alg": "io.mediaproof.sha256", "value": value})
         label = m.json()["matches"][0]["manifestId"]
         assert c.get(f"/manifests/{label}").headers["content-type"] == "application/c2pa"
+        # a stripped copy resolves by its PDQ fingerprint (the registry's rows on this backend)
+        with Image.open(io.BytesIO(signed)) as im:
+            buf = io.BytesIO()
+            im.convert("RGB").save(buf, "JPEG", quality=80)
+        m = c.post("/matches/byContent", content=buf.getvalue())
+        assert [x["manifestId"] for x in m.json()["matches"]] == [label]

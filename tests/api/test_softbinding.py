@@ -239,3 +239,48 @@ def test_other_schemes_plug_in(tmp_path: Path) -> None:
         assert r.json() == {
             "matches": [{"manifestId": "urn:c2pa:from-watermark", "similarityScore": 87}]
         }
+
+
+def test_by_content_refuses_bombs_and_unknown_types(client: TestClient) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    # 3.6 gigapixels declared in a tiny PNG: refused from the header, never decoded
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    r = client.post("/matches/byContent", content=png + chunk(b"IEND", b""))
+    assert r.status_code == 413 and r.json()["error"]["code"] == "limit_exceeded"
+    r = client.post("/matches/byContent", content=b"just some text, not media")
+    assert r.status_code == 415
+
+
+CLIP = "likeness/voices/librispeech_test-other/1688/1688-142285-0000.flac"
+
+
+def test_audio_release_resolves_by_its_watermark(
+    client: TestClient, inst: Any, corpora: Path, tmp_path: Path
+) -> None:
+    import soundfile as sf
+
+    x, sr = sf.read(corpora / CLIP, dtype="float32")
+    sf.write(tmp_path / "clip.wav", x[: 6 * sr], sr, format="WAV")
+    h = bearer(inst, "publisher", ["publish"])
+    pub = publish(client, h, tmp_path / "clip.wav", title="Radio spot")
+    label = pub["asset"]["manifest_label"]
+    assert pub["asset"]["watermarked"]
+    signed = _write(tmp_path, client.get(pub["download_url"], headers=h).content)
+    wid = inst.asset(pub["asset"]["asset_id"]).watermark_id
+    r = client.get("/matches/byBinding", params={"alg": WM_AUDIO, "value": b64(wid.to_bytes(8))})
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
+    # the image scheme's name does not resolve a sound's mark
+    r = client.get("/matches/byBinding", params={"alg": WM, "value": b64(wid.to_bytes(8))})
+    assert r.json() == {"matches": []}
+    # a re-encoded copy without the manifest (FLAC from the signed WAV) resolves by the mark
+    y, rate = sf.read(signed, dtype="float32")
+    sf.write(tmp_path / "copy.flac", y, rate, format="FLAC")
+    r = client.post("/matches/byContent", content=(tmp_path / "copy.flac").read_bytes())
+    assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}

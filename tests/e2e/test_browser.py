@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import sync_playwright
 
 from mediaproof.accounts.models import Role
@@ -21,6 +22,8 @@ from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
+from mediaproof.transparency.note import Ed25519Verifier
+from mediaproof.transparency.proof import verify_tlog_proof
 from tests.e2e.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -108,7 +111,15 @@ def test_publish_then_verify_the_release(server: Server, tab: Any, tmp_path: Pat
     dl.value.save_as(signed)
     tab.click("#asset-link")
     assert tab.inner_text("#asset-title") == "Polling hours for 5 November"
-    assert tab.is_visible("text=does not keep a transparency log")
+    # the registration's inclusion proof, checked with the log's own code and the key
+    # the instance publishes
+    assert tab.is_visible("text=What this proves")
+    tab.click("text=The proof file")
+    proof_text = tab.inner_text("#tlog-proof")
+    key = Ed25519Verifier.from_vkey((server.home / "log" / "log.vkey").read_text().strip())
+    ok = verify_tlog_proof(proof_text.strip().encode() + b"\n", key)
+    assert str(ok.index) == tab.inner_text("#log-index")
+    assert ok.leaf_hash.hex() == tab.inner_text("#log-leaf")
     shot(tab, "asset")
     tab.goto(server.url + "/")
     tab.set_input_files("#file", str(signed))
@@ -118,6 +129,22 @@ def test_publish_then_verify_the_release(server: Server, tab: Any, tmp_path: Pat
     )
     assert tab.is_visible("text=County Elections Office content signing")
     shot(tab, "verify-signed")
+    # a stripped, re-encoded, slightly edited copy of the release, as re-posts are
+    copy = tmp_path / "repost.jpg"
+    with Image.open(signed) as im:
+        rgb = im.convert("RGB")
+    ImageDraw.Draw(rgb).rectangle((340, 165, 372, 192), fill=(240, 240, 240))
+    rgb.save(copy, "JPEG", quality=85)
+    tab.goto(server.url + "/")
+    tab.set_input_files("#file", str(copy))
+    tab.click("#submit")
+    verdict = tab.wait_for_selector("#verdict").inner_text()
+    assert verdict.lower() == "a copy of a registered original", verdict
+    for alt in ("The registered original", "Where this copy differs from the original"):
+        img = tab.wait_for_selector(f"#slot-match img[alt='{alt}']")
+        tab.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img)
+    tab.locator("#slot-match").scroll_into_view_if_needed()
+    shot(tab, "verify-copy-heatmap")
 
 
 def test_drag_and_drop(server: Server, tab: Any, tmp_path: Path) -> None:

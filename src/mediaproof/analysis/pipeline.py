@@ -41,4 +41,7 @@ def run_analyzers(
                 f"this check failed unexpectedly ({type(e).__name__})",
             )
         ctx.previous[analyzer.name] = ev
-    return AnalysisReport(media=media, evidence=dict(ctx.previous), assessment=assess(ctx.previous))
+    images = {k: v for k, v in ctx.cache.items() if k.endswith("_png") and isinstance(v, bytes)}
+    return AnalysisReport(
+        media=media, evidence=dict(ctx.previous), assessment=assess(ctx.previous), images=images
+    )

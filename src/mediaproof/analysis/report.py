@@ -20,6 +20,9 @@ class AnalysisReport:
     evidence: dict[str, Evidence]
     assessment: Assessment
     analysed_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # pictures the analyzers made for display (PNG bytes by cache key, e.g. the match
+    # heatmap); not part of the JSON: the service serves them under their own URLs
+    images: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         prov = self.evidence.get("provenance")

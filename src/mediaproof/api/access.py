@@ -46,8 +46,10 @@ ACCESS: dict[str, Rule] = {
     # verify for everyone
     "verify.api": public(rate="verify"),
     "jobs.get": public(),  # the unguessable job id is the capability
+    "verify.image": public(rate="lookup"),  # so is the result image's token
     # the registry, read by anyone
     "assets.get": public(rate="lookup"),
+    "assets.preview": public(rate="lookup"),  # downscaled, active public images only
     "assets.file": needs(Permission.PUBLISH),
     "assets.publish": needs(Permission.PUBLISH),
     # C2PA Soft Binding Resolution API (public, like the registry it reads)

@@ -32,8 +32,10 @@ from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_runtime import WebhookWorker, case_service
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
+from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
+from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
 from mediaproof.web import case_pages, pages
 
@@ -56,7 +58,7 @@ def create_app(
     Plug-ins are built from the opened instance: ``resolver`` answers soft-binding
     lookups (default: SHA-256, PDQ and our watermark; combine schemes with
     ``ResolverChain``), ``proofs``
-    provides transparency-log inclusion proofs (default: none, the log is not set up).
+    provides transparency-log inclusion proofs (default: the instance's own log, read-only).
     """
     inst = Instance(settings)
     clear_stale_uploads(inst)
@@ -73,8 +75,9 @@ def create_app(
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
-        proofs=proofs(inst) if proofs else None,
+        proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
+        images=ResultImages(svc.job_keep_s),
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log

@@ -26,6 +26,7 @@ from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.releases import InclusionProofSource
+from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver
 
 SESSION_COOKIE = "mp_session"
@@ -47,6 +48,7 @@ class AppContext:
     resolver: SoftBindingResolver
     proofs: InclusionProofSource | None
     signer: URLSafeSerializer  # signs the anonymous CSRF cookie
+    images: ResultImages  # heatmaps that go with verify results
 
     @property
     def tmp_dir(self) -> Path:

@@ -171,5 +171,6 @@ def _heatmap(base: Image.Image, diff: NDArray[np.float32], threshold: float) -> 
     out[..., 1] *= 1 - heat
     out[..., 2] *= 1 - heat
     buf = io.BytesIO()
-    Image.fromarray(out.astype(np.uint8)).save(buf, "PNG", optimize=False)
+    # fastest zlib level: 3x quicker than the default on photo-like noise, ~20 % larger
+    Image.fromarray(out.astype(np.uint8)).save(buf, "PNG", compress_level=1)
     return buf.getvalue()

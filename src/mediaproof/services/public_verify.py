@@ -17,10 +17,12 @@ from typing import Any
 from PIL import Image
 
 from mediaproof.errors import MalformedMediaError, RemoteManifestError, UnsupportedMediaError
+from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.media.sniff import MediaKind
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import Job, JobRunner
+from mediaproof.services.result_images import ResultImages, preview_path
 from mediaproof.services.verification import analyzers_for, verify_file
 
 StageProgress = Callable[[str, float], None]
@@ -50,9 +52,16 @@ def runs_as_job(inst: Instance, media: MediaInfo) -> bool:
 
 
 def verify_upload(
-    inst: Instance, path: Path, progress: StageProgress | None = None
+    inst: Instance,
+    path: Path,
+    progress: StageProgress | None = None,
+    images: ResultImages | None = None,
 ) -> dict[str, Any]:
-    """The verify report (docs/verify-report.md) for an upload already on disk."""
+    """The verify report (docs/verify-report.md) for an upload already on disk.
+
+    With ``images``, a matched image's evidence gets ``heatmap_url`` (what the copy
+    changed, kept with the result) and ``original_url`` (the original's preview, where
+    one may be shown)."""
     total = max(1, len(analyzers_for(inst)))
     done = [0]
 
@@ -72,7 +81,25 @@ def verify_upload(
         )
     if pdata.get("state", "absent") == "absent" and report.media.mime in _DECODABLE:
         _check_decodes(path)
-    return report.as_dict()
+    out = report.as_dict()
+    if images is not None:
+        _add_match_images(inst, out, report.images.get(HEATMAP_CACHE_KEY), images)
+    return out
+
+
+def _add_match_images(
+    inst: Instance, out: dict[str, Any], heatmap: bytes | None, images: ResultImages
+) -> None:
+    match = out["evidence"].get("match")
+    if match is None:
+        return
+    data = match.setdefault("data", {})
+    diff = data.get("differences") or {}
+    asset_id = str(diff.get("asset_id", ""))
+    if heatmap is not None:
+        data["heatmap_url"] = f"/api/v1/verify/images/{images.put(heatmap)}"
+    if asset_id.isdigit() and preview_path(inst, int(asset_id)) is not None:
+        data["original_url"] = f"/api/v1/assets/{asset_id}/preview"
 
 
 def _check_decodes(path: Path) -> None:
@@ -91,7 +118,11 @@ def _check_decodes(path: Path) -> None:
 
 
 def verify_or_queue(
-    inst: Instance, jobs: JobRunner, path: Path, take_ownership: Callable[[], Path]
+    inst: Instance,
+    jobs: JobRunner,
+    path: Path,
+    take_ownership: Callable[[], Path],
+    images: ResultImages | None = None,
 ) -> dict[str, Any] | Job:
     """The report now for quick files; a queued :class:`Job` for video and long audio.
 
@@ -99,12 +130,12 @@ def verify_or_queue(
     """
     media = inspect_upload(inst, path)
     if not runs_as_job(inst, media):
-        return verify_upload(inst, path)
+        return verify_upload(inst, path, images=images)
     owned = take_ownership()
     try:
         return jobs.submit(
             "verify",
-            lambda progress: verify_upload(inst, owned, progress),
+            lambda progress: verify_upload(inst, owned, progress, images),
             cleanup=lambda: owned.unlink(missing_ok=True),
         )
     except BaseException:

@@ -81,10 +81,12 @@ def asset_view(
     if asset is None:
         raise NotFoundError(f"no asset {asset_id}")
     proof = proofs.inclusion_proof(asset_id) if proofs is not None else None
+    # a source may say it is not set up yet (the log is created by the first registration)
+    configured = proofs is not None and bool(getattr(proofs, "configured", True))
     return {
         "asset": asset.public_dict(),
         "transparency": {
-            "configured": proofs is not None,
+            "configured": configured,
             "inclusion_proof": dict(proof) if proof is not None else None,
         },
     }

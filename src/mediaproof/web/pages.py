@@ -119,7 +119,9 @@ async def index(request: Request) -> HTMLResponse:
 
 @router.post("/verify", name="web.verify", response_class=HTMLResponse)
 async def verify_form(request: Request, ctx: Ctx, upload: UploadDep) -> HTMLResponse:
-    out = await run_in_threadpool(verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
+    out = await run_in_threadpool(
+        verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep, ctx.images
+    )
     context: dict[str, Any] = {"job": out.as_dict()} if isinstance(out, Job) else {"report": out}
     return _result(request, **context)
 

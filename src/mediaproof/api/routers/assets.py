@@ -18,6 +18,7 @@ from mediaproof.services.releases import (
     release_fields,
     signed_file,
 )
+from mediaproof.services.result_images import original_preview
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
@@ -38,6 +39,19 @@ async def get_file(asset_id: int, ctx: Ctx) -> FileResponse:
     """The signed release as registered (publishers and admins)."""
     f = await run_in_threadpool(signed_file, ctx.inst, asset_id)
     return FileResponse(f.path, media_type=f.mime, filename=f.filename)
+
+
+@router.get(
+    "/{asset_id}/preview",
+    name="assets.preview",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorOut}},
+)
+async def get_preview(asset_id: int, ctx: Ctx) -> FileResponse:
+    """A downscaled preview (JPEG, at most 640 px, no metadata) of a registered, active
+    image, where the instance keeps its file and shows previews (``original_previews``)."""
+    f = await run_in_threadpool(original_preview, ctx.inst, asset_id)
+    return FileResponse(f, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
 
 
 @router.post(

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, UploadDep
 from mediaproof.api.schemas import ByBindingIn, ErrorOut, MatchesOut, SupportedAlgorithmsOut
+from mediaproof.services.public_verify import inspect_upload
 from mediaproof.services.softbinding import (
     check_max_results,
     decode_binding_value,
@@ -21,7 +22,9 @@ from mediaproof.services.softbinding import (
 )
 
 router = APIRouter(tags=["c2pa soft binding resolution"])
-ERR: dict[int | str, dict[str, Any]] = {s: {"model": ErrorOut} for s in (400, 404, 413, 429)}
+ERR: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (400, 404, 413, 415, 422, 429)
+}
 MaxResults = Annotated[int | None, Query(alias="maxResults")]
 
 
@@ -88,6 +91,9 @@ async def by_content(
     """Manifests for an asset sent as the body: its soft bindings are computed here
     (``alg``, default all supported). A hint, when given, is looked up as well."""
     n = check_max_results(max_results)
+    # the same checks as verify (type sniffed, size and pixel limits from the header)
+    # before any resolver decodes the body
+    await run_in_threadpool(inspect_upload, ctx.inst, upload.path)
     found = await run_in_threadpool(ctx.resolver.by_content, alg, upload.path, n)
     if hint_alg and hint_value:
         hinted = await run_in_threadpool(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, UploadDep
@@ -48,7 +48,9 @@ def job_json(job: Job) -> dict[str, Any]:
 async def verify(ctx: Ctx, upload: UploadDep) -> Any:
     """Analyse a file: multipart field ``file``, or the raw body. Images answer at once
     (200, the report); video and audio longer than a minute answer 202 with a job to poll."""
-    out = await run_in_threadpool(verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
+    out = await run_in_threadpool(
+        verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep, ctx.images
+    )
     if isinstance(out, Job):
         return JSONResponse(
             job_json(out), status_code=202, headers={"Location": f"/api/v1/jobs/{out.id}"}
@@ -62,3 +64,17 @@ async def verify(ctx: Ctx, upload: UploadDep) -> Any:
 async def get_job(job_id: str, ctx: Ctx) -> dict[str, Any]:
     """A background analysis: progress, then the report (``result``) or an error."""
     return job_json(ctx.jobs.get(job_id))
+
+
+@router.get(
+    "/verify/images/{token}",
+    name="verify.image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorOut}},
+)
+async def result_image(token: str, ctx: Ctx) -> Response:
+    """A picture that goes with a verify result (the difference heatmap), by the
+    unguessable URL the result names; kept as long as finished jobs are."""
+    return Response(
+        ctx.images.get(token), media_type="image/png", headers={"Cache-Control": "private"}
+    )

@@ -1,0 +1,113 @@
+"""Pictures that go with a verify result: the difference heatmap, the original's preview.
+
+The heatmap is made from the uploaded file, so it is as private as the upload: it is
+kept in memory under a random, unguessable token for as long as finished jobs are kept
+(``service.job_keep_s``), then forgotten; whoever holds the result's URL may fetch it.
+
+The original's preview is a downscaled copy (at most :data:`PREVIEW_LONG_SIDE` px) of a
+*registered, active* image, made from the file the instance keeps, and only when the
+operator left both ``keep_original_pixels`` and ``service.original_previews`` on (the
+defaults). A registered original is
+a public record; the full-size file stays available to publishers only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from mediaproof.errors import NotFoundError
+from mediaproof.services.instance import Instance
+
+PREVIEW_LONG_SIDE = 640
+MAX_IMAGES = 512
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class ResultImages:
+    """PNG bytes by random token, expiring; bounded in count and bytes (oldest go first)."""
+
+    def __init__(self, keep_s: float, max_images: int = MAX_IMAGES, max_bytes: int = MAX_BYTES):
+        self.keep_s = keep_s
+        self.max_images = max_images
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def put(self, png: bytes) -> str:
+        token = secrets.token_urlsafe(18)
+        with self._lock:
+            self._expire()
+            self._items[token] = (time.monotonic() + self.keep_s, png)
+            self._bytes += len(png)
+            while self._items and (
+                len(self._items) > self.max_images or self._bytes > self.max_bytes
+            ):
+                _, (_, old) = self._items.popitem(last=False)
+                self._bytes -= len(old)
+        return token
+
+    def get(self, token: str) -> bytes:
+        with self._lock:
+            self._expire()
+            item = self._items.get(token)
+        if item is None:
+            raise NotFoundError("no such image (results are kept for a limited time)")
+        return item[1]
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        while self._items:
+            token, (expires, data) = next(iter(self._items.items()))
+            if expires > now:
+                break
+            del self._items[token]
+            self._bytes -= len(data)
+
+
+def preview_path(inst: Instance, asset_id: int) -> Path | None:
+    """Where the asset's preview is, made on first use; None when none may be shown."""
+    settings = inst.settings
+    if not (settings.service.original_previews and settings.keep_original_pixels):
+        return None
+    asset = inst.asset(asset_id)
+    if asset is None or asset.status != "active" or not asset.mime.startswith("image/"):
+        return None
+    blob = asset.original_blob or asset.sha256
+    if not inst.blobs.exists(blob):
+        return None  # the instance does not keep this original's pixels
+    out = inst.home / "previews" / f"{asset.sha256}.jpg"
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(inst.blobs.path(blob)) as im:
+                im.draft("RGB", (PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
+                small = ImageOps.exif_transpose(im).convert("RGB")
+                small.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
+    except Exception:
+        return None  # a format Pillow cannot decode (e.g. HEIC without a plug-in)
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=85)  # no metadata: EXIF can name people and places
+    tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(out)  # atomic: concurrent requests never see half a file
+    return out
+
+
+def original_preview(inst: Instance, asset_id: int) -> Path:
+    path = preview_path(inst, asset_id)
+    if path is None:
+        raise NotFoundError(f"no preview is shown for asset {asset_id}")
+    return path
