@@ -94,6 +94,11 @@ class ServiceSettings(BaseSettings):
         "matching copies on the verify page; needs the original's file kept",
     )
     max_pending_jobs: int = Field(default=16, ge=1)
+    public_likeness: bool = Field(
+        default=False,
+        description="verify answers over HTTP include likeness evidence, which names "
+        "enrolled people; off: only the CLI, the likeness API and reviewers' case evidence",
+    )
     # the case workflow: anonymous notices, appeals and withdrawals draw from this bucket
     rate_notice_per_min: float = Field(default=6.0, gt=0)
     rate_notice_burst: int = Field(default=5, ge=1)

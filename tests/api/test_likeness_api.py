@@ -303,3 +303,27 @@ def test_a_crashed_enrolment_upload_folder_is_cleared_at_start(tmp_path: Path) -
     (stale / "face-1").write_bytes(b"left behind")
     make_app(tmp_path / "instance")
     assert not stale.exists()
+
+
+def test_public_verify_names_enrolled_people_only_when_the_operator_allows(
+    app: FastAPI, client: TestClient, admin: dict[str, str], corpora: Path
+) -> None:
+    faces = sorted((faces_dir(corpora) / TRAIN).iterdir())
+    assert _enrol(client, admin, [("face", faces[0]), ("face", faces[1])]).status_code == 201
+    query = (faces_dir(corpora) / "knn_examples/test/obama1.jpg").read_bytes()
+
+    def anonymous_verify() -> Any:
+        r = client.post("/api/v1/verify", files={"file": ("q.jpg", query, "image/jpeg")})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # default: an anonymous caller learns nothing about who is enrolled
+    report = anonymous_verify()
+    assert "likeness" not in report["evidence"] and NAME not in json.dumps(report)
+    # the admin's own check still finds the person
+    r = client.post("/api/v1/likeness/check", headers=admin, files={"file": ("x", query)})
+    assert [m["statement"] for m in r.json()["matches"]] == [f"shows someone who looks like {NAME}"]
+
+    app.state.ctx.inst.settings.service.public_likeness = True  # the operator opts in
+    report = anonymous_verify()
+    assert NAME in report["evidence"]["likeness"]["summary"]

@@ -63,7 +63,9 @@ def test_a_new_analyzer_shows_up_without_template_changes(
 
     original = verification.analyzers_for
     monkeypatch.setattr(
-        verification, "analyzers_for", lambda inst, anchors=(): [*original(inst), Likeness()]
+        verification,
+        "analyzers_for",
+        lambda inst, anchors=(), **kw: [*original(inst, **kw), Likeness()],
     )
     csrf = csrf_of(client.get("/").text)
     html = client.post(

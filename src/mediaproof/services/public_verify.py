@@ -62,7 +62,9 @@ def verify_upload(
     With ``images``, a matched image's evidence gets ``heatmap_url`` (what the copy
     changed, kept with the result) and ``original_url`` (the original's preview, where
     one may be shown)."""
-    total = max(1, len(analyzers_for(inst)))
+    # the public answer names enrolled people only where the operator chose that
+    likeness = inst.settings.service.public_likeness
+    total = max(1, len(analyzers_for(inst, likeness=likeness)))
     done = [0]
 
     def step(name: str) -> None:
@@ -70,7 +72,7 @@ def verify_upload(
             progress(name, done[0] / total)
         done[0] += 1
 
-    report = verify_file(inst, path, progress=step)
+    report = verify_file(inst, path, progress=step, likeness=likeness)
     prov = report.evidence.get("provenance")
     pdata = prov.data if prov is not None else {}
     if pdata.get("remote_url"):

@@ -20,8 +20,13 @@ from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.watermarking import RegistryWatermarkAnalyzer
 
 
-def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[Analyzer]:
-    return [
+def analyzers_for(
+    inst: Instance, trust_anchors: Sequence[Path] = (), *, likeness: bool = True
+) -> list[Analyzer]:
+    """The verify pipeline. ``likeness=False`` leaves out the likeness analyzer, whose
+    evidence names enrolled people: anonymous callers of the service do not get it unless
+    the operator says so (``MEDIAPROOF_SERVICE_PUBLIC_LIKENESS``)."""
+    found: list[Analyzer] = [
         ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
         RegistryAnalyzer(inst),
         # stripped copies lead back to originals, whose stored credentials are checked
@@ -33,9 +38,11 @@ def analyzers_for(inst: Instance, trust_anchors: Sequence[Path] = ()) -> list[An
         ),
         RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),
-        # opens the instance's likeness store only when someone is enrolled
-        LikenessAnalyzer(instance_likeness(inst)),
     ]
+    if likeness:
+        # opens the instance's likeness store only when someone is enrolled
+        found.append(LikenessAnalyzer(instance_likeness(inst)))
+    return found
 
 
 def _kept_original(inst: Instance) -> Callable[[str], Path | None]:
@@ -56,13 +63,14 @@ def verify_file(
     *,
     trust_anchors: Sequence[Path] = (),
     progress: Progress | None = None,
+    likeness: bool = True,
 ) -> AnalysisReport:
     media = ingest_file(path, inst.settings.limits)
     return run_analyzers(
         path,
         media,
         inst.settings,
-        analyzers_for(inst, trust_anchors),
+        analyzers_for(inst, trust_anchors, likeness=likeness),
         services=inst,
         progress=progress,
     )
