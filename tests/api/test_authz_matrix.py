@@ -69,6 +69,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "assets.preview": PUBLIC,
     "assets.file": PUBLISHERS,
     "assets.publish": PUBLISHERS,
+    "assets.withdraw": PUBLISHERS,
     "softbinding.by_binding_get": PUBLIC,
     "softbinding.by_binding_post": PUBLIC,
     "softbinding.by_content": PUBLIC,

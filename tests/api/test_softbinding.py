@@ -284,3 +284,28 @@ def test_audio_release_resolves_by_its_watermark(
     sf.write(tmp_path / "copy.flac", y, rate, format="FLAC")
     r = client.post("/matches/byContent", content=(tmp_path / "copy.flac").read_bytes())
     assert r.json() == {"matches": [{"manifestId": label, "similarityScore": 100}]}
+
+
+def test_a_withdrawn_release_no_longer_resolves(
+    client: TestClient, inst: Any, released: Any, tmp_path: Path
+) -> None:
+    pub, signed = released
+    asset_id = pub["asset"]["asset_id"]
+    copy = stripped_reencoded(signed, tmp_path / "copy.jpg").read_bytes()
+    r = client.post("/matches/byContent", params={"alg": PDQ}, content=copy)
+    assert len(r.json()["matches"]) == 1
+
+    url = f"/api/v1/assets/{asset_id}/withdraw"
+    assert client.post(url).status_code == 401
+    assert client.post(url, headers=bearer(inst, "reviewer", ["account"])).status_code == 403
+    h = bearer(inst, "publisher", ["publish"])
+    r = client.post(url, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["asset"]["status"] == "withdrawn"
+    # at once, in this process: stripped copies stop leading back to it
+    r = client.post("/matches/byContent", params={"alg": PDQ}, content=copy)
+    assert r.json() == {"matches": []}
+    assert client.post(url, headers=h).json()["error"]["code"] == "conflict"
+    assert client.post("/api/v1/assets/99999/withdraw", headers=h).status_code == 404
+    # the public record stays, saying so
+    assert client.get(f"/api/v1/assets/{asset_id}").json()["asset"]["status"] == "withdrawn"

@@ -52,6 +52,8 @@ ACCESS: dict[str, Rule] = {
     "assets.preview": public(rate="lookup"),  # downscaled, active public images only
     "assets.file": needs(Permission.PUBLISH),
     "assets.publish": needs(Permission.PUBLISH),
+    # one instance speaks for one office: its publishers may take back its releases
+    "assets.withdraw": needs(Permission.PUBLISH),
     # C2PA Soft Binding Resolution API (public, like the registry it reads)
     "softbinding.by_binding_get": public(rate="lookup"),
     "softbinding.by_binding_post": public(rate="lookup"),

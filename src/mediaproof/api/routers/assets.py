@@ -19,6 +19,7 @@ from mediaproof.services.releases import (
     signed_file,
 )
 from mediaproof.services.result_images import original_preview
+from mediaproof.services.withdrawal import withdraw_asset
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
@@ -52,6 +53,18 @@ async def get_preview(asset_id: int, ctx: Ctx) -> FileResponse:
     image, where the instance keeps its file and shows previews (``original_previews``)."""
     f = await run_in_threadpool(original_preview, ctx.inst, asset_id)
     return FileResponse(f, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
+
+
+@router.post(
+    "/{asset_id}/withdraw",
+    name="assets.withdraw",
+    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+)
+async def withdraw(asset_id: int, ctx: Ctx) -> dict[str, Any]:
+    """Withdraw a registered original (publishers and admins): it stops leading copies
+    back to it at once, keeps its public record, and the withdrawal is logged."""
+    await run_in_threadpool(withdraw_asset, ctx.inst, asset_id)
+    return await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
 
 
 @router.post(
