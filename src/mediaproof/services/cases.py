@@ -730,6 +730,7 @@ class CaseService:
         explanation = self._scrub(d.explanation, notices)
         sha = media_sha256 or case.media_sha256
         action_ids: list[str] = []
+        action_events: list[dict[str, Any]] = []
         uploader_token: str | None = None
         if action is not None:
             uploader_token = secrets.token_urlsafe(24)
@@ -766,7 +767,10 @@ class CaseService:
                         added_at=now,
                     )
                 )
-            events.append(ev.action_taken(now, case.public_id, a.public_id, action.value, sha))
+            # logged after the decision it carries out (below): cause before effect
+            action_events.append(
+                ev.action_taken(now, case.public_id, a.public_id, action.value, sha)
+            )
         puid = f"{case.number}-d{d.id}"
         end = (
             (now + dt.timedelta(days=self.policy.restrict_days)).date()
@@ -841,6 +845,7 @@ class CaseService:
                 puid if record else None,
             )
         )
+        events.extend(action_events)
         return DecisionResult(
             case_view(case, notices),
             decision_view(d),
@@ -1021,7 +1026,9 @@ class CaseService:
                     created_at=now,
                 )
             )
-            events.append(
+            # the appeal's outcome first, then the restores or new decision it caused
+            events.insert(
+                0,
                 ev.appeal_decided(
                     now,
                     case.public_id,
@@ -1030,7 +1037,7 @@ class CaseService:
                     f"d{original.id}",
                     self.policy.version,
                     record_puid,
-                )
+                ),
             )
             result = AppealResult(
                 case_view(case, notices), appeal_view(a), restore_id, new_decision
