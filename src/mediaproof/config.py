@@ -7,8 +7,9 @@ default ``./var``) holds the database, keys, blobs and an optional ``settings.en
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -95,6 +96,25 @@ class ServiceSettings(BaseSettings):
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "the instance's public address, e.g. https://verify.example.org; links in "
+            "receipts, webhooks and e-mails are built on it (default: the request's address)"
+        ),
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("public_url must be an http(s) address, e.g. https://example.org")
+        if parts.query or parts.fragment:
+            raise ValueError("public_url takes no query or fragment")
+        return v.strip().rstrip("/")
 
 
 class Settings(BaseSettings):

@@ -31,6 +31,13 @@ def get_cases(request: Request) -> CaseService:
 Cases = Annotated[CaseService, Depends(get_cases)]
 
 
+def public_base(request: Request) -> str:
+    """The address links are built on: MEDIAPROOF_SERVICE_PUBLIC_URL, else the request's
+    (behind a proxy, set the former: the request's host is whatever the proxy sent)."""
+    cases: CaseService = request.app.state.cases
+    return cases.base_url(str(request.base_url)) or str(request.base_url).rstrip("/")
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

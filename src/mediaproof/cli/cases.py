@@ -262,6 +262,8 @@ def decide_cmd(
         console.print(
             f"No platform endpoint: give the uploader this appeal token: {r.uploader_token}"
         )
+        if r.uploader_appeal_url:  # MEDIAPROOF_SERVICE_PUBLIC_URL is set
+            console.print(f"or this link: {r.uploader_appeal_url}")
 
 
 @app.command("appeal")

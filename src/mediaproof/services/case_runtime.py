@@ -32,6 +32,7 @@ def case_service(inst: Instance) -> CaseService:
         sink=CaseEventLog(inst),
         policy=instance_policy(inst),
         media_index=inst.case_media_index,
+        public_url=inst.settings.service.public_url,
     )
 
 

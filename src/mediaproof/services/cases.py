@@ -152,6 +152,7 @@ class DecisionResult:
     action_ids: tuple[str, ...] = ()
     statement_puid: str | None = None
     uploader_token: str | None = None  # for the operator when no platform endpoint exists
+    uploader_appeal_url: str | None = None  # the same, as a link (when an address is known)
 
 
 @dataclass(frozen=True)
@@ -250,8 +251,13 @@ class CaseService:
         sender: Sender = urllib_sender,
         webhook_timeout_s: float = 10.0,
         out_of_court: Sequence[str] = (),
+        public_url: str | None = None,
     ) -> None:
         self.db = db
+        # the instance's public address (MEDIAPROOF_SERVICE_PUBLIC_URL): links that leave
+        # the instance (webhooks, e-mails) are built on it; without it, on the address of
+        # the request that caused them, and without either they carry no link
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.sink = sink
         self.policy = policy
         self.media_index = media_index
@@ -260,6 +266,12 @@ class CaseService:
         self.sender = sender
         self.webhook_timeout_s = webhook_timeout_s
         self.out_of_court = tuple(out_of_court)
+
+    def base_url(self, request_base: str | None = None) -> str | None:
+        """The address links are built on: the configured one, else the request's."""
+        if self.public_url:
+            return self.public_url
+        return request_base.rstrip("/") if request_base else None
 
     def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
         """Write events in the caller's transaction: they exist if and only if the change
@@ -585,6 +597,7 @@ class CaseService:
         explanation: str,
         now: dt.datetime,
         expected_version: int | None = None,
+        base_url: str | None = None,
     ) -> DecisionResult:
         now = _utc(now)
         if not reviewer.strip():
@@ -621,12 +634,14 @@ class CaseService:
                     final_at=None if step is Step.PROPOSE else now,
                 )
             )
-            result = self._after_decision(repo, case, d, rule, now, events)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url)
             self._stage(s, events)
         self.flush_events()
         return result
 
-    def confirm(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> DecisionResult:
+    def confirm(
+        self, ref: str | int, *, reviewer: str, now: dt.datetime, base_url: str | None = None
+    ) -> DecisionResult:
         """The second reviewer confirms a proposed removal."""
         now = _utc(now)
         events: list[dict[str, Any]] = []
@@ -640,7 +655,7 @@ class CaseService:
             d.status = DecisionStatus.FINAL.value
             d.final_at = now
             rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
-            result = self._after_decision(repo, case, d, rule, now, events)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url)
             self._stage(s, events)
         self.flush_events()
         return result
@@ -689,6 +704,7 @@ class CaseService:
         rule: PolicyRule,
         now: dt.datetime,
         events: list[dict[str, Any]],
+        base_url: str | None = None,
     ) -> DecisionResult:
         if d.status != DecisionStatus.FINAL.value:
             events.append(
@@ -706,7 +722,9 @@ class CaseService:
                 )
             )
             return DecisionResult(case_view(case, repo.notices(case.id)), decision_view(d))
-        return self._finalize(repo, case, d, rule, now, events, automated_detection=False)
+        return self._finalize(
+            repo, case, d, rule, now, events, automated_detection=False, base_url=base_url
+        )
 
     def _finalize(
         self,
@@ -722,6 +740,7 @@ class CaseService:
         media_sha256: str | None = None,
         appeal_note: str | None = None,
         source: SourceType | None = None,
+        base_url: str | None = None,
     ) -> DecisionResult:
         """A final decision: action, statement of reasons, bank, webhook, events."""
         outcome = Outcome(d.outcome)
@@ -730,6 +749,7 @@ class CaseService:
         explanation = self._scrub(d.explanation, notices)
         sha = media_sha256 or case.media_sha256
         action_ids: list[str] = []
+        appeal_url: str | None = None
         action_events: list[dict[str, Any]] = []
         uploader_token: str | None = None
         if action is not None:
@@ -750,9 +770,13 @@ class CaseService:
                 )
             )
             action_ids.append(a.public_id)
-            delivered_token = self._enqueue(repo, case, a, now, appeal_token=uploader_token)
+            appeal_url = self._appeal_url(uploader_token, base_url)
+            delivered_token = self._enqueue(
+                repo, case, a, now, appeal_token=uploader_token, appeal_url=appeal_url
+            )
             if delivered_token:
-                uploader_token = None  # it travels to the platform, not back to the caller
+                # it travels to the platform, not back to the caller
+                uploader_token = appeal_url = None
             if sha and not any(b.sha256 == sha and b.active for b in repo.bank_for_case(case.id)):
                 fps: dict[str, str] = {}
                 for n in notices:
@@ -852,6 +876,7 @@ class CaseService:
             tuple(action_ids),
             puid if record else None,
             uploader_token,
+            appeal_url,
         )
 
     @staticmethod
@@ -913,6 +938,7 @@ class CaseService:
         now: dt.datetime,
         new_outcome: Outcome | None = None,
         rule_id: str | None = None,
+        base_url: str | None = None,
     ) -> AppealResult:
         """A different human decides. The original decision stays as it was; a reversal
         of an action restores the content, a reversal of "no action" takes ``new_outcome``."""
@@ -999,6 +1025,7 @@ class CaseService:
                     events,
                     automated_detection=False,
                     appeal_note=f"Decided on appeal {a.public_id}.",
+                    base_url=base_url,
                 )
                 new_decision = res.decision
                 record_puid = res.statement_puid
@@ -1098,6 +1125,10 @@ class CaseService:
                 for r in s.scalars(select(EndpointRow).order_by(EndpointRow.platform))
             ]
 
+    def _appeal_url(self, token: str | None, base_url: str | None) -> str | None:
+        base = self.base_url(base_url)
+        return f"{base}/appeal?token={token}" if token and base else None
+
     def _enqueue(
         self,
         repo: CaseRepository,
@@ -1106,6 +1137,7 @@ class CaseService:
         now: dt.datetime,
         *,
         appeal_token: str | None,
+        appeal_url: str | None = None,
     ) -> bool:
         host = urlsplit(action.content_url).hostname if action.content_url else None
         endpoint = repo.endpoint_for(host or case.platform)
@@ -1124,6 +1156,8 @@ class CaseService:
         }
         if appeal_token:
             body["uploader_appeal_token"] = appeal_token  # pass on to the uploader
+            if appeal_url:
+                body["uploader_appeal_url"] = appeal_url  # the page to appeal on
         delivery = _new_id()
         repo.add(
             OutboxRow(
@@ -1219,6 +1253,7 @@ class CaseService:
         fingerprints: Mapping[str, str] | None = None,
         content_url: str | None = None,
         location: str | None = None,
+        base_url: str | None = None,
     ) -> BankResult:
         """Match a new upload against confirmed deceptive media and apply the bank rules."""
         now = _utc(now)
@@ -1278,6 +1313,7 @@ class CaseService:
                     content_url=content_url,
                     media_sha256=sha256,
                     source=SourceType.AUTOMATED,  # found by us, not notified
+                    base_url=base_url,
                 )
                 result = BankResult(
                     action,

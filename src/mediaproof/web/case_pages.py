@@ -16,7 +16,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
+from mediaproof.api.case_deps import (
+    Cases,
+    file_notice,
+    now,
+    period,
+    public_base,
+    reviewer_name,
+)
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.cases.errors import TokenError
 from mediaproof.cases.models import (
@@ -92,7 +99,7 @@ async def report(request: Request, ctx: Ctx, who: Who, cases: Cases) -> HTMLResp
                 request, ctx.inst, who, status, error=msg, hint=hint, values=values
             )
         )
-    status_url = f"{str(request.base_url).rstrip('/')}/status/{r.status_token}"
+    status_url = f"{public_base(request)}/status/{r.status_token}"
     return render(request, "cases/receipt.html", 201, r=r, status_url=status_url)
 
 
@@ -257,9 +264,16 @@ async def _case_action(
         )
     token = getattr(result, "uploader_token", None)
     if token:  # no platform endpoint: the reviewer hands the appeal token on (shown once)
+        link = getattr(result, "uploader_appeal_url", None)
         return await run_in_threadpool(
             lambda: _case_page(
-                request, cases, number, 200, done_msg=DONE[done], uploader_token=token
+                request,
+                cases,
+                number,
+                200,
+                done_msg=DONE[done],
+                uploader_token=token,
+                uploader_appeal_url=link,
             )
         )
     return RedirectResponse(f"/review/cases/{number}?done={done}", status_code=303)
@@ -284,6 +298,8 @@ async def review_decide(
     explanation: Annotated[str, Form(max_length=TEXT)],
     version: Annotated[int, Form()],
 ) -> Response:
+    base = public_base(request)
+
     def act() -> Any:
         try:
             out = Outcome(outcome)
@@ -297,6 +313,7 @@ async def review_decide(
             explanation=explanation,
             now=now(),
             expected_version=version,
+            base_url=base,
         )
 
     second = outcome in {o.value for o in cases.policy.second_review_for}
@@ -309,7 +326,9 @@ async def review_confirm(number: str, request: Request, who: Who, cases: Cases) 
         request,
         cases,
         number,
-        lambda: cases.confirm(number, reviewer=reviewer_name(who), now=now()),
+        lambda: cases.confirm(
+            number, reviewer=reviewer_name(who), now=now(), base_url=public_base(request)
+        ),
         "confirmed",
     )
 
@@ -341,6 +360,8 @@ async def review_appeal(
     new_outcome: Annotated[str | None, Form(max_length=20)] = None,
     rule_id: Annotated[str | None, Form(max_length=50)] = None,
 ) -> Response:
+    base = public_base(request)
+
     def act() -> Any:
         try:
             out = AppealOutcome(outcome)
@@ -355,6 +376,7 @@ async def review_appeal(
             now=now(),
             new_outcome=new,
             rule_id=rule_id or None,
+            base_url=base,
         )
 
     return await _case_action(request, cases, number, act, "appeal")
