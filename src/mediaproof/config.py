@@ -96,6 +96,15 @@ class ServiceSettings(BaseSettings):
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )
+    keep_notice_media: bool = Field(
+        default=True,
+        description="keep a notice's uploaded file for reviewers (and later re-analysis)",
+    )
+    notice_media_days: int = Field(
+        default=200,
+        ge=1,
+        description="days a notice's file is kept: longer than the six-month appeal window",
+    )
     public_url: str | None = Field(
         default=None,
         description=(

@@ -26,6 +26,7 @@ from mediaproof.cases.models import (
 from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
+from mediaproof.services import notice_media
 from mediaproof.services.case_runtime import case_service
 from mediaproof.services.cases import CaseService
 
@@ -345,6 +346,18 @@ def transparency_report_cmd(
         console.print(f"Report written to {out}")
     else:
         typer.echo(text, nl=False)
+
+
+@app.command("sweep-media")
+def sweep_media_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+    """Delete reported files past their retention (MEDIAPROOF_SERVICE_NOTICE_MEDIA_DAYS).
+    The service also does this on start; run it from a timer on long-running instances."""
+    with instance(home) as inst:
+        n = notice_media.sweep(inst, _now())
+    if json_out:
+        print_json({"released": n})
+        return
+    console.print(f"{n} reported file(s) past their retention released.")
 
 
 @app.command("deliver")

@@ -177,6 +177,7 @@ class NoticeSummary:
     media_sha256: str | None
     received_at: dt.datetime
     status: str
+    media_kept: bool = False  # the reported file is in the blob store for reviewers
 
 
 @dataclass(frozen=True)
@@ -487,13 +488,28 @@ class CaseService:
                 appealable=CaseState(case.state) is CaseState.DECIDED,
             )
 
-    def attach_analysis(self, notice_id: str, report: Mapping[str, Any]) -> None:
-        """Store the verify report of a notice's media when it was analysed after filing."""
+    def attach_analysis(
+        self,
+        notice_id: str,
+        report: Mapping[str, Any],
+        fingerprints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store the verify report (and fingerprints) of a notice's media when it was
+        analysed after filing. Fingerprints a notice already has are kept."""
         with self.db.session() as s:
             row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
             if row is None:
                 raise NotFoundError(f"no notice {notice_id}")
             row.analysis = json.dumps(report, sort_keys=True)
+            added = dict(fingerprints or {})
+            if added and json.loads(row.fingerprints or "{}") == {}:
+                row.fingerprints = json.dumps(added, sort_keys=True)
+            else:
+                added = {}
+            row_id, case_id = row.id, row.case_id
+        note = getattr(self.media_index, "note_notice", None)
+        if added and note is not None:
+            note(row_id, case_id, added)  # the index loads new rows only, not updated ones
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)
@@ -559,6 +575,8 @@ class CaseService:
                         media_sha256=n.media_sha256,
                         received_at=aware(n.received_at),
                         status=n.status,
+                        media_kept=n.media_kept_until is not None
+                        and aware(n.media_kept_until) > dt.datetime.now(dt.UTC),
                     )
                     for n in notices
                 ),

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.case_deps import (
@@ -35,7 +35,7 @@ from mediaproof.cases.models import (
 )
 from mediaproof.cases.report import to_html
 from mediaproof.errors import MediaproofError, NotFoundError, UsageError
-from mediaproof.services import candidates
+from mediaproof.services import candidates, notice_media
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.web.pages import render
@@ -285,6 +285,29 @@ async def review_case(
 ) -> HTMLResponse:
     msg = DONE.get(done or "")
     return await run_in_threadpool(lambda: _case_page(request, cases, number, done_msg=msg))
+
+
+@router.get(
+    "/review/cases/{number}/notices/{notice_id}/media",
+    name="web.review_media",
+    response_model=None,
+)
+async def review_media(number: str, notice_id: str, ctx: Ctx) -> Response:
+    """The reported file, for reviewers. Only sniffed raster image, audio and video types
+    are shown inline; anything else downloads as octet-stream. The sandbox policy stops
+    scripts even if a browser guessed a type anyway."""
+    km = await run_in_threadpool(notice_media.kept_media, ctx.inst, number, notice_id, now())
+    disposition = "inline" if km.inline else "attachment"
+    return FileResponse(
+        km.path,
+        media_type=km.mime,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{km.filename}"',
+            # enforced together with the app-wide policy (and its nosniff header)
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/review/cases/{number}/decide", name="web.review_decide", response_model=None)
