@@ -58,6 +58,21 @@ class MonitorSettings(BaseSettings):
     webhook_retries: int = Field(default=3, ge=0)
 
 
+class MailSettings(BaseSettings):
+    """The SMTP server case e-mail goes through (receipts and statements of reasons to
+    reporters). Unset host: no e-mail is sent at all."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_MAIL_", extra="ignore")
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str | None = Field(default=None, description="sender address (required with host)")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class ServiceSettings(BaseSettings):
     """The HTTP service (``mediaproof serve``). Rates are per client address, per minute."""
 
@@ -143,6 +158,7 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @property
     def resolved_database_url(self) -> str:

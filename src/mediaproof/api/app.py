@@ -33,7 +33,7 @@ from mediaproof.api.routers import (
 from mediaproof.config import Settings
 from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_runtime import WebhookWorker, case_service
+from mediaproof.services.case_runtime import WebhookWorker, case_service, close_case_service
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.public_verify import clear_stale_uploads
@@ -92,6 +92,7 @@ def create_app(
         await run_in_threadpool(resume_analyses, ctx, case_svc)
         yield
         webhooks.stop()
+        close_case_service(case_svc)
         ctx.jobs.shutdown()
         inst.close()
 

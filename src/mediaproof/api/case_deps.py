@@ -74,7 +74,10 @@ async def file_notice(
         try:
             path = up.path if up.size else None
             intake = await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)
-            receipt = await run_in_threadpool(cases.file_notice, intake.notice, now())
+            base = public_base(request)
+            receipt = await run_in_threadpool(
+                lambda: cases.file_notice(intake.notice, now(), base_url=base)
+            )
             kept = False
             sha = intake.notice.media_sha256
             if path is not None and sha and ctx.inst.settings.service.keep_notice_media:
@@ -112,7 +115,10 @@ async def file_notice(
         if not isinstance(data, dict):
             raise UsageError("send the notice as a JSON object")
         intake = await run_in_threadpool(notice_input, ctx.inst, data, who, None)
-        return await run_in_threadpool(cases.file_notice, intake.notice, now())
+        base = public_base(request)
+        return await run_in_threadpool(
+            lambda: cases.file_notice(intake.notice, now(), base_url=base)
+        )
     raise UsageError(
         "send the notice as application/json, or as multipart/form-data with the file in "
         "a field named 'file'"

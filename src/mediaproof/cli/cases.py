@@ -27,7 +27,7 @@ from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
 from mediaproof.services import notice_media
-from mediaproof.services.case_runtime import case_service
+from mediaproof.services.case_runtime import case_service, close_case_service
 from mediaproof.services.cases import CaseService
 
 app = typer.Typer(
@@ -44,7 +44,11 @@ def _now() -> dt.datetime:
 @contextmanager
 def _service(home: Path | None) -> Iterator[CaseService]:
     with instance(home) as inst:
-        yield case_service(inst)
+        svc = case_service(inst)
+        try:
+            yield svc
+        finally:
+            close_case_service(svc)
 
 
 def _date(value: str, name: str) -> dt.datetime:

@@ -12,8 +12,10 @@ text from which the case's reporters' names and addresses are scrubbed.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -94,6 +96,15 @@ class MediaCaseIndex(Protocol):
 
 # (url, headers, body, timeout) -> HTTP status; raises OSError when nothing answered
 Sender = Callable[[str, Mapping[str, str], bytes, float], int]
+# (recipient, subject, text): hands a message to the operator's SMTP server (queued)
+Mailer = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -253,8 +264,14 @@ class CaseService:
         webhook_timeout_s: float = 10.0,
         out_of_court: Sequence[str] = (),
         public_url: str | None = None,
+        mailer: Mailer | None = None,
+        token_key: bytes | None = None,
     ) -> None:
         self.db = db
+        self.mailer = mailer  # none unless the operator configured an SMTP server
+        # status tokens derived from this key can be rebuilt for later e-mails; the
+        # database still holds only their hashes
+        self.token_key = token_key
         # the instance's public address (MEDIAPROOF_SERVICE_PUBLIC_URL): links that leave
         # the instance (webhooks, e-mails) are built on it; without it, on the address of
         # the request that caused them, and without either they carry no link
@@ -273,6 +290,53 @@ class CaseService:
         if self.public_url:
             return self.public_url
         return request_base.rstrip("/") if request_base else None
+
+    def _status_token(self, notice_public_id: str) -> str:
+        if self.token_key is None:
+            return secrets.token_urlsafe(24)
+        mac = hmac.new(self.token_key, b"status-token:" + notice_public_id.encode(), "sha256")
+        return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+
+    def _status_link(self, notice: NoticeRow, base_url: str | None) -> str | None:
+        """The reporter's status link, when the token can be rebuilt and an address is known."""
+        base = self.base_url(base_url)
+        if self.token_key is None or base is None:
+            return None
+        token = self._status_token(notice.public_id)
+        return f"{base}/status/{token}" if _hash_token(token) == notice.token_hash else None
+
+    def _send(self, mails: Sequence[Mail]) -> None:
+        """Hand messages to the mailer after the commit; a failure never fails the change."""
+        if self.mailer is None:
+            return
+        for m in mails:
+            try:
+                self.mailer(m.to, m.subject, m.text)
+            except Exception as e:  # the address stays out of the log
+                _log.warning("case e-mail not queued: %s", type(e).__name__)
+
+    def _reporter_mails(
+        self,
+        notices: Sequence[NoticeRow],
+        subject: str,
+        text: str,
+        base_url: str | None,
+    ) -> list[Mail]:
+        """One message per active notice with an address: its own status link."""
+        if self.mailer is None:
+            return []
+        out = []
+        for n in notices:
+            if n.status != "active" or "@" not in (n.reporter_email or ""):
+                continue
+            link = self._status_link(n, base_url)
+            follow = (
+                f"Follow the case, and appeal, at your status link:\n{link}\n"
+                if link
+                else "Follow the case, and appeal, with the status link from your receipt.\n"
+            )
+            out.append(Mail(n.reporter_email, subject, f"{text}\n\n{follow}"))
+        return out
 
     def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
         """Write events in the caller's transaction: they exist if and only if the change
@@ -310,21 +374,40 @@ class CaseService:
 
     # --- report (file a notice) ----------------------------------------------------
 
-    def file_notice(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+    def file_notice(
+        self, inp: NoticeInput, now: dt.datetime, *, base_url: str | None = None
+    ) -> Receipt:
         now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                return self._file_notice_once(inp, now)
+                receipt = self._file_notice_once(inp, now)
+                break
             except ConflictError:
                 if attempt == 4:
                     raise
-        raise AssertionError("unreachable")
+        if "@" in inp.reporter_email:
+            self._send([self._receipt_mail(inp.reporter_email.strip(), receipt, base_url)])
+        return receipt
+
+    def _receipt_mail(self, to: str, r: Receipt, base_url: str | None) -> Mail:
+        base = self.base_url(base_url)
+        link = f"{base}/status/{r.status_token}" if base else f"status token {r.status_token}"
+        text = (
+            f"We received your notice on {r.received_at:%Y-%m-%d %H:%M} UTC.\n"
+            f"Case number: {r.case_number}\n"
+            f"It will be reviewed by {r.triage.due_at:%Y-%m-%d %H:%M} UTC ({r.triage.clock}).\n\n"
+            f"Follow the case, withdraw your notice or appeal a decision with your private "
+            f"status link (keep it to yourself):\n{link}\n\n"
+            "You will get the statement of reasons by e-mail when the case is decided."
+        )
+        return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text)
 
     def _file_notice_once(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
-        token = secrets.token_urlsafe(24)
+        notice_id = _new_id()
+        token = self._status_token(notice_id)
         t = triage(self.policy, inp.category, inp.source, now)
         with self.db.session() as s:
             repo = CaseRepository(s)
@@ -344,7 +427,7 @@ class CaseService:
                 repo.move(case, case.version, new_state, now, **extra)
             notice = repo.add(
                 NoticeRow(
-                    public_id=_new_id(),
+                    public_id=notice_id,
                     case_id=case.id,
                     category=inp.category.value,
                     source=inp.source.value,
@@ -623,6 +706,7 @@ class CaseService:
         if len(explanation.strip()) < 10:
             raise UsageError("a decision needs a written explanation")
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             case = repo.case(ref)
@@ -652,9 +736,10 @@ class CaseService:
                     final_at=None if step is Step.PROPOSE else now,
                 )
             )
-            result = self._after_decision(repo, case, d, rule, now, events, base_url)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
     def confirm(
@@ -663,6 +748,7 @@ class CaseService:
         """The second reviewer confirms a proposed removal."""
         now = _utc(now)
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             case = repo.case(ref)
@@ -673,9 +759,10 @@ class CaseService:
             d.status = DecisionStatus.FINAL.value
             d.final_at = now
             rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
-            result = self._after_decision(repo, case, d, rule, now, events, base_url)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
@@ -723,6 +810,7 @@ class CaseService:
         now: dt.datetime,
         events: list[dict[str, Any]],
         base_url: str | None = None,
+        mails: list[Mail] | None = None,
     ) -> DecisionResult:
         if d.status != DecisionStatus.FINAL.value:
             events.append(
@@ -741,7 +829,15 @@ class CaseService:
             )
             return DecisionResult(case_view(case, repo.notices(case.id)), decision_view(d))
         return self._finalize(
-            repo, case, d, rule, now, events, automated_detection=False, base_url=base_url
+            repo,
+            case,
+            d,
+            rule,
+            now,
+            events,
+            automated_detection=False,
+            base_url=base_url,
+            mails=mails,
         )
 
     def _finalize(
@@ -759,6 +855,7 @@ class CaseService:
         appeal_note: str | None = None,
         source: SourceType | None = None,
         base_url: str | None = None,
+        mails: list[Mail] | None = None,
     ) -> DecisionResult:
         """A final decision: action, statement of reasons, bank, webhook, events."""
         outcome = Outcome(d.outcome)
@@ -888,6 +985,10 @@ class CaseService:
             )
         )
         events.extend(action_events)
+        if mails is not None:  # the reporters get the statement of reasons
+            mails += self._reporter_mails(
+                notices, f"[mediaproof] Decision on case {case.number}", human, base_url
+            )
         return DecisionResult(
             case_view(case, notices),
             decision_view(d),
@@ -964,6 +1065,7 @@ class CaseService:
         if len(explanation.strip()) < 10:
             raise UsageError("an appeal decision needs a written explanation")
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             a = repo.appeal(ref)
@@ -1044,6 +1146,7 @@ class CaseService:
                     automated_detection=False,
                     appeal_note=f"Decided on appeal {a.public_id}.",
                     base_url=base_url,
+                    mails=mails,
                 )
                 new_decision = res.decision
                 record_puid = res.statement_puid
@@ -1053,23 +1156,27 @@ class CaseService:
                 else "The appeal succeeded: the original decision is reversed"
                 + (" and the content restored." if restore_id else ".")
             )
+            appeal_text = (
+                f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
+                f"{verdict}\nReasons: {text}\n"
+                f"The original decision (rule {original.rule_id}, policy version "
+                f"{original.policy_version}) is kept on record.\n"
+                "Decided by a reviewer who took no part in the original decision.\n"
+                "Further redress: a certified out-of-court dispute settlement body "
+                "(DSA Art. 21), or a competent court."
+            )
             repo.add(
                 StatementRow(
                     puid=puid,
                     case_id=case.id,
                     appeal_id=a.id,
                     record=None,  # a restore lifts a restriction: nothing for the DSA database
-                    human=(
-                        f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
-                        f"{verdict}\nReasons: {text}\n"
-                        f"The original decision (rule {original.rule_id}, policy version "
-                        f"{original.policy_version}) is kept on record.\n"
-                        "Decided by a reviewer who took no part in the original decision.\n"
-                        "Further redress: a certified out-of-court dispute settlement body "
-                        "(DSA Art. 21), or a competent court."
-                    ),
+                    human=appeal_text,
                     created_at=now,
                 )
+            )
+            mails[:0] = self._reporter_mails(
+                notices, f"[mediaproof] Appeal decided on case {case.number}", appeal_text, base_url
             )
             # the appeal's outcome first, then the restores or new decision it caused
             events.insert(
@@ -1089,6 +1196,7 @@ class CaseService:
             )
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
     # --- statements of reasons -------------------------------------------------------
