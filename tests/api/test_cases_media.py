@@ -14,9 +14,11 @@ import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
+from mediaproof.cli.main import app as cli_app
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.samples import sample_photo
@@ -199,3 +201,25 @@ def test_a_video_notice_gets_vpdq_in_the_background_and_matches_at_once(
         with app.state.ctx.inst.db.session() as s:
             number = s.scalars(select(CaseRow.number).where(CaseRow.id == case_id)).one()
         assert number == rec["case_number"]
+
+
+def test_the_cli_sweeps_too(tmp_path: Path) -> None:
+    home = tmp_path / "instance"
+    app = case_app(home)
+    inst = app.state.ctx.inst
+    with TestClient(app) as client:
+        rec = _post(
+            client, sample_photo(tmp_path / "p.jpg", 320, 240, seed=2).read_bytes(), "p.jpg"
+        )
+    sha = _notice(app, rec["notice_id"]).media_sha256
+    assert sha and inst.blobs.exists(sha)
+    with inst.db.session() as s:
+        s.execute(
+            update(NoticeRow).values(
+                media_kept_until=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+            )
+        )
+    out = CliRunner().invoke(cli_app, ["cases", "sweep-media", "--home", str(home), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == {"released": 1}
+    assert not inst.blobs.exists(sha)
