@@ -83,6 +83,9 @@ def test_receipts_webhooks_and_hand_over_use_the_public_address(
         body = json.loads(receiver.requests[0][1])
         token = body["uploader_appeal_token"]
         assert body["uploader_appeal_url"] == f"{PUBLIC}/appeal?token={token}"
+        # the link's path is the uploader's appeal page on this instance
+        page = client.get(body["uploader_appeal_url"].removeprefix(PUBLIC))
+        assert page.status_code == 200 and 'id="uploader-case"' in page.text
 
 
 def test_without_an_address_or_request_there_is_no_link(tmp_path: Path) -> None:
