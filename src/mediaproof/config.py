@@ -7,8 +7,9 @@ default ``./var``) holds the database, keys, blobs and an optional ``settings.en
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -55,6 +56,21 @@ class MonitorSettings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_retries: int = Field(default=3, ge=0)
+
+
+class MailSettings(BaseSettings):
+    """The SMTP server case e-mail goes through (receipts and statements of reasons to
+    reporters). Unset host: no e-mail is sent at all."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_MAIL_", extra="ignore")
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str | None = Field(default=None, description="sender address (required with host)")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 class ServiceSettings(BaseSettings):
@@ -105,6 +121,34 @@ class ServiceSettings(BaseSettings):
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )
+    keep_notice_media: bool = Field(
+        default=True,
+        description="keep a notice's uploaded file for reviewers (and later re-analysis)",
+    )
+    notice_media_days: int = Field(
+        default=200,
+        ge=1,
+        description="days a notice's file is kept: longer than the six-month appeal window",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "the instance's public address, e.g. https://verify.example.org; links in "
+            "receipts, webhooks and e-mails are built on it (default: the request's address)"
+        ),
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("public_url must be an http(s) address, e.g. https://example.org")
+        if parts.query or parts.fragment:
+            raise ValueError("public_url takes no query or fragment")
+        return v.strip().rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -124,6 +168,7 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -32,6 +32,7 @@ PARAMS = {
     "version": "2000-01-01",
     "enrolment_id": "no-such-enrolment",
     "report_id": "no-such-report",
+    "notice_id": "no-such-notice",
 }
 DENIED = (401, 403)
 
@@ -133,6 +134,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.transparency": PUBLIC,
     "web.review_queue": REVIEWERS,
     "web.review_case": REVIEWERS,
+    "web.review_media": REVIEWERS,
     "web.review_decide": REVIEWERS,
     "web.review_confirm": REVIEWERS,
     "web.review_reject": REVIEWERS,

@@ -431,6 +431,10 @@ def test_appeals_go_to_a_different_reviewer(
     headers, body = receiver.requests[0]
     assert webhooks.verify(SECRET, headers, body, dt.datetime.now(dt.UTC))
     uploader_token = json.loads(body)["uploader_appeal_token"]
+    # no public address configured: the link is built on the request that decided
+    assert json.loads(body)["uploader_appeal_url"] == (
+        f"http://testserver/appeal?token={uploader_token}"
+    )
 
     # the reporter sees the decision and may appeal too; the uploader appeals here
     st = client.get(f"/api/v1/status/{rec['status_token']}").json()

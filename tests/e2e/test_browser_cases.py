@@ -248,11 +248,11 @@ def test_report_remove_appeal_reverse_in_the_browser(
     assert kinds == [
         "notice.received",
         "decision.made:proposed",
-        "action.taken:remove",  # the action and its decision commit together
-        "decision.made:final",
+        "decision.made:final",  # the decision before the action it causes
+        "action.taken:remove",
         "appeal.filed",
-        "action.taken:restore",
         "appeal.decided",
+        "action.taken:restore",
     ]
     for i, _ in steps:
         assert client.check_inclusion(raws[i], i, cp)  # raises when the proof fails

@@ -253,11 +253,11 @@ def test_report_remove_appeal_reverse_restore(
         "notice.received",
         "notice.received",
         "decision.proposed",
+        "decision.final",  # a decision is logged before the action it causes
         "action.remove",
-        "decision.final",
         "appeal.filed",
-        "action.restore",
         "appeal.decided",
+        "action.restore",
     ]
     assert_no_personal_data(json.dumps(sink.events))
     assert_no_personal_data(json.dumps(detail.statements))

@@ -77,10 +77,10 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
     assert types == [
         "notice.received",
         "notice.received",
-        "decision.made",
+        "decision.made",  # proposed
+        "decision.made",  # final: the decision before the action it causes
         "action.taken",
-        "decision.made",
         "appeal.filed",
+        "appeal.decided",  # the appeal's outcome before the restore it causes
         "action.taken",
-        "appeal.decided",
     ]

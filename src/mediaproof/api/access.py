@@ -120,6 +120,8 @@ ACCESS: dict[str, Rule] = {
     "web.transparency": public(rate="lookup"),
     "web.review_queue": needs(Permission.REVIEW_CASES),
     "web.review_case": needs(Permission.REVIEW_CASES),
+    # the reported file itself: reviewers and admins only, never the public
+    "web.review_media": needs(Permission.REVIEW_CASES),
     "web.review_decide": needs(Permission.REVIEW_CASES, form=True),
     "web.review_confirm": needs(Permission.REVIEW_CASES, form=True),
     "web.review_reject": needs(Permission.REVIEW_CASES, form=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
 
 from mediaproof import __version__
 from mediaproof.api.bodylimit import BodyLimitMiddleware
+from mediaproof.api.case_deps import resume_analyses
 from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
@@ -28,8 +31,9 @@ from mediaproof.api.routers import (
     verify,
 )
 from mediaproof.config import Settings
+from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_runtime import WebhookWorker, case_service
+from mediaproof.services.case_runtime import WebhookWorker, case_service, close_case_service
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.log_proofs import LogInclusionProofs
@@ -86,8 +90,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         webhooks.start()
+        # reported media past its retention goes; analyses a stop interrupted run again
+        await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))
+        await run_in_threadpool(resume_analyses, ctx, case_svc)
         yield
         webhooks.stop()
+        close_case_service(case_svc)
         ctx.jobs.shutdown()
         inst.close()
 

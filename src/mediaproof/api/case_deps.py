@@ -16,6 +16,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import AppContext, principal_of
 from mediaproof.api.uploads import receive_upload
 from mediaproof.errors import BusyError, LimitExceededError, UsageError
+from mediaproof.services import notice_media
 from mediaproof.services.case_intake import analyse_into, notice_input
 from mediaproof.services.cases import CaseService, Receipt
 
@@ -29,6 +30,13 @@ def get_cases(request: Request) -> CaseService:
 
 
 Cases = Annotated[CaseService, Depends(get_cases)]
+
+
+def public_base(request: Request) -> str:
+    """The address links are built on: MEDIAPROOF_SERVICE_PUBLIC_URL, else the request's
+    (behind a proxy, set the former: the request's host is whatever the proxy sent)."""
+    cases: CaseService = request.app.state.cases
+    return cases.base_url(str(request.base_url)) or str(request.base_url).rstrip("/")
 
 
 def now() -> dt.datetime:
@@ -66,9 +74,27 @@ async def file_notice(
         try:
             path = up.path if up.size else None
             intake = await run_in_threadpool(notice_input, ctx.inst, up.fields, who, path)
-            receipt = await run_in_threadpool(cases.file_notice, intake.notice, now())
+            base = public_base(request)
+            receipt = await run_in_threadpool(
+                lambda: cases.file_notice(intake.notice, now(), base_url=base)
+            )
+            kept = False
+            sha = intake.notice.media_sha256
+            if path is not None and sha and ctx.inst.settings.service.keep_notice_media:
+                kept = await run_in_threadpool(
+                    notice_media.keep,
+                    ctx.inst,
+                    receipt.notice_id,
+                    path,
+                    sha,
+                    intake.notice.mime,
+                    now(),
+                )
             if intake.analyse_later and path is not None:
-                _analyse_later(ctx, cases, receipt.notice_id, up.keep())
+                if kept:  # the job reads the kept copy; a restart queues it again
+                    analyse_later(ctx, cases, receipt.notice_id, ctx.inst.blobs.path(sha or ""))
+                else:
+                    analyse_later(ctx, cases, receipt.notice_id, up.keep(), owned=True)
             return receipt
         finally:
             up.discard()
@@ -89,24 +115,47 @@ async def file_notice(
         if not isinstance(data, dict):
             raise UsageError("send the notice as a JSON object")
         intake = await run_in_threadpool(notice_input, ctx.inst, data, who, None)
-        return await run_in_threadpool(cases.file_notice, intake.notice, now())
+        base = public_base(request)
+        return await run_in_threadpool(
+            lambda: cases.file_notice(intake.notice, now(), base_url=base)
+        )
     raise UsageError(
         "send the notice as application/json, or as multipart/form-data with the file in "
         "a field named 'file'"
     )
 
 
-def _analyse_later(ctx: AppContext, cases: CaseService, notice_id: str, owned: Path) -> None:
+def analyse_later(
+    ctx: AppContext, cases: CaseService, notice_id: str, path: Path, *, owned: bool = False
+) -> bool:
+    """Queue the background analysis of ``path`` (deleted afterwards when ``owned``).
+    False when the queue is full: the notice stands without its report (a kept file is
+    queued again on the next start)."""
+
+    def drop() -> None:
+        if owned:
+            path.unlink(missing_ok=True)
+
     try:
         ctx.jobs.submit(
             "case-analysis",
-            lambda _progress: analyse_into(ctx.inst, cases, notice_id, owned),
-            cleanup=lambda: owned.unlink(missing_ok=True),
+            lambda _progress: analyse_into(ctx.inst, cases, notice_id, path),
+            cleanup=drop,
         )
     except BusyError:
-        # the notice stands; the reviewer sees that no analysis is attached
-        owned.unlink(missing_ok=True)
+        drop()
         log.warning("analysis queue full; notice filed without its analysis report")
+        return False
+    return True
+
+
+def resume_analyses(ctx: AppContext, cases: CaseService) -> int:
+    """On start-up: queue again the analyses a stop interrupted, from the kept files."""
+    pending = notice_media.pending_analyses(ctx.inst, now(), limit=ctx.jobs.max_pending)
+    queued = sum(analyse_later(ctx, cases, nid, path) for nid, path in pending)
+    if queued:
+        log.info("queued %d interrupted notice analyses again", queued)
+    return queued
 
 
 def period(start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:

@@ -26,7 +26,8 @@ from mediaproof.cases.models import (
 from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
-from mediaproof.services.case_runtime import case_service
+from mediaproof.services import notice_media
+from mediaproof.services.case_runtime import case_service, close_case_service
 from mediaproof.services.cases import CaseService
 
 app = typer.Typer(
@@ -43,7 +44,11 @@ def _now() -> dt.datetime:
 @contextmanager
 def _service(home: Path | None) -> Iterator[CaseService]:
     with instance(home) as inst:
-        yield case_service(inst)
+        svc = case_service(inst)
+        try:
+            yield svc
+        finally:
+            close_case_service(svc)
 
 
 def _date(value: str, name: str) -> dt.datetime:
@@ -262,6 +267,8 @@ def decide_cmd(
         console.print(
             f"No platform endpoint: give the uploader this appeal token: {r.uploader_token}"
         )
+        if r.uploader_appeal_url:  # MEDIAPROOF_SERVICE_PUBLIC_URL is set
+            console.print(f"or this link: {r.uploader_appeal_url}")
 
 
 @app.command("appeal")
@@ -343,6 +350,18 @@ def transparency_report_cmd(
         console.print(f"Report written to {out}")
     else:
         typer.echo(text, nl=False)
+
+
+@app.command("sweep-media")
+def sweep_media_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+    """Delete reported files past their retention (MEDIAPROOF_SERVICE_NOTICE_MEDIA_DAYS).
+    The service also does this on start; run it from a timer on long-running instances."""
+    with instance(home) as inst:
+        n = notice_media.sweep(inst, _now())
+    if json_out:
+        print_json({"released": n})
+        return
+    console.print(f"{n} reported file(s) past their retention released.")
 
 
 @app.command("deliver")

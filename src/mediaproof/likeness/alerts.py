@@ -12,16 +12,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import smtplib
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from email.message import EmailMessage
 from typing import Protocol
 
 from mediaproof.likeness.errors import AlertDeliveryError
 from mediaproof.likeness.store import Alert
+from mediaproof.smtp import MailError, SmtpServer, send_mail
 
 TIMESTAMP_HEADER = "X-Mediaproof-Timestamp"
 SIGNATURE_HEADER = "X-Mediaproof-Signature"
@@ -77,23 +76,25 @@ class EmailChannel:
         self.timeout_s = timeout_s
 
     def deliver(self, alert: Alert) -> None:
-        msg = EmailMessage()
-        msg["Subject"] = f"[mediaproof] {alert.statements[0] if alert.statements else 'alert'}"
-        msg["From"] = self.sender
-        msg["To"] = ", ".join(self.recipients)
-        msg["X-Mediaproof-Alert"] = alert.id
-        msg.set_content(alert_text(alert))
+        server = SmtpServer(
+            self.host,
+            self.port,
+            self.sender,
+            self.username,
+            self.password,
+            self.starttls,
+            self.timeout_s,
+        )
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.username and self.password:
-                    smtp.login(self.username, self.password)
-                smtp.send_message(msg)
-        except (OSError, smtplib.SMTPException) as e:
-            raise AlertDeliveryError(
-                f"e-mail to {', '.join(self.recipients)} via {self.host}:{self.port} failed: {e}"
-            ) from e
+            send_mail(
+                server,
+                self.recipients,
+                f"[mediaproof] {alert.statements[0] if alert.statements else 'alert'}",
+                alert_text(alert),
+                {"X-Mediaproof-Alert": alert.id},
+            )
+        except MailError as e:
+            raise AlertDeliveryError(e.message) from e
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -1,9 +1,11 @@
 """A notice as it arrives over HTTP: form fields, an optional upload, and who is asking.
 
 The upload is analysed with the verify pipeline so the case carries the evidence a
-reviewer needs; the file itself is not kept (its digest and report are). Video and long
-audio are analysed after the notice is filed, as the verify page does (a reporter should
-not wait minutes for a receipt). Whether the reporter is a verified candidate comes from
+reviewer needs, and fingerprinted (PDQ, vPDQ, Chromaprint) so near copies join the case
+and the bank can match them; the file itself is kept for reviewers when the instance
+keeps notice media (``services.notice_media``). Video and long audio are analysed and
+fingerprinted after the notice is filed, as the verify page does (a reporter should not
+wait minutes for a receipt). Whether the reporter is a verified candidate comes from
 the account, never from the form.
 """
 
@@ -19,8 +21,10 @@ from mediaproof.accounts.models import Principal
 from mediaproof.cases.errors import NoticeInvalidError
 from mediaproof.cases.models import NoticeCategory, NoticeInput, Relationship
 from mediaproof.errors import MediaproofError
-from mediaproof.fingerprint.pdq import fingerprint_image
-from mediaproof.media.sniff import MediaKind
+from mediaproof.fingerprint.audio import fingerprint_audio
+from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
+from mediaproof.matching.media_bank import fingerprint_map
+from mediaproof.media.sniff import MediaKind, sniff
 from mediaproof.services import candidates
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
@@ -39,6 +43,8 @@ FIELDS = (
     "location",
 )
 TRUE = frozenset({"1", "true", "on", "yes"})
+# audio notices are matched on their opening: every notice the same way, fast at intake
+INTAKE_AUDIO_S = 120.0
 
 
 def _enum(kind: type[NoticeCategory] | type[Relationship], value: str, name: str) -> str:
@@ -76,8 +82,12 @@ def notice_input(
     if upload is not None:
         media = inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
         sha256, mime, later = media.sha256, media.mime, runs_as_job(inst, media)
-        if media.kind is MediaKind.IMAGE:
-            prints = _image_prints(inst, upload)
+        if media.kind is MediaKind.AUDIO:
+            # Chromaprint of the opening is quick even for long audio, so a notice about
+            # the same recording joins the case at once (video waits for the job)
+            prints = media_prints(inst, upload, media.kind, audio_s=INTAKE_AUDIO_S)
+        elif not later:
+            prints = media_prints(inst, upload, media.kind)
     user = who.user
     inp = NoticeInput(
         category=NoticeCategory(_enum(NoticeCategory, text("category"), "category")),
@@ -103,18 +113,32 @@ def notice_input(
     return Intake(inp, later)
 
 
-def _image_prints(inst: Instance, path: Path) -> dict[str, str]:
-    """PDQ of an image, so near copies join the case and the bank can match them later.
-    A low-quality hash (flat images) matches too much to be used automatically."""
+def media_prints(
+    inst: Instance, path: Path, kind: MediaKind, *, audio_s: float = INTAKE_AUDIO_S
+) -> dict[str, str]:
+    """PDQ of an image, vPDQ frames (and the soundtrack's Chromaprint) of a video,
+    Chromaprint of the first ``audio_s`` seconds of audio, as the ``alg -> text`` map
+    cases and the bank match on. Unusable hashes (flat images, silence) are left out:
+    they would match too much."""
+    if kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
+        return {}
     try:
-        fp = fingerprint_image(path, inst.settings.limits, dihedral=False)
+        if kind is MediaKind.AUDIO:
+            fps = Fingerprints(kind, "", audio=fingerprint_audio(path, max_seconds=audio_s))
+        else:
+            fps = fingerprint_file(path, kind=kind, limits=inst.settings.limits)
     except MediaproofError:
-        return {}  # the analysis reports what is wrong with the file
-    return {"pdq": fp.pdq.hex} if fp.pdq.usable else {}
+        return {}  # the analysis reports what is wrong with the file (or a missing tool)
+    out = fingerprint_map(fps, dihedral=False)
+    out.pop("md5", None)  # an exact digest is matched by SHA-256 already
+    return out
 
 
 def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:
-    """The background half for video and long audio: analyse, attach to the notice."""
+    """The background half for video and long audio: analyse and fingerprint, attach
+    both to the notice."""
     report = verify_file(inst, path).as_dict()
-    cases.attach_analysis(notice_id, report)
+    with path.open("rb") as f:
+        kind = sniff(f.read(4096)).kind
+    cases.attach_analysis(notice_id, report, fingerprints=media_prints(inst, path, kind))
     return {"notice_id": notice_id, "label": report["assessment"]["label"]}

@@ -78,6 +78,14 @@ class SqlCaseMediaIndex:
                     entry = self._bank_entries.pop(key)
                     self._by_sha.get(entry.sha256, set()).discard(key)
 
+    def note_notice(self, notice_row_id: int, case_id: int, fmap: Mapping[str, str]) -> None:
+        """Fingerprints added to a notice already loaded (a background analysis): refresh
+        reads new rows only. Another process sees them after its restart; its bank still
+        matches them, since bank rows copy the notice's fingerprints when banked."""
+        self.refresh()
+        with self._lock:
+            self._notices.add(f"n{notice_row_id}", case_id, dict(fmap))
+
     # --- services.cases.MediaCaseIndex -----------------------------------------------
 
     def find_case_by_media(self, sha256: str, fingerprints: Mapping[str, str]) -> int | None:

@@ -4,11 +4,14 @@ background loop that sends due webhooks (the retry timing lives in the outbox)."
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import logging
 import threading
 
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
+from mediaproof.services.accounts import instance_secret
+from mediaproof.services.case_mail import CaseMailer, smtp_server
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog
@@ -26,13 +29,25 @@ def instance_policy(inst: Instance) -> PolicyDocument:
 
 
 def case_service(inst: Instance) -> CaseService:
-    """One per process: events go to the instance's transparency log."""
+    """One per process: events go to the instance's transparency log; reporters get
+    e-mail when the operator configured an SMTP server (``svc.mailer.stop()`` on exit)."""
+    server = smtp_server(inst.settings.mail)
     return CaseService(
         inst.db,
         sink=CaseEventLog(inst),
         policy=instance_policy(inst),
         media_index=inst.case_media_index,
+        public_url=inst.settings.service.public_url,
+        mailer=CaseMailer(server) if server is not None else None,
+        # status tokens rebuilt from the instance key, so decision e-mails carry the link
+        token_key=hmac.new(instance_secret(inst), b"case-status-tokens", "sha256").digest(),
     )
+
+
+def close_case_service(svc: CaseService) -> None:
+    """Send the e-mail still queued (bounded by the SMTP timeout) before the process ends."""
+    if isinstance(svc.mailer, CaseMailer):
+        svc.mailer.stop()
 
 
 class WebhookWorker:

@@ -12,8 +12,10 @@ text from which the case's reporters' names and addresses are scrubbed.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -94,6 +96,15 @@ class MediaCaseIndex(Protocol):
 
 # (url, headers, body, timeout) -> HTTP status; raises OSError when nothing answered
 Sender = Callable[[str, Mapping[str, str], bytes, float], int]
+# (recipient, subject, text): hands a message to the operator's SMTP server (queued)
+Mailer = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -152,6 +163,7 @@ class DecisionResult:
     action_ids: tuple[str, ...] = ()
     statement_puid: str | None = None
     uploader_token: str | None = None  # for the operator when no platform endpoint exists
+    uploader_appeal_url: str | None = None  # the same, as a link (when an address is known)
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class NoticeSummary:
     media_sha256: str | None
     received_at: dt.datetime
     status: str
+    media_kept: bool = False  # the reported file is in the blob store for reviewers
 
 
 @dataclass(frozen=True)
@@ -250,8 +263,19 @@ class CaseService:
         sender: Sender = urllib_sender,
         webhook_timeout_s: float = 10.0,
         out_of_court: Sequence[str] = (),
+        public_url: str | None = None,
+        mailer: Mailer | None = None,
+        token_key: bytes | None = None,
     ) -> None:
         self.db = db
+        self.mailer = mailer  # none unless the operator configured an SMTP server
+        # status tokens derived from this key can be rebuilt for later e-mails; the
+        # database still holds only their hashes
+        self.token_key = token_key
+        # the instance's public address (MEDIAPROOF_SERVICE_PUBLIC_URL): links that leave
+        # the instance (webhooks, e-mails) are built on it; without it, on the address of
+        # the request that caused them, and without either they carry no link
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.sink = sink
         self.policy = policy
         self.media_index = media_index
@@ -260,6 +284,59 @@ class CaseService:
         self.sender = sender
         self.webhook_timeout_s = webhook_timeout_s
         self.out_of_court = tuple(out_of_court)
+
+    def base_url(self, request_base: str | None = None) -> str | None:
+        """The address links are built on: the configured one, else the request's."""
+        if self.public_url:
+            return self.public_url
+        return request_base.rstrip("/") if request_base else None
+
+    def _status_token(self, notice_public_id: str) -> str:
+        if self.token_key is None:
+            return secrets.token_urlsafe(24)
+        mac = hmac.new(self.token_key, b"status-token:" + notice_public_id.encode(), "sha256")
+        return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+
+    def _status_link(self, notice: NoticeRow, base_url: str | None) -> str | None:
+        """The reporter's status link, when the token can be rebuilt and an address is known."""
+        base = self.base_url(base_url)
+        if self.token_key is None or base is None:
+            return None
+        token = self._status_token(notice.public_id)
+        return f"{base}/status/{token}" if _hash_token(token) == notice.token_hash else None
+
+    def _send(self, mails: Sequence[Mail]) -> None:
+        """Hand messages to the mailer after the commit; a failure never fails the change."""
+        if self.mailer is None:
+            return
+        for m in mails:
+            try:
+                self.mailer(m.to, m.subject, m.text)
+            except Exception as e:  # the address stays out of the log
+                _log.warning("case e-mail not queued: %s", type(e).__name__)
+
+    def _reporter_mails(
+        self,
+        notices: Sequence[NoticeRow],
+        subject: str,
+        text: str,
+        base_url: str | None,
+    ) -> list[Mail]:
+        """One message per active notice with an address: its own status link."""
+        if self.mailer is None:
+            return []
+        out = []
+        for n in notices:
+            if n.status != "active" or "@" not in (n.reporter_email or ""):
+                continue
+            link = self._status_link(n, base_url)
+            follow = (
+                f"Follow the case, and appeal, at your status link:\n{link}\n"
+                if link
+                else "Follow the case, and appeal, with the status link from your receipt.\n"
+            )
+            out.append(Mail(n.reporter_email, subject, f"{text}\n\n{follow}"))
+        return out
 
     def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
         """Write events in the caller's transaction: they exist if and only if the change
@@ -297,21 +374,40 @@ class CaseService:
 
     # --- report (file a notice) ----------------------------------------------------
 
-    def file_notice(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+    def file_notice(
+        self, inp: NoticeInput, now: dt.datetime, *, base_url: str | None = None
+    ) -> Receipt:
         now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                return self._file_notice_once(inp, now)
+                receipt = self._file_notice_once(inp, now)
+                break
             except ConflictError:
                 if attempt == 4:
                     raise
-        raise AssertionError("unreachable")
+        if "@" in inp.reporter_email:
+            self._send([self._receipt_mail(inp.reporter_email.strip(), receipt, base_url)])
+        return receipt
+
+    def _receipt_mail(self, to: str, r: Receipt, base_url: str | None) -> Mail:
+        base = self.base_url(base_url)
+        link = f"{base}/status/{r.status_token}" if base else f"status token {r.status_token}"
+        text = (
+            f"We received your notice on {r.received_at:%Y-%m-%d %H:%M} UTC.\n"
+            f"Case number: {r.case_number}\n"
+            f"It will be reviewed by {r.triage.due_at:%Y-%m-%d %H:%M} UTC ({r.triage.clock}).\n\n"
+            f"Follow the case, withdraw your notice or appeal a decision with your private "
+            f"status link (keep it to yourself):\n{link}\n\n"
+            "You will get the statement of reasons by e-mail when the case is decided."
+        )
+        return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text)
 
     def _file_notice_once(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
-        token = secrets.token_urlsafe(24)
+        notice_id = _new_id()
+        token = self._status_token(notice_id)
         t = triage(self.policy, inp.category, inp.source, now)
         with self.db.session() as s:
             repo = CaseRepository(s)
@@ -331,7 +427,7 @@ class CaseService:
                 repo.move(case, case.version, new_state, now, **extra)
             notice = repo.add(
                 NoticeRow(
-                    public_id=_new_id(),
+                    public_id=notice_id,
                     case_id=case.id,
                     category=inp.category.value,
                     source=inp.source.value,
@@ -475,13 +571,28 @@ class CaseService:
                 appealable=CaseState(case.state) is CaseState.DECIDED,
             )
 
-    def attach_analysis(self, notice_id: str, report: Mapping[str, Any]) -> None:
-        """Store the verify report of a notice's media when it was analysed after filing."""
+    def attach_analysis(
+        self,
+        notice_id: str,
+        report: Mapping[str, Any],
+        fingerprints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store the verify report (and fingerprints) of a notice's media when it was
+        analysed after filing. Fingerprints a notice already has are kept."""
         with self.db.session() as s:
             row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
             if row is None:
                 raise NotFoundError(f"no notice {notice_id}")
             row.analysis = json.dumps(report, sort_keys=True)
+            added = dict(fingerprints or {})
+            if added and json.loads(row.fingerprints or "{}") == {}:
+                row.fingerprints = json.dumps(added, sort_keys=True)
+            else:
+                added = {}
+            row_id, case_id = row.id, row.case_id
+        note = getattr(self.media_index, "note_notice", None)
+        if added and note is not None:
+            note(row_id, case_id, added)  # the index loads new rows only, not updated ones
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)
@@ -547,6 +658,8 @@ class CaseService:
                         media_sha256=n.media_sha256,
                         received_at=aware(n.received_at),
                         status=n.status,
+                        media_kept=n.media_kept_until is not None
+                        and aware(n.media_kept_until) > dt.datetime.now(dt.UTC),
                     )
                     for n in notices
                 ),
@@ -585,6 +698,7 @@ class CaseService:
         explanation: str,
         now: dt.datetime,
         expected_version: int | None = None,
+        base_url: str | None = None,
     ) -> DecisionResult:
         now = _utc(now)
         if not reviewer.strip():
@@ -592,6 +706,7 @@ class CaseService:
         if len(explanation.strip()) < 10:
             raise UsageError("a decision needs a written explanation")
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             case = repo.case(ref)
@@ -621,15 +736,19 @@ class CaseService:
                     final_at=None if step is Step.PROPOSE else now,
                 )
             )
-            result = self._after_decision(repo, case, d, rule, now, events)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
-    def confirm(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> DecisionResult:
+    def confirm(
+        self, ref: str | int, *, reviewer: str, now: dt.datetime, base_url: str | None = None
+    ) -> DecisionResult:
         """The second reviewer confirms a proposed removal."""
         now = _utc(now)
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             case = repo.case(ref)
@@ -640,9 +759,10 @@ class CaseService:
             d.status = DecisionStatus.FINAL.value
             d.final_at = now
             rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
-            result = self._after_decision(repo, case, d, rule, now, events)
+            result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
@@ -689,6 +809,8 @@ class CaseService:
         rule: PolicyRule,
         now: dt.datetime,
         events: list[dict[str, Any]],
+        base_url: str | None = None,
+        mails: list[Mail] | None = None,
     ) -> DecisionResult:
         if d.status != DecisionStatus.FINAL.value:
             events.append(
@@ -706,7 +828,17 @@ class CaseService:
                 )
             )
             return DecisionResult(case_view(case, repo.notices(case.id)), decision_view(d))
-        return self._finalize(repo, case, d, rule, now, events, automated_detection=False)
+        return self._finalize(
+            repo,
+            case,
+            d,
+            rule,
+            now,
+            events,
+            automated_detection=False,
+            base_url=base_url,
+            mails=mails,
+        )
 
     def _finalize(
         self,
@@ -722,6 +854,8 @@ class CaseService:
         media_sha256: str | None = None,
         appeal_note: str | None = None,
         source: SourceType | None = None,
+        base_url: str | None = None,
+        mails: list[Mail] | None = None,
     ) -> DecisionResult:
         """A final decision: action, statement of reasons, bank, webhook, events."""
         outcome = Outcome(d.outcome)
@@ -730,6 +864,8 @@ class CaseService:
         explanation = self._scrub(d.explanation, notices)
         sha = media_sha256 or case.media_sha256
         action_ids: list[str] = []
+        appeal_url: str | None = None
+        action_events: list[dict[str, Any]] = []
         uploader_token: str | None = None
         if action is not None:
             uploader_token = secrets.token_urlsafe(24)
@@ -749,9 +885,13 @@ class CaseService:
                 )
             )
             action_ids.append(a.public_id)
-            delivered_token = self._enqueue(repo, case, a, now, appeal_token=uploader_token)
+            appeal_url = self._appeal_url(uploader_token, base_url)
+            delivered_token = self._enqueue(
+                repo, case, a, now, appeal_token=uploader_token, appeal_url=appeal_url
+            )
             if delivered_token:
-                uploader_token = None  # it travels to the platform, not back to the caller
+                # it travels to the platform, not back to the caller
+                uploader_token = appeal_url = None
             if sha and not any(b.sha256 == sha and b.active for b in repo.bank_for_case(case.id)):
                 fps: dict[str, str] = {}
                 for n in notices:
@@ -766,7 +906,10 @@ class CaseService:
                         added_at=now,
                     )
                 )
-            events.append(ev.action_taken(now, case.public_id, a.public_id, action.value, sha))
+            # logged after the decision it carries out (below): cause before effect
+            action_events.append(
+                ev.action_taken(now, case.public_id, a.public_id, action.value, sha)
+            )
         puid = f"{case.number}-d{d.id}"
         end = (
             (now + dt.timedelta(days=self.policy.restrict_days)).date()
@@ -841,12 +984,18 @@ class CaseService:
                 puid if record else None,
             )
         )
+        events.extend(action_events)
+        if mails is not None:  # the reporters get the statement of reasons
+            mails += self._reporter_mails(
+                notices, f"[mediaproof] Decision on case {case.number}", human, base_url
+            )
         return DecisionResult(
             case_view(case, notices),
             decision_view(d),
             tuple(action_ids),
             puid if record else None,
             uploader_token,
+            appeal_url,
         )
 
     @staticmethod
@@ -908,6 +1057,7 @@ class CaseService:
         now: dt.datetime,
         new_outcome: Outcome | None = None,
         rule_id: str | None = None,
+        base_url: str | None = None,
     ) -> AppealResult:
         """A different human decides. The original decision stays as it was; a reversal
         of an action restores the content, a reversal of "no action" takes ``new_outcome``."""
@@ -915,6 +1065,7 @@ class CaseService:
         if len(explanation.strip()) < 10:
             raise UsageError("an appeal decision needs a written explanation")
         events: list[dict[str, Any]] = []
+        mails: list[Mail] = []
         with self.db.session() as s:
             repo = CaseRepository(s)
             a = repo.appeal(ref)
@@ -994,6 +1145,8 @@ class CaseService:
                     events,
                     automated_detection=False,
                     appeal_note=f"Decided on appeal {a.public_id}.",
+                    base_url=base_url,
+                    mails=mails,
                 )
                 new_decision = res.decision
                 record_puid = res.statement_puid
@@ -1003,25 +1156,31 @@ class CaseService:
                 else "The appeal succeeded: the original decision is reversed"
                 + (" and the content restored." if restore_id else ".")
             )
+            appeal_text = (
+                f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
+                f"{verdict}\nReasons: {text}\n"
+                f"The original decision (rule {original.rule_id}, policy version "
+                f"{original.policy_version}) is kept on record.\n"
+                "Decided by a reviewer who took no part in the original decision.\n"
+                "Further redress: a certified out-of-court dispute settlement body "
+                "(DSA Art. 21), or a competent court."
+            )
             repo.add(
                 StatementRow(
                     puid=puid,
                     case_id=case.id,
                     appeal_id=a.id,
                     record=None,  # a restore lifts a restriction: nothing for the DSA database
-                    human=(
-                        f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
-                        f"{verdict}\nReasons: {text}\n"
-                        f"The original decision (rule {original.rule_id}, policy version "
-                        f"{original.policy_version}) is kept on record.\n"
-                        "Decided by a reviewer who took no part in the original decision.\n"
-                        "Further redress: a certified out-of-court dispute settlement body "
-                        "(DSA Art. 21), or a competent court."
-                    ),
+                    human=appeal_text,
                     created_at=now,
                 )
             )
-            events.append(
+            mails[:0] = self._reporter_mails(
+                notices, f"[mediaproof] Appeal decided on case {case.number}", appeal_text, base_url
+            )
+            # the appeal's outcome first, then the restores or new decision it caused
+            events.insert(
+                0,
                 ev.appeal_decided(
                     now,
                     case.public_id,
@@ -1030,13 +1189,14 @@ class CaseService:
                     f"d{original.id}",
                     self.policy.version,
                     record_puid,
-                )
+                ),
             )
             result = AppealResult(
                 case_view(case, notices), appeal_view(a), restore_id, new_decision
             )
             self._stage(s, events)
         self.flush_events()
+        self._send(mails)
         return result
 
     # --- statements of reasons -------------------------------------------------------
@@ -1091,6 +1251,10 @@ class CaseService:
                 for r in s.scalars(select(EndpointRow).order_by(EndpointRow.platform))
             ]
 
+    def _appeal_url(self, token: str | None, base_url: str | None) -> str | None:
+        base = self.base_url(base_url)
+        return f"{base}/appeal?token={token}" if token and base else None
+
     def _enqueue(
         self,
         repo: CaseRepository,
@@ -1099,6 +1263,7 @@ class CaseService:
         now: dt.datetime,
         *,
         appeal_token: str | None,
+        appeal_url: str | None = None,
     ) -> bool:
         host = urlsplit(action.content_url).hostname if action.content_url else None
         endpoint = repo.endpoint_for(host or case.platform)
@@ -1117,6 +1282,8 @@ class CaseService:
         }
         if appeal_token:
             body["uploader_appeal_token"] = appeal_token  # pass on to the uploader
+            if appeal_url:
+                body["uploader_appeal_url"] = appeal_url  # the page to appeal on
         delivery = _new_id()
         repo.add(
             OutboxRow(
@@ -1212,6 +1379,7 @@ class CaseService:
         fingerprints: Mapping[str, str] | None = None,
         content_url: str | None = None,
         location: str | None = None,
+        base_url: str | None = None,
     ) -> BankResult:
         """Match a new upload against confirmed deceptive media and apply the bank rules."""
         now = _utc(now)
@@ -1271,6 +1439,7 @@ class CaseService:
                     content_url=content_url,
                     media_sha256=sha256,
                     source=SourceType.AUTOMATED,  # found by us, not notified
+                    base_url=base_url,
                 )
                 result = BankResult(
                     action,

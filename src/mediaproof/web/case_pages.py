@@ -13,10 +13,17 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
+from mediaproof.api.case_deps import (
+    Cases,
+    file_notice,
+    now,
+    period,
+    public_base,
+    reviewer_name,
+)
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.cases.errors import TokenError
 from mediaproof.cases.models import (
@@ -28,7 +35,7 @@ from mediaproof.cases.models import (
 )
 from mediaproof.cases.report import to_html
 from mediaproof.errors import MediaproofError, NotFoundError, UsageError
-from mediaproof.services import candidates
+from mediaproof.services import candidates, notice_media
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.web.pages import render
@@ -92,7 +99,7 @@ async def report(request: Request, ctx: Ctx, who: Who, cases: Cases) -> HTMLResp
                 request, ctx.inst, who, status, error=msg, hint=hint, values=values
             )
         )
-    status_url = f"{str(request.base_url).rstrip('/')}/status/{r.status_token}"
+    status_url = f"{public_base(request)}/status/{r.status_token}"
     return render(request, "cases/receipt.html", 201, r=r, status_url=status_url)
 
 
@@ -257,9 +264,16 @@ async def _case_action(
         )
     token = getattr(result, "uploader_token", None)
     if token:  # no platform endpoint: the reviewer hands the appeal token on (shown once)
+        link = getattr(result, "uploader_appeal_url", None)
         return await run_in_threadpool(
             lambda: _case_page(
-                request, cases, number, 200, done_msg=DONE[done], uploader_token=token
+                request,
+                cases,
+                number,
+                200,
+                done_msg=DONE[done],
+                uploader_token=token,
+                uploader_appeal_url=link,
             )
         )
     return RedirectResponse(f"/review/cases/{number}?done={done}", status_code=303)
@@ -273,6 +287,29 @@ async def review_case(
     return await run_in_threadpool(lambda: _case_page(request, cases, number, done_msg=msg))
 
 
+@router.get(
+    "/review/cases/{number}/notices/{notice_id}/media",
+    name="web.review_media",
+    response_model=None,
+)
+async def review_media(number: str, notice_id: str, ctx: Ctx) -> Response:
+    """The reported file, for reviewers. Only sniffed raster image, audio and video types
+    are shown inline; anything else downloads as octet-stream. The sandbox policy stops
+    scripts even if a browser guessed a type anyway."""
+    km = await run_in_threadpool(notice_media.kept_media, ctx.inst, number, notice_id, now())
+    disposition = "inline" if km.inline else "attachment"
+    return FileResponse(
+        km.path,
+        media_type=km.mime,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{km.filename}"',
+            # enforced together with the app-wide policy (and its nosniff header)
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @router.post("/review/cases/{number}/decide", name="web.review_decide", response_model=None)
 async def review_decide(
     number: str,
@@ -284,6 +321,8 @@ async def review_decide(
     explanation: Annotated[str, Form(max_length=TEXT)],
     version: Annotated[int, Form()],
 ) -> Response:
+    base = public_base(request)
+
     def act() -> Any:
         try:
             out = Outcome(outcome)
@@ -297,6 +336,7 @@ async def review_decide(
             explanation=explanation,
             now=now(),
             expected_version=version,
+            base_url=base,
         )
 
     second = outcome in {o.value for o in cases.policy.second_review_for}
@@ -309,7 +349,9 @@ async def review_confirm(number: str, request: Request, who: Who, cases: Cases) 
         request,
         cases,
         number,
-        lambda: cases.confirm(number, reviewer=reviewer_name(who), now=now()),
+        lambda: cases.confirm(
+            number, reviewer=reviewer_name(who), now=now(), base_url=public_base(request)
+        ),
         "confirmed",
     )
 
@@ -341,6 +383,8 @@ async def review_appeal(
     new_outcome: Annotated[str | None, Form(max_length=20)] = None,
     rule_id: Annotated[str | None, Form(max_length=50)] = None,
 ) -> Response:
+    base = public_base(request)
+
     def act() -> Any:
         try:
             out = AppealOutcome(outcome)
@@ -355,6 +399,7 @@ async def review_appeal(
             now=now(),
             new_outcome=new,
             rule_id=rule_id or None,
+            base_url=base,
         )
 
     return await _case_action(request, cases, number, act, "appeal")

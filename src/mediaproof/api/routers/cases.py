@@ -16,7 +16,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.case_deps import Cases, file_notice, now, period, reviewer_name
+from mediaproof.api.case_deps import (
+    Cases,
+    file_notice,
+    now,
+    period,
+    public_base,
+    reviewer_name,
+)
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.schemas import ErrorOut
 from mediaproof.cases.models import AppealOutcome, CaseView, Outcome
@@ -77,7 +84,7 @@ def receipt_json(r: Receipt, base_url: str) -> dict[str, Any]:
         "case_number": r.case_number,
         "notice_id": r.notice_id,
         "status_token": r.status_token,
-        "status_url": f"{base_url.rstrip('/')}/status/{r.status_token}",
+        "status_url": f"{base_url}/status/{r.status_token}",
         "received_at": r.received_at.isoformat(),
         "priority": r.triage.priority,
         "due_at": r.triage.due_at.isoformat(),
@@ -118,7 +125,7 @@ def decision_json(r: DecisionResult) -> dict[str, Any]:
 async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> dict[str, Any]:
     """File a notice: JSON, or multipart/form-data with the media in ``file``."""
     r = await file_notice(request, ctx, cases)
-    return receipt_json(r, str(request.base_url))
+    return receipt_json(r, public_base(request))
 
 
 @router.get("/status/{token}", name="cases.status", responses=ERR)
@@ -167,7 +174,10 @@ async def show(number: str, cases: Cases) -> dict[str, Any]:
 
 
 @router.post("/cases/{number}/decisions", name="cases.decide", status_code=201, responses=ERR)
-async def decide(number: str, body: DecisionIn, who: Who, cases: Cases) -> dict[str, Any]:
+async def decide(
+    number: str, body: DecisionIn, request: Request, who: Who, cases: Cases
+) -> dict[str, Any]:
+    base = public_base(request)
     r = await run_in_threadpool(
         lambda: cases.decide(
             number,
@@ -177,15 +187,17 @@ async def decide(number: str, body: DecisionIn, who: Who, cases: Cases) -> dict[
             explanation=body.explanation,
             now=now(),
             expected_version=body.version,
+            base_url=base,
         )
     )
     return decision_json(r)
 
 
 @router.post("/cases/{number}/confirm", name="cases.confirm", responses=ERR)
-async def confirm(number: str, who: Who, cases: Cases) -> dict[str, Any]:
+async def confirm(number: str, request: Request, who: Who, cases: Cases) -> dict[str, Any]:
+    base = public_base(request)
     r = await run_in_threadpool(
-        lambda: cases.confirm(number, reviewer=reviewer_name(who), now=now())
+        lambda: cases.confirm(number, reviewer=reviewer_name(who), now=now(), base_url=base)
     )
     return decision_json(r)
 
@@ -200,8 +212,9 @@ async def reject(number: str, who: Who, cases: Cases) -> dict[str, Any]:
 
 @router.post("/appeals/{appeal_id}/decision", name="cases.appeal_decide", responses=ERR)
 async def appeal_decide(
-    appeal_id: str, body: AppealDecisionIn, who: Who, cases: Cases
+    appeal_id: str, body: AppealDecisionIn, request: Request, who: Who, cases: Cases
 ) -> dict[str, Any]:
+    base = public_base(request)
     r = await run_in_threadpool(
         lambda: cases.decide_appeal(
             appeal_id,
@@ -211,6 +224,7 @@ async def appeal_decide(
             now=now(),
             new_outcome=body.new_outcome,
             rule_id=body.rule_id,
+            base_url=base,
         )
     )
     out: dict[str, Any] = _json(r)

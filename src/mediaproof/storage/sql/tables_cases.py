@@ -71,6 +71,9 @@ class NoticeRow(Base):
         ForeignKey("users.id", name="fk_case_notices_account"), nullable=True, index=True
     )
     analysis: Mapped[str | None] = mapped_column(Text, nullable=True)  # verify report JSON
+    # the reported file, kept in the blob store (by media_sha256) until this time
+    media_mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    media_kept_until: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
 
 
 class DecisionRow(Base):

@@ -1,0 +1,152 @@
+"""A notice's reported file, kept in the instance's blob store.
+
+Reviewers see the very bytes that were reported (on the case page, never to anyone
+else), and a background analysis lost to a restart can run again from them. Kept for
+``MEDIAPROOF_SERVICE_NOTICE_MEDIA_DAYS`` (default 200: longer than the six-month appeal
+window), then deleted by :func:`sweep` (on start-up and ``mediaproof cases sweep-media``).
+
+Blobs are content-addressed and shared: a file is deleted only when no notice keeps it
+any longer and no registered original uses the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from mediaproof.errors import MediaproofError, NotFoundError
+from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.tables import AssetRow
+from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
+
+log = logging.getLogger(__name__)
+
+# sniffed types a browser shows without running code; everything else is a download
+INLINE = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/gif",
+        "image/avif",
+        "video/mp4",
+        "video/webm",
+        "video/quicktime",
+        "audio/mpeg",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/flac",
+        "audio/ogg",
+        "audio/mp4",
+    }
+)
+
+
+@dataclass(frozen=True)
+class KeptMedia:
+    path: Path
+    mime: str  # what to answer with: the sniffed type when safe to show, else a download
+    inline: bool
+    filename: str
+
+
+def keep(
+    inst: Instance, notice_id: str, path: Path, sha256: str, mime: str | None, now: dt.datetime
+) -> bool:
+    """Copy the reported file into the blob store and note until when it is kept. A
+    failure is logged and the notice stands without it (the receipt is already out)."""
+    days = inst.settings.service.notice_media_days
+    try:
+        inst.blobs.put_file(path, sha256)
+    except MediaproofError as e:
+        log.warning("reported media not kept for notice %s: %s", notice_id, e.message)
+        return False
+    with inst.db.session() as s:
+        row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).one()
+        row.media_mime = mime
+        row.media_kept_until = now + dt.timedelta(days=days)
+    return True
+
+
+def kept_media(inst: Instance, number: str, notice_id: str, now: dt.datetime) -> KeptMedia:
+    """The file of notice ``notice_id`` on case ``number``, while it is kept."""
+    with inst.db.session() as s:
+        row = s.execute(
+            select(NoticeRow.media_sha256, NoticeRow.media_mime, NoticeRow.media_kept_until)
+            .join(CaseRow, CaseRow.id == NoticeRow.case_id)
+            .where(NoticeRow.public_id == notice_id, CaseRow.number == number)
+        ).first()
+    if row is None or row[0] is None or row[2] is None or _aware(row[2]) <= now:
+        raise NotFoundError(f"no kept media for notice {notice_id} on case {number}")
+    sha, mime = str(row[0]), str(row[1] or "")
+    path = inst.blobs.path(sha)  # NotFoundError when swept meanwhile
+    inline = mime in INLINE
+    ext = mime.split("/")[-1].replace("x-", "").replace("quicktime", "mov") if inline else "bin"
+    return KeptMedia(
+        path,
+        mime if inline else "application/octet-stream",
+        inline,
+        f"{number}-{notice_id}.{ext}",
+    )
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def sweep(inst: Instance, now: dt.datetime) -> int:
+    """Forget files past their retention; delete the blobs nothing else keeps. Returns
+    how many notices' files were let go."""
+    with inst.db.session() as s:
+        expired = s.scalars(
+            select(NoticeRow).where(
+                NoticeRow.media_kept_until.is_not(None), NoticeRow.media_kept_until <= now
+            )
+        ).all()
+        digests = {n.media_sha256 for n in expired if n.media_sha256}
+        for n in expired:
+            n.media_kept_until = None
+        s.flush()
+        still = set(
+            s.scalars(
+                select(NoticeRow.media_sha256).where(
+                    NoticeRow.media_sha256.in_(digests), NoticeRow.media_kept_until.is_not(None)
+                )
+            )
+        )
+        # registered originals and signed releases live in the same store, by digest
+        originals: set[str | None] = set()
+        for sha, blob in s.execute(
+            select(AssetRow.sha256, AssetRow.original_blob).where(
+                or_(AssetRow.sha256.in_(digests), AssetRow.original_blob.in_(digests))
+            )
+        ):
+            originals |= {sha, blob}
+        for sha in sorted(digests - still - originals):
+            inst.blobs.delete(sha)  # after the rows: a crash leaves a blob, never a dangling row
+        return len(expired)
+
+
+def pending_analyses(inst: Instance, now: dt.datetime, limit: int) -> list[tuple[str, Path]]:
+    """(notice id, kept file) of notices whose background analysis never arrived (the
+    process stopped first): the service queues them again on start-up."""
+    with inst.db.session() as s:
+        rows = s.execute(
+            select(NoticeRow.public_id, NoticeRow.media_sha256)
+            .where(
+                NoticeRow.analysis.is_(None),
+                NoticeRow.media_sha256.is_not(None),
+                NoticeRow.media_kept_until > now,
+            )
+            .order_by(NoticeRow.id)
+            .limit(limit)
+        ).all()
+    out = []
+    for nid, sha in rows:
+        if inst.blobs.exists(str(sha)):
+            out.append((str(nid), inst.blobs.path(str(sha))))
+    return out
