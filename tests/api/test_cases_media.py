@@ -22,9 +22,10 @@ from mediaproof.cli.main import app as cli_app
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.samples import sample_photo
+from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts, notice_media
 from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
-from tests.api.conftest import PASSWORD, make_settings
+from tests.api.conftest import PASSWORD, bearer, make_settings, publish
 from tests.api.test_cases_api import case_app, notice, signed_in
 from tests.integration.test_case_media_index import VIDEOS
 
@@ -223,3 +224,35 @@ def test_the_cli_sweeps_too(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert json.loads(out.output) == {"released": 1}
     assert not inst.blobs.exists(sha)
+
+
+def test_the_sweep_never_deletes_a_registered_original_or_release(tmp_path: Path) -> None:
+    # the blob store is shared and keyed by content: a notice about an office's own
+    # release holds the very bytes the registry keeps
+    app = case_app(tmp_path / "instance")
+    inst = app.state.ctx.inst
+    init_keys(inst.keys_dir, "Test Election Office")
+    photo = sample_photo(tmp_path / "p.jpg", 640, 480, seed=7)
+    with TestClient(app) as client:
+        h = bearer(inst, "publisher", ["publish"])
+        asset = publish(client, h, photo)["asset"]
+        release = client.get(f"/api/v1/assets/{asset['asset_id']}/file", headers=h).content
+        ids = [
+            _post(client, photo.read_bytes(), "o.jpg")["notice_id"],
+            _post(client, release, "r.jpg", content_url="https://other.example/r")["notice_id"],
+        ]
+        digests = [_notice(app, n).media_sha256 for n in ids]
+        assert digests[1] == asset["sha256"] and all(d and inst.blobs.exists(d) for d in digests)
+        now = dt.datetime.now(dt.UTC)
+        with inst.db.session() as s:
+            s.execute(
+                update(NoticeRow)
+                .where(NoticeRow.public_id.in_(ids))
+                .values(media_kept_until=now - dt.timedelta(seconds=1))
+            )
+        assert notice_media.sweep(inst, now) == 2
+        # the release is what the registry keeps (as its original); the unsigned photo
+        # it came from was never kept, so only the notice held it
+        assert inst.blobs.exists(str(digests[1])) and not inst.blobs.exists(str(digests[0]))
+        r = client.get(f"/api/v1/assets/{asset['asset_id']}/file", headers=h)
+        assert r.status_code == 200 and r.content == release

@@ -126,9 +126,13 @@ def sweep(inst: Instance, now: dt.datetime) -> int:
             )
         ):
             originals |= {sha, blob}
-        for sha in sorted(digests - still - originals):
-            inst.blobs.delete(sha)  # after the rows: a crash leaves a blob, never a dangling row
-        return len(expired)
+        doomed = sorted(digests - still - originals)
+        count = len(expired)
+    # after the rows are committed: a crash leaves an orphan blob, never a row whose file
+    # is gone
+    for sha in doomed:
+        inst.blobs.delete(sha)
+    return count
 
 
 def pending_analyses(inst: Instance, now: dt.datetime, limit: int) -> list[tuple[str, Path]]:
