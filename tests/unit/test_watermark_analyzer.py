@@ -157,3 +157,14 @@ def test_video_soundtrack_is_marked_and_remuxed(tmp_path: Path, corpora: Path) -
     assert rep2.audio_track and not rep2.audio_marked
     s2, r2 = load_audio(plain)
     assert not AUDIO_SCHEME.detect(s2, key, sample_rate=r2).claimed
+
+
+def test_video_output_container_must_hold_h264_and_aac(tmp_path: Path) -> None:
+    import pytest
+
+    from mediaproof.watermark.errors import WatermarkError
+    from mediaproof.watermark.models import Payload
+    from mediaproof.watermark.video import embed_video
+
+    with pytest.raises(WatermarkError, match=r"\.webm.*\.mp4"):
+        embed_video(tmp_path / "in.mp4", tmp_path / "out.webm", Payload(1), b"k" * 32)

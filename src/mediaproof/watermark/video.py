@@ -30,6 +30,7 @@ AUDIO_SCHEME = SpreadSpectrumAudioScheme()
 MIN_AGREEING = 2
 
 
+OUTPUT_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv"}
 AUDIO_BITRATE = 128_000  # the soundtrack is re-encoded once; keep that generation mild
 
 
@@ -113,10 +114,16 @@ def embed_video_with_report(
     src: Path, out: Path, payload: Payload, key: bytes, *, crf: int = 20, mark_audio: bool = True
 ) -> VideoEmbedReport:
     """Write a marked H.264 copy of ``src``: every frame carries the image mark and the
-    soundtrack (re-encoded to AAC, Opus for WebM) carries the audio mark with the same
+    soundtrack (re-encoded to AAC) carries the audio mark with the same
     ID, so a copy whose picture was ruined can still be traced by its sound."""
     import av
 
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        # H.264 + AAC: WebM and other containers cannot hold this pair
+        raise WatermarkError(
+            f"cannot write a marked video as {out.suffix or 'a file without extension'}; "
+            f"use one of {', '.join(sorted(OUTPUT_SUFFIXES))}"
+        )
     scheme = SpreadSpectrumImageScheme()
     n = 0
     try:
@@ -128,8 +135,7 @@ def embed_video_with_report(
             vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
             vout.pix_fmt = "yuv420p"
             vout.options = {"crf": str(crf)}
-            codec = "libopus" if out.suffix.lower() == ".webm" else "aac"
-            pending = _encode_soundtrack(dst, track, codec) if track else []
+            pending = _encode_soundtrack(dst, track, "aac") if track else []
             pending.reverse()  # pop() from the end in time order
 
             def mux_video(pkts: list[Any]) -> None:
