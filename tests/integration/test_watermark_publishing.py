@@ -83,3 +83,27 @@ def test_no_watermark_option_and_small_images(
     small = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/earth_apollo17.jpg"  # 375 px
     b = sign_and_register(instance, SignRequest(src=small, dest=tmp_path / "b.jpg", title="t"))
     assert b.asset.watermark_id is None
+
+
+def test_credentialed_input_is_marked_and_keeps_its_parent(
+    instance: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    """A file that already carries C2PA credentials is watermarked too: the marked pixels
+    are signed and the untouched input stays the parent ingredient, credentials and all."""
+    src = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/CA.jpg"  # 1024 px, signed
+    assert verify_file(instance, src).as_dict()["provenance"]["state"] != "absent"
+    signed = tmp_path / "resigned.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=signed, title="From the camera"))
+    assert pub.asset.watermark_id is not None
+    r = verify_file(instance, signed).as_dict()
+    prov = r["provenance"]
+    assert prov["state"] == "trusted"
+    assert [a["action"] for a in prov["actions"]] == ["c2pa.opened", "c2pa.watermarked"]
+    parents = prov["ingredients"]
+    assert [i["relationship"] for i in parents] == ["parentOf"] and parents[0]["has_credentials"]
+    assert prov["soft_bindings"][0]["alg"].startswith("io.mediaproof.watermark")
+    wm = r["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id and wm["data"]["content_matches"] is True
+    # the pixels really changed (a mark, not a copy) and the input file did not
+    assert load_rgb(signed).shape == load_rgb(src).shape
+    assert not np.array_equal(load_rgb(signed), load_rgb(src))

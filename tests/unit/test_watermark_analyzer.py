@@ -81,3 +81,90 @@ def test_video_frames_vote(tmp_path: Path) -> None:
     assert det.claimed and det.payload == Payload(31337, 2)
     assert det.details["votes"]["31337"] >= 2
     assert not detect_video(src, key).claimed
+
+
+def _video_with_speech(path: Path, corpora: Path, seconds: float = 4.0) -> None:
+    """A 512 px pan over a photo with a LibriSpeech soundtrack (stereo AAC in MP4)."""
+    import av
+    import numpy as np
+    import soundfile as sf
+    from skimage import data
+
+    speech, sr = sf.read(
+        corpora / "likeness/voices/librispeech_test-other/1688/1688-142285-0000.flac",
+        dtype="float32",
+    )
+    speech = np.ascontiguousarray(np.stack([speech, speech])[:, : int(seconds * sr)])
+    base = data.astronaut()
+    fps = 4
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = 512, 512, "yuv420p"
+        aus = out.add_stream("aac", rate=sr)
+        aus.layout = "stereo"
+        for i in range(int(seconds * fps)):
+            frame = np.roll(base, 2 * i, axis=1)
+            for pkt in vs.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+        for i in range(0, speech.shape[1], 1024):
+            af = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(speech[:, i : i + 1024]), format="fltp", layout="stereo"
+            )
+            af.sample_rate, af.pts = sr, i
+            for pkt in aus.encode(af):
+                out.mux(pkt)
+        for pkt in aus.encode():
+            out.mux(pkt)
+
+
+def test_video_soundtrack_is_marked_and_remuxed(tmp_path: Path, corpora: Path) -> None:
+    import av
+
+    from mediaproof.watermark import AUDIO_SCHEME
+    from mediaproof.watermark.mediaio import load_audio
+    from mediaproof.watermark.models import Payload
+    from mediaproof.watermark.video import detect_video, embed_video_with_report
+
+    src, marked = tmp_path / "in.mp4", tmp_path / "m.mp4"
+    _video_with_speech(src, corpora)
+    key = ensure_watermark_key(tmp_path)
+    rep = embed_video_with_report(src, marked, Payload(424242, 1), key)
+    assert rep.frames == 16 and rep.audio_track and rep.audio_marked
+    with av.open(str(marked)) as c:
+        assert c.streams.audio[0].codec_context.name == "aac"
+        assert c.streams.audio[0].codec_context.channels == 2
+        assert c.streams.audio[0].duration is not None
+    det = detect_video(marked, key)
+    assert det.claimed and det.payload == Payload(424242, 1)
+    samples, rate = load_audio(marked)
+    assert samples.size >= 3.9 * rate  # the whole soundtrack came through
+    audio = AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
+    assert audio.claimed and audio.payload == Payload(424242)
+    # verify's analyzer reads both marks from the file
+    ev = WatermarkAnalyzer().analyze(_ctx(marked, tmp_path))
+    assert ev.status is EvidenceStatus.FOUND
+    assert ev.data["mediaproof"]["payload"]["asset_id"] == 424242
+    assert ev.data["mediaproof_audio"]["payload"]["asset_id"] == 424242
+    assert "soundtrack" in ev.summary
+    # the unmarked source's soundtrack claims nothing under this key
+    s0, r0 = load_audio(src)
+    assert not AUDIO_SCHEME.detect(s0, key, sample_rate=r0).claimed
+    # and a copy made without the audio mark keeps its soundtrack, unmarked
+    plain = tmp_path / "p.mp4"
+    rep2 = embed_video_with_report(src, plain, Payload(424242, 1), key, mark_audio=False)
+    assert rep2.audio_track and not rep2.audio_marked
+    s2, r2 = load_audio(plain)
+    assert not AUDIO_SCHEME.detect(s2, key, sample_rate=r2).claimed
+
+
+def test_video_output_container_must_hold_h264_and_aac(tmp_path: Path) -> None:
+    import pytest
+
+    from mediaproof.watermark.errors import WatermarkError
+    from mediaproof.watermark.models import Payload
+    from mediaproof.watermark.video import embed_video
+
+    with pytest.raises(WatermarkError, match=r"\.webm.*\.mp4"):
+        embed_video(tmp_path / "in.mp4", tmp_path / "out.webm", Payload(1), b"k" * 32)

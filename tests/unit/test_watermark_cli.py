@@ -46,3 +46,24 @@ def test_detect_without_key_is_an_error(tmp_path: Path) -> None:
     Image.fromarray(np.zeros((80, 80, 3), np.uint8)).save(img)
     res = runner.invoke(app, ["detect", str(img), "--home", str(tmp_path / "nohome")])
     assert res.exit_code == 78
+
+
+def test_video_embed_then_detect_reads_frames_and_soundtrack(tmp_path: Path, corpora: Path) -> None:
+    from tests.unit.test_watermark_analyzer import _video_with_speech
+
+    src, out = tmp_path / "in.mp4", tmp_path / "out.mp4"
+    _video_with_speech(src, corpora)
+    home = ["--home", str(tmp_path)]
+    res = runner.invoke(app, ["embed", str(src), "-o", str(out), "--id", "777", *home])
+    assert res.exit_code == 0, res.output
+    assert "16 frames marked, soundtrack marked" in res.output
+    res = runner.invoke(app, ["detect", str(out), "--json", *home])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["watermark"]["payload"]["asset_id"] == 777
+    assert doc["watermark"]["details"]["votes"]["777"] >= 2
+    assert doc["soundtrack"]["payload"]["asset_id"] == 777
+    res = runner.invoke(app, ["detect", str(src), *home])
+    assert res.exit_code == 0
+    assert "watermark: none found" in res.output
+    assert "soundtrack watermark: none found" in res.output

@@ -38,7 +38,7 @@ def _fail(e: MediaproofError) -> typer.Exit:
 
 @app.command()
 def embed(
-    src: Annotated[Path, typer.Argument(help="image or audio file to mark")],
+    src: Annotated[Path, typer.Argument(help="image, audio or video file to mark")],
     out: Annotated[Path, typer.Option("-o", "--out", help="where to write the marked copy")],
     asset_id: Annotated[int, typer.Option("--id", help="registry asset ID to carry")],
     version: Annotated[int, typer.Option("--version", help="payload version (images)")] = 0,
@@ -60,6 +60,14 @@ def embed(
             samples, rate = load_audio(src)
             marked_a = AUDIO_SCHEME.embed(samples, Payload(asset_id), key, sample_rate=rate)
             sf.write(str(out), np.clip(marked_a, -1.0, 1.0), rate)
+        elif kind == MediaKind.VIDEO:
+            from mediaproof.watermark.video import embed_video_with_report
+
+            rep = embed_video_with_report(src, out, Payload(asset_id, version), key)
+            sound = "soundtrack marked" if rep.audio_marked else "soundtrack not marked"
+            if not rep.audio_track:
+                sound = "no soundtrack"
+            typer.echo(f"{rep.frames} frames marked, {sound}")
         else:
             raise WatermarkError(f"cannot watermark {kind.value} files yet")
     except MediaproofError as e:
@@ -67,21 +75,33 @@ def embed(
     typer.echo(f"wrote {out} carrying asset ID {asset_id}")
 
 
-def _detect_file(path: Path, key: bytes) -> tuple[Detection, list[dict[str, object]]]:
+def _detect_file(
+    path: Path, key: bytes
+) -> tuple[Detection, list[dict[str, object]], Detection | None]:
+    """The file's mark, generator marks, and for a video its soundtrack's mark."""
     kind = _kind(path)
     if kind == MediaKind.IMAGE:
         det = IMAGE_SCHEME.detect_luma(load_luma(path), key)
         ai = [m.as_dict() for m in detect_ai_marks(load_rgb(path)[:, :, :3])]
-        return det, ai
-    if kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        return det, ai, None
+    if kind == MediaKind.AUDIO:
         samples, rate = load_audio(path, max_seconds=60.0)
-        return AUDIO_SCHEME.detect(samples, key, sample_rate=rate), []
+        return AUDIO_SCHEME.detect(samples, key, sample_rate=rate), [], None
+    if kind == MediaKind.VIDEO:
+        from mediaproof.watermark.video import detect_video
+
+        frames = detect_video(path, key)
+        try:
+            samples, rate = load_audio(path, max_seconds=60.0)
+        except WatermarkError:  # no soundtrack
+            return frames, [], None
+        return frames, [], AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
     raise WatermarkError(f"cannot look for watermarks in {kind.value} files")
 
 
 @app.command()
 def detect(
-    file: Annotated[Path, typer.Argument(help="image or audio file")],
+    file: Annotated[Path, typer.Argument(help="image, audio or video file")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     home: HomeOpt = None,
 ) -> None:
@@ -89,19 +109,25 @@ def detect(
     settings = load_settings(home)
     try:
         key = load_watermark_key(settings.home)
-        det, ai = _detect_file(file, key)
+        det, ai, sound = _detect_file(file, key)
     except MediaproofError as e:
         raise _fail(e) from e
     if as_json:
-        typer.echo(json.dumps({"watermark": det.as_dict(), "ai_marks": ai}, indent=2))
+        doc: dict[str, object] = {"watermark": det.as_dict(), "ai_marks": ai}
+        if sound is not None:
+            doc["soundtrack"] = sound.as_dict()
+        typer.echo(json.dumps(doc, indent=2))
         return
-    if det.claimed and det.payload is not None:
-        typer.echo(
-            f"watermark: asset ID {det.payload.asset_id} version {det.payload.version} "
-            f"(sync z={det.sync_score:.1f}, CRC ok, false-claim bound {det.false_claim_bound:.1e})"
-        )
-    else:
-        typer.echo(f"watermark: none found (best sync z={det.sync_score:.1f}); this means unknown")
+    for what, d in (("watermark", det), ("soundtrack watermark", sound)):
+        if d is None:
+            continue
+        if d.claimed and d.payload is not None:
+            typer.echo(
+                f"{what}: asset ID {d.payload.asset_id} version {d.payload.version} "
+                f"(sync z={d.sync_score:.1f}, CRC ok, false-claim bound {d.false_claim_bound:.1e})"
+            )
+        else:
+            typer.echo(f"{what}: none found (best sync z={d.sync_score:.1f}); this means unknown")
     for m in ai:
         if m["found"]:
             typer.echo(f"generator mark: {m['name']} ({m['agreeing_bits']}/{m['total_bits']} bits)")

@@ -186,8 +186,12 @@ class C2paEngine:
         material: SigningMaterial,
         manifest: dict[str, Any],
         parent: bool = False,
+        parent_src: Path | None = None,
     ) -> bytes:
-        """Sign ``src`` into ``dest``; returns the manifest store bytes (JUMBF)."""
+        """Sign ``src`` into ``dest``; returns the manifest store bytes (JUMBF).
+
+        ``parent_src``: where the parent ingredient is read from when it is not ``src``
+        itself (``src`` is a watermarked rendition of a file that carries credentials)."""
         if mime not in SIGNABLE_MIME:
             raise SigningError(
                 f"cannot sign {mime} files", hint="supported: " + ", ".join(sorted(SIGNABLE_MIME))
@@ -206,15 +210,16 @@ class C2paEngine:
             builder = c2pa.Builder(manifest, context=self._ctx)
             with src.open("rb") as fin:
                 if parent:
-                    builder.add_ingredient(
-                        {
-                            "title": manifest.get("title", src.name),
-                            "relationship": "parentOf",
-                            "label": PARENT_LABEL,
-                        },
-                        mime,
-                        fin,
-                    )
+                    with (parent_src or src).open("rb") as pin:
+                        builder.add_ingredient(
+                            {
+                                "title": manifest.get("title", src.name),
+                                "relationship": "parentOf",
+                                "label": PARENT_LABEL,
+                            },
+                            mime,
+                            pin,
+                        )
                     fin.seek(0)
                 buf = io.BytesIO()
                 manifest_bytes = builder.sign(signer, mime, fin, buf)

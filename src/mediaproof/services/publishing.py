@@ -79,9 +79,9 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
     with scratch_dir() as scratch:
         to_sign, extra_actions, custom = req.src, [], dict(req.assertions or {})
         marked = None
-        # A file that already carries credentials is signed as is: rewriting its pixels
-        # would detach it from the parent manifest it names as ingredient.
-        if req.watermark and not has_parent and can_watermark(media):
+        # A file that already carries credentials is marked too: the marked rendition is
+        # signed and the untouched input stays its parent ingredient (read from req.src).
+        if req.watermark and can_watermark(media):
             marked = apply_watermark(inst.home, media, new_watermark_id(inst), Path(scratch))
             action, soft = manifest_additions(marked)
             to_sign = marked.path
@@ -98,7 +98,13 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
         )
         req.dest.parent.mkdir(parents=True, exist_ok=True)
         manifest_store = engine.sign(
-            to_sign, req.dest, media.mime, material, manifest, parent=has_parent
+            to_sign,
+            req.dest,
+            media.mime,
+            material,
+            manifest,
+            parent=has_parent,
+            parent_src=req.src if has_parent else None,
         )
     signed = ingest_file(req.dest, inst.settings.limits)
     cert = material.certificate

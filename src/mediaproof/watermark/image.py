@@ -3,7 +3,7 @@
 How it works (docs/watermark.md has the numbers and the false-claim calculation):
 
 * A 128 x 128 tile is defined at a canonical working resolution (about 512 x 512 pixels).
-  Its 32 x 32 "cells" carry +-1 chips: 256 cells are a keyed sync pattern, 768 carry the
+  Its 32 x 32 "cells" carry +-1 chips: 160 cells are a keyed sync pattern, 864 carry the
   234 coded bits (48 payload bits + CRC-24, rate-1/3 K=7 convolutional code), each bit
   spread over 3-4 keyed cells with keyed signs. The cell grid is band-limited to the tile
   by Fourier interpolation, so the mark is smooth (no block edges to see or to lose).
