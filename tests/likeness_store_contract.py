@@ -98,6 +98,7 @@ class LikenessStoreContract:
 
     def test_alert_updates(self, tmp_path: Path) -> None:
         store = self.make(tmp_path)
+        store.add_enrolment(enrolment(), {})  # alerts are about someone enrolled
         a = alert("e1")
         store.add_alert(a)
         a.deliveries["email"] = "sent"

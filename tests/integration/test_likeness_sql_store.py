@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 
 from mediaproof.config import Settings
-from mediaproof.likeness.crypto import load_or_create_key
+from mediaproof.likeness.crypto import Keyring
 from mediaproof.likeness.models import Modality, ReferenceVector, normalise
 from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
 from mediaproof.services.instance import Instance
@@ -40,7 +40,7 @@ class TestSqlLikenessStore(LikenessStoreContract):
         db = Database(self.url)
         upgrade(db.engine)
         self.dbs.append(db)
-        return SqlLikenessStore(db, load_or_create_key(home / "keys"))
+        return SqlLikenessStore(db, Keyring.open(home / "keys"))
 
 
 def test_migration_creates_exactly_the_mapped_tables(db_url: str) -> None:

@@ -154,6 +154,23 @@ def delete(
 
 
 @app.command()
+def maintain(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Finish deletions a crash cut short, sweep unreadable leftovers, and re-seal rows
+    still under the instance key under per-enrolment keys (also done on first use)."""
+    with likeness_instance(home) as inst:
+        done = likeness_svc.maintain(inst)
+        if as_json:
+            print_json(
+                {"finished_deletions": done.finished_deletions, "resealed_rows": done.resealed_rows}
+            )
+        else:
+            out.print(
+                f"finished {len(done.finished_deletions)} cut-short deletion(s); "
+                f"re-sealed {done.resealed_rows} row(s) under per-enrolment keys"
+            )
+
+
+@app.command()
 def check(
     file: Annotated[Path, typer.Argument(help="Image, audio or video file.")],
     home: HomeOption = None,

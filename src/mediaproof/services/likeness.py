@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from mediaproof.analysis.evidence import AnalysisContext
 from mediaproof.errors import NotFoundError
-from mediaproof.likeness.crypto import KEY_FILE, load_or_create_key
+from mediaproof.likeness.crypto import KEY_FILE, Keyring
 from mediaproof.likeness.models import Enrolment, Modality
 from mediaproof.likeness.monitor import SourceItem
 from mediaproof.likeness.service import LikenessService
@@ -38,11 +38,40 @@ LEGACY_FILE = Path("likeness") / "likeness.db"  # the file store before 0007_lik
 
 def open_store(inst: Instance) -> LikenessStore:
     """The instance's likeness store: tables in its SQL database, sealed under
-    ``keys/likeness.key``. A file store left by an older version is moved in first."""
-    store = SqlLikenessStore(inst.db, load_or_create_key(inst.keys_dir))
+    per-enrolment keys in ``keys/likeness/`` wrapped by ``keys/likeness.key``. A file
+    store left by an older version is moved in first; deletions a crash cut short are
+    finished (and their withdrawal logged) on every open; the first open in a process
+    also sweeps unreadable leftovers and re-seals rows still under the instance key."""
+    store = SqlLikenessStore(inst.db, Keyring.open(inst.keys_dir))
     if (inst.home / LEGACY_FILE).exists():
         migrate_file_store(inst, store)
+    if store.keys.tombstones() or inst.home not in _MAINTAINED:
+        maintain(inst, store)
     return store
+
+
+_MAINTAINED: set[Path] = set()  # homes whose store was swept and re-sealed in this process
+
+
+def maintain(inst: Instance, store: SqlLikenessStore | None = None) -> Maintenance:
+    """Finish cut-short deletions (logging their withdrawal), sweep rows and keys no one
+    can read any more, and re-seal rows still under the instance key. Idempotent; run by
+    :func:`open_store` and by ``mediaproof likeness maintain``."""
+    if store is None:
+        store = SqlLikenessStore(inst.db, Keyring.open(inst.keys_dir))
+    finished = store.recover()
+    for eid, digest in sorted(finished.items()):
+        if digest:
+            record_event(inst, withdrawn_entry(eid, digest))
+    resealed = store.reseal_legacy() if store.has_legacy_rows() else 0
+    _MAINTAINED.add(inst.home)
+    return Maintenance(sorted(finished), resealed)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    finished_deletions: list[str]  # enrolment ids whose deletion a crash had cut short
+    resealed_rows: int  # rows moved from the instance key to per-enrolment keys
 
 
 def has_likeness_data(inst: Instance) -> bool:
