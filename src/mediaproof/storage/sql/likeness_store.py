@@ -279,20 +279,21 @@ class SqlLikenessStore:
         return finished
 
     def has_legacy_rows(self) -> bool:
-        """Whether any row about a person is still sealed under the instance key."""
+        """Whether any row about a person is still sealed under the instance key (a
+        report naming nobody stays there and does not count)."""
+        named = select(LikenessReportSubjectRow.report_id)
         with self.db.session() as s:
-            for table in (
-                LikenessEnrolmentRow,
-                LikenessSampleRow,
-                LikenessAlertRow,
-                LikenessReportRow,
+            for table, extra in (
+                (LikenessEnrolmentRow, None),
+                (LikenessSampleRow, None),
+                (LikenessAlertRow, None),
+                (LikenessReportRow, LikenessReportRow.id.in_(named)),
             ):
-                hit = s.scalar(
-                    select(func.count())
-                    .select_from(table)
-                    .where(func.substr(table.payload, 1, 1) == LEGACY)
-                )
-                if hit:
+                q = select(func.count()).select_from(table)
+                q = q.where(func.substr(table.payload, 1, 1) == LEGACY)
+                if extra is not None:
+                    q = q.where(extra)
+                if s.scalar(q):
                     return True
         return False
 
