@@ -155,6 +155,9 @@ def test_a_crash_after_the_key_is_gone_is_finished_on_the_next_open(
     with pytest.raises(KeyboardInterrupt):
         store.delete_enrolment("e1")
     monkeypatch.undo()
+    # as if the crash also came between overwriting the key file and unlinking it
+    ring = Keyring.open(inst.keys_dir)
+    ring._path("e1").write_bytes(os.urandom(61))
     # the rows are still there, but the key is gone: they read as deleted already
     assert len(_backup(inst)["likeness_enrolments"]) == 2
     assert [e.id for e in store.list_enrolments()] == ["e2"]
@@ -170,7 +173,7 @@ def test_a_crash_after_the_key_is_gone_is_finished_on_the_next_open(
     assert [r["id"] for r in rows["likeness_alerts"]] == ["a2"]
     assert rows["likeness_samples"] == []
     assert [r["id"] for r in rows["likeness_reports"]] == ["r2"]
-    assert Keyring.open(inst.keys_dir).tombstones() == {}
+    assert ring.tombstones() == {} and not ring._path("e1").exists()
     assert svc.maintain(inst).finished_deletions == []  # idempotent
     # the withdrawal the crash kept from being logged is logged now, once
     with TransparencyLog.open(inst.home, readonly=True) as log:
@@ -305,3 +308,38 @@ def test_rows_under_the_instance_key_still_open_and_are_resealed_on_first_open(
         for key in _every_key(inst):
             with pytest.raises(LikenessKeyError):
                 key.open(bytes(blob), aad=aad)
+
+
+def test_a_crash_deleting_a_not_yet_resealed_enrolment_also_reads_as_deleted(
+    inst: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = SqlLikenessStore(inst.db, Keyring.open(inst.keys_dir))
+    _legacy_rows(inst)
+    monkeypatch.setattr(bare, "_delete_rows", lambda _eid: (_ for _ in ()).throw(OSError("cut")))
+    with pytest.raises(OSError):
+        bare.delete_enrolment("e1")
+    monkeypatch.undo()
+    with pytest.raises(NotFoundError):
+        bare.get_enrolment("e1")  # under the instance key, but tombstoned
+    assert bare.list_alerts() == [] and bare.kept_samples("e1") == {}
+    bare.add_alert(alert("e1", "a-new"))  # nothing new is sealed for it
+    assert svc.maintain(inst).finished_deletions == ["e1"]
+    rows = _backup(inst)
+    assert rows["likeness_enrolments"] == [] and rows["likeness_alerts"] == []
+    assert [r["id"] for r in rows["likeness_reports"]] == ["r0"]  # named nobody
+
+
+def test_the_maintain_command_reseals(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mediaproof.cli.likeness import app
+
+    home = tmp_path / "home"
+    i = Instance(Settings(home=home))
+    try:
+        _legacy_rows(i)
+    finally:
+        i.close()
+    res = CliRunner().invoke(app, ["maintain", "--home", str(home), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {"finished_deletions": [], "resealed_rows": 4}

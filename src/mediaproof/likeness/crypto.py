@@ -107,7 +107,10 @@ class Keyring:
         return self.dir / (enrolment_id.encode().hex() + suffix)
 
     def raw(self, enrolment_id: str) -> bytes | None:
-        """The enrolment's data key, or None when it has none (never had, or shredded)."""
+        """The enrolment's data key, or None when it has none (never had, or shredded;
+        a key file a crash left half-overwritten next to its tombstone counts as gone)."""
+        if self.shredded(enrolment_id):
+            return None
         try:
             wrapped = self._path(enrolment_id).read_bytes()
         except FileNotFoundError:
@@ -118,8 +121,15 @@ class Keyring:
         raw = self.raw(enrolment_id)
         return None if raw is None else SealingKey(raw, version=_DATA_VERSION)
 
+    def shredded(self, enrolment_id: str) -> bool:
+        """Whether the enrolment's key was destroyed and its rows may not be deleted yet."""
+        return self._path(enrolment_id, _TOMBSTONE).exists()
+
     def create(self, enrolment_id: str) -> SealingKey:
-        """The enrolment's data key, created (0600, written whole then renamed) if absent."""
+        """The enrolment's data key, created (0600, written whole then renamed) if absent.
+        Refused for an enrolment being deleted: nothing new may be sealed for it."""
+        if self.shredded(enrolment_id):
+            raise LikenessKeyError(f"enrolment {enrolment_id} is being deleted")
         have = self.get(enrolment_id)
         if have is not None:
             return have
@@ -139,7 +149,8 @@ class Keyring:
             tmp.unlink()
         _fsync_dir(self.dir)
         key = self.get(enrolment_id)
-        assert key is not None
+        if key is None:  # shredded while we were writing it
+            raise LikenessKeyError(f"enrolment {enrolment_id} is being deleted")
         return key
 
     def shred(self, enrolment_id: str, digest: str) -> None:

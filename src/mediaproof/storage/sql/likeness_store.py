@@ -74,6 +74,8 @@ class SqlLikenessStore:
 
     def _open_bytes(self, blob: bytes, aad: str, enrolment_id: str) -> bytes:
         if blob[:1] == LEGACY:
+            if self.keys.shredded(enrolment_id):
+                raise Shredded(enrolment_id)  # not re-sealed yet, but being deleted
             return self._key.open(blob, aad=aad)
         key = self.keys.get(enrolment_id)
         if key is None:
@@ -96,7 +98,7 @@ class SqlLikenessStore:
         payload = s.scalar(
             select(LikenessEnrolmentRow.payload).where(LikenessEnrolmentRow.id == enrolment_id)
         )
-        if payload is not None and payload[:1] == LEGACY:
+        if payload is not None and payload[:1] == LEGACY and not self.keys.shredded(enrolment_id):
             return self.keys.create(enrolment_id)  # not yet resealed
         return None
 
