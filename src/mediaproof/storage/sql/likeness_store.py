@@ -72,18 +72,37 @@ class SqlLikenessStore:
     def _seal(self, obj: Any, aad: str, key: SealingKey) -> bytes:
         return key.seal(json.dumps(obj, separators=(",", ":")).encode(), aad=aad)
 
-    def _open_bytes(self, blob: bytes, aad: str, enrolment_id: str) -> bytes:
+    def _open_bytes(
+        self,
+        blob: bytes,
+        aad: str,
+        enrolment_id: str,
+        cache: dict[str, SealingKey | None] | None = None,
+    ) -> bytes:
+        """Open a row about one person. ``cache`` holds the keys read during one call
+        (a listing), never longer: a deletion elsewhere must take effect at once."""
         if blob[:1] == LEGACY:
             if self.keys.shredded(enrolment_id):
                 raise Shredded(enrolment_id)  # not re-sealed yet, but being deleted
             return self._key.open(blob, aad=aad)
-        key = self.keys.get(enrolment_id)
+        if cache is not None and enrolment_id in cache:
+            key = cache[enrolment_id]
+        else:
+            key = self.keys.get(enrolment_id)
+            if cache is not None:
+                cache[enrolment_id] = key
         if key is None:
             raise Shredded(enrolment_id)
         return key.open(blob, aad=aad)
 
-    def _open(self, blob: bytes, aad: str, enrolment_id: str) -> Any:
-        return json.loads(self._open_bytes(blob, aad, enrolment_id))
+    def _open(
+        self,
+        blob: bytes,
+        aad: str,
+        enrolment_id: str,
+        cache: dict[str, SealingKey | None] | None = None,
+    ) -> Any:
+        return json.loads(self._open_bytes(blob, aad, enrolment_id, cache))
 
     def _insert_ignore(self, s: Session, table: Any, **values: Any) -> None:
         ins = sqlite_insert if self._sqlite else pg_insert
@@ -180,9 +199,10 @@ class SqlLikenessStore:
                     LikenessSampleRow.enrolment_id == enrolment_id
                 )
             ).all()
+        cache: dict[str, SealingKey | None] = {}
         try:
             return {
-                sha: self._open_bytes(p, f"sample:{enrolment_id}:{sha}", enrolment_id)
+                sha: self._open_bytes(p, f"sample:{enrolment_id}:{sha}", enrolment_id, cache)
                 for sha, p in rows
             }
         except Shredded:
@@ -516,9 +536,10 @@ class SqlLikenessStore:
         with self.db.session() as s:
             rows = s.execute(q.order_by(LikenessAlertRow.created_at, LikenessAlertRow.id)).all()
         out = []
+        cache: dict[str, SealingKey | None] = {}
         for i, eid, p in rows:
             try:
-                out.append(Alert.from_json(self._open(p, f"alert:{i}", eid)))
+                out.append(Alert.from_json(self._open(p, f"alert:{i}", eid, cache)))
             except Shredded:
                 continue
         return out
