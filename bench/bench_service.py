@@ -37,6 +37,7 @@ from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
+from mediaproof.watermark import ensure_watermark_key
 
 SHA_ALG = "io.mediaproof.sha256"
 PDQ_ALG = "io.mediaproof.pdq"
@@ -63,9 +64,16 @@ def small_jpegs(n: int, tmp: Path) -> list[bytes]:
     return out
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(
+    home: Path, watermark_key: bool = False
+) -> tuple[subprocess.Popen[bytes], str, str]:
     inst = Instance(Settings(home=home))
     init_keys(inst.keys_dir, "Bench Elections Office")
+    if watermark_key:
+        # as on any instance that has published an image of 512 px or more: every
+        # verify then runs the watermark detector (the bench's releases are too small
+        # to be marked, so without this the detector never runs)
+        ensure_watermark_key(home)
     accounts.create_user(inst, "bench", Role.PUBLISHER, "bench password 1234")
     secret, _ = accounts.create_token(inst, _session(inst), "bench", ["publish"])
     inst.close()
@@ -121,6 +129,7 @@ async def one_level(
     jpegs: list[bytes],
     bindings: list[tuple[str, str]],
     headers: dict[str, str],
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
     lat: dict[str, list[float]] = {"verify": [], "lookup": []}
     errors: dict[str, int] = {}
@@ -153,8 +162,10 @@ async def one_level(
                     errors[key] = errors.get(key, 0) + 1
 
         t_start = time.monotonic()
+        cpu0 = _server_cpu_s(server_pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.monotonic() - t_start
+        cpu1 = _server_cpu_s(server_pid)
     allx = lat["verify"] + lat["lookup"]
     ms = lambda x: round(x * 1000, 1)  # noqa: E731
     return {
@@ -164,6 +175,13 @@ async def one_level(
         "requests_per_s": round(len(allx) / elapsed, 1),
         "p50_ms": ms(pct(allx, 50)),
         "p99_ms": ms(pct(allx, 99)),
+        # the server's own CPU time (user + system) per answered request: comparable
+        # between runs on a loaded machine, where wall-clock latencies are not
+        "server_cpu_ms_per_request": (
+            round(1000 * (cpu1 - cpu0) / max(len(allx), 1), 1)
+            if cpu0 is not None and cpu1 is not None
+            else None
+        ),
         "errors": sum(errors.values()),
         "error_kinds": errors,
         "by_kind": {
@@ -173,6 +191,17 @@ async def one_level(
     }
 
 
+def _server_cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of a local process (Linux /proc), else None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", help="a running service (default: start one)")
@@ -180,6 +209,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
     ap.add_argument("--concurrency", default="1,2,4,8")
     ap.add_argument("--images", type=int, default=8)
+    ap.add_argument(
+        "--watermark-key", action="store_true", help="give the started instance a watermark key"
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as d:
@@ -190,7 +222,7 @@ def main() -> None:
         if args.url:
             url = args.url.rstrip("/")
         else:
-            proc, url, token = start_server(tmp / "instance")
+            proc, url, token = start_server(tmp / "instance", args.watermark_key)
         try:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             # register half the images so lookups and verifies see hits and misses
@@ -218,10 +250,11 @@ def main() -> None:
             # the load itself is anonymous, as the public's would be, unless --url + --token
             load_headers = headers if args.url else {}
             results = []
+            pid = proc.pid if proc is not None else None
             for n in (int(x) for x in args.concurrency.split(",")):
                 asyncio.run(one_level(url, n, 1.0, jpegs, bindings, load_headers))  # warm-up
                 results.append(
-                    asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, load_headers))
+                    asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, load_headers, pid))
                 )
         finally:
             if proc is not None:
@@ -234,6 +267,7 @@ def main() -> None:
                 "signed releases, stripped re-posts), 50% GET /matches/byBinding "
                 "(SHA-256 and PDQ)",
                 "cpus": os.cpu_count(),
+                "watermark_key": bool(args.watermark_key) if proc is not None else None,
                 "url": "started locally" if proc is not None else url,
                 "results": results,
             },

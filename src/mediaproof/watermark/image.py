@@ -257,29 +257,45 @@ def _flatten(power: F64) -> F64:
     smoothed spectrum removes the host's colour so its texture makes fewer short-lag
     peaks (a few hosts lose the lattice this way, so both variants are searched)."""
     smooth = cv2.GaussianBlur(power.astype(np.float32), (0, 0), 6.0).astype(np.float64)
-    out: F64 = power / (smooth + 1e-12)
+    smooth += 1e-12
+    out: F64 = np.divide(power, smooth, out=smooth)  # in place: fewer fresh pages
     return out
 
 
-def _acf(r: F32, spectral_whitening: bool) -> F64:
-    """Autocorrelation of ``r`` as a per-lag z-score: the sum of products over the
-    overlap divided by sqrt(overlap), so lags with little overlap are not noise peaks
-    and small lags (many overlapping pixels) do not dominate."""
-    h, w = r.shape
-    hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
-    spec = np.fft.rfft2(r.astype(np.float64), s=(hh, ww))
-    power = np.abs(spec) ** 2
-    if spectral_whitening:
-        power = _flatten(power)
-    raw = np.fft.irfft2(power, s=(hh, ww))
-    var = raw[0, 0] / (h * w) + 1e-12
+@functools.lru_cache(maxsize=2)
+def _overlap_root(h: int, w: int, hh: int, ww: int) -> F64:
+    """sqrt(overlap) per lag of an h x w image in an hh x ww transform (read-only)."""
     lag_y = np.minimum(np.arange(hh), hh - np.arange(hh))
     lag_x = np.minimum(np.arange(ww), ww - np.arange(ww))
     overlap = np.maximum(h - lag_y, 1)[:, None] * np.maximum(w - lag_x, 1)[None, :]
-    a = np.fft.fftshift(raw / (var * np.sqrt(overlap.astype(np.float64))))
-    # remove the broad lobe of the host's own correlation; keep narrow peaks
-    out: F64 = a - cv2.GaussianBlur(a, (0, 0), 4.0)
-    return out
+    root: F64 = np.sqrt(overlap.astype(np.float64))
+    root.flags.writeable = False
+    return root
+
+
+def _acfs(r: F32) -> tuple[F64, F64]:
+    """Autocorrelation of ``r`` as a per-lag z-score: the sum of products over the
+    overlap divided by sqrt(overlap), so lags with little overlap are not noise peaks
+    and small lags (many overlapping pixels) do not dominate. Two variants from one
+    forward FFT: plain, and with spectral whitening (:func:`_flatten`)."""
+    h, w = r.shape
+    hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
+    # Arrays of several MB: each fresh one costs its pages' faults (a third of this
+    # function's CPU time once measured), so the same values are computed in place
+    # where an operand is not needed afterwards, and sqrt(overlap) is cached per shape.
+    power = np.abs(np.fft.rfft2(r.astype(np.float64), s=(hh, ww)))
+    power **= 2
+    root = _overlap_root(h, w, hh, ww)
+    out: list[F64] = []
+    for p in (power, _flatten(power)):
+        raw = np.fft.irfft2(p, s=(hh, ww))
+        var = raw[0, 0] / (h * w) + 1e-12
+        np.divide(raw, var * root, out=raw)
+        a = np.fft.fftshift(raw)
+        # remove the broad lobe of the host's own correlation; keep narrow peaks
+        a -= cv2.GaussianBlur(a, (0, 0), 4.0)
+        out.append(a)
+    return out[0], out[1]
 
 
 def _min_scale(shape: tuple[int, int]) -> float:
@@ -541,8 +557,7 @@ class SpreadSpectrumImageScheme:
         hyps: list[_Hypothesis] = []
         seen: list[tuple[float, float]] = []
         s_min = 0.98 * _min_scale(r.shape)
-        for flat in (False, True):
-            a = _acf(r, flat)
+        for a in _acfs(r):
             for s0, th0, score in _lattice_candidates(a, r.shape):
                 s1, th1 = _refine(a, r.shape, s0, th0)
                 # a lattice at twice the period scores the same, and one at half the
