@@ -1,27 +1,48 @@
 """Reporters get their receipt and every statement of reasons by e-mail, through the
 operator's SMTP server only (a real local one here), with their own status link; the
-address never reaches the logs, and an unreachable server never fails the workflow."""
+address never reaches the logs, an unreachable server never fails the workflow, and a
+message survives an outage and a restart (it waits in the database outbox)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
+import time
 from email.message import Message
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from mediaproof.services.case_mail import CaseMailer
+from mediaproof.api import create_app
+from mediaproof.storage.sql.tables_cases import MailOutboxRow
+from tests.api.conftest import make_settings
 from tests.api.test_cases_api import EMAIL, NAME, _decide, case_app, file_json, signed_in
 from tests.likeness_support import Inbox, smtp_server
 
 
-def _flush(app: FastAPI) -> None:
-    mailer = app.state.cases.mailer
-    assert isinstance(mailer, CaseMailer)
-    mailer.flush()
+def _flush(app: FastAPI, timeout_s: float = 20.0) -> None:
+    """Wait until the service's background outbox worker sent everything staged."""
+    deadline = time.monotonic() + timeout_s
+    while app.state.cases.mail_pending():
+        assert time.monotonic() < deadline, "the outbox worker did not send the e-mail"
+        time.sleep(0.02)
+
+
+def _outbox(app: FastAPI) -> list[MailOutboxRow]:
+    with app.state.cases.db.session() as s:
+        rows = list(s.scalars(select(MailOutboxRow).order_by(MailOutboxRow.id)))
+        s.expunge_all()
+        return rows
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _text(m: Message) -> str:
@@ -104,17 +125,66 @@ def test_withdrawn_reporters_get_no_decision_mail(
 def test_an_unreachable_server_is_logged_without_the_address(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _dead_port()
     app = _mail_app(tmp_path, monkeypatch, port)
     caplog.set_level(logging.WARNING)
     with TestClient(app) as client:
         rec = file_json(client)  # the receipt does not wait for, or depend on, the mail
-        _flush(app)
-        assert app.state.cases.mailer.failed == 1
-    assert "case e-mail not sent" in caplog.text and f"127.0.0.1:{port}" in caplog.text
+        deadline = time.monotonic() + 20
+        while not any(r.attempts for r in _outbox(app)):  # the worker tried once
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        [row] = _outbox(app)
+        assert row.attempts == 1  # kept for a retry, later: not lost, not hammered
+    assert "not sent, will retry" in caplog.text and f"127.0.0.1:{port}" in caplog.text
     assert EMAIL not in caplog.text and rec["status_token"] not in caplog.text
+
+
+def test_mail_waits_out_an_outage_and_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receipt is staged with the notice; the server is down, the service stops; the
+    next process (here with the server back, on a new port) sends it once, unchanged."""
+    app = _mail_app(tmp_path, monkeypatch, _dead_port())
+    with TestClient(app) as client:
+        rec = file_json(client)
+        rev = signed_in(app, "reviewer")
+        assert _decide(rev, rec["case_number"], "label").status_code == 201
+    # the stop's last try failed too; both messages wait, in the order they were made
+    waiting = _outbox(app)
+    assert [r.recipient for r in waiting] == [EMAIL, EMAIL]
+    assert "Notice received" in waiting[0].subject and "Decision" in waiting[1].subject
+
+    with smtp_server() as (port, inbox):
+        monkeypatch.setenv("MEDIAPROOF_MAIL_SMTP_PORT", str(port))
+        again = create_app(make_settings(tmp_path / "instance", webhook_interval_s=3600))
+        svc = again.state.cases
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # past the retry back-off
+        for _ in range(2):  # a round ends at the first failure; these both succeed
+            svc.send_mail_due(later)
+        assert [m["Subject"] for m in inbox.messages] == [r.subject for r in waiting]
+        assert rec["status_url"] in _text(inbox.messages[0])
+        assert svc.mail_pending() == 0  # sent: the addresses are gone from the outbox
+        assert svc.send_mail_due(later).delivered == 0  # and nothing goes twice
+        again.state.ctx.inst.close()
+
+
+def test_mail_is_given_up_after_the_retry_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _mail_app(tmp_path, monkeypatch, _dead_port())
+    svc = app.state.cases
+    caplog.set_level(logging.WARNING)
+    with TestClient(app) as client:
+        file_json(client)
+    t = dt.datetime.now(dt.UTC)
+    given_up = 0
+    for _ in range(svc.retry.max_attempts + 2):
+        t += svc.retry.cap + dt.timedelta(seconds=1)
+        given_up += svc.send_mail_due(t).dead
+    assert given_up == 1 and svc.mail_pending() == 0  # the address is not kept forever
+    assert "given up after" in caplog.text and EMAIL not in caplog.text
+    app.state.ctx.inst.close()
 
 
 def test_no_server_configured_sends_nothing(tmp_path: Path) -> None:

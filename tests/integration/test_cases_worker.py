@@ -7,7 +7,7 @@ import threading
 import time
 
 from mediaproof.cases.models import Outcome
-from mediaproof.services.case_runtime import WebhookWorker
+from mediaproof.services.case_runtime import OutboxWorker
 from mediaproof.services.cases import CaseService
 from tests.integration.test_cases_flow import (  # noqa: F401  (fixtures)
     SECRET,
@@ -36,7 +36,7 @@ def test_worker_drains_all_due_deliveries_in_small_rounds_and_stops(
             explanation="Synthetic face; label it.",
             now=now,
         )
-    worker = WebhookWorker(svc, interval_s=1.0, batch=5)
+    worker = OutboxWorker(svc, interval_s=1.0, batch=5)
     start = time.monotonic()
     worker.start()
     while len(receiver.requests) < 12 and time.monotonic() - start < 20:

@@ -33,7 +33,7 @@ from mediaproof.api.routers import (
 from mediaproof.config import Settings
 from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_runtime import WebhookWorker, case_service, close_case_service
+from mediaproof.services.case_runtime import OutboxWorker, case_service, close_case_service
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.log_proofs import LogInclusionProofs
@@ -85,16 +85,17 @@ def create_app(
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log
-    webhooks = WebhookWorker(case_svc, svc.webhook_interval_s)
+    outbox = OutboxWorker(case_svc, svc.webhook_interval_s)  # webhooks and reporters' e-mail
+    case_svc.on_mail = outbox.wake
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        webhooks.start()
+        outbox.start()
         # reported media past its retention goes; analyses a stop interrupted run again
         await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))
         await run_in_threadpool(resume_analyses, ctx, case_svc)
         yield
-        webhooks.stop()
+        outbox.stop()
         close_case_service(case_svc)
         ctx.jobs.shutdown()
         inst.close()

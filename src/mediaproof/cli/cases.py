@@ -373,11 +373,14 @@ def deliver_cmd(
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Send the webhooks that are due (run from a timer, e.g. every minute)."""
+    """Send the webhooks and reporters' e-mail that are due (run from a timer, e.g.
+    every minute; the HTTP service does this itself)."""
     with _service(home) as svc:
         for delivery_id in retry or []:
             svc.retry_dead(delivery_id, _now())
         stats = svc.deliver_due(_now())
+        mail = svc.send_mail_due(_now())
+        mail_waiting = svc.mail_pending()
         dead = svc.dead_letters()
     if json_out:
         print_json(
@@ -386,6 +389,12 @@ def deliver_cmd(
                 "retried": stats.retried,
                 "dead": stats.dead,
                 "dead_letters": dead,
+                "mail": {
+                    "sent": mail.delivered,
+                    "retried": mail.retried,
+                    "given_up": mail.dead,
+                    "waiting": mail_waiting,
+                },
             }
         )
         return
@@ -393,6 +402,11 @@ def deliver_cmd(
         f"delivered {stats.delivered}, will retry {stats.retried}, "
         f"dead-lettered {stats.dead}; {len(dead)} in the dead-letter list"
     )
+    if svc.mailer is not None:
+        console.print(
+            f"e-mail: sent {mail.delivered}, will retry {mail.retried}, given up {mail.dead}; "
+            f"{mail_waiting} waiting"
+        )
 
 
 @app.command("endpoint")

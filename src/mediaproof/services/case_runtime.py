@@ -1,5 +1,6 @@
 """The case service as an entry point runs it: the instance's policy and log, and the
-background loop that sends due webhooks (the retry timing lives in the outbox)."""
+background loop that sends due webhooks and reporters' e-mail (the retry timing lives in
+the outbox)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import threading
 
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_mail import CaseMailer, smtp_server
+from mediaproof.services.case_mail import SmtpMailer, smtp_server
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog
@@ -30,7 +31,8 @@ def instance_policy(inst: Instance) -> PolicyDocument:
 
 def case_service(inst: Instance) -> CaseService:
     """One per process: events go to the instance's transparency log; reporters get
-    e-mail when the operator configured an SMTP server (``svc.mailer.stop()`` on exit)."""
+    e-mail when the operator configured an SMTP server (staged in the outbox; see
+    :func:`close_case_service` and :class:`OutboxWorker`)."""
     server = smtp_server(inst.settings.mail)
     return CaseService(
         inst.db,
@@ -38,20 +40,28 @@ def case_service(inst: Instance) -> CaseService:
         policy=instance_policy(inst),
         media_index=inst.case_media_index,
         public_url=inst.settings.service.public_url,
-        mailer=CaseMailer(server) if server is not None else None,
+        mailer=SmtpMailer(server) if server is not None else None,
         # status tokens rebuilt from the instance key, so decision e-mails carry the link
         token_key=hmac.new(instance_secret(inst), b"case-status-tokens", "sha256").digest(),
     )
 
 
 def close_case_service(svc: CaseService) -> None:
-    """Send the e-mail still queued (bounded by the SMTP timeout) before the process ends."""
-    if isinstance(svc.mailer, CaseMailer):
-        svc.mailer.stop()
+    """Try once to send the e-mail that is due before the process ends (a CLI decision
+    mails its reporters here). Bounded: a failing server ends the round after one
+    timeout, and what was not sent stays in the outbox for the next sender."""
+    if svc.mailer is None:
+        return
+    try:
+        svc.send_mail_due(dt.datetime.now(dt.UTC))
+    except Exception as e:  # the process is ending: the outbox keeps the messages
+        _log.warning("case e-mail not sent at exit: %s", type(e).__name__)
 
 
-class WebhookWorker:
-    """Calls ``deliver_due`` every ``interval_s`` on a daemon thread until stopped.
+class OutboxWorker:
+    """Sends due webhooks (``deliver_due``) and reporters' e-mail (``send_mail_due``)
+    every ``interval_s`` on a daemon thread until stopped, and at once when woken (the
+    case service wakes it after staging e-mail).
 
     Safe beside ``mediaproof cases deliver`` or a second process: deliveries are claimed
     in the database first. A failing round is logged and retried on the next tick. Rounds
@@ -64,30 +74,48 @@ class WebhookWorker:
         self.interval_s = interval_s
         self.batch = batch
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="case-outbox", daemon=True)
             self._thread.start()
 
+    def wake(self) -> None:
+        """Run a round now instead of at the next tick (cheap; safe from any thread)."""
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        while True:
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             while not self._stop.is_set() and self.round() >= self.batch:
                 pass  # a full round: more may be due
 
     def round(self) -> int:
-        """One round; returns how many deliveries it attempted."""
+        """One round of each outbox; returns how many sends it attempted."""
+        now = dt.datetime.now(dt.UTC)
+        n = 0
         try:
-            st = self.svc.deliver_due(dt.datetime.now(dt.UTC), limit=self.batch)
+            st = self.svc.deliver_due(now, limit=self.batch)
+            n += st.delivered + st.retried + st.dead
         except Exception as e:  # a bad round must not end the loop
             _log.warning("webhook delivery round failed: %s", e)
-            return 0
-        return st.delivered + st.retried + st.dead
+        try:
+            st = self.svc.send_mail_due(now, limit=self.batch)
+            n += st.delivered + st.retried + st.dead
+        except Exception as e:
+            _log.warning("case e-mail round failed: %s", type(e).__name__)
+        return n
 
     def stop(self) -> None:
         """Stops after the round in progress (each send is bounded by its timeout)."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
-            self._thread.join(self.batch * self.svc.webhook_timeout_s + 10)
+            self._thread.join((self.batch + 1) * self.svc.webhook_timeout_s + 10)
             self._thread = None

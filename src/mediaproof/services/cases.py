@@ -81,6 +81,7 @@ from mediaproof.storage.sql.tables_cases import (
     DecisionRow,
     EndpointRow,
     EventRow,
+    MailOutboxRow,
     NoticeRow,
     OutboxRow,
     StatementRow,
@@ -96,7 +97,8 @@ class MediaCaseIndex(Protocol):
 
 # (url, headers, body, timeout) -> HTTP status; raises OSError when nothing answered
 Sender = Callable[[str, Mapping[str, str], bytes, float], int]
-# (recipient, subject, text): hands a message to the operator's SMTP server (queued)
+# (recipient, subject, text): hands one message to the operator's SMTP server; raises
+# when the server could not take it (the message stays in the outbox and is retried)
 Mailer = Callable[[str, str, str], None]
 
 
@@ -105,6 +107,7 @@ class Mail:
     to: str
     subject: str
     text: str
+    at: dt.datetime  # when the change it tells of happened: the outbox's order
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -269,6 +272,8 @@ class CaseService:
     ) -> None:
         self.db = db
         self.mailer = mailer  # none unless the operator configured an SMTP server
+        # called after a commit that staged e-mail: the service wakes its sender with it
+        self.on_mail: Callable[[], None] | None = None
         # status tokens derived from this key can be rebuilt for later e-mails; the
         # database still holds only their hashes
         self.token_key = token_key
@@ -305,15 +310,81 @@ class CaseService:
         token = self._status_token(notice.public_id)
         return f"{base}/status/{token}" if _hash_token(token) == notice.token_hash else None
 
-    def _send(self, mails: Sequence[Mail]) -> None:
-        """Hand messages to the mailer after the commit; a failure never fails the change."""
-        if self.mailer is None:
-            return
+    def _stage_mail(self, s: Session, mails: Sequence[Mail]) -> None:
+        """Write messages in the caller's transaction: they go out if and only if the
+        change they tell of was committed, even across a stop or an SMTP outage."""
         for m in mails:
+            s.add(
+                MailOutboxRow(
+                    recipient=m.to,
+                    subject=m.subject[:300],
+                    body=m.text,
+                    attempts=0,
+                    next_attempt_at=m.at,
+                    created_at=m.at,
+                )
+            )
+
+    def _mail_staged(self, mails: Sequence[Mail]) -> None:
+        """After the commit: ask the background sender to send now, not on its next tick."""
+        if mails and self.on_mail is not None:
+            self.on_mail()
+
+    def send_mail_due(self, now: dt.datetime, limit: int = 50) -> DeliveryStats:
+        """Send due reporter e-mail once each. Safe to run twice at once (each message is
+        claimed first) and after a crash (the outbox is in the database). A message the
+        server accepted, or that failed ``retry.max_attempts`` times, is deleted: the
+        address is not kept longer than needed, and the status page says the same."""
+        now = _utc(now)
+        stats = DeliveryStats()
+        if self.mailer is None:
+            return stats
+        lease = now + dt.timedelta(seconds=max(60.0, 3 * self.webhook_timeout_s))
+        with self.db.session() as s:
+            due = CaseRepository(s).mail_due(now, limit)
+        for row_id in due:
+            with self.db.session() as s:
+                if not CaseRepository(s).claim_mail(row_id, now, lease):
+                    continue  # another sender took it
+                row = s.get(MailOutboxRow, row_id)
+                if row is None:
+                    continue
+                to, subject, text = row.recipient, row.subject, row.body
+            error: str | None = None
             try:
-                self.mailer(m.to, m.subject, m.text)
-            except Exception as e:  # the address stays out of the log
-                _log.warning("case e-mail not queued: %s", type(e).__name__)
+                self.mailer(to, subject, text)
+            except Exception as e:  # the address stays out of the log and the stats
+                error = getattr(e, "message", None) or type(e).__name__
+            with self.db.session() as s:
+                row = s.get(MailOutboxRow, row_id)
+                if row is None:
+                    continue
+                row.attempts += 1
+                if error is None:
+                    s.delete(row)
+                    stats.delivered += 1
+                    continue
+                stats.errors.append(f"mail {row_id}: {error}")
+                nxt = self.retry.after_failure(row.attempts, now)
+                if nxt is None:
+                    s.delete(row)
+                    stats.dead += 1
+                    _log.warning(
+                        "case e-mail %d given up after %d attempts: %s", row_id, row.attempts, error
+                    )
+                else:
+                    row.next_attempt_at = nxt
+                    stats.retried += 1
+                    _log.warning("case e-mail %d not sent, will retry: %s", row_id, error)
+            # a server that failed once is likely down for the rest: end the round, so a
+            # round (and a stop waiting for it) costs at most one timeout
+            break
+        return stats
+
+    def mail_pending(self) -> int:
+        """Messages in the outbox (queued or waiting for a retry)."""
+        with self.db.session() as s:
+            return CaseRepository(s).mail_pending()
 
     def _reporter_mails(
         self,
@@ -321,6 +392,7 @@ class CaseService:
         subject: str,
         text: str,
         base_url: str | None,
+        now: dt.datetime,
     ) -> list[Mail]:
         """One message per active notice with an address: its own status link."""
         if self.mailer is None:
@@ -335,7 +407,7 @@ class CaseService:
                 if link
                 else "Follow the case, and appeal, with the status link from your receipt.\n"
             )
-            out.append(Mail(n.reporter_email, subject, f"{text}\n\n{follow}"))
+            out.append(Mail(n.reporter_email, subject, f"{text}\n\n{follow}", now))
         return out
 
     def _stage(self, s: Session, events: Sequence[dict[str, Any]]) -> None:
@@ -383,13 +455,14 @@ class CaseService:
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                receipt = self._file_notice_once(inp, now)
+                receipt, mailed = self._file_notice_once(inp, now, base_url)
                 break
             except ConflictError:
                 if attempt == 4:
                     raise
-        if "@" in inp.reporter_email:
-            self._send([self._receipt_mail(inp.reporter_email.strip(), receipt, base_url)])
+        self.flush_events()
+        if mailed:
+            self._mail_staged([mailed])
         return receipt
 
     def _receipt_mail(self, to: str, r: Receipt, base_url: str | None) -> Mail:
@@ -403,9 +476,11 @@ class CaseService:
             f"status link (keep it to yourself):\n{link}\n\n"
             "You will get the statement of reasons by e-mail when the case is decided."
         )
-        return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text)
+        return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text, r.received_at)
 
-    def _file_notice_once(self, inp: NoticeInput, now: dt.datetime) -> Receipt:
+    def _file_notice_once(
+        self, inp: NoticeInput, now: dt.datetime, base_url: str | None
+    ) -> tuple[Receipt, Mail | None]:
         notice_id = _new_id()
         token = self._status_token(notice_id)
         t = triage(self.policy, inp.category, inp.source, now)
@@ -466,8 +541,11 @@ class CaseService:
                 inp.media_sha256,
             )
             self._stage(s, [event])
-        self.flush_events()
-        return receipt
+            mail = None
+            if self.mailer is not None and "@" in inp.reporter_email:
+                mail = self._receipt_mail(inp.reporter_email.strip(), receipt, base_url)
+                self._stage_mail(s, [mail])
+        return receipt, mail
 
     def _find_case(self, repo: CaseRepository, inp: NoticeInput) -> CaseRow | None:
         """Notices about the same media join one case: exact digest, then the fingerprint
@@ -738,8 +816,9 @@ class CaseService:
             )
             result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
+            self._stage_mail(s, mails)
         self.flush_events()
-        self._send(mails)
+        self._mail_staged(mails)
         return result
 
     def confirm(
@@ -761,8 +840,9 @@ class CaseService:
             rule = self._rule_for(case, d.rule_id, Outcome(d.outcome))
             result = self._after_decision(repo, case, d, rule, now, events, base_url, mails)
             self._stage(s, events)
+            self._stage_mail(s, mails)
         self.flush_events()
-        self._send(mails)
+        self._mail_staged(mails)
         return result
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
@@ -987,7 +1067,7 @@ class CaseService:
         events.extend(action_events)
         if mails is not None:  # the reporters get the statement of reasons
             mails += self._reporter_mails(
-                notices, f"[mediaproof] Decision on case {case.number}", human, base_url
+                notices, f"[mediaproof] Decision on case {case.number}", human, base_url, now
             )
         return DecisionResult(
             case_view(case, notices),
@@ -1176,7 +1256,11 @@ class CaseService:
                 )
             )
             mails[:0] = self._reporter_mails(
-                notices, f"[mediaproof] Appeal decided on case {case.number}", appeal_text, base_url
+                notices,
+                f"[mediaproof] Appeal decided on case {case.number}",
+                appeal_text,
+                base_url,
+                now,
             )
             # the appeal's outcome first, then the restores or new decision it caused
             events.insert(
@@ -1195,8 +1279,9 @@ class CaseService:
                 case_view(case, notices), appeal_view(a), restore_id, new_decision
             )
             self._stage(s, events)
+            self._stage_mail(s, mails)
         self.flush_events()
-        self._send(mails)
+        self._mail_staged(mails)
         return result
 
     # --- statements of reasons -------------------------------------------------------

@@ -33,6 +33,7 @@ from mediaproof.storage.sql.tables_cases import (
     DecisionRow,
     EndpointRow,
     EventRow,
+    MailOutboxRow,
     NoticeRow,
     OutboxRow,
     StatementRow,
@@ -267,6 +268,31 @@ class CaseRepository:
                 select(OutboxRow).where(OutboxRow.status == "dead").order_by(OutboxRow.id)
             )
         )
+
+    # --- reporters' e-mail ----------------------------------------------------------
+
+    def mail_due(self, now: dt.datetime, limit: int) -> list[int]:
+        return list(
+            self.s.scalars(
+                select(MailOutboxRow.id)
+                .where(MailOutboxRow.next_attempt_at <= now)
+                .order_by(MailOutboxRow.next_attempt_at, MailOutboxRow.id)
+                .limit(limit)
+            )
+        )
+
+    def claim_mail(self, row_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
+        """Take a due message for this sender; another sender's claim makes this False."""
+        res = self.s.execute(
+            update(MailOutboxRow)
+            .where(MailOutboxRow.id == row_id, MailOutboxRow.next_attempt_at <= now)
+            .values(next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def mail_pending(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(MailOutboxRow)) or 0
 
     # --- log events ----------------------------------------------------------------
 

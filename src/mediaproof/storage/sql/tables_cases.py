@@ -1,5 +1,6 @@
 """Tables of the case workflow. Personal data (reporter name, e-mail, signature) lives
-only in ``case_notices``; every other table holds opaque ids, digests and reviewed text."""
+in ``case_notices``, and in ``case_mail_outbox`` only until the message is sent; every
+other table holds opaque ids, digests and reviewed text."""
 
 from __future__ import annotations
 
@@ -175,6 +176,23 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(TS)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class MailOutboxRow(Base):
+    """A case e-mail to a reporter, staged in the same transaction as the change it
+    tells of, so a stop or an SMTP outage delays it but never loses it. The row (and the
+    address with it) is deleted once the server accepted the message or it was given up."""
+
+    __tablename__ = "case_mail_outbox"
+    __table_args__ = (Index("ix_case_mail_outbox_due", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(TS)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
 
 
