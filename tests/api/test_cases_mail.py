@@ -51,11 +51,13 @@ def _text(m: Message) -> str:
     return body.decode()
 
 
-def _mail_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int) -> FastAPI:
+def _mail_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int, db_url: str | None = None
+) -> FastAPI:
     monkeypatch.setenv("MEDIAPROOF_MAIL_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("MEDIAPROOF_MAIL_SMTP_PORT", str(port))
     monkeypatch.setenv("MEDIAPROOF_MAIL_SMTP_FROM", "cases@office.example")
-    return case_app(tmp_path / "instance")
+    return case_app(tmp_path / "instance", db_url)
 
 
 def test_receipt_decision_and_appeal_outcome_are_mailed(
@@ -141,11 +143,11 @@ def test_an_unreachable_server_is_logged_without_the_address(
 
 
 def test_mail_waits_out_an_outage_and_a_restart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     """The receipt is staged with the notice; the server is down, the service stops; the
     next process (here with the server back, on a new port) sends it once, unchanged."""
-    app = _mail_app(tmp_path, monkeypatch, _dead_port())
+    app = _mail_app(tmp_path, monkeypatch, _dead_port(), db_url)
     with TestClient(app) as client:
         rec = file_json(client)
         rev = signed_in(app, "reviewer")
@@ -157,7 +159,8 @@ def test_mail_waits_out_an_outage_and_a_restart(
 
     with smtp_server() as (port, inbox):
         monkeypatch.setenv("MEDIAPROOF_MAIL_SMTP_PORT", str(port))
-        again = create_app(make_settings(tmp_path / "instance", webhook_interval_s=3600))
+        settings = make_settings(tmp_path / "instance", webhook_interval_s=3600)
+        again = create_app(settings.model_copy(update={"database_url": db_url}))
         svc = again.state.cases
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # past the retry back-off
         for _ in range(2):  # a round ends at the first failure; these both succeed
