@@ -44,7 +44,9 @@ class MonitorSettings(BaseSettings):
         default=2.0, ge=0, description="a file must be unchanged this long before it is read"
     )
     report_base_url: str | None = Field(
-        default=None, description="alerts link to <this>/<report id> when set"
+        default=None,
+        description="alerts link to <this>/<report id>; unset: the service's page "
+        "<MEDIAPROOF_SERVICE_PUBLIC_URL>/likeness/reports/<id> when that is set",
     )
     smtp_host: str | None = None
     smtp_port: int = 25

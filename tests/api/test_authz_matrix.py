@@ -138,6 +138,8 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.review_decide": REVIEWERS,
     "web.review_confirm": REVIEWERS,
     "web.review_reject": REVIEWERS,
+    "web.likeness": ADMINS,
+    "web.likeness_report": ADMINS,
     "web.review_appeal": REVIEWERS,
     "web.webhooks": ADMINS,
     "web.endpoint_set": ADMINS,

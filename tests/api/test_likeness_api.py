@@ -107,6 +107,17 @@ def test_enrol_check_alert_delete(
     rep = client.get(f"/api/v1/likeness/reports/{alert['report_id']}", headers=admin)
     assert rep.status_code == 200 and rep.json()["report"]["id"] == alert["report_id"]
 
+    # the same alert and analysis as pages for a signed-in admin
+    with TestClient(app) as web:
+        login(web, "admin")
+        page = web.get("/likeness")
+        assert page.status_code == 200 and 'href="/likeness"' in page.text  # in the menu
+        assert NAME in page.text and alert["statements"][0] in page.text
+        assert f'href="/likeness/reports/{alert["report_id"]}"' in page.text
+        rp = web.get(f"/likeness/reports/{alert['report_id']}")
+        assert rp.status_code == 200 and "shows someone who looks like Barack Obama" in rp.text
+        assert "not a verdict" in page.text and "a reason to look closer" in rp.text
+
     r = client.delete(f"/api/v1/likeness/enrolments/{eid}", headers=admin)
     assert r.status_code == 200, r.text
     digest = r.json()["digest"]
@@ -118,6 +129,10 @@ def test_enrol_check_alert_delete(
         client.get(f"/api/v1/likeness/reports/{alert['report_id']}", headers=admin).status_code
         == 404
     )
+    with TestClient(app) as web:
+        login(web, "admin")
+        assert web.get(f"/likeness/reports/{alert['report_id']}").status_code == 404
+        assert NAME not in web.get("/likeness").text  # gone from the page with its data
 
     # the log holds an opaque id and digests only, and verifies
     with TransparencyLog.open(inst.home, readonly=True) as log:

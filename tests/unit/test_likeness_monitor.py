@@ -257,3 +257,18 @@ def test_media_that_fails_analysis_is_reported_and_not_marked_seen(
 
     assert not svc.store.seen(hashlib.sha256(broken).hexdigest())
     assert mon.run_once().errors == {}  # unchanged files are not retried every scan
+
+
+def test_alerts_link_to_the_service_report_page_when_its_address_is_known(
+    svc: LikenessService, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    plain = Monitor(svc, Settings(home=home), None, [], settle_s=0)
+    assert plain.report_base_url is None  # no address known: alerts carry the report id only
+    served = Settings.model_validate(
+        {"home": home, "service": {"public_url": "https://office.example/mp/"}}
+    )
+    mon = Monitor(svc, served, None, [], settle_s=0)
+    assert mon.report_base_url == "https://office.example/mp/likeness/reports"
+    own = Monitor(svc, served, None, [], settle_s=0, report_base_url="https://x.example/r")
+    assert own.report_base_url == "https://x.example/r"  # the operator's setting wins

@@ -140,4 +140,6 @@ ACCESS: dict[str, Rule] = {
     "likeness.check": needs(Permission.MANAGE_LIKENESS),
     "likeness.alerts": needs(Permission.MANAGE_LIKENESS),
     "likeness.report": needs(Permission.MANAGE_LIKENESS),
+    "web.likeness": needs(Permission.MANAGE_LIKENESS),
+    "web.likeness_report": needs(Permission.MANAGE_LIKENESS),
 }

@@ -41,7 +41,7 @@ from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
-from mediaproof.web import case_pages, pages
+from mediaproof.web import case_pages, likeness_pages, pages
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
@@ -120,5 +120,6 @@ def create_app(
         app.include_router(r.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)
+    app.include_router(likeness_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

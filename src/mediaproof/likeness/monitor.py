@@ -98,7 +98,13 @@ class Monitor:
         self.sources = list(sources)
         self.channels = channels
         self.settle_s = settings.monitor.settle_s if settle_s is None else settle_s
-        self.report_base_url = report_base_url or settings.monitor.report_base_url
+        public = settings.service.public_url
+        self.report_base_url = (
+            report_base_url
+            or settings.monitor.report_base_url
+            # the service's own report page (admins only) when its address is known
+            or (f"{public.rstrip('/')}/likeness/reports" if public else None)
+        )
         self._stop = threading.Event()
         self._known: dict[Path, tuple[int, int]] = {}  # path -> (size, mtime_ns) handled
         self._clock = clock

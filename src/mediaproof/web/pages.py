@@ -82,6 +82,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             "can_publish": who.can(Permission.PUBLISH),
             "can_review": who.can(Permission.REVIEW_CASES),
             "can_admin_cases": who.can(Permission.MANAGE_WEBHOOKS),
+            "can_manage_likeness": who.can(Permission.MANAGE_LIKENESS),
             "csrf_token": token,
             "tones": TONES,
             "slotted": SLOTTED,
