@@ -30,11 +30,33 @@ def _overview(inst: Instance) -> dict[str, Any]:
     return {"enrolments": enrolments, "alerts": alerts}
 
 
+def where_in_words(where: Any) -> str:
+    """A match's location as a reader wants it: frame time, face box, speech window."""
+    if not isinstance(where, dict):
+        return ""
+    parts = []
+    if "time_s" in where:
+        parts.append(f"at {where['time_s']} s")
+    box = where.get("box")
+    if isinstance(box, list) and len(box) == 4:
+        left, top, right, bottom = box
+        size = f", {where['size_px']} px" if "size_px" in where else ""
+        parts.append(f"face at x {left}-{right}, y {top}-{bottom}{size}")
+    span = where.get("speech_window_s")
+    if isinstance(span, list) and len(span) == 2:
+        parts.append(f"speech {span[0]}-{span[1]} s")
+    return "; ".join(parts)
+
+
 def _matches(report: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for ev in report.get("evidence", []):
         data = ev.get("data") or {}
-        out += [m for m in data.get("matches", []) if isinstance(m, dict)]
+        out += [
+            {**m, "where_text": where_in_words(m.get("where"))}
+            for m in data.get("matches", [])
+            if isinstance(m, dict)
+        ]
     return out
 
 
