@@ -107,3 +107,59 @@ def test_credentialed_input_is_marked_and_keeps_its_parent(
     # the pixels really changed (a mark, not a copy) and the input file did not
     assert load_rgb(signed).shape == load_rgb(src).shape
     assert not np.array_equal(load_rgb(signed), load_rgb(src))
+
+
+def _profile() -> bytes:
+    from PIL import ImageCms
+
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def test_marking_keeps_colour_profile_exif_and_alpha(
+    instance: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    """The watermark changes pixels only: a phone photo keeps its colour profile and
+    camera data (stored upright, orientation tag dropped), a logo keeps its transparency."""
+    upright = np.asarray(Image.open(corpora / PHOTO).convert("RGB"))
+    src = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8298] = "(c) County Elections Office"  # Copyright
+    exif[0x0112] = 6  # stored sideways: shown rotated 90 degrees clockwise
+    sideways = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1)))
+    sideways.save(src, quality=95, icc_profile=_profile(), exif=exif.tobytes())
+    out = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=out, title="Phone photo"))
+    assert pub.asset.watermark_id is not None
+    with Image.open(out) as im:
+        assert im.info.get("icc_profile") == _profile()
+        kept = im.getexif()
+        assert kept[0x010F] == "PhoneMaker" and kept[0x8298].startswith("(c) County")
+        assert 0x0112 not in kept  # the pixels are upright now
+        assert im.size == (upright.shape[1], upright.shape[0])
+        diff = np.abs(np.asarray(im.convert("RGB"), np.float64) - upright)
+        assert diff.mean() < 3  # the same picture, the same way up
+    wm = verify_file(instance, out).as_dict()["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id
+
+    # a PNG graphic with a transparent background
+    rgba = np.dstack([upright[:600, :800], np.zeros(upright[:600, :800].shape[:2], np.uint8)])
+    rgba[100:500, 100:700, 3] = 255
+    rgba[250:350, :, 3] = 128
+    logo = tmp_path / "logo.png"
+    Image.fromarray(rgba, "RGBA").save(logo)
+    out_png = tmp_path / "logo-signed.png"
+    marked = sign_and_register(instance, SignRequest(src=logo, dest=out_png, title="Logo"))
+    assert marked.asset.watermark_id is not None
+    with Image.open(out_png) as im:
+        assert im.mode == "RGBA"
+        assert np.array_equal(np.asarray(im)[:, :, 3], rgba[:, :, 3])
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped(tmp_path: Path) -> None:
+    ramp = (np.arange(300 * 400, dtype=np.uint32).reshape(300, 400) % 65536).astype(np.uint16)
+    p = tmp_path / "g16.png"
+    Image.fromarray(ramp).save(p)
+    px = load_rgb(p)
+    assert px.shape == (300, 400, 3)
+    assert np.array_equal(px[:, :, 0], (ramp >> 8).astype(np.uint8))

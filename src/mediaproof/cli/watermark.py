@@ -9,6 +9,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from PIL import Image
 
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
@@ -17,7 +18,13 @@ from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME, Detection, Payload
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.errors import WatermarkError
 from mediaproof.watermark.keys import ensure_watermark_key, load_watermark_key
-from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb, save_image
+from mediaproof.watermark.mediaio import (
+    load_audio,
+    load_for_marking,
+    load_luma,
+    load_rgb,
+    save_marked,
+)
 
 app = typer.Typer(help="Invisible watermarks carrying the registry's asset ID.")
 
@@ -51,9 +58,14 @@ def embed(
         key = ensure_watermark_key(settings.home)
         kind = _kind(src)
         if kind == MediaKind.IMAGE:
-            pixels = load_rgb(src)
-            marked = IMAGE_SCHEME.embed(pixels, Payload(asset_id, version), key)
-            save_image(np.asarray(marked, dtype=np.uint8), out, quality=quality)
+            fmt = Image.registered_extensions().get(out.suffix.lower())
+            if fmt not in ("JPEG", "PNG", "WEBP", "TIFF"):
+                raise WatermarkError(
+                    f"write the marked image as .jpg, .png, .webp or .tif, not {out.name}"
+                )
+            rgb, alpha, meta = load_for_marking(src)
+            marked = IMAGE_SCHEME.embed(rgb, Payload(asset_id, version), key)
+            save_marked(np.asarray(marked, dtype=np.uint8), alpha, meta, out, fmt, quality)
         elif kind == MediaKind.AUDIO:
             import soundfile as sf
 

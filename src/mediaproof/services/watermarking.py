@@ -27,7 +27,7 @@ from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
 from mediaproof.watermark import embed_audio, embed_image, ensure_watermark_key
 from mediaproof.watermark.analyzer import WatermarkAnalyzer
-from mediaproof.watermark.mediaio import load_audio, load_rgb
+from mediaproof.watermark.mediaio import load_audio, load_for_marking, load_rgb, save_marked
 
 SCHEME_ALG = "io.mediaproof.watermark.ss-dct.v1"
 AUDIO_SCHEME_ALG = "io.mediaproof.watermark.ss-audio.v1"
@@ -67,22 +67,14 @@ def can_watermark(media: MediaInfo) -> bool:
 
 
 def apply_watermark(home: Path, media: MediaInfo, watermark_id: int, workdir: Path) -> Marked:
-    """Write a marked copy of ``media`` into ``workdir``, same format as the input."""
-    from PIL import Image
-
+    """Write a marked copy of ``media`` into ``workdir``, same format as the input, with
+    its alpha channel, colour profile and EXIF data (see ``ImageMetadata``)."""
     key = ensure_watermark_key(home)
     out = workdir / f"marked.{media.extension}"
     if media.mime in IMAGE_FORMATS:
-        rgb = load_rgb(media.path)[:, :, :3]
+        rgb, alpha, meta = load_for_marking(media.path)
         marked = np.asarray(embed_image(rgb, watermark_id, key), dtype=np.uint8)
-        im = Image.fromarray(marked)
-        fmt = IMAGE_FORMATS[media.mime]
-        if fmt == "JPEG":
-            im.save(out, fmt, quality=95, subsampling=0)
-        elif fmt == "WEBP":
-            im.save(out, fmt, quality=95)
-        else:
-            im.save(out, fmt)
+        save_marked(marked, alpha, meta, out, IMAGE_FORMATS[media.mime])
         return Marked(out, watermark_id, SCHEME_ALG)
     import soundfile
 

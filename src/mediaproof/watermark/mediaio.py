@@ -2,26 +2,114 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
+from PIL.PngImagePlugin import PngInfo
 
 from mediaproof.watermark.errors import WatermarkError
 
 ANALYSIS_PIXELS_LONG = 2048  # the detector works at ~640x640 px; JPEG draft decodes larger
 
 
+_ORIENTATION = 0x0112
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """16- and 32-bit greyscale scaled to 8 bits; Pillow's own conversion clips them
+    (everything over 255 turns white)."""
+    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        a = np.asarray(im, dtype=np.uint16)
+        return Image.fromarray((a >> 8).astype(np.uint8), "L")
+    if im.mode in ("I", "F"):
+        a = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if a.max(initial=0) > 255 else 255.0
+        return Image.fromarray(np.clip(a * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    return im
+
+
+def _pixels(im: Image.Image) -> npt.NDArray[np.uint8]:
+    im = _eight_bit(im)
+    mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info else "RGB"
+    return np.asarray(im.convert(mode), dtype=np.uint8).copy()
+
+
 def load_rgb(path: Path) -> npt.NDArray[np.uint8]:
     """Pixels as displayed (EXIF orientation applied): RGB, or RGBA when it has alpha."""
     try:
         with Image.open(path) as raw:
-            im = ImageOps.exif_transpose(raw)
-            mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") else "RGB"
-            return np.asarray(im.convert(mode), dtype=np.uint8).copy()
+            return _pixels(ImageOps.exif_transpose(raw))
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
+
+
+@dataclass(frozen=True)
+class ImageMetadata:
+    """What a marked copy keeps of its source besides pixels: the colour profile (without
+    it, wide-gamut photos such as a phone's Display P3 shift colour) and the EXIF data
+    (camera, date, copyright), with the orientation tag dropped because the pixels are
+    stored upright. XMP and IPTC are not carried: the new Content Credentials carry title,
+    author and source type, and a stale XMP could point at the source's old manifest."""
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+
+
+def load_for_marking(
+    path: Path,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None, ImageMetadata]:
+    """RGB pixels as displayed, the alpha channel (None without one) and the metadata
+    to write back around the marked pixels."""
+    try:
+        with Image.open(path) as raw:
+            exif = raw.getexif()
+            icc = raw.info.get("icc_profile")
+            px = _pixels(ImageOps.exif_transpose(raw))
+    except OSError as e:
+        raise WatermarkError(f"cannot read image {path}: {e}") from e
+    if _ORIENTATION in exif:
+        del exif[_ORIENTATION]
+    meta = ImageMetadata(
+        icc_profile=icc if isinstance(icc, bytes) and icc else None,
+        exif=exif.tobytes() if len(exif) else None,
+    )
+    alpha = px[:, :, 3].copy() if px.shape[2] == 4 else None
+    return np.ascontiguousarray(px[:, :, :3]), alpha, meta
+
+
+def save_marked(
+    rgb: npt.NDArray[np.uint8],
+    alpha: npt.NDArray[np.uint8] | None,
+    meta: ImageMetadata,
+    path: Path,
+    fmt: str,
+    quality: int = 95,
+) -> None:
+    """Write marked pixels in ``fmt`` (JPEG, PNG, WEBP or TIFF), with the source's alpha
+    (where the format has one) and metadata."""
+    if alpha is not None and fmt != "JPEG":
+        im = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    else:
+        im = Image.fromarray(rgb, "RGB")
+    kw: dict[str, Any] = {}
+    if meta.icc_profile:
+        kw["icc_profile"] = meta.icc_profile
+    if meta.exif:
+        kw["exif"] = meta.exif
+    if fmt == "JPEG":
+        kw.update(quality=quality, subsampling=0)
+    elif fmt == "WEBP":
+        kw.update(quality=quality)
+    elif fmt == "PNG":
+        kw["pnginfo"] = PngInfo()
+    try:
+        im.save(path, fmt, **kw)
+    except (OSError, ValueError) as e:
+        raise WatermarkError(f"cannot write {fmt} image {path.name}: {e}") from e
 
 
 def load_luma(path: Path) -> npt.NDArray[np.float32]:
@@ -38,17 +126,6 @@ def load_luma(path: Path) -> npt.NDArray[np.float32]:
             return np.asarray(im.convert("L"), dtype=np.float32)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
-
-
-def save_image(pixels: npt.NDArray[np.uint8], path: Path, quality: int = 95) -> None:
-    im = Image.fromarray(pixels)
-    fmt = Image.registered_extensions().get(path.suffix.lower())
-    if fmt is None:
-        raise WatermarkError(f"cannot tell the image format from {path.name}")
-    if fmt == "JPEG":
-        im.convert("RGB").save(path, fmt, quality=quality, subsampling=0)
-    else:
-        im.save(path, fmt)
 
 
 def load_audio(path: Path, max_seconds: float | None = None) -> tuple[npt.NDArray[np.float32], int]:
