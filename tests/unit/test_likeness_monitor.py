@@ -272,3 +272,71 @@ def test_alerts_link_to_the_service_report_page_when_its_address_is_known(
     assert mon.report_base_url == "https://office.example/mp/likeness/reports"
     own = Monitor(svc, served, None, [], settle_s=0, report_base_url="https://x.example/r")
     assert own.report_base_url == "https://x.example/r"  # the operator's setting wins
+
+
+def test_failed_alert_deliveries_are_retried_with_back_off_and_after_a_restart(
+    svc: LikenessService, corpora: Path, tmp_path: Path
+) -> None:
+    """The webhook receiver is down for a while: the alert stays in-app with the failure,
+    is re-sent on later cycles once its back-off passed (not before), also by a monitor
+    started afterwards, and never to a deleted person."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    faces = faces_dir(corpora)
+    clock = [time.time() + 60]  # the settle check compares it with file times
+    settings = Settings(home=tmp_path / "home")
+    with http_server() as (url, hook):
+        hook.statuses = [503, 503, 503]
+        ch = WebhookChannel(url, SECRET, retries=0)
+
+        def monitor() -> Monitor:
+            return Monitor(svc, settings, drop, [ch], settle_s=0, clock=lambda: clock[0])
+
+        mon = monitor()
+        shutil.copy(faces / "knn_examples/test/obama1.jpg", drop / "a.jpg")
+        (alert,) = mon.run_once().alerts
+        assert alert.deliveries["webhook"].startswith("failed after 1 tries: ")
+        assert mon.run_once().redelivered == []  # not before its back-off (30 s)
+        clock[0] += 31
+        assert mon.run_once().redelivered == [alert.id]  # second 503
+        (stored,) = svc.store.list_alerts()
+        assert (
+            stored.attempts == {"webhook": 2}
+            and "failed after 2 tries" in (stored.deliveries["webhook"])
+        )
+
+        # a new process picks the failure up from the store and tries at once
+        clock[0] += 1
+        again = monitor()
+        assert again.run_once().redelivered == [alert.id]  # third 503
+        clock[0] += 121
+        assert again.run_once().redelivered == [alert.id]  # the receiver is back
+        (stored,) = svc.store.list_alerts()
+        assert stored.deliveries == {"webhook": "sent"} and stored.attempts == {"webhook": 4}
+        assert len(hook.requests) == 4
+        assert json.loads(hook.requests[-1][1])["alert"]["id"] == alert.id
+        clock[0] += 10_000
+        assert again.run_once().redelivered == []  # sent once: never again
+
+        # another failing alert, then the person is deleted: no more tries
+        hook.statuses = [503]
+        shutil.copy(faces / "obama.jpg", drop / "b.jpg")
+        (second,) = again.run_once().alerts
+        assert second.deliveries["webhook"].startswith("failed")
+        svc.delete(second.enrolment_id)
+        clock[0] += 10_000
+        assert again.run_once().redelivered == []
+        assert len(hook.requests) == 5
+
+
+def test_a_channel_configured_later_gets_no_old_alerts(
+    svc: LikenessService, corpora: Path, tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    shutil.copy(faces_dir(corpora) / "obama.jpg", drop / "a.jpg")
+    settings = Settings(home=tmp_path / "home")
+    assert len(Monitor(svc, settings, drop, [], settle_s=0).run_once().alerts) == 1
+    with http_server() as (url, hook):
+        mon = Monitor(svc, settings, drop, [WebhookChannel(url, SECRET)], settle_s=0)
+        assert mon.run_once().redelivered == [] and hook.requests == []

@@ -8,8 +8,10 @@ Sources other than the drop folder (the media of new case notices, see
 and cron jobs need no loop; ``run()`` repeats it until :meth:`Monitor.stop` is called
 (the CLI wires SIGINT/SIGTERM to it). Media already analysed (same SHA-256) is skipped,
 so a copy dropped twice never alerts twice. Alerts are kept in the store first (in-app)
-and then sent to each configured channel; a channel failure is recorded on the alert
-and never stops the others.
+and then sent to each configured channel; a channel failure is recorded on the alert,
+never stops the others, and is tried again on later cycles with back-off (30 s doubling,
+at most an hour apart, ``MAX_DELIVERY_ATTEMPTS`` tries), also after a restart. An alert
+whose enrolment was deleted meanwhile is not sent again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ from mediaproof.media.ingest import ingest_file
 from mediaproof.media.sniff import MediaKind
 
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+MAX_DELIVERY_ATTEMPTS = 8
+RETRY_BASE_S = 30.0
+RETRY_CAP_S = 3600.0
+
+
+def retry_delay_s(attempts: int) -> float:
+    """Wait after the ``attempts``-th failed try of a channel."""
+    return float(min(RETRY_CAP_S, RETRY_BASE_S * 2 ** max(0, attempts - 1)))
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class CycleResult:
     skipped: list[str] = field(default_factory=list)  # not an image, audio or video
     errors: dict[str, str] = field(default_factory=dict)  # path -> reason
     alerts: list[Alert] = field(default_factory=list)
+    redelivered: list[str] = field(default_factory=list)  # ids of earlier alerts re-sent
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +86,7 @@ class CycleResult:
             "skipped": self.skipped,
             "errors": self.errors,
             "alerts": [a.to_json() for a in self.alerts],
+            "redelivered": self.redelivered,
         }
 
 
@@ -108,6 +120,9 @@ class Monitor:
         self._stop = threading.Event()
         self._known: dict[Path, tuple[int, int]] = {}  # path -> (size, mtime_ns) handled
         self._clock = clock
+        # alert id -> (when to try again, the alert); filled from the store on the first
+        # cycle, so failures from before a restart are retried too
+        self._retry: dict[str, tuple[float, Alert]] | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -172,7 +187,62 @@ class Monitor:
                     return result
                 self._process_item(item, result)
                 source.done(item, item.ref not in result.errors)
+        self._redeliver_due(result)
         return result
+
+    def _failed_channels(self, alert: Alert) -> list[AlertChannel]:
+        """Channels that failed this alert and have tries left (a channel configured
+        after the alert was raised is not one: old alerts are not sent to it)."""
+        return [
+            ch
+            for ch in self.channels
+            if alert.deliveries.get(ch.name, "").startswith("failed")
+            and alert.attempts.get(ch.name, 0) < MAX_DELIVERY_ATTEMPTS
+        ]
+
+    def _load_retries(self) -> dict[str, tuple[float, Alert]]:
+        if self._retry is None:  # first use: failures recorded before this process
+            self._retry = {
+                a.id: (0.0, a) for a in self.store.list_alerts() if self._failed_channels(a)
+            }
+        return self._retry
+
+    def _deliver(self, alert: Alert, channels: Sequence[AlertChannel]) -> None:
+        """Try each channel once, record the outcome, and schedule another try of the
+        ones that failed (the alert stays in the in-app list whatever happens)."""
+        for ch in channels:
+            alert.attempts[ch.name] = alert.attempts.get(ch.name, 0) + 1
+            try:
+                ch.deliver(alert)
+                alert.deliveries[ch.name] = "sent"
+            except MediaproofError as e:
+                tries = alert.attempts[ch.name]
+                final = " (given up)" if tries >= MAX_DELIVERY_ATTEMPTS else ""
+                alert.deliveries[ch.name] = f"failed after {tries} tries{final}: {e}"
+        if channels:
+            self.store.update_alert(alert)
+        pending = self._failed_channels(alert)
+        retry = self._load_retries()
+        if pending:
+            worst = max(alert.attempts.get(ch.name, 0) for ch in pending)
+            retry[alert.id] = (self._clock() + retry_delay_s(worst), alert)
+        else:
+            retry.pop(alert.id, None)
+
+    def _redeliver_due(self, result: CycleResult) -> None:
+        if not self.channels:
+            return
+        retry = self._load_retries()
+        t = self._clock()
+        for alert_id, (due, alert) in sorted(retry.items(), key=lambda kv: kv[1][0]):
+            if due > t or self._stop.is_set():
+                continue
+            # deleting the enrolment deletes its alerts: such an alert is not sent again
+            if not any(a.id == alert_id for a in self.store.list_alerts(alert.enrolment_id)):
+                del retry[alert_id]
+                continue
+            self._deliver(alert, self._failed_channels(alert))
+            result.redelivered.append(alert_id)
 
     def _process_item(self, item: SourceItem, result: CycleResult) -> None:
         if item.path is None:
@@ -242,14 +312,7 @@ class Monitor:
                 ),
             )
             self.store.add_alert(alert)  # in-app first: it exists even if sending fails
-            for ch in self.channels:
-                try:
-                    ch.deliver(alert)
-                    alert.deliveries[ch.name] = "sent"
-                except MediaproofError as e:
-                    alert.deliveries[ch.name] = f"failed: {e}"
-            if self.channels:
-                self.store.update_alert(alert)
+            self._deliver(alert, self.channels)
             result.alerts.append(alert)
 
 

@@ -36,6 +36,7 @@ class Alert:
     statements: list[str]  # "shows someone who looks like X (score 0.93, threshold 0.85)"
     report_url: str | None = None
     deliveries: dict[str, str] = field(default_factory=dict)  # channel -> "sent" / error
+    attempts: dict[str, int] = field(default_factory=dict)  # channel -> tries so far
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Alert:
             "report_url": self.report_url,
             "statements": self.statements,
             "deliveries": self.deliveries,
+            "attempts": self.attempts,
         }
 
     @classmethod
