@@ -192,9 +192,15 @@ def test_a_video_notice_gets_vpdq_in_the_background_and_matches_at_once(
     app = case_app(tmp_path / "instance")
     with TestClient(app) as client:
         rec = _post(client, (videos / "chair-20-sd-bar.mp4").read_bytes(), "v.mp4")
+        # the soundtrack's Chromaprint is taken at intake: another cut of the clip with
+        # the same sound joins the case at once, whether or not the frames are hashed yet
+        assert "chromaprint" in json.loads(_notice(app, rec["notice_id"]).fingerprints)
+        other_cut = _post(client, (videos / "chair-19-sd-bar.mp4").read_bytes(), "w.mp4")
+        assert other_cut["case_number"] == rec["case_number"]
         row = _wait_analysis(app, rec["notice_id"])
         assert json.loads(row.analysis or "{}")["media"]["type"] == "video/mp4"
-        assert json.loads(row.fingerprints)["vpdq"]  # attached with the analysis
+        prints = json.loads(row.fingerprints)
+        assert prints["vpdq"] and prints["chromaprint"]  # frames added to the intake print
         # this process's index took the new fingerprints in without a restart
         grey = videos / "chair-22-sd-grey-bar.mp4"
         fmap = fingerprint_map(fingerprint_file(grey), dihedral=False)

@@ -5,8 +5,9 @@ reviewer needs, and fingerprinted (PDQ, vPDQ, Chromaprint) so near copies join t
 and the bank can match them; the file itself is kept for reviewers when the instance
 keeps notice media (``services.notice_media``). Video and long audio are analysed and
 fingerprinted after the notice is filed, as the verify page does (a reporter should not
-wait minutes for a receipt). Whether the reporter is a verified candidate comes from
-the account, never from the form.
+wait minutes for a receipt); the Chromaprint of their opening is taken at once, so a
+copy with the same sound joins the case before the frames are hashed. Whether the
+reporter is a verified candidate comes from the account, never from the form.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mediaproof.accounts.models import Principal
 from mediaproof.cases.errors import NoticeInvalidError
 from mediaproof.cases.models import NoticeCategory, NoticeInput, Relationship
 from mediaproof.errors import MediaproofError
 from mediaproof.fingerprint.audio import fingerprint_audio
-from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
+from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.sniff import MediaKind, sniff
 from mediaproof.services import candidates
@@ -82,10 +85,13 @@ def notice_input(
     if upload is not None:
         media = inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
         sha256, mime, later = media.sha256, media.mime, runs_as_job(inst, media)
-        if media.kind is MediaKind.AUDIO:
-            # Chromaprint of the opening is quick even for long audio, so a notice about
-            # the same recording joins the case at once (video waits for the job)
-            prints = media_prints(inst, upload, media.kind, audio_s=INTAKE_AUDIO_S)
+        if media.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+            # Chromaprint of the opening is quick even for long audio or a video's
+            # soundtrack, so a notice about the same recording joins the case at once
+            # (a video's frames are hashed by the background job and added then)
+            prints = sound_prints(upload, audio_s=INTAKE_AUDIO_S)
+            if media.kind is MediaKind.VIDEO and not later:
+                prints = {**prints, **media_prints(inst, upload, media.kind)}
         elif not later:
             prints = media_prints(inst, upload, media.kind)
     user = who.user
@@ -113,6 +119,18 @@ def notice_input(
     return Intake(inp, later)
 
 
+def sound_prints(path: Path, *, audio_s: float = INTAKE_AUDIO_S) -> dict[str, str]:
+    """Chromaprint of the first ``audio_s`` seconds of a recording or a video's
+    soundtrack; empty for silence, no sound track or an unreadable file."""
+    try:
+        fp = fingerprint_audio(path, max_seconds=audio_s)
+    except MediaproofError:
+        return {}  # the analysis reports what is wrong with the file (or a missing tool)
+    if fp.empty:
+        return {}
+    return {"chromaprint": np.asarray(fp.items, dtype="<u4").tobytes().hex()}
+
+
 def media_prints(
     inst: Instance, path: Path, kind: MediaKind, *, audio_s: float = INTAKE_AUDIO_S
 ) -> dict[str, str]:
@@ -122,11 +140,10 @@ def media_prints(
     they would match too much."""
     if kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return {}
+    if kind is MediaKind.AUDIO:
+        return sound_prints(path, audio_s=audio_s)
     try:
-        if kind is MediaKind.AUDIO:
-            fps = Fingerprints(kind, "", audio=fingerprint_audio(path, max_seconds=audio_s))
-        else:
-            fps = fingerprint_file(path, kind=kind, limits=inst.settings.limits)
+        fps = fingerprint_file(path, kind=kind, limits=inst.settings.limits)
     except MediaproofError:
         return {}  # the analysis reports what is wrong with the file (or a missing tool)
     out = fingerprint_map(fps, dihedral=False)

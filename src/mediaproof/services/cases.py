@@ -656,21 +656,22 @@ class CaseService:
         fingerprints: Mapping[str, str] | None = None,
     ) -> None:
         """Store the verify report (and fingerprints) of a notice's media when it was
-        analysed after filing. Fingerprints a notice already has are kept."""
+        analysed after filing. Fingerprints a notice already has (those taken at intake,
+        which it may have been matched on) are kept; new kinds are added."""
         with self.db.session() as s:
             row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
             if row is None:
                 raise NotFoundError(f"no notice {notice_id}")
             row.analysis = json.dumps(report, sort_keys=True)
-            added = dict(fingerprints or {})
-            if added and json.loads(row.fingerprints or "{}") == {}:
-                row.fingerprints = json.dumps(added, sort_keys=True)
-            else:
-                added = {}
+            had: dict[str, str] = json.loads(row.fingerprints or "{}")
+            merged = {**dict(fingerprints or {}), **had}
+            changed = merged != had
+            if changed:
+                row.fingerprints = json.dumps(merged, sort_keys=True)
             row_id, case_id = row.id, row.case_id
         note = getattr(self.media_index, "note_notice", None)
-        if added and note is not None:
-            note(row_id, case_id, added)  # the index loads new rows only, not updated ones
+        if changed and note is not None:
+            note(row_id, case_id, merged)  # the index loads new rows only, not updated ones
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)
