@@ -96,6 +96,11 @@ def save_marked(
     else:
         im = Image.fromarray(rgb, "RGB")
     kw: dict[str, Any] = {}
+    if fmt == "TIFF":
+        # Pillow writes EXIF into TIFF as extra IFD tags that the C2PA signer then
+        # cannot place its manifest beside (the signed file no longer opens): TIFF
+        # copies carry pixels only
+        meta = ImageMetadata()
     if meta.icc_profile:
         kw["icc_profile"] = meta.icc_profile
     if meta.exif:
