@@ -150,3 +150,118 @@ def test_marks_from_the_first_release_mask_still_decode(corpora: Path) -> None:
     marked = old.embed(_photo(corpora), Payload(77, 2), KEY)
     det = SpreadSpectrumImageScheme().detect(_jpeg(marked, 80), KEY)
     assert det.claimed and det.payload == Payload(77, 2)
+
+
+# --- the detector's fast paths compute the same statistics as the plain versions -----
+#
+# The detector's speed-ups (single-precision autocorrelations, real-input transforms for
+# the sync correlation) must not move a detection. The plain versions are kept here as
+# references, and the detections below are pinned to what the code before those
+# speed-ups reported (commit 3605147), so any drift in a statistic shows.
+
+
+def _acfs_reference(r: np.ndarray[Any, np.dtype[np.float32]]) -> list[np.ndarray[Any, Any]]:
+    """The autocorrelation z-maps in double precision (the code before the speed-up)."""
+    import cv2
+
+    from mediaproof.watermark.image import _overlap_root
+
+    h, w = r.shape
+    hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
+    power = np.abs(np.fft.rfft2(r.astype(np.float64), s=(hh, ww))) ** 2
+    smooth = cv2.GaussianBlur(power.astype(np.float32), (0, 0), 6.0).astype(np.float64)
+    root = _overlap_root(h, w, hh, ww).astype(np.float64)
+    out = []
+    for p in (power, power / (smooth + 1e-12)):
+        raw = np.fft.irfft2(p, s=(hh, ww))
+        a = np.fft.fftshift(raw / ((raw[0, 0] / (h * w) + 1e-12) * root))
+        out.append(a - cv2.GaussianBlur(a, (0, 0), 4.0))
+    return out
+
+
+def _whitened(img: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, Any]:
+    from mediaproof.watermark.image import ANALYSIS_AREA, _resize_area, luminance
+
+    return _whiten(_resize_area(luminance(img), ANALYSIS_AREA))
+
+
+def test_single_precision_acfs_rank_lattices_as_double_does(corpora: Path) -> None:
+    from mediaproof.watermark.image import _acfs, _lattice_candidates
+
+    img = _photo(corpora)
+    marked = _jpeg(SpreadSpectrumImageScheme().embed(img, Payload(11), KEY), 80)
+    for pixels in (img, marked):
+        r = _whitened(pixels)
+        for fast, ref in zip(_acfs(r), _acfs_reference(r), strict=True):
+            assert fast.dtype == np.float32
+            # per-lag z-scores (noise ~1, a lattice peak several units) at the lags the
+            # search reads: rounding moves them by < 1e-4 (measured 6e-5)
+            h, w = r.shape
+            cy, cx = fast.shape[0] // 2, fast.shape[1] // 2
+            win = np.s_[cy - h + 12 : cy + h - 11, cx - w + 12 : cx + w - 11]
+            assert float(np.abs(fast - ref)[win].max()) < 1e-3
+            got = _lattice_candidates(fast, r.shape)
+            want = _lattice_candidates(ref.astype(np.float32), r.shape)
+            assert [c[:2] for c in got] == [c[:2] for c in want]
+            assert [c[2] for c in got] == pytest.approx([c[2] for c in want], abs=1e-4)
+
+
+def test_real_input_sync_matches_complex_correlation(corpora: Path) -> None:
+    from mediaproof.watermark.image import _highpass_response
+
+    lay = _layout(KEY)
+    marked = SpreadSpectrumImageScheme().embed(_photo(corpora), Payload(11), KEY)
+    r = _whitened(_jpeg(marked, 80))
+    for s, th in ((1.0, 0.0), (0.93, 0.02), (2.1, -0.05)):
+        folded = _fold(r, s, th)
+        z, shift, corr = _sync(folded, s, lay)
+        sync_tile = np.fft.irfft2(np.conj(lay.sync_rspec_conj), s=(TILE, TILE))
+        spec = np.fft.fft2(folded) * _highpass_response(s)
+        ref = np.real(np.fft.ifft2(spec * np.conj(np.fft.fft2(sync_tile))))
+        assert np.allclose(corr, ref, rtol=0, atol=1e-9 * float(np.abs(ref).max()))
+        idx = int(np.argmax(ref))
+        assert shift == divmod(idx, TILE)
+        assert z == pytest.approx((ref.flat[idx] - ref.mean()) / ref.std(), rel=1e-9)
+
+
+def _pinned_cases(corpora: Path) -> dict[str, np.ndarray[Any, np.dtype[np.uint8]]]:
+    from skimage import data
+
+    scheme = SpreadSpectrumImageScheme()
+    ast = _photo(corpora)
+    coffee = np.asarray(data.coffee(), dtype=np.uint8)
+    marked = Image.fromarray(scheme.embed(ast, Payload(987654321, 7), KEY))
+    return {
+        "marked_q75": _jpeg(np.asarray(marked), 75),
+        "unmarked_astronaut": ast,
+        "unmarked_coffee": coffee,
+        "rotated": np.asarray(marked.rotate(1.5, Image.BILINEAR)),
+        "resized": np.asarray(marked.resize((384, 384), Image.BILINEAR)),
+        "coffee_marked_q80": _jpeg(scheme.embed(coffee, Payload(31337, 1), KEY), 80),
+    }
+
+
+# (claimed, payload, sync z, hypotheses, scale, rotation deg, decodes) as reported by
+# the detector before its speed-ups
+_PINNED: dict[str, tuple[bool, Payload | None, float, int, float, float, int]] = {
+    "marked_q75": (True, Payload(987654321, 7), 7.449304947, 163840, 1.000679, 0.0, 1),
+    "unmarked_astronaut": (False, None, 4.765920277, 262144, 1.531839, 1.75, 0),
+    "unmarked_coffee": (False, None, 4.284567352, 327680, 0.976727, 5.9, 0),
+    "rotated": (True, Payload(987654321, 7), 7.454337195, 196608, 1.000679, -1.55, 1),
+    "resized": (True, Payload(987654321, 7), 7.302836780, 196608, 0.750509, 0.0, 1),
+    "coffee_marked_q80": (True, Payload(31337, 1), 7.811947655, 245760, 1.000309, 0.0, 1),
+}
+
+
+def test_detections_are_unchanged_by_the_speed_ups(corpora: Path) -> None:
+    scheme = SpreadSpectrumImageScheme()
+    for name, pixels in _pinned_cases(corpora).items():
+        claimed, payload, z, n_hyp, scale, rot, decodes = _PINNED[name]
+        det = scheme.detect(pixels, KEY)
+        assert det.claimed == claimed, name
+        assert det.payload == payload, name
+        assert det.sync_score == pytest.approx(z, abs=1e-6), name
+        assert det.hypotheses == n_hyp, name
+        assert det.details["scale"] == pytest.approx(scale, abs=1e-6), name
+        assert det.details["rotation_deg"] == pytest.approx(rot, abs=1e-6), name
+        assert det.details["decodes"] == decodes, name
