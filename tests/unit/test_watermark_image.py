@@ -164,13 +164,13 @@ def _acfs_reference(r: np.ndarray[Any, np.dtype[np.float32]]) -> list[np.ndarray
     """The autocorrelation z-maps in double precision (the code before the speed-up)."""
     import cv2
 
-    from mediaproof.watermark.image import _overlap_root
-
     h, w = r.shape
     hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
     power = np.abs(np.fft.rfft2(r.astype(np.float64), s=(hh, ww))) ** 2
     smooth = cv2.GaussianBlur(power.astype(np.float32), (0, 0), 6.0).astype(np.float64)
-    root = _overlap_root(h, w, hh, ww).astype(np.float64)
+    lag_y = np.minimum(np.arange(hh), hh - np.arange(hh))
+    lag_x = np.minimum(np.arange(ww), ww - np.arange(ww))
+    root = np.sqrt(np.maximum(h - lag_y, 1)[:, None] * np.maximum(w - lag_x, 1)[None, :])
     out = []
     for p in (power, power / (smooth + 1e-12)):
         raw = np.fft.irfft2(p, s=(hh, ww))

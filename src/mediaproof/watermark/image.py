@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,10 @@ EMBED_HP_SIGMA = 3.0
 
 _LATTICE_POINTS = np.array(
     [(k, j) for k in range(-2, 3) for j in range(-2, 3) if (k > 0 or (k == 0 and j > 0))],
+    dtype=np.float64,
+)
+_REFINE_POINTS = np.array(  # the refinement also reads more distant lattice points
+    [(k, j) for k in range(-4, 5) for j in range(-4, 5) if (k > 0 or (k == 0 and j > 0))],
     dtype=np.float64,
 )
 
@@ -228,15 +233,25 @@ def perceptual_mask(
     a_min = A_MIN if a_min is None else a_min
     k_act = K_ACT if k_act is None else k_act
     a_max = A_MAX if a_max is None else a_max
-    mu = cv2.GaussianBlur(yw, (0, 0), 2.0)
-    var = cv2.GaussianBlur(yw * yw, (0, 0), 2.0) - mu * mu
-    act = np.sqrt(np.maximum(var, 0.0))
-    amp = np.clip(a_min + k_act * act, a_min, a_max)
+    # the same operations as the plain expressions, computed in place: ~1 MB arrays
+    # at the working size, and each fresh one costs its page faults
+    mu = np.asarray(cv2.GaussianBlur(yw, (0, 0), 2.0), dtype=np.float32)
+    sq = np.multiply(yw, yw)
+    act = np.asarray(cv2.GaussianBlur(sq, (0, 0), 2.0), dtype=np.float32)
+    act -= np.multiply(mu, mu, out=sq)  # local variance
+    np.maximum(act, 0.0, out=act)
+    np.sqrt(act, out=act)  # local std
+    amp = act
+    amp *= k_act
+    amp += a_min
+    np.clip(amp, a_min, a_max, out=amp)
     # near black and white there is no headroom, and clipping would bias the mark
-    room = np.clip(np.minimum(mu, 255.0 - mu) / 12.0, 0.3, 1.0)
-    out: F32 = np.asarray(
-        cv2.GaussianBlur((amp * room).astype(np.float32), (0, 0), 1.5), dtype=np.float32
-    )
+    room = np.subtract(255.0, mu, out=sq)
+    np.minimum(mu, room, out=room)
+    room /= 12.0
+    np.clip(room, 0.3, 1.0, out=room)
+    amp *= room
+    out: F32 = np.asarray(cv2.GaussianBlur(amp, (0, 0), 1.5), dtype=np.float32)
     return out
 
 
@@ -247,71 +262,118 @@ def _whiten(y: F32) -> F32:
     """High-pass residual weighted for detection: each pixel counts in proportion to
     its expected mark amplitude (the embedder's mask, recomputed here) over the local
     residual variance, the matched weighting for a signal in varying noise."""
-    hp = y - cv2.GaussianBlur(y, (0, 0), WHITEN_SIGMA)
-    var = cv2.GaussianBlur(hp * hp, (0, 0), 6.0)
-    r = hp * perceptual_mask(y, DET_A_MIN, DET_K_ACT, DET_A_MAX) / (var + 1.0)
-    r = r / (float(np.sqrt(np.mean(r * r))) + 1e-9)
-    r = np.clip(r, -4.0, 4.0).astype(np.float32)
+    # the plain expressions, computed in place (see perceptual_mask)
+    hp = np.asarray(cv2.GaussianBlur(y, (0, 0), WHITEN_SIGMA), dtype=np.float32)
+    np.subtract(y, hp, out=hp)
+    sq = np.multiply(hp, hp)
+    var = np.asarray(cv2.GaussianBlur(sq, (0, 0), 6.0), dtype=np.float32)
+    r = perceptual_mask(y, DET_A_MIN, DET_K_ACT, DET_A_MAX)
+    r *= hp
+    var += 1.0
+    r /= var
+    r /= float(np.sqrt(np.mean(np.multiply(r, r, out=sq)))) + 1e-9
+    np.clip(r, -4.0, 4.0, out=r)
     # padding added by rotations or letterboxing is perfectly flat; its straight edge
     # would draw a ridge through the autocorrelation, so blank it and its rim
-    fill = (cv2.GaussianBlur(np.abs(hp), (0, 0), 1.5) < 0.15).astype(np.uint8)
+    np.abs(hp, out=hp)
+    fill = (np.asarray(cv2.GaussianBlur(hp, (0, 0), 1.5)) < 0.15).astype(np.uint8)
     if fill.any():
-        fill = cv2.dilate(fill, np.ones((15, 15), np.uint8))
-        r[fill > 0] = 0.0
+        rim = np.asarray(cv2.dilate(fill, np.ones((15, 15), np.uint8)))
+        r[rim > 0] = 0.0
     return r
 
 
-def _flatten(power: F32) -> F32:
+def _flatten(power: F32, out: F32 | None = None) -> F32:
     """Spectral whitening: a tiling shows as lines in the spectrum; dividing by the
     smoothed spectrum removes the host's colour so its texture makes fewer short-lag
     peaks (a few hosts lose the lattice this way, so both variants are searched)."""
-    smooth = np.asarray(cv2.GaussianBlur(power, (0, 0), 6.0), dtype=np.float32)
+    smooth = np.asarray(cv2.GaussianBlur(power, (0, 0), 6.0, dst=out), dtype=np.float32)
     smooth += np.float32(1e-12)
-    out: F32 = np.divide(power, smooth, out=smooth)  # in place: fewer fresh pages
-    return out
+    flat: F32 = np.divide(power, smooth, out=smooth)  # in place: fewer fresh pages
+    return flat
 
 
-@functools.lru_cache(maxsize=2)
-def _overlap_root(h: int, w: int, hh: int, ww: int) -> F32:
-    """sqrt(overlap) per lag of an h x w image in an hh x ww transform (read-only)."""
-    lag_y = np.minimum(np.arange(hh), hh - np.arange(hh))
-    lag_x = np.minimum(np.arange(ww), ww - np.arange(ww))
-    overlap = np.maximum(h - lag_y, 1)[:, None] * np.maximum(w - lag_x, 1)[None, :]
-    root: F32 = np.sqrt(overlap.astype(np.float64)).astype(np.float32)
-    root.flags.writeable = False
-    return root
+class _AcfWorkspace:
+    """Scratch arrays and constants of one autocorrelation shape (~15 MB at 640 px).
+
+    Fresh arrays of this size are mapped from the OS on each call and page-faulted in
+    (a fifth of :func:`_acfs`' CPU time when measured), so a few are kept for reuse."""
+
+    def __init__(self, h: int, w: int, hh: int, ww: int) -> None:
+        self.key = (h, w, hh, ww)
+        self.spec = np.empty((hh, ww // 2 + 1), dtype=np.complex64)
+        self.power: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
+        self.flat: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
+        self.blur: F32 = np.empty((hh, ww), dtype=np.float32)
+        # (-1)^(ky + kx): multiplying a spectrum by it moves lag 0 of the inverse
+        # transform to the centre (hh/2, ww/2) exactly, which is what fftshift does
+        ky, kx = np.arange(hh) % 2, np.arange(ww // 2 + 1) % 2
+        self.checker: F32 = (1 - 2 * ((ky[:, None] + kx[None, :]) % 2)).astype(np.float32)
+        # sqrt(overlap) per lag, arranged as the centred autocorrelation
+        lag_y = np.abs(np.arange(hh) - hh // 2)
+        lag_x = np.abs(np.arange(ww) - ww // 2)
+        overlap = np.maximum(h - lag_y, 1)[:, None] * np.maximum(w - lag_x, 1)[None, :]
+        self.root: F32 = np.sqrt(overlap.astype(np.float64)).astype(np.float32)
+
+
+_WORKSPACES: list[_AcfWorkspace] = []
+_WORKSPACES_LOCK = threading.Lock()
+_MAX_WORKSPACES = 2  # kept for reuse; detections running beyond that allocate their own
+
+
+def _take_workspace(h: int, w: int, hh: int, ww: int) -> _AcfWorkspace:
+    with _WORKSPACES_LOCK:
+        for i, ws in enumerate(_WORKSPACES):
+            if ws.key == (h, w, hh, ww):
+                return _WORKSPACES.pop(i)
+    return _AcfWorkspace(h, w, hh, ww)
+
+
+def _give_workspace(ws: _AcfWorkspace) -> None:
+    with _WORKSPACES_LOCK:
+        _WORKSPACES.insert(0, ws)
+        del _WORKSPACES[_MAX_WORKSPACES:]
 
 
 def _acfs(r: F32) -> tuple[F32, F32]:
-    """Autocorrelation of ``r`` as a per-lag z-score: the sum of products over the
-    overlap divided by sqrt(overlap), so lags with little overlap are not noise peaks
-    and small lags (many overlapping pixels) do not dominate. Two variants from one
-    forward FFT: plain, and with spectral whitening (:func:`_flatten`).
+    """Autocorrelation of ``r`` as a per-lag z-score, lag 0 at the centre: the sum of
+    products over the overlap divided by sqrt(overlap), so lags with little overlap are
+    not noise peaks and small lags (many overlapping pixels) do not dominate. Two
+    variants from one forward FFT: plain, and with spectral whitening (:func:`_flatten`).
 
     Single precision throughout (the lattice search always read these maps as float32):
-    its FFTs and blurs cost a third of double's, and the ~1e-6 relative rounding is far
-    below the z-score differences the search ranks on (tests/unit compares both)."""
+    its FFTs and blurs cost a third of double's, and the rounding moves the z-scores
+    the search reads by < 1e-4 (tests/unit compares with the double version)."""
     h, w = r.shape
     # real-input transform sizes: 2h x 2w rounded up to 2^a 3^b 5^c (no circular wrap)
     hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
-    # Arrays of several MB: each fresh one costs its pages' faults, so the same values
-    # are computed in place where an operand is not needed afterwards, and
-    # sqrt(overlap) is cached per shape.
-    spec = scipy.fft.rfft2(r.astype(np.float32, copy=False), s=(hh, ww))
-    power: F32 = np.square(spec.real)
-    power += np.square(spec.imag)
-    del spec
-    root = _overlap_root(h, w, hh, ww)
-    out: list[F32] = []
-    for p in (power, _flatten(power)):
-        raw = scipy.fft.irfft2(p, s=(hh, ww), overwrite_x=True)
-        var = np.float32(raw[0, 0] / (h * w) + 1e-12)
-        raw /= root
-        raw /= var
-        a = np.fft.fftshift(raw)
-        # remove the broad lobe of the host's own correlation; keep narrow peaks
-        a -= cv2.GaussianBlur(a, (0, 0), 4.0)
-        out.append(a)
+    ws = _take_workspace(h, w, hh, ww)
+    try:
+        # forward transform of r zero-padded to hh x ww: along rows for the h rows of
+        # r only (the padding rows transform to zeros), then along columns in place
+        ws.spec[:h] = scipy.fft.rfft(r, n=ww, axis=1)
+        ws.spec[h:] = 0
+        spec = scipy.fft.fft(ws.spec, axis=0, overwrite_x=True)
+        power = np.square(spec.real, out=ws.power)
+        power += np.square(spec.imag, out=ws.flat)
+        del spec
+        out: list[F32] = []
+        for p in (power, _flatten(power, out=ws.flat)):
+            # inverse transform, in two steps so that the first (over columns) can run
+            # in place; the checkerboard centres lag 0 (an exact fftshift)
+            np.multiply(p, ws.checker, out=ws.spec.real)
+            ws.spec.imag = 0.0
+            cols = scipy.fft.ifft(ws.spec, axis=0, overwrite_x=True)
+            a = scipy.fft.irfft(cols, n=ww, axis=1)
+            del cols
+            var = np.float32(a[hh // 2, ww // 2] / (h * w) + 1e-12)
+            a /= ws.root
+            a /= var
+            # remove the broad lobe of the host's own correlation; keep narrow peaks
+            a -= cv2.GaussianBlur(a, (0, 0), 4.0, dst=ws.blur)
+            out.append(a)
+    finally:
+        _give_workspace(ws)
     return out[0], out[1]
 
 
@@ -326,13 +388,28 @@ def _min_scale(shape: tuple[int, int]) -> float:
     return max(SCALE_MIN, 0.85 * math.sqrt(min(1.0, h * w / WORK_AREA)))
 
 
-def _lattice_candidates(a: F32, shape: tuple[int, int]) -> list[tuple[float, float, float]]:
-    """Top (scale, rotation_rad, score) tiling lattices in the autocorrelation ``a``."""
+def _sample_lags(a: F32, dy: F64, dx: F64, valid: npt.NDArray[np.bool_]) -> F32:
+    """Bilinear samples of the centred map ``a`` at lags (dy, dx) where ``valid``, zero
+    elsewhere. Valid lags lie inside the map (it spans twice the image), so only they
+    are read: the same values as sampling every lag and zeroing the rest, for less work.
+    """
+    cy, cx = a.shape[0] // 2, a.shape[1] // 2
+    vals = np.zeros(dy.shape, dtype=a.dtype)
+    vals[valid] = ndimage.map_coordinates(a, [cy + dy[valid], cx + dx[valid]], order=1)
+    return vals
+
+
+def _lattice_candidates(
+    a: F32, shape: tuple[int, int], scratch: F32 | None = None
+) -> list[tuple[float, float, float]]:
+    """Top (scale, rotation_rad, score) tiling lattices in the autocorrelation ``a``
+    (``scratch``: an array of its shape and type to hold the dilated map)."""
     h, w = shape
     s_min = _min_scale(shape)
-    ah, aw = a.shape
-    cy, cx = ah // 2, aw // 2
-    ad = cv2.dilate(a.astype(np.float32), np.ones((3, 3), np.uint8))
+    ad: F32 = np.asarray(
+        cv2.dilate(np.asarray(a, dtype=np.float32), np.ones((3, 3), np.uint8), dst=scratch),
+        dtype=np.float32,
+    )
     s_max = (max(h, w) - 16) / TILE
     if s_max <= s_min:
         return []
@@ -345,12 +422,10 @@ def _lattice_candidates(a: F32, shape: tuple[int, int]) -> list[tuple[float, flo
     dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
     dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
-    vals = ndimage.map_coordinates(
-        ad, [np.clip(cy + dy, 0, ah - 1).ravel(), np.clip(cx + dx, 0, aw - 1).ravel()], order=1
-    ).reshape(dx.shape)
+    vals = _sample_lags(ad, dy, dx, valid)
     n_valid = valid.sum(axis=2)
     # the lattice's combined z: per-lag z-scores summed over the points that fit
-    score = np.where(valid, vals, 0.0).sum(axis=2) / np.sqrt(np.maximum(n_valid, 1))
+    score = vals.sum(axis=2) / np.sqrt(np.maximum(n_valid, 1))
     score[n_valid < 2] = -np.inf
     out: list[tuple[float, float, float]] = []
     sc = score.copy()
@@ -369,23 +444,14 @@ def _refine(
 ) -> tuple[float, float]:
     """Finer grid around one lattice candidate, with more distant lattice points."""
     h, w = shape
-    ah, aw = a.shape
-    cy, cx = ah // 2, aw // 2
     scales = s * (1 + np.linspace(-span, span, 2 * round(span / 0.002) + 1))
     thetas = th + np.deg2rad(np.linspace(-0.4, 0.4, 17))
-    pts = np.array(
-        [(k, j) for k in range(-4, 5) for j in range(-4, 5) if (k > 0 or (k == 0 and j > 0))],
-        dtype=np.float64,
-    )
     c, sn = np.cos(thetas), np.sin(thetas)
-    k, q = pts[:, 0], pts[:, 1]
+    k, q = _REFINE_POINTS[:, 0], _REFINE_POINTS[:, 1]
     dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
     dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
-    vals = ndimage.map_coordinates(
-        a, [np.clip(cy + dy, 0, ah - 1).ravel(), np.clip(cx + dx, 0, aw - 1).ravel()], order=1
-    ).reshape(dx.shape)
-    score = np.where(valid, vals, 0.0).sum(axis=2)
+    score = _sample_lags(a, dy, dx, valid).sum(axis=2)
     i, j = np.unravel_index(int(np.argmax(score)), score.shape)
     return float(scales[i]), float(thetas[j])
 
@@ -413,10 +479,12 @@ def _fold(r: F32, s: float, th: float) -> F64:
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0.0,
     )
-    ph, pw = -out.shape[0] % TILE, -out.shape[1] % TILE
-    out = np.pad(out, ((0, ph), (0, pw)))
-    hy, wx = out.shape[0] // TILE, out.shape[1] // TILE
-    folded: F64 = out.reshape(hy, TILE, wx, TILE).sum(axis=(0, 2), dtype=np.float64)
+    # sum the tiles (the last row and column of tiles may be partial: zeros beyond)
+    folded: F64 = np.zeros((TILE, TILE), dtype=np.float64)
+    for y in range(0, out.shape[0], TILE):
+        for x in range(0, out.shape[1], TILE):
+            block = out[y : y + TILE, x : x + TILE]
+            folded[: block.shape[0], : block.shape[1]] += block
     return folded
 
 
@@ -590,8 +658,10 @@ class SpreadSpectrumImageScheme:
         hyps: list[_Hypothesis] = []
         seen: list[tuple[float, float]] = []
         s_min = 0.98 * _min_scale(r.shape)
-        for a in _acfs(r):
-            for s0, th0, score in _lattice_candidates(a, r.shape):
+        acf_maps = _acfs(r)
+        scratch = np.empty_like(acf_maps[0])
+        for a in acf_maps:
+            for s0, th0, score in _lattice_candidates(a, r.shape, scratch):
                 s1, th1 = _refine(a, r.shape, s0, th0)
                 # a lattice at twice the period scores the same, and one at half the
                 # period still hits every other true peak: try both neighbours
