@@ -190,7 +190,9 @@ def test_single_precision_acfs_rank_lattices_as_double_does(corpora: Path) -> No
 
     img = _photo(corpora)
     marked = _jpeg(SpreadSpectrumImageScheme().embed(img, Payload(11), KEY), 80)
-    for pixels in (img, marked):
+    # 512 x 512 gives 1024 x 1024 transforms; the crops give odd sizes (675 x 625 and
+    # 432 x 625), where lag 0 is centred another way
+    for pixels in (img, marked, marked[:326, :306], img[:204, :306]):
         r = _whitened(pixels)
         for fast, ref in zip(_acfs(r), _acfs_reference(r), strict=True):
             assert fast.dtype == np.float32
@@ -238,6 +240,9 @@ def _pinned_cases(corpora: Path) -> dict[str, np.ndarray[Any, np.dtype[np.uint8]
         "rotated": np.asarray(marked.rotate(1.5, Image.BILINEAR)),
         "resized": np.asarray(marked.resize((384, 384), Image.BILINEAR)),
         "coffee_marked_q80": _jpeg(scheme.embed(coffee, Payload(31337, 1), KEY), 80),
+        # odd transform sizes (675 x 625, 432 x 625)
+        "cropped_odd": _jpeg(np.asarray(marked), 75)[:326, :306],
+        "unmarked_odd": coffee[:204, :306],
     }
 
 
@@ -250,6 +255,8 @@ _PINNED: dict[str, tuple[bool, Payload | None, float, int, float, float, int]] =
     "rotated": (True, Payload(987654321, 7), 7.454337195, 196608, 1.000679, -1.55, 1),
     "resized": (True, Payload(987654321, 7), 7.302836780, 196608, 0.750509, 0.0, 1),
     "coffee_marked_q80": (True, Payload(31337, 1), 7.811947655, 245760, 1.000309, 0.0, 1),
+    "cropped_odd": (True, Payload(987654321, 7), 7.189452256, 327680, 1.00117, 0.0, 1),
+    "unmarked_odd": (False, None, 4.644748092, 376832, 0.936654, 0.1, 0),
 }
 
 

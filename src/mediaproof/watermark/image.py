@@ -306,9 +306,12 @@ class _AcfWorkspace:
         self.flat: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
         self.blur: F32 = np.empty((hh, ww), dtype=np.float32)
         # (-1)^(ky + kx): multiplying a spectrum by it moves lag 0 of the inverse
-        # transform to the centre (hh/2, ww/2) exactly, which is what fftshift does
-        ky, kx = np.arange(hh) % 2, np.arange(ww // 2 + 1) % 2
-        self.checker: F32 = (1 - 2 * ((ky[:, None] + kx[None, :]) % 2)).astype(np.float32)
+        # transform to the centre (hh/2, ww/2) exactly, which is what fftshift does,
+        # when both sizes are even (getOptimalDFTSize may give odd ones, e.g. 675)
+        self.checker: F32 | None = None
+        if hh % 2 == 0 and ww % 2 == 0:
+            ky, kx = np.arange(hh) % 2, np.arange(ww // 2 + 1) % 2
+            self.checker = (1 - 2 * ((ky[:, None] + kx[None, :]) % 2)).astype(np.float32)
         # sqrt(overlap) per lag, arranged as the centred autocorrelation
         lag_y = np.abs(np.arange(hh) - hh // 2)
         lag_x = np.abs(np.arange(ww) - ww // 2)
@@ -361,11 +364,16 @@ def _acfs(r: F32) -> tuple[F32, F32]:
         for p in (power, _flatten(power, out=ws.flat)):
             # inverse transform, in two steps so that the first (over columns) can run
             # in place; the checkerboard centres lag 0 (an exact fftshift)
-            np.multiply(p, ws.checker, out=ws.spec.real)
+            if ws.checker is not None:
+                np.multiply(p, ws.checker, out=ws.spec.real)
+            else:
+                ws.spec.real = p
             ws.spec.imag = 0.0
             cols = scipy.fft.ifft(ws.spec, axis=0, overwrite_x=True)
             a = scipy.fft.irfft(cols, n=ww, axis=1)
             del cols
+            if ws.checker is None:
+                a = np.fft.fftshift(a)
             var = np.float32(a[hh // 2, ww // 2] / (h * w) + 1e-12)
             a /= ws.root
             a /= var
