@@ -338,11 +338,28 @@ def _give_workspace(ws: _AcfWorkspace) -> None:
         del _WORKSPACES[_MAX_WORKSPACES:]
 
 
-def _acfs(r: F32) -> tuple[F32, F32]:
-    """Autocorrelation of ``r`` as a per-lag z-score, lag 0 at the centre: the sum of
-    products over the overlap divided by sqrt(overlap), so lags with little overlap are
-    not noise peaks and small lags (many overlapping pixels) do not dominate. Two
-    variants from one forward FFT: plain, and with spectral whitening (:func:`_flatten`).
+def _acf_left_margin(h: int) -> int:
+    """Columns left of lag 0 that the lattice search can read in an autocorrelation of
+    an image of ``h`` rows, with room for the blur, dilation and interpolation.
+
+    The search samples lags s T R(theta) (k, q) with k > 0, or k = 0 and q > 0, |theta|
+    under 6.4 degrees and |q| <= 4 (:func:`_refine`). With k >= 1 the lag's x is
+    positive (cos - 4 sin > 0); with k = 0 it is -tan(theta) times its y, and a lag
+    that fits has |y| < h - 12. So x > -(h - 12) tan(6.4 deg), and the map's values
+    further left are never read. The margin allows 7 degrees, the 1 + 1 columns of
+    interpolation and dilation, and the sigma-4 blur's 16 (ksize 33) plus 4 spare."""
+    return int((h - 12) * math.tan(math.radians(MAX_ROTATION_DEG + 1.0))) + 22
+
+
+def _acfs(r: F32) -> tuple[F32, F32, int]:
+    """Autocorrelation of ``r`` as a per-lag z-score: the sum of products over the
+    overlap divided by sqrt(overlap), so lags with little overlap are not noise peaks
+    and small lags (many overlapping pixels) do not dominate. Two variants from one
+    forward FFT: plain, and with spectral whitening (:func:`_flatten`).
+
+    The maps are centred on lag 0 in rows; in columns they keep only what the lattice
+    search can read (:func:`_acf_left_margin`; an autocorrelation is point-symmetric,
+    and the search reads one half-plane): lag 0 is at the returned column index.
 
     Single precision throughout (the lattice search always read these maps as float32):
     its FFTs and blurs cost a third of double's, and the rounding moves the z-scores
@@ -350,6 +367,7 @@ def _acfs(r: F32) -> tuple[F32, F32]:
     h, w = r.shape
     # real-input transform sizes: 2h x 2w rounded up to 2^a 3^b 5^c (no circular wrap)
     hh, ww = cv2.getOptimalDFTSize(2 * h), cv2.getOptimalDFTSize(2 * w)
+    x0 = max(0, ww // 2 - _acf_left_margin(h))  # first column kept
     ws = _take_workspace(h, w, hh, ww)
     try:
         # forward transform of r zero-padded to hh x ww: along rows for the h rows of
@@ -375,14 +393,15 @@ def _acfs(r: F32) -> tuple[F32, F32]:
             if ws.checker is None:
                 a = np.fft.fftshift(a)
             var = np.float32(a[hh // 2, ww // 2] / (h * w) + 1e-12)
-            a /= ws.root
+            a = a[:, x0:]
+            a /= ws.root[:, x0:]
             a /= var
             # remove the broad lobe of the host's own correlation; keep narrow peaks
-            a -= cv2.GaussianBlur(a, (0, 0), 4.0, dst=ws.blur)
+            a -= cv2.GaussianBlur(a, (0, 0), 4.0, dst=ws.blur[:, : ww - x0])
             out.append(a)
     finally:
         _give_workspace(ws)
-    return out[0], out[1]
+    return out[0], out[1], ww // 2 - x0
 
 
 def _min_scale(shape: tuple[int, int]) -> float:
@@ -396,22 +415,25 @@ def _min_scale(shape: tuple[int, int]) -> float:
     return max(SCALE_MIN, 0.85 * math.sqrt(min(1.0, h * w / WORK_AREA)))
 
 
-def _sample_lags(a: F32, dy: F64, dx: F64, valid: npt.NDArray[np.bool_]) -> F32:
-    """Bilinear samples of the centred map ``a`` at lags (dy, dx) where ``valid``, zero
-    elsewhere. Valid lags lie inside the map (it spans twice the image), so only they
-    are read: the same values as sampling every lag and zeroing the rest, for less work.
-    """
-    cy, cx = a.shape[0] // 2, a.shape[1] // 2
+def _sample_lags(a: F32, cx: int, dy: F64, dx: F64, valid: npt.NDArray[np.bool_]) -> F32:
+    """Bilinear samples of the map ``a`` (lag 0 at row h/2, column ``cx``) at lags
+    (dy, dx) where ``valid``, zero elsewhere. Valid lags lie inside the map (it spans
+    twice the image), so only they are read: the same values as sampling every lag and
+    zeroing the rest, for less work."""
+    cy = a.shape[0] // 2
+    # the maps keep only the columns the search reads (_acf_left_margin)
+    assert not valid.any() or float(dx[valid].min()) > 20 - cx, "lag outside the map"
     vals = np.zeros(dy.shape, dtype=a.dtype)
     vals[valid] = ndimage.map_coordinates(a, [cy + dy[valid], cx + dx[valid]], order=1)
     return vals
 
 
 def _lattice_candidates(
-    a: F32, shape: tuple[int, int], scratch: F32 | None = None
+    a: F32, cx: int, shape: tuple[int, int], scratch: F32 | None = None
 ) -> list[tuple[float, float, float]]:
     """Top (scale, rotation_rad, score) tiling lattices in the autocorrelation ``a``
-    (``scratch``: an array of its shape and type to hold the dilated map)."""
+    (lag 0 at column ``cx``; ``scratch``: an array of its shape and type to hold the
+    dilated map)."""
     h, w = shape
     s_min = _min_scale(shape)
     ad: F32 = np.asarray(
@@ -430,7 +452,7 @@ def _lattice_candidates(
     dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
     dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
-    vals = _sample_lags(ad, dy, dx, valid)
+    vals = _sample_lags(ad, cx, dy, dx, valid)
     n_valid = valid.sum(axis=2)
     # the lattice's combined z: per-lag z-scores summed over the points that fit
     score = vals.sum(axis=2) / np.sqrt(np.maximum(n_valid, 1))
@@ -448,7 +470,7 @@ def _lattice_candidates(
 
 
 def _refine(
-    a: F32, shape: tuple[int, int], s: float, th: float, span: float = 0.012
+    a: F32, cx: int, shape: tuple[int, int], s: float, th: float, span: float = 0.012
 ) -> tuple[float, float]:
     """Finer grid around one lattice candidate, with more distant lattice points."""
     h, w = shape
@@ -459,7 +481,7 @@ def _refine(
     dx = TILE * scales[:, None, None] * (c[None, :, None] * k - sn[None, :, None] * q)
     dy = TILE * scales[:, None, None] * (sn[None, :, None] * k + c[None, :, None] * q)
     valid = (np.abs(dx) < w - 12) & (np.abs(dy) < h - 12)
-    score = _sample_lags(a, dy, dx, valid).sum(axis=2)
+    score = _sample_lags(a, cx, dy, dx, valid).sum(axis=2)
     i, j = np.unravel_index(int(np.argmax(score)), score.shape)
     return float(scales[i]), float(thetas[j])
 
@@ -529,10 +551,10 @@ def _sync(folded: F64, s: float, lay: _Layout) -> tuple[float, tuple[int, int], 
     sync pattern against ``folded``. Everything here is real, so the correlation is
     computed with real-input transforms: the same sums as the complex ones (spectra of
     real arrays are Hermitian), for half the work."""
-    spec = np.fft.rfft2(folded)
+    spec = scipy.fft.rfft2(folded)
     spec *= _highpass_response(s, half=True)
     spec *= lay.sync_rspec_conj
-    corr = np.fft.irfft2(spec, s=(TILE, TILE))
+    corr: F64 = scipy.fft.irfft2(spec, s=(TILE, TILE), overwrite_x=True)
     idx = int(np.argmax(corr))
     dy, dx = divmod(idx, TILE)
     sd = float(corr.std())
@@ -666,11 +688,11 @@ class SpreadSpectrumImageScheme:
         hyps: list[_Hypothesis] = []
         seen: list[tuple[float, float]] = []
         s_min = 0.98 * _min_scale(r.shape)
-        acf_maps = _acfs(r)
-        scratch = np.empty_like(acf_maps[0])
-        for a in acf_maps:
-            for s0, th0, score in _lattice_candidates(a, r.shape, scratch):
-                s1, th1 = _refine(a, r.shape, s0, th0)
+        plain, flat, cx = _acfs(r)
+        scratch = np.empty_like(plain)
+        for a in (plain, flat):
+            for s0, th0, score in _lattice_candidates(a, cx, r.shape, scratch):
+                s1, th1 = _refine(a, cx, r.shape, s0, th0)
                 # a lattice at twice the period scores the same, and one at half the
                 # period still hits every other true peak: try both neighbours
                 for s, th in ((s1, th1), (s1 / 2.0, th1), (s1 * 2.0, th1)):
