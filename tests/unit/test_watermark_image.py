@@ -277,3 +277,18 @@ def test_detections_are_unchanged_by_the_speed_ups(corpora: Path) -> None:
         assert det.details["scale"] == pytest.approx(scale, abs=1e-6), name
         assert det.details["rotation_deg"] == pytest.approx(rot, abs=1e-6), name
         assert det.details["decodes"] == decodes, name
+
+
+def test_concurrent_detections_do_not_share_scratch_arrays(corpora: Path) -> None:
+    # the autocorrelation reuses pooled scratch arrays; threads must each get their own
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = _pinned_cases(corpora)
+    names = ["marked_q75", "unmarked_coffee", "cropped_odd", "resized"] * 2
+    scheme = SpreadSpectrumImageScheme()
+    with ThreadPoolExecutor(4) as pool:
+        dets = list(pool.map(lambda n: scheme.detect(cases[n], KEY), names))
+    for name, det in zip(names, dets, strict=True):
+        claimed, payload, z, n_hyp, *_ = _PINNED[name]
+        assert (det.claimed, det.payload, det.hypotheses) == (claimed, payload, n_hyp), name
+        assert det.sync_score == pytest.approx(z, abs=1e-6), name
