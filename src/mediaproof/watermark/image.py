@@ -304,6 +304,7 @@ class _AcfWorkspace:
         self.spec = np.empty((hh, ww // 2 + 1), dtype=np.complex64)
         self.power: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
         self.flat: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
+        self.power_scratch: F32 = np.empty((hh, ww // 2 + 1), dtype=np.float32)
         self.blur: F32 = np.empty((hh, ww), dtype=np.float32)
         # (-1)^(ky + kx): multiplying a spectrum by it moves lag 0 of the inverse
         # transform to the centre (hh/2, ww/2) exactly, which is what fftshift does,
@@ -351,6 +352,32 @@ def _acf_left_margin(h: int) -> int:
     return int((h - 12) * math.tan(math.radians(MAX_ROTATION_DEG + 1.0))) + 22
 
 
+def _centred_inverse(p: F32, ws: _AcfWorkspace, x0: int) -> F32:
+    """Inverse transform of the power spectrum ``p`` (real-input half, even sizes),
+    lag 0 centred, columns from ``x0`` on; half the work of the plain inverse.
+
+    Multiplying by the checkerboard centres lag 0 (an exact fftshift). The spectrum is
+    real, so its transform over columns is conjugate-symmetric and a real-input FFT
+    gives the half of it that the output rows 0..hh/2 need (the rows above and at lag
+    0); conjugating a row's input reverses that row's output, and an autocorrelation is
+    point-symmetric (a[-l] = a[l]), so the rows below lag 0 are those rows read
+    bottom-up. The result is the plain inverse times hh, which the caller's division
+    by the lag-0 variance removes."""
+    hh, ww = ws.blur.shape
+    cy = hh // 2
+    assert ws.checker is not None  # even sizes only
+    np.multiply(p, ws.checker, out=ws.power_scratch)
+    half = scipy.fft.rfft(ws.power_scratch, axis=0)  # rows ky -> ny = 0..hh/2
+    t = scipy.fft.irfft(half, n=ww, axis=1, overwrite_x=True)  # (hh/2 + 1) x ww
+    del half
+    a: F32 = np.empty((hh, ww - x0), dtype=np.float32)
+    # a[cy - i, x] = t[cy - i, -x mod ww] (conjugate input: the row reversed) ...
+    a[:cy] = t[:cy, ww - x0 : 0 : -1]
+    # ... and a[cy + i, x] = a[cy - i, -x] = t[cy - i, x] (point symmetry)
+    a[cy:] = t[cy:0:-1, x0:]
+    return a
+
+
 def _acfs(r: F32) -> tuple[F32, F32, int]:
     """Autocorrelation of ``r`` as a per-lag z-score: the sum of products over the
     overlap divided by sqrt(overlap), so lags with little overlap are not noise peaks
@@ -380,20 +407,17 @@ def _acfs(r: F32) -> tuple[F32, F32, int]:
         del spec
         out: list[F32] = []
         for p in (power, _flatten(power, out=ws.flat)):
-            # inverse transform, in two steps so that the first (over columns) can run
-            # in place; the checkerboard centres lag 0 (an exact fftshift)
-            if ws.checker is not None:
-                np.multiply(p, ws.checker, out=ws.spec.real)
+            if ws.checker is not None and x0 > 0:
+                a = _centred_inverse(p, ws, x0)
             else:
+                # odd sizes: inverse transform, in two steps so that the first (over
+                # columns) can run in place, then fftshift
                 ws.spec.real = p
-            ws.spec.imag = 0.0
-            cols = scipy.fft.ifft(ws.spec, axis=0, overwrite_x=True)
-            a = scipy.fft.irfft(cols, n=ww, axis=1)
-            del cols
-            if ws.checker is None:
-                a = np.fft.fftshift(a)
-            var = np.float32(a[hh // 2, ww // 2] / (h * w) + 1e-12)
-            a = a[:, x0:]
+                ws.spec.imag = 0.0
+                cols = scipy.fft.ifft(ws.spec, axis=0, overwrite_x=True)
+                a = np.fft.fftshift(scipy.fft.irfft(cols, n=ww, axis=1))[:, x0:]
+                del cols
+            var = np.float32(a[hh // 2, ww // 2 - x0] / (h * w) + 1e-12)
             a /= ws.root[:, x0:]
             a /= var
             # remove the broad lobe of the host's own correlation; keep narrow peaks
