@@ -292,3 +292,30 @@ def test_concurrent_detections_do_not_share_scratch_arrays(corpora: Path) -> Non
         claimed, payload, z, n_hyp, *_ = _PINNED[name]
         assert (det.claimed, det.payload, det.hypotheses) == (claimed, payload, n_hyp), name
         assert det.sync_score == pytest.approx(z, abs=1e-6), name
+
+
+def test_very_narrow_images_detect_as_before(corpora: Path) -> None:
+    # strips of 9:1 and more keep the whole autocorrelation map (the search can read
+    # lags as far left as the strip is wide); values pinned from the code before the
+    # speed-ups, as above
+    tall = np.asarray(Image.fromarray(_photo(corpora)).resize((512, 1024)), dtype=np.uint8)
+    scheme = SpreadSpectrumImageScheme()
+    marked = scheme.embed(tall, Payload(5, 1), KEY)
+    cases = {
+        "tall_marked": (marked[:, 200:264], 5.212655036, 442368, 6.814266, 2),
+        "tall_unmarked": (tall[:, 100:166], 4.844992398, 409600, 7.478922, 0),
+        "wide_marked": (
+            np.ascontiguousarray(marked.transpose(1, 0, 2))[200:264],
+            5.135544933,
+            442368,
+            3.562023,
+            2,
+        ),
+    }
+    for name, (pixels, z, n_hyp, scale, decodes) in cases.items():
+        det = scheme.detect(pixels, KEY)
+        assert not det.claimed, name
+        assert det.sync_score == pytest.approx(z, abs=1e-6), name
+        assert det.hypotheses == n_hyp, name
+        assert det.details["scale"] == pytest.approx(scale, abs=1e-6), name
+        assert det.details["decodes"] == decodes, name
