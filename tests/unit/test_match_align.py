@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -73,3 +74,14 @@ def test_cropped_copy_is_flagged_and_bad_input_fails(original: Image.Image) -> N
     assert align_copy(original, cropped).notes
     with pytest.raises(MalformedMediaError):
         align_copy(original, b"not an image")
+
+
+def test_heatmap_png_is_lossless() -> None:
+    from mediaproof.matching.align import encode_png
+
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    png = encode_png(rgb)
+    back = Image.open(io.BytesIO(png))
+    assert back.format == "PNG" and back.mode == "RGB"
+    assert np.array_equal(np.asarray(back), rgb)
