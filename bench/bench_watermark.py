@@ -558,9 +558,13 @@ def music_like(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray[
 
 
 def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
+    """Each embedder (``--audio-iss`` lambdas; 0 = plain) marks the same sources with the
+    same IDs; each attack gets the same excerpt offset and noise for every embedder."""
     import soundfile as sf
 
-    scheme = SpreadSpectrumAudioScheme()
+    lambdas = [float(v) for v in args.audio_iss.split(",")]
+    schemes = {lam: SpreadSpectrumAudioScheme(iss_lambda=lam) for lam in lambdas}
+    detector = schemes[lambdas[0]]  # the detector does not depend on the embedder
     key = b"bench-audio-key-" + bytes(range(16))
     rng = np.random.default_rng(7)
     clips = sorted((CORPORA / "likeness/voices").rglob("*.flac"))
@@ -573,51 +577,70 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         sources.append((f"speech:{c.name}", np.asarray(x), sr))
     for i in range(1 if args.quick else 3):
         sources.append((f"music-like:{i}", music_like(8.0, 16000, rng), 16000))
-    per_attack = {a: [0, 0] for a in AUDIO_ATTACKS}
-    snrs: list[float] = []
+    per_attack = {lam: {a: [0, 0] for a in AUDIO_ATTACKS} for lam in lambdas}
+    snrs: dict[float, list[float]] = {lam: [] for lam in lambdas}
     t_det: list[float] = []
+    t_emb: dict[float, list[float]] = {lam: [] for lam in lambdas}
     for name, x, sr in sources:
         asset = int(rng.integers(0, 1 << 32))
-        marked = scheme.embed(x, Payload(asset), key, sample_rate=sr)
-        snrs.append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((marked - x) ** 2)) + 1e-12))
-        marked = np.clip(marked, -1, 1)
+        marked: dict[float, np.ndarray[Any, Any]] = {}
+        for lam, scheme in schemes.items():
+            t0 = time.process_time()
+            m = scheme.embed(x, Payload(asset), key, sample_rate=sr)
+            t_emb[lam].append(time.process_time() - t0)
+            snrs[lam].append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((m - x) ** 2))))
+            marked[lam] = np.clip(m, -1, 1)
         for att, fn in AUDIO_ATTACKS.items():
             off = int(rng.integers(0, max(1, x.size - int(3.0 * sr))))
-            excerpt = marked[off : off + 3 * sr]
-            y, r = fn(excerpt, sr, rng)
-            t0 = time.process_time()
-            det = scheme.detect(y, key, sample_rate=r)
-            t_det.append(time.process_time() - t0)
-            per_attack[att][0] += int(det.claimed and det.payload == Payload(asset))
-            per_attack[att][1] += 1
+            seed = int(rng.integers(0, 1 << 31))
+            for lam in lambdas:
+                excerpt = marked[lam][off : off + 3 * sr]
+                y, r = fn(excerpt, sr, np.random.default_rng(seed))
+                t0 = time.process_time()
+                det = detector.detect(y, key, sample_rate=r)
+                t_det.append(time.process_time() - t0)
+                per_attack[lam][att][0] += int(det.claimed and det.payload == Payload(asset))
+                per_attack[lam][att][1] += 1
         print(f"[audio] {name} done", file=sys.stderr, flush=True)
-    # unmarked: speech, music-like and noise excerpts, fresh key per decode
+    # unmarked: speech, music-like and noise excerpts, fresh key per decode (--seed)
+    urng = np.random.default_rng(args.seed)
     fp = 0
     n_unmarked = 0
+    best_z: list[float] = []
     unmarked_sources = [s for s in sources] + [
-        ("noise", rng.normal(0, 0.1, 16000 * 8).astype(np.float32), 16000)
+        ("noise", urng.normal(0, 0.1, 16000 * 8).astype(np.float32), 16000)
     ]
     for c in clips[n_speech : n_speech + (5 if args.quick else 30)]:
         x, sr = sf.read(str(c), dtype="float32")
         unmarked_sources.append((c.name, np.asarray(x), sr))
     for i in range(args.audio_unmarked):
         _, x, sr = unmarked_sources[i % len(unmarked_sources)]
-        off = int(rng.integers(0, max(1, x.size - 3 * sr)))
-        det = scheme.detect(x[off : off + 3 * sr], rng.bytes(32), sample_rate=sr)
+        off = int(urng.integers(0, max(1, x.size - 3 * sr)))
+        det = detector.detect(x[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         fp += int(det.claimed)
+        best_z.append(det.sync_score)
         n_unmarked += 1
     return {
-        "scheme": scheme.name,
+        "scheme": detector.name,
         "sources": [s[0] for s in sources],
         "excerpt_seconds": 3.0,
-        "snr_db_median": float(np.median(snrs)),
-        "snr_db_min": float(min(snrs)),
-        "per_attack": {
-            a: {"rate": v[0] / v[1] if v[1] else None, "ok": v[0], "n": v[1], "aim": 0.95}
-            for a, v in per_attack.items()
+        "embedders": {
+            f"iss_lambda={lam}": {
+                "snr_db_median": float(np.median(snrs[lam])),
+                "snr_db_min": float(min(snrs[lam])),
+                "embed_cpu_s_median": float(np.median(t_emb[lam])),
+                "per_attack": {
+                    a: {"rate": v[0] / v[1] if v[1] else None, "ok": v[0], "n": v[1], "aim": 0.95}
+                    for a, v in per_attack[lam].items()
+                },
+            }
+            for lam in lambdas
         },
         "unmarked_decodes": n_unmarked,
         "false_claims": fp,
+        "unmarked_best_z_median_max": [float(np.median(best_z)), float(max(best_z))]
+        if best_z
+        else None,
         "detect_3s_cpu_s_median": float(np.median(t_det)) if t_det else None,
     }
 
@@ -629,6 +652,12 @@ def main() -> None:
     ap.add_argument("--unmarked", type=int, default=10000, help="unmarked image decodes")
     ap.add_argument("--audio-clips", type=int, default=12)
     ap.add_argument("--audio-unmarked", type=int, default=300)
+    ap.add_argument(
+        "--audio-iss",
+        default="0.6",
+        help="comma-separated informed-embedding lambdas to compare side by side "
+        "(0 = the plain embedder), e.g. 0,0.6",
+    )
     ap.add_argument("--no-comparators", action="store_true")
     ap.add_argument(
         "--timings-only", action="store_true", help="only the 12 MP embed/detect timings"
@@ -640,7 +669,7 @@ def main() -> None:
         help="also run the image scheme with this embedding mask 'floor,slope,cap' "
         "(e.g. 0.45,0.13,3.5, the first release) on the same images and attacks",
     )
-    ap.add_argument("--seed", type=int, default=99, help="seed of the unmarked run")
+    ap.add_argument("--seed", type=int, default=99, help="seed of the unmarked runs (keys)")
     ap.add_argument("--skip", choices=["image", "audio", "unmarked"], action="append", default=[])
     args = ap.parse_args()
     if args.quick and args.unmarked == 10000:
