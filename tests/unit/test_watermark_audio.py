@@ -108,3 +108,50 @@ def test_informed_embedding_keeps_silence_silent() -> None:
     marked = SpreadSpectrumAudioScheme().embed(x, Payload(1), KEY, sample_rate=16000)
     assert np.all(np.isfinite(marked))
     assert float(np.max(np.abs(marked[:8000]))) < 1e-4
+
+
+def _cell_energy(seed: int) -> np.ndarray[Any, Any]:
+    from mediaproof.watermark import audio as wa
+
+    rng = np.random.default_rng(seed)  # speech-like spread: ~40 dB between cells
+    return np.asarray(np.exp(rng.normal(0.0, 2.5, (wa.N_BANDS, 2 * wa.N_SLOTS))))
+
+
+def test_allocation_keeps_each_slots_mark_energy() -> None:
+    from mediaproof.watermark import audio as wa
+
+    energy = _cell_energy(1)
+    uniform = SpreadSpectrumAudioScheme(alloc=0.0)._strength(energy, KEY, energy.shape[1])
+    assert np.all(uniform == wa.ALPHA)  # alloc=0: the first release's uniform strength
+    scheme = SpreadSpectrumAudioScheme()
+    a = scheme._strength(energy, KEY, energy.shape[1])
+    assert scheme.alloc > 0
+    assert a.min() >= 0.05 and a.max() <= scheme.alloc_max + 1e-12
+    per_slot = np.sum(a**2 * energy, axis=0) / np.sum(uniform**2 * energy, axis=0)
+    # no louder, 25 ms by 25 ms (the clip at alloc_max leaves some slots a little under)
+    assert per_slot.max() < 1.02 and np.median(per_slot) > 0.85
+    # within a slot the quieter band gets the stronger chip, the loudest a weaker one
+    order = np.argsort(energy, axis=0)
+    assert np.all(np.diff(np.take_along_axis(a, order, axis=0), axis=0) <= 1e-12)
+    assert np.all(a[order[-1], np.arange(a.shape[1])] < wa.ALPHA)
+    assert np.mean(a[order[0], np.arange(a.shape[1])]) > 1.5 * wa.ALPHA
+
+
+def test_allocated_mark_reads_better_under_noise(corpora: Path) -> None:
+    from mediaproof.watermark import audio as wa
+
+    x, sr = _speech(corpora)
+    excerpt = slice(int(1.13 * sr), int(4.13 * sr))
+    detector = SpreadSpectrumAudioScheme()
+    z = {}
+    for alloc in (0.0, wa.ALLOC):
+        marked = SpreadSpectrumAudioScheme(alloc=alloc).embed(x, Payload(777), KEY, sample_rate=sr)[
+            excerpt
+        ]
+        sd = float(np.sqrt(np.mean(marked**2))) / 10.0  # 20 dB SNR white noise
+        noisy = marked + np.random.default_rng(5).normal(0.0, sd, marked.shape)
+        det = detector.detect(noisy, KEY, sample_rate=sr)
+        z[alloc] = det.sync_score
+        if alloc:
+            assert det.claimed and det.payload == Payload(777)
+    assert z[wa.ALLOC] > z[0.0] + 1.0

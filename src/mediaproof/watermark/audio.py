@@ -13,6 +13,11 @@
   the sync chips), measured with the detector's features. That projection, not the
   mark's weakness, was the main noise in a clean read. The detector is unchanged, so
   plain marks (``iss_lambda=0``, the first release) read exactly as before.
+* Strength allocation (default, ``alloc``): within each 25 ms slot the chips are
+  stronger in the quieter bands and weaker in the loud ones, at the same mark energy
+  per slot. The log-energy feature moves by ~2 alpha whatever a cell's energy, so the
+  same energy buys more signal there; it is what lets the mark survive 20 dB noise.
+  Embed-only too: ``alloc=0, iss_lambda=0`` is the first release's embedder.
 * The detector tries speed factors 0.90-1.10 (resampling undoes a speed change), four
   sub-slot phases and all 60 cyclic shifts, folds the log band energies into one
   period, and decodes only the best sync hypotheses.
@@ -66,6 +71,11 @@ ISS_LAMBDA = 0.6
 ISS_ITERS = 2
 ISS_RESPONSE = 0.25  # measured: a cell's detector feature moves ~0.25 x its log-gain
 ISS_MAX_GAIN = 1.0  # bound on the correction's log-energy gain per cell (x2.7 / x0.37)
+# Strength allocation within each slot (embedder only): alpha ~ (E + floor)^-ALLOC, at
+# the uniform mark's energy per slot, clipped to [ALLOC_MIN, ALLOC_MAX]
+ALLOC = 0.5
+ALLOC_FLOOR = 0.005
+ALLOC_MIN, ALLOC_MAX = 0.05, 0.6
 SPEEDS = np.round(np.arange(0.90, 1.1001, 0.01), 3)
 SYNC_THRESHOLD = 4.0
 MAX_DECODES = 8
@@ -205,10 +215,16 @@ class SpreadSpectrumAudioScheme:
         sync_threshold: float = SYNC_THRESHOLD,
         *,
         iss_lambda: float = ISS_LAMBDA,
+        sync_alpha: float | None = None,
+        alloc: float = ALLOC,
+        alloc_max: float = ALLOC_MAX,
     ) -> None:
         self.alpha = alpha
         self.sync_threshold = sync_threshold
         self.iss_lambda = iss_lambda  # 0: the plain (first-release) embedder
+        self.sync_alpha = alpha if sync_alpha is None else sync_alpha
+        self.alloc = alloc  # 0: uniform strength (the first release)
+        self.alloc_max = alloc_max
 
     def embed(
         self, media: Media, payload: Payload, key: bytes, *, sample_rate: int | None = None
@@ -248,9 +264,10 @@ class SpreadSpectrumAudioScheme:
         n_slots = -(-n_frames // SUB)
         slot = np.arange(n_frames) // SUB  # frame j is centred on sample j*HOP
         pattern = cells[:, np.arange(n_slots) % N_SLOTS]
-        log_gain = 2.0 * np.log1p(self.alpha * pattern)  # log-energy gain per cell
         inband = _BAND_OF_BIN >= 0
         power = _BANDS @ (np.abs(z) ** 2)
+        strength = self._strength(_slot_means(power, n_slots), key, n_slots)
+        log_gain = 2.0 * np.log1p(strength * pattern)  # log-energy gain per cell
 
         def synthesise(g: F64) -> F64:
             gain = np.zeros((z.shape[0], n_frames))
@@ -290,6 +307,32 @@ class SpreadSpectrumAudioScheme:
             np.clip(correction, -ISS_MAX_GAIN, ISS_MAX_GAIN, out=correction)
             mark = synthesise(log_gain + correction)
         return mark
+
+    def _strength(self, energy: F64, key: bytes, n_slots: int) -> F64:
+        """Per-cell alpha from the host's [band, slot] energy ``E``.
+
+        Uniform is ``alpha`` (``sync_alpha`` on sync cells). With ``alloc`` > 0 each slot's
+        alphas are reshaped in proportion to ``(E + floor)^-alloc`` and rescaled so the
+        slot's mark energy (sum of alpha^2 E over its bands) is what the uniform mark
+        would put there, then clipped to [ALLOC_MIN, alloc_max]. The detector reads a log
+        energy, which a chip moves by ~2 alpha whatever the cell's energy, while the
+        mark's energy is alpha^2 E: per unit of mark energy the quieter bands of a slot
+        (spectral valleys, the upper bands) buy far more feature shift than the formants.
+        The floor (ALLOC_FLOOR x the file's mean cell energy, about the level of 20 dB
+        white noise in one band) stops cells that any channel noise would swamp from
+        taking the budget; per slot, so quiet passages get no more mark than before.
+        """
+        role, _ = _cell_roles(key, n_slots)
+        base: F64 = np.where(role == N_CODED, self.sync_alpha, self.alpha)
+        if self.alloc == 0.0 or not energy.size:
+            return base
+        mean = float(energy.mean()) + 1e-12
+        a = base * ((energy + ALLOC_FLOOR * mean) / mean) ** -self.alloc
+        budget = np.sum(base**2 * energy, axis=0)
+        for _ in range(3):  # rescale to each slot's budget, clip, repeat
+            a = a * np.sqrt(budget / np.maximum(np.sum(a**2 * energy, axis=0), 1e-30))
+            a = np.clip(a, ALLOC_MIN, self.alloc_max)
+        return a
 
     def detect(self, media: Media, key: bytes, *, sample_rate: int | None = None) -> Detection:
         if sample_rate is None:
