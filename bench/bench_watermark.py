@@ -635,7 +635,8 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
             snrs[lam].append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((m - x) ** 2))))
             seg_snrs[lam].append(_segmental_snr(x, m, sr))
             marked[lam] = np.clip(m, -1, 1)
-        draws = []
+        draws: list[tuple[str, AudioAttack, int, int]] = []
+        misses: list[str] = []
         for att, fn in AUDIO_ATTACKS.items():
             off = int(rng.integers(0, max(1, x.size - int(3.0 * sr))))
             seed = int(rng.integers(0, 1 << 31))
@@ -651,9 +652,12 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
                 t0 = time.process_time()
                 det = schemes[lam].detect(y, key, sample_rate=r)
                 t_det.append(time.process_time() - t0)
-                per_attack[lam][att][0] += int(det.claimed and det.payload == Payload(asset))
+                ok = det.claimed and det.payload == Payload(asset)
+                per_attack[lam][att][0] += int(ok)
                 per_attack[lam][att][1] += 1
-        print(f"[audio] {name} done", file=sys.stderr, flush=True)
+                if not ok:
+                    misses.append(f"{lam or 'default'}/{att} z={det.sync_score:.1f}")
+        print(f"[audio] {name} done; misses: {misses}", file=sys.stderr, flush=True)
     # unmarked: speech, music-like and noise excerpts, fresh key per decode (--seed)
     urng = np.random.default_rng(args.seed)
     fp = 0
