@@ -249,7 +249,8 @@ class SpreadSpectrumAudioScheme:
     def _mark(self, x8: F64, cells: F64, key: bytes) -> F64:
         """The mark to add at 8 kHz: a log-energy gain per (band, 25 ms slot) cell.
 
-        Plain embedding multiplies each cell by ``1 + alpha * c``. Informed embedding
+        Plain embedding multiplies each cell by ``1 + a * c``, with ``a`` from
+        :meth:`_strength` (``alpha`` everywhere when ``alloc=0``). Informed embedding
         (improved spread spectrum, Malvar & Florencio 2003, in the detector's own
         feature domain) also knows the host: per tile period it measures the host's
         projection on every coded bit's chips (and on the sync chips) with the
@@ -266,7 +267,8 @@ class SpreadSpectrumAudioScheme:
         pattern = cells[:, np.arange(n_slots) % N_SLOTS]
         inband = _BAND_OF_BIN >= 0
         power = _BANDS @ (np.abs(z) ** 2)
-        strength = self._strength(_slot_means(power, n_slots), key, n_slots)
+        energy = _slot_means(power, n_slots)
+        strength = self._strength(energy, key, n_slots)
         log_gain = 2.0 * np.log1p(strength * pattern)  # log-energy gain per cell
 
         def synthesise(g: F64) -> F64:
@@ -290,7 +292,6 @@ class SpreadSpectrumAudioScheme:
             sums = np.bincount(group, weights=(chip * cell).ravel(), minlength=n_groups)
             return sums.astype(np.float64)
 
-        energy = _slot_means(power, n_slots)
         audible = energy[energy > 1e-3 * float(energy.max())] if energy.size else energy
         median = float(np.median(audible)) if audible.size else 1.0
         weight = np.clip(np.sqrt(median / (energy + 1e-12)), 0.25, 4.0)
