@@ -621,6 +621,7 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
     stress = STRESS_ATTACKS if args.audio_stress else {}
     srng = np.random.default_rng(11)
     per_attack = {lam: {a: [0, 0] for a in [*attacks, *stress]} for lam in lambdas}
+    kept_marked: list[tuple[np.ndarray[Any, Any], int]] = []
     snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
     seg_snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
     t_det: list[float] = []
@@ -635,6 +636,7 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
             snrs[lam].append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((m - x) ** 2))))
             seg_snrs[lam].append(_segmental_snr(x, m, sr))
             marked[lam] = np.clip(m, -1, 1)
+        kept_marked.append((marked[lambdas[0]], sr))
         draws: list[tuple[str, AudioAttack, int, int]] = []
         misses: list[str] = []
         for att, fn in AUDIO_ATTACKS.items():
@@ -676,6 +678,15 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         fp += int(det.claimed)
         best_z.append(det.sync_score)
         n_unmarked += 1
+    # marked by the first variant, read with a fresh random key each (--seed)
+    wrong_claims = 0
+    wrong_z: list[float] = []
+    for i in range(args.audio_wrong_key):
+        m, sr = kept_marked[i % len(kept_marked)]
+        off = int(urng.integers(0, max(1, m.size - 3 * sr)))
+        det = detector.detect(m[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
+        wrong_claims += int(det.claimed)
+        wrong_z.append(det.sync_score)
     return {
         "scheme": detector.name,
         "sources": [s[0] for s in sources],
@@ -703,6 +714,11 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         "unmarked_best_z_median_max": [float(np.median(best_z)), float(max(best_z))]
         if best_z
         else None,
+        "wrong_key_decodes": len(wrong_z),
+        "wrong_key_false_claims": wrong_claims,
+        "wrong_key_best_z_median_max": [float(np.median(wrong_z)), float(max(wrong_z))]
+        if wrong_z
+        else None,
         "detect_3s_cpu_s_median": float(np.median(t_det)) if t_det else None,
     }
 
@@ -729,6 +745,12 @@ def main() -> None:
     )
     ap.add_argument(
         "--audio-attacks", default="", help="comma-separated subset of the audio attacks"
+    )
+    ap.add_argument(
+        "--audio-wrong-key",
+        type=int,
+        default=0,
+        help="decodes of excerpts marked by the first variant, each under a fresh key",
     )
     ap.add_argument(
         "--audio-stress",
