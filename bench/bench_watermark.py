@@ -538,6 +538,19 @@ AUDIO_ATTACKS: dict[str, AudioAttack] = {
 }
 
 
+def _noise10(x: np.ndarray[Any, Any], sr: int, r: np.random.Generator) -> tuple[Any, int]:
+    sd = float(np.sqrt(np.mean(x**2))) / math.sqrt(10.0)
+    return (x + r.normal(0, sd, x.shape)).astype(np.float32), sr
+
+
+# harsher than the aims, to tell settings apart once the aimed attacks all pass
+# (--audio-stress; drawn from their own generator so the aimed columns stay comparable)
+STRESS_ATTACKS: dict[str, AudioAttack] = {
+    "noise_10db": _noise10,
+    "opus_12k": lambda x, sr, r: (_ffmpeg(x, sr, ["-c:a", "libopus", "-b:a", "12k"], ".opus"), sr),
+}
+
+
 def music_like(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray[Any, Any]:
     """Chords of harmonic tones with note envelopes plus noise-burst percussion."""
     t = np.arange(int(seconds * sr)) / sr
@@ -557,10 +570,42 @@ def music_like(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray[
     return (0.3 * out / (np.abs(out).max() + 1e-9)).astype(np.float32)
 
 
+def _segmental_snr(x: np.ndarray[Any, Any], marked: np.ndarray[Any, Any], sr: int) -> float:
+    """Mean over 25 ms frames (those within 40 dB of the loudest) of the frame's host to
+    mark ratio in dB, clipped to [-10, 35]: quiet passages count as much as loud ones."""
+    n = int(0.025 * sr)
+    k = x.size // n
+    host = (x[: k * n].astype(np.float64).reshape(k, n) ** 2).sum(axis=1)
+    diff = marked[: k * n].astype(np.float64) - x[: k * n]
+    mark = (diff.reshape(k, n) ** 2).sum(axis=1) + 1e-20
+    keep = host > 1e-4 * host.max()
+    return float(np.mean(np.clip(10 * np.log10(host[keep] / mark[keep] + 1e-20), -10, 35)))
+
+
+def _audio_variant(spec: str) -> SpreadSpectrumAudioScheme:
+    """'alloc=0,iss_lambda=0.6' -> a scheme with those settings ('default': none)."""
+    kw: dict[str, Any] = {}
+    for item in filter(None, spec.replace("default", "").split(",")):
+        k, v = item.split("=")
+        kw[k] = float(v)
+    return SpreadSpectrumAudioScheme(**kw)
+
+
 def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
+    """Each variant (``--audio-iss`` lambdas, 0 = plain, then each ``--audio-variant``)
+    marks the same sources with the same IDs and reads them with its own detector; each
+    attack gets the same excerpt offset and noise for every variant."""
     import soundfile as sf
 
-    scheme = SpreadSpectrumAudioScheme()
+    lambdas = [f"iss_lambda={float(v)}" for v in args.audio_iss.split(",") if v]
+    schemes = {v: _audio_variant(v) for v in [*lambdas, *args.audio_variant]}
+    lambdas = list(schemes)
+    detector = schemes[lambdas[0]]  # the unmarked run uses the first variant's detector
+    attacks = {
+        a: fn
+        for a, fn in AUDIO_ATTACKS.items()
+        if not args.audio_attacks or a in args.audio_attacks.split(",")
+    }
     key = b"bench-audio-key-" + bytes(range(16))
     rng = np.random.default_rng(7)
     clips = sorted((CORPORA / "likeness/voices").rglob("*.flac"))
@@ -573,51 +618,107 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         sources.append((f"speech:{c.name}", np.asarray(x), sr))
     for i in range(1 if args.quick else 3):
         sources.append((f"music-like:{i}", music_like(8.0, 16000, rng), 16000))
-    per_attack = {a: [0, 0] for a in AUDIO_ATTACKS}
-    snrs: list[float] = []
+    stress = STRESS_ATTACKS if args.audio_stress else {}
+    srng = np.random.default_rng(11)
+    per_attack = {lam: {a: [0, 0] for a in [*attacks, *stress]} for lam in lambdas}
+    kept_marked: list[tuple[np.ndarray[Any, Any], int]] = []
+    snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
+    seg_snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
     t_det: list[float] = []
+    t_emb: dict[str, list[float]] = {lam: [] for lam in lambdas}
     for name, x, sr in sources:
         asset = int(rng.integers(0, 1 << 32))
-        marked = scheme.embed(x, Payload(asset), key, sample_rate=sr)
-        snrs.append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((marked - x) ** 2)) + 1e-12))
-        marked = np.clip(marked, -1, 1)
+        marked: dict[str, np.ndarray[Any, Any]] = {}
+        for lam, scheme in schemes.items():
+            t0 = time.process_time()
+            m = scheme.embed(x, Payload(asset), key, sample_rate=sr)
+            t_emb[lam].append(time.process_time() - t0)
+            snrs[lam].append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((m - x) ** 2))))
+            seg_snrs[lam].append(_segmental_snr(x, m, sr))
+            marked[lam] = np.clip(m, -1, 1)
+        kept_marked.append((marked[lambdas[0]], sr))
+        draws: list[tuple[str, AudioAttack, int, int]] = []
+        misses: list[str] = []
         for att, fn in AUDIO_ATTACKS.items():
             off = int(rng.integers(0, max(1, x.size - int(3.0 * sr))))
-            excerpt = marked[off : off + 3 * sr]
-            y, r = fn(excerpt, sr, rng)
-            t0 = time.process_time()
-            det = scheme.detect(y, key, sample_rate=r)
-            t_det.append(time.process_time() - t0)
-            per_attack[att][0] += int(det.claimed and det.payload == Payload(asset))
-            per_attack[att][1] += 1
-        print(f"[audio] {name} done", file=sys.stderr, flush=True)
-    # unmarked: speech, music-like and noise excerpts, fresh key per decode
+            seed = int(rng.integers(0, 1 << 31))
+            if att in attacks:  # same draws as a full run
+                draws.append((att, fn, off, seed))
+        for att, fn in stress.items():
+            off = int(srng.integers(0, max(1, x.size - int(3.0 * sr))))
+            draws.append((att, fn, off, int(srng.integers(0, 1 << 31))))
+        for att, fn, off, seed in draws:
+            for lam in lambdas:
+                excerpt = marked[lam][off : off + 3 * sr]
+                y, r = fn(excerpt, sr, np.random.default_rng(seed))
+                t0 = time.process_time()
+                det = schemes[lam].detect(y, key, sample_rate=r)
+                t_det.append(time.process_time() - t0)
+                ok = det.claimed and det.payload == Payload(asset)
+                per_attack[lam][att][0] += int(ok)
+                per_attack[lam][att][1] += 1
+                if not ok:
+                    misses.append(f"{lam or 'default'}/{att} z={det.sync_score:.1f}")
+        print(f"[audio] {name} done; misses: {misses}", file=sys.stderr, flush=True)
+    # unmarked: speech, music-like and noise excerpts, fresh key per decode (--seed)
+    urng = np.random.default_rng(args.seed)
     fp = 0
     n_unmarked = 0
+    best_z: list[float] = []
     unmarked_sources = [s for s in sources] + [
-        ("noise", rng.normal(0, 0.1, 16000 * 8).astype(np.float32), 16000)
+        ("noise", urng.normal(0, 0.1, 16000 * 8).astype(np.float32), 16000)
     ]
     for c in clips[n_speech : n_speech + (5 if args.quick else 30)]:
         x, sr = sf.read(str(c), dtype="float32")
         unmarked_sources.append((c.name, np.asarray(x), sr))
     for i in range(args.audio_unmarked):
         _, x, sr = unmarked_sources[i % len(unmarked_sources)]
-        off = int(rng.integers(0, max(1, x.size - 3 * sr)))
-        det = scheme.detect(x[off : off + 3 * sr], rng.bytes(32), sample_rate=sr)
+        off = int(urng.integers(0, max(1, x.size - 3 * sr)))
+        det = detector.detect(x[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         fp += int(det.claimed)
+        best_z.append(det.sync_score)
         n_unmarked += 1
+    # marked by the first variant, read with a fresh random key each (--seed)
+    wrong_claims = 0
+    wrong_z: list[float] = []
+    for i in range(args.audio_wrong_key):
+        m, sr = kept_marked[i % len(kept_marked)]
+        off = int(urng.integers(0, max(1, m.size - 3 * sr)))
+        det = detector.detect(m[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
+        wrong_claims += int(det.claimed)
+        wrong_z.append(det.sync_score)
     return {
-        "scheme": scheme.name,
+        "scheme": detector.name,
         "sources": [s[0] for s in sources],
         "excerpt_seconds": 3.0,
-        "snr_db_median": float(np.median(snrs)),
-        "snr_db_min": float(min(snrs)),
-        "per_attack": {
-            a: {"rate": v[0] / v[1] if v[1] else None, "ok": v[0], "n": v[1], "aim": 0.95}
-            for a, v in per_attack.items()
+        "embedders": {
+            lam: {
+                "snr_db_median": float(np.median(snrs[lam])),
+                "snr_db_min": float(min(snrs[lam])),
+                "segmental_snr_db_median": float(np.median(seg_snrs[lam])),
+                "embed_cpu_s_median": float(np.median(t_emb[lam])),
+                "per_attack": {
+                    a: {
+                        "rate": v[0] / v[1] if v[1] else None,
+                        "ok": v[0],
+                        "n": v[1],
+                        "aim": 0.95 if a in AUDIO_ATTACKS else None,
+                    }
+                    for a, v in per_attack[lam].items()
+                },
+            }
+            for lam in lambdas
         },
         "unmarked_decodes": n_unmarked,
         "false_claims": fp,
+        "unmarked_best_z_median_max": [float(np.median(best_z)), float(max(best_z))]
+        if best_z
+        else None,
+        "wrong_key_decodes": len(wrong_z),
+        "wrong_key_false_claims": wrong_claims,
+        "wrong_key_best_z_median_max": [float(np.median(wrong_z)), float(max(wrong_z))]
+        if wrong_z
+        else None,
         "detect_3s_cpu_s_median": float(np.median(t_det)) if t_det else None,
     }
 
@@ -629,6 +730,33 @@ def main() -> None:
     ap.add_argument("--unmarked", type=int, default=10000, help="unmarked image decodes")
     ap.add_argument("--audio-clips", type=int, default=12)
     ap.add_argument("--audio-unmarked", type=int, default=300)
+    ap.add_argument(
+        "--audio-iss",
+        default="0.6",
+        help="comma-separated informed-embedding lambdas to compare side by side, other "
+        "settings at their defaults (0 = no informed embedding; '' = none), e.g. 0,0.6",
+    )
+    ap.add_argument(
+        "--audio-variant",
+        action="append",
+        default=[],
+        help="an audio scheme setting to run side by side (repeatable): 'default', or "
+        "constructor arguments such as 'alloc=0,iss_lambda=0' (the first release)",
+    )
+    ap.add_argument(
+        "--audio-attacks", default="", help="comma-separated subset of the audio attacks"
+    )
+    ap.add_argument(
+        "--audio-wrong-key",
+        type=int,
+        default=0,
+        help="decodes of excerpts marked by the first variant, each under a fresh key",
+    )
+    ap.add_argument(
+        "--audio-stress",
+        action="store_true",
+        help="also run attacks harsher than the aims (20 dB -> 10 dB noise, Opus 12k)",
+    )
     ap.add_argument("--no-comparators", action="store_true")
     ap.add_argument(
         "--timings-only", action="store_true", help="only the 12 MP embed/detect timings"
@@ -640,7 +768,7 @@ def main() -> None:
         help="also run the image scheme with this embedding mask 'floor,slope,cap' "
         "(e.g. 0.45,0.13,3.5, the first release) on the same images and attacks",
     )
-    ap.add_argument("--seed", type=int, default=99, help="seed of the unmarked run")
+    ap.add_argument("--seed", type=int, default=99, help="seed of the unmarked runs (keys)")
     ap.add_argument("--skip", choices=["image", "audio", "unmarked"], action="append", default=[])
     args = ap.parse_args()
     if args.quick and args.unmarked == 10000:
