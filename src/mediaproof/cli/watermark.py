@@ -14,6 +14,7 @@ from PIL import Image
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind, sniff
+from mediaproof.services.watermarking import IMAGE_FORMATS
 from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME, Detection, Payload
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.errors import WatermarkError
@@ -59,7 +60,7 @@ def embed(
         kind = _kind(src)
         if kind == MediaKind.IMAGE:
             fmt = Image.registered_extensions().get(out.suffix.lower())
-            if fmt not in ("JPEG", "PNG", "WEBP", "TIFF"):
+            if fmt is None or fmt not in IMAGE_FORMATS.values():
                 raise WatermarkError(
                     f"write the marked image as .jpg, .png, .webp or .tif, not {out.name}"
                 )

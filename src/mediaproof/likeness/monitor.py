@@ -219,8 +219,9 @@ class Monitor:
                 tries = alert.attempts[ch.name]
                 final = " (given up)" if tries >= MAX_DELIVERY_ATTEMPTS else ""
                 alert.deliveries[ch.name] = f"failed after {tries} tries{final}: {e}"
-        if channels:
-            self.store.update_alert(alert)
+        if not channels:
+            return  # nothing was tried: nothing to record or schedule
+        self.store.update_alert(alert)
         pending = self._failed_channels(alert)
         retry = self._load_retries()
         if pending:

@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mediaproof.accounts.models import Principal
 from mediaproof.cases.errors import NoticeInvalidError
 from mediaproof.cases.models import NoticeCategory, NoticeInput, Relationship
 from mediaproof.errors import MediaproofError
 from mediaproof.fingerprint.audio import fingerprint_audio
-from mediaproof.fingerprint.fingerprints import fingerprint_file
+from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.sniff import MediaKind, sniff
 from mediaproof.services import candidates
@@ -85,15 +83,13 @@ def notice_input(
     if upload is not None:
         media = inspect_upload(inst, upload)  # refuses types mediaproof cannot analyse
         sha256, mime, later = media.sha256, media.mime, runs_as_job(inst, media)
-        if media.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        if not later:
+            prints = media_prints(inst, upload, media.kind)
+        elif media.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
             # Chromaprint of the opening is quick even for long audio or a video's
             # soundtrack, so a notice about the same recording joins the case at once
             # (a video's frames are hashed by the background job and added then)
             prints = sound_prints(upload, audio_s=INTAKE_AUDIO_S)
-            if media.kind is MediaKind.VIDEO and not later:
-                prints = {**prints, **media_prints(inst, upload, media.kind)}
-        elif not later:
-            prints = media_prints(inst, upload, media.kind)
     user = who.user
     inp = NoticeInput(
         category=NoticeCategory(_enum(NoticeCategory, text("category"), "category")),
@@ -126,9 +122,14 @@ def sound_prints(path: Path, *, audio_s: float = INTAKE_AUDIO_S) -> dict[str, st
         fp = fingerprint_audio(path, max_seconds=audio_s)
     except MediaproofError:
         return {}  # the analysis reports what is wrong with the file (or a missing tool)
-    if fp.empty:
-        return {}
-    return {"chromaprint": np.asarray(fp.items, dtype="<u4").tobytes().hex()}
+    return _as_map(Fingerprints(MediaKind.AUDIO, "", audio=fp))
+
+
+def _as_map(fps: Fingerprints) -> dict[str, str]:
+    """The ``alg -> text`` map without the file digest (matched by SHA-256 already)."""
+    out = fingerprint_map(fps, dihedral=False)
+    out.pop("md5", None)
+    return out
 
 
 def media_prints(
@@ -146,9 +147,7 @@ def media_prints(
         fps = fingerprint_file(path, kind=kind, limits=inst.settings.limits)
     except MediaproofError:
         return {}  # the analysis reports what is wrong with the file (or a missing tool)
-    out = fingerprint_map(fps, dihedral=False)
-    out.pop("md5", None)  # an exact digest is matched by SHA-256 already
-    return out
+    return _as_map(fps)
 
 
 def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
-from PIL.PngImagePlugin import PngInfo
 
 from mediaproof.watermark.errors import WatermarkError
 
@@ -109,8 +108,6 @@ def save_marked(
         kw.update(quality=quality, subsampling=0)
     elif fmt == "WEBP":
         kw.update(quality=quality)
-    elif fmt == "PNG":
-        kw["pnginfo"] = PngInfo()
     try:
         im.save(path, fmt, **kw)
     except (OSError, ValueError) as e:
