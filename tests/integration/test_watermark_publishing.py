@@ -110,6 +110,7 @@ def test_credentialed_input_is_marked_and_keeps_its_parent(
 
 
 def _profile() -> bytes:
+    """An ICC profile; lcms stamps the creation time into it, so make it once a test."""
     from PIL import ImageCms
 
     return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
@@ -127,12 +128,13 @@ def test_marking_keeps_colour_profile_exif_and_alpha(
     exif[0x8298] = "(c) County Elections Office"  # Copyright
     exif[0x0112] = 6  # stored sideways: shown rotated 90 degrees clockwise
     sideways = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1)))
-    sideways.save(src, quality=95, icc_profile=_profile(), exif=exif.tobytes())
+    icc = _profile()
+    sideways.save(src, quality=95, icc_profile=icc, exif=exif.tobytes())
     out = tmp_path / "signed.jpg"
     pub = sign_and_register(instance, SignRequest(src=src, dest=out, title="Phone photo"))
     assert pub.asset.watermark_id is not None
     with Image.open(out) as im:
-        assert im.info.get("icc_profile") == _profile()
+        assert im.info.get("icc_profile") == icc
         kept = im.getexif()
         assert kept[0x010F] == "PhoneMaker" and kept[0x8298].startswith("(c) County")
         assert 0x0112 not in kept  # the pixels are upright now
