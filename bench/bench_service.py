@@ -7,6 +7,11 @@ end; --url drives a service that is already running instead (then anonymous requ
 meet that service's rate limits unless --token is given).
 
     .venv/bin/python bench/bench_service.py [--seconds 10] [--concurrency 1,2,4,8]
+        [--watermark-key] [--analysis-processes 0,auto] [--rounds 2]
+
+With several --analysis-processes values it starts one server per value and runs them
+side by side: every round runs each concurrency level on each server in turn, so a
+change in the machine's load falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ def small_jpegs(n: int, tmp: Path) -> list[bytes]:
 
 
 def start_server(
-    home: Path, watermark_key: bool = False
+    home: Path, watermark_key: bool = False, analysis_processes: str = "auto"
 ) -> tuple[subprocess.Popen[bytes], str, str]:
     inst = Instance(Settings(home=home))
     init_keys(inst.keys_dir, "Bench Elections Office")
@@ -90,6 +95,9 @@ def start_server(
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000000",
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_PER_MIN": "1000000",
     }
+    env.pop("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES", None)
+    if analysis_processes != "auto":
+        env["MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES"] = analysis_processes
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -110,6 +118,7 @@ def start_server(
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                time.sleep(3)  # the analysis workers start in the background
                 return proc, url, secret
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -192,14 +201,27 @@ async def one_level(
 
 
 def _server_cpu_s(pid: int | None) -> float | None:
-    """User + system CPU seconds of a local process (Linux /proc), else None."""
+    """User + system CPU seconds of a local process and its live descendants (the
+    analysis workers; Linux /proc), else None."""
     if pid is None:
         return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    stats: dict[int, list[str]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stats[int(d.name)] = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+    if pid not in stats:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [p for p, f in stats.items() if int(f[1]) == parent and p not in tree]
+        tree.update(kids)
+        frontier.extend(kids)
+    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -212,54 +234,44 @@ def main() -> None:
     ap.add_argument(
         "--watermark-key", action="store_true", help="give the started instance a watermark key"
     )
+    ap.add_argument(
+        "--analysis-processes",
+        default="auto",
+        help="comma-separated MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES values, one server "
+        "each, run side by side ('auto': the service's default)",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="repeat every level this often")
     args = ap.parse_args()
+    configs = args.analysis_processes.split(",") if not args.url else ["(running)"]
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        jpegs = small_jpegs(args.images, tmp)
-        proc = None
-        token = args.token
-        if args.url:
-            url = args.url.rstrip("/")
-        else:
-            proc, url, token = start_server(tmp / "instance", args.watermark_key)
+        base = small_jpegs(args.images, tmp)
+        servers: dict[str, tuple[subprocess.Popen[bytes] | None, str, str | None]] = {}
         try:
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            # register half the images so lookups and verifies see hits and misses
-            bindings = [(SHA_ALG, b64(hashlib.sha256(j).digest())) for j in jpegs]
-            bindings += [(PDQ_ALG, b64(fingerprint_image(j, dihedral=False).pdq.value))
-                         for j in jpegs]  # fmt: skip
-            if token:
-                for i, j in enumerate(jpegs[: len(jpegs) // 2]):
-                    r = httpx.post(
-                        url + "/api/v1/assets",
-                        headers=headers,
-                        timeout=60,
-                        data={"title": f"bench {i}"},
-                        files={"file": ("b.jpg", j)},
-                    )
-                    r.raise_for_status()
-                    signed = httpx.get(url + r.json()["download_url"], headers=headers).content
-                    jpegs.append(signed)
-                    bindings.append((SHA_ALG, b64(hashlib.sha256(signed).digest())))
-                    # a stripped re-post: verify finds it by PDQ and draws the heatmap
-                    with Image.open(io.BytesIO(signed)) as im:
-                        buf = io.BytesIO()
-                        im.convert("RGB").save(buf, "JPEG", quality=80)
-                    jpegs.append(buf.getvalue())
-            # the load itself is anonymous, as the public's would be, unless --url + --token
-            load_headers = headers if args.url else {}
+            for cfg in configs:
+                if args.url:
+                    servers[cfg] = (None, args.url.rstrip("/"), args.token)
+                else:
+                    servers[cfg] = start_server(tmp / f"instance-{cfg}", args.watermark_key, cfg)
+            loads = {cfg: _prepare(u, t, list(base)) for cfg, (_, u, t) in servers.items()}
             results = []
-            pid = proc.pid if proc is not None else None
-            for n in (int(x) for x in args.concurrency.split(",")):
-                asyncio.run(one_level(url, n, 1.0, jpegs, bindings, load_headers))  # warm-up
-                results.append(
-                    asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, load_headers, pid))
-                )
+            for rnd in range(args.rounds):
+                for n in (int(x) for x in args.concurrency.split(",")):
+                    for cfg, (proc, url, token) in servers.items():
+                        jpegs, bindings = loads[cfg]
+                        # the load itself is anonymous, as the public's would be,
+                        # unless --url + --token
+                        hdr = {"Authorization": f"Bearer {token}"} if args.url and token else {}
+                        asyncio.run(one_level(url, n, 1.0, jpegs, bindings, hdr))  # warm-up
+                        pid = proc.pid if proc is not None else None
+                        r = asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, hdr, pid))
+                        results.append({"analysis_processes": cfg, "round": rnd + 1, **r})
         finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=15)
+            for proc, _, _ in servers.values():
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(timeout=15)
     print(
         json.dumps(
             {
@@ -267,13 +279,43 @@ def main() -> None:
                 "signed releases, stripped re-posts), 50% GET /matches/byBinding "
                 "(SHA-256 and PDQ)",
                 "cpus": os.cpu_count(),
-                "watermark_key": bool(args.watermark_key) if proc is not None else None,
-                "url": "started locally" if proc is not None else url,
+                "load_average": os.getloadavg(),
+                "watermark_key": bool(args.watermark_key) if not args.url else None,
+                "url": "started locally" if not args.url else args.url,
                 "results": results,
             },
             indent=2,
         )
     )
+
+
+def _prepare(
+    url: str, token: str | None, jpegs: list[bytes]
+) -> tuple[list[bytes], list[tuple[str, str]]]:
+    """Register half the images (signed releases, and stripped re-posts of them) so that
+    lookups and verifies see hits and misses; returns the files and the bindings."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    bindings = [(SHA_ALG, b64(hashlib.sha256(j).digest())) for j in jpegs]
+    bindings += [(PDQ_ALG, b64(fingerprint_image(j, dihedral=False).pdq.value)) for j in jpegs]
+    if token:
+        for i, j in enumerate(jpegs[: len(jpegs) // 2]):
+            r = httpx.post(
+                url + "/api/v1/assets",
+                headers=headers,
+                timeout=60,
+                data={"title": f"bench {i}"},
+                files={"file": ("b.jpg", j)},
+            )
+            r.raise_for_status()
+            signed = httpx.get(url + r.json()["download_url"], headers=headers).content
+            jpegs.append(signed)
+            bindings.append((SHA_ALG, b64(hashlib.sha256(signed).digest())))
+            # a stripped re-post: verify finds it by PDQ and draws the heatmap
+            with Image.open(io.BytesIO(signed)) as im:
+                buf = io.BytesIO()
+                im.convert("RGB").save(buf, "JPEG", quality=80)
+            jpegs.append(buf.getvalue())
+    return jpegs, bindings
 
 
 if __name__ == "__main__":

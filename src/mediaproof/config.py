@@ -112,6 +112,14 @@ class ServiceSettings(BaseSettings):
         "matching copies on the verify page; needs the original's file kept",
     )
     max_pending_jobs: int = Field(default=16, ge=1)
+    analysis_processes: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="worker processes for the heavy steps of an analysis (watermark "
+        "decodes, difference maps, fingerprints), so concurrent requests use every core; "
+        "default: one per core, at most 4 (none on a single core); 0: in the request thread",
+    )
     public_likeness: bool = Field(
         default=False,
         description="verify answers over HTTP include likeness evidence, which names "

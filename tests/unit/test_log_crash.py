@@ -104,9 +104,12 @@ def _run_and_kill(home: Path, seed: int, rng: random.Random, mid_batch: bool) ->
     proc.stdout.close()
     assert ready, "the writer never started"
     # Lines already written by the child before the kill are acknowledgements too.
+    # The last one may be cut short by the kill ("ack" alone, or part of its number: a
+    # smaller number never lowers the count).
     for line in buf.split(b"\n"):
-        if line.startswith(b"ack "):
-            acked = max(acked, int(line.split()[1]))
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == b"ack" and parts[1].isdigit():
+            acked = max(acked, int(parts[1]))
     return acked
 
 

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mediaproof.analysis.compute import Compute, InlineCompute
+
 if TYPE_CHECKING:
     from mediaproof.config import Settings
     from mediaproof.media.ingest import MediaInfo
@@ -52,6 +54,8 @@ class AnalysisContext:
     services: Any = None  # the instance's lookups (registry, indexes); None offline
     previous: dict[str, Evidence] = field(default_factory=dict)  # earlier analyzers' output
     cache: dict[str, Any] = field(default_factory=dict)
+    # where heavy stateless steps run (analysis.compute): worker processes in the service
+    compute: Compute = field(default_factory=InlineCompute)
 
 
 class Analyzer(Protocol):

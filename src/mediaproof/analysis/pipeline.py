@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mediaproof.analysis.compute import Compute
 from mediaproof.analysis.evidence import AnalysisContext, Analyzer, Evidence, EvidenceStatus
 from mediaproof.analysis.report import AnalysisReport
 from mediaproof.config import Settings
@@ -23,8 +24,11 @@ def run_analyzers(
     analyzers: Sequence[Analyzer],
     services: Any = None,
     progress: Progress | None = None,
+    compute: Compute | None = None,
 ) -> AnalysisReport:
     ctx = AnalysisContext(path=path, media=media, settings=settings, services=services)
+    if compute is not None:
+        ctx.compute = compute
     for analyzer in analyzers:
         if progress:
             progress(analyzer.name)

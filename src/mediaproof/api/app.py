@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from itsdangerous import URLSafeSerializer
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof import __version__
+from mediaproof.analysis.compute import ProcessCompute, make_compute
 from mediaproof.api.bodylimit import BodyLimitMiddleware
 from mediaproof.api.case_deps import resume_analyses
 from mediaproof.api.deps import AppContext, enforce_access
@@ -67,6 +69,8 @@ def create_app(
     inst = Instance(settings)
     clear_stale_uploads(inst)
     svc = settings.service
+    compute = make_compute(svc.analysis_processes)
+    inst.compute = compute
     ctx = AppContext(
         inst=inst,
         jobs=JobRunner(svc.job_keep_s, svc.max_pending_jobs),
@@ -90,6 +94,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(compute, ProcessCompute):
+            # in the background: readiness does not wait for the workers' imports
+            warm = threading.Thread(target=compute.warm_up, name="mediaproof-warm", daemon=True)
+            warm.start()
         outbox.start()
         # reported media past its retention goes; analyses a stop interrupted run again
         await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))
@@ -98,6 +106,8 @@ def create_app(
         outbox.stop()
         close_case_service(case_svc)
         ctx.jobs.shutdown()
+        if isinstance(compute, ProcessCompute):
+            await run_in_threadpool(compute.close)
         inst.close()
 
     app = FastAPI(

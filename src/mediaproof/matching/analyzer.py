@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from mediaproof.config import Limits
 from mediaproof.errors import MediaproofError
 from mediaproof.fingerprint.audio import BER_THRESHOLD
 from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
@@ -106,7 +107,7 @@ class MatchAnalyzer:
         try:
             fps = ctx.cache.get("fingerprints")
             if not isinstance(fps, Fingerprints):
-                fps = fingerprint_file(ctx.path, kind=kind, limits=ctx.settings.limits)
+                fps = ctx.compute.run(_fingerprint, ctx.path, kind, ctx.settings.limits)
                 ctx.cache["fingerprints"] = fps
         except MediaproofError as e:
             return Evidence(self.name, EvidenceStatus.ERROR, f"Could not fingerprint: {e}")
@@ -181,6 +182,11 @@ class MatchAnalyzer:
 HEATMAP_CACHE_KEY = "match_heatmap_png"
 
 
+def _fingerprint(path: Path, kind: MediaKind, limits: Limits) -> Fingerprints:
+    # module level (not a lambda) so that a worker process can run it
+    return fingerprint_file(path, kind=kind, limits=limits)
+
+
 @runtime_checkable
 class OriginalImages(Protocol):
     """Optional, on the same object as the lookup: the kept pixels of an original."""
@@ -210,7 +216,7 @@ def _compare_with_original(
         if original.name == ctx.media.sha256:  # blobs are named by digest: same bytes
             data["differences"] = {"asset_id": best["asset_id"], "identical": True, "boxes": []}
             return
-        result = align_copy(original, ctx.path)
+        result = ctx.compute.run(align_copy, original, ctx.path)
     except Exception as e:  # a failed comparison must not hide the match itself
         data["differences_error"] = f"could not compare with the original: {e}"
         return

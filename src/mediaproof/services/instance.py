@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
+from mediaproof.analysis.compute import Compute, InlineCompute
 from mediaproof.config import Settings, load_settings
 from mediaproof.errors import ConfigError, KeyMaterialError
 from mediaproof.provenance.c2pa_io import C2paEngine
@@ -36,6 +37,8 @@ class Instance:
         upgrade(self.db.engine)
         self.blobs = BlobStore(settings.blobs_dir)
         self._engines: dict[tuple[str, ...], C2paEngine] = {}
+        # heavy analysis steps run here; the service swaps in worker processes
+        self.compute: Compute = InlineCompute()
 
     @classmethod
     def open(cls, home: Path | None = None) -> Instance:

@@ -73,4 +73,5 @@ def verify_file(
         analyzers_for(inst, trust_anchors, likeness=likeness),
         services=inst,
         progress=progress,
+        compute=inst.compute,
     )

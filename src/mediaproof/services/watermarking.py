@@ -212,7 +212,7 @@ class RegistryWatermarkAnalyzer:
                 data["content_check"] = "fingerprint"
                 return None if ctx.media.kind.value == "image" else False
             return None
-        same, inliers = same_scene(ctx.path, original)
+        same, inliers = ctx.compute.run(same_scene, ctx.path, original)
         data["content_check"] = "keypoints"
         data["content_inliers"] = inliers
         return same

@@ -4,6 +4,7 @@ belong to the caller and the policy."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
@@ -46,43 +47,15 @@ class WatermarkAnalyzer:
 
     def _analyze(self, ctx: AnalysisContext) -> Evidence:
         kind = ctx.media.kind
-        key = self._key(ctx)
-        data: dict[str, Any] = {"key_present": key is not None}
-        if kind == MediaKind.IMAGE:
-            if key is not None:
-                det = IMAGE_SCHEME.detect_luma(load_luma(ctx.path), key)
-                data["mediaproof"] = det.as_dict()
-            pixels = (ctx.media.width or 0) * (ctx.media.height or 0)
-            if pixels and pixels > AI_MARK_MAX_PIXELS:
-                # generator marks live on unresized outputs (about 1-2.4 MP); a larger
-                # image was resized, which removes them, and decoding it costs seconds
-                data["ai_marks"] = []
-                data["ai_marks_checked"] = False
-                data["ai_marks_skipped"] = "larger than any unresized generator output"
-            else:
-                rgb = load_rgb(ctx.path)[:, :, :3]
-                data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
-                data["ai_marks_checked"] = ai_marks_available()
-        elif kind == MediaKind.AUDIO:
-            if key is not None:
-                samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
-                data["mediaproof"] = AUDIO_SCHEME.detect(samples, key, sample_rate=rate).as_dict()
-            data["ai_marks"] = []
-        elif kind == MediaKind.VIDEO:
-            if key is not None:
-                data["mediaproof"] = detect_video(ctx.path, key).as_dict()
-                try:
-                    samples, rate = load_audio(ctx.path, max_seconds=AUDIO_SECONDS)
-                except MediaproofError:  # no soundtrack
-                    pass
-                else:
-                    det = AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
-                    data["mediaproof_audio"] = det.as_dict()
-            data["ai_marks"] = []
-        else:
+        if kind not in (MediaKind.IMAGE, MediaKind.AUDIO, MediaKind.VIDEO):
             return Evidence(
                 self.name, EvidenceStatus.NOT_APPLICABLE, f"no watermark check for {kind.value}"
             )
+        key = self._key(ctx)
+        pixels = (ctx.media.width or 0) * (ctx.media.height or 0)
+        # the decodes are most of a small photo's verify: in the service they run in a
+        # worker process, so concurrent requests use every core
+        data = ctx.compute.run(read_marks, ctx.path, kind.value, key, pixels)
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
         parts: list[str] = []
         for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack")):
@@ -101,3 +74,42 @@ class WatermarkAnalyzer:
         if key is None:
             summary += " (this instance has no watermark key, so only generator marks were checked)"
         return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
+
+
+def read_marks(path: Path, kind: str, key: bytes | None, pixels: int) -> dict[str, Any]:
+    """Decode our mark (with ``key``, when the instance has one) and the generator marks
+    from the file at ``path``; the analyzer's ``data`` before any summary. Needs nothing
+    but its arguments, so it can run in another process."""
+    data: dict[str, Any] = {"key_present": key is not None}
+    if kind == MediaKind.IMAGE:
+        if key is not None:
+            data["mediaproof"] = IMAGE_SCHEME.detect_luma(load_luma(path), key).as_dict()
+        if pixels and pixels > AI_MARK_MAX_PIXELS:
+            # generator marks live on unresized outputs (about 1-2.4 MP); a larger
+            # image was resized, which removes them, and decoding it costs seconds
+            data["ai_marks"] = []
+            data["ai_marks_checked"] = False
+            data["ai_marks_skipped"] = "larger than any unresized generator output"
+        else:
+            rgb = load_rgb(path)[:, :, :3]
+            data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
+            data["ai_marks_checked"] = ai_marks_available()
+    elif kind == MediaKind.AUDIO:
+        if key is not None:
+            samples, rate = load_audio(path, max_seconds=AUDIO_SECONDS)
+            data["mediaproof"] = AUDIO_SCHEME.detect(samples, key, sample_rate=rate).as_dict()
+        data["ai_marks"] = []
+    elif kind == MediaKind.VIDEO:
+        if key is not None:
+            data["mediaproof"] = detect_video(path, key).as_dict()
+            try:
+                samples, rate = load_audio(path, max_seconds=AUDIO_SECONDS)
+            except MediaproofError:  # no soundtrack
+                pass
+            else:
+                det = AUDIO_SCHEME.detect(samples, key, sample_rate=rate)
+                data["mediaproof_audio"] = det.as_dict()
+        data["ai_marks"] = []
+    else:
+        raise ValueError(f"no watermark check for {kind}")
+    return data

@@ -1,0 +1,69 @@
+"""Verify with the heavy steps in worker processes (the service's default on 2+ cores)
+answers exactly what the same instance answers with them inline."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from mediaproof.analysis.compute import InlineCompute, ProcessCompute
+from mediaproof.media.samples import sample_photo
+from mediaproof.services.instance import Instance
+from mediaproof.services.public_verify import verify_upload
+from tests.api.conftest import bearer, make_app, publish
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, ev in report["evidence"].items():
+        # the service adds links to the pictures; the rest must be the same
+        data = {
+            k: v
+            for k, v in (ev.get("data") or {}).items()
+            if k not in ("heatmap_url", "original_url")
+        }
+        out[name] = {**ev, "data": data}
+    return {"evidence": out, "assessment": report["assessment"]}
+
+
+def test_worker_processes_give_the_inline_answer(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "i", analysis_processes=2)
+    photo = sample_photo(tmp_path / "p.jpg", 800, 600, seed=5)  # large enough to be marked
+    with TestClient(app) as c:
+        inst: Instance = app.state.ctx.inst
+        assert isinstance(inst.compute, ProcessCompute)
+        h = bearer(inst, "publisher", ["publish"])
+        pub = publish(c, h, photo)
+        signed = c.get(pub["download_url"], headers=h).content
+        copy = tmp_path / "copy.jpg"  # a stripped re-post: PDQ matches, a heatmap is drawn
+        with Image.open(io.BytesIO(signed)) as im:
+            im.convert("RGB").save(copy, quality=80)
+        # a crop: PDQ no longer matches, the watermark still reads, and the keypoint
+        # check against the kept original (also a worker step) decides the content
+        with Image.open(io.BytesIO(signed)) as im:
+            im.convert("RGB").crop((60, 40, 700, 560)).save(tmp_path / "crop.jpg", quality=90)
+        for f in (copy, tmp_path / "crop.jpg"):
+            r = c.post("/api/v1/verify", files={"file": ("x.jpg", f.read_bytes())})
+            assert r.status_code == 200, r.text
+            pooled = r.json()
+            inline_inst = Instance(inst.settings)
+            assert isinstance(inline_inst.compute, InlineCompute)
+            try:
+                inline = verify_upload(inline_inst, f)
+            finally:
+                inline_inst.close()
+            assert _comparable(pooled) == _comparable(inline)
+            wm = pooled["evidence"]["watermark"]["data"]
+            assert wm["mediaproof"]["claimed"] and wm["asset_id"] == pub["asset"]["asset_id"]
+        assert pooled["evidence"]["watermark"]["data"]["content_check"] == "keypoints"
+        assert "heatmap_url" in _verify_match(c, copy)
+
+
+def _verify_match(c: TestClient, path: Path) -> dict[str, Any]:
+    r = c.post("/api/v1/verify", files={"file": ("x.jpg", path.read_bytes())})
+    data: dict[str, Any] = r.json()["evidence"]["match"]["data"]
+    return data

@@ -1,0 +1,138 @@
+"""The analysis worker pool (analysis.compute): results, errors and crashes come back,
+a crashed pool is replaced, and workers do not outlive a server that was killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mediaproof.analysis.compute import (
+    ComputeCrashed,
+    ComputeFailed,
+    InlineCompute,
+    ProcessCompute,
+    make_compute,
+)
+from mediaproof.errors import MalformedMediaError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def raise_malformed() -> None:
+    raise MalformedMediaError("the image is truncated", hint="decoder said: OSError")
+
+
+class Unpicklable(Exception):
+    def __init__(self, a: int, b: int) -> None:  # pickling keeps args=(), so this fails
+        super().__init__()
+        self.a, self.b = a, b
+
+
+def raise_unpicklable() -> None:
+    raise Unpicklable(1, 2)
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # as a decoder segfault or the OOM killer would
+
+
+@pytest.fixture
+def pool() -> Iterator[ProcessCompute]:
+    p = ProcessCompute(2)
+    yield p
+    p.close()
+
+
+def test_runs_in_another_process(pool: ProcessCompute) -> None:
+    pid, sq = pool.run(pid_and_square, 12)
+    assert sq == 144
+    assert pid != os.getpid()
+    assert pid in pool.warm_up()
+
+
+def test_our_errors_come_back_whole(pool: ProcessCompute) -> None:
+    with pytest.raises(MalformedMediaError) as e:
+        pool.run(raise_malformed)
+    assert e.value.message == "the image is truncated"
+    assert e.value.hint == "decoder said: OSError"
+
+
+def test_other_errors_come_back_as_compute_failed(pool: ProcessCompute) -> None:
+    with pytest.raises(ComputeFailed, match="Unpicklable"):
+        pool.run(raise_unpicklable)
+    assert pool.run(pid_and_square, 3)[1] == 9  # the pool is not broken by it
+
+
+def test_a_crashed_worker_fails_one_call_and_the_pool_is_replaced(pool: ProcessCompute) -> None:
+    before = set(pool.warm_up())
+    with pytest.raises(ComputeCrashed):
+        pool.run(die)
+    pid, sq = pool.run(pid_and_square, 5)
+    assert sq == 25
+    assert pid not in before
+
+
+def test_closed_pool_refuses_work() -> None:
+    p = ProcessCompute(1)
+    p.warm_up()
+    p.close()
+    with pytest.raises(Exception, match="shut down"):
+        p.run(pid_and_square, 2)
+
+
+def test_make_compute() -> None:
+    assert isinstance(make_compute(0), InlineCompute)
+    p = make_compute(3)
+    assert isinstance(p, ProcessCompute) and p.workers == 3
+    assert InlineCompute().run(pid_and_square, 4) == (os.getpid(), 16)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); it has exited for our purposes
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_workers_leave_when_the_server_is_killed(tmp_path: Path) -> None:
+    """A server killed with SIGKILL cannot close its pool: the workers notice and exit,
+    and so does the fork server, instead of waiting for work forever."""
+    script = tmp_path / "server.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            from mediaproof.analysis.compute import ProcessCompute
+            if __name__ == "__main__":
+                pool = ProcessCompute(2)
+                print(" ".join(map(str, pool.warm_up())), flush=True)
+                time.sleep(600)
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    workers = [int(x) for x in proc.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(w) for w in workers)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "analysis workers outlived the server"
