@@ -741,6 +741,7 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
     # unmarked: speech, music-like and noise excerpts, fresh key per decode (--seed)
     urng = np.random.default_rng(args.seed)
     fp = 0
+    crc_tests = 0  # payload CRC tests made on unmarked excerpts (the measured E[R])
     n_unmarked = 0
     best_z: list[float] = []
     unmarked_sources = [s for s in sources] + [
@@ -754,16 +755,19 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         off = int(urng.integers(0, max(1, x.size - 3 * sr)))
         det = detector.detect(x[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         fp += int(det.claimed)
+        crc_tests += int(det.details.get("crc_tests", 0))
         best_z.append(det.sync_score)
         n_unmarked += 1
     # marked by the first variant, read with a fresh random key each (--seed)
     wrong_claims = 0
+    wrong_tests = 0
     wrong_z: list[float] = []
     for i in range(args.audio_wrong_key):
         m, sr = kept_marked[i % len(kept_marked)]
         off = int(urng.integers(0, max(1, m.size - 3 * sr)))
         det = detector.detect(m[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         wrong_claims += int(det.claimed)
+        wrong_tests += int(det.details.get("crc_tests", 0))
         wrong_z.append(det.sync_score)
     return {
         "scheme": detector.name,
@@ -788,11 +792,13 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         },
         "unmarked_decodes": n_unmarked,
         "false_claims": fp,
+        "unmarked_crc_tests_per_decode": crc_tests / n_unmarked if n_unmarked else None,
         "unmarked_best_z_median_max": [float(np.median(best_z)), float(max(best_z))]
         if best_z
         else None,
         "wrong_key_decodes": len(wrong_z),
         "wrong_key_false_claims": wrong_claims,
+        "wrong_key_crc_tests_per_decode": wrong_tests / len(wrong_z) if wrong_z else None,
         "wrong_key_best_z_median_max": [float(np.median(wrong_z)), float(max(wrong_z))]
         if wrong_z
         else None,
