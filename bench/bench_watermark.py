@@ -591,6 +591,60 @@ def _audio_variant(spec: str) -> SpreadSpectrumAudioScheme:
     return SpreadSpectrumAudioScheme(**kw)
 
 
+def clopper_pearson_lower(ok: int, n: int, confidence: float = 0.95) -> float:
+    """Lower end of the two-sided Clopper-Pearson interval for ``ok`` successes in ``n``."""
+    from scipy.stats import beta
+
+    if n == 0 or ok == 0:
+        return 0.0
+    return float(beta.ppf((1.0 - confidence) / 2.0, ok, n - ok + 1))
+
+
+def _pesq_wb(x: np.ndarray[Any, Any], marked: np.ndarray[Any, Any], sr: int) -> float | None:
+    """Wideband PESQ (ITU-T P.862.2) of the marked copy against the original, at 16 kHz;
+    None when the ``pesq`` package (extra ``bench``) is missing."""
+    try:
+        from pesq import pesq
+    except ImportError:
+        return None
+    from scipy import signal
+
+    ref = x.astype(np.float64)
+    deg = np.clip(marked, -1, 1).astype(np.float64)
+    if sr != 16000:
+        g = math.gcd(sr, 16000)
+        ref = signal.resample_poly(ref, 16000 // g, sr // g)
+        deg = signal.resample_poly(deg, 16000 // g, sr // g)
+    return float(pesq(16000, ref, deg, "wb"))
+
+
+def _tally() -> dict[str, Any]:
+    return {
+        "ok": 0,
+        "n": 0,
+        "no_sync": 0,
+        "crc": 0,
+        "wrong_id": 0,
+        "z": [],
+        "missed_sources": set(),
+    }
+
+
+def _attack_report(v: dict[str, Any], aim: float | None) -> dict[str, Any]:
+    return {
+        "ok": v["ok"],
+        "n": v["n"],
+        "rate": v["ok"] / v["n"] if v["n"] else None,
+        "cp95_lower": clopper_pearson_lower(v["ok"], v["n"]) if v["n"] else None,
+        "aim": aim,
+        "misses_no_sync": v["no_sync"],
+        "misses_crc": v["crc"],
+        "wrong_ids": v["wrong_id"],
+        "sources_with_a_miss": sorted(v["missed_sources"]),
+        "sync_z_median": float(np.median(v["z"])) if v["z"] else None,
+    }
+
+
 def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
     """Each variant (``--audio-iss`` lambdas, 0 = plain, then each ``--audio-variant``)
     marks the same sources with the same IDs and reads them with its own detector; each
@@ -620,11 +674,15 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         sources.append((f"music-like:{i}", music_like(8.0, 16000, rng), 16000))
     stress = STRESS_ATTACKS if args.audio_stress else {}
     srng = np.random.default_rng(11)
-    per_attack = {lam: {a: [0, 0] for a in [*attacks, *stress]} for lam in lambdas}
+    xrng = np.random.default_rng(13)  # excerpts 2..K (--audio-excerpts)
+    per_attack: dict[str, dict[str, dict[str, Any]]] = {
+        lam: {a: _tally() for a in [*attacks, *stress]} for lam in lambdas
+    }
+    pesqs: dict[str, list[float]] = {lam: [] for lam in lambdas}
     kept_marked: list[tuple[np.ndarray[Any, Any], int]] = []
     snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
     seg_snrs: dict[str, list[float]] = {lam: [] for lam in lambdas}
-    t_det: list[float] = []
+    t_det: dict[str, list[float]] = {lam: [] for lam in lambdas}
     t_emb: dict[str, list[float]] = {lam: [] for lam in lambdas}
     for name, x, sr in sources:
         asset = int(rng.integers(0, 1 << 32))
@@ -635,6 +693,10 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
             t_emb[lam].append(time.process_time() - t0)
             snrs[lam].append(10 * math.log10(float(np.sum(x**2)) / float(np.sum((m - x) ** 2))))
             seg_snrs[lam].append(_segmental_snr(x, m, sr))
+            if name.startswith("speech:"):
+                score = _pesq_wb(x, m, sr)
+                if score is not None:
+                    pesqs[lam].append(score)
             marked[lam] = np.clip(m, -1, 1)
         kept_marked.append((marked[lambdas[0]], sr))
         draws: list[tuple[str, AudioAttack, int, int]] = []
@@ -642,8 +704,16 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         for att, fn in AUDIO_ATTACKS.items():
             off = int(rng.integers(0, max(1, x.size - int(3.0 * sr))))
             seed = int(rng.integers(0, 1 << 31))
+            # further excerpts from their own generator: the first stays the K=1 draw
+            extra = [
+                (
+                    int(xrng.integers(0, max(1, x.size - int(3.0 * sr)))),
+                    int(xrng.integers(0, 1 << 31)),
+                )
+                for _ in range(args.audio_excerpts - 1)
+            ]
             if att in attacks:  # same draws as a full run
-                draws.append((att, fn, off, seed))
+                draws.extend((att, fn, o, s) for o, s in [(off, seed), *extra])
         for att, fn in stress.items():
             off = int(srng.integers(0, max(1, x.size - int(3.0 * sr))))
             draws.append((att, fn, off, int(srng.integers(0, 1 << 31))))
@@ -653,16 +723,25 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
                 y, r = fn(excerpt, sr, np.random.default_rng(seed))
                 t0 = time.process_time()
                 det = schemes[lam].detect(y, key, sample_rate=r)
-                t_det.append(time.process_time() - t0)
+                t_det[lam].append(time.process_time() - t0)
                 ok = det.claimed and det.payload == Payload(asset)
-                per_attack[lam][att][0] += int(ok)
-                per_attack[lam][att][1] += 1
+                tally = per_attack[lam][att]
+                tally["ok"] += int(ok)
+                tally["n"] += 1
+                tally["z"].append(det.sync_score)
                 if not ok:
-                    misses.append(f"{lam or 'default'}/{att} z={det.sync_score:.1f}")
+                    if det.claimed:
+                        kind = "wrong_id"
+                    else:  # no decode at all, or the payload failed its CRC
+                        kind = "no_sync" if det.sync_score < det.sync_threshold else "crc"
+                    tally[kind] += 1
+                    tally["missed_sources"].add(name)
+                    misses.append(f"{lam or 'default'}/{att} z={det.sync_score:.1f} {kind}")
         print(f"[audio] {name} done; misses: {misses}", file=sys.stderr, flush=True)
     # unmarked: speech, music-like and noise excerpts, fresh key per decode (--seed)
     urng = np.random.default_rng(args.seed)
     fp = 0
+    crc_tests = 0  # payload CRC tests made on unmarked excerpts (the measured E[R])
     n_unmarked = 0
     best_z: list[float] = []
     unmarked_sources = [s for s in sources] + [
@@ -676,16 +755,19 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         off = int(urng.integers(0, max(1, x.size - 3 * sr)))
         det = detector.detect(x[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         fp += int(det.claimed)
+        crc_tests += int(det.details.get("crc_tests", 0))
         best_z.append(det.sync_score)
         n_unmarked += 1
     # marked by the first variant, read with a fresh random key each (--seed)
     wrong_claims = 0
+    wrong_tests = 0
     wrong_z: list[float] = []
     for i in range(args.audio_wrong_key):
         m, sr = kept_marked[i % len(kept_marked)]
         off = int(urng.integers(0, max(1, m.size - 3 * sr)))
         det = detector.detect(m[off : off + 3 * sr], urng.bytes(32), sample_rate=sr)
         wrong_claims += int(det.claimed)
+        wrong_tests += int(det.details.get("crc_tests", 0))
         wrong_z.append(det.sync_score)
     return {
         "scheme": detector.name,
@@ -697,13 +779,12 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
                 "snr_db_min": float(min(snrs[lam])),
                 "segmental_snr_db_median": float(np.median(seg_snrs[lam])),
                 "embed_cpu_s_median": float(np.median(t_emb[lam])),
+                "pesq_wb_median_min": [float(np.median(pesqs[lam])), float(min(pesqs[lam]))]
+                if pesqs[lam]
+                else None,
+                "detect_3s_cpu_s_median": float(np.median(t_det[lam])) if t_det[lam] else None,
                 "per_attack": {
-                    a: {
-                        "rate": v[0] / v[1] if v[1] else None,
-                        "ok": v[0],
-                        "n": v[1],
-                        "aim": 0.95 if a in AUDIO_ATTACKS else None,
-                    }
+                    a: _attack_report(v, 0.95 if a in AUDIO_ATTACKS else None)
                     for a, v in per_attack[lam].items()
                 },
             }
@@ -711,15 +792,17 @@ def bench_audio(args: argparse.Namespace) -> dict[str, Any]:
         },
         "unmarked_decodes": n_unmarked,
         "false_claims": fp,
+        "unmarked_crc_tests_per_decode": crc_tests / n_unmarked if n_unmarked else None,
         "unmarked_best_z_median_max": [float(np.median(best_z)), float(max(best_z))]
         if best_z
         else None,
         "wrong_key_decodes": len(wrong_z),
         "wrong_key_false_claims": wrong_claims,
+        "wrong_key_crc_tests_per_decode": wrong_tests / len(wrong_z) if wrong_z else None,
         "wrong_key_best_z_median_max": [float(np.median(wrong_z)), float(max(wrong_z))]
         if wrong_z
         else None,
-        "detect_3s_cpu_s_median": float(np.median(t_det)) if t_det else None,
+        "excerpts_per_source_and_attack": args.audio_excerpts,
     }
 
 
@@ -745,6 +828,13 @@ def main() -> None:
     )
     ap.add_argument(
         "--audio-attacks", default="", help="comma-separated subset of the audio attacks"
+    )
+    ap.add_argument(
+        "--audio-excerpts",
+        type=int,
+        default=1,
+        help="3 s excerpts per source and attack, each at its own offset and noise draw "
+        "(the first is the one a run with 1 uses)",
     )
     ap.add_argument(
         "--audio-wrong-key",

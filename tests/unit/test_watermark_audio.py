@@ -155,3 +155,45 @@ def test_allocated_mark_reads_better_under_noise(corpora: Path) -> None:
         if alloc:
             assert det.claimed and det.payload == Payload(777)
     assert z[wa.ALLOC] > z[0.0] + 1.0
+
+
+def test_above_floor_weights_cells_by_their_share_over_the_noise() -> None:
+    from mediaproof.watermark import audio as wa
+
+    power = np.full((2, 100), 1.0)  # a band at its floor throughout
+    power[1, 40:60] = 9.0  # the other has a burst 9x above its floor
+    w = wa._above_floor(power)
+    assert w.shape == power.shape and w.min() >= 0.0 and w.max() <= 1.0
+    assert np.all(w[0] < 1e-6)
+    assert np.allclose(w[1, 40:60], 8.0 / 9.0)
+    assert np.all(w[1, :40] < 1e-6)
+    assert np.all(wa._above_floor(np.zeros((3, 50))) == 0.0)  # silence weighs nothing
+
+
+def test_crc_tests_stay_within_the_false_claim_budget() -> None:
+    from mediaproof.watermark import audio as wa
+
+    assert wa.MAX_DECODES * 2.0**-24 <= 1e-6
+    assert wa.MAX_DECODES_ALLOWED * 2.0**-24 <= 1e-6
+    with pytest.raises(ValueError):
+        SpreadSpectrumAudioScheme(max_hypotheses=6, list_size=3)
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0, 0.1, 3 * 16000).astype(np.float32)
+    # a gate of 0 decodes the best hypotheses whatever their z: every CRC test counts
+    det = SpreadSpectrumAudioScheme(sync_threshold=0.0).detect(noise, KEY, sample_rate=16000)
+    assert not det.claimed
+    assert det.false_claim_bound == pytest.approx(wa.MAX_DECODES * 2.0**-24)
+
+
+def test_feat3_detector_and_current_detector_read_each_others_marks(corpora: Path) -> None:
+    x, sr = _speech(corpora)
+    feat3 = SpreadSpectrumAudioScheme(
+        sync_threshold=4.0, sync_weighting=False, max_hypotheses=8, list_size=1
+    )
+    current = SpreadSpectrumAudioScheme()
+    for embedder in (SpreadSpectrumAudioScheme(alloc=0.0, iss_lambda=0.0), current):
+        marked = embedder.embed(x, Payload(90210), KEY, sample_rate=sr)
+        excerpt = marked[int(0.83 * sr) : int(3.83 * sr)]
+        for detector in (feat3, current):
+            det = detector.detect(excerpt, KEY, sample_rate=sr)
+            assert det.claimed and det.payload == Payload(90210)

@@ -5,12 +5,14 @@ import pytest
 
 from mediaproof.watermark.coding import (
     append_crc,
+    bits_to_int,
     check_crc,
     coded_length,
     conv_encode,
     crc24,
     int_to_bits,
     keyed_rng,
+    list_viterbi_decode,
     viterbi_decode,
 )
 
@@ -94,3 +96,34 @@ def test_crc16_known_value_and_flips() -> None:
         bad = word.copy()
         bad[i] ^= 1
         assert not check_crc(bad, width=16)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_list_viterbi_is_the_exhaustive_ranking(seed: int) -> None:
+    # 6 information bits: all 64 codewords can be scored by brute force
+    rng = np.random.default_rng(seed)
+    n_info = 6
+    words = [int_to_bits(v, n_info) for v in range(1 << n_info)]
+    codewords = np.array([2.0 * conv_encode(w) - 1.0 for w in words])
+    soft = codewords[int(rng.integers(0, 64))] + rng.normal(0.0, 1.5, codewords.shape[1])
+    scores = codewords @ soft
+    order = np.argsort(-scores, kind="stable")
+    got = list_viterbi_decode(soft, n_info, 8)
+    assert len(got) == 8
+    total = float(np.abs(soft).sum())
+    for (bits, metric), want in zip(got, order[:8], strict=True):
+        assert metric == pytest.approx(scores[want] / total)
+        assert np.array_equal(bits, words[want]) or scores[want] == pytest.approx(
+            scores[bits_to_int(bits)]
+        )
+    assert len({bits_to_int(b) for b, _ in got}) == 8  # distinct codewords
+    first, metric0 = viterbi_decode(soft, n_info)
+    assert np.array_equal(got[0][0], first) and got[0][1] == pytest.approx(metric0)
+
+
+def test_list_viterbi_size_limits() -> None:
+    soft = np.ones(coded_length(4))
+    with pytest.raises(ValueError):
+        list_viterbi_decode(soft, 4, 0)
+    # 4 information bits have only 16 codewords: a longer list stops there
+    assert len(list_viterbi_decode(soft, 4, 40)) == 16

@@ -151,3 +151,47 @@ def viterbi_decode(soft: Floats, n_info: int) -> tuple[Bits, float]:
         state = int(back[t, state])
     total = float(np.abs(soft).sum()) or 1.0
     return out[:n_info], best / total
+
+
+def list_viterbi_decode(soft: Floats, n_info: int, size: int) -> list[tuple[Bits, float]]:
+    """The ``size`` best paths through the terminated trellis, best first (parallel list
+    Viterbi: each state keeps its ``size`` best survivors instead of one).
+
+    Every entry is a distinct codeword's information bits with its metric, normalised as
+    in :func:`viterbi_decode`; the first is the path that :func:`viterbi_decode` returns.
+    A caller that checks each entry's CRC makes one CRC test per entry: ``size`` tests
+    cost ``size`` times the false-claim bound of one.
+    """
+    steps = n_info + K - 1
+    if soft.shape != (steps * RATE,):
+        raise ValueError(f"expected {steps * RATE} soft values, got {soft.shape}")
+    if size < 1:
+        raise ValueError("the list needs at least one entry")
+    y = soft.reshape(steps, RATE)
+    metric = np.full((N_STATES, size), -np.inf)
+    metric[0, 0] = 0.0
+    back_state = np.zeros((steps, N_STATES, size), dtype=np.int64)
+    back_rank = np.zeros((steps, N_STATES, size), dtype=np.int64)
+    for t in range(steps):
+        branch = _OUT_PM @ y[t]  # [state, input]
+        c0 = metric[_PRED0] + branch[_PRED0, _IN_BIT][:, None]
+        c1 = metric[_PRED1] + branch[_PRED1, _IN_BIT][:, None]
+        cand = np.concatenate([c0, c1], axis=1)  # [state, 2 * size]
+        order = np.argsort(-cand, axis=1, kind="stable")[:, :size]
+        metric = np.take_along_axis(cand, order, axis=1)
+        back_state[t] = np.where(order >= size, _PRED1[:, None], _PRED0[:, None])
+        back_rank[t] = order % size
+        if t >= n_info:  # tail: only zero inputs
+            metric[_IN_BIT == 1] = -np.inf
+    total = float(np.abs(soft).sum()) or 1.0
+    out: list[tuple[Bits, float]] = []
+    for rank0 in range(size):
+        if not np.isfinite(metric[0, rank0]):
+            break
+        state, rank = 0, rank0
+        path = np.zeros(steps, dtype=np.uint8)
+        for t in range(steps - 1, -1, -1):
+            path[t] = state >> (K - 2)
+            state, rank = int(back_state[t, state, rank]), int(back_rank[t, state, rank])
+        out.append((path[:n_info], float(metric[0, rank0]) / total))
+    return out
