@@ -30,6 +30,17 @@ class Limits(BaseSettings):
     parse_timeout_s: float = Field(
         default=30.0, gt=0, description="time allowed to read a file's credentials"
     )
+    step_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="time one heavy step of an analysis (a watermark decode, fingerprints, "
+        "a difference map) may run in the service's worker processes before it is stopped",
+    )
+    step_timeout_per_media_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="added to step_timeout_s per second of audio or video",
+    )
 
 
 class MonitorSettings(BaseSettings):

@@ -17,10 +17,13 @@ import pytest
 from mediaproof.analysis.compute import (
     ComputeCrashed,
     ComputeFailed,
+    ComputeTimedOut,
     InlineCompute,
     ProcessCompute,
     make_compute,
+    step_timeout,
 )
+from mediaproof.config import Limits
 from mediaproof.errors import MalformedMediaError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,8 +47,22 @@ def raise_unpicklable() -> None:
     raise Unpicklable(1, 2)
 
 
-def die() -> None:
+def die(log: Path | None = None) -> None:
+    if log is not None:
+        with log.open("a") as f:
+            f.write("called\n")
     os.kill(os.getpid(), signal.SIGKILL)  # as a decoder segfault or the OOM killer would
+
+
+def spin(seconds: float) -> int:
+    """Busy in C code for ``seconds`` (no Python bytecode runs to see an exception), as a
+    decoder looping on a crafted file would be."""
+    import hashlib
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        hashlib.pbkdf2_hmac("sha256", b"x", b"salt", 200_000)
+    return os.getpid()
 
 
 @pytest.fixture
@@ -75,13 +92,52 @@ def test_other_errors_come_back_as_compute_failed(pool: ProcessCompute) -> None:
     assert pool.run(pid_and_square, 3)[1] == 9  # the pool is not broken by it
 
 
-def test_a_crashed_worker_fails_one_call_and_the_pool_is_replaced(pool: ProcessCompute) -> None:
+def test_a_crashed_worker_fails_one_call_and_the_pool_is_replaced(
+    pool: ProcessCompute, tmp_path: Path
+) -> None:
     before = set(pool.warm_up())
     with pytest.raises(ComputeCrashed):
-        pool.run(die)
+        pool.run(die, tmp_path / "calls")
+    # the step that crashed its worker is not tried again
+    assert (tmp_path / "calls").read_text() == "called\n"
     pid, sq = pool.run(pid_and_square, 5)
     assert sq == 25
     assert pid not in before
+
+
+def test_a_step_over_its_time_is_stopped(pool: ProcessCompute) -> None:
+    t0 = time.monotonic()
+    with pytest.raises(ComputeTimedOut, match="longer than 1 s"):
+        pool.run(spin, 60.0, timeout_s=1.0)
+    assert time.monotonic() - t0 < 10  # stopped at the deadline, and not tried again
+    _, sq = pool.run(pid_and_square, 6, timeout_s=5.0)
+    assert sq == 36
+    assert pool.run(spin, 0.2, timeout_s=30.0) > 0  # a step within its limit is left alone
+
+
+def test_other_steps_survive_a_step_that_is_stopped(pool: ProcessCompute) -> None:
+    """The pool fails every step it holds when one worker dies; the innocent ones are
+    tried again and succeed, only the culprit is reported."""
+    import threading
+
+    out: dict[str, object] = {}
+
+    def innocent() -> None:
+        time.sleep(0.3)  # starts while the culprit is running
+        out["innocent"] = pool.run(spin, 2.0, timeout_s=30.0)
+
+    t = threading.Thread(target=innocent)
+    t.start()
+    with pytest.raises(ComputeTimedOut):
+        pool.run(spin, 60.0, timeout_s=1.0)
+    t.join(timeout=60)
+    assert isinstance(out.get("innocent"), int)
+
+
+def test_step_timeout_grows_with_media_length() -> None:
+    limits = Limits(step_timeout_s=100, step_timeout_per_media_s=2)
+    assert step_timeout(limits, None) == 100
+    assert step_timeout(limits, 60.0) == 220
 
 
 def test_closed_pool_refuses_work() -> None:

@@ -12,7 +12,11 @@ shared between processes.
 
 A worker that dies (a decoder crashing on a hostile file, the kernel's out-of-memory
 killer) fails only the step that was running: the caller gets :class:`ComputeCrashed`
-and the pool is replaced. The CLI and tests run steps inline unless they ask otherwise.
+and the pool is replaced. A step that runs past its time limit (``Limits.step_timeout_s``,
+more for long audio and video) is ended the same way and reported as
+:class:`ComputeTimedOut`, so a file crafted to make a decoder spin cannot hold a core for
+good. The CLI and tests run steps inline unless they ask otherwise; inline, a step cannot
+be stopped and the time limit does not apply.
 """
 
 from __future__ import annotations
@@ -20,15 +24,23 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import secrets
 import select
+import shutil
+import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mediaproof.errors import MediaproofError
+
+if TYPE_CHECKING:
+    from mediaproof.config import Limits
 
 T = TypeVar("T")
 
@@ -47,13 +59,31 @@ class ComputeCrashed(MediaproofError):
     http_status = 500
 
 
+class ComputeTimedOut(MediaproofError):
+    code = "analysis_timeout"
+    http_status = 500
+
+
 class ComputeFailed(RuntimeError):
     """An unexpected error in a worker, carried back as its type name and message (the
     original exception might not survive pickling, and one that fails to unpickle would
     break the whole pool)."""
 
 
-def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+_STEP_MARKS: Path | None = None  # in a worker: where it notes the step it is running
+
+
+def _call(fn: Callable[..., T], args: tuple[Any, ...], timeout_s: float | None, ticket: str) -> T:
+    """In a worker: run one step. ``timeout_s`` arms a timer whose signal ends the worker
+    at the deadline, counted from the step's start, even inside a decoder's C code, which
+    no exception can interrupt. While the step runs, a file named after the worker's
+    process holds the step's ``ticket``: if the worker dies, the server reads there which
+    step killed it."""
+    mark = _STEP_MARKS / str(os.getpid()) if _STEP_MARKS is not None else None
+    if mark is not None:
+        mark.write_text(ticket)
+    if timeout_s is not None:
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
         return fn(*args)
     except MediaproofError as e:
@@ -62,6 +92,11 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         raise ComputeFailed(f"{type(e).__name__}: {e}") from None
     except Exception as e:
         raise ComputeFailed(f"{type(e).__name__}: {e}") from None
+    finally:
+        if timeout_s is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if mark is not None:
+            mark.unlink(missing_ok=True)
 
 
 def _picklable(e: BaseException) -> bool:
@@ -76,19 +111,27 @@ def _picklable(e: BaseException) -> bool:
 
 class Compute(Protocol):
     """Runs ``fn(*args)`` and returns its result; ``fn`` must be a module-level function
-    and its arguments and result picklable (plain data, paths, numpy arrays)."""
+    and its arguments and result picklable (plain data, paths, numpy arrays).
+    ``timeout_s`` bounds the step's running time where the implementation can stop it."""
 
-    def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+    def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T: ...
 
 
 class InlineCompute:
-    """In the calling thread: the CLI, tests, and services configured with 0 processes."""
+    """In the calling thread: the CLI, tests, and services configured with 0 processes.
+    A thread cannot be stopped from outside, so ``timeout_s`` is not enforced here."""
 
-    def run(self, fn: Callable[..., T], *args: Any) -> T:
+    def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
         return fn(*args)
 
 
-def _worker_start(server_pid: int) -> None:
+def step_timeout(limits: Limits, duration_s: float | None) -> float:
+    """How long one heavy step on a file may run: the base limit, plus time in
+    proportion to the length of audio or video."""
+    return limits.step_timeout_s + limits.step_timeout_per_media_s * (duration_s or 0.0)
+
+
+def _worker_start(server_pid: int, step_marks: str) -> None:
     """In each worker: import the heavy modules once, and leave when the server does.
 
     A server killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
@@ -96,6 +139,9 @@ def _worker_start(server_pid: int) -> None:
     keeping the fork server alive too."""
     import importlib
 
+    global _STEP_MARKS
+    _STEP_MARKS = Path(step_marks)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the step timer's signal ends the worker
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # an optional extra that is not installed
             importlib.import_module(name)
@@ -139,39 +185,72 @@ class ProcessCompute:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._marks: Path | None = None  # made with the first pool
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
                 raise MediaproofError("the analysis pool is shut down")
             if self._pool is None:
+                if self._marks is None:
+                    self._marks = Path(tempfile.mkdtemp(prefix="mediaproof-steps-"))
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(list(WARM_MODULES))
                 self._pool = ProcessPoolExecutor(
                     self.workers,
                     mp_context=ctx,
                     initializer=_worker_start,
-                    initargs=(os.getpid(),),
+                    initargs=(os.getpid(), str(self._marks)),
                 )
             return self._pool
 
-    def run(self, fn: Callable[..., T], *args: Any) -> T:
-        pool = self._executor()
-        try:
-            fut: Future[T] = pool.submit(_call, fn, args)
-            return fut.result()
-        except BrokenProcessPool as e:
-            self._replace(pool)
-            raise ComputeCrashed(
-                "the analysis process stopped unexpectedly while reading this file",
-                hint="the file may be crafted to crash decoders; other checks still ran",
-            ) from e
+    def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
+        # When a worker dies, the pool fails every step it holds, not only the one that
+        # killed it. The step that did is reported; the others are tried once more on a
+        # fresh pool.
+        ticket = secrets.token_hex(8)
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                fut: Future[T] = pool.submit(_call, fn, args, timeout_s, ticket)
+                return fut.result()
+            except BrokenProcessPool as e:
+                culprits = self._replace(pool)
+                if ticket not in culprits and attempt == 1:
+                    continue
+                if culprits.get(ticket) == -signal.SIGALRM:
+                    raise ComputeTimedOut(
+                        f"this check took longer than {timeout_s:g} s and was stopped",
+                        hint="the file may be crafted to exhaust decoders; other checks still ran",
+                    ) from e
+                raise ComputeCrashed(
+                    "the analysis process stopped unexpectedly while reading this file",
+                    hint="the file may be crafted to crash decoders; other checks still ran",
+                ) from e
+        raise AssertionError("unreachable")
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
+    def _replace(self, broken: ProcessPoolExecutor) -> dict[str, int]:
+        """Drop a broken pool. Returns the steps whose worker died of them, by ticket,
+        with the worker's exit code (minus the signal's number): the pool ends the other
+        workers with SIGTERM, so a worker that died of anything else died of its step."""
         with self._lock:
             if self._pool is broken:  # another thread may have replaced it already
                 self._pool = None
+        procs = list((broken._processes or {}).values())  # the executor's own table
         broken.shutdown(wait=False, cancel_futures=True)
+        culprits: dict[str, int] = {}
+        marks = self._marks
+        if marks is None:  # no pool was ever made
+            return culprits
+        for proc in procs:
+            code = proc.exitcode
+            mark = marks / str(proc.pid)
+            if code is not None and code not in (0, -signal.SIGTERM):
+                with contextlib.suppress(OSError):
+                    culprits[mark.read_text()] = code
+            if code is not None:
+                mark.unlink(missing_ok=True)
+        return culprits
 
     def warm_up(self) -> list[int]:
         """Start every worker now (they import numpy, OpenCV, ...), so the first requests
@@ -189,6 +268,8 @@ class ProcessCompute:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if self._marks is not None:
+            shutil.rmtree(self._marks, ignore_errors=True)
 
 
 def default_workers() -> int:

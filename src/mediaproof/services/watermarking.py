@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from mediaproof.analysis.compute import step_timeout
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
@@ -212,7 +213,9 @@ class RegistryWatermarkAnalyzer:
                 data["content_check"] = "fingerprint"
                 return None if ctx.media.kind.value == "image" else False
             return None
-        same, inliers = ctx.compute.run(same_scene, ctx.path, original)
+        same, inliers = ctx.compute.run(
+            same_scene, ctx.path, original, timeout_s=step_timeout(ctx.settings.limits, None)
+        )
         data["content_check"] = "keypoints"
         data["content_inliers"] = inliers
         return same

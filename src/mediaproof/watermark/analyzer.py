@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mediaproof.analysis.compute import step_timeout
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
@@ -55,7 +56,14 @@ class WatermarkAnalyzer:
         pixels = (ctx.media.width or 0) * (ctx.media.height or 0)
         # the decodes are most of a small photo's verify: in the service they run in a
         # worker process, so concurrent requests use every core
-        data = ctx.compute.run(read_marks, ctx.path, kind.value, key, pixels)
+        data = ctx.compute.run(
+            read_marks,
+            ctx.path,
+            kind.value,
+            key,
+            pixels,
+            timeout_s=step_timeout(ctx.settings.limits, ctx.media.duration_s),
+        )
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
         parts: list[str] = []
         for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack")):
