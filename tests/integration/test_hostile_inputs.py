@@ -9,10 +9,13 @@ file that names a remote manifest URL.
 
 from __future__ import annotations
 
+import os
 import resource
 import struct
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -89,16 +92,28 @@ def _run_verify(path: Path, home: Path) -> tuple[int, str, float, int]:
         resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
 
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mediaproof", "verify", str(path), "--json", "--home", str(home)],
-        capture_output=True,
-        text=True,
-        timeout=TIME_LIMIT_S * 3,
-        preexec_fn=cap,
-    )
-    took = time.monotonic() - start
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return proc.returncode, proc.stderr, took, rss_kb
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mediaproof", "verify", str(path), "--json", "--home",
+             str(home)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+            preexec_fn=cap,
+        )  # fmt: skip
+        # wait4 gives this child's own peak RSS (with its children's). RUSAGE_CHILDREN
+        # would give the largest of every child the test process ever waited for, such
+        # as an earlier test's server.
+        killer = threading.Timer(TIME_LIMIT_S * 3, proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        took = time.monotonic() - start
+        err.seek(0)
+        return proc.returncode, err.read(), took, usage.ru_maxrss
 
 
 BUILT = {
