@@ -31,6 +31,7 @@ import signal
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -186,6 +187,10 @@ class ProcessCompute:
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._marks: Path | None = None  # made with the first pool
+        # what each broken pool's dead workers were running (see _replace)
+        self._culprits: weakref.WeakKeyDictionary[ProcessPoolExecutor, dict[str, int]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -232,24 +237,27 @@ class ProcessCompute:
     def _replace(self, broken: ProcessPoolExecutor) -> dict[str, int]:
         """Drop a broken pool. Returns the steps whose worker died of them, by ticket,
         with the worker's exit code (minus the signal's number): the pool ends the other
-        workers with SIGTERM, so a worker that died of anything else died of its step."""
+        workers with SIGTERM, so a worker that died of anything else died of its step.
+        Every step the pool held gets here; the first works it out, the others get the
+        same answer."""
         with self._lock:
             if self._pool is broken:  # another thread may have replaced it already
                 self._pool = None
-        procs = list((broken._processes or {}).values())  # the executor's own table
+            known = self._culprits.get(broken)
+            if known is not None:
+                return known
+            culprits: dict[str, int] = {}
+            self._culprits[broken] = culprits
+            procs = list((broken._processes or {}).values())  # the executor's own table
+            marks = self._marks or Path("/nonexistent")  # set with the first pool
+            for proc in procs:
+                code = proc.exitcode
+                if code is not None and code not in (0, -signal.SIGTERM):
+                    mark = marks / str(proc.pid)
+                    with contextlib.suppress(OSError):
+                        culprits[mark.read_text()] = code
+                    mark.unlink(missing_ok=True)
         broken.shutdown(wait=False, cancel_futures=True)
-        culprits: dict[str, int] = {}
-        marks = self._marks
-        if marks is None:  # no pool was ever made
-            return culprits
-        for proc in procs:
-            code = proc.exitcode
-            mark = marks / str(proc.pid)
-            if code is not None and code not in (0, -signal.SIGTERM):
-                with contextlib.suppress(OSError):
-                    culprits[mark.read_text()] = code
-            if code is not None:
-                mark.unlink(missing_ok=True)
         return culprits
 
     def warm_up(self) -> list[int]:
