@@ -249,7 +249,8 @@ class ProcessCompute:
             culprits: dict[str, int] = {}
             self._culprits[broken] = culprits
             procs = list((broken._processes or {}).values())  # the executor's own table
-            marks = self._marks or Path("/nonexistent")  # set with the first pool
+            marks = self._marks
+            assert marks is not None  # made with the first pool, before any step ran
             for proc in procs:
                 code = proc.exitcode
                 if code is not None and code not in (0, -signal.SIGTERM):

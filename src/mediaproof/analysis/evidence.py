@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mediaproof.analysis.compute import Compute, InlineCompute
+from mediaproof.analysis.compute import Compute, InlineCompute, step_timeout
 
 if TYPE_CHECKING:
     from mediaproof.config import Settings
@@ -56,6 +56,11 @@ class AnalysisContext:
     cache: dict[str, Any] = field(default_factory=dict)
     # where heavy stateless steps run (analysis.compute): worker processes in the service
     compute: Compute = field(default_factory=InlineCompute)
+
+    @property
+    def step_timeout_s(self) -> float:
+        """How long one heavy step on this file may run in a worker (``compute``)."""
+        return step_timeout(self.settings.limits, self.media.duration_s)
 
 
 class Analyzer(Protocol):

@@ -41,7 +41,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from mediaproof.analysis.compute import step_timeout
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.config import Limits
 from mediaproof.errors import MediaproofError
@@ -113,7 +112,7 @@ class MatchAnalyzer:
                     ctx.path,
                     kind,
                     ctx.settings.limits,
-                    timeout_s=step_timeout(ctx.settings.limits, ctx.media.duration_s),
+                    timeout_s=ctx.step_timeout_s,
                 )
                 ctx.cache["fingerprints"] = fps
         except MediaproofError as e:
@@ -223,9 +222,7 @@ def _compare_with_original(
         if original.name == ctx.media.sha256:  # blobs are named by digest: same bytes
             data["differences"] = {"asset_id": best["asset_id"], "identical": True, "boxes": []}
             return
-        result = ctx.compute.run(
-            align_copy, original, ctx.path, timeout_s=step_timeout(ctx.settings.limits, None)
-        )
+        result = ctx.compute.run(align_copy, original, ctx.path, timeout_s=ctx.step_timeout_s)
     except Exception as e:  # a failed comparison must not hide the match itself
         data["differences_error"] = f"could not compare with the original: {e}"
         return

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from mediaproof.analysis.compute import step_timeout
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
@@ -214,7 +213,7 @@ class RegistryWatermarkAnalyzer:
                 return None if ctx.media.kind.value == "image" else False
             return None
         same, inliers = ctx.compute.run(
-            same_scene, ctx.path, original, timeout_s=step_timeout(ctx.settings.limits, None)
+            same_scene, ctx.path, original, timeout_s=ctx.step_timeout_s
         )
         data["content_check"] = "keypoints"
         data["content_inliers"] = inliers

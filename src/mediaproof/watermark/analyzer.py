@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mediaproof.analysis.compute import step_timeout
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
@@ -62,7 +61,7 @@ class WatermarkAnalyzer:
             kind.value,
             key,
             pixels,
-            timeout_s=step_timeout(ctx.settings.limits, ctx.media.duration_s),
+            timeout_s=ctx.step_timeout_s,
         )
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
         parts: list[str] = []
