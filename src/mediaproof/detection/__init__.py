@@ -1,0 +1,5 @@
+"""Learned detectors as plug-ins, each with a model card and a measured accuracy.
+
+A detector gives an *opinion* ("consistent / not consistent with AI generation"), never a
+verdict: the policy does not label a file on a detector score alone. See docs/detectors.md.
+"""

@@ -1,0 +1,1 @@
+"""Detectors that ship with mediaproof (their weights come from other packages)."""
