@@ -19,6 +19,7 @@ from mediaproof.cli import admin as admin_cmd
 from mediaproof.cli import alibi as alibi_cmd
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
+from mediaproof.cli import detectors as detectors_cmd
 from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
@@ -52,6 +53,7 @@ app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(log_cmd.app, name="log")
 app.add_typer(alibi_cmd.app, name="alibi")
 app.add_typer(watermark_cmd.app, name="watermark")
+app.add_typer(detectors_cmd.app, name="detectors")
 app.command("hash")(hash_cmd.hash_cli)
 
 

@@ -229,9 +229,15 @@ def verify_weights(card: ModelCard, base_dir: Path) -> dict[str, Path]:
     return out
 
 
-def write_evaluation(card_path: Path, evaluation: dict[str, Any]) -> None:
-    """Replace the card's ``evaluation`` (and only that) with the harness's output."""
+def write_evaluation(card_path: Path, report: dict[str, Any]) -> None:
+    """Store the harness's report in the card under its manifest's name, leaving every
+    other field (and other manifests' reports) as they are."""
+    card = load_card(card_path)
+    if report["detector"]["id"] != card.id:
+        raise CardError(f"this report is for {report['detector']['id']}, the card is {card.id}")
     data = json.loads(card_path.read_text(encoding="utf-8"))
-    data["evaluation"] = evaluation
+    runs = data.get("evaluation") or {}
+    runs[report["manifest"]["name"]] = report
+    data["evaluation"] = dict(sorted(runs.items()))
     parse_card(data, where=str(card_path))  # never write a card that would not load
     card_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
