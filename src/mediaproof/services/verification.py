@@ -11,6 +11,7 @@ from mediaproof.analysis.analyzers.registry import RegistryAnalyzer
 from mediaproof.analysis.evidence import Analyzer
 from mediaproof.analysis.pipeline import Progress, run_analyzers
 from mediaproof.analysis.report import AnalysisReport
+from mediaproof.detection.analyzer import DetectorAnalyzer, enabled_detectors
 from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
@@ -39,6 +40,8 @@ def analyzers_for(
         RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),
     ]
+    if inst.settings.detectors.enabled:  # off unless the operator names detectors
+        found.append(DetectorAnalyzer(enabled_detectors(inst.settings.detectors)))
     if likeness:
         # opens the instance's likeness store only when someone is enrolled
         found.append(LikenessAnalyzer(instance_likeness(inst)))

@@ -1,0 +1,1 @@
+"""Test bases that plug-in packages import (``mediaproof.testing.detector_contract``)."""
