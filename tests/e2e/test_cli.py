@@ -80,7 +80,8 @@ def test_keys_sign_verify_flow(tmp_path: Path) -> None:
     assert rep["assessment"]["label"] == "ai_generated_declared"
     assert rep["assessment"]["reasons"]
     human = mp(home, "verify", str(signed)).stdout
-    assert "AI-generated, by its own declaration" in human
+    assert "AI-generated, declared by County Elections" in human
+    assert "trainedAlgorithmicMedia" not in rep["assessment"]["headline"]
     listing = json.loads(mp(home, "assets", "--json").stdout)
     assert listing[0]["title"] == "Ballot drop-off hours"
 

@@ -9,8 +9,26 @@ F, N = EvidenceStatus.FOUND, EvidenceStatus.NOT_FOUND
 
 
 def prov(state: str, codes: list[str] | None = None, dst: str | None = None) -> Evidence:
+    """Provenance evidence; ``dst`` declares that source type on the created action of
+    the file's own manifest, as c2pa_io reports it."""
     status = N if state == "absent" else F
-    data = {"state": state, "codes": codes or [], "digital_source_type": dst}
+    data: dict[str, object] = {"state": state, "codes": codes or [], "digital_source_type": dst}
+    if dst in ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"):
+        role = "generated" if dst == "trainedAlgorithmicMedia" else "contains"
+        data["ai_role"] = role
+        data["ai_steps"] = [
+            {
+                "depth": 0,
+                "index": 0,
+                "signer": "Press Office content signing",
+                "kind": "action",
+                "action": "c2pa.created",
+                "digital_source_type": dst,
+                "ai_role": role,
+                "step": "the first recorded step of this file's own credentials, its creation",
+                "wording": "made with generative AI (a model trained on sampled content)",
+            }
+        ]
     return Evidence("provenance", status, f"provenance {state}", data)
 
 
@@ -42,7 +60,9 @@ def test_signed(state: str, label: Label) -> None:
 def test_ai_declaration_outranks_signature_and_keeps_both_reasons() -> None:
     a = assess({"provenance": prov("trusted", dst="trainedAlgorithmicMedia")})
     assert a.label is Label.AI_DECLARED
-    assert any("trainedAlgorithmicMedia" in r for r in a.reasons)
+    assert a.headline == "AI-generated, declared by Press Office content signing"
+    assert any("made with generative AI" in r for r in a.reasons)
+    assert not any("trainedAlgorithmicMedia" in r for r in [a.headline, *a.reasons])
     assert "provenance trusted" in a.reasons
 
 
@@ -54,7 +74,12 @@ def test_ai_declaration_in_invalid_credentials_is_not_believed() -> None:
 
 
 def test_generator_metadata_declares_ai() -> None:
-    gen = Evidence("generator", F, "metadata says AI", {"declares_ai": True})
+    gen = Evidence(
+        "generator",
+        F,
+        "metadata says AI",
+        {"declares_ai": True, "ai_role": "generated", "ai_reasons": ["metadata says AI"]},
+    )
     assert assess({"provenance": prov("absent"), "generator": gen}).label is Label.AI_DECLARED
 
 

@@ -41,6 +41,7 @@ TONES = {
     "signed_but_altered": "bad",
     "invalid_credentials": "bad",
     "ai_generated_declared": "warn",
+    "contains_ai_content_declared": "warn",
     "signed_and_intact": "good",
     "registered_original": "good",
     "signed_by_unverified_signer": "info",
