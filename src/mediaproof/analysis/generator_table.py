@@ -48,7 +48,10 @@ GENERATORS: tuple[Generator, ...] = (
     ),
     Generator(
         "DALL·E (OpenAI)",
-        (r"dall[\s·‧.\-_]?e(?:[\s\-_]?[23])?",),
+        (
+            # EXIF ASCII writers turn "·" into "?", UTF-8 read as Latin-1 into "Â·"
+            r"dall(?:[\s·‧.\-_?]|Â·)?e(?:[\s\-_]?[23])?",
+        ),
         source="OpenAI images: C2PA claim generator and metadata name DALL·E",
     ),
     Generator(
@@ -64,7 +67,7 @@ GENERATORS: tuple[Generator, ...] = (
         source="Firefly web app writes 'Adobe Firefly' (C2PA softwareAgent, XMP CreatorTool)",
     ),
     Generator(
-        "Google AI (Made with Google AI)",
+        "Google's generative AI",
         (r"made with google ai", r"google[\s-]ai[\s-]generated"),
         source="IPTC Credit Line Google adds to Imagen/Gemini outputs: 'Made with Google AI'",
     ),

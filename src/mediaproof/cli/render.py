@@ -12,6 +12,7 @@ _STYLE = {
     "invalid_credentials": "bold red",
     "ai_generated_declared": "bold magenta",
     "contains_ai_content_declared": "bold magenta",
+    "remote_credentials_not_fetched": "bold white",
     "signed_and_intact": "bold green",
     "signed_by_unverified_signer": "bold yellow",
     "registered_original": "bold green",

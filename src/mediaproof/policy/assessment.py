@@ -26,6 +26,7 @@ class Label(StrEnum):
     SIGNED_UNTRUSTED = "signed_by_unverified_signer"
     REGISTERED = "registered_original"
     COPY = "copy_of_registered_original"
+    REMOTE_CREDENTIALS = "remote_credentials_not_fetched"  # a manifest URL, never fetched
     UNKNOWN = "unknown"
 
 
@@ -38,6 +39,7 @@ HEADLINES: dict[Label, str] = {
     Label.SIGNED_UNTRUSTED: "Signed and intact, but the signer is not verified",
     Label.REGISTERED: "A registered original",
     Label.COPY: "A copy of a registered original",
+    Label.REMOTE_CREDENTIALS: "Its Content Credentials are stored elsewhere and were not fetched",
     Label.UNKNOWN: "No provenance found: unknown",
 }
 
@@ -153,6 +155,26 @@ def rule_ai_declared(ev: Mapping[str, Evidence]) -> Finding | None:
     return Finding(label, 70, tuple(reasons), headline)
 
 
+def rule_remote_credentials(ev: Mapping[str, Evidence]) -> Finding | None:
+    """A file whose credentials are a remote reference: say where it says they are, and
+    that they were not fetched (a URL inside a file is never fetched), instead of "no
+    Content Credentials". Ranks below every positive signal."""
+    e = ev.get("provenance")
+    url = e.data.get("remote_url") if e is not None else None
+    if e is None or e.data.get("state") != "absent" or not isinstance(url, str) or not url:
+        return None
+    return Finding(
+        Label.REMOTE_CREDENTIALS,
+        5,
+        (
+            e.summary,
+            "Nothing was checked about where it came from: this is neither a sign that it "
+            "is authentic nor that it is fake.",
+        ),
+        f"This file says its Content Credentials are stored at {url}; they were not fetched",
+    )
+
+
 def rule_registry(ev: Mapping[str, Evidence]) -> Finding | None:
     e = _found(ev, "registry")
     return Finding(Label.REGISTERED, 40, (e.summary,)) if e else None
@@ -181,6 +203,7 @@ def rule_likeness(ev: Mapping[str, Evidence]) -> Finding | None:
 DEFAULT_RULES: tuple[Rule, ...] = (
     rule_provenance,
     rule_ai_declared,
+    rule_remote_credentials,
     rule_registry,
     rule_watermark,
     rule_match,

@@ -138,8 +138,8 @@ _TERMS = (
     SourceType(
         "compositeSynthetic",
         "Composite including synthetic elements",
-        "a composite that includes computer-made (synthetic) elements, not declared as "
-        "generative AI",
+        "a composite that includes synthetic, computer-made elements (no generative AI is "
+        "declared)",
     ),
     SourceType(
         "compositeWithTrainedAlgorithmicMedia",

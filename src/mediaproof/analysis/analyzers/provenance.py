@@ -55,4 +55,8 @@ class ProvenanceAnalyzer:
         ai = ai_declaration.summary(data)
         if ai:
             summary += " " + ai
+        elif state is not ProvenanceState.INVALID and report.digital_source_type:
+            # a declared source without AI, in words ("a screenshot", "not generative AI")
+            wording = data.get("digital_source_type_wording") or "an unrecognised source type"
+            summary += f" They declare it {wording}."
         return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
