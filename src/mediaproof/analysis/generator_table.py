@@ -242,8 +242,9 @@ def _weak_match(g: Generator, value: str) -> str | None:
         return None
     allowed = {g.weak, *g.vendors} | _VARIANT_WORDS
     for w in words:
-        # numbers and one-letter parts of versions ("v6", "3.1", "1.6 [dev]") are fine
-        if w.isdigit() or len(w) == 1 or w in allowed:
+        # numbers and version words ("v6", "3.1", "1.6 [dev]") are fine; "X" in
+        # "Firefly X" may be another product's name, so single letters are not
+        if w.isdigit() or w in allowed:
             continue
         return None
     return g.weak
