@@ -421,7 +421,17 @@ def _report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRe
             authors = data.get("author") or []
             if authors and isinstance(authors[0], dict):
                 author = authors[0].get("name")
-    dst = next((a["digital_source_type"] for a in actions if a["digital_source_type"]), None)
+    # the file's own declared source: its created (or opened) action's type. A later
+    # edit's type is not the file's source; every AI step is in ai_steps.
+    dst = next(
+        (
+            a["digital_source_type"]
+            for a in actions
+            if str(a["action"] or "").split(".v", 1)[0] in ("c2pa.created", "c2pa.opened")
+            and a["digital_source_type"]
+        ),
+        None,
+    )
     sig = manifest.get("signature_info") or {}
     signer = (
         {
