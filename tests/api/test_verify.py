@@ -20,7 +20,7 @@ def test_unsigned_photo_is_unknown(client: TestClient, photo: Path) -> None:
     r = verify(client, photo.read_bytes())
     assert r.status_code == 200
     rep = r.json()
-    assert rep["schema"].endswith("/verify-report/v1")
+    assert rep["schema"].endswith("/verify-report/v2")
     assert rep["media"]["type"] == "image/jpeg"
     assert rep["provenance"]["state"] == "absent"
     assert rep["assessment"]["label"] == "unknown"

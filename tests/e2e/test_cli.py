@@ -70,7 +70,7 @@ def test_keys_sign_verify_flow(tmp_path: Path) -> None:
     )
     asset_id = res["asset"]["asset_id"]
     rep = json.loads(mp(home, "verify", str(signed), "--json").stdout)
-    assert rep["schema"].endswith("/v1")
+    assert rep["schema"].endswith("/v2")
     assert rep["media"]["type"] == "image/jpeg" and len(rep["media"]["sha256"]) == 64
     assert rep["provenance"]["state"] == "trusted"
     assert rep["provenance"]["digital_source_type"] == "trainedAlgorithmicMedia"

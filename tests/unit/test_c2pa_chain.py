@@ -3,6 +3,7 @@ bounded against loops and depth bombs (hostile stores are JSON we did not write)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mediaproof.provenance.c2pa_io import (
@@ -113,3 +114,16 @@ def test_hostile_shapes_do_not_crash() -> None:
     ):
         chain = _walk_chain(store, "a")  # type: ignore[arg-type]
         assert chain.steps == []
+
+
+def test_only_a_remote_url_counts_as_remote_credentials(tmp_path: Path) -> None:
+    from mediaproof.provenance.c2pa_io import _xmp_provenance_url
+
+    def xmp(value: str) -> Path:
+        p = tmp_path / "x.jpg"
+        p.write_bytes(b'<x:xmpmeta><rdf:Description dcterms:provenance="' + value.encode() + b'"/>')
+        return p
+
+    assert _xmp_provenance_url(xmp("self#jumbf=/c2pa/urn:uuid:1/c2pa.claim")) is None
+    assert _xmp_provenance_url(xmp("https://cr.example/m.c2pa")) == "https://cr.example/m.c2pa"
+    assert _xmp_provenance_url(xmp("https://cr.example/a b")) == "https://cr.example/a"

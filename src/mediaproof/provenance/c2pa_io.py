@@ -676,8 +676,13 @@ def _xmp_provenance_url(path: Path) -> str | None:
             head = f.read(2 * 1024 * 1024)
     except OSError:
         return None
-    m = _XMP_PROVENANCE_RE.search(head)
-    return _clean_url(m.group(1).decode("utf-8", "replace")) if m else None
+    for m in _XMP_PROVENANCE_RE.finditer(head):
+        url = _clean_url(m.group(1).decode("utf-8", "replace"))
+        # only a remote reference: "self#jumbf=..." points into the file itself (left
+        # behind when embedded credentials were stripped), which is not a remote store
+        if url and url.lower().startswith(("https://", "http://")):
+            return url
+    return None
 
 
 def _agent_name(agent: Any) -> str | None:
