@@ -202,6 +202,7 @@ def c2pa_sign(
     title: str,
     actions: list[dict[str, Any]],
     ingredients: list[tuple[Path, str, str]] = (),  # type: ignore[assignment]
+    assertions: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> Path:
     """Sign ``src`` into ``dest`` with these actions; each ingredient is (file,
     relationship, label) and brings its own credentials into the store."""
@@ -209,7 +210,7 @@ def c2pa_sign(
         "claim_generator_info": [{"name": "mediaproof-corpus", "version": "1"}],
         "title": title,
         "format": "image/jpeg",
-        "assertions": [_actions(*actions)],
+        "assertions": [_actions(*actions), *assertions],
     }
     signer = c2pa.Signer.from_info(
         c2pa.C2paSignerInfo(material.alg.encode(), material.chain_pem, material.key_pem, None)
@@ -619,6 +620,34 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
             comp,
             CONTAINS,
             ("Image Model X",),
+            headline=f"Contains AI-generated content, declared by {signer}",
+        )
+    )
+
+    # the IPTC photo-metadata assertion inside the credentials (C2PA's IPTC assertion)
+    iptc = c2pa_sign(
+        _jpeg(work / "iptc-src.jpg", 5),
+        dest / "c2pa-iptc-assertion-composite.jpg",
+        material,
+        "iptc.jpg",
+        [_act("c2pa.created", "digitalCapture")],
+        assertions=[
+            {
+                "label": "stds.iptc.photo-metadata",
+                "data": {
+                    "@context": {"Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"},
+                    "Iptc4xmpExt:DigitalSourceType": IPTC + "compositeWithTrainedAlgorithmicMedia",
+                },
+                "kind": "Json",
+            }
+        ],
+    )
+    cases.append(
+        Case(
+            iptc.name,
+            iptc,
+            CONTAINS,
+            ("by the IPTC metadata", "contains AI-generated elements"),
             headline=f"Contains AI-generated content, declared by {signer}",
         )
     )

@@ -123,3 +123,49 @@ def test_a_near_match_alone_never_declares_authenticity() -> None:
     assert a.label is Label.COPY
     assert a.label not in (Label.SIGNED_TRUSTED, Label.SIGNED_UNTRUSTED, Label.ALTERED)
     assert "A fingerprint match is a lead, not proof." in a.reasons
+
+
+def test_ai_in_credentials_of_an_unverified_signer_does_not_name_it_as_verified() -> None:
+    a = assess({"provenance": prov("valid", dst="compositeWithTrainedAlgorithmicMedia")})
+    assert a.label is Label.AI_CONTENT_DECLARED
+    assert a.headline == (
+        "Contains AI-generated content, declared in credentials whose signer is not verified"
+    )
+    assert any("claims to be Press Office content signing (not verified)" in r for r in a.reasons)
+
+
+def test_algorithmic_and_synthetic_source_types_are_not_ai() -> None:
+    for dst in ("algorithmicMedia", "compositeSynthetic", "screenCapture"):
+        assert assess({"provenance": prov("trusted", dst=dst)}).label is Label.SIGNED_TRUSTED
+
+
+def test_generator_metadata_outranks_a_contains_headline() -> None:
+    """Credentials say 'contains AI', metadata says the whole file was generated: the
+    stronger claim leads, and both reasons are kept."""
+    gen = Evidence(
+        "generator",
+        F,
+        "g",
+        {"declares_ai": True, "ai_role": "generated", "ai_reasons": ["The EXIF Software field"]},
+    )
+    a = assess(
+        {
+            "provenance": prov("trusted", dst="compositeWithTrainedAlgorithmicMedia"),
+            "generator": gen,
+        }
+    )
+    assert a.label is Label.AI_DECLARED
+    assert a.headline == "AI-generated, by its own declaration"
+    assert any("composite" in r or "record that" in r for r in a.reasons)
+
+
+def test_remote_credentials_are_named() -> None:
+    e = Evidence(
+        "provenance",
+        N,
+        "This file says its Content Credentials are stored at https://x.example/m",
+        {"state": "absent", "codes": [], "remote_url": "https://x.example/m"},
+    )
+    a = assess({"provenance": e})
+    assert a.label is Label.REMOTE_CREDENTIALS
+    assert a.headline.startswith("This file says its Content Credentials are stored at https://x")

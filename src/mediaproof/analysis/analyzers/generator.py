@@ -367,9 +367,9 @@ class GeneratorMetadataAnalyzer:
                 continue
             out.append(_source_type_marker(code, "xmp:DigitalSourceType"))
         for rx, source in ((_XMP_TOOL_RE, "xmp:CreatorTool"), (_XMP_CREDIT_RE, "xmp:Credit")):
+            # (not skipped near a manifest store: a declaration next to credentials is
+            # still the file's declaration)
             for m in rx.finditer(blob):
-                if _inside_c2pa(blob, m.start()):
-                    continue
                 value = m.group(1).decode("utf-8", "replace").strip()
                 if value:
                     out.append(_name_marker(source, value))
