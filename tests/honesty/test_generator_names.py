@@ -148,3 +148,14 @@ def test_user_comment_charsets() -> None:
     assert decode_user_comment(b"ASCII\x00\x00\x00" + text.encode()) == text
     assert decode_user_comment(b"\x00" * 8 + text.encode()) == text
     assert decode_user_comment(None) is None
+
+
+def test_hostile_text_is_scanned_in_linear_time() -> None:
+    import time
+
+    from mediaproof.analysis.analyzers.generator import _is_a1111, _is_invoke_dream
+
+    hostile = "Steps: 1 -s 1 " * 200_000  # 2.8 MB, no Sampler and no -S anywhere
+    t = time.monotonic()
+    assert not _is_a1111(hostile) and not _is_invoke_dream(hostile)
+    assert time.monotonic() - t < 5

@@ -41,8 +41,10 @@ _DST_RE = re.compile(
 )
 _XMP_TOOL_RE = re.compile(rb"CreatorTool(?:=[\"']|>)\s*([^<\"']{1,200})")
 _XMP_CREDIT_RE = re.compile(rb"photoshop:Credit(?:=[\"']|>)\s*([^<\"']{1,200})")
-_A1111_RE = re.compile(r"(?:^|\n|,\s*)Steps:\s*\d+.*?(?:Sampler|Seed|CFG scale):", re.DOTALL)
-_INVOKE_DREAM_RE = re.compile(r"\s-s\s*\d+.*\s-S\s*\d+", re.DOTALL)
+# bounded gaps (no ".*"): a hostile chunk full of "Steps: 1" must not scan quadratically
+_A1111_RE = re.compile(r"(?:^|\n|,[ \t]*)Steps:[ \t]*\d+[^\n]{0,400}?(?:Sampler|Seed|CFG scale):")
+_INVOKE_DREAM_RE = re.compile(r"\s-s[ \t]*\d+[^\n]{0,400}?\s-S[ \t]*\d+")
+MAX_SCAN = 256 * 1024  # characters of a text field searched for a front end's record
 HEAD_BYTES = 2 * 1024 * 1024
 TAIL_BYTES = 256 * 1024
 MAX_TEXT = 1_000_000  # a PNG text chunk larger than this is not parsed as JSON
@@ -80,7 +82,7 @@ def _json(text: str) -> Any:
 
 
 def _is_a1111(text: str) -> bool:
-    return bool(_A1111_RE.search(text))
+    return bool(_A1111_RE.search(text[:MAX_SCAN]))
 
 
 def _is_comfy_prompt(text: str) -> bool:
@@ -108,7 +110,7 @@ def _is_invoke_json(text: str) -> bool:
 
 
 def _is_invoke_dream(text: str) -> bool:
-    return bool(_INVOKE_DREAM_RE.search(text))
+    return bool(_INVOKE_DREAM_RE.search(text[:MAX_SCAN]))
 
 
 def _is_novelai_comment(text: str) -> bool:
