@@ -7,7 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
@@ -111,11 +111,29 @@ text_value = st.one_of(
 @given(
     st.dictionaries(chunk_key, text_value, max_size=4),
     st.one_of(st.none(), product_name(), st.text(max_size=40)),
+    st.one_of(
+        st.none(),
+        product_name(),
+        st.text(
+            alphabet=st.characters(
+                blacklist_characters="<>\"'&", blacklist_categories=("Cs", "Cc")
+            ),
+            max_size=40,
+        ),
+    ),
 )
+@example(chunks={}, software=None, creator_tool="Midjourney v6")  # the oracle can say yes
+@example(chunks={"parameters": "Steps: 20, Sampler: Euler"}, software="GIMP", creator_tool=None)
 def test_random_metadata_claims_ai_only_through_a_table_entry(
-    chunks: dict[str, str], software: str | None
+    chunks: dict[str, str], software: str | None, creator_tool: str | None
 ) -> None:
     chunks = {k: v.replace("\x00", "") for k, v in chunks.items()}
+    if creator_tool:
+        chunks["XML:com.adobe.xmp"] = (
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+            f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="{creator_tool}"/>'
+            "</rdf:RDF></x:xmpmeta>"
+        )
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "r.png"
         info = PngImagePlugin.PngInfo()
@@ -131,6 +149,7 @@ def test_random_metadata_claims_ai_only_through_a_table_entry(
         for v in [
             *(chunks.get(k, "") for k in ("Software", "Source")),
             (software or "").encode("ascii", "replace").decode(),
+            (creator_tool or "").strip(),
         ]
         if v
     )
