@@ -20,7 +20,7 @@ def test_unsigned_photo_is_unknown(client: TestClient, photo: Path) -> None:
     r = verify(client, photo.read_bytes())
     assert r.status_code == 200
     rep = r.json()
-    assert rep["schema"].endswith("/verify-report/v1")
+    assert rep["schema"].endswith("/verify-report/v2")
     assert rep["media"]["type"] == "image/jpeg"
     assert rep["provenance"]["state"] == "absent"
     assert rep["assessment"]["label"] == "unknown"
@@ -126,11 +126,19 @@ def test_malformed_multipart_without_boundary(client: TestClient) -> None:
     assert r.status_code == 400
 
 
-def test_remote_manifest_is_refused_not_fetched(client: TestClient, corpora: Path) -> None:
+def test_remote_manifest_is_named_not_fetched(client: TestClient, corpora: Path) -> None:
+    """The answer says where the file says its credentials are, and that they were not
+    fetched (nothing here can reach the network: a fetch would fail the test)."""
     for name in ("cloud.jpg", "libpng-test_with_url.png"):
         r = verify(client, (corpora / FIX / name).read_bytes())
-        assert r.status_code == 422, name
-        assert r.json()["error"]["code"] == "remote_manifest"
+        assert r.status_code == 200, name
+        rep = r.json()
+        url = rep["provenance"]["remote_url"]
+        assert url and url.startswith("http"), name
+        assert rep["assessment"]["label"] == "remote_credentials_not_fetched", name
+        assert rep["assessment"]["headline"] == (
+            f"This file says its Content Credentials are stored at {url}; they were not fetched"
+        )
 
 
 def test_content_length_over_limit_is_refused_before_reading(tmp_path: Path) -> None:

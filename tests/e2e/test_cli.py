@@ -70,7 +70,7 @@ def test_keys_sign_verify_flow(tmp_path: Path) -> None:
     )
     asset_id = res["asset"]["asset_id"]
     rep = json.loads(mp(home, "verify", str(signed), "--json").stdout)
-    assert rep["schema"].endswith("/v1")
+    assert rep["schema"].endswith("/v2")
     assert rep["media"]["type"] == "image/jpeg" and len(rep["media"]["sha256"]) == 64
     assert rep["provenance"]["state"] == "trusted"
     assert rep["provenance"]["digital_source_type"] == "trainedAlgorithmicMedia"
@@ -80,7 +80,8 @@ def test_keys_sign_verify_flow(tmp_path: Path) -> None:
     assert rep["assessment"]["label"] == "ai_generated_declared"
     assert rep["assessment"]["reasons"]
     human = mp(home, "verify", str(signed)).stdout
-    assert "AI-generated, by its own declaration" in human
+    assert "AI-generated, declared by County Elections" in human
+    assert "trainedAlgorithmicMedia" not in rep["assessment"]["headline"]
     listing = json.loads(mp(home, "assets", "--json").stdout)
     assert listing[0]["title"] == "Ballot drop-off hours"
 

@@ -31,7 +31,7 @@ def test_a1111_parameters_chunk(tmp_path: Path) -> None:
 def test_comfyui_prompt_and_workflow(tmp_path: Path) -> None:
     info = PngImagePlugin.PngInfo()
     info.add_text("prompt", '{"3": {"class_type": "KSampler"}}')
-    info.add_text("workflow", '{"nodes": []}')
+    info.add_text("workflow", '{"last_node_id": 3, "nodes": [{"id": 3, "type": "KSampler"}]}')
     p = tmp_path / "comfy.png"
     Image.new("RGB", (32, 32)).save(p, pnginfo=info)
     sources = {m["source"] for m in _analyze(p).data["markers"]}

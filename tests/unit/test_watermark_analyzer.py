@@ -55,6 +55,32 @@ def test_stable_diffusion_marks() -> None:
     assert xl == {"stable-diffusion-v1": False, "stable-diffusion-xl": True}
 
 
+def test_sdxl_mark_as_diffusers_embeds_it() -> None:
+    """diffusers' StableDiffusionXLWatermarker hands the encoder the VAE's RGB float array
+    (v0.18-0.2x); the reference code hands it BGR. Both are found, each in its order."""
+    import pytest
+
+    pytest.importorskip("imwatermark", reason="optional extra ai-marks (pulls torch)")
+    from skimage import data
+
+    from mediaproof.watermark.ai_marks import embed_sdxl_diffusers
+
+    img = data.astronaut()
+    marks = {m.name: m for m in detect_ai_marks(embed_sdxl_diffusers(img))}
+    assert marks["stable-diffusion-xl"].found
+    assert marks["stable-diffusion-xl"].channel_order == "rgb"
+    assert not marks["stable-diffusion-v1"].found
+    ref = {m.name: m for m in detect_ai_marks(embed_sdxl(img))}
+    assert ref["stable-diffusion-xl"].found and ref["stable-diffusion-xl"].channel_order == "bgr"
+    # later diffusers releases flip to BGR first: the mark reads in the reference order
+    newer = {m.name: m for m in detect_ai_marks(embed_sdxl_diffusers(data.rocket(), True))}
+    assert newer["stable-diffusion-xl"].found
+    assert newer["stable-diffusion-xl"].channel_order == "bgr"
+    # the unmarked photos stay unmarked in both orders
+    for plain in (img, data.rocket()):
+        assert not any(m.found for m in detect_ai_marks(plain))
+
+
 def test_vectorised_dwtdct_decoder_equals_the_library() -> None:
     """detect_ai_marks reads all blocks in one numpy pass; the library loops in Python.
     Both must give the same bits for every length, on odd sizes, marked and not."""

@@ -11,7 +11,7 @@ from mediaproof.analysis.evidence import Evidence
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.policy.assessment import Assessment
 
-SCHEMA = "https://mediaproof.dev/schemas/verify-report/v1"
+SCHEMA = "https://mediaproof.dev/schemas/verify-report/v2"
 
 
 @dataclass

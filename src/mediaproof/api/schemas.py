@@ -29,7 +29,7 @@ class ReadyOut(BaseModel):
 
 
 class VerifyReportOut(BaseModel):
-    """The verify report, schema v1 (docs/verify-report.md); analyzers may add evidence."""
+    """The verify report, schema v2 (docs/verify-report.md); analyzers may add evidence."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -11,6 +11,8 @@ _STYLE = {
     "signed_but_altered": "bold red",
     "invalid_credentials": "bold red",
     "ai_generated_declared": "bold magenta",
+    "contains_ai_content_declared": "bold magenta",
+    "remote_credentials_not_fetched": "bold white",
     "signed_and_intact": "bold green",
     "signed_by_unverified_signer": "bold yellow",
     "registered_original": "bold green",
@@ -45,7 +47,11 @@ def render_report(console: Console, r: dict[str, Any]) -> None:
             if d.get("claim_generator"):
                 console.print(f"    made with: {d['claim_generator']}")
             for act in d.get("actions", [])[:8]:
-                dst = f" [{act['digital_source_type']}]" if act.get("digital_source_type") else ""
+                dst = (
+                    f" [{act.get('digital_source_type_wording') or act['digital_source_type']}]"
+                    if act.get("digital_source_type")
+                    else ""
+                )
                 console.print(f"    action: {act['action']}{dst}")
             for ing in d.get("ingredients", [])[:8]:
                 console.print(f"    ingredient: {ing.get('title')} ({ing.get('relationship')})")

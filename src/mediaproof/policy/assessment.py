@@ -13,16 +13,20 @@ from enum import StrEnum
 from typing import Any
 
 from mediaproof.analysis.evidence import Evidence, EvidenceStatus
+from mediaproof.provenance import ai_declaration
+from mediaproof.provenance.source_types import AiRole
 
 
 class Label(StrEnum):
     ALTERED = "signed_but_altered"  # credentials present, content or claim changed
     INVALID = "invalid_credentials"  # credentials present but unreadable / malformed
     AI_DECLARED = "ai_generated_declared"
+    AI_CONTENT_DECLARED = "contains_ai_content_declared"  # AI elements inside other content
     SIGNED_TRUSTED = "signed_and_intact"
     SIGNED_UNTRUSTED = "signed_by_unverified_signer"
     REGISTERED = "registered_original"
     COPY = "copy_of_registered_original"
+    REMOTE_CREDENTIALS = "remote_credentials_not_fetched"  # a manifest URL, never fetched
     UNKNOWN = "unknown"
 
 
@@ -30,10 +34,12 @@ HEADLINES: dict[Label, str] = {
     Label.ALTERED: "Signed, but altered after signing",
     Label.INVALID: "Content Credentials present but not valid",
     Label.AI_DECLARED: "AI-generated, by its own declaration",
+    Label.AI_CONTENT_DECLARED: "Contains AI-generated content, by its own declaration",
     Label.SIGNED_TRUSTED: "Signed by a trusted signer and intact",
     Label.SIGNED_UNTRUSTED: "Signed and intact, but the signer is not verified",
     Label.REGISTERED: "A registered original",
     Label.COPY: "A copy of a registered original",
+    Label.REMOTE_CREDENTIALS: "Its Content Credentials are stored elsewhere and were not fetched",
     Label.UNKNOWN: "No provenance found: unknown",
 }
 
@@ -43,6 +49,7 @@ class Finding:
     label: Label
     rank: int  # higher wins
     reasons: tuple[str, ...]
+    headline: str | None = None  # the label's headline made specific (who declared it)
 
 
 @dataclass
@@ -94,25 +101,78 @@ def rule_provenance(ev: Mapping[str, Evidence]) -> Finding | None:
     return None
 
 
+_MARK_NAMES = {
+    "stable-diffusion-v1": "the Stable Diffusion 1/2 mark",
+    "stable-diffusion-xl": "the SDXL mark",
+}
+
+
 def rule_ai_declared(ev: Mapping[str, Evidence]) -> Finding | None:
+    """Generative AI declared by the file: intact credentials (any action, any ingredient
+    depth), generator metadata, or a generator's invisible mark. "AI-generated" when the
+    content as a whole is declared generated; "contains AI-generated content" when AI
+    elements are declared inside other content. Outranks a trusted signature: a voter
+    must read the AI declaration first, and the signature reasons follow."""
     reasons: list[str] = []
+    role = AiRole.NONE
+    headline: str | None = None
     prov = _found(ev, "provenance")
-    if prov and prov.data.get("state") in ("valid", "trusted"):
-        dst = prov.data.get("digital_source_type")
-        if dst in (
-            "trainedAlgorithmicMedia",
-            "compositeWithTrainedAlgorithmicMedia",
-            "algorithmicMedia",
-            "compositeSynthetic",
-        ):
-            reasons.append(f"Its Content Credentials declare the source type “{dst}”.")
+    if prov:
+        prole = ai_declaration.role(prov.data)
+        if prole is not AiRole.NONE:
+            role = prole
+            headline = ai_declaration.headline(prov.data)
+            reasons += ai_declaration.sentences(prov.data)
     gen = _found(ev, "generator")
     if gen and gen.data.get("declares_ai"):
-        reasons.append(gen.summary)
+        reasons += list(gen.data.get("ai_reasons") or [gen.summary])
+        if gen.data.get("ai_role") == AiRole.GENERATED.value:
+            if role is not AiRole.GENERATED:
+                headline = None  # the credentials' headline would say less than this
+            role = AiRole.GENERATED
+        elif role is AiRole.NONE:
+            role = AiRole.CONTAINS
     wm = _found(ev, "watermark")
     if wm and wm.data.get("ai_generator_mark"):
-        reasons.append(wm.summary)
-    return Finding(Label.AI_DECLARED, 70, tuple(reasons)) if reasons else None
+        names = sorted(
+            {
+                _MARK_NAMES.get(str(m.get("name")), "a Stable Diffusion mark")
+                for m in wm.data.get("ai_marks") or []
+                if m.get("found")
+            }
+        )
+        reasons.append(
+            "It carries the invisible watermark that Stable Diffusion software adds to the "
+            f"images it generates ({', '.join(names) or 'a generator mark'}); this is weak "
+            "evidence, and most generators add no such mark."
+        )
+        if role is not AiRole.GENERATED:
+            headline = None
+        role = AiRole.GENERATED
+    if not reasons:
+        return None
+    label = Label.AI_DECLARED if role is AiRole.GENERATED else Label.AI_CONTENT_DECLARED
+    return Finding(label, 70, tuple(reasons), headline)
+
+
+def rule_remote_credentials(ev: Mapping[str, Evidence]) -> Finding | None:
+    """A file whose credentials are a remote reference: say where it says they are, and
+    that they were not fetched (a URL inside a file is never fetched), instead of "no
+    Content Credentials". Ranks below every positive signal."""
+    e = ev.get("provenance")
+    url = e.data.get("remote_url") if e is not None else None
+    if e is None or e.data.get("state") != "absent" or not isinstance(url, str) or not url:
+        return None
+    return Finding(
+        Label.REMOTE_CREDENTIALS,
+        5,
+        (
+            e.summary,
+            "Nothing was checked about where it came from: this is neither a sign that it "
+            "is authentic nor that it is fake.",
+        ),
+        f"This file says its Content Credentials are stored at {url}; they were not fetched",
+    )
 
 
 def rule_registry(ev: Mapping[str, Evidence]) -> Finding | None:
@@ -143,6 +203,7 @@ def rule_likeness(ev: Mapping[str, Evidence]) -> Finding | None:
 DEFAULT_RULES: tuple[Rule, ...] = (
     rule_provenance,
     rule_ai_declared,
+    rule_remote_credentials,
     rule_registry,
     rule_watermark,
     rule_match,
@@ -172,4 +233,4 @@ def assess(ev: Mapping[str, Evidence], rules: Sequence[Rule] = DEFAULT_RULES) ->
         for r in f.reasons:
             if r not in merged:
                 merged.append(r)
-    return Assessment(top.label, HEADLINES[top.label], merged)
+    return Assessment(top.label, top.headline or HEADLINES[top.label], merged)

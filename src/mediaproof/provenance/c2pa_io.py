@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ import c2pa
 
 from mediaproof import __version__
 from mediaproof.errors import SigningError
+from mediaproof.provenance import source_types
 from mediaproof.provenance.codes import INFORMATIONAL, TRUST_CODES, explain
 from mediaproof.provenance.keys import SigningMaterial
 from mediaproof.provenance.trust import C2PA_EKU_CONFIG
@@ -42,15 +44,14 @@ DIGITAL_SOURCE_TYPES = (
     "composite",
     "compositeSynthetic",
 )
-# Source types that declare generative AI involvement.
+# Source types that declare generative AI (a trained model): see source_types. Pure
+# algorithmic media and synthetic composites are not generative AI.
 AI_SOURCE_TYPES = frozenset(
-    {
-        "trainedAlgorithmicMedia",
-        "compositeWithTrainedAlgorithmicMedia",
-        "compositeSynthetic",
-        "algorithmicMedia",
-    }
+    code for code, t in source_types.VOCABULARY.items() if t.ai is not source_types.AiRole.NONE
 )
+# Bounds on walking the ingredient chain: a hostile store may nest or loop manifests.
+MAX_CHAIN_DEPTH = 16
+MAX_CHAIN_MANIFESTS = 256
 
 SIGNABLE_MIME = frozenset(
     {
@@ -113,6 +114,10 @@ class ProvenanceReport:
     assertion_labels: list[str] = field(default_factory=list)
     soft_bindings: list[dict[str, Any]] = field(default_factory=list)
     remote_url: str | None = None
+    # every generative-AI declaration in the active manifest and its ingredient chain
+    ai_steps: list[dict[str, Any]] = field(default_factory=list)
+    ai_role: str = source_types.AiRole.NONE.value  # none | generated | contains
+    chain: dict[str, Any] = field(default_factory=dict)  # how much of the chain was read
     error: str | None = None  # why credentials could not be read, when they could not
 
     @property
@@ -130,6 +135,12 @@ class ProvenanceReport:
             "signer": self.signer,
             "actions": self.actions,
             "digital_source_type": self.digital_source_type,
+            "digital_source_type_wording": (
+                source_types.wording(self.digital_source_type) if self.digital_source_type else None
+            ),
+            "ai_role": self.ai_role,
+            "ai_steps": self.ai_steps,
+            "chain": self.chain,
             "ingredients": self.ingredients,
             "assertions": self.assertion_labels,
             "soft_bindings": self.soft_bindings,
@@ -173,7 +184,10 @@ class C2paEngine:
                 finally:
                     reader.close()
         except c2pa.C2paError as e:
-            return _report_from_error(e)
+            report = _report_from_error(e)
+            if report.state is ProvenanceState.ABSENT and report.remote_url is None:
+                report.remote_url = _xmp_provenance_url(path)
+            return report
         return _report_from_store(store, state)
 
     # --- signing -------------------------------------------------------------------
@@ -317,7 +331,7 @@ def _report_from_error(e: Exception) -> ProvenanceReport:
             error=text,
         )
     if text.startswith("Remote"):
-        url = text.split("url", 1)[-1].strip() if "url" in text else None
+        url = _clean_url(text.split("url", 1)[-1]) if "url" in text else None
         return ProvenanceReport(
             state=ProvenanceState.ABSENT,
             codes=[
@@ -391,6 +405,11 @@ def _report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRe
                     {
                         "action": act.get("action"),
                         "digital_source_type": _short_source_type(act.get("digitalSourceType")),
+                        "digital_source_type_wording": (
+                            source_types.wording(act.get("digitalSourceType"))
+                            if act.get("digitalSourceType")
+                            else None
+                        ),
                         "software_agent": _agent_name(act.get("softwareAgent")),
                         "when": act.get("when"),
                         "description": act.get("description"),
@@ -402,7 +421,17 @@ def _report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRe
             authors = data.get("author") or []
             if authors and isinstance(authors[0], dict):
                 author = authors[0].get("name")
-    dst = next((a["digital_source_type"] for a in actions if a["digital_source_type"]), None)
+    # the file's own declared source: its created (or opened) action's type. A later
+    # edit's type is not the file's source; every AI step is in ai_steps.
+    dst = next(
+        (
+            a["digital_source_type"]
+            for a in actions
+            if str(a["action"] or "").split(".v", 1)[0] in ("c2pa.created", "c2pa.opened")
+            and a["digital_source_type"]
+        ),
+        None,
+    )
     sig = manifest.get("signature_info") or {}
     signer = (
         {
@@ -426,6 +455,7 @@ def _report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRe
         }
         for i in manifest.get("ingredients") or []
     ]
+    chain = _walk_chain(store, label)
     gen = manifest.get("claim_generator")
     if not gen and manifest.get("claim_generator_info"):
         gen = " ".join(
@@ -444,13 +474,215 @@ def _report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRe
         ingredients=ingredients,
         assertion_labels=labels,
         soft_bindings=soft,
+        ai_steps=chain.steps,
+        ai_role=chain.role.value,
+        chain={"manifests_read": chain.read, "truncated": chain.truncated},
     )
 
 
 def _short_source_type(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
+    return source_types.short(value)
+
+
+# --- the AI declarations of the whole chain ---------------------------------------------
+
+_ACTION_WORDS = {
+    "c2pa.created": "its creation",
+    "c2pa.opened": "its opening",
+    "c2pa.placed": "an element placed into it",
+    "c2pa.edited": "an edit",
+    "c2pa.edited.metadata": "a metadata edit",
+    "c2pa.converted": "a conversion",
+    "c2pa.cropped": "a crop",
+    "c2pa.filtered": "a filter",
+    "c2pa.color_adjustments": "a colour adjustment",
+    "c2pa.resized": "a resize",
+    "c2pa.drawing": "a drawing",
+    "c2pa.published": "its publication",
+    "c2pa.repackaged": "a repackaging",
+    "c2pa.transcoded": "a transcoding",
+    "c2pa.removed": "a removal",
+}
+_ORDINAL = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+_IPTC_DST_KEYS = ("Iptc4xmpExt:DigitalSourceType", "DigitalSourceType", "digitalSourceType")
+
+
+def _action_words(action: Any) -> str:
+    if not isinstance(action, str):
+        return "a step"
+    base = action.split(".v", 1)[0]  # c2pa.edited.v2 style variants
+    if base in _ACTION_WORDS:
+        return _ACTION_WORDS[base]
+    tail = base.rsplit(".", 1)[-1][:40]
+    return f"a step named “{tail}”"
+
+
+@dataclass
+class _Chain:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    role: source_types.AiRole = source_types.AiRole.NONE
+    read: int = 0
+    truncated: bool = False
+
+
+def _signer_name(manifest: dict[str, Any]) -> str | None:
+    sig = manifest.get("signature_info") or {}
+    name = sig.get("common_name") or sig.get("issuer")
+    return str(name) if name else None
+
+
+def _manifest_actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for a in manifest.get("assertions") or []:
+        if str(a.get("label", "")).startswith("c2pa.actions"):
+            acts = (a.get("data") or {}).get("actions") or []
+            out += [act for act in acts if isinstance(act, dict)]
+    return out
+
+
+def _iptc_source_types(manifest: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for a in manifest.get("assertions") or []:
+        if str(a.get("label", "")).startswith("stds.iptc"):
+            data = a.get("data") or {}
+            if isinstance(data, dict):
+                out += [data[k] for k in _IPTC_DST_KEYS if k in data]
+    return out
+
+
+def _ingredient_link(ing: dict[str, Any]) -> str | None:
+    link = ing.get("active_manifest") or ing.get("manifest")
+    return link if isinstance(link, str) else None
+
+
+def _walk_chain(store: dict[str, Any], active: str | None) -> _Chain:
+    """Every generative-AI declaration in the active manifest and, at any depth, in the
+    manifests of its parentOf/componentOf ingredients. Each manifest is read once (a
+    store may loop), at most MAX_CHAIN_DEPTH deep and MAX_CHAIN_MANIFESTS in all.
+
+    The role is ``generated`` when the content's origin (the created action at the end of
+    the parentOf chain) declares a trained model, ``contains`` for any other AI step."""
+    manifests = store.get("manifests") or {}
+    chain = _Chain()
+    if not isinstance(manifests, dict) or not active:
+        return chain
+    seen: set[str] = set()
+    origin_role: source_types.AiRole | None = None  # the created action on the parent line
+    # (label, depth, path of ingredient titles, still on the parentOf line from the file)
+    todo: list[tuple[str, int, tuple[str, ...], bool]] = [(active, 0, (), True)]
+    while todo:
+        label, depth, path, on_parent_line = todo.pop(0)
+        if label in seen:
+            continue
+        if depth > MAX_CHAIN_DEPTH or len(seen) >= MAX_CHAIN_MANIFESTS:
+            chain.truncated = True
+            continue
+        manifest = manifests.get(label)
+        if not isinstance(manifest, dict):
+            continue
+        seen.add(label)
+        signer = _signer_name(manifest)
+        where = (
+            "this file's own credentials"
+            if depth == 0
+            else "the credentials of its ingredient " + " → ".join(f"“{t}”" for t in path)
+        )
+        actions = _manifest_actions(manifest)
+        for i, act in enumerate(actions):
+            dst = act.get("digitalSourceType")
+            role = source_types.ai_role(dst)
+            base = str(act.get("action") or "").split(".v", 1)[0]
+            if on_parent_line and base == "c2pa.created" and origin_role is None:
+                origin_role = role
+            if role is source_types.AiRole.NONE:
+                continue
+            agent = _agent_name(act.get("softwareAgent"))
+            n = _ORDINAL[i] if i < len(_ORDINAL) else f"#{i + 1}"
+            step = f"the {n} recorded step of {where}, {_action_words(act.get('action'))}"
+            if agent:
+                step += f" with “{agent[:80]}”"
+            chain.steps.append(
+                {
+                    "manifest_label": label,
+                    "depth": depth,
+                    "ingredient_path": list(path),
+                    "signer": signer,
+                    "kind": "action",
+                    "action": act.get("action"),
+                    "index": i,
+                    "software_agent": agent,
+                    "digital_source_type": source_types.short(dst),
+                    "ai_role": role.value,
+                    "step": step,
+                    "wording": source_types.wording(dst),
+                }
+            )
+        for dst in _iptc_source_types(manifest):
+            role = source_types.ai_role(dst)
+            if role is source_types.AiRole.NONE:
+                continue
+            chain.steps.append(
+                {
+                    "manifest_label": label,
+                    "depth": depth,
+                    "ingredient_path": list(path),
+                    "signer": signer,
+                    "kind": "iptc_assertion",
+                    "action": None,
+                    "index": None,
+                    "software_agent": None,
+                    "digital_source_type": source_types.short(dst),
+                    "ai_role": role.value,
+                    "step": f"the content, by the IPTC metadata in {where}",
+                    "wording": source_types.wording(dst),
+                }
+            )
+        for ing in manifest.get("ingredients") or []:
+            if not isinstance(ing, dict):
+                continue
+            rel = ing.get("relationship")
+            link = _ingredient_link(ing)
+            if rel == "inputTo" or link is None:
+                continue  # an input is not part of the content; no link, no credentials
+            title = str(ing.get("title") or "untitled")[:80]
+            todo.append((link, depth + 1, (*path, title), on_parent_line and rel == "parentOf"))
+    chain.read = len(seen)
+    if origin_role is source_types.AiRole.GENERATED:
+        chain.role = source_types.AiRole.GENERATED
+    elif chain.steps:
+        chain.role = source_types.AiRole.CONTAINS
+    return chain
+
+
+# --- remote credentials -----------------------------------------------------------------
+
+_XMP_PROVENANCE_RE = re.compile(
+    rb"dcterms:provenance(?:=[\"']|>)\s*([^<\"'\s]{1,2000})", re.IGNORECASE
+)
+
+
+def _clean_url(text: str) -> str | None:
+    """A URL named inside a file, made safe to show: printable, no spaces, bounded."""
+    url = text.strip().split()[0] if text.strip() else ""
+    url = "".join(ch for ch in url if 33 <= ord(ch) < 127)[:500]
+    return url or None
+
+
+def _xmp_provenance_url(path: Path) -> str | None:
+    """The remote manifest reference of XMP ``dcterms:provenance`` (never fetched), for
+    files the SDK reported as carrying no credentials."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(2 * 1024 * 1024)
+    except OSError:
         return None
-    return value.rsplit("/", 1)[-1]
+    for m in _XMP_PROVENANCE_RE.finditer(head):
+        url = _clean_url(m.group(1).decode("utf-8", "replace"))
+        # only a remote reference: "self#jumbf=..." points into the file itself (left
+        # behind when embedded credentials were stripped), which is not a remote store
+        if url and url.lower().startswith(("https://", "http://")):
+            return url
+    return None
 
 
 def _agent_name(agent: Any) -> str | None:

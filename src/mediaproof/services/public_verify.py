@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from mediaproof.errors import MalformedMediaError, RemoteManifestError, UnsupportedMediaError
+from mediaproof.errors import MalformedMediaError, UnsupportedMediaError
 from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.media.sniff import MediaKind
@@ -75,12 +75,8 @@ def verify_upload(
     report = verify_file(inst, path, progress=step, likeness=likeness)
     prov = report.evidence.get("provenance")
     pdata = prov.data if prov is not None else {}
-    if pdata.get("remote_url"):
-        raise RemoteManifestError(
-            "the file's Content Credentials are stored on a remote server, which mediaproof "
-            "never fetches",
-            hint="upload a copy with embedded credentials, or the .c2pa manifest's original",
-        )
+    # credentials stored remotely are never fetched; the answer says where the file says
+    # they are (label remote_credentials_not_fetched) with every other signal, not an error
     if pdata.get("state", "absent") == "absent" and report.media.mime in _DECODABLE:
         _check_decodes(path)
     out = report.as_dict()

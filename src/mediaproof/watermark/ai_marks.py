@@ -2,8 +2,17 @@
 
 Stable Diffusion's reference scripts mark outputs with invisible-watermark's dwtDct
 method: v1/v2 with the bytes ``StableDiffusionV1``, SDXL with the 48-bit word
-0xB3EC907BB19E. Finding one says "probably made by such a tool"; not finding one says
-nothing (most services strip or never add it, and JPEG re-encoding destroys it).
+0xB3EC907BB19E (0b101100111110110010010000011110111011000110011110). Finding one says
+"probably made by such a tool"; not finding one says nothing (most services strip or
+never add it, and JPEG re-encoding destroys it).
+
+Two embedders put the same bits into different channels. Stability's reference code
+(generative-models ``WatermarkEmbedder``, CompVis ``txt2img.py``) hands the encoder a BGR
+array, as the library expects. The diffusers library's ``StableDiffusionXLWatermarker``
+(v0.18 to v0.2x, and the many pipelines copied from it) hands it the RGB float array
+straight from the VAE, so the library's "U" channel is computed with red and blue
+swapped; later diffusers releases flip to BGR first. The detector therefore reads both
+channel orders and reports which one held the mark (``channel_order``).
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ class AiMark:
     found: bool
     agreeing_bits: int
     total_bits: int
+    # "bgr": as Stability's reference code embeds; "rgb": as diffusers' SDXL watermarker
+    channel_order: str = "bgr"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +44,7 @@ class AiMark:
             "found": self.found,
             "agreeing_bits": self.agreeing_bits,
             "total_bits": self.total_bits,
+            "channel_order": self.channel_order,
         }
 
 
@@ -99,20 +111,28 @@ def available() -> bool:
 
 
 def detect_ai_marks(rgb: npt.NDArray[np.uint8]) -> list[AiMark]:
-    """Check an RGB uint8 image for the Stable Diffusion marks. Needs >= 256x256 and the
-    ``ai-marks`` extra; returns [] when either is missing."""
+    """Check an RGB uint8 image for the Stable Diffusion marks, in both channel orders
+    (reference BGR, diffusers RGB). Needs >= 256x256 and the ``ai-marks`` extra; returns
+    [] when either is missing. Each mark is reported once, from the order that agrees
+    best; two orders double the chance of a false find (SDXL: about 1.4e-9)."""
     if rgb.ndim != 3 or rgb.shape[0] * rgb.shape[1] < 256 * 256 or not available():
         return []
-    votes = _dwtdct_votes(np.ascontiguousarray(rgb[:, :, 2::-1]))
+    orders = {
+        "bgr": _dwtdct_votes(np.ascontiguousarray(rgb[:, :, 2::-1])),
+        "rgb": _dwtdct_votes(np.ascontiguousarray(rgb[:, :, :3])),
+    }
     out: list[AiMark] = []
-    v1 = _bits_of(SD_V1_BYTES)
-    got = _bits_from_votes(votes, v1.size)
-    agree = int((got == v1).sum())
-    out.append(AiMark("stable-diffusion-v1", agree >= SD_V1_MIN_AGREEING, agree, v1.size))
-    xl = _bits_of(SDXL_BITS.to_bytes(6, "big"))
-    got = _bits_from_votes(votes, xl.size)
-    agree = int((got == xl).sum())
-    out.append(AiMark("stable-diffusion-xl", agree >= SDXL_MIN_AGREEING, agree, xl.size))
+    for name, bits, need in (
+        ("stable-diffusion-v1", _bits_of(SD_V1_BYTES), SD_V1_MIN_AGREEING),
+        ("stable-diffusion-xl", _bits_of(SDXL_BITS.to_bytes(6, "big")), SDXL_MIN_AGREEING),
+    ):
+        best: AiMark | None = None
+        for order, votes in orders.items():
+            agree = int((_bits_from_votes(votes, bits.size) == bits).sum())
+            if best is None or agree > best.agreeing_bits:
+                best = AiMark(name, agree >= need, agree, bits.size, order)
+        assert best is not None
+        out.append(best)
     return out
 
 
@@ -133,3 +153,27 @@ def embed_sdxl(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     enc.set_watermark("bits", _bits_of(SDXL_BITS.to_bytes(6, "big")).tolist())
     bgr = enc.encode(np.ascontiguousarray(rgb[:, :, 2::-1]), "dwtDct")
     return np.ascontiguousarray(np.asarray(bgr, dtype=np.uint8)[:, :, 2::-1])
+
+
+SDXL_WATERMARK_BITS = [int(b) for b in bin(0b101100111110110010010000011110111011000110011110)[2:]]
+
+
+def embed_sdxl_diffusers(
+    rgb: npt.NDArray[np.uint8], flip_to_bgr: bool = False
+) -> npt.NDArray[np.uint8]:
+    """Mark like diffusers' ``StableDiffusionXLWatermarker.apply_watermark`` (for tests):
+    the VAE output as a float32 RGB array in [0, 255] goes to the encoder as it is
+    (``flip_to_bgr`` for later releases, which reverse the channels first), then is
+    clamped and rounded to 8 bits as ``VaeImageProcessor.postprocess`` does."""
+    from imwatermark import WatermarkEncoder
+
+    enc = WatermarkEncoder()
+    enc.set_watermark("bits", SDXL_WATERMARK_BITS)
+    img = rgb.astype(np.float32)
+    if flip_to_bgr:
+        img = np.ascontiguousarray(img[:, :, ::-1])
+        out = np.asarray(enc.encode(img, "dwtDct"))[:, :, ::-1]
+    else:
+        out = np.asarray(enc.encode(img, "dwtDct"))
+    scaled = np.clip(2 * (out / 255 - 0.5), -1.0, 1.0)  # back to the VAE's range
+    return np.ascontiguousarray((np.clip(scaled / 2 + 0.5, 0, 1) * 255).round().astype(np.uint8))

@@ -41,6 +41,8 @@ TONES = {
     "signed_but_altered": "bad",
     "invalid_credentials": "bad",
     "ai_generated_declared": "warn",
+    "contains_ai_content_declared": "warn",
+    "remote_credentials_not_fetched": "neutral",
     "signed_and_intact": "good",
     "registered_original": "good",
     "signed_by_unverified_signer": "info",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MalformedMediaError
-from mediaproof.provenance.c2pa_io import AI_SOURCE_TYPES, C2paEngine, ProvenanceState
+from mediaproof.provenance import ai_declaration
+from mediaproof.provenance.c2pa_io import C2paEngine, ProvenanceState
 
 LIMITS = (
     "Credentials say who signed a file and what they declared about it; they do not say "
@@ -33,8 +34,9 @@ class ProvenanceAnalyzer:
             summary = "No Content Credentials were found in this file."
             if report.remote_url:
                 summary = (
-                    "The file points to Content Credentials on a remote server, which "
-                    "mediaproof does not fetch."
+                    "This file says its Content Credentials are stored at "
+                    f"{report.remote_url}; they were not fetched (mediaproof never fetches "
+                    "URLs named inside files), so they were not checked."
                 )
             return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
         if state is ProvenanceState.INVALID:
@@ -48,6 +50,13 @@ class ProvenanceAnalyzer:
                 f"Valid Content Credentials signed by {signer}; this signer is not on the "
                 "trust list, so who made them is not vouched for."
             )
-        if report.digital_source_type in AI_SOURCE_TYPES:
-            summary += " The credentials declare the content as made with generative AI."
+        # the AI steps of the active manifest and its ingredient chain; the assessment
+        # lists each step with who declared it
+        ai = ai_declaration.summary(data)
+        if ai:
+            summary += " " + ai
+        elif state is not ProvenanceState.INVALID and report.digital_source_type:
+            # a declared source without AI, in words ("a screenshot", "not generative AI")
+            wording = data.get("digital_source_type_wording") or "an unrecognised source type"
+            summary += f" They declare it {wording}."
         return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
