@@ -56,8 +56,18 @@ class LogStore:
     # one huge buffer; the crash test lowers it so a kill can land between writes.
     write_chunk = 1 << 20
 
-    def __init__(self, root: Path, *, readonly: bool = False, lock_timeout: float = 0.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        readonly: bool = False,
+        lock_timeout: float = 0.0,
+        signed_size: int = 0,
+    ) -> None:
         self.root = root
+        # Entries below this many were published under a signed checkpoint: recovery
+        # never cuts them (a "torn tail" there is damage or tampering, not a crash).
+        self.signed_size = signed_size
         self.readonly = readonly
         self.recovered_bytes = 0  # bytes of torn tail cut at open (for reporting)
         self._mu = threading.Lock()
@@ -182,6 +192,12 @@ class LogStore:
             new_offsets += _OFF.pack(pos)
             pos += _HDR.size + len(rec)
             n += 1
+        if n < self.signed_size:
+            raise LogError(
+                f"{self.root / 'entries.log'} holds {n} readable records but a checkpoint "
+                f"of {self.signed_size} was signed: record {n} is missing, altered or damaged",
+                hint="restore the store from a backup; nothing was cut or signed",
+            )
         if pos < end:
             self.recovered_bytes = end - pos
             os.ftruncate(self._efd, pos)
@@ -232,6 +248,41 @@ class LogStore:
             else:
                 self._last[k] = None
             k += 1
+
+    def verify(self, start: int = 0) -> None:
+        """Check entries ``start..size`` against the stored tree, bottom up: each record's
+        checksum, its leaf hash against level 0, and every stored node over that range
+        against its two children. With the root check against the signed checkpoint this
+        ties the entries a writer is about to extend (and republish) to what was signed.
+        Reads ``size - start`` records; ``start=0`` checks the whole log."""
+        with self._mu:
+            n = self.size
+            start = max(0, min(start, n))
+            for i in range(start, n):
+                payload = self._entry_unlocked(i)
+                if leaf_hash(payload) != self._stored(0, i):
+                    raise LogError(
+                        f"entry {i} in {self.root / 'entries.log'} does not match its leaf "
+                        "hash in the stored tree: the entries file was altered",
+                        hint="restore the store from a backup; nothing was signed",
+                    )
+            k = 1
+            while n >> k:
+                for j in range(start >> k, n >> k):
+                    pair = self._stored(k - 1, 2 * j) + self._stored(k - 1, 2 * j + 1)
+                    if node_hash(pair[:HASH_SIZE], pair[HASH_SIZE:]) != self._stored(k, j):
+                        raise LogError(
+                            f"stored hash {j} at level {k} does not match the level below: "
+                            "the hash files were altered",
+                            hint="restore the store from a backup; nothing was signed",
+                        )
+                k += 1
+
+    def _stored(self, level: int, index: int) -> bytes:
+        h = os.pread(self._level_fds[level], HASH_SIZE, index * HASH_SIZE)
+        if len(h) != HASH_SIZE:
+            raise LogError(f"the hash store is short at level {level}")
+        return h
 
     # --- public ----------------------------------------------------------------------
 
@@ -301,7 +352,10 @@ class LogStore:
         off = self._offset(i)
         rec = self._read_record(off, os.fstat(self._efd).st_size)
         if rec is None:
-            raise LogError(f"entry {i} is damaged (checksum mismatch)")
+            raise LogError(
+                f"entry {i} in {self.root / 'entries.log'} is damaged (checksum mismatch)",
+                hint="the entries file was altered or damaged; restore it from a backup",
+            )
         return rec
 
     def entry(self, i: int) -> bytes:
