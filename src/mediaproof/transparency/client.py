@@ -17,7 +17,7 @@ from pathlib import Path
 from mediaproof.transparency import merkle
 from mediaproof.transparency.checkpoint import Checkpoint, VerifiedCheckpoint, open_checkpoint
 from mediaproof.transparency.entries import Entry
-from mediaproof.transparency.errors import EntryError, LogError, ProofError
+from mediaproof.transparency.errors import EntryError, FetchError, LogError, ProofError
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 from mediaproof.transparency.tiles import TILE_WIDTH, TileReader
 
@@ -52,10 +52,10 @@ def make_fetch(prefix: str | Path, timeout: float = 30.0) -> Callable[[str], byt
     return fetch_file
 
 
-def _unreadable(path: str, prefix: str, e: OSError) -> ProofError:
+def _unreadable(path: str, prefix: str, e: OSError) -> FetchError:
     """A file the checks need is not served: the log cannot be verified (never a pass)."""
     why = e.strerror or str(getattr(e, "reason", "")) or str(e)
-    return ProofError(
+    return FetchError(
         f"cannot read {path} from the log at {prefix}: {why}",
         hint="the served log is incomplete, or --log points at the wrong place",
     )

@@ -218,7 +218,7 @@ class TransparencyLog:
             raise LogError(f"{config_path} is missing but the log has entries or a key")
         else:
             origin = origin or DEFAULT_ORIGIN
-            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode())
+            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode(), 0o600)
 
         signer: Ed25519Signer | None = None
         if readonly:
@@ -346,7 +346,7 @@ class TransparencyLog:
                 merkle.verify_consistency(old.size, size, old.root, root, proof)
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
             vc = open_checkpoint(note, self.verifier)
-            _write_atomic(self.state_dir / "checkpoint", note.encode())
+            _write_atomic(self.state_dir / "checkpoint", note.encode(), 0o600)
             self._publish(prev.checkpoint.size if prev else 0, vc)
             self._latest = vc
             return vc
@@ -405,7 +405,7 @@ class TransparencyLog:
                 return 0
             note = Note(latest.note.text, (*latest.note.signatures, *new))
             vc = open_checkpoint(note, self.verifier, witnesses=witnesses)
-            _write_atomic(self.state_dir / "checkpoint", note.encode())
+            _write_atomic(self.state_dir / "checkpoint", note.encode(), 0o600)
             _write_atomic(self.public_dir / "checkpoint", note.encode())
             self._latest = vc
             return len(new)

@@ -79,8 +79,9 @@ class LogStore:
             if not (root / "entries.log").exists():
                 raise LogError(f"no log at {root}")
         else:
-            root.mkdir(parents=True, exist_ok=True)
-            (root / "hashes").mkdir(exist_ok=True)
+            # the private store: the public copy is the tiles under log/
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (root / "hashes").mkdir(mode=0o700, exist_ok=True)
             self._lock_fd = os.open(root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
             deadline = time.monotonic() + lock_timeout
             while True:
@@ -96,8 +97,8 @@ class LogStore:
                     time.sleep(0.01)
         flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
         try:
-            self._efd = os.open(root / "entries.log", flags, 0o644)
-            self._ifd = os.open(root / "entries.idx", flags, 0o644)
+            self._efd = os.open(root / "entries.log", flags, 0o600)  # private (tlog/)
+            self._ifd = os.open(root / "entries.idx", flags, 0o600)
             if readonly:
                 self.size = min(self._indexed_count(), self._level_len(0))
                 self._open_levels()
@@ -147,7 +148,7 @@ class LogStore:
     def _ensure_level(self, k: int) -> int:
         while len(self._level_fds) <= k:
             path = self._level_file(len(self._level_fds))
-            self._level_fds.append(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644))
+            self._level_fds.append(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600))
             self._last.append(None)
         return self._level_fds[k]
 
