@@ -137,3 +137,9 @@ def test_damaged_state_files_are_named(
             assert code == 0  # reads only the public key
         else:
             assert code in (9, 10) and "error:" in out, (cmd, out)
+
+
+def test_deeply_nested_json_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """Found by the fuzzer (tests/fuzz/regressions/entries/): json.loads recursing."""
+    code, out = _run("append", "--home", tmp_path / "inst", input="[" * 50000)
+    assert code == 2 and "nested too deeply" in out

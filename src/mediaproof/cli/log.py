@@ -89,6 +89,8 @@ def append(
             data = json.loads(_read_input(src))
         except ValueError as e:
             raise UsageError(f"not JSON: {e}") from e
+        except RecursionError as e:
+            raise UsageError("not JSON: nested too deeply") from e
         items = data if isinstance(data, list) else [data]
         for item in items:
             if isinstance(item, dict):
@@ -222,7 +224,10 @@ def verify_proof(
             witnesses=witness_keys(witness),
             min_witnesses=min_witnesses,
         )
-        entry_json = json.loads(res.entry) if res.entry else None
+        try:  # an --entry of another log's format is proved all the same, shown raw
+            entry_json = json.loads(res.entry) if res.entry else None
+        except (ValueError, RecursionError):
+            entry_json = {"raw": res.entry.decode("utf-8", "replace")} if res.entry else None
         if as_json:
             print_json(
                 {
