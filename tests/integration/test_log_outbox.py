@@ -188,3 +188,23 @@ def test_signing_folders_of_dead_processes_are_removed(instance: Instance) -> No
 def test_nothing_to_land_creates_no_log(instance: Instance) -> None:
     recover_at_startup(instance)
     assert not (instance.home / "tlog").exists()
+
+
+def test_migrations_match_the_tables(db_url: str, tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from mediaproof.storage.sql.engine import Database
+    from mediaproof.storage.sql.migrate import upgrade
+    from mediaproof.storage.sql.tables import Base
+
+    db = Database(db_url)
+    try:
+        upgrade(db.engine, keys_dir=tmp_path / "keys")
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, Base.metadata)
+    finally:
+        db.dispose()
+    mine = ("'assets'", "log_outbox", "webhook_endpoints", "uq_assets_publisher_source")
+    assert [d for d in diff if any(m in repr(d) for m in mine)] == []
