@@ -168,3 +168,15 @@ def test_a_deleted_private_checkpoint_does_not_let_a_rewrite_be_signed(home: Pat
     rewritten_record(5)(home)
     with pytest.raises(LogError, match="does not match"):
         TransparencyLog.open(home, verify="full")
+
+
+def test_status_checks_every_entry_while_a_service_holds_the_log(home: Path) -> None:
+    rewritten_record(5)(home)
+    # the service holds the writer lock: status falls back to a read-only open
+    with open(home / "tlog" / "lock", "rb") as held:
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX)
+        res = runner.invoke(log_cli.app, ["status", "--home", str(home), "--json"])
+    assert res.exit_code == 10, res.stdout
+    assert "entry 5" in json.loads(res.stdout)["error"]["message"]

@@ -121,4 +121,4 @@ def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> 
     try:
         return TransparencyLog.open(home, verify=verify)
     except LogLockedError:
-        return TransparencyLog.open(home, readonly=True)
+        return TransparencyLog.open(home, readonly=True, verify=verify)

@@ -186,6 +186,8 @@ class TransparencyLog:
                 # half-way through updating the hash files.
                 latest = log._latest
                 store.size = latest.checkpoint.size if latest else 0
+                if verify == "full":  # `log status` while the service holds the log
+                    store.verify(0)
         except BaseException:
             store.close()
             raise
