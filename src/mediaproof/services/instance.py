@@ -49,7 +49,7 @@ def _private_sqlite(url: str) -> None:
     the database file's mode), and tighten files an older version left 0644."""
     if not url.startswith("sqlite:///"):
         return
-    path = Path(url.split("///", 1)[1])
+    path = Path(url.split("///", 1)[1].split("?", 1)[0])
     if not path.name or path.name == ":memory:":
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
