@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
-from tests.api.conftest import FIX, bearer, csrf_of, login, make_settings, publish
+from mediaproof.services import accounts
+from mediaproof.services import transparency as tsvc
+from mediaproof.transparency.log import TransparencyLog
+from tests.api.conftest import FIX, PASSWORD, bearer, csrf_of, login, make_settings, publish
 
 
 def test_publish_with_a_token(client: TestClient, inst: Any, photo: Path) -> None:
@@ -30,14 +36,36 @@ def test_publish_with_a_token(client: TestClient, inst: Any, photo: Path) -> Non
     assert view["transparency"]["inclusion_proof"]["entry"]["asset_id"] == f"asset-{a['asset_id']}"
 
 
-def test_same_original_twice_gives_two_releases(client: TestClient, inst: Any, photo: Path) -> None:
+def test_publishing_the_same_file_again_returns_the_first_release(
+    client: TestClient, inst: Any, photo: Path
+) -> None:
+    """A retry (lost response, crash) must not register a second asset or log leaf."""
     h = bearer(inst, "publisher", ["publish"])
-    first = publish(client, h, photo)["asset"]
-    second = publish(client, h, photo)["asset"]
-    # each signing makes a new manifest, so the signed files (and assets) differ
-    assert first["asset_id"] != second["asset_id"]
-    assert first["sha256"] != second["sha256"]
-    assert first["manifest_label"] != second["manifest_label"]
+    r1 = client.post("/api/v1/assets", headers=h, data={"title": "One"}, files=_file(photo))
+    r2 = client.post("/api/v1/assets", headers=h, data={"title": "One"}, files=_file(photo))
+    assert (r1.status_code, r2.status_code) == (201, 200)
+    assert r2.json() == r1.json()
+    assert r2.headers["location"] == r1.headers["location"]
+    # the signed file handed back is the one registered the first time
+    dl = client.get(r2.json()["download_url"], headers=h)
+    assert hashlib.sha256(dl.content).hexdigest() == r1.json()["asset"]["sha256"]
+    # another publisher's release of the same original is their own asset
+    accounts.create_user(inst, "publisher2", Role.PUBLISHER, PASSWORD)
+    other = bearer(inst, "publisher2", ["publish"])
+    r3 = client.post("/api/v1/assets", headers=other, data={"title": "One"}, files=_file(photo))
+    assert r3.status_code == 201
+    a1, a3 = r1.json()["asset"], r3.json()["asset"]
+    assert a1["asset_id"] != a3["asset_id"] and a1["sha256"] != a3["sha256"]
+    assert a1["manifest_label"] != a3["manifest_label"]
+    assert [a.id for a in inst.assets()] == [a3["asset_id"], a1["asset_id"]]
+    assert tsvc.staged_count(inst) == 0
+    with TransparencyLog.open(inst.home, readonly=True) as log:
+        ids = [json.loads(log.entry(i))["asset_id"] for i in range(log.size)]
+    assert ids == [f"asset-{a1['asset_id']}", f"asset-{a3['asset_id']}"]
+
+
+def _file(photo: Path) -> dict[str, tuple[str, bytes]]:
+    return {"file": ("p.jpg", photo.read_bytes())}
 
 
 def test_publish_validation(client: TestClient, inst: Any, photo: Path, corpora: Path) -> None:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from mediaproof.cases.sor import validate_record
 from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.services.cases import CaseService
+from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 
@@ -94,8 +96,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
+def db(db_url: str, tmp_path: Path) -> Iterator[Database]:
+    d = Database(db_url, secrets=SecretBox(tmp_path / "keys"))  # seals webhook secrets
     upgrade(d.engine)
     yield d
     d.dispose()

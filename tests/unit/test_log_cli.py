@@ -95,6 +95,7 @@ def test_audit_pins_then_detects_a_rewrite(tmp_path: Path) -> None:
     shutil.rmtree(home / "tlog" / "hashes")
     for name in ("entries.log", "entries.idx", "checkpoint"):
         (home / "tlog" / name).unlink()
+    (home / "log" / "checkpoint").unlink()  # else the log refuses to re-sign a rewrite
     shutil.rmtree(home / "log" / "tile")
     _invoke(
         log.app,
@@ -233,6 +234,7 @@ def test_witness_cosigns_only_consistent_growth(tmp_path: Path) -> None:
     # History rewritten and re-signed by the operator: the witness refuses to cosign.
     for name in ("entries.log", "entries.idx", "checkpoint"):
         (home / "tlog" / name).unlink()
+    (home / "log" / "checkpoint").unlink()  # else the log refuses to re-sign a rewrite
     shutil.rmtree(home / "tlog" / "hashes")
     _invoke(
         log.app,

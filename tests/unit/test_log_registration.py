@@ -65,9 +65,9 @@ def test_a_locked_log_queues_the_entry_and_the_next_event_drains_it(
     monkeypatch.setattr(tsvc, "LOCK_TIMEOUT_S", 0.05)
     with TransparencyLog.open(instance.home):  # another process holds the writer lock
         first = register_existing(instance, _png(tmp_path / "c.png", 30))
-    assert (instance.home / "tlog" / tsvc.PENDING).exists()
+    assert tsvc.staged_count(instance) == 1  # staged with the asset, not lost
     second = register_existing(instance, _png(tmp_path / "d.png", 40))
     got = [e["content_sha256"] for e in _entries(instance.home)]
     assert got == [first.sha256, second.sha256]  # in order, nothing lost
-    assert not (instance.home / "tlog" / tsvc.PENDING).exists()
+    assert tsvc.staged_count(instance) == 0
     assert tsvc.flush_pending(instance) == 0

@@ -40,6 +40,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
+from mediaproof.services.publishing import recover_at_startup
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
@@ -98,6 +99,9 @@ def create_app(
             # in the background: readiness does not wait for the workers' imports
             warm = threading.Thread(target=compute.warm_up, name="mediaproof-warm", daemon=True)
             warm.start()
+        # what a crash left: signing folders, log entries staged but not landed, assets
+        # the log never heard of (services.publishing.recover_at_startup)
+        await run_in_threadpool(recover_at_startup, inst)
         outbox.start()
         # reported media past its retention goes; analyses a stop interrupted run again
         await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))

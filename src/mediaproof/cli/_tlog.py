@@ -6,14 +6,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
 
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
-from mediaproof.transparency.errors import LogLockedError
+from mediaproof.transparency.errors import LogError, LogLockedError
 from mediaproof.transparency.log import TransparencyLog
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 
@@ -59,7 +59,13 @@ def print_json(data: Any) -> None:
 def run(fn: Callable[[], T], as_json: bool) -> T:
     """Run a command body: a MediaproofError becomes a message and its exit code."""
     try:
-        return fn()
+        try:
+            return fn()
+        except OSError as e:
+            # A file the command reads or writes (a pin, an output, the store) is missing,
+            # unreadable or on a full disk: say which, never a traceback.
+            where = f"{e.filename}: " if e.filename else ""
+            raise LogError(f"{where}{e.strerror or e}") from e
     except MediaproofError as e:
         if as_json:
             print_json(
@@ -72,13 +78,25 @@ def run(fn: Callable[[], T], as_json: bool) -> T:
         raise typer.Exit(e.exit_code) from e
 
 
+def read_file(path: Path | str, what: str = "") -> bytes:
+    """The bytes of a file named on the command line, or a UsageError saying why not."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {what + ' ' if what else ''}{path}: {e.strerror}") from e
+
+
+def read_text(path: Path | str, what: str) -> str:
+    try:
+        return read_file(path, what).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{what} {path} is not text (UTF-8)") from e
+
+
 def _key_text(value: str) -> str:
     p = Path(value)
     if "+" not in value or (p.exists() and p.is_file()):
-        try:
-            return p.read_text().strip()
-        except OSError as e:
-            raise UsageError(f"cannot read key file {value}: {e.strerror}") from e
+        return read_text(p, "key file").strip()
     return value.strip()
 
 
@@ -97,10 +115,10 @@ def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
     return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
 
 
-def open_for_proofs(home: Path) -> TransparencyLog:
+def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> TransparencyLog:
     """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
     running service holds the log: proofs then cover the last published checkpoint."""
     try:
-        return TransparencyLog.open(home)
+        return TransparencyLog.open(home, verify=verify)
     except LogLockedError:
-        return TransparencyLog.open(home, readonly=True)
+        return TransparencyLog.open(home, readonly=True, verify=verify)

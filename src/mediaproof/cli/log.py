@@ -23,6 +23,8 @@ from mediaproof.cli._tlog import (
     log_key,
     open_for_proofs,
     print_json,
+    read_file,
+    read_text,
     run,
     witness_keys,
 )
@@ -56,10 +58,14 @@ def _cp_json(vc: VerifiedCheckpoint) -> dict[str, Any]:
 def _read_input(src: str) -> bytes:
     if src == "-":
         return sys.stdin.buffer.read()
+    return read_file(src)
+
+
+def _write_output(path: Path, data: bytes, what: str) -> None:
     try:
-        return Path(src).read_bytes()
+        path.write_bytes(data)
     except OSError as e:
-        raise UsageError(f"cannot read {src}: {e.strerror}") from e
+        raise UsageError(f"cannot write the {what} to {path}: {e.strerror}") from e
 
 
 @app.command()
@@ -83,12 +89,14 @@ def append(
             data = json.loads(_read_input(src))
         except ValueError as e:
             raise UsageError(f"not JSON: {e}") from e
+        except RecursionError as e:
+            raise UsageError("not JSON: nested too deeply") from e
         items = data if isinstance(data, list) else [data]
         for item in items:
             if isinstance(item, dict):
                 item.setdefault("v", SCHEMA_VERSION)
                 item.setdefault("time", now())
-        with TransparencyLog.open(home_dir(home), origin=origin) as log:
+        with TransparencyLog.open(home_dir(home), origin=origin, verify="full") as log:
             indices = log.append_many(items)
             vc = log.checkpoint() if sign else None
             if as_json:
@@ -117,14 +125,14 @@ def checkpoint(
     """Sign a checkpoint that extends the previous one; publish it and its tiles in <home>/log."""
 
     def body() -> None:
-        with TransparencyLog.open(home_dir(home)) as log:
+        with TransparencyLog.open(home_dir(home), verify="full") as log:
             vc = log.checkpoint()
             added = 0
             if cosigned is not None:
                 wits = witness_keys(witness)
                 if not wits:
                     raise UsageError("--add-cosignatures needs the --witness keys to check")
-                added = log.add_cosignatures(cosigned.read_bytes(), wits)
+                added = log.add_cosignatures(read_file(cosigned, "cosigned checkpoint"), wits)
                 latest = log.latest_checkpoint()
                 assert latest is not None
                 vc = open_checkpoint(latest.note, log.verifier, witnesses=wits)
@@ -176,7 +184,7 @@ def prove(
             proof = log.tlog_proof(index)
         data = proof.encode()
         if out is not None:
-            out.write_bytes(data)
+            _write_output(out, data, "proof")
         if as_json:
             print_json(
                 {
@@ -210,13 +218,16 @@ def verify_proof(
 
     def body() -> None:
         res = verify_tlog_proof(
-            proof_file.read_bytes(),
+            read_file(proof_file, "proof"),
             log_key(key, home),
-            entry=entry.read_bytes() if entry else None,
+            entry=read_file(entry, "entry") if entry else None,
             witnesses=witness_keys(witness),
             min_witnesses=min_witnesses,
         )
-        entry_json = json.loads(res.entry) if res.entry else None
+        try:  # an --entry of another log's format is proved all the same, shown raw
+            entry_json = json.loads(res.entry) if res.entry else None
+        except (ValueError, RecursionError):
+            entry_json = {"raw": res.entry.decode("utf-8", "replace")} if res.entry else None
         if as_json:
             print_json(
                 {
@@ -238,10 +249,7 @@ def verify_proof(
 
 
 def _load_checkpoint(path: Path, log: LogClient) -> VerifiedCheckpoint:
-    try:
-        return log.open(path.read_bytes())
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from e
+    return log.open(read_file(path, "checkpoint"))
 
 
 @app.command("verify-consistency")
@@ -321,7 +329,7 @@ def audit(
         pinned = _load_checkpoint(pin, client).checkpoint if pin.exists() else None
         report = client.audit(pinned, full=full, new_entries=new_entries)
         if update:
-            pin.write_bytes(client.latest().encode())
+            _write_output(pin, client.latest().encode(), "pinned checkpoint")
         if as_json:
             print_json(
                 {
@@ -370,7 +378,10 @@ def witness_keygen(
         if out.exists():
             raise UsageError(f"{out} exists; refusing to overwrite a key")
         signer = CosignatureSigner.generate(name)
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as e:
+            raise UsageError(f"cannot write the key to {out}: {e.strerror}") from e
         with os.fdopen(fd, "w") as f:
             f.write(signer.skey + "\n")
         if as_json:
@@ -401,15 +412,16 @@ def witness(
     """Witness: cosign the log's checkpoint if it extends the one you cosigned last."""
 
     def body() -> None:
-        signer = CosignatureSigner.from_skey(witness_key.read_text())
+        signer = CosignatureSigner.from_skey(read_text(witness_key, "witness key"))
         prefix = log_prefix or str(home_dir(home) / "log")
         client = LogClient(prefix, log_key(key, home))
         latest = client.latest()
         if state.exists():
-            client.check_consistency(client.open(state.read_bytes()).checkpoint, latest.checkpoint)
+            last = client.open(read_file(state, "witness state"))
+            client.check_consistency(last.checkpoint, latest.checkpoint)
         cosigned = cosign(latest.note, signer)
-        out.write_bytes(cosigned.encode())
-        state.write_bytes(latest.note.encode())
+        _write_output(out, cosigned.encode(), "cosigned checkpoint")
+        _write_output(state, latest.note.encode(), "witness state")
         cp = latest.checkpoint
         if as_json:
             print_json({"ok": True, "origin": cp.origin, "size": cp.size, "out": str(out)})
@@ -424,7 +436,7 @@ def status(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show the log's origin, key, size and latest checkpoint."""
 
     def body() -> None:
-        with open_for_proofs(home_dir(home)) as log:
+        with open_for_proofs(home_dir(home), verify="full") as log:
             latest = log.latest_checkpoint()
             info: dict[str, Any] = {
                 "ok": True,

@@ -116,9 +116,23 @@ def sign(
         with err_console.status("Signing and registering…", spinner="dots"):
             pub = sign_and_register(inst, req)
         if json_out:
-            print_json({"asset": pub.asset.public_dict(), "output": str(pub.output)})
+            print_json(
+                {
+                    "asset": pub.asset.public_dict(),
+                    "output": str(pub.output),
+                    "created": pub.created,
+                }
+            )
             return
-        console.print(f"[green]Signed[/] {out} and registered it as asset [bold]{pub.asset.id}[/]")
+        if not pub.created:  # the same file was signed here before: no second asset
+            console.print(
+                f"already published as asset [bold]{pub.asset.id}[/]; "
+                f"wrote its signed copy to {out}"
+            )
+        else:
+            console.print(
+                f"[green]Signed[/] {out} and registered it as asset [bold]{pub.asset.id}[/]"
+            )
         console.print(f"  sha256: {pub.asset.sha256}")
         console.print(f"  signer: {pub.asset.signer_subject}")
 

@@ -6,6 +6,9 @@ the newest migration, so every entry point (CLI, API, tests) sees the same state
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -20,9 +23,41 @@ from mediaproof.registry.models import AssetRecord
 from mediaproof.services.case_media import SqlCaseMediaIndex
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.blobs import BlobStore
+from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
+
+# The instance home holds reporters' contact details, keys and webhook secrets: only its
+# owner may enter it. Its own folders are private too, in case the home is loosened.
+PRIVATE_DIRS = ("keys", "blobs", "tmp", "tlog")
+
+
+def _private_home(home: Path) -> None:
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(home.stat().st_mode) & 0o077:
+        os.chmod(home, 0o700)  # an instance made by an older version was 0755
+    for name in PRIVATE_DIRS:
+        d = home / name
+        d.mkdir(mode=0o700, exist_ok=True)
+        if stat.S_IMODE(d.stat().st_mode) & 0o077:
+            os.chmod(d, 0o700)
+
+
+def _private_sqlite(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it gives its -wal and -shm files
+    the database file's mode), and tighten files an older version left 0644."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url.split("///", 1)[1].split("?", 1)[0])
+    if not path.name or path.name == ":memory:":
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(f.stat().st_mode) & 0o077:
+                os.chmod(f, 0o600)
 
 
 class Instance:
@@ -30,11 +65,12 @@ class Instance:
         self.settings = settings
         self.home = settings.home
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            _private_home(self.home)
         except OSError as e:
             raise ConfigError(f"cannot create instance directory {self.home}: {e.strerror}") from e
-        self.db = Database(settings.resolved_database_url)
-        upgrade(self.db.engine)
+        _private_sqlite(settings.resolved_database_url)
+        self.db = Database(settings.resolved_database_url, secrets=SecretBox(self.keys_dir))
+        upgrade(self.db.engine, keys_dir=self.keys_dir)
         self.blobs = BlobStore(settings.blobs_dir)
         self._engines: dict[tuple[str, ...], C2paEngine] = {}
         # heavy analysis steps run here; the service swaps in worker processes

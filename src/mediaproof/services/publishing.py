@@ -1,14 +1,31 @@
-"""Sign and register official media; register existing originals."""
+"""Sign and register official media; register existing originals.
+
+Publishing is idempotent per publisher: the same file (by the SHA-256 of the bytes handed
+in, before signing) from the same publisher is the same release, so a retry, e.g. after
+a lost response or a crash, returns the asset already registered instead of signing and
+registering a second one (``Published.created`` is then False). The database enforces it
+(a unique ``(publisher, source_sha256)``), so two concurrent publishes of one file make
+one asset. A registration's log entry is staged in the same transaction (see
+services.transparency), and signing works in ``<home>/tmp/sign-<pid>-*`` folders that
+:func:`clean_signing_dirs` removes at start-up once their process is gone.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
+import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
+from sqlalchemy import select
 
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -19,17 +36,19 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import (
     asset_registered_entry,
     fingerprint_digests,
-    record_event,
+    land_staged,
+    recover,
+    stage_entry,
 )
 from mediaproof.services.watermarking import (
     apply_watermark,
     can_watermark,
     manifest_additions,
     new_watermark_id,
-    scratch_dir,
 )
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
+from mediaproof.storage.sql.tables import AssetRow
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,9 @@ class SignRequest:
     source_type: str | None = "digitalCapture"
     assertions: dict[str, Any] | None = None
     watermark: bool = True  # embed the invisible watermark where the format allows
+    # Who publishes ("user:<id>" over HTTP, "local" for the operator's CLI): the same
+    # file from the same publisher returns the existing asset. None: no such check.
+    publisher: str | None = "local"
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,95 @@ class Published:
     asset: AssetRecord
     output: Path
     media: MediaInfo
+    created: bool = True  # False: this publisher had published this file already
+
+
+_log = logging.getLogger(__name__)
+SIGN_PREFIX = "sign-"
+
+
+def signing_dir(inst: Instance) -> tempfile.TemporaryDirectory[str]:
+    """A private work folder for one signing, named after this process so that a folder
+    left by a crash can be told from one in use (see :func:`clean_signing_dirs`)."""
+    work = inst.home / "tmp"
+    work.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=work, prefix=f"{SIGN_PREFIX}{os.getpid()}-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+STALE_LEGACY_S = 24 * 3600
+
+
+def clean_signing_dirs(inst: Instance) -> int:
+    """Remove signing folders whose process is gone, and unnamed ``tmp*`` signing folders
+    of earlier versions older than a day. Returns how many were removed. (Uploads a crash
+    left are public_verify.clear_stale_uploads's.)"""
+    work = inst.home / "tmp"
+    if not work.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for p in work.iterdir():
+        name = p.name
+        stale = False
+        if name.startswith(SIGN_PREFIX):
+            pid = name[len(SIGN_PREFIX) :].split("-", 1)[0]
+            stale = not pid.isdigit() or not _alive(int(pid))
+        elif name.startswith("tmp"):
+            with contextlib.suppress(OSError):
+                stale = now - p.lstat().st_mtime > STALE_LEGACY_S
+        if not stale:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        removed += 1
+    if removed:
+        _log.info("removed %d work file(s) left by a crash in %s", removed, work)
+    return removed
+
+
+def _existing_release(inst: Instance, publisher: str, source_sha256: str) -> AssetRecord | None:
+    with inst.db.session() as s:
+        row_id = s.scalars(
+            select(AssetRow.id).where(
+                AssetRow.publisher == publisher, AssetRow.source_sha256 == source_sha256
+            )
+        ).first()
+        return AssetRepository(s).get(row_id) if row_id is not None else None
+
+
+def _hand_back(inst: Instance, asset: AssetRecord, req: SignRequest) -> Published:
+    """A retried publish: the asset already registered, its signed file at ``req.dest``."""
+    if asset.status != "active":
+        raise ConflictError(
+            f"this file was published as asset {asset.id}, which was {asset.status}",
+            hint="a withdrawn release is not published again under the same publisher",
+        )
+    if not inst.blobs.exists(asset.sha256):
+        raise ConflictError(
+            f"this file was already published as asset {asset.id}",
+            hint="its signed copy is not kept here; use the file written the first time",
+        )
+    req.dest.parent.mkdir(parents=True, exist_ok=True)
+    inst.blobs.copy_to(asset.sha256, req.dest)
+    return Published(
+        asset=asset,
+        output=req.dest,
+        media=ingest_file(req.dest, inst.settings.limits),
+        created=False,
+    )
 
 
 def parse_assertions(items: list[str]) -> dict[str, Any]:
@@ -73,10 +184,14 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
         raise UsageError("the output must be a different file from the input")
     if not req.title.strip():
         raise UsageError("a title is required")
+    if req.publisher is not None:
+        again = _existing_release(inst, req.publisher, media.sha256)
+        if again is not None:
+            return _hand_back(inst, again, req)
     engine = inst.c2pa()
     existing = engine.read(req.src, media.mime)
     has_parent = existing.state is not ProvenanceState.ABSENT
-    with scratch_dir() as scratch:
+    with signing_dir(inst) as scratch:
         to_sign, extra_actions, custom = req.src, [], dict(req.assertions or {})
         marked = None
         # A file that already carries credentials is marked too: the marked rendition is
@@ -108,20 +223,31 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
         )
     signed = ingest_file(req.dest, inst.settings.limits)
     cert = material.certificate
-    asset = _register(
-        inst,
-        signed,
-        log_signer="x509-sha256:" + cert.fingerprint(hashes.SHA256()).hex(),
-        title=req.title,
-        author=req.author,
-        source_type=req.source_type,
-        signed_flag=True,
-        signer_subject=cert.subject.rfc4514_string(),
-        signer_issuer=cert.issuer.rfc4514_string(),
-        manifest_store=manifest_store,
-        manifest_label=engine.read(req.dest, signed.mime).manifest_label,
-        watermark_id=marked.watermark_id if marked else None,
-    )
+    try:
+        asset = _register(
+            inst,
+            signed,
+            log_signer="x509-sha256:" + cert.fingerprint(hashes.SHA256()).hex(),
+            title=req.title,
+            author=req.author,
+            source_type=req.source_type,
+            signed_flag=True,
+            signer_subject=cert.subject.rfc4514_string(),
+            signer_issuer=cert.issuer.rfc4514_string(),
+            manifest_store=manifest_store,
+            manifest_label=engine.read(req.dest, signed.mime).manifest_label,
+            watermark_id=marked.watermark_id if marked else None,
+            publisher=req.publisher,
+            source_sha256=media.sha256 if req.publisher is not None else None,
+        )
+    except ConflictError:
+        # Another publish of the same file by the same publisher committed first.
+        again = _existing_release(inst, req.publisher, media.sha256) if req.publisher else None
+        if again is None:
+            raise
+        if inst.blobs.exists(signed.sha256) and signed.sha256 != again.sha256:
+            inst.blobs.delete(signed.sha256)  # our signed copy lost the race
+        return _hand_back(inst, again, req)
     return Published(asset=asset, output=req.dest, media=signed)
 
 
@@ -166,6 +292,8 @@ def _register(
     manifest_store: bytes | None,
     manifest_label: str | None,
     watermark_id: int | None = None,
+    publisher: str | None = None,
+    source_sha256: str | None = None,
 ) -> AssetRecord:
     # computed before anything is written, so a failure leaves no half-registered asset
     fingerprints = fingerprint_entries(media, inst.settings.limits)
@@ -195,22 +323,45 @@ def _register(
             manifest_label=manifest_label,
             original_blob=blob,
             watermark_id=watermark_id,
+            publisher=publisher,
+            source_sha256=source_sha256,
         )
         FingerprintRepository(s).add_many(asset.id, fingerprints)
+        # Staged in the registration's own transaction: the log hears of every asset
+        # that committed, even if the process dies right after the commit.
+        stage_entry(
+            s,
+            asset_registered_entry(
+                asset,
+                signer=log_signer,
+                manifest_sha256=(
+                    hashlib.sha256(manifest_store).hexdigest() if manifest_store else None
+                ),
+                fingerprints=fingerprint_digests(fingerprints),
+            ),
+            asset_id=asset.id,
+        )
     if "fingerprint_lookup" in inst.__dict__:  # this process serves lookups: match at once
         inst.fingerprint_lookup.refresh(force=True)
-    # After the commit: the public log records only registrations that happened, and a
-    # log failure queues the entry instead of undoing the registration.
-    record_event(
-        inst,
-        asset_registered_entry(
-            asset,
-            signer=log_signer,
-            manifest_sha256=hashlib.sha256(manifest_store).hexdigest() if manifest_store else None,
-            fingerprints=fingerprint_digests(fingerprints),
-        ),
-    )
+    # A log that cannot be written now leaves the entry staged, never undoes the asset.
+    land_staged(inst)
     return asset
 
 
-__all__ = ["Published", "SignRequest", "parse_assertions", "register_existing", "sign_and_register"]
+def recover_at_startup(inst: Instance) -> None:
+    """What a crash left: signing folders go, staged log entries land, and registered
+    assets missing from the log are staged (services.transparency.recover)."""
+    clean_signing_dirs(inst)
+    recover(inst)
+
+
+__all__ = [
+    "Published",
+    "SignRequest",
+    "clean_signing_dirs",
+    "parse_assertions",
+    "recover_at_startup",
+    "register_existing",
+    "sign_and_register",
+    "signing_dir",
+]

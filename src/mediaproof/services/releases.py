@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from mediaproof.accounts.models import Principal
 from mediaproof.errors import NotFoundError, RemoteManifestError, UsageError
 from mediaproof.media.ingest import ingest_file
-from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
-from mediaproof.services.publishing import SignRequest, sign_and_register
+from mediaproof.services.publishing import Published, SignRequest, sign_and_register, signing_dir
 
 
 class InclusionProofSource(Protocol):
@@ -38,6 +37,11 @@ def release_fields(fields: Mapping[str, str]) -> tuple[str, str | None, str]:
     return title, author, source_type
 
 
+def publisher_of(who: Principal) -> str | None:
+    """The publisher a release is idempotent for: the signed-in account."""
+    return f"user:{who.user.id}" if who.user is not None else None
+
+
 @dataclass(frozen=True)
 class SignedFile:
     path: Path
@@ -52,25 +56,34 @@ def publish_upload(
     title: str,
     author: str | None,
     source_type: str | None,
-) -> AssetRecord:
-    """Sign the uploaded file, register it, and keep the signed copy for download."""
+    publisher: str | None = None,
+) -> Published:
+    """Sign the uploaded file, register it, and keep the signed copy for download.
+
+    The same file from the same ``publisher`` again returns the asset registered the
+    first time (``created`` False) instead of a second asset (services.publishing)."""
     media = ingest_file(upload, inst.settings.limits)
     if inst.c2pa().read(upload, media.mime).remote_url:
         raise RemoteManifestError(
             "the file points to Content Credentials on a remote server; mediaproof does not "
             "fetch them, so it cannot record them as this release's history",
         )
-    work = inst.home / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work) as d:
+    with signing_dir(inst) as d:
         dest = Path(d) / f"signed.{media.extension}"
         pub = sign_and_register(
             inst,
-            SignRequest(src=upload, dest=dest, title=title, author=author, source_type=source_type),
+            SignRequest(
+                src=upload,
+                dest=dest,
+                title=title,
+                author=author,
+                source_type=source_type,
+                publisher=publisher,
+            ),
         )
         if not inst.blobs.exists(pub.media.sha256):  # kept already when originals are kept
             inst.blobs.put_file(dest, pub.media.sha256)
-    return pub.asset
+    return pub
 
 
 def asset_view(

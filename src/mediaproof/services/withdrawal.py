@@ -13,7 +13,7 @@ from __future__ import annotations
 from mediaproof.errors import ConflictError, NotFoundError
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
-from mediaproof.services.transparency import record_event
+from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.transparency import entries
 
@@ -30,12 +30,15 @@ def withdraw_asset(inst: Instance, asset_id: int) -> AssetRecord:
             raise ConflictError(f"asset {asset_id} was already withdrawn")
         updated = repo.set_status(asset_id, WITHDRAWN)
         assert updated is not None
+        # staged with the change, so a crash cannot keep the withdrawal from the log
+        stage_entry(
+            s,
+            entries.asset_withdrawn(asset_id=f"asset-{asset_id}", content_sha256=asset.sha256),
+            asset_id=asset_id,
+        )
     # after the commit, so no other process can reload it from the database
     inst.fingerprint_lookup.forget_asset(asset_id)
-    record_event(
-        inst,
-        entries.asset_withdrawn(asset_id=f"asset-{asset_id}", content_sha256=asset.sha256),
-    )
+    land_staged(inst)
     return updated
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from mediaproof.transparency import merkle
 from mediaproof.transparency.checkpoint import Checkpoint, VerifiedCheckpoint, open_checkpoint
 from mediaproof.transparency.entries import Entry
-from mediaproof.transparency.errors import EntryError, LogError, ProofError
+from mediaproof.transparency.errors import EntryError, FetchError, LogError, ProofError
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 from mediaproof.transparency.tiles import TILE_WIDTH, TileReader
 
@@ -30,9 +30,12 @@ def make_fetch(prefix: str | Path, timeout: float = 30.0) -> Callable[[str], byt
 
         def fetch_url(path: str) -> bytes:
             url = urllib.parse.urljoin(base, path)
-            with urllib.request.urlopen(url, timeout=timeout) as resp:
-                data: bytes = resp.read()
-                return data
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp:
+                    data: bytes = resp.read()
+                    return data
+            except OSError as e:  # URLError, HTTPError, timeouts
+                raise _unreadable(path, text, e) from e
 
         return fetch_url
     root = Path(prefix)
@@ -41,9 +44,21 @@ def make_fetch(prefix: str | Path, timeout: float = 30.0) -> Callable[[str], byt
         target = (root / path).resolve()
         if root.resolve() not in target.parents:
             raise LogError(f"path {path!r} escapes the log directory")
-        return target.read_bytes()
+        try:
+            return target.read_bytes()
+        except OSError as e:
+            raise _unreadable(path, text, e) from e
 
     return fetch_file
+
+
+def _unreadable(path: str, prefix: str, e: OSError) -> FetchError:
+    """A file the checks need is not served: the log cannot be verified (never a pass)."""
+    why = e.strerror or str(getattr(e, "reason", "")) or str(e)
+    return FetchError(
+        f"cannot read {path} from the log at {prefix}: {why}",
+        hint="the served log is incomplete, or --log points at the wrong place",
+    )
 
 
 @dataclass

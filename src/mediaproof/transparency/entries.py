@@ -240,11 +240,17 @@ class Entry:
 
     @classmethod
     def parse(cls, raw: bytes) -> Entry:
-        """Parse stored or received bytes; they must already be canonical."""
+        """Parse stored or received bytes; they must already be canonical.
+
+        Raises only :class:`EntryError` (fuzzed: tests/fuzz/targets.py)."""
+        if len(raw) > MAX_ENTRY_SIZE:
+            raise EntryError("entry larger than 64 KiB")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
             raise EntryError("entry is not JSON") from e
+        except RecursionError as e:  # "[[[[…": found by the fuzzer
+            raise EntryError("entry is not JSON (nested too deeply)") from e
         entry = cls.from_data(data)
         if entry.canonical != raw:
             raise EntryError("entry is not in canonical (RFC 8785) form")

@@ -35,6 +35,13 @@ class ProofError(MediaproofError):
     http_status = 422
 
 
+class FetchError(ProofError):
+    """A file of a served log (checkpoint, tile, entry bundle) cannot be read: the log
+    cannot be verified, which is never a pass."""
+
+    code = "log_unreadable"
+
+
 class NoteError(MediaproofError):
     """A signed note or key is malformed, or no trusted signature on it verifies."""
 

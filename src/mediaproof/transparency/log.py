@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from mediaproof.transparency import merkle
 from mediaproof.transparency.checkpoint import (
@@ -99,6 +99,16 @@ def _sync_paths(files: list[Path], dirs: Iterable[Path] = ()) -> None:
             os.close(fd)
 
 
+def _signed_size(path: Path) -> int:
+    """The size in our own last checkpoint, unverified (the signature is checked once the
+    key is loaded): only used so that recovery never cuts entries that were signed."""
+    try:
+        lines = path.read_bytes().split(b"\n", 2)
+        return int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else 0
+    except (OSError, ValueError):
+        return 0
+
+
 @dataclass(frozen=True)
 class InclusionProof:
     index: int
@@ -137,10 +147,15 @@ class TransparencyLog:
         origin: str | None = None,
         readonly: bool = False,
         lock_timeout: float = 0.0,
+        verify: Literal["tail", "full"] = "tail",
     ) -> TransparencyLog:
         """Open (creating on first use, unless ``readonly``) the log of instance ``home``.
 
         Recovers a torn tail, then checks the tree against the last signed checkpoint.
+        A writer also checks what it is about to extend: with ``verify="tail"`` every
+        entry from the start of the last signed checkpoint's partial tile (the entries a
+        new checkpoint republishes) against the stored tree; with ``"full"`` (the
+        operator's commands) every entry. A mismatch is a LogError and nothing is signed.
         One process writes at a time: ``lock_timeout`` seconds to wait for another writer
         (services that open, append and close use a few seconds), else LogLockedError.
         """
@@ -150,17 +165,29 @@ class TransparencyLog:
         if readonly and not config_path.exists():
             raise LogError(f"no transparency log in {home}", hint="append an entry first")
         # Lock first: two processes creating the same log must not both make a key.
-        store = LogStore(state, readonly=readonly, lock_timeout=lock_timeout)
+        store = LogStore(
+            state,
+            readonly=readonly,
+            lock_timeout=lock_timeout,
+            signed_size=max(
+                _signed_size(state / "checkpoint"), _signed_size(home / "log" / "checkpoint")
+            ),
+        )
         try:
             log = cls._open_locked(home, store, origin, readonly)
             log._check_against_checkpoint()
             if not readonly:
+                latest = log._latest
+                signed = latest.checkpoint.size if latest else 0
+                store.verify(0 if verify == "full" else signed - signed % TILE_WIDTH)
                 log._republish_if_needed()
             else:
                 # A reader sees what was published: beyond it, a live writer may be
                 # half-way through updating the hash files.
                 latest = log._latest
                 store.size = latest.checkpoint.size if latest else 0
+                if verify == "full":  # `log status` while the service holds the log
+                    store.verify(0)
         except BaseException:
             store.close()
             raise
@@ -175,7 +202,14 @@ class TransparencyLog:
         key_path = home / "keys" / KEY_FILE
         vkey_path = home / "log" / "log.vkey"
         if config_path.exists():
-            config = json.loads(config_path.read_text())
+            try:
+                config = json.loads(config_path.read_bytes())
+                if not isinstance(config, dict) or not isinstance(config.get("origin"), str):
+                    raise ValueError("no origin")
+            except ValueError as e:
+                raise LogError(
+                    f"{config_path} is damaged ({e})", hint="restore it from a backup"
+                ) from e
             if origin is not None and origin != config["origin"]:
                 raise LogError(
                     f"this log's origin is {config['origin']!r}, not {origin!r}",
@@ -186,7 +220,7 @@ class TransparencyLog:
             raise LogError(f"{config_path} is missing but the log has entries or a key")
         else:
             origin = origin or DEFAULT_ORIGIN
-            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode())
+            _write_atomic(config_path, json.dumps({"origin": origin, "format": 1}).encode(), 0o600)
 
         signer: Ed25519Signer | None = None
         if readonly:
@@ -214,7 +248,11 @@ class TransparencyLog:
     def _check_against_checkpoint(self) -> None:
         path = self.state_dir / "checkpoint"
         if not path.exists():
-            return
+            # Our own copy is gone: the served one (signed by the same key) is still a
+            # promise this log made, so a rewrite cannot be re-signed by deleting the copy.
+            path = self.public_dir / "checkpoint"
+            if not path.exists():
+                return
         vc = open_checkpoint(path.read_bytes(), self.verifier)
         cp = vc.checkpoint
         if cp.size > self._store.size:
@@ -310,7 +348,7 @@ class TransparencyLog:
                 merkle.verify_consistency(old.size, size, old.root, root, proof)
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
             vc = open_checkpoint(note, self.verifier)
-            _write_atomic(self.state_dir / "checkpoint", note.encode())
+            _write_atomic(self.state_dir / "checkpoint", note.encode(), 0o600)
             self._publish(prev.checkpoint.size if prev else 0, vc)
             self._latest = vc
             return vc
@@ -369,7 +407,7 @@ class TransparencyLog:
                 return 0
             note = Note(latest.note.text, (*latest.note.signatures, *new))
             vc = open_checkpoint(note, self.verifier, witnesses=witnesses)
-            _write_atomic(self.state_dir / "checkpoint", note.encode())
+            _write_atomic(self.state_dir / "checkpoint", note.encode(), 0o600)
             _write_atomic(self.public_dir / "checkpoint", note.encode())
             self._latest = vc
             return len(new)

@@ -56,8 +56,18 @@ class LogStore:
     # one huge buffer; the crash test lowers it so a kill can land between writes.
     write_chunk = 1 << 20
 
-    def __init__(self, root: Path, *, readonly: bool = False, lock_timeout: float = 0.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        readonly: bool = False,
+        lock_timeout: float = 0.0,
+        signed_size: int = 0,
+    ) -> None:
         self.root = root
+        # Entries below this many were published under a signed checkpoint: recovery
+        # never cuts them (a "torn tail" there is damage or tampering, not a crash).
+        self.signed_size = signed_size
         self.readonly = readonly
         self.recovered_bytes = 0  # bytes of torn tail cut at open (for reporting)
         self._mu = threading.Lock()
@@ -69,8 +79,9 @@ class LogStore:
             if not (root / "entries.log").exists():
                 raise LogError(f"no log at {root}")
         else:
-            root.mkdir(parents=True, exist_ok=True)
-            (root / "hashes").mkdir(exist_ok=True)
+            # the private store: the public copy is the tiles under log/
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (root / "hashes").mkdir(mode=0o700, exist_ok=True)
             self._lock_fd = os.open(root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
             deadline = time.monotonic() + lock_timeout
             while True:
@@ -86,8 +97,8 @@ class LogStore:
                     time.sleep(0.01)
         flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
         try:
-            self._efd = os.open(root / "entries.log", flags, 0o644)
-            self._ifd = os.open(root / "entries.idx", flags, 0o644)
+            self._efd = os.open(root / "entries.log", flags, 0o600)  # private (tlog/)
+            self._ifd = os.open(root / "entries.idx", flags, 0o600)
             if readonly:
                 self.size = min(self._indexed_count(), self._level_len(0))
                 self._open_levels()
@@ -137,7 +148,7 @@ class LogStore:
     def _ensure_level(self, k: int) -> int:
         while len(self._level_fds) <= k:
             path = self._level_file(len(self._level_fds))
-            self._level_fds.append(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644))
+            self._level_fds.append(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600))
             self._last.append(None)
         return self._level_fds[k]
 
@@ -182,6 +193,12 @@ class LogStore:
             new_offsets += _OFF.pack(pos)
             pos += _HDR.size + len(rec)
             n += 1
+        if n < self.signed_size:
+            raise LogError(
+                f"{self.root / 'entries.log'} holds {n} readable records but a checkpoint "
+                f"of {self.signed_size} was signed: record {n} is missing, altered or damaged",
+                hint="restore the store from a backup; nothing was cut or signed",
+            )
         if pos < end:
             self.recovered_bytes = end - pos
             os.ftruncate(self._efd, pos)
@@ -232,6 +249,41 @@ class LogStore:
             else:
                 self._last[k] = None
             k += 1
+
+    def verify(self, start: int = 0) -> None:
+        """Check entries ``start..size`` against the stored tree, bottom up: each record's
+        checksum, its leaf hash against level 0, and every stored node over that range
+        against its two children. With the root check against the signed checkpoint this
+        ties the entries a writer is about to extend (and republish) to what was signed.
+        Reads ``size - start`` records; ``start=0`` checks the whole log."""
+        with self._mu:
+            n = self.size
+            start = max(0, min(start, n))
+            for i in range(start, n):
+                payload = self._entry_unlocked(i)
+                if leaf_hash(payload) != self._stored(0, i):
+                    raise LogError(
+                        f"entry {i} in {self.root / 'entries.log'} does not match its leaf "
+                        "hash in the stored tree: the entries file was altered",
+                        hint="restore the store from a backup; nothing was signed",
+                    )
+            k = 1
+            while n >> k:
+                for j in range(start >> k, n >> k):
+                    pair = self._stored(k - 1, 2 * j) + self._stored(k - 1, 2 * j + 1)
+                    if node_hash(pair[:HASH_SIZE], pair[HASH_SIZE:]) != self._stored(k, j):
+                        raise LogError(
+                            f"stored hash {j} at level {k} does not match the level below: "
+                            "the hash files were altered",
+                            hint="restore the store from a backup; nothing was signed",
+                        )
+                k += 1
+
+    def _stored(self, level: int, index: int) -> bytes:
+        h = os.pread(self._level_fds[level], HASH_SIZE, index * HASH_SIZE)
+        if len(h) != HASH_SIZE:
+            raise LogError(f"the hash store is short at level {level}")
+        return h
 
     # --- public ----------------------------------------------------------------------
 
@@ -301,7 +353,10 @@ class LogStore:
         off = self._offset(i)
         rec = self._read_record(off, os.fstat(self._efd).st_size)
         if rec is None:
-            raise LogError(f"entry {i} is damaged (checksum mismatch)")
+            raise LogError(
+                f"entry {i} in {self.root / 'entries.log'} is damaged (checksum mismatch)",
+                hint="the entries file was altered or damaged; restore it from a backup",
+            )
         return rec
 
     def entry(self, i: int) -> bytes:

@@ -12,7 +12,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from mediaproof.transparency.errors import LogError, ProofError
+from mediaproof.transparency.errors import FetchError, LogError, ProofError
 from mediaproof.transparency.merkle import HASH_SIZE, node_hash
 
 TILE_HEIGHT = 8
@@ -139,7 +139,7 @@ class TileReader:
     def _get(self, ref: TileRef) -> bytes:
         try:
             return self._fetch(ref.path)
-        except (OSError, LogError):
+        except (OSError, LogError, FetchError):
             if ref.width == TILE_WIDTH:
                 raise
             # A log may drop a partial tile once the full one exists: take its prefix.
@@ -168,7 +168,7 @@ class TileReader:
             raise ProofError(f"entry bundle {tile_index} is beyond tree size {self.size}")
         try:
             data = self._fetch(entries_path(tile_index, width))
-        except (OSError, LogError):
+        except (OSError, LogError, FetchError):
             if width == TILE_WIDTH:
                 raise
             data = self._fetch(entries_path(tile_index))

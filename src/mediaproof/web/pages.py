@@ -32,7 +32,12 @@ from mediaproof.provenance.c2pa_io import DIGITAL_SOURCE_TYPES
 from mediaproof.services import accounts
 from mediaproof.services.jobs import Job
 from mediaproof.services.public_verify import verify_or_queue
-from mediaproof.services.releases import asset_view, publish_upload, release_fields
+from mediaproof.services.releases import (
+    asset_view,
+    publish_upload,
+    publisher_of,
+    release_fields,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -223,11 +228,18 @@ async def publish_form(request: Request) -> HTMLResponse:
 async def publish(request: Request, ctx: Ctx, upload: UploadDep) -> HTMLResponse:
     try:
         title, author, source_type = release_fields(upload.fields)
-        asset = await run_in_threadpool(
+        who = principal_of(request)
+        pub = await run_in_threadpool(
             lambda: publish_upload(
-                ctx.inst, upload.path, title=title, author=author, source_type=source_type
+                ctx.inst,
+                upload.path,
+                title=title,
+                author=author,
+                source_type=source_type,
+                publisher=publisher_of(who),
             )
         )
+        asset = pub.asset
     except MediaproofError as e:
         return render(
             request,

@@ -8,13 +8,14 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.deps import Ctx, UploadDep
+from mediaproof.api.deps import Ctx, UploadDep, Who
 from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut
 from mediaproof.services.releases import (
     MAX_AUTHOR,
     MAX_TITLE,
     asset_view,
     publish_upload,
+    publisher_of,
     release_fields,
     signed_file,
 )
@@ -72,7 +73,13 @@ async def withdraw(asset_id: int, ctx: Ctx) -> dict[str, Any]:
     name="assets.publish",
     status_code=201,
     response_model=PublishedOut,
-    responses={s: {"model": ErrorOut} for s in (400, 401, 403, 409, 413, 415, 422)},
+    responses={
+        200: {
+            "model": PublishedOut,
+            "description": "This publisher published the same file before: that asset",
+        },
+        **{s: {"model": ErrorOut} for s in (400, 401, 403, 409, 413, 415, 422)},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -93,18 +100,30 @@ async def withdraw(asset_id: int, ctx: Ctx) -> dict[str, Any]:
         }
     },
 )
-async def publish(ctx: Ctx, upload: UploadDep) -> JSONResponse:
+async def publish(ctx: Ctx, upload: UploadDep, who: Who) -> JSONResponse:
     """Sign a release with the instance's C2PA key and register it. The signed file is
-    then at ``download_url``; its public page at ``page_url``."""
+    then at ``download_url``; its public page at ``page_url``. Idempotent: the same file
+    (same bytes) from the same account answers 200 with the asset registered the first
+    time, so a retry never makes a second asset."""
     title, author, source_type = release_fields(upload.fields)
-    asset = await run_in_threadpool(
+    pub = await run_in_threadpool(
         lambda: publish_upload(
-            ctx.inst, upload.path, title=title, author=author, source_type=source_type
+            ctx.inst,
+            upload.path,
+            title=title,
+            author=author,
+            source_type=source_type,
+            publisher=publisher_of(who),
         )
     )
+    asset = pub.asset
     body = {
         "asset": asset.public_dict(),
         "page_url": f"/assets/{asset.id}",
         "download_url": f"/api/v1/assets/{asset.id}/file",
     }
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/assets/{asset.id}"})
+    return JSONResponse(
+        body,
+        status_code=201 if pub.created else 200,
+        headers={"Location": f"/api/v1/assets/{asset.id}"},
+    )

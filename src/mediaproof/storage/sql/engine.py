@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mediaproof.errors import StorageError
+from mediaproof.storage.secrets import SecretBox
 
 
 def make_engine(url: str) -> Engine:
@@ -53,15 +54,19 @@ def _redact(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, secrets: SecretBox | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # seals secrets stored in rows (webhook keys); sessions carry it in .info
+        self.secrets = secrets
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error."""
         s = self._sessions()
+        if self.secrets is not None:
+            s.info["secrets"] = self.secrets
         try:
             yield s
             s.commit()

@@ -13,16 +13,18 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, keys_dir: Path | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     cfg.attributes["engine"] = engine
+    # migrations that seal stored secrets need the instance's keys (storage.secrets)
+    cfg.attributes["keys_dir"] = keys_dir
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    cfg = alembic_config(engine)
+def upgrade(engine: Engine, revision: str = "head", *, keys_dir: Path | None = None) -> None:
+    cfg = alembic_config(engine, keys_dir)
     if current_revision(engine) == head_revision(engine):
         return
     command.upgrade(cfg, revision)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,3 +57,36 @@ class AssetRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who published it and the digest of the file they handed in (before signing and
+    # watermarking changed it): the same file from the same publisher is the same
+    # release, so a retried publish returns this asset instead of making a second one.
+    # NULL for registrations of existing files (their own sha256 is already unique).
+    publisher: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("publisher", "source_sha256", name="uq_assets_publisher_source"),
+    )
+
+
+class LogOutboxRow(Base):
+    """A transparency-log entry staged in the transaction of the change it records.
+
+    It exists if and only if the change committed; it is handed to the log after the
+    commit (and at start-up after a crash). ``attempt_size`` is the log's size when an
+    append was tried, so a retry after a crash between the append and the update below
+    finds the entry already in the log instead of appending it twice.
+    """
+
+    __tablename__ = "log_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    entry_type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical entry, as logged
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempt_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    log_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )

@@ -5,6 +5,7 @@ other table holds opaque ids, digests and reviewed text."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -15,9 +16,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
+from mediaproof.errors import StorageError
+from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql import account_tables as _users  # noqa: F401  (users.id FKs)
 from mediaproof.storage.sql.tables import Base, utcnow
 
@@ -154,9 +158,57 @@ class EndpointRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(255), unique=True)  # host name or "*"
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))  # needed in clear to sign (HMAC)
+    # The HMAC key is needed in clear to sign, so it is sealed, not hashed: column
+    # ``secret`` holds it encrypted (storage.secrets); ``.secret`` reads and sets it in
+    # clear, sealed at flush with the session's SecretBox (Database.secrets).
+    secret_sealed: Mapped[str] = mapped_column("secret", String(1000))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+    @property
+    def secret(self) -> str:
+        plain: str | None = self.__dict__.get("_secret_plain")
+        if plain is None:
+            box = self.__dict__.get("_secret_box") or _session_box(object_session(self))
+            plain = box.open(self.secret_sealed, aad=self.secret_aad)
+            self.__dict__["_secret_plain"] = plain
+        return plain
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.__dict__["_secret_plain"] = value
+        self.__dict__["_secret_to_seal"] = True
+        self.secret_sealed = _PENDING  # marks the row dirty; sealed in before_flush
+
+    @property
+    def secret_aad(self) -> str:
+        return f"webhook:{self.platform}"
+
+
+_PENDING = "mpsec1:pending"
+
+
+def _session_box(session: Session | None) -> SecretBox:
+    box = session.info.get("secrets") if session is not None else None
+    if not isinstance(box, SecretBox):
+        raise StorageError("no secrets key is configured for this database session")
+    return box
+
+
+@event.listens_for(EndpointRow, "load")
+def _keep_box(target: EndpointRow, context: Any) -> None:
+    box = context.session.info.get("secrets")
+    if isinstance(box, SecretBox):
+        target.__dict__["_secret_box"] = box  # read the secret after the session closed
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_secrets(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, EndpointRow) and obj.__dict__.pop("_secret_to_seal", False):
+            obj.secret_sealed = _session_box(session).seal(
+                obj.__dict__["_secret_plain"], aad=obj.secret_aad
+            )
 
 
 class OutboxRow(Base):
