@@ -515,11 +515,14 @@ def checkpoint(
         }
 
 
-def consistency(inst: Instance, who: Principal, name: str, old: int, new: int) -> dict[str, Any]:
+def consistency(
+    inst: Instance, who: Principal, name: str, old: int, new: int | None = None
+) -> dict[str, Any]:
     with inst.db.session() as s:
         repo = ExchangeRepository(s)
         row = _authorise(repo, who, name)
         tree = tree_of(repo.updates(row))
+        new = tree.size if new is None else new
         if not 0 <= old <= new <= tree.size:
             raise UsageError(f"need 0 <= old <= new <= {tree.size}")
         return {

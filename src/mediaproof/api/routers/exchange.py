@@ -69,9 +69,10 @@ async def consistency(
     collection: str,
     ctx: Ctx,
     who: Who,
-    old: Annotated[int, Query(ge=0)],
-    new: Annotated[int, Query(ge=0)],
+    old: Annotated[int, Query(ge=0)] = 0,
+    new: Annotated[int | None, Query(ge=0, description="default: the current size")] = None,
 ) -> dict[str, Any]:
+    """RFC 6962 consistency proof between two sizes, with the checkpoint of ``new``."""
     _limit(ctx, who)
     return await run_in_threadpool(exchange.consistency, ctx.inst, who, collection, old, new)
 
