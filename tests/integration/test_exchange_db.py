@@ -34,6 +34,7 @@ from mediaproof.exchange.models import CollectionSpec, InclusionRule, Require, S
 from mediaproof.services import accounts, exchange, exchange_pull
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.account_repos import TokenRepository
 from mediaproof.storage.sql.tables import Base
 from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow, ExchangeUpdateRow
 from tests.api.conftest import make_settings
@@ -228,6 +229,11 @@ def test_grants_scope_reads_and_every_read_is_audited(app: FastAPI) -> None:
         )
         bad = c.get("/api/v1/exchange/collections/confirmed/updates?size=99", headers=h)
         assert bad.status_code == 400
+        # revoking the token (the accounts machinery) ends the peer's access
+        with inst.db.session() as s:
+            TokenRepository(s).revoke(token_id, dt.datetime.now(dt.UTC))
+        gone = c.get("/api/v1/exchange/collections/confirmed/checkpoint", headers=h)
+        assert gone.status_code == 401
 
 
 def test_rate_limit_is_per_peer_token(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from mediaproof.exchange.errors import BehindHorizonError
 ENTRY_VERSION = 1
 MAX_TAGS = 20
 MAX_TAG_LEN = 64
-MAX_VPDQ_FRAMES = 4096
+MAX_VPDQ_FRAMES = 20_000  # as many as the bank keeps (matching/media_bank.py)
 MAX_CHROMAPRINT_HEX = 2 * 4 * 20_000  # 20k 32-bit items, about 4 minutes of sound
 MAX_PAGE = 1000
 DEFAULT_PAGE = 500

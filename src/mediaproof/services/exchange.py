@@ -14,12 +14,15 @@ import base64
 import datetime as dt
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from mediaproof.accounts.models import Permission, Principal, Role
-from mediaproof.errors import NotFoundError, PermissionDeniedError, UsageError
+from mediaproof.errors import NotFoundError, PermissionDeniedError, StorageError, UsageError
 from mediaproof.exchange.log import origin_for, tree_of
 from mediaproof.exchange.models import (
     BANK_KEYS,
@@ -408,16 +411,27 @@ def _proof(tree: MemoryTree, index: int, size: int) -> list[str]:
     return [_b64(h) for h in tree.inclusion_proof(index, size)]
 
 
+_SYNC_LOCK = threading.Lock()
+
+
 def _maybe_sync(inst: Instance, name: str, now: dt.datetime) -> None:
-    with inst.db.session() as s:
-        row = ExchangeRepository(s).collection(name)
-        fresh = (
-            row is not None
-            and row.synced_at is not None
-            and (now - _aware(row.synced_at)).total_seconds() < SYNC_ON_READ_S
-        )
-    if row is not None and not fresh:
-        sync(inst, name, now)
+    """Sync before answering a pull, at most every SYNC_ON_READ_S; one at a time in this
+    process. A sync that loses a race with another process is not the reader's problem:
+    the answer is then proved against what is stored."""
+    with _SYNC_LOCK:
+        with inst.db.session() as s:
+            row = ExchangeRepository(s).collection(name)
+            fresh = (
+                row is not None
+                and row.synced_at is not None
+                and (now - _aware(row.synced_at)).total_seconds() < SYNC_ON_READ_S
+            )
+        if row is None or fresh:
+            return
+        try:
+            sync(inst, name, now)
+        except (StorageError, IntegrityError) as e:
+            log.warning("exchange: sync of %s before a read failed: %s", name, e)
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
