@@ -366,3 +366,40 @@ def test_behind_the_horizon_reloads_the_snapshot(app: FastAPI, tmp_path: Path) -
         assert values(b) == {("pdq", PDQ_A)}  # the reload dropped what was withdrawn
     finally:
         b.close()
+
+
+def test_a_row_changed_between_pages_fails_its_proof(app: FastAPI) -> None:
+    """Later pages reuse the tree the first page hashed; rows are read afresh."""
+    import base64
+
+    from mediaproof.exchange.errors import PullRefusedError
+    from mediaproof.exchange.log import ProvedRow, origin_for, verify_pull
+    from mediaproof.exchange.models import FeedRow
+    from mediaproof.transparency.note import Ed25519Verifier
+
+    inst = inst_of(app)
+    banked(inst)
+    exchange.create_collection(inst, CollectionSpec("confirmed", "County A"))
+    who = admin(inst)
+    first = exchange.updates(inst, who, "confirmed", limit=2)
+    n = first["size"]
+    with inst.db.session() as s:
+        s.execute(update(ExchangeUpdateRow).where(ExchangeUpdateRow.seq == 3).values(tags="x"))
+    second = exchange.updates(inst, who, "confirmed", after=2, size=n)
+    assert second["checkpoint"] == first["checkpoint"]
+
+    def proved(page: dict[str, Any]) -> list[ProvedRow]:
+        return [
+            ProvedRow(
+                FeedRow.from_json("confirmed", u),
+                tuple(base64.b64decode(h) for h in u["inclusion_proof"]),
+            )
+            for u in page["updates"]
+        ]
+
+    key = Ed25519Verifier.from_vkey(exchange.public_key(inst))
+    origin = origin_for(key.name, "confirmed")
+    note = first["checkpoint"].encode()
+    verify_pull(key, origin, None, note, [], proved(first))  # the first page is fine
+    with pytest.raises(PullRefusedError, match="update 3 is not in the signed log"):
+        verify_pull(key, origin, None, note, [], proved(first) + proved(second))

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -438,6 +439,30 @@ def _aware(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
+# The tree a pull's first page hashed, for its later pages (which pass ``size``): without
+# it a pull of n updates in pages would hash the store n / limit times. Short-lived, and
+# never used for a first page, so every pull still sees the store as it is.
+TREE_CACHE_S = 60.0
+TREE_CACHE_MAX = 8
+_TREES: dict[tuple[str, str], tuple[float, MemoryTree]] = {}
+_TREES_LOCK = threading.Lock()
+
+
+def _cache_tree(inst: Instance, name: str, tree: MemoryTree) -> None:
+    with _TREES_LOCK:
+        _TREES[(inst.db.url, name)] = (time.monotonic(), tree)
+        while len(_TREES) > TREE_CACHE_MAX:
+            del _TREES[min(_TREES, key=lambda k: _TREES[k][0])]
+
+
+def _cached_tree(inst: Instance, name: str, size: int) -> MemoryTree | None:
+    with _TREES_LOCK:
+        hit = _TREES.get((inst.db.url, name))
+    if hit is None or time.monotonic() - hit[0] > TREE_CACHE_S or not 0 <= size <= hit[1].size:
+        return None
+    return hit[1]
+
+
 def updates(
     inst: Instance,
     who: Principal,
@@ -463,16 +488,28 @@ def updates(
         row = _authorise(repo, who, name)
         spec = spec_of(row)
         check_position(after, repo.horizon(row, now - dt.timedelta(days=spec.tombstone_days)))
-        rows = repo.updates(row)
-        tree = tree_of(rows)
-        n = tree.size if size is None else size
-        if not 0 <= n <= tree.size:
-            raise UsageError(
-                f"size {n} is not a size this collection's log had", hint="pull again without size"
-            )
-        page = [r for r in rows if after < r.seq <= n][:limit]
+        cached = _cached_tree(inst, name, size) if size is not None else None
+        n: int
+        if cached is not None and size is not None:
+            # a later page of a pull: the tree its first page hashed from the store, the
+            # rows read afresh (a row changed since then fails its inclusion proof)
+            tree, n = cached, size
+            page = repo.updates(row, after, upto=n, limit=limit)
+            pos = {r.seq: r.seq - 1 for r in page}
+        else:
+            rows = repo.updates(row)
+            tree = tree_of(rows)
+            n = tree.size if size is None else size
+            if not 0 <= n <= tree.size:
+                raise UsageError(
+                    f"size {n} is not a size this collection's log had",
+                    hint="pull again without size",
+                )
+            page = [r for r in rows if after < r.seq <= n][:limit]
+            pos = {r.seq: i for i, r in enumerate(rows)}
+            if all(r.seq == i + 1 for i, r in enumerate(rows)):
+                _cache_tree(inst, name, tree)
         consistency = [_b64(h) for h in tree.consistency_proof(after, n)] if 0 <= after <= n else []
-        pos = {r.seq: i for i, r in enumerate(rows)}
         out_rows = []
         for r in page:
             d = r.as_json()

@@ -115,14 +115,21 @@ class ExchangeRepository:
     # --- updates (the log's leaves) ---------------------------------------------------
 
     def updates(
-        self, c: ExchangeCollectionRow, after: int = 0, upto: int | None = None
+        self,
+        c: ExchangeCollectionRow,
+        after: int = 0,
+        upto: int | None = None,
+        limit: int | None = None,
     ) -> list[FeedRow]:
         q = select(ExchangeUpdateRow).where(
             ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > after
         )
         if upto is not None:
             q = q.where(ExchangeUpdateRow.seq <= upto)
-        return [feed_row(c.name, r) for r in self.s.scalars(q.order_by(ExchangeUpdateRow.seq))]
+        q = q.order_by(ExchangeUpdateRow.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        return [feed_row(c.name, r) for r in self.s.scalars(q)]
 
     def size(self, c: ExchangeCollectionRow) -> int:
         n = self.s.scalar(
