@@ -37,6 +37,7 @@ from mediaproof.config import Settings
 from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_runtime import OutboxWorker, case_service, close_case_service
+from mediaproof.services.exchange_pull import PullScheduler
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.log_proofs import LogInclusionProofs
@@ -93,6 +94,7 @@ def create_app(
     case_svc = case_service(inst)  # one per app; its events go to the instance's log
     outbox = OutboxWorker(case_svc, svc.webhook_interval_s)  # webhooks and reporters' e-mail
     case_svc.on_mail = outbox.wake
+    puller = PullScheduler(inst, svc.exchange_pull_interval_s)  # exchange peers, if any
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -101,11 +103,13 @@ def create_app(
             warm = threading.Thread(target=compute.warm_up, name="mediaproof-warm", daemon=True)
             warm.start()
         outbox.start()
+        puller.start()
         # reported media past its retention goes; analyses a stop interrupted run again
         await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))
         await run_in_threadpool(resume_analyses, ctx, case_svc)
         yield
         outbox.stop()
+        puller.stop()
         close_case_service(case_svc)
         ctx.jobs.shutdown()
         if isinstance(compute, ProcessCompute):

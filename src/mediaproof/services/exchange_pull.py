@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -359,3 +360,41 @@ def pull(
     with inst.db.session() as s:
         names = [p.name for p in ExchangeRepository(s).peers()]
     return [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+
+
+class PullScheduler:
+    """Pulls every peer each ``interval_s`` on a daemon thread (``mediaproof serve``).
+
+    Each peer's backoff applies, so a failing source is tried again only when due. With
+    no peers configured it makes no network call. A failing round is logged and the loop
+    goes on; stopping waits for the pull in progress (bounded by the HTTP timeout).
+    """
+
+    def __init__(self, inst: Instance, interval_s: float, timeout_s: float = 30.0) -> None:
+        self.inst = inst
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None and self.interval_s > 0:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="exchange-pull", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
+                    for r in pull(self.inst, client=client):
+                        if r.status in ("refused", "error"):
+                            log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
+            except Exception as e:  # a bad round must not end the loop
+                log.warning("exchange pull round failed: %s", type(e).__name__)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.timeout_s * 2 + 10)
+            self._thread = None
