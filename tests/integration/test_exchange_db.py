@@ -403,3 +403,40 @@ def test_a_row_changed_between_pages_fails_its_proof(app: FastAPI) -> None:
     verify_pull(key, origin, None, note, [], proved(first))  # the first page is fine
     with pytest.raises(PullRefusedError, match="update 3 is not in the signed log"):
         verify_pull(key, origin, None, note, [], proved(first) + proved(second))
+
+
+def test_a_signal_withdrawn_and_readded_in_one_pull(tmp_path: Path, db_url: str) -> None:
+    from mediaproof.exchange.models import Category, FeedRow
+    from mediaproof.storage.sql.repos_exchange import ExchangeRepository
+
+    b = Instance(make_settings(tmp_path / "b").model_copy(update={"database_url": db_url}))
+    try:
+        key = exchange.public_key(b)
+        exchange_pull.add_peer(b, "p", url="http://x.example", collection="c", token="t", key=key)
+
+        def upd(seq: int, deleted: bool) -> FeedRow:
+            return FeedRow(
+                "c",
+                seq,
+                SignalType.PDQ,
+                PDQ_A,
+                Category.POSITIVE_CLASS,
+                (),
+                None,
+                "A",
+                deleted,
+                "t",
+            )
+
+        now = dt.datetime.now(dt.UTC)
+        with b.db.session() as s:
+            repo = ExchangeRepository(s)
+            p = repo.peer("p")
+            assert p is not None
+            assert repo.apply_updates(p, [upd(1, False), upd(2, True), upd(3, False)], now) == (
+                2,
+                1,
+            )
+        assert [(x["value"], x["seq"]) for x in exchange_pull.incoming(b, "p")] == [(PDQ_A, 3)]
+    finally:
+        b.close()

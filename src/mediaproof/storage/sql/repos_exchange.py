@@ -311,30 +311,30 @@ class ExchangeRepository:
     ) -> tuple[int, int]:
         """Apply verified updates in order: add or replace, or remove on a tombstone."""
         added = removed = 0
+        held = {(i.signal_type, i.digest): i for i in self.incoming(peer)}
         for r in rows:
-            key = digest(r.value)
-            self.s.flush()
-            existing = self.s.scalars(
-                select(ExchangeIncomingRow).where(
-                    ExchangeIncomingRow.peer_id == peer.id,
-                    ExchangeIncomingRow.signal_type == r.signal_type.value,
-                    ExchangeIncomingRow.digest == key,
-                )
-            ).one_or_none()
+            key = (r.signal_type.value, digest(r.value))
+            existing = held.get(key)
             if r.deleted:
                 if existing is not None:
+                    # flushed around the delete: the row may have been added in this
+                    # batch, and may be added again after it (one unique key)
+                    self.s.flush()
                     self.s.delete(existing)
+                    self.s.flush()
+                    del held[key]
                     removed += 1
                 continue
             if existing is None:
                 existing = ExchangeIncomingRow(
                     peer_id=peer.id,
-                    signal_type=r.signal_type.value,
-                    digest=key,
+                    signal_type=key[0],
+                    digest=key[1],
                     review="pending",
                     received_at=now,
                 )
                 self.s.add(existing)
+                held[key] = existing
                 added += 1
             existing.value = r.value
             existing.category = r.category.value
