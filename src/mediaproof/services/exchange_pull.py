@@ -185,10 +185,10 @@ def _rows(collection: str, items: Any) -> list[ProvedRow]:
 
 
 class _Fetcher:
-    def __init__(self, client: httpx.Client, peer: ExchangePeerRow) -> None:
+    def __init__(self, client: httpx.Client, url: str, collection: str, token: str) -> None:
         self.client = client
-        self.base = f"{peer.url}/api/v1/exchange/collections/{quote(peer.collection, safe='')}"
-        self.headers = {"Authorization": f"Bearer {peer.token}", "Accept": "application/json"}
+        self.base = f"{url.rstrip('/')}/api/v1/exchange/collections/{quote(collection, safe='')}"
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def get(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
@@ -220,29 +220,39 @@ def _code_of(body: dict[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Fetched:
+class Fetched:
     note: bytes
     checkpoint: Checkpoint
     rows: list[FeedRow]
     snapshot: bool
 
 
-def _fetch_and_verify(f: _Fetcher, peer: ExchangePeerRow) -> _Fetched:
-    key = Ed25519Verifier.from_vkey(peer.vkey)
-    origin = origin_for(key.name, peer.collection)
-    trusted = (
-        Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
-        if peer.trusted_root is not None
-        else None
-    )
-    after = peer.trusted_size
+def fetch_verified(
+    client: httpx.Client,
+    *,
+    url: str,
+    collection: str,
+    token: str,
+    vkey: str,
+    trusted: Trusted | None,
+) -> Fetched:
+    """Fetch everything after ``trusted`` from a mediaproof feed and verify it (see
+    :mod:`mediaproof.exchange.log`); raises PullRefusedError or PeerUnreachableError.
+    Also used by the python-threatexchange extension (``mediaproof.exchange_pytx``)."""
+    f = _Fetcher(client, url, collection, token)
+    try:
+        key = Ed25519Verifier.from_vkey(vkey)
+    except NoteError as e:
+        raise PullRefusedError(f"the pinned key is not a verifier key: {e.message}") from e
+    origin = origin_for(key.name, collection)
+    after = trusted.size if trusted is not None else 0
     status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE})
     if status == 410 and _code_of(body) == "reload_snapshot":
         status, body = f.get("/snapshot", {"format": "json", "old": after})
         if status != 200:
             raise _error_of(status, body)
         note = str(body.get("checkpoint", "")).encode()
-        proved = _rows(peer.collection, body.get("signals"))
+        proved = _rows(collection, body.get("signals"))
         cp = verify_pull(
             key,
             origin,
@@ -252,13 +262,13 @@ def _fetch_and_verify(f: _Fetcher, peer: ExchangePeerRow) -> _Fetched:
             proved,
             contiguous=False,
         )
-        return _Fetched(note, cp, [p.row for p in proved], True)
+        return Fetched(note, cp, [p.row for p in proved], True)
     if status != 200:
         raise _error_of(status, body)
     note = str(body.get("checkpoint", "")).encode()
     consistency = _hashes(body.get("consistency_proof", []))
     size = body.get("size")
-    proved = _rows(peer.collection, body.get("updates"))
+    proved = _rows(collection, body.get("updates"))
     pages = 1
     while body.get("more") is True:
         nxt = body.get("next")
@@ -275,10 +285,10 @@ def _fetch_and_verify(f: _Fetcher, peer: ExchangePeerRow) -> _Fetched:
             raise _error_of(status, body)
         if str(body.get("checkpoint", "")).encode() != note:
             raise PullRefusedError("the peer changed its checkpoint in the middle of a pull")
-        proved += _rows(peer.collection, body.get("updates"))
+        proved += _rows(collection, body.get("updates"))
         pages += 1
     cp = verify_pull(key, origin, trusted, note, consistency, proved)
-    return _Fetched(note, cp, [p.row for p in proved], False)
+    return Fetched(note, cp, [p.row for p in proved], False)
 
 
 def _backoff(failures: int) -> dt.timedelta:
@@ -307,9 +317,21 @@ def pull_one(
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
     status, message = "ok", None
-    fetched: _Fetched | None = None
+    fetched: Fetched | None = None
     try:
-        fetched = _fetch_and_verify(_Fetcher(http, peer), peer)
+        trusted = (
+            Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
+            if peer.trusted_root is not None
+            else None
+        )
+        fetched = fetch_verified(
+            http,
+            url=peer.url,
+            collection=peer.collection,
+            token=peer.token,
+            vkey=peer.vkey,
+            trusted=trusted,
+        )
     except PullRefusedError as e:
         status, message = "refused", e.message
         log.error("exchange: pull from %s refused: %s", name, e.message)
