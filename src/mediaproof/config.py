@@ -106,6 +106,15 @@ class ServiceSettings(BaseSettings):
     rate_lookup_burst: int = Field(default=60, ge=1)
     rate_login_per_min: float = Field(default=10.0, gt=0)
     rate_login_burst: int = Field(default=5, ge=1)
+    # per exchange peer (its token), not per address: peers pull in bursts of pages
+    rate_exchange_per_min: float = Field(default=120.0, gt=0)
+    rate_exchange_burst: int = Field(default=60, ge=1)
+    exchange_pull_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="how often the service pulls the exchange peers an admin added "
+        "(each peer's backoff still applies); 0: only `mediaproof exchange pull`",
+    )
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     cookie_secure: bool | None = Field(
         default=None, description="Secure cookies; default: when the request came over https"

@@ -33,6 +33,7 @@ PARAMS = {
     "enrolment_id": "no-such-enrolment",
     "report_id": "no-such-report",
     "notice_id": "no-such-notice",
+    "collection": "no-such-collection",
 }
 DENIED = (401, 403)
 
@@ -154,6 +155,14 @@ POLICY: dict[str, str | frozenset[str]] = {
     "likeness.check": ADMINS,
     "likeness.alerts": ADMINS,
     "likeness.report": ADMINS,
+    # the hash exchange: admins, and peers' tokens granted a collection (a peer's session
+    # has no grant; tests/integration/test_exchange_db.py covers tokens)
+    "exchange.collections": ADMINS,
+    "exchange.collection": ADMINS,
+    "exchange.updates": ADMINS,
+    "exchange.checkpoint": ADMINS,
+    "exchange.consistency": ADMINS,
+    "exchange.snapshot": ADMINS,
 }
 
 

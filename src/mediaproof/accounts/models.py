@@ -17,6 +17,8 @@ class Role(StrEnum):
     PUBLISHER = "publisher"
     REVIEWER = "reviewer"
     REPORTER = "reporter"
+    # another organisation's instance that pulls our exchange collections (docs/exchange.md)
+    PEER = "peer"
 
 
 class Permission(StrEnum):
@@ -30,6 +32,10 @@ class Permission(StrEnum):
     # enrol, list, delete people's faces and voices; check files; read likeness alerts.
     # Biometric data of named people: admins only (docs/likeness.md says why).
     MANAGE_LIKENESS = "likeness:manage"
+    # read the exchange collections a token was granted (per token, per collection)
+    EXCHANGE_READ = "exchange:read"
+    # create collections, grant peers, read every collection
+    MANAGE_EXCHANGE = "exchange:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +44,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset({Permission.REVIEW_CASES, Permission.OWN_TOKENS, Permission.ACCOUNT}),
     # Reporters file notices (anyone may) and follow their own; nothing more.
     Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    # a peer reads what its tokens were granted; a token it makes itself has no grant
+    Role.PEER: frozenset({Permission.EXCHANGE_READ, Permission.OWN_TOKENS, Permission.ACCOUNT}),
 }
 
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
@@ -51,6 +59,8 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.MANAGE_WEBHOOKS,
         Permission.APPROVE_CANDIDATES,
         Permission.MANAGE_LIKENESS,
+        Permission.EXCHANGE_READ,
+        Permission.MANAGE_EXCHANGE,
     }
 )
 
@@ -109,6 +119,7 @@ class Principal:
     scopes: frozenset[Permission] = field(default_factory=frozenset)
     csrf_token: str | None = None
     session_id: int | None = None
+    token_id: int | None = None  # the API token a request came with (exchange grants)
 
     @property
     def anonymous(self) -> bool:

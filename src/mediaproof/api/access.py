@@ -142,4 +142,12 @@ ACCESS: dict[str, Rule] = {
     "likeness.report": needs(Permission.MANAGE_LIKENESS),
     "web.likeness": needs(Permission.MANAGE_LIKENESS),
     "web.likeness_report": needs(Permission.MANAGE_LIKENESS),
+    # the hash exchange (docs/exchange.md): a peer's token must also be granted the
+    # collection (checked in services/exchange.py); rate-limited per token there
+    "exchange.collections": needs(Permission.EXCHANGE_READ),
+    "exchange.collection": needs(Permission.EXCHANGE_READ),
+    "exchange.updates": needs(Permission.EXCHANGE_READ),
+    "exchange.checkpoint": needs(Permission.EXCHANGE_READ),
+    "exchange.consistency": needs(Permission.EXCHANGE_READ),
+    "exchange.snapshot": needs(Permission.EXCHANGE_READ),
 }

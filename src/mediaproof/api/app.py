@@ -26,6 +26,7 @@ from mediaproof.api.routers import (
     accounts,
     assets,
     cases,
+    exchange,
     health,
     likeness,
     softbinding,
@@ -36,6 +37,7 @@ from mediaproof.config import Settings
 from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_runtime import OutboxWorker, case_service, close_case_service
+from mediaproof.services.exchange_pull import PullScheduler
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner
 from mediaproof.services.log_proofs import LogInclusionProofs
@@ -81,6 +83,7 @@ def create_app(
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
                 "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
+                "exchange": BucketSpec(svc.rate_exchange_per_min, svc.rate_exchange_burst),
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
@@ -92,6 +95,7 @@ def create_app(
     case_svc = case_service(inst)  # one per app; its events go to the instance's log
     outbox = OutboxWorker(case_svc, svc.webhook_interval_s)  # webhooks and reporters' e-mail
     case_svc.on_mail = outbox.wake
+    puller = PullScheduler(inst, svc.exchange_pull_interval_s)  # exchange peers, if any
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -103,11 +107,13 @@ def create_app(
         # the log never heard of (services.publishing.recover_at_startup)
         await run_in_threadpool(recover_at_startup, inst)
         outbox.start()
+        puller.start()
         # reported media past its retention goes; analyses a stop interrupted run again
         await run_in_threadpool(notice_media.sweep, inst, dt.datetime.now(dt.UTC))
         await run_in_threadpool(resume_analyses, ctx, case_svc)
         yield
         outbox.stop()
+        puller.stop()
         close_case_service(case_svc)
         ctx.jobs.shutdown()
         if isinstance(compute, ProcessCompute):
@@ -130,7 +136,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for r in (health, verify, assets, accounts, softbinding, tlog, cases, likeness):
+    for r in (health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange):
         app.include_router(r.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)

@@ -4,7 +4,9 @@
 2 usage error; 3 unreadable, malformed or over-limit input; 4 provenance/signing error;
 5 storage error; 6 not found; 7 conflict (already registered); 8 case workflow rule
 (e.g. an illegal transition or a closed appeal window); 9 log verification failed;
-10 log store error; 11 access refused; 78 configuration/keys.
+10 log store error; 11 access refused; 12 exchange usage; 13 an exchange pull was
+refused (rewritten history, bad signature); 14 a peer could not be reached; 78
+configuration/keys.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mediaproof.cli import alibi as alibi_cmd
 from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import detectors as detectors_cmd
+from mediaproof.cli import exchange as exchange_cmd
 from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
@@ -45,6 +48,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(cases_cmd.app, name="cases")
+app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(likeness_cmd.app, name="likeness")
 app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)

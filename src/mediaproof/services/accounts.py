@@ -265,7 +265,7 @@ def token_principal(inst: Instance, secret: str) -> Principal | None:
         # last-use time to the minute is enough to spot unused tokens; saves writes
         if tok.last_used_at is None or now - tok.last_used_at > dt.timedelta(minutes=1):
             repo.touch(tok.id, now)
-    return Principal(user=user, via="token", scopes=tok.scopes)
+    return Principal(user=user, via="token", scopes=tok.scopes, token_id=tok.id)
 
 
 def list_tokens(inst: Instance, principal: Principal) -> list[TokenRecord]:

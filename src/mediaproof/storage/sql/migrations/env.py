@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     account_tables,
     tables_cases,
+    tables_exchange,
     tables_fingerprints,
     tables_likeness,
 )

@@ -1,0 +1,96 @@
+"""The hash exchange feed peers pull (docs/exchange.md): collections, updates paged by
+server sequence with proofs, checkpoints, consistency proofs and snapshots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.schemas import ErrorOut
+from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE
+from mediaproof.services import exchange
+
+router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+ERR: dict[int | str, dict[str, Any]] = {
+    c: {"model": ErrorOut} for c in (400, 401, 403, 404, 410, 422, 429)
+}
+BASE = "/collections/{collection}"
+
+
+def _limit(ctx: Ctx, who: Who) -> None:
+    ctx.limiter.take("exchange", exchange.rate_key(who))
+
+
+@router.get("/collections", name="exchange.collections", responses=ERR)
+async def collections(ctx: Ctx, who: Who) -> list[dict[str, Any]]:
+    """The collections this caller may read."""
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.visible_collections, ctx.inst, who)
+
+
+@router.get(BASE, name="exchange.collection", responses=ERR)
+async def collection(collection: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.collection_info, ctx.inst, who, collection)
+
+
+@router.get(BASE + "/updates", name="exchange.updates", responses=ERR)
+async def updates(
+    collection: str,
+    ctx: Ctx,
+    who: Who,
+    after: Annotated[int, Query(ge=0, description="the last seq you hold (0: from the start)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    size: Annotated[
+        int | None, Query(ge=0, description="prove against this size (later pages of a pull)")
+    ] = None,
+) -> dict[str, Any]:
+    """Updates after ``after`` in server order, each with its log index and inclusion
+    proof, the signed checkpoint and the consistency proof from ``after``. 410
+    ``reload_snapshot`` when ``after`` is older than the tombstones kept."""
+    _limit(ctx, who)
+    return await run_in_threadpool(
+        lambda: exchange.updates(ctx.inst, who, collection, after=after, limit=limit, size=size)
+    )
+
+
+@router.get(BASE + "/checkpoint", name="exchange.checkpoint", responses=ERR)
+async def checkpoint(collection: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.checkpoint, ctx.inst, who, collection)
+
+
+@router.get(BASE + "/proof/consistency", name="exchange.consistency", responses=ERR)
+async def consistency(
+    collection: str,
+    ctx: Ctx,
+    who: Who,
+    old: Annotated[int, Query(ge=0)] = 0,
+    new: Annotated[int | None, Query(ge=0, description="default: the current size")] = None,
+) -> dict[str, Any]:
+    """RFC 6962 consistency proof between two sizes, with the checkpoint of ``new``."""
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.consistency, ctx.inst, who, collection, old, new)
+
+
+@router.get(BASE + "/snapshot", name="exchange.snapshot", responses=ERR)
+async def snapshot(
+    collection: str,
+    ctx: Ctx,
+    who: Who,
+    format: Annotated[str, Query(description="local_file, csv or json")] = "json",
+    old: Annotated[int, Query(ge=0, description="json: consistency proof from this size")] = 0,
+) -> Response:
+    """The live signals: python-threatexchange ``local_file`` lines, its ``dataset --csv``
+    columns, or JSON with proofs."""
+    _limit(ctx, who)
+    media, body = await run_in_threadpool(
+        lambda: exchange.snapshot(ctx.inst, who, collection, format, old=old)
+    )
+    if isinstance(body, dict):
+        return JSONResponse(body)
+    return PlainTextResponse(body, media_type=media)

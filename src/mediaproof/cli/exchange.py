@@ -1,0 +1,261 @@
+"""`mediaproof exchange`: publish collections of confirmed signals, grant peers, and pull
+from peers (docs/exchange.md)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
+from mediaproof.errors import UsageError
+from mediaproof.exchange.models import (
+    Category,
+    CollectionSpec,
+    InclusionRule,
+    Require,
+    SignalType,
+    Tlp,
+)
+from mediaproof.services import exchange, exchange_pull
+
+app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
+peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
+app.add_typer(peer_app, name="peer")
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(kind: type[E], value: str, what: str) -> E:
+    try:
+        return kind(value)
+    except ValueError as e:
+        raise UsageError(
+            f"unknown {what} {value!r}", hint="one of: " + ", ".join(m.value for m in kind)
+        ) from e
+
+
+@app.command("key")
+def key_cmd(
+    init: Annotated[bool, typer.Option("--init", help="Create the key (once).")] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="Key name, e.g. elections.example.org/exchange.")
+    ] = exchange.DEFAULT_KEY_NAME,
+    home: HomeOption = None,
+) -> None:
+    """Print the verifier key peers pin (created on first use with the default name)."""
+    with instance(home) as inst:
+        if init:
+            exchange.init_key(inst, name)
+        console.print(exchange.public_key(inst), soft_wrap=True)
+
+
+@app.command("create")
+def create_cmd(
+    name: Annotated[str, typer.Argument(help="Collection name: a-z, 0-9, '-', '_'.")],
+    organisation: Annotated[str, typer.Option(help="The publishing organisation.")],
+    description: Annotated[str, typer.Option(help="What the collection holds.")] = "",
+    signal_type: Annotated[
+        list[str] | None, typer.Option("--signal-type", help="pdq, video_md5, vpdq, chromaprint")
+    ] = None,
+    tlp: Annotated[str, typer.Option(help="clear, green, amber, amber+strict, red")] = "amber",
+    policy_url: Annotated[str | None, typer.Option(help="The sharing policy's URL.")] = None,
+    category: Annotated[
+        str, typer.Option(help="positive_class, negative_class, investigation_seed")
+    ] = "positive_class",
+    require: Annotated[
+        str, typer.Option(help="two_reviewers (default) or final_decision")
+    ] = "two_reviewers",
+    outcome: Annotated[
+        list[str] | None, typer.Option("--outcome", help="Only decisions with this outcome.")
+    ] = None,
+    case_category: Annotated[
+        list[str] | None, typer.Option("--case-category", help="Only cases of this category.")
+    ] = None,
+    tombstone_days: Annotated[int, typer.Option(help="How long withdrawals stay pageable.")] = 90,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a collection. It publishes bank entries its inclusion rule admits."""
+    with instance(home) as inst:
+        spec = CollectionSpec(
+            name=name,
+            organisation=organisation,
+            description=description,
+            signal_types=tuple(
+                _enum(SignalType, t, "signal type") for t in (signal_type or ["pdq", "vpdq"])
+            ),
+            tlp=_enum(Tlp, tlp, "TLP level"),
+            policy_url=policy_url,
+            category=_enum(Category, category, "category"),
+            rule=InclusionRule(
+                _enum(Require, require, "requirement"),
+                tuple(sorted(outcome or [])),
+                tuple(sorted(case_category or [])),
+            ),
+            tombstone_days=tombstone_days,
+        )
+        out = exchange.create_collection(inst, spec)
+    if json_out:
+        print_json(out)
+        return
+    console.print(f"created collection [bold]{name}[/]")
+
+
+@app.command("collections")
+def collections_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+    """The collections this instance publishes."""
+    with instance(home) as inst:
+        out = exchange.list_collections(inst)
+    if json_out:
+        print_json(out)
+        return
+    for c in out:
+        alarm = f"  [bold red]ALARM: {c['alarm']}[/]" if c["alarm"] else ""
+        console.print(f"{c['name']}: {c['size']} updates, {c['tlp']}{alarm}")
+
+
+@app.command("sync")
+def sync_cmd(
+    name: Annotated[str | None, typer.Argument(help="One collection (default: all).")] = None,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Bring collections in line with the bank (confirmed entries in, reversed ones out)."""
+    with instance(home) as inst:
+        res = exchange.sync(inst, name)
+    if json_out:
+        print_json([r.__dict__ for r in res])
+        return
+    for r in res:
+        console.print(f"{r.collection}: +{r.added} -{r.withdrawn}, log size {r.size}")
+
+
+@app.command("withdraw")
+def withdraw_cmd(
+    name: Annotated[str, typer.Argument(help="Collection.")],
+    signal_type: Annotated[str, typer.Option("--signal-type")],
+    value: Annotated[str, typer.Option("--value")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept, not published).")],
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Withdraw a signal: a tombstone now, and sync will not publish it again."""
+    with instance(home) as inst:
+        r = exchange.withdraw(inst, name, signal_type, value, reason)
+    if json_out:
+        print_json(r.__dict__)
+        return
+    console.print(f"{r.collection}: withdrawn, log size {r.size}")
+
+
+@app.command("grant")
+def grant_cmd(
+    name: Annotated[str, typer.Argument(help="Collection.")],
+    peer: Annotated[str, typer.Option("--peer", help="The peer's account (created if new).")],
+    expires_in_days: Annotated[int, typer.Option(help="Token lifetime.")] = 365,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Issue a token that reads this one collection; printed once."""
+    with instance(home) as inst:
+        secret, token_id = exchange.grant(inst, name, peer, expires_in_days=expires_in_days)
+    if json_out:
+        print_json({"token": secret, "token_id": token_id, "collection": name, "peer": peer})
+        return
+    console.print(f"token for {peer} (shown once): [bold]{secret}[/]", soft_wrap=True)
+
+
+@app.command("reads")
+def reads_cmd(
+    name: Annotated[str, typer.Argument(help="Collection.")],
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    home: HomeOption = None,
+) -> None:
+    """The audit record of reads of a collection, newest first (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange.reads(inst, name, limit))
+
+
+@app.command("snapshot")
+def snapshot_cmd(
+    name: Annotated[str, typer.Argument(help="Collection.")],
+    fmt: Annotated[str, typer.Option("--format", help="local_file, csv or json")] = "local_file",
+    out: Annotated[Path | None, typer.Option("-o", "--out")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Write the collection's live signals in a format other tools read."""
+    with instance(home) as inst:
+        _media, body = exchange.snapshot(inst, None, name, fmt)
+    text = json.dumps(body, indent=2) + "\n" if isinstance(body, dict) else body
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+
+
+@peer_app.command("add")
+def peer_add_cmd(
+    name: Annotated[str, typer.Argument(help="A name for the source.")],
+    url: Annotated[str, typer.Option("--url", help="The peer instance's base URL.")],
+    token: Annotated[str, typer.Option("--token", help="The token the peer granted you.")],
+    key: Annotated[str, typer.Option("--key", help="The peer's checkpoint key, got out of band.")],
+    collection: Annotated[str, typer.Option("--collection", help="Its collection name.")],
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Add a source with its pinned key."""
+    with instance(home) as inst:
+        out = exchange_pull.add_peer(
+            inst, name, url=url, collection=collection, token=token, key=key
+        )
+    if json_out:
+        print_json(out)
+        return
+    console.print(f"added peer [bold]{name}[/]")
+
+
+@peer_app.command("list")
+def peer_list_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+    """Sources and their status."""
+    with instance(home) as inst:
+        out = exchange_pull.peers(inst)
+    if json_out:
+        print_json(out)
+        return
+    for p in out:
+        err = f": {p['last_error']}" if p["last_error"] else ""
+        console.print(f"{p['name']}: {p['status']}{err} ({p['signals']} signals, log {p['size']})")
+
+
+@peer_app.command("signals")
+def peer_signals_cmd(name: Annotated[str, typer.Argument()], home: HomeOption = None) -> None:
+    """The signals received from a source, held for review (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange_pull.incoming(inst, name))
+
+
+@app.command("pull")
+def pull_cmd(
+    name: Annotated[str | None, typer.Argument(help="One source (default: all).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Ignore the backoff.")] = False,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Pull, verify and store what sources published. Exit 13 if any pull was refused."""
+    with instance(home) as inst:
+        res = exchange_pull.pull(inst, name, force=force)
+    if json_out:
+        print_json([r.as_dict() for r in res])
+    else:
+        for r in res:
+            msg = f": {r.message}" if r.message else ""
+            console.print(f"{r.peer}: {r.status} +{r.added} -{r.removed} (log {r.size}){msg}")
+    if any(r.status == "refused" for r in res):
+        raise typer.Exit(13)
+    if any(r.status == "error" for r in res):
+        raise typer.Exit(14)

@@ -1,0 +1,422 @@
+"""The pulling side of the hash exchange: peers (sources) and their review-only signals.
+
+A pull fetches everything after the last accepted checkpoint, checks it (pinned key,
+consistency with what was accepted before, inclusion of every row; see
+:mod:`mediaproof.exchange.log`) and only then stores it, in one transaction. A refused
+pull stores nothing and leaves the source marked ``refused`` with the reason; errors and
+refusals back off exponentially. Received signals are held for review: nothing here
+matches uploads or acts on them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.exchange.errors import PeerUnreachableError, PullRefusedError
+from mediaproof.exchange.log import ProvedRow, Trusted, origin_for, verify_pull
+from mediaproof.exchange.models import MAX_PAGE, FeedRow, check_name
+from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.repos_exchange import ExchangeRepository
+from mediaproof.storage.sql.tables_exchange import ExchangePeerRow
+from mediaproof.transparency.checkpoint import Checkpoint
+from mediaproof.transparency.errors import NoteError
+from mediaproof.transparency.note import Ed25519Verifier
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 30
+BACKOFF_MAX_S = 3600
+MAX_PAGES = 10_000  # a pull of more than MAX_PAGES * MAX_PAGE updates goes on next time
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=dt.UTC))
+
+
+def peer_json(p: ExchangePeerRow, signals: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": p.name,
+        "url": p.url,
+        "collection": p.collection,
+        "key": p.vkey,
+        "status": p.status,
+        "last_error": p.last_error,
+        "failures": p.failures,
+        "size": p.trusted_size,
+        "last_pull_at": _iso(p.last_pull_at),
+        "last_ok_at": _iso(p.last_ok_at),
+        "next_attempt_at": _iso(p.next_attempt_at),
+    }
+    if signals is not None:
+        out["signals"] = signals
+    return out
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    a = _aware(t)
+    return a.isoformat() if a else None
+
+
+def add_peer(
+    inst: Instance,
+    name: str,
+    *,
+    url: str,
+    collection: str,
+    token: str,
+    key: str,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    check_name(name)
+    check_name(collection)
+    u = urlsplit(url)
+    if u.scheme not in ("https", "http") or not u.netloc or u.query or u.fragment:
+        raise UsageError("the peer URL must be the http(s) base URL of its instance")
+    if not token.strip() or len(token) > 300:
+        raise UsageError("the peer's token is missing or too long")
+    try:
+        Ed25519Verifier.from_vkey(key)
+    except NoteError as e:
+        raise UsageError(f"the pinned key is not a verifier key: {e.message}") from e
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        if repo.peer(name) is not None:
+            raise UsageError(f"a peer {name!r} exists already")
+        p = repo.add_peer(
+            ExchangePeerRow(
+                name=name,
+                url=url.rstrip("/"),
+                collection=collection,
+                token=token.strip(),
+                vkey=key.strip(),
+                trusted_size=0,
+                status="new",
+                failures=0,
+                created_at=now or _now(),
+            )
+        )
+        return peer_json(p, 0)
+
+
+def peers(inst: Instance) -> list[dict[str, Any]]:
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        return [peer_json(p, len(repo.incoming(p))) for p in repo.peers()]
+
+
+def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        p = repo.peer(name)
+        if p is None:
+            raise NotFoundError(f"no peer {name!r}")
+        return [
+            {
+                "signal_type": r.signal_type,
+                "value": r.value,
+                "category": r.category,
+                "tags": r.tags.split(),
+                "quality": r.quality,
+                "owner": r.owner,
+                "seq": r.seq,
+                "time": r.time,
+                "review": r.review,
+            }
+            for r in repo.incoming(p)
+        ]
+
+
+@dataclass(frozen=True)
+class PullResult:
+    peer: str
+    status: str  # ok | refused | error | backoff
+    added: int = 0
+    removed: int = 0
+    size: int = 0
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "peer": self.peer,
+            "status": self.status,
+            "added": self.added,
+            "removed": self.removed,
+            "size": self.size,
+            "message": self.message,
+        }
+
+
+def _hashes(items: Any) -> tuple[bytes, ...]:
+    if not isinstance(items, list):
+        raise PullRefusedError("a proof is not a list of hashes")
+    try:
+        return tuple(base64.b64decode(h, validate=True) for h in items)
+    except (binascii.Error, TypeError, ValueError) as e:
+        raise PullRefusedError("a proof hash is not base64") from e
+
+
+def _rows(collection: str, items: Any) -> list[ProvedRow]:
+    if not isinstance(items, list):
+        raise PullRefusedError("the updates are not a list")
+    out = []
+    for d in items:
+        if not isinstance(d, dict):
+            raise PullRefusedError("an update is not an object")
+        try:
+            row = FeedRow.from_json(collection, d)
+        except UsageError as e:
+            raise PullRefusedError(f"update rejected: {e.message}") from e
+        out.append(ProvedRow(row, _hashes(d.get("inclusion_proof", []))))
+    return out
+
+
+class _Fetcher:
+    def __init__(self, client: httpx.Client, url: str, collection: str, token: str) -> None:
+        self.client = client
+        self.base = f"{url.rstrip('/')}/api/v1/exchange/collections/{quote(collection, safe='')}"
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def get(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            r = self.client.get(self.base + path, params=params, headers=self.headers)
+        except httpx.HTTPError as e:
+            raise PeerUnreachableError(f"cannot reach the peer: {e}") from e
+        try:
+            body = r.json()
+        except ValueError as e:
+            raise PeerUnreachableError(f"the peer answered {r.status_code} without JSON") from e
+        if not isinstance(body, dict):
+            raise PeerUnreachableError("the peer's answer is not a JSON object")
+        return r.status_code, body
+
+
+def _error_of(status: int, body: dict[str, Any]) -> PeerUnreachableError:
+    err = body.get("error") if isinstance(body.get("error"), dict) else body
+    msg = err.get("message") if isinstance(err, dict) else None
+    return PeerUnreachableError(f"the peer answered {status}: {msg or 'no message'}")
+
+
+def _code_of(body: dict[str, Any]) -> str | None:
+    err = body.get("error")
+    if isinstance(err, dict):
+        c = err.get("code")
+        return c if isinstance(c, str) else None
+    c = body.get("code")
+    return c if isinstance(c, str) else None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    note: bytes
+    checkpoint: Checkpoint
+    rows: list[FeedRow]
+    snapshot: bool
+
+
+def fetch_verified(
+    client: httpx.Client,
+    *,
+    url: str,
+    collection: str,
+    token: str,
+    vkey: str,
+    trusted: Trusted | None,
+) -> Fetched:
+    """Fetch everything after ``trusted`` from a mediaproof feed and verify it (see
+    :mod:`mediaproof.exchange.log`); raises PullRefusedError or PeerUnreachableError.
+    Also used by the python-threatexchange extension (``mediaproof.exchange_pytx``)."""
+    f = _Fetcher(client, url, collection, token)
+    try:
+        key = Ed25519Verifier.from_vkey(vkey)
+    except NoteError as e:
+        raise PullRefusedError(f"the pinned key is not a verifier key: {e.message}") from e
+    origin = origin_for(key.name, collection)
+    after = trusted.size if trusted is not None else 0
+    status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE})
+    if status == 410 and _code_of(body) == "reload_snapshot":
+        status, body = f.get("/snapshot", {"format": "json", "old": after})
+        if status != 200:
+            raise _error_of(status, body)
+        note = str(body.get("checkpoint", "")).encode()
+        proved = _rows(collection, body.get("signals"))
+        cp = verify_pull(
+            key,
+            origin,
+            trusted,
+            note,
+            _hashes(body.get("consistency_proof", [])),
+            proved,
+            contiguous=False,
+        )
+        return Fetched(note, cp, [p.row for p in proved], True)
+    if status != 200:
+        raise _error_of(status, body)
+    note = str(body.get("checkpoint", "")).encode()
+    consistency = _hashes(body.get("consistency_proof", []))
+    size = body.get("size")
+    proved = _rows(collection, body.get("updates"))
+    pages = 1
+    while body.get("more") is True:
+        nxt = body.get("next")
+        if (
+            not isinstance(nxt, int)
+            or not isinstance(size, int)
+            or nxt <= after
+            or pages >= MAX_PAGES
+        ):
+            break
+        after = nxt
+        status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE, "size": size})
+        if status != 200:
+            raise _error_of(status, body)
+        if str(body.get("checkpoint", "")).encode() != note:
+            raise PullRefusedError("the peer changed its checkpoint in the middle of a pull")
+        proved += _rows(collection, body.get("updates"))
+        pages += 1
+    cp = verify_pull(key, origin, trusted, note, consistency, proved)
+    return Fetched(note, cp, [p.row for p in proved], False)
+
+
+def _backoff(failures: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, failures - 1)))
+
+
+def pull_one(
+    inst: Instance,
+    name: str,
+    *,
+    client: httpx.Client | None = None,
+    now: dt.datetime | None = None,
+    force: bool = False,
+) -> PullResult:
+    now = now or _now()
+    with inst.db.session() as s:
+        peer = ExchangeRepository(s).peer(name)
+        if peer is None:
+            raise NotFoundError(f"no peer {name!r}")
+        s.expunge(peer)
+    nxt = _aware(peer.next_attempt_at)
+    if not force and nxt is not None and nxt > now:
+        return PullResult(
+            name, "backoff", size=peer.trusted_size, message=f"next attempt at {nxt.isoformat()}"
+        )
+    own = client is None
+    http = client or httpx.Client(timeout=30.0, follow_redirects=False)
+    status, message = "ok", None
+    fetched: Fetched | None = None
+    try:
+        trusted = (
+            Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
+            if peer.trusted_root is not None
+            else None
+        )
+        fetched = fetch_verified(
+            http,
+            url=peer.url,
+            collection=peer.collection,
+            token=peer.token,
+            vkey=peer.vkey,
+            trusted=trusted,
+        )
+    except PullRefusedError as e:
+        status, message = "refused", e.message
+        log.error("exchange: pull from %s refused: %s", name, e.message)
+    except PeerUnreachableError as e:
+        status, message = "error", e.message
+        log.warning("exchange: pull from %s failed: %s", name, e.message)
+    finally:
+        if own:
+            http.close()
+    added = removed = 0
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        p = repo.peer(name)
+        assert p is not None
+        p.last_pull_at = now
+        if fetched is not None:
+            if fetched.snapshot:
+                before = len(repo.incoming(p))
+                repo.replace_incoming(p, fetched.rows, now)
+                s.flush()
+                after = len(repo.incoming(p))
+                added, removed = max(0, after - before), max(0, before - after)
+            else:
+                added, removed = repo.apply_updates(p, fetched.rows, now)
+            p.trusted_size = fetched.checkpoint.size
+            p.trusted_root = fetched.checkpoint.root.hex()
+            p.checkpoint = fetched.note.decode()
+            p.status, p.last_error, p.failures = "ok", None, 0
+            p.last_ok_at, p.next_attempt_at = now, None
+        else:
+            p.status, p.last_error = status, message
+            p.failures += 1
+            p.next_attempt_at = now + _backoff(p.failures)
+        size = p.trusted_size
+    return PullResult(name, status, added, removed, size, message)
+
+
+def pull(
+    inst: Instance,
+    name: str | None = None,
+    *,
+    client: httpx.Client | None = None,
+    now: dt.datetime | None = None,
+    force: bool = False,
+) -> list[PullResult]:
+    if name is not None:
+        return [pull_one(inst, name, client=client, now=now, force=force)]
+    with inst.db.session() as s:
+        names = [p.name for p in ExchangeRepository(s).peers()]
+    return [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+
+
+class PullScheduler:
+    """Pulls every peer each ``interval_s`` on a daemon thread (``mediaproof serve``).
+
+    Each peer's backoff applies, so a failing source is tried again only when due. With
+    no peers configured it makes no network call. A failing round is logged and the loop
+    goes on; stopping waits for the pull in progress (bounded by the HTTP timeout).
+    """
+
+    def __init__(self, inst: Instance, interval_s: float, timeout_s: float = 30.0) -> None:
+        self.inst = inst
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None and self.interval_s > 0:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="exchange-pull", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
+                    for r in pull(self.inst, client=client):
+                        if r.status in ("refused", "error"):
+                            log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
+            except Exception as e:  # a bad round must not end the loop
+                log.warning("exchange pull round failed: %s", type(e).__name__)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.timeout_s * 2 + 10)
+            self._thread = None

@@ -1,0 +1,353 @@
+"""Repositories of the hash exchange; they map rows to the exchange's plain records.
+
+The bank is read here (never written): :meth:`ExchangeRepository.bank_signals` joins the
+case workflow's bank with the decision behind each entry, so services/cases.py needs no
+hook for a collection to follow it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mediaproof.exchange.models import (
+    BankedDecision,
+    Category,
+    CollectionSpec,
+    FeedRow,
+    InclusionRule,
+    SignalType,
+    Tlp,
+)
+from mediaproof.storage.sql.tables_cases import BankRow, CaseRow, DecisionRow
+from mediaproof.storage.sql.tables_exchange import (
+    ExchangeCollectionRow,
+    ExchangeGrantRow,
+    ExchangeIncomingRow,
+    ExchangePeerRow,
+    ExchangeReadRow,
+    ExchangeUpdateRow,
+    ExchangeWithdrawalRow,
+)
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def spec_of(row: ExchangeCollectionRow) -> CollectionSpec:
+    return CollectionSpec(
+        name=row.name,
+        organisation=row.organisation,
+        description=row.description,
+        signal_types=tuple(SignalType(t) for t in row.signal_types.split()),
+        tlp=Tlp(row.tlp),
+        policy_url=row.policy_url,
+        category=Category(row.category),
+        rule=InclusionRule.from_dict(json.loads(row.rule)),
+        tombstone_days=row.tombstone_days,
+    )
+
+
+def feed_row(collection: str, r: ExchangeUpdateRow) -> FeedRow:
+    return FeedRow(
+        collection=collection,
+        seq=r.seq,
+        signal_type=SignalType(r.signal_type),
+        value=r.value,
+        category=Category(r.category),
+        tags=tuple(r.tags.split()),
+        quality=r.quality,
+        owner=r.owner,
+        deleted=r.deleted,
+        time=r.time,
+    )
+
+
+@dataclass(frozen=True)
+class BankSignalSource:
+    bank_id: int
+    fingerprints: dict[str, str]
+    decision: BankedDecision | None  # None: no final decision found (never published)
+
+
+class ExchangeRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # --- collections ------------------------------------------------------------------
+
+    def add_collection(self, spec: CollectionSpec, now: dt.datetime) -> ExchangeCollectionRow:
+        row = ExchangeCollectionRow(
+            name=spec.name,
+            organisation=spec.organisation.strip(),
+            description=spec.description,
+            signal_types=" ".join(t.value for t in spec.signal_types),
+            tlp=spec.tlp.value,
+            policy_url=spec.policy_url,
+            category=spec.category.value,
+            rule=json.dumps(spec.rule.as_dict(), sort_keys=True),
+            tombstone_days=spec.tombstone_days,
+            created_at=now,
+            signed_size=0,
+        )
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def collection(self, name: str, *, lock: bool = False) -> ExchangeCollectionRow | None:
+        q = select(ExchangeCollectionRow).where(ExchangeCollectionRow.name == name)
+        if lock:
+            q = q.with_for_update()  # one sync at a time per collection (PostgreSQL)
+        return self.s.scalars(q).one_or_none()
+
+    def collections(self) -> list[ExchangeCollectionRow]:
+        return list(
+            self.s.scalars(select(ExchangeCollectionRow).order_by(ExchangeCollectionRow.name))
+        )
+
+    # --- updates (the log's leaves) ---------------------------------------------------
+
+    def updates(
+        self,
+        c: ExchangeCollectionRow,
+        after: int = 0,
+        upto: int | None = None,
+        limit: int | None = None,
+    ) -> list[FeedRow]:
+        q = select(ExchangeUpdateRow).where(
+            ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > after
+        )
+        if upto is not None:
+            q = q.where(ExchangeUpdateRow.seq <= upto)
+        q = q.order_by(ExchangeUpdateRow.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        return [feed_row(c.name, r) for r in self.s.scalars(q)]
+
+    def size(self, c: ExchangeCollectionRow) -> int:
+        n = self.s.scalar(
+            select(func.max(ExchangeUpdateRow.seq)).where(ExchangeUpdateRow.collection_id == c.id)
+        )
+        return int(n or 0)
+
+    def append(self, c: ExchangeCollectionRow, r: FeedRow, now: dt.datetime) -> None:
+        self.s.add(
+            ExchangeUpdateRow(
+                collection_id=c.id,
+                seq=r.seq,
+                signal_type=r.signal_type.value,
+                value=r.value,
+                category=r.category.value,
+                tags=" ".join(r.tags),
+                quality=r.quality,
+                owner=r.owner,
+                deleted=r.deleted,
+                time=r.time,
+                created_at=now,
+            )
+        )
+
+    def horizon(self, c: ExchangeCollectionRow, before: dt.datetime) -> int:
+        """The newest seq written before ``before`` (0 when none)."""
+        n = self.s.scalar(
+            select(func.max(ExchangeUpdateRow.seq)).where(
+                ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.created_at < before
+            )
+        )
+        return int(n or 0)
+
+    # --- withdrawals ------------------------------------------------------------------
+
+    def withdraw(
+        self, c: ExchangeCollectionRow, st: SignalType, value: str, reason: str, now: dt.datetime
+    ) -> None:
+        key = digest(value)
+        found = self.s.scalars(
+            select(ExchangeWithdrawalRow).where(
+                ExchangeWithdrawalRow.collection_id == c.id,
+                ExchangeWithdrawalRow.signal_type == st.value,
+                ExchangeWithdrawalRow.digest == key,
+            )
+        ).one_or_none()
+        if found is None:
+            self.s.add(
+                ExchangeWithdrawalRow(
+                    collection_id=c.id, signal_type=st.value, digest=key, reason=reason, at=now
+                )
+            )
+
+    def withdrawn(self, c: ExchangeCollectionRow) -> set[tuple[str, str]]:
+        rows = self.s.execute(
+            select(ExchangeWithdrawalRow.signal_type, ExchangeWithdrawalRow.digest).where(
+                ExchangeWithdrawalRow.collection_id == c.id
+            )
+        )
+        return {(t, d) for t, d in rows}
+
+    # --- the bank, read-only ----------------------------------------------------------
+
+    def bank_signals(self) -> list[BankSignalSource]:
+        """Active bank entries with the latest final decision of their case."""
+        banked = self.s.execute(
+            select(BankRow.id, BankRow.case_id, BankRow.fingerprints, CaseRow.category)
+            .join(CaseRow, CaseRow.id == BankRow.case_id)
+            .where(BankRow.active.is_(True))
+            .order_by(BankRow.id)
+        ).all()
+        case_ids = {b.case_id for b in banked}
+        latest: dict[int, DecisionRow] = {}
+        if case_ids:
+            for dec in self.s.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.case_id.in_(case_ids), DecisionRow.status == "final")
+                .order_by(DecisionRow.id)
+            ):
+                latest[dec.case_id] = dec
+        out = []
+        for b in banked:
+            d = latest.get(b.case_id)
+            decision = (
+                None
+                if d is None
+                else BankedDecision(
+                    outcome=d.outcome,
+                    category=b.category,
+                    final=True,
+                    automated=bool(d.automated),
+                    second_reviewer=bool(d.second_reviewer),
+                )
+            )
+            out.append(BankSignalSource(b.id, json.loads(b.fingerprints or "{}"), decision))
+        return out
+
+    # --- grants and the read audit ----------------------------------------------------
+
+    def grant(self, token_id: int, c: ExchangeCollectionRow, now: dt.datetime) -> None:
+        self.s.add(ExchangeGrantRow(token_id=token_id, collection_id=c.id, created_at=now))
+
+    def granted(self, token_id: int, name: str) -> bool:
+        q = (
+            select(ExchangeGrantRow.id)
+            .join(ExchangeCollectionRow, ExchangeCollectionRow.id == ExchangeGrantRow.collection_id)
+            .where(ExchangeGrantRow.token_id == token_id, ExchangeCollectionRow.name == name)
+        )
+        return self.s.scalar(q) is not None
+
+    def granted_names(self, token_id: int) -> set[str]:
+        q = (
+            select(ExchangeCollectionRow.name)
+            .join(ExchangeGrantRow, ExchangeCollectionRow.id == ExchangeGrantRow.collection_id)
+            .where(ExchangeGrantRow.token_id == token_id)
+        )
+        return set(self.s.scalars(q))
+
+    def audit(
+        self,
+        c: ExchangeCollectionRow,
+        *,
+        user_id: int | None,
+        token_id: int | None,
+        what: str,
+        after: int | None,
+        rows: int,
+        size: int,
+        now: dt.datetime,
+    ) -> None:
+        self.s.add(
+            ExchangeReadRow(
+                collection_id=c.id,
+                user_id=user_id,
+                token_id=token_id,
+                what=what,
+                after=after,
+                rows=rows,
+                size=size,
+                at=now,
+            )
+        )
+
+    def reads(self, c: ExchangeCollectionRow, limit: int = 100) -> list[ExchangeReadRow]:
+        q = (
+            select(ExchangeReadRow)
+            .where(ExchangeReadRow.collection_id == c.id)
+            .order_by(ExchangeReadRow.id.desc())
+            .limit(limit)
+        )
+        return list(self.s.scalars(q))
+
+    # --- the pulling side -------------------------------------------------------------
+
+    def add_peer(self, row: ExchangePeerRow) -> ExchangePeerRow:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def peer(self, name: str) -> ExchangePeerRow | None:
+        return self.s.scalars(
+            select(ExchangePeerRow).where(ExchangePeerRow.name == name)
+        ).one_or_none()
+
+    def peers(self) -> list[ExchangePeerRow]:
+        return list(self.s.scalars(select(ExchangePeerRow).order_by(ExchangePeerRow.name)))
+
+    def incoming(self, peer: ExchangePeerRow) -> list[ExchangeIncomingRow]:
+        return list(
+            self.s.scalars(
+                select(ExchangeIncomingRow)
+                .where(ExchangeIncomingRow.peer_id == peer.id)
+                .order_by(ExchangeIncomingRow.seq)
+            )
+        )
+
+    def apply_updates(
+        self, peer: ExchangePeerRow, rows: Sequence[FeedRow], now: dt.datetime
+    ) -> tuple[int, int]:
+        """Apply verified updates in order: add or replace, or remove on a tombstone."""
+        added = removed = 0
+        held = {(i.signal_type, i.digest): i for i in self.incoming(peer)}
+        for r in rows:
+            key = (r.signal_type.value, digest(r.value))
+            existing = held.get(key)
+            if r.deleted:
+                if existing is not None:
+                    # flushed around the delete: the row may have been added in this
+                    # batch, and may be added again after it (one unique key)
+                    self.s.flush()
+                    self.s.delete(existing)
+                    self.s.flush()
+                    del held[key]
+                    removed += 1
+                continue
+            if existing is None:
+                existing = ExchangeIncomingRow(
+                    peer_id=peer.id,
+                    signal_type=key[0],
+                    digest=key[1],
+                    review="pending",
+                    received_at=now,
+                )
+                self.s.add(existing)
+                held[key] = existing
+                added += 1
+            existing.value = r.value
+            existing.category = r.category.value
+            existing.tags = " ".join(r.tags)
+            existing.quality = r.quality
+            existing.owner = r.owner
+            existing.seq = r.seq
+            existing.time = r.time
+        return added, removed
+
+    def replace_incoming(
+        self, peer: ExchangePeerRow, rows: Sequence[FeedRow], now: dt.datetime
+    ) -> None:
+        self.s.execute(delete(ExchangeIncomingRow).where(ExchangeIncomingRow.peer_id == peer.id))
+        self.s.flush()
+        self.apply_updates(peer, sorted(rows, key=lambda r: r.seq), now)

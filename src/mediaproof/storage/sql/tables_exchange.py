@@ -1,0 +1,154 @@
+"""Tables of the hash exchange: published collections and their updates (the log's
+leaves), who may read them and who did, and on the pulling side the peers and the
+signals received from them (review-only). No personal data: signals, opaque ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mediaproof.storage.sql import account_tables as _users  # noqa: F401  (api_tokens FKs)
+from mediaproof.storage.sql.tables import Base
+
+TS = DateTime(timezone=True)
+
+
+class ExchangeCollectionRow(Base):
+    __tablename__ = "exchange_collections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    signal_types: Mapped[str] = mapped_column(String(200))  # space-separated
+    tlp: Mapped[str] = mapped_column(String(20))
+    policy_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    category: Mapped[str] = mapped_column(String(30))
+    rule: Mapped[str] = mapped_column(Text)  # JSON InclusionRule
+    tombstone_days: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    # the last tree this instance signed, to notice its own store changing under it
+    signed_size: Mapped[int] = mapped_column(Integer, default=0)
+    signed_root: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    alarm: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ExchangeUpdateRow(Base):
+    """One leaf of a collection's log. Rows are only ever appended."""
+
+    __tablename__ = "exchange_updates"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "seq", name="uq_exchange_updates_seq"),
+        Index("ix_exchange_updates_created", "collection_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("exchange_collections.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(30))
+    tags: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    time: Mapped[str] = mapped_column(String(40))  # the entry's time text, verbatim
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeGrantRow(Base):
+    """A token that may read one collection (deny by default)."""
+
+    __tablename__ = "exchange_grants"
+    __table_args__ = (
+        UniqueConstraint("token_id", "collection_id", name="uq_exchange_grants_token"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    collection_id: Mapped[int] = mapped_column(ForeignKey("exchange_collections.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeReadRow(Base):
+    """The audit record of every read of a collection."""
+
+    __tablename__ = "exchange_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("exchange_collections.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    what: Mapped[str] = mapped_column(String(30))
+    after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangePeerRow(Base):
+    """A source this instance pulls from, with the key pinned for it and what it last
+    accepted (the peer's checkpoint) and how its pulls go."""
+
+    __tablename__ = "exchange_peers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    collection: Mapped[str] = mapped_column(String(63))
+    token: Mapped[str] = mapped_column(String(300))  # the peer's bearer token; never shown
+    vkey: Mapped[str] = mapped_column(String(500))
+    trusted_size: Mapped[int] = mapped_column(Integer, default=0)
+    trusted_root: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checkpoint: Mapped[str | None] = mapped_column(Text, nullable=True)  # signed note kept
+    status: Mapped[str] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_pull_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    last_ok_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeIncomingRow(Base):
+    """A signal a peer publishes, held for review: it never acts alone."""
+
+    __tablename__ = "exchange_incoming"
+    __table_args__ = (
+        UniqueConstraint("peer_id", "signal_type", "digest", name="uq_exchange_incoming_signal"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("exchange_peers.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the value, for the key
+    value: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(30))
+    tags: Mapped[str] = mapped_column(Text, default="")
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)  # the peer's update that set it (its leaf + 1)
+    time: Mapped[str] = mapped_column(String(40))
+    review: Mapped[str] = mapped_column(String(20))  # pending (nothing else yet)
+    received_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeWithdrawalRow(Base):
+    """A signal an admin took out of a collection: sync will not publish it again."""
+
+    __tablename__ = "exchange_withdrawals"
+    __table_args__ = (
+        UniqueConstraint(
+            "collection_id", "signal_type", "digest", name="uq_exchange_withdrawals_signal"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("exchange_collections.id"))
+    signal_type: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(TS)

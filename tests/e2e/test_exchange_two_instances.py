@@ -1,0 +1,194 @@
+"""Two instances on one machine, as operators run them: A's reviewers confirm a deepfake
+through A's case API, A publishes it, B pulls it with A's pinned key; A's history edited
+in its database is refused by B's next pull; A withdraws the signal and B drops it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mediaproof.accounts.models import Role
+from mediaproof.config import Settings
+from mediaproof.fingerprint.fingerprints import fingerprint_file
+from mediaproof.media.samples import sample_photo
+from mediaproof.provenance.keys import init_keys
+from mediaproof.services import accounts
+from mediaproof.services.instance import Instance
+from tests.e2e.server import SRC, Server
+
+PASSWORD = "a long test password"
+
+
+def cli(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    p = subprocess.run(
+        [sys.executable, "-m", "mediaproof", "exchange", *args, "--home", str(home)],
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if ok:
+        assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+def prepare(home: Path, org: str, reviewers: tuple[str, ...] = ()) -> dict[str, str]:
+    inst = Instance(Settings(home=home))
+    try:
+        init_keys(inst.keys_dir, org)
+        accounts.create_user(inst, "admin", Role.ADMIN, PASSWORD)
+        tokens = {}
+        for name in reviewers:
+            accounts.create_user(inst, name, Role.REVIEWER, PASSWORD)
+            tokens[name], _ = accounts.issue_token(inst, name, "review", ["cases:review"])
+        return tokens
+    finally:
+        inst.close()
+
+
+@pytest.fixture(scope="module")
+def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = Path(tmp_path_factory.mktemp("exchange"))
+    a_home, b_home = root / "a", root / "b"
+    tokens = prepare(a_home, "County A Elections", ("rev1", "rev2"))
+    prepare(b_home, "County B Elections")
+    a = Server(a_home)
+    try:
+        b = Server(b_home)
+        try:
+            yield {"a": a, "b": b, "tokens": tokens, "root": root}
+        finally:
+            b.close()
+    finally:
+        a.close()
+
+
+def pull(b_home: Path) -> tuple[int, dict[str, Any]]:
+    p = cli(b_home, "pull", "--force", "--json", ok=False)
+    out = json.loads(p.stdout)
+    assert len(out) == 1, p.stderr
+    return p.returncode, out[0]
+
+
+def signals(b_home: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = json.loads(cli(b_home, "peer", "signals", "county-a").stdout)
+    return out
+
+
+def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
+    a: Server = instances["a"]
+    b: Server = instances["b"]
+    tokens: dict[str, str] = instances["tokens"]
+    photo = sample_photo(instances["root"] / "fake.jpg", seed=11)
+    pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
+
+    # A: a report with the file, a removal proposed and confirmed by a second reviewer
+    with httpx.Client(base_url=a.url, timeout=60) as c:
+        r = c.post(
+            "/api/v1/notices",
+            data={
+                "category": "deepfake_of_candidate",
+                "explanation": "A synthetic photo of the candidate at a rally that never was.",
+                "reporter_name": "Bo Voter",
+                "reporter_email": "bo@voters.example",
+                "relationship": "third_party",
+                "good_faith": "true",
+                "signature": "Bo Voter",
+                "content_url": "https://social.example/p/1",
+                "location": "social.example",
+            },
+            files={"file": ("fake.jpg", photo.read_bytes(), "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        number = r.json()["case_number"]
+        h1 = {"Authorization": f"Bearer {tokens['rev1']}"}
+        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
+        d = c.post(
+            f"/api/v1/cases/{number}/decisions",
+            json={
+                "outcome": "remove",
+                "rule_id": "DM-1",
+                "explanation": "Synthetic; the rally never happened.",
+            },
+            headers=h1,
+        )
+        assert d.status_code == 201, d.text
+        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+
+    # A publishes: a collection, a token for B, the key B pins
+    cli(a.home, "create", "elections", "--organisation", "County A Elections")
+    grant = json.loads(cli(a.home, "grant", "elections", "--peer", "county-b", "--json").stdout)
+    vkey = cli(a.home, "key").stdout.strip()
+    assert vkey.startswith("localhost/mediaproof/exchange+")
+
+    # B pulls with the pinned key and holds the signal for review
+    cli(
+        b.home,
+        "peer",
+        "add",
+        "county-a",
+        "--url",
+        a.url,
+        "--token",
+        grant["token"],
+        "--key",
+        vkey,
+        "--collection",
+        "elections",
+    )
+    code, res = pull(b.home)
+    assert (code, res["status"], res["added"]) == (0, "ok", 1), res
+    got = signals(b.home)
+    assert [(s["signal_type"], s["value"], s["review"]) for s in got] == [("pdq", pdq, "pending")]
+    assert got[0]["owner"] == "County A Elections"
+    assert "deepfake_of_candidate" in got[0]["tags"]
+    # nothing personal travelled, and A audited the reads
+    assert "Bo Voter" not in json.dumps(got)
+    reads = json.loads(cli(a.home, "reads", "elections").stdout)
+    assert reads and all(r["token_id"] == grant["token_id"] for r in reads)
+
+    # A's history edited in its database: B's next pull refuses it and stores nothing
+    db = sqlite3.connect(a.home / "mediaproof.db")
+    try:
+        db.execute("UPDATE exchange_updates SET tags = 'benign' WHERE seq = 1")
+        db.commit()
+        code, res = pull(b.home)
+        assert (code, res["status"]) == (13, "refused"), res
+        assert "rewritten" in res["message"]
+        status = json.loads(cli(b.home, "peer", "list", "--json").stdout)[0]
+        assert status["status"] == "refused" and "rewritten" in status["last_error"]
+        assert [s["tags"] for s in signals(b.home)] == [got[0]["tags"]]
+        # put back as it was, the same history verifies again
+        db.execute("UPDATE exchange_updates SET tags = 'deepfake_of_candidate' WHERE seq = 1")
+        db.commit()
+    finally:
+        db.close()
+    code, res = pull(b.home)
+    assert (code, res["status"], res["added"]) == (0, "ok", 0), res
+
+    # A withdraws the signal: a tombstone, and B's next pull removes it
+    cli(
+        a.home,
+        "withdraw",
+        "elections",
+        "--signal-type",
+        "pdq",
+        "--value",
+        pdq,
+        "--reason",
+        "Reversed after review",
+    )
+    code, res = pull(b.home)
+    size = json.loads(cli(a.home, "collections", "--json").stdout)[0]["size"]
+    assert (code, res["status"], res["removed"], res["size"]) == (0, "ok", 1, size), res
+    assert signals(b.home) == []
+    # A's own snapshot for python-threatexchange no longer lists it either
+    assert cli(a.home, "snapshot", "elections").stdout == ""
