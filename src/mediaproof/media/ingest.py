@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import shutil
 import subprocess
 import warnings
@@ -25,10 +24,10 @@ from mediaproof.errors import (
     LimitExceededError,
     MalformedMediaError,
 )
+from mediaproof.media.children import run_limited
 from mediaproof.media.sniff import MediaKind, Sniffed, id3_tag_size, sniff, sniff_after_id3
 
 _CHUNK = 1024 * 1024
-CHILD_MEMORY = 2 * 1024**3  # address-space cap for parser child processes
 
 
 @dataclass(frozen=True)
@@ -168,14 +167,7 @@ def probe_av(
         str(path),
     ]
     try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            timeout=limits.parse_timeout_s,
-            check=False,
-            preexec_fn=_limit_child_memory,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = run_limited(cmd, timeout_s=limits.parse_timeout_s)
     except subprocess.TimeoutExpired as e:
         raise MalformedMediaError(
             f"the container could not be read within {limits.parse_timeout_s:.0f} s"
@@ -204,7 +196,3 @@ def probe_av(
     if width and height:
         check_pixels(width, height, limits)
     return width, height, duration
-
-
-def _limit_child_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
