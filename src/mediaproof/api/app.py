@@ -69,7 +69,9 @@ def create_app(
     inst = Instance(settings)
     clear_stale_uploads(inst)
     svc = settings.service
-    compute = make_compute(svc.analysis_processes)
+    compute = make_compute(
+        svc.analysis_processes, settings.limits.max_pixels, svc.analysis_per_client
+    )
     inst.compute = compute
     ctx = AppContext(
         inst=inst,
@@ -80,6 +82,12 @@ def create_app(
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
                 "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
+                "verify_signed": BucketSpec(
+                    svc.rate_verify_signed_per_min, svc.rate_verify_signed_burst
+                ),
+                "notice_signed": BucketSpec(
+                    svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
+                ),
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
