@@ -80,3 +80,19 @@ def test_analysis_workers_get_the_setting() -> None:
         assert pool.run(pillow_guard) == 150_000_000
     finally:
         pool.close()
+
+
+def test_decoders_take_the_setting_too(tmp_path: Path) -> None:
+    """PDQ opens images itself: between half the limit and the limit (where Pillow only
+    warns) it works, and past the limit it refuses in our words, not Pillow's."""
+    from mediaproof.fingerprint.pdq import decode_for_pdq
+
+    apply_pixel_limit(10_000_000)
+    ok = _canvas(tmp_path / "ok.png", 3000, 2000)  # 6 MP: over half the limit
+    rgb, size = decode_for_pdq(ok, Limits(max_pixels=10_000_000))
+    assert size == (3000, 2000) and rgb.size > 0
+    big = _canvas(tmp_path / "big.png", 5000, 5000)
+    with pytest.raises(LimitExceededError) as e:
+        decode_for_pdq(big.read_bytes(), Limits(max_pixels=10_000_000))
+    assert "10,000,000 pixels" in str(e.value) and "MEDIAPROOF_LIMIT_MAX_PIXELS" in str(e.value)
+    assert "Image size" not in str(e.value)
