@@ -131,7 +131,8 @@ class MailSettings(BaseSettings):
 
 
 class ServiceSettings(BaseSettings):
-    """The HTTP service (``mediaproof serve``). Rates are per client address, per minute."""
+    """The HTTP service (``mediaproof serve``). Rates are per minute: per client address
+    for anonymous callers, per account for signed-in ones (the ``_signed`` buckets)."""
 
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_SERVICE_", extra="ignore")
 
