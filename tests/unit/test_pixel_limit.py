@@ -96,3 +96,28 @@ def test_decoders_take_the_setting_too(tmp_path: Path) -> None:
         decode_for_pdq(big.read_bytes(), Limits(max_pixels=10_000_000))
     assert "10,000,000 pixels" in str(e.value) and "MEDIAPROOF_LIMIT_MAX_PIXELS" in str(e.value)
     assert "Image size" not in str(e.value)
+
+
+def test_the_cli_sets_the_guard_before_any_command() -> None:
+    """Commands that open images without an instance (hash, watermark detect) too."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from PIL import Image\n"
+        "from mediaproof.cli.main import main\n"
+        "sys.argv = ['mediaproof', '--version']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(Image.MAX_IMAGE_PIXELS)\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "MEDIAPROOF_LIMIT_MAX_PIXELS": "300000000"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "150000000", out.stdout + out.stderr
