@@ -3,8 +3,9 @@ lookups from concurrent clients, for a bounded time per concurrency level. Print
 
 By default it starts `mediaproof serve` on a fresh instance in a temp directory (keys, a
 publisher, anonymous rate limits raised so the load is not refused) and stops it at the
-end; --url drives a service that is already running instead (then anonymous requests
-meet that service's rate limits unless --token is given).
+end; --url drives a service that is already running instead (then requests meet that
+service's rate limits: per address, or with --token the more generous per-account ones,
+MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_PER_MIN).
 
     .venv/bin/python bench/bench_service.py [--seconds 10] [--concurrency 1,2,4,8]
         [--watermark-key] [--analysis-processes 0,auto] [--rounds 2]
@@ -94,6 +95,8 @@ def start_server(
         "MEDIAPROOF_SERVICE_RATE_VERIFY_PER_MIN": "1000000",
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000000",
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_PER_MIN": "1000000",
+        "MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_BURST": "1000000",
+        "MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_PER_MIN": "1000000",
     }
     env.pop("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES", None)
     if analysis_processes != "auto":
@@ -227,7 +230,7 @@ def _server_cpu_s(pid: int | None) -> float | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", help="a running service (default: start one)")
-    ap.add_argument("--token", help="API token for --url (skips anonymous rate limits)")
+    ap.add_argument("--token", help="API token for --url (per-account rate limits)")
     ap.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
     ap.add_argument("--concurrency", default="1,2,4,8")
     ap.add_argument("--images", type=int, default=8)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -41,6 +41,50 @@ class Limits(BaseSettings):
         ge=0,
         description="added to step_timeout_s per second of audio or video",
     )
+    # Anonymous callers of the service get a smaller budget: a small file that decodes
+    # into a huge canvas or hours of media costs the server far more than it costs them.
+    anon_max_pixels: int = Field(
+        default=50_000_000,
+        ge=1,
+        description="largest image an anonymous caller of the service may upload "
+        "(capped by max_pixels); 50 MP covers phone and camera photos",
+    )
+    anon_max_duration_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="longest audio or video an anonymous caller may upload "
+        "(capped by max_duration_s)",
+    )
+    # which setting each limit came from, for error messages (see for_anonymous)
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def for_anonymous(self) -> Limits:
+        """These limits, with the anonymous budget where it is the smaller one."""
+        out = self.model_copy(
+            update={
+                "max_pixels": min(self.max_pixels, self.anon_max_pixels),
+                "max_duration_s": min(self.max_duration_s, self.anon_max_duration_s),
+            }
+        )
+        out._names = {
+            field: f"MEDIAPROOF_LIMIT_ANON_{field.upper()}"
+            for field, anon, general in (
+                ("max_pixels", self.anon_max_pixels, self.max_pixels),
+                ("max_duration_s", self.anon_max_duration_s, self.max_duration_s),
+            )
+            if anon < general
+        }
+        return out
+
+    def setting(self, field: str) -> str:
+        """The environment variable that set ``field``'s value here."""
+        return self._names.get(field, f"MEDIAPROOF_LIMIT_{field.upper()}")
+
+    def hint(self, field: str) -> str:
+        name = self.setting(field)
+        if "_ANON_" in name:
+            return f"{name} is the limit for anonymous uploads; signed-in users get more"
+        return f"raise {name} if this is expected"
 
 
 class MonitorSettings(BaseSettings):
@@ -87,7 +131,8 @@ class MailSettings(BaseSettings):
 
 
 class ServiceSettings(BaseSettings):
-    """The HTTP service (``mediaproof serve``). Rates are per client address, per minute."""
+    """The HTTP service (``mediaproof serve``). Rates are per minute: per client address
+    for anonymous callers, per account for signed-in ones (the ``_signed`` buckets)."""
 
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_SERVICE_", extra="ignore")
 
@@ -115,6 +160,9 @@ class ServiceSettings(BaseSettings):
         description="how often the service pulls the exchange peers an admin added "
         "(each peer's backoff still applies); 0: only `mediaproof exchange pull`",
     )
+    # signed-in callers (any role) draw from their own bucket per account, not per address
+    rate_verify_signed_per_min: float = Field(default=300.0, gt=0)
+    rate_verify_signed_burst: int = Field(default=60, ge=1)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     cookie_secure: bool | None = Field(
         default=None, description="Secure cookies; default: when the request came over https"
@@ -140,6 +188,14 @@ class ServiceSettings(BaseSettings):
         "decodes, difference maps, fingerprints), so concurrent requests use every core; "
         "default: one per core, at most 4 (none on a single core); 0: in the request thread",
     )
+    analysis_per_client: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="heavy analysis steps one client (an address, or an account) may have "
+        "in the worker processes at once; the rest of its steps wait behind each other, "
+        "not in front of other clients'; default: half the workers, at least 1",
+    )
     public_likeness: bool = Field(
         default=False,
         description="verify answers over HTTP include likeness evidence, which names "
@@ -148,6 +204,8 @@ class ServiceSettings(BaseSettings):
     # the case workflow: anonymous notices, appeals and withdrawals draw from this bucket
     rate_notice_per_min: float = Field(default=6.0, gt=0)
     rate_notice_burst: int = Field(default=5, ge=1)
+    rate_notice_signed_per_min: float = Field(default=60.0, gt=0)
+    rate_notice_signed_burst: int = Field(default=20, ge=1)
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )

@@ -30,6 +30,8 @@ def make_settings(home: Path, **service: Any) -> Settings:
         "rate_lookup_burst": 1000,
         "rate_login_burst": 1000,
         "rate_notice_burst": 1000,
+        "rate_verify_signed_burst": 1000,
+        "rate_notice_signed_burst": 1000,
         # in the test process, each app's analyses run inline; test_compute_pool.py and
         # the browser tests (a real `mediaproof serve`) cover the worker processes
         "analysis_processes": 0,

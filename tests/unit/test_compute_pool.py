@@ -3,6 +3,7 @@ a crashed pool is replaced, and workers do not outlive a server that was killed.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -192,3 +193,54 @@ def test_workers_leave_when_the_server_is_killed(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.2)
     assert not any(_alive(w) for w in workers), "analysis workers outlived the server"
+
+
+def timed_spin(seconds: float) -> tuple[float, float]:
+    """Busy for ``seconds``; returns (start, end) on the system-wide monotonic clock."""
+    start = time.monotonic()
+    spin(seconds)
+    return start, time.monotonic()
+
+
+def test_one_caller_cannot_take_every_worker() -> None:
+    """Fair admission: with one place per caller, a caller's many steps run one after
+    another, and another caller's step gets the other worker at once, instead of
+    queueing behind all of them (issue 15, finding 5)."""
+    import threading
+
+    from mediaproof.analysis.compute import Caller, caller_scope
+
+    p = ProcessCompute(2, per_client=1)
+    try:
+        p.warm_up()
+        heavy: list[tuple[float, float]] = []
+        other: list[tuple[float, float]] = []
+
+        def step(who: Caller, out: list[tuple[float, float]], seconds: float) -> None:
+            with caller_scope(who):
+                out.append(p.run(timed_spin, seconds))
+
+        bomber = Caller("address:10.0.0.1", anonymous=True)
+        threads = [threading.Thread(target=step, args=(bomber, heavy, 1.0)) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)  # the bomber's steps are all submitted (one runs, two wait)
+        normal = threading.Thread(
+            target=step, args=(Caller("address:10.0.0.2", anonymous=True), other, 0.1)
+        )
+        normal.start()
+        for t in [*threads, normal]:
+            t.join(timeout=60)
+        heavy.sort()
+        # the bomber's steps never overlapped: it held one worker, not both
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(heavy))
+        # the other caller's step started before the bomber's second step
+        assert other[0][0] < heavy[1][0]
+    finally:
+        p.close()
+
+
+def test_per_client_default_is_half_the_workers() -> None:
+    assert ProcessCompute(4).per_client == 2
+    assert ProcessCompute(1).per_client == 1
+    assert ProcessCompute(4, per_client=3).per_client == 3

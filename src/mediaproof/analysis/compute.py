@@ -17,6 +17,11 @@ more for long audio and video) is ended the same way and reported as
 :class:`ComputeTimedOut`, so a file crafted to make a decoder spin cannot hold a core for
 good. The CLI and tests run steps inline unless they ask otherwise; inline, a step cannot
 be stopped and the time limit does not apply.
+
+The workers are shared fairly between clients: the service names the :class:`Caller` of
+each request (:func:`caller_scope`), and one caller may have at most ``per_client`` steps
+in the pool at once. A client that sends many decode-heavy files at once waits behind
+its own steps, not in front of everyone else's (issue 15, finding 5).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -53,6 +60,37 @@ WARM_MODULES = (
     "mediaproof.watermark.analyzer",
     "mediaproof.matching.align",
 )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a request's heavy work is for: its share of the workers and its budget."""
+
+    key: str  # "address:<ip>" for anonymous callers, "account:<id>" for signed-in ones
+    anonymous: bool
+
+
+_CALLER: ContextVar[Caller | None] = ContextVar("mediaproof_caller", default=None)
+
+
+def current_caller() -> Caller | None:
+    """The caller the service named for this request; None in the CLI, tests and jobs."""
+    return _CALLER.get()
+
+
+@contextlib.contextmanager
+def caller_scope(caller: Caller | None) -> Iterator[None]:
+    token = _CALLER.set(caller)
+    try:
+        yield
+    finally:
+        _CALLER.reset(token)
+
+
+def set_caller(caller: Caller) -> None:
+    """Name the caller for the rest of this request (its context: threads started with
+    ``run_in_threadpool`` or ``contextvars.copy_context`` see it)."""
+    _CALLER.set(caller)
 
 
 class ComputeCrashed(MediaproofError):
@@ -132,8 +170,9 @@ def step_timeout(limits: Limits, duration_s: float | None) -> float:
     return limits.step_timeout_s + limits.step_timeout_per_media_s * (duration_s or 0.0)
 
 
-def _worker_start(server_pid: int, step_marks: str) -> None:
-    """In each worker: import the heavy modules once, and leave when the server does.
+def _worker_start(server_pid: int, step_marks: str, max_pixels: int | None) -> None:
+    """In each worker: import the heavy modules once, set Pillow's bomb guard from the
+    pixel limit (a fresh process has Pillow's own default), and leave when the server does.
 
     A server killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
     the workers would wait for work forever (each holds its own end of the task queue),
@@ -146,6 +185,10 @@ def _worker_start(server_pid: int, step_marks: str) -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # an optional extra that is not installed
             importlib.import_module(name)
+    if max_pixels is not None:
+        from mediaproof.media.ingest import apply_pixel_limit
+
+        apply_pixel_limit(max_pixels)
     threading.Thread(
         target=_exit_with, args=(server_pid,), name="mediaproof-orphan-guard", daemon=True
     ).start()
@@ -179,10 +222,17 @@ class ProcessCompute:
     threads (request pool, outbox worker), and forking a threaded process can copy a
     lock that some other thread holds."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(
+        self, workers: int, max_pixels: int | None = None, per_client: int | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("a process pool needs at least one worker")
         self.workers = workers
+        self.max_pixels = max_pixels  # MEDIAPROOF_LIMIT_MAX_PIXELS, for Pillow's guard
+        # steps one caller may have in the pool at once: the rest of the pool stays free
+        # for other callers however many files one of them sends
+        self.per_client = per_client or max(1, workers // 2)
+        self._admitted: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
@@ -205,11 +255,38 @@ class ProcessCompute:
                     self.workers,
                     mp_context=ctx,
                     initializer=_worker_start,
-                    initargs=(os.getpid(), str(self._marks)),
+                    initargs=(os.getpid(), str(self._marks), self.max_pixels),
                 )
             return self._pool
 
+    @contextlib.contextmanager
+    def _admit(self, caller: Caller | None) -> Iterator[None]:
+        """Wait for one of the caller's ``per_client`` places (none for unnamed callers:
+        the CLI, and the job runner, which runs one job at a time)."""
+        if caller is None:
+            yield
+            return
+        with self._lock:
+            sem, users = self._admitted.get(caller.key, (None, 0))
+            if sem is None:
+                sem = threading.BoundedSemaphore(self.per_client)
+            self._admitted[caller.key] = (sem, users + 1)
+        try:
+            with sem:
+                yield
+        finally:
+            with self._lock:
+                sem, users = self._admitted[caller.key]
+                if users == 1:
+                    del self._admitted[caller.key]  # bounded by the callers in flight
+                else:
+                    self._admitted[caller.key] = (sem, users - 1)
+
     def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None = None) -> T:
+        with self._admit(current_caller()):
+            return self._run(fn, args, timeout_s)
+
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], timeout_s: float | None) -> T:
         # When a worker dies, the pool fails every step it holds, not only the one that
         # killed it. The step that did is reported; the others are tried once more on a
         # fresh pool.
@@ -291,6 +368,8 @@ def default_workers() -> int:
     return 0 if cores < 2 else min(cores, 4)
 
 
-def make_compute(workers: int | None) -> InlineCompute | ProcessCompute:
+def make_compute(
+    workers: int | None, max_pixels: int | None = None, per_client: int | None = None
+) -> InlineCompute | ProcessCompute:
     n = default_workers() if workers is None else workers
-    return ProcessCompute(n) if n > 0 else InlineCompute()
+    return ProcessCompute(n, max_pixels, per_client) if n > 0 else InlineCompute()

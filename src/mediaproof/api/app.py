@@ -72,7 +72,9 @@ def create_app(
     inst = Instance(settings)
     clear_stale_uploads(inst)
     svc = settings.service
-    compute = make_compute(svc.analysis_processes)
+    compute = make_compute(
+        svc.analysis_processes, settings.limits.max_pixels, svc.analysis_per_client
+    )
     inst.compute = compute
     ctx = AppContext(
         inst=inst,
@@ -84,6 +86,12 @@ def create_app(
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
                 "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
                 "exchange": BucketSpec(svc.rate_exchange_per_min, svc.rate_exchange_burst),
+                "verify_signed": BucketSpec(
+                    svc.rate_verify_signed_per_min, svc.rate_verify_signed_burst
+                ),
+                "notice_signed": BucketSpec(
+                    svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
+                ),
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import ANONYMOUS, Principal
+from mediaproof.analysis.compute import Caller, set_caller
 from mediaproof.api.access import ACCESS, Rule
 from mediaproof.api.ratelimit import RateLimiter
 from mediaproof.api.uploads import Upload, UploadLimits, receive_upload
@@ -135,6 +136,23 @@ def csrf_token_for(request: Request, ctx: AppContext) -> tuple[str, str | None]:
     return token, ctx.signer.dumps(token)
 
 
+# buckets signed-in callers of any role draw from too, per account (generous defaults)
+SIGNED_BUCKETS = {"verify": "verify_signed", "notice": "notice_signed"}
+
+
+def take_rate(request: Request, ctx: AppContext, rule: Rule, p: Principal) -> None:
+    """Apply the route's rate limit, and name the caller whose budget and share of the
+    analysis workers this request uses (see analysis/compute.py)."""
+    key = f"address:{client_key(request)}" if p.user is None else f"account:{p.user.id}"
+    set_caller(Caller(key, p.anonymous))
+    if not rule.rate:
+        return
+    if p.anonymous or rule.rate_everyone:  # login: per address, signed in or not
+        ctx.limiter.take(rule.rate, client_key(request))
+    elif rule.rate in SIGNED_BUCKETS:
+        ctx.limiter.take(SIGNED_BUCKETS[rule.rate], key, whose="your account")
+
+
 async def enforce_access(request: Request, ctx: Ctx) -> None:
     """Runs before every API route: resolve the caller, apply the route's rule."""
     rule = rule_for(request)
@@ -152,8 +170,7 @@ async def enforce_access(request: Request, ctx: Ctx) -> None:
             raise AuthenticationError("log in or send an API token")
         if not p.can(rule.permission):
             raise PermissionDeniedError(f"this needs the {rule.permission.value!r} permission")
-    if rule.rate and (p.anonymous or rule.rate_everyone):
-        ctx.limiter.take(rule.rate, client_key(request))
+    take_rate(request, ctx, rule, p)
     request.state.csrf_expected = None
     if request.method in UNSAFE and (p.via == "session" or rule.form):
         expected = p.csrf_token if p.via == "session" else anon_csrf_token(request, ctx)

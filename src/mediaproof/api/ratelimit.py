@@ -28,7 +28,7 @@ class RateLimiter:
         self._state: dict[tuple[str, str], tuple[float, float]] = {}  # tokens, last time
         self._lock = threading.Lock()
 
-    def take(self, bucket: str, client: str) -> None:
+    def take(self, bucket: str, client: str, whose: str = "your address") -> None:
         spec = self.specs[bucket]
         rate = spec.per_minute / 60.0
         now = time.monotonic()
@@ -39,7 +39,7 @@ class RateLimiter:
             if tokens < 1.0:
                 self._state[key] = (tokens, now)
                 raise RateLimitedError(
-                    "too many requests from your address; slow down",
+                    f"too many requests from {whose}; slow down",
                     retry_after_s=(1.0 - tokens) / rate,
                 )
             self._state[key] = (tokens - 1.0, now)

@@ -11,10 +11,12 @@ configuration/keys.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from mediaproof import __version__
 from mediaproof.cli import admin as admin_cmd
@@ -32,6 +34,8 @@ from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli import watermark as watermark_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
+from mediaproof.config import Limits
+from mediaproof.media.ingest import apply_pixel_limit
 from mediaproof.services.publishing import (
     SignRequest,
     parse_assertions,
@@ -230,6 +234,10 @@ def withdraw_cmd(
 
 
 def main() -> None:
+    # Pillow's bomb guard follows MEDIAPROOF_LIMIT_MAX_PIXELS in commands that open
+    # images without an instance too (hash, watermark detect)
+    with contextlib.suppress(ValidationError):  # a bad setting is reported by the command
+        apply_pixel_limit(Limits().max_pixels)
     app()
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import io
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MalformedMediaError, UnsupportedMediaError
+from mediaproof.media.ingest import check_pixels
 
 PIPELINE = "pdq-v1:draft512-exif-rgb"  # stored with every hash; bump if the pipeline changes
 MATCH_THRESHOLD = 31  # Meta's recommended operating point for PDQ
@@ -188,22 +188,22 @@ def decode_for_pdq(
     else:
         fp: Path | io.BytesIO = io.BytesIO(source) if isinstance(source, bytes) else source
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                im = Image.open(fp)
+            im = Image.open(fp)
         except UnidentifiedImageError as e:
             raise UnsupportedMediaError("not an image Pillow can decode") from e
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-            raise LimitExceededError(f"image refused as a decompression bomb: {e}") from e
+        except Image.DecompressionBombError as e:
+            # Pillow's guard follows MEDIAPROOF_LIMIT_MAX_PIXELS (media.ingest); our words
+            raise LimitExceededError(
+                f"image is larger than the limit of {limits.max_pixels:,} pixels "
+                f"({limits.setting('max_pixels')})",
+                hint=limits.hint("max_pixels"),
+            ) from e
         except OSError as e:
             raise MalformedMediaError(f"cannot read image: {e}") from e
         opened = True
     try:
         w, h = im.size
-        if w * h > limits.max_pixels:
-            raise LimitExceededError(
-                f"image is {w}x{h} = {w * h:,} pixels; the limit is {limits.max_pixels:,}"
-            )
+        check_pixels(w, h, limits)
         if w < 1 or h < 1:
             raise MalformedMediaError("image has no pixels")
         if im.format == "JPEG":

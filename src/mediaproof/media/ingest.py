@@ -1,15 +1,15 @@
 """Take a file in: check limits, sniff its type, hash it once, read its dimensions.
 
 Nothing here trusts the file name. Decoding is bounded: images by a pixel limit checked
-from the header before any decode (Pillow's bomb check backs it up), audio and video by
-a duration limit read from the container.
+from the header before any decode (Pillow's bomb check, set to the same limit by
+:func:`apply_pixel_limit`, backs it up), audio and video by a duration limit read from
+the container.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import shutil
 import subprocess
 import warnings
@@ -25,10 +25,10 @@ from mediaproof.errors import (
     LimitExceededError,
     MalformedMediaError,
 )
+from mediaproof.media.children import run_limited
 from mediaproof.media.sniff import MediaKind, Sniffed, id3_tag_size, sniff, sniff_after_id3
 
 _CHUNK = 1024 * 1024
-CHILD_MEMORY = 2 * 1024**3  # address-space cap for parser child processes
 
 
 @dataclass(frozen=True)
@@ -117,31 +117,60 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
     )
 
 
+def apply_pixel_limit(max_pixels: int) -> None:
+    """Make ``MEDIAPROOF_LIMIT_MAX_PIXELS`` Pillow's own decompression-bomb limit too, in
+    this process (the instance calls it; so does each analysis worker).
+
+    Pillow refuses images over twice ``Image.MAX_IMAGE_PIXELS`` and only warns between
+    once and twice; its default (89.5 MP, refusing at 179 MP) would otherwise override
+    ours in both directions. Its warning is silenced: our own check from the header
+    refuses, with our message, before Pillow would decode anything."""
+    Image.MAX_IMAGE_PIXELS = max(1, (max_pixels + 1) // 2)  # Pillow refuses above 2x this
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
 def probe_image(path: Path, sniffed: Sniffed, limits: Limits) -> tuple[int | None, int | None]:
     """Image dimensions from the header; refuses images over the pixel limit."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                w, h = im.size
-    except Image.DecompressionBombError as e:
-        raise LimitExceededError(f"image refused as a decompression bomb: {e}") from e
-    except Image.DecompressionBombWarning as e:
-        raise LimitExceededError(f"image refused as a likely decompression bomb: {e}") from e
-    except Exception:
+    size = header_size(path)
+    if size is None:
         # Formats Pillow cannot open (AVIF/HEIC without plugins, JXL) still get verified;
         # only decoders that need pixels will complain later.
         return None, None
-    check_pixels(w, h, limits)
-    return w, h
+    check_pixels(*size, limits)
+    return size
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """Width and height as the image's header declares them, read by Pillow's format
+    plugins as ``Image.open`` does, but without its bomb check: that would answer first,
+    in Pillow's words and without the size, where ours names the size and the setting."""
+    Image.init()
+    with path.open("rb") as f:
+        prefix = f.read(16)
+        for fmt in list(Image.ID):
+            factory, accept = Image.OPEN[fmt]
+            try:
+                found = not accept or accept(prefix)
+                if isinstance(found, str) or not found:
+                    continue
+                f.seek(0)
+                im = factory(f, str(path))
+            except Exception:
+                continue
+            try:
+                w, h = im.size
+                return int(w), int(h)
+            finally:
+                im.close()
+    return None
 
 
 def check_pixels(width: int, height: int, limits: Limits) -> None:
     if width * height > limits.max_pixels:
         raise LimitExceededError(
-            f"image is {width}x{height} = {width * height:,} pixels; "
-            f"the limit is {limits.max_pixels:,}",
-            hint="raise MEDIAPROOF_LIMIT_MAX_PIXELS if this is expected",
+            f"image is {width}x{height} = {width * height:,} pixels, over the limit of "
+            f"{limits.max_pixels:,} pixels ({limits.setting('max_pixels')})",
+            hint=limits.hint("max_pixels"),
         )
 
 
@@ -168,14 +197,7 @@ def probe_av(
         str(path),
     ]
     try:
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            timeout=limits.parse_timeout_s,
-            check=False,
-            preexec_fn=_limit_child_memory,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = run_limited(cmd, timeout_s=limits.parse_timeout_s)
     except subprocess.TimeoutExpired as e:
         raise MalformedMediaError(
             f"the container could not be read within {limits.parse_timeout_s:.0f} s"
@@ -199,12 +221,10 @@ def probe_av(
             break
     if duration is not None and duration > limits.max_duration_s:
         raise LimitExceededError(
-            f"media lasts {duration:,.0f} s; the limit is {limits.max_duration_s:,.0f} s"
+            f"media lasts {duration:,.0f} s, over the limit of {limits.max_duration_s:,.0f} s "
+            f"({limits.setting('max_duration_s')})",
+            hint=limits.hint("max_duration_s"),
         )
     if width and height:
         check_pixels(width, height, limits)
     return width, height, duration
-
-
-def _limit_child_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))

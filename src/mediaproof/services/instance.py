@@ -16,6 +16,7 @@ from pathlib import Path
 from mediaproof.analysis.compute import Compute, InlineCompute
 from mediaproof.config import Settings, load_settings
 from mediaproof.errors import ConfigError, KeyMaterialError
+from mediaproof.media.ingest import apply_pixel_limit
 from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.keys import SigningMaterial, load_signing_material
 from mediaproof.provenance.trust import anchors_pem
@@ -64,6 +65,7 @@ class Instance:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.home = settings.home
+        apply_pixel_limit(settings.limits.max_pixels)  # Pillow's guard = our setting
         try:
             _private_home(self.home)
         except OSError as e:

@@ -4,7 +4,10 @@ imports, so this module may use the upload checks of public_verify."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,32 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import Job, JobRunner
 from mediaproof.services.likeness import likeness_service
 from mediaproof.services.public_verify import inspect_upload, runs_as_job
+
+# Immediate checks run here, not in the server's request threads: face and voice
+# inference is matrix work that holds each engine's lock for a while, and request
+# threads queued behind those locks would starve every other route of threads. Two
+# threads: one face and one voice inference can overlap; more would only queue.
+LANE_THREADS = 2
+_lane: ThreadPoolExecutor | None = None
+_lane_lock = threading.Lock()
+
+
+def lane() -> ThreadPoolExecutor:
+    global _lane
+    with _lane_lock:
+        if _lane is None:
+            _lane = ThreadPoolExecutor(LANE_THREADS, thread_name_prefix="mediaproof-likeness")
+        return _lane
+
+
+def submit(
+    inst: Instance, jobs: JobRunner, path: Path, take_ownership: Callable[[], Path]
+) -> Future[dict[str, Any] | Job]:
+    """:func:`check_or_queue` on the likeness lane; await it with ``asyncio.wrap_future``.
+    It runs in a copy of the caller's context, so the caller named for fair use of the
+    analysis workers goes with it."""
+    ctx = contextvars.copy_context()
+    return lane().submit(ctx.run, check_or_queue, inst, jobs, path, take_ownership)
 
 
 def check_file(inst: Instance, path: Path) -> dict[str, Any]:

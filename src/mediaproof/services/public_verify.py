@@ -16,6 +16,8 @@ from typing import Any
 
 from PIL import Image
 
+from mediaproof.analysis.compute import current_caller
+from mediaproof.config import Limits
 from mediaproof.errors import MalformedMediaError, UnsupportedMediaError
 from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -29,9 +31,18 @@ StageProgress = Callable[[str, float], None]
 _DECODABLE = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff"}
 
 
+def caller_limits(inst: Instance) -> Limits:
+    """The instance's limits, with the smaller anonymous budget (pixels, duration) when
+    the service named an anonymous caller for this request."""
+    caller = current_caller()
+    limits = inst.settings.limits
+    return limits.for_anonymous() if caller is not None and caller.anonymous else limits
+
+
 def inspect_upload(inst: Instance, path: Path) -> MediaInfo:
-    """Sniff, size-check and probe an upload; refuses types mediaproof cannot analyse."""
-    media = ingest_file(path, inst.settings.limits)
+    """Sniff, size-check and probe an upload; refuses types mediaproof cannot analyse,
+    and files over the caller's budget (:func:`caller_limits`)."""
+    media = ingest_file(path, caller_limits(inst))
     if media.kind is MediaKind.UNKNOWN:
         raise UnsupportedMediaError(
             "this file type is not recognised",

@@ -265,7 +265,13 @@ class GeneratorMetadataAnalyzer:
         try:
             with Image.open(ctx.path) as im:
                 info = dict(im.info)
-                exif = im.getexif()
+                if im.format == "PNG" and not ({"exif", "Raw profile type exif"} & info.keys()):
+                    # Pillow would decode every pixel looking for an eXIf chunk after the
+                    # image data: seconds and hundreds of MB for a small file of a huge
+                    # canvas, for metadata (text chunks after the data are not read either)
+                    exif = Image.Exif()
+                else:
+                    exif = im.getexif()
                 iptc_credit = _iptc_credit(im)
         except Exception:
             return out

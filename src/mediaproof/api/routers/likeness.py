@@ -7,6 +7,7 @@ records only the route template.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -23,7 +24,7 @@ from mediaproof.likeness.errors import EnrolmentRejected
 from mediaproof.likeness.models import Enrolment
 from mediaproof.services import likeness as svc
 from mediaproof.services.jobs import Job
-from mediaproof.services.likeness_check import check_or_queue
+from mediaproof.services.likeness_check import submit as submit_check
 
 router = APIRouter(prefix="/api/v1/likeness", tags=["likeness"])
 
@@ -215,7 +216,8 @@ async def check(ctx: Ctx, upload: UploadDep) -> JSONResponse:
     """Whose enrolled face or voice a file resembles, with scores and thresholds: at once
     for images and short audio (200); video and audio over a minute answer 202 with a job
     (``GET /api/v1/jobs/{id}``). Likeness is a reason to look, not a verdict."""
-    out = await run_in_threadpool(check_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep)
+    # on the likeness lane, so waiting for an engine holds no request thread
+    out = await asyncio.wrap_future(submit_check(ctx.inst, ctx.jobs, upload.path, upload.keep))
     if isinstance(out, Job):
         body = {**out.as_dict(), "status_url": f"/api/v1/jobs/{out.id}"}
         return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
