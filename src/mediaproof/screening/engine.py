@@ -97,7 +97,9 @@ class Decision:
 
     @property
     def scenarios(self) -> list[str]:
-        return sorted({r.rule.split(".", 1)[1] for r in self.reasons if r.rule.startswith("scenario.")})
+        return sorted(
+            {r.rule.split(".", 1)[1] for r in self.reasons if r.rule.startswith("scenario.")}
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -216,15 +218,18 @@ class Screener:
             level = _raise(level, REVIEW)
         elif roles and person_scen:
             level = _raise(level, BLOCK if specific_role else REVIEW)
-        elif strong:
+        elif strong or any(h.score >= 85 and h.capitalised for h in weak):
+            # a protected person (or a name written like one, close to theirs) with no
+            # scene we recognise: a person should look at it, or the scene is in words
+            # the rules do not know
             level = _raise(level, REVIEW)
 
-        for h in hits:
+        for ph in hits:
             reasons.append(
                 Reason(
-                    f"person.{h.how}", h.matched, h.person.name, h.person.id, h.person.source,
-                    h.score if h.how in ("fuzzy", "phonetic") else None,
-                    None if h.strong else "weak match: not enough on its own",
+                    f"person.{ph.how}", ph.matched, ph.person.name, ph.person.id,
+                    ph.person.source, ph.score if ph.how in ("fuzzy", "phonetic") else None,
+                    None if ph.strong else "weak match: not enough on its own",
                 )
             )
         if roles and (person_scen or not hits):
@@ -259,7 +264,10 @@ class Screener:
         if level != ALLOW:
             for rule, cap in caps:
                 g = guards.get(rule)
-                matched = text[g.start : g.end] if g else text[private[0] : private[1]] if private else ""
+                if g is not None:
+                    matched = text[g.start : g.end]
+                else:
+                    matched = text[private[0] : private[1]] if private else ""
                 if _RANK[level] > _RANK[cap]:
                     reasons.append(Reason(rule, matched, detail=f"capped at {cap}"))
                 level = _cap(level, cap)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (word lists: one language per line reads better than one word per line)
 """Multilingual word lists the rules read, as ASCII stems (text is unidecoded first).
 
 A plain entry is a word prefix (``arrest`` matches arrested, arresting); an entry ending in
@@ -80,6 +81,18 @@ VIOLENCE = [
     "impusc", "arma$", "cutit", "sange", "batut", "atacat", "ucis", "crim$", "revolta",
     "ammu", "ase$", "veitsi", "veri$", "hakat", "murha", "mellakk", "lelott", "fegyver", "kes$",
     "megver", "megtamad", "gyilkos", "holttest", "zavargas", "pucnj", "ubij", "nasilj",
+    # present-tense and participle forms: "hits", "beats", "shoots", "attacks"
+    "hits$", "hitting", "slaps", "slapping", "kicks", "kicking", "strikes", "striking",
+    "schlagt", "schlagend", "verprugel", "tritt$", "schiesst", "ohrfeig", "frappe$", "frappant",
+    "gifle", "tire sur", "tirant sur", "golpea", "pega$", "pegando", "dispara", "agrede",
+    "abofete", "patea", "picchia", "colpisc", "colpend", "schiaffeg", "prende a calci", "spara$",
+    "aggredisc", "agride", "agredir", "bate$", "batendo", "bate em", "espanca", "esbofete",
+    "chuta", "slaat", "slaand", "schopt", "schiet", "mishandelt", "bije$", "bijac", "uderza",
+    "kopie", "strzela", "policzkuje", "atakuje", "slar$", "slaende", "sparkar", "skjuter",
+    "misshandlar", "slaar", "sparker", "skyder", "mlati", "kope", "strili", "napada",
+    "loveste", "lovind", "bate pe", "palmuieste", "impusca", "ataca",
+    "potkii", "ampuu", "utlegeti", "rugja", "udara", "udari", "puca",
+    "chtypa", "pyrovol", "udrya", "strelya",
 ]
 # Deceptive scenes about the vote itself: these need no person.
 BALLOT_OBJECT = [
@@ -114,6 +127,11 @@ BALLOT_HARM = [
     "tuhottu", "poltet", "heitetty", "roskiin", "vaarennet", "varastet", "megsemmisit",
     "eleget", "eldob", "szemet", "hamisit", "ellopt", "unisten", "spaljen", "bacen", "smece",
     "kazen", "kaigon", "kaiyat", "unishto", "izgoren",
+    "burns", "queim", "quem", "bruci", "brul", "verbrand", "verbrenn", "pal$", "palen", "palac",
+    "spal", "branne", "brann", "brand", "pali", "ard$", "ardere", "ard ", "poltta", "polttav",
+    "eget", "getik", "spalj", "pale", "kaine", "gori", "tear up", "torn up", "ripped up",
+    "rasg", "strapp", "dechir", "zerriss", "verscheur", "podar", "rev$", "rivna", "trhaj",
+    "rup", "repi", "scheur",
 ]
 POLLING_PLACE = [
     "polling place", "polling station", "polling site", "polling location", "polling",
@@ -145,6 +163,9 @@ POLLING_FALSE = [
     "zaprt", "kleist", "zatvoreni",
 ]
 VOTE_WORDS = [
+    "vot", "elect", "elecc", "elezi", "eleic", "wahl", "stemm", "glos", "wybor", "rost", "valg",
+    "volb", "volit", "hlas", "alege", "aanest", "vaal", "szava", "valaszt", "glas", "izbor",
+    "psif", "eklog", "kiez", "verkiez",
     "vote", "voting", "voter", "election", "elections", "ballot", "poll$", "polls$", "caucus",
     "wahl", "wahlen", "wahler", "abstimm", "stimme ab", "vote", "voter$", "votez", "electeur",
     "election", "scrutin", "votar", "votacion", "votant", "elecciones", "eleccion", "elector",

@@ -15,19 +15,24 @@ from unidecode import unidecode
 from mediaproof.screening import rules
 from mediaproof.screening.normalize import Normalized, collapse_doubles
 
+
+def _words(s: str) -> frozenset[str]:
+    return frozenset(s.split())
+
+
 # Titles that, before a surname, make it that person rather than a namesake.
-TITLES = frozenset(
+TITLES = _words(
     "mr mrs ms miss dr prof sir madam president senator governor mayor minister chancellor "
     "candidate premier congressman congresswoman rep representative sen gov judge secretary "
     "herr frau kanzler kanzlerin prasident prasidentin burgermeister ministerin monsieur "
     "madame mme le la presidente senor senora don dona sindaco signor signora sig senhor "
     "meneer mevrouw heer pan pani prezydent premier burmistrz herr fru pan pani domnul "
     "doamna herra rouva ur urne gospodin gospodja kyrios kyria ministro ministra alcalde "
-    "alcaldesa candidato candidata candidat kandidat kandidatin kandydat kandydatka".split()
+    "alcaldesa candidato candidata candidat kandidat kandidatin kandydat kandydatka"
 )
 # Words that are names of nobody: a fuzzy or phonetic hit on one of these is ignored,
 # and an alias that is one of them needs the full name or a title to count.
-COMMON = frozenset(
+COMMON = _words(
     "the and for with from that this have will would could should there their about after "
     "before being other people photo image video picture voice audio clip scene street "
     "police prison hospital ballot ballots voting voter voters election elections president "
@@ -40,7 +45,7 @@ COMMON = frozenset(
     "debate debates leader leaders official officials support supports endorse endorses "
     "being during while where which when what them they then than these those into over "
     "under morning evening tonight today tomorrow wednesday monday tuesday thursday friday "
-    "saturday sunday".split()
+    "saturday sunday"
 )
 
 
@@ -70,6 +75,7 @@ class PersonHit:
     matched: str  # the words of the normalised prompt that matched
     strong: bool  # enough on its own to say the prompt is about this person
     score: float = 100.0
+    capitalised: bool = True  # written with a capital, as names are
 
 
 def _span(norm: Normalized, first: int, n: int, key: str) -> str:
@@ -205,7 +211,7 @@ class PeopleIndex:
                 if p != word
             )
             keep(PersonHit(person, how, " ".join(norm.tokens[i : i + 1 + (tok != tokens[i])]),
-                           full, score))
+                           full, score, self._capitalised(norm, i)))
 
     @staticmethod
     def _cased_word(norm: Normalized, word: str) -> str | None:

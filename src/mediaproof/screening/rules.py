@@ -51,6 +51,16 @@ FICTION = Lexicon("fiction", lx.FICTION)
 EXPLAIN = Lexicon("explain", lx.EXPLAIN)
 MEDIA = Lexicon("media", lx.MEDIA)
 
+WEEKDAY = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"lunes|martes|miercoles|jueves|viernes|sabado|domingo|lunedi|martedi|mercoledi|giovedi|"
+    r"venerdi|segunda|terca|quarta|quinta|sexta|maandag|dinsdag|woensdag|donderdag|vrijdag|"
+    r"zaterdag|zondag|poniedzial\w*|wtor\w*|srod\w*|czwart\w*|piat\w*|sobot\w*|niedziel\w*|"
+    r"mandag|tisdag|tirsdag|onsdag|torsdag|fredag|lordag|sondag|luni|marti|miercuri|joi|vineri|"
+    r"sambata|duminica)\b"
+)
+
 # Scenarios that harm a person: they need a person (named or described) to matter.
 PERSON_SCENARIOS: dict[str, Lexicon] = {
     "arrest": ARREST,
@@ -83,8 +93,17 @@ def scenario_hits(text: str, original: str) -> list[Hit]:
     if place and false:
         hits.append(Hit("scenario.polling", min(place[0], false[0]), max(place[1], false[1])))
     instr = FALSE_INSTRUCTION.first(text)
-    if instr and (VOTE.first(text) or place):
+    vote = VOTE.first(text)
+    if instr and (vote or place):
         hits.append(Hit("scenario.instructions", instr[0], instr[1]))
+    elif vote:
+        # different voting days for different voters ("Democrats vote Tuesday,
+        # Republicans vote Wednesday"): two weekdays beside vote words
+        days = {m.group(0)[:4] for m in WEEKDAY.finditer(text)}
+        if len(days) >= 2:
+            m = WEEKDAY.search(text)
+            assert m is not None
+            hits.append(Hit("scenario.instructions", m.start(), m.end()))
     return hits
 
 
