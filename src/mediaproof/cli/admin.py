@@ -16,7 +16,9 @@ app = typer.Typer(help="Manage accounts (users and roles).", no_args_is_help=Tru
 @app.command("create-user")
 def create_user_cmd(
     username: Annotated[str, typer.Argument(help="Login name: a-z, 0-9, '.', '_', '-'.")],
-    role: Annotated[Role, typer.Option("--role", help="admin, publisher, reviewer or reporter")],
+    role: Annotated[
+        Role, typer.Option("--role", help="admin, publisher, reviewer, reporter or toolmaker")
+    ],
     one_time: Annotated[
         bool,
         typer.Option(

@@ -10,6 +10,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     tables_cases,
     tables_fingerprints,
     tables_likeness,
+    tables_screening,
 )
 from mediaproof.storage.sql.tables import Base
 
