@@ -154,6 +154,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     "likeness.check": ADMINS,
     "likeness.alerts": ADMINS,
     "likeness.report": ADMINS,
+    # prompt screening: generation tools screen; admins keep the lists and the record
+    "screen.prompt": frozenset({"admin", "toolmaker"}),
+    "screen.seeds": ADMINS,
+    "screen.seed_add": ADMINS,
+    "screen.officials": ADMINS,
+    "screen.official_add": ADMINS,
+    "screen.events": ADMINS,
 }
 
 

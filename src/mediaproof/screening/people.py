@@ -237,8 +237,8 @@ class PeopleIndex:
         names = {w for n in (person.name, *person.aliases) for w in _key(n).split()}
         if prev in names or any(fuzz.ratio(prev, n) >= 80 for n in names):
             return False
-        if i - 1 == 0 or prev in COMMON or _NOT_A_NAME.search(f" {prev} "):
-            return False  # the prompt's first word, or a word with a meaning of its own
+        if prev in COMMON or _NOT_A_NAME.search(f" {prev} "):
+            return False  # a word with a meaning of its own ("Show", "Arrest"), not a name
         cased = self._cased_word(norm, norm.tokens[i - 1])
         return cased is not None and cased[:1].isupper()
 
