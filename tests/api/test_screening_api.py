@@ -71,7 +71,8 @@ def test_blocks_are_recorded_per_tool_and_user_with_an_hmac_not_the_text(
         c.post("/api/v1/screen/prompt", headers=tool, json={"prompt": PROMPT, "user_ref": "u-1"})
     c.post("/api/v1/screen/prompt", headers=tool,
            json={"prompt": "Elena Marchetti smiling at a rally", "user_ref": "u-2"})
-    c.post("/api/v1/screen/prompt", headers=tool, json={"prompt": "a lighthouse", "user_ref": "u-3"})
+    c.post("/api/v1/screen/prompt", headers=tool,
+           json={"prompt": "a lighthouse", "user_ref": "u-3"})
     r = c.get("/api/v1/screen/events", headers=_admin(screen_app))
     assert r.status_code == 200
     events, counts = r.json()["events"], r.json()["counts"]
@@ -144,7 +145,8 @@ def test_an_official_added_over_the_api_is_protected_at_once(
     assert r.status_code == 201
     d = c.post("/api/v1/screen/prompt", headers=tool, json={"prompt": prompt}).json()
     assert d["decision"] == "block"
-    names = [o["name"] for o in c.get("/api/v1/screen/officials", headers=_admin(screen_app)).json()]
+    listed = c.get("/api/v1/screen/officials", headers=_admin(screen_app)).json()
+    names = [o["name"] for o in listed]
     assert names == ["Elena Marchetti", "Tomas Lindqvist"]
 
 
