@@ -1,6 +1,7 @@
 """Prompt screening on the red-team set: recall and false-positive rate per slice.
 
-    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|all] [--no-embeddings]
+    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|blind|all]
+        [--no-embeddings]
         [--limit N] [--full]
 
 Prints JSON: per split, recall (block or review) of deceptive prompts and the share of
@@ -17,13 +18,19 @@ import time
 
 from mediaproof.screening import POLICY_VERSION, embed
 from mediaproof.screening.engine import Screener
-from mediaproof.screening.evaluate import SPLITS, evaluate, load_officials, load_set
+from mediaproof.screening.evaluate import (
+    REPORT_ONLY,
+    SPLITS,
+    evaluate,
+    load_officials,
+    load_set,
+)
 from mediaproof.screening.seeds import builtin
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="all", choices=[*SPLITS, "all"])
+    ap.add_argument("--split", default="all", choices=[*SPLITS, *REPORT_ONLY, "all"])
     ap.add_argument("--no-embeddings", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="first N prompts of each split")
     ap.add_argument("--full", action="store_true", help="every slice, not only the worst")
@@ -42,7 +49,7 @@ def main() -> None:
         "embedder_error": embed.load_error(),
         "model_load_s": round(load_s, 2),
     }
-    for split in SPLITS if args.split == "all" else (args.split,):
+    for split in (*SPLITS, *REPORT_ONLY) if args.split == "all" else (args.split,):
         rows = load_set(split)
         if args.limit:
             rows = rows[: args.limit]

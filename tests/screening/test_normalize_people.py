@@ -112,3 +112,20 @@ def test_an_officials_role_names_them() -> None:
 
 def test_an_empty_index_finds_nobody() -> None:
     assert PeopleIndex([]).find(normalize("Elena Marchetti")) == []
+
+
+def test_symbols_inside_a_name_and_a_name_cut_in_two_are_read_through() -> None:
+    assert normalize("Ker🔥tész").joined == "kertesz"
+    assert normalize("a 🔥 fire").joined == "a fire"  # a symbol between words stays a gap
+    ix = PeopleIndex([Person("official:9", "Zsófia Kertész", ("Kertész",))])
+    hits = ix.find(normalize("Zsófia Ker tész in jail"))
+    assert hits and hits[0].strong and hits[0].person.name == "Zsófia Kertész"
+    assert not PeopleIndex([MARCHETTI]).find(normalize("Mar chetti"))[0].strong
+
+
+def test_word_lists_in_greek_and_cyrillic_read_like_the_prompts() -> None:
+    from mediaproof.screening import rules
+
+    text = normalize("Ο νυν πρωθυπουργός συλλαμβάνεται με χειροπέδες").text
+    assert rules.ARREST.first(text) and rules.ROLE.first(text)
+    assert rules.ARREST.first(normalize("Президентът е арестуван").text)

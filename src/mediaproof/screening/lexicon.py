@@ -1,7 +1,9 @@
 # ruff: noqa: E501  (word lists: one language per line reads better than one word per line)
 """Multilingual word lists the rules read, as ASCII stems (text is unidecoded first).
 
-A plain entry is a word prefix (``arrest`` matches arrested, arresting); an entry ending in
+Entries in Greek or Cyrillic are written in their own script and transliterated the
+same way prompts are, so they cannot drift from what unidecode produces. A plain entry
+is a word prefix (``arrest`` matches arrested, arresting); an entry ending in
 ``$`` is a whole word; spaces separate words that must follow each other (a stem may carry
 up to two words between, written ``~``). Languages: English, German, French, Spanish,
 Italian, Portuguese, Dutch, Polish, Swedish, Danish/Norwegian, Czech/Slovak, Romanian,
@@ -31,6 +33,7 @@ ARREST = [
     "pidatet", "vangit", "kasiraud", "letartoztat", "bilincs", "borton",
     "uhicen", "lisice", "zapor", "aretiran", "sulen", "syllif", "fylak", "cheiropedes",
     "zatvor", "arest",
+    "συλλαμβ", "σύλληψ", "χειροπέδ", "φυλακ", "κρατούμεν", "арест", "белезниц", "затвор", "задържан",
 ]
 HEALTH = [
     "hospital", "collaps", "stroke$", "heart attack", "unconscious", "faint", "dying",
@@ -56,6 +59,7 @@ HEALTH = [
     "spital", "lesin", "inconstient", "scaun cu rotile", "ambulant", "muribund",
     "sairaala", "tajuton", "pyoratuoli", "kuoleva", "korhaz", "osszeesett", "eszmeletlen",
     "tolokocsi", "mentoauto", "bolnic", "bolnisnic", "nosila", "nosokom", "bolnitsa",
+    "νοσοκομεί", "καταρρέ", "ασθενοφόρ", "αναίσθητ", "αναπηρικ", "болниц", "линейк", "припадна", "колабира", "в безсъзнание",
 ]
 VIOLENCE = [
     "shoot", "shot$", "gun$", "guns$", "rifle", "pistol", "firearm", "stab", "knife", "bleed",
@@ -93,6 +97,7 @@ VIOLENCE = [
     "loveste", "lovind", "bate pe", "palmuieste", "impusca", "ataca",
     "potkii", "ampuu", "utlegeti", "rugja", "udara", "udari", "puca",
     "chtypa", "pyrovol", "udrya", "strelya",
+    "χτυπ", "πυροβολ", "μαχαίρ", "αίμα", "επίθεσ", "δολοφον", "удря", "стреля", "нож$", "кръв", "пребива", "нападе",
 ]
 # Deceptive scenes about the vote itself: these need no person.
 BALLOT_OBJECT = [
@@ -106,6 +111,7 @@ BALLOT_OBJECT = [
     "valsedel", "valsedlar", "rostsedel", "stemmesedl", "stemmeseddel", "hlasovaci listk",
     "hlasy$", "buletin", "buletine", "voturi", "aanestyslip", "aanet$", "szavazolap", "szavazat",
     "glasack", "glasov", "psifodeltio", "psifoi", "byuletin",
+    "ψηφοδέλτι", "κάλπ", "ψήφους", "бюлетин", "урни",
 ]
 BALLOT_HARM = [
     "destroy", "burn", "burning", "shred", "dump", "dumped", "trash", "garbage", "bin$", "binned",
@@ -132,6 +138,7 @@ BALLOT_HARM = [
     "eget", "getik", "spalj", "pale", "kaine", "gori", "tear up", "torn up", "ripped up",
     "rasg", "strapp", "dechir", "zerriss", "verscheur", "podar", "rev$", "rivna", "trhaj",
     "rup", "repi", "scheur",
+    "καίνε", "καίει", "καμέν", "σκισ", "πετάνε", "πεταμέν", "κλεμμέν", "πλαστ", "изгаря", "горят", "унищож", "изхвърл", "подправ",
 ]
 POLLING_PLACE = [
     "polling place", "polling station", "polling site", "polling location", "polling",
@@ -145,6 +152,7 @@ POLLING_PLACE = [
     "sectie de votare", "sectia de votare", "sectii de votare", "aanestyspaikka", "vaalihuoneisto",
     "szavazohelyiseg", "szavazokor", "birocko mjesto", "birali", "volisce", "eklogiko kentro",
     "izbiratelna sektsiya", "izbiratel",
+    "εκλογικό κέντρο", "εκλογικού κέντρου", "εκλογικό τμήμα", "избирателна секция", "избирателната секция", "секцията",
 ]
 POLLING_FALSE = [
     "closed", "shut", "moved", "relocat", "cancel", "postpon", "flooded", "no longer",
@@ -161,6 +169,7 @@ POLLING_FALSE = [
     "presunut", "zrusen", "odlozen", "inchis", "mutat", "anulat", "aminat", "suljet", "suljettu",
     "siirretty", "peruttu", "bezart", "athelyez", "torolt", "zatvoren", "premjesten", "otkazan",
     "zaprt", "kleist", "zatvoreni",
+    "κλειστ", "μεταφέρθηκε", "ακυρώθηκε", "αναβλήθηκε", "затворен", "преместен", "отменен",
 ]
 VOTE_WORDS = [
     "vot", "elect", "elecc", "elezi", "eleic", "wahl", "stemm", "glos", "wybor", "rost", "valg",
@@ -174,6 +183,7 @@ VOTE_WORDS = [
     "valet", "valg$", "valget", "stemme", "volit", "volby", "volic", "hlasov", "vot$", "votati",
     "votul", "alegeri", "alegator", "aanest", "vaalit", "vaali", "szavaz", "valaszt", "glasa",
     "glasov", "izbor", "volitve", "psifo", "ekloges", "glasuva", "izbori",
+    "ψηφ", "εκλογ", "гласув", "избор",
 ]
 # False instructions about how, when or whether to vote.
 FALSE_INSTRUCTION = [
@@ -234,6 +244,7 @@ ENDORSE = [
     "volte", "odstupuje", "sustin", "votati cu", "votati pentru", "se retrage", "tukee",
     "aanestakaa", "vetaytyy", "tamogat", "szavazzanak", "szavazzon", "visszalep", "podrzav",
     "glasajte za", "povlaci", "ypostiriz", "psifiste", "podkrepya", "glasuvaite za",
+    "στηρίζ", "ψηφίστε", "αποσύρεται", "подкрепя", "гласувайте за", "оттегля",
 ]
 ROBOCALL = [
     "robocall", "robo call", "robo-call", "automated call", "automated phone", "voicemail",
@@ -255,6 +266,7 @@ ROBOCALL = [
     "aanella", "kloonattu aani", "hangposta", "hangjan", "hangjaval", "klonozott hang",
     "glasovna poruka", "glasom", "klonirani glas", "fonitiko minima", "me ti foni",
     "glasovo saobshtenie", "s glasa na",
+    "φωνή", "αυτόματη κλήση", "ηχητικό μήνυμα", "гласа на", "автоматично обаждане", "гласово съобщение",
 ]
 # Words that point at an office-holder or candidate without a name.
 ROLE = [
@@ -280,6 +292,7 @@ ROLE = [
     "ehdokas", "kansanedustaja", "elnok", "miniszterelnok", "polgarmester", "jelolt", "kepviselo",
     "predsjednik", "premijer", "gradonacelnik", "zastupnik", "proedros", "prothypourgos",
     "dimarchos", "ypopsifi", "prezident", "premier", "kmet$", "kandidat",
+    "πρωθυπουργ", "πρόεδρο", "δήμαρχ", "υποψήφι", "βουλευτ", "υπουργ", "президент", "премиер", "кмет", "кандидат", "министър",
 ]
 # Makes a role specific: a definite article, an office's place or party, "current".
 ROLE_SPECIFIC = [
@@ -293,6 +306,7 @@ ROLE_SPECIFIC = [
     "het$", "onze", "huidig", "obecn", "nasz", "urzedujac", "var$", "vores", "nuvarande",
     "nuvaerende", "sittande", "soucasn", "nas$", "actual", "nostru", "actualul", "presedintele",
     "nykyinen", "jelenlegi", "sadasnj", "nasa", "sigashn",
+    "νυν", "σημεριν", "настоящ", "сегашн",
 ]
 # Appearance words that, with a role, describe a particular person.
 DESCRIPTOR = [

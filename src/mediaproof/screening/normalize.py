@@ -58,10 +58,19 @@ class Normalized:
     cased_tokens: tuple[str, ...]  # the same words as written (case kept), for name guards
 
 
+_SYMBOL_IN_WORD = re.compile(r"(?<=\w)[^\w\s]{1,3}(?=\w)")
+
+
 def _strip_format(s: str) -> str:
     # Cf: zero-width space/joiner, soft hyphen, bidi controls; also variation selectors
-    return "".join(
+    s = "".join(
         ch for ch in s if unicodedata.category(ch) != "Cf" and not 0xFE00 <= ord(ch) <= 0xFE0F
+    )
+    # emoji and other symbols (So, Sk, Sm) inside a word: "Ker🔥tész" is "Kertész"
+    return _SYMBOL_IN_WORD.sub(
+        lambda m: "" if all(unicodedata.category(c) in ("So", "Sk", "Sm", "Cn") for c in
+                            m.group(0)) else m.group(0),
+        s,
     )
 
 

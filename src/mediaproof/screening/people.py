@@ -174,11 +174,19 @@ class PeopleIndex:
                     strong = True
                 keep(PersonHit(e.person, e.how, _span(norm, first_tok, n_tok, e.key), strong))
         for i, tok in enumerate(tokens):
-            if i in covered or len(tok) < 4 or tok in COMMON or tok in self._tokens:
+            if i in covered or tok in COMMON or tok in self._tokens:
                 continue
-            cands = [tok]
-            if i + 1 < len(tokens) and len(tokens[i + 1]) <= 6:  # "Mar chetti"
-                cands.append(tok + tokens[i + 1])
+            cands = [tok] if len(tok) >= 4 else []
+            # a name cut in two ("Mar chetti", "Ker tesz"): the pair read as one word
+            if i + 1 < len(tokens) and len(tok) >= 2 and 2 <= len(tokens[i + 1]) <= 6:
+                pair = tok + tokens[i + 1]
+                if pair in self._tokens:
+                    for person, _t in self._tokens[pair]:
+                        keep(PersonHit(person, "name", " ".join(norm.tokens[i : i + 2]),
+                                       self._has_other_name(tokens, i, 2, person, pair)))
+                    continue
+                if len(pair) >= 5:
+                    cands.append(pair)
             for cand in cands:
                 self._fuzzy(norm, tokens, i, cand, keep)
         return sorted(hits.values(), key=lambda h: (not h.strong, -h.score, h.person.id))
@@ -212,6 +220,14 @@ class PeopleIndex:
             )
             keep(PersonHit(person, how, " ".join(norm.tokens[i : i + 1 + (tok != tokens[i])]),
                            full, score, self._capitalised(norm, i)))
+
+    @staticmethod
+    def _has_other_name(tokens: list[str], i: int, n: int, person: Person, word: str) -> bool:
+        """Another of the person's names stands right before or after the match."""
+        names = {w for x in (person.name, *person.aliases) for w in _key(x).split()} - {word}
+        return any(
+            0 <= j < len(tokens) and tokens[j] in names for j in (i - 1, i + n)
+        )
 
     @staticmethod
     def _cased_word(norm: Normalized, word: str) -> str | None:

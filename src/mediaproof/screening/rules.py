@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from unidecode import unidecode
+
 from mediaproof.screening import lexicon as lx
 
 
 def _pattern(entry: str) -> str:
+    # entries may be written in their own script: they are read the way prompts are
+    entry = unidecode(entry).lower()
     whole = entry.endswith("$")
     words = entry.rstrip("$").strip().split()
     parts = [re.escape(w) + r"\w*" for w in words[:-1]]
