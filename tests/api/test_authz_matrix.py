@@ -163,6 +163,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     "exchange.checkpoint": ADMINS,
     "exchange.consistency": ADMINS,
     "exchange.snapshot": ADMINS,
+    # prompt screening: generation tools screen; admins keep the lists and the record
+    "screen.prompt": frozenset({"admin", "toolmaker"}),
+    "screen.seeds": ADMINS,
+    "screen.seed_add": ADMINS,
+    "screen.officials": ADMINS,
+    "screen.official_add": ADMINS,
+    "screen.events": ADMINS,
 }
 
 

@@ -19,6 +19,7 @@ class Role(StrEnum):
     REPORTER = "reporter"
     # another organisation's instance that pulls our exchange collections (docs/exchange.md)
     PEER = "peer"
+    TOOLMAKER = "toolmaker"  # a generation tool's account: screens its users' prompts
 
 
 class Permission(StrEnum):
@@ -36,6 +37,10 @@ class Permission(StrEnum):
     EXCHANGE_READ = "exchange:read"
     # create collections, grant peers, read every collection
     MANAGE_EXCHANGE = "exchange:manage"
+    # screen prompts before generating (tool makers); manage the protected-officials list,
+    # seed examples and the record of blocks (admins)
+    SCREEN_PROMPTS = "screen:prompt"
+    MANAGE_SCREENING = "screen:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -46,6 +51,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
     # a peer reads what its tokens were granted; a token it makes itself has no grant
     Role.PEER: frozenset({Permission.EXCHANGE_READ, Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    Role.TOOLMAKER: frozenset(
+        {Permission.SCREEN_PROMPTS, Permission.OWN_TOKENS, Permission.ACCOUNT}
+    ),
 }
 
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
@@ -61,6 +69,8 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.MANAGE_LIKENESS,
         Permission.EXCHANGE_READ,
         Permission.MANAGE_EXCHANGE,
+        Permission.SCREEN_PROMPTS,
+        Permission.MANAGE_SCREENING,
     }
 )
 

@@ -17,7 +17,7 @@ from mediaproof.accounts.models import Permission
 class Rule:
     who: str  # "public" | "user" (any logged-in user) | "permission"
     permission: Permission | None = None
-    rate: str | None = None  # bucket for anonymous callers: verify | lookup | login | notice
+    rate: str | None = None  # bucket: verify | lookup | login | notice | screen
     rate_everyone: bool = False  # signed-in callers draw from the bucket too
     form: bool = False  # an HTML form: CSRF token required for anonymous callers too
     pending_password_ok: bool = False  # reachable before a one-time password is changed
@@ -150,4 +150,14 @@ ACCESS: dict[str, Rule] = {
     "exchange.checkpoint": needs(Permission.EXCHANGE_READ),
     "exchange.consistency": needs(Permission.EXCHANGE_READ),
     "exchange.snapshot": needs(Permission.EXCHANGE_READ),
+    # prompt screening (issue 19): tool makers screen, signed in or not they draw from the
+    # per-address bucket; admins keep the officials list, the seeds and the record
+    "screen.prompt": Rule(
+        "permission", Permission.SCREEN_PROMPTS, rate="screen", rate_everyone=True
+    ),
+    "screen.seeds": needs(Permission.MANAGE_SCREENING),
+    "screen.seed_add": needs(Permission.MANAGE_SCREENING),
+    "screen.officials": needs(Permission.MANAGE_SCREENING),
+    "screen.official_add": needs(Permission.MANAGE_SCREENING),
+    "screen.events": needs(Permission.MANAGE_SCREENING),
 }

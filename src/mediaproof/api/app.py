@@ -29,6 +29,7 @@ from mediaproof.api.routers import (
     exchange,
     health,
     likeness,
+    screening,
     softbinding,
     tlog,
     verify,
@@ -92,6 +93,7 @@ def create_app(
                 "notice_signed": BucketSpec(
                     svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
                 ),
+                "screen": BucketSpec(svc.rate_screen_per_min, svc.rate_screen_burst),
             }
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
@@ -144,7 +146,10 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    for r in (health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange):
+    for r in (
+        health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange,
+        screening,
+    ):
         app.include_router(r.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)

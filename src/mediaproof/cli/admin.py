@@ -17,7 +17,10 @@ app = typer.Typer(help="Manage accounts (users and roles).", no_args_is_help=Tru
 def create_user_cmd(
     username: Annotated[str, typer.Argument(help="Login name: a-z, 0-9, '.', '_', '-'.")],
     role: Annotated[
-        Role, typer.Option("--role", help="admin, publisher, reviewer, reporter or peer")
+        Role,
+        typer.Option(
+            "--role", help="admin, publisher, reviewer, reporter, peer or toolmaker"
+        ),
     ],
     one_time: Annotated[
         bool,

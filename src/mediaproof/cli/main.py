@@ -30,6 +30,7 @@ from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import log as log_cmd
 from mediaproof.cli import monitor as monitor_cmd
+from mediaproof.cli import screen as screen_cmd
 from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli import watermark as watermark_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
@@ -54,6 +55,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(likeness_cmd.app, name="likeness")
+app.add_typer(screen_cmd.app, name="screen")
 app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)

@@ -11,6 +11,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     tables_exchange,
     tables_fingerprints,
     tables_likeness,
+    tables_screening,
 )
 from mediaproof.storage.sql.tables import Base
 

@@ -1,0 +1,214 @@
+"""`mediaproof screen ...`: screen prompts, keep the protected-officials list and the
+seed examples, read the record of blocks and reviews (docs/screening.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
+from mediaproof.errors import UsageError
+from mediaproof.services import screening as svc
+
+app = typer.Typer(help="Prompt screening for generation tools.", no_args_is_help=True)
+officials_app = typer.Typer(help="The protected-officials list.", no_args_is_help=True)
+seeds_app = typer.Typer(help="Seed examples of deceptive prompts.", no_args_is_help=True)
+app.add_typer(officials_app, name="officials")
+app.add_typer(seeds_app, name="seeds")
+
+MAX_FILE_PROMPTS = 100_000
+
+
+def _read_prompts(path: Path) -> list[str]:
+    """Prompts from a JSONL file: one object per line with "prompt" or "text"."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from e
+    prompts: list[str] = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{path}:{n}: not a JSON object ({e.msg})") from e
+        text = obj.get("prompt", obj.get("text")) if isinstance(obj, dict) else None
+        if not isinstance(text, str):
+            raise UsageError(f"{path}:{n}: each line needs a \"prompt\" (or \"text\") string")
+        prompts.append(text)
+        if len(prompts) > MAX_FILE_PROMPTS:
+            raise UsageError(f"{path}: more than {MAX_FILE_PROMPTS} prompts")
+    if not prompts:
+        raise UsageError(f"{path}: no prompts")
+    return prompts
+
+
+@app.command("prompt")
+def prompt_cmd(
+    text: Annotated[str | None, typer.Argument(help="The prompt to screen.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A JSONL file: \"prompt\" or \"text\" per line.")
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record blocks and reviews as the tool 'cli'.")
+    ] = False,
+    user_ref: Annotated[str | None, typer.Option("--user-ref", help="With --record.")] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Screen one prompt, or every prompt in a file: allow, review or block, and why."""
+    if (text is None) == (file is None):
+        raise typer.BadParameter("give a prompt or --file, not both")
+    with instance(home) as inst:
+        prompts = [text] if text is not None else _read_prompts(file)  # type: ignore[arg-type]
+        service = svc.service_for(inst)
+        results: list[dict[str, Any]] = []
+        for p in prompts:
+            if record:
+                res = service.screen(p, "cli", user_ref).to_json()
+            else:
+                if not p.strip():
+                    raise UsageError("the prompt is empty")
+                res = service.screener().screen(p).to_json()
+            results.append({"prompt": p, **res})
+        if as_json:
+            print_json(results[0] if text is not None else results)
+            return
+        for r in results:
+            colour = {"allow": "green", "review": "yellow", "block": "red"}[r["decision"]]
+            console.print(f"[bold {colour}]{r['decision'].upper()}[/]  {r['prompt'][:100]}")
+            for reason in r["reasons"]:
+                who = f"  person: {reason['person']}" if reason.get("person") else ""
+                console.print(f"    {reason['rule']}: {reason['matched']!r}{who}")
+        if not results[0]["embeddings"]:
+            console.print("[dim]sentence embeddings unavailable: rules only[/]")
+
+
+@officials_app.command("add")
+def officials_add(
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Repeat for more.")] = None,
+    role: Annotated[str, typer.Option("--role", help="e.g. 'mayor of Springfield'.")] = "",
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a protected official (candidate, office-holder, election official)."""
+    with instance(home) as inst:
+        o = svc.add_official(inst, name, alias or [], role)
+        if as_json:
+            print_json(o.to_json())
+        else:
+            console.print(f"added official {o.id}: {o.name}")
+
+
+@officials_app.command("list")
+def officials_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    with instance(home) as inst:
+        rows = svc.list_officials(inst)
+        if as_json:
+            print_json([o.to_json() for o in rows])
+            return
+        for o in rows:
+            aliases = f" (aliases: {', '.join(o.aliases)})" if o.aliases else ""
+            role = f" - {o.role}" if o.role else ""
+            console.print(f"{o.id:>4}  {o.name}{role}{aliases}")
+
+
+@officials_app.command("remove")
+def officials_remove(official_id: int, home: HomeOption = None) -> None:
+    with instance(home) as inst:
+        svc.remove_official(inst, official_id)
+        console.print(f"removed official {official_id}")
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from e
+    if path.suffix.lower() == ".csv":
+        return [dict(r) for r in csv.DictReader(io.StringIO(raw))]
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        try:
+            return [json.loads(line) for line in raw.splitlines() if line.strip()]
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{path}: neither JSON, JSONL nor CSV ({e.msg})") from e
+    if not isinstance(data, list):
+        raise UsageError(f"{path}: expected a list of officials")
+    return data
+
+
+@officials_app.command("import")
+def officials_import(
+    path: Annotated[Path, typer.Argument(help="JSON list, JSONL or CSV (name,aliases,role).")],
+    home: HomeOption = None,
+) -> None:
+    """Add officials from a file; aliases in CSV are separated by ';'. All or nothing."""
+    with instance(home) as inst:
+        added = svc.import_officials(inst, _records(path))
+        console.print(f"imported {len(added)} officials")
+
+
+@seeds_app.command("add")
+def seeds_add(
+    text: Annotated[str, typer.Argument(help="An example prompt of the incident.")],
+    scenario: Annotated[str, typer.Option("--scenario", help="e.g. ballots, arrest, or new.")],
+    language: Annotated[str, typer.Option("--language")] = "en",
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a seed example; screening uses it from the next prompt on."""
+    with instance(home) as inst:
+        seed = svc.add_seed(inst, scenario, text, language)
+        if as_json:
+            print_json(seed.__dict__)
+        else:
+            console.print(f"added seed {seed.id} ({seed.scenario})")
+
+
+@seeds_app.command("list")
+def seeds_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    with instance(home) as inst:
+        seeds = svc.operator_seeds(inst)
+        if as_json:
+            print_json([s.__dict__ for s in seeds])
+            return
+        for s in seeds:
+            console.print(f"{s.id:>14}  [{s.scenario}] {s.text}")
+
+
+@seeds_app.command("remove")
+def seeds_remove(seed_id: int, home: HomeOption = None) -> None:
+    with instance(home) as inst:
+        svc.remove_seed(inst, seed_id)
+        console.print(f"removed seed operator:{seed_id}")
+
+
+@app.command("events")
+def events_cmd(
+    tool: Annotated[str | None, typer.Option("--tool")] = None,
+    user_ref: Annotated[str | None, typer.Option("--user-ref")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 100,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recorded blocks and reviews, and the counts per tool and user reference."""
+    with instance(home) as inst:
+        data = {
+            "events": svc.list_events(inst, tool, user_ref, limit),
+            "counts": svc.event_counts(inst),
+        }
+        if as_json:
+            print_json(data)
+            return
+        for c in data["counts"]:
+            console.print(f"{c['tool']:<20} {c['user_ref'] or '-':<24} "
+                          f"block {c['block']:>4}  review {c['review']:>4}")

@@ -1,0 +1,276 @@
+"""The screening decision: allow / review / block, with reasons.
+
+The policy (docs/screening.md says it in words):
+
+- a deceptive election scene (ballots destroyed, a polling place closed or moved, false
+  voting instructions) is blocked with or without a person;
+- a protected person (by name, alias, role or a strong misspelling) or a specific role
+  description ("the current chancellor") in a harmful scene (arrest, health, violence,
+  a fake endorsement, a voice-cloned call) is blocked; a generic role ("a president") or a
+  weak name match (one misspelt word) in such a scene goes to review;
+- a protected person alone goes to review (a likeness without a consent check);
+- a prompt close to a seed example is blocked or reviewed by its similarity;
+- clearly labelled satire, fiction without a named person, questions and explainers,
+  and a name used in a private setting (my neighbour, a colleague) are never blocked:
+  review at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mediaproof.screening import POLICY_VERSION, lexicon, rules
+from mediaproof.screening.embed import Embedder, Matrix
+from mediaproof.screening.normalize import Normalized, normalize
+from mediaproof.screening.people import PeopleIndex, Person, PersonHit
+from mediaproof.screening.seeds import PLACEHOLDER, Seed
+
+ALLOW, REVIEW, BLOCK = "allow", "review", "block"
+_RANK = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
+MAX_PROMPT_CHARS = 8000
+
+PRIVATE = rules.Lexicon(
+    "private",
+    [
+        "my neighbo", "my colleague", "my friend", "my grandm", "my grandf", "my aunt",
+        "my uncle", "my cousin", "my brother", "my sister", "my mother", "my father", "my mom",
+        "my dad", "my son", "my daughter", "my wife", "my husband", "my teacher", "classmate",
+        "coworker", "co worker", "a nurse", "a plumber", "a baker", "a teacher", "a student",
+        "a farmer", "a chef", "a carpenter", "a dentist", "wedding", "birthday", "retirement party",
+        "graduation", "mein nachbar", "meine nachbarin", "mein kollege", "meine kollegin",
+        "mon voisin", "ma voisine", "mon collegue", "ma collegue", "mi vecino", "mi vecina",
+        "mi colega", "il mio vicino", "la mia vicina", "il mio collega", "o meu vizinho",
+        "a minha vizinha", "mijn buurman", "mijn buurvrouw", "mijn collega", "moj sasiad",
+        "moja sasiadka", "min granne", "min kollega", "geburtstag", "hochzeit", "anniversaire",
+        "mariage", "cumpleanos", "boda", "compleanno", "matrimonio", "aniversario", "verjaardag",
+        "bruiloft", "urodzin", "slub",
+    ],
+)
+_PERSON_SCEN = {f"scenario.{s}" for s in rules.PERSON_SCENARIOS}
+_ELECTION_SCEN = {f"scenario.{s}" for s in rules.ELECTION_SCENARIOS}
+del lexicon  # the word lists are read through rules
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    seed_review: float = 0.62  # cosine similarity to a seed that sends a prompt to review
+    seed_block: float = 0.80  # ... that blocks it on its own
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str  # person.name | person.alias | person.fuzzy | role | scenario.arrest | seed ...
+    matched: str  # the words of the normalised prompt that matched
+    person: str | None = None  # the protected person's name
+    person_id: str | None = None
+    source: str | None = None  # official | enrolled
+    score: float | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule": self.rule, "matched": self.matched}
+        for k in ("person", "person_id", "source", "detail"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        if self.score is not None:
+            d["score"] = round(self.score, 3)
+        return d
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    policy_version: str
+    reasons: tuple[Reason, ...]
+    embeddings: bool  # whether the nearest-neighbour side ran
+    normalized: str = field(repr=False, default="")
+
+    @property
+    def people(self) -> list[str]:
+        return sorted({r.person for r in self.reasons if r.person})
+
+    @property
+    def scenarios(self) -> list[str]:
+        return sorted(
+            {r.rule.split(".", 1)[1] for r in self.reasons if r.rule.startswith("scenario.")}
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "policy_version": self.policy_version,
+            "reasons": [r.to_json() for r in self.reasons],
+            "embeddings": self.embeddings,
+        }
+
+
+def _cap(level: str, cap: str) -> str:
+    return level if _RANK[level] <= _RANK[cap] else cap
+
+
+def _raise(level: str, to: str) -> str:
+    return to if _RANK[to] > _RANK[level] else level
+
+
+class SeedIndex:
+    """Seed examples and their embeddings; adding seeds embeds only the new ones."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        self.embedder = embedder
+        self.seeds: list[Seed] = []
+        self.matrix: Matrix = np.zeros((0, 384), dtype=np.float32)
+        self._lock = threading.Lock()
+
+    def set(self, seeds: Sequence[Seed]) -> None:
+        with self._lock:
+            have = {s.id: i for i, s in enumerate(self.seeds)}
+            new = [s for s in seeds if s.id not in have or self.seeds[have[s.id]] != s]
+            keep = [i for i, s in enumerate(self.seeds) if s in seeds]
+            rows = [self.matrix[keep]] if keep else []
+            kept = [self.seeds[i] for i in keep]
+            if new and self.embedder is not None:
+                rows.append(self.embedder.encode([s.text for s in new]))
+            self.seeds = kept + (new if self.embedder is not None else [])
+            self.matrix = (
+                np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 384), np.float32)
+            )
+
+    def nearest(self, vecs: Matrix) -> list[tuple[Seed, float] | None]:
+        with self._lock:
+            if not len(self.seeds) or not len(vecs):
+                return [None] * len(vecs)
+            sims = vecs @ self.matrix.T
+            best = sims.argmax(axis=1)
+            return [(self.seeds[int(j)], float(sims[i, int(j)])) for i, j in enumerate(best)]
+
+
+def _mask(norm: Normalized, hits: Sequence[PersonHit]) -> str:
+    """The text to embed: names replaced by the placeholder the seeds use."""
+    text = " " + norm.joined + " "
+    for h in hits:
+        if h.how != "role":
+            text = text.replace(f" {h.matched} ", f" {PLACEHOLDER} ")
+    return text.strip()
+
+
+class Screener:
+    def __init__(
+        self,
+        people: Sequence[Person],
+        seeds: Sequence[Seed],
+        embedder: Embedder | None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.index = PeopleIndex(list(people))
+        self.seeds = SeedIndex(embedder)
+        self.seeds.set(seeds)
+        self.embedder = embedder
+        self.thresholds = thresholds or Thresholds()
+
+    def screen(self, prompt: str) -> Decision:
+        return self.screen_many([prompt])[0]
+
+    def screen_many(self, prompts: Sequence[str]) -> list[Decision]:
+        norms = [normalize(p[:MAX_PROMPT_CHARS]) for p in prompts]
+        people = [self.index.find(n) + self.index.role_people(n) for n in norms]
+        nearest: list[tuple[Seed, float] | None] = [None] * len(norms)
+        if self.embedder is not None and self.seeds.seeds:
+            vecs = self.embedder.encode([_mask(n, h) for n, h in zip(norms, people, strict=True)])
+            nearest = self.seeds.nearest(vecs)
+        return [
+            self._decide(n, h, near) for n, h, near in zip(norms, people, nearest, strict=True)
+        ]
+
+    def _decide(
+        self, norm: Normalized, hits: list[PersonHit], near: tuple[Seed, float] | None
+    ) -> Decision:
+        text = norm.text
+        reasons: list[Reason] = []
+        scen: dict[str, rules.Hit] = {}
+        for source in (text, norm.joined):  # "b.a.l.l.o.t.s" only reads in the joined form
+            for h in rules.scenario_hits(source, norm.original):
+                scen.setdefault(h.rule, h)
+        if "scenario.robocall" in scen and rules.VOTE.first(text):
+            scen.setdefault("scenario.instructions", scen["scenario.robocall"])
+        roles = rules.role_hits(text)
+        guards = {h.rule: h for h in rules.guard_hits(text, norm.original)}
+        private = PRIVATE.first(text)
+
+        strong = [h for h in hits if h.strong]
+        weak = [h for h in hits if not h.strong]
+        specific_role = any(s for _, s in roles)
+        person_scen = [r for r in scen if r in _PERSON_SCEN]
+        election_scen = [r for r in scen if r in _ELECTION_SCEN]
+        harmful = bool(person_scen or election_scen)
+
+        level = ALLOW
+        if election_scen:
+            level = BLOCK
+        if strong and harmful:
+            level = BLOCK
+        elif weak and harmful:
+            level = _raise(level, REVIEW)
+        elif roles and person_scen:
+            level = _raise(level, BLOCK if specific_role else REVIEW)
+        elif strong or any(h.score >= 85 and h.capitalised for h in weak):
+            # a protected person (or a name written like one, close to theirs) with no
+            # scene we recognise: a person should look at it, or the scene is in words
+            # the rules do not know
+            level = _raise(level, REVIEW)
+
+        for ph in hits:
+            reasons.append(
+                Reason(
+                    f"person.{ph.how}", ph.matched, ph.person.name, ph.person.id,
+                    ph.person.source, ph.score if ph.how in ("fuzzy", "phonetic") else None,
+                    None if ph.strong else "weak match: not enough on its own",
+                )
+            )
+        if roles and (person_scen or not hits):
+            for hit, specific in roles[:2]:
+                reasons.append(
+                    Reason("role", text[hit.start : hit.end],
+                           detail="specific description" if specific else "generic role")
+                )
+        for rule, h in sorted(scen.items()):
+            src = text if h.end <= len(text) else norm.joined
+            reasons.append(Reason(rule, src[h.start : h.end]))
+
+        if near is not None:
+            seed, sim = near
+            if sim >= self.thresholds.seed_review:
+                to = BLOCK if sim >= self.thresholds.seed_block else REVIEW
+                level = _raise(level, to)
+                reasons.append(
+                    Reason(f"seed.{seed.scenario}", seed.text, score=sim, detail=seed.id)
+                )
+
+        # guards: never block what is labelled satire, asked about, fiction or private
+        caps: list[tuple[str, str]] = []
+        if "guard.satire" in guards:
+            caps.append(("guard.satire", REVIEW))
+        if "guard.explain" in guards:
+            caps.append(("guard.explain", REVIEW))
+        if "guard.fiction" in guards and not strong:
+            caps.append(("guard.fiction", REVIEW))
+        if private and hits and not roles:
+            caps.append(("guard.private", REVIEW))
+        if level != ALLOW:
+            for rule, cap in caps:
+                g = guards.get(rule)
+                if g is not None:
+                    matched = text[g.start : g.end]
+                else:
+                    matched = text[private[0] : private[1]] if private else ""
+                if _RANK[level] > _RANK[cap]:
+                    reasons.append(Reason(rule, matched, detail=f"capped at {cap}"))
+                level = _cap(level, cap)
+        return Decision(
+            level, POLICY_VERSION, tuple(reasons), self.embedder is not None, norm.joined
+        )

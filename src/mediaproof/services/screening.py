@@ -1,0 +1,369 @@
+"""Prompt screening on an instance: the protected people it knows, the seed examples,
+and the record of blocks and reviews.
+
+Protected people are the operator's officials list (``screen_officials``) plus the
+people enrolled for likeness protection (their names, read through the likeness store).
+Seeds are the built-in examples plus the operator's (``screen_seeds``): a seed added is
+used by the next screening, in this process and in any other, without retraining.
+
+Each block or review is recorded per tool (the calling account) and the tool's
+pseudonymous user reference, with a keyed hash (HMAC-SHA256 under a key derived from the
+instance secret) of the prompt; the prompt's text is kept only where the operator opted
+in (``MEDIAPROOF_SCREEN_KEEP_PROMPT_TEXT``). Allowed prompts leave no row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.screening import embed
+from mediaproof.screening.engine import ALLOW, MAX_PROMPT_CHARS, Decision, Screener
+from mediaproof.screening.people import Person
+from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
+from mediaproof.services.accounts import instance_secret
+from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.tables_screening import ScreenEventRow, ScreenOfficialRow, ScreenSeedRow
+
+ENROLLED_TTL_S = 30.0  # how long enrolled names are cached before the store is read again
+MAX_NAME = 200
+MAX_ALIASES = 20
+MAX_SEED = 1000
+USER_REF = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class Official:
+    id: int
+    name: str
+    aliases: list[str]
+    role: str
+    created_at: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": self.aliases,
+            "role": self.role,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Screened:
+    decision: Decision
+    event_id: int | None  # the recorded block or review; None when allowed
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.decision.to_json(), "event_id": self.event_id}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _clean(s: str, what: str, limit: int) -> str:
+    s = " ".join(s.split())
+    if not s or len(s) > limit:
+        raise UsageError(f"{what} must be 1-{limit} characters")
+    return s
+
+
+def prompt_key(inst: Instance) -> bytes:
+    """The HMAC key for prompts: derived from the instance secret, never stored."""
+    return hmac.new(instance_secret(inst), b"mediaproof/screen/prompt/v1", hashlib.sha256).digest()
+
+
+def prompt_hmac(inst: Instance, prompt: str) -> str:
+    return hmac.new(prompt_key(inst), prompt.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --- the operator's officials list ---------------------------------------------------
+
+
+def add_official(
+    inst: Instance, name: str, aliases: Sequence[str] = (), role: str = ""
+) -> Official:
+    name = _clean(name, "the name", MAX_NAME)
+    clean_aliases = [_clean(a, "an alias", MAX_NAME) for a in aliases if a.strip()]
+    if len(clean_aliases) > MAX_ALIASES:
+        raise UsageError(f"at most {MAX_ALIASES} aliases per person")
+    role = " ".join(role.split())
+    if len(role) > MAX_NAME:
+        raise UsageError(f"the role must be at most {MAX_NAME} characters")
+    with inst.db.session() as s:
+        row = ScreenOfficialRow(
+            name=name, aliases=json.dumps(clean_aliases), role=role, created_at=_now()
+        )
+        s.add(row)
+        s.flush()
+        return _official(row)
+
+
+def _official(row: ScreenOfficialRow) -> Official:
+    return Official(row.id, row.name, json.loads(row.aliases), row.role, row.created_at)
+
+
+def list_officials(inst: Instance) -> list[Official]:
+    with inst.db.session() as s:
+        return [_official(r) for r in s.scalars(select(ScreenOfficialRow).order_by("id"))]
+
+
+def remove_official(inst: Instance, official_id: int) -> None:
+    with inst.db.session() as s:
+        row = s.get(ScreenOfficialRow, official_id)
+        if row is None:
+            raise NotFoundError(f"no protected official with id {official_id}")
+        s.delete(row)
+
+
+def import_officials(inst: Instance, records: Iterable[dict[str, Any]]) -> list[Official]:
+    """Add officials from parsed records (``name``, optional ``aliases`` list or
+    ``;``-separated string, optional ``role``); all or nothing."""
+    parsed: list[tuple[str, list[str], str]] = []
+    for i, rec in enumerate(records, 1):
+        if not isinstance(rec, dict) or not isinstance(rec.get("name"), str):
+            raise UsageError(f"record {i}: a 'name' is required")
+        al = rec.get("aliases") or []
+        if isinstance(al, str):
+            al = [a for a in al.split(";") if a.strip()]
+        if not isinstance(al, list) or not all(isinstance(a, str) for a in al):
+            raise UsageError(f"record {i}: 'aliases' must be a list of names")
+        role = rec.get("role") or ""
+        if not isinstance(role, str):
+            raise UsageError(f"record {i}: 'role' must be text")
+        parsed.append((rec["name"], al, role))
+    for name, al, role in parsed:  # validate everything before writing anything
+        _clean(name, "the name", MAX_NAME)
+        for a in al:
+            _clean(a, "an alias", MAX_NAME)
+        if len(al) > MAX_ALIASES or len(role) > MAX_NAME:
+            raise UsageError(f"{name}: too many aliases or too long a role")
+    with inst.db.session() as s:
+        rows = [
+            ScreenOfficialRow(
+                name=_clean(n, "the name", MAX_NAME),
+                aliases=json.dumps([_clean(a, "an alias", MAX_NAME) for a in al]),
+                role=" ".join(r.split()),
+                created_at=_now(),
+            )
+            for n, al, r in parsed
+        ]
+        s.add_all(rows)
+        s.flush()
+        return [_official(r) for r in rows]
+
+
+# --- seeds ------------------------------------------------------------------------------
+
+
+def add_seed(inst: Instance, scenario: str, text: str, language: str = "en") -> Seed:
+    scenario = scenario.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", scenario):
+        raise UsageError(
+            "the scenario is a short name (letters, digits, _)",
+            hint="known scenarios: " + ", ".join(SCENARIOS),
+        )
+    text = _clean(text, "the example prompt", MAX_SEED)
+    if not LANG.match(language):
+        raise UsageError("the language is a code like en, de or pt-BR")
+    with inst.db.session() as s:
+        row = ScreenSeedRow(scenario=scenario, text=text, language=language, created_at=_now())
+        s.add(row)
+        s.flush()
+        return Seed(f"operator:{row.id}", row.scenario, row.text, row.language)
+
+
+def operator_seeds(inst: Instance) -> list[Seed]:
+    with inst.db.session() as s:
+        return [
+            Seed(f"operator:{r.id}", r.scenario, r.text, r.language)
+            for r in s.scalars(select(ScreenSeedRow).order_by("id"))
+        ]
+
+
+def remove_seed(inst: Instance, seed_id: int) -> None:
+    with inst.db.session() as s:
+        row = s.get(ScreenSeedRow, seed_id)
+        if row is None:
+            raise NotFoundError(f"no operator seed with id {seed_id}")
+        s.delete(row)
+
+
+# --- protected people from likeness enrolments ---------------------------------------
+
+
+def enrolled_people(inst: Instance) -> list[Person]:
+    """Names of the people enrolled for likeness protection (read-only; no store or key
+    is created where the instance never had likeness data)."""
+    from mediaproof.services import likeness
+
+    if not likeness.has_likeness_data(inst):
+        return []
+    store = likeness.open_store(inst)
+    try:
+        return [
+            Person(f"enrolled:{e.id}", e.name, source="enrolled")
+            for e in store.list_enrolments()
+        ]
+    finally:
+        store.close()
+
+
+# --- screening ----------------------------------------------------------------------------
+
+
+class ScreeningService:
+    """One per instance and process: keeps the screener and rebuilds it when the
+    officials, seeds or enrolled people change."""
+
+    def __init__(self, inst: Instance, embedder: embed.Embedder | bool | None = True) -> None:
+        self.inst = inst
+        if embedder is True:
+            self.embedder: embed.Embedder | None = (
+                embed.load() if inst.settings.screening.embeddings else None
+            )
+        elif embedder is False:
+            self.embedder = None
+        else:
+            self.embedder = embedder
+        self._lock = threading.Lock()
+        self._screener: Screener | None = None
+        self._version: tuple[Any, ...] | None = None
+        self._enrolled: list[Person] = []
+        self._enrolled_at = -1e9
+
+    def _db_version(self) -> tuple[Any, ...]:
+        with self.inst.db.session() as s:
+            o = s.execute(select(func.count(), func.max(ScreenOfficialRow.id))).one()
+            d = s.execute(select(func.count(), func.max(ScreenSeedRow.id))).one()
+        return (tuple(o), tuple(d))
+
+    def screener(self) -> Screener:
+        with self._lock:
+            now = time.monotonic()
+            enrolled_changed = False
+            if now - self._enrolled_at > ENROLLED_TTL_S:
+                people = enrolled_people(self.inst)
+                enrolled_changed = people != self._enrolled
+                self._enrolled, self._enrolled_at = people, now
+            version = self._db_version()
+            if self._screener is None or version != self._version or enrolled_changed:
+                officials = [
+                    Person(f"official:{o.id}", o.name, tuple(o.aliases), o.role)
+                    for o in list_officials(self.inst)
+                ]
+                seeds = builtin() + operator_seeds(self.inst)
+                if self._screener is None:
+                    self._screener = Screener(officials + self._enrolled, seeds, self.embedder)
+                else:  # keep the seed embeddings already computed
+                    old = self._screener
+                    self._screener = Screener(officials + self._enrolled, [], self.embedder)
+                    self._screener.seeds = old.seeds
+                    self._screener.seeds.set(seeds)
+                self._version = version
+            return self._screener
+
+    def screen(self, prompt: str, tool: str, user_ref: str | None = None) -> Screened:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise UsageError("the prompt is empty")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise UsageError(f"the prompt is longer than {MAX_PROMPT_CHARS} characters")
+        if user_ref is not None and not USER_REF.match(user_ref):
+            raise UsageError(
+                "user_ref must be a pseudonymous id of 1-128 letters, digits or . _ : -",
+                hint="send a stable pseudonym (e.g. a keyed hash of your user id), "
+                "never an e-mail address or a name",
+            )
+        decision = self.screener().screen(prompt)
+        if decision.decision == ALLOW:
+            return Screened(decision, None)
+        return Screened(decision, self._record(decision, prompt, tool, user_ref))
+
+    def _record(self, d: Decision, prompt: str, tool: str, user_ref: str | None) -> int:
+        keep_text = self.inst.settings.screening.keep_prompt_text
+        reasons = [
+            {k: v for k, v in r.to_json().items() if keep_text or k not in ("matched",)}
+            for r in d.reasons
+        ]
+        with self.inst.db.session() as s:
+            row = ScreenEventRow(
+                at=_now(),
+                tool=tool[:100],
+                user_ref=user_ref,
+                decision=d.decision,
+                policy_version=d.policy_version,
+                prompt_hmac=prompt_hmac(self.inst, prompt),
+                prompt_text=prompt if keep_text else None,
+                reasons=json.dumps(reasons, ensure_ascii=False),
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+
+def list_events(
+    inst: Instance, tool: str | None = None, user_ref: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    with inst.db.session() as s:
+        q = select(ScreenEventRow).order_by(ScreenEventRow.id.desc()).limit(limit)
+        if tool is not None:
+            q = q.where(ScreenEventRow.tool == tool)
+        if user_ref is not None:
+            q = q.where(ScreenEventRow.user_ref == user_ref)
+        return [
+            {
+                "id": r.id,
+                "at": r.at.isoformat(),
+                "tool": r.tool,
+                "user_ref": r.user_ref,
+                "decision": r.decision,
+                "policy_version": r.policy_version,
+                "prompt_hmac": r.prompt_hmac,
+                "prompt_text": r.prompt_text,
+                "reasons": json.loads(r.reasons),
+            }
+            for r in s.scalars(q)
+        ]
+
+
+def event_counts(inst: Instance) -> list[dict[str, Any]]:
+    """Blocks and reviews per tool and user reference (for the operator's ban rule)."""
+    with inst.db.session() as s:
+        rows = s.execute(
+            select(
+                ScreenEventRow.tool, ScreenEventRow.user_ref, ScreenEventRow.decision, func.count()
+            ).group_by(ScreenEventRow.tool, ScreenEventRow.user_ref, ScreenEventRow.decision)
+        ).all()
+    out: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for tool, ref, decision, n in rows:
+        e = out.setdefault((tool, ref), {"tool": tool, "user_ref": ref, "block": 0, "review": 0})
+        e[decision] = int(n)
+    return sorted(out.values(), key=lambda e: (-e["block"], -e["review"], e["tool"]))
+
+
+_SERVICES: dict[str, ScreeningService] = {}
+_SERVICES_LOCK = threading.Lock()
+
+
+def service_for(inst: Instance) -> ScreeningService:
+    """The process's screening service for this instance (the model loads once)."""
+    key = f"{inst.home.resolve()}|{inst.settings.resolved_database_url}|{id(inst)}"
+    with _SERVICES_LOCK:
+        svc = _SERVICES.get(key)
+        if svc is None:
+            svc = _SERVICES[key] = ScreeningService(inst)
+        return svc
