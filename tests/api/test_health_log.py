@@ -52,3 +52,31 @@ def test_log_files_are_served_read_only(client: TestClient, inst: Any, tmp_path:
         assert r.status_code == 404, bad
         assert "not for you" not in r.text and "secret" not in r.text.lower().replace(bad, "")
     assert client.post("/log/checkpoint").status_code == 405
+
+
+def test_readyz_says_503_while_the_fingerprint_index_loads(app: Any, inst: Any) -> None:
+    import threading
+    import time
+
+    lookup = inst.fingerprint_lookup
+    gate = threading.Event()
+    real = lookup._load_snapshot
+
+    def slow_snapshot() -> bool:  # a large snapshot being mapped
+        gate.wait(10)
+        return bool(real())
+
+    lookup._load_snapshot = slow_snapshot
+    with TestClient(app) as client:  # the start begins loading in the background
+        r = client.get("/readyz")
+        assert r.status_code == 503
+        assert "fingerprint index is loading" in r.json()["error"]["message"]
+        gate.set()
+        for _ in range(100):
+            r = client.get("/readyz")
+            if r.status_code == 200:
+                break
+            time.sleep(0.05)
+        assert r.status_code == 200
+        index = r.json()["fingerprint_index"]
+        assert index["phase"] == "ready" and index["snapshot_rows"] == 0

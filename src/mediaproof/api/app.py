@@ -116,6 +116,8 @@ def create_app(
         # what a crash left: signing folders, log entries staged but not landed, assets
         # the log never heard of (services.publishing.recover_at_startup)
         await run_in_threadpool(recover_at_startup, inst)
+        # the fingerprint index loads in the background; /readyz says 503 until it is in
+        inst.fingerprint_lookup.start_loading()
         outbox.start()
         puller.start()
         # reported media past its retention goes; analyses a stop interrupted run again

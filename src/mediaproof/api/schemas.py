@@ -26,6 +26,8 @@ class ReadyOut(BaseModel):
     database: str
     schema_revision: str | None
     signing_keys: bool
+    # phase, snapshot_rows, caught_up_rows, hashes (None: this process serves no lookups)
+    fingerprint_index: dict[str, Any] | None = None
 
 
 class VerifyReportOut(BaseModel):

@@ -250,6 +250,23 @@ class _Mih:
             probe_base=probe_base,
         )
 
+    @classmethod
+    def restore(
+        cls, m: int, max_distance: int, offsets: NDArray[np.integer], perm: NDArray[np.uint32],
+        n: int,
+    ) -> _Mih:  # fmt: skip
+        """Tables written by an earlier build (a snapshot), checked for shape."""
+        widths = _slot_widths(m)
+        starts = [sum(widths[:i]) for i in range(m)]
+        expected = sum((1 << w) + 1 for w in widths)
+        if len(offsets) != expected or len(perm) != m * n:
+            raise IndexSnapshotError("index snapshot has inconsistent MIH tables")
+        bases, b = [], 0
+        for w in widths:
+            bases.append(b)
+            b += (1 << w) + 1
+        return cls._assemble(m, max_distance, starts, widths, offsets, perm, bases)
+
     def bases(self) -> list[int]:
         out, b = [], 0
         for w in self.widths:
@@ -433,6 +450,22 @@ class HammingIndex:
                 self._removed_during_merge.append(id_)
             return removed
 
+    def remove_many(self, ids: ArrayLike) -> int:
+        """Remove every row stored under any of ``ids`` (one pass, not one per id)."""
+        id_arr = np.unique(np.asarray(ids, dtype=np.int64).reshape(-1))
+        if len(id_arr) == 0:
+            return 0
+        with self._lock:
+            st = self._state
+            pos = np.flatnonzero(np.isin(st.main.ids, id_arr) & st.main.alive)
+            st.main.alive[pos] = False
+            n = st.delta.count
+            dpos = np.flatnonzero(np.isin(st.delta.ids[:n], id_arr) & st.delta.alive[:n])
+            st.delta.alive[dpos] = False
+            if self._merging is not None:
+                self._removed_during_merge.extend(int(i) for i in id_arr)
+            return len(pos) + len(dpos)
+
     def _live(self, st: _State, upto: int) -> tuple[U64, I64]:
         keep = st.main.alive
         d = st.delta
@@ -508,6 +541,13 @@ class HammingIndex:
 
     def query(self, hash_: bytes | U64, max_distance: int | None = None) -> list[Hit]:
         """All live rows within ``max_distance`` (default: the index's), nearest first."""
+        ids, dists = self.query_arrays(hash_, max_distance)
+        return [Hit(int(i), int(d)) for i, d in zip(ids.tolist(), dists.tolist(), strict=True)]
+
+    def query_arrays(
+        self, hash_: bytes | U64, max_distance: int | None = None
+    ) -> tuple[I64, I64]:
+        """Like :meth:`query`, as (ids, distances) arrays: no Python object per hit."""
         r = self.max_distance if max_distance is None else max_distance
         if r > self.max_distance or r < 0:
             raise ValueError(f"max_distance must be in [0, {self.max_distance}] for this index")
@@ -532,7 +572,7 @@ class HammingIndex:
             ids = np.concatenate([ids, st.delta.ids[dpos[dkeep]]])
             dists = np.concatenate([dists, ddist[dkeep]])
         order = np.lexsort((ids, dists))
-        return [Hit(int(ids[i]), int(dists[i])) for i in order]
+        return ids[order].astype(np.int64), dists[order].astype(np.int64)
 
     def query_many(
         self, hashes: Sequence[bytes], max_distance: int | None = None
@@ -548,6 +588,52 @@ class HammingIndex:
         total = m.words.nbytes + m.ids.nbytes + m.alive.nbytes + (m.mih.nbytes if m.mih else 0)
         d = st.delta
         return int(total + d.words.nbytes + d.ids.nbytes + d.alive.nbytes)
+
+    def export_arrays(self) -> dict[str, NDArray[np.generic]]:
+        """The live rows and MIH tables as plain arrays (merged first), for a snapshot
+        the caller writes as ``.npy`` files and later memory-maps (:meth:`from_exported`)."""
+        self.merge()
+        with self._lock:
+            st = self._state
+            if not st.main.alive.all():
+                self._rebuild_sync(st)
+            main = self._state.main
+            out: dict[str, NDArray[np.generic]] = {
+                "max_distance": np.array([self.max_distance], dtype=np.int64),
+                "words": main.words,
+                "ids": main.ids,
+            }
+            if main.mih is not None:
+                out["mih_m"] = np.array([main.mih.m], dtype=np.int64)
+                out["mih_offsets"] = main.mih.offsets
+                out["mih_perm"] = main.mih.perm
+            return out
+
+    @classmethod
+    def from_exported(
+        cls, arrays: dict[str, NDArray[np.generic]], **kwargs: int | bool
+    ) -> HammingIndex:
+        """An index over arrays from :meth:`export_arrays` (they may be read-only memory
+        maps: queries read them in place; only the small ``alive`` flags are copied)."""
+        max_distance = int(arrays["max_distance"][0])
+        words = arrays["words"]
+        ids = arrays["ids"]
+        if (
+            words.dtype != np.uint64 or ids.dtype != np.int64 or words.ndim != 2
+            or words.shape[1] != WORDS or len(ids) != len(words)
+        ):  # fmt: skip
+            raise IndexSnapshotError("index snapshot arrays are inconsistent")
+        index = cls(max_distance=max_distance, **kwargs)  # type: ignore[arg-type]
+        mih = None
+        if "mih_m" in arrays:
+            mih = _Mih.restore(
+                int(arrays["mih_m"][0]), max_distance, arrays["mih_offsets"],  # type: ignore[arg-type]
+                arrays["mih_perm"], len(words),  # type: ignore[arg-type]
+            )  # fmt: skip
+        index._state = _State(
+            index._make_main(words, ids, mih), _Delta(1024)  # type: ignore[arg-type]
+        )
+        return index
 
     def save(self, path: Path) -> None:
         """Write a snapshot (live rows plus the MIH tables, so loading skips the build)."""

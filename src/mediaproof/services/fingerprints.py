@@ -11,12 +11,18 @@ withdrawn since (by this process or another), and a restart never loads them.
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MediaproofError
@@ -28,11 +34,11 @@ from mediaproof.media.sniff import MediaKind
 from mediaproof.storage.blobs import BlobStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos import AssetRepository
-from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
+from mediaproof.storage.sql.repos_fingerprints import FingerprintColumns, FingerprintRepository
 
 log = logging.getLogger(__name__)
 
-SIGNALS = ("pdq", "vpdq", "md5", "chromaprint")
+HASH_ROWS = ("pdq", "vpdq", "chromaprint")  # md5 lookups query the database's index
 REFRESH_EVERY_S = 1.0
 
 
@@ -56,33 +62,219 @@ def fingerprint_entries(media: MediaInfo, limits: Limits) -> list[FingerprintEnt
     return entries_for(fps)
 
 
+SNAPSHOT_VERSION = 1
+SNAPSHOT_AFTER_NEW_ROWS = 100_000  # a start that caught up more than this writes a snapshot
+
+
+@dataclass
+class IndexProgress:
+    """What the fingerprint index is doing (``/readyz`` reports it)."""
+
+    phase: str = "idle"  # idle -> loading (snapshot / rows) -> ready | failed
+    snapshot_rows: int = 0  # hashes served from the memory-mapped snapshot
+    caught_up_rows: int = 0  # rows read from the database since the snapshot (or all)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase, "snapshot_rows": self.snapshot_rows,
+            "caught_up_rows": self.caught_up_rows, "error": self.error,
+        }  # fmt: skip
+
+
 class SqlFingerprintLookup:
-    def __init__(self, db: Database, blobs: BlobStore | None = None) -> None:
+    """``snapshot_dir``: where index snapshots live (``<home>/index``); None: no
+    snapshots, every start reads all rows (still in bulk, as arrays)."""
+
+    def __init__(
+        self, db: Database, blobs: BlobStore | None = None, snapshot_dir: Path | None = None
+    ) -> None:
         self._db = db
         self._blobs = blobs
-        self._store = FingerprintStore()
+        self._snapshot_dir = snapshot_dir
+        self._store = FingerprintStore(md5=False)  # digests: the database's index answers
         self._last_id = 0
         self._checked = -1e9
         self._gone: set[int] = set()  # inactive assets already dropped from the store
         self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._loader: threading.Thread | None = None
+        self.progress = IndexProgress()
+
+    # --- start-up ------------------------------------------------------------------
+
+    def start_loading(self) -> None:
+        """Load in the background (the service's start): ``/readyz`` answers 503 with
+        the progress meanwhile, and lookups wait for the load rather than miss rows."""
+        with self._lock:
+            if self._loaded.is_set() or self._loader is not None:
+                return
+            self._loader = threading.Thread(
+                target=self._load_logged, name="mediaproof-index", daemon=True
+            )
+            self._loader.start()
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded.is_set()
+
+    def _load_logged(self) -> None:
+        try:
+            self._ensure_loaded()
+        except Exception as e:  # reported by /readyz; a lookup retries the load
+            log.exception("loading the fingerprint index failed")
+            self.progress.phase = "failed"
+            self.progress.error = type(e).__name__
+        finally:
+            with self._lock:
+                self._loader = None
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded.is_set():
+            return
+        with self._lock:
+            if self._loaded.is_set():
+                return
+            self.progress = IndexProgress(phase="loading")
+            t0 = time.process_time()
+            from_snapshot = self._load_snapshot()
+            with self._db.session() as s:
+                repo = FingerprintRepository(s)
+                if from_snapshot:  # audio prints are not in snapshots: read them all
+                    self._catch_up(repo, 0, ("chromaprint",))
+                self._catch_up(repo, self._last_id, HASH_ROWS)
+                self._drop_inactive(repo)
+            self._checked = time.monotonic()
+            self.progress.phase = "ready"
+            self._loaded.set()
+            log.info(
+                "fingerprint index ready: %d hashes (%d from a snapshot), %.1f s CPU",
+                self._store.hash_count(), self.progress.snapshot_rows, time.process_time() - t0,
+            )  # fmt: skip
+        fresh = self.progress.caught_up_rows
+        if self._snapshot_dir is not None and fresh > SNAPSHOT_AFTER_NEW_ROWS:
+            try:
+                self.write_snapshot()
+            except OSError as e:  # the next start reads rows again; nothing is lost
+                log.warning("could not write the fingerprint index snapshot: %s", e)
+
+    def _catch_up(
+        self, repo: FingerprintRepository, after_id: int, signals: Sequence[str]
+    ) -> None:
+        """Rows of active assets with id > ``after_id``, read as columns in batches."""
+        for batch in repo.columns_since(after_id, signals):
+            self._add_batch(batch)
+            self.progress.caught_up_rows += len(batch.ids)
+
+    def _add_batch(self, b: FingerprintColumns) -> None:
+        for signal in FingerprintStore.HASH_SIGNALS:
+            sel = b.signal == signal
+            if sel.any():
+                self._store.add_hash_arrays(
+                    signal, rows=b.ids[sel], assets=b.asset_ids[sel], hashes=b.values[sel],
+                    quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
+                    total=b.frames_total[sel],
+                )  # fmt: skip
+        for row_id, asset_id, items in b.audio:
+            self._store.add(row_id, str(asset_id), FingerprintEntry("chromaprint", items),
+                            merge=False)  # fmt: skip
+        if b.audio:
+            self._store._audio.merge()
+        if len(b.ids):
+            self._last_id = max(self._last_id, int(b.ids.max()))
+
+    def _drop_inactive(self, repo: FingerprintRepository) -> None:
+        # withdrawn elsewhere (another worker, the CLI): stop serving them here too
+        new = repo.inactive_asset_ids() - self._gone
+        if new:
+            self._store.remove_assets(str(a) for a in new)
+            self._gone |= new
+
+    # --- snapshots -----------------------------------------------------------------
+
+    def write_snapshot(self) -> Path:
+        """Write the hash indexes as a snapshot (``.npy`` files, memory-mapped at the next
+        start) covering every row up to the last one read; returns its folder. Written
+        aside and then named in ``CURRENT`` (one atomic rename), so a reader sees the
+        old snapshot or the new one, never half of one."""
+        if self._snapshot_dir is None:
+            raise MediaproofError("this lookup has no snapshot folder")
+        self._ensure_loaded()
+        with self._lock:
+            self.refresh_locked()
+            arrays, state = self._store.export_hashes()
+            last_id = self._last_id
+        with self._db.session() as s:
+            anchor = FingerprintRepository(s).asset_of_row(last_id) if last_id else None
+        root = self._snapshot_dir
+        root.mkdir(parents=True, exist_ok=True)
+        name = f"fingerprints-{last_id}-{uuid.uuid4().hex[:8]}"
+        tmp = root / (name + ".tmp")
+        tmp.mkdir()
+        for key, arr in arrays.items():
+            np.save(tmp / f"{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+        meta = {
+            "version": SNAPSHOT_VERSION, "last_row_id": last_id, "last_row_asset": anchor,
+            "arrays": sorted(arrays), **state,
+        }  # fmt: skip
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        tmp.rename(root / name)
+        pointer = root / "CURRENT.tmp"
+        pointer.write_text(name)
+        pointer.replace(root / "CURRENT")
+        for old in root.glob("fingerprints-*"):
+            if old.name != name and old.is_dir():  # mapped files stay readable until unmapped
+                shutil.rmtree(old, ignore_errors=True)
+        log.info("wrote fingerprint index snapshot %s (rows up to %d)", name, last_id)
+        return root / name
+
+    def _load_snapshot(self) -> bool:
+        root = self._snapshot_dir
+        if root is None or not (root / "CURRENT").is_file():
+            return False
+        folder = root / (root / "CURRENT").read_text().strip()
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            if meta.get("version") != SNAPSHOT_VERSION:
+                raise ValueError(f"version {meta.get('version')}")
+            last_id = int(meta["last_row_id"])
+            with self._db.session() as s:
+                anchor = FingerprintRepository(s).asset_of_row(last_id) if last_id else None
+            if anchor != meta.get("last_row_asset"):
+                # another database (restored, or reset): its rows are not these
+                log.warning("fingerprint snapshot %s does not match the database", folder.name)
+                return False
+            arrays = {
+                k: np.load(folder / f"{k}.npy", mmap_mode="r", allow_pickle=False)
+                for k in meta["arrays"]
+            }
+            self._store.import_hashes(arrays, meta)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log.warning("ignoring fingerprint snapshot %s: %s", folder.name, e)
+            self._store = FingerprintStore(md5=False)
+            return False
+        self._last_id = last_id
+        self.progress.snapshot_rows = self._store.hash_count()
+        return True
+
+    # --- serving -------------------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> None:
         """Load rows added since the last call (at most once a second unless forced)."""
+        if not self._loaded.is_set():
+            self._ensure_loaded()
+            return
         if not force and time.monotonic() - self._checked < REFRESH_EVERY_S:
             return
-        with self._lock, self._db.session() as s:
-            repo = FingerprintRepository(s)
-            self._store.add_many(self._new_rows(repo))  # one audio-index merge per batch
-            # withdrawn elsewhere (another worker, the CLI): stop serving them here too
-            for asset_id in repo.inactive_asset_ids() - self._gone:
-                self._store.remove_asset(str(asset_id))
-                self._gone.add(asset_id)
-            self._checked = time.monotonic()
+        with self._lock:
+            self.refresh_locked()
 
-    def _new_rows(self, repo: FingerprintRepository) -> Iterator[tuple[int, str, FingerprintEntry]]:
-        for row_id, asset_id, entry in repo.since(self._last_id, SIGNALS):
-            self._last_id = max(self._last_id, row_id)
-            yield row_id, str(asset_id), entry
+    def refresh_locked(self) -> None:
+        with self._db.session() as s:
+            repo = FingerprintRepository(s)
+            self._catch_up(repo, self._last_id, HASH_ROWS)
+            self._drop_inactive(repo)
+        self._checked = time.monotonic()
 
     def forget_asset(self, asset_id: int) -> None:
         """Stop serving an asset's fingerprints at once (after it was withdrawn)."""
@@ -91,8 +283,16 @@ class SqlFingerprintLookup:
             self._gone.add(asset_id)
 
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
+        if signal == "md5":
+            with self._db.session() as s:
+                found = FingerprintRepository(s).active_assets_by_digest(str(value))
+            return [Candidate(str(a), "md5", 0) for a in found]
         self.refresh()
         return self._store.find_near(signal, value, max_distance)
+
+    @property
+    def hash_count(self) -> int:
+        return self._store.hash_count()
 
     def original_image(self, asset_id: str) -> Path | None:
         """The kept original's file, when originals are kept and it is an image."""

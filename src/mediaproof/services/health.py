@@ -23,8 +23,18 @@ def readiness(inst: Instance) -> dict[str, Any]:
         raise NotReadyError(f"the database is not reachable ({type(e).__name__})") from e
     if current != head_revision(inst.db.engine):
         raise NotReadyError("the database schema is not at the newest migration")
+    index: dict[str, Any] | None = None
+    if "fingerprint_lookup" in inst.__dict__:  # this process serves fingerprint lookups
+        lookup = inst.fingerprint_lookup
+        index = {**lookup.progress.as_dict(), "hashes": lookup.hash_count}
+        if not lookup.ready:
+            raise NotReadyError(
+                f"the fingerprint index is {index['phase']}: {index['snapshot_rows']} hashes "
+                f"from its snapshot, {index['caught_up_rows']} rows read since"
+            )
     return {
         "status": "ready",
+        "fingerprint_index": index,
         "database": inst.db.engine.dialect.name,
         "schema_revision": current,
         "signing_keys": (inst.keys_dir / "signer-chain.pem").exists(),

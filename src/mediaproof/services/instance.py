@@ -148,4 +148,4 @@ class Instance:
     @cached_property
     def fingerprint_lookup(self) -> SqlFingerprintLookup:
         """Registered originals' fingerprints, served from memory (see services.fingerprints)."""
-        return SqlFingerprintLookup(self.db, self.blobs)
+        return SqlFingerprintLookup(self.db, self.blobs, snapshot_dir=self.home / "index")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from mediaproof.matching.lookup import FingerprintEntry
+from mediaproof.matching.lookup import FingerprintEntry, variant_code
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 
@@ -23,6 +26,28 @@ def _entry(row: FingerprintRow) -> FingerprintEntry:
         frames_total=row.frames_total,
         pipeline=row.pipeline,
     )
+
+
+@dataclass
+class FingerprintColumns:
+    """One batch of rows as columns (hash rows) plus the audio rows, for bulk loading:
+    no ORM object per row. None becomes -1 (quality, frame, frames_total) or 0
+    (variant)."""
+
+    ids: NDArray[np.int64]
+    asset_ids: NDArray[np.int64]
+    signal: NDArray[np.str_]
+    values: NDArray[np.uint8]  # (n, 32)
+    quality: NDArray[np.int16]
+    variant: NDArray[np.int8]
+    frame: NDArray[np.int32]
+    frames_total: NDArray[np.int32]
+    audio: list[tuple[int, int, bytes]]  # (row id, asset id, items)
+
+
+def _active() -> object:
+    # "not active" as two ranges, so the (status, id) index answers it
+    return or_(AssetRow.status < "active", AssetRow.status > "active")
 
 
 class FingerprintRepository:
@@ -73,18 +98,68 @@ class FingerprintRepository:
                 yield r.id, r.asset_id, _entry(r)
             last = rows[-1].id
 
-    def inactive_asset_ids(self) -> set[int]:
-        """Assets whose fingerprints must not be served (withdrawn, or any status other
-        than active) and that have fingerprints."""
-        return set(
-            self.s.scalars(
-                select(AssetRow.id)
-                .where(AssetRow.status != "active")
-                .where(
-                    select(FingerprintRow.id).where(FingerprintRow.asset_id == AssetRow.id).exists()
+    def columns_since(
+        self, after_id: int, signals: Sequence[str], batch: int = 200_000
+    ) -> Iterator[FingerprintColumns]:
+        """Rows of active assets with id > ``after_id``, in id order, as columns."""
+        last = after_id
+        while True:
+            rows = self.s.execute(
+                select(
+                    FingerprintRow.id, FingerprintRow.asset_id, FingerprintRow.signal,
+                    FingerprintRow.value, FingerprintRow.quality, FingerprintRow.variant,
+                    FingerprintRow.frame, FingerprintRow.frames_total,
+                )
+                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+                .where(FingerprintRow.id > last)
+                .where(FingerprintRow.signal.in_(signals))
+                .where(AssetRow.status == "active")
+                .order_by(FingerprintRow.id)
+                .limit(batch)
+            ).all()  # fmt: skip
+            if not rows:
+                return
+            last = rows[-1][0]
+            hashes = [r for r in rows if r[2] != "chromaprint" and r[3] is not None
+                      and len(r[3]) == 32]  # fmt: skip
+            n = len(hashes)
+            yield FingerprintColumns(
+                ids=np.fromiter((r[0] for r in hashes), np.int64, n),
+                asset_ids=np.fromiter((r[1] for r in hashes), np.int64, n),
+                signal=np.array([r[2] for r in hashes], dtype="U8").reshape(n),
+                values=np.frombuffer(b"".join(r[3] or b"" for r in hashes), np.uint8)
+                .reshape(n, 32),
+                quality=np.fromiter((-1 if r[4] is None else r[4] for r in hashes), np.int16, n),
+                variant=np.fromiter((variant_code(r[5]) for r in hashes), np.int8, n),
+                frame=np.fromiter((-1 if r[6] is None else r[6] for r in hashes), np.int32, n),
+                frames_total=np.fromiter(
+                    (-1 if r[7] is None else r[7] for r in hashes), np.int32, n
+                ),
+                audio=[(r[0], r[1], r[3]) for r in rows if r[2] == "chromaprint" and r[3]],
+            )
+
+    def asset_of_row(self, row_id: int) -> int | None:
+        """The asset of one row (a snapshot's anchor: same row, same asset, same database)."""
+        return self.s.scalar(select(FingerprintRow.asset_id).where(FingerprintRow.id == row_id))
+
+    def active_assets_by_digest(self, digest: str) -> list[int]:
+        return sorted(
+            set(
+                self.s.scalars(
+                    select(FingerprintRow.asset_id)
+                    .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+                    .where(FingerprintRow.digest == digest)
+                    .where(FingerprintRow.signal == "md5")
+                    .where(AssetRow.status == "active")
                 )
             )
         )
+
+    def inactive_asset_ids(self) -> set[int]:
+        """Assets whose fingerprints must not be served (withdrawn, or any status other
+        than active). An index-only read of ``ix_assets_status_id`` (migration 0014):
+        its cost follows the number of inactive assets, not the size of the registry."""
+        return set(self.s.scalars(select(AssetRow.id).where(_active())))  # type: ignore[arg-type]
 
     def for_asset(self, asset_id: int) -> list[FingerprintEntry]:
         rows = self.s.scalars(

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -66,6 +67,8 @@ class AssetRow(Base):
 
     __table_args__ = (
         UniqueConstraint("publisher", "source_sha256", name="uq_assets_publisher_source"),
+        # the fingerprint index's change query ("which assets are not active"), migration 0014
+        Index("ix_assets_status_id", "status", "id"),
     )
 
 
