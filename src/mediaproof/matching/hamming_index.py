@@ -44,7 +44,8 @@ DEFAULT_MAX_DISTANCE = 31
 BRUTE_FORCE_BELOW = 10_000  # measured crossover: 0.19 ms either way at 10k rows
 MAX_SLOT_BITS = 26  # offsets table of 2^26 x 4 bytes = 256 MiB per slot at most
 MAX_TABLE_ENTRIES_PER_ROW = 16
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: slots are cut from the permuted bits (BIT_PERMUTATION)
+HEAVY_CANDIDATES = 0.25  # a query with more candidates than this share of rows scans all
 
 U64 = NDArray[np.uint64]
 I64 = NDArray[np.int64]
@@ -156,6 +157,47 @@ def _masks(width: int, radius: int) -> NDArray[np.uint32]:
     return _MASK_CACHE[key]
 
 
+def _bit_permutation() -> NDArray[np.intp]:
+    """A fixed pseudo-random order of the 256 bit positions, defined here rather than by
+    a library's generator so it never changes under a snapshot: Fisher-Yates driven by
+    splitmix64 from the seed 0x6D65646961 ("media").
+
+    Slots are cut from the permuted bits. Real populations have biased bits (PDQ bits
+    that are mostly 1 in dark images) and correlated ones (neighbouring DCT cells);
+    cut from the raw order, such bits fall together into one slot, whose table then has
+    a few huge buckets and every query pays for them. Scattered, each slot gets a share
+    of the bias. Exactness does not depend on it: it is a relabelling of bit positions
+    applied to stored rows and queries alike."""
+    state = 0x6D65646961
+    mask = (1 << 64) - 1
+    order = list(range(HASH_BITS))
+    for i in range(HASH_BITS - 1, 0, -1):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        j = z % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return np.array(order, dtype=np.intp)
+
+
+BIT_PERMUTATION = _bit_permutation()
+_PERMUTE_CHUNK = 1 << 17
+
+
+def permute_bits(words: U64) -> U64:
+    """Rows with bit ``i`` of the result = bit ``BIT_PERMUTATION[i]`` of the input
+    (bits numbered little-endian across the 4 words, as the slots are)."""
+    out = np.empty_like(words)
+    for a in range(0, len(words), _PERMUTE_CHUNK):  # bounded temporary memory
+        chunk = np.ascontiguousarray(words[a : a + _PERMUTE_CHUNK]).view(np.uint8)
+        bits = np.unpackbits(chunk, axis=1, bitorder="little")
+        packed = np.packbits(bits[:, BIT_PERMUTATION], axis=1, bitorder="little")
+        out[a : a + _PERMUTE_CHUNK] = np.ascontiguousarray(packed).view("<u8")
+    return out
+
+
 def _slot_keys(words: U64, start: int, width: int) -> NDArray[np.uint32]:
     wi, off = divmod(start, 64)
     v = words[:, wi] >> np.uint64(off)
@@ -191,6 +233,7 @@ class _Mih:
         starts = [sum(widths[:i]) for i in range(m)]
         wide = n * m >= 2**32 - 1
         off_dtype = np.int64 if wide else np.uint32
+        words = permute_bits(words)  # a copy (32 bytes a row) for the build only
         offsets_parts = []
         perm_parts = []
         bases = []
@@ -274,9 +317,12 @@ class _Mih:
             b += (1 << w) + 1
         return out
 
-    def candidates(self, query: U64) -> NDArray[np.uint32]:
-        """Row positions sharing a slot within ``radius`` bits with ``query`` (with repeats)."""
-        big = sum(int(x) << (64 * i) for i, x in enumerate(query.tolist()))
+    def candidates(self, query: U64, limit: int | None = None) -> NDArray[np.uint32] | None:
+        """Row positions sharing a slot within ``radius`` bits with ``query`` (with
+        repeats); None when there would be more than ``limit`` (heavy buckets: the
+        caller scans every row instead, which then costs less)."""
+        pq = permute_bits(np.asarray(query, dtype=np.uint64).reshape(1, WORDS))[0]
+        big = sum(int(x) << (64 * i) for i, x in enumerate(pq.tolist()))
         qkeys = np.array(
             [(big >> s) & ((1 << w) - 1) for s, w in zip(self.starts, self.widths, strict=True)],
             dtype=np.uint32,
@@ -291,6 +337,8 @@ class _Mih:
         total = int(lens.sum())
         if total == 0:
             return np.zeros(0, dtype=np.uint32)
+        if limit is not None and total > limit:
+            return None
         # expand the [lo, hi) ranges into one index array without a Python loop
         shift = lo - (np.cumsum(lens) - lens)
         idx = np.repeat(shift, lens) + np.arange(total, dtype=np.int64)
@@ -558,11 +606,14 @@ class HammingIndex:
         if main.mih is None:
             pos, dist = brute_force(main.words, q, r)
         else:
-            cand = main.mih.candidates(q)
-            d = distances(np.take(main.words, cand, axis=0), q)
-            ok = d <= r
-            pos, first = np.unique(cand[ok], return_index=True)
-            dist = d[ok][first]
+            cand = main.mih.candidates(q, limit=int(len(main.words) * HEAVY_CANDIDATES))
+            if cand is None:  # heavy buckets: gathering would cost more than a scan
+                pos, dist = brute_force(main.words, q, r)
+            else:
+                d = distances(np.take(main.words, cand, axis=0), q)
+                ok = d <= r
+                pos, first = np.unique(cand[ok], return_index=True)
+                dist = d[ok][first]
         keep = main.alive[pos]
         ids = main.ids[pos[keep]]
         dists = dist[keep]
@@ -599,6 +650,7 @@ class HammingIndex:
                 self._rebuild_sync(st)
             main = self._state.main
             out: dict[str, NDArray[np.generic]] = {
+                "version": np.array([SNAPSHOT_VERSION], dtype=np.int64),
                 "max_distance": np.array([self.max_distance], dtype=np.int64),
                 "words": main.words,
                 "ids": main.ids,
@@ -615,6 +667,8 @@ class HammingIndex:
     ) -> HammingIndex:
         """An index over arrays from :meth:`export_arrays` (they may be read-only memory
         maps: queries read them in place; only the small ``alive`` flags are copied)."""
+        if "version" not in arrays or int(arrays["version"][0]) != SNAPSHOT_VERSION:
+            raise IndexSnapshotError("index snapshot of another version")
         max_distance = int(arrays["max_distance"][0])
         words = arrays["words"]
         ids = arrays["ids"]

@@ -249,7 +249,7 @@ class SqlFingerprintLookup:
                 for k in meta["arrays"]
             }
             self._store.import_hashes(arrays, meta)
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, MediaproofError) as e:
             log.warning("ignoring fingerprint snapshot %s: %s", folder.name, e)
             self._store = FingerprintStore(md5=False)
             return False
