@@ -34,6 +34,7 @@ PARAMS = {
     "report_id": "no-such-report",
     "notice_id": "no-such-notice",
     "collection": "no-such-collection",
+    "list_name": "no-such-list",
 }
 DENIED = (401, 403)
 
@@ -157,6 +158,9 @@ POLICY: dict[str, str | frozenset[str]] = {
     "likeness.report": ADMINS,
     # the hash exchange: admins, and peers' tokens granted a collection (a peer's session
     # has no grant; tests/integration/test_exchange_db.py covers tokens)
+    "hash_lists.list": ADMINS,
+    "hash_lists.import": ADMINS,
+    "hash_lists.match": ADMINS,
     "exchange.collections": ADMINS,
     "exchange.collection": ADMINS,
     "exchange.updates": ADMINS,

@@ -80,3 +80,19 @@ def test_readyz_says_503_while_the_fingerprint_index_loads(app: Any, inst: Any) 
         assert r.status_code == 200
         index = r.json()["fingerprint_index"]
         assert index["phase"] == "ready" and index["snapshot_rows"] == 0
+
+
+def test_admin_imports_a_hash_list(client: TestClient, inst: Any) -> None:
+    from tests.api.conftest import bearer
+
+    h = bearer(inst, "admin", ["exchange:manage"])
+    body = "pdq " + "ab" * 32 + "\n"
+    r = client.post("/api/v1/hash-lists/bank-1/import", headers=h, content=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"] == 1
+    bad = client.post("/api/v1/hash-lists/bank-1/import", headers=h, content="pdq zz\n")
+    assert bad.status_code == 422
+    assert "line 1" in bad.json()["error"]["message"]
+    assert client.get("/api/v1/hash-lists", headers=h).json()[0]["entries"] == 1
+    m = client.get("/api/v1/hash-lists/match", headers=h, params={"pdq": "ab" * 32}).json()
+    assert m["matches"][0]["distance"] == 0

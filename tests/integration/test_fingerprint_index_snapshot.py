@@ -135,3 +135,21 @@ def test_the_inactive_query_uses_the_status_index(db: Database) -> None:
         )
     )
     assert "ix_assets_status_id" in plan
+
+
+def test_migration_0014_matches_the_tables(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from mediaproof.storage.sql.tables import Base
+
+    d = Database(db_url)
+    try:
+        upgrade(d.engine)
+        with d.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, Base.metadata)
+    finally:
+        d.dispose()
+    names = ("hash_list", "ix_assets_status_id")
+    assert [x for x in diff if any(n in repr(x) for n in names)] == []

@@ -144,6 +144,10 @@ ACCESS: dict[str, Rule] = {
     "web.likeness_report": needs(Permission.MANAGE_LIKENESS),
     # the hash exchange (docs/exchange.md): a peer's token must also be granted the
     # collection (checked in services/exchange.py); rate-limited per token there
+    # imported hash lists (docs/fingerprints.md): banks from elsewhere, admins only
+    "hash_lists.list": needs(Permission.MANAGE_EXCHANGE),
+    "hash_lists.import": needs(Permission.MANAGE_EXCHANGE),
+    "hash_lists.match": needs(Permission.MANAGE_EXCHANGE),
     "exchange.collections": needs(Permission.EXCHANGE_READ),
     "exchange.collection": needs(Permission.EXCHANGE_READ),
     "exchange.updates": needs(Permission.EXCHANGE_READ),

@@ -27,6 +27,7 @@ from mediaproof.api.routers import (
     assets,
     cases,
     exchange,
+    hash_lists,
     health,
     likeness,
     screening,
@@ -150,7 +151,7 @@ def create_app(
     app.add_middleware(AccessLogMiddleware)
     for r in (
         health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange,
-        screening,
+        screening, hash_lists,
     ):
         app.include_router(r.router)
     app.include_router(pages.router)

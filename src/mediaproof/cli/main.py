@@ -25,6 +25,7 @@ from mediaproof.cli import cases as cases_cmd
 from mediaproof.cli import demo as demo_cmd
 from mediaproof.cli import detectors as detectors_cmd
 from mediaproof.cli import exchange as exchange_cmd
+from mediaproof.cli import fingerprints as fingerprints_cmd
 from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
@@ -54,6 +55,7 @@ app = typer.Typer(
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(exchange_cmd.app, name="exchange")
+app.add_typer(fingerprints_cmd.app, name="fingerprints")
 app.add_typer(likeness_cmd.app, name="likeness")
 app.add_typer(screen_cmd.app, name="screen")
 app.command("monitor")(monitor_cmd.monitor)

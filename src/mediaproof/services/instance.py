@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mediaproof.analysis.compute import Compute, InlineCompute
 from mediaproof.config import Settings, load_settings
@@ -28,6 +29,9 @@ from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
+
+if TYPE_CHECKING:
+    from mediaproof.services.hash_lists import HashListIndex
 
 # The instance home holds reporters' contact details, keys and webhook secrets: only its
 # owner may enter it. Its own folders are private too, in case the home is loosened.
@@ -144,6 +148,13 @@ class Instance:
     def case_media_index(self) -> SqlCaseMediaIndex:
         """Noticed and banked media by fingerprint, for the case workflow."""
         return SqlCaseMediaIndex(self.db)
+
+    @cached_property
+    def hash_list_index(self) -> HashListIndex:
+        """Imported hash lists (services.hash_lists), apart from registered originals."""
+        from mediaproof.services.hash_lists import HashListIndex
+
+        return HashListIndex(self.db)
 
     @cached_property
     def fingerprint_lookup(self) -> SqlFingerprintLookup:

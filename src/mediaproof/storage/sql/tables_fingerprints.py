@@ -33,3 +33,33 @@ class FingerprintRow(Base):
     frames_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pipeline: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HashListRow(Base):
+    """A named list of imported hashes (a bank from elsewhere: a file, a pull, a
+    migration). Its entries have no registered original behind them."""
+
+    __tablename__ = "hash_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HashListEntryRow(Base):
+    """``value``: 32 bytes (``pdq``) or 16 (``video_md5``); category and tags as the
+    file gave them (python-threatexchange's opinion category name, space-separated tags)."""
+
+    __tablename__ = "hash_list_entries"
+    __table_args__ = (
+        Index("ix_hash_list_entries_signal_id", "signal_type", "id"),
+        Index("ix_hash_list_entries_value", "value"),
+        Index("ix_hash_list_entries_list", "list_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(Integer, ForeignKey("hash_lists.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tags: Mapped[str | None] = mapped_column(String(500), nullable=True)
