@@ -12,13 +12,15 @@ list is a lead for reviewers ("near a hash in list X, labelled Y"), answered by
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD
@@ -65,23 +67,42 @@ def import_hashes(db: Database, list_name: str, parsed: ParsedHashes) -> ImportR
             s.add(lst)
             s.flush()
         list_id = lst.id
-        n = len(parsed)
-        for a in range(0, n, INSERT_BATCH):
-            b = min(a + INSERT_BATCH, n)
-            s.execute(
-                insert(HashListEntryRow),
-                [
-                    {"list_id": list_id, "signal_type": k, "value": v, "category": c, "tags": g}
-                    for k, v, c, g in zip(
-                        parsed.signal_type[a:b], parsed.value[a:b], parsed.category[a:b],
-                        parsed.tags[a:b], strict=True,
-                    )
-                ],
-            )  # fmt: skip
+        rows = zip(
+            itertools.repeat(list_id), parsed.signal_type, parsed.value, parsed.category,
+            parsed.tags,
+        )  # fmt: skip
+        _bulk_insert(s.connection(), rows)
     by_type: dict[str, int] = {}
     for k in parsed.signal_type:
         by_type[k] = by_type.get(k, 0) + 1
     return ImportResult(list_name, parsed.format, len(parsed), by_type, time.process_time() - t0)
+
+
+_COLUMNS = "list_id, signal_type, value, category, tags"
+
+
+def _bulk_insert(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """The driver's own bulk path, past the ORM's per-row work (several times faster):
+    COPY on PostgreSQL, executemany on SQLite; inside the caller's transaction."""
+    raw: Any = conn.connection.dbapi_connection
+    table = HashListEntryRow.__tablename__
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        return
+    if conn.dialect.name != "sqlite":  # any other backend: the portable path
+        keys = [k.strip() for k in _COLUMNS.split(",")]
+        batch = list(itertools.islice(rows, INSERT_BATCH))
+        while batch:
+            conn.execute(insert(HashListEntryRow), [dict(zip(keys, r, strict=True)) for r in batch])
+            batch = list(itertools.islice(rows, INSERT_BATCH))
+        return
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
+    finally:
+        cur.close()
 
 
 def lists(db: Database) -> list[dict[str, Any]]:

@@ -99,7 +99,7 @@ class FingerprintRepository:
             last = rows[-1].id
 
     def columns_since(
-        self, after_id: int, signals: Sequence[str], batch: int = 200_000
+        self, after_id: int, signals: Sequence[str], batch: int = 50_000
     ) -> Iterator[FingerprintColumns]:
         """Rows of active assets with id > ``after_id``, in id order, as columns."""
         last = after_id
