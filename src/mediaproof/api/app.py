@@ -51,6 +51,9 @@ from mediaproof.services.softbinding import SoftBindingResolver, default_resolve
 from mediaproof.web import case_pages, likeness_pages, pages
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+# how long a start waits for the fingerprint index before answering (503 on /readyz
+# after that until it is in): a small registry is ready at once, a large one loads on
+START_WAIT_S = 2.0
 
 DESCRIPTION = """Verify any file; sign and register official media; resolve stripped copies
 to their credentials (C2PA Soft Binding Resolution API).
@@ -119,6 +122,7 @@ def create_app(
         await run_in_threadpool(recover_at_startup, inst)
         # the fingerprint index loads in the background; /readyz says 503 until it is in
         inst.fingerprint_lookup.start_loading()
+        await run_in_threadpool(inst.fingerprint_lookup.wait_ready, START_WAIT_S)
         outbox.start()
         puller.start()
         # reported media past its retention goes; analyses a stop interrupted run again

@@ -118,6 +118,10 @@ class SqlFingerprintLookup:
     def ready(self) -> bool:
         return self._loaded.is_set()
 
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the load (a small registry is ready at start)."""
+        return self._loaded.wait(timeout_s)
+
     def _load_logged(self) -> None:
         try:
             self._ensure_loaded()
