@@ -146,7 +146,7 @@ class SqlFingerprintLookup:
                 repo = FingerprintRepository(s)
                 if from_snapshot:  # audio prints are not in snapshots: read them all
                     self._catch_up(repo, 0, ("chromaprint",))
-                self._catch_up(repo, self._last_id, HASH_ROWS)
+                self._catch_up(repo, self._last_id, HASH_ROWS, bulk=True)
                 self._drop_inactive(repo)
             self._checked = time.monotonic()
             self.progress.phase = "ready"
@@ -163,14 +163,37 @@ class SqlFingerprintLookup:
                 log.warning("could not write the fingerprint index snapshot: %s", e)
 
     def _catch_up(
-        self, repo: FingerprintRepository, after_id: int, signals: Sequence[str]
+        self,
+        repo: FingerprintRepository,
+        after_id: int,
+        signals: Sequence[str],
+        *,
+        bulk: bool = False,
     ) -> None:
-        """Rows of active assets with id > ``after_id``, read as columns in batches."""
+        """Rows of active assets with id > ``after_id``, read as columns in batches.
+        ``bulk`` (a start): hash rows are gathered and indexed once at the end, not
+        merged into the index batch after batch (each merge rebuilds the tables)."""
+        held: list[FingerprintColumns] = []
         for batch in repo.columns_since(after_id, signals):
-            self._add_batch(batch)
-            self.progress.caught_up_rows += len(batch.ids)
+            self.progress.caught_up_rows += len(batch.ids) + len(batch.audio)
+            if bulk:
+                held.append(batch)
+                self._add_audio(batch)
+                self._last_id = max(self._last_id, batch.last_id)
+            else:
+                self._add_batch(batch)
+        if held:
+            self._add_batch(FingerprintColumns.concat(held), audio=False)
 
-    def _add_batch(self, b: FingerprintColumns) -> None:
+    def _add_audio(self, b: FingerprintColumns) -> None:
+        for row_id, asset_id, items in b.audio:
+            self._store.add(row_id, str(asset_id), FingerprintEntry("chromaprint", items),
+                            merge=False)  # fmt: skip
+            self._last_id = max(self._last_id, row_id)
+        if b.audio:
+            self._store._audio.merge()
+
+    def _add_batch(self, b: FingerprintColumns, *, audio: bool = True) -> None:
         for signal in FingerprintStore.HASH_SIGNALS:
             sel = b.signal == signal
             if sel.any():
@@ -179,13 +202,9 @@ class SqlFingerprintLookup:
                     quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
                     total=b.frames_total[sel],
                 )  # fmt: skip
-        for row_id, asset_id, items in b.audio:
-            self._store.add(row_id, str(asset_id), FingerprintEntry("chromaprint", items),
-                            merge=False)  # fmt: skip
-        if b.audio:
-            self._store._audio.merge()
-        if len(b.ids):
-            self._last_id = max(self._last_id, int(b.ids.max()))
+        if audio:
+            self._add_audio(b)
+        self._last_id = max(self._last_id, b.last_id)
 
     def _drop_inactive(self, repo: FingerprintRepository) -> None:
         # withdrawn elsewhere (another worker, the CLI): stop serving them here too

@@ -43,6 +43,23 @@ class FingerprintColumns:
     frame: NDArray[np.int32]
     frames_total: NDArray[np.int32]
     audio: list[tuple[int, int, bytes]]  # (row id, asset id, items)
+    last_id: int = 0  # the last row read (rows skipped as malformed included)
+
+    @classmethod
+    def concat(cls, parts: Sequence[FingerprintColumns]) -> FingerprintColumns:
+        """One batch of the hash rows of many (audio rows are not carried over)."""
+        return cls(
+            ids=np.concatenate([p.ids for p in parts]),
+            asset_ids=np.concatenate([p.asset_ids for p in parts]),
+            signal=np.concatenate([p.signal for p in parts]),
+            values=np.concatenate([p.values for p in parts]),
+            quality=np.concatenate([p.quality for p in parts]),
+            variant=np.concatenate([p.variant for p in parts]),
+            frame=np.concatenate([p.frame for p in parts]),
+            frames_total=np.concatenate([p.frames_total for p in parts]),
+            audio=[],
+            last_id=max((p.last_id for p in parts), default=0),
+        )
 
 
 def _active() -> object:
@@ -136,6 +153,7 @@ class FingerprintRepository:
                     (-1 if r[7] is None else r[7] for r in hashes), np.int32, n
                 ),
                 audio=[(r[0], r[1], r[3]) for r in rows if r[2] == "chromaprint" and r[3]],
+                last_id=last,
             )
 
     def asset_of_row(self, row_id: int) -> int | None:
