@@ -70,7 +70,7 @@ def test_readyz_says_503_while_the_fingerprint_index_loads(app: Any, inst: Any) 
     with TestClient(app) as client:  # the start begins loading in the background
         r = client.get("/readyz")
         assert r.status_code == 503
-        assert "fingerprint index is loading" in r.json()["error"]["message"]
+        assert "fingerprint index is not loaded yet (loading)" in r.json()["error"]["message"]
         gate.set()
         for _ in range(100):
             r = client.get("/readyz")

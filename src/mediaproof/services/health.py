@@ -29,8 +29,9 @@ def readiness(inst: Instance) -> dict[str, Any]:
         index = {**lookup.progress.as_dict(), "hashes": lookup.hash_count}
         if not lookup.ready:
             raise NotReadyError(
-                f"the fingerprint index is {index['phase']}: {index['snapshot_rows']} hashes "
-                f"from its snapshot, {index['caught_up_rows']} rows read since"
+                f"the fingerprint index is not loaded yet ({index['phase']}): "
+                f"{index['snapshot_rows']} hashes from its snapshot, "
+                f"{index['caught_up_rows']} rows read since"
             )
     return {
         "status": "ready",
