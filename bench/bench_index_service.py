@@ -110,8 +110,12 @@ def child(db_path: str, snap: str, queries: str, mode: str) -> None:
         t = time.thread_time()
         found += len(empty.find_near("pdq", h.tobytes(), 31))
         lat.append(time.thread_time() - t)
+    after_lookups = rss() - base  # mapped snapshot pages count once touched
     out: dict[str, Any] = {
         "mode": mode,
+        "rss_growth_after_lookups_bytes_per_hash": round(
+            after_lookups / max(empty.hash_count, 1), 1
+        ),
         "hashes": empty.hash_count,
         "snapshot_rows": empty.progress.snapshot_rows,
         "caught_up_rows": empty.progress.caught_up_rows,

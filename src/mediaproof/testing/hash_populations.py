@@ -29,13 +29,25 @@ def _to_words(bits: NDArray[np.uint8]) -> NDArray[np.uint64]:
     return np.ascontiguousarray(packed).view("<u8").reshape(-1, 4).astype(np.uint64)
 
 
+def _to_bits(words: NDArray[np.uint64]) -> NDArray[np.uint8]:
+    raw = np.ascontiguousarray(words).view(np.uint8)
+    return np.unpackbits(raw, axis=1, bitorder="little")
+
+
 def _flip(bits: NDArray[np.uint8], k: NDArray[np.int64], rng: np.random.Generator) -> None:
-    """Flip ``k[i]`` distinct random bits of row ``i`` in place."""
-    keys = rng.random(bits.shape)
-    ranks = np.argsort(keys, axis=1)
-    cols = np.arange(HASH_BITS)[None, :] < k[:, None]
-    rows = np.broadcast_to(np.arange(len(bits))[:, None], bits.shape)
-    bits[rows[cols], ranks[cols]] ^= 1
+    """Flip up to ``k[i]`` random bits of row ``i`` in place (positions drawn with
+    replacement; a repeat is flipped once, so a row moves at most ``k[i]`` bits)."""
+    kmax = int(k.max()) if len(k) else 0
+    if kmax == 0:
+        return
+    pos = rng.integers(0, HASH_BITS, (len(bits), kmax))
+    use = np.arange(kmax)[None, :] < k[:, None]
+    rows = np.broadcast_to(np.arange(len(bits))[:, None], pos.shape)[use]
+    cols = pos[use]
+    bits[rows, cols] = 1 - bits[rows, cols]  # from the original value: repeats flip once
+
+
+CHUNK = 100_000
 
 
 def clustered_population(
@@ -62,8 +74,8 @@ def clustered_population(
     groups = rng.choice(free, (correlated_groups, 4), replace=False)
 
     def background(k: int) -> NDArray[np.uint8]:
-        bits = (rng.random((k, HASH_BITS)) < 0.5).astype(np.uint8)
-        bits[:, biased] = (rng.random((k, len(biased))) < bias).astype(np.uint8)
+        bits = rng.integers(0, 2, (k, HASH_BITS), dtype=np.uint8)
+        bits[:, biased] = (rng.random((k, len(biased)), dtype=np.float32) < bias).astype(np.uint8)
         for g in groups:
             src = bits[:, g[0]]
             for b in g[1:]:
@@ -75,16 +87,23 @@ def clustered_population(
     sizes = np.floor(weights / weights.sum() * n_clustered).astype(np.int64)
     sizes[0] += n_clustered - int(sizes.sum())
     centres = background(clusters)
-    member_of = np.repeat(np.arange(clusters), sizes)
-    members = centres[member_of].copy()
-    _flip(members, rng.integers(0, cluster_radius + 1, len(members)), rng)
-    bits = np.concatenate([members, background(n - n_clustered)])
-    bits = bits[rng.permutation(len(bits))]
+    member_of = np.concatenate(
+        [np.repeat(np.arange(clusters), sizes), np.full(n - n_clustered, -1)]
+    )[rng.permutation(n)]  # -1: a background row; rows in random order
+    words = np.empty((n, 4), dtype=np.uint64)
+    for a in range(0, n, CHUNK):  # bounded memory at 10^7 rows and more
+        m = member_of[a : a + CHUNK]
+        bits = background(len(m))
+        inside = m >= 0
+        members = centres[m[inside]].copy()
+        _flip(members, rng.integers(0, cluster_radius + 1, len(members)), rng)
+        bits[inside] = members
+        words[a : a + CHUNK] = _to_words(bits)
 
     # queries: a third near stored rows (0..40 bits away), a third near cluster
     # centres (the heavy case), a third fresh draws from the same distribution
     third = max(queries // 3, 1)
-    near = bits[rng.integers(0, n, third)].copy()
+    near = _to_bits(words[rng.integers(0, n, third)])
     _flip(near, rng.integers(0, 41, third), rng)
     at_centres = centres[rng.integers(0, clusters, third)].copy()
     _flip(at_centres, rng.integers(0, 20, third), rng)
@@ -98,4 +117,4 @@ def clustered_population(
         "correlated_groups": correlated_groups, "correlation_flip": correlation_flip,
         "seed": seed,
     }  # fmt: skip
-    return Population(_to_words(bits), _to_words(q), params)
+    return Population(words, _to_words(q), params)
