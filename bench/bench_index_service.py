@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+DENSE_ANSWER = 100  # hits: more than this is a near-duplicate cluster's answer
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
@@ -208,12 +209,17 @@ def _time_index(
     c0 = time.process_time()
     index = cls.from_arrays(ids, words)
     build = time.process_time() - c0
-    lat, hits = [], 0
+    lat, counts = [], []
     for h in q:
         t = time.thread_time()
         got, _ = index.query_arrays(h, 31)
         lat.append(time.thread_time() - t)
-        hits += len(got)
+        counts.append(len(got))
+    hits = sum(counts)
+    # a query whose answer is a whole cluster costs at least its answer: report queries
+    # with small answers apart from those, and the cost per returned hash of the latter
+    small = [x for x, c in zip(lat, counts, strict=True) if c <= DENSE_ANSWER]
+    dense = [(x, c) for x, c in zip(lat, counts, strict=True) if c > DENSE_ANSWER]
     ok = 0
     for h in q[:recall_q]:
         want, _ = bf(words, h, 31)
@@ -224,6 +230,16 @@ def _time_index(
         "lookup_cpu_ms": {"p50": ms(pct(lat, 50)), "p99": ms(pct(lat, 99)),
                           "max": ms(max(lat))},
         "mean_hits": round(hits / max(len(q), 1), 1),
+        f"answers_up_to_{DENSE_ANSWER}": {
+            "queries": len(small), "p50_ms": ms(pct(small, 50)), "p99_ms": ms(pct(small, 99)),
+        },
+        f"answers_over_{DENSE_ANSWER}": {
+            "queries": len(dense),
+            "median_hits": int(np.median([c for _, c in dense])) if dense else 0,
+            "us_per_hit_median": round(
+                float(np.median([x / c for x, c in dense])) * 1e6, 3
+            ) if dense else 0,
+        },
         "exact_vs_brute_force": f"{ok}/{min(recall_q, len(q))}",
     }  # fmt: skip
 
