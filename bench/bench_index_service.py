@@ -185,7 +185,9 @@ def bench_service(n: int, nq: int, seed: int) -> dict[str, Any]:
 # --- clustered -----------------------------------------------------------------------
 
 
-def bench_clustered(n: int, nq: int, seed: int, recall_q: int) -> dict[str, Any]:
+def bench_clustered(
+    n: int, nq: int, seed: int, recall_q: int, share: float, clusters: int
+) -> dict[str, Any]:
     from mediaproof.matching.hamming_index import HammingIndex, brute_force
     from mediaproof.testing.hash_populations import clustered_population
 
@@ -195,7 +197,10 @@ def bench_clustered(n: int, nq: int, seed: int, recall_q: int) -> dict[str, Any]
     uq = uniform[rng.integers(0, n, nq)].copy()
     uq[:, 0] ^= np.uint64(0xFF)
     for name, biased_start in (("clustered_biased_one_slot", 0), ("clustered_biased_spread", None)):
-        pop = clustered_population(n, queries=nq, seed=seed, biased_start=biased_start)
+        pop = clustered_population(
+            n, queries=nq, seed=seed, biased_start=biased_start, cluster_share=share,
+            clusters=clusters,
+        )  # fmt: skip
         out[name] = _time_index(pop.words, pop.queries, recall_q, HammingIndex, brute_force)
         out[name]["population"] = pop.params
     out["uniform"] = _time_index(uniform, uq, recall_q, HammingIndex, brute_force)
@@ -291,6 +296,8 @@ def main() -> None:
     ap.add_argument("--recall-queries", type=int, default=100)
     ap.add_argument("--import-sizes", default="100000")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cluster-share", type=float, default=0.5, help="rows in clusters")
+    ap.add_argument("--clusters", type=int, default=50, help="Zipf-sized near-dup clusters")
     a = ap.parse_args()
     sections = set(a.sections.split(","))
     sizes = [int(s) for s in a.sizes.split(",")]
@@ -303,7 +310,8 @@ def main() -> None:
         result["service"] = [bench_service(n, a.queries, a.seed) for n in sizes]
     if "clustered" in sections:
         result["clustered"] = [
-            bench_clustered(n, a.queries, a.seed, a.recall_queries) for n in sizes
+            bench_clustered(n, a.queries, a.seed, a.recall_queries, a.cluster_share, a.clusters)
+            for n in sizes
         ]
     if "import" in sections:
         result["import"] = [bench_import(int(n), a.seed) for n in a.import_sizes.split(",")]
