@@ -258,8 +258,11 @@ class SqlFingerprintLookup:
         pointer = root / "CURRENT.tmp"
         pointer.write_text(name)
         pointer.replace(root / "CURRENT")
+        # another worker may have switched CURRENT meanwhile: keep whatever it names now,
+        # and snapshots still being written (.tmp); mapped files stay readable when removed
+        current = (root / "CURRENT").read_text().strip()
         for old in root.glob("fingerprints-*"):
-            if old.name != name and old.is_dir():  # mapped files stay readable until unmapped
+            if old.name not in (name, current) and old.is_dir() and old.suffix != ".tmp":
                 shutil.rmtree(old, ignore_errors=True)
         log.info("wrote fingerprint index snapshot %s (rows up to %d)", name, last_id)
         return root / name
