@@ -23,9 +23,11 @@ _STATUS = {"found": "●", "not_found": "○", "not_applicable": "–", "error":
 def render_report(console: Console, r: dict[str, Any]) -> None:
     a = r["assessment"]
     body = "\n".join(f"• {reason}" for reason in a["reasons"])
-    console.print(
-        Panel(body, title=a["headline"], title_align="left", style=_STYLE.get(a["label"], ""))
-    )
+    title, style = a["headline"], _STYLE.get(a["label"], "")
+    if a.get("caution"):
+        # found something that must not read as a confirmation
+        title, style = f"⚠ {title}", "bold yellow"
+    console.print(Panel(body, title=title, title_align="left", style=style))
     m = r["media"]
     dims = f", {m['width']}x{m['height']}" if m.get("width") else ""
     dur = f", {m['duration_s']:.1f} s" if m.get("duration_s") else ""

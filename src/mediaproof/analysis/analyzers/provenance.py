@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MalformedMediaError
 from mediaproof.provenance.c2pa_io import AI_SOURCE_TYPES, C2paEngine, ProvenanceState
+from mediaproof.provenance.lookalike import KnownSigner, find_lookalike
 
 LIMITS = (
     "Credentials say who signed a file and what they declared about it; they do not say "
@@ -16,8 +20,13 @@ LIMITS = (
 class ProvenanceAnalyzer:
     name = "provenance"
 
-    def __init__(self, engine: C2paEngine) -> None:
+    def __init__(
+        self, engine: C2paEngine, known_signers: Callable[[], list[KnownSigner]] | None = None
+    ) -> None:
+        """``known_signers``: the names an unverified signer must not pass for
+        (``services.signers``); without it, only the "not verified" wording applies."""
         self.engine = engine
+        self.known_signers = known_signers or (lambda: [])
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
         report = self.engine.read(ctx.path, ctx.media.mime)
@@ -44,10 +53,32 @@ class ProvenanceAnalyzer:
         elif state is ProvenanceState.TRUSTED:
             summary = f"Valid Content Credentials signed by {signer}, a trusted signer."
         else:
-            summary = (
-                f"Valid Content Credentials signed by {signer}; this signer is not on the "
-                "trust list, so who made them is not vouched for."
-            )
+            summary = self._unverified(report.signer or {}, data)
         if report.digital_source_type in AI_SOURCE_TYPES:
             summary += " The credentials declare the content as made with generative AI."
         return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
+
+    def _unverified(self, signer: dict[str, Any], data: dict[str, Any]) -> str:
+        """Untrusted signer: the name is the certificate's own claim. Say so, and warn
+        when it is a name this instance knows (a trusted root's organisation, its own
+        signer, a registered original's signer)."""
+        cn = signer.get("common_name")
+        org = signer.get("issuer")  # c2pa reports the signing certificate's O here
+        claimed = cn or org or "an unnamed signer"
+        also = f" of “{org}”" if org and cn and org not in cn else ""
+        data["signer_verified"] = False
+        look = find_lookalike({"common_name": cn, "organization": org}, self.known_signers())
+        if look is not None:
+            data["lookalike_signer"] = look
+            return (
+                f"Claims to be signed by “{claimed}”{also} (not verified). That name is "
+                f"the same as “{look['known_name']}”, {look['known_as']}, but this "
+                "certificate does not lead to a root this instance trusts: anyone can "
+                "put that name in a certificate, so this may be an impersonation. The "
+                "content is unchanged since this signature was made."
+            )
+        return (
+            f"Claims to be signed by “{claimed}”{also} (not verified): the certificate "
+            "does not lead to a root this instance trusts, so the name is the signer's "
+            "own claim. The content is unchanged since this signature was made."
+        )
