@@ -43,3 +43,21 @@ def test_with_a_key_the_soundtrack_mark_is_listed_as_checked(
     nothing = next(r for r in a["reasons"] if r.startswith("Checked, and nothing found"))
     assert "this instance's soundtrack watermark" in nothing
     assert a["reasons"][-1].startswith("mediaproof has no AI-voice detector")
+
+
+def test_photo_without_a_watermark_key_says_the_mark_was_not_checked(
+    instance: Instance, tmp_path: Path
+) -> None:
+    from mediaproof.media.samples import sample_photo
+
+    photo = sample_photo(tmp_path / "p.jpg", 640, 480, seed=3)
+    a = verify_file(instance, photo).as_dict()["assessment"]
+    assert a["label"] == "unknown"
+    checks = {c["check"]: c for c in a["checks"]}
+    wm = checks["this instance's invisible watermark"]
+    assert not wm["ran"] and wm["note"] == "this instance has no watermark key"
+    assert checks["picture fingerprint (PDQ) against registered originals"]["ran"]
+    text = " ".join(a["reasons"])
+    assert "Not checked: this instance's invisible watermark (this instance has no" in text
+    assert "no detector of AI-generated pictures" in text
+    assert "AI-voice" not in text

@@ -191,3 +191,42 @@ def test_unknown_untrusted_signer_is_a_claim_and_a_trusted_one_stays_trusted(
     # the instance's own, trusted signature
     a = _verify(inst, published.output)["assessment"]
     assert a["label"] == "signed_and_intact" and a["caution"] is False
+
+
+VOICES = "likeness/voices/librispeech_test-other"
+
+
+def test_soundtrack_mark_on_other_speech_is_refused(
+    inst: Instance, corpora: Path, tmp_path: Path
+) -> None:
+    import soundfile
+
+    from mediaproof.watermark import embed_audio
+    from mediaproof.watermark.mediaio import load_audio
+
+    samples, rate = load_audio(corpora / VOICES / "1688/1688-142285-0000.flac")
+    src = tmp_path / "speech.wav"
+    soundfile.write(src, samples, rate)
+    pub = sign_and_register(inst, SignRequest(src=src, dest=tmp_path / "s.wav", title="Speech"))
+    wid = pub.asset.watermark_id
+    assert wid is not None
+    # an honest re-encode (FLAC, credentials gone) is a copy: Chromaprint is the evidence
+    s, r = soundfile.read(tmp_path / "s.wav")
+    soundfile.write(tmp_path / "copy.flac", s, r)
+    rep = _verify(inst, tmp_path / "copy.flac")
+    assert rep["assessment"]["label"] == "copy_of_registered_original"
+    assert rep["evidence"]["watermark"]["data"]["mark"] == "counted"
+    # the same mark on other people's speech: found, and refused
+    key = load_watermark_key(inst.home)
+    for f in ("1688/1688-142285-0001.flac", "3005/3005-163389-0005.flac"):
+        other, orate = load_audio(corpora / VOICES / f)
+        forged = tmp_path / "forged.wav"
+        marked = np.asarray(embed_audio(other, orate, wid, key), np.float32)
+        soundfile.write(forged, np.clip(marked, -1.0, 1.0), orate)
+        rep = _verify(inst, forged)
+        wm = rep["evidence"]["watermark"]
+        assert wm["status"] == "found" and wm["data"]["mark"] == "refused_differs", f
+        assert wm["data"]["asset_id"] is None and wm["data"]["content_check"] == "fingerprint"
+        assert wm["summary"].startswith("A copied mark: a soundtrack watermark of registered")
+        assert rep["assessment"]["label"] == "registered_mark_on_other_content"
+        assert rep["assessment"]["caution"] is True

@@ -187,13 +187,17 @@ class RegistryWatermarkAnalyzer:
         data["ai_generator_mark"] = any(m.get("found") for m in data.get("ai_marks", []))
         # a video carries a picture mark and a soundtrack mark: the first one claimed
         claimed = [
-            (field, what)
-            for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack"))
-            if (data.get(field) or {}).get("claimed")
+            f for f in ("mediaproof", "mediaproof_audio") if (data.get(f) or {}).get("claimed")
         ]
         if not claimed:
             return Evidence(ev.analyzer, ev.status, ev.summary, data, ev.limits)
-        field, what = claimed[0]
+        field = claimed[0]
+        kind = ctx.media.kind.value
+        what = "watermark"
+        if field == "mediaproof_audio" or kind == "audio":
+            what = "soundtrack watermark"
+        elif kind == "video":
+            what = "video watermark"
         data["mark_source"] = field
         wid = int(data[field]["payload"]["asset_id"])
         asset = self.registry.asset_by_watermark_id(wid)
