@@ -92,5 +92,6 @@ def find_lookalike(
                     "known_name": k.name,
                     "known_as": k.known_as,
                     "exact": value == k.name,
+                    "relation": "same" if sk == ks else "contains",
                 }
     return None

@@ -70,9 +70,10 @@ class ProvenanceAnalyzer:
         look = find_lookalike({"common_name": cn, "organization": org}, self.known_signers())
         if look is not None:
             data["lookalike_signer"] = look
+            relation = "is the same as" if look["relation"] == "same" else "contains"
             return (
-                f"Claims to be signed by “{claimed}”{also} (not verified). That name is "
-                f"the same as “{look['known_name']}”, {look['known_as']}, but this "
+                f"Claims to be signed by “{claimed}”{also} (not verified). That name "
+                f"{relation} “{look['known_name']}”, {look['known_as']}, but this "
                 "certificate does not lead to a root this instance trusts: anyone can "
                 "put that name in a certificate, so this may be an impersonation. The "
                 "content is unchanged since this signature was made."
