@@ -89,6 +89,13 @@ def test_doctored_copy_opens_with_a_warning(
     first = answer.query_selector(".reasons li").inner_text()
     assert "% of the picture" in first and "top left" in first
     assert "matches the registered original" not in answer.inner_text()
+    # PDQ misses this copy; the watermark's keypoint comparison shows what changed
+    for alt in (
+        "The registered original the mark names",
+        "Where this file differs from the original the mark names",
+    ):
+        img = page.wait_for_selector(f"#slot-watermark img[alt='{alt}']")
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img)
     shot(page, "verify-doctored-copy")
 
 

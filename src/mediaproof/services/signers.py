@@ -9,6 +9,7 @@ from collections.abc import Callable
 from cryptography import x509
 from sqlalchemy import select
 
+from mediaproof.errors import MediaproofError
 from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.lookalike import KnownSigner, names_in_subject, names_of
 from mediaproof.services.instance import Instance
@@ -31,7 +32,7 @@ def known_signers(inst: Instance, engine: C2paEngine) -> Callable[[], list[Known
         out = list(anchors)
         try:
             cert = inst.signing_material().certificate
-        except (OSError, ValueError):  # no keys yet, or unreadable: nothing to compare
+        except (MediaproofError, OSError, ValueError):  # no keys yet, or unreadable
             cert = None
         if cert is not None:
             out += [KnownSigner(n, OWN_SIGNER) for n in names_of(cert)]

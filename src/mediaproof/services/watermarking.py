@@ -145,13 +145,21 @@ def same_scene(copy: Path, original: Path) -> tuple[bool, int]:
     return inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * len(good), inliers
 
 
-def compare_with_kept(copy: Path, original: Path) -> tuple[bool, int, dict[str, Any] | None]:
+# the keypoint comparison's heatmap (PNG bytes), for the report renderer like the match's
+HEATMAP_CACHE_KEY = "watermark_heatmap_png"
+
+
+def compare_with_kept(
+    copy: Path, original: Path
+) -> tuple[bool, int, dict[str, Any] | None, bytes | None]:
     """The keypoint check and, when it says "same picture", the difference map of the
-    copy laid over the original (``Alignment.as_dict()``). One worker step."""
+    copy laid over the original (``Alignment.as_dict()``) and its heatmap. One worker
+    step."""
     same, inliers = same_scene(copy, original)
     if not same:
-        return same, inliers, None
-    return same, inliers, align_copy(original, copy).as_dict()
+        return same, inliers, None, None
+    aligned = align_copy(original, copy)
+    return same, inliers, aligned.as_dict(), aligned.heatmap_png
 
 
 class RegistryWatermarkAnalyzer:
@@ -267,13 +275,15 @@ class RegistryWatermarkAnalyzer:
         kind = ctx.media.kind.value
         original = self.originals(blob) if blob else None
         if original is not None and kind == "image":
-            same, inliers, diffs = ctx.compute.run(
+            same, inliers, diffs, heatmap = ctx.compute.run(
                 compare_with_kept, ctx.path, original, timeout_s=ctx.step_timeout_s
             )
             data["content_check"] = "keypoints"
             data["content_inliers"] = inliers
             if diffs is not None:
-                data["differences"] = diffs
+                data["differences"] = {"asset_id": asset_id, **diffs}
+                if heatmap is not None:
+                    ctx.cache[HEATMAP_CACHE_KEY] = heatmap
                 changed = significant_changes(diffs)
                 if changed is not None:
                     data["changed"] = changed
