@@ -230,3 +230,31 @@ def test_soundtrack_mark_on_other_speech_is_refused(
         assert wm["summary"].startswith("A copied mark: a soundtrack watermark of registered")
         assert rep["assessment"]["label"] == "registered_mark_on_other_content"
         assert rep["assessment"]["caution"] is True
+
+
+BRIDGE_MODS = [
+    "blur-a-little.jpg", "blur-a-lot.jpg", "high-contrast.jpg", "high-saturation.jpg",
+    "sharpen-a-little.jpg", "sharpen-a-lot.jpg", "shrink-a-little.jpg", "shrink-a-lot.jpg",
+    "square-512x512.jpg",
+]  # fmt: skip
+
+
+def test_corpus_edits_of_a_registered_photo_are_plain_copies(corpora: Path, tmp_path: Path) -> None:
+    """ThreatExchange's bridge-mods (filters, resizes, squashes of the same photo) against
+    the registered unmarked original, pixels kept: the difference map runs on each, and
+    none is called a changed copy."""
+    inst = Instance(Settings(home=tmp_path / "inst"))
+    try:
+        init_keys(inst.keys_dir, ORG)
+        sign_and_register(
+            inst,
+            SignRequest(src=corpora / PHOTO, dest=tmp_path / "s.jpg", title="B", watermark=False),
+        )
+        for name in BRIDGE_MODS:
+            r = _verify(inst, corpora / "pdq-threatexchange/images/bridge-mods" / name)
+            match = r["evidence"]["match"]["data"]
+            assert "differences" in match, name  # the comparison did run
+            assert "changed" not in match, (name, match["differences"])
+            assert r["assessment"]["label"] == "copy_of_registered_original", name
+    finally:
+        inst.close()
