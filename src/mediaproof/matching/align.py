@@ -38,6 +38,9 @@ MIN_REGION_FRACTION = 0.0005  # ignore specks smaller than 0.05 % of the image
 MIN_INLIERS = 25  # keypoint matches a registration needs
 MIN_OVERLAP = 0.25  # a registration covering less of the original is not trusted
 CROP_OVERLAP = 0.97  # covering less than this, the copy is called cropped
+COLOUR_FIT_ROUNDS = 3
+COLOUR_FIT_KEEP = 0.7  # refit on the best-fitting 70 %: edits up to ~30 % do not bend it
+COLOUR_FIT_PRIOR = 0.005  # weight of "no colour change", as a share of the fitted pixels
 SIGMA_DIVISOR = 200  # blur radius: the working size over this (halos of sharpening fade)
 # the heatmap is shown beside the original's preview (services/result_images.py, 640 px):
 # drawing it larger only made the PNG encode, the slowest step, 2.5 times longer
@@ -271,12 +274,22 @@ def _match_colours(
     av, bv = av[::step], bv[::step]
     x = np.concatenate([bv, np.ones((len(bv), 1), np.float32)], axis=1)
     keep = np.ones(len(av), dtype=bool)
-    for _ in range(2):
-        # the second fit leaves out the worst-fitting tenth: a pasted region must not
-        # pull the colour transform towards itself
-        m, *_ = np.linalg.lstsq(x[keep], av[keep], rcond=None)
+    # pseudo-pixels that pin the transform to "no change" where the picture does not
+    # determine it: in a picture of greys and skin tones, a bare fit is free to map an
+    # unseen colour (a pasted green box) onto anything, hiding the edit
+    prior_x = np.concatenate([np.eye(3, dtype=np.float32), np.zeros((3, 1), np.float32)], axis=1)
+    prior_a = np.eye(3, dtype=np.float32)
+    for _ in range(COLOUR_FIT_ROUNDS):
+        # each refit leaves out the worst-fitting share of pixels: a pasted region must
+        # not pull the colour transform towards itself
+        w = np.float32(np.sqrt(COLOUR_FIT_PRIOR * keep.sum()))
+        m, *_ = np.linalg.lstsq(
+            np.concatenate([x[keep], w * prior_x]),
+            np.concatenate([av[keep], w * prior_a]),
+            rcond=None,
+        )
         residual = np.abs(x @ m - av).max(axis=1)
-        keep = residual <= np.quantile(residual, 0.9)
+        keep = residual <= np.quantile(residual, COLOUR_FIT_KEEP)
     out = b.reshape(-1, 3) @ m[:3] + m[3]
     return np.asarray(out.reshape(b.shape), dtype=np.float32)
 
