@@ -258,3 +258,31 @@ def test_corpus_edits_of_a_registered_photo_are_plain_copies(corpora: Path, tmp_
             assert r["assessment"]["label"] == "copy_of_registered_original", name
     finally:
         inst.close()
+
+
+def test_small_edit_pdq_still_matches_is_a_changed_copy_in_both_analyzers(
+    inst: Instance, published: Published, tmp_path: Path
+) -> None:
+    def patch(im: Image.Image) -> Image.Image:
+        w, h = im.size  # 2 % of the frame, bottom right: PDQ still calls it the same
+        ImageDraw.Draw(im).rectangle(
+            (int(w * 0.75), int(h * 0.75), int(w * 0.89), int(h * 0.89)), fill=(240, 240, 240)
+        )
+        return im
+
+    r = _verify(inst, _stripped(published.output, tmp_path / "patched.jpg", patch))
+    match = r["evidence"]["match"]
+    assert match["status"] == "found"  # the fingerprint leads to the original
+    if not inst.settings.keep_original_pixels:  # nothing to compare: a lead, said so
+        assert r["assessment"]["label"] == "copy_of_registered_original"
+        assert match["data"]["differences_unavailable"] is True
+        assert all("could not be checked" in x for x in r["assessment"]["reasons"][:2])
+        return
+    assert match["data"]["changed"]["where"] == ["bottom right"]
+    assert match["summary"].startswith("Changed after registration")
+    wm = r["evidence"]["watermark"]
+    assert wm["data"]["mark"] == "changed_copy" and wm["data"]["asset_id"] is None
+    for summary in (match["summary"], wm["summary"]):
+        assert "matches the registered" not in summary and "content matches" not in summary
+    a = r["assessment"]
+    assert a["label"] == "changed_copy_of_registered_original" and a["caution"]

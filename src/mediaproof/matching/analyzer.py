@@ -167,6 +167,13 @@ class MatchAnalyzer:
                     "A fingerprint match is a lead to check, not proof of authenticity."
                 )
             diffs = data.get("differences") or {}
+            if kind is MediaKind.IMAGE and not diffs and "differences_error" not in data:
+                # a lead without a pixel comparison: say that edits were not looked for
+                data["differences_unavailable"] = True
+                summary += (
+                    " The original's pixels are not kept here, so whether parts of this "
+                    "copy were changed could not be checked."
+                )
             changed = None if diffs.get("identical") else significant_changes(diffs)
             if changed is not None:
                 # the difference map shows edits: warn first, never confirm

@@ -240,6 +240,11 @@ class RegistryWatermarkAnalyzer:
                 "keypoints": "its picture matches the registered original's",
             }.get(str(data.get("content_check")), "its content matches the registered original")
             summary = f"A {what} of {name} was found, and {how}."
+            if data.get("differences_unavailable"):
+                summary += (
+                    " The original's pixels are not kept here, so whether parts of this "
+                    "copy were changed could not be checked."
+                )
         elif data["content_matches"] is False:
             data["mark"] = "refused_differs"
             summary = (
@@ -268,6 +273,8 @@ class RegistryWatermarkAnalyzer:
             str(a) for a in (mdata.get("matched_assets") or [])
         }:
             data["content_check"] = "fingerprint"
+            if mdata.get("differences_unavailable"):
+                data["differences_unavailable"] = True
             diffs = mdata.get("differences") or {}
             if str(diffs.get("asset_id")) == str(asset_id) and mdata.get("changed"):
                 data["changed"] = mdata["changed"]
