@@ -27,6 +27,7 @@ from mediaproof.api.deps import (
     get_ctx,
     principal_of,
 )
+from mediaproof.api.params import IdPath
 from mediaproof.errors import MediaproofError, UsageError
 from mediaproof.provenance.c2pa_io import DIGITAL_SOURCE_TYPES
 from mediaproof.services import accounts
@@ -287,7 +288,7 @@ async def token_create(
 @router.post(
     "/account/tokens/{token_id}/revoke", name="web.token_revoke", response_class=HTMLResponse
 )
-async def token_revoke(token_id: int, ctx: Ctx, who: Who) -> RedirectResponse:
+async def token_revoke(token_id: IdPath, ctx: Ctx, who: Who) -> RedirectResponse:
     await run_in_threadpool(accounts.revoke_token, ctx.inst, who, token_id)
     return RedirectResponse("/account/tokens", status_code=303)
 
@@ -296,7 +297,7 @@ async def token_revoke(token_id: int, ctx: Ctx, who: Who) -> RedirectResponse:
 
 
 @router.get("/assets/{asset_id}", name="web.asset", response_class=HTMLResponse)
-async def asset_page(asset_id: int, request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
+async def asset_page(asset_id: IdPath, request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
     view = await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
     return render(
         request,

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import ROLE_PERMISSIONS, Role
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import (
     ErrorOut,
     MeOut,
@@ -57,7 +58,7 @@ async def create_token(body: TokenCreate, ctx: Ctx, who: Who) -> dict[str, Any]:
 
 
 @router.delete("/tokens/{token_id}", name="tokens.revoke", response_model=TokenOut, responses=ERR)
-async def revoke_token(token_id: int, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def revoke_token(token_id: IdPath, ctx: Ctx, who: Who) -> dict[str, Any]:
     rec = await run_in_threadpool(accounts.revoke_token, ctx.inst, who, token_id)
     return rec.public_dict()
 
