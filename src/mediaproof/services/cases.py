@@ -38,11 +38,14 @@ from mediaproof.cases.errors import CaseError, ReviewRuleError, TokenError
 from mediaproof.cases.events import EventSink
 from mediaproof.cases.machine import (
     Step,
+    automatic_outcome_allowed,
     check_appeal_reviewer,
     check_appeal_window,
     check_appellant,
+    check_not_party,
     check_second_reviewer,
     decision_step,
+    may_withdraw_case,
     next_state,
 )
 from mediaproof.cases.models import (
@@ -65,6 +68,7 @@ from mediaproof.cases.models import (
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument, PolicyRule, triage
 from mediaproof.cases.sor import SorFacts, build_record, human_statement, validate_record
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
+from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_cases import (
     CaseRepository,
@@ -687,7 +691,12 @@ class CaseService:
             case = repo.case(notice.case_id)
             active = [n for n in repo.notices(case.id) if n.status == "active"]
             state = CaseState(case.state)
-            if not active and state in (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW):
+            decided = repo.latest_final(case.id) is not None
+            if (
+                not active
+                and state in (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW)
+                and may_withdraw_case(decided)
+            ):
                 for d in repo.decisions(case.id):
                     if d.status == DecisionStatus.PROPOSED.value:
                         d.status = DecisionStatus.REJECTED.value
@@ -795,6 +804,7 @@ class CaseService:
                     f"{expected_version}, now {case.version}); reload it and decide again"
                 )
             seen = case.version
+            check_not_party(reviewer, self._parties(s, case.id))
             rule = self._rule_for(case, rule_id, outcome)
             step = decision_step(outcome, self.policy.second_review_for)
             repo.move(case, seen, next_state(CaseState(case.state), step), now)
@@ -833,7 +843,7 @@ class CaseService:
             repo = CaseRepository(s)
             case = repo.case(ref)
             d = repo.proposed(case.id)
-            check_second_reviewer(d.reviewer, reviewer)
+            check_second_reviewer(d.reviewer, reviewer, self._parties(s, case.id))
             repo.move(case, case.version, next_state(CaseState(case.state), Step.CONFIRM), now)
             d.second_reviewer = reviewer.strip()
             d.status = DecisionStatus.FINAL.value
@@ -853,7 +863,7 @@ class CaseService:
             repo = CaseRepository(s)
             case = repo.case(ref)
             d = repo.proposed(case.id)
-            check_second_reviewer(d.reviewer, reviewer)
+            check_second_reviewer(d.reviewer, reviewer, self._parties(s, case.id))
             repo.move(case, case.version, next_state(CaseState(case.state), Step.REJECT), now)
             d.second_reviewer = reviewer.strip()
             d.status = DecisionStatus.REJECTED.value
@@ -873,6 +883,17 @@ class CaseService:
             self._stage(s, [event])
         self.flush_events()
         return view
+
+    @staticmethod
+    def _parties(s: Session, case_id: int) -> list[str]:
+        """User names of the accounts that filed a notice on the case (reporters who were
+        signed in; a reporter's appeal comes with the notice's token): they are recused."""
+        q = (
+            select(UserRow.username)
+            .join(NoticeRow, NoticeRow.account_id == UserRow.id)
+            .where(NoticeRow.case_id == case_id)
+        )
+        return sorted(set(s.execute(q).scalars()))
 
     def _rule_for(self, case: CaseRow, rule_id: str, outcome: Outcome) -> PolicyRule:
         rule = self.policy.check_outcome(rule_id, outcome)
@@ -1152,7 +1173,9 @@ class CaseService:
             a = repo.appeal(ref)
             case = repo.case(a.case_id)
             original = next(d for d in repo.decisions(case.id) if d.id == a.decision_id)
-            check_appeal_reviewer(reviewer, (original.reviewer, original.second_reviewer))
+            check_appeal_reviewer(
+                reviewer, (original.reviewer, original.second_reviewer), self._parties(s, case.id)
+            )
             if a.outcome is not None:
                 raise ConflictError("this appeal was already decided")
             reverse_no_action = (
@@ -1160,9 +1183,14 @@ class CaseService:
             )
             if reverse_no_action and (new_outcome is None or rule_id is None):
                 raise UsageError("reversing 'no action' needs the new outcome and its rule")
-            repo.move(
-                case, case.version, next_state(CaseState(case.state), Step.DECIDE_APPEAL), now
+            # the same four-eyes rule as a first decision: a removal on appeal is proposed
+            four_eyes = (
+                reverse_no_action
+                and new_outcome is not None
+                and decision_step(new_outcome, self.policy.second_review_for) is Step.PROPOSE
             )
+            step = Step.PROPOSE_ON_APPEAL if four_eyes else Step.DECIDE_APPEAL
+            repo.move(case, case.version, next_state(CaseState(case.state), step), now)
             a.outcome = outcome.value
             a.reviewer = reviewer.strip()
             a.explanation = self._scrub(explanation.strip(), repo.notices(case.id))
@@ -1211,12 +1239,18 @@ class CaseService:
                         policy_version=self.policy.version,
                         explanation=a.explanation,
                         reviewer=a.reviewer,
-                        status=DecisionStatus.FINAL.value,
+                        status=(
+                            DecisionStatus.PROPOSED if four_eyes else DecisionStatus.FINAL
+                        ).value,
                         automated=False,
                         created_at=now,
-                        final_at=now,
+                        final_at=None if four_eyes else now,
                     )
                 )
+            if reverse_no_action and four_eyes:
+                res = self._after_decision(repo, case, nd, rule, now, events, base_url, mails)
+                new_decision = res.decision
+            elif reverse_no_action:
                 res = self._finalize(
                     repo,
                     case,
@@ -1237,6 +1271,12 @@ class CaseService:
                 else "The appeal succeeded: the original decision is reversed"
                 + (" and the content restored." if restore_id else ".")
             )
+            if four_eyes:
+                assert new_outcome is not None
+                verdict += (
+                    f" The new outcome ({new_outcome.value.replace('_', ' ')}) takes effect "
+                    "only once a second reviewer confirms it."
+                )
             appeal_text = (
                 f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
                 f"{verdict}\nReasons: {text}\n"
@@ -1496,6 +1536,13 @@ class CaseService:
                 copy_outcome = (
                     Outcome.LABEL if Outcome.LABEL in rule.outcomes else (Outcome(original.outcome))
                 )
+                copied = (original.reviewer, original.second_reviewer)
+                if not automatic_outcome_allowed(
+                    copy_outcome, self.policy.second_review_for, copied
+                ):
+                    # the decision copied lacks the four eyes this outcome needs: people decide
+                    action = bank_rules.BankAction.QUEUE
+            if action is bank_rules.BankAction.LABEL:
                 d = repo.add(
                     DecisionRow(
                         case_id=case.id,
