@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import secrets
 import urllib.error
 import urllib.request
@@ -66,7 +65,13 @@ from mediaproof.cases.models import (
     Triage,
 )
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument, PolicyRule, triage
-from mediaproof.cases.sor import SorFacts, build_record, human_statement, validate_record
+from mediaproof.cases.sor import (
+    SorFacts,
+    build_record,
+    human_statement,
+    scrub_personal_data,
+    validate_record,
+)
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
 from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.engine import Database
@@ -145,9 +150,6 @@ def _hash_token(token: str) -> str:
 
 def _new_id() -> str:
     return secrets.token_hex(16)
-
-
-_EMAIL_ANY = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)
@@ -1102,13 +1104,11 @@ class CaseService:
 
     @staticmethod
     def _scrub(text: str, notices: Sequence[NoticeRow]) -> str:
-        """Remove the case's reporters' names, signatures and any e-mail address."""
-        out = _EMAIL_ANY.sub("[e-mail removed]", text)
-        for n in notices:
-            for secret in (n.reporter_name, n.signature, n.reporter_email):
-                if secret and len(secret) >= 3:
-                    out = re.sub(re.escape(secret), "[name removed]", out, flags=re.IGNORECASE)
-        return out
+        """Remove the personal data of people other than the subject (cases/sor.py): the
+        case's reporters' names, signatures and addresses, e-mail addresses, phone numbers,
+        and people named with a title or as a source."""
+        known = [x for n in notices for x in (n.reporter_name, n.signature, n.reporter_email)]
+        return scrub_personal_data(text, known)
 
     # --- appeals -------------------------------------------------------------------
 
