@@ -148,6 +148,14 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _safe_token() -> str:
+    """A random secret for a URL or a command line: never begins with "-"."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
+
+
 def _new_id() -> str:
     return secrets.token_hex(16)
 
@@ -302,19 +310,31 @@ class CaseService:
             return self.public_url
         return request_base.rstrip("/") if request_base else None
 
-    def _status_token(self, notice_public_id: str) -> str:
+    def _status_token(self, notice_public_id: str, issued_hash: str | None = None) -> str:
+        """A new notice's token, or (``issued_hash``) the one it was given. Tokens never
+        begin with "-" (a command line would take them for an option): a candidate that
+        does is skipped for the next derivation. Tokens issued before that rule, which
+        may begin with "-", are still found by their hash."""
         if self.token_key is None:
-            return secrets.token_urlsafe(24)
-        mac = hmac.new(self.token_key, b"status-token:" + notice_public_id.encode(), "sha256")
-        return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+            return _safe_token()
+        for n in range(64):
+            label = b"status-token:" + notice_public_id.encode() + (b"#%d" % n if n else b"")
+            mac = hmac.new(self.token_key, label, "sha256")
+            token = base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+            if issued_hash is not None:
+                if _hash_token(token) == issued_hash:
+                    return token
+            elif not token.startswith("-"):
+                return token
+        return ""  # no derivation matches: the token was not made with this key
 
     def _status_link(self, notice: NoticeRow, base_url: str | None) -> str | None:
         """The reporter's status link, when the token can be rebuilt and an address is known."""
         base = self.base_url(base_url)
         if self.token_key is None or base is None:
             return None
-        token = self._status_token(notice.public_id)
-        return f"{base}/status/{token}" if _hash_token(token) == notice.token_hash else None
+        token = self._status_token(notice.public_id, notice.token_hash)
+        return f"{base}/status/{token}" if token else None
 
     def _stage_mail(self, s: Session, mails: Sequence[Mail]) -> None:
         """Write messages in the caller's transaction: they go out if and only if the
@@ -972,7 +992,7 @@ class CaseService:
         action_events: list[dict[str, Any]] = []
         uploader_token: str | None = None
         if action is not None:
-            uploader_token = secrets.token_urlsafe(24)
+            uploader_token = _safe_token()
             a = repo.add(
                 ActionRow(
                     public_id=_new_id(),
