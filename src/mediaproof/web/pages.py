@@ -196,11 +196,16 @@ async def password(
     current: Annotated[str, Form(max_length=1024)],
     new: Annotated[str, Form(max_length=1024)],
     repeat: Annotated[str, Form(max_length=1024)],
+    revoke_tokens: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
         if new != repeat:
             raise UsageError("the two new passwords differ")
-        secret = await run_in_threadpool(accounts.change_password, ctx.inst, who, current, new)
+        secret = await run_in_threadpool(
+            lambda: accounts.change_password(
+                ctx.inst, who, current, new, revoke_tokens=revoke_tokens
+            )
+        )
     except MediaproofError as e:
         return render(request, "password.html", e.http_status, error=e.message)
     resp = RedirectResponse("/", status_code=303)
@@ -283,6 +288,14 @@ async def token_create(
     return await run_in_threadpool(
         lambda: _tokens_page(request, ctx, 201, new_secret=secret, new_name=rec.name)
     )
+
+
+@router.post(
+    "/account/tokens/revoke-all", name="web.tokens_revoke_all", response_class=HTMLResponse
+)
+async def tokens_revoke_all(request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
+    n = await run_in_threadpool(accounts.revoke_all_tokens, ctx.inst, who)
+    return await run_in_threadpool(lambda: _tokens_page(request, ctx, revoked_all=n))
 
 
 @router.post(
