@@ -19,8 +19,6 @@ import hmac
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -73,6 +71,7 @@ from mediaproof.cases.sor import (
     validate_record,
 )
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
+from mediaproof.services.case_webhook_targets import Network, check_url, guarded_sender
 from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_cases import (
@@ -117,21 +116,6 @@ class Mail:
     subject: str
     text: str
     at: dt.datetime  # when the change it tells of happened: the outbox's order
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a webhook receiver that redirects is a misconfiguration, not a hop
-
-
-def urllib_sender(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> int:
-    req = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as e:
-        return int(e.code)
 
 
 _log = logging.getLogger(__name__)
@@ -277,7 +261,8 @@ class CaseService:
         media_index: MediaCaseIndex | None = None,
         bank: Sequence[bank_rules.BankRule] = bank_rules.DEFAULT_BANK_RULES,
         retry: webhooks.RetryPolicy | None = None,
-        sender: Sender = urllib_sender,
+        sender: Sender | None = None,
+        webhook_allow: Sequence[Network] = (),
         webhook_timeout_s: float = 10.0,
         out_of_court: Sequence[str] = (),
         public_url: str | None = None,
@@ -300,7 +285,9 @@ class CaseService:
         self.media_index = media_index
         self.bank_rules = tuple(bank)
         self.retry = retry or webhooks.RetryPolicy()
-        self.sender = sender
+        # public addresses only, unless the operator allows networks (SSRF)
+        self.webhook_allow = tuple(webhook_allow)
+        self.sender: Sender = sender if sender is not None else guarded_sender(webhook_allow)
         self.webhook_timeout_s = webhook_timeout_s
         self.out_of_court = tuple(out_of_court)
 
@@ -1379,6 +1366,7 @@ class CaseService:
     def register_endpoint(self, platform: str, url: str, secret: str) -> None:
         if not url.startswith(("http://", "https://")):
             raise UsageError("the webhook URL must start with http:// or https://")
+        check_url(url, self.webhook_allow)  # and again at delivery, after DNS resolution
         if len(secret) < 16:
             raise UsageError("use a webhook secret of at least 16 characters")
         with self.db.session() as s:
