@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from mediaproof.cases.models import AppealOutcome, Outcome
+from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog
@@ -29,7 +30,9 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
 ) -> None:
     inst = any_db_instance
     sink = CaseEventLog(inst)
-    svc = CaseService(inst.db, sink=sink, webhook_timeout_s=2.0)
+    svc = CaseService(
+        inst.db, sink=sink, webhook_timeout_s=2.0, webhook_allow=parse_networks(["127.0.0.1/32"])
+    )
     svc.register_endpoint("video.example", receiver.url, SECRET)
     r = svc.file_notice(candidate_notice(), T0)
     svc.file_notice(voter_notice(), T0 + dt.timedelta(minutes=1))
