@@ -32,7 +32,7 @@ from mediaproof.cases import events as ev
 from mediaproof.cases import report as rpt
 from mediaproof.cases import webhooks
 from mediaproof.cases.errors import CaseError, ReviewRuleError, TokenError
-from mediaproof.cases.events import EventSink
+from mediaproof.cases.events import EventSink, StagingEventSink
 from mediaproof.cases.machine import (
     Step,
     automatic_outcome_allowed,
@@ -439,6 +439,8 @@ class CaseService:
     def flush_events(self) -> int:
         """Hand staged events to the sink in order. A sink failure leaves them staged for
         the next call (any later operation, or ``deliver``); it never undoes the change."""
+        if isinstance(self.sink, StagingEventSink):
+            return self._stage_events(self.sink)
         sent = 0
         with self.db.session() as s:
             ids = CaseRepository(s).unsent_event_ids()
@@ -456,6 +458,29 @@ class CaseService:
                 break  # keep the order: later events wait for this one
             sent += 1
         return sent
+
+    def _stage_events(self, sink: StagingEventSink) -> int:
+        """Claim the unsent events and stage their log leaves in one transaction (the
+        instance's log outbox), then land them: a crash at any point leaves each event
+        either unclaimed or staged, never claimed and lost."""
+        staged = 0
+        try:
+            with self.db.session() as s:
+                repo = CaseRepository(s)
+                for row_id in repo.unsent_event_ids():
+                    body = repo.claim_event(row_id, dt.datetime.now(dt.UTC))
+                    if body is None:
+                        continue  # another worker took it
+                    sink.stage(s, json.loads(body))
+                    staged += 1
+        except Exception as e:  # the log's failure must not fail the user's request
+            _log.warning("case events not staged for the log; will retry: %s", e)
+            return 0
+        try:
+            sink.land()
+        except Exception as e:  # staged in the database: the next event or start lands them
+            _log.warning("transparency log append failed; staged for later: %s", e)
+        return staged
 
     # --- report (file a notice) ----------------------------------------------------
 
