@@ -34,6 +34,7 @@ PARAMS = {
     "report_id": "no-such-report",
     "notice_id": "no-such-notice",
     "collection": "no-such-collection",
+    "consent_id": "consent-00",
 }
 DENIED = (401, 403)
 
@@ -170,6 +171,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.officials": ADMINS,
     "screen.official_add": ADMINS,
     "screen.events": ADMINS,
+    # output screening: the same tools; consent records name enrolled people (admins)
+    "screen.output": frozenset({"admin", "toolmaker"}),
+    "screen.output_file": frozenset({"admin", "toolmaker"}),
+    "screen.consents": ADMINS,
+    "screen.consent": ADMINS,
+    "screen.consent_grant": ADMINS,
+    "screen.consent_revoke": ADMINS,
 }
 
 

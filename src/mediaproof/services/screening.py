@@ -350,7 +350,9 @@ def event_counts(inst: Instance) -> list[dict[str, Any]]:
         ).all()
     out: dict[tuple[str, str | None], dict[str, Any]] = {}
     for tool, ref, decision, n in rows:
-        e = out.setdefault((tool, ref), {"tool": tool, "user_ref": ref, "block": 0, "review": 0})
+        e = out.setdefault(
+            (tool, ref), {"tool": tool, "user_ref": ref, "block": 0, "review": 0, "hold": 0}
+        )
         e[decision] = int(n)
     return sorted(out.values(), key=lambda e: (-e["block"], -e["review"], e["tool"]))
 
