@@ -255,7 +255,8 @@ def _consent(row: ConsentRow, grantee: str) -> Consent:
 def _usernames(inst: Instance, ids: set[int]) -> dict[int, str]:
     with inst.db.session() as s:
         repo = UserRepository(s)
-        return {u.id: u.username for u in repo.list() if u.id in ids}
+        found = {i: repo.get(i) for i in ids}
+        return {i: u.username for i, u in found.items() if u is not None}
 
 
 def log_index(inst: Instance, entry: Entry) -> int | None:
@@ -319,10 +320,10 @@ def grant(
     now = _now().replace(microsecond=0)
     start = (valid_from or now).astimezone(dt.UTC).replace(microsecond=0)
     until = valid_until.astimezone(dt.UTC).replace(microsecond=0)
-    if until <= start:
-        raise UsageError("the end date must be after the start")
     if until <= now:
         raise UsageError("the end date is in the past: such a record would never be valid")
+    if until <= start:
+        raise UsageError("the end date must be after the start")
     grantee_id, grantee_name = _grantee(inst, grantee)
     _check_enrolled(inst, enrolment_id, mods)
     public_id = "consent-" + secrets.token_hex(8)
@@ -426,15 +427,14 @@ def revoke(inst: Instance, consent_id: str, *, revoked_by: str) -> Logged:
 
 def records_for(inst: Instance, grantee_id: int, enrolment_id: str) -> list[Consent]:
     """Every record (valid or not) this tool maker holds for this person."""
+    name = _usernames(inst, {grantee_id}).get(grantee_id, f"account:{grantee_id}")
     with inst.db.session() as s:
-        rows = list(
-            s.scalars(
-                select(ConsentRow)
-                .where(ConsentRow.grantee_id == grantee_id, ConsentRow.enrolment_id == enrolment_id)
-                .order_by(ConsentRow.id)
-            )
+        rows = s.scalars(
+            select(ConsentRow)
+            .where(ConsentRow.grantee_id == grantee_id, ConsentRow.enrolment_id == enrolment_id)
+            .order_by(ConsentRow.id)
         )
-        return [_consent(r, "") for r in rows]
+        return [_consent(r, name) for r in rows]
 
 
 @dataclass(frozen=True)
