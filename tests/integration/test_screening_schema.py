@@ -1,4 +1,5 @@
-"""Migrations 0013_screening and 0015_consent create exactly the tables the code maps, on both backends."""
+"""Migrations 0013_screening and 0015_consent create exactly the tables the code maps,
+on both backends."""
 
 from __future__ import annotations
 
