@@ -178,6 +178,8 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.consent": ADMINS,
     "screen.consent_grant": ADMINS,
     "screen.consent_revoke": ADMINS,
+    "screen.bans": ADMINS,
+    "screen.ban_lift": ADMINS,
 }
 
 

@@ -307,3 +307,13 @@ def test_expired_and_not_yet_valid_records_do_not_count(world: dict[str, Any]) -
     assert voice.status == "not_covered" and voice.why == "modality_not_covered"
     consents.revoke(inst, logged.consent.id, revoked_by="test")
     assert at(2090).status == "revoked"
+
+
+def test_held_outputs_count_towards_the_ban_rule(world: dict[str, Any], c: TestClient) -> None:
+    tool, gen = _tool(world), world["generated"]
+    results = [_screen(c, tool, gen, user_ref="u-ban", use="film") for _ in range(3)]
+    assert [r["decision"] for r in results] == ["hold"] * 3
+    assert [r["user_banned"] for r in results] == [False, False, True]
+    p = c.post("/api/v1/screen/prompt", headers=tool,
+               json={"prompt": "a lighthouse at dawn", "user_ref": "u-ban"}).json()
+    assert p["decision"] == "block" and p["reasons"][0]["rule"] == "banned"

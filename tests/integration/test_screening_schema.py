@@ -16,6 +16,7 @@ SCREEN_TABLES = {
     ts.ScreenSeedRow.__tablename__,
     ts.ScreenEventRow.__tablename__,
     ts.ConsentRow.__tablename__,
+    ts.ScreenBanRow.__tablename__,
 }
 
 

@@ -171,4 +171,6 @@ ACCESS: dict[str, Rule] = {
     "screen.consent": needs(Permission.MANAGE_LIKENESS),
     "screen.consent_grant": needs(Permission.MANAGE_LIKENESS),
     "screen.consent_revoke": needs(Permission.MANAGE_LIKENESS),
+    "screen.bans": needs(Permission.MANAGE_SCREENING),
+    "screen.ban_lift": needs(Permission.MANAGE_SCREENING),
 }

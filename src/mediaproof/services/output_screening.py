@@ -37,7 +37,13 @@ from mediaproof.services.likeness_check import lane
 from mediaproof.services.public_verify import inspect_upload, runs_as_job
 from mediaproof.services.publishing import SignRequest, sign_and_register, signing_dir
 from mediaproof.services.releases import SignedFile, signed_file
-from mediaproof.services.screening import USER_REF, prompt_hmac
+from mediaproof.services.screening import (
+    BANNED,
+    USER_REF,
+    active_ban,
+    apply_ban_rule,
+    prompt_hmac,
+)
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_screening import ScreenEventRow
 
@@ -97,6 +103,17 @@ def screen_output(
 ) -> dict[str, Any]:
     """Screen one generated file; sign and register it on allow when asked."""
     media = media or inspect_upload(inst, path)
+    if req.user_ref is not None and active_ban(inst, tool.name, req.user_ref) is not None:
+        reasons_b = [{"rule": BANNED, "detail": "this user is banned from this tool"}]
+        return {
+            "decision": HOLD,
+            "policy_version": POLICY_VERSION,
+            "reasons": reasons_b,
+            "checked": None,
+            "event_id": _record(inst, tool, req, media.sha256, reasons_b),
+            "output": None,
+            "user_banned": True,
+        }
     result = _check(inst, path, media)
     reasons: list[dict[str, Any]] = []
     held = False
@@ -129,9 +146,11 @@ def screen_output(
         "checked": _checked(result),
         "event_id": None,
         "output": None,
+        "user_banned": False,
     }
     if held:
         out["event_id"] = _record(inst, tool, req, media.sha256, reasons)
+        out["user_banned"] = apply_ban_rule(inst, tool.name, req.user_ref)
     elif req.sign:
         out["output"] = _sign(inst, path, media, tool, used)
     return out

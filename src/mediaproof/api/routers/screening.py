@@ -58,6 +58,11 @@ class DecisionOut(BaseModel):
     reasons: list[ReasonOut]
     embeddings: bool = Field(description="whether nearest-neighbour search over seeds ran")
     event_id: int | None = Field(description="the recorded block or review; null if allowed")
+    user_banned: bool = Field(
+        default=False,
+        description="this tool's user_ref is banned under the operator's ban rule (now, or "
+        "because of this prompt): its prompts are blocked until an admin lifts the ban",
+    )
 
 
 class SeedIn(BaseModel):
@@ -283,3 +288,29 @@ async def revoke_consent(consent_id: CONSENT_ID, ctx: Ctx, who: Who) -> dict[str
     by = who.user.username
     logged = await run_in_threadpool(lambda: consents.revoke(ctx.inst, consent_id, revoked_by=by))
     return logged.to_json()
+
+
+# --- bans under the operator's ban rule (admins) -----------------------------------------
+
+
+class LiftIn(BaseModel):
+    tool: str = Field(min_length=1, max_length=100)
+    user_ref: str = Field(min_length=1, max_length=128)
+
+
+@router.get("/bans", name="screen.bans", responses=ERR)
+async def list_bans(
+    ctx: Ctx,
+    tool: Annotated[str | None, Query(max_length=100)] = None,
+    active: bool = False,
+) -> dict[str, Any]:
+    """Users banned by the ban rule, newest first (``active=true``: not lifted)."""
+    return {"bans": await run_in_threadpool(svc.list_bans, ctx.inst, tool, active)}
+
+
+@router.post("/bans/lift", name="screen.ban_lift", responses=ERR)
+async def lift_ban(body: LiftIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    """Lift a ban (e.g. after the user contested it)."""
+    assert who.user is not None
+    by = who.user.username
+    return await run_in_threadpool(svc.lift_ban, ctx.inst, body.tool, body.user_ref, by)

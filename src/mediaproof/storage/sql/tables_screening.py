@@ -75,3 +75,24 @@ class ConsentRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class ScreenBanRow(Base):
+    """A (tool, user_ref) the operator's ban rule banned: its prompts are blocked and its
+    outputs held until an admin lifts the ban. ``notified_at`` stays empty: no webhook to
+    the tool is sent yet (docs/screening.md)."""
+
+    __tablename__ = "screen_bans"
+    __table_args__ = (Index("ix_screen_bans_tool_user", "tool", "user_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tool: Mapped[str] = mapped_column(String(100))
+    user_ref: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer)  # blocks and holds in the window
+    window_s: Mapped[int] = mapped_column(Integer)
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )

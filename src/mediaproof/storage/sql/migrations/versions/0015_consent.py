@@ -1,4 +1,5 @@
-"""consent records: a person lets a tool maker use their face or voice synthetically
+"""consent records (a person lets a tool maker use their face or voice synthetically)
+and bans of a tool's users under the operator's ban rule
 
 Revision ID: 0015_consent
 Revises: 0013_screening
@@ -43,8 +44,23 @@ def upgrade() -> None:
     op.create_index(
         "ix_screen_consents_grantee", "screen_consents", ["grantee_id", "enrolment_id"]
     )
+    op.create_table(
+        "screen_bans",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("tool", sa.String(100), nullable=False),
+        sa.Column("user_ref", sa.String(128), nullable=False),
+        sa.Column("at", TS, nullable=False),
+        sa.Column("events", sa.Integer, nullable=False),
+        sa.Column("window_s", sa.Integer, nullable=False),
+        sa.Column("lifted_at", TS, nullable=True),
+        sa.Column("lifted_by", sa.String(100), nullable=True),
+        sa.Column("notified_at", TS, nullable=True),
+    )
+    op.create_index("ix_screen_bans_tool_user", "screen_bans", ["tool", "user_ref"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_screen_bans_tool_user", table_name="screen_bans")
+    op.drop_table("screen_bans")
     op.drop_index("ix_screen_consents_grantee", table_name="screen_consents")
     op.drop_table("screen_consents")
