@@ -68,3 +68,22 @@ def test_grant_list_revoke(tmp_path: Path, corpora: Path) -> None:
     with TransparencyLog.open(home, readonly=True) as log:
         types = [json.loads(log.entry(i))["type"] for i in range(log.size)]
     assert types[-2:] == ["consent.granted", "consent.revoked"]
+
+
+def test_bans_from_the_command_line(tmp_path: Path) -> None:
+    home = tmp_path / "b"
+    bad = "Photo of Elena Marchetti being arrested and led away in handcuffs"
+    code, out = _run(home, "screen", "officials", "add", "Elena Marchetti")
+    assert code == 0, out
+    for _ in range(3):
+        code, out = _run(home, "screen", "prompt", bad, "--record", "--user-ref", "u-1",
+                         "--json")
+        assert code == 0 and json.loads(out)["decision"] == "block", out
+    code, out = _run(home, "screen", "bans", "list", "--active", "--json")
+    assert [(b["tool"], b["user_ref"]) for b in json.loads(out)] == [("cli", "u-1")]
+    code, out = _run(home, "screen", "bans", "lift", "cli", "u-1")
+    assert code == 0, out
+    code, out = _run(home, "screen", "bans", "list", "--active", "--json")
+    assert json.loads(out) == []
+    code, out = _run(home, "screen", "bans", "lift", "cli", "u-1")
+    assert code != 0 and "not banned" in out

@@ -27,6 +27,8 @@ consent_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(consent_app, name="consent")
+bans_app = typer.Typer(help="Users banned under the ban rule.", no_args_is_help=True)
+app.add_typer(bans_app, name="bans")
 
 MAX_FILE_PROMPTS = 100_000
 
@@ -329,3 +331,37 @@ def consent_revoke(
             print_json(logged.to_json())
         else:
             console.print(f"revoked {consent_id} (log index {logged.log_index})")
+
+
+# --- bans ------------------------------------------------------------------------------
+
+
+@bans_app.command("list")
+def bans_list(
+    tool: Annotated[str | None, typer.Option("--tool")] = None,
+    active: Annotated[bool, typer.Option("--active", help="Only bans not lifted.")] = False,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bans under the operator's ban rule, newest first."""
+    with instance(home) as inst:
+        bans = svc.list_bans(inst, tool, active)
+        if as_json:
+            print_json(bans)
+            return
+        for b in bans:
+            state = f"lifted {b['lifted_at']} by {b['lifted_by']}" if b["lifted_at"] else "active"
+            console.print(f"{b['tool']:<20} {b['user_ref']:<24} {b['at']}  "
+                          f"{b['events']} blocks/holds  {state}")
+
+
+@bans_app.command("lift")
+def bans_lift(
+    tool: Annotated[str, typer.Argument(help="The tool (its account name).")],
+    user_ref: Annotated[str, typer.Argument(help="The tool's user reference.")],
+    home: HomeOption = None,
+) -> None:
+    """Lift a ban: the user's prompts are screened normally again."""
+    with instance(home) as inst:
+        svc.lift_ban(inst, tool, user_ref, "cli")
+        console.print(f"lifted the ban of {user_ref} at {tool}")
