@@ -317,3 +317,30 @@ def test_held_outputs_count_towards_the_ban_rule(world: dict[str, Any], c: TestC
     p = c.post("/api/v1/screen/prompt", headers=tool,
                json={"prompt": "a lighthouse at dawn", "user_ref": "u-ban"}).json()
     assert p["decision"] == "block" and p["reasons"][0]["rule"] == "banned"
+
+
+def test_a_generated_video_is_screened_as_a_job(
+    world: dict[str, Any], c: TestClient, corpora: Path, tmp_path: Path
+) -> None:
+    import time
+
+    import numpy as np
+
+    from tests.likeness_support import make_video
+
+    with Image.open(faces_dir(corpora) / "knn_examples" / "test" / "obama1.jpg") as im:
+        frame = np.asarray(im.convert("RGB").resize((640, 360)))
+    video = make_video(tmp_path / "gen.mp4", [frame] * 10, fps=5, audio=None)
+    r = c.post("/api/v1/screen/output", headers=_tool(world), data={"use": "film"},
+               files={"file": ("x", video.read_bytes(), "application/octet-stream")})
+    assert r.status_code == 202, r.text
+    url = r.headers["location"]
+    for _ in range(300):
+        job = c.get(url).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    res = job["result"]
+    assert res["decision"] == "hold"  # no valid record covers "film" for this tool
+    assert res["reasons"][0]["person"] == NAME and res["checked"]["frames_checked"] >= 1
