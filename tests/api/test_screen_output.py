@@ -348,3 +348,24 @@ def test_a_generated_video_is_screened_as_a_job(
     res = job["result"]
     assert res["decision"] == "hold"  # no valid record covers "film" for this tool
     assert res["reasons"][0]["person"] == NAME and res["checked"]["frames_checked"] >= 1
+
+
+def test_a_cloned_voice_needs_voice_consent(tmp_path: Path, corpora: Path) -> None:
+    from tests.likeness_support import clip
+
+    app = make_app(tmp_path / "voice", rate_screen_burst=1000)
+    inst = app.state.ctx.inst
+    e, _ = likeness.enrol(inst, "Speaker 3005", voices=[clip(corpora, "3005", n) for n in range(4)])
+    w = {"inst": inst, "eid": e.id}
+    generated = clip(corpora, "3005", 5)  # another recording of the same voice
+    with TestClient(app) as c:
+        held = _screen(c, _tool(w), generated, use="audiobook")
+        assert held["decision"] == "hold", held
+        assert [(r["person"], r["modality"], r["consent"]) for r in held["reasons"]] == [
+            ("Speaker 3005", "voice", "none")]
+        g = _grant(c, w, modalities=["voice"], permitted_uses=["audiobook"],
+                   prohibited_uses=[])
+        assert g["status"] == 201, g
+        ok = _screen(c, _tool(w), generated, use="audiobook")
+        assert ok["decision"] == "allow" and ok["reasons"][0]["consent"] == "valid"
+        assert ok["checked"]["compared"] == ["voice"] and ok["output"] is None  # not asked
