@@ -229,6 +229,26 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    webhook_allow_networks: list[str] = Field(
+        default_factory=list,
+        description=(
+            "networks webhooks may be sent to besides public addresses, e.g. "
+            '["10.20.0.0/16"]; loopback and private addresses are refused otherwise'
+        ),
+    )
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _webhook_networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for n in v:
+            try:
+                ipaddress.ip_network(n.strip(), strict=False)
+            except ValueError as e:
+                raise ValueError(f"webhook_allow_networks: not a network: {n!r}") from e
+        return [n.strip() for n in v]
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, v: str | None) -> str | None:

@@ -83,6 +83,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "tokens.list": USERS,
     "tokens.create": USERS,
     "tokens.revoke": USERS,
+    "tokens.revoke_all": USERS,
     "users.list": ADMINS,
     "users.create": ADMINS,
     "web.index": PUBLIC,
@@ -96,6 +97,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.tokens": USERS,
     "web.token_create": USERS,
     "web.token_revoke": USERS,
+    "web.tokens_revoke_all": USERS,
     "web.publish_form": PUBLISHERS,
     "web.publish": PUBLISHERS,
     "web.asset": PUBLIC,
@@ -240,6 +242,9 @@ def test_access_matrix(matrix_app: FastAPI, who: str) -> None:
             want = expected(name, who)
             r = c.request(method, path, headers=headers, follow_redirects=False)
             code = r.status_code
+            if code >= 500:  # a crash is a failure, never "allowed"
+                failures.append(f"{who} {method} {path} ({name}): server error {code}")
+                continue
             if code == 303 and r.headers.get("location", "").startswith("/login"):
                 code = 401  # pages send people to the sign-in form instead
             got = {401: "unauthenticated", 403: "forbidden"}.get(code, "allowed")
@@ -266,3 +271,123 @@ def test_tokens_are_limited_to_their_scopes(matrix_app: FastAPI) -> None:
         # tokens never mint tokens
         r = c.post("/api/v1/tokens", headers=h, json={"name": "x", "scopes": ["account"]})
         assert r.status_code == 403
+
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+BOUNDARY = "mpboundary"
+
+
+def _bodies(with_file: bool) -> dict[str, tuple[str, bytes]]:
+    """One forged body per content type a browser (or a sibling origin) can send."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n',
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="scope"\r\n\r\naccount\r\n',
+    ]
+    if with_file:
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\nnot media\r\n"
+        )
+    multipart = ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
+    return {
+        "multipart": (f"multipart/form-data; boundary={BOUNDARY}", multipart),
+        "urlencoded": ("application/x-www-form-urlencoded", b"name=x&scope=account"),
+        "json": ("application/json", b'{"name": "x", "scopes": ["account"]}'),
+        "text/plain": ("text/plain", b'{"name": "x", "scopes": ["account"]}'),
+        "none": ("", b""),
+    }
+
+
+def unsafe_routes(app: FastAPI) -> list[tuple[str, str, str]]:
+    return [t for t in routes(app) if t[1] in UNSAFE]
+
+
+@pytest.mark.parametrize("kind", ["multipart", "urlencoded", "json", "text/plain", "none"])
+def test_session_requests_without_a_token_are_refused(matrix_app: FastAPI, kind: str) -> None:
+    """Finding 1 of issue 15: a session cookie alone never acts, whatever the body."""
+    with TestClient(matrix_app) as c:
+        login(c, "admin")  # the admin may call every route: only the token is missing
+        failures = []
+        todo = sorted(unsafe_routes(matrix_app), key=lambda t: t[0] == "web.logout")
+        assert len(todo) > 30
+        for name, method, path in todo:
+            ctype, body = _bodies(with_file=True)[kind]
+            headers = {"content-type": ctype} if ctype else {}
+            r = c.request(method, path, content=body, headers=headers, follow_redirects=False)
+            if r.status_code != 403 or "csrf_failed" not in r.text:
+                failures.append(f"{kind} {method} {path} ({name}): {r.status_code} {r.text[:80]}")
+        assert not failures, "\n".join(failures)
+        assert c.get("/api/v1/me").status_code == 200, "the forged logout signed us out"
+
+
+@pytest.mark.parametrize("kind", ["multipart", "urlencoded", "json", "text/plain", "none"])
+def test_anonymous_forms_need_the_token(matrix_app: FastAPI, kind: str) -> None:
+    """Login CSRF and forged anonymous forms: a form route needs its token from anyone."""
+    rules = ACCESS
+    forms = [
+        t for t in unsafe_routes(matrix_app) if rules[t[0]].form and rules[t[0]].who == "public"
+    ]
+    assert any(t[0] == "web.login" for t in forms)
+    with TestClient(matrix_app) as c:
+        c.get("/login")  # holds a valid anonymous token cookie; the forgery lacks the value
+        failures = []
+        for name, method, path in forms:
+            ctype, body = _bodies(with_file=True)[kind]
+            headers = {"content-type": ctype} if ctype else {}
+            r = c.request(method, path, content=body, headers=headers, follow_redirects=False)
+            if r.status_code != 403 or "csrf_failed" not in r.text:
+                failures.append(f"{kind} {method} {path} ({name}): {r.status_code}")
+        assert not failures, "\n".join(failures)
+
+
+def test_multipart_form_with_the_right_token_is_accepted(matrix_app: FastAPI) -> None:
+    """The repro of finding 1 fails without the token and works with it (non-upload
+    route parsed in api.deps; upload routes keep their streaming check)."""
+    with TestClient(matrix_app) as c:
+        token = login(c, "publisher")
+        data = {"name": "from a form", "scope": "account"}
+        r = c.post("/account/tokens", files={"x": (None, "")}, data=data, follow_redirects=False)
+        assert r.status_code == 403 and "csrf_failed" in r.text
+        r = c.post(
+            "/account/tokens",
+            files={"x": (None, "")},
+            data={**data, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert r.status_code < 400, r.text
+        # a streaming upload route: the token travels in the form, checked while parsing
+        photo = ("a.bin", b"not media", "application/octet-stream")
+        r = c.post("/publish", files={"file": photo}, data={"csrf_token": "wrong"})
+        assert r.status_code == 403 and "csrf_failed" in r.text
+
+
+def test_a_route_that_skips_the_deferred_check_fails_loudly(tmp_path: Path) -> None:
+    """An upload route that acts without reading its body through the verifying readers
+    is answered 500 (and logged), never let through."""
+    from mediaproof.api import bodylimit
+
+    app = make_app(tmp_path / "i")
+    acted: list[str] = []
+
+    @app.post("/api/v1/verify-forgetful", name="verify.api_forgetful")
+    async def forgetful() -> dict[str, str]:
+        acted.append("x")
+        return {"ok": "yes"}
+
+    ACCESS["verify.api_forgetful"] = ACCESS["verify.api"]
+    routes_before = bodylimit.UPLOAD_ROUTES
+    bodylimit.UPLOAD_ROUTES = routes_before | {("POST", "/api/v1/verify-forgetful")}
+    try:
+        import mediaproof.api.deps as deps
+
+        deps.UPLOAD_ROUTES = bodylimit.UPLOAD_ROUTES
+        with TestClient(app, raise_server_exceptions=False) as c:
+            login(c, "admin")
+            ctype, body = _bodies(with_file=True)["multipart"]
+            r = c.post("/api/v1/verify-forgetful", content=body, headers={"content-type": ctype})
+            assert r.status_code == 500
+            assert "yes" not in r.text and r.json()["error"]["code"] == "internal_error"
+    finally:
+        bodylimit.UPLOAD_ROUTES = routes_before
+        deps.UPLOAD_ROUTES = routes_before
+        del ACCESS["verify.api_forgetful"]

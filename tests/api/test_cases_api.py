@@ -65,7 +65,8 @@ def receiver() -> Iterator[Receiver]:
 
 def case_app(home: Path, db_url: str | None = None) -> FastAPI:
     # deliveries are driven by the tests here, except in the background-worker test
-    settings = make_settings(home, webhook_interval_s=3600)
+    # the test receiver listens on loopback: allowed here, refused by default
+    settings = make_settings(home, webhook_interval_s=3600, webhook_allow_networks=["127.0.0.0/8"])
     if db_url:
         settings = settings.model_copy(update={"database_url": db_url})
     a = create_app(settings)
@@ -514,7 +515,7 @@ def test_dead_letters_are_listed_and_retried(
 def test_the_running_service_delivers_webhooks_by_itself(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    app = make_app(tmp_path / "bg", webhook_interval_s=0.2)
+    app = make_app(tmp_path / "bg", webhook_interval_s=0.2, webhook_allow_networks=["127.0.0.0/8"])
     with TestClient(app) as c:
         app.state.cases.register_endpoint("video.example", receiver.url, SECRET)
         number = file_json(c)["case_number"]

@@ -37,8 +37,10 @@ def test_copy_gets_heatmap_and_original_preview(
     asset_id = pub["asset"]["asset_id"]
     signed = client.get(pub["download_url"], headers=h).content
     report = _verify(client, altered_copy(signed, tmp_path / "copy.jpg"))
-    assert report["assessment"]["label"] == "copy_of_registered_original"
+    # the painted box is 0.6 % of the picture: an edit, so a changed copy (issue 14)
+    assert report["assessment"]["label"] == "changed_copy_of_registered_original"
     data = report["evidence"]["match"]["data"]
+    assert data["changed"]["regions"] >= 1 and data["changed"]["where"]
     assert data["original_url"] == f"/api/v1/assets/{asset_id}/preview"
     heat = client.get(data["heatmap_url"])
     assert heat.status_code == 200 and heat.headers["content-type"] == "image/png"

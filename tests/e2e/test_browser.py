@@ -139,7 +139,8 @@ def test_publish_then_verify_the_release(server: Server, tab: Any, tmp_path: Pat
     tab.set_input_files("#file", str(copy))
     tab.click("#submit")
     verdict = tab.wait_for_selector("#verdict").inner_text()
-    assert verdict.lower() == "a copy of a registered original", verdict
+    # the painted box is an edit: a changed copy, never a plain copy (issue 14)
+    assert verdict == "Warning: a changed copy of a registered original", verdict
     for alt in ("The registered original", "Where this copy differs from the original"):
         img = tab.wait_for_selector(f"#slot-match img[alt='{alt}']")
         tab.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img)

@@ -60,7 +60,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     for name in REVIEWERS:
         accounts.create_user(inst, name, Role.REVIEWER, PASSWORD)
     inst.close()
-    srv = Server(home, {"MEDIAPROOF_SERVICE_WEBHOOK_INTERVAL_S": "0.3"})
+    srv = Server(
+        home,
+        {
+            "MEDIAPROOF_SERVICE_WEBHOOK_INTERVAL_S": "0.3",
+            # the platform's receiver listens on loopback: allowed here, refused by default
+            "MEDIAPROOF_SERVICE_WEBHOOK_ALLOW_NETWORKS": '["127.0.0.0/8"]',
+        },
+    )
     yield srv
     srv.close()
 

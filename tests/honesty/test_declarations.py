@@ -25,7 +25,8 @@ SIGNER = f"{ORG} content signing"
 AI_LABELS = {"ai_generated_declared", "contains_ai_content_declared"}
 # words that claim AI; "not generative AI" (a source type's wording) is a denial
 _AI_CLAIM = re.compile(
-    r"AI-generated|(?<!not )(?<!no )(?<!without )generative AI|generative-AI"
+    # "detector of AI-generated pictures" is the answer saying which checks do not exist
+    r"(?<!detector of )AI-generated|(?<!not )(?<!no )(?<!without )generative AI|generative-AI"
     r"|\bAI (?:image|tool|model)",
     re.IGNORECASE,
 )

@@ -32,12 +32,14 @@ from mediaproof.cases.models import (
 from mediaproof.cases.sor import validate_record
 from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.errors import ConflictError, UsageError
+from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+LOOPBACK = parse_networks(["127.0.0.0/8"])  # webhooks go to public addresses only by default
 SECRET = "whsec-test-0123456789abcdef"
 SHA = "ab" * 32
 URL = "https://video.example/watch/123"
@@ -115,6 +117,7 @@ def svc(db: Database, sink: InMemoryEventSink) -> CaseService:
         sink=sink,
         retry=RetryPolicy(max_attempts=3, base=dt.timedelta(seconds=10)),
         webhook_timeout_s=2.0,
+        webhook_allow=LOOPBACK,  # the test receiver listens on 127.0.0.1
     )
 
 
@@ -452,7 +455,13 @@ def test_webhook_survives_a_receiver_that_is_down(svc: CaseService, receiver: Re
     assert (s1.delivered, s1.retried) == (0, 1) and s1.errors
     assert svc.deliver_due(T0 + dt.timedelta(seconds=5)).retried == 0  # not due yet (10 s)
     # a new service object stands for a restarted worker: the outbox is in the database
-    again = CaseService(svc.db, sink=InMemoryEventSink(), retry=svc.retry, webhook_timeout_s=2)
+    again = CaseService(
+        svc.db,
+        sink=InMemoryEventSink(),
+        retry=svc.retry,
+        webhook_timeout_s=2,
+        webhook_allow=LOOPBACK,
+    )
     receiver.start()  # back, same port
     s2 = again.deliver_due(T0 + dt.timedelta(seconds=11))
     assert s2.delivered == 1

@@ -3,13 +3,15 @@ inclusion proof against the signed checkpoint, and no personal data in the log."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
 from mediaproof.cases.models import AppealOutcome, Outcome
+from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
-from mediaproof.services.transparency import CaseEventLog
+from mediaproof.services.transparency import CaseEventLog, staged_count
 from mediaproof.transparency import merkle
 from mediaproof.transparency.log import TransparencyLog
 from tests.integration.test_cases_flow import (  # noqa: F401  (receiver is a fixture)
@@ -22,6 +24,12 @@ from tests.integration.test_cases_flow import (  # noqa: F401  (receiver is a fi
     voter_notice,
 )
 
+CASE_TYPES = ("notice.", "decision.", "appeal.", "action.")
+
+
+def _is_case(log: TransparencyLog, i: int) -> bool:
+    return str(json.loads(log.entry(i)).get("type", "")).startswith(CASE_TYPES)
+
 
 def test_workflow_steps_are_logged_with_inclusion_proofs(
     any_db_instance: Instance,
@@ -29,7 +37,9 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
 ) -> None:
     inst = any_db_instance
     sink = CaseEventLog(inst)
-    svc = CaseService(inst.db, sink=sink, webhook_timeout_s=2.0)
+    svc = CaseService(
+        inst.db, sink=sink, webhook_timeout_s=2.0, webhook_allow=parse_networks(["127.0.0.1/32"])
+    )
     svc.register_endpoint("video.example", receiver.url, SECRET)
     r = svc.file_notice(candidate_notice(), T0)
     svc.file_notice(voter_notice(), T0 + dt.timedelta(minutes=1))
@@ -58,13 +68,15 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
         now=T0 + dt.timedelta(days=3),
     )
 
-    assert len(sink.indexes) == 8 and None not in sink.indexes  # nothing had to be queued
+    # every event was staged with its claim and landed: nothing is left waiting
+    assert staged_count(inst) == 0
     with TransparencyLog.open(inst.home, readonly=True) as log:
         cp = log.latest_checkpoint()
         assert cp is not None and cp.checkpoint.size == log.size
+        indexes = [i for i in range(log.size) if _is_case(log, i)]
+        assert len(indexes) == 8
         types = []
-        for index in sink.indexes:
-            assert index is not None
+        for index in indexes:
             raw = log.entry(index)
             proof = log.prove_inclusion(index, cp.checkpoint.size)
             merkle.verify_inclusion(
@@ -84,3 +96,33 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
         "appeal.decided",  # the appeal's outcome before the restore it causes
         "action.taken",
     ]
+
+
+class _Killed(BaseException):
+    pass
+
+
+class _DiesBeforeLanding(CaseEventLog):
+    """The process is killed right after the claim and the staged leaf committed (a
+    BaseException, as a signal's would be: no handler in the service swallows it)."""
+
+    def land(self) -> None:
+        raise _Killed
+
+
+def test_a_crash_after_the_claim_loses_no_event(any_db_instance: Instance) -> None:
+    from mediaproof.services.transparency import land_staged
+
+    inst = any_db_instance
+    svc = CaseService(inst.db, sink=_DiesBeforeLanding(inst))
+    with contextlib.suppress(_Killed):
+        svc.file_notice(candidate_notice(), T0)
+    # the case event is claimed (no later flush hands it over again) and its leaf is staged
+    assert staged_count(inst) == 1
+    assert CaseService(inst.db, sink=CaseEventLog(inst)).flush_events() == 0
+    # the flush above landed it, as the next start-up (recover_at_startup) or event would
+    assert land_staged(inst) == 0 and staged_count(inst) == 0
+    with TransparencyLog.open(inst.home, readonly=True) as log:
+        assert [json.loads(log.entry(i))["type"] for i in range(log.size)] == [
+            "notice.received"
+        ]

@@ -57,7 +57,7 @@ def test_watermark_through_sign_and_verify(
     assert wm["data"]["claimed_asset_id"] == pub.asset.id
     assert wm["data"]["asset_id"] is None and wm["data"]["content_matches"] is False
     assert "differs" in wm["summary"]
-    assert r["assessment"]["label"] == "unknown"
+    assert r["assessment"]["label"] == "registered_mark_on_other_content"  # found, refused
 
 
 def test_unregistered_id_is_not_counted(instance: Instance, corpora: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from mediaproof.cases.machine import (
     check_appellant,
     check_second_reviewer,
     decision_step,
+    may_withdraw_case,
     next_state,
 )
 from mediaproof.cases.models import CaseState as S
@@ -34,6 +35,7 @@ LEGAL = {
     (S.DECIDED, Step.APPEAL): S.APPEALED,
     (S.APPEALED, Step.NOTICE): S.APPEALED,
     (S.APPEALED, Step.DECIDE_APPEAL): S.RESOLVED,
+    (S.APPEALED, Step.PROPOSE_ON_APPEAL): S.AWAITING_SECOND_REVIEW,
     (S.RESOLVED, Step.NOTICE): S.RESOLVED,
     (S.WITHDRAWN, Step.NOTICE): S.OPEN,
 }
@@ -119,6 +121,8 @@ def test_random_walks_keep_the_invariants(steps: list[Step]) -> None:
     appealed before it is resolved, and nothing follows resolution but joining notices."""
     state, seen = S.OPEN, [S.OPEN]
     for step in steps:
+        if step is Step.WITHDRAW and not may_withdraw_case(S.DECIDED in seen):
+            continue  # the guard the service applies (an appeal can reopen review)
         try:
             state = next_state(state, step)
         except InvalidTransitionError:
@@ -131,3 +135,42 @@ def test_random_walks_keep_the_invariants(steps: list[Step]) -> None:
         assert set(seen[seen.index(S.RESOLVED) :]) == {S.RESOLVED}
     if S.DECIDED in seen:
         assert S.WITHDRAWN not in seen[seen.index(S.DECIDED) :]
+
+
+# --- issue 15: nobody judges their own matter; every removal has four eyes -------------
+
+
+def test_parties_are_recused_from_every_decision() -> None:
+    from mediaproof.cases.machine import check_not_party
+
+    check_not_party("alice", ["mallory"])
+    check_not_party("alice", [])
+    for bad in ("mallory", " Mallory "):
+        with pytest.raises(ReviewRuleError, match="reported or appealed"):
+            check_not_party(bad, ["mallory"])
+    with pytest.raises(ReviewRuleError, match="reported or appealed"):
+        check_second_reviewer("alice", "mallory", ["mallory"])
+    with pytest.raises(ReviewRuleError, match="reported or appealed"):
+        check_appeal_reviewer("mallory", ("alice", "bob"), ["mallory"])
+    check_second_reviewer("alice", "bob", ["mallory"])
+    check_appeal_reviewer("carol", ("alice", "bob"), ["mallory"])
+
+
+def test_automatic_removals_need_a_copied_decision_with_four_eyes() -> None:
+    from mediaproof.cases.machine import automatic_outcome_allowed
+
+    four = frozenset({Outcome.REMOVE})
+    assert automatic_outcome_allowed(Outcome.REMOVE, four, ("alice", "bob"))
+    assert not automatic_outcome_allowed(Outcome.REMOVE, four, ("alice", None))
+    assert not automatic_outcome_allowed(Outcome.REMOVE, four, ("alice", "ALICE"))
+    assert not automatic_outcome_allowed(Outcome.REMOVE, four, ("auto:bank", "bob"))
+    assert automatic_outcome_allowed(Outcome.LABEL, four, ("alice", None))
+    assert automatic_outcome_allowed(Outcome.REMOVE, frozenset(), ("alice", None))
+
+
+def test_an_appeal_can_only_propose_a_removal() -> None:
+    assert next_state(S.APPEALED, Step.PROPOSE_ON_APPEAL) is (S.AWAITING_SECOND_REVIEW)
+    with pytest.raises(InvalidTransitionError):
+        next_state(S.APPEALED, Step.DECIDE)
+    with pytest.raises(InvalidTransitionError):
+        next_state(S.APPEALED, Step.PROPOSE)

@@ -15,6 +15,7 @@ from mediaproof.cases.sor import (
     batches,
     build_record,
     human_statement,
+    scrub_personal_data,
     validate_record,
 )
 
@@ -246,3 +247,80 @@ def test_human_statement_has_article_17_elements() -> None:
         "2027-05-05",
     ):
         assert element in text
+
+
+# --- issue 15, finding 8: phone numbers and third parties' names -----------------------
+
+KNOWN = ["Ana Candidata", "ana@campaign.example", "A. Candidata", "Jonas Rose"]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+49 30 1234 5678",
+        "+49 (0)30 123456",
+        "+1 (202) 555-0143",
+        "+1 202-555-0143",
+        "202-555-0143",
+        "(202) 555-0143",
+        "555.123.4567",
+        "+44 20 7946 0958",
+        "0044 20 7946 0958",
+        "+33 6 12 34 56 78",
+        "06 12 34 56 78",
+        "030/1234567",
+        "030-1234567",
+        "+4915112345678",
+    ],
+)
+def test_phone_numbers_are_removed(phone: str) -> None:
+    text = f"The uploader can be reached on {phone}, she said."
+    out = scrub_personal_data(text)
+    assert out == "The uploader can be reached on [phone removed], she said.", out
+
+
+def test_what_is_not_a_phone_number_stays() -> None:
+    text = (
+        "Posted 2026-11-03 09:00 and again 03.11.2026 at 14:30; case C-2026-000123; "
+        "1 500 000 views and 1,500,000 shares; sha256 ab12cd34ef5678901234567890ab; rule "
+        "DM-1 (Art. 20(6)); 12.5% of viewers; seen from 192.168.100.200; policy version "
+        "2026-01-15; frames 1200-1450 of 90000; between 2020 and 2024."
+    )
+    assert scrub_personal_data(text, KNOWN) == text
+
+
+def test_reporters_and_third_parties_are_removed_from_a_realistic_explanation() -> None:
+    text = (
+        "Reported by Ana Candidata (ana@campaign.example, +49 30 1234 5678). Ms Candidata "
+        "says the clip clones her voice; according to Dr. Hans Müller of the station the "
+        "audio was spliced, and Jane Roe told us the original was recorded on 2026-10-30. "
+        "The account also posted her colleague's number, 0171 2345678."
+    )
+    out = scrub_personal_data(text, KNOWN)
+    for leaked in (
+        "Ana",
+        "Candidata",
+        "ana@",
+        "1234 5678",
+        "Müller",
+        "Hans",
+        "Jane Roe",
+        "2345678",
+    ):
+        assert leaked not in out, (leaked, out)
+    assert "2026-10-30" in out and "spliced" in out and "clones her voice" in out
+    assert out.count("[name removed]") >= 4 and out.count("[phone removed]") == 2
+
+
+def test_ordinary_words_that_happen_to_be_names_stay_in_lower_case() -> None:
+    # the reporter is called Jonas Rose: the name goes, the flower stays
+    out = scrub_personal_data("Jonas said Rose was right; a rose is a rose.", KNOWN)
+    assert out == "[name removed] said [name removed] was right; a rose is a rose."
+
+
+def test_organisations_and_the_subject_as_a_role_stay() -> None:
+    text = (
+        "The Candidate said nothing. Election Office confirmed the date. "
+        "We called the Press Office."
+    )
+    assert scrub_personal_data(text) == text

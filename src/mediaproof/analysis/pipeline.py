@@ -47,5 +47,8 @@ def run_analyzers(
         ctx.previous[analyzer.name] = ev
     images = {k: v for k, v in ctx.cache.items() if k.endswith("_png") and isinstance(v, bytes)}
     return AnalysisReport(
-        media=media, evidence=dict(ctx.previous), assessment=assess(ctx.previous), images=images
+        media=media,
+        evidence=dict(ctx.previous),
+        assessment=assess(ctx.previous, media_kind=media.kind.value),
+        images=images,
     )

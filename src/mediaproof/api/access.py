@@ -66,6 +66,7 @@ ACCESS: dict[str, Rule] = {
     "tokens.list": user(),
     "tokens.create": needs(Permission.OWN_TOKENS),
     "tokens.revoke": needs(Permission.OWN_TOKENS),
+    "tokens.revoke_all": needs(Permission.OWN_TOKENS),
     "users.list": needs(Permission.MANAGE_USERS),
     "users.create": needs(Permission.MANAGE_USERS),
     # pages
@@ -81,6 +82,7 @@ ACCESS: dict[str, Rule] = {
     "web.tokens": needs(Permission.OWN_TOKENS),
     "web.token_create": needs(Permission.OWN_TOKENS, form=True),
     "web.token_revoke": needs(Permission.OWN_TOKENS, form=True),
+    "web.tokens_revoke_all": needs(Permission.OWN_TOKENS, form=True),
     "web.publish_form": needs(Permission.PUBLISH),
     "web.publish": needs(Permission.PUBLISH, form=True),
     "web.asset": public(rate="lookup"),

@@ -135,7 +135,8 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(enforce_access)],
+        # scope="function": the deferred-CSRF check after the route runs before the answer
+        dependencies=[Depends(enforce_access, scope="function")],
         # Swagger UI and ReDoc load their code from a CDN; the spec itself is enough
         docs_url=None,
         redoc_url=None,

@@ -66,7 +66,6 @@ async def file_notice(
             request,
             ctx.tmp_dir,
             ctx.upload_limits,
-            csrf_expected=getattr(request.state, "csrf_expected", None),
             file_optional=True,
         )
         if fields_seen is not None:

@@ -8,7 +8,6 @@ and the byte limit applies to all files together.
 
 from __future__ import annotations
 
-import hmac
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from mediaproof.api.uploads import (
     _check_content_length,
     _chunks,
     _too_big,
+    check_form_token,
+    deferred_csrf,
 )
 from mediaproof.errors import CsrfError, IngestError
 
@@ -53,10 +54,11 @@ async def receive_files(
     *,
     file_fields: frozenset[str],
     max_files: int,
-    csrf_expected: str | None = None,
 ) -> FilesUpload:
     """Read a multipart body whose file parts are named in ``file_fields`` (at most
-    ``max_files``). The caller must call ``discard()``."""
+    ``max_files``). The caller must call ``discard()``. A form token api.deps deferred
+    to here is verified before this returns."""
+    csrf_expected = deferred_csrf(request)
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":
         raise IngestError("send the files as multipart/form-data")
@@ -68,10 +70,7 @@ async def receive_files(
     up = FilesUpload(Path(tempfile.mkdtemp(dir=tmp_dir, prefix="upload-")))
     try:
         await _parse(request, limits, boundary, up, file_fields, max_files)
-        if csrf_expected is not None:
-            sent = up.fields.get("csrf_token", "")
-            if not hmac.compare_digest(sent.encode(), csrf_expected.encode()):
-                raise CsrfError("the form's security token is missing or stale; reload the page")
+        check_form_token(up.fields, csrf_expected)
     except BaseException:
         up.discard()
         raise

@@ -75,6 +75,22 @@ async def _chunks(request: Request, limits: UploadLimits) -> AsyncIterator[bytes
             yield chunk
 
 
+def deferred_csrf(request: Request) -> str | None:
+    """The CSRF token api.deps left for the streaming parser to check, and the mark that
+    a verifying reader took the body (checked after the route: nothing can forget it)."""
+    request.state.csrf_handled = True  # the reader verifies, or raises, before returning
+    expected = getattr(request.state, "csrf_expected", None)
+    return expected if isinstance(expected, str) else None
+
+
+def check_form_token(fields: dict[str, str], expected: str | None) -> None:
+    if expected is None:
+        return
+    sent = fields.get("csrf_token", "")
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfError("the form's security token is missing or stale; reload the page")
+
+
 def _too_big(limits: UploadLimits) -> LimitExceededError:
     return LimitExceededError(
         f"the upload is larger than the limit of {limits.max_bytes:,} bytes",
@@ -104,12 +120,13 @@ async def receive_upload(
     tmp_dir: Path,
     limits: UploadLimits,
     *,
-    csrf_expected: str | None = None,
     file_optional: bool = False,
 ) -> Upload:
     """Read the request body into a temp file under ``tmp_dir``. The caller must call
     ``discard()`` (or ``keep()`` and delete it later). With ``file_optional`` a multipart
-    form without a file (a notice about a URL) is accepted: ``size`` is then 0."""
+    form without a file (a notice about a URL) is accepted: ``size`` is then 0. A form
+    token that api.deps deferred to here is verified before this returns."""
+    csrf_expected = deferred_csrf(request)
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     multipart = ctype == b"multipart/form-data"
     _check_content_length(request, limits.max_bytes + (MULTIPART_SLACK if multipart else 0))
@@ -133,10 +150,7 @@ async def receive_upload(
                     out.write(chunk)
         if upload.size == 0 and not (file_optional and multipart):
             raise IngestError("no file was uploaded", hint="send the file in a field named 'file'")
-        if csrf_expected is not None:
-            sent = upload.fields.get("csrf_token", "")
-            if not hmac.compare_digest(sent.encode(), csrf_expected.encode()):
-                raise CsrfError("the form's security token is missing or stale; reload the page")
+        check_form_token(upload.fields, csrf_expected)
     except BaseException:
         upload.discard()
         raise

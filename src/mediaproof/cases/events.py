@@ -8,13 +8,24 @@ Services call an :class:`EventSink`; the transparency log's ``append(entry)`` fi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 EVENT_SCHEMA = "mediaproof.case-event/1"
 
 
 class EventSink(Protocol):
     def append(self, entry: dict[str, Any]) -> Any: ...
+
+
+@runtime_checkable
+class StagingEventSink(EventSink, Protocol):
+    """A sink that can stage an event in the caller's database transaction: the claim of
+    the case event and its staged log leaf then commit together, so a crash between the
+    two cannot lose the leaf (``land`` hands what was staged to the log afterwards)."""
+
+    def stage(self, session: Any, entry: dict[str, Any]) -> None: ...
+
+    def land(self) -> None: ...
 
 
 class InMemoryEventSink:

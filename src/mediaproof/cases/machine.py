@@ -9,6 +9,7 @@ clock or a database: callers pass ``now`` and the facts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from enum import StrEnum
 
 from mediaproof.cases.errors import (
@@ -28,6 +29,9 @@ class Step(StrEnum):
     WITHDRAW = "withdraw"  # the last active notice was withdrawn before a decision
     APPEAL = "appeal"
     DECIDE_APPEAL = "decide_appeal"
+    # an appeal reverses "no action" into an outcome that needs four eyes: the appeal is
+    # decided, the new outcome waits for a second reviewer like any proposal
+    PROPOSE_ON_APPEAL = "propose_on_appeal"
 
 
 S = CaseState
@@ -45,6 +49,7 @@ TRANSITIONS: dict[tuple[CaseState, Step], CaseState] = {
     (S.DECIDED, Step.APPEAL): S.APPEALED,
     (S.APPEALED, Step.NOTICE): S.APPEALED,
     (S.APPEALED, Step.DECIDE_APPEAL): S.RESOLVED,
+    (S.APPEALED, Step.PROPOSE_ON_APPEAL): S.AWAITING_SECOND_REVIEW,
     (S.RESOLVED, Step.NOTICE): S.RESOLVED,
     # a new notice about withdrawn media starts the review again
     (S.WITHDRAWN, Step.NOTICE): S.OPEN,
@@ -66,17 +71,53 @@ def decision_step(outcome: Outcome, second_review_for: frozenset[Outcome]) -> St
     return Step.PROPOSE if outcome in second_review_for else Step.DECIDE
 
 
-def check_second_reviewer(proposer: str, second: str) -> None:
+def check_not_party(reviewer: str, parties: Collection[str]) -> None:
+    """Nobody judges their own matter: the accounts that reported the case (signed in)
+    or appealed it may not decide, confirm or decide the appeal."""
+    if any(_same(reviewer, p) for p in parties if p):
+        raise ReviewRuleError("you reported or appealed this case: another reviewer must decide it")
+
+
+def check_second_reviewer(proposer: str, second: str, parties: Collection[str] = ()) -> None:
     if _same(proposer, second):
         raise ReviewRuleError("a second review needs a different reviewer than the proposer")
+    check_not_party(second, parties)
 
 
-def check_appeal_reviewer(reviewer: str, decided_by: tuple[str | None, ...]) -> None:
+def check_appeal_reviewer(
+    reviewer: str, decided_by: tuple[str | None, ...], parties: Collection[str] = ()
+) -> None:
     """Art. 20(6): complaints are decided by people, and not by those who decided."""
     if not reviewer.strip() or reviewer.startswith("auto:"):
         raise ReviewRuleError("an appeal must be decided by a named human reviewer")
     if any(d is not None and _same(reviewer, d) for d in decided_by):
         raise ReviewRuleError("reviewers cannot decide appeals of their own decisions")
+    check_not_party(reviewer, parties)
+
+
+def automatic_outcome_allowed(
+    outcome: Outcome,
+    second_review_for: frozenset[Outcome],
+    copied_from: tuple[str, str | None],
+) -> bool:
+    """May an automatic action (the bank's identical copies) apply ``outcome`` on the
+    strength of the decision it copies, ``(reviewer, second reviewer)``? Only where that
+    decision itself had the four eyes the policy now asks for this outcome."""
+    if outcome not in second_review_for:
+        return True
+    first, second = copied_from
+    return (
+        second is not None
+        and not first.startswith("auto:")
+        and not second.startswith("auto:")
+        and not _same(first, second)
+    )
+
+
+def may_withdraw_case(decided_before: bool) -> bool:
+    """Withdrawing the last notice withdraws the case only if nothing was ever decided
+    on it: a case that an appeal sent back to review keeps its record."""
+    return not decided_before
 
 
 def check_appeal_window(notified_at: dt.datetime, now: dt.datetime, window: dt.timedelta) -> None:

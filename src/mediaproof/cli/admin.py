@@ -8,7 +8,13 @@ import typer
 
 from mediaproof.accounts.models import Role
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
-from mediaproof.services.accounts import create_user, issue_token, list_users
+from mediaproof.services.accounts import (
+    create_user,
+    issue_token,
+    list_users,
+    reset_password,
+    revoke_user_tokens,
+)
 
 app = typer.Typer(help="Manage accounts (users and roles).", no_args_is_help=True)
 
@@ -77,6 +83,34 @@ def create_token_cmd(
         return
     console.print(f"token [bold]{rec.name}[/] for {username} ({', '.join(scope)}):")
     console.print(secret, soft_wrap=True)
+
+
+@app.command("revoke-tokens")
+def revoke_tokens_cmd(
+    username: Annotated[str, typer.Argument(help="Whose tokens to revoke (all of them).")],
+    home: HomeOption = None,
+) -> None:
+    """Revoke every API token of a user (after a leak or a password change)."""
+    with instance(home) as inst:
+        n = revoke_user_tokens(inst, username)
+    console.print(f"revoked {n} token{'' if n == 1 else 's'} of {username}")
+
+
+@app.command("reset-password")
+def reset_password_cmd(
+    username: Annotated[str, typer.Argument(help="Whose password to reset.")],
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Give a user a new one-time password (printed once). Their sessions and API tokens
+    are revoked: whoever knew the old password may have made tokens with it."""
+    with instance(home) as inst:
+        otp = reset_password(inst, username)
+    if json_out:
+        print_json({"user": username, "one_time_password": otp, "tokens_revoked": True})
+        return
+    console.print(f"one-time password for {username}: [bold]{otp}[/] (shown once)")
+    console.print("their sessions and API tokens were revoked")
 
 
 @app.command("users")

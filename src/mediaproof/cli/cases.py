@@ -135,15 +135,35 @@ def report_cmd(
     console.print(f"Your status token (keep it; it is not shown again): {r.status_token}")
 
 
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        help='The token as an option (for tokens that begin with "-": --token=-abc...).',
+    ),
+]
+
+
+def _token(argument: str | None, option: str | None) -> str:
+    """The token from the argument or --token (exactly one): older tokens may begin with
+    "-", which a shell argument can only carry after "--" or as --token=VALUE."""
+    if (argument is None) == (option is None):
+        raise typer.BadParameter("give the token once: as the argument or as --token=TOKEN")
+    token = argument if argument is not None else option
+    assert token is not None
+    return token.strip()
+
+
 @app.command("status")
 def status_cmd(
-    token: Annotated[str, typer.Argument(help="Your status token.")],
+    token: Annotated[str | None, typer.Argument(help="Your status token.")] = None,
+    token_opt: TokenOption = None,
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Follow your notice with its status token."""
     with _service(home) as svc:
-        st = svc.status(token)
+        st = svc.status(_token(token, token_opt))
     if json_out:
         print_json(
             {
@@ -161,11 +181,13 @@ def status_cmd(
 
 @app.command("withdraw")
 def withdraw_cmd(
-    token: Annotated[str, typer.Argument(help="Your status token.")], home: HomeOption = None
+    token: Annotated[str | None, typer.Argument(help="Your status token.")] = None,
+    token_opt: TokenOption = None,
+    home: HomeOption = None,
 ) -> None:
     """Withdraw your notice."""
     with _service(home) as svc:
-        st = svc.withdraw(token, _now())
+        st = svc.withdraw(_token(token, token_opt), _now())
     console.print(f"Withdrawn. Case {st.case_number} is now {st.state.value}.")
 
 
@@ -273,13 +295,16 @@ def decide_cmd(
 
 @app.command("appeal")
 def appeal_cmd(
-    token: Annotated[str, typer.Argument(help="Status token or uploader appeal token.")],
     grounds: Annotated[str, typer.Option(help="Why the decision should change.")],
+    token: Annotated[
+        str | None, typer.Argument(help="Status token or uploader appeal token.")
+    ] = None,
+    token_opt: TokenOption = None,
     home: HomeOption = None,
 ) -> None:
     """Appeal a decision (internal complaint, DSA Art. 20)."""
     with _service(home) as svc:
-        a = svc.appeal(token, grounds=grounds, now=_now())
+        a = svc.appeal(_token(token, token_opt), grounds=grounds, now=_now())
     console.print(f"Appeal {a.public_id} filed; a different reviewer will decide.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
 _STYLE = {
@@ -25,9 +26,11 @@ _STATUS = {"found": "●", "not_found": "○", "not_applicable": "–", "error":
 def render_report(console: Console, r: dict[str, Any]) -> None:
     a = r["assessment"]
     body = "\n".join(f"• {reason}" for reason in a["reasons"])
-    console.print(
-        Panel(body, title=a["headline"], title_align="left", style=_STYLE.get(a["label"], ""))
-    )
+    title, style = a["headline"], _STYLE.get(a["label"], "")
+    if a.get("caution"):
+        # found something that must not read as a confirmation
+        title, style = f"⚠ {title}", "bold yellow"
+    console.print(Panel(body, title=title, title_align="left", style=style))
     m = r["media"]
     dims = f", {m['width']}x{m['height']}" if m.get("width") else ""
     dur = f", {m['duration_s']:.1f} s" if m.get("duration_s") else ""
@@ -40,10 +43,19 @@ def render_report(console: Console, r: dict[str, Any]) -> None:
             if d.get("signer"):
                 s = d["signer"]
                 when = s.get("time") or "at an unknown time (no time-stamp)"
-                console.print(
-                    f"    signer: {s.get('common_name')} (issued by {s.get('issuer')}), "
-                    f"signed {when}"
-                )
+                # c2pa's "issuer" is the signing certificate's organisation
+                if d.get("state") == "trusted":
+                    console.print(
+                        f"    signer: {s.get('common_name')} (organisation "
+                        f"{s.get('issuer')}), signed {when}"
+                    )
+                else:
+                    console.print(
+                        # names come from the file: escaped, never read as markup
+                        f"    [yellow]claimed signer: {escape(str(s.get('common_name')))} "
+                        f"(organisation {escape(str(s.get('issuer')))}), NOT VERIFIED[/], "
+                        f"signed {when}"
+                    )
             if d.get("claim_generator"):
                 console.print(f"    made with: {d['claim_generator']}")
             for act in d.get("actions", [])[:8]:

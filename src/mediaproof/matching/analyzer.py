@@ -22,7 +22,14 @@ collisions can be crafted (docs/fingerprints.md). The evidence ``data``:
     images only, when the lookup also keeps the original's pixels
     (:class:`OriginalImages`): the copy aligned onto the best match's original, with
     ``transform``, ``scale``, ``boxes`` (original's pixel coordinates) and
-    ``changed_fraction``; the PNG heatmap is left in ``ctx.cache["match_heatmap_png"]``.
+    ``changed_fraction`` (share of the compared area), ``overlap_fraction`` (share of
+    the original the copy shows), ``size`` (the original's); the PNG heatmap is left in
+    ``ctx.cache["match_heatmap_png"]``.
+``changed``
+    set when the difference map shows edits rather than re-encoding noise
+    (``align.significant_changes``): ``changed_fraction``, ``percent``, ``where``
+    (plain words: "top left", "centre", ...), ``regions``. The assessment then reads
+    "a changed copy", never "a copy".
 ``stripped_copy``
     when the file carries no credentials and a candidate is a signed original: the
     original's ``title``, ``signer``, ``signed_on``, the plain-words ``sentence`` and
@@ -48,7 +55,7 @@ from mediaproof.fingerprint.audio import BER_THRESHOLD
 from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD
 from mediaproof.fingerprint.video import MATCH_PERCENT, usable_hashes
-from mediaproof.matching.align import align_copy
+from mediaproof.matching.align import align_copy, describe_changes, significant_changes
 from mediaproof.matching.lookup import Candidate, FingerprintLookup
 from mediaproof.matching.stripped import ManifestReader, SignedOriginals, describe_stripped_copy
 from mediaproof.media.sniff import MediaKind
@@ -158,6 +165,24 @@ class MatchAnalyzer:
                 summary = (
                     f"{stripped['sentence']} {stripped['validity']} "
                     "A fingerprint match is a lead to check, not proof of authenticity."
+                )
+            diffs = data.get("differences") or {}
+            if kind is MediaKind.IMAGE and not diffs and "differences_error" not in data:
+                # a lead without a pixel comparison: say that edits were not looked for
+                data["differences_unavailable"] = True
+                summary += (
+                    " The original's pixels are not kept here, so whether parts of this "
+                    "copy were changed could not be checked."
+                )
+            changed = None if diffs.get("identical") else significant_changes(diffs)
+            if changed is not None:
+                # the difference map shows edits: warn first, never confirm
+                data["changed"] = changed
+                summary = (
+                    f"Changed after registration: this file looks like registered asset "
+                    f"{diffs.get('asset_id')}, but {describe_changes(changed)} differs from "
+                    "that original (see the map of differences). The changed parts are "
+                    "not the registered original's. " + summary
                 )
             return Evidence(self.name, EvidenceStatus.FOUND, summary, data, LIMITS)
         if low is not None:

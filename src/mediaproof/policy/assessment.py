@@ -28,6 +28,11 @@ class Label(StrEnum):
     COPY = "copy_of_registered_original"
     REMOTE_CREDENTIALS = "remote_credentials_not_fetched"  # a manifest URL, never fetched
     UNKNOWN = "unknown"
+    # --- cautions (issue 14): found something that must not read as a confirmation ---
+    CHANGED_COPY = "changed_copy_of_registered_original"  # same picture, regions edited
+    MARK_UNCHECKED = "registered_mark_content_unchecked"  # our mark, content not checkable
+    MARK_ON_OTHER_CONTENT = "registered_mark_on_other_content"  # our mark, other content
+    SIGNER_LOOKALIKE = "unverified_signer_claims_known_name"  # untrusted cert, known name
 
 
 HEADLINES: dict[Label, str] = {
@@ -36,12 +41,32 @@ HEADLINES: dict[Label, str] = {
     Label.AI_DECLARED: "AI-generated, by its own declaration",
     Label.AI_CONTENT_DECLARED: "Contains AI-generated content, by its own declaration",
     Label.SIGNED_TRUSTED: "Signed by a trusted signer and intact",
-    Label.SIGNED_UNTRUSTED: "Signed and intact, but the signer is not verified",
+    Label.SIGNED_UNTRUSTED: "Signed, but the signer is not verified",
     Label.REGISTERED: "A registered original",
     Label.COPY: "A copy of a registered original",
     Label.REMOTE_CREDENTIALS: "Its Content Credentials are stored elsewhere and were not fetched",
     Label.UNKNOWN: "No provenance found: unknown",
+    Label.CHANGED_COPY: "Warning: a changed copy of a registered original",
+    Label.MARK_UNCHECKED: (
+        "Caution: a registered watermark was found, but the content could not be checked"
+    ),
+    Label.MARK_ON_OTHER_CONTENT: (
+        "Warning: a copied watermark; this is not the registered original's content"
+    ),
+    Label.SIGNER_LOOKALIKE: "Warning: claims a known signer's name, but is not verified",
 }
+
+# answers that report something found which must not be read as a confirmation: shown
+# in a caution style on the page and in the CLI, and flagged ``caution`` in the JSON
+CAUTION_LABELS = frozenset(
+    {
+        Label.SIGNED_UNTRUSTED,
+        Label.CHANGED_COPY,
+        Label.MARK_UNCHECKED,
+        Label.MARK_ON_OTHER_CONTENT,
+        Label.SIGNER_LOOKALIKE,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +82,21 @@ class Assessment:
     label: Label
     headline: str
     reasons: list[str] = field(default_factory=list)
+    # which checks ran on this file and which do not exist (``checks_run``)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def caution(self) -> bool:
+        return self.label in CAUTION_LABELS
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label.value, "headline": self.headline, "reasons": self.reasons}
+        return {
+            "label": self.label.value,
+            "headline": self.headline,
+            "reasons": self.reasons,
+            "caution": self.caution,
+            "checks": self.checks,
+        }
 
 
 Rule = Callable[[Mapping[str, Evidence]], Finding | None]
@@ -97,6 +134,8 @@ def rule_provenance(ev: Mapping[str, Evidence]) -> Finding | None:
     if state == "trusted":
         return Finding(Label.SIGNED_TRUSTED, 50, (e.summary,))
     if state == "valid":
+        if e.data.get("lookalike_signer"):
+            return Finding(Label.SIGNER_LOOKALIKE, 95, (e.summary,))
         return Finding(Label.SIGNED_UNTRUSTED, 45, (e.summary,))
     return None
 
@@ -184,12 +223,27 @@ def rule_match(ev: Mapping[str, Evidence]) -> Finding | None:
     e = _found(ev, "match")
     if e is None:
         return None
+    if e.data.get("changed"):
+        return Finding(Label.CHANGED_COPY, RANK_CHANGED_COPY, (e.summary,))
     return Finding(Label.COPY, 30, (e.summary, "A fingerprint match is a lead, not proof."))
+
+
+# a changed copy outranks an unverified signer (45) but not a trusted one (50)
+RANK_CHANGED_COPY = 48
 
 
 def rule_watermark(ev: Mapping[str, Evidence]) -> Finding | None:
     e = _found(ev, "watermark")
-    if e is None or e.data.get("asset_id") is None:
+    if e is None:
+        return None
+    mark = e.data.get("mark")
+    if mark == "changed_copy":
+        return Finding(Label.CHANGED_COPY, RANK_CHANGED_COPY, (e.summary,))
+    if mark == "refused_unchecked":
+        return Finding(Label.MARK_UNCHECKED, 33, (e.summary,))
+    if mark == "refused_differs":
+        return Finding(Label.MARK_ON_OTHER_CONTENT, 34, (e.summary,))
+    if e.data.get("asset_id") is None:
         return None
     return Finding(Label.COPY, 35, (e.summary,))
 
@@ -211,10 +265,130 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 
 
-def assess(ev: Mapping[str, Evidence], rules: Sequence[Rule] = DEFAULT_RULES) -> Assessment:
+# what does not exist, said next to the checks that ran, so that "unknown" is not read
+# as "checked and clean"
+NO_DETECTOR = {
+    "audio": (
+        "mediaproof has no AI-voice detector: a cloned or synthetic voice is not "
+        "recognised by listening, only by the checks listed here."
+    ),
+    "video": (
+        "mediaproof has no detector of AI-generated video or AI voices: only declarations, "
+        "registrations, watermarks and fingerprints are checked."
+    ),
+    "image": (
+        "No detector of AI-generated pictures ran on this file (this instance enables "
+        "none): only declarations, registrations, watermarks and fingerprints were checked."
+    ),
+}
+
+
+def _detector_ran(ev: Mapping[str, Evidence], media_kind: str | None) -> bool:
+    """Whether a learned detector the operator enabled looked at this picture: then
+    the "no detector" sentence would be false (its opinion is listed as a check)."""
+    return media_kind == "image" and ev.get("detector") is not None
+
+
+def _check(name: str, ev: Evidence | None, note: str | None = None) -> dict[str, Any]:
+    ran = ev is not None and ev.status in (EvidenceStatus.FOUND, EvidenceStatus.NOT_FOUND)
+    result = ev.status.value if ev is not None else "not_run"
+    if ev is not None and not ran and note is None:
+        note = ev.summary
+    return {"check": name, "ran": ran, "result": result, "note": note}
+
+
+def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[str, Any]]:
+    """Which checks ran on this file, which did not (and why), and which do not exist."""
+    out: list[dict[str, Any]] = [
+        _check("Content Credentials (C2PA)", ev.get("provenance")),
+        _check("registered originals (exact file)", ev.get("registry")),
+    ]
+    match = ev.get("match")
+    signals = (match.data.get("signals") or {}) if match is not None else {}
+    if media_kind in ("image", "video"):
+        what = "picture fingerprint (PDQ)" if media_kind == "image" else "video fingerprint (vPDQ)"
+        out.append(_check(f"{what} against registered originals", match))
+    if media_kind in ("audio", "video"):
+        c = _check("audio fingerprint (Chromaprint) against registered originals", match)
+        if media_kind == "video" and "chromaprint" not in signals and c["ran"]:
+            c.update(ran=False, result="not_run", note="no soundtrack was fingerprinted")
+        out.append(c)
+    wm = ev.get("watermark")
+    if media_kind is not None and media_kind in NO_DETECTOR:
+        what = {
+            "image": "this instance's invisible watermark",
+            "audio": "this instance's soundtrack watermark",
+            "video": "this instance's video and soundtrack watermarks",
+        }[media_kind]
+        c = _check(what, wm)
+        if wm is not None and wm.data.get("key_present") is False:
+            c.update(ran=False, result="not_run", note="this instance has no watermark key")
+        out.append(c)
+        if media_kind == "image":
+            c = _check("generator watermarks (Stable Diffusion)", wm)
+            if wm is not None and wm.data.get("ai_marks_checked") is False:
+                why = wm.data.get("ai_marks_skipped") or "the decoder is not installed"
+                c.update(ran=False, result="not_run", note=why)
+            out.append(c)
+    out.append(_check("generator metadata declarations", ev.get("generator")))
+    like = ev.get("likeness")
+    out.append(
+        _check("likeness of enrolled people", like)
+        if like is not None
+        else {
+            "check": "likeness of enrolled people",
+            "ran": False,
+            "result": "not_run",
+            "note": "not part of this verification",
+        }
+    )
+    if _detector_ran(ev, media_kind):
+        out.append(
+            _check("learned AI-image detectors (an opinion, not a verdict)", ev.get("detector"))
+        )
+    elif media_kind in NO_DETECTOR:
+        out.append(
+            {
+                "check": "AI detector" if media_kind != "audio" else "AI-voice detector",
+                "ran": False,
+                "result": "does_not_exist",
+                "note": NO_DETECTOR[media_kind],
+            }
+        )
+    return out
+
+
+def _checks_sentences(
+    checks: list[dict[str, Any]], media_kind: str | None, detector_ran: bool = False
+) -> list[str]:
+    ran = [c["check"] for c in checks if c["ran"] and c["result"] == "not_found"]
+    skipped = [
+        f"{c['check']} ({c['note']})" if c.get("note") else c["check"]
+        for c in checks
+        if not c["ran"] and c["result"] != "does_not_exist"
+    ]
+    out = []
+    if ran:
+        out.append("Checked, and nothing found: " + "; ".join(ran) + ".")
+    if skipped:
+        out.append("Not checked: " + "; ".join(skipped) + ".")
+    if media_kind in NO_DETECTOR and not detector_ran:
+        out.append(NO_DETECTOR[media_kind])
+    return out
+
+
+def assess(
+    ev: Mapping[str, Evidence],
+    rules: Sequence[Rule] = DEFAULT_RULES,
+    *,
+    media_kind: str | None = None,
+) -> Assessment:
+    """``media_kind`` (image, audio, video, document) lets the answer list the checks
+    that ran and those that do not exist for that kind of media."""
     if not rules:
         raise ValueError("a policy needs at least one rule")  # an empty policy must not pass
     findings = [f for f in (r(ev) for r in rules) if f is not None]
+    checks = checks_run(ev, media_kind)
     if not any(f.rank > 0 for f in findings):
         reasons = [
             "No Content Credentials, registered original, watermark or generator "
@@ -225,7 +399,8 @@ def assess(ev: Mapping[str, Evidence], rules: Sequence[Rule] = DEFAULT_RULES) ->
         errors = [e.summary for e in ev.values() if e.status is EvidenceStatus.ERROR]
         reasons += [f"A check could not finish: {s}" for s in errors]
         reasons += [r for f in findings for r in f.reasons]
-        return Assessment(Label.UNKNOWN, HEADLINES[Label.UNKNOWN], reasons)
+        reasons += _checks_sentences(checks, media_kind, _detector_ran(ev, media_kind))
+        return Assessment(Label.UNKNOWN, HEADLINES[Label.UNKNOWN], reasons, checks)
     findings.sort(key=lambda f: f.rank, reverse=True)
     top = findings[0]
     merged: list[str] = []
@@ -233,4 +408,4 @@ def assess(ev: Mapping[str, Evidence], rules: Sequence[Rule] = DEFAULT_RULES) ->
         for r in f.reasons:
             if r not in merged:
                 merged.append(r)
-    return Assessment(top.label, top.headline or HEADLINES[top.label], merged)
+    return Assessment(top.label, top.headline or HEADLINES[top.label], merged, checks)

@@ -169,8 +169,12 @@ def logout(inst: Instance, principal: Principal) -> None:
             SessionRepository(s).revoke(principal.session_id)
 
 
-def change_password(inst: Instance, principal: Principal, current: str, new: str) -> str:
-    """Change the caller's password; every session of theirs ends and a new one opens."""
+def change_password(
+    inst: Instance, principal: Principal, current: str, new: str, *, revoke_tokens: bool = False
+) -> str:
+    """Change the caller's password; every session of theirs ends and a new one opens.
+    API tokens keep working unless ``revoke_tokens`` (a password change after a leak
+    should take them too: the page offers it)."""
     if principal.user is None:
         raise AuthenticationError("log in first")
     _check_login(inst, principal.user.username, current)
@@ -180,7 +184,51 @@ def change_password(inst: Instance, principal: Principal, current: str, new: str
     with inst.db.session() as s:
         UserRepository(s).set_password(principal.user.id, _HASHER.hash(new), False)
         SessionRepository(s).revoke_all_for(principal.user.id)
+        if revoke_tokens:
+            _revoke_all(TokenRepository(s), principal.user.id)
     return _open_session(inst, principal.user.id)
+
+
+def reset_password(inst: Instance, username: str) -> str:
+    """The operator resets a user's password (CLI): a new one-time password, printed
+    once; every session and every API token of theirs is revoked, since whoever knew
+    the old password may have made tokens with it."""
+    with inst.db.session() as s:
+        users = UserRepository(s)
+        found = users.by_username(check_username(username))
+        if found is None:
+            raise NotFoundError(f"no user {username!r}")
+        user = found[0]
+        otp = generate_password()
+        users.set_password(user.id, _HASHER.hash(otp), True)
+        SessionRepository(s).revoke_all_for(user.id)
+        _revoke_all(TokenRepository(s), user.id)
+    return otp
+
+
+def _revoke_all(repo: TokenRepository, user_id: int) -> int:
+    now = _now()
+    live = [t for t in repo.for_user(user_id) if t.revoked_at is None]
+    for t in live:
+        repo.revoke(t.id, now)
+    return len(live)
+
+
+def revoke_all_tokens(inst: Instance, principal: Principal) -> int:
+    """Revoke every API token of the caller; returns how many were live."""
+    if principal.user is None:
+        raise AuthenticationError("log in first")
+    with inst.db.session() as s:
+        return _revoke_all(TokenRepository(s), principal.user.id)
+
+
+def revoke_user_tokens(inst: Instance, username: str) -> int:
+    """The operator revokes every API token of ``username`` (CLI)."""
+    with inst.db.session() as s:
+        found = UserRepository(s).by_username(check_username(username))
+        if found is None:
+            raise NotFoundError(f"no user {username!r}")
+        return _revoke_all(TokenRepository(s), found[0].id)
 
 
 # --- API tokens ---------------------------------------------------------------------
@@ -244,6 +292,15 @@ def issue_token(
     if found is None:
         raise NotFoundError(f"no user {username!r}")
     user = found[0]
+    if not user.active:
+        raise UsageError(f"{user.username} is deactivated: a token for them would not work")
+    if user.must_change_password:
+        # token_principal refuses such users' tokens: it would fail as "revoked or expired?"
+        raise UsageError(
+            f"{user.username} must first change the one-time password: a token made now "
+            "would not work until then",
+            hint="they sign in once at /account/password; then make the token",
+        )
     principal = Principal(user=user, via="session", scopes=ROLE_PERMISSIONS[user.role])
     return create_token(inst, principal, name, scopes, expires_in_days)
 

@@ -13,6 +13,7 @@ import threading
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_mail import SmtpMailer, smtp_server
+from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog
@@ -43,6 +44,7 @@ def case_service(inst: Instance) -> CaseService:
         mailer=SmtpMailer(server) if server is not None else None,
         # status tokens rebuilt from the instance key, so decision e-mails carry the link
         token_key=hmac.new(instance_secret(inst), b"case-status-tokens", "sha256").digest(),
+        webhook_allow=parse_networks(inst.settings.service.webhook_allow_networks),
     )
 
 

@@ -18,10 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import secrets
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,14 +32,17 @@ from mediaproof.cases import events as ev
 from mediaproof.cases import report as rpt
 from mediaproof.cases import webhooks
 from mediaproof.cases.errors import CaseError, ReviewRuleError, TokenError
-from mediaproof.cases.events import EventSink
+from mediaproof.cases.events import EventSink, StagingEventSink
 from mediaproof.cases.machine import (
     Step,
+    automatic_outcome_allowed,
     check_appeal_reviewer,
     check_appeal_window,
     check_appellant,
+    check_not_party,
     check_second_reviewer,
     decision_step,
+    may_withdraw_case,
     next_state,
 )
 from mediaproof.cases.models import (
@@ -63,8 +63,16 @@ from mediaproof.cases.models import (
     Triage,
 )
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument, PolicyRule, triage
-from mediaproof.cases.sor import SorFacts, build_record, human_statement, validate_record
+from mediaproof.cases.sor import (
+    SorFacts,
+    build_record,
+    human_statement,
+    scrub_personal_data,
+    validate_record,
+)
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
+from mediaproof.services.case_webhook_targets import Network, check_url, guarded_sender
+from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_cases import (
     CaseRepository,
@@ -110,21 +118,6 @@ class Mail:
     at: dt.datetime  # when the change it tells of happened: the outbox's order
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a webhook receiver that redirects is a misconfiguration, not a hop
-
-
-def urllib_sender(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> int:
-    req = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as e:
-        return int(e.code)
-
-
 _log = logging.getLogger(__name__)
 
 
@@ -139,11 +132,16 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _safe_token() -> str:
+    """A random secret for a URL or a command line: never begins with "-"."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
+
+
 def _new_id() -> str:
     return secrets.token_hex(16)
-
-
-_EMAIL_ANY = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)
@@ -263,7 +261,8 @@ class CaseService:
         media_index: MediaCaseIndex | None = None,
         bank: Sequence[bank_rules.BankRule] = bank_rules.DEFAULT_BANK_RULES,
         retry: webhooks.RetryPolicy | None = None,
-        sender: Sender = urllib_sender,
+        sender: Sender | None = None,
+        webhook_allow: Sequence[Network] = (),
         webhook_timeout_s: float = 10.0,
         out_of_court: Sequence[str] = (),
         public_url: str | None = None,
@@ -286,7 +285,9 @@ class CaseService:
         self.media_index = media_index
         self.bank_rules = tuple(bank)
         self.retry = retry or webhooks.RetryPolicy()
-        self.sender = sender
+        # public addresses only, unless the operator allows networks (SSRF)
+        self.webhook_allow = tuple(webhook_allow)
+        self.sender: Sender = sender if sender is not None else guarded_sender(webhook_allow)
         self.webhook_timeout_s = webhook_timeout_s
         self.out_of_court = tuple(out_of_court)
 
@@ -296,19 +297,31 @@ class CaseService:
             return self.public_url
         return request_base.rstrip("/") if request_base else None
 
-    def _status_token(self, notice_public_id: str) -> str:
+    def _status_token(self, notice_public_id: str, issued_hash: str | None = None) -> str:
+        """A new notice's token, or (``issued_hash``) the one it was given. Tokens never
+        begin with "-" (a command line would take them for an option): a candidate that
+        does is skipped for the next derivation. Tokens issued before that rule, which
+        may begin with "-", are still found by their hash."""
         if self.token_key is None:
-            return secrets.token_urlsafe(24)
-        mac = hmac.new(self.token_key, b"status-token:" + notice_public_id.encode(), "sha256")
-        return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+            return _safe_token()
+        for n in range(64):
+            label = b"status-token:" + notice_public_id.encode() + (b"#%d" % n if n else b"")
+            mac = hmac.new(self.token_key, label, "sha256")
+            token = base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+            if issued_hash is not None:
+                if _hash_token(token) == issued_hash:
+                    return token
+            elif not token.startswith("-"):
+                return token
+        return ""  # no derivation matches: the token was not made with this key
 
     def _status_link(self, notice: NoticeRow, base_url: str | None) -> str | None:
         """The reporter's status link, when the token can be rebuilt and an address is known."""
         base = self.base_url(base_url)
         if self.token_key is None or base is None:
             return None
-        token = self._status_token(notice.public_id)
-        return f"{base}/status/{token}" if _hash_token(token) == notice.token_hash else None
+        token = self._status_token(notice.public_id, notice.token_hash)
+        return f"{base}/status/{token}" if token else None
 
     def _stage_mail(self, s: Session, mails: Sequence[Mail]) -> None:
         """Write messages in the caller's transaction: they go out if and only if the
@@ -426,6 +439,8 @@ class CaseService:
     def flush_events(self) -> int:
         """Hand staged events to the sink in order. A sink failure leaves them staged for
         the next call (any later operation, or ``deliver``); it never undoes the change."""
+        if isinstance(self.sink, StagingEventSink):
+            return self._stage_events(self.sink)
         sent = 0
         with self.db.session() as s:
             ids = CaseRepository(s).unsent_event_ids()
@@ -443,6 +458,29 @@ class CaseService:
                 break  # keep the order: later events wait for this one
             sent += 1
         return sent
+
+    def _stage_events(self, sink: StagingEventSink) -> int:
+        """Claim the unsent events and stage their log leaves in one transaction (the
+        instance's log outbox), then land them: a crash at any point leaves each event
+        either unclaimed or staged, never claimed and lost."""
+        staged = 0
+        try:
+            with self.db.session() as s:
+                repo = CaseRepository(s)
+                for row_id in repo.unsent_event_ids():
+                    body = repo.claim_event(row_id, dt.datetime.now(dt.UTC))
+                    if body is None:
+                        continue  # another worker took it
+                    sink.stage(s, json.loads(body))
+                    staged += 1
+        except Exception as e:  # the log's failure must not fail the user's request
+            _log.warning("case events not staged for the log; will retry: %s", e)
+            return 0
+        try:
+            sink.land()
+        except Exception as e:  # staged in the database: the next event or start lands them
+            _log.warning("transparency log append failed; staged for later: %s", e)
+        return staged
 
     # --- report (file a notice) ----------------------------------------------------
 
@@ -687,7 +725,12 @@ class CaseService:
             case = repo.case(notice.case_id)
             active = [n for n in repo.notices(case.id) if n.status == "active"]
             state = CaseState(case.state)
-            if not active and state in (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW):
+            decided = repo.latest_final(case.id) is not None
+            if (
+                not active
+                and state in (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW)
+                and may_withdraw_case(decided)
+            ):
                 for d in repo.decisions(case.id):
                     if d.status == DecisionStatus.PROPOSED.value:
                         d.status = DecisionStatus.REJECTED.value
@@ -795,6 +838,7 @@ class CaseService:
                     f"{expected_version}, now {case.version}); reload it and decide again"
                 )
             seen = case.version
+            check_not_party(reviewer, self._parties(s, case.id))
             rule = self._rule_for(case, rule_id, outcome)
             step = decision_step(outcome, self.policy.second_review_for)
             repo.move(case, seen, next_state(CaseState(case.state), step), now)
@@ -833,7 +877,7 @@ class CaseService:
             repo = CaseRepository(s)
             case = repo.case(ref)
             d = repo.proposed(case.id)
-            check_second_reviewer(d.reviewer, reviewer)
+            check_second_reviewer(d.reviewer, reviewer, self._parties(s, case.id))
             repo.move(case, case.version, next_state(CaseState(case.state), Step.CONFIRM), now)
             d.second_reviewer = reviewer.strip()
             d.status = DecisionStatus.FINAL.value
@@ -853,7 +897,7 @@ class CaseService:
             repo = CaseRepository(s)
             case = repo.case(ref)
             d = repo.proposed(case.id)
-            check_second_reviewer(d.reviewer, reviewer)
+            check_second_reviewer(d.reviewer, reviewer, self._parties(s, case.id))
             repo.move(case, case.version, next_state(CaseState(case.state), Step.REJECT), now)
             d.second_reviewer = reviewer.strip()
             d.status = DecisionStatus.REJECTED.value
@@ -873,6 +917,17 @@ class CaseService:
             self._stage(s, [event])
         self.flush_events()
         return view
+
+    @staticmethod
+    def _parties(s: Session, case_id: int) -> list[str]:
+        """User names of the accounts that filed a notice on the case (reporters who were
+        signed in; a reporter's appeal comes with the notice's token): they are recused."""
+        q = (
+            select(UserRow.username)
+            .join(NoticeRow, NoticeRow.account_id == UserRow.id)
+            .where(NoticeRow.case_id == case_id)
+        )
+        return sorted(set(s.execute(q).scalars()))
 
     def _rule_for(self, case: CaseRow, rule_id: str, outcome: Outcome) -> PolicyRule:
         rule = self.policy.check_outcome(rule_id, outcome)
@@ -949,7 +1004,7 @@ class CaseService:
         action_events: list[dict[str, Any]] = []
         uploader_token: str | None = None
         if action is not None:
-            uploader_token = secrets.token_urlsafe(24)
+            uploader_token = _safe_token()
             a = repo.add(
                 ActionRow(
                     public_id=_new_id(),
@@ -1081,13 +1136,11 @@ class CaseService:
 
     @staticmethod
     def _scrub(text: str, notices: Sequence[NoticeRow]) -> str:
-        """Remove the case's reporters' names, signatures and any e-mail address."""
-        out = _EMAIL_ANY.sub("[e-mail removed]", text)
-        for n in notices:
-            for secret in (n.reporter_name, n.signature, n.reporter_email):
-                if secret and len(secret) >= 3:
-                    out = re.sub(re.escape(secret), "[name removed]", out, flags=re.IGNORECASE)
-        return out
+        """Remove the personal data of people other than the subject (cases/sor.py): the
+        case's reporters' names, signatures and addresses, e-mail addresses, phone numbers,
+        and people named with a title or as a source."""
+        known = [x for n in notices for x in (n.reporter_name, n.signature, n.reporter_email)]
+        return scrub_personal_data(text, known)
 
     # --- appeals -------------------------------------------------------------------
 
@@ -1152,7 +1205,9 @@ class CaseService:
             a = repo.appeal(ref)
             case = repo.case(a.case_id)
             original = next(d for d in repo.decisions(case.id) if d.id == a.decision_id)
-            check_appeal_reviewer(reviewer, (original.reviewer, original.second_reviewer))
+            check_appeal_reviewer(
+                reviewer, (original.reviewer, original.second_reviewer), self._parties(s, case.id)
+            )
             if a.outcome is not None:
                 raise ConflictError("this appeal was already decided")
             reverse_no_action = (
@@ -1160,9 +1215,14 @@ class CaseService:
             )
             if reverse_no_action and (new_outcome is None or rule_id is None):
                 raise UsageError("reversing 'no action' needs the new outcome and its rule")
-            repo.move(
-                case, case.version, next_state(CaseState(case.state), Step.DECIDE_APPEAL), now
+            # the same four-eyes rule as a first decision: a removal on appeal is proposed
+            four_eyes = (
+                reverse_no_action
+                and new_outcome is not None
+                and decision_step(new_outcome, self.policy.second_review_for) is Step.PROPOSE
             )
+            step = Step.PROPOSE_ON_APPEAL if four_eyes else Step.DECIDE_APPEAL
+            repo.move(case, case.version, next_state(CaseState(case.state), step), now)
             a.outcome = outcome.value
             a.reviewer = reviewer.strip()
             a.explanation = self._scrub(explanation.strip(), repo.notices(case.id))
@@ -1211,12 +1271,18 @@ class CaseService:
                         policy_version=self.policy.version,
                         explanation=a.explanation,
                         reviewer=a.reviewer,
-                        status=DecisionStatus.FINAL.value,
+                        status=(
+                            DecisionStatus.PROPOSED if four_eyes else DecisionStatus.FINAL
+                        ).value,
                         automated=False,
                         created_at=now,
-                        final_at=now,
+                        final_at=None if four_eyes else now,
                     )
                 )
+            if reverse_no_action and four_eyes:
+                res = self._after_decision(repo, case, nd, rule, now, events, base_url, mails)
+                new_decision = res.decision
+            elif reverse_no_action:
                 res = self._finalize(
                     repo,
                     case,
@@ -1237,6 +1303,12 @@ class CaseService:
                 else "The appeal succeeded: the original decision is reversed"
                 + (" and the content restored." if restore_id else ".")
             )
+            if four_eyes:
+                assert new_outcome is not None
+                verdict += (
+                    f" The new outcome ({new_outcome.value.replace('_', ' ')}) takes effect "
+                    "only once a second reviewer confirms it."
+                )
             appeal_text = (
                 f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
                 f"{verdict}\nReasons: {text}\n"
@@ -1319,6 +1391,7 @@ class CaseService:
     def register_endpoint(self, platform: str, url: str, secret: str) -> None:
         if not url.startswith(("http://", "https://")):
             raise UsageError("the webhook URL must start with http:// or https://")
+        check_url(url, self.webhook_allow)  # and again at delivery, after DNS resolution
         if len(secret) < 16:
             raise UsageError("use a webhook secret of at least 16 characters")
         with self.db.session() as s:
@@ -1496,6 +1569,13 @@ class CaseService:
                 copy_outcome = (
                     Outcome.LABEL if Outcome.LABEL in rule.outcomes else (Outcome(original.outcome))
                 )
+                copied = (original.reviewer, original.second_reviewer)
+                if not automatic_outcome_allowed(
+                    copy_outcome, self.policy.second_review_for, copied
+                ):
+                    # the decision copied lacks the four eyes this outcome needs: people decide
+                    action = bank_rules.BankAction.QUEUE
+            if action is bank_rules.BankAction.LABEL:
                 d = repo.add(
                     DecisionRow(
                         case_id=case.id,

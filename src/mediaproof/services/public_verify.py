@@ -26,6 +26,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import Job, JobRunner
 from mediaproof.services.result_images import ResultImages, preview_path
 from mediaproof.services.verification import analyzers_for, verify_file
+from mediaproof.services.watermarking import HEATMAP_CACHE_KEY as WATERMARK_HEATMAP_KEY
 
 StageProgress = Callable[[str, float], None]
 _DECODABLE = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff"}
@@ -93,13 +94,20 @@ def verify_upload(
     out = report.as_dict()
     if images is not None:
         _add_match_images(inst, out, report.images.get(HEATMAP_CACHE_KEY), images)
+        # a copy PDQ missed but the watermark's keypoint check compared (issue 14)
+        wm_heat = report.images.get(WATERMARK_HEATMAP_KEY)
+        _add_match_images(inst, out, wm_heat, images, analyzer="watermark")
     return out
 
 
 def _add_match_images(
-    inst: Instance, out: dict[str, Any], heatmap: bytes | None, images: ResultImages
+    inst: Instance,
+    out: dict[str, Any],
+    heatmap: bytes | None,
+    images: ResultImages,
+    analyzer: str = "match",
 ) -> None:
-    match = out["evidence"].get("match")
+    match = out["evidence"].get(analyzer)
     if match is None:
         return
     data = match.setdefault("data", {})

@@ -406,3 +406,11 @@ class CaseEventLog:
 
     def append(self, entry: dict[str, Any]) -> None:
         self.indexes.append(record_event(self.inst, case_event_entry(entry)))
+
+    def stage(self, session: Session, entry: dict[str, Any]) -> None:
+        """Stage the event's leaf in the caller's transaction (the one that claims the
+        case event), so a crash cannot claim it and lose the leaf."""
+        stage_entry(session, case_event_entry(entry))
+
+    def land(self) -> None:
+        land_staged(self.inst)

@@ -18,6 +18,7 @@ from mediaproof.media.ingest import ingest_file
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import instance_likeness
+from mediaproof.services.signers import known_signers
 from mediaproof.services.watermarking import RegistryWatermarkAnalyzer
 
 
@@ -27,8 +28,9 @@ def analyzers_for(
     """The verify pipeline. ``likeness=False`` leaves out the likeness analyzer, whose
     evidence names enrolled people: anonymous callers of the service do not get it unless
     the operator says so (``MEDIAPROOF_SERVICE_PUBLIC_LIKENESS``)."""
+    engine = inst.c2pa(trust_anchors)
     found: list[Analyzer] = [
-        ProvenanceAnalyzer(inst.c2pa(trust_anchors)),
+        ProvenanceAnalyzer(engine, known_signers(inst, engine)),
         RegistryAnalyzer(inst),
         # stripped copies lead back to originals, whose stored credentials are checked
         MatchAnalyzer(

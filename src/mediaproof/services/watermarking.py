@@ -5,9 +5,10 @@ random ``watermark_id`` that the registry keeps with the asset; the manifest rec
 ``c2pa.watermarked`` action and a ``c2pa.soft-binding`` assertion naming the scheme.
 
 Verification: a decoded ID counts only when the decoder claimed it (CRC passed and the
-sync statistic cleared its threshold), the ID is registered here, and, where a
-fingerprint still works, the content is near the registered original, so a watermark
-copied onto other content does not inherit its provenance.
+sync statistic cleared its threshold), the ID is registered here, and there is positive
+evidence that the content is the registered original's (a fingerprint match, or a
+keypoint match against the kept pixels), so a watermark copied onto other content does
+not inherit its provenance. Without that evidence the mark is reported, and refused.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from mediaproof.matching.align import align_copy, describe_changes, significant_changes
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
 from mediaproof.watermark import embed_audio, embed_image, ensure_watermark_key
@@ -143,8 +145,37 @@ def same_scene(copy: Path, original: Path) -> tuple[bool, int]:
     return inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * len(good), inliers
 
 
+# the keypoint comparison's heatmap (PNG bytes), for the report renderer like the match's
+HEATMAP_CACHE_KEY = "watermark_heatmap_png"
+
+
+def compare_with_kept(
+    copy: Path, original: Path
+) -> tuple[bool, int, dict[str, Any] | None, bytes | None]:
+    """The keypoint check and, when it says "same picture", the difference map of the
+    copy laid over the original (``Alignment.as_dict()``) and its heatmap. One worker
+    step."""
+    same, inliers = same_scene(copy, original)
+    if not same:
+        return same, inliers, None, None
+    aligned = align_copy(original, copy)
+    return same, inliers, aligned.as_dict(), aligned.heatmap_png
+
+
 class RegistryWatermarkAnalyzer:
-    """The watermark analyzer plus the registry checks that make a decoded ID count."""
+    """The watermark analyzer plus the registry checks that make a decoded ID count.
+
+    A decoded ID of a registered asset lends this file that asset's provenance only on
+    positive evidence that the content is that asset's: its fingerprint matched the
+    asset (the match analyzer ran first) or, for images whose original's pixels are
+    kept, keypoints show the same picture. ``data["mark"]`` says what became of it:
+
+    ``counted``            content evidence found: a copy of the registered original
+    ``changed_copy``       the same picture, but regions differ (``data["changed"]``)
+    ``refused_unchecked``  no way to check the content (nothing kept, no fingerprint hit)
+    ``refused_differs``    the content was checked and is not the original's
+    ``unregistered``       the ID is not registered here
+    """
 
     name = "watermark"
 
@@ -161,60 +192,134 @@ class RegistryWatermarkAnalyzer:
         if ev.status is not EvidenceStatus.FOUND:
             return ev
         data = dict(ev.data)
-        ours = data.get("mediaproof") or data.get("mediaproof_audio")
         data["ai_generator_mark"] = any(m.get("found") for m in data.get("ai_marks", []))
-        if not ours or not ours.get("claimed"):
+        # a video carries a picture mark and a soundtrack mark: the first one claimed
+        claimed = [
+            f for f in ("mediaproof", "mediaproof_audio") if (data.get(f) or {}).get("claimed")
+        ]
+        if not claimed:
             return Evidence(ev.analyzer, ev.status, ev.summary, data, ev.limits)
-        wid = int(ours["payload"]["asset_id"])
+        field = claimed[0]
+        kind = ctx.media.kind.value
+        what = "watermark"
+        if field == "mediaproof_audio" or kind == "audio":
+            what = "soundtrack watermark"
+        elif kind == "video":
+            what = "video watermark"
+        data["mark_source"] = field
+        wid = int(data[field]["payload"]["asset_id"])
         asset = self.registry.asset_by_watermark_id(wid)
         data["watermark_id"] = wid
         if asset is None:
             data["asset_id"] = None
+            data["mark"] = "unregistered"
             summary = (
-                "A watermark made with this instance's key decodes to an ID that is not "
+                f"A {what} made with this instance's key decodes to an ID that is not "
                 "registered here, so it is not counted."
             )
             status = EvidenceStatus.FOUND if data["ai_generator_mark"] else EvidenceStatus.NOT_FOUND
             return Evidence(ev.analyzer, status, summary, data, ev.limits)
         data["claimed_asset_id"] = asset.id
         data["content_matches"] = self._content_matches(ctx, asset.id, asset.original_blob, data)
-        if data["content_matches"] is not False:
-            data["asset_id"] = asset.id
-            tail = (
-                "and the content matches the registered original"
-                if data["content_matches"]
-                else "(the content could not be compared with the original)"
-            )
-            summary = f"Watermark of registered asset {asset.id} (“{asset.title}”) found, {tail}."
-        else:
-            data["asset_id"] = None
+        changed = data.get("changed")
+        name = f"registered asset {asset.id} (“{asset.title}”)"
+        data["asset_id"] = None
+        if data["content_matches"] is True and changed:
+            data["mark"] = "changed_copy"
             summary = (
-                f"A watermark of registered asset {asset.id} was found, but the content "
-                "differs from that original: the mark may have been copied onto other "
-                "content, so it does not lend this file the original's provenance."
+                f"A {what} of {name} was found and the picture is that original's, but "
+                f"{describe_changes(changed)} differs from it: this copy was changed "
+                "after registration. It does not carry the original's provenance for "
+                "the changed parts."
+            )
+        elif data["content_matches"] is True:
+            data["asset_id"] = asset.id
+            data["mark"] = "counted"
+            how = {
+                "fingerprint": "its fingerprint matches the registered original",
+                "keypoints": "its picture matches the registered original's",
+            }.get(str(data.get("content_check")), "its content matches the registered original")
+            summary = f"A {what} of {name} was found, and {how}."
+            if data.get("differences_unavailable"):
+                summary += (
+                    " The original's pixels are not kept here, so whether parts of this "
+                    "copy were changed could not be checked."
+                )
+        elif data["content_matches"] is False:
+            data["mark"] = "refused_differs"
+            summary = (
+                f"A copied mark: a {what} of {name} was found, but the content differs "
+                "from that original, so the mark may have been copied onto other content. "
+                "It does not lend this file the original's provenance."
+            )
+        else:
+            data["mark"] = "refused_unchecked"
+            summary = (
+                f"A {what} of {name} was found, but the content could not be checked "
+                f"against that original ({data.get('content_unchecked_why')}). A mark can "
+                "be copied onto other content, so it does not lend this file the "
+                "original's provenance."
             )
         return Evidence(ev.analyzer, EvidenceStatus.FOUND, summary, data, ev.limits)
 
     def _content_matches(
         self, ctx: AnalysisContext, asset_id: int, blob: str | None, data: dict[str, Any]
     ) -> bool | None:
-        """True/False when the content could be compared with the original, else None."""
+        """True on positive evidence that the content is the asset's; False when it was
+        compared and is not; None when it could not be compared (never inherited)."""
         match = ctx.previous.get("match")
+        mdata = match.data if match is not None else {}
         if match is not None and str(asset_id) in {
-            str(a) for a in (match.data.get("matched_assets") or [])
+            str(a) for a in (mdata.get("matched_assets") or [])
         }:
             data["content_check"] = "fingerprint"
+            if mdata.get("differences_unavailable"):
+                data["differences_unavailable"] = True
+            diffs = mdata.get("differences") or {}
+            if str(diffs.get("asset_id")) == str(asset_id) and mdata.get("changed"):
+                data["changed"] = mdata["changed"]
             return True
+        kind = ctx.media.kind.value
         original = self.originals(blob) if blob else None
-        if original is None or ctx.media.kind.value != "image":
-            # audio, or no kept original: fall back on the fingerprint answer when it had one
-            if match is not None and match.status is EvidenceStatus.NOT_FOUND:
-                data["content_check"] = "fingerprint"
-                return None if ctx.media.kind.value == "image" else False
-            return None
-        same, inliers = ctx.compute.run(
-            same_scene, ctx.path, original, timeout_s=ctx.step_timeout_s
+        if original is not None and kind == "image":
+            same, inliers, diffs, heatmap = ctx.compute.run(
+                compare_with_kept, ctx.path, original, timeout_s=ctx.step_timeout_s
+            )
+            data["content_check"] = "keypoints"
+            data["content_inliers"] = inliers
+            if diffs is not None:
+                data["differences"] = {"asset_id": asset_id, **diffs}
+                if heatmap is not None:
+                    ctx.cache[HEATMAP_CACHE_KEY] = heatmap
+                changed = significant_changes(diffs)
+                if changed is not None:
+                    data["changed"] = changed
+            return bool(same)
+        fingerprinted = match is not None and match.status in (
+            EvidenceStatus.FOUND,
+            EvidenceStatus.NOT_FOUND,
         )
-        data["content_check"] = "keypoints"
-        data["content_inliers"] = inliers
-        return same
+        if fingerprinted and kind == "audio":
+            # Chromaprint follows the re-encodes and cuts the soundtrack mark survives,
+            # so a miss means other sound
+            data["content_check"] = "fingerprint"
+            return False
+        data["content_check"] = None
+        if kind == "video" and fingerprinted:
+            data["content_unchecked_why"] = (
+                "its video fingerprint does not match the original's, which happens for "
+                "crops as well as for other footage"
+            )
+        elif kind == "image" and fingerprinted:
+            data["content_unchecked_why"] = (
+                "its fingerprint does not match the original's, which happens for crops "
+                "and rotations as well as for other pictures, and this instance does not "
+                "keep the original's pixels for a closer comparison"
+            )
+        elif kind == "image":
+            data["content_unchecked_why"] = (
+                "no fingerprint could be compared and the original's pixels are not kept"
+            )
+        else:
+            data["content_unchecked_why"] = "no fingerprint could be compared"
+        return None

@@ -25,6 +25,7 @@ from mediaproof.api.case_deps import (
     reviewer_name,
 )
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.params import IdForm
 from mediaproof.cases.errors import TokenError
 from mediaproof.cases.models import (
     AppealOutcome,
@@ -319,7 +320,7 @@ async def review_decide(
     outcome: Annotated[str, Form(max_length=20)],
     rule_id: Annotated[str, Form(max_length=50)],
     explanation: Annotated[str, Form(max_length=TEXT)],
-    version: Annotated[int, Form()],
+    version: IdForm,
 ) -> Response:
     base = public_base(request)
 

@@ -27,6 +27,7 @@ from mediaproof.api.deps import (
     get_ctx,
     principal_of,
 )
+from mediaproof.api.params import IdPath
 from mediaproof.errors import MediaproofError, UsageError
 from mediaproof.provenance.c2pa_io import DIGITAL_SOURCE_TYPES
 from mediaproof.services import accounts
@@ -202,11 +203,16 @@ async def password(
     current: Annotated[str, Form(max_length=1024)],
     new: Annotated[str, Form(max_length=1024)],
     repeat: Annotated[str, Form(max_length=1024)],
+    revoke_tokens: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
         if new != repeat:
             raise UsageError("the two new passwords differ")
-        secret = await run_in_threadpool(accounts.change_password, ctx.inst, who, current, new)
+        secret = await run_in_threadpool(
+            lambda: accounts.change_password(
+                ctx.inst, who, current, new, revoke_tokens=revoke_tokens
+            )
+        )
     except MediaproofError as e:
         return render(request, "password.html", e.http_status, error=e.message)
     resp = RedirectResponse("/", status_code=303)
@@ -299,9 +305,17 @@ async def token_create(
 
 
 @router.post(
+    "/account/tokens/revoke-all", name="web.tokens_revoke_all", response_class=HTMLResponse
+)
+async def tokens_revoke_all(request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
+    n = await run_in_threadpool(accounts.revoke_all_tokens, ctx.inst, who)
+    return await run_in_threadpool(lambda: _tokens_page(request, ctx, revoked_all=n))
+
+
+@router.post(
     "/account/tokens/{token_id}/revoke", name="web.token_revoke", response_class=HTMLResponse
 )
-async def token_revoke(token_id: int, ctx: Ctx, who: Who) -> RedirectResponse:
+async def token_revoke(token_id: IdPath, ctx: Ctx, who: Who) -> RedirectResponse:
     await run_in_threadpool(accounts.revoke_token, ctx.inst, who, token_id)
     return RedirectResponse("/account/tokens", status_code=303)
 
@@ -310,7 +324,7 @@ async def token_revoke(token_id: int, ctx: Ctx, who: Who) -> RedirectResponse:
 
 
 @router.get("/assets/{asset_id}", name="web.asset", response_class=HTMLResponse)
-async def asset_page(asset_id: int, request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
+async def asset_page(asset_id: IdPath, request: Request, ctx: Ctx, who: Who) -> HTMLResponse:
     view = await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
     return render(
         request,

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import ROLE_PERMISSIONS, Role
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import (
     ErrorOut,
     MeOut,
@@ -56,8 +57,16 @@ async def create_token(body: TokenCreate, ctx: Ctx, who: Who) -> dict[str, Any]:
     return {"token": secret, "info": rec.public_dict()}
 
 
+@router.post("/tokens/revoke-all", name="tokens.revoke_all", responses=ERR)
+async def revoke_all_tokens(ctx: Ctx, who: Who) -> dict[str, int]:
+    """Revoke every API token of yours at once (after a leak, or with a password change);
+    the token that sends this request is revoked too."""
+    n = await run_in_threadpool(accounts.revoke_all_tokens, ctx.inst, who)
+    return {"revoked": n}
+
+
 @router.delete("/tokens/{token_id}", name="tokens.revoke", response_model=TokenOut, responses=ERR)
-async def revoke_token(token_id: int, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def revoke_token(token_id: IdPath, ctx: Ctx, who: Who) -> dict[str, Any]:
     rec = await run_in_threadpool(accounts.revoke_token, ctx.inst, who, token_id)
     return rec.public_dict()
 

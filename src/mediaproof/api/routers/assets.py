@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, UploadDep, Who
+from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut
 from mediaproof.services.releases import (
     MAX_AUTHOR,
@@ -31,13 +32,13 @@ router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
     response_model=AssetViewOut,
     responses={404: {"model": ErrorOut}},
 )
-async def get_asset(asset_id: int, ctx: Ctx) -> dict[str, Any]:
+async def get_asset(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
     """An asset's public provenance record and its transparency-log proof."""
     return await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
 
 
 @router.get("/{asset_id}/file", name="assets.file", responses={404: {"model": ErrorOut}})
-async def get_file(asset_id: int, ctx: Ctx) -> FileResponse:
+async def get_file(asset_id: IdPath, ctx: Ctx) -> FileResponse:
     """The signed release as registered (publishers and admins)."""
     f = await run_in_threadpool(signed_file, ctx.inst, asset_id)
     return FileResponse(f.path, media_type=f.mime, filename=f.filename)
@@ -49,7 +50,7 @@ async def get_file(asset_id: int, ctx: Ctx) -> FileResponse:
     response_class=FileResponse,
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorOut}},
 )
-async def get_preview(asset_id: int, ctx: Ctx) -> FileResponse:
+async def get_preview(asset_id: IdPath, ctx: Ctx) -> FileResponse:
     """A downscaled preview (JPEG, at most 640 px, no metadata) of a registered, active
     image, where the instance keeps its file and shows previews (``original_previews``)."""
     f = await run_in_threadpool(original_preview, ctx.inst, asset_id)
@@ -61,7 +62,7 @@ async def get_preview(asset_id: int, ctx: Ctx) -> FileResponse:
     name="assets.withdraw",
     responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
 )
-async def withdraw(asset_id: int, ctx: Ctx) -> dict[str, Any]:
+async def withdraw(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
     """Withdraw a registered original (publishers and admins): it stops leading copies
     back to it at once, keeps its public record, and the withdrawal is logged."""
     await run_in_threadpool(withdraw_asset, ctx.inst, asset_id)

@@ -25,6 +25,7 @@ from mediaproof.api.case_deps import (
     reviewer_name,
 )
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.params import VersionField
 from mediaproof.api.schemas import ErrorOut
 from mediaproof.cases.models import AppealOutcome, CaseView, Outcome
 from mediaproof.cases.report import to_csv
@@ -46,7 +47,7 @@ class DecisionIn(BaseModel):
     outcome: Outcome
     rule_id: str = Field(max_length=50)
     explanation: str = Field(max_length=5000)
-    version: int | None = Field(
+    version: VersionField | None = Field(
         default=None, description="the case version you reviewed; a newer one answers 409"
     )
 

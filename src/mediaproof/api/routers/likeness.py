@@ -128,7 +128,6 @@ async def enrol(request: Request, ctx: Ctx, who: Who) -> JSONResponse:
         ctx.upload_limits,
         file_fields=frozenset({"face", "voice"}),
         max_files=MAX_SAMPLES,
-        csrf_expected=getattr(request.state, "csrf_expected", None),
     )
     try:
         name, consent, keep = _enrol_fields(up)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, UploadDep
+from mediaproof.api.params import MAX_ID
 from mediaproof.api.schemas import ByBindingIn, ErrorOut, MatchesOut, SupportedAlgorithmsOut
 from mediaproof.services.public_verify import inspect_upload
 from mediaproof.services.softbinding import (
@@ -25,7 +26,8 @@ router = APIRouter(tags=["c2pa soft binding resolution"])
 ERR: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorOut} for s in (400, 404, 413, 415, 422, 429)
 }
-MaxResults = Annotated[int | None, Query(alias="maxResults")]
+# 0 and negatives: the spec's 400 (check_max_results); beyond 64 bits: 422
+MaxResults = Annotated[int | None, Query(alias="maxResults", le=MAX_ID)]
 
 
 def _matches(found: list[Any]) -> dict[str, Any]:
