@@ -144,11 +144,13 @@ def parse_time(value: str, *, end_of_day: bool) -> dt.datetime:
             t = dt.datetime.combine(day, dt.time(23, 59, 59) if end_of_day else dt.time())
             return t.replace(tzinfo=dt.UTC)
         t = dt.datetime.fromisoformat(value)
-    except ValueError as e:
+        if t.tzinfo is None:
+            raise UsageError(
+                f"{value!r} has no time zone", hint="add Z or an offset like +01:00"
+            )
+        return t.astimezone(dt.UTC).replace(microsecond=0)
+    except (ValueError, OverflowError) as e:  # year 1 at +01:00 is before year 1 in UTC
         raise UsageError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO date-time") from e
-    if t.tzinfo is None:
-        raise UsageError(f"{value!r} has no time zone", hint="add Z or an offset like +01:00")
-    return t.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _slugs(values: Sequence[str], what: str) -> list[str]:

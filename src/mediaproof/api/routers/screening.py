@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import Ctx, UploadDep, Who
+from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import ErrorOut
 from mediaproof.screening.engine import MAX_PROMPT_CHARS
 from mediaproof.services import consent as consents
@@ -204,7 +205,7 @@ async def screen_output(ctx: Ctx, upload: UploadDep, who: Who) -> JSONResponse:
     name="screen.output_file",
     responses={404: {"model": ErrorOut}},
 )
-async def output_file(asset_id: int, ctx: Ctx, who: Who) -> FileResponse:
+async def output_file(asset_id: IdPath, ctx: Ctx, who: Who) -> FileResponse:
     """A signed output, for the tool that made it."""
     f = await run_in_threadpool(outputs.output_file, ctx.inst, _tool(who), asset_id)
     return FileResponse(f.path, media_type=f.mime, filename=f.filename)
