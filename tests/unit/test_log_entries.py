@@ -50,6 +50,15 @@ def test_every_constructor_yields_a_valid_entry() -> None:
         E.notice_withdrawn(notice_id="n1", case_id="c1"),
         E.action_taken(action_id="x1", case_id="c1", action="restore", content_sha256=SHA),
         E.asset_withdrawn(asset_id="asset-1", content_sha256=SHA),
+        E.consent_granted(
+            consent_id="consent-1",
+            subject_id="likeness:e1",
+            grantee="account:3",
+            record_sha256=SHA,
+            evidence_sha256=SHA,
+            valid_until="2027-06-30T23:59:59Z",
+        ),
+        E.consent_revoked(consent_id="consent-1", record_sha256=SHA),
     ]
     assert sorted({e.type for e in made} | {"asset.registered"}) == list(E.ENTRY_TYPES)
     for e in made:

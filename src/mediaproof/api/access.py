@@ -166,4 +166,17 @@ ACCESS: dict[str, Rule] = {
     "screen.officials": needs(Permission.MANAGE_SCREENING),
     "screen.official_add": needs(Permission.MANAGE_SCREENING),
     "screen.events": needs(Permission.MANAGE_SCREENING),
+    # output screening: the same tool makers, the same per-address bucket; a signed
+    # output is handed back to the tool that made it (checked in the service)
+    "screen.output": Rule(
+        "permission", Permission.SCREEN_PROMPTS, rate="screen", rate_everyone=True
+    ),
+    "screen.output_file": needs(Permission.SCREEN_PROMPTS),
+    # consent records name enrolled people: whoever manages likeness data keeps them
+    "screen.consents": needs(Permission.MANAGE_LIKENESS),
+    "screen.consent": needs(Permission.MANAGE_LIKENESS),
+    "screen.consent_grant": needs(Permission.MANAGE_LIKENESS),
+    "screen.consent_revoke": needs(Permission.MANAGE_LIKENESS),
+    "screen.bans": needs(Permission.MANAGE_SCREENING),
+    "screen.ban_lift": needs(Permission.MANAGE_SCREENING),
 }

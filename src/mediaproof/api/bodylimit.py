@@ -23,6 +23,7 @@ UPLOAD_ROUTES = frozenset(
         ("POST", "/report"),  # at 64 KiB by the route itself)
         ("POST", "/api/v1/likeness/enrolments"),
         ("POST", "/api/v1/likeness/check"),
+        ("POST", "/api/v1/screen/output"),  # a generated file, streamed like verify's
     }
 )
 

@@ -4,6 +4,7 @@ seed examples, read the record of blocks and reviews (docs/screening.md)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
+from mediaproof.services import consent as consents
 from mediaproof.services import screening as svc
 
 app = typer.Typer(help="Prompt screening for generation tools.", no_args_is_help=True)
@@ -20,6 +22,13 @@ officials_app = typer.Typer(help="The protected-officials list.", no_args_is_hel
 seeds_app = typer.Typer(help="Seed examples of deceptive prompts.", no_args_is_help=True)
 app.add_typer(officials_app, name="officials")
 app.add_typer(seeds_app, name="seeds")
+consent_app = typer.Typer(
+    help="Consent records: a person lets a tool maker use their face or voice.",
+    no_args_is_help=True,
+)
+app.add_typer(consent_app, name="consent")
+bans_app = typer.Typer(help="Users banned under the ban rule.", no_args_is_help=True)
+app.add_typer(bans_app, name="bans")
 
 MAX_FILE_PROMPTS = 100_000
 
@@ -211,4 +220,148 @@ def events_cmd(
             return
         for c in data["counts"]:
             console.print(f"{c['tool']:<20} {c['user_ref'] or '-':<24} "
-                          f"block {c['block']:>4}  review {c['review']:>4}")
+                          f"block {c['block']:>4}  review {c['review']:>4}  "
+                          f"hold {c.get('hold', 0):>4}")
+
+
+# --- consent records ---------------------------------------------------------------------
+
+
+def _evidence_digest(evidence: Path | None, evidence_sha256: str | None) -> str:
+    if (evidence is None) == (evidence_sha256 is None):
+        raise UsageError(
+            "give the signed document (--evidence FILE) or its digest (--evidence-sha256)"
+        )
+    if evidence_sha256 is not None:
+        return evidence_sha256
+    assert evidence is not None
+    h = hashlib.sha256()
+    try:
+        with evidence.open("rb") as f:  # only the digest is kept, never the document
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except OSError as e:
+        raise UsageError(f"cannot read {evidence}: {e}") from e
+    return h.hexdigest()
+
+
+@consent_app.command("grant")
+def consent_grant(
+    enrolment_id: Annotated[str, typer.Argument(help="The person's likeness enrolment id.")],
+    grantee: Annotated[str, typer.Option("--grantee", help="The toolmaker account.")],
+    until: Annotated[str, typer.Option("--until", help="End: YYYY-MM-DD (that day, UTC) "
+                                       "or an ISO date-time. Required.")],
+    signed_how: Annotated[str, typer.Option(
+        "--signed-how", help=" | ".join(consents.SIGNED_HOW))],
+    modality: Annotated[list[str], typer.Option("--modality", help="face or voice; repeat.")],
+    use: Annotated[list[str], typer.Option("--use", help="A permitted use (slug); repeat; "
+                                           "'any' for every use not prohibited.")],
+    prohibit: Annotated[list[str] | None, typer.Option(
+        "--prohibit", help="A prohibited use; repeat.")] = None,
+    territory: Annotated[list[str] | None, typer.Option(
+        "--territory", help="ISO country code; repeat; default worldwide.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
+    evidence: Annotated[Path | None, typer.Option(
+        "--evidence", help="The signed document: its SHA-256 is recorded.")] = None,
+    evidence_sha256: Annotated[str | None, typer.Option("--evidence-sha256")] = None,
+    agent: Annotated[bool, typer.Option(
+        "--agent", help="Granted by the person's authorised agent.")] = False,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a grant; a consent.granted leaf goes into the transparency log."""
+    with instance(home) as inst:
+        digest = _evidence_digest(evidence, evidence_sha256)
+        logged = consents.grant(
+            inst,
+            enrolment_id=enrolment_id,
+            grantee=grantee,
+            modalities=modality,
+            permitted_uses=use,
+            prohibited_uses=prohibit or [],
+            territory=territory or [consents.WORLDWIDE],
+            valid_from=consents.parse_time(start, end_of_day=False) if start else None,
+            valid_until=consents.parse_time(until, end_of_day=True),
+            evidence_sha256=digest,
+            signed_how=signed_how,
+            granted_by="agent" if agent else "subject",
+            recorded_by="cli",
+        )
+        if as_json:
+            print_json(logged.to_json())
+            return
+        c = logged.consent
+        where = "log index " + str(logged.log_index) if logged.log_index is not None else (
+            "log entry staged")
+        console.print(f"granted {c.id} to {c.grantee} until {c.valid_until.isoformat()} "
+                      f"({where})")
+
+
+@consent_app.command("list")
+def consent_list(
+    grantee: Annotated[str | None, typer.Option("--grantee")] = None,
+    enrolment_id: Annotated[str | None, typer.Option("--enrolment")] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Consent records, valid or not, oldest first."""
+    with instance(home) as inst:
+        found = consents.list_consents(inst, grantee=grantee, enrolment_id=enrolment_id)
+        if as_json:
+            print_json([c.to_json() for c in found])
+            return
+        for c in found:
+            console.print(
+                f"{c.id}  {c.status():<13} person {c.enrolment_id}  tool {c.grantee}  "
+                f"{'+'.join(c.modalities)}  uses {','.join(c.permitted_uses)}  "
+                f"until {c.valid_until.date().isoformat()}"
+            )
+
+
+@consent_app.command("revoke")
+def consent_revoke(
+    consent_id: Annotated[str, typer.Argument(help="consent-...")],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke at once; a consent.revoked leaf goes into the log."""
+    with instance(home) as inst:
+        logged = consents.revoke(inst, consent_id, revoked_by="cli")
+        if as_json:
+            print_json(logged.to_json())
+        else:
+            console.print(f"revoked {consent_id} (log index {logged.log_index})")
+
+
+# --- bans ------------------------------------------------------------------------------
+
+
+@bans_app.command("list")
+def bans_list(
+    tool: Annotated[str | None, typer.Option("--tool")] = None,
+    active: Annotated[bool, typer.Option("--active", help="Only bans not lifted.")] = False,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bans under the operator's ban rule, newest first."""
+    with instance(home) as inst:
+        bans = svc.list_bans(inst, tool, active)
+        if as_json:
+            print_json(bans)
+            return
+        for b in bans:
+            state = f"lifted {b['lifted_at']} by {b['lifted_by']}" if b["lifted_at"] else "active"
+            console.print(f"{b['tool']:<20} {b['user_ref']:<24} {b['at']}  "
+                          f"{b['events']} blocks/holds  {state}")
+
+
+@bans_app.command("lift")
+def bans_lift(
+    tool: Annotated[str, typer.Argument(help="The tool (its account name).")],
+    user_ref: Annotated[str, typer.Argument(help="The tool's user reference.")],
+    home: HomeOption = None,
+) -> None:
+    """Lift a ban: the user's prompts are screened normally again."""
+    with instance(home) as inst:
+        svc.lift_ban(inst, tool, user_ref, "cli")
+        console.print(f"lifted the ban of {user_ref} at {tool}")

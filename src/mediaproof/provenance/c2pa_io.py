@@ -271,12 +271,17 @@ def build_manifest(
     first_action: str = "c2pa.created",
     extra_actions: list[dict[str, Any]] | None = None,
     custom_assertions: dict[str, Any] | None = None,
+    software_agent: str | None = None,
 ) -> dict[str, Any]:
-    """A manifest definition: first action created/opened, IPTC source type, author."""
-    first: dict[str, Any] = {
-        "action": first_action,
-        "softwareAgent": {"name": "mediaproof", "version": __version__},
-    }
+    """A manifest definition: first action created/opened, IPTC source type, author.
+    ``software_agent`` names what made the content (a generation tool) where that is not
+    mediaproof; the claim generator stays mediaproof, which signs."""
+    agent: dict[str, Any] = (
+        {"name": software_agent}
+        if software_agent
+        else {"name": "mediaproof", "version": __version__}
+    )
+    first: dict[str, Any] = {"action": first_action, "softwareAgent": agent}
     if source_type:
         if source_type not in DIGITAL_SOURCE_TYPES:
             raise SigningError(

@@ -63,6 +63,9 @@ class SignRequest:
     # Who publishes ("user:<id>" over HTTP, "local" for the operator's CLI): the same
     # file from the same publisher returns the existing asset. None: no such check.
     publisher: str | None = "local"
+    # what made the content, for the first action's softwareAgent (a generation tool's
+    # name); None: mediaproof
+    software_agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             first_action="c2pa.opened" if has_parent else "c2pa.created",
             extra_actions=extra_actions,
             custom_assertions=custom,
+            software_agent=req.software_agent,
         )
         req.dest.parent.mkdir(parents=True, exist_ok=True)
         manifest_store = engine.sign(

@@ -28,13 +28,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from mediaproof.errors import NotFoundError, UsageError
-from mediaproof.screening import embed
-from mediaproof.screening.engine import ALLOW, MAX_PROMPT_CHARS, Decision, Screener
+from mediaproof.screening import POLICY_VERSION, embed
+from mediaproof.screening.engine import ALLOW, BLOCK, MAX_PROMPT_CHARS, Decision, Reason, Screener
 from mediaproof.screening.people import Person
 from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.tables_screening import ScreenEventRow, ScreenOfficialRow, ScreenSeedRow
+from mediaproof.storage.sql.tables_screening import (
+    ScreenBanRow,
+    ScreenEventRow,
+    ScreenOfficialRow,
+    ScreenSeedRow,
+)
 
 ENROLLED_TTL_S = 30.0  # how long enrolled names are cached before the store is read again
 MAX_NAME = 200
@@ -66,9 +71,14 @@ class Official:
 class Screened:
     decision: Decision
     event_id: int | None  # the recorded block or review; None when allowed
+    user_banned: bool = False  # this tool's user_ref is banned (now, or by this prompt)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.decision.to_json(), "event_id": self.event_id}
+        return {
+            **self.decision.to_json(),
+            "event_id": self.event_id,
+            "user_banned": self.user_banned,
+        }
 
 
 def _now() -> dt.datetime:
@@ -216,8 +226,7 @@ def enrolled_people(inst: Instance) -> list[Person]:
     store = likeness.open_store(inst)
     try:
         return [
-            Person(f"enrolled:{e.id}", e.name, source="enrolled")
-            for e in store.list_enrolments()
+            Person(f"enrolled:{e.id}", e.name, source="enrolled") for e in store.list_enrolments()
         ]
     finally:
         store.close()
@@ -288,10 +297,20 @@ class ScreeningService:
                 hint="send a stable pseudonym (e.g. a keyed hash of your user id), "
                 "never an e-mail address or a name",
             )
+        if user_ref is not None and active_ban(self.inst, tool, user_ref) is not None:
+            banned = Decision(
+                BLOCK,
+                POLICY_VERSION,
+                (Reason(BANNED, "", detail="this user is banned from this tool"),),
+                self.embedder is not None,
+            )
+            return Screened(banned, self._record(banned, prompt, tool, user_ref), True)
         decision = self.screener().screen(prompt)
         if decision.decision == ALLOW:
             return Screened(decision, None)
-        return Screened(decision, self._record(decision, prompt, tool, user_ref))
+        event = self._record(decision, prompt, tool, user_ref)
+        now_banned = decision.decision == BLOCK and apply_ban_rule(self.inst, tool, user_ref)
+        return Screened(decision, event, now_banned)
 
     def _record(self, d: Decision, prompt: str, tool: str, user_ref: str | None) -> int:
         keep_text = self.inst.settings.screening.keep_prompt_text
@@ -350,9 +369,127 @@ def event_counts(inst: Instance) -> list[dict[str, Any]]:
         ).all()
     out: dict[tuple[str, str | None], dict[str, Any]] = {}
     for tool, ref, decision, n in rows:
-        e = out.setdefault((tool, ref), {"tool": tool, "user_ref": ref, "block": 0, "review": 0})
+        e = out.setdefault(
+            (tool, ref), {"tool": tool, "user_ref": ref, "block": 0, "review": 0, "hold": 0}
+        )
         e[decision] = int(n)
     return sorted(out.values(), key=lambda e: (-e["block"], -e["review"], e["tool"]))
+
+
+# --- the operator's ban rule ----------------------------------------------------------
+
+BANNED = "banned"  # the reason of a prompt blocked (an output held) because of a ban
+COUNTED = ("block", "hold")  # what the ban rule counts; reviews do not
+
+
+def active_ban(inst: Instance, tool: str, user_ref: str) -> dict[str, Any] | None:
+    with inst.db.session() as s:
+        row = s.scalars(
+            select(ScreenBanRow)
+            .where(
+                ScreenBanRow.tool == tool[:100],
+                ScreenBanRow.user_ref == user_ref,
+                ScreenBanRow.lifted_at.is_(None),
+            )
+            .order_by(ScreenBanRow.id.desc())
+        ).first()
+        return _ban(row) if row is not None else None
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _ban(row: ScreenBanRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "tool": row.tool,
+        "user_ref": row.user_ref,
+        "at": _utc(row.at).isoformat(),
+        "events": row.events,
+        "window_s": row.window_s,
+        "lifted_at": _utc(row.lifted_at).isoformat() if row.lifted_at else None,
+        "lifted_by": row.lifted_by,
+        "notified": row.notified_at is not None,
+    }
+
+
+def apply_ban_rule(inst: Instance, tool: str, user_ref: str | None) -> bool:
+    """After a block or hold: ban this tool's user_ref when it reached the operator's
+    count within the window (counting only since a ban was last lifted). Returns whether
+    it is banned now."""
+    cfg = inst.settings.screening
+    if user_ref is None or cfg.ban_after <= 0:
+        return False
+    tool = tool[:100]
+    now = _now()
+    with inst.db.session() as s:
+        if (
+            s.scalars(
+                select(ScreenBanRow.id).where(
+                    ScreenBanRow.tool == tool,
+                    ScreenBanRow.user_ref == user_ref,
+                    ScreenBanRow.lifted_at.is_(None),
+                )
+            ).first()
+            is not None
+        ):
+            return True
+        since = now - dt.timedelta(seconds=cfg.ban_window_s)
+        lifted = s.scalars(
+            select(func.max(ScreenBanRow.lifted_at)).where(
+                ScreenBanRow.tool == tool, ScreenBanRow.user_ref == user_ref
+            )
+        ).first()
+        if lifted is not None:
+            since = max(since, _utc(lifted))
+        n = s.scalars(
+            select(func.count()).where(
+                ScreenEventRow.tool == tool,
+                ScreenEventRow.user_ref == user_ref,
+                ScreenEventRow.decision.in_(COUNTED),
+                ScreenEventRow.at > since,
+            )
+        ).one()
+        if int(n) < cfg.ban_after:
+            return False
+        s.add(
+            ScreenBanRow(
+                tool=tool, user_ref=user_ref, at=now, events=int(n), window_s=cfg.ban_window_s
+            )
+        )
+    return True
+
+
+def list_bans(
+    inst: Instance, tool: str | None = None, active_only: bool = False
+) -> list[dict[str, Any]]:
+    with inst.db.session() as s:
+        q = select(ScreenBanRow).order_by(ScreenBanRow.id.desc())
+        if tool is not None:
+            q = q.where(ScreenBanRow.tool == tool)
+        if active_only:
+            q = q.where(ScreenBanRow.lifted_at.is_(None))
+        return [_ban(r) for r in s.scalars(q)]
+
+
+def lift_ban(inst: Instance, tool: str, user_ref: str, by: str) -> dict[str, Any]:
+    """Lift a ban (an admin, e.g. after the user contested it): blocks and holds before
+    now no longer count towards the next one."""
+    with inst.db.session() as s:
+        row = s.scalars(
+            select(ScreenBanRow).where(
+                ScreenBanRow.tool == tool,
+                ScreenBanRow.user_ref == user_ref,
+                ScreenBanRow.lifted_at.is_(None),
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"{user_ref} of {tool} is not banned")
+        row.lifted_at = _now()
+        row.lifted_by = by[:100]
+        s.flush()
+        return _ban(row)
 
 
 _SERVICES: dict[str, ScreeningService] = {}

@@ -183,6 +183,20 @@ _SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         "subject_id": (_id, True),
         "enrolment_sha256": (_sha256, False),
     },
+    # consent to synthetic use of a likeness (docs/screening.md): the record's digest,
+    # the signed document's digest, opaque ids for the person and the tool maker
+    "consent.granted": {
+        "consent_id": (_id, True),
+        "subject_id": (_id, True),
+        "grantee": (_id, True),
+        "record_sha256": (_sha256, True),
+        "evidence_sha256": (_sha256, True),
+        "valid_until": (_time, True),
+    },
+    "consent.revoked": {
+        "consent_id": (_id, True),
+        "record_sha256": (_sha256, True),
+    },
     "alibi.recorded": {
         "content_sha256": (_sha256, True),
         "claimant": (_id, False),
@@ -405,3 +419,29 @@ def alibi_recorded(
     *, content_sha256: str, claimant: str | None = None, time: str | None = None
 ) -> Entry:
     return _make("alibi.recorded", time, content_sha256=content_sha256, claimant=claimant)
+
+
+def consent_granted(
+    *,
+    consent_id: str,
+    subject_id: str,
+    grantee: str,
+    record_sha256: str,
+    evidence_sha256: str,
+    valid_until: str,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "consent.granted",
+        time,
+        consent_id=consent_id,
+        subject_id=subject_id,
+        grantee=grantee,
+        record_sha256=record_sha256,
+        evidence_sha256=evidence_sha256,
+        valid_until=valid_until,
+    )
+
+
+def consent_revoked(*, consent_id: str, record_sha256: str, time: str | None = None) -> Entry:
+    return _make("consent.revoked", time, consent_id=consent_id, record_sha256=record_sha256)

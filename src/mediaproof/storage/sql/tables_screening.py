@@ -47,3 +47,52 @@ class ScreenEventRow(Base):
     prompt_hmac: Mapped[str] = mapped_column(String(64))
     prompt_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     reasons: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class ConsentRow(Base):
+    """A consent record: an enrolled person (or their agent) lets one tool maker use
+    their face and/or voice synthetically, for listed uses, until a date. Revoked rows
+    stay (the log records both steps); ``record_sha256`` is the digest the log holds."""
+
+    __tablename__ = "screen_consents"
+    __table_args__ = (Index("ix_screen_consents_grantee", "grantee_id", "enrolment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    enrolment_id: Mapped[str] = mapped_column(String(64))
+    grantee_id: Mapped[int] = mapped_column(Integer)  # the toolmaker account
+    modalities: Mapped[str] = mapped_column(Text)  # JSON list: face, voice
+    permitted_uses: Mapped[str] = mapped_column(Text)  # JSON list of use slugs
+    prohibited_uses: Mapped[str] = mapped_column(Text)  # JSON list of use slugs
+    territory: Mapped[str] = mapped_column(Text)  # JSON list: ISO 3166 codes or "worldwide"
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    evidence_sha256: Mapped[str] = mapped_column(String(64))
+    signed_how: Mapped[str] = mapped_column(String(40))
+    granted_by: Mapped[str] = mapped_column(String(10))  # subject | agent
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class ScreenBanRow(Base):
+    """A (tool, user_ref) the operator's ban rule banned: its prompts are blocked and its
+    outputs held until an admin lifts the ban. ``notified_at`` stays empty: no webhook to
+    the tool is sent yet (docs/screening.md)."""
+
+    __tablename__ = "screen_bans"
+    __table_args__ = (Index("ix_screen_bans_tool_user", "tool", "user_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tool: Mapped[str] = mapped_column(String(100))
+    user_ref: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer)  # blocks and holds in the window
+    window_s: Mapped[int] = mapped_column(Integer)
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
