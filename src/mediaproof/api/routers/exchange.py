@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, Who
+from mediaproof.api.params import MAX_ID
 from mediaproof.api.schemas import ErrorOut
 from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE
 from mediaproof.services import exchange
@@ -43,10 +44,13 @@ async def updates(
     collection: str,
     ctx: Ctx,
     who: Who,
-    after: Annotated[int, Query(ge=0, description="the last seq you hold (0: from the start)")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="the last seq you hold (0: from the start)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     size: Annotated[
-        int | None, Query(ge=0, description="prove against this size (later pages of a pull)")
+        int | None,
+        Query(ge=0, le=MAX_ID, description="prove against this size (later pages of a pull)"),
     ] = None,
 ) -> dict[str, Any]:
     """Updates after ``after`` in server order, each with its log index and inclusion
@@ -69,8 +73,10 @@ async def consistency(
     collection: str,
     ctx: Ctx,
     who: Who,
-    old: Annotated[int, Query(ge=0)] = 0,
-    new: Annotated[int | None, Query(ge=0, description="default: the current size")] = None,
+    old: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    new: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="default: the current size")
+    ] = None,
 ) -> dict[str, Any]:
     """RFC 6962 consistency proof between two sizes, with the checkpoint of ``new``."""
     _limit(ctx, who)
@@ -83,7 +89,9 @@ async def snapshot(
     ctx: Ctx,
     who: Who,
     format: Annotated[str, Query(description="local_file, csv or json")] = "json",
-    old: Annotated[int, Query(ge=0, description="json: consistency proof from this size")] = 0,
+    old: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="json: consistency proof from this size")
+    ] = 0,
 ) -> Response:
     """The live signals: python-threatexchange ``local_file`` lines, its ``dataset --csv``
     columns, or JSON with proofs."""
