@@ -19,6 +19,7 @@ from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.config import Settings
 from mediaproof.errors import StorageError
 from mediaproof.media.samples import sample_photo
+from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.publishing import register_existing
@@ -88,6 +89,8 @@ def _svc(db: Database) -> CaseService:
         sink=InMemoryEventSink(),
         retry=RetryPolicy(max_attempts=3, base=dt.timedelta(seconds=10)),
         webhook_timeout_s=2.0,
+        # the test receiver listens on loopback, which webhooks refuse unless allowed
+        webhook_allow=parse_networks(["127.0.0.0/8"]),
     )
 
 

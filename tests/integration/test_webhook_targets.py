@@ -22,6 +22,7 @@ from mediaproof.services.case_webhook_targets import (
     parse_networks,
 )
 from mediaproof.services.cases import CaseService
+from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables_cases import OutboxRow
@@ -89,7 +90,7 @@ def test_delivery_checks_the_address_it_reaches(tmp_path: Path, receiver: Receiv
     assert receiver.requests == []
     assert guarded_sender(parse_networks(["127.0.0.0/8"]))(receiver.url, {}, b"{}", 2.0) == 204
     receiver.requests.clear()
-    db = Database(f"sqlite:///{tmp_path / 'c.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'c.db'}", secrets=SecretBox(tmp_path / "keys"))
     upgrade(db.engine)
     lax = CaseService(db, sink=InMemoryEventSink(), webhook_allow=parse_networks(["127.0.0.0/8"]))
     lax.register_endpoint("*", receiver.url, SECRET)
