@@ -120,7 +120,10 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...], timeout_s: float | None, 
     step killed it."""
     mark = _STEP_MARKS / str(os.getpid()) if _STEP_MARKS is not None else None
     if mark is not None:
-        mark.write_text(ticket)
+        # the deadline too: the server tells a timed-out step by it when the exit code it
+        # reads is not the timer's signal (see ProcessCompute._replace)
+        deadline = f" {time.time() + timeout_s:.3f}" if timeout_s is not None else ""
+        mark.write_text(ticket + deadline)
     if timeout_s is not None:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
@@ -332,8 +335,15 @@ class ProcessCompute:
                 code = proc.exitcode
                 if code is not None and code not in (0, -signal.SIGTERM):
                     mark = marks / str(proc.pid)
-                    with contextlib.suppress(OSError):
-                        culprits[mark.read_text()] = code
+                    with contextlib.suppress(OSError, ValueError):
+                        ticket, *deadline = mark.read_text().split()
+                        # the executor's own thread reaps the same worker at the same
+                        # moment, and multiprocessing then reports a made-up 255 to one
+                        # of the two readers: a worker that died at or after its step's
+                        # deadline was ended by the step's timer
+                        if deadline and time.time() >= float(deadline[0]) - 0.05:
+                            code = -signal.SIGALRM
+                        culprits[ticket] = code
                     mark.unlink(missing_ok=True)
         broken.shutdown(wait=False, cancel_futures=True)
         return culprits
