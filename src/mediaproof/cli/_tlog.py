@@ -1,34 +1,20 @@
-"""Helpers shared by `mediaproof log` and `mediaproof alibi`: options, output, errors, keys."""
+"""What `mediaproof log` and `mediaproof alibi` share beyond cli.common: key options, files."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
-from rich.console import Console
 
+from mediaproof.cli.common import err_console, fail
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
 from mediaproof.transparency.errors import LogError, LogLockedError
 from mediaproof.transparency.log import TransparencyLog
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 
-console = Console()
-err_console = Console(stderr=True)
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        help="Instance directory. Default: $MEDIAPROOF_HOME or ./var",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 KeyOption = Annotated[
     str | None,
     typer.Option(
@@ -52,10 +38,6 @@ def home_dir(home: Path | None) -> Path:
     return home if home is not None else load_settings().home
 
 
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
 def run(fn: Callable[[], T], as_json: bool) -> T:
     """Run a command body: a MediaproofError becomes a message and its exit code."""
     try:
@@ -67,15 +49,7 @@ def run(fn: Callable[[], T], as_json: bool) -> T:
             where = f"{e.filename}: " if e.filename else ""
             raise LogError(f"{where}{e.strerror or e}") from e
     except MediaproofError as e:
-        if as_json:
-            print_json(
-                {"ok": False, "error": {"code": e.code, "message": e.message, "hint": e.hint}}
-            )
-        else:
-            err_console.print(f"[bold red]error:[/] {e.message}")
-            if e.hint:
-                err_console.print(f"[dim]hint: {e.hint}[/]")
-        raise typer.Exit(e.exit_code) from e
+        raise fail(e, as_json=as_json) from e
 
 
 def read_file(path: Path | str, what: str = "") -> bytes:

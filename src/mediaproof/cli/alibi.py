@@ -16,19 +16,16 @@ from typing import Annotated, Any
 import typer
 
 from mediaproof.cli._tlog import (
-    HomeOption,
-    JsonOption,
     KeyOption,
     MinWitnessOption,
     WitnessOption,
-    console,
     home_dir,
     log_key,
     open_for_proofs,
-    print_json,
     run,
     witness_keys,
 )
+from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.transparency import entries
 from mediaproof.transparency.errors import ProofError

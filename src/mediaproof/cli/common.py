@@ -35,10 +35,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def fail(e: MediaproofError) -> typer.Exit:
+def print_error(e: MediaproofError, *, as_json: bool = False) -> None:
+    """Say what went wrong: a message and hint on stderr, or a JSON error object."""
+    if as_json:
+        print_json({"ok": False, "error": {"code": e.code, "message": e.message, "hint": e.hint}})
+        return
     err_console.print(f"[bold red]error:[/] {e.message}")
     if e.hint:
         err_console.print(f"[dim]hint: {e.hint}[/]")
+
+
+def fail(e: MediaproofError, *, as_json: bool = False) -> typer.Exit:
+    print_error(e, as_json=as_json)
     return typer.Exit(e.exit_code)
 
 

@@ -13,21 +13,18 @@ import typer
 from rich.table import Table
 
 from mediaproof.cli._tlog import (
-    HomeOption,
-    JsonOption,
     KeyOption,
     MinWitnessOption,
     WitnessOption,
-    console,
     home_dir,
     log_key,
     open_for_proofs,
-    print_json,
     read_file,
     read_text,
     run,
     witness_keys,
 )
+from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
 from mediaproof.errors import UsageError
 from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign, open_checkpoint
 from mediaproof.transparency.client import LogClient
