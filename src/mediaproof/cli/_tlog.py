@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
 from mediaproof.cli.common import err_console, fail
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
-from mediaproof.transparency.errors import LogError, LogLockedError
-from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.errors import LogError
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
 
 KeyOption = Annotated[
@@ -87,12 +86,3 @@ def log_key(value: str | None, home: Path | None) -> Ed25519Verifier:
 
 def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
     return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
-
-
-def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> TransparencyLog:
-    """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
-    running service holds the log: proofs then cover the last published checkpoint."""
-    try:
-        return TransparencyLog.open(home, verify=verify)
-    except LogLockedError:
-        return TransparencyLog.open(home, readonly=True, verify=verify)
