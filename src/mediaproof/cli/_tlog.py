@@ -11,8 +11,10 @@ import typer
 from mediaproof.cli.common import err_console, fail
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
+from mediaproof.transparency.client import LogClient
 from mediaproof.transparency.errors import LogError
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
+from mediaproof.transparency.proof import VerifiedInclusion, verify_tlog_proof
 
 KeyOption = Annotated[
     str | None,
@@ -25,6 +27,10 @@ KeyOption = Annotated[
 WitnessOption = Annotated[
     list[str] | None,
     typer.Option("--witness", help="A trusted witness key (type 0x04 vkey) or file; repeatable."),
+]
+LogOption = Annotated[
+    str | None,
+    typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
 ]
 MinWitnessOption = Annotated[
     int, typer.Option("--min-witnesses", min=0, help="Cosignatures required from --witness keys.")
@@ -86,3 +92,39 @@ def log_key(value: str | None, home: Path | None) -> Ed25519Verifier:
 
 def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
     return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
+
+
+def log_client(
+    log_prefix: str | None,
+    key: str | None,
+    home: Path | None,
+    *,
+    witness: list[str] | None = None,
+    min_witnesses: int = 0,
+) -> LogClient:
+    """A client of the served log at --log (default: this instance's <home>/log)."""
+    return LogClient(
+        log_prefix or str(home_dir(home) / "log"),
+        log_key(key, home),
+        witnesses=witness_keys(witness),
+        min_witnesses=min_witnesses,
+    )
+
+
+def check_proof(
+    proof: bytes,
+    key: str | None,
+    home: Path | None,
+    *,
+    entry: bytes | None = None,
+    witness: list[str] | None = None,
+    min_witnesses: int = 0,
+) -> VerifiedInclusion:
+    """Check a tlog-proof offline against the --key and --witness keys."""
+    return verify_tlog_proof(
+        proof,
+        log_key(key, home),
+        entry=entry,
+        witnesses=witness_keys(witness),
+        min_witnesses=min_witnesses,
+    )

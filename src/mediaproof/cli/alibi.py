@@ -19,17 +19,16 @@ from mediaproof.cli._tlog import (
     KeyOption,
     MinWitnessOption,
     WitnessOption,
+    check_proof,
     home_dir,
-    log_key,
     run,
-    witness_keys,
 )
 from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
 from mediaproof.errors import UsageError
 from mediaproof.services import transparency as tlog
 from mediaproof.transparency import entries
 from mediaproof.transparency.errors import ProofError
-from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
+from mediaproof.transparency.proof import SUFFIX
 
 app = typer.Typer(
     help="Certified alibi: log the digest of your own recording, prove it existed.",
@@ -139,11 +138,8 @@ def verify(
     """Check a bundle offline with the log's key: signature, inclusion, and the file's digest."""
 
     def body() -> None:
-        res = verify_tlog_proof(
-            bundle.read_bytes(),
-            log_key(key, home),
-            witnesses=witness_keys(witness),
-            min_witnesses=min_witnesses,
+        res = check_proof(
+            bundle.read_bytes(), key, home, witness=witness, min_witnesses=min_witnesses
         )
         if res.entry is None:
             raise ProofError("the bundle does not carry its entry")

@@ -14,10 +14,12 @@ from rich.table import Table
 
 from mediaproof.cli._tlog import (
     KeyOption,
+    LogOption,
     MinWitnessOption,
     WitnessOption,
+    check_proof,
     home_dir,
-    log_key,
+    log_client,
     read_file,
     read_text,
     run,
@@ -30,7 +32,7 @@ from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign
 from mediaproof.transparency.client import LogClient
 from mediaproof.transparency.entries import SCHEMA_VERSION, now
 from mediaproof.transparency.note import CosignatureSigner
-from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
+from mediaproof.transparency.proof import SUFFIX
 
 app = typer.Typer(
     help="The tamper-evident log of registrations and decisions (C2SP checkpoints and tiles).",
@@ -199,11 +201,12 @@ def verify_proof(
     """Verify a tlog-proof offline: signatures, cosignatures, inclusion. Exit 0 only if all hold."""
 
     def body() -> None:
-        res = verify_tlog_proof(
+        res = check_proof(
             read_file(proof_file, "proof"),
-            log_key(key, home),
+            key,
+            home,
             entry=read_file(entry, "entry") if entry else None,
-            witnesses=witness_keys(witness),
+            witness=witness,
             min_witnesses=min_witnesses,
         )
         try:  # an --entry of another log's format is proved all the same, shown raw
@@ -240,10 +243,7 @@ def verify_consistency(
     new: Annotated[
         Path | None, typer.Argument(help="A later checkpoint (default: the log's current one).")
     ] = None,
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -251,8 +251,7 @@ def verify_consistency(
     """Prove, from the log's tiles, that NEW extends OLD: any rewrite or fork fails."""
 
     def body() -> None:
-        prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(prefix, log_key(key, home))
+        client = log_client(log_prefix, key, home)
         old_vc = _load_checkpoint(old, client)
         new_vc = _load_checkpoint(new, client) if new else client.latest()
         proof = client.check_consistency(old_vc.checkpoint, new_vc.checkpoint)
@@ -280,10 +279,7 @@ def audit(
         Path,
         typer.Option("--pin", help="File holding the checkpoint you trust; updated on success."),
     ],
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     full: Annotated[
         bool,
@@ -305,9 +301,7 @@ def audit(
 
     def body() -> None:
         prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(
-            prefix, log_key(key, home), witnesses=witness_keys(witness), min_witnesses=min_witnesses
-        )
+        client = log_client(prefix, key, home, witness=witness, min_witnesses=min_witnesses)
         pinned = _load_checkpoint(pin, client).checkpoint if pin.exists() else None
         report = client.audit(pinned, full=full, new_entries=new_entries)
         if update:
@@ -383,10 +377,7 @@ def witness(
     out: Annotated[
         Path, typer.Option("-o", "--out", help="Where to write the cosigned checkpoint.")
     ],
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -395,8 +386,7 @@ def witness(
 
     def body() -> None:
         signer = CosignatureSigner.from_skey(read_text(witness_key, "witness key"))
-        prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(prefix, log_key(key, home))
+        client = log_client(log_prefix, key, home)
         latest = client.latest()
         if state.exists():
             last = client.open(read_file(state, "witness state"))
