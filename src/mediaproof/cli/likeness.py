@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, print_json
+from mediaproof.cli.common import (
+    HomeOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    show,
+)
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.analyzer import describe
@@ -132,10 +139,11 @@ def delete(
     """Delete an enrolment and everything derived from it (samples, alerts, reports)."""
     with likeness_instance(home) as inst:
         digest = likeness_svc.delete(inst, enrolment_id).digest
-        if as_json:
-            print_json({"deleted": enrolment_id, "digest": digest})
-        else:
-            console.print(f"deleted {enrolment_id} (digest {digest})")
+    show(
+        {"deleted": enrolment_id, "digest": digest},
+        as_json,
+        f"deleted {enrolment_id} (digest {digest})",
+    )
 
 
 @app.command()
@@ -144,15 +152,12 @@ def maintain(home: HomeOption = None, as_json: JsonOption = False) -> None:
     still under the instance key under per-enrolment keys (also done on first use)."""
     with likeness_instance(home) as inst:
         done = likeness_svc.maintain(inst)
-        if as_json:
-            print_json(
-                {"finished_deletions": done.finished_deletions, "resealed_rows": done.resealed_rows}
-            )
-        else:
-            console.print(
-                f"finished {len(done.finished_deletions)} cut-short deletion(s); "
-                f"re-sealed {done.resealed_rows} row(s) under per-enrolment keys"
-            )
+    show(
+        {"finished_deletions": done.finished_deletions, "resealed_rows": done.resealed_rows},
+        as_json,
+        f"finished {len(done.finished_deletions)} cut-short deletion(s); "
+        f"re-sealed {done.resealed_rows} row(s) under per-enrolment keys",
+    )
 
 
 @app.command()
