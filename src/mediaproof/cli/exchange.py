@@ -4,9 +4,8 @@ from peers (docs/exchange.md)."""
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +18,6 @@ from mediaproof.cli.common import (
     show,
     show_rows,
 )
-from mediaproof.errors import UsageError
 from mediaproof.exchange.models import (
     Category,
     CollectionSpec,
@@ -27,24 +25,13 @@ from mediaproof.exchange.models import (
     Require,
     SignalType,
     Tlp,
+    parse_enum,
 )
 from mediaproof.services import exchange, exchange_pull
 
 app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
 peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
 app.add_typer(peer_app, name="peer")
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _enum(kind: type[E], value: str, what: str) -> E:
-    try:
-        return kind(value)
-    except ValueError as e:
-        raise UsageError(
-            f"unknown {what} {value!r}", hint="one of: " + ", ".join(m.value for m in kind)
-        ) from e
 
 
 @app.command("key")
@@ -95,13 +82,13 @@ def create_cmd(
             organisation=organisation,
             description=description,
             signal_types=tuple(
-                _enum(SignalType, t, "signal type") for t in (signal_type or ["pdq", "vpdq"])
+                parse_enum(SignalType, t, "signal type") for t in (signal_type or ["pdq", "vpdq"])
             ),
-            tlp=_enum(Tlp, tlp, "TLP level"),
+            tlp=parse_enum(Tlp, tlp, "TLP level"),
             policy_url=policy_url,
-            category=_enum(Category, category, "category"),
+            category=parse_enum(Category, category, "category"),
             rule=InclusionRule(
-                _enum(Require, require, "requirement"),
+                parse_enum(Require, require, "requirement"),
                 tuple(sorted(outcome or [])),
                 tuple(sorted(case_category or [])),
             ),
