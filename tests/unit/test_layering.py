@@ -25,7 +25,7 @@ def _lint_imports(src: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     # PYTHONPATH first, so the tree under test is analysed and not an installed copy
     env = {**os.environ, "PYTHONPATH": str(src)}
     return subprocess.run(
-        [str(exe), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
+        [str(exe), "--no-cache"],  # reads the contracts from cwd's pyproject.toml
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -61,6 +61,7 @@ def test_contracts_catch_a_planted_violation(
     shutil.copytree(
         SRC / "mediaproof", src / "mediaproof", ignore=shutil.ignore_patterns("__pycache__")
     )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
     target = src / "mediaproof" / module
     target.write_text(target.read_text() + f"\n{line}  # planted by the test\n")
     proc = _lint_imports(src, tmp_path)
