@@ -2,12 +2,14 @@
 
 ``lint-imports`` runs on the tree under ``src/`` and its report is the failure message.
 The second test proves the contracts bite: it copies the package, plants one forbidden
-import per rule and expects ``lint-imports`` to name it.
+import per rule and expects ``lint-imports`` to name it. The last one keeps the README's
+layout listing whole: every package and top-level module, and nothing that is gone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,3 +70,36 @@ def test_contracts_catch_a_planted_violation(
     assert proc.returncode != 0, proc.stdout
     broken = proc.stdout.split("Broken contracts", 1)[-1]
     assert contract in broken, proc.stdout
+
+
+def _layout_listing() -> set[str]:
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"^## Layout\n(.*?)(?=^## )", text, re.M | re.S)
+    assert m, "README.md has no '## Layout' section"
+    listed = set()
+    for line in m.group(1).splitlines():
+        if line.startswith("      "):  # the indented tree under src/mediaproof/
+            first = line.split()[0]
+            if first.endswith(("/", ".py")):
+                listed.add(first)
+    return listed
+
+
+def _packages_and_modules() -> set[str]:
+    pkg = SRC / "mediaproof"
+    out = {
+        p.parent.relative_to(pkg).as_posix() + "/"
+        for p in pkg.rglob("__init__.py")
+        if p.parent != pkg
+    }
+    out |= {p.name for p in pkg.glob("*.py") if p.name != "__init__.py"}
+    return out
+
+
+def test_readme_layout_names_every_package() -> None:
+    listed, present = _layout_listing(), _packages_and_modules()
+    assert len(present) > 20
+    missing = sorted(present - listed)
+    assert not missing, f"README.md's Layout section does not list {missing}"
+    gone = sorted(listed - present)
+    assert not gone, f"README.md's Layout section lists {gone}, which do not exist"
