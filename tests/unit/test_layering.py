@@ -103,3 +103,22 @@ def test_readme_layout_names_every_package() -> None:
     assert not missing, f"README.md's Layout section does not list {missing}"
     gone = sorted(listed - present)
     assert not gone, f"README.md's Layout section lists {gone}, which do not exist"
+
+
+def test_testing_package_imports_without_pytest() -> None:
+    """A plug-in's runtime may import mediaproof.testing (e.g. hash_populations) without
+    pytest installed; only the contract modules need it."""
+    code = (
+        "import sys; sys.modules['pytest'] = None\n"  # any `import pytest` now fails
+        "import mediaproof.testing, mediaproof.testing.hash_populations\n"
+        "try:\n"
+        "    import mediaproof.testing.fingerprinter_contract\n"
+        "except ImportError:\n"
+        "    print('contracts need pytest')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "contracts need pytest"
