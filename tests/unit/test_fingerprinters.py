@@ -37,7 +37,7 @@ def test_the_built_in_ones_are_fingerprinters() -> None:
     assert {f.signal for f in (PDQ, VPDQ, CHROMAPRINT)} == {"pdq", "vpdq", "chromaprint"}
 
 
-def test_fingerprint_file_goes_through_them(corpora: Path) -> None:
+def test_fingerprint_file_agrees_with_them(corpora: Path) -> None:
     image = corpora / "pdq-threatexchange" / "images" / "bridge-mods" / "aaa-orig.jpg"
     assert fingerprint_file(image, reference=True).image == PDQ.fingerprint(image, reference=True)
     assert fingerprint_file(image).image == PDQ.fingerprint(image)

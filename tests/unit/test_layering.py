@@ -55,7 +55,9 @@ def test_import_contracts_are_kept() -> None:
         # an adapter going around services
         ("web/pages.py", "from mediaproof.storage.sql import tables", "Adapters reach"),
         # storage reaching up into services
-        ("storage/blobs.py", "import mediaproof.services.health", "Adapters over"),
+        ("storage/blobs.py", "import mediaproof.services.health", "Storage never"),
+        # a use case reaching into an adapter
+        ("services/health.py", "from mediaproof.api import deps", "Services never"),
     ],
 )
 def test_contracts_catch_a_planted_violation(
