@@ -1,5 +1,7 @@
-"""The publishing side of the hash exchange: collections, sync from the bank, the feed,
-snapshots, checkpoints and proofs, grants and the read audit (docs/exchange.md).
+"""The publishing side of the hash exchange (docs/exchange.md): the feed peers read
+(updates, snapshots, checkpoints and proofs) here; the key, collections and sync from the
+bank in :mod:`.exchange_collections`; grants and the read audit in
+:mod:`.exchange_access`. All of it stays importable from this module.
 
 Every answer is proved against a checkpoint signed at that moment over the tree hashed
 from the stored rows, so a row changed or dropped on disk changes what peers are shown
