@@ -106,6 +106,27 @@ class ConflictError(StorageError):
     http_status = 409
 
 
+class BlobNotFoundError(NotFoundError):
+    """No blob under that key (never stored, or deleted since)."""
+
+    code = "blob_not_found"
+
+
+class BlobStoreError(StorageError):
+    """The blob store failed: the object store cannot be reached, refused the
+    credentials, or a write could not be completed. Nothing half-written is left."""
+
+    code = "blob_store"
+    http_status = 503
+
+
+class BlobTooLargeError(StorageError):
+    """A blob over the store's size limit (``MEDIAPROOF_BLOB_MAX_BYTES``)."""
+
+    code = "blob_too_large"
+    http_status = 413
+
+
 class RemoteManifestError(ProvenanceError):
     """The file names credentials on a remote server; mediaproof never fetches them."""
 

@@ -13,8 +13,8 @@ a public record; the full-size file stays available to publishers only.
 
 from __future__ import annotations
 
+import contextlib
 import io
-import os
 import secrets
 import threading
 import time
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from mediaproof.errors import NotFoundError
+from mediaproof.errors import BlobNotFoundError, NotFoundError
 from mediaproof.services.instance import Instance
 
 PREVIEW_LONG_SIDE = 640
@@ -85,10 +85,9 @@ def preview_path(inst: Instance, asset_id: int) -> Path | None:
     blob = asset.original_blob or asset.sha256
     if not inst.blobs.exists(blob):
         return None  # the instance does not keep this original's pixels
-    out = inst.home / "previews" / f"{asset.sha256}.jpg"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    key = f"previews/{asset.sha256}.jpg"  # <home>/previews/ on the local store
+    with contextlib.suppress(BlobNotFoundError):
+        return inst.blob_store.local_path(key)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -100,10 +99,8 @@ def preview_path(inst: Instance, asset_id: int) -> Path | None:
         return None  # a format Pillow cannot decode (e.g. HEIC without a plug-in)
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=85)  # no metadata: EXIF can name people and places
-    tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(out)  # atomic: concurrent requests never see half a file
-    return out
+    inst.blob_store.put(key, buf.getvalue())  # atomic: no request sees half a file
+    return inst.blob_store.local_path(key)
 
 
 def original_preview(inst: Instance, asset_id: int) -> Path:
