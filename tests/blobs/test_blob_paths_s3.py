@@ -1,0 +1,182 @@
+"""The writers moved onto the blob interface, on a real S3-compatible server: registered
+originals, notice uploads, previews and fingerprint index snapshots live in the bucket
+(nothing under the instance folder), and a second instance on another home, sharing the
+database and the bucket (a second machine), reads every one of them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from mediaproof.accounts.models import Role
+from mediaproof.api import create_app
+from mediaproof.config import BlobSettings
+from mediaproof.errors import BlobStoreError
+from mediaproof.media.samples import sample_photo
+from mediaproof.provenance.keys import init_keys
+from mediaproof.services import accounts
+from mediaproof.services.fingerprints import SqlFingerprintLookup
+from mediaproof.services.instance import Instance
+from mediaproof.services.publishing import SignRequest, sign_and_register
+from mediaproof.services.verification import verify_file
+from mediaproof.storage.blob_s3 import S3BlobStore
+from mediaproof.storage.blob_snapshots import SnapshotShelf
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.migrate import upgrade
+from tests.api.conftest import PASSWORD, bearer, make_settings, publish
+from tests.api.test_cases_api import notice, signed_in
+from tests.api.test_match_images import altered_copy
+from tests.blobs.conftest import S3Server, s3_settings
+from tests.integration.test_fingerprint_index_snapshot import _near, _register
+
+
+def _objects(server: S3Server, store: str) -> list[str]:
+    bucket, _, prefix = store.removeprefix("s3://").partition("/")
+    pages = server.client().get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=prefix + "/"
+    )
+    return [o["Key"][len(prefix) + 1 :] for p in pages for o in p.get("Contents", [])]
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_originals_live_in_the_bucket_and_another_box_reads_them(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    one = Instance(s3_settings(tmp_path / "one", s3_env))
+    init_keys(one.keys_dir, "Test Election Office")
+    src = sample_photo(tmp_path / "p.jpg", 320, 240)
+    pub = sign_and_register(one, SignRequest(src=src, dest=tmp_path / "s.jpg", title="t"))
+    sha = pub.media.sha256
+    key = f"blobs/{sha[:2]}/{sha[2:4]}/{sha}"
+    assert key in _objects(s3_server, s3_env["store"])
+    assert _files(tmp_path / "one" / "blobs") == []  # nothing kept on this box
+    assert one.blobs.exists(sha)
+
+    # another machine: its own home, the same database and bucket
+    two = Instance(
+        s3_settings(tmp_path / "two", s3_env).model_copy(
+            update={"database_url": one.settings.resolved_database_url}
+        )
+    )
+    try:
+        local = two.blobs.path(sha)  # fetched into its cache, digest checked
+        assert local.is_relative_to(tmp_path / "two" / "cache")
+        assert local.read_bytes() == (tmp_path / "s.jpg").read_bytes()
+        out = tmp_path / "copy.jpg"
+        two.blobs.copy_to(sha, out)
+        assert out.read_bytes() == local.read_bytes()
+        # a stripped, re-encoded copy still leads back to the original kept in the bucket
+        report = verify_file(two, altered_copy(out.read_bytes(), tmp_path / "alt.jpg"))
+        data = report.as_dict()["evidence"]["match"]["data"]
+        assert [str(a) for a in data["matched_assets"]] == [str(pub.asset.id)], data
+        assert data["differences"]["asset_id"] == str(pub.asset.id)  # compared with it
+        two.blobs.delete(sha)
+        assert not one.blobs.exists(sha) and not local.exists()
+    finally:
+        two.close()
+        one.close()
+
+
+def test_a_blob_altered_in_the_bucket_is_refused(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    inst = Instance(s3_settings(tmp_path / "h", s3_env))
+    try:
+        data = b"original bytes" * 1000
+        sha = inst.blobs.put_bytes(data)
+        bucket, _, prefix = s3_env["store"].removeprefix("s3://").partition("/")
+        s3_server.client().put_object(
+            Bucket=bucket, Key=f"{prefix}/{inst.blobs.key(sha)}", Body=b"swapped" * 1000
+        )
+        with pytest.raises(BlobStoreError, match="corrupt"):
+            inst.blobs.path(sha)
+        assert _files(tmp_path / "h" / "cache") == []  # no bad copy left behind
+    finally:
+        inst.close()
+
+
+def test_notice_uploads_and_previews_go_to_the_bucket(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    settings = make_settings(tmp_path / "instance").model_copy(
+        update={"blob": BlobSettings(**s3_env)}
+    )
+    app = create_app(settings)
+    inst: Instance = app.state.ctx.inst
+    init_keys(inst.keys_dir, "Test Election Office")
+    for role in Role:
+        accounts.create_user(inst, role.value, role, PASSWORD)
+    with TestClient(app) as client:
+        # a reported file: kept for reviewers, in the bucket
+        photo = sample_photo(tmp_path / "n.jpg", 640, 480, seed=3).read_bytes()
+        fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+        r = client.post("/api/v1/notices", data=fields, files={"file": ("clip.jpg", photo)})
+        assert r.status_code == 201, r.text
+        number, nid = r.json()["case_number"], r.json()["notice_id"]
+        sha = hashlib.sha256(photo).hexdigest()
+        assert f"blobs/{sha[:2]}/{sha[2:4]}/{sha}" in _objects(s3_server, s3_env["store"])
+        got = signed_in(app, "reviewer").get(f"/review/cases/{number}/notices/{nid}/media")
+        assert got.status_code == 200 and got.content == photo
+
+        # a registered original's preview, made once and kept in the bucket
+        h = bearer(inst, "publisher", ["publish"])
+        pub = publish(client, h, sample_photo(tmp_path / "p.jpg", 800, 600, seed=4))
+        asset_id, asset_sha = pub["asset"]["asset_id"], pub["asset"]["sha256"]
+        prev = client.get(f"/api/v1/assets/{asset_id}/preview")
+        assert prev.status_code == 200 and prev.headers["content-type"] == "image/jpeg"
+        assert f"previews/{asset_sha}.jpg" in _objects(s3_server, s3_env["store"])
+    assert _files(tmp_path / "instance" / "blobs") == []
+    assert _files(tmp_path / "instance" / "previews") == []
+
+
+def test_index_snapshot_is_published_and_mapped_from_a_checked_copy(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'fp.db'}")
+    upgrade(db.engine)
+    store = S3BlobStore.from_settings(s3_settings(tmp_path / "h", s3_env))
+    try:
+        rng = np.random.default_rng(11)
+        old = _register(db, rng, 30)
+        writer = SqlFingerprintLookup(
+            db, snapshot_dir=tmp_path / "a" / "index", shelf=SnapshotShelf(store)
+        )
+        folder = writer.write_snapshot()
+        keys = _objects(s3_server, s3_env["store"])
+        assert f"index/{folder.name}/MANIFEST.json" in keys and "index/CURRENT" in keys
+        late = _register(db, rng, 1)
+
+        # another machine: an empty local cache, the snapshot comes from the bucket
+        reader = SqlFingerprintLookup(
+            db, snapshot_dir=tmp_path / "b" / "index", shelf=SnapshotShelf(store)
+        )
+        found = reader.find_near("pdq", _near(late[0][1]), 31)
+        assert [c.asset_id for c in found] == [str(late[0][0])]
+        assert reader.progress.snapshot_rows == 30 * 8 and reader.progress.caught_up_rows == 8
+        assert isinstance(reader._store._index["pdq"]._state.main.words, np.memmap)
+        assert [c.asset_id for c in reader.find_near("pdq", old[2][1], 31)] == [str(old[2][0])]
+
+        # a snapshot file altered in the bucket is not mapped: the rows are read instead
+        bad = next(k for k in keys if k.startswith(f"index/{folder.name}/") and k.endswith(".npy"))
+        store.put(bad, b"\x93NUMPY tampered")
+        third = SqlFingerprintLookup(
+            db, snapshot_dir=tmp_path / "c" / "index", shelf=SnapshotShelf(store)
+        )
+        assert [c.asset_id for c in third.find_near("pdq", old[2][1], 31)] == [str(old[2][0])]
+        assert third.progress.snapshot_rows == 0 and third.progress.caught_up_rows == 31 * 8
+        assert not (tmp_path / "c" / "index" / folder.name).exists()
+
+        # a newer snapshot replaces the old one in the bucket
+        newer = writer.write_snapshot()
+        names = SnapshotShelf(store).names()
+        assert names == [newer.name] and SnapshotShelf(store).current() == newer.name
+    finally:
+        db.dispose()
