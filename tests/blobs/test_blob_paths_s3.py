@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from mediaproof.accounts.models import Role
@@ -35,7 +36,17 @@ from tests.blobs.conftest import S3Server, s3_settings
 from tests.integration.test_fingerprint_index_snapshot import _near, _register
 
 
-def _objects(server: S3Server, store: str) -> list[str]:
+def s3_app(home: Path, s3_env: dict[str, Any]) -> FastAPI:
+    """The API on an instance whose blobs are in the bucket, with a user of each role."""
+    app = create_app(make_settings(home).model_copy(update={"blob": BlobSettings(**s3_env)}))
+    inst: Instance = app.state.ctx.inst
+    init_keys(inst.keys_dir, "Test Election Office")
+    for role in Role:
+        accounts.create_user(inst, role.value, role, PASSWORD)
+    return app
+
+
+def objects(server: S3Server, store: str) -> list[str]:
     bucket, _, prefix = store.removeprefix("s3://").partition("/")
     pages = server.client().get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix=prefix + "/"
@@ -56,7 +67,7 @@ def test_originals_live_in_the_bucket_and_another_box_reads_them(
     pub = sign_and_register(one, SignRequest(src=src, dest=tmp_path / "s.jpg", title="t"))
     sha = pub.media.sha256
     key = f"blobs/{sha[:2]}/{sha[2:4]}/{sha}"
-    assert key in _objects(s3_server, s3_env["store"])
+    assert key in objects(s3_server, s3_env["store"])
     assert _files(tmp_path / "one" / "blobs") == []  # nothing kept on this box
     assert one.blobs.exists(sha)
 
@@ -106,14 +117,8 @@ def test_a_blob_altered_in_the_bucket_is_refused(
 def test_notice_uploads_and_previews_go_to_the_bucket(
     tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
 ) -> None:
-    settings = make_settings(tmp_path / "instance").model_copy(
-        update={"blob": BlobSettings(**s3_env)}
-    )
-    app = create_app(settings)
+    app = s3_app(tmp_path / "instance", s3_env)
     inst: Instance = app.state.ctx.inst
-    init_keys(inst.keys_dir, "Test Election Office")
-    for role in Role:
-        accounts.create_user(inst, role.value, role, PASSWORD)
     with TestClient(app) as client:
         # a reported file: kept for reviewers, in the bucket
         photo = sample_photo(tmp_path / "n.jpg", 640, 480, seed=3).read_bytes()
@@ -122,7 +127,7 @@ def test_notice_uploads_and_previews_go_to_the_bucket(
         assert r.status_code == 201, r.text
         number, nid = r.json()["case_number"], r.json()["notice_id"]
         sha = hashlib.sha256(photo).hexdigest()
-        assert f"blobs/{sha[:2]}/{sha[2:4]}/{sha}" in _objects(s3_server, s3_env["store"])
+        assert f"blobs/{sha[:2]}/{sha[2:4]}/{sha}" in objects(s3_server, s3_env["store"])
         got = signed_in(app, "reviewer").get(f"/review/cases/{number}/notices/{nid}/media")
         assert got.status_code == 200 and got.content == photo
 
@@ -132,7 +137,7 @@ def test_notice_uploads_and_previews_go_to_the_bucket(
         asset_id, asset_sha = pub["asset"]["asset_id"], pub["asset"]["sha256"]
         prev = client.get(f"/api/v1/assets/{asset_id}/preview")
         assert prev.status_code == 200 and prev.headers["content-type"] == "image/jpeg"
-        assert f"previews/{asset_sha}.jpg" in _objects(s3_server, s3_env["store"])
+        assert f"previews/{asset_sha}.jpg" in objects(s3_server, s3_env["store"])
     assert _files(tmp_path / "instance" / "blobs") == []
     assert _files(tmp_path / "instance" / "previews") == []
 
@@ -150,7 +155,7 @@ def test_index_snapshot_is_published_and_mapped_from_a_checked_copy(
             db, snapshot_dir=tmp_path / "a" / "index", shelf=SnapshotShelf(store)
         )
         folder = writer.write_snapshot()
-        keys = _objects(s3_server, s3_env["store"])
+        keys = objects(s3_server, s3_env["store"])
         assert f"index/{folder.name}/MANIFEST.json" in keys and "index/CURRENT" in keys
         late = _register(db, rng, 1)
 
