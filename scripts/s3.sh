@@ -4,7 +4,7 @@
 # loopback only. Idempotent.
 #
 #   scripts/s3.sh start    start it unless it is already answering (prints nothing else)
-#   scripts/s3.sh stop     stop the one this script started (TERM, then KILL after 10 s)
+#   scripts/s3.sh stop     stop the one this script started (TERM, then KILL after 5 s)
 #   scripts/s3.sh status   exit 0 when it answers
 #   scripts/s3.sh env      the MEDIAPROOF_BLOB_S3_* settings to reach it (shell syntax)
 #
@@ -86,9 +86,10 @@ stop() {
   [ -f "$PIDFILE" ] || return 0
   local pid
   pid=$(cat "$PIDFILE")
-  if kill -0 "$pid" 2>/dev/null; then
+  # only the SeaweedFS this script started (a stale pid file may name another process)
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "weed.*$DIR/data"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do
+    for _ in $(seq 1 10); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.5
     done
