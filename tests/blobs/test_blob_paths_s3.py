@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
 from mediaproof.config import BlobSettings
-from mediaproof.errors import BlobStoreError
+from mediaproof.errors import BlobStoreError, NotFoundError
 from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts
@@ -89,8 +89,12 @@ def test_originals_live_in_the_bucket_and_another_box_reads_them(
         data = report.as_dict()["evidence"]["match"]["data"]
         assert [str(a) for a in data["matched_assets"]] == [str(pub.asset.id)], data
         assert data["differences"]["asset_id"] == str(pub.asset.id)  # compared with it
-        two.blobs.delete(sha)
+        cached_on_one = one.blobs.path(sha)
+        two.blobs.delete(sha)  # e.g. a retention sweep on the other box
         assert not one.blobs.exists(sha) and not local.exists()
+        with pytest.raises(NotFoundError):
+            one.blobs.path(sha)
+        assert not cached_on_one.exists()  # its stale copy went on the next read
     finally:
         two.close()
         one.close()

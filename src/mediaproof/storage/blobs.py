@@ -306,8 +306,10 @@ class ContentStore:
         """Copy ``src`` in; returns its digest. Verifies ``digest`` when given."""
         actual = digest if digest is not None else file_sha256(src)
         key = self.key(actual)
-        if not self._local and self.store.exists(key):
-            return actual  # same name, same bytes: nothing to send
+        if not self._local and self.store.exists(key):  # same name, same bytes: not sent
+            if digest is not None and file_sha256(src) != digest:
+                raise StorageError(f"{src} changed while it was being stored")
+            return actual
         self.store.put_file(key, src, sha256=actual)
         return actual
 
@@ -322,10 +324,18 @@ class ContentStore:
         """A local file with the blob's bytes (a checked cached copy for a remote store);
         BlobNotFoundError when it is not kept."""
         key = self.key(digest)
-        if self._local:
-            return self.store.local_path(key)
-        local = self.root / digest[:2] / digest[2:4] / digest
-        return fetch_into_cache(self.store, key, local, digest)
+        try:
+            if self._local:
+                return self.store.local_path(key)
+            local = self.root / digest[:2] / digest[2:4] / digest
+            # deleted from the store (by this box or another: a retention sweep), the
+            # cached copy goes too, so it is never served after the blob is gone
+            if not self.store.exists(key):
+                local.unlink(missing_ok=True)
+                raise BlobNotFoundError(f"blob {digest[:12]}… is not in the store")
+            return fetch_into_cache(self.store, key, local, digest)
+        except BlobNotFoundError as e:
+            raise BlobNotFoundError(f"blob {digest[:12]}… is not in the store") from e
 
     def exists(self, digest: str) -> bool:
         return self.store.exists(self.key(digest))
