@@ -6,6 +6,7 @@ database and the bucket (a second machine), reads every one of them."""
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from mediaproof.services import accounts
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.services.instance import Instance
 from mediaproof.services.publishing import SignRequest, sign_and_register
+from mediaproof.services.result_images import BlobResultImages
 from mediaproof.services.verification import verify_file
 from mediaproof.storage.blob_s3 import S3BlobStore
 from mediaproof.storage.blob_snapshots import SnapshotShelf
@@ -36,13 +38,18 @@ from tests.blobs.conftest import S3Server, s3_settings
 from tests.integration.test_fingerprint_index_snapshot import _near, _register
 
 
-def s3_app(home: Path, s3_env: dict[str, Any]) -> FastAPI:
-    """The API on an instance whose blobs are in the bucket, with a user of each role."""
-    app = create_app(make_settings(home).model_copy(update={"blob": BlobSettings(**s3_env)}))
+def s3_app(home: Path, s3_env: dict[str, Any], db_url: str | None = None) -> FastAPI:
+    """The API on an instance whose blobs are in the bucket, with a user of each role
+    (``db_url``: another API process on the database of an earlier one)."""
+    update: dict[str, Any] = {"blob": BlobSettings(**s3_env)}
+    if db_url is not None:
+        update["database_url"] = db_url
+    app = create_app(make_settings(home).model_copy(update=update))
     inst: Instance = app.state.ctx.inst
-    init_keys(inst.keys_dir, "Test Election Office")
-    for role in Role:
-        accounts.create_user(inst, role.value, role, PASSWORD)
+    if db_url is None:
+        init_keys(inst.keys_dir, "Test Election Office")
+        for role in Role:
+            accounts.create_user(inst, role.value, role, PASSWORD)
     return app
 
 
@@ -189,3 +196,46 @@ def test_index_snapshot_is_published_and_mapped_from_a_checked_copy(
         assert names == [newer.name] and SnapshotShelf(store).current() == newer.name
     finally:
         db.dispose()
+
+
+def test_heatmaps_are_answered_by_any_api_process(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    one_app = s3_app(tmp_path / "one", s3_env)
+    one: Instance = one_app.state.ctx.inst
+    with TestClient(one_app) as client:
+        h = bearer(one, "publisher", ["publish"])
+        pub = publish(client, h, sample_photo(tmp_path / "p.jpg", 480, 320, seed=11))
+        signed = client.get(pub["download_url"], headers=h).content
+        copy = altered_copy(signed, tmp_path / "copy.jpg")
+        r = client.post("/api/v1/verify", files={"file": ("x.jpg", copy.read_bytes())})
+        assert r.status_code == 200, r.text
+        url = r.json()["evidence"]["match"]["data"]["heatmap_url"]
+        mine = client.get(url)
+        assert mine.status_code == 200 and mine.content.startswith(b"\x89PNG")
+    token = url.rsplit("/", 1)[1]
+    assert f"results/{token}.png" in objects(s3_server, s3_env["store"])
+
+    two_app = s3_app(tmp_path / "two", s3_env, db_url=one.settings.resolved_database_url)
+    with TestClient(two_app) as client:
+        theirs = client.get(url)  # made by the other process
+        assert theirs.status_code == 200 and theirs.content == mine.content
+        for bad in ("0-" + "a" * 24, token[:-1], ".x", "zz-" + "a" * 24, token + ".png"):
+            assert client.get(f"/api/v1/verify/images/{bad}").status_code == 404, bad
+
+
+def test_expired_heatmaps_are_not_served_and_are_swept(
+    tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
+) -> None:
+    store = S3BlobStore.from_settings(s3_settings(tmp_path / "h", s3_env))
+    images = BlobResultImages(store, keep_s=0.0)
+    old = images.put(b"\x89PNG old")
+    time.sleep(1.1)
+    with pytest.raises(NotFoundError):
+        images.get(old)  # past its time, though still in the bucket
+    images.SWEEP_EVERY_S = 0.0
+    fresh = BlobResultImages(store, keep_s=60.0)
+    fresh.SWEEP_EVERY_S = 0.0
+    new = fresh.put(b"\x89PNG new")
+    assert fresh.get(new) == b"\x89PNG new"
+    assert list(store.list("results/")) == [f"results/{new}.png"]  # the old one was swept
