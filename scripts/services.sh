@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the local PostgreSQL the integration tests use is up at 127.0.0.1:5432 with
 # trust auth and a database `test`. Starts an installed cluster, or installs one.
+# Also starts the local S3-compatible store the blob tests use (scripts/s3.sh).
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+"$(dirname "$0")/s3.sh" start
 
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   exit 0

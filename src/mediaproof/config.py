@@ -6,10 +6,12 @@ default ``./var``) holds the database, keys, blobs and an optional ``settings.en
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -306,6 +308,86 @@ class ScreeningSettings(BaseSettings):
     ban_window_s: int = Field(default=86_400, ge=60, description="the ban rule's window")
 
 
+class BlobSettings(BaseSettings):
+    """Where the instance keeps its bytes (originals, notice uploads, previews, index
+    snapshots): the instance folder by default, or an S3-compatible object store
+    (docs/deploy.md). Nothing is contacted unless ``store`` names an object store."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_BLOB_", extra="ignore")
+
+    store: str | None = Field(
+        default=None,
+        description="unset: the instance folder; s3://BUCKET[/PREFIX]: an S3-compatible "
+        "object store (needs the s3 extra: pip install 'mediaproof[s3]')",
+    )
+    max_bytes: int = Field(
+        default=64 * 1024 * MiB, ge=1, description="largest single blob the store accepts"
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="the object store's address, e.g. http://127.0.0.1:8333 (SeaweedFS, "
+        "MinIO, Ceph); unset: AWS S3 in s3_region",
+    )
+    s3_region: str = Field(default="us-east-1")
+    s3_access_key_id: str | None = Field(
+        default=None,
+        description="with s3_secret_access_key; unset: boto3's own chain (an instance "
+        "role, a web identity token, AWS_* variables)",
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="auto",
+        description="bucket in the path or in the host name; auto: path style when an "
+        "endpoint is given (what self-hosted stores expect)",
+    )
+    s3_multipart_bytes: int = Field(
+        default=64 * MiB,
+        ge=5 * MiB,
+        description="files larger than this are sent as a multipart upload",
+    )
+    s3_timeout_s: float = Field(default=60.0, gt=0, description="connect and read timeout")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="local copies of remote blobs (files that are decoded or memory-mapped "
+        "in place); default <home>/cache",
+    )
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, v: str | None) -> str | None:
+        if v is None or not v.strip() or v.strip() in ("local", "file"):
+            return None
+        v = v.strip()
+        parts = urlsplit(v)
+        if parts.scheme != "s3":
+            raise ValueError("blob store: unset (the instance folder) or s3://BUCKET[/PREFIX]")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", parts.netloc or ""):
+            raise ValueError(f"blob store: not an S3 bucket name: {parts.netloc!r}")
+        if parts.query or parts.fragment or ".." in parts.path.split("/"):
+            raise ValueError("blob store: s3://BUCKET[/PREFIX] takes no query, fragment or '..'")
+        return v.rstrip("/")
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("s3_endpoint_url must be an http(s) address")
+        if parts.username or parts.password:
+            raise ValueError("s3_endpoint_url takes no credentials: use s3_access_key_id")
+        return v.strip().rstrip("/")
+
+    @property
+    def bucket(self) -> str | None:
+        return urlsplit(self.store).netloc if self.store else None
+
+    @property
+    def prefix(self) -> str:
+        return urlsplit(self.store).path.strip("/") if self.store else ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
 
@@ -326,6 +408,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
+    blob: BlobSettings = Field(default_factory=BlobSettings)
 
     @property
     def resolved_database_url(self) -> str:
@@ -340,6 +423,11 @@ class Settings(BaseSettings):
     @property
     def blobs_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Local copies of blobs kept in a remote object store."""
+        return self.blob.cache_dir or self.home / "cache"
 
 
 def load_settings(home: Path | None = None) -> Settings:

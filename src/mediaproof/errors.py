@@ -95,6 +95,19 @@ class NotFoundError(StorageError, code="not_found", exit_code=6, http_status=404
 class ConflictError(StorageError, code="conflict", exit_code=7, http_status=409): ...
 
 
+class BlobNotFoundError(NotFoundError, code="blob_not_found"):
+    """No blob under that key (never stored, or deleted since)."""
+
+
+class BlobStoreError(StorageError, code="blob_store", http_status=503):
+    """The blob store failed: the object store cannot be reached, refused the
+    credentials, or a write could not be completed. Nothing half-written is left."""
+
+
+class BlobTooLargeError(StorageError, code="blob_too_large", http_status=413):
+    """A blob over the store's size limit (``MEDIAPROOF_BLOB_MAX_BYTES``)."""
+
+
 class RemoteManifestError(ProvenanceError, code="remote_manifest", http_status=422):
     """The file names credentials on a remote server; mediaproof never fetches them."""
 

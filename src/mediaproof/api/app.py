@@ -46,7 +46,7 @@ from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.publishing import recover_at_startup
 from mediaproof.services.releases import InclusionProofSource
-from mediaproof.services.result_images import ResultImages
+from mediaproof.services.result_images import result_images_for
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
 from mediaproof.web import case_pages, likeness_pages, pages
 
@@ -103,7 +103,7 @@ def create_app(
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
-        images=ResultImages(svc.job_keep_s),
+        images=result_images_for(inst, svc.job_keep_s),
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log

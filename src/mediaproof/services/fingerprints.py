@@ -33,7 +33,8 @@ from mediaproof.fingerprint.video import md5_file as _md5
 from mediaproof.matching.lookup import Candidate, FingerprintEntry, FingerprintStore, entries_for
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.media.sniff import MediaKind
-from mediaproof.storage.blobs import BlobStore
+from mediaproof.storage.blob_snapshots import SnapshotShelf
+from mediaproof.storage.blobs import ContentStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintColumns, FingerprintRepository
@@ -96,14 +97,21 @@ class IndexProgress:
 
 class SqlFingerprintLookup:
     """``snapshot_dir``: where index snapshots live (``<home>/index``); None: no
-    snapshots, every start reads all rows (still in bulk, as arrays)."""
+    snapshots, every start reads all rows (still in bulk, as arrays). ``shelf``: an
+    object store the snapshots are published to and fetched from (``snapshot_dir`` is
+    then a local cache of them, memory-mapped)."""
 
     def __init__(
-        self, db: Database, blobs: BlobStore | None = None, snapshot_dir: Path | None = None
+        self,
+        db: Database,
+        blobs: ContentStore | None = None,
+        snapshot_dir: Path | None = None,
+        shelf: SnapshotShelf | None = None,
     ) -> None:
         self._db = db
         self._blobs = blobs
         self._snapshot_dir = snapshot_dir
+        self._shelf = shelf
         self._store = FingerprintStore(md5=False)  # digests: the database's index answers
         self._last_id = 0
         self._checked = -1e9
@@ -172,7 +180,7 @@ class SqlFingerprintLookup:
         if self._snapshot_dir is not None and fresh > SNAPSHOT_AFTER_NEW_ROWS:
             try:
                 self.write_snapshot()
-            except OSError as e:  # the next start reads rows again; nothing is lost
+            except (OSError, MediaproofError) as e:  # the next start reads rows again
                 log.warning("could not write the fingerprint index snapshot: %s", e)
 
     def _catch_up(
@@ -264,11 +272,19 @@ class SqlFingerprintLookup:
         for old in root.glob("fingerprints-*"):
             if old.name not in (name, current) and old.is_dir() and old.suffix != ".tmp":
                 shutil.rmtree(old, ignore_errors=True)
+        if self._shelf is not None:  # other processes and machines map it from there
+            self._shelf.publish(root / name)
         log.info("wrote fingerprint index snapshot %s (rows up to %d)", name, last_id)
         return root / name
 
     def _load_snapshot(self) -> bool:
         root = self._snapshot_dir
+        if root is not None and self._shelf is not None:
+            try:  # a checked local copy of the store's current snapshot
+                self._shelf.fetch(root)
+            except MediaproofError as e:
+                log.warning("cannot fetch the fingerprint index snapshot: %s", e)
+                return False
         if root is None or not (root / "CURRENT").is_file():
             return False
         folder = root / (root / "CURRENT").read_text().strip()

@@ -24,7 +24,8 @@ from mediaproof.provenance.trust import anchors_pem
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.case_media import SqlCaseMediaIndex
 from mediaproof.services.fingerprints import SqlFingerprintLookup
-from mediaproof.storage.blobs import BlobStore
+from mediaproof.storage.blob_snapshots import SnapshotShelf
+from mediaproof.storage.blobs import BlobStore, ContentStore, LocalBlobStore, open_blob_store
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
@@ -77,7 +78,9 @@ class Instance:
         _private_sqlite(settings.resolved_database_url)
         self.db = Database(settings.resolved_database_url, secrets=SecretBox(self.keys_dir))
         upgrade(self.db.engine, keys_dir=self.keys_dir)
-        self.blobs = BlobStore(settings.blobs_dir)
+        # the instance folder by default; an object store when MEDIAPROOF_BLOB_STORE says so
+        self.blob_store: BlobStore = open_blob_store(settings)
+        self.blobs = ContentStore(self.blob_store, cache=settings.cache_dir)
         self._engines: dict[tuple[str, ...], C2paEngine] = {}
         # heavy analysis steps run here; the service swaps in worker processes
         self.compute: Compute = InlineCompute()
@@ -159,4 +162,9 @@ class Instance:
     @cached_property
     def fingerprint_lookup(self) -> SqlFingerprintLookup:
         """Registered originals' fingerprints, served from memory (see services.fingerprints)."""
-        return SqlFingerprintLookup(self.db, self.blobs, snapshot_dir=self.home / "index")
+        if isinstance(self.blob_store, LocalBlobStore):  # <home>/index is in the store
+            return SqlFingerprintLookup(self.db, self.blobs, snapshot_dir=self.home / "index")
+        return SqlFingerprintLookup(
+            self.db, self.blobs, snapshot_dir=self.settings.cache_dir / "index",
+            shelf=SnapshotShelf(self.blob_store, "index"),
+        )  # fmt: skip

@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 from mediaproof.errors import NotFoundError
+from mediaproof.services import log_publish
 from mediaproof.services.instance import Instance
+from mediaproof.storage.blobs import LocalBlobStore
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")  # no "..", no hidden files
 
@@ -17,7 +19,10 @@ def log_root(inst: Instance) -> Path | None:
 
 
 def log_file(inst: Instance, rel: str) -> Path:
-    """A file under ``<home>/log/``; anything else (traversal, links out, dirs) is 404."""
+    """A file under ``<home>/log/``; anything else (traversal, links out, dirs) is 404.
+    With an object store, the store's ``log/`` (see services.log_publish)."""
+    if not isinstance(inst.blob_store, LocalBlobStore):
+        return log_publish.log_file(inst, rel)
     root = log_root(inst)
     if root is None:
         raise NotFoundError("this instance does not publish a transparency log")

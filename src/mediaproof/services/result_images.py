@@ -13,8 +13,10 @@ a public record; the full-size file stays available to publishers only.
 
 from __future__ import annotations
 
+import contextlib
 import io
-import os
+import logging
+import re
 import secrets
 import threading
 import time
@@ -24,12 +26,17 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from mediaproof.errors import NotFoundError
+from mediaproof.errors import BlobNotFoundError, MediaproofError, NotFoundError
 from mediaproof.services.instance import Instance
+from mediaproof.storage.blobs import BlobStore, LocalBlobStore
+
+log = logging.getLogger(__name__)
 
 PREVIEW_LONG_SIDE = 640
 MAX_IMAGES = 512
 MAX_BYTES = 64 * 1024 * 1024
+RESULTS = "results"  # heatmaps in the object store: results/<expiry hex>-<random>.png
+_TOKEN = re.compile(r"^([0-9a-f]{1,12})-[A-Za-z0-9_-]{24}$")
 
 
 class ResultImages:
@@ -74,6 +81,56 @@ class ResultImages:
             self._bytes -= len(data)
 
 
+class BlobResultImages(ResultImages):
+    """The same, kept in the instance's object store, so that any API process answers
+    for an image another one made (several processes behind a proxy). The token carries
+    its expiry (wall-clock seconds, hex) so a reader needs no index; expired images are
+    deleted by the next put after a minute, and are never served once past it."""
+
+    SWEEP_EVERY_S = 60.0
+
+    def __init__(self, store: BlobStore, keep_s: float) -> None:
+        super().__init__(keep_s)
+        self.store = store
+        self._swept = 0.0
+
+    def put(self, png: bytes) -> str:
+        expires = int(time.time() + self.keep_s) + 1
+        token = f"{expires:x}-{secrets.token_urlsafe(18)}"
+        self.store.put(f"{RESULTS}/{token}.png", png)
+        if time.monotonic() - self._swept > self.SWEEP_EVERY_S:
+            self._swept = time.monotonic()
+            self._sweep()
+        return token
+
+    def get(self, token: str) -> bytes:
+        m = _TOKEN.match(token)
+        if m is None or int(m.group(1), 16) <= time.time():
+            raise NotFoundError("no such image (results are kept for a limited time)")
+        try:
+            return self.store.get(f"{RESULTS}/{token}.png")
+        except BlobNotFoundError as e:
+            raise NotFoundError("no such image (results are kept for a limited time)") from e
+
+    def _sweep(self) -> None:
+        now = time.time()
+        try:
+            for key in list(self.store.list(f"{RESULTS}/")):
+                m = _TOKEN.match(key.removeprefix(f"{RESULTS}/").removesuffix(".png"))
+                if m is None or int(m.group(1), 16) <= now:
+                    self.store.delete(key)
+        except MediaproofError as e:  # the next put tries again
+            log.warning("could not sweep expired result images: %s", e)
+
+
+def result_images_for(inst: Instance, keep_s: float) -> ResultImages:
+    """In this process's memory on the folder store (one process); in the object store
+    otherwise, so every replica can answer."""
+    if isinstance(inst.blob_store, LocalBlobStore):
+        return ResultImages(keep_s)
+    return BlobResultImages(inst.blob_store, keep_s)
+
+
 def preview_path(inst: Instance, asset_id: int) -> Path | None:
     """Where the asset's preview is, made on first use; None when none may be shown."""
     settings = inst.settings
@@ -85,10 +142,9 @@ def preview_path(inst: Instance, asset_id: int) -> Path | None:
     blob = asset.original_blob or asset.sha256
     if not inst.blobs.exists(blob):
         return None  # the instance does not keep this original's pixels
-    out = inst.home / "previews" / f"{asset.sha256}.jpg"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    key = f"previews/{asset.sha256}.jpg"  # <home>/previews/ on the local store
+    with contextlib.suppress(BlobNotFoundError):
+        return inst.blob_store.local_path(key)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -100,10 +156,8 @@ def preview_path(inst: Instance, asset_id: int) -> Path | None:
         return None  # a format Pillow cannot decode (e.g. HEIC without a plug-in)
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=85)  # no metadata: EXIF can name people and places
-    tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(out)  # atomic: concurrent requests never see half a file
-    return out
+    inst.blob_store.put(key, buf.getvalue())  # atomic: no request sees half a file
+    return inst.blob_store.local_path(key)
 
 
 def original_preview(inst: Instance, asset_id: int) -> Path:

@@ -35,6 +35,7 @@ from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
+from mediaproof.services.log_publish import publish_quietly
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables import AssetRow, LogOutboxRow
 from mediaproof.transparency import entries
@@ -87,6 +88,7 @@ def record_event(inst: Instance, entry: Entry) -> int | None:
             _land_staged(log, inst)
             index = log.append(entry)
             log.checkpoint()
+            publish_quietly(inst, log)  # to the object store, when one is configured
             return index
     except (MediaproofError, OSError) as e:
         _queue(inst.home, entry)
@@ -100,6 +102,7 @@ def flush_pending(inst: Instance) -> int:
         moved = _drain(log, inst.home) + _land_staged(log, inst)
         if moved:
             log.checkpoint()
+        publish_quietly(inst, log)  # also what an earlier publish left out
         return moved
 
 
@@ -236,6 +239,7 @@ def reconcile_assets(inst: Instance) -> int:
                 staged += 1
         if _land_staged(log, inst):
             log.checkpoint()
+            publish_quietly(inst, log)
     if staged:
         _log.warning("%d registered asset(s) were missing from the log and were added", staged)
     return staged
