@@ -27,6 +27,29 @@ if TYPE_CHECKING:
     from mediaproof.storage.sql.tables_cases import DecisionRow
 
 
+def decision_event(
+    t: Transition,
+    d: DecisionRow,
+    status: str,
+    media_sha256: str | None,
+    statement_puid: str | None = None,
+) -> dict[str, Any]:
+    """The log event of a decision on ``t``'s case as it is proposed, rejected or made
+    final (with the statement of reasons' puid where one went to the DSA database)."""
+    return ev.decision_made(
+        t.now,
+        t.case.public_id,
+        f"d{d.id}",
+        d.outcome,
+        status,
+        d.rule_id,
+        d.policy_version,
+        media_sha256,
+        d.automated,
+        statement_puid,
+    )
+
+
 class Finalizer:
     def __init__(self, ctx: CaseContext, webhooks: WebhookOutbox) -> None:
         self.ctx = ctx
@@ -45,20 +68,7 @@ class Finalizer:
         carried out (:meth:`finalize`)."""
         case = t.case
         if d.status != DecisionStatus.FINAL.value:
-            t.events.append(
-                ev.decision_made(
-                    t.now,
-                    case.public_id,
-                    f"d{d.id}",
-                    d.outcome,
-                    "proposed",
-                    d.rule_id,
-                    d.policy_version,
-                    case.media_sha256,
-                    d.automated,
-                    None,
-                )
-            )
+            t.events.append(decision_event(t, d, "proposed", case.media_sha256))
             return DecisionResult(case_view(case, t.repo.notices(case.id)), decision_view(d))
         return self.finalize(
             t,
@@ -178,20 +188,7 @@ class Finalizer:
             out_of_court=self.ctx.out_of_court,
         )
         repo.add_statement(puid, case.id, human=human, record=record, now=now, decision_id=d.id)
-        t.events.append(
-            ev.decision_made(
-                now,
-                case.public_id,
-                f"d{d.id}",
-                d.outcome,
-                "final",
-                d.rule_id,
-                d.policy_version,
-                sha,
-                d.automated,
-                puid if record else None,
-            )
-        )
+        t.events.append(decision_event(t, d, "final", sha, puid if record else None))
         t.events.extend(action_events)
         if mail_reporters:  # the reporters get the statement of reasons
             t.mails += self.ctx.reporter_mails(

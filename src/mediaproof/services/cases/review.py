@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
-from mediaproof.cases import events as ev
 from mediaproof.cases.machine import Step, decision_step
 from mediaproof.cases.models import (
     CaseView,
@@ -18,8 +18,9 @@ from mediaproof.cases.models import (
 )
 from mediaproof.errors import UsageError
 from mediaproof.services.cases.core import CaseContext, _utc, scrub
-from mediaproof.services.cases.finalize import Finalizer
+from mediaproof.services.cases.finalize import Finalizer, decision_event
 from mediaproof.services.cases.results import CaseDetail, DecisionResult, NoticeSummary
+from mediaproof.services.cases.transition import Transition
 from mediaproof.storage.sql.repos_cases import (
     CaseRepository,
     appeal_view,
@@ -27,6 +28,9 @@ from mediaproof.storage.sql.repos_cases import (
     case_view,
     decision_view,
 )
+
+if TYPE_CHECKING:
+    from mediaproof.storage.sql.tables_cases import DecisionRow
 
 
 class Review:
@@ -138,38 +142,29 @@ class Review:
         """The second reviewer confirms a proposed removal."""
         now = _utc(now)
         with self.ctx.transition(now) as t:
-            case = t.open(ref)
-            d = t.repo.proposed(case.id)
-            t.check_reviewer(reviewer, proposer=d.reviewer)
-            t.move(Step.CONFIRM)
-            d.second_reviewer = reviewer.strip()
+            d = self._second_review(t, ref, reviewer, Step.CONFIRM)
             d.status = DecisionStatus.FINAL.value
             d.final_at = now
-            rule = self.ctx.rule_for(case, d.rule_id, Outcome(d.outcome))
+            rule = self.ctx.rule_for(t.case, d.rule_id, Outcome(d.outcome))
             return self.finalizer.after_decision(t, d, rule, base_url)
 
     def reject(self, ref: str | int, *, reviewer: str, now: dt.datetime) -> CaseView:
         """The second reviewer does not confirm; the case goes back to the queue."""
         now = _utc(now)
         with self.ctx.transition(now) as t:
-            case = t.open(ref)
-            d = t.repo.proposed(case.id)
-            t.check_reviewer(reviewer, proposer=d.reviewer)
-            t.move(Step.REJECT)
-            d.second_reviewer = reviewer.strip()
+            d = self._second_review(t, ref, reviewer, Step.REJECT)
             d.status = DecisionStatus.REJECTED.value
-            t.events.append(
-                ev.decision_made(
-                    now,
-                    case.public_id,
-                    f"d{d.id}",
-                    d.outcome,
-                    "rejected",
-                    d.rule_id,
-                    d.policy_version,
-                    case.media_sha256,
-                    False,
-                    None,
-                )
-            )
+            case = t.case
+            t.events.append(decision_event(t, d, "rejected", case.media_sha256))
             return case_view(case, t.repo.notices(case.id))
+
+    @staticmethod
+    def _second_review(t: Transition, ref: str | int, reviewer: str, step: Step) -> DecisionRow:
+        """The case's proposed decision, taken up by its second reviewer: a different
+        person than the proposer, and none of the case's reporters."""
+        case = t.open(ref)
+        d = t.repo.proposed(case.id)
+        t.check_reviewer(reviewer, proposer=d.reviewer)
+        t.move(step)
+        d.second_reviewer = reviewer.strip()
+        return d
