@@ -1,13 +1,19 @@
-"""Repository for the case workflow: queries and guarded updates over tables_cases.
+"""Repository for the case workflow: queries, guarded updates and new rows over
+tables_cases (cases, notices, decisions, appeals, actions, statements, the bank).
 
-Rows stay inside the service layer; ``*_view`` functions turn them into domain records.
+The case service never builds a row or a query itself: it asks this repository, and the
+two siblings ``repos_case_outbox`` (log events, reporters' e-mail, webhook deliveries) and
+``repos_case_report`` (statements of reasons to export, transparency report inputs). Rows
+stay inside the service layer; ``*_view`` functions turn them into domain records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
@@ -20,24 +26,25 @@ from mediaproof.cases.models import (
     DecisionStatus,
     DecisionView,
     NoticeCategory,
+    NoticeInput,
     Outcome,
     Party,
     SourceType,
+    Triage,
 )
 from mediaproof.errors import ConflictError, NotFoundError
+from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.tables_cases import (
     ActionRow,
     AppealRow,
     BankRow,
     CaseRow,
     DecisionRow,
-    EndpointRow,
-    EventRow,
-    MailOutboxRow,
     NoticeRow,
-    OutboxRow,
     StatementRow,
 )
+
+R = TypeVar("R")
 
 
 def aware(t: dt.datetime) -> dt.datetime:
@@ -52,12 +59,12 @@ class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    # --- cases ---------------------------------------------------------------------
-
-    def add(self, row: Any) -> Any:
+    def _add(self, row: R) -> R:
         self.s.add(row)
         self.s.flush()
         return row
+
+    # --- cases ---------------------------------------------------------------------
 
     def case(self, ref: str | int) -> CaseRow:
         """By id, case number or public id."""
@@ -80,6 +87,32 @@ class CaseRepository:
         return self.s.scalars(
             select(CaseRow).where(CaseRow.content_url == url).order_by(CaseRow.id.desc())
         ).first()
+
+    def add_case(
+        self, public_id: str, inp: NoticeInput, triage: Triage, now: dt.datetime
+    ) -> CaseRow:
+        """A new open case for the notice ``inp``, numbered ``C-<year>-<id>``."""
+        row = self._add(
+            CaseRow(
+                public_id=public_id,
+                number=public_id,  # replaced below once the id is known
+                state=CaseState.OPEN.value,
+                category=inp.category.value,
+                priority=triage.priority,
+                due_at=triage.due_at,
+                clock=triage.clock,
+                media_sha256=inp.media_sha256,
+                content_url=inp.content_url,
+                platform=urlsplit(inp.content_url).hostname if inp.content_url else None,
+                mime=inp.mime,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        row.number = f"C-{now.year}-{row.id:06d}"
+        self.s.flush()
+        return row
 
     def move(
         self, case: CaseRow, seen_version: int, state: CaseState, now: dt.datetime, **extra: Any
@@ -109,12 +142,79 @@ class CaseRepository:
             )
         )
 
+    def appeal_queue(self, limit: int) -> list[CaseRow]:
+        """Appealed cases, longest waiting first."""
+        return list(
+            self.s.scalars(
+                select(CaseRow)
+                .where(CaseRow.state == CaseState.APPEALED.value)
+                .order_by(CaseRow.updated_at, CaseRow.id)
+                .limit(limit)
+            )
+        )
+
+    def parties(self, case_id: int) -> list[str]:
+        """User names of the accounts that filed a notice on the case (reporters who were
+        signed in; a reporter's appeal comes with the notice's token): they are recused."""
+        q = (
+            select(UserRow.username)
+            .join(NoticeRow, NoticeRow.account_id == UserRow.id)
+            .where(NoticeRow.case_id == case_id)
+        )
+        return sorted(set(self.s.execute(q).scalars()))
+
     # --- notices -------------------------------------------------------------------
+
+    def add_notice(
+        self,
+        public_id: str,
+        case_id: int,
+        inp: NoticeInput,
+        token_hash: str,
+        now: dt.datetime,
+    ) -> NoticeRow:
+        return self._add(
+            NoticeRow(
+                public_id=public_id,
+                case_id=case_id,
+                category=inp.category.value,
+                source=inp.source.value,
+                media_sha256=inp.media_sha256,
+                content_url=inp.content_url,
+                location=inp.location,
+                explanation=inp.explanation,
+                fingerprints=json.dumps(inp.fingerprints, sort_keys=True),
+                reporter_name=inp.reporter_name.strip(),
+                reporter_email=inp.reporter_email.strip(),
+                relationship=inp.relationship.value,
+                good_faith=inp.good_faith,
+                signature=inp.signature.strip(),
+                token_hash=token_hash,
+                status="active",
+                received_at=now,
+                account_id=inp.account_id,
+                analysis=json.dumps(inp.analysis, sort_keys=True) if inp.analysis else None,
+            )
+        )
 
     def notices(self, case_id: int) -> list[NoticeRow]:
         return list(
             self.s.scalars(
                 select(NoticeRow).where(NoticeRow.case_id == case_id).order_by(NoticeRow.id)
+            )
+        )
+
+    def notice(self, public_id: str) -> NoticeRow | None:
+        return self.s.scalars(select(NoticeRow).where(NoticeRow.public_id == public_id)).first()
+
+    def notices_of_account(self, account_id: int, limit: int) -> list[NoticeRow]:
+        """The notices an account filed, newest first."""
+        return list(
+            self.s.scalars(
+                select(NoticeRow)
+                .where(NoticeRow.account_id == account_id)
+                .order_by(NoticeRow.id.desc())
+                .limit(limit)
             )
         )
 
@@ -126,16 +226,6 @@ class CaseRepository:
             select(ActionRow).where(ActionRow.appeal_token_hash == token_hash)
         ).first()
 
-    def first_notice_times(self, case_ids: Sequence[int]) -> dict[int, dt.datetime]:
-        if not case_ids:
-            return {}
-        rows = self.s.execute(
-            select(NoticeRow.case_id, func.min(NoticeRow.received_at))
-            .where(NoticeRow.case_id.in_(set(case_ids)))
-            .group_by(NoticeRow.case_id)
-        )
-        return {cid: aware(t) for cid, t in rows}
-
     def first_notice_at(self, case_id: int) -> dt.datetime | None:
         t = self.s.scalar(
             select(func.min(NoticeRow.received_at)).where(NoticeRow.case_id == case_id)
@@ -143,6 +233,35 @@ class CaseRepository:
         return aware_opt(t)
 
     # --- decisions, appeals, actions, statements -------------------------------------
+
+    def add_decision(
+        self,
+        case_id: int,
+        *,
+        outcome: Outcome,
+        rule_id: str,
+        policy_version: str,
+        explanation: str,
+        reviewer: str,
+        final: bool,
+        automated: bool,
+        now: dt.datetime,
+    ) -> DecisionRow:
+        """A decision, final at ``now`` or proposed (awaiting a second reviewer)."""
+        return self._add(
+            DecisionRow(
+                case_id=case_id,
+                outcome=outcome.value,
+                rule_id=rule_id,
+                policy_version=policy_version,
+                explanation=explanation,
+                reviewer=reviewer,
+                status=(DecisionStatus.FINAL if final else DecisionStatus.PROPOSED).value,
+                automated=automated,
+                created_at=now,
+                final_at=now if final else None,
+            )
+        )
 
     def decisions(self, case_id: int) -> list[DecisionRow]:
         return list(
@@ -169,6 +288,26 @@ class CaseRepository:
             .order_by(DecisionRow.id.desc())
         ).first()
 
+    def add_appeal(
+        self,
+        public_id: str,
+        case_id: int,
+        decision_id: int,
+        party: Party,
+        grounds: str,
+        now: dt.datetime,
+    ) -> AppealRow:
+        return self._add(
+            AppealRow(
+                public_id=public_id,
+                case_id=case_id,
+                decision_id=decision_id,
+                party=party.value,
+                grounds=grounds,
+                filed_at=now,
+            )
+        )
+
     def appeals(self, case_id: int) -> list[AppealRow]:
         return list(
             self.s.scalars(
@@ -187,10 +326,68 @@ class CaseRepository:
             raise NotFoundError(f"no appeal {ref}")
         return row
 
+    def add_action(
+        self,
+        public_id: str,
+        case_id: int,
+        *,
+        action: str,
+        decision_id: int | None,
+        media_sha256: str | None,
+        content_url: str | None,
+        automated_detection: bool,
+        automated_decision: bool,
+        ground: str,
+        now: dt.datetime,
+        appeal_id: int | None = None,
+        appeal_token_hash: str | None = None,
+    ) -> ActionRow:
+        return self._add(
+            ActionRow(
+                public_id=public_id,
+                case_id=case_id,
+                decision_id=decision_id,
+                appeal_id=appeal_id,
+                action=action,
+                media_sha256=media_sha256,
+                content_url=content_url,
+                automated_detection=automated_detection,
+                automated_decision=automated_decision,
+                ground=ground,
+                appeal_token_hash=appeal_token_hash,
+                created_at=now,
+            )
+        )
+
     def actions(self, case_id: int) -> list[ActionRow]:
         return list(
             self.s.scalars(
                 select(ActionRow).where(ActionRow.case_id == case_id).order_by(ActionRow.id)
+            )
+        )
+
+    def add_statement(
+        self,
+        puid: str,
+        case_id: int,
+        *,
+        human: str,
+        record: Mapping[str, Any] | None,
+        now: dt.datetime,
+        decision_id: int | None = None,
+        appeal_id: int | None = None,
+    ) -> StatementRow:
+        """A statement of reasons: ``human`` for people, ``record`` (the DSA database's
+        JSON) only where a restriction was applied."""
+        return self._add(
+            StatementRow(
+                puid=puid,
+                case_id=case_id,
+                decision_id=decision_id,
+                appeal_id=appeal_id,
+                record=json.dumps(record, sort_keys=True) if record else None,
+                human=human,
+                created_at=now,
             )
         )
 
@@ -203,125 +400,6 @@ class CaseRepository:
             )
         )
 
-    def unexported_records(self, limit: int | None = None) -> list[StatementRow]:
-        q = (
-            select(StatementRow)
-            .where(StatementRow.record.is_not(None), StatementRow.exported_at.is_(None))
-            .order_by(StatementRow.id)
-        )
-        if limit:
-            q = q.limit(limit)
-        return list(self.s.scalars(q))
-
-    def records_between(self, start: dt.datetime, end: dt.datetime) -> list[StatementRow]:
-        return list(
-            self.s.scalars(
-                select(StatementRow)
-                .where(
-                    StatementRow.record.is_not(None),
-                    StatementRow.created_at >= start,
-                    StatementRow.created_at < end,
-                )
-                .order_by(StatementRow.id)
-            )
-        )
-
-    # --- webhooks ------------------------------------------------------------------
-
-    def endpoint_for(self, platform: str | None) -> EndpointRow | None:
-        names = [platform, "*"] if platform else ["*"]
-        rows = {
-            r.platform: r
-            for r in self.s.scalars(
-                select(EndpointRow).where(EndpointRow.platform.in_(names), EndpointRow.active)
-            )
-        }
-        return rows.get(platform or "") or rows.get("*")
-
-    def due(self, now: dt.datetime, limit: int) -> list[OutboxRow]:
-        return list(
-            self.s.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                .limit(limit)
-            )
-        )
-
-    def claim(self, row_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
-        """Take a due delivery for this worker; another worker's claim makes this False."""
-        res = self.s.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.id == row_id,
-                OutboxRow.status == "pending",
-                OutboxRow.next_attempt_at <= now,
-            )
-            .values(next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
-        )
-        return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-    def dead_letters(self) -> list[OutboxRow]:
-        return list(
-            self.s.scalars(
-                select(OutboxRow).where(OutboxRow.status == "dead").order_by(OutboxRow.id)
-            )
-        )
-
-    # --- reporters' e-mail ----------------------------------------------------------
-
-    def mail_due(self, now: dt.datetime, limit: int) -> list[int]:
-        return list(
-            self.s.scalars(
-                select(MailOutboxRow.id)
-                .where(MailOutboxRow.next_attempt_at <= now)
-                .order_by(MailOutboxRow.next_attempt_at, MailOutboxRow.id)
-                .limit(limit)
-            )
-        )
-
-    def claim_mail(self, row_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
-        """Take a due message for this sender; another sender's claim makes this False."""
-        res = self.s.execute(
-            update(MailOutboxRow)
-            .where(MailOutboxRow.id == row_id, MailOutboxRow.next_attempt_at <= now)
-            .values(next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
-        )
-        return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-    def mail_pending(self) -> int:
-        return self.s.scalar(select(func.count()).select_from(MailOutboxRow)) or 0
-
-    # --- log events ----------------------------------------------------------------
-
-    def unsent_event_ids(self) -> list[int]:
-        return list(
-            self.s.scalars(
-                select(EventRow.id).where(EventRow.sent_at.is_(None)).order_by(EventRow.id)
-            )
-        )
-
-    def claim_event(self, row_id: int, now: dt.datetime) -> str | None:
-        res = self.s.execute(
-            update(EventRow)
-            .where(EventRow.id == row_id, EventRow.sent_at.is_(None))
-            .values(sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if res.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return self.s.scalar(select(EventRow.body).where(EventRow.id == row_id))
-
-    def unclaim_event(self, row_id: int) -> None:
-        self.s.execute(
-            update(EventRow)
-            .where(EventRow.id == row_id)
-            .values(sent_at=None)
-            .execution_options(synchronize_session=False)
-        )
-
     # --- bank ----------------------------------------------------------------------
 
     def bank(self) -> list[BankRow]:
@@ -330,37 +408,17 @@ class CaseRepository:
     def bank_for_case(self, case_id: int) -> list[BankRow]:
         return list(self.s.scalars(select(BankRow).where(BankRow.case_id == case_id)))
 
-    # --- report inputs -------------------------------------------------------------
-
-    def notices_between(self, start: dt.datetime, end: dt.datetime) -> Sequence[NoticeRow]:
-        return list(
-            self.s.scalars(
-                select(NoticeRow).where(NoticeRow.received_at >= start, NoticeRow.received_at < end)
-            )
-        )
-
-    def final_decisions_between(self, start: dt.datetime, end: dt.datetime) -> list[DecisionRow]:
-        return list(
-            self.s.scalars(
-                select(DecisionRow).where(
-                    DecisionRow.status == DecisionStatus.FINAL.value,
-                    DecisionRow.final_at >= start,
-                    DecisionRow.final_at < end,
-                )
-            )
-        )
-
-    def actions_between(self, start: dt.datetime, end: dt.datetime) -> list[ActionRow]:
-        return list(
-            self.s.scalars(
-                select(ActionRow).where(ActionRow.created_at >= start, ActionRow.created_at < end)
-            )
-        )
-
-    def appeals_between(self, start: dt.datetime, end: dt.datetime) -> list[AppealRow]:
-        return list(
-            self.s.scalars(
-                select(AppealRow).where(AppealRow.filed_at >= start, AppealRow.filed_at < end)
+    def add_bank_entry(
+        self, case_id: int, sha256: str, fingerprints: Mapping[str, str], now: dt.datetime
+    ) -> BankRow:
+        """Media confirmed as deceptive: later uploads of it match automatically."""
+        return self._add(
+            BankRow(
+                case_id=case_id,
+                sha256=sha256,
+                fingerprints=json.dumps(dict(fingerprints), sort_keys=True),
+                active=True,
+                added_at=now,
             )
         )
 

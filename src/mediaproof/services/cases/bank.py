@@ -1,0 +1,144 @@
+"""The bank: uploads matched against media confirmed as deceptive, and the bank rules
+(``cases.bank``) applied to a match. An identical copy gets the confirmed outcome at once
+(an automated decision on the strength of the reviewed one, with its own statement of
+reasons); a near match opens a review case, since a match is a lead, not proof."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from mediaproof.cases import bank as bank_rules
+from mediaproof.cases.machine import automatic_outcome_allowed
+from mediaproof.cases.models import (
+    NoticeCategory,
+    NoticeInput,
+    Outcome,
+    Relationship,
+    SourceType,
+)
+from mediaproof.services.cases.core import CaseContext, _utc
+from mediaproof.services.cases.finalize import Finalizer
+from mediaproof.services.cases.intake import Intake
+from mediaproof.services.cases.results import BankResult
+
+
+class Bank:
+    def __init__(
+        self,
+        ctx: CaseContext,
+        finalizer: Finalizer,
+        intake: Intake,
+        rules: Sequence[bank_rules.BankRule] = bank_rules.DEFAULT_BANK_RULES,
+    ) -> None:
+        self.ctx = ctx
+        self.finalizer = finalizer
+        self.intake = intake
+        self.rules = tuple(rules)
+
+    def check_upload(
+        self,
+        sha256: str,
+        *,
+        now: dt.datetime,
+        fingerprints: Mapping[str, str] | None = None,
+        content_url: str | None = None,
+        location: str | None = None,
+        base_url: str | None = None,
+    ) -> BankResult:
+        """Match a new upload against confirmed deceptive media and apply the bank rules."""
+        now = _utc(now)
+        fps = dict(fingerprints or {})
+        policy = self.ctx.policy
+        with self.ctx.transition(now) as t:
+            index = self.ctx.media_index
+            if isinstance(index, bank_rules.BankIndex):  # the fingerprint index
+                found = index.bank_matches(sha256, fps)
+            else:
+                entries = [
+                    bank_rules.BankEntry(b.case_id, b.sha256, json.loads(b.fingerprints or "{}"))
+                    for b in t.repo.bank()
+                ]
+                found = bank_rules.find_matches(sha256, fps, entries)
+            action, match = bank_rules.decide(found, self.rules)
+            if match is None or action is bank_rules.BankAction.IGNORE:
+                return BankResult(bank_rules.BankAction.IGNORE)
+            case = t.open(match.entry.case_id)
+            number = case.number
+            if action is bank_rules.BankAction.LABEL:
+                original = t.repo.latest_final(case.id)
+                if original is None:
+                    return BankResult(bank_rules.BankAction.IGNORE)
+                rule = self.ctx.rule_for(case, original.rule_id, Outcome(original.outcome))
+                # where the rule allows no label (intimate deepfakes), identical copies get
+                # the confirmed outcome: TAKE IT DOWN asks for removal of identical copies
+                copy_outcome = (
+                    Outcome.LABEL if Outcome.LABEL in rule.outcomes else (Outcome(original.outcome))
+                )
+                copied = (original.reviewer, original.second_reviewer)
+                if not automatic_outcome_allowed(copy_outcome, policy.second_review_for, copied):
+                    # the decision copied lacks the four eyes this outcome needs: people decide
+                    action = bank_rules.BankAction.QUEUE
+            if action is bank_rules.BankAction.LABEL:
+                d = t.repo.add_decision(
+                    case.id,
+                    outcome=copy_outcome,
+                    rule_id=rule.id,
+                    policy_version=policy.version,
+                    explanation=(
+                        f"This upload is identical (sha256) to media confirmed as deceptive "
+                        f"in case {case.number}; {copy_outcome.value} applied automatically "
+                        "under the bank rules."
+                    ),
+                    reviewer="auto:bank",
+                    final=True,
+                    automated=True,
+                    now=now,
+                )
+                res = self.finalizer.finalize(
+                    t,
+                    d,
+                    rule,
+                    automated_detection=True,
+                    content_url=content_url,
+                    media_sha256=sha256,
+                    source=SourceType.AUTOMATED,  # found by us, not notified
+                    base_url=base_url,
+                    mail_reporters=False,
+                )
+                result = BankResult(
+                    action,
+                    number,
+                    match.kind,
+                    match.distance,
+                    applied=copy_outcome,
+                    action_id=res.action_ids[0] if res.action_ids else None,
+                )
+            else:
+                category = NoticeCategory(case.category)
+                result = BankResult(action, number, match.kind, match.distance)
+        if action is bank_rules.BankAction.QUEUE:
+            receipt = self.intake.file_notice(
+                NoticeInput(
+                    category=category,
+                    explanation=(
+                        f"Automated near match ({match.alg}, distance {match.distance}) to media "
+                        f"confirmed as deceptive in case {number}. A match is a lead, not proof."
+                    ),
+                    reporter_name="",
+                    reporter_email="",
+                    relationship=Relationship.THIRD_PARTY,
+                    good_faith=True,
+                    signature="",
+                    media_sha256=sha256,
+                    content_url=content_url,
+                    location=location or (content_url and urlsplit(content_url).hostname),
+                    fingerprints=fps,
+                    automated=True,
+                ),
+                now,
+            )
+            result = BankResult(action, number, match.kind, match.distance, receipt=receipt)
+        return result

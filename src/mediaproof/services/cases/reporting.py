@@ -1,0 +1,94 @@
+"""What the case workflow publishes about itself: statements of reasons for the DSA
+Transparency Database, and the transparency report over a period (``cases.report``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from mediaproof.cases import report as rpt
+from mediaproof.cases.models import ActionType
+from mediaproof.cases.sor import batches
+from mediaproof.errors import UsageError
+from mediaproof.services.cases.core import CaseContext
+from mediaproof.storage.sql.repos_case_report import CaseReportRepository
+from mediaproof.storage.sql.repos_cases import aware
+
+
+class Reporting:
+    def __init__(self, ctx: CaseContext) -> None:
+        self.ctx = ctx
+
+    def sor_export(
+        self,
+        now: dt.datetime,
+        *,
+        mark_exported: bool = True,
+        include_exported: bool = False,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> list[dict[str, list[dict[str, Any]]]]:
+        """Bodies for POST /api/v2/statements (<= 100 statements each)."""
+        with self.ctx.db.session() as s:
+            repo = CaseReportRepository(s)
+            if include_exported:
+                rows = repo.records_between(
+                    start or dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+                    end or now + dt.timedelta(days=1),
+                )
+            else:
+                rows = repo.unexported_records()
+            records = [json.loads(r.record) for r in rows if r.record]
+            if mark_exported:
+                for r in rows:
+                    r.exported_at = r.exported_at or now
+        return batches(records)
+
+    def transparency_report(self, start: dt.datetime, end: dt.datetime) -> rpt.Report:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise UsageError("give the report period with a time zone (e.g. UTC)")
+        # stored times are UTC; SQLite compares them as text, so compare in UTC too
+        start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        if end <= start:
+            raise UsageError("the report period must end after it starts")
+        with self.ctx.db.session() as s:
+            repo = CaseReportRepository(s)
+            notices = [
+                rpt.NoticeRec(n.category, n.source, aware(n.received_at))
+                for n in repo.notices_between(start, end)
+            ]
+            decisions = [
+                rpt.DecisionRec(d.outcome, d.automated)
+                for d in repo.final_decisions_between(start, end)
+            ]
+            actions = []
+            rows = repo.actions_between(start, end)
+            firsts = repo.first_notice_times([a.case_id for a in rows])
+            for a in rows:
+                first = firsts.get(a.case_id)
+                hours = None
+                if first is not None and a.action != ActionType.RESTORE.value:
+                    hours = (aware(a.created_at) - first).total_seconds() / 3600
+                actions.append(
+                    rpt.ActionRec(
+                        a.action,
+                        a.ground,
+                        a.automated_detection,
+                        a.automated_decision,
+                        aware(a.created_at),
+                        hours,
+                    )
+                )
+            complaints = [
+                rpt.ComplaintRec(
+                    a.party,
+                    aware(a.filed_at),
+                    a.outcome,
+                    (aware(a.decided_at) - aware(a.filed_at)).total_seconds() / 3600
+                    if a.decided_at
+                    else None,
+                )
+                for a in repo.appeals_between(start, end)
+            ]
+        return rpt.build(start, end, notices, decisions, actions, complaints)
