@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("MEDIAPROOF_CORPORA", REPO.parent / "shared" / "corpora"))
@@ -29,37 +34,127 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-def _pg_database() -> str:
-    """A fresh PostgreSQL database for one test, dropped afterwards by the fixture."""
-    import uuid
+def _pg_admin() -> Engine:
+    from sqlalchemy import create_engine
 
-    from sqlalchemy import create_engine, text
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
-    name = f"mp_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+
+def _pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
-def _drop_pg_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
+def _pg_execute(sql: str) -> None:
+    from sqlalchemy import text
 
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = _pg_admin()
     with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(sql))
     admin.dispose()
+
+
+def _pg_database(template: str | None = None) -> str:
+    """A fresh PostgreSQL database for one test, dropped afterwards by the fixture: a copy
+    of ``template`` (already migrated) when one is given, else empty."""
+    import uuid
+
+    name = f"mp_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _pg_execute(f'CREATE DATABASE "{name}"{copy}')
+    return _pg_url(name)
+
+
+def _drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# One migrated template per test process (so per run, and per xdist worker), named
+# mp_tpl_<host>_<pid>_<random>: concurrent runs on one server never share, nor drop, each
+# other's. A template left by a process of this host that is gone (a run killed before its
+# teardown) is stale, and the next run drops it before it makes its own.
+TEMPLATE_PREFIX = "mp_tpl_"
+
+
+def _host_tag() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _drop_stale_templates() -> None:
+    from sqlalchemy import text
+
+    ours = f"{TEMPLATE_PREFIX}{_host_tag()}_"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        names = list(
+            c.execute(
+                text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                {"p": ours},
+            ).scalars()
+        )
+        for name in names:
+            pid = name[len(ours) :].split("_", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per run, dropped at its end. Each test's
+    database is a ``CREATE DATABASE ... TEMPLATE`` copy of it: a file copy on the server
+    instead of running every migration again."""
+    import uuid
+
+    from mediaproof.storage.sql.engine import Database
+    from mediaproof.storage.sql.migrate import upgrade
+
+    _drop_stale_templates()
+    name = f"{TEMPLATE_PREFIX}{_host_tag()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    url = _pg_url(name)
+    _pg_execute(f'CREATE DATABASE "{name}"')
+    try:
+        db = Database(url)
+        try:
+            upgrade(db.engine)
+        finally:
+            db.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+        yield name
+    finally:
+        _drop_pg_database(url)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "empty_database: on PostgreSQL, db_url gives this test an empty database instead "
+        "of a copy of the migrated template (the test runs or checks the migrations itself)",
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A database URL for each backend the product supports."""
+    """A database URL for each backend the product supports. SQLite: a new file, migrated
+    by whoever opens it first. PostgreSQL: a copy of the run's migrated template, or an
+    empty database for a test marked ``empty_database``."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'mediaproof.db'}"
         return
-    url = _pg_database()
+    empty = request.node.get_closest_marker("empty_database") is not None
+    url = _pg_database(None if empty else request.getfixturevalue("pg_template"))
     try:
         yield url
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -16,6 +17,7 @@ from mediaproof.storage.sql.tables import Base
 CASE_TABLES = {t.name for t in Base.metadata.sorted_tables if t.name != "assets"}
 
 
+@pytest.mark.empty_database
 def test_migration_matches_tables(db_url: str) -> None:
     assert tables_cases.CaseRow.__tablename__ in CASE_TABLES
     db = Database(db_url)

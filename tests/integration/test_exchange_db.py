@@ -125,6 +125,7 @@ def admin(inst: Instance) -> Principal:
     return p
 
 
+@pytest.mark.empty_database
 def test_migration_matches_tables(app: FastAPI) -> None:
     inst = inst_of(app)
     names = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("exchange_")}

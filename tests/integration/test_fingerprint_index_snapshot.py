@@ -137,6 +137,7 @@ def test_the_inactive_query_uses_the_status_index(db: Database) -> None:
     assert "ix_assets_status_id" in plan
 
 
+@pytest.mark.empty_database
 def test_migration_0014_matches_the_tables(db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

@@ -26,6 +26,7 @@ from mediaproof.testing.lookup_contract import FingerprintLookupContract, Regist
 PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
 
 
+@pytest.mark.empty_database
 def test_migration_matches_fingerprint_table(db_url: str) -> None:
     db = Database(db_url)
     try:

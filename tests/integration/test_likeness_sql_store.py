@@ -43,6 +43,7 @@ class TestSqlLikenessStore(LikenessStoreContract):
         return SqlLikenessStore(db, Keyring.open(home / "keys"))
 
 
+@pytest.mark.empty_database
 def test_migration_creates_exactly_the_mapped_tables(db_url: str) -> None:
     ours = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("likeness_")}
     assert tables_likeness.LikenessEnrolmentRow.__tablename__ in ours and len(ours) == 7

@@ -193,6 +193,7 @@ def test_nothing_to_land_creates_no_log(instance: Instance) -> None:
     assert not (instance.home / "log" / "checkpoint").exists()
 
 
+@pytest.mark.empty_database
 def test_migrations_match_the_tables(db_url: str, tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

@@ -16,6 +16,7 @@ from mediaproof.services.verification import verify_file
 from mediaproof.storage.sql.migrate import current_revision, head_revision
 
 
+@pytest.mark.empty_database
 def test_schema_is_migrated(any_db_instance: Instance) -> None:
     eng = any_db_instance.db.engine
     assert current_revision(eng) == head_revision(eng) is not None

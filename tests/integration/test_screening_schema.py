@@ -3,6 +3,7 @@ on both backends."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -20,6 +21,7 @@ SCREEN_TABLES = {
 }
 
 
+@pytest.mark.empty_database
 def test_migration_matches_tables(db_url: str) -> None:
     db = Database(db_url)
     try:

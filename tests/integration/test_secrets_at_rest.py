@@ -134,6 +134,7 @@ def test_a_new_secret_is_sealed_and_signs(
         db.dispose()
 
 
+@pytest.mark.empty_database
 def test_the_migration_seals_existing_secrets(
     db_url: str,
     tmp_path: Path,
