@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
 from mediaproof.cases import webhooks
+from mediaproof.cases.models import Relationship
 from mediaproof.cases.sor import validate_record
 from mediaproof.fingerprint.pdq import fingerprint_image
 from mediaproof.media.samples import sample_photo
@@ -32,6 +33,7 @@ from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.tables_cases import BankRow, NoticeRow
 from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app, make_settings
+from tests.factories import Reporter, notice_form
 from tests.integration.test_cases_flow import Receiver
 
 SECRET = "whsec-api-test-0123456789"
@@ -40,19 +42,15 @@ NAME, EMAIL = "Ana Candidata", "ana@campaign.example"
 
 
 def notice(**kw: Any) -> dict[str, Any]:
-    base = {
-        "category": "deepfake_of_candidate",
-        "explanation": "A synthetic clip of the candidate announcing she quits the race.",
-        "reporter_name": NAME,
-        "reporter_email": EMAIL,
-        "relationship": "self",
-        "good_faith": True,
-        "signature": NAME,
-        "content_url": URL,
-        "location": "video.example, front page",
-    }
-    base.update(kw)
-    return base
+    return notice_form(
+        {
+            "explanation": "A synthetic clip of the candidate announcing she quits the race.",
+            "content_url": URL,
+            "location": "video.example, front page",
+        },
+        reporter=Reporter(NAME, EMAIL, Relationship.SELF),
+        **kw,
+    )
 
 
 @pytest.fixture

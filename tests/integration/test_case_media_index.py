@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from mediaproof.cases.events import InMemoryEventSink
-from mediaproof.cases.models import NoticeCategory, NoticeInput, Outcome, Relationship
+from mediaproof.cases.models import NoticeInput, Outcome
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.services.case_media import SqlCaseMediaIndex
@@ -25,6 +25,7 @@ from mediaproof.services.cases import CaseService
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables_cases import BankRow
+from tests.factories import CANDIDATE, decided_case, notice_input
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
@@ -57,34 +58,24 @@ def _upload_map(path: Path) -> dict[str, str]:
 
 
 def _notice(path: Path, fmap: dict[str, str], url: str, **kw: Any) -> NoticeInput:
-    base: dict[str, Any] = dict(
-        category=NoticeCategory.DEEPFAKE_OF_CANDIDATE,
-        explanation="A fabricated picture of the candidate at a rally.",
-        reporter_name="Ana Candidata",
-        reporter_email="ana@campaign.example",
-        relationship=Relationship.SELF,
-        good_faith=True,
-        signature="Ana Candidata",
-        media_sha256=_sha(path),
-        content_url=url,
-        location="video.example",
-        fingerprints=fmap,
-    )
-    base.update(kw)
-    return NoticeInput(**base)
+    picture = {
+        "explanation": "A fabricated picture of the candidate at a rally.",
+        "media_sha256": _sha(path),
+        "content_url": url,
+        "location": "video.example",
+        "fingerprints": fmap,
+    }
+    return notice_input(picture, reporter=CANDIDATE, **kw)
 
 
 def _confirm(svc: CaseService, path: Path, fmap: dict[str, str]) -> str:
-    r = svc.file_notice(_notice(path, fmap, "https://video.example/a"), T0)
-    svc.decide(
-        r.case_number,
-        reviewer="alice",
+    return decided_case(
+        svc,
+        _notice(path, fmap, "https://video.example/a"),
+        filed_at=T0,
         outcome=Outcome.LABEL,
-        rule_id="DM-1",
         explanation="Synthetic image; label it.",
-        now=T0,
-    )
-    return r.case_number
+    ).case_number
 
 
 def _mirror_copy(src: Path, dest: Path) -> Path:

@@ -27,7 +27,6 @@ from mediaproof.cases.models import (
     NoticeCategory,
     NoticeInput,
     Outcome,
-    Relationship,
 )
 from mediaproof.cases.sor import validate_record
 from mediaproof.cases.webhooks import RetryPolicy
@@ -37,6 +36,7 @@ from mediaproof.services.cases import CaseService
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
+from tests.factories import CANDIDATE, VOTER, notice_input
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 LOOPBACK = parse_networks(["127.0.0.0/8"])  # webhooks go to public addresses only by default
@@ -122,40 +122,28 @@ def svc(db: Database, sink: InMemoryEventSink) -> CaseService:
 
 
 def candidate_notice(**kw: Any) -> NoticeInput:
-    base: dict[str, Any] = dict(
-        category=NoticeCategory.DEEPFAKE_OF_CANDIDATE,
-        explanation="This clip clones my voice; I never said these words.",
-        reporter_name="Ana Candidata",
-        reporter_email="ana@campaign.example",
-        relationship=Relationship.SELF,
-        good_faith=True,
-        signature="Ana Candidata",
-        media_sha256=SHA,
-        content_url=URL,
-        location="video.example, posted 2026-11-02",
-        fingerprints={"pdq": "f" * 64},
-        mime="video/mp4",
-        verified_candidate=True,
-    )
-    base.update(kw)
-    return NoticeInput(**base)
+    """The candidate reports a clone of her voice (a verified candidate: the fast clock)."""
+    clip = {
+        "explanation": "This clip clones my voice; I never said these words.",
+        "media_sha256": SHA,
+        "content_url": URL,
+        "location": "video.example, posted 2026-11-02",
+        "fingerprints": {"pdq": "f" * 64},
+        "mime": "video/mp4",
+        "verified_candidate": True,
+    }
+    return notice_input(clip, reporter=CANDIDATE, **kw)
 
 
 def voter_notice(**kw: Any) -> NoticeInput:
-    base: dict[str, Any] = dict(
-        category=NoticeCategory.DEEPFAKE_OF_CANDIDATE,
-        explanation="Looks like an AI-made video of the candidate.",
-        reporter_name="Bo Voter",
-        reporter_email="bo@voters.example",
-        relationship=Relationship.THIRD_PARTY,
-        good_faith=True,
-        signature="Bo Voter",
-        media_sha256=SHA,
-        content_url=URL,
-        location="video.example",
-    )
-    base.update(kw)
-    return NoticeInput(**base)
+    """A voter reports the same clip."""
+    clip = {
+        "explanation": "Looks like an AI-made video of the candidate.",
+        "media_sha256": SHA,
+        "content_url": URL,
+        "location": "video.example",
+    }
+    return notice_input(clip, reporter=VOTER, **kw)
 
 
 def assert_no_personal_data(blob: str) -> None:

@@ -23,7 +23,6 @@ from mediaproof.api import create_app
 from mediaproof.cases.events import InMemoryEventSink
 from mediaproof.cases.models import (
     AppealOutcome,
-    NoticeCategory,
     NoticeInput,
     Outcome,
     Relationship,
@@ -38,6 +37,7 @@ from mediaproof.storage.sql.account_repos import TokenRepository
 from mediaproof.storage.sql.tables import Base
 from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow, ExchangeUpdateRow
 from tests.api.conftest import make_settings
+from tests.factories import Reporter, decided_case, notice_input
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 PDQ_A, PDQ_B, PDQ_C = "a1" * 32, "b2" * 32, "c3" * 32
@@ -45,14 +45,9 @@ VPDQ_A = ",".join(["d4" * 32, "e5" * 32])
 
 
 def notice(sha: str, prints: dict[str, str], n: int) -> NoticeInput:
-    return NoticeInput(
-        category=NoticeCategory.DEEPFAKE_OF_CANDIDATE,
+    return notice_input(
+        reporter=Reporter(f"Reporter {n}", f"r{n}@example.org", Relationship.THIRD_PARTY),
         explanation="A synthetic clip of the candidate announcing she quits the race.",
-        reporter_name=f"Reporter {n}",
-        reporter_email=f"r{n}@example.org",
-        relationship=Relationship.THIRD_PARTY,
-        good_faith=True,
-        signature=f"Reporter {n}",
         media_sha256=sha,
         content_url=f"https://video.example/v/{n}",
         location="video.example",
@@ -86,18 +81,17 @@ def banked(inst: Instance) -> dict[str, Any]:
             ("c", {"pdq": PDQ_C}, Outcome.REMOVE),
         ]
     ):
-        r = svc.file_notice(notice(f"{n + 1:x}" * 64, prints, n), T0)
-        d = svc.decide(
-            r.case_number,
-            reviewer="alice",
+        c = decided_case(
+            svc,
+            notice(f"{n + 1:x}" * 64, prints, n),
+            filed_at=T0,
             outcome=outcome,
-            rule_id="DM-1",
             explanation="Synthetic voice; the event never happened.",
-            now=T0 + dt.timedelta(hours=1),
+            decided_at=T0 + dt.timedelta(hours=1),
+            second_reviewer="bob" if outcome is Outcome.REMOVE else None,
+            confirmed_at=T0 + dt.timedelta(hours=2),
         )
-        if outcome is Outcome.REMOVE:
-            d = svc.confirm(r.case_number, reviewer="bob", now=T0 + dt.timedelta(hours=2))
-        out[key] = (r.case_number, d.uploader_token)
+        out[key] = (c.case_number, c.decision.uploader_token)
     out["svc"] = svc
     return out
 

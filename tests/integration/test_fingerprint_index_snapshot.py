@@ -15,6 +15,7 @@ from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
+from tests.factories import asset_row
 
 VARIANTS = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flipplus",
             "flipminus")  # fmt: skip
@@ -33,9 +34,7 @@ def _register(db: Database, rng: np.random.Generator, n_assets: int) -> list[tup
     out = []
     with db.session() as s:
         for _ in range(n_assets):
-            asset = AssetRepository(s).add(
-                sha256=rng.bytes(32).hex(), mime="image/png", size=1, title="t", signed=False
-            )
+            asset = asset_row(s, sha256=rng.bytes(32).hex())
             hashes = [rng.bytes(32) for _ in VARIANTS]
             entries = [FingerprintEntry("md5", digest=rng.bytes(16).hex())] + [
                 FingerprintEntry("pdq", h, quality=100, variant=v, pipeline="draft512")
@@ -112,8 +111,7 @@ def test_a_damaged_snapshot_is_ignored_and_rows_are_read(db: Database, tmp_path:
 
 def test_md5_is_answered_by_the_database_for_active_assets(db: Database) -> None:
     with db.session() as s:
-        a = AssetRepository(s).add(sha256="a" * 64, mime="image/png", size=1, title="t",
-                                   signed=False)  # fmt: skip
+        a = asset_row(s, sha256="a" * 64)
         FingerprintRepository(s).add_many(a.id, [FingerprintEntry("md5", digest="ab" * 16)])
     lookup = SqlFingerprintLookup(db)
     assert [c.asset_id for c in lookup.find_near("md5", "ab" * 16, 0)] == [str(a.id)]

@@ -18,10 +18,10 @@ from mediaproof.services.publishing import register_existing
 from mediaproof.services.verification import verify_file
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
-from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables import Base
 from mediaproof.testing.lookup_contract import FingerprintLookupContract, Register
+from tests.factories import asset_row
 
 PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
 
@@ -85,10 +85,7 @@ class TestSqlFingerprintLookup(FingerprintLookupContract):
 
         def register(asset_id: str, fps: Fingerprints) -> str:
             with self.db.session() as s:
-                asset = AssetRepository(s).add(
-                    sha256=fps.md5.ljust(64, "0"), mime="image/png", size=1, title=asset_id,
-                    signed=False,
-                )  # fmt: skip
+                asset = asset_row(s, sha256=fps.md5.ljust(64, "0"), title=asset_id)
                 FingerprintRepository(s).add_many(asset.id, entries_for(fps))
             return str(asset.id)
 
@@ -104,9 +101,7 @@ def test_rows_from_another_process_become_matchable(tmp_path: Path, corpora: Pat
         assert worker.find_near("md5", "0" * 32, 0) == []  # loads (nothing yet)
         fps = fingerprint_file(corpora / PHOTO, reference=True)
         with db.session() as s:
-            asset = AssetRepository(s).add(
-                sha256="a" * 64, mime="image/jpeg", size=1, title="x", signed=False
-            )
+            asset = asset_row(s, sha256="a" * 64, mime="image/jpeg", title="x")
             FingerprintRepository(s).add_many(asset.id, entries_for(fps))
         worker.refresh(force=True)  # what the next lookup does within a second
         assert fps.image is not None

@@ -12,6 +12,9 @@ from mediaproof.cases.models import NoticeCategory as C
 from mediaproof.cases.models import NoticeInput, Outcome, Relationship, SourceType
 from mediaproof.cases.policy import DEFAULT_POLICY, DEFAULT_POLICY_DICT, PolicyDocument, triage
 from mediaproof.errors import ConfigError
+from tests.factories import Reporter, notice_input
+
+ANA = Reporter("Ana Example", "ana@example.org", Relationship.SELF)
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
@@ -79,19 +82,12 @@ def test_rule_allows_only_its_outcomes() -> None:
 
 
 def _notice(**kw: object) -> NoticeInput:
-    base: dict[str, object] = dict(
-        category=C.DEEPFAKE_OF_CANDIDATE,
-        explanation="This video puts words in the candidate's mouth.",
-        reporter_name="Ana Example",
-        reporter_email="ana@example.org",
-        relationship=Relationship.SELF,
-        good_faith=True,
-        signature="Ana Example",
-        content_url="https://video.example/watch?v=1",
-        location="video.example, uploaded 2026-11-02",
-    )
-    base.update(kw)
-    return NoticeInput(**base)  # type: ignore[arg-type]
+    video = {
+        "explanation": "This video puts words in the candidate's mouth.",
+        "content_url": "https://video.example/watch?v=1",
+        "location": "video.example, uploaded 2026-11-02",
+    }
+    return notice_input(video, reporter=ANA, **kw)
 
 
 def test_valid_notice_passes() -> None:
