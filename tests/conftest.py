@@ -56,9 +56,7 @@ def _pg_execute(sql: str) -> None:
 def _pg_database(template: str | None = None) -> str:
     """A fresh PostgreSQL database for one test, dropped afterwards by the fixture: a copy
     of ``template`` (already migrated) when one is given, else empty."""
-    import uuid
-
-    name = f"mp_test_{uuid.uuid4().hex[:12]}"
+    name = _run_scoped_name(TEST_PREFIX)
     copy = f' TEMPLATE "{template}"' if template else ""
     _pg_execute(f'CREATE DATABASE "{name}"{copy}')
     return _pg_url(name)
@@ -69,11 +67,12 @@ def _drop_pg_database(url: str) -> None:
     _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# One migrated template per test process (so per run, and per xdist worker), named
-# mp_tpl_<host>_<pid>_<random>: concurrent runs on one server never share, nor drop, each
-# other's. A template left by a process of this host that is gone (a run killed before its
-# teardown) is stale, and the next run drops it before it makes its own.
-TEMPLATE_PREFIX = "mp_tpl_"
+# One migrated template per test process (so per run, and per xdist worker). The template
+# and each test's database are named mp_tpl_/mp_test_<host>_<pid>_<random>: concurrent
+# runs on one server never share, nor drop, each other's. One left by a process of this
+# host that is gone (a run killed before its teardown) is stale, and the next run drops it
+# before it makes its template.
+TEMPLATE_PREFIX, TEST_PREFIX = "mp_tpl_", "mp_test_"
 
 
 def _host_tag() -> str:
@@ -93,22 +92,29 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _drop_stale_templates() -> None:
+def _run_scoped_name(prefix: str) -> str:
+    import uuid
+
+    return f"{prefix}{_host_tag()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _drop_stale_databases() -> None:
     from sqlalchemy import text
 
-    ours = f"{TEMPLATE_PREFIX}{_host_tag()}_"
     admin = _pg_admin()
     with admin.connect() as c:
-        names = list(
-            c.execute(
-                text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
-                {"p": ours},
-            ).scalars()
-        )
-        for name in names:
-            pid = name[len(ours) :].split("_", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for prefix in (TEMPLATE_PREFIX, TEST_PREFIX):
+            ours = f"{prefix}{_host_tag()}_"
+            names = list(
+                c.execute(
+                    text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                    {"p": ours},
+                ).scalars()
+            )
+            for name in names:
+                pid = name[len(ours) :].split("_", 1)[0]
+                if pid.isdigit() and not _alive(int(pid)):
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -117,13 +123,11 @@ def pg_template() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per run, dropped at its end. Each test's
     database is a ``CREATE DATABASE ... TEMPLATE`` copy of it: a file copy on the server
     instead of running every migration again."""
-    import uuid
-
     from mediaproof.storage.sql.engine import Database
     from mediaproof.storage.sql.migrate import upgrade
 
-    _drop_stale_templates()
-    name = f"{TEMPLATE_PREFIX}{_host_tag()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _drop_stale_databases()
+    name = _run_scoped_name(TEMPLATE_PREFIX)
     url = _pg_url(name)
     _pg_execute(f'CREATE DATABASE "{name}"')
     try:
