@@ -18,7 +18,7 @@ from mediaproof.detection.card import parse_card
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.http import TrueMediaHttpDetector, check_url
 from mediaproof.testing.detector_contract import DetectorContract
-from tests.unit.detector_support import card_dict, make_toy, solid
+from tests.unit.detection.detector_support import card_dict, make_toy, solid
 
 
 class StandIn:

@@ -49,7 +49,7 @@ def test_detect_without_key_is_an_error(tmp_path: Path) -> None:
 
 
 def test_video_embed_then_detect_reads_frames_and_soundtrack(tmp_path: Path, corpora: Path) -> None:
-    from tests.unit.test_watermark_analyzer import _video_with_speech
+    from tests.unit.watermark.test_watermark_analyzer import _video_with_speech
 
     src, out = tmp_path / "in.mp4", tmp_path / "out.mp4"
     _video_with_speech(src, corpora)

@@ -11,7 +11,7 @@ import pytest
 from mediaproof.config import DetectorSettings
 from mediaproof.detection.errors import DetectorLoadError
 from mediaproof.detection.registry import ENTRY_POINT_GROUP, available, load_detector
-from tests.unit.detector_support import make_toy, solid
+from tests.unit.detection.detector_support import make_toy, solid
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_http_detector_needs_a_card() -> None:
 
 
 def test_http_detector_is_listed_with_its_card(tmp_path: Path) -> None:
-    from tests.unit.test_detection_http import http_card
+    from tests.unit.detection.test_detection_http import http_card
 
     card = http_card(tmp_path)
     path = tmp_path / "remote.json"

@@ -21,7 +21,7 @@ import pytest
 from mediaproof.media import children
 from mediaproof.media.children import CHILD_MEMORY, limited_command, run_limited
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "mediaproof"
+SRC = Path(__file__).resolve().parents[3] / "src" / "mediaproof"
 SAMPLE_WAV = "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"
 
 # one thread multiplies matrices (as speaker embeddings do) while the main thread starts

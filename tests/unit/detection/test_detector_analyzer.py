@@ -22,7 +22,7 @@ from mediaproof.detection.onnx import OnnxImageDetector
 from mediaproof.detection.protocol import Detector
 from mediaproof.media.ingest import ingest_file
 from mediaproof.policy.assessment import Label, assess
-from tests.unit.detector_support import solid, toy_detector
+from tests.unit.detection.detector_support import solid, toy_detector
 
 
 def ctx_for(path: Path) -> AnalysisContext:

@@ -115,7 +115,7 @@ def test_the_cli_sets_the_guard_before_any_command() -> None:
         "    pass\n"
         "print(Image.MAX_IMAGE_PIXELS)\n"
     )
-    src = str(Path(__file__).resolve().parents[2] / "src")
+    src = str(Path(__file__).resolve().parents[3] / "src")
     env = {**os.environ, "PYTHONPATH": src, "MEDIAPROOF_LIMIT_MAX_PIXELS": "300000000"}
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120

@@ -22,7 +22,7 @@ from mediaproof.detection.evaluate import (
     render_markdown,
 )
 from mediaproof.detection.transforms import TRANSFORMS
-from tests.unit.detector_support import make_toy, solid, toy_detector
+from tests.unit.detection.detector_support import make_toy, solid, toy_detector
 
 
 def write_manifest(path: Path, rows: list[dict[str, Any]]) -> Path:

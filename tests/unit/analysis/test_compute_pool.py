@@ -27,7 +27,7 @@ from mediaproof.analysis.compute import (
 from mediaproof.config import Limits
 from mediaproof.errors import MalformedMediaError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def pid_and_square(x: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from mediaproof.detection.card import Calibration, load_card, parse_card
 from mediaproof.detection.errors import CardError, DetectorLoadError
 from mediaproof.detection.onnx import OnnxImageDetector
 from mediaproof.testing.detector_contract import DetectorContract
-from tests.unit.detector_support import card_dict, make_toy, solid, toy_detector
+from tests.unit.detection.detector_support import card_dict, make_toy, solid, toy_detector
 
 
 @pytest.fixture
