@@ -1,0 +1,173 @@
+"""The task: run one job, by id, idempotently.
+
+The message carries only the job id (it is also the Celery task id). What to do, on which
+file, is in the ``jobs`` row and the job blob store, so:
+
+- a job delivered again after it finished (a worker died between finishing and
+  acknowledging) finds its row ended and does nothing: one result, ever;
+- a job delivered again after its worker died mid-run starts over (``attempts`` counts
+  the starts) and the first to finish writes the result (a guarded UPDATE).
+
+What happens to a job whose worker process died is decided in the worker's main process
+(:class:`JobRequest`): the message goes back to the queue (``task_reject_on_worker_lost``),
+and on the delivery that the broker will not repeat (``x-delivery-count`` has reached the
+delivery limit) the job is marked failed, since the broker moves that message to the
+dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from billiard.exceptions import TimeLimitExceeded, WorkerLostError
+from celery import Celery, Task
+from celery.exceptions import Reject
+from celery.worker.request import Request
+
+from mediaproof.config import Settings
+from mediaproof.queue.app import TASK_NAME
+from mediaproof.errors import StorageError
+from mediaproof.queue.kinds import KINDS, JobContext, UnknownJobKind
+from mediaproof.services.instance import Instance
+from mediaproof.services.jobs import ProgressWriter, error_of, job_blobs
+from mediaproof.services.result_images import ResultImages
+from mediaproof.storage.blobs import BlobStore
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_jobs import JobRecord, JobRepo
+
+log = logging.getLogger("mediaproof.queue")
+
+_lock = threading.Lock()
+_instance: Instance | None = None  # one per worker process, opened after the fork
+_main_repo: JobRepo | None = None  # the worker's main process: for JobRequest
+
+
+def worker_instance(settings: Settings) -> Instance:
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = Instance(settings)
+        return _instance
+
+
+def _repo_in_main(settings: Settings) -> JobRepo:
+    global _main_repo
+    with _lock:
+        if _main_repo is None:
+            _main_repo = JobRepo(Database(settings.resolved_database_url))
+        return _main_repo
+
+
+def drop_input(repo: JobRepo, blobs: BlobStore, rec: JobRecord) -> None:
+    """The job has ended: its upload goes (unless an identical one is still waiting)."""
+    if rec.input_blob is None:
+        return
+    repo.clear_input(rec.id)
+    if not repo.input_in_use(rec.input_blob):
+        blobs.delete(rec.input_blob)
+
+
+def run_job(settings: Settings, job_id: str) -> str:
+    """Run job ``job_id`` in this worker process; returns what became of it."""
+    inst = worker_instance(settings)
+    repo = JobRepo(inst.db)
+    blobs = job_blobs(settings)
+    try:
+        rec = repo.start(job_id)
+    except StorageError as e:
+        # the database is away: hand the job back (it counts toward the delivery limit)
+        raise Reject(str(e), requeue=True) from e
+    if rec is None:
+        return "skipped"  # ended already (a redelivery), or expired
+    fn = KINDS.get(rec.kind)
+    work = Path(tempfile.mkdtemp(prefix="job-", dir=_tmp(inst)))
+    try:
+        if fn is None:
+            raise UnknownJobKind(
+                f"this worker does not know jobs of kind {rec.kind!r}",
+                hint="run workers of the same version, with the same plug-ins, as the API",
+            )
+        path = None
+        if rec.input_blob is not None:
+            path = work / "input"
+            blobs.copy_to(rec.input_blob, path)
+        ctx = JobContext(
+            inst=inst,
+            job_id=job_id,
+            input=path,
+            params=rec.params,
+            progress=ProgressWriter(repo, job_id),
+            images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
+            attempt=rec.attempts,
+        )
+        result = fn(ctx)
+    except Exception as e:
+        won = repo.finish(job_id, error=error_of(e))
+    else:
+        won = repo.finish(job_id, result=result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    drop_input(repo, blobs, rec)
+    return "done" if won else "lost the race"
+
+
+def _tmp(inst: Instance) -> Path:
+    tmp = inst.home / "tmp"
+    tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return tmp
+
+
+class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
+    """The worker's main process's view of one delivery: marks the job failed when its
+    worker died on the last delivery the broker allows, or ran out of time."""
+
+    def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> None:
+        super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
+        exc = getattr(exc_info, "exception", None)
+        exc = getattr(exc, "exc", exc)  # ExceptionWithTraceback
+        settings: Settings = self.task.app.mediaproof_settings
+        job_id = str(self.id)
+        try:
+            if isinstance(exc, TimeLimitExceeded):
+                limit = settings.queue.task_time_limit_s
+                self._fail(settings, job_id, {
+                    "code": "analysis_timeout",
+                    "message": f"this analysis took longer than {limit:g} s and was stopped",
+                    "hint": "the file may be crafted to exhaust decoders",
+                })
+            elif isinstance(exc, (WorkerLostError, SystemExit, KeyboardInterrupt)):
+                returned = int((self._message.headers or {}).get("x-delivery-count", 0) or 0)
+                if returned >= settings.queue.delivery_limit:
+                    tries = returned + 1
+                    log.warning("job %s: worker died on try %d; dead-lettered", job_id, tries)
+                    self._fail(settings, job_id, {
+                        "code": "analysis_crashed",
+                        "message": "the analysis process stopped unexpectedly while reading "
+                        f"this file, each of the {tries} times it was tried",
+                        "hint": "the file may be crafted to crash decoders",
+                    })
+                else:
+                    log.warning("job %s: worker died; handed back to the queue", job_id)
+        except Exception:
+            log.exception("job %s: could not record its failure", job_id)
+
+    @staticmethod
+    def _fail(settings: Settings, job_id: str, error: dict[str, Any]) -> None:
+        repo = _repo_in_main(settings)
+        rec = repo.get(job_id)
+        repo.finish(job_id, error=error)
+        if rec is not None:
+            drop_input(repo, job_blobs(settings), rec)
+
+
+def register_tasks(app: Celery, settings: Settings, topo: Any) -> None:
+    app.mediaproof_settings = settings  # for JobRequest, in the main process
+
+    @app.task(name=TASK_NAME, bind=True, Request=JobRequest)  # type: ignore[untyped-decorator]
+    def _run(self: Task, job_id: str) -> str:
+        return run_job(settings, job_id)
