@@ -17,7 +17,10 @@ def worker(
     concurrency: Annotated[
         int,
         typer.Option(
-            "--concurrency", "-c", min=1, max=64,
+            "--concurrency",
+            "-c",
+            min=1,
+            max=64,
             help="Jobs run at once, each in its own process (a process that dies fails "
             "only its job, which goes back to the queue).",
         ),

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
-from kombu import Connection, Exchange, Queue
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
 
 from mediaproof.config import Settings
 from mediaproof.errors import ConfigError
@@ -52,9 +53,9 @@ class Topology:
         return cls(settings.queue.name, settings.queue.delivery_limit)
 
     def jobs_queue(self) -> Queue:
-        return Queue(
+        return Queue(  # type: ignore[no-untyped-call]  # kombu's constructors are untyped
             self.queue,
-            Exchange(self.queue, type="direct", durable=True),
+            Exchange(self.queue, type="direct", durable=True),  # type: ignore[no-untyped-call]
             routing_key=self.queue,
             durable=True,
             queue_arguments={
@@ -66,9 +67,9 @@ class Topology:
         )
 
     def dead_letter_queue(self) -> Queue:
-        return Queue(
+        return Queue(  # type: ignore[no-untyped-call]
             self.dead_queue,
-            Exchange(self.dead_exchange, type="direct", durable=True),
+            Exchange(self.dead_exchange, type="direct", durable=True),  # type: ignore[no-untyped-call]
             routing_key=self.dead_queue,
             durable=True,
             queue_arguments={"x-queue-type": "quorum"},
@@ -78,13 +79,13 @@ class Topology:
         """Declare the dead-letter side, then the jobs queue (idempotent)."""
         channel = conn.default_channel
         for q in (self.dead_letter_queue(), self.jobs_queue()):
-            q.bind(channel).declare()
+            q.bind(channel).declare()  # type: ignore[no-untyped-call]
 
     def delete(self, conn: Connection) -> None:
         """Remove the queues and exchanges (tests; an operator retiring a queue)."""
         channel = conn.default_channel
         for q in (self.jobs_queue(), self.dead_letter_queue()):
-            bound = q.bind(channel)
+            bound = q.bind(channel)  # type: ignore[no-untyped-call]
             bound.delete()
             assert bound.exchange is not None
             bound.exchange.delete()

@@ -27,7 +27,10 @@ class Publisher:
             if self._declared:
                 return
             with self.app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=3)
+                # a few quick tries: a request waits for this
+                conn.ensure_connection(
+                    max_retries=2, interval_start=0.2, interval_step=0.3, interval_max=0.5
+                )
                 self.topology.declare(conn)
             self._declared = True
 

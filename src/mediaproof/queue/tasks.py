@@ -30,8 +30,8 @@ from celery.exceptions import Reject
 from celery.worker.request import Request
 
 from mediaproof.config import Settings
-from mediaproof.queue.app import TASK_NAME
 from mediaproof.errors import StorageError
+from mediaproof.queue.app import TASK_NAME
 from mediaproof.queue.kinds import KINDS, JobContext, UnknownJobKind
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import ProgressWriter, error_of, job_blobs
@@ -126,7 +126,9 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
     """The worker's main process's view of one delivery: marks the job failed when its
     worker died on the last delivery the broker allows, or ran out of time."""
 
-    def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> None:
+    def on_failure(
+        self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
+    ) -> None:
         super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
         exc = getattr(exc_info, "exception", None)
         exc = getattr(exc, "exc", exc)  # ExceptionWithTraceback
@@ -135,22 +137,30 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
         try:
             if isinstance(exc, TimeLimitExceeded):
                 limit = settings.queue.task_time_limit_s
-                self._fail(settings, job_id, {
-                    "code": "analysis_timeout",
-                    "message": f"this analysis took longer than {limit:g} s and was stopped",
-                    "hint": "the file may be crafted to exhaust decoders",
-                })
+                self._fail(
+                    settings,
+                    job_id,
+                    {
+                        "code": "analysis_timeout",
+                        "message": f"this analysis took longer than {limit:g} s and was stopped",
+                        "hint": "the file may be crafted to exhaust decoders",
+                    },
+                )
             elif isinstance(exc, (WorkerLostError, SystemExit, KeyboardInterrupt)):
                 returned = int((self._message.headers or {}).get("x-delivery-count", 0) or 0)
                 if returned >= settings.queue.delivery_limit:
                     tries = returned + 1
                     log.warning("job %s: worker died on try %d; dead-lettered", job_id, tries)
-                    self._fail(settings, job_id, {
-                        "code": "analysis_crashed",
-                        "message": "the analysis process stopped unexpectedly while reading "
-                        f"this file, each of the {tries} times it was tried",
-                        "hint": "the file may be crafted to crash decoders",
-                    })
+                    self._fail(
+                        settings,
+                        job_id,
+                        {
+                            "code": "analysis_crashed",
+                            "message": "the analysis process stopped unexpectedly while reading "
+                            f"this file, each of the {tries} times it was tried",
+                            "hint": "the file may be crafted to crash decoders",
+                        },
+                    )
                 else:
                     log.warning("job %s: worker died; handed back to the queue", job_id)
         except Exception:

@@ -191,8 +191,12 @@ class JobRunner:
                 cleanup()  # the upload is in the blob store now (or failed to get there)
         try:
             rec = self.repo.create(
-                job_id, p.kind, "queue", max_pending=self.max_pending,
-                input_blob=blob, params=p.params,
+                job_id,
+                p.kind,
+                "queue",
+                max_pending=self.max_pending,
+                input_blob=blob,
+                params=p.params,
             )
         except BaseException:
             if blob is not None and not self.repo.input_in_use(blob):
@@ -202,11 +206,14 @@ class JobRunner:
             self.dispatch(job_id)
         except BaseException as e:
             # not published: nobody will run it
-            self.repo.finish(job_id, error={
-                "code": "queue_unavailable",
-                "message": "the job queue could not take this analysis; try again later",
-                "hint": None,
-            })
+            self.repo.finish(
+                job_id,
+                error={
+                    "code": "queue_unavailable",
+                    "message": "the job queue could not take this analysis; try again later",
+                    "hint": None,
+                },
+            )
             if blob is not None:
                 self.repo.clear_input(job_id)
                 if not self.repo.input_in_use(blob):

@@ -82,9 +82,9 @@ class JobRepo:
         the same moment may pass it by a few)."""
         now = _now()
         with self.db.session() as s:
-            pending = s.scalar(select(func.count()).select_from(JobRow).where(
-                JobRow.status.in_(PENDING)
-            ))
+            pending = s.scalar(
+                select(func.count()).select_from(JobRow).where(JobRow.status.in_(PENDING))
+            )
             if (pending or 0) >= max_pending:
                 raise BusyError("too many analyses are waiting; try again in a few minutes")
             row = JobRow(
@@ -222,9 +222,7 @@ class JobRepo:
 
     def input_in_use(self, blob: str) -> bool:
         with self.db.session() as s:
-            n = s.scalar(
-                select(func.count()).select_from(JobRow).where(JobRow.input_blob == blob)
-            )
+            n = s.scalar(select(func.count()).select_from(JobRow).where(JobRow.input_blob == blob))
             return bool(n)
 
 
@@ -235,19 +233,28 @@ class ResultImageRepo:
         self.db = db
 
     def add(
-        self, token: str, blob: str, size: int, expires_at: dt.datetime,
-        *, max_images: int, max_bytes: int,
+        self,
+        token: str,
+        blob: str,
+        size: int,
+        expires_at: dt.datetime,
+        *,
+        max_images: int,
+        max_bytes: int,
     ) -> list[str]:
         """Name ``blob`` by ``token``; returns the blobs no token names any more (after
         the expired and the over-bound oldest were dropped), for the caller to delete."""
         now = _now()
         with self.db.session() as s:
-            s.add(ResultImageRow(token=token, blob=blob, size=size, created_at=now,
-                                 expires_at=expires_at))
+            s.add(
+                ResultImageRow(
+                    token=token, blob=blob, size=size, created_at=now, expires_at=expires_at
+                )
+            )
             s.flush()
-            gone = list(s.scalars(select(ResultImageRow.token).where(
-                ResultImageRow.expires_at <= now
-            )))
+            gone = list(
+                s.scalars(select(ResultImageRow.token).where(ResultImageRow.expires_at <= now))
+            )
             kept = s.execute(
                 select(ResultImageRow.token, ResultImageRow.size)
                 .where(ResultImageRow.expires_at > now)
@@ -270,20 +277,18 @@ class ResultImageRepo:
 
     def expire(self) -> list[str]:
         with self.db.session() as s:
-            gone = list(s.scalars(select(ResultImageRow.token).where(
-                ResultImageRow.expires_at <= _now()
-            )))
+            gone = list(
+                s.scalars(select(ResultImageRow.token).where(ResultImageRow.expires_at <= _now()))
+            )
             return self._drop(s, gone)
 
     @staticmethod
     def _drop(s: Any, tokens: list[str]) -> list[str]:
         if not tokens:
             return []
-        blobs = set(s.scalars(select(ResultImageRow.blob).where(
-            ResultImageRow.token.in_(tokens)
-        )))
+        blobs = set(s.scalars(select(ResultImageRow.blob).where(ResultImageRow.token.in_(tokens))))
         s.execute(delete(ResultImageRow).where(ResultImageRow.token.in_(tokens)))
-        still = set(s.scalars(select(ResultImageRow.blob).where(
-            ResultImageRow.blob.in_(list(blobs))
-        )))
+        still = set(
+            s.scalars(select(ResultImageRow.blob).where(ResultImageRow.blob.in_(list(blobs))))
+        )
         return sorted(blobs - still)
