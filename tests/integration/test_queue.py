@@ -251,7 +251,9 @@ def test_poison_job_ends_in_dead_letter_queue_while_others_drain(qenv: QueueEnv)
     try:
         (qenv.box / "release").write_text("")  # the good jobs run straight through
         params = {"dir": str(qenv.box)}
-        poison = jobs.submit("x", lambda _p: {}, portable=Portable("test.crash", None, params))
+        hostile = qenv.box / "hostile.bin"
+        hostile.write_bytes(b"\x00" * 64)
+        poison = jobs.submit("x", lambda _p: {}, portable=Portable("test.crash", hostile, params))
         good = [
             jobs.submit("x", lambda _p: {}, portable=Portable("test.hold", None, params))
             for _ in range(3)
@@ -272,6 +274,8 @@ def test_poison_job_ends_in_dead_letter_queue_while_others_drain(qenv: QueueEnv)
         assert dead_letters(qenv) == [poison.id]
         assert ready_messages(qenv) == 0
         assert qenv.workers[0].poll() is None  # the worker itself lived through it
+        # the hostile upload is not kept once the job has failed
+        assert [p for p in (qenv.home / "job-blobs").rglob("*") if p.is_file()] == []
     finally:
         jobs.shutdown()
         inst.close()
