@@ -23,20 +23,20 @@ from mediaproof.queue.kinds import JobContext, kind
 @kind("test.hold")
 def _hold(ctx: JobContext) -> dict[str, Any]:
     box = Path(ctx.params["dir"])
-    (box / f"started-{ctx.job_id}-{ctx.attempt}").write_text(str(os.getpid()))
+    (box / f"started-{ctx.key}-{ctx.attempt}").write_text(str(os.getpid()))
     deadline = time.monotonic() + 45
     while not (box / "release").exists():
         if time.monotonic() > deadline:
             raise TimeoutError("the test never released this job")
         time.sleep(0.05)
     with (box / "results.log").open("a") as f:
-        f.write(f"{ctx.job_id} {ctx.attempt}\n")
+        f.write(f"{ctx.key} {ctx.attempt}\n")
     return {"attempt": ctx.attempt, "input": ctx.input.read_text() if ctx.input else None}
 
 
 @kind("test.crash")
 def _crash(ctx: JobContext) -> dict[str, Any]:
     box = Path(ctx.params["dir"])
-    (box / f"crashed-{ctx.job_id}-{ctx.attempt}").write_text(str(os.getpid()))
+    (box / f"crashed-{ctx.key}-{ctx.attempt}").write_text(str(os.getpid()))
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from mediaproof.errors import BusyError, NotFoundError
-from mediaproof.services.jobs import JobRunner
+from mediaproof.services.jobs import JobRunner, job_key
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import BlobStore
 from mediaproof.storage.sql.engine import Database
@@ -131,6 +131,8 @@ def test_runner_jobs_are_read_by_another_runner(db: Database, tmp_path: Path) ->
 
     try:
         job = a.submit("verify", work)
+        # the database knows the job by a hash of its id: the id opens the result
+        assert a.repo.get(job.id) is None and a.repo.get(job_key(job.id)) is not None
         for _ in range(100):
             seen = b.get(job.id)
             if seen.stage == "decoding":

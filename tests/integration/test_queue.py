@@ -28,7 +28,7 @@ from mediaproof.config import QueueSettings, ServiceSettings, Settings
 from mediaproof.queue.app import Topology
 from mediaproof.queue.publish import Publisher
 from mediaproof.services.instance import Instance
-from mediaproof.services.jobs import JobRunner, Portable, job_blobs
+from mediaproof.services.jobs import JobRunner, Portable, job_blobs, job_key
 from mediaproof.storage.sql.repos_jobs import JobRepo
 from tests.conftest import REPO
 
@@ -150,7 +150,7 @@ def runner(env: QueueEnv) -> tuple[Instance, JobRunner]:
 
 
 def dead_letters(env: QueueEnv) -> list[str]:
-    """The task ids (= job ids) in the dead-letter queue, taken off it."""
+    """The task ids (= job keys) in the dead-letter queue, taken off it."""
     ids = []
     with Connection(BROKER) as conn:
         q = Topology(env.queue, DELIVERY_LIMIT).dead_letter_queue().bind(conn.default_channel)
@@ -197,7 +197,7 @@ def test_job_submitted_through_one_api_is_read_through_another(
         assert j["result"]["media"]["kind"] == "audio"
         assert ca.get(url).json() == j  # and A says the same
         job_id = r.json()["job_id"]
-        rec = JobRepo(a.state.ctx.inst.db).get(job_id)
+        rec = JobRepo(a.state.ctx.inst.db).get(job_key(job_id))
         assert rec is not None and rec.runner == "queue" and rec.attempts == 1
         assert rec.input_blob is None  # the upload went with the job
         assert [p for p in (qenv.home / "job-blobs").rglob("*") if p.is_file()] == []
@@ -215,29 +215,30 @@ def test_killed_worker_job_is_redelivered_and_finishes_once(qenv: QueueEnv) -> N
             lambda _p: {},
             portable=Portable("test.hold", upload, {"dir": str(qenv.box)}),
         )
-        started = qenv.box / f"started-{job.id}-1"
+        key = job_key(job.id)
+        started = qenv.box / f"started-{key}-1"
         wait_for("the first worker to start the job", started.exists, 30, qenv)
         qenv.kill(first)  # mid-job: the message was never acknowledged
         assert jobs.get(job.id).status == "running"
 
         qenv.start_worker()
-        wait_for("the job to be redelivered", (qenv.box / f"started-{job.id}-2").exists, 30, qenv)
+        wait_for("the job to be redelivered", (qenv.box / f"started-{key}-2").exists, 30, qenv)
         (qenv.box / "release").write_text("")
         wait_for("the job to finish", lambda: jobs.get(job.id).status == "done", 30, qenv)
         done = jobs.get(job.id)
         assert done.result == {"attempt": 2, "input": "the upload"}
-        rec = jobs.repo.get(job.id)
+        rec = jobs.repo.get(key)
         assert rec is not None and rec.attempts == 2 and rec.input_blob is None
 
         # the broker hands the finished job over again (as after a worker that died
         # between finishing and acknowledging): it is not run a second time
-        jobs.dispatch(job.id)  # type: ignore[misc]
+        jobs.dispatch(key)  # type: ignore[misc]
         after = jobs.submit(
             "test.hold", lambda _p: {}, portable=Portable("test.hold", None, {"dir": str(qenv.box)})
         )
         wait_for("the job behind it", lambda: jobs.get(after.id).status == "done", 30, qenv)
         lines = (qenv.box / "results.log").read_text().splitlines()
-        assert [ln for ln in lines if ln.startswith(job.id)] == [f"{job.id} 2"]
+        assert [ln for ln in lines if ln.startswith(key)] == [f"{key} 2"]
         assert jobs.get(job.id) == done
         assert ready_messages(qenv) == 0
         assert dead_letters(qenv) == []
@@ -270,8 +271,9 @@ def test_poison_job_ends_in_dead_letter_queue_while_others_drain(qenv: QueueEnv)
         assert failed.status == "failed"
         assert failed.error is not None and failed.error["code"] == "analysis_crashed"
         # tried once, then handed back DELIVERY_LIMIT times, never again
-        assert len(list(qenv.box.glob(f"crashed-{poison.id}-*"))) == DELIVERY_LIMIT + 1
-        assert dead_letters(qenv) == [poison.id]
+        key = job_key(poison.id)
+        assert len(list(qenv.box.glob(f"crashed-{key}-*"))) == DELIVERY_LIMIT + 1
+        assert dead_letters(qenv) == [key]  # the key, never the id that opens the result
         assert ready_messages(qenv) == 0
         assert qenv.workers[0].poll() is None  # the worker itself lived through it
         # the hostile upload is not kept once the job has failed

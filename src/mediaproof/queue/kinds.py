@@ -23,7 +23,7 @@ from mediaproof.services.result_images import ResultImages
 @dataclass(frozen=True)
 class JobContext:
     inst: Instance
-    job_id: str
+    key: str  # the job's key (services.jobs.job_key), not its public id
     input: Path | None  # a private copy of the job's upload, deleted after the job
     params: dict[str, Any]
     progress: Callable[[str, float], None]  # (stage, fraction 0..1)

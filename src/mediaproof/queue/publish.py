@@ -11,7 +11,7 @@ from mediaproof.queue.app import TASK_NAME, Topology, make_celery
 
 
 class Publisher:
-    """``publisher(job_id)`` publishes job ``job_id`` (a :class:`~mediaproof.services.
+    """``publisher(key)`` publishes the job whose key is ``key`` (a :class:`~mediaproof.services.
     jobs.Dispatch`). The first publish declares the topology; the broker confirms every
     publish before this returns. Raises the transport's error when the broker cannot be
     reached after a few quick retries (the caller fails the job and answers 503)."""
@@ -34,12 +34,12 @@ class Publisher:
                 self.topology.declare(conn)
             self._declared = True
 
-    def __call__(self, job_id: str) -> None:
+    def __call__(self, key: str) -> None:
         self._declare()
         self.app.send_task(
             TASK_NAME,
-            args=[job_id],
-            task_id=job_id,
+            args=[key],
+            task_id=key,
             queue=self.topology.jobs_queue(),
         )
 

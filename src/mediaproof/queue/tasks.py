@@ -1,6 +1,8 @@
 """The task: run one job, by id, idempotently.
 
-The message carries only the job id (it is also the Celery task id). What to do, on which
+The message carries only the job's key (:func:`mediaproof.services.jobs.job_key`; it
+is also the Celery task id): not its public id, which is the capability to read the
+result. What to do, on which
 file, is in the ``jobs`` row and the job blob store, so:
 
 - a job delivered again after it finished (a worker died between finishing and
@@ -72,13 +74,13 @@ def drop_input(repo: JobRepo, blobs: BlobStore, rec: JobRecord) -> None:
         blobs.delete(rec.input_blob)
 
 
-def run_job(settings: Settings, job_id: str) -> str:
-    """Run job ``job_id`` in this worker process; returns what became of it."""
+def run_job(settings: Settings, key: str) -> str:
+    """Run job ``key`` in this worker process; returns what became of it."""
     inst = worker_instance(settings)
     repo = JobRepo(inst.db)
     blobs = job_blobs(settings)
     try:
-        rec = repo.start(job_id)
+        rec = repo.start(key)
     except StorageError as e:
         # the database is away: hand the job back (it counts toward the delivery limit)
         raise Reject(str(e), requeue=True) from e
@@ -98,18 +100,18 @@ def run_job(settings: Settings, job_id: str) -> str:
             blobs.copy_to(rec.input_blob, path)
         ctx = JobContext(
             inst=inst,
-            job_id=job_id,
+            key=key,
             input=path,
             params=rec.params,
-            progress=ProgressWriter(repo, job_id),
+            progress=ProgressWriter(repo, key),
             images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
             attempt=rec.attempts,
         )
         result = fn(ctx)
     except Exception as e:
-        won = repo.finish(job_id, error=error_of(e))
+        won = repo.finish(key, error=error_of(e))
     else:
-        won = repo.finish(job_id, result=result)
+        won = repo.finish(key, result=result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     drop_input(repo, blobs, rec)
@@ -133,13 +135,13 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
         exc = getattr(exc_info, "exception", None)
         exc = getattr(exc, "exc", exc)  # ExceptionWithTraceback
         settings: Settings = self.task.app.mediaproof_settings
-        job_id = str(self.id)
+        key = str(self.id)
         try:
             if isinstance(exc, TimeLimitExceeded):
                 limit = settings.queue.task_time_limit_s
                 self._fail(
                     settings,
-                    job_id,
+                    key,
                     {
                         "code": "analysis_timeout",
                         "message": f"this analysis took longer than {limit:g} s and was stopped",
@@ -150,10 +152,10 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
                 returned = int((self._message.headers or {}).get("x-delivery-count", 0) or 0)
                 if returned >= settings.queue.delivery_limit:
                     tries = returned + 1
-                    log.warning("job %s: worker died on try %d; dead-lettered", job_id, tries)
+                    log.warning("job %s: worker died on try %d; dead-lettered", key, tries)
                     self._fail(
                         settings,
-                        job_id,
+                        key,
                         {
                             "code": "analysis_crashed",
                             "message": "the analysis process stopped unexpectedly while reading "
@@ -162,15 +164,15 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
                         },
                     )
                 else:
-                    log.warning("job %s: worker died; handed back to the queue", job_id)
+                    log.warning("job %s: worker died; handed back to the queue", key)
         except Exception:
-            log.exception("job %s: could not record its failure", job_id)
+            log.exception("job %s: could not record its failure", key)
 
     @staticmethod
-    def _fail(settings: Settings, job_id: str, error: dict[str, Any]) -> None:
+    def _fail(settings: Settings, key: str, error: dict[str, Any]) -> None:
         repo = _repo_in_main(settings)
-        rec = repo.get(job_id)
-        repo.finish(job_id, error=error)
+        rec = repo.get(key)
+        repo.finish(key, error=error)
         if rec is not None:
             drop_input(repo, job_blobs(settings), rec)
 
@@ -179,5 +181,5 @@ def register_tasks(app: Celery, settings: Settings, topo: Any) -> None:
     app.mediaproof_settings = settings  # for JobRequest, in the main process
 
     @app.task(name=TASK_NAME, bind=True, Request=JobRequest)  # type: ignore[untyped-decorator]
-    def _run(self: Task, job_id: str) -> str:
-        return run_job(settings, job_id)
+    def _run(self: Task, key: str) -> str:
+        return run_job(settings, key)

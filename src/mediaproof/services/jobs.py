@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import secrets
 import threading
@@ -65,8 +66,10 @@ class Job:
     error: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, rec: JobRecord) -> Job:
-        return cls(rec.id, rec.kind, rec.status, rec.stage, rec.progress, rec.result, rec.error)
+    def of(cls, job_id: str, rec: JobRecord) -> Job:
+        """The job as its holder sees it: ``job_id`` is the public id (the row and the
+        queue know only its :func:`job_key`)."""
+        return cls(job_id, rec.kind, rec.status, rec.stage, rec.progress, rec.result, rec.error)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,9 +94,16 @@ class Portable:
 
 
 class Dispatch(Protocol):
-    """Hands a job, by id, to the queue (mediaproof.queue.publish)."""
+    """Hands a job, by its key, to the queue (mediaproof.queue.publish)."""
 
-    def __call__(self, job_id: str) -> None: ...
+    def __call__(self, key: str) -> None: ...
+
+
+def job_key(job_id: str) -> str:
+    """What the database, the broker and the logs know a job by: the SHA-256 of its
+    public id. The id is the capability to read the job's result, so it is stored and
+    sent nowhere; a leaked log line or queue message does not open a result."""
+    return hashlib.sha256(job_id.encode()).hexdigest()
 
 
 def job_blobs(settings: Settings) -> BlobStore:
@@ -118,8 +128,8 @@ class ProgressWriter:
     """A progress callback that writes to the job's row, at most every
     :data:`PROGRESS_EVERY_S` unless the stage changes."""
 
-    def __init__(self, repo: JobRepo, job_id: str) -> None:
-        self.repo, self.job_id = repo, job_id
+    def __init__(self, repo: JobRepo, key: str) -> None:
+        self.repo, self.key = repo, key
         self._last = ("", 0.0)
 
     def __call__(self, stage: str, fraction: float) -> None:
@@ -127,7 +137,7 @@ class ProgressWriter:
         if stage == self._last[0] and now - self._last[1] < PROGRESS_EVERY_S:
             return
         self._last = (stage, now)
-        self.repo.progress(self.job_id, stage, fraction)
+        self.repo.progress(self.key, stage, fraction)
 
 
 class JobRunner:
@@ -172,18 +182,20 @@ class JobRunner:
         if portable is not None and self.dispatch is not None:
             return self._submit_queued(portable, cleanup)
         job_id = secrets.token_urlsafe(18)
-        rec = self.repo.create(job_id, kind, "local", max_pending=self.max_pending)
+        key = job_key(job_id)
+        rec = self.repo.create(key, kind, "local", max_pending=self.max_pending)
         with self._lock:
-            self._mine.add(job_id)
+            self._mine.add(key)
             self._start_heartbeat()
-        self._pool.submit(self._run, job_id, fn, cleanup)
-        return Job.of(rec)
+        self._pool.submit(self._run, key, fn, cleanup)
+        return Job.of(job_id, rec)
 
     def _submit_queued(self, p: Portable, cleanup: Callable[[], None] | None) -> Job:
         assert self.dispatch is not None
         if self.blobs is None:
             raise MediaproofError("the job queue needs a blob store for the uploads")
         job_id = secrets.token_urlsafe(18)
+        key = job_key(job_id)
         try:
             blob = self.blobs.put_file(p.path) if p.path is not None else None
         finally:
@@ -191,7 +203,7 @@ class JobRunner:
                 cleanup()  # the upload is in the blob store now (or failed to get there)
         try:
             rec = self.repo.create(
-                job_id,
+                key,
                 p.kind,
                 "queue",
                 max_pending=self.max_pending,
@@ -203,11 +215,11 @@ class JobRunner:
                 self.blobs.delete(blob)
             raise
         try:
-            self.dispatch(job_id)
+            self.dispatch(key)
         except BaseException as e:
             # not published: nobody will run it
             self.repo.finish(
-                job_id,
+                key,
                 error={
                     "code": "queue_unavailable",
                     "message": "the job queue could not take this analysis; try again later",
@@ -215,38 +227,38 @@ class JobRunner:
                 },
             )
             if blob is not None:
-                self.repo.clear_input(job_id)
+                self.repo.clear_input(key)
                 if not self.repo.input_in_use(blob):
                     self.blobs.delete(blob)
             raise QueueUnavailableError(
                 "the job queue is not reachable; try again in a few minutes",
             ) from e
-        return Job.of(rec)
+        return Job.of(job_id, rec)
 
-    def _run(self, job_id: str, fn: JobFn, cleanup: Callable[[], None] | None) -> None:
+    def _run(self, key: str, fn: JobFn, cleanup: Callable[[], None] | None) -> None:
         try:
-            if self.repo.start(job_id) is None:
+            if self.repo.start(key) is None:
                 return  # gone already (expired, or failed as abandoned)
             try:
-                result = fn(ProgressWriter(self.repo, job_id))
+                result = fn(ProgressWriter(self.repo, key))
             except Exception as e:  # a bug must end the job, not the worker
-                self.repo.finish(job_id, error=error_of(e))
+                self.repo.finish(key, error=error_of(e))
             else:
-                self.repo.finish(job_id, result=result)
+                self.repo.finish(key, result=result)
         except Exception:
-            log.exception("job %s: could not record its end", job_id)
+            log.exception("job %s: could not record its end", key[:12])
         finally:
             with self._lock:
-                self._mine.discard(job_id)
+                self._mine.discard(key)
             if cleanup is not None:
                 cleanup()
 
     def get(self, job_id: str) -> Job:
         self._sweep()
-        rec = self.repo.get(job_id)
+        rec = self.repo.get(job_key(job_id))
         if rec is None:
             raise NotFoundError("no such job (finished jobs are kept for a limited time)")
-        return Job.of(rec)
+        return Job.of(job_id, rec)
 
     def _sweep(self) -> None:
         """Forget jobs past their keep time, and fail local jobs whose process is gone

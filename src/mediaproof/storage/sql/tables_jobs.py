@@ -12,11 +12,12 @@ from mediaproof.storage.sql.tables import Base, utcnow
 
 
 class JobRow(Base):
-    """One background analysis. ``runner``: ``local`` (a thread of the API process that
-    took it, which keeps ``heartbeat_at`` fresh) or ``queue`` (a worker, through the
-    broker). ``input_blob``: the upload in the job blob store (queued jobs only), deleted
-    when the job ends. ``result`` and ``error`` are JSON; ``attempts`` counts starts (a
-    job whose worker died is started again)."""
+    """One background analysis. ``id``: the SHA-256 (hex) of the job's public id, which
+    is the capability to read it and is stored nowhere. ``runner``: ``local`` (a thread
+    of the API process that took it, which keeps ``heartbeat_at`` fresh) or ``queue`` (a
+    worker, through the broker). ``input_blob``: the upload in the job blob store (queued
+    jobs only), deleted when the job ends. ``result`` and ``error`` are JSON;
+    ``attempts`` counts starts (a job whose worker died is started again)."""
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -24,7 +25,7 @@ class JobRow(Base):
         Index("ix_jobs_finished_at", "finished_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     runner: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default="queued")

@@ -21,7 +21,7 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.create_table(
         "jobs",
-        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("runner", sa.String(10), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
