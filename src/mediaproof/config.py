@@ -334,7 +334,10 @@ class QueueSettings(BaseSettings):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
+    # errors name the setting, never its value: URLs here can hold passwords
+    model_config = SettingsConfigDict(
+        env_prefix="MEDIAPROOF_", extra="ignore", hide_input_in_errors=True
+    )
 
     home: Path = Field(default=Path("var"), description="instance directory")
     database_url: str | None = Field(

@@ -11,6 +11,7 @@ import typer
 from mediaproof.cli.common import HomeOption, err_console, fail
 from mediaproof.config import load_settings
 from mediaproof.errors import ConfigError, MediaproofError
+from mediaproof.services.jobs import QueueUnavailableError
 
 
 def worker(
@@ -43,6 +44,17 @@ def worker(
     database (MEDIAPROOF_DATABASE_URL) and its job blob store with the API processes."""
     settings = load_settings(home)
     try:
+        # Celery is the `queue` extra: imported only here, so the rest of the CLI runs
+        # without it
+        from kombu.exceptions import KombuError
+    except ImportError as e:
+        raise fail(
+            ConfigError(
+                "the job queue needs Celery",
+                hint="install mediaproof with the 'queue' extra: pip install 'mediaproof[queue]'",
+            )
+        ) from e
+    try:
         if settings.broker_url is None:
             raise ConfigError(
                 "no job queue is configured",
@@ -64,8 +76,13 @@ def worker(
             topo.declare(conn)
     except MediaproofError as e:
         raise fail(e) from e
-    except OSError as e:  # the broker cannot be reached
-        raise fail(MediaproofError(f"cannot reach the job queue: {e}")) from e
+    except (OSError, KombuError) as e:  # the broker cannot be reached
+        raise fail(
+            QueueUnavailableError(
+                f"cannot reach the job queue ({type(e).__name__})",
+                hint="is RabbitMQ up, and MEDIAPROOF_BROKER_URL right?",
+            )
+        ) from e
     err_console.print(
         f"mediaproof: worker on queue {topo.queue} (dead letters: {topo.dead_queue}), "
         f"{concurrency} at once"

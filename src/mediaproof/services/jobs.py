@@ -52,7 +52,10 @@ log = logging.getLogger("mediaproof.jobs")
 
 
 class QueueUnavailableError(BusyError):
+    """The broker cannot be reached (503; the CLI exits 14, as for an unreachable peer)."""
+
     code = "queue_unavailable"
+    exit_code = 14
 
 
 @dataclass(frozen=True)
