@@ -93,16 +93,25 @@ def test_pending_bound_counts_every_process(db: Database) -> None:
     a.create("p3", "verify", "local", max_pending=2)  # room again
 
 
-def test_abandoned_local_jobs_fail_queued_ones_do_not(db: Database) -> None:
+def test_abandoned_jobs_fail_those_the_broker_will_redeliver_do_not(db: Database) -> None:
     repo = JobRepo(db)
-    repo.create("local", "verify", "local", max_pending=4)
-    repo.create("queued", "verify", "queue", max_pending=4)
+    repo.create("local", "verify", "local", max_pending=8)
+    repo.create("queued", "verify", "queue", max_pending=8)
+    repo.create("retry", "verify", "queue", max_pending=8)
+    repo.start("retry")  # its worker died; the broker will hand it out again
+    repo.create("last", "verify", "queue", max_pending=8)
+    repo.start("last", last_try=True)  # its worker died on the last try the broker allows
     future = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    assert repo.fail_abandoned(future, {"code": "job_lost"}) == 1
-    local, queued = repo.get("local"), repo.get("queued")
-    assert local is not None and local.status == "failed"
-    assert local.error == {"code": "job_lost"}
-    assert queued is not None and queued.status == "queued"  # the broker's to redeliver
+    assert repo.fail_abandoned(future, {"code": "job_lost"}) == 2
+    status = {k: getattr(repo.get(k), "status", None) for k in ("local", "queued", "retry", "last")}
+    assert status == {"local": "failed", "queued": "queued", "retry": "running", "last": "failed"}
+    local = repo.get("local")
+    assert local is not None and local.error == {"code": "job_lost"}
+    # kept alive: not abandoned
+    repo.create("beating", "verify", "queue", max_pending=8)
+    repo.start("beating", last_try=True)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)
+    assert repo.fail_abandoned(past, {"code": "job_lost"}) == 0
 
 
 def test_finished_jobs_expire_with_their_input(db: Database) -> None:

@@ -46,6 +46,7 @@ class QueueEnv:
     database_url: str
     queue: str
     box: Path  # where the test kinds note what they did
+    delivery_limit: int = DELIVERY_LIMIT
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def settings(self, **service: Any) -> Settings:
@@ -53,7 +54,7 @@ class QueueEnv:
             home=self.home,
             database_url=self.database_url,
             broker_url=BROKER,  # type: ignore[arg-type]  # pydantic makes it a SecretStr
-            queue=QueueSettings(name=self.queue, delivery_limit=DELIVERY_LIMIT),
+            queue=QueueSettings(name=self.queue, delivery_limit=self.delivery_limit),
             service=ServiceSettings(analysis_processes=0, rate_verify_burst=1000, **service),
         )
 
@@ -67,7 +68,7 @@ class QueueEnv:
             "MEDIAPROOF_DATABASE_URL": self.database_url,
             "MEDIAPROOF_BROKER_URL": BROKER,
             "MEDIAPROOF_QUEUE_NAME": self.queue,
-            "MEDIAPROOF_QUEUE_DELIVERY_LIMIT": str(DELIVERY_LIMIT),
+            "MEDIAPROOF_QUEUE_DELIVERY_LIMIT": str(self.delivery_limit),
         }
         log = (self.home / f"worker-{len(self.workers)}.log").open("wb")
         p = subprocess.Popen(
@@ -129,7 +130,7 @@ def qenv(tmp_path: Path, db_url: str) -> Iterator[QueueEnv]:
         for p in env.workers:
             env.kill(p)
         with Connection(BROKER) as conn:
-            Topology(env.queue, DELIVERY_LIMIT).delete(conn)
+            Topology(env.queue, env.delivery_limit).delete(conn)
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout_s: float, env: QueueEnv) -> None:
@@ -153,15 +154,16 @@ def dead_letters(env: QueueEnv) -> list[str]:
     """The task ids (= job keys) in the dead-letter queue, taken off it."""
     ids = []
     with Connection(BROKER) as conn:
-        q = Topology(env.queue, DELIVERY_LIMIT).dead_letter_queue().bind(conn.default_channel)
+        q = Topology(env.queue, env.delivery_limit).dead_letter_queue().bind(conn.default_channel)
         while (msg := q.get(no_ack=True)) is not None:
             ids.append(msg.headers["id"])
     return ids
 
 
-def ready_messages(env: QueueEnv) -> int:
+def ready_messages(env: QueueEnv, *, dead: bool = False) -> int:
+    topo = Topology(env.queue, env.delivery_limit)
     with Connection(BROKER) as conn:
-        q = Topology(env.queue, DELIVERY_LIMIT).jobs_queue().bind(conn.default_channel)
+        q = (topo.dead_letter_queue() if dead else topo.jobs_queue()).bind(conn.default_channel)
         return int(q.queue_declare(passive=True).message_count)
 
 
@@ -217,12 +219,12 @@ def test_killed_worker_job_is_redelivered_and_finishes_once(qenv: QueueEnv) -> N
         )
         key = job_key(job.id)
         started = qenv.box / f"started-{key}-1"
-        wait_for("the first worker to start the job", started.exists, 30, qenv)
+        wait_for("the first worker to start the job", started.exists, 45, qenv)
         qenv.kill(first)  # mid-job: the message was never acknowledged
         assert jobs.get(job.id).status == "running"
 
         qenv.start_worker()
-        wait_for("the job to be redelivered", (qenv.box / f"started-{key}-2").exists, 30, qenv)
+        wait_for("the job to be redelivered", (qenv.box / f"started-{key}-2").exists, 45, qenv)
         (qenv.box / "release").write_text("")
         wait_for("the job to finish", lambda: jobs.get(job.id).status == "done", 30, qenv)
         done = jobs.get(job.id)
@@ -242,6 +244,44 @@ def test_killed_worker_job_is_redelivered_and_finishes_once(qenv: QueueEnv) -> N
         assert jobs.get(job.id) == done
         assert ready_messages(qenv) == 0
         assert dead_letters(qenv) == []
+    finally:
+        jobs.shutdown()
+        inst.close()
+
+
+def test_whole_worker_killed_on_the_last_try_fails_the_job(qenv: QueueEnv) -> None:
+    """kill -9 the whole worker (nobody left to record anything) on every try: the
+    broker dead-letters the job after the last one, and the job reads failed instead of
+    running for good (it would hold a place in the pending bound forever)."""
+    qenv.delivery_limit = 1  # two tries: two worker starts keep the test short
+    settings = qenv.settings()
+    inst = Instance(settings)
+    jobs = JobRunner(
+        inst.db,
+        600,
+        16,
+        blobs=job_blobs(settings),
+        dispatch=Publisher(settings),
+        abandoned_s=2.0,
+    )
+    try:
+        job = jobs.submit(
+            "x", lambda _p: {}, portable=Portable("test.hold", None, {"dir": str(qenv.box)})
+        )
+        key = job_key(job.id)
+        for attempt in range(1, qenv.delivery_limit + 2):
+            w = qenv.start_worker()
+            started = qenv.box / f"started-{key}-{attempt}"
+            wait_for(f"try {attempt} to start", started.exists, 45, qenv)
+            rec = jobs.repo.get(key)
+            assert rec is not None and rec.last_try is (attempt == qenv.delivery_limit + 1)
+            qenv.kill(w)
+        wait_for("the dead letter", lambda: ready_messages(qenv, dead=True) == 1, 15, qenv)
+        assert jobs.get(job.id).status == "running"  # nobody has said otherwise yet
+        wait_for("the job to fail", lambda: jobs.get(job.id).status == "failed", 15, qenv)
+        error = jobs.get(job.id).error
+        assert error is not None and error["code"] == "job_lost"
+        assert dead_letters(qenv) == [key]
     finally:
         jobs.shutdown()
         inst.close()

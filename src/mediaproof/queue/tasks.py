@@ -19,10 +19,12 @@ dead-letter queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ from mediaproof.errors import StorageError
 from mediaproof.queue.app import TASK_NAME
 from mediaproof.queue.kinds import KINDS, JobContext, UnknownJobKind
 from mediaproof.services.instance import Instance
-from mediaproof.services.jobs import ProgressWriter, error_of, job_blobs
+from mediaproof.services.jobs import HEARTBEAT_S, ProgressWriter, error_of, job_blobs
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import BlobStore
 from mediaproof.storage.sql.engine import Database
@@ -74,13 +76,42 @@ def drop_input(repo: JobRepo, blobs: BlobStore, rec: JobRecord) -> None:
         blobs.delete(rec.input_blob)
 
 
-def run_job(settings: Settings, key: str) -> str:
-    """Run job ``key`` in this worker process; returns what became of it."""
+def returned(headers: Mapping[str, Any] | None) -> int:
+    """How many times the broker has had this message handed back (RabbitMQ's quorum
+    queues count it in ``x-delivery-count``; absent on the first delivery)."""
+    try:
+        return int((headers or {}).get("x-delivery-count") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+@contextlib.contextmanager
+def _alive(repo: JobRepo, key: str) -> Iterator[None]:
+    """Keep the job's ``heartbeat_at`` fresh while it runs, so a job whose whole worker
+    was killed on its last try is told from one that is still running."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with contextlib.suppress(Exception):  # the database may be away a moment
+                repo.heartbeat([key])
+
+    t = threading.Thread(target=beat, name="mediaproof-job-heartbeat", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+def run_job(settings: Settings, key: str, handed_back: int = 0) -> str:
+    """Run job ``key`` in this worker process; returns what became of it.
+    ``handed_back``: the message's delivery count (see :func:`returned`)."""
     inst = worker_instance(settings)
     repo = JobRepo(inst.db)
     blobs = job_blobs(settings)
     try:
-        rec = repo.start(key)
+        rec = repo.start(key, last_try=handed_back >= settings.queue.delivery_limit)
     except StorageError as e:
         # the database is away: hand the job back (it counts toward the delivery limit)
         raise Reject(str(e), requeue=True) from e
@@ -89,25 +120,26 @@ def run_job(settings: Settings, key: str) -> str:
     fn = KINDS.get(rec.kind)
     work = Path(tempfile.mkdtemp(prefix="job-", dir=_tmp(inst)))
     try:
-        if fn is None:
-            raise UnknownJobKind(
-                f"this worker does not know jobs of kind {rec.kind!r}",
-                hint="run workers of the same version, with the same plug-ins, as the API",
+        with _alive(repo, key):
+            if fn is None:
+                raise UnknownJobKind(
+                    f"this worker does not know jobs of kind {rec.kind!r}",
+                    hint="run workers of the same version, with the same plug-ins, as the API",
+                )
+            path = None
+            if rec.input_blob is not None:
+                path = work / "input"
+                blobs.copy_to(rec.input_blob, path)
+            ctx = JobContext(
+                inst=inst,
+                key=key,
+                input=path,
+                params=rec.params,
+                progress=ProgressWriter(repo, key),
+                images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
+                attempt=rec.attempts,
             )
-        path = None
-        if rec.input_blob is not None:
-            path = work / "input"
-            blobs.copy_to(rec.input_blob, path)
-        ctx = JobContext(
-            inst=inst,
-            key=key,
-            input=path,
-            params=rec.params,
-            progress=ProgressWriter(repo, key),
-            images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
-            attempt=rec.attempts,
-        )
-        result = fn(ctx)
+            result = fn(ctx)
     except Exception as e:
         won = repo.finish(key, error=error_of(e))
     else:
@@ -149,9 +181,9 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
                     },
                 )
             elif isinstance(exc, (WorkerLostError, SystemExit, KeyboardInterrupt)):
-                returned = int((self._message.headers or {}).get("x-delivery-count", 0) or 0)
-                if returned >= settings.queue.delivery_limit:
-                    tries = returned + 1
+                back = returned(self._message.headers)
+                if back >= settings.queue.delivery_limit:
+                    tries = back + 1
                     log.warning("job %s: worker died on try %d; dead-lettered", key, tries)
                     self._fail(
                         settings,
@@ -182,4 +214,5 @@ def register_tasks(app: Celery, settings: Settings, topo: Any) -> None:
 
     @app.task(name=TASK_NAME, bind=True, Request=JobRequest)  # type: ignore[untyped-decorator]
     def _run(self: Task, key: str) -> str:
-        return run_job(settings, key)
+        # the message's headers are the request's fields (Celery's task protocol 2)
+        return run_job(settings, key, returned(vars(self.request)))

@@ -44,7 +44,7 @@ from mediaproof.storage.sql.repos_jobs import JobRecord, JobRepo
 JobFn = Callable[[Callable[[str, float], None]], dict[str, Any]]
 
 HEARTBEAT_S = 10.0  # how often the in-process runner says its jobs are alive
-ABANDONED_S = 60.0  # a local job not kept alive this long lost its process
+ABANDONED_S = 60.0  # a running job not kept alive this long lost its process
 SWEEP_EVERY_S = 5.0  # expiry and abandoned-job checks, per process
 PROGRESS_EVERY_S = 0.5  # progress writes at most this often (stage changes always)
 
@@ -152,12 +152,14 @@ class JobRunner:
         *,
         blobs: BlobStore | None = None,
         dispatch: Dispatch | None = None,
+        abandoned_s: float = ABANDONED_S,
     ) -> None:
         self.repo = JobRepo(db)
         self.blobs = blobs
         self.dispatch = dispatch
         self.keep_s = keep_s
         self.max_pending = max_pending
+        self.abandoned_s = abandoned_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediaproof-job")
         self._mine: set[str] = set()  # local jobs this process holds (for the heartbeat)
         self._lock = threading.Lock()
@@ -273,7 +275,7 @@ class JobRunner:
             self._swept = mono
         now = dt.datetime.now(dt.UTC)
         self.repo.fail_abandoned(
-            now - dt.timedelta(seconds=ABANDONED_S),
+            now - dt.timedelta(seconds=self.abandoned_s),
             {
                 "code": "job_lost",
                 "message": "the server that ran this analysis stopped before it finished",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
 
 from mediaproof.errors import BusyError
 from mediaproof.storage.sql.engine import Database
@@ -40,6 +40,7 @@ class JobRecord:
     input_blob: str | None
     params: dict[str, Any]
     attempts: int
+    last_try: bool
 
 
 def _record(row: JobRow) -> JobRecord:
@@ -55,6 +56,7 @@ def _record(row: JobRow) -> JobRecord:
         input_blob=row.input_blob,
         params=json.loads(row.params) if row.params else {},
         attempts=row.attempts,
+        last_try=row.last_try,
     )
 
 
@@ -97,6 +99,7 @@ class JobRepo:
                 input_blob=input_blob,
                 params=json.dumps(params, sort_keys=True) if params else None,
                 attempts=0,
+                last_try=False,
                 created_at=now,
                 heartbeat_at=now if runner == "local" else None,
             )
@@ -109,9 +112,10 @@ class JobRepo:
             row = s.get(JobRow, job_id)
             return _record(row) if row is not None else None
 
-    def start(self, job_id: str) -> JobRecord | None:
+    def start(self, job_id: str, *, last_try: bool = False) -> JobRecord | None:
         """Mark a job running and count the attempt; None when it has already ended (a
-        redelivered job that finished: nothing to do) or does not exist (expired)."""
+        redelivered job that finished: nothing to do) or does not exist (expired).
+        ``last_try``: the broker will not hand this job out again."""
         now = _now()
         with self.db.session() as s:
             done = s.execute(
@@ -120,6 +124,7 @@ class JobRepo:
                 .values(
                     status="running",
                     attempts=JobRow.attempts + 1,
+                    last_try=last_try,
                     started_at=now,
                     heartbeat_at=now,
                 )
@@ -184,15 +189,19 @@ class JobRepo:
             )
 
     def fail_abandoned(self, older_than: dt.datetime, error: dict[str, Any]) -> int:
-        """Fail local jobs whose process stopped keeping them alive (it was stopped or
-        killed: nothing else will ever run them). Queued jobs are the broker's to hand
-        to another worker, so they are never touched here."""
+        """Fail jobs nothing will ever run again: local jobs whose process stopped keeping
+        them alive (it was stopped or killed), and queued jobs whose last try the broker
+        allows lost its worker without anyone recording it (the whole worker was killed;
+        the broker dead-lettered the job). Other queued jobs are the broker's to hand to
+        another worker, however long that takes, so they are not touched here."""
         with self.db.session() as s:
             res = s.execute(
                 update(JobRow)
                 .where(
-                    JobRow.runner == "local",
-                    JobRow.status.in_(PENDING),
+                    or_(
+                        and_(JobRow.runner == "local", JobRow.status.in_(PENDING)),
+                        and_(JobRow.status == "running", JobRow.last_try.is_(True)),
+                    ),
                     JobRow.heartbeat_at < older_than,
                 )
                 .values(

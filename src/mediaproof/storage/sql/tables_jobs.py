@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediaproof.storage.sql.tables import Base, utcnow
@@ -17,7 +17,8 @@ class JobRow(Base):
     of the API process that took it, which keeps ``heartbeat_at`` fresh) or ``queue`` (a
     worker, through the broker). ``input_blob``: the upload in the job blob store (queued
     jobs only), deleted when the job ends. ``result`` and ``error`` are JSON;
-    ``attempts`` counts starts (a job whose worker died is started again)."""
+    ``attempts`` counts starts (a job whose worker died is started again); ``last_try``:
+    the broker will not deliver it again (its delivery limit is reached)."""
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -36,6 +37,7 @@ class JobRow(Base):
     input_blob: Mapped[str | None] = mapped_column(String(64), nullable=True)
     params: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_try: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("input_blob", sa.String(64), nullable=True),
         sa.Column("params", sa.Text, nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("last_try", sa.Boolean, nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("started_at", TS, nullable=True),
         sa.Column("heartbeat_at", TS, nullable=True),
