@@ -29,10 +29,8 @@ import argparse
 import io
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +41,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from _serve import launch_serve  # bench/_serve.py (these run as scripts from bench/)
 from mediaproof.config import Settings
 from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
@@ -57,36 +56,13 @@ def start_server(home: Path, env_extra: dict[str, str]) -> tuple[subprocess.Pope
     init_keys(inst.keys_dir, "Bench Elections Office")
     ensure_watermark_key(home)  # every image verify then runs the watermark detector
     inst.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    src = str(Path(__file__).resolve().parents[1] / "src")
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
-        "MEDIAPROOF_HOME": str(home),
         "MEDIAPROOF_SERVICE_BEHIND_PROXY": "true",
         "MEDIAPROOF_SERVICE_RATE_VERIFY_PER_MIN": MANY,
         "MEDIAPROOF_SERVICE_RATE_VERIFY_BURST": MANY,
         **env_extra,
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediaproof", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                time.sleep(3)  # the analysis workers start in the background
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the service did not start")
+    return launch_serve(home, env)
 
 
 def pct(xs: list[float], p: float) -> float:

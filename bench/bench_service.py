@@ -25,9 +25,7 @@ import io
 import json
 import os
 import random
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from _serve import launch_serve  # bench/_serve.py (these run as scripts from bench/)
 from mediaproof.accounts.models import Role
 from mediaproof.config import Settings
 from mediaproof.fingerprint.pdq import fingerprint_image
@@ -83,14 +82,7 @@ def start_server(
     accounts.create_user(inst, "bench", Role.PUBLISHER, "bench password 1234")
     secret, _ = accounts.create_token(inst, _session(inst), "bench", ["publish"])
     inst.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    src = str(Path(__file__).resolve().parents[1] / "src")
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
-        "MEDIAPROOF_HOME": str(home),
         "MEDIAPROOF_SERVICE_RATE_VERIFY_BURST": "1000000",
         "MEDIAPROOF_SERVICE_RATE_VERIFY_PER_MIN": "1000000",
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000000",
@@ -98,35 +90,15 @@ def start_server(
         "MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_BURST": "1000000",
         "MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_PER_MIN": "1000000",
     }
-    env.pop("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES", None)
     if analysis_processes != "auto":
         env["MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES"] = analysis_processes
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mediaproof",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc, url = launch_serve(
+        home,
+        env,
+        args=("--log-level", "warning"),
+        drop=("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES",),
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                time.sleep(3)  # the analysis workers start in the background
-                return proc, url, secret
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the service did not start")
+    return proc, url, secret
 
 
 def _session(inst: Instance) -> Any:

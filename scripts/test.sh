@@ -12,4 +12,5 @@ if [ ! -d ../shared/corpora ] && [ -z "${MEDIAPROOF_CORPORA:-}" ]; then
 fi
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
+PYTHONPATH="$PWD/src" .venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -10,11 +10,33 @@ from __future__ import annotations
 
 
 class MediaproofError(Exception):
-    """Base error. ``message`` is for people; ``code`` is stable for machines."""
+    """Base error. ``message`` is for people; ``code`` is stable for machines.
+
+    A subclass declares what differs from its parent as class keywords, one line each::
+
+        class NotFoundError(StorageError, code="not_found", exit_code=6, http_status=404):
+            ("what went wrong, for the reader of the code")
+    """
 
     code: str = "error"
     exit_code: int = 1
     http_status: int = 500
+
+    def __init_subclass__(
+        cls,
+        *,
+        code: str | None = None,
+        exit_code: int | None = None,
+        http_status: int | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if exit_code is not None:
+            cls.exit_code = exit_code
+        if http_status is not None:
+            cls.http_status = http_status
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -25,124 +47,75 @@ class MediaproofError(Exception):
         return self.message if not self.hint else f"{self.message} ({self.hint})"
 
 
-class ConfigError(MediaproofError):
-    code = "config"
-    exit_code = 78  # EX_CONFIG
-    http_status = 500
+class ConfigError(MediaproofError, code="config", exit_code=78, http_status=500): ...  # EX_CONFIG
 
 
-class UsageError(MediaproofError):
-    code = "usage"
-    exit_code = 2
-    http_status = 400
+class UsageError(MediaproofError, code="usage", exit_code=2, http_status=400): ...
 
 
 # --- ingest -----------------------------------------------------------------------
 
 
-class IngestError(MediaproofError):
+class IngestError(MediaproofError, code="ingest", exit_code=3, http_status=400):
     """The input could not be taken in safely."""
 
-    code = "ingest"
-    exit_code = 3
-    http_status = 400
+
+class UnsupportedMediaError(IngestError, code="unsupported_media", http_status=415): ...
 
 
-class UnsupportedMediaError(IngestError):
-    code = "unsupported_media"
-    http_status = 415
-
-
-class LimitExceededError(IngestError):
+class LimitExceededError(IngestError, code="limit_exceeded", http_status=413):
     """Bytes, pixels or duration over the configured limit (also decompression bombs)."""
 
-    code = "limit_exceeded"
-    http_status = 413
 
-
-class MalformedMediaError(IngestError):
-    code = "malformed_media"
-    http_status = 422
+class MalformedMediaError(IngestError, code="malformed_media", http_status=422): ...
 
 
 # --- provenance -------------------------------------------------------------------
 
 
-class ProvenanceError(MediaproofError):
-    code = "provenance"
-    exit_code = 4
-    http_status = 422
+class ProvenanceError(MediaproofError, code="provenance", exit_code=4, http_status=422): ...
 
 
-class SigningError(ProvenanceError):
-    code = "signing_failed"
+class SigningError(ProvenanceError, code="signing_failed"): ...
 
 
-class KeyMaterialError(ProvenanceError):
+class KeyMaterialError(ProvenanceError, code="key_material", exit_code=78):
     """Keys or certificates missing, unreadable, or not fit for C2PA signing."""
-
-    code = "key_material"
-    exit_code = 78
 
 
 # --- storage ----------------------------------------------------------------------
 
 
-class StorageError(MediaproofError):
-    code = "storage"
-    exit_code = 5
-    http_status = 500
+class StorageError(MediaproofError, code="storage", exit_code=5, http_status=500): ...
 
 
-class NotFoundError(StorageError):
-    code = "not_found"
-    exit_code = 6
-    http_status = 404
+class NotFoundError(StorageError, code="not_found", exit_code=6, http_status=404): ...
 
 
-class ConflictError(StorageError):
-    code = "conflict"
-    exit_code = 7
-    http_status = 409
+class ConflictError(StorageError, code="conflict", exit_code=7, http_status=409): ...
 
 
-class RemoteManifestError(ProvenanceError):
+class RemoteManifestError(ProvenanceError, code="remote_manifest", http_status=422):
     """The file names credentials on a remote server; mediaproof never fetches them."""
-
-    code = "remote_manifest"
-    http_status = 422
 
 
 # --- accounts and access ----------------------------------------------------------
 
 
-class AccessError(MediaproofError):
-    code = "access"
-    exit_code = 11
-    http_status = 403
+class AccessError(MediaproofError, code="access", exit_code=11, http_status=403): ...
 
 
-class AuthenticationError(AccessError):
+class AuthenticationError(AccessError, code="unauthenticated", http_status=401):
     """No valid session or token, or wrong credentials."""
 
-    code = "unauthenticated"
-    http_status = 401
+
+class PermissionDeniedError(AccessError, code="forbidden", http_status=403): ...
 
 
-class PermissionDeniedError(AccessError):
-    code = "forbidden"
-    http_status = 403
+class CsrfError(AccessError, code="csrf_failed", http_status=403): ...
 
 
-class CsrfError(AccessError):
-    code = "csrf_failed"
-    http_status = 403
-
-
-class RateLimitedError(AccessError):
-    code = "rate_limited"
-    http_status = 429
-
+class RateLimitedError(AccessError, code="rate_limited", http_status=429):
     def __init__(self, message: str, *, retry_after_s: float, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after_s = retry_after_s
@@ -151,15 +124,9 @@ class RateLimitedError(AccessError):
 # --- uploads over HTTP ------------------------------------------------------------
 
 
-class UploadTimeoutError(IngestError):
+class UploadTimeoutError(IngestError, code="upload_timeout", http_status=408):
     """The client sent the body too slowly."""
 
-    code = "upload_timeout"
-    http_status = 408
 
-
-class BusyError(MediaproofError):
+class BusyError(MediaproofError, code="busy", http_status=503):
     """Too much work queued; the client should retry later."""
-
-    code = "busy"
-    http_status = 503

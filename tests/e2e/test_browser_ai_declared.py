@@ -15,7 +15,14 @@ from mediaproof.provenance.keys import SigningMaterial, init_keys
 from mediaproof.services.instance import Instance
 from tests.e2e.server import Server
 from tests.e2e.test_browser import ARGS, CHROMIUM, shot
-from tests.honesty.build_corpus import _act, _jpeg, c2pa_remote, c2pa_sign
+from tests.honesty.build_corpus import (
+    _act,
+    _jpeg,
+    c2pa_capture,
+    c2pa_derived,
+    c2pa_remote,
+    generative_fill,
+)
 
 ORG = "County Elections Office"
 SIGNER = f"{ORG} content signing"
@@ -59,23 +66,11 @@ def test_trusted_capture_with_a_later_generative_edit(
     instance: tuple[Server, SigningMaterial], tab: Any, tmp_path: Path
 ) -> None:
     server, material = instance
-    capture = c2pa_sign(
-        _jpeg(tmp_path / "src.jpg", 7),
-        tmp_path / "capture.jpg",
-        material,
-        "capture.jpg",
-        [_act("c2pa.created", "digitalCapture", "Camera firmware 1.2")],
+    capture = c2pa_capture(
+        _jpeg(tmp_path / "src.jpg", 7), tmp_path / "capture.jpg", material, "capture.jpg"
     )
-    edited = c2pa_sign(
-        capture,
-        tmp_path / "edited.jpg",
-        material,
-        "edited.jpg",
-        [
-            _act("c2pa.opened", ingredientIds=["parent"]),
-            _act("c2pa.edited", "trainedAlgorithmicMedia", "Generative Fill"),
-        ],
-        [(capture, "parentOf", "parent")],
+    edited = c2pa_derived(
+        capture, tmp_path / "edited.jpg", material, "edited.jpg", generative_fill()
     )
     verdict, reasons, tone = _verify(server, tab, edited)
     assert verdict == f"Contains AI-generated content, declared by {SIGNER}"
@@ -90,13 +85,8 @@ def test_trusted_capture_with_a_later_generative_edit(
     shot(tab, "verify-ai-edit-in-trusted-credentials")
 
     # the same edit one manifest further down the chain is still disclosed first
-    cropped = c2pa_sign(
-        edited,
-        tmp_path / "cropped.jpg",
-        material,
-        "cropped.jpg",
-        [_act("c2pa.opened", ingredientIds=["parent"]), _act("c2pa.cropped")],
-        [(edited, "parentOf", "parent")],
+    cropped = c2pa_derived(
+        edited, tmp_path / "cropped.jpg", material, "cropped.jpg", _act("c2pa.cropped")
     )
     verdict, reasons, _ = _verify(server, tab, cropped)
     assert verdict == f"Contains AI-generated content, declared by {SIGNER}"

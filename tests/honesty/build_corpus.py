@@ -195,6 +195,41 @@ def _act(
     return out
 
 
+def _manifest(
+    title: str, actions: list[dict[str, Any]], assertions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "claim_generator_info": [{"name": "mediaproof-corpus", "version": "1"}],
+        "title": title,
+        "format": "image/jpeg",
+        "assertions": [_actions(*actions), *assertions],
+    }
+
+
+def _build_and_sign(
+    manifest: dict[str, Any],
+    material: SigningMaterial,
+    src: Path,
+    dest: Path,
+    prepare: Callable[[c2pa.Builder], None],
+) -> Path:
+    """Sign ``src`` into ``dest`` under ``manifest``; ``prepare`` adds to the builder."""
+    signer = c2pa.Signer.from_info(
+        c2pa.C2paSignerInfo(material.alg.encode(), material.chain_pem, material.key_pem, None)
+    )
+    builder = c2pa.Builder(manifest)
+    try:
+        prepare(builder)
+        buf = io.BytesIO()
+        with src.open("rb") as fin:
+            builder.sign(signer, "image/jpeg", fin, buf)
+        dest.write_bytes(buf.getvalue())
+    finally:
+        builder.close()
+        signer.close()
+    return dest
+
+
 def c2pa_sign(
     src: Path,
     dest: Path,
@@ -206,55 +241,63 @@ def c2pa_sign(
 ) -> Path:
     """Sign ``src`` into ``dest`` with these actions; each ingredient is (file,
     relationship, label) and brings its own credentials into the store."""
-    manifest = {
-        "claim_generator_info": [{"name": "mediaproof-corpus", "version": "1"}],
-        "title": title,
-        "format": "image/jpeg",
-        "assertions": [_actions(*actions), *assertions],
-    }
-    signer = c2pa.Signer.from_info(
-        c2pa.C2paSignerInfo(material.alg.encode(), material.chain_pem, material.key_pem, None)
-    )
-    builder = c2pa.Builder(manifest)
-    try:
+
+    def add_ingredients(builder: c2pa.Builder) -> None:
         for ing_path, rel, label in ingredients:
             with ing_path.open("rb") as f:
                 builder.add_ingredient(
                     {"title": ing_path.name, "relationship": rel, "label": label}, "image/jpeg", f
                 )
-        buf = io.BytesIO()
-        with src.open("rb") as fin:
-            builder.sign(signer, "image/jpeg", fin, buf)
-        dest.write_bytes(buf.getvalue())
-    finally:
-        builder.close()
-        signer.close()
-    return dest
+
+    return _build_and_sign(
+        _manifest(title, actions, list(assertions)), material, src, dest, add_ingredients
+    )
 
 
 def c2pa_remote(src: Path, dest: Path, material: SigningMaterial, url: str) -> Path:
     """Credentials stored remotely: the file keeps only XMP dcterms:provenance = url."""
-    manifest = {
-        "claim_generator_info": [{"name": "mediaproof-corpus", "version": "1"}],
-        "title": dest.name,
-        "format": "image/jpeg",
-        "assertions": [_actions(_act("c2pa.created", "digitalCapture"))],
-    }
-    signer = c2pa.Signer.from_info(
-        c2pa.C2paSignerInfo(material.alg.encode(), material.chain_pem, material.key_pem, None)
-    )
-    builder = c2pa.Builder(manifest)
-    try:
+
+    def remote(builder: c2pa.Builder) -> None:
         builder.set_no_embed()
         builder.set_remote_url(url)
-        buf = io.BytesIO()
-        with src.open("rb") as fin:
-            builder.sign(signer, "image/jpeg", fin, buf)
-        dest.write_bytes(buf.getvalue())
-    finally:
-        builder.close()
-        signer.close()
-    return dest
+
+    manifest = _manifest(dest.name, [_act("c2pa.created", "digitalCapture")], [])
+    return _build_and_sign(manifest, material, src, dest, remote)
+
+
+# --- the chains of credentials the corpus and the browser tests share --------------------
+
+
+def generative_fill() -> dict[str, Any]:
+    """An edit with a generative model (Photoshop's "Generative Fill")."""
+    return _act("c2pa.edited", "trainedAlgorithmicMedia", "Generative Fill")
+
+
+def c2pa_capture(src: Path, dest: Path, material: SigningMaterial, title: str) -> Path:
+    """A camera capture: created, digitalCapture, by the camera's firmware."""
+    return c2pa_sign(
+        src, dest, material, title, [_act("c2pa.created", "digitalCapture", "Camera firmware 1.2")]
+    )
+
+
+def c2pa_derived(
+    parent: Path,
+    dest: Path,
+    material: SigningMaterial,
+    title: str,
+    *acts: dict[str, Any],
+    components: list[tuple[Path, str]] = (),  # type: ignore[assignment]
+) -> Path:
+    """A file opened from ``parent`` (its parentOf ingredient, labelled "parent"), then
+    ``acts``; each component is (file, label), a componentOf ingredient."""
+    return c2pa_sign(
+        parent,
+        dest,
+        material,
+        title,
+        [_act("c2pa.opened", ingredientIds=["parent"]), *acts],
+        [(parent, "parentOf", "parent"), *((f, "componentOf", lab) for f, lab in components)],
+    )
 
 
 def _jpeg(path: Path, seed: int) -> Path:
@@ -464,24 +507,10 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
     # C2PA, signed by the instance (trusted): actions and ingredients at depth 1, 2, 3
     work = dest / "_work"
     work.mkdir(exist_ok=True)
-    cap = c2pa_sign(
-        _jpeg(work / "capture-src.jpg", 1),
-        work / "capture.jpg",
-        material,
-        "capture.jpg",
-        [_act("c2pa.created", "digitalCapture", "Camera firmware 1.2")],
+    cap = c2pa_capture(
+        _jpeg(work / "capture-src.jpg", 1), work / "capture.jpg", material, "capture.jpg"
     )
-    genfill = c2pa_sign(
-        cap,
-        work / "genfill.jpg",
-        material,
-        "genfill.jpg",
-        [
-            _act("c2pa.opened", ingredientIds=["parent"]),
-            _act("c2pa.edited", "trainedAlgorithmicMedia", "Generative Fill"),
-        ],
-        [(cap, "parentOf", "parent")],
-    )
+    genfill = c2pa_derived(cap, work / "genfill.jpg", material, "genfill.jpg", generative_fill())
     cases.append(
         Case(
             "c2pa-capture-then-genfill.jpg",
@@ -498,21 +527,18 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
         "ai-element.jpg",
         [_act("c2pa.created", "trainedAlgorithmicMedia", "Image Model X")],
     )
-    placed = c2pa_sign(
+    placed = c2pa_derived(
         cap,
         dest / "c2pa-placed-ai-element.jpg",
         material,
         "composite.jpg",
-        [
-            _act("c2pa.opened", ingredientIds=["parent"]),
-            _act(
-                "c2pa.placed",
-                "compositeWithTrainedAlgorithmicMedia",
-                "Compositor",
-                ingredientIds=["element"],
-            ),
-        ],
-        [(cap, "parentOf", "parent"), (placed_src, "componentOf", "element")],
+        _act(
+            "c2pa.placed",
+            "compositeWithTrainedAlgorithmicMedia",
+            "Compositor",
+            ingredientIds=["element"],
+        ),
+        components=[(placed_src, "element")],
     )
     cases.append(
         Case(
@@ -558,13 +584,12 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
     # the generative edit one, two and three manifests down the parentOf chain
     prev = genfill
     for depth in (1, 2, 3):
-        nxt = c2pa_sign(
+        nxt = c2pa_derived(
             prev,
             dest / f"c2pa-genfill-depth{depth}.jpg",
             material,
             f"depth{depth}.jpg",
-            [_act("c2pa.opened", ingredientIds=["parent"]), _act("c2pa.cropped", agent="Cropper")],
-            [(prev, "parentOf", "parent")],
+            _act("c2pa.cropped", agent="Cropper"),
         )
         cases.append(
             Case(
@@ -577,13 +602,12 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
         )
         prev = nxt
     # an AI-generated original, later edited: still AI-generated as a whole
-    later = c2pa_sign(
+    later = c2pa_derived(
         created,
         dest / "c2pa-generated-then-cropped.jpg",
         material,
         "cropped.jpg",
-        [_act("c2pa.opened", ingredientIds=["parent"]), _act("c2pa.cropped")],
-        [(created, "parentOf", "parent")],
+        _act("c2pa.cropped"),
     )
     cases.append(
         Case(
@@ -595,24 +619,20 @@ def build(dest: Path, material: SigningMaterial, signer: str) -> list[Case]:
         )
     )
     # an AI component ingredient at depth 2 (inside the parent's credentials)
-    comp_parent = c2pa_sign(
+    comp_parent = c2pa_derived(
         cap,
         work / "comp-parent.jpg",
         material,
         "comp-parent.jpg",
-        [
-            _act("c2pa.opened", ingredientIds=["parent"]),
-            _act("c2pa.placed", ingredientIds=["element"]),
-        ],
-        [(cap, "parentOf", "parent"), (placed_src, "componentOf", "element")],
+        _act("c2pa.placed", ingredientIds=["element"]),
+        components=[(placed_src, "element")],
     )
-    comp = c2pa_sign(
+    comp = c2pa_derived(
         comp_parent,
         dest / "c2pa-ai-component-depth2.jpg",
         material,
         "comp.jpg",
-        [_act("c2pa.opened", ingredientIds=["parent"]), _act("c2pa.resized")],
-        [(comp_parent, "parentOf", "parent")],
+        _act("c2pa.resized"),
     )
     cases.append(
         Case(

@@ -21,7 +21,7 @@ from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables import Base
-from tests.unit.lookup_contract import FingerprintLookupContract, Register
+from mediaproof.testing.lookup_contract import FingerprintLookupContract, Register
 
 PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
 

@@ -29,8 +29,8 @@ from mediaproof.storage.sql.tables_likeness import (
     LikenessReportSubjectRow,
     LikenessSampleRow,
 )
+from mediaproof.testing.likeness_store_contract import alert, enrolment
 from mediaproof.transparency.log import TransparencyLog
-from tests.likeness_store_contract import alert, enrolment
 
 TABLES: list[Any] = [
     LikenessEnrolmentRow,

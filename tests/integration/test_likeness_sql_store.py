@@ -24,7 +24,7 @@ from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.likeness_store import SqlLikenessStore
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables import Base
-from tests.likeness_store_contract import NAME, LikenessStoreContract, alert, enrolment
+from mediaproof.testing.likeness_store_contract import NAME, LikenessStoreContract, alert, enrolment
 
 
 class TestSqlLikenessStore(LikenessStoreContract):

@@ -11,7 +11,7 @@ import pytest
 from mediaproof.likeness.crypto import load_or_create_key
 from mediaproof.likeness.errors import LikenessKeyError
 from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
-from tests.likeness_store_contract import NAME, LikenessStoreContract, alert, enrolment
+from mediaproof.testing.likeness_store_contract import NAME, LikenessStoreContract, alert, enrolment
 
 
 class TestSqliteLikenessStore(LikenessStoreContract):

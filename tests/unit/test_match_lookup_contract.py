@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mediaproof.fingerprint.fingerprints import Fingerprints
 from mediaproof.matching.lookup import FingerprintLookup, InMemoryLookup
-from tests.unit.lookup_contract import FingerprintLookupContract, Register
+from mediaproof.testing.lookup_contract import FingerprintLookupContract, Register
 
 
 class TestInMemoryLookup(FingerprintLookupContract):

@@ -95,14 +95,10 @@ def set_caller(caller: Caller) -> None:
     _CALLER.set(caller)
 
 
-class ComputeCrashed(MediaproofError):
-    code = "analysis_crashed"
-    http_status = 500
+class ComputeCrashed(MediaproofError, code="analysis_crashed", http_status=500): ...
 
 
-class ComputeTimedOut(MediaproofError):
-    code = "analysis_timeout"
-    http_status = 500
+class ComputeTimedOut(MediaproofError, code="analysis_timeout", http_status=500): ...
 
 
 class ComputeFailed(RuntimeError):

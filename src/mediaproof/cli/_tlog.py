@@ -1,34 +1,21 @@
-"""Helpers shared by `mediaproof log` and `mediaproof alibi`: options, output, errors, keys."""
+"""What `mediaproof log` and `mediaproof alibi` share beyond cli.common: key options, files."""
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
+from mediaproof.cli.common import err_console, fail
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError, UsageError
-from mediaproof.transparency.errors import LogError, LogLockedError
-from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.client import LogClient
+from mediaproof.transparency.errors import LogError
 from mediaproof.transparency.note import CosignatureVerifier, Ed25519Verifier
+from mediaproof.transparency.proof import VerifiedInclusion, verify_tlog_proof
 
-console = Console()
-err_console = Console(stderr=True)
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        help="Instance directory. Default: $MEDIAPROOF_HOME or ./var",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 KeyOption = Annotated[
     str | None,
     typer.Option(
@@ -41,6 +28,10 @@ WitnessOption = Annotated[
     list[str] | None,
     typer.Option("--witness", help="A trusted witness key (type 0x04 vkey) or file; repeatable."),
 ]
+LogOption = Annotated[
+    str | None,
+    typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
+]
 MinWitnessOption = Annotated[
     int, typer.Option("--min-witnesses", min=0, help="Cosignatures required from --witness keys.")
 ]
@@ -50,10 +41,6 @@ T = TypeVar("T")
 
 def home_dir(home: Path | None) -> Path:
     return home if home is not None else load_settings().home
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def run(fn: Callable[[], T], as_json: bool) -> T:
@@ -67,15 +54,7 @@ def run(fn: Callable[[], T], as_json: bool) -> T:
             where = f"{e.filename}: " if e.filename else ""
             raise LogError(f"{where}{e.strerror or e}") from e
     except MediaproofError as e:
-        if as_json:
-            print_json(
-                {"ok": False, "error": {"code": e.code, "message": e.message, "hint": e.hint}}
-            )
-        else:
-            err_console.print(f"[bold red]error:[/] {e.message}")
-            if e.hint:
-                err_console.print(f"[dim]hint: {e.hint}[/]")
-        raise typer.Exit(e.exit_code) from e
+        raise fail(e, as_json=as_json) from e
 
 
 def read_file(path: Path | str, what: str = "") -> bytes:
@@ -115,10 +94,37 @@ def witness_keys(values: list[str] | None) -> list[CosignatureVerifier]:
     return [CosignatureVerifier.from_vkey(_key_text(v)) for v in values or []]
 
 
-def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> TransparencyLog:
-    """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
-    running service holds the log: proofs then cover the last published checkpoint."""
-    try:
-        return TransparencyLog.open(home, verify=verify)
-    except LogLockedError:
-        return TransparencyLog.open(home, readonly=True, verify=verify)
+def log_client(
+    log_prefix: str | None,
+    key: str | None,
+    home: Path | None,
+    *,
+    witness: list[str] | None = None,
+    min_witnesses: int = 0,
+) -> LogClient:
+    """A client of the served log at --log (default: this instance's <home>/log)."""
+    return LogClient(
+        log_prefix or str(home_dir(home) / "log"),
+        log_key(key, home),
+        witnesses=witness_keys(witness),
+        min_witnesses=min_witnesses,
+    )
+
+
+def check_proof(
+    proof: bytes,
+    key: str | None,
+    home: Path | None,
+    *,
+    entry: bytes | None = None,
+    witness: list[str] | None = None,
+    min_witnesses: int = 0,
+) -> VerifiedInclusion:
+    """Check a tlog-proof offline against the --key and --witness keys."""
+    return verify_tlog_proof(
+        proof,
+        log_key(key, home),
+        entry=entry,
+        witnesses=witness_keys(witness),
+        min_witnesses=min_witnesses,
+    )

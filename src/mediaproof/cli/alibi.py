@@ -16,24 +16,19 @@ from typing import Annotated, Any
 import typer
 
 from mediaproof.cli._tlog import (
-    HomeOption,
-    JsonOption,
     KeyOption,
     MinWitnessOption,
     WitnessOption,
-    console,
+    check_proof,
     home_dir,
-    log_key,
-    open_for_proofs,
-    print_json,
     run,
-    witness_keys,
 )
-from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
+from mediaproof.errors import UsageError
+from mediaproof.services import transparency as tlog
 from mediaproof.transparency import entries
 from mediaproof.transparency.errors import ProofError
-from mediaproof.transparency.log import TransparencyLog
-from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
+from mediaproof.transparency.proof import SUFFIX
 
 app = typer.Typer(
     help="Certified alibi: log the digest of your own recording, prove it existed.",
@@ -57,15 +52,6 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _find(log: TransparencyLog, digest: str) -> int:
-    # Newest first: a person usually proves what they logged recently.
-    for i in range(log.size - 1, -1, -1):
-        data = json.loads(log.entry(i))
-        if data.get("type") == "alibi.recorded" and data.get("content_sha256") == digest:
-            return i
-    raise NotFoundError("this file's digest is not in the log", hint="log it with `alibi add`")
-
-
 @app.command()
 def add(
     file: Annotated[Path, typer.Argument(help="Your recording or statement.", exists=True)],
@@ -81,11 +67,9 @@ def add(
     def body() -> None:
         digest = _sha256_file(file)
         entry = entries.alibi_recorded(content_sha256=digest, claimant=claimant)
-        with TransparencyLog.open(home_dir(home)) as log:
-            index = log.append(entry)
-            vc = log.checkpoint()
-            if out is not None:
-                out.write_bytes(log.tlog_proof(index).encode())
+        index, vc, proof = tlog.record_alibi(home_dir(home), entry, with_proof=out is not None)
+        if out is not None and proof is not None:
+            out.write_bytes(proof.encode())
         if as_json:
             print_json(
                 {
@@ -126,13 +110,9 @@ def prove(
     def body() -> None:
         if (file is None) == (index is None):
             raise UsageError("give the FILE you logged or --index, not both")
-        with open_for_proofs(home_dir(home)) as log:
-            if index is not None:
-                i = index
-            else:
-                assert file is not None
-                i = _find(log, _sha256_file(file))
-            data = log.tlog_proof(i).encode()
+        digest = _sha256_file(file) if file is not None else None
+        proof = tlog.alibi_proof(home_dir(home), index=index, digest=digest)
+        i, data = proof.index, proof.encode()
         target = out or Path(f"{file.name if file else f'entry-{i}'}{SUFFIX}")
         target.write_bytes(data)
         if as_json:
@@ -158,11 +138,8 @@ def verify(
     """Check a bundle offline with the log's key: signature, inclusion, and the file's digest."""
 
     def body() -> None:
-        res = verify_tlog_proof(
-            bundle.read_bytes(),
-            log_key(key, home),
-            witnesses=witness_keys(witness),
-            min_witnesses=min_witnesses,
+        res = check_proof(
+            bundle.read_bytes(), key, home, witness=witness, min_witnesses=min_witnesses
         )
         if res.entry is None:
             raise ProofError("the bundle does not carry its entry")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -35,10 +35,41 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def fail(e: MediaproofError) -> typer.Exit:
+def show(data: Any, as_json: bool, text: str) -> None:
+    """One result: ``data`` as JSON, or ``text`` (rich markup) for people."""
+    if as_json:
+        print_json(data)
+    else:
+        console.print(text)
+
+
+def show_rows(
+    rows: Iterable[T],
+    as_json: bool,
+    line: Callable[[T], str],
+    *,
+    as_dict: Callable[[T], Any] | None = None,
+) -> None:
+    """A list: JSON (each row through ``as_dict`` when given), or one ``line`` a row."""
+    if as_json:
+        print_json([as_dict(r) if as_dict else r for r in rows])
+        return
+    for r in rows:
+        console.print(line(r))
+
+
+def print_error(e: MediaproofError, *, as_json: bool = False) -> None:
+    """Say what went wrong: a message and hint on stderr, or a JSON error object."""
+    if as_json:
+        print_json({"ok": False, "error": {"code": e.code, "message": e.message, "hint": e.hint}})
+        return
     err_console.print(f"[bold red]error:[/] {e.message}")
     if e.hint:
         err_console.print(f"[dim]hint: {e.hint}[/]")
+
+
+def fail(e: MediaproofError, *, as_json: bool = False) -> typer.Exit:
+    print_error(e, as_json=as_json)
     return typer.Exit(e.exit_code)
 
 

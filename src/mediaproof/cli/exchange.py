@@ -4,14 +4,20 @@ from peers (docs/exchange.md)."""
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
-from mediaproof.errors import UsageError
+from mediaproof.cli.common import (
+    HomeOption,
+    JsonOption,
+    console,
+    instance,
+    print_json,
+    show,
+    show_rows,
+)
 from mediaproof.exchange.models import (
     Category,
     CollectionSpec,
@@ -19,24 +25,13 @@ from mediaproof.exchange.models import (
     Require,
     SignalType,
     Tlp,
+    parse_enum,
 )
 from mediaproof.services import exchange, exchange_pull
 
 app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
 peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
 app.add_typer(peer_app, name="peer")
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _enum(kind: type[E], value: str, what: str) -> E:
-    try:
-        return kind(value)
-    except ValueError as e:
-        raise UsageError(
-            f"unknown {what} {value!r}", hint="one of: " + ", ".join(m.value for m in kind)
-        ) from e
 
 
 @app.command("key")
@@ -87,23 +82,20 @@ def create_cmd(
             organisation=organisation,
             description=description,
             signal_types=tuple(
-                _enum(SignalType, t, "signal type") for t in (signal_type or ["pdq", "vpdq"])
+                parse_enum(SignalType, t, "signal type") for t in (signal_type or ["pdq", "vpdq"])
             ),
-            tlp=_enum(Tlp, tlp, "TLP level"),
+            tlp=parse_enum(Tlp, tlp, "TLP level"),
             policy_url=policy_url,
-            category=_enum(Category, category, "category"),
+            category=parse_enum(Category, category, "category"),
             rule=InclusionRule(
-                _enum(Require, require, "requirement"),
+                parse_enum(Require, require, "requirement"),
                 tuple(sorted(outcome or [])),
                 tuple(sorted(case_category or [])),
             ),
             tombstone_days=tombstone_days,
         )
         out = exchange.create_collection(inst, spec)
-    if json_out:
-        print_json(out)
-        return
-    console.print(f"created collection [bold]{name}[/]")
+    show(out, json_out, f"created collection [bold]{name}[/]")
 
 
 @app.command("collections")
@@ -111,12 +103,12 @@ def collections_cmd(home: HomeOption = None, json_out: JsonOption = False) -> No
     """The collections this instance publishes."""
     with instance(home) as inst:
         out = exchange.list_collections(inst)
-    if json_out:
-        print_json(out)
-        return
-    for c in out:
-        alarm = f"  [bold red]ALARM: {c['alarm']}[/]" if c["alarm"] else ""
-        console.print(f"{c['name']}: {c['size']} updates, {c['tlp']}{alarm}")
+    show_rows(out, json_out, _collection_line)
+
+
+def _collection_line(c: dict[str, Any]) -> str:
+    alarm = f"  [bold red]ALARM: {c['alarm']}[/]" if c["alarm"] else ""
+    return f"{c['name']}: {c['size']} updates, {c['tlp']}{alarm}"
 
 
 @app.command("sync")
@@ -128,11 +120,12 @@ def sync_cmd(
     """Bring collections in line with the bank (confirmed entries in, reversed ones out)."""
     with instance(home) as inst:
         res = exchange.sync(inst, name)
-    if json_out:
-        print_json([r.__dict__ for r in res])
-        return
-    for r in res:
-        console.print(f"{r.collection}: +{r.added} -{r.withdrawn}, log size {r.size}")
+    show_rows(
+        res,
+        json_out,
+        lambda r: f"{r.collection}: +{r.added} -{r.withdrawn}, log size {r.size}",
+        as_dict=lambda r: r.__dict__,
+    )
 
 
 @app.command("withdraw")
@@ -147,10 +140,7 @@ def withdraw_cmd(
     """Withdraw a signal: a tombstone now, and sync will not publish it again."""
     with instance(home) as inst:
         r = exchange.withdraw(inst, name, signal_type, value, reason)
-    if json_out:
-        print_json(r.__dict__)
-        return
-    console.print(f"{r.collection}: withdrawn, log size {r.size}")
+    show(r.__dict__, json_out, f"{r.collection}: withdrawn, log size {r.size}")
 
 
 @app.command("grant")
@@ -213,10 +203,7 @@ def peer_add_cmd(
         out = exchange_pull.add_peer(
             inst, name, url=url, collection=collection, token=token, key=key
         )
-    if json_out:
-        print_json(out)
-        return
-    console.print(f"added peer [bold]{name}[/]")
+    show(out, json_out, f"added peer [bold]{name}[/]")
 
 
 @peer_app.command("list")
@@ -224,12 +211,12 @@ def peer_list_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None
     """Sources and their status."""
     with instance(home) as inst:
         out = exchange_pull.peers(inst)
-    if json_out:
-        print_json(out)
-        return
-    for p in out:
-        err = f": {p['last_error']}" if p["last_error"] else ""
-        console.print(f"{p['name']}: {p['status']}{err} ({p['signals']} signals, log {p['size']})")
+    show_rows(out, json_out, _peer_line)
+
+
+def _peer_line(p: dict[str, Any]) -> str:
+    err = f": {p['last_error']}" if p["last_error"] else ""
+    return f"{p['name']}: {p['status']}{err} ({p['signals']} signals, log {p['size']})"
 
 
 @peer_app.command("signals")
@@ -249,13 +236,13 @@ def pull_cmd(
     """Pull, verify and store what sources published. Exit 13 if any pull was refused."""
     with instance(home) as inst:
         res = exchange_pull.pull(inst, name, force=force)
-    if json_out:
-        print_json([r.as_dict() for r in res])
-    else:
-        for r in res:
-            msg = f": {r.message}" if r.message else ""
-            console.print(f"{r.peer}: {r.status} +{r.added} -{r.removed} (log {r.size}){msg}")
+    show_rows(res, json_out, _pull_line, as_dict=lambda r: r.as_dict())
     if any(r.status == "refused" for r in res):
         raise typer.Exit(13)
     if any(r.status == "error" for r in res):
         raise typer.Exit(14)
+
+
+def _pull_line(r: exchange_pull.PullResult) -> str:
+    msg = f": {r.message}" if r.message else ""
+    return f"{r.peer}: {r.status} +{r.added} -{r.removed} (log {r.size}){msg}"

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mediaproof.cli.common import console, print_error
 from mediaproof.config import Limits
 from mediaproof.errors import MediaproofError
 from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
@@ -81,14 +82,10 @@ def hash_command(file: Path, json_out: bool, *, query: bool = False) -> int:
     By default they are computed as for registering an original (8 PDQ variants, every
     video frame); ``query=True`` computes them as a lookup does (plain PDQ, 1 frame/s).
     """
-    console = Console()
-    err = Console(stderr=True)
     try:
         fps = compute(file, reference=not query)
     except MediaproofError as e:
-        err.print(f"[red]error:[/red] {e.message}")
-        if e.hint:
-            err.print(f"[dim]hint: {e.hint}[/dim]")
+        print_error(e)
         return e.exit_code
     if json_out:
         typer.echo(json.dumps(fps.as_dict(), indent=2))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from mediaproof.cli.common import (
+    HomeOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    show,
+)
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.analyzer import describe
@@ -22,19 +27,6 @@ from mediaproof.services import likeness as likeness_svc
 from mediaproof.services.instance import Instance
 
 app = typer.Typer(help="Subject defense: enrol faces and voices, check media for them.")
-out = Console()
-err = Console(stderr=True)
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option("--home", help="Instance directory. Default: $MEDIAPROOF_HOME or ./var"),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-
 
 @contextmanager
 def likeness_instance(home: Path | None) -> Iterator[Instance]:
@@ -45,13 +37,13 @@ def likeness_instance(home: Path | None) -> Iterator[Instance]:
         yield inst
     except MediaproofError as e:
         if isinstance(e, EnrolmentRejected) and e.rejections:
-            err.print("[bold red]error:[/] enrolment refused; nothing was stored")
+            err_console.print("[bold red]error:[/] enrolment refused; nothing was stored")
             for r in e.rejections:
-                err.print(f"  - {r.message}  [dim]({r.reason})[/]")
+                err_console.print(f"  - {r.message}  [dim]({r.reason})[/]")
         else:
-            err.print(f"[bold red]error:[/] {e.message}")
+            err_console.print(f"[bold red]error:[/] {e.message}")
         if e.hint:
-            err.print(f"[dim]hint: {e.hint}[/]")
+            err_console.print(f"[dim]hint: {e.hint}[/]")
         raise typer.Exit(e.exit_code) from e
     finally:
         if inst is not None:
@@ -101,19 +93,19 @@ def enrol(
         if as_json:
             print_json(s)
             return
-        out.print(
+        console.print(
             f"enrolled [bold]{e.name}[/] as {e.id}: {s['faces']} face(s), "
             f"{s['voices']} voice clip(s)"
         )
         if not consent_note:
-            out.print(
+            console.print(
                 "  [yellow]note:[/] no consent recorded; pass --consent-note to keep "
                 "who agreed, when and how"
             )
         for m, t in e.thresholds.items():
-            out.print(f"  {m.value} threshold {t.value:.3f} ({t.method})")
+            console.print(f"  {m.value} threshold {t.value:.3f} ({t.method})")
             if t.genuine_min is not None and t.genuine_min < t.value:
-                out.print(
+                console.print(
                     f"  [yellow]warning:[/] one of the {m.value} samples scores "
                     f"{t.genuine_min:.3f} against the others; similar media may be "
                     "missed. Add more varied samples."
@@ -129,10 +121,10 @@ def list_(home: HomeOption = None, as_json: JsonOption = False) -> None:
             print_json(people)
             return
         if not people:
-            out.print("no one is enrolled")
+            console.print("no one is enrolled")
         for p in people:
             th = ", ".join(f"{k} {v['value']:.3f}" for k, v in p["thresholds"].items())
-            out.print(
+            console.print(
                 f"{p['id']}  {p['name']}  faces={p['faces']} voices={p['voices']}  "
                 f"thresholds: {th}  enrolled {p['created_at']}"
             )
@@ -147,10 +139,11 @@ def delete(
     """Delete an enrolment and everything derived from it (samples, alerts, reports)."""
     with likeness_instance(home) as inst:
         digest = likeness_svc.delete(inst, enrolment_id).digest
-        if as_json:
-            print_json({"deleted": enrolment_id, "digest": digest})
-        else:
-            out.print(f"deleted {enrolment_id} (digest {digest})")
+    show(
+        {"deleted": enrolment_id, "digest": digest},
+        as_json,
+        f"deleted {enrolment_id} (digest {digest})",
+    )
 
 
 @app.command()
@@ -159,15 +152,12 @@ def maintain(home: HomeOption = None, as_json: JsonOption = False) -> None:
     still under the instance key under per-enrolment keys (also done on first use)."""
     with likeness_instance(home) as inst:
         done = likeness_svc.maintain(inst)
-        if as_json:
-            print_json(
-                {"finished_deletions": done.finished_deletions, "resealed_rows": done.resealed_rows}
-            )
-        else:
-            out.print(
-                f"finished {len(done.finished_deletions)} cut-short deletion(s); "
-                f"re-sealed {done.resealed_rows} row(s) under per-enrolment keys"
-            )
+    show(
+        {"finished_deletions": done.finished_deletions, "resealed_rows": done.resealed_rows},
+        as_json,
+        f"finished {len(done.finished_deletions)} cut-short deletion(s); "
+        f"re-sealed {done.resealed_rows} row(s) under per-enrolment keys",
+    )
 
 
 @app.command()
@@ -182,8 +172,8 @@ def check(
         if as_json:
             print_json({**result.as_dict(), "summary": describe(result)})
         else:
-            out.print(describe(result))
-            out.print("[dim]Likeness is a reason to look, not a verdict.[/]")
+            console.print(describe(result))
+            console.print("[dim]Likeness is a reason to look, not a verdict.[/]")
 
 
 @app.command()
@@ -212,9 +202,9 @@ def reference(
             print_json({"loaded": counts, "conflicts": conflicts})
             return
         for k, n in counts.items():
-            out.print(f"{k} reference: {n} samples; thresholds recalibrated")
+            console.print(f"{k} reference: {n} samples; thresholds recalibrated")
         for c in conflicts:
-            out.print(
+            console.print(
                 f"[yellow]warning:[/] reference identity {c['reference_identity']!r} "
                 f"scores {c['score']:.3f} against {c['name']}'s {c['modality']}, as "
                 "high as their own samples: is it the same person? Remove them from "
@@ -231,9 +221,11 @@ def alerts(home: HomeOption = None, as_json: JsonOption = False) -> None:
             print_json(items)
             return
         if not items:
-            out.print("no alerts")
+            console.print("no alerts")
         for a in items:
-            out.print(f"{a['created_at']}  {'; '.join(a['statements'])}  report {a['report_id']}")
+            console.print(
+                f"{a['created_at']}  {'; '.join(a['statements'])}  report {a['report_id']}"
+            )
 
 
 @app.command()

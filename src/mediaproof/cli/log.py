@@ -13,28 +13,26 @@ import typer
 from rich.table import Table
 
 from mediaproof.cli._tlog import (
-    HomeOption,
-    JsonOption,
     KeyOption,
+    LogOption,
     MinWitnessOption,
     WitnessOption,
-    console,
+    check_proof,
     home_dir,
-    log_key,
-    open_for_proofs,
-    print_json,
+    log_client,
     read_file,
     read_text,
     run,
     witness_keys,
 )
+from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
 from mediaproof.errors import UsageError
-from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign, open_checkpoint
+from mediaproof.services import transparency as tlog
+from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign
 from mediaproof.transparency.client import LogClient
 from mediaproof.transparency.entries import SCHEMA_VERSION, now
-from mediaproof.transparency.log import TransparencyLog
 from mediaproof.transparency.note import CosignatureSigner
-from mediaproof.transparency.proof import SUFFIX, verify_tlog_proof
+from mediaproof.transparency.proof import SUFFIX
 
 app = typer.Typer(
     help="The tamper-evident log of registrations and decisions (C2SP checkpoints and tiles).",
@@ -96,18 +94,16 @@ def append(
             if isinstance(item, dict):
                 item.setdefault("v", SCHEMA_VERSION)
                 item.setdefault("time", now())
-        with TransparencyLog.open(home_dir(home), origin=origin, verify="full") as log:
-            indices = log.append_many(items)
-            vc = log.checkpoint() if sign else None
-            if as_json:
-                print_json({"ok": True, "indices": indices, "checkpoint": vc and _cp_json(vc)})
-            else:
-                console.print(
-                    f"appended {len(indices)} entr{'y' if len(indices) == 1 else 'ies'}: "
-                    f"index {indices[0]}" + (f"..{indices[-1]}" if len(indices) > 1 else "")
-                )
-                if vc:
-                    console.print(f"signed checkpoint of size {vc.checkpoint.size}")
+        indices, vc = tlog.append_entries(home_dir(home), items, origin=origin, sign=sign)
+        if as_json:
+            print_json({"ok": True, "indices": indices, "checkpoint": vc and _cp_json(vc)})
+        else:
+            console.print(
+                f"appended {len(indices)} entr{'y' if len(indices) == 1 else 'ies'}: "
+                f"index {indices[0]}" + (f"..{indices[-1]}" if len(indices) > 1 else "")
+            )
+            if vc:
+                console.print(f"signed checkpoint of size {vc.checkpoint.size}")
 
     run(body, as_json)
 
@@ -125,31 +121,21 @@ def checkpoint(
     """Sign a checkpoint that extends the previous one; publish it and its tiles in <home>/log."""
 
     def body() -> None:
-        with TransparencyLog.open(home_dir(home), verify="full") as log:
-            vc = log.checkpoint()
-            added = 0
+        note, wits = None, witness_keys(witness)
+        if cosigned is not None:
+            if not wits:
+                raise UsageError("--add-cosignatures needs the --witness keys to check")
+            note = read_file(cosigned, "cosigned checkpoint")
+        vc, added, vkey = tlog.sign_checkpoint(home_dir(home), cosigned=note, witnesses=wits)
+        if as_json:
+            print_json(
+                {"ok": True, "checkpoint": _cp_json(vc), "cosignatures_added": added, "vkey": vkey}
+            )
+        else:
+            sys.stdout.write(vc.encode().decode())  # verbatim: rich would wrap the signature
+            console.print(f"[dim]log key: {vkey}[/]")
             if cosigned is not None:
-                wits = witness_keys(witness)
-                if not wits:
-                    raise UsageError("--add-cosignatures needs the --witness keys to check")
-                added = log.add_cosignatures(read_file(cosigned, "cosigned checkpoint"), wits)
-                latest = log.latest_checkpoint()
-                assert latest is not None
-                vc = open_checkpoint(latest.note, log.verifier, witnesses=wits)
-            if as_json:
-                print_json(
-                    {
-                        "ok": True,
-                        "checkpoint": _cp_json(vc),
-                        "cosignatures_added": added,
-                        "vkey": log.vkey,
-                    }
-                )
-            else:
-                sys.stdout.write(vc.encode().decode())  # verbatim: rich would wrap the signature
-                console.print(f"[dim]log key: {log.vkey}[/]")
-                if cosigned is not None:
-                    console.print(f"added {added} witness cosignature(s)")
+                console.print(f"added {added} witness cosignature(s)")
 
     run(body, as_json)
 
@@ -159,11 +145,11 @@ def key(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Print the log's public verifier key (give it to verifiers out of band)."""
 
     def body() -> None:
-        with TransparencyLog.open(home_dir(home), readonly=True) as log:
-            if as_json:
-                print_json({"ok": True, "vkey": log.vkey, "origin": log.origin})
-            else:
-                console.print(log.vkey, markup=False, highlight=False)
+        vkey, origin = tlog.log_identity(home_dir(home))
+        if as_json:
+            print_json({"ok": True, "vkey": vkey, "origin": origin})
+        else:
+            console.print(vkey, markup=False, highlight=False)
 
     run(body, as_json)
 
@@ -180,9 +166,7 @@ def prove(
     """Write a C2SP tlog-proof (checkpoint, inclusion proof, entry) for offline checking."""
 
     def body() -> None:
-        with open_for_proofs(home_dir(home)) as log:
-            proof = log.tlog_proof(index)
-        data = proof.encode()
+        data = tlog.entry_proof(home_dir(home), index).encode()
         if out is not None:
             _write_output(out, data, "proof")
         if as_json:
@@ -217,11 +201,12 @@ def verify_proof(
     """Verify a tlog-proof offline: signatures, cosignatures, inclusion. Exit 0 only if all hold."""
 
     def body() -> None:
-        res = verify_tlog_proof(
+        res = check_proof(
             read_file(proof_file, "proof"),
-            log_key(key, home),
+            key,
+            home,
             entry=read_file(entry, "entry") if entry else None,
-            witnesses=witness_keys(witness),
+            witness=witness,
             min_witnesses=min_witnesses,
         )
         try:  # an --entry of another log's format is proved all the same, shown raw
@@ -258,10 +243,7 @@ def verify_consistency(
     new: Annotated[
         Path | None, typer.Argument(help="A later checkpoint (default: the log's current one).")
     ] = None,
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -269,8 +251,7 @@ def verify_consistency(
     """Prove, from the log's tiles, that NEW extends OLD: any rewrite or fork fails."""
 
     def body() -> None:
-        prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(prefix, log_key(key, home))
+        client = log_client(log_prefix, key, home)
         old_vc = _load_checkpoint(old, client)
         new_vc = _load_checkpoint(new, client) if new else client.latest()
         proof = client.check_consistency(old_vc.checkpoint, new_vc.checkpoint)
@@ -298,10 +279,7 @@ def audit(
         Path,
         typer.Option("--pin", help="File holding the checkpoint you trust; updated on success."),
     ],
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     full: Annotated[
         bool,
@@ -323,9 +301,7 @@ def audit(
 
     def body() -> None:
         prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(
-            prefix, log_key(key, home), witnesses=witness_keys(witness), min_witnesses=min_witnesses
-        )
+        client = log_client(prefix, key, home, witness=witness, min_witnesses=min_witnesses)
         pinned = _load_checkpoint(pin, client).checkpoint if pin.exists() else None
         report = client.audit(pinned, full=full, new_entries=new_entries)
         if update:
@@ -401,10 +377,7 @@ def witness(
     out: Annotated[
         Path, typer.Option("-o", "--out", help="Where to write the cosigned checkpoint.")
     ],
-    log_prefix: Annotated[
-        str | None,
-        typer.Option("--log", help="The log's tile directory or URL (default: <home>/log)."),
-    ] = None,
+    log_prefix: LogOption = None,
     key: KeyOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -413,8 +386,7 @@ def witness(
 
     def body() -> None:
         signer = CosignatureSigner.from_skey(read_text(witness_key, "witness key"))
-        prefix = log_prefix or str(home_dir(home) / "log")
-        client = LogClient(prefix, log_key(key, home))
+        client = log_client(log_prefix, key, home)
         latest = client.latest()
         if state.exists():
             last = client.open(read_file(state, "witness state"))
@@ -436,22 +408,23 @@ def status(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show the log's origin, key, size and latest checkpoint."""
 
     def body() -> None:
-        with open_for_proofs(home_dir(home), verify="full") as log:
-            latest = log.latest_checkpoint()
-            info: dict[str, Any] = {
-                "ok": True,
-                "origin": log.origin,
-                "vkey": log.vkey,
-                "entries": log.size,
-                "checkpoint": _cp_json(latest) if latest else None,
-            }
+        st = tlog.log_status(home_dir(home))
+        latest = st.latest
         if as_json:
-            print_json(info)
+            print_json(
+                {
+                    "ok": True,
+                    "origin": st.origin,
+                    "vkey": st.vkey,
+                    "entries": st.entries,
+                    "checkpoint": _cp_json(latest) if latest else None,
+                }
+            )
             return
         t = Table(show_header=False)
-        t.add_row("origin", log.origin)
-        t.add_row("key", log.vkey)
-        t.add_row("entries", str(info["entries"]))
+        t.add_row("origin", st.origin)
+        t.add_row("key", st.vkey)
+        t.add_row("entries", str(st.entries))
         if latest:
             cp = latest.checkpoint
             t.add_row("checkpoint", f"size {cp.size}, root {base64.b64encode(cp.root).decode()}")

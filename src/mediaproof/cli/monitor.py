@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mediaproof.cli.likeness import HomeOption, JsonOption, err, out, print_json
+from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, print_json
 from mediaproof.config import load_settings
 from mediaproof.errors import MediaproofError
 from mediaproof.likeness.monitor import CycleResult, Monitor, channels_from_settings
@@ -73,16 +73,16 @@ def monitor(
             if as_json:
                 print_json(result.as_dict())
                 return
-            out.print(
+            console.print(
                 f"analysed {len(result.analysed)}, duplicates "
                 f"{len(result.duplicates)}, skipped {len(result.skipped)}, "
                 f"alerts {len(result.alerts)}"
             )
             for a in result.alerts:
                 sent = ", ".join(f"{k}: {v}" for k, v in a.deliveries.items())
-                out.print("  " + "; ".join(a.statements) + (f"  [{sent}]" if sent else ""))
+                console.print("  " + "; ".join(a.statements) + (f"  [{sent}]" if sent else ""))
             for p, why in result.errors.items():
-                err.print(f"  [yellow]{p}[/]: {why}")
+                err_console.print(f"  [yellow]{p}[/]: {why}")
 
         if once:
             show(mon.run_once())
@@ -92,12 +92,12 @@ def monitor(
         if not as_json:
             watched = [str(folder)] if folder else []
             watched += ["new case notices"] if cases else []
-            out.print(f"watching {' and '.join(watched)} (Ctrl-C to stop)")
+            console.print(f"watching {' and '.join(watched)} (Ctrl-C to stop)")
         mon.run(poll_s, on_cycle=lambda r: show(r, quiet=True))
     except MediaproofError as e:
-        err.print(f"[bold red]error:[/] {e.message}")
+        err_console.print(f"[bold red]error:[/] {e.message}")
         if e.hint:
-            err.print(f"[dim]hint: {e.hint}[/]")
+            err_console.print(f"[dim]hint: {e.hint}[/]")
         raise typer.Exit(e.exit_code) from e
     finally:
         if store is not None:

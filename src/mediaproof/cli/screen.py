@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
+from mediaproof.cli.common import (
+    HomeOption,
+    JsonOption,
+    console,
+    instance,
+    print_json,
+    show,
+    show_rows,
+)
 from mediaproof.errors import UsageError
 from mediaproof.services import consent as consents
 from mediaproof.services import screening as svc
@@ -110,23 +118,20 @@ def officials_add(
     """Add a protected official (candidate, office-holder, election official)."""
     with instance(home) as inst:
         o = svc.add_official(inst, name, alias or [], role)
-        if as_json:
-            print_json(o.to_json())
-        else:
-            console.print(f"added official {o.id}: {o.name}")
+    show(o.to_json(), as_json, f"added official {o.id}: {o.name}")
 
 
 @officials_app.command("list")
 def officials_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
     with instance(home) as inst:
         rows = svc.list_officials(inst)
-        if as_json:
-            print_json([o.to_json() for o in rows])
-            return
-        for o in rows:
-            aliases = f" (aliases: {', '.join(o.aliases)})" if o.aliases else ""
-            role = f" - {o.role}" if o.role else ""
-            console.print(f"{o.id:>4}  {o.name}{role}{aliases}")
+    show_rows(rows, as_json, _official_line, as_dict=lambda o: o.to_json())
+
+
+def _official_line(o: svc.Official) -> str:
+    aliases = f" (aliases: {', '.join(o.aliases)})" if o.aliases else ""
+    role = f" - {o.role}" if o.role else ""
+    return f"{o.id:>4}  {o.name}{role}{aliases}"
 
 
 @officials_app.command("remove")
@@ -177,21 +182,19 @@ def seeds_add(
     """Add a seed example; screening uses it from the next prompt on."""
     with instance(home) as inst:
         seed = svc.add_seed(inst, scenario, text, language)
-        if as_json:
-            print_json(seed.__dict__)
-        else:
-            console.print(f"added seed {seed.id} ({seed.scenario})")
+    show(seed.__dict__, as_json, f"added seed {seed.id} ({seed.scenario})")
 
 
 @seeds_app.command("list")
 def seeds_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
     with instance(home) as inst:
         seeds = svc.operator_seeds(inst)
-        if as_json:
-            print_json([s.__dict__ for s in seeds])
-            return
-        for s in seeds:
-            console.print(f"{s.id:>14}  [{s.scenario}] {s.text}")
+    show_rows(
+        seeds,
+        as_json,
+        lambda s: f"{s.id:>14}  [{s.scenario}] {s.text}",
+        as_dict=lambda s: s.__dict__,
+    )
 
 
 @seeds_app.command("remove")
@@ -307,15 +310,15 @@ def consent_list(
     """Consent records, valid or not, oldest first."""
     with instance(home) as inst:
         found = consents.list_consents(inst, grantee=grantee, enrolment_id=enrolment_id)
-        if as_json:
-            print_json([c.to_json() for c in found])
-            return
-        for c in found:
-            console.print(
-                f"{c.id}  {c.status():<13} person {c.enrolment_id}  tool {c.grantee}  "
-                f"{'+'.join(c.modalities)}  uses {','.join(c.permitted_uses)}  "
-                f"until {c.valid_until.date().isoformat()}"
-            )
+    show_rows(found, as_json, _consent_line, as_dict=lambda c: c.to_json())
+
+
+def _consent_line(c: consents.Consent) -> str:
+    return (
+        f"{c.id}  {c.status():<13} person {c.enrolment_id}  tool {c.grantee}  "
+        f"{'+'.join(c.modalities)}  uses {','.join(c.permitted_uses)}  "
+        f"until {c.valid_until.date().isoformat()}"
+    )
 
 
 @consent_app.command("revoke")
@@ -327,10 +330,7 @@ def consent_revoke(
     """Revoke at once; a consent.revoked leaf goes into the log."""
     with instance(home) as inst:
         logged = consents.revoke(inst, consent_id, revoked_by="cli")
-        if as_json:
-            print_json(logged.to_json())
-        else:
-            console.print(f"revoked {consent_id} (log index {logged.log_index})")
+    show(logged.to_json(), as_json, f"revoked {consent_id} (log index {logged.log_index})")
 
 
 # --- bans ------------------------------------------------------------------------------
@@ -346,13 +346,12 @@ def bans_list(
     """Bans under the operator's ban rule, newest first."""
     with instance(home) as inst:
         bans = svc.list_bans(inst, tool, active)
-        if as_json:
-            print_json(bans)
-            return
-        for b in bans:
-            state = f"lifted {b['lifted_at']} by {b['lifted_by']}" if b["lifted_at"] else "active"
-            console.print(f"{b['tool']:<20} {b['user_ref']:<24} {b['at']}  "
-                          f"{b['events']} blocks/holds  {state}")
+    show_rows(bans, as_json, _ban_line)
+
+
+def _ban_line(b: dict[str, Any]) -> str:
+    state = f"lifted {b['lifted_at']} by {b['lifted_by']}" if b["lifted_at"] else "active"
+    return f"{b['tool']:<20} {b['user_ref']:<24} {b['at']}  {b['events']} blocks/holds  {state}"
 
 
 @bans_app.command("lift")

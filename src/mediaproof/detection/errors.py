@@ -6,27 +6,16 @@ from __future__ import annotations
 from mediaproof.errors import MediaproofError
 
 
-class DetectorError(MediaproofError):
-    code = "detector"
-    exit_code = 1
-    http_status = 500
+class DetectorError(MediaproofError, code="detector", exit_code=1, http_status=500): ...
 
 
-class DetectorLoadError(DetectorError):
+class DetectorLoadError(DetectorError, code="detector_load"):
     """The detector, its weights or its card could not be loaded or verified."""
 
-    code = "detector_load"
 
-
-class CardError(DetectorLoadError):
+class CardError(DetectorLoadError, code="detector_card"):
     """A model card is missing, malformed, or disagrees with the files it describes."""
 
-    code = "detector_card"
 
-
-class ManifestError(DetectorError):
+class ManifestError(DetectorError, code="detector_manifest", exit_code=2, http_status=400):
     """An evaluation manifest line is malformed."""
-
-    code = "detector_manifest"
-    exit_code = 2
-    http_status = 400

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from mediaproof.errors import UsageError
@@ -96,7 +96,11 @@ def check_name(name: str) -> str:
     return name
 
 
-def _enum(kind: type[StrEnum], value: str, what: str) -> Any:
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(kind: type[E], value: str, what: str) -> E:
+    """``value`` as a member of ``kind``, or a UsageError that lists the members."""
     try:
         return kind(value)
     except ValueError as e:
@@ -155,7 +159,7 @@ class InclusionRule:
         if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
             raise UsageError("inclusion rule: categories must be a list of strings")
         return cls(
-            _enum(Require, str(d.get("require", Require.TWO_REVIEWERS.value)), "requirement"),
+            parse_enum(Require, str(d.get("require", Require.TWO_REVIEWERS.value)), "requirement"),
             tuple(sorted(outcomes)),
             tuple(sorted(categories)),
         )

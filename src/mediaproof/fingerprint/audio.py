@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from mediaproof.config import Limits
 from mediaproof.errors import MalformedMediaError, MediaproofError, UnsupportedMediaError
+from mediaproof.media.sniff import MediaKind
 
 ITEM_SECONDS = (
     4096 / 11025 / 3
@@ -338,3 +340,26 @@ def simhash(items: Sequence[int]) -> int:
     bits = (arr[:, None] >> np.arange(32, dtype=np.uint32)) & 1
     votes = 2 * bits.sum(axis=0, dtype=np.int64) - len(arr)
     return int(sum(1 << i for i in range(32) if votes[i] > 0))
+
+
+class ChromaprintFingerprinter:
+    """Chromaprint of a sound track (audio files, videos with sound) as a
+    :class:`~mediaproof.fingerprint.protocol.Fingerprinter`.
+
+    Both sides get the same print (``reference`` changes nothing); a query matches when
+    its best alignment against the reference has a bit-error rate of at most
+    :data:`BER_THRESHOLD` over at least :data:`MIN_OVERLAP_ITEMS` items. ``limits`` are
+    not used: ``fpcalc`` runs under a timeout and reads the stream, never whole frames."""
+
+    signal: str = "chromaprint"
+    kinds: frozenset[MediaKind] = frozenset({MediaKind.AUDIO, MediaKind.VIDEO})
+    threshold: float = BER_THRESHOLD
+
+    def fingerprint(
+        self, path: Path, *, reference: bool = False, limits: Limits | None = None
+    ) -> AudioFingerprint:
+        return fingerprint_audio(path)
+
+    def matches(self, query: AudioFingerprint, reference: AudioFingerprint) -> bool:
+        m = compare_audio(query, reference)
+        return m is not None and m.is_match

@@ -17,18 +17,19 @@ from pathlib import Path
 
 from mediaproof.config import Limits
 from mediaproof.errors import UnsupportedMediaError
-from mediaproof.fingerprint.audio import AudioFingerprint, fingerprint_audio
-from mediaproof.fingerprint.pdq import ImageFingerprint, fingerprint_image
-from mediaproof.fingerprint.video import (
-    DEFAULT_SECONDS_PER_HASH,
-    REFERENCE_SECONDS_PER_HASH,
-    VideoFingerprint,
-    fingerprint_video,
-    md5_file,
-)
+from mediaproof.fingerprint.audio import AudioFingerprint, ChromaprintFingerprinter
+from mediaproof.fingerprint.pdq import ImageFingerprint, PdqFingerprinter
+from mediaproof.fingerprint.protocol import Fingerprinter
+from mediaproof.fingerprint.video import VideoFingerprint, VpdqFingerprinter, md5_file
 from mediaproof.media.sniff import MediaKind, sniff
 
 SIGNALS = ("pdq", "md5", "vpdq", "chromaprint")
+
+# The built-in fingerprinters; the annotations make mypy check that each one satisfies
+# the Fingerprinter protocol (structural typing: none of them inherits from it).
+PDQ: Fingerprinter[ImageFingerprint] = PdqFingerprinter()
+VPDQ: Fingerprinter[VideoFingerprint] = VpdqFingerprinter()
+CHROMAPRINT: Fingerprinter[AudioFingerprint] = ChromaprintFingerprinter()
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,12 @@ def fingerprint_file(
             kind = sniff(f.read(4096)).kind
     md5 = md5_file(path)
     if kind is MediaKind.IMAGE:
-        return Fingerprints(kind, md5, image=fingerprint_image(path, limits, dihedral=reference))
+        image = PDQ.fingerprint(path, reference=reference, limits=limits)
+        return Fingerprints(kind, md5, image=image)
     if kind is MediaKind.VIDEO:
-        rate = REFERENCE_SECONDS_PER_HASH if reference else DEFAULT_SECONDS_PER_HASH
-        video = fingerprint_video(path, seconds_per_hash=rate, limits=limits)
+        video = VPDQ.fingerprint(path, reference=reference, limits=limits)
         return Fingerprints(kind, md5, video=video, audio=video.audio)
     if kind is MediaKind.AUDIO:
-        return Fingerprints(kind, md5, audio=fingerprint_audio(path))
+        audio = CHROMAPRINT.fingerprint(path, reference=reference, limits=limits)
+        return Fingerprints(kind, md5, audio=audio)
     raise UnsupportedMediaError(f"no fingerprint for {kind.value} media")

@@ -35,6 +35,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MalformedMediaError, UnsupportedMediaError
 from mediaproof.media.ingest import check_pixels
+from mediaproof.media.sniff import MediaKind
 
 PIPELINE = "pdq-v1:draft512-exif-rgb"  # stored with every hash; bump if the pipeline changes
 MATCH_THRESHOLD = 31  # Meta's recommended operating point for PDQ
@@ -344,3 +345,33 @@ def reference_pdq(path: Path) -> PdqHash:
         im.load()
         rgb = _to_rgb_array(im)
     return pdq_hash_rgb(rgb)
+
+
+class PdqFingerprinter:
+    """PDQ of images as a :class:`~mediaproof.fingerprint.protocol.Fingerprinter`.
+
+    References carry all 8 dihedral variants, so mirrored and rotated copies match; a
+    query also tries its unletterboxed hash (black bars removed), as the match analyzer
+    does. Hashes under :data:`QUALITY_THRESHOLD` never match."""
+
+    signal: str = "pdq"
+    kinds: frozenset[MediaKind] = frozenset({MediaKind.IMAGE})
+    threshold: float = MATCH_THRESHOLD
+
+    def fingerprint(
+        self, path: Path, *, reference: bool = False, limits: Limits | None = None
+    ) -> ImageFingerprint:
+        return fingerprint_image(path, limits, dihedral=reference)
+
+    def matches(self, query: ImageFingerprint, reference: ImageFingerprint) -> bool:
+        if not query.pdq.usable:
+            return False
+        queries = [query.pdq]
+        if query.unletterboxed is not None and query.unletterboxed.usable:
+            queries.append(query.unletterboxed)
+        return any(
+            q.distance(r) <= MATCH_THRESHOLD
+            for q in queries
+            for r in reference.dihedral
+            if r.usable
+        )

@@ -25,6 +25,7 @@ from mediaproof.errors import LimitExceededError, MalformedMediaError, Unsupport
 from mediaproof.fingerprint.audio import AudioFingerprint
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD, PdqHash, pdq_hash_rgb
 from mediaproof.matching.hamming_index import hashes_to_words
+from mediaproof.media.sniff import MediaKind
 
 DEFAULT_SECONDS_PER_HASH = 1.0  # python-threatexchange's default; used for queries
 # Registered originals hash every frame (up to 30 a second). Measured on Meta's chair
@@ -252,3 +253,26 @@ def compare_vpdq(
         len(q),
         len(c),
     )
+
+
+class VpdqFingerprinter:
+    """vPDQ of videos as a :class:`~mediaproof.fingerprint.protocol.Fingerprinter`.
+
+    References hash every frame (up to 30 a second), queries one frame a second; a query
+    matches when at least :data:`MATCH_PERCENT` of its usable frames are within
+    :data:`MATCH_THRESHOLD` bits of a reference frame (the analyzer's rule: a sparse
+    query against a dense original). ``threshold`` is per frame. The sound track's
+    Chromaprint rides along in :attr:`VideoFingerprint.audio`."""
+
+    signal: str = "vpdq"
+    kinds: frozenset[MediaKind] = frozenset({MediaKind.VIDEO})
+    threshold: float = MATCH_THRESHOLD
+
+    def fingerprint(
+        self, path: Path, *, reference: bool = False, limits: Limits | None = None
+    ) -> VideoFingerprint:
+        rate = REFERENCE_SECONDS_PER_HASH if reference else DEFAULT_SECONDS_PER_HASH
+        return fingerprint_video(path, seconds_per_hash=rate, limits=limits)
+
+    def matches(self, query: VideoFingerprint, reference: VideoFingerprint) -> bool:
+        return compare_vpdq(query, reference).query_contained

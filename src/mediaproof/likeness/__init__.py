@@ -10,3 +10,5 @@ Entry points (see docs/likeness.md):
 
 Heavy models (dlib, Resemblyzer/torch) load on first use, from installed packages only.
 """
+
+__all__: list[str] = []  # nothing at package level: import its modules

@@ -11,12 +11,12 @@ fails to open instead of silently decrypting.
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from mediaproof.keyfiles import fsync_dir, load_or_create_key_file
 from mediaproof.likeness.errors import LikenessKeyError
 
 KEY_FILE = "likeness.key"
@@ -53,23 +53,7 @@ class SealingKey:
 
 def load_or_create_key(keys_dir: Path) -> SealingKey:
     """Read the instance key, creating it (0600, in a 0700 folder) if there is none."""
-    path = keys_dir / KEY_FILE
-    if not path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process won the race; read theirs
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(os.urandom(32))
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise LikenessKeyError(
-            f"{path} can be read by other users (mode {stat.S_IMODE(mode):o})",
-            hint=f"chmod 600 {path}",
-        )
-    return SealingKey(path.read_bytes())
+    return SealingKey(load_or_create_key_file(keys_dir / KEY_FILE, error=LikenessKeyError))
 
 
 # --- per-enrolment data keys (crypto-shredding) ---------------------------------------
@@ -147,7 +131,7 @@ class Keyring:
             pass
         finally:
             tmp.unlink()
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         key = self.get(enrolment_id)
         if key is None:  # shredded while we were writing it
             raise LikenessKeyError(f"enrolment {enrolment_id} is being deleted")
@@ -172,7 +156,7 @@ class Keyring:
             path.unlink()
         except FileNotFoundError:
             pass
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
 
     def tombstones(self) -> dict[str, str]:
         """Enrolments whose key was shredded but whose rows may remain: id -> digest."""
@@ -203,11 +187,3 @@ class Keyring:
             except (ValueError, FileNotFoundError):
                 continue
         return out
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

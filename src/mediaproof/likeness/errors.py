@@ -19,19 +19,14 @@ class Rejection:
         return {"sample": self.sample, "reason": self.reason, "message": self.message}
 
 
-class LikenessError(MediaproofError):
-    code = "likeness"
-    exit_code = 8
-    http_status = 422
+class LikenessError(MediaproofError, code="likeness", exit_code=8, http_status=422): ...
 
 
-class EnrolmentRejected(LikenessError):
+class EnrolmentRejected(LikenessError, code="enrolment_rejected"):
     """A sample cannot be used for enrolment. ``reason`` is a stable machine code
     (``no_face``, ``several_faces``, ``face_too_small``, ``too_little_speech``, ``silence``,
     ``not_speech``, ``noise_only``, ``unreadable``, ``no_samples``); ``sample`` names the file;
     ``rejections`` lists every refused sample when several were screened together."""
-
-    code = "enrolment_rejected"
 
     def __init__(
         self,
@@ -48,20 +43,12 @@ class EnrolmentRejected(LikenessError):
         self.rejections = rejections or []
 
 
-class EnrolmentNotFound(NotFoundError):
-    code = "enrolment_not_found"
+class EnrolmentNotFound(NotFoundError, code="enrolment_not_found"): ...
 
 
-class LikenessKeyError(LikenessError):
+class LikenessKeyError(LikenessError, code="likeness_key", exit_code=78, http_status=500):
     """The instance key that encrypts biometric data is missing, unsafe or wrong."""
 
-    code = "likeness_key"
-    exit_code = 78
-    http_status = 500
 
-
-class AlertDeliveryError(LikenessError):
+class AlertDeliveryError(LikenessError, code="alert_delivery", http_status=502):
     """An alert channel (e-mail, webhook) could not deliver after its retries."""
-
-    code = "alert_delivery"
-    http_status = 502

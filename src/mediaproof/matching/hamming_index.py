@@ -1,17 +1,9 @@
 """Exact Hamming range search over 256-bit hashes (PDQ), from thousands to 10^8 rows.
 
-Multi-index hashing (Norouzi, Punjani & Fleet, "Fast Exact Search in Hamming Space with
-Multi-Index Hashing", 2014): the 256 bits are cut into ``m`` slots. If two hashes differ
-in at most ``r`` bits, then by pigeonhole at least one slot differs in at most
-``r // m`` bits. So a query probes, in every slot, each key within ``r // m`` bits of its
-own slot key; every row found that way is a candidate, and candidates are verified
-with a full popcount. The result is exact (same answer as brute force), never approximate.
-
-The slot count is chosen from the collection size with a small cost model (probes plus
-candidates), which lands on ~``256 / log2(N)`` slots: 11 slots of 23-24 bits at 10M.
-Each slot is a direct-address table (``offsets`` of size 2^w + 1) into a permutation of
-the rows sorted by that slot's key, so a probe is two array reads. All per-query work
-is a handful of numpy operations on a few thousand elements.
+Multi-index hashing (:mod:`mediaproof.matching.mih`) finds the candidates in a few
+table probes per slot; each is verified with a full popcount
+(:mod:`mediaproof.matching.hamming_words`). The result is exact (same answer as brute
+force), never approximate.
 
 Below :data:`BRUTE_FORCE_BELOW` rows a vectorised brute-force scan is faster and is used
 instead. New rows go to a small append-only delta that is scanned by brute force and
@@ -25,8 +17,6 @@ written, so a reader sees each row either completely or not at all.
 
 from __future__ import annotations
 
-import itertools
-import math
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -36,317 +26,29 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mediaproof.errors import MediaproofError
+# The word and MIH layers live in their own modules; their names stay importable here.
+from mediaproof.matching.hamming_words import HASH_BITS as HASH_BITS
+from mediaproof.matching.hamming_words import I64 as I64
+from mediaproof.matching.hamming_words import U64 as U64
+from mediaproof.matching.hamming_words import WORDS as WORDS
+from mediaproof.matching.hamming_words import IndexSnapshotError as IndexSnapshotError
+from mediaproof.matching.hamming_words import brute_force as brute_force
+from mediaproof.matching.hamming_words import distances as distances
+from mediaproof.matching.hamming_words import hash_to_words as hash_to_words
+from mediaproof.matching.hamming_words import hashes_to_words as hashes_to_words
+from mediaproof.matching.mih import BIT_PERMUTATION as BIT_PERMUTATION
+from mediaproof.matching.mih import DEFAULT_MAX_DISTANCE as DEFAULT_MAX_DISTANCE
+from mediaproof.matching.mih import MAX_SLOT_BITS as MAX_SLOT_BITS
+from mediaproof.matching.mih import _Mih as _Mih
+from mediaproof.matching.mih import _n_probes as _n_probes
+from mediaproof.matching.mih import _slot_keys as _slot_keys
+from mediaproof.matching.mih import _slot_widths as _slot_widths
+from mediaproof.matching.mih import choose_slots as choose_slots
+from mediaproof.matching.mih import permute_bits as permute_bits
 
-HASH_BITS = 256
-WORDS = HASH_BITS // 64
-DEFAULT_MAX_DISTANCE = 31
 BRUTE_FORCE_BELOW = 10_000  # measured crossover: 0.19 ms either way at 10k rows
-MAX_SLOT_BITS = 26  # offsets table of 2^26 x 4 bytes = 256 MiB per slot at most
-MAX_TABLE_ENTRIES_PER_ROW = 16
 SNAPSHOT_VERSION = 2  # 2: slots are cut from the permuted bits (BIT_PERMUTATION)
 HEAVY_CANDIDATES = 0.25  # a query with more candidates than this share of rows scans all
-
-U64 = NDArray[np.uint64]
-I64 = NDArray[np.int64]
-
-
-class IndexSnapshotError(MediaproofError):
-    code = "index"
-
-
-def hashes_to_words(hashes: ArrayLike | Sequence[bytes]) -> U64:
-    """(n, 4) uint64 words from 32-byte hashes, an (n, 32) uint8 array or (n, 4) words."""
-    if isinstance(hashes, list | tuple) and hashes and isinstance(hashes[0], bytes | bytearray):
-        raw = b"".join(hashes)
-        if len(raw) != 32 * len(hashes):
-            raise ValueError("every hash must be 32 bytes (256 bits)")
-        return np.frombuffer(raw, dtype="<u8").reshape(-1, WORDS).copy()
-    arr = np.asarray(hashes)
-    if arr.size == 0:
-        return np.zeros((0, WORDS), dtype=np.uint64)
-    if arr.dtype == np.uint64 and arr.ndim == 2 and arr.shape[1] == WORDS:
-        return np.ascontiguousarray(arr)
-    if arr.dtype == np.uint8 and arr.ndim == 2 and arr.shape[1] == 32:
-        return np.ascontiguousarray(arr).view("<u8").reshape(-1, WORDS).astype(np.uint64)
-    raise ValueError("hashes must be 32-byte strings, (n, 32) uint8 or (n, 4) uint64")
-
-
-def hash_to_words(h: bytes) -> U64:
-    if len(h) != 32:
-        raise ValueError(f"hash must be 32 bytes, got {len(h)}")
-    return np.frombuffer(h, dtype="<u8").astype(np.uint64)
-
-
-_LANES = np.uint32(0x00FF00FF)
-
-
-def distances(rows: U64, query: U64) -> I64:
-    """Hamming distances of (n, 4) rows to one query.
-
-    The 4 per-word popcounts (one byte each) are viewed as one uint32 and summed in
-    two 16-bit lanes (no lane can overflow: each byte is at most 64). Several times
-    faster than ``.sum(axis=1)`` over an axis of length 4."""
-    counts = np.bitwise_count(rows ^ query)  # (n, 4) uint8
-    x = np.ascontiguousarray(counts).view(np.uint32).reshape(-1)
-    pairs = (x & _LANES) + ((x >> np.uint32(8)) & _LANES)
-    return ((pairs & np.uint32(0xFFFF)) + (pairs >> np.uint32(16))).astype(np.int64)
-
-
-def brute_force(words: U64, query: U64, max_distance: int) -> tuple[I64, I64]:
-    """Row positions and distances of all rows within ``max_distance`` of ``query``."""
-    if len(words) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    d = distances(words, query)
-    pos = np.flatnonzero(d <= max_distance)
-    return pos.astype(np.int64), d[pos]
-
-
-# --- slot layout and probe masks ----------------------------------------------------
-
-
-def _slot_widths(m: int) -> list[int]:
-    base, extra = divmod(HASH_BITS, m)
-    return [base + 1] * extra + [base] * (m - extra)
-
-
-def _n_probes(width: int, radius: int) -> int:
-    return sum(math.comb(width, k) for k in range(radius + 1))
-
-
-def choose_slots(n: int, max_distance: int = DEFAULT_MAX_DISTANCE) -> int:
-    """Number of MIH slots for ``n`` rows: minimise probes + verified candidates.
-
-    Every probe is a random read into a slot table; every candidate costs a random
-    read of a permutation entry and of a 32-byte hash, hence the factor 2. The slot
-    tables may take at most :data:`MAX_TABLE_ENTRIES_PER_ROW` entries per row (4 bytes
-    each), which keeps the whole index under ~150 bytes per hash.
-    """
-    best_m, best_cost = 32, math.inf
-    for m in range(8, 33):
-        widths = _slot_widths(m)
-        if max(widths) > MAX_SLOT_BITS:
-            continue
-        if sum(2**w for w in widths) > max(n, 4096) * MAX_TABLE_ENTRIES_PER_ROW:
-            continue
-        t = max_distance // m
-        probes = sum(_n_probes(w, t) for w in widths)
-        cands = sum(_n_probes(w, t) * n / 2.0**w for w in widths)
-        cost = probes + 2 * cands
-        if cost < best_cost:
-            best_m, best_cost = m, cost
-    return best_m
-
-
-_MASK_CACHE: dict[tuple[int, int], NDArray[np.uint32]] = {}
-
-
-def _masks(width: int, radius: int) -> NDArray[np.uint32]:
-    """All ``width``-bit masks with at most ``radius`` bits set."""
-    key = (width, radius)
-    if key not in _MASK_CACHE:
-        out = [0]
-        for k in range(1, radius + 1):
-            for bits in itertools.combinations(range(width), k):
-                v = 0
-                for b in bits:
-                    v |= 1 << b
-                out.append(v)
-        _MASK_CACHE[key] = np.array(out, dtype=np.uint32)
-    return _MASK_CACHE[key]
-
-
-def _bit_permutation() -> NDArray[np.intp]:
-    """A fixed pseudo-random order of the 256 bit positions, defined here rather than by
-    a library's generator so it never changes under a snapshot: Fisher-Yates driven by
-    splitmix64 from the seed 0x6D65646961 ("media").
-
-    Slots are cut from the permuted bits. Real populations have biased bits (PDQ bits
-    that are mostly 1 in dark images) and correlated ones (neighbouring DCT cells);
-    cut from the raw order, such bits fall together into one slot, whose table then has
-    a few huge buckets and every query pays for them. Scattered, each slot gets a share
-    of the bias. Exactness does not depend on it: it is a relabelling of bit positions
-    applied to stored rows and queries alike."""
-    state = 0x6D65646961
-    mask = (1 << 64) - 1
-    order = list(range(HASH_BITS))
-    for i in range(HASH_BITS - 1, 0, -1):
-        state = (state + 0x9E3779B97F4A7C15) & mask
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        z ^= z >> 31
-        j = z % (i + 1)
-        order[i], order[j] = order[j], order[i]
-    return np.array(order, dtype=np.intp)
-
-
-BIT_PERMUTATION = _bit_permutation()
-_PERMUTE_CHUNK = 1 << 17
-
-
-def permute_bits(words: U64) -> U64:
-    """Rows with bit ``i`` of the result = bit ``BIT_PERMUTATION[i]`` of the input
-    (bits numbered little-endian across the 4 words, as the slots are)."""
-    out = np.empty_like(words)
-    for a in range(0, len(words), _PERMUTE_CHUNK):  # bounded temporary memory
-        chunk = np.ascontiguousarray(words[a : a + _PERMUTE_CHUNK]).view(np.uint8)
-        bits = np.unpackbits(chunk, axis=1, bitorder="little")
-        packed = np.packbits(bits[:, BIT_PERMUTATION], axis=1, bitorder="little")
-        out[a : a + _PERMUTE_CHUNK] = np.ascontiguousarray(packed).view("<u8")
-    return out
-
-
-def _slot_keys(words: U64, start: int, width: int) -> NDArray[np.uint32]:
-    wi, off = divmod(start, 64)
-    v = words[:, wi] >> np.uint64(off)
-    if off + width > 64:
-        v = v | (words[:, wi + 1] << np.uint64(64 - off))
-    return (v & np.uint64((1 << width) - 1)).astype(np.uint32)
-
-
-@dataclass(frozen=True)
-class _Mih:
-    """Immutable multi-index tables over one set of rows."""
-
-    m: int
-    radius: int  # per-slot search radius = max_distance // m
-    max_distance: int
-    starts: tuple[int, ...]  # bit offset of each slot
-    widths: tuple[int, ...]
-    offsets: NDArray[np.integer]  # concatenated per-slot CSR offsets (global positions)
-    perm: NDArray[np.uint32]  # concatenated per-slot row permutations
-    probe_slot: NDArray[np.intp]  # for each probe: its slot
-    probe_mask: NDArray[np.uint32]
-    probe_base: NDArray[np.int64]  # for each probe: start of its slot's offsets table
-
-    @classmethod
-    def build(cls, words: U64, max_distance: int, m: int | None = None) -> _Mih:
-        n = len(words)
-        m = m or choose_slots(n, max_distance)
-        widths = _slot_widths(m)
-        if max(widths) > MAX_SLOT_BITS:
-            raise ValueError(
-                f"{m} slots make {max(widths)}-bit tables; the most is {MAX_SLOT_BITS}"
-            )
-        starts = [sum(widths[:i]) for i in range(m)]
-        wide = n * m >= 2**32 - 1
-        off_dtype = np.int64 if wide else np.uint32
-        words = permute_bits(words)  # a copy (32 bytes a row) for the build only
-        offsets_parts = []
-        perm_parts = []
-        bases = []
-        base = 0
-        for i, (s, w) in enumerate(zip(starts, widths, strict=True)):
-            keys = _slot_keys(words, s, w)
-            counts = np.bincount(keys, minlength=1 << w)
-            offs: NDArray[np.integer] = np.empty((1 << w) + 1, dtype=off_dtype)
-            offs[0] = 0
-            np.cumsum(counts, out=offs[1:])
-            offs = offs + np.asarray(i * n, dtype=off_dtype)  # global positions in perm
-            offsets_parts.append(offs)
-            perm_parts.append(np.argsort(keys).astype(np.uint32))
-            bases.append(base)
-            base += (1 << w) + 1
-            del keys, counts
-        return cls._assemble(
-            m,
-            max_distance,
-            starts,
-            widths,
-            np.concatenate(offsets_parts),
-            np.concatenate(perm_parts) if perm_parts else np.zeros(0, np.uint32),
-            bases,
-        )
-
-    @classmethod
-    def _assemble(
-        cls,
-        m: int,
-        max_distance: int,
-        starts: Sequence[int],
-        widths: Sequence[int],
-        offsets: NDArray[np.integer],
-        perm: NDArray[np.uint32],
-        bases: Sequence[int],
-    ) -> _Mih:
-        radius = max_distance // m
-        masks = [_masks(w, radius) for w in widths]
-        probe_slot = np.concatenate(
-            [np.full(len(mk), i, dtype=np.intp) for i, mk in enumerate(masks)]
-        )
-        probe_mask = np.concatenate(masks)
-        probe_base = np.concatenate(
-            [np.full(len(mk), b, dtype=np.int64) for mk, b in zip(masks, bases, strict=True)]
-        )
-        return cls(
-            m=m,
-            radius=radius,
-            max_distance=max_distance,
-            starts=tuple(starts),
-            widths=tuple(widths),
-            offsets=offsets,
-            perm=perm,
-            probe_slot=probe_slot,
-            probe_mask=probe_mask,
-            probe_base=probe_base,
-        )
-
-    @classmethod
-    def restore(
-        cls, m: int, max_distance: int, offsets: NDArray[np.integer], perm: NDArray[np.uint32],
-        n: int,
-    ) -> _Mih:  # fmt: skip
-        """Tables written by an earlier build (a snapshot), checked for shape."""
-        widths = _slot_widths(m)
-        starts = [sum(widths[:i]) for i in range(m)]
-        expected = sum((1 << w) + 1 for w in widths)
-        if len(offsets) != expected or len(perm) != m * n:
-            raise IndexSnapshotError("index snapshot has inconsistent MIH tables")
-        bases, b = [], 0
-        for w in widths:
-            bases.append(b)
-            b += (1 << w) + 1
-        return cls._assemble(m, max_distance, starts, widths, offsets, perm, bases)
-
-    def bases(self) -> list[int]:
-        out, b = [], 0
-        for w in self.widths:
-            out.append(b)
-            b += (1 << w) + 1
-        return out
-
-    def candidates(self, query: U64, limit: int | None = None) -> NDArray[np.uint32] | None:
-        """Row positions sharing a slot within ``radius`` bits with ``query`` (with
-        repeats); None when there would be more than ``limit`` (heavy buckets: the
-        caller scans every row instead, which then costs less)."""
-        pq = permute_bits(np.asarray(query, dtype=np.uint64).reshape(1, WORDS))[0]
-        big = sum(int(x) << (64 * i) for i, x in enumerate(pq.tolist()))
-        qkeys = np.array(
-            [(big >> s) & ((1 << w) - 1) for s, w in zip(self.starts, self.widths, strict=True)],
-            dtype=np.uint32,
-        )
-        probes = (qkeys[self.probe_slot] ^ self.probe_mask).astype(np.int64) + self.probe_base
-        # np.take: several times faster than fancy indexing for these gathers
-        lo = np.take(self.offsets, probes).astype(np.int64)
-        hi = np.take(self.offsets, probes + 1).astype(np.int64)
-        lens = hi - lo
-        nz = lens > 0
-        lo, lens = lo[nz], lens[nz]
-        total = int(lens.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.uint32)
-        if limit is not None and total > limit:
-            return None
-        # expand the [lo, hi) ranges into one index array without a Python loop
-        shift = lo - (np.cumsum(lens) - lens)
-        idx = np.repeat(shift, lens) + np.arange(total, dtype=np.int64)
-        return np.take(self.perm, idx)
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.offsets.nbytes + self.perm.nbytes)
 
 
 @dataclass(frozen=True)
@@ -733,15 +435,10 @@ class HammingIndex:
         mih = None
         if mih_parts is not None:
             m, offsets, perm = mih_parts
-            widths = _slot_widths(m)
-            starts = [sum(widths[:i]) for i in range(m)]
-            expected = sum((1 << w) + 1 for w in widths)
-            if len(offsets) != expected or len(perm) != m * len(words):
-                raise IndexSnapshotError(f"index snapshot {path} has inconsistent MIH tables")
-            bases, b = [], 0
-            for w in widths:
-                bases.append(b)
-                b += (1 << w) + 1
-            mih = _Mih._assemble(m, max_distance, starts, widths, offsets, perm, bases)
+            try:
+                mih = _Mih.restore(m, max_distance, offsets, perm, len(words))
+            except IndexSnapshotError as e:
+                msg = f"index snapshot {path} has inconsistent MIH tables"
+                raise IndexSnapshotError(msg) from e
         index._state = _State(index._make_main(words, ids, mih), _Delta(1024))
         return index

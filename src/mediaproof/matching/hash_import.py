@@ -25,9 +25,7 @@ MAX_CATEGORY = 40
 MAX_TAGS = 500
 
 
-class HashFileError(IngestError):
-    code = "hash_file"
-    http_status = 422
+class HashFileError(IngestError, code="hash_file", http_status=422): ...
 
 
 @dataclass

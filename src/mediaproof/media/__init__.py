@@ -1,6 +1,7 @@
-"""Ingest: bytes in, safely. Type sniffed from content, limits enforced, digests once."""
+"""Ingest: bytes in, safely. Type sniffed from content, limits enforced, digests once.
 
-from mediaproof.media.ingest import MediaInfo, ingest_file
-from mediaproof.media.sniff import MediaKind, sniff
+``sniff`` (MediaKind from content), ``ingest`` (limits, digests, probing), ``children``
+(parser child processes under resource limits), ``samples`` (media made on the spot).
+"""
 
-__all__ = ["MediaInfo", "MediaKind", "ingest_file", "sniff"]
+__all__: list[str] = []  # nothing at package level: import its modules

@@ -1,5 +1,4 @@
-"""The registry's domain side: what a registered asset is, and how analyzers look one up."""
+"""The registry's domain side: what a registered asset is, and how analyzers look one up
+(``models.AssetRecord``, ``models.RegistryLookup``)."""
 
-from mediaproof.registry.models import AssetRecord, RegistryLookup
-
-__all__ = ["AssetRecord", "RegistryLookup"]
+__all__: list[str] = []  # nothing at package level: import mediaproof.registry.models

@@ -7,3 +7,5 @@ block with reasons. Nothing here touches storage, the network or the service lay
 """
 
 POLICY_VERSION = "screen-2026-12-06.1"
+
+__all__ = ["POLICY_VERSION"]

@@ -1,5 +1,7 @@
-"""The publishing side of the hash exchange: collections, sync from the bank, the feed,
-snapshots, checkpoints and proofs, grants and the read audit (docs/exchange.md).
+"""The publishing side of the hash exchange (docs/exchange.md): the feed peers read
+(updates, snapshots, checkpoints and proofs) here; the key, collections and sync from the
+bank in :mod:`.exchange_collections`; grants and the read audit in
+:mod:`.exchange_access`. All of it stays importable from this module.
 
 Every answer is proved against a checkpoint signed at that moment over the tree hashed
 from the stored rows, so a row changed or dropped on disk changes what peers are shown
@@ -13,386 +15,55 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from mediaproof.accounts.models import Permission, Principal, Role
-from mediaproof.errors import NotFoundError, PermissionDeniedError, StorageError, UsageError
+from mediaproof.accounts.models import Principal
+from mediaproof.errors import StorageError, UsageError
 from mediaproof.exchange.log import origin_for, tree_of
 from mediaproof.exchange.models import (
-    BANK_KEYS,
     DEFAULT_PAGE,
     MAX_PAGE,
-    CollectionSpec,
-    FeedRow,
-    SignalType,
     check_position,
-    check_value,
     live_signals,
 )
 from mediaproof.exchange.snapshot import dataset_csv, local_file
-from mediaproof.services import accounts
+
+# The key, collections and sync (exchange_collections) and access (exchange_access) live
+# in their own modules; callers keep using ``services.exchange.<name>``.
+from mediaproof.services.exchange_access import _authorise, audit_read
+from mediaproof.services.exchange_access import collection_info as collection_info
+from mediaproof.services.exchange_access import grant as grant
+from mediaproof.services.exchange_access import rate_key as rate_key
+from mediaproof.services.exchange_access import reads as reads
+from mediaproof.services.exchange_access import visible_collections as visible_collections
+from mediaproof.services.exchange_collections import DEFAULT_KEY_NAME as DEFAULT_KEY_NAME
+from mediaproof.services.exchange_collections import KEY_FILE as KEY_FILE
+from mediaproof.services.exchange_collections import SyncResult as SyncResult
+from mediaproof.services.exchange_collections import _now
+from mediaproof.services.exchange_collections import collection_json as collection_json
+from mediaproof.services.exchange_collections import create_collection as create_collection
+from mediaproof.services.exchange_collections import init_key as init_key
+from mediaproof.services.exchange_collections import key_path as key_path
+from mediaproof.services.exchange_collections import list_collections as list_collections
+from mediaproof.services.exchange_collections import signer as signer
+from mediaproof.services.exchange_collections import sync as sync
+from mediaproof.services.exchange_collections import withdraw as withdraw
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
-from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
+from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
 from mediaproof.transparency.checkpoint import Checkpoint, sign_checkpoint
-from mediaproof.transparency.errors import ProofError
-from mediaproof.transparency.merkle import MemoryTree, verify_consistency
-from mediaproof.transparency.note import Ed25519Signer
+from mediaproof.transparency.merkle import MemoryTree
 
 log = logging.getLogger(__name__)
 
-KEY_FILE = "exchange-signer.key"
-DEFAULT_KEY_NAME = "localhost/mediaproof/exchange"
 SYNC_ON_READ_S = 2.0  # a pull syncs the collection first, at most this often
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _b64(b: bytes) -> str:
     return base64.b64encode(b).decode()
-
-
-# --- the signing key -----------------------------------------------------------------
-
-
-def key_path(inst: Instance) -> Path:
-    return inst.keys_dir / KEY_FILE
-
-
-def init_key(inst: Instance, name: str = DEFAULT_KEY_NAME) -> Ed25519Signer:
-    """Create the exchange's note key (once). Its name starts every collection's origin."""
-    path = key_path(inst)
-    if path.exists():
-        raise UsageError(f"{path} exists already", hint="a published key cannot change")
-    signer = Ed25519Signer.generate(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(signer.skey + "\n")
-    return signer
-
-
-def signer(inst: Instance) -> Ed25519Signer:
-    path = key_path(inst)
-    if not path.exists():
-        return init_key(inst)
-    return Ed25519Signer.from_skey(path.read_text())
-
-
-# --- collections ---------------------------------------------------------------------
-
-
-def collection_json(row: ExchangeCollectionRow, size: int | None = None) -> dict[str, Any]:
-    spec = spec_of(row)
-    out: dict[str, Any] = {
-        "name": spec.name,
-        "organisation": spec.organisation,
-        "description": spec.description,
-        "signal_types": [t.value for t in spec.signal_types],
-        "tlp": spec.tlp.value,
-        "policy_url": spec.policy_url,
-        "category": spec.category.value,
-        "inclusion_rule": spec.rule.as_dict(),
-        "tombstone_days": spec.tombstone_days,
-    }
-    if size is not None:
-        out["size"] = size
-    return out
-
-
-def create_collection(
-    inst: Instance, spec: CollectionSpec, now: dt.datetime | None = None
-) -> dict[str, Any]:
-    spec.validate()
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        if repo.collection(spec.name) is not None:
-            raise UsageError(f"a collection {spec.name!r} exists already")
-        row = repo.add_collection(spec, now or _now())
-        return collection_json(row, 0)
-
-
-def list_collections(inst: Instance) -> list[dict[str, Any]]:
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        out = []
-        for row in repo.collections():
-            d = collection_json(row, repo.size(row))
-            d["alarm"] = row.alarm
-            d["synced_at"] = row.synced_at.isoformat() if row.synced_at else None
-            out.append(d)
-        return out
-
-
-# --- sync from the bank ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    collection: str
-    added: int
-    withdrawn: int
-    size: int
-
-
-def _time(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _wanted(
-    repo: ExchangeRepository, row: ExchangeCollectionRow
-) -> dict[tuple[SignalType, str], tuple[str, ...]]:
-    """What the inclusion rule says the collection should hold now: signal -> tags."""
-    spec = spec_of(row)
-    withdrawn = repo.withdrawn(row)
-    out: dict[tuple[SignalType, str], tuple[str, ...]] = {}
-    for src in repo.bank_signals():
-        if src.decision is None or not spec.rule.admits(src.decision):
-            continue
-        for st in spec.signal_types:
-            raw = src.fingerprints.get(BANK_KEYS[st])
-            if not raw:
-                continue
-            try:
-                value = check_value(st, raw)
-            except UsageError:
-                log.warning("exchange: bank entry %d has a malformed %s value", src.bank_id, st)
-                continue
-            if (st.value, digest(value)) in withdrawn:
-                continue
-            out[(st, value)] = (src.decision.category,)
-    return out
-
-
-def _append(
-    repo: ExchangeRepository,
-    row: ExchangeCollectionRow,
-    rows: list[FeedRow],
-    st: SignalType,
-    value: str,
-    tags: tuple[str, ...],
-    deleted: bool,
-    now: dt.datetime,
-) -> None:
-    spec = spec_of(row)
-    r = FeedRow(
-        collection=row.name,
-        seq=len(rows) + 1,
-        signal_type=st,
-        value=value,
-        category=spec.category,
-        tags=tuple(sorted(set(tags))),
-        quality=None,  # the bank keeps usable hashes only, not their quality score
-        owner=spec.organisation,
-        deleted=deleted,
-        time=_time(now),
-    )
-    repo.append(row, r, now)
-    rows.append(r)
-
-
-def _sync_one(repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.datetime) -> SyncResult:
-    rows = repo.updates(row)
-    live = live_signals(rows)
-    wanted = _wanted(repo, row)
-    added = withdrawn = 0
-    for key in sorted(set(live) - set(wanted)):
-        _append(repo, row, rows, key[0], key[1], live[key].tags, True, now)
-        withdrawn += 1
-    for key in sorted(wanted):
-        cur = live.get(key)
-        if cur is None or cur.tags != tuple(sorted(set(wanted[key]))):
-            _append(repo, row, rows, key[0], key[1], wanted[key], False, now)
-            added += 1
-    row.synced_at = now
-    _remember(row, tree_of(rows))
-    return SyncResult(row.name, added, withdrawn, len(rows))
-
-
-def _remember(row: ExchangeCollectionRow, tree: MemoryTree) -> None:
-    """Keep the tree signed last; raise the alarm when the store no longer extends it."""
-    if row.signed_root is not None and row.signed_size > 0:
-        try:
-            if tree.size < row.signed_size:
-                raise ProofError(
-                    f"the store holds {tree.size} updates, {row.signed_size} were signed"
-                )
-            verify_consistency(
-                row.signed_size,
-                tree.size,
-                bytes.fromhex(row.signed_root),
-                tree.root(),
-                tree.consistency_proof(row.signed_size),
-            )
-        except ProofError as e:
-            if row.alarm is None:
-                log.error("exchange: collection %s: the stored log was rewritten: %s", row.name, e)
-            row.alarm = (
-                f"the stored log no longer extends the tree of size {row.signed_size} "
-                f"signed before: {e.message}"
-            )
-            return  # keep the last good tree as the reference
-    row.signed_size = tree.size
-    row.signed_root = tree.root().hex()
-
-
-def sync(
-    inst: Instance, name: str | None = None, now: dt.datetime | None = None
-) -> list[SyncResult]:
-    """Bring collections (one, or all) in line with the bank and their withdrawals."""
-    now = now or _now()
-    out = []
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        targets = [name] if name else [c.name for c in repo.collections()]
-        for n in targets:
-            row = repo.collection(n, lock=True)
-            if row is None:
-                raise NotFoundError(f"no collection {n!r}")
-            out.append(_sync_one(repo, row, now))
-    return out
-
-
-def withdraw(
-    inst: Instance,
-    name: str,
-    signal_type: str,
-    value: str,
-    reason: str,
-    now: dt.datetime | None = None,
-) -> SyncResult:
-    """Take a signal out of a collection for good (a tombstone now; sync keeps it out)."""
-    now = now or _now()
-    try:
-        st = SignalType(signal_type)
-    except ValueError as e:
-        raise UsageError(f"unknown signal type {signal_type!r}") from e
-    v = check_value(st, value)
-    if not reason.strip():
-        raise UsageError("say why the signal is withdrawn")
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        row = repo.collection(name, lock=True)
-        if row is None:
-            raise NotFoundError(f"no collection {name!r}")
-        repo.withdraw(row, st, v, reason.strip(), now)
-        s.flush()
-        return _sync_one(repo, row, now)
-
-
-# --- access ----------------------------------------------------------------------------
-
-
-def _authorise(repo: ExchangeRepository, who: Principal | None, name: str) -> ExchangeCollectionRow:
-    """Admins (``exchange:manage``) read everything; anyone else needs a token granted
-    this collection. A caller without a grant learns nothing, not even that it exists.
-    ``None`` is the operator on the instance's machine (the CLI)."""
-    if who is not None and not who.can(Permission.MANAGE_EXCHANGE):
-        if who.token_id is None or not who.can(Permission.EXCHANGE_READ):
-            raise PermissionDeniedError("reading a collection needs an API token granted it")
-        if not repo.granted(who.token_id, name):
-            raise PermissionDeniedError("this token is not granted that collection")
-    row = repo.collection(name)
-    if row is None:
-        raise NotFoundError(f"no collection {name!r}")
-    return row
-
-
-def _who(who: Principal | None) -> tuple[int | None, int | None]:
-    if who is None:
-        return None, None
-    return (who.user.id if who.user else None), who.token_id
-
-
-def rate_key(who: Principal) -> str:
-    """Per peer: the token (or the account, for sessions), never the address."""
-    if who.token_id is not None:
-        return f"token:{who.token_id}"
-    return f"user:{who.user.id if who.user else 'anonymous'}"
-
-
-def visible_collections(inst: Instance, who: Principal) -> list[dict[str, Any]]:
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        if who.can(Permission.MANAGE_EXCHANGE):
-            names = None
-        elif who.token_id is not None and who.can(Permission.EXCHANGE_READ):
-            names = repo.granted_names(who.token_id)
-        else:
-            raise PermissionDeniedError("reading collections needs an API token granted them")
-        return [
-            collection_json(r, repo.size(r))
-            for r in repo.collections()
-            if names is None or r.name in names
-        ]
-
-
-def collection_info(inst: Instance, who: Principal, name: str) -> dict[str, Any]:
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        row = _authorise(repo, who, name)
-        return collection_json(row, repo.size(row))
-
-
-def grant(
-    inst: Instance,
-    name: str,
-    peer: str,
-    *,
-    expires_in_days: int | None = 365,
-    now: dt.datetime | None = None,
-) -> tuple[str, int]:
-    """A token for peer account ``peer`` (created with role peer if new) that reads
-    collection ``name``; the secret is returned once."""
-    with inst.db.session() as s:
-        if ExchangeRepository(s).collection(name) is None:
-            raise NotFoundError(f"no collection {name!r}")
-    existing = {u.username: u for u in accounts.list_users(inst)}.get(peer)
-    if existing is None:
-        # nobody signs in as a peer: the password is random and never shown
-        accounts.create_user(
-            inst, peer, Role.PEER, accounts.generate_password(), must_change_password=False
-        )
-    elif existing.role is not Role.PEER:
-        raise UsageError(f"account {peer!r} exists and is not a peer account")
-    secret, tok = accounts.issue_token(
-        inst, peer, f"exchange:{name}", [Permission.EXCHANGE_READ.value], expires_in_days
-    )
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        row = repo.collection(name)
-        assert row is not None
-        repo.grant(tok.id, row, now or _now())
-    return secret, tok.id
-
-
-def reads(inst: Instance, name: str, limit: int = 100) -> list[dict[str, Any]]:
-    with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        row = repo.collection(name)
-        if row is None:
-            raise NotFoundError(f"no collection {name!r}")
-        return [
-            {
-                "at": r.at.isoformat(),
-                "what": r.what,
-                "user_id": r.user_id,
-                "token_id": r.token_id,
-                "after": r.after,
-                "rows": r.rows,
-                "size": r.size,
-            }
-            for r in repo.reads(row, limit)
-        ]
 
 
 # --- the feed ----------------------------------------------------------------------------
@@ -433,6 +104,16 @@ def _maybe_sync(inst: Instance, name: str, now: dt.datetime) -> None:
             sync(inst, name, now)
         except (StorageError, IntegrityError) as e:
             log.warning("exchange: sync of %s before a read failed: %s", name, e)
+
+
+def _authorise_and_sync(
+    inst: Instance, who: Principal | None, name: str, now: dt.datetime, *, sync: bool = True
+) -> None:
+    """Refuse a caller without access before anything else, then sync (throttled)."""
+    with inst.db.session() as s:
+        _authorise(ExchangeRepository(s), who, name)
+    if sync:
+        _maybe_sync(inst, name, now)
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
@@ -479,10 +160,7 @@ def updates(
     now = now or _now()
     if not 1 <= limit <= MAX_PAGE:
         raise UsageError(f"limit must be 1-{MAX_PAGE}")
-    with inst.db.session() as s:
-        _authorise(ExchangeRepository(s), who, name)
-    if size is None:
-        _maybe_sync(inst, name, now)
+    _authorise_and_sync(inst, who, name, now, sync=size is None)
     with inst.db.session() as s:
         repo = ExchangeRepository(s)
         row = _authorise(repo, who, name)
@@ -516,16 +194,7 @@ def updates(
             d["inclusion_proof"] = _proof(tree, pos[r.seq], n)
             out_rows.append(d)
         last = page[-1].seq if page else after
-        repo.audit(
-            row,
-            user_id=_who(who)[0],
-            token_id=_who(who)[1],
-            what="updates",
-            after=after,
-            rows=len(page),
-            size=n,
-            now=now,
-        )
+        audit_read(repo, row, who, "updates", after=after, rows=len(page), size=n, now=now)
         return {
             "collection": name,
             "checkpoint": _signed(inst, name, tree, n),
@@ -542,23 +211,12 @@ def checkpoint(
     inst: Instance, who: Principal, name: str, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     now = now or _now()
-    with inst.db.session() as s:
-        _authorise(ExchangeRepository(s), who, name)
-    _maybe_sync(inst, name, now)
+    _authorise_and_sync(inst, who, name, now)
     with inst.db.session() as s:
         repo = ExchangeRepository(s)
         row = _authorise(repo, who, name)
         tree = tree_of(repo.updates(row))
-        repo.audit(
-            row,
-            user_id=_who(who)[0],
-            token_id=_who(who)[1],
-            what="checkpoint",
-            after=None,
-            rows=0,
-            size=tree.size,
-            now=now,
-        )
+        audit_read(repo, row, who, "checkpoint", after=None, rows=0, size=tree.size, now=now)
         return {
             "collection": name,
             "size": tree.size,
@@ -602,23 +260,14 @@ def snapshot(
     if fmt not in SNAPSHOT_FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="one of: " + ", ".join(SNAPSHOT_FORMATS))
     now = now or _now()
-    with inst.db.session() as s:
-        _authorise(ExchangeRepository(s), who, name)
-    _maybe_sync(inst, name, now)
+    _authorise_and_sync(inst, who, name, now)
     with inst.db.session() as s:
         repo = ExchangeRepository(s)
         row = _authorise(repo, who, name)
         rows = repo.updates(row)
         live = sorted(live_signals(rows).values(), key=lambda r: r.seq)
-        repo.audit(
-            row,
-            user_id=_who(who)[0],
-            token_id=_who(who)[1],
-            what=f"snapshot:{fmt}",
-            after=None,
-            rows=len(live),
-            size=len(rows),
-            now=now,
+        audit_read(
+            repo, row, who, f"snapshot:{fmt}", after=None, rows=len(live), size=len(rows), now=now
         )
         if fmt == "local_file":
             return "text/plain; charset=utf-8", local_file(live)

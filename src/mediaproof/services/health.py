@@ -9,9 +9,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.migrate import current_revision, head_revision
 
 
-class NotReadyError(StorageError):
-    code = "not_ready"
-    http_status = 503
+class NotReadyError(StorageError, code="not_ready", http_status=503): ...
 
 
 def readiness(inst: Instance) -> dict[str, Any]:

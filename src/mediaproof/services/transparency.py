@@ -22,24 +22,28 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import rfc8785
 from cryptography.hazmat.primitives import hashes
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mediaproof.errors import MediaproofError
+from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables import AssetRow, LogOutboxRow
 from mediaproof.transparency import entries
+from mediaproof.transparency.checkpoint import VerifiedCheckpoint, open_checkpoint
 from mediaproof.transparency.entries import Entry
-from mediaproof.transparency.errors import EntryError
+from mediaproof.transparency.errors import EntryError, LogLockedError
 from mediaproof.transparency.log import TransparencyLog
+from mediaproof.transparency.note import CosignatureVerifier
+from mediaproof.transparency.proof import TlogProof
 
 _log = logging.getLogger(__name__)
 PENDING = "pending.jsonl"
@@ -297,16 +301,126 @@ def fingerprint_digests(prints: Sequence[FingerprintEntry]) -> dict[str, str]:
     return {signal: h.hexdigest() for signal, h in sorted(by_signal.items())}
 
 
+# --- the operator's log commands (`mediaproof log`, `mediaproof alibi`) --------------
+#
+# The CLI works on the log of an instance directory without its database, so these take
+# the home folder, not an Instance. Each opens the log for as long as it needs it.
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    origin: str
+    vkey: str
+    entries: int
+    latest: VerifiedCheckpoint | None
+
+
+def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> TransparencyLog:
+    """Open as the writer (so an uncovered entry gets a checkpoint), or read-only when a
+    running service holds the log: proofs then cover the last published checkpoint."""
+    try:
+        return TransparencyLog.open(home, verify=verify)
+    except LogLockedError:
+        return TransparencyLog.open(home, readonly=True, verify=verify)
+
+
+def append_entries(
+    home: Path,
+    items: Sequence[Entry | Mapping[str, Any] | bytes],
+    *,
+    origin: str | None,
+    sign: bool,
+) -> tuple[list[int], VerifiedCheckpoint | None]:
+    """Append validated entries (creating the log with ``origin`` if there is none) and,
+    when ``sign``, sign a checkpoint covering them."""
+    with TransparencyLog.open(home, origin=origin, verify="full") as log:
+        indices = log.append_many(items)
+        return indices, (log.checkpoint() if sign else None)
+
+
+def sign_checkpoint(
+    home: Path, *, cosigned: bytes | None = None, witnesses: Sequence[CosignatureVerifier] = ()
+) -> tuple[VerifiedCheckpoint, int, str]:
+    """Sign a checkpoint extending the previous one; with ``cosigned`` (a witnessed copy of
+    the latest checkpoint), keep the cosignatures of ``witnesses`` that verify.
+
+    Returns the checkpoint (with its cosignatures), how many were added, and the log key.
+    """
+    with TransparencyLog.open(home, verify="full") as log:
+        vc = log.checkpoint()
+        added = 0
+        if cosigned is not None:
+            added = log.add_cosignatures(cosigned, list(witnesses))
+            latest = log.latest_checkpoint()
+            assert latest is not None
+            vc = open_checkpoint(latest.note, log.verifier, witnesses=list(witnesses))
+        return vc, added, log.vkey
+
+
+def log_identity(home: Path) -> tuple[str, str]:
+    """The log's public verifier key and origin."""
+    with TransparencyLog.open(home, readonly=True) as log:
+        return log.vkey, log.origin
+
+
+def log_status(home: Path) -> LogStatus:
+    with open_for_proofs(home, verify="full") as log:
+        return LogStatus(log.origin, log.vkey, log.size, log.latest_checkpoint())
+
+
+def entry_proof(home: Path, index: int) -> TlogProof:
+    """A C2SP tlog-proof (checkpoint, inclusion proof, entry) of one entry."""
+    with open_for_proofs(home) as log:
+        return log.tlog_proof(index)
+
+
+def record_alibi(
+    home: Path, entry: Entry, *, with_proof: bool
+) -> tuple[int, VerifiedCheckpoint, TlogProof | None]:
+    """Append an ``alibi.recorded`` entry and sign a checkpoint covering it."""
+    with TransparencyLog.open(home) as log:
+        index = log.append(entry)
+        vc = log.checkpoint()
+        return index, vc, (log.tlog_proof(index) if with_proof else None)
+
+
+def alibi_proof(home: Path, *, index: int | None = None, digest: str | None = None) -> TlogProof:
+    """The proof of an alibi entry, by index or by the logged file's SHA-256 (newest first:
+    a person usually proves what they logged recently)."""
+    with open_for_proofs(home) as log:
+        if index is None:
+            assert digest is not None
+            index = _find_alibi(log, digest)
+        return log.tlog_proof(index)
+
+
+def _find_alibi(log: TransparencyLog, digest: str) -> int:
+    for i in range(log.size - 1, -1, -1):
+        data = json.loads(log.entry(i))
+        if data.get("type") == "alibi.recorded" and data.get("content_sha256") == digest:
+            return i
+    raise NotFoundError("this file's digest is not in the log", hint="log it with `alibi add`")
+
+
 __all__ = [
     "CaseEventLog",
+    "LogStatus",
+    "alibi_proof",
+    "append_entries",
     "asset_registered_entry",
     "case_event_entry",
+    "entry_proof",
     "fingerprint_digests",
     "flush_pending",
     "land_staged",
+    "log_identity",
+    "log_status",
+    "open_for_proofs",
     "reconcile_assets",
+    "record_alibi",
     "record_event",
     "recover",
+    "sign_checkpoint",
     "stage_entry",
     "staged_count",
 ]

@@ -2,3 +2,5 @@
 
 Only services/ imports this package; domain packages never do.
 """
+
+__all__: list[str] = []  # nothing at package level: import its modules

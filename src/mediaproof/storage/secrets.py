@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import os
-import stat
 import threading
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mediaproof.errors import ConfigError, StorageError
+from mediaproof.keyfiles import KEY_SIZE, load_or_create_key_file
 
 KEY_FILE = "secrets.key"
 PREFIX = "mpsec1:"
@@ -68,25 +68,8 @@ class SecretBox:
 def load_or_create_key(keys_dir: Path) -> bytes:
     """Read ``keys/secrets.key``, creating it (0600, in a 0700 folder) if there is none."""
     path = keys_dir / KEY_FILE
-    if not path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process won the race; read theirs
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(os.urandom(32))
-                f.flush()
-                os.fsync(f.fileno())
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(
-            f"{path} can be read by other users (mode {stat.S_IMODE(mode):o})",
-            hint=f"chmod 600 {path}",
-        )
-    key = path.read_bytes()
-    if len(key) != 32:
+    key = load_or_create_key_file(path, error=ConfigError)
+    if len(key) != KEY_SIZE:
         raise ConfigError(f"{path} is not a 32-byte key", hint="restore it from a backup")
     return key
 

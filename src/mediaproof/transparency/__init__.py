@@ -6,3 +6,5 @@ entries with :mod:`mediaproof.transparency.entries`. Verifiers need only
 :mod:`~.checkpoint`, :mod:`~.proof` and :mod:`~.client`, none of which touch the store.
 See docs/transparency-log.md.
 """
+
+__all__: list[str] = []  # nothing at package level: import its modules

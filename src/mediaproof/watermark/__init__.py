@@ -5,8 +5,10 @@ Entry points for the rest of the product:
 * :func:`embed_image` / :func:`detect_image` (pixels) and :func:`embed_audio` /
   :func:`detect_audio` (samples), with the default schemes;
 * :func:`ensure_watermark_key` for the instance key in ``<home>/keys/watermark.key``;
-* :class:`WatermarkScheme` (protocol) and :class:`Detection` (result);
-* ``mediaproof.watermark.analyzer.WatermarkAnalyzer`` for the verify pipeline.
+* :class:`Detection` (result) and :class:`Payload` (what a mark carries);
+* ``mediaproof.watermark.protocol.WatermarkScheme``, the contract of a scheme (and how to
+  add one), and ``mediaproof.watermark.analyzer.WatermarkAnalyzer`` for the verify
+  pipeline.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from mediaproof.watermark.audio import SpreadSpectrumAudioScheme
 from mediaproof.watermark.image import SpreadSpectrumImageScheme
 from mediaproof.watermark.keys import ensure_watermark_key, load_watermark_key
 from mediaproof.watermark.models import Detection, Payload
-from mediaproof.watermark.protocol import MAX_FALSE_CLAIM, Media, WatermarkScheme
+from mediaproof.watermark.protocol import Media
 
 IMAGE_SCHEME = SpreadSpectrumImageScheme()
 AUDIO_SCHEME = SpreadSpectrumAudioScheme()
@@ -37,15 +39,13 @@ def detect_audio(samples: Media, sample_rate: int, key: bytes) -> Detection:
     return AUDIO_SCHEME.detect(samples, key, sample_rate=sample_rate)
 
 
+# what callers import from here; the schemes' classes and the protocol live in their
+# modules (watermark.image, watermark.audio, watermark.protocol)
 __all__ = [
     "AUDIO_SCHEME",
     "IMAGE_SCHEME",
-    "MAX_FALSE_CLAIM",
     "Detection",
     "Payload",
-    "SpreadSpectrumAudioScheme",
-    "SpreadSpectrumImageScheme",
-    "WatermarkScheme",
     "detect_audio",
     "detect_image",
     "embed_audio",

@@ -1,6 +1,14 @@
-"""Contract tests every :class:`LikenessStore` must pass. A new implementation (e.g. on
-the instance's SQL storage) subclasses :class:`LikenessStoreContract` in a ``Test*``
-class and implements ``make``; it then inherits this whole suite."""
+"""Contract tests every :class:`~mediaproof.likeness.store.LikenessStore` must pass,
+shipped so a third-party store's own tests can run them (needs pytest)::
+
+    from mediaproof.testing.likeness_store_contract import LikenessStoreContract
+
+    class TestMyStore(LikenessStoreContract):
+        def make(self, home: Path) -> LikenessStore: ...
+
+``make`` opens the store kept under ``home`` (again on the same home: reopens it); the
+subclass then inherits this whole suite. :func:`enrolment` and :func:`alert` build
+records for a store's own extra tests."""
 
 from __future__ import annotations
 

@@ -1,7 +1,15 @@
 """Contract tests every FingerprintLookup must pass (like python-threatexchange's
-SignalTypeAutoTest). Subclass :class:`FingerprintLookupContract` and implement
-``make_registry`` returning ``(register, lookup)`` where ``register(asset_id, fps)``
-stores an original's fingerprints the way the product does."""
+SignalTypeAutoTest), shipped so a third-party registry's own tests can run them (needs
+pytest)::
+
+    from mediaproof.testing.lookup_contract import FingerprintLookupContract, Register
+
+    class TestMyLookup(FingerprintLookupContract):
+        def make_registry(self) -> tuple[Register, FingerprintLookup]: ...
+
+``make_registry`` returns ``(register, lookup)`` where ``register(asset_id, fps)``
+stores an original's fingerprints the way the product does and returns the asset id
+the lookup reports. :mod:`mediaproof.matching.lookup` says what each signal must do."""
 
 from __future__ import annotations
 

@@ -1,0 +1,274 @@
+"""The publishing side of the hash exchange, write half: the signing key, collections,
+sync from the bank and withdrawals (docs/exchange.md). The feed that peers read is in
+:mod:`mediaproof.services.exchange`; grants and the read audit in
+:mod:`mediaproof.services.exchange_access`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.exchange.log import tree_of
+from mediaproof.exchange.models import (
+    BANK_KEYS,
+    CollectionSpec,
+    FeedRow,
+    SignalType,
+    check_value,
+    live_signals,
+)
+from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
+from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
+from mediaproof.transparency.errors import ProofError
+from mediaproof.transparency.merkle import MemoryTree, verify_consistency
+from mediaproof.transparency.note import Ed25519Signer
+
+log = logging.getLogger("mediaproof.services.exchange")
+
+KEY_FILE = "exchange-signer.key"
+DEFAULT_KEY_NAME = "localhost/mediaproof/exchange"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- the signing key -----------------------------------------------------------------
+
+
+def key_path(inst: Instance) -> Path:
+    return inst.keys_dir / KEY_FILE
+
+
+def init_key(inst: Instance, name: str = DEFAULT_KEY_NAME) -> Ed25519Signer:
+    """Create the exchange's note key (once). Its name starts every collection's origin."""
+    path = key_path(inst)
+    if path.exists():
+        raise UsageError(f"{path} exists already", hint="a published key cannot change")
+    signer = Ed25519Signer.generate(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signer.skey + "\n")
+    return signer
+
+
+def signer(inst: Instance) -> Ed25519Signer:
+    path = key_path(inst)
+    if not path.exists():
+        return init_key(inst)
+    return Ed25519Signer.from_skey(path.read_text())
+
+
+# --- collections ---------------------------------------------------------------------
+
+
+def existing_collection(
+    repo: ExchangeRepository, name: str, *, lock: bool = False
+) -> ExchangeCollectionRow:
+    """The collection ``name``, or NotFoundError."""
+    row = repo.collection(name, lock=lock)
+    if row is None:
+        raise NotFoundError(f"no collection {name!r}")
+    return row
+
+
+def collection_json(row: ExchangeCollectionRow, size: int | None = None) -> dict[str, Any]:
+    spec = spec_of(row)
+    out: dict[str, Any] = {
+        "name": spec.name,
+        "organisation": spec.organisation,
+        "description": spec.description,
+        "signal_types": [t.value for t in spec.signal_types],
+        "tlp": spec.tlp.value,
+        "policy_url": spec.policy_url,
+        "category": spec.category.value,
+        "inclusion_rule": spec.rule.as_dict(),
+        "tombstone_days": spec.tombstone_days,
+    }
+    if size is not None:
+        out["size"] = size
+    return out
+
+
+def create_collection(
+    inst: Instance, spec: CollectionSpec, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    spec.validate()
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        if repo.collection(spec.name) is not None:
+            raise UsageError(f"a collection {spec.name!r} exists already")
+        row = repo.add_collection(spec, now or _now())
+        return collection_json(row, 0)
+
+
+def list_collections(inst: Instance) -> list[dict[str, Any]]:
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        out = []
+        for row in repo.collections():
+            d = collection_json(row, repo.size(row))
+            d["alarm"] = row.alarm
+            d["synced_at"] = row.synced_at.isoformat() if row.synced_at else None
+            out.append(d)
+        return out
+
+
+# --- sync from the bank ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    collection: str
+    added: int
+    withdrawn: int
+    size: int
+
+
+def _time(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _wanted(
+    repo: ExchangeRepository, row: ExchangeCollectionRow
+) -> dict[tuple[SignalType, str], tuple[str, ...]]:
+    """What the inclusion rule says the collection should hold now: signal -> tags."""
+    spec = spec_of(row)
+    withdrawn = repo.withdrawn(row)
+    out: dict[tuple[SignalType, str], tuple[str, ...]] = {}
+    for src in repo.bank_signals():
+        if src.decision is None or not spec.rule.admits(src.decision):
+            continue
+        for st in spec.signal_types:
+            raw = src.fingerprints.get(BANK_KEYS[st])
+            if not raw:
+                continue
+            try:
+                value = check_value(st, raw)
+            except UsageError:
+                log.warning("exchange: bank entry %d has a malformed %s value", src.bank_id, st)
+                continue
+            if (st.value, digest(value)) in withdrawn:
+                continue
+            out[(st, value)] = (src.decision.category,)
+    return out
+
+
+def _append(
+    repo: ExchangeRepository,
+    row: ExchangeCollectionRow,
+    rows: list[FeedRow],
+    st: SignalType,
+    value: str,
+    tags: tuple[str, ...],
+    deleted: bool,
+    now: dt.datetime,
+) -> None:
+    spec = spec_of(row)
+    r = FeedRow(
+        collection=row.name,
+        seq=len(rows) + 1,
+        signal_type=st,
+        value=value,
+        category=spec.category,
+        tags=tuple(sorted(set(tags))),
+        quality=None,  # the bank keeps usable hashes only, not their quality score
+        owner=spec.organisation,
+        deleted=deleted,
+        time=_time(now),
+    )
+    repo.append(row, r, now)
+    rows.append(r)
+
+
+def _sync_one(repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.datetime) -> SyncResult:
+    rows = repo.updates(row)
+    live = live_signals(rows)
+    wanted = _wanted(repo, row)
+    added = withdrawn = 0
+    for key in sorted(set(live) - set(wanted)):
+        _append(repo, row, rows, key[0], key[1], live[key].tags, True, now)
+        withdrawn += 1
+    for key in sorted(wanted):
+        cur = live.get(key)
+        if cur is None or cur.tags != tuple(sorted(set(wanted[key]))):
+            _append(repo, row, rows, key[0], key[1], wanted[key], False, now)
+            added += 1
+    row.synced_at = now
+    _remember(row, tree_of(rows))
+    return SyncResult(row.name, added, withdrawn, len(rows))
+
+
+def _remember(row: ExchangeCollectionRow, tree: MemoryTree) -> None:
+    """Keep the tree signed last; raise the alarm when the store no longer extends it."""
+    if row.signed_root is not None and row.signed_size > 0:
+        try:
+            if tree.size < row.signed_size:
+                raise ProofError(
+                    f"the store holds {tree.size} updates, {row.signed_size} were signed"
+                )
+            verify_consistency(
+                row.signed_size,
+                tree.size,
+                bytes.fromhex(row.signed_root),
+                tree.root(),
+                tree.consistency_proof(row.signed_size),
+            )
+        except ProofError as e:
+            if row.alarm is None:
+                log.error("exchange: collection %s: the stored log was rewritten: %s", row.name, e)
+            row.alarm = (
+                f"the stored log no longer extends the tree of size {row.signed_size} "
+                f"signed before: {e.message}"
+            )
+            return  # keep the last good tree as the reference
+    row.signed_size = tree.size
+    row.signed_root = tree.root().hex()
+
+
+def sync(
+    inst: Instance, name: str | None = None, now: dt.datetime | None = None
+) -> list[SyncResult]:
+    """Bring collections (one, or all) in line with the bank and their withdrawals."""
+    now = now or _now()
+    out = []
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        targets = [name] if name else [c.name for c in repo.collections()]
+        for n in targets:
+            row = existing_collection(repo, n, lock=True)
+            out.append(_sync_one(repo, row, now))
+    return out
+
+
+def withdraw(
+    inst: Instance,
+    name: str,
+    signal_type: str,
+    value: str,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> SyncResult:
+    """Take a signal out of a collection for good (a tombstone now; sync keeps it out)."""
+    now = now or _now()
+    try:
+        st = SignalType(signal_type)
+    except ValueError as e:
+        raise UsageError(f"unknown signal type {signal_type!r}") from e
+    v = check_value(st, value)
+    if not reason.strip():
+        raise UsageError("say why the signal is withdrawn")
+    with inst.db.session() as s:
+        repo = ExchangeRepository(s)
+        row = existing_collection(repo, name, lock=True)
+        repo.withdraw(row, st, v, reason.strip(), now)
+        s.flush()
+        return _sync_one(repo, row, now)
