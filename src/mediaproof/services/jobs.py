@@ -51,11 +51,8 @@ PROGRESS_EVERY_S = 0.5  # progress writes at most this often (stage changes alwa
 log = logging.getLogger("mediaproof.jobs")
 
 
-class QueueUnavailableError(BusyError):
+class QueueUnavailableError(BusyError, code="queue_unavailable", exit_code=14):
     """The broker cannot be reached (503; the CLI exits 14, as for an unreachable peer)."""
-
-    code = "queue_unavailable"
-    exit_code = 14
 
 
 @dataclass(frozen=True)
