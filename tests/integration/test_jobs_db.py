@@ -4,6 +4,9 @@ tables, and the guarded updates that keep one result per job."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +178,25 @@ def test_result_images_are_shared_and_expire(db: Database, tmp_path: Path) -> No
         with pytest.raises(NotFoundError):
             b.get(t)
     assert len([p for p in (tmp_path / "job-blobs").rglob("*") if p.is_file()]) == 1
+
+
+def test_a_restarted_process_fails_the_jobs_of_the_one_before(db: Database) -> None:
+    """A process that was killed or restarted on this host: the next one fails its local
+    jobs at once (by the process id), so they do not hold places in the pending bound
+    for a minute; jobs of live processes and of other hosts are left to the heartbeat."""
+    host = socket.gethostname()
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # exited and reaped: its process id names no process
+    dead_pid = gone.pid
+    repo = JobRepo(db)
+    repo.create("dead", "case-analysis", "local", max_pending=8, owner=f"{host}:{dead_pid}:aa")
+    repo.create("live", "case-analysis", "local", max_pending=8, owner=f"{host}:{os.getppid()}:bb")
+    repo.create("away", "case-analysis", "local", max_pending=8, owner=f"elsewhere:{dead_pid}:cc")
+    runner = JobRunner(db, 60, 8)
+    try:
+        status = {k: getattr(repo.get(k), "status", None) for k in ("dead", "live", "away")}
+        assert status == {"dead": "failed", "live": "queued", "away": "queued"}
+        dead = repo.get("dead")
+        assert dead is not None and dead.error is not None and dead.error["code"] == "job_lost"
+    finally:
+        runner.shutdown()

@@ -25,7 +25,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +51,22 @@ SWEEP_EVERY_S = 5.0  # expiry and abandoned-job checks, per process
 PROGRESS_EVERY_S = 0.5  # progress writes at most this often (stage changes always)
 
 log = logging.getLogger("mediaproof.jobs")
+
+LOST = {
+    "code": "job_lost",
+    "message": "the server that ran this analysis stopped before it finished",
+    "hint": "upload the file again",
+}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 class QueueUnavailableError(BusyError, code="queue_unavailable", exit_code=14):
@@ -163,6 +181,12 @@ class JobRunner:
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self._swept = -SWEEP_EVERY_S
+        # which process holds a local job: a later process on this host tells at once,
+        # by the process id, that one is gone (restarted, killed) and fails its jobs,
+        # instead of waiting ABANDONED_S with them counted as pending
+        self._host = socket.gethostname()
+        self.owner = f"{self._host}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._fail_dead_owners()
 
     @property
     def queued(self) -> bool:
@@ -185,7 +209,7 @@ class JobRunner:
             return self._submit_queued(portable, cleanup)
         job_id = secrets.token_urlsafe(18)
         key = job_key(job_id)
-        rec = self.repo.create(key, kind, "local", max_pending=self.max_pending)
+        rec = self.repo.create(key, kind, "local", max_pending=self.max_pending, owner=self.owner)
         with self._lock:
             self._mine.add(key)
             self._start_heartbeat()
@@ -271,17 +295,20 @@ class JobRunner:
                 return
             self._swept = mono
         now = dt.datetime.now(dt.UTC)
-        self.repo.fail_abandoned(
-            now - dt.timedelta(seconds=self.abandoned_s),
-            {
-                "code": "job_lost",
-                "message": "the server that ran this analysis stopped before it finished",
-                "hint": "upload the file again",
-            },
-        )
+        self.repo.fail_abandoned(now - dt.timedelta(seconds=self.abandoned_s), LOST)
         for blob in self.repo.expire(now - dt.timedelta(seconds=self.keep_s)):
             if self.blobs is not None and not self.repo.input_in_use(blob):
                 self.blobs.delete(blob)
+
+    def _fail_dead_owners(self) -> None:
+        for owner in self.repo.local_owners(f"{self._host}:"):
+            try:
+                pid = int(owner.split(":")[-2])
+            except (IndexError, ValueError):
+                continue
+            if pid == os.getpid() or _alive(pid):
+                continue  # a process that is running (or a reused id: the heartbeat decides)
+            self.repo.fail_owner(owner, LOST)
 
     def _start_heartbeat(self) -> None:
         if self._beat is None:

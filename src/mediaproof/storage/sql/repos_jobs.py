@@ -78,6 +78,7 @@ class JobRepo:
         max_pending: int,
         input_blob: str | None = None,
         params: dict[str, Any] | None = None,
+        owner: str | None = None,
     ) -> JobRecord:
         """A new queued job; :class:`BusyError` when ``max_pending`` jobs of the whole
         instance are already queued or running (a soft bound: processes that create at
@@ -93,6 +94,7 @@ class JobRepo:
                 id=job_id,
                 kind=kind,
                 runner=runner,
+                owner=owner,
                 status="queued",
                 stage="waiting",
                 progress=0.0,
@@ -208,6 +210,39 @@ class JobRepo:
                     status="failed",
                     error=json.dumps(error, sort_keys=True),
                     finished_at=_now(),
+                )
+            )
+            return _rowcount(res)
+
+    def local_owners(self, prefix: str) -> list[str]:
+        """Owners (starting with ``prefix``) of local jobs not yet ended."""
+        with self.db.session() as s:
+            return sorted(
+                o
+                for o in s.scalars(
+                    select(JobRow.owner)
+                    .where(
+                        JobRow.runner == "local",
+                        JobRow.status.in_(PENDING),
+                        JobRow.owner.startswith(prefix, autoescape=True),
+                    )
+                    .distinct()
+                )
+                if o is not None
+            )
+
+    def fail_owner(self, owner: str, error: dict[str, Any]) -> int:
+        """Fail the local jobs of a process known to be gone."""
+        with self.db.session() as s:
+            res = s.execute(
+                update(JobRow)
+                .where(
+                    JobRow.runner == "local",
+                    JobRow.owner == owner,
+                    JobRow.status.in_(PENDING),
+                )
+                .values(
+                    status="failed", error=json.dumps(error, sort_keys=True), finished_at=_now()
                 )
             )
             return _rowcount(res)

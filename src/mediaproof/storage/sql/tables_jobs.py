@@ -15,7 +15,8 @@ class JobRow(Base):
     """One background analysis. ``id``: the SHA-256 (hex) of the job's public id, which
     is the capability to read it and is stored nowhere. ``runner``: ``local`` (a thread
     of the API process that took it, which keeps ``heartbeat_at`` fresh) or ``queue`` (a
-    worker, through the broker). ``input_blob``: the upload in the job blob store (queued
+    worker, through the broker); ``owner``: which process holds a local job
+    (``host:pid:token``). ``input_blob``: the upload in the job blob store (queued
     jobs only), deleted when the job ends. ``result`` and ``error`` are JSON;
     ``attempts`` counts starts (a job whose worker died is started again); ``last_try``:
     the broker will not deliver it again (its delivery limit is reached)."""
@@ -29,6 +30,7 @@ class JobRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     runner: Mapped[str] = mapped_column(String(10))
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     stage: Mapped[str] = mapped_column(String(60), default="waiting")
     progress: Mapped[float] = mapped_column(Float, default=0.0)

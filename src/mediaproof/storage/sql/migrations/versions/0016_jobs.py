@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("runner", sa.String(10), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=True),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("stage", sa.String(60), nullable=False),
         sa.Column("progress", sa.Float, nullable=False),
