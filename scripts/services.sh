@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Makes sure the local PostgreSQL the integration tests use is up at 127.0.0.1:5432 with
-# trust auth and a database `test`. Starts an installed cluster, or installs one.
-# Also starts the local S3-compatible store the blob tests use (scripts/s3.sh).
+# Makes sure the local services the tests use are up: PostgreSQL at 127.0.0.1:5432 with
+# trust auth and a database `test`, RabbitMQ at 127.0.0.1:5672 (the job queue tests) and
+# the S3-compatible store the blob tests use (scripts/s3.sh). Starts installed servers, or
+# installs them.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 "$(dirname "$0")/s3.sh" start
+# RabbitMQ (guest/guest on loopback) for the job queue tests, tests/integration/test_queue.py
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "services: installing RabbitMQ"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
+  fi
+  $SUDO service rabbitmq-server start >/dev/null 2>&1 || $SUDO rabbitmq-server -detached
+  for _ in $(seq 1 60); do
+    (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break
+    sleep 1
+  done
+fi
 
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   exit 0

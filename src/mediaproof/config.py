@@ -387,9 +387,38 @@ class BlobSettings(BaseSettings):
     def prefix(self) -> str:
         return urlsplit(self.store).path.strip("/") if self.store else ""
 
+class QueueSettings(BaseSettings):
+    """The durable job queue (docs/queue.md); read only when ``MEDIAPROOF_BROKER_URL``
+    is set. Every API process and worker of one deployment must agree on these."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_QUEUE_", extra="ignore")
+
+    name: str = Field(
+        default="mediaproof.jobs",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$",
+        description="the quorum queue jobs go to; its dead-letter queue is '<name>.dead'",
+    )
+    delivery_limit: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description="times a job may be handed back (its worker died) before the broker "
+        "moves it to the dead-letter queue",
+    )
+    task_time_limit_s: float = Field(
+        default=1500.0,
+        gt=0,
+        le=86_400,
+        description="a job running longer is stopped and failed; keep it under RabbitMQ's "
+        "consumer_timeout (30 min by default)",
+    )
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MEDIAPROOF_", extra="ignore")
+    # errors name the setting, never its value: URLs here can hold passwords
+    model_config = SettingsConfigDict(
+        env_prefix="MEDIAPROOF_", extra="ignore", hide_input_in_errors=True
+    )
 
     home: Path = Field(default=Path("var"), description="instance directory")
     database_url: str | None = Field(
@@ -409,6 +438,19 @@ class Settings(BaseSettings):
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     blob: BlobSettings = Field(default_factory=BlobSettings)
+    broker_url: SecretStr | None = Field(
+        default=None,
+        description="RabbitMQ URL (amqp:// or amqps://) of the job queue; unset: jobs run "
+        "in the server process (docs/queue.md)",
+    )
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and urlsplit(v.get_secret_value()).scheme not in ("amqp", "amqps"):
+            raise ValueError("MEDIAPROOF_BROKER_URL must be an amqp:// or amqps:// URL")
+        return v
 
     @property
     def resolved_database_url(self) -> str:

@@ -32,6 +32,7 @@ from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.tables_cases import BankRow, NoticeRow
+from mediaproof.storage.sql.tables_jobs import JobRow
 from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app, make_settings
 from tests.factories import Reporter, notice_form
 from tests.integration.test_cases_flow import Receiver
@@ -198,7 +199,8 @@ def test_long_media_is_analysed_after_the_receipt(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the background analysis never arrived"
             time.sleep(0.2)
         assert d["analysis"]["media"]["type"] == "audio/wav"
-        kinds = [j.kind for j in app.state.ctx.jobs._jobs.values()]  # it ran as a job
+        with app.state.ctx.inst.db.session() as s:  # it ran as a job (jobs are rows)
+            kinds = list(s.scalars(select(JobRow.kind)))
         assert kinds == ["case-analysis"]
         assert d["analysis"]["media"]["sha256"] == d["case"]["media_sha256"]
     assert not list((tmp_path / "i" / "tmp").glob("upload-*"))  # the job removed the file

@@ -92,11 +92,17 @@ def test_no_preview_for_unknown_withdrawn_or_when_switched_off(tmp_path: Path, p
         assert c.get(f"/api/v1/assets/{asset_id}/preview").status_code == 404
 
 
-def test_result_images_expire_and_stay_bounded() -> None:
+def test_result_images_expire_and_stay_bounded(tmp_path: Path) -> None:
     from mediaproof.errors import NotFoundError
     from mediaproof.services.result_images import ResultImages
+    from mediaproof.storage.blobs import ContentStore, LocalBlobStore
+    from mediaproof.storage.sql.engine import Database
+    from mediaproof.storage.sql.migrate import upgrade
 
-    store = ResultImages(keep_s=60, max_images=2)
+    db = Database(f"sqlite:///{tmp_path / 'images.db'}")
+    upgrade(db.engine)
+    blobs = ContentStore(LocalBlobStore(tmp_path), "blobs")
+    store = ResultImages(db, blobs, keep_s=60, max_images=2)
     a, b, c = store.put(b"a"), store.put(b"b"), store.put(b"c")
     assert store.get(b) == b"b" and store.get(c) == b"c"
     try:
@@ -104,7 +110,7 @@ def test_result_images_expire_and_stay_bounded() -> None:
         raise AssertionError("the oldest image should have been dropped")
     except NotFoundError:
         pass
-    gone = ResultImages(keep_s=0.0)
+    gone = ResultImages(db, blobs, keep_s=0.0)
     t = gone.put(b"x")
     try:
         gone.get(t)

@@ -25,10 +25,11 @@ from mediaproof.services import accounts
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.services.instance import Instance
 from mediaproof.services.publishing import SignRequest, sign_and_register
-from mediaproof.services.result_images import BlobResultImages
+from mediaproof.services.result_images import ResultImages
 from mediaproof.services.verification import verify_file
 from mediaproof.storage.blob_s3 import S3BlobStore
 from mediaproof.storage.blob_snapshots import SnapshotShelf
+from mediaproof.storage.blobs import ContentStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from tests.api.conftest import PASSWORD, bearer, make_settings, publish
@@ -214,7 +215,8 @@ def test_heatmaps_are_answered_by_any_api_process(
         mine = client.get(url)
         assert mine.status_code == 200 and mine.content.startswith(b"\x89PNG")
     token = url.rsplit("/", 1)[1]
-    assert f"results/{token}.png" in objects(s3_server, s3_env["store"])
+    png = hashlib.sha256(mine.content).hexdigest()
+    assert f"job-blobs/{png[:2]}/{png[2:4]}/{png}" in objects(s3_server, s3_env["store"])
 
     two_app = s3_app(tmp_path / "two", s3_env, db_url=one.settings.resolved_database_url)
     with TestClient(two_app) as client:
@@ -228,14 +230,18 @@ def test_expired_heatmaps_are_not_served_and_are_swept(
     tmp_path: Path, s3_server: S3Server, s3_env: dict[str, Any]
 ) -> None:
     store = S3BlobStore.from_settings(s3_settings(tmp_path / "h", s3_env))
-    images = BlobResultImages(store, keep_s=0.0)
-    old = images.put(b"\x89PNG old")
-    time.sleep(1.1)
-    with pytest.raises(NotFoundError):
-        images.get(old)  # past its time, though still in the bucket
-    images.SWEEP_EVERY_S = 0.0
-    fresh = BlobResultImages(store, keep_s=60.0)
-    fresh.SWEEP_EVERY_S = 0.0
-    new = fresh.put(b"\x89PNG new")
-    assert fresh.get(new) == b"\x89PNG new"
-    assert list(store.list("results/")) == [f"results/{new}.png"]  # the old one was swept
+    db = Database(f"sqlite:///{tmp_path / 'images.db'}")
+    upgrade(db.engine)
+    try:
+        blobs = ContentStore(store, "job-blobs", cache=tmp_path / "cache")
+        old = ResultImages(db, blobs, keep_s=0.0).put(b"\x89PNG old")
+        time.sleep(0.05)
+        fresh = ResultImages(db, blobs, keep_s=60.0)
+        with pytest.raises(NotFoundError):
+            fresh.get(old)  # past its time, though still in the bucket; the miss sweeps it
+        new = fresh.put(b"\x89PNG new")
+        assert fresh.get(new) == b"\x89PNG new"
+        kept = blobs.key(hashlib.sha256(b"\x89PNG new").hexdigest())
+        assert list(store.list("job-blobs/")) == [kept]  # the old one was swept
+    finally:
+        db.dispose()

@@ -7,8 +7,10 @@ photos took twice as long side by side as alone, on a machine with two idle core
 steps that cost most (watermark decodes, the difference map against an original) need
 only a file path and plain arguments, so the service hands them to worker processes and
 the request threads only wait. Everything with state (the database, the fingerprint
-index, jobs, result images) stays in the one server process, so nothing else has to be
-shared between processes.
+index) stays in the server process, so nothing else has to be shared between processes;
+jobs and result images are not process state at all (the database and the job blob
+store, services.jobs), and with a broker whole jobs run in ``mediaproof worker``
+processes (docs/queue.md).
 
 A worker that dies (a decoder crashing on a hostile file, the kernel's out-of-memory
 killer) fails only the step that was running: the caller gets :class:`ComputeCrashed`

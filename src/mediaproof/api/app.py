@@ -41,12 +41,12 @@ from mediaproof.services.accounts import instance_secret
 from mediaproof.services.case_runtime import OutboxWorker, case_service, close_case_service
 from mediaproof.services.exchange_pull import PullScheduler
 from mediaproof.services.instance import Instance
-from mediaproof.services.jobs import JobRunner
+from mediaproof.services.jobs import JobRunner, job_blobs
 from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.publishing import recover_at_startup
 from mediaproof.services.releases import InclusionProofSource
-from mediaproof.services.result_images import result_images_for
+from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
 from mediaproof.web import case_pages, likeness_pages, pages
 
@@ -59,6 +59,21 @@ DESCRIPTION = """Verify any file; sign and register official media; resolve stri
 to their credentials (C2PA Soft Binding Resolution API).
 
 Errors always have the shape `{"error": {"code", "message", "hint"}}`. See docs/api.md."""
+
+
+def _job_runner(inst: Instance) -> JobRunner:
+    """Jobs in the database; run by this process, or by workers when a broker is set
+    (Celery is imported only then: the single-box default makes no network call)."""
+    settings = inst.settings
+    dispatch = None
+    if settings.broker_url is not None:
+        from mediaproof.queue.publish import Publisher
+
+        dispatch = Publisher(settings)
+    svc = settings.service
+    return JobRunner(
+        inst.db, svc.job_keep_s, svc.max_pending_jobs, blobs=job_blobs(settings), dispatch=dispatch
+    )
 
 
 def create_app(
@@ -83,7 +98,7 @@ def create_app(
     inst.compute = compute
     ctx = AppContext(
         inst=inst,
-        jobs=JobRunner(svc.job_keep_s, svc.max_pending_jobs),
+        jobs=_job_runner(inst),
         limiter=RateLimiter(
             {
                 "verify": BucketSpec(svc.rate_verify_per_min, svc.rate_verify_burst),
@@ -103,7 +118,7 @@ def create_app(
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
-        images=result_images_for(inst, svc.job_keep_s),
+        images=ResultImages(inst.db, job_blobs(settings), svc.job_keep_s),
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log

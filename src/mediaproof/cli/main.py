@@ -34,6 +34,7 @@ from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli import screen as screen_cmd
 from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli import watermark as watermark_cmd
+from mediaproof.cli import worker as worker_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
 from mediaproof.cli.render import render_report
 from mediaproof.config import Limits
@@ -67,6 +68,7 @@ app.add_typer(alibi_cmd.app, name="alibi")
 app.add_typer(watermark_cmd.app, name="watermark")
 app.add_typer(detectors_cmd.app, name="detectors")
 app.command("hash")(hash_cmd.hash_cli)
+app.command("worker")(worker_cmd.worker)
 
 
 def _version(value: bool) -> None:

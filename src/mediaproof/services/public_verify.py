@@ -23,7 +23,7 @@ from mediaproof.matching.analyzer import HEATMAP_CACHE_KEY
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.media.sniff import MediaKind
 from mediaproof.services.instance import Instance
-from mediaproof.services.jobs import Job, JobRunner
+from mediaproof.services.jobs import Job, JobRunner, Portable
 from mediaproof.services.result_images import ResultImages, preview_path
 from mediaproof.services.verification import analyzers_for, verify_file
 from mediaproof.services.watermarking import HEATMAP_CACHE_KEY as WATERMARK_HEATMAP_KEY
@@ -154,6 +154,7 @@ def verify_or_queue(
             "verify",
             lambda progress: verify_upload(inst, owned, progress, images),
             cleanup=lambda: owned.unlink(missing_ok=True),
+            portable=Portable("verify", owned),  # a worker's, when a broker is set
         )
     except BaseException:
         owned.unlink(missing_ok=True)  # not queued: nobody else will delete it

@@ -10,6 +10,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     tables_cases,
     tables_exchange,
     tables_fingerprints,
+    tables_jobs,
     tables_likeness,
     tables_screening,
 )
