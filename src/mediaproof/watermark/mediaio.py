@@ -113,10 +113,14 @@ def save_marked(
         raise WatermarkError(f"cannot write {fmt} image {path.name}: {e}") from e
 
 
+MIN_SIDE = 64  # the detector reads nothing from images narrower than this (detect_luma)
+
+
 def reduced_size_for(width: int, height: int, area: int) -> int:
     """The largest integer factor by which a ``width`` x ``height`` image may shrink and
-    still hold at least ``area`` pixels (1: not at all)."""
-    return max(1, int(math.sqrt(width * height / area)))
+    still hold at least ``area`` pixels, with no side that was ``MIN_SIDE`` or more
+    falling under it (1: not at all)."""
+    return max(1, min(int(math.sqrt(width * height / area)), min(width, height) // MIN_SIDE))
 
 
 def load_luma(path: Path, area: int = ANALYSIS_AREA) -> npt.NDArray[np.float32]:
