@@ -23,10 +23,13 @@ can be checked for identical answers.
 /tmp/base main``, then ``--baseline-src /tmp/base/src``) in the same run: the files are
 made once, and each round runs a worker process per version, alternating, so both see
 the same machine load. The JSON then has both versions' medians, the ratios
-(baseline / current) and whether every decision agrees.
+(baseline / current) and whether every decision agrees. ``--large-png`` also times PDQ
+of a 79 MP PNG (the photo at 10240 x 7680) once per version, as a verify (plain hash)
+and as a registration (with the dihedral variants), with the Hamming distance between
+the two versions' hashes.
 
     PYTHONPATH=src .venv/bin/python bench/bench_verify_12mp.py [--runs 5] [--rounds 2]
-        [--baseline-src /tmp/base/src] [--home DIR]
+        [--baseline-src /tmp/base/src] [--home DIR] [--large-png]
 """
 
 from __future__ import annotations
@@ -87,6 +90,34 @@ def make_photo(path_jpg: Path, path_png: Path) -> str:
     px.save(path_jpg, "JPEG", quality=92)
     px.save(path_png, "PNG", compress_level=6)
     return origin
+
+
+def make_large_png(home: Path) -> Path:
+    """A 79 MP PNG (10240 x 7680) of the same photo, for the PDQ timing (made once)."""
+    path = home / "photo79mp.png"
+    if not path.exists():
+        with Image.open(home / "photo.png") as im:
+            im.resize((10240, 7680), Image.Resampling.BILINEAR).save(path, compress_level=1)
+    return path
+
+
+def time_large_pdq(home: Path) -> dict[str, Any]:
+    """PDQ of the 79 MP PNG: a verify's query (plain hash) and a registration's (with
+    the 7 dihedral variants), CPU and wall seconds, once each."""
+    from mediaproof.fingerprint.pdq import fingerprint_image
+
+    path = make_large_png(home)
+    out: dict[str, Any] = {}
+    for label, dihedral in (("query", False), ("register", True)):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fp = fingerprint_image(path, dihedral=dihedral)
+        out[label] = {
+            "cpu_s": round(time.process_time() - c0, 2),
+            "wall_s": round(time.perf_counter() - t0, 2),
+        }
+    out["hash"] = fp.pdq.hex
+    out["hashed_size"] = [fp.hashed_width, fp.hashed_height]
+    return out
 
 
 def prepare(home: Path) -> dict[str, Any]:
@@ -166,7 +197,7 @@ def _decisions(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker(home: Path, runs: int) -> dict[str, Any]:
+def worker(home: Path, runs: int, large_png: bool = False) -> dict[str, Any]:
     """Times sign + register and verify ``runs`` times each (after a warm-up) with the
     code on ``sys.path``; returns the raw samples."""
     from mediaproof.config import Settings
@@ -229,7 +260,10 @@ def worker(home: Path, runs: int) -> dict[str, Any]:
                 dest.unlink()
             samples["sign_register"][ext] = got_s
         inst.close()
-    return {"samples": samples, "decisions": decisions, "watermark": watermark_scores}
+    result = {"samples": samples, "decisions": decisions, "watermark": watermark_scores}
+    if large_png:
+        result["pdq_79mp_png"] = time_large_pdq(home)
+    return result
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
@@ -239,6 +273,8 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
         into.setdefault("sign_register", {}).setdefault(ext, []).extend(runs)
     into.setdefault("decisions", []).append(new["decisions"])
     into.setdefault("watermark", []).append(new["watermark"])
+    if "pdq_79mp_png" in new:
+        into["pdq_79mp_png"] = new["pdq_79mp_png"]
 
 
 def _summary(acc: dict[str, Any]) -> dict[str, Any]:
@@ -268,13 +304,16 @@ def _summary(acc: dict[str, Any]) -> dict[str, Any]:
         "decisions": first,
         "decisions_stable": all(d == first for d in acc["decisions"]),
         "watermark": acc["watermark"][0],
+        **({"pdq_79mp_png": acc["pdq_79mp_png"]} if "pdq_79mp_png" in acc else {}),
     }
 
 
-def _run_worker(src: Path, home: Path, runs: int, mode: str = "--worker") -> dict[str, Any]:
+def _run_worker(
+    src: Path, home: Path, runs: int, mode: str = "--worker", extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(src))
     out = subprocess.run(
-        [sys.executable, __file__, mode, "--home", str(home), "--runs", str(runs)],
+        [sys.executable, __file__, mode, "--home", str(home), "--runs", str(runs), *extra],
         env=env,
         check=True,
         capture_output=True,
@@ -290,6 +329,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="worker processes per version")
     ap.add_argument("--home", type=Path, help="make (or reuse) the instance and files here")
     ap.add_argument("--baseline-src", type=Path, help="another checkout's src to compare")
+    ap.add_argument("--large-png", action="store_true", help="also time PDQ of a 79 MP PNG (once)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -297,7 +337,7 @@ def main() -> None:
         print(json.dumps(prepare(args.home)))
         return
     if args.worker:
-        print(json.dumps(worker(args.home, args.runs)))
+        print(json.dumps(worker(args.home, args.runs, args.large_png)))
         return
     current = Path(__file__).resolve().parents[1] / "src"
     with tempfile.TemporaryDirectory() as d:
@@ -308,9 +348,11 @@ def main() -> None:
         if args.baseline_src:
             versions = {"baseline": args.baseline_src.resolve(), "current": current}
         acc: dict[str, dict[str, Any]] = {v: {} for v in versions}
-        for _ in range(args.rounds):
+        for r in range(args.rounds):
             for name, src in versions.items():
-                _merge(acc[name], _run_worker(src, home, args.runs))
+                # the 79 MP PDQ timing once per version, in the last round
+                extra = ("--large-png",) if args.large_png and r == args.rounds - 1 else ()
+                _merge(acc[name], _run_worker(src, home, args.runs, extra=extra))
         results = {name: _summary(a) for name, a in acc.items()}
     out: dict[str, Any] = {
         "benchmark": f"in-process verify and sign + register of {W}x{H} photos, ms per "
@@ -337,6 +379,9 @@ def main() -> None:
             },
         }
         out["same_decisions"] = base["decisions"] == cur["decisions"]
+        if "pdq_79mp_png" in cur and "pdq_79mp_png" in base:
+            a, b = (int(r["pdq_79mp_png"]["hash"], 16) for r in (base, cur))
+            out["pdq_79mp_png_hamming_baseline_current"] = (a ^ b).bit_count()
     print(json.dumps(out, indent=2))
 
 

@@ -12,9 +12,9 @@ The pipeline (:data:`PIPELINE`):
 4. other formats (PNG, WebP, GIF, TIFF ...) with a long side of 2048 px or more: convert
    to RGB and box-average by the integer factor that leaves a long side of 1024 to
    2047 px (``Image.reduce``). PDQ's own filter averages blocks of about 1/64 of the
-   side, so this costs a few bits (on the reference photos enlarged to 4000 px: 0 to
-   8, mean 3; a 79 MP PNG hashed 20x faster); smaller images are not touched, exactly
-   the reference's preprocessing;
+   side, so this moves few bits from the full-resolution hash (measured 0 to 14, mean
+   2-4: docs/fingerprints.md); smaller images are not touched, exactly the
+   reference's preprocessing;
 5. convert to 8-bit RGB (alpha dropped, as Meta's reference does) and hash with
    pdqhash (Meta's C++ reference, bit for bit) at that resolution.
 

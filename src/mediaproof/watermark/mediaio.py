@@ -33,14 +33,16 @@ def _eight_bit(im: Image.Image) -> Image.Image:
 def _pixels(im: Image.Image) -> npt.NDArray[np.uint8]:
     im = _eight_bit(im)
     mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info else "RGB"
-    return np.asarray(im.convert(mode), dtype=np.uint8).copy()
+    # (convert() to the same mode would copy the frame once more)
+    return np.array(im if im.mode == mode else im.convert(mode), dtype=np.uint8)
 
 
 def load_rgb(path: Path) -> npt.NDArray[np.uint8]:
     """Pixels as displayed (EXIF orientation applied): RGB, or RGBA when it has alpha."""
     try:
         with Image.open(path) as raw:
-            return _pixels(ImageOps.exif_transpose(raw))
+            ImageOps.exif_transpose(raw, in_place=True)  # (a copy of the frame otherwise)
+            return _pixels(raw)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
 
@@ -66,7 +68,9 @@ def load_for_marking(
         with Image.open(path) as raw:
             exif = raw.getexif()
             icc = raw.info.get("icc_profile")
-            px = _pixels(ImageOps.exif_transpose(raw))
+            # in place (no copy of the frame); it drops the orientation tag from ``exif``
+            ImageOps.exif_transpose(raw, in_place=True)
+            px = _pixels(raw)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
     if _ORIENTATION in exif:
