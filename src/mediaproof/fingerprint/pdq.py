@@ -9,11 +9,16 @@ The pipeline (:data:`PIPELINE`):
    smallest scale whose long side is at most 512 px, or 1/8 when even that is larger.
    This is ~10x faster for camera photos and acts as a good low-pass filter;
 3. apply the EXIF orientation, so a camera photo and its "baked" copy agree;
-4. convert to 8-bit RGB (alpha dropped, as Meta's reference does) and hash with
+4. other formats (PNG, WebP, GIF, TIFF ...) with a long side of 2048 px or more: convert
+   to RGB and box-average by the integer factor that leaves a long side of 1024 to
+   2047 px (``Image.reduce``). PDQ's own filter averages blocks of about 1/64 of the
+   side, so this moves few bits from the full-resolution hash (measured 0 to 14, mean
+   2-4: docs/fingerprints.md); smaller images are not touched, exactly the
+   reference's preprocessing;
+5. convert to 8-bit RGB (alpha dropped, as Meta's reference does) and hash with
    pdqhash (Meta's C++ reference, bit for bit) at that resolution.
 
-Everything else (PNG, WebP, GIF, TIFF ...) is hashed at full resolution, exactly the
-reference's preprocessing. Quality (0-100) is kept: hashes under
+Quality (0-100) is kept: hashes under
 :data:`QUALITY_THRESHOLD` are flat or featureless images and are recorded, never used for
 automatic matching. The 8 dihedral variants are kept so mirrored and rotated copies match.
 """
@@ -37,11 +42,14 @@ from mediaproof.errors import LimitExceededError, MalformedMediaError, Unsupport
 from mediaproof.media.ingest import check_pixels
 from mediaproof.media.sniff import MediaKind
 
-PIPELINE = "pdq-v1:draft512-exif-rgb"  # stored with every hash; bump if the pipeline changes
+# stored with every hash; bump if the pipeline changes (":reduce1024": step 4, whose
+# hashes stay within a few bits of the earlier full-resolution ones)
+PIPELINE = "pdq-v1:draft512-exif-reduce1024-rgb"
 MATCH_THRESHOLD = 31  # Meta's recommended operating point for PDQ
 QUALITY_THRESHOLD = 50  # Meta: discard hashes with quality <= 49
 HASH_BYTES = 32
 _DRAFT_TARGET = 512
+_REDUCE_TARGET = 1024  # other formats: box-reduced to a long side of 1024-2047 px
 
 
 class Dihedral(StrEnum):
@@ -157,6 +165,17 @@ def _draft_scale(width: int, height: int) -> int:
     return 8
 
 
+def _reduce(im: Image.Image) -> Image.Image:
+    """Step 4 of the pipeline: a large image box-averaged by an integer factor to a long
+    side of :data:`_REDUCE_TARGET` to twice that (unchanged when smaller)."""
+    k = max(im.size) // _REDUCE_TARGET
+    if k < 2:
+        return im
+    if im.mode not in ("RGB", "L"):
+        im = im.convert("RGB")  # what _to_rgb_array does with these modes
+    return im.reduce(k)
+
+
 def _to_rgb_array(im: Image.Image) -> NDArray[np.uint8]:
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
@@ -225,6 +244,8 @@ def decode_for_pdq(
         # exif_transpose swaps the axes for 90/270 orientations
         if oriented.size != decoded and oriented.size == (decoded[1], decoded[0]):
             w, h = h, w
+        if im.format != "JPEG":  # (JPEG: draft-decoded in step 2)
+            oriented = _reduce(oriented)
         return _to_rgb_array(oriented), (w, h)
     finally:
         if opened:

@@ -95,10 +95,11 @@ class SpreadSpectrumImageScheme:
         img = _check_image(media)
         mark = self.mark_for(img, payload, key)
         # pixels are integers, so rint(pixel + mark) == pixel + rint(mark): round the
-        # mark once and add it with saturating uint8 arithmetic (12 MP in ~0.1 s)
-        m = np.rint(mark)
-        pos = np.clip(m, 0, 255).astype(np.uint8)
-        neg = np.clip(-m, 0, 255).astype(np.uint8)
+        # mark once and add it with saturating uint8 arithmetic. convertScaleAbs gives
+        # saturate(rint(|x|)) (rint: half to even, as np.rint), so these are
+        # clip(rint(mark), 0, 255) and clip(-rint(mark), 0, 255) in one pass each
+        pos = np.asarray(cv2.convertScaleAbs(cv2.max(mark, 0.0)), dtype=np.uint8)
+        neg = np.asarray(cv2.convertScaleAbs(cv2.min(mark, 0.0)), dtype=np.uint8)
         if img.ndim == 2 or img.shape[2] == 1:
             flat = img.reshape(img.shape[:2])
             out2 = cv2.subtract(cv2.add(flat, pos), neg)
@@ -126,7 +127,7 @@ class SpreadSpectrumImageScheme:
             mark_w = np.asarray(
                 cv2.resize(mark_w, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32
             )
-        return mark_w.astype(np.float32)
+        return mark_w.astype(np.float32, copy=False)
 
     def detect(self, media: Media, key: bytes, *, sample_rate: int | None = None) -> Detection:
         arr = np.asarray(media)

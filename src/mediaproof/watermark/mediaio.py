@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,7 @@ import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from mediaproof.watermark.errors import WatermarkError
-
-ANALYSIS_PIXELS_LONG = 2048  # the detector works at ~640x640 px; JPEG draft decodes larger
-
+from mediaproof.watermark.image import ANALYSIS_AREA
 
 _ORIENTATION = 0x0112
 
@@ -34,14 +33,16 @@ def _eight_bit(im: Image.Image) -> Image.Image:
 def _pixels(im: Image.Image) -> npt.NDArray[np.uint8]:
     im = _eight_bit(im)
     mode = "RGBA" if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info else "RGB"
-    return np.asarray(im.convert(mode), dtype=np.uint8).copy()
+    # (convert() to the same mode would copy the frame once more)
+    return np.array(im if im.mode == mode else im.convert(mode), dtype=np.uint8)
 
 
 def load_rgb(path: Path) -> npt.NDArray[np.uint8]:
     """Pixels as displayed (EXIF orientation applied): RGB, or RGBA when it has alpha."""
     try:
         with Image.open(path) as raw:
-            return _pixels(ImageOps.exif_transpose(raw))
+            ImageOps.exif_transpose(raw, in_place=True)  # (a copy of the frame otherwise)
+            return _pixels(raw)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
 
@@ -67,7 +68,9 @@ def load_for_marking(
         with Image.open(path) as raw:
             exif = raw.getexif()
             icc = raw.info.get("icc_profile")
-            px = _pixels(ImageOps.exif_transpose(raw))
+            # in place (no copy of the frame); it drops the orientation tag from ``exif``
+            ImageOps.exif_transpose(raw, in_place=True)
+            px = _pixels(raw)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
     if _ORIENTATION in exif:
@@ -114,18 +117,44 @@ def save_marked(
         raise WatermarkError(f"cannot write {fmt} image {path.name}: {e}") from e
 
 
-def load_luma(path: Path) -> npt.NDArray[np.float32]:
-    """Luminance for detection; large JPEGs are decoded at reduced size (DCT scaling),
-    which is several times faster and loses nothing the detector uses."""
+MIN_SIDE = 64  # the detector reads nothing from images narrower than this (detect_luma)
+
+
+def reduced_size_for(width: int, height: int, area: int) -> int:
+    """The largest integer factor by which a ``width`` x ``height`` image may shrink and
+    still hold at least ``area`` pixels, with no side that was ``MIN_SIDE`` or more
+    falling under it (1: not at all)."""
+    return max(1, min(int(math.sqrt(width * height / area)), min(width, height) // MIN_SIDE))
+
+
+def load_luma(path: Path, area: int = ANALYSIS_AREA) -> npt.NDArray[np.float32]:
+    """Luminance for detection (EXIF orientation applied), decoded at reduced size.
+
+    The detector brings every image down to about ``area`` pixels with an area
+    (averaging) filter before it looks at it (``image.ANALYSIS_AREA``), so the file is
+    decoded no larger than needed and never smaller than that: a JPEG by DCT scaling
+    (libjpeg decodes its luminance plane at 1/2, 1/4 or 1/8 size, several times faster
+    than a full decode), then any format by an integer box reduction (``Image.reduce``),
+    each at the largest factor whose result still holds ``area`` pixels. Both are
+    averaging low-pass filters like the detector's own resize, which then brings the
+    result to its working size; a 12 MP JPEG is decoded at 1000 x 750."""
     try:
-        with Image.open(path) as raw:
-            if raw.format == "JPEG":
-                w, h = raw.size
-                scale = max(w, h) / ANALYSIS_PIXELS_LONG
-                if scale >= 2:
-                    raw.draft("L", (int(w / scale) + 1, int(h / scale) + 1))
-            im = ImageOps.exif_transpose(raw)
-            return np.asarray(im.convert("L"), dtype=np.float32)
+        with Image.open(path) as im:
+            w, h = im.size
+            if im.format == "JPEG":
+                room = reduced_size_for(w, h, area)
+                scale = max((s for s in (1, 2, 4, 8) if s <= room), default=1)
+                if scale > 1:
+                    # Pillow picks the largest DCT scale whose size is >= the one asked
+                    im.draft("L", (w // scale, h // scale))
+            im.load()
+            # oriented in place: exif_transpose otherwise copies the whole frame
+            ImageOps.exif_transpose(im, in_place=True)
+            y = im if im.mode == "L" else im.convert("L")
+            k = reduced_size_for(y.width, y.height, area)
+            if k > 1:
+                y = y.reduce(k)
+            return np.asarray(y, dtype=np.float32)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
 

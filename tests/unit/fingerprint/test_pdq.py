@@ -246,3 +246,37 @@ def test_a_callers_image_is_oriented_on_a_copy(tmp_path: Path, corpora: Path) ->
     from_file = fingerprint_image(p, dihedral=False)
     assert (from_file.width, from_file.height) == im.size == (from_image.width, from_image.height)
     assert from_file.pdq.distance(from_image.pdq) <= 10  # draft decode applies to files only
+
+
+def test_large_non_jpeg_images_are_hashed_box_reduced(tmp_path: Path, corpora: Path) -> None:
+    """A PNG of 2048 px or more is box-averaged to a long side of 1024-2047 px before
+    hashing (the full-resolution hash of a 79 MP PNG took 19 s); the hash stays within a
+    few bits of the full-resolution one, so hashes stored before still match."""
+    im = Image.open(_img(corpora, "bridge-mods/aaa-orig.jpg")).convert("RGB")
+    big = im.resize((4000, 2510), Image.Resampling.LANCZOS)
+    png = tmp_path / "big.png"
+    big.save(png, compress_level=1)
+    fp = fingerprint_image(png)
+    assert (fp.width, fp.height) == (4000, 2510)
+    assert (fp.hashed_width, fp.hashed_height) == (1334, 837)  # reduced by 3
+    full = reference_pdq(png)  # every pixel, the earlier pipeline's hash of this file
+    assert fp.pdq.distance(full) <= 8
+    assert fp.pdq.quality == full.quality == 100
+    # the dihedral variants come from the same reduced pixels
+    rotated = fingerprint_image(big.transpose(Image.Transpose.ROTATE_90), dihedral=False)
+    assert rotated.pdq.distance(fp.dihedral[DIHEDRAL_ORDER.index(Dihedral.ROTATE90)]) <= 2
+
+
+def test_non_jpeg_images_under_2048_px_hash_every_pixel(corpora: Path) -> None:
+    """Below the reduction's threshold the product pipeline is the reference's, bit for
+    bit (no EXIF orientation in these files)."""
+    checked = 0
+    for rel in ("misc-images/c.png", "reg-test-input/pen-and-coaster.png"):
+        path = _img(corpora, rel)
+        if not path.is_file():
+            continue
+        with Image.open(path) as im:
+            assert max(im.size) < 2048
+        assert fingerprint_image(path, dihedral=False).pdq == reference_pdq(path), rel
+        checked += 1
+    assert checked

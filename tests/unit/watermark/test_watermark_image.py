@@ -319,3 +319,25 @@ def test_very_narrow_images_detect_as_before(corpora: Path) -> None:
         assert det.hypotheses == n_hyp, name
         assert det.details["scale"] == pytest.approx(scale, abs=1e-6), name
         assert det.details["decodes"] == decodes, name
+
+
+@pytest.mark.parametrize("channels", [0, 3, 4])
+def test_embed_adds_the_rounded_mark_with_saturation(channels: int) -> None:
+    """``embed`` is pixel + rint(mark), saturated to 0..255, on R, G and B alike (alpha
+    untouched): the plain formula, whatever arithmetic the embedder uses for speed. A
+    strong mark on an image with black and white bands exercises the saturation."""
+    rng = np.random.default_rng(9)
+    shape = (300, 420) if channels == 0 else (300, 420, channels)
+    img = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    img[:60] = 0
+    img[60:120] = 255
+    for strength in (1.0, 60.0):
+        scheme = SpreadSpectrumImageScheme(strength=strength)
+        r = np.rint(scheme.mark_for(img, Payload(77, 2), KEY).astype(np.float64))
+        expect = img.astype(np.float64)
+        if channels == 0:
+            expect += r
+        else:
+            expect[:, :, :3] += r[:, :, None]
+        got = scheme.embed(img, Payload(77, 2), KEY)
+        assert np.array_equal(got, np.clip(expect, 0, 255).astype(np.uint8)), strength
