@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from PIL import ExifTags, Image
@@ -366,7 +367,7 @@ class GeneratorMetadataAnalyzer:
                 f.seek(max(HEAD_BYTES, ctx.media.size - TAIL_BYTES))
                 tail = f.read(TAIL_BYTES)
         blob = head + tail
-        for m in _DST_RE.finditer(blob):
+        for m in _dst_matches(blob):
             # C2PA manifests carry the same URI; provenance reports those with validation.
             if _inside_c2pa(blob, m.start()):
                 continue
@@ -382,6 +383,29 @@ class GeneratorMetadataAnalyzer:
                 if value:
                     out.append(_name_marker(source, value))
         return out
+
+
+_DST_NEEDLE = b"cv.iptc.org/newscodes/digitalsourcetype/"
+_DST_LEAD = len(b"https://www.")  # the most the pattern can start before the needle
+
+
+def _dst_matches(blob: bytes) -> Iterator[re.Match[bytes]]:
+    """What ``_DST_RE.finditer(blob)`` yields, found fast: a case-insensitive regex walks
+    every byte (about 180 ms for a 12 MP JPEG's window), so the needle is found in the
+    ASCII-lowered copy (as IGNORECASE folds bytes: ASCII only) and the regex is tried,
+    anchored, only at the few places a match holding it can start. Same matches, same
+    order, never overlapping."""
+    low = blob.lower()
+    end = 0
+    at = low.find(_DST_NEEDLE)
+    while at != -1:
+        for start in range(max(end, at - _DST_LEAD), at + 1):  # leftmost first
+            m = _DST_RE.match(blob, start)
+            if m is not None:
+                yield m
+                end = m.end()
+                break
+        at = low.find(_DST_NEEDLE, at + 1)
 
 
 def _iptc_credit(im: Image.Image) -> str | None:
