@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from mediaproof.cases.models import Outcome
 from mediaproof.config import ServiceSettings
-from mediaproof.services.case_runtime import case_service
+from mediaproof.services.cases.runtime import case_service
 from mediaproof.services.instance import Instance
 from tests.api.conftest import bearer, make_settings
 from tests.api.test_cases_api import SECRET, case_app, file_json, signed_in

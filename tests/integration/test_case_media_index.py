@@ -20,8 +20,8 @@ from mediaproof.cases.events import InMemoryEventSink
 from mediaproof.cases.models import NoticeInput, Outcome
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
-from mediaproof.services.case_media import SqlCaseMediaIndex
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.media_index import SqlCaseMediaIndex
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables_cases import BankRow

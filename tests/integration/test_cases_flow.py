@@ -31,8 +31,8 @@ from mediaproof.cases.models import (
 from mediaproof.cases.sor import validate_record
 from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.errors import ConflictError, UsageError
-from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.webhook_targets import parse_networks
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade

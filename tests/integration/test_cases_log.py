@@ -8,8 +8,8 @@ import datetime as dt
 import json
 
 from mediaproof.cases.models import AppealOutcome, Outcome
-from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.webhook_targets import parse_networks
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog, staged_count
 from mediaproof.transparency import merkle

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from mediaproof.cases import webhooks
 from mediaproof.cases.events import InMemoryEventSink
 from mediaproof.cases.models import Outcome
-from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService, HttpWebhookSender, WebhookSender
+from mediaproof.services.cases.webhook_targets import parse_networks
 from mediaproof.storage.sql.engine import Database
 from tests.integration.test_cases_flow import (  # noqa: F401  (fixtures)
     SECRET,

@@ -7,8 +7,8 @@ import threading
 import time
 
 from mediaproof.cases.models import Outcome
-from mediaproof.services.case_runtime import OutboxWorker
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.runtime import OutboxWorker
 from tests.integration.test_cases_flow import (  # noqa: F401  (fixtures)
     SECRET,
     Receiver,

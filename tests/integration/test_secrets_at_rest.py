@@ -19,8 +19,8 @@ from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.config import Settings
 from mediaproof.errors import StorageError
 from mediaproof.media.samples import sample_photo
-from mediaproof.services.case_webhook_targets import parse_networks
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.webhook_targets import parse_networks
 from mediaproof.services.instance import Instance
 from mediaproof.services.publishing import register_existing
 from mediaproof.storage.secrets import KEY_FILE, PREFIX, SecretBox

@@ -14,14 +14,13 @@ from fastapi.testclient import TestClient
 from mediaproof.cases.events import InMemoryEventSink
 from mediaproof.cases.models import Outcome
 from mediaproof.errors import UsageError
-from mediaproof.services.case_webhook_targets import (
-    WebhookTargetRefused,
+from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.webhook_http import WebhookTargetRefused, guarded_sender
+from mediaproof.services.cases.webhook_targets import (
     address_allowed,
     check_url,
-    guarded_sender,
     parse_networks,
 )
-from mediaproof.services.cases import CaseService
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade

@@ -38,7 +38,7 @@ from mediaproof.api.routers import (
 from mediaproof.config import Settings
 from mediaproof.services import notice_media
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_runtime import OutboxWorker, case_service, close_case_service
+from mediaproof.services.cases.runtime import OutboxWorker, case_service, close_case_service
 from mediaproof.services.exchange_pull import PullScheduler
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner, job_blobs

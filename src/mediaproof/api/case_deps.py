@@ -17,8 +17,8 @@ from mediaproof.api.deps import AppContext, principal_of
 from mediaproof.api.uploads import receive_upload
 from mediaproof.errors import BusyError, LimitExceededError, UsageError
 from mediaproof.services import notice_media
-from mediaproof.services.case_intake import analyse_into, notice_input
 from mediaproof.services.cases import CaseService, Receipt
+from mediaproof.services.cases.intake_form import analyse_into, notice_input
 
 MAX_JSON_BYTES = 64 * 1024
 log = logging.getLogger("mediaproof.api")

@@ -43,14 +43,11 @@ MAX_FORM_FILES = 4  # a stray file part in a small form is parsed (and refused) 
 log = logging.getLogger("mediaproof.api")
 
 
-class PasswordChangeRequired(PermissionDeniedError):
-    code = "password_change_required"
+class PasswordChangeRequired(PermissionDeniedError, code="password_change_required"): ...
 
 
-class CsrfNotVerified(MediaproofError):
+class CsrfNotVerified(MediaproofError, code="internal_error"):
     """A route skipped the deferred token check: a bug, answered 500 and logged."""
-
-    code = "internal_error"
 
 
 @dataclass

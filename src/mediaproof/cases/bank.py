@@ -62,7 +62,7 @@ class BankRule:
 DEFAULT_BANK_RULES: tuple[BankRule, ...] = (
     BankRule("exact", BankAction.LABEL),
     BankRule("near", BankAction.QUEUE, max_distance=31, alg="pdq"),
-    # with the fingerprint index (services/case_media.py): video frames within 31 bits on
+    # with the fingerprint index (services/cases/media_index.py): video frames within 31 bits on
     # at least 80 % of the query's frames, and sound at a bit-error rate of at most 0.25
     # (distances in per mille)
     BankRule("near", BankAction.QUEUE, max_distance=31, alg="vpdq"),
@@ -72,7 +72,7 @@ DEFAULT_BANK_RULES: tuple[BankRule, ...] = (
 
 @runtime_checkable
 class BankIndex(Protocol):
-    """A fingerprint index over the bank (``services/case_media.py``): replaces the
+    """A fingerprint index over the bank (``services/cases/media_index.py``): replaces the
     linear :func:`find_matches` with exact Hamming indexes, for PDQ, vPDQ and audio."""
 
     def bank_matches(self, sha256: str, fingerprints: Mapping[str, str]) -> list[BankMatch]: ...

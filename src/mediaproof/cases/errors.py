@@ -5,41 +5,23 @@ from __future__ import annotations
 from mediaproof.errors import MediaproofError, UsageError
 
 
-class CaseError(MediaproofError):
-    code = "case"
-    exit_code = 8
-    http_status = 422
+class CaseError(MediaproofError, code="case", exit_code=8, http_status=422): ...
 
 
-class InvalidTransitionError(CaseError):
+class InvalidTransitionError(CaseError, code="invalid_transition", http_status=409):
     """The case is not in a state where this step is allowed."""
 
-    code = "invalid_transition"
-    http_status = 409
 
-
-class NoticeInvalidError(UsageError):
+class NoticeInvalidError(UsageError, code="notice_invalid", http_status=422):
     """A notice lacks an element the law or the policy requires."""
 
-    code = "notice_invalid"
-    http_status = 422
 
-
-class ReviewRuleError(CaseError):
+class ReviewRuleError(CaseError, code="review_rule", http_status=403):
     """A review step breaks a rule of the policy (e.g. the same person twice)."""
 
-    code = "review_rule"
-    http_status = 403
+
+class AppealWindowError(CaseError, code="appeal_window_closed", http_status=409): ...
 
 
-class AppealWindowError(CaseError):
-    code = "appeal_window_closed"
-    http_status = 409
-
-
-class TokenError(CaseError):
+class TokenError(CaseError, code="bad_token", exit_code=6, http_status=404):
     """A status or appeal token that matches nothing (never says whether a case exists)."""
-
-    code = "bad_token"
-    exit_code = 6
-    http_status = 404

@@ -27,8 +27,8 @@ from mediaproof.cases.report import to_csv, to_html
 from mediaproof.cli.common import HomeOption, JsonOption, console, instance, print_json
 from mediaproof.errors import UsageError
 from mediaproof.services import notice_media
-from mediaproof.services.case_runtime import case_service, close_case_service
 from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.runtime import case_service, close_case_service
 
 app = typer.Typer(
     help="Report deceptive media, review and decide cases, handle appeals, export "

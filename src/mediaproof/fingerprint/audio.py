@@ -39,10 +39,7 @@ _FPCALC_TIMEOUT_S = 120.0
 _FULL_SEARCH_CELLS = 8_000_000  # above n*m, offsets come from a coarse vote first
 
 
-class FingerprintToolError(MediaproofError):
-    code = "fingerprint_tool"
-    exit_code = 1
-    http_status = 500
+class FingerprintToolError(MediaproofError, code="fingerprint_tool"): ...  # exit 1, HTTP 500
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ offline use. What an implementation must do, per signal:
     with ``offset_s`` and ``overlap_items`` in ``detail``.
 
 Hashes of quality below 50 are kept with the asset but must not be returned for
-automatic matching. ``tests/unit/test_match_analyzer.py`` runs the analyzer against
-:class:`InMemoryLookup`; run the same tests against a new implementation.
+automatic matching. To check a new implementation, subclass
+``mediaproof.testing.lookup_contract.FingerprintLookupContract`` in its tests: our
+:class:`InMemoryLookup` and the database registry both pass it.
 """
 
 from __future__ import annotations

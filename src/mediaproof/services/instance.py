@@ -22,7 +22,7 @@ from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.keys import SigningMaterial, load_signing_material
 from mediaproof.provenance.trust import anchors_pem
 from mediaproof.registry.models import AssetRecord
-from mediaproof.services.case_media import SqlCaseMediaIndex
+from mediaproof.services.cases.media_index import SqlCaseMediaIndex
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import BlobStore, ContentStore, LocalBlobStore, open_blob_store

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 
 from mediaproof.analysis.evidence import AnalysisContext
 from mediaproof.errors import NotFoundError
@@ -29,7 +28,7 @@ from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import record_event
 from mediaproof.storage.sql.likeness_store import SqlLikenessStore
-from mediaproof.storage.sql.tables_cases import NoticeRow
+from mediaproof.storage.sql.repos_case_media import NoticeMediaRepository
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
@@ -280,16 +279,11 @@ class CaseNoticeSource:
 
     def poll(self) -> list[SourceItem]:
         with self.inst.db.session() as s:
-            rows = s.execute(
-                select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
-                .where(NoticeRow.id > self.after, NoticeRow.media_sha256.is_not(None))
-                .order_by(NoticeRow.id)
-                .limit(self.batch)
-            ).all()
+            rows = NoticeMediaRepository(s).with_media_since(self.after, self.batch)
         items = []
         for row_id, public_id, sha256 in rows:
             self.after = max(self.after, row_id)
-            path = self._locate(str(sha256))
+            path = self._locate(sha256)
             if path is not None and path.parent == self.inst.home / INBOX:
                 self._pending[path] = self._pending.get(path, 0) + 1
             items.append(

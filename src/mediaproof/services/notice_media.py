@@ -16,12 +16,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select
-
 from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.tables import AssetRow
-from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
+from mediaproof.storage.sql.repos_case_media import NoticeMediaRepository
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +63,14 @@ def keep(
         log.warning("reported media not kept for notice %s: %s", notice_id, e.message)
         return False
     with inst.db.session() as s:
-        row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).one()
-        row.media_mime = mime
-        row.media_kept_until = now + dt.timedelta(days=days)
+        NoticeMediaRepository(s).keep_until(notice_id, mime, now + dt.timedelta(days=days))
     return True
 
 
 def kept_media(inst: Instance, number: str, notice_id: str, now: dt.datetime) -> KeptMedia:
     """The file of notice ``notice_id`` on case ``number``, while it is kept."""
     with inst.db.session() as s:
-        row = s.execute(
-            select(NoticeRow.media_sha256, NoticeRow.media_mime, NoticeRow.media_kept_until)
-            .join(CaseRow, CaseRow.id == NoticeRow.case_id)
-            .where(NoticeRow.public_id == notice_id, CaseRow.number == number)
-        ).first()
+        row = NoticeMediaRepository(s).kept(number, notice_id)
     if row is None or row[0] is None or row[2] is None or _aware(row[2]) <= now:
         raise NotFoundError(f"no kept media for notice {notice_id} on case {number}")
     sha, mime = str(row[0]), str(row[1] or "")
@@ -102,32 +93,9 @@ def sweep(inst: Instance, now: dt.datetime) -> int:
     """Forget files past their retention; delete the blobs nothing else keeps. Returns
     how many notices' files were let go."""
     with inst.db.session() as s:
-        expired = s.scalars(
-            select(NoticeRow).where(
-                NoticeRow.media_kept_until.is_not(None), NoticeRow.media_kept_until <= now
-            )
-        ).all()
-        digests = {n.media_sha256 for n in expired if n.media_sha256}
-        for n in expired:
-            n.media_kept_until = None
-        s.flush()
-        still = set(
-            s.scalars(
-                select(NoticeRow.media_sha256).where(
-                    NoticeRow.media_sha256.in_(digests), NoticeRow.media_kept_until.is_not(None)
-                )
-            )
-        )
-        # registered originals and signed releases live in the same store, by digest
-        originals: set[str | None] = set()
-        for sha, blob in s.execute(
-            select(AssetRow.sha256, AssetRow.original_blob).where(
-                or_(AssetRow.sha256.in_(digests), AssetRow.original_blob.in_(digests))
-            )
-        ):
-            originals |= {sha, blob}
-        doomed = sorted(digests - still - originals)
-        count = len(expired)
+        # registered originals and signed releases live in the same store, by digest:
+        # the repository leaves out what they (or notices still in retention) use
+        count, doomed = NoticeMediaRepository(s).let_go_expired(now)
     # after the rows are committed: a crash leaves an orphan blob, never a row whose file
     # is gone
     for sha in doomed:
@@ -139,18 +107,9 @@ def pending_analyses(inst: Instance, now: dt.datetime, limit: int) -> list[tuple
     """(notice id, kept file) of notices whose background analysis never arrived (the
     process stopped first): the service queues them again on start-up."""
     with inst.db.session() as s:
-        rows = s.execute(
-            select(NoticeRow.public_id, NoticeRow.media_sha256)
-            .where(
-                NoticeRow.analysis.is_(None),
-                NoticeRow.media_sha256.is_not(None),
-                NoticeRow.media_kept_until > now,
-            )
-            .order_by(NoticeRow.id)
-            .limit(limit)
-        ).all()
+        rows = NoticeMediaRepository(s).pending_analyses(now, limit)
     out = []
     for nid, sha in rows:
-        if inst.blobs.exists(str(sha)):
-            out.append((str(nid), inst.blobs.path(str(sha))))
+        if inst.blobs.exists(sha):
+            out.append((nid, inst.blobs.path(sha)))
     return out

@@ -9,6 +9,8 @@ Contract suites a plug-in's tests subclass to inherit every check its interface 
   (:class:`~mediaproof.matching.lookup.FingerprintLookup`)
 * ``likeness_store_contract.LikenessStoreContract``
   (:class:`~mediaproof.likeness.store.LikenessStore`)
+* ``watermark_contract.SchemeContract``
+  (:class:`~mediaproof.watermark.protocol.WatermarkScheme`)
 
 and ``hash_populations`` (lumpy PDQ populations for index tests and benches). The contract
 modules need pytest (the ``dev`` extra); this package itself imports nothing, so

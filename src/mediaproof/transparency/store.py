@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from mediaproof.keyfiles import fsync_dir
 from mediaproof.transparency.errors import LogError, LogLockedError
 from mediaproof.transparency.merkle import HASH_SIZE, leaf_hash, node_hash
 from mediaproof.transparency.tiles import MAX_ENTRY_SIZE
@@ -39,14 +40,6 @@ from mediaproof.transparency.tiles import MAX_ENTRY_SIZE
 MAGIC = b"MPTLOG1\n"
 _HDR = struct.Struct(">II")
 _OFF = struct.Struct(">Q")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LogStore:
@@ -162,7 +155,7 @@ class LogStore:
             os.ftruncate(self._efd, 0)
             os.pwrite(self._efd, MAGIC, 0)
             os.fsync(self._efd)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             end = len(MAGIC)
         elif os.pread(self._efd, len(MAGIC), 0) != MAGIC:
             raise LogError(f"{self.root / 'entries.log'} is not a log file")

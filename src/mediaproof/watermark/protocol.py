@@ -1,11 +1,11 @@
 """The contract every watermark scheme implements.
 
 To add a scheme (for example a learned one): implement :class:`WatermarkScheme` in its own
-module, give it a unique ``name``, and subclass ``tests/unit/watermark_contract.py``'s
-``SchemeContract`` in a test module to inherit the round-trip, wrong-key and unmarked
-tests. ``embed`` must not change the media's shape or dtype; ``detect`` must never raise
-for unmarked media and must only set ``claimed`` when its false-claim bound is
-<= ``MAX_FALSE_CLAIM`` (1e-6 per decode).
+module, give it a unique ``name``, and subclass
+``mediaproof.testing.watermark_contract.SchemeContract`` in a test module to inherit the
+round-trip, wrong-key and unmarked tests. ``embed`` must not change the media's shape or
+dtype; ``detect`` must never raise for unmarked media and must only set ``claimed`` when
+its false-claim bound is <= ``MAX_FALSE_CLAIM`` (1e-6 per decode).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from mediaproof.testing.watermark_contract import SchemeContract
 from mediaproof.watermark.audio import SpreadSpectrumAudioScheme
 from mediaproof.watermark.models import Payload
-from tests.unit.watermark_contract import SchemeContract
 
 CLIP = "likeness/voices/librispeech_test-other/1688/1688-142285-0000.flac"
 

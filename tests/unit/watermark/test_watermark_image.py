@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mediaproof.testing.watermark_contract import KEY, SchemeContract
 from mediaproof.watermark.image import (
     TILE,
     SpreadSpectrumImageScheme,
@@ -19,7 +20,6 @@ from mediaproof.watermark.image import (
     make_tile,
 )
 from mediaproof.watermark.models import Payload
-from tests.unit.watermark_contract import KEY, SchemeContract
 
 
 def _photo(corpora: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:

@@ -15,7 +15,13 @@ Callers use :class:`CaseService` (``service``), a facade over one part per
 responsibility: ``intake``, ``review``, ``appeals``, ``bank``, ``reporting`` and
 ``deliveries``, sharing ``core`` (settings, tokens, staging), ``transition`` (the step
 every state change takes) and ``finalize`` (what a final decision sets off). The one
-module that goes over the network is ``webhook_http``.
+module that goes over the network is ``webhook_http`` (under the address rule of
+``webhook_targets``); ``mail_smtp`` is the e-mail adapter, ``media_index`` the
+fingerprint index that joins notices and matches the bank, ``intake_form`` a notice as it
+arrives over HTTP (upload analysed), and ``runtime`` the service as an entry point builds
+it from an instance (with the outbox worker). Those last three import
+``services.instance`` and are not re-exported here (``instance`` imports
+``media_index``).
 """
 
 from mediaproof.services.cases.core import _safe_token

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from mediaproof.cases import webhooks
 from mediaproof.errors import NotFoundError, UsageError
-from mediaproof.services.case_webhook_targets import Network, check_url
 from mediaproof.services.cases.core import CaseContext, _new_id, _utc
 from mediaproof.services.cases.results import DeliveryStats, WebhookSender
+from mediaproof.services.cases.webhook_targets import Network, check_url
 from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import aware
 

@@ -34,7 +34,6 @@ from mediaproof.cases import webhooks
 from mediaproof.cases.bank import DEFAULT_BANK_RULES, BankRule
 from mediaproof.cases.events import EventSink
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
-from mediaproof.services.case_webhook_targets import Network
 from mediaproof.services.cases.appeals import Appeals
 from mediaproof.services.cases.bank import Bank
 from mediaproof.services.cases.core import CaseContext
@@ -45,6 +44,7 @@ from mediaproof.services.cases.reporting import Reporting
 from mediaproof.services.cases.results import Mailer, MediaCaseIndex, WebhookSender
 from mediaproof.services.cases.review import Review
 from mediaproof.services.cases.webhook_http import HttpWebhookSender
+from mediaproof.services.cases.webhook_targets import Network
 from mediaproof.storage.sql.engine import Database
 
 P = ParamSpec("P")

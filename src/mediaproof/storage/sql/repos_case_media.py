@@ -1,12 +1,15 @@
-"""Reads for the case media index: notices' and the bank's fingerprint maps, by row id."""
+"""Case media: the fingerprint maps the case media index reads (notices' and the
+bank's, by row id), and the reported files notices keep."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_cases import BankRow, CaseRow, NoticeRow
 
 
@@ -46,3 +49,82 @@ class CaseMediaRepository:
             return {}
         rows = self.s.execute(select(CaseRow.id, CaseRow.state).where(CaseRow.id.in_(wanted)))
         return {int(i): str(st) for i, st in rows}
+
+
+class NoticeMediaRepository:
+    """The reported files notices keep (``services.notice_media``) and the notices that
+    carry media (``services.likeness.CaseNoticeSource``): digests, types and retention
+    dates only, never a reporter's details."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def keep_until(self, notice_id: str, mime: str | None, until: dt.datetime) -> None:
+        row = self.s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).one()
+        row.media_mime = mime
+        row.media_kept_until = until
+
+    def kept(
+        self, number: str, notice_id: str
+    ) -> tuple[str | None, str | None, dt.datetime | None] | None:
+        """(digest, type, kept until) of notice ``notice_id`` on case ``number``; None
+        when there is no such notice on that case."""
+        row = self.s.execute(
+            select(NoticeRow.media_sha256, NoticeRow.media_mime, NoticeRow.media_kept_until)
+            .join(CaseRow, CaseRow.id == NoticeRow.case_id)
+            .where(NoticeRow.public_id == notice_id, CaseRow.number == number)
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def let_go_expired(self, now: dt.datetime) -> tuple[int, list[str]]:
+        """Forget the files of notices past their retention. Returns how many notices
+        let go and the digests nothing keeps any longer (no notice still in retention,
+        no registered original or signed release: they share the blob store by digest)."""
+        expired = self.s.scalars(
+            select(NoticeRow).where(
+                NoticeRow.media_kept_until.is_not(None), NoticeRow.media_kept_until <= now
+            )
+        ).all()
+        digests = {n.media_sha256 for n in expired if n.media_sha256}
+        for n in expired:
+            n.media_kept_until = None
+        self.s.flush()
+        still = set(
+            self.s.scalars(
+                select(NoticeRow.media_sha256).where(
+                    NoticeRow.media_sha256.in_(digests), NoticeRow.media_kept_until.is_not(None)
+                )
+            )
+        )
+        originals: set[str | None] = set()
+        for sha, blob in self.s.execute(
+            select(AssetRow.sha256, AssetRow.original_blob).where(
+                or_(AssetRow.sha256.in_(digests), AssetRow.original_blob.in_(digests))
+            )
+        ):
+            originals |= {sha, blob}
+        return len(expired), sorted(d for d in digests - still - originals if d)
+
+    def pending_analyses(self, now: dt.datetime, limit: int) -> list[tuple[str, str]]:
+        """(notice id, digest) of notices with kept media whose analysis never arrived."""
+        rows = self.s.execute(
+            select(NoticeRow.public_id, NoticeRow.media_sha256)
+            .where(
+                NoticeRow.analysis.is_(None),
+                NoticeRow.media_sha256.is_not(None),
+                NoticeRow.media_kept_until > now,
+            )
+            .order_by(NoticeRow.id)
+            .limit(limit)
+        ).all()
+        return [(str(nid), str(sha)) for nid, sha in rows]
+
+    def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str]]:
+        """(row id, notice id, digest) of notices that carry media, past ``after_id``."""
+        rows = self.s.execute(
+            select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
+            .where(NoticeRow.id > after_id, NoticeRow.media_sha256.is_not(None))
+            .order_by(NoticeRow.id)
+            .limit(batch)
+        ).all()
+        return [(int(i), str(p), str(sha)) for i, p, sha in rows]

@@ -1,8 +1,8 @@
 """Repositories of the hash exchange; they map rows to the exchange's plain records.
 
 The bank is read here (never written): :meth:`ExchangeRepository.bank_signals` joins the
-case workflow's bank with the decision behind each entry, so services/cases.py needs no
-hook for a collection to follow it.
+case workflow's bank with the decision behind each entry, so the case service
+(``services.cases``) needs no hook for a collection to follow it.
 """
 
 from __future__ import annotations

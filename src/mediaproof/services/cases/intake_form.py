@@ -27,7 +27,7 @@ from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.sniff import MediaKind, sniff
 from mediaproof.services import candidates
-from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.service import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.public_verify import inspect_upload, runs_as_job
 from mediaproof.services.verification import verify_file

@@ -12,9 +12,9 @@ import threading
 
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.services.accounts import instance_secret
-from mediaproof.services.case_mail import SmtpMailer, smtp_server
-from mediaproof.services.case_webhook_targets import parse_networks
-from mediaproof.services.cases import CaseService
+from mediaproof.services.cases.mail_smtp import SmtpMailer, smtp_server
+from mediaproof.services.cases.service import CaseService
+from mediaproof.services.cases.webhook_targets import parse_networks
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import CaseEventLog
 

@@ -1,7 +1,14 @@
 """Contract tests every WatermarkScheme inherits (like python-threatexchange's
-SignalTypeAutoTest). Subclass ``SchemeContract`` in a ``test_*.py`` module and provide
-the ``scheme``, ``media`` and ``rate`` fixtures; add ``mild_attack`` if the scheme claims
-robustness to something specific."""
+SignalTypeAutoTest), shipped so a third-party scheme's own tests can run them (needs
+pytest)::
+
+    from mediaproof.testing.watermark_contract import SchemeContract
+
+    class TestMyScheme(SchemeContract): ...
+
+Provide the ``scheme``, ``media`` and ``rate`` fixtures; override ``mild_attack`` if the
+scheme claims robustness to something specific. :mod:`mediaproof.watermark.protocol`
+says what a scheme must do."""
 
 from __future__ import annotations
 
