@@ -234,8 +234,8 @@ def test_expired_heatmaps_are_not_served_and_are_swept(
     upgrade(db.engine)
     try:
         blobs = ContentStore(store, "job-blobs", cache=tmp_path / "cache")
-        old = ResultImages(db, blobs, keep_s=0.0).put(b"\x89PNG old")
-        time.sleep(0.05)
+        old = ResultImages(db, blobs, keep_s=1.0).put(b"\x89PNG old")
+        time.sleep(1.1)
         fresh = ResultImages(db, blobs, keep_s=60.0)
         with pytest.raises(NotFoundError):
             fresh.get(old)  # past its time, though still in the bucket; the miss sweeps it
