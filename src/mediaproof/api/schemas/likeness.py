@@ -69,12 +69,16 @@ class SampleRejectionOut(BaseModel):
 
 
 class RejectionDetail(ErrorDetail):
-    reason: str
+    reason: str | None = Field(default=None, description="why the enrolment was refused")
 
 
 class EnrolmentRejectedOut(BaseModel):
+    """The error shape; when samples were refused, with the reason and each sample."""
+
     error: RejectionDetail
-    rejections: list[SampleRejectionOut]
+    rejections: list[SampleRejectionOut] = Field(
+        default_factory=list, description="each refused sample (absent for other errors)"
+    )
 
 
 class LikenessMatchOut(BaseModel):
