@@ -4,7 +4,8 @@ Content-Length is checked before reading anything; then the body is read chunk b
 with an idle timeout and an overall deadline (slow clients get 408), and the file part is
 written to a randomly named temp file (the client's file name is never used). A multipart
 body carries one file part (``file``) and a few short text fields; a body of any other
-type is taken as the file itself (``curl --data-binary``).
+type is taken as the file itself (``curl --data-binary``). :func:`read_multipart` is the
+one multipart parser; api/multipart_files.py reads several files with it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import hmac
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
@@ -134,13 +135,24 @@ async def receive_upload(
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
     upload = Upload(Path(name), 0)
     try:
-        with os.fdopen(fd, "wb") as out:
-            if multipart:
-                boundary = params.get(b"boundary")
-                if not boundary or len(boundary) > 200:
-                    raise IngestError("the multipart body has no usable boundary")
-                await _read_multipart(request, limits, boundary, out, upload)
-            else:
+        if multipart:
+            os.close(fd)
+            files = 0
+
+            def open_file(field_name: str) -> IO[bytes] | None:
+                nonlocal files
+                if field_name != "file":
+                    return None  # a text field
+                files += 1
+                if files > 1:
+                    raise IngestError("send one file per request")
+                return upload.path.open("wb")  # the client's filename is ignored on purpose
+
+            upload.size = await read_multipart(
+                request, limits, boundary_of(params), upload.fields, open_file
+            )
+        else:
+            with os.fdopen(fd, "wb") as out:
                 if csrf_expected is not None:
                     raise CsrfError("this form must be sent as multipart/form-data")
                 async for chunk in _chunks(request, limits):
@@ -157,11 +169,31 @@ async def receive_upload(
     return upload
 
 
-async def _read_multipart(
-    request: Request, limits: UploadLimits, boundary: bytes, out: Any, upload: Upload
-) -> None:
+def boundary_of(params: dict[bytes, bytes]) -> bytes:
+    boundary = params.get(b"boundary")
+    if not boundary or len(boundary) > 200:
+        raise IngestError("the multipart body has no usable boundary")
+    return boundary
+
+
+# (field name) -> the open file a file part is written to, or None for a text field
+FileOpener = Callable[[str], IO[bytes] | None]
+
+
+async def read_multipart(
+    request: Request,
+    limits: UploadLimits,
+    boundary: bytes,
+    fields: dict[str, str],
+    open_file: FileOpener,
+) -> int:
+    """The one streaming multipart parser: text fields go into ``fields`` (at most
+    MAX_FIELDS of MAX_FIELD_BYTES each), each file part into the file ``open_file`` gives
+    for its field name (closed at the part's end); the byte limit applies to all files
+    together. Returns the bytes of file data written."""
     state: dict[str, Any] = {"hname": b"", "hval": b"", "headers": {}, "part": None, "buf": b""}
-    files_seen = 0
+    out: list[IO[bytes]] = []  # the open file of the current file part
+    size = 0
     ended = [False]
 
     def on_end() -> None:
@@ -183,26 +215,25 @@ async def _read_multipart(
         state["hname"] = state["hval"] = b""
 
     def on_headers_finished() -> None:
-        nonlocal files_seen
         _, opts = parse_options_header(state["headers"].get(b"content-disposition", b""))
         name = opts.get(b"name", b"").decode("utf-8", "replace")
-        if name == "file":
-            files_seen += 1
-            if files_seen > 1:
-                raise IngestError("send one file per request")
-            state["part"] = "file"  # the client's filename is ignored on purpose
+        f = open_file(name)
+        if f is not None:
+            out.append(f)
+            state["part"] = "file"
         else:
-            if len(upload.fields) >= MAX_FIELDS:
+            if len(fields) >= MAX_FIELDS:
                 raise IngestError("too many form fields")
             state["part"] = ("field", name)
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
+        nonlocal size
         piece = data[start:end]
         if state["part"] == "file":
-            upload.size += len(piece)
-            if upload.size > limits.max_bytes:
+            size += len(piece)
+            if size > limits.max_bytes:
                 raise _too_big(limits)
-            out.write(piece)
+            out[-1].write(piece)
         else:
             state["buf"] += piece
             if len(state["buf"]) > MAX_FIELD_BYTES:
@@ -210,8 +241,10 @@ async def _read_multipart(
 
     def on_part_end() -> None:
         part = state["part"]
-        if isinstance(part, tuple) and part[1]:
-            upload.fields[part[1]] = state["buf"].decode("utf-8", "replace")
+        if part == "file":
+            out.pop().close()
+        elif isinstance(part, tuple) and part[1]:
+            fields[part[1]] = state["buf"].decode("utf-8", "replace")
 
     parser = MultipartParser(
         boundary,
@@ -236,3 +269,7 @@ async def _read_multipart(
         raise
     except Exception as e:  # the parser's own errors: a malformed body
         raise IngestError(f"the multipart body is malformed ({type(e).__name__})") from e
+    finally:
+        for f in out:
+            f.close()
+    return size

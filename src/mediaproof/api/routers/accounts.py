@@ -11,20 +11,21 @@ from mediaproof.accounts.models import ROLE_PERMISSIONS, Role
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import (
-    ErrorOut,
     MeOut,
+    RevokedOut,
     TokenCreate,
     TokenCreated,
     TokenOut,
     UserCreate,
     UserCreated,
     UserOut,
+    errors,
 )
 from mediaproof.errors import UsageError
 from mediaproof.services import accounts
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
-ERR: dict[int | str, dict[str, Any]] = {s: {"model": ErrorOut} for s in (400, 401, 403, 404)}
+ERR = errors(400, 401, 403, 404)
 
 
 @router.get("/me", name="account.me", response_model=MeOut, responses=ERR)
@@ -57,7 +58,9 @@ async def create_token(body: TokenCreate, ctx: Ctx, who: Who) -> dict[str, Any]:
     return {"token": secret, "info": rec.public_dict()}
 
 
-@router.post("/tokens/revoke-all", name="tokens.revoke_all", responses=ERR)
+@router.post(
+    "/tokens/revoke-all", name="tokens.revoke_all", response_model=RevokedOut, responses=ERR
+)
 async def revoke_all_tokens(ctx: Ctx, who: Who) -> dict[str, int]:
     """Revoke every API token of yours at once (after a leak, or with a password change);
     the token that sends this request is revoked too."""

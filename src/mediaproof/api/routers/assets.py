@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, UploadDep, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut
+from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut, model_response
 from mediaproof.services.releases import (
     MAX_AUTHOR,
     MAX_TITLE,
@@ -37,7 +37,12 @@ async def get_asset(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
     return await run_in_threadpool(asset_view, ctx.inst, asset_id, ctx.proofs)
 
 
-@router.get("/{asset_id}/file", name="assets.file", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/{asset_id}/file",
+    name="assets.file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
+)
 async def get_file(asset_id: IdPath, ctx: Ctx) -> FileResponse:
     """The signed release as registered (publishers and admins)."""
     f = await run_in_threadpool(signed_file, ctx.inst, asset_id)
@@ -60,6 +65,7 @@ async def get_preview(asset_id: IdPath, ctx: Ctx) -> FileResponse:
 @router.post(
     "/{asset_id}/withdraw",
     name="assets.withdraw",
+    response_model=AssetViewOut,
     responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
 )
 async def withdraw(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
@@ -123,7 +129,8 @@ async def publish(ctx: Ctx, upload: UploadDep, who: Who) -> JSONResponse:
         "page_url": f"/assets/{asset.id}",
         "download_url": f"/api/v1/assets/{asset.id}/file",
     }
-    return JSONResponse(
+    return model_response(
+        PublishedOut,
         body,
         status_code=201 if pub.created else 200,
         headers={"Location": f"/api/v1/assets/{asset.id}"},

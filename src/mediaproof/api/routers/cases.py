@@ -7,13 +7,10 @@ the reporter's name, e-mail and signature never leave the notices table.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.case_deps import (
@@ -25,159 +22,97 @@ from mediaproof.api.case_deps import (
     reviewer_name,
 )
 from mediaproof.api.deps import Ctx, Who
-from mediaproof.api.params import VersionField
-from mediaproof.api.schemas import ErrorOut
-from mediaproof.cases.models import AppealOutcome, CaseView, Outcome
+from mediaproof.api.schemas import errors
+from mediaproof.api.schemas.cases import (
+    AppealDecisionIn,
+    AppealFiledOut,
+    AppealIn,
+    AppealResultOut,
+    CandidateIn,
+    CandidateOut,
+    CandidateRevokedOut,
+    CaseDetailOut,
+    CaseOut,
+    DeadLetterOut,
+    DecisionIn,
+    DecisionResultOut,
+    DeliveryRetryOut,
+    EndpointIn,
+    EndpointOut,
+    PolicyOut,
+    QueueOut,
+    ReceiptOut,
+    ReporterStatusOut,
+    StatementBatchOut,
+)
 from mediaproof.cases.report import to_csv
 from mediaproof.services import candidates
-from mediaproof.services.cases import (
-    CaseDetail,
-    DecisionResult,
-    Receipt,
-    ReporterStatus,
-)
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-ERR: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut} for s in (400, 401, 403, 404, 409, 422, 429)
-}
-
-
-class DecisionIn(BaseModel):
-    outcome: Outcome
-    rule_id: str = Field(max_length=50)
-    explanation: str = Field(max_length=5000)
-    version: VersionField | None = Field(
-        default=None, description="the case version you reviewed; a newer one answers 409"
-    )
-
-
-class AppealIn(BaseModel):
-    token: str = Field(max_length=200, description="status token or uploader appeal token")
-    grounds: str = Field(max_length=5000)
-
-
-class AppealDecisionIn(BaseModel):
-    outcome: AppealOutcome
-    explanation: str = Field(max_length=5000)
-    new_outcome: Outcome | None = None
-    rule_id: str | None = Field(default=None, max_length=50)
-
-
-class EndpointIn(BaseModel):
-    platform: str = Field(min_length=1, max_length=255, description="host name, or * for all")
-    url: str = Field(max_length=2000)
-    secret: str = Field(max_length=500)
-
-
-class CandidateIn(BaseModel):
-    username: str = Field(max_length=64)
-
-
-def _json(x: Any) -> Any:
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return jsonable_encoder(dataclasses.asdict(x))
-    return jsonable_encoder(x)
-
-
-def receipt_json(r: Receipt, base_url: str) -> dict[str, Any]:
-    return {
-        "case_number": r.case_number,
-        "notice_id": r.notice_id,
-        "status_token": r.status_token,
-        "status_url": f"{base_url}/status/{r.status_token}",
-        "received_at": r.received_at.isoformat(),
-        "priority": r.triage.priority,
-        "due_at": r.triage.due_at.isoformat(),
-        "clock": r.triage.clock,
-        "joined_existing_case": r.joined_existing_case,
-    }
-
-
-def status_json(st: ReporterStatus) -> dict[str, Any]:
-    out: dict[str, Any] = _json(st)
-    for a in out["appeals"]:
-        a.pop("reviewer", None)  # reporters learn the outcome, not which staff member
-    return out
-
-
-def case_json(c: CaseView) -> dict[str, Any]:
-    out: dict[str, Any] = _json(c)
-    out["time_left_s"] = round((c.due_at - now()).total_seconds())
-    return out
-
-
-def detail_json(d: CaseDetail) -> dict[str, Any]:
-    out: dict[str, Any] = _json(d)
-    out["case"] = case_json(d.case)
-    return out
-
-
-def decision_json(r: DecisionResult) -> dict[str, Any]:
-    out: dict[str, Any] = _json(r)
-    out["case"] = case_json(r.case)
-    return out
+ERR = errors(400, 401, 403, 404, 409, 422, 429)
 
 
 # --- reporters: anyone ---------------------------------------------------------------
 
 
 @router.post("/notices", name="cases.notice_create", status_code=201, responses=ERR)
-async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> dict[str, Any]:
+async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> ReceiptOut:
     """File a notice: JSON, or multipart/form-data with the media in ``file``."""
     r = await file_notice(request, ctx, cases)
-    return receipt_json(r, public_base(request))
+    return ReceiptOut.of(r, public_base(request))
 
 
 @router.get("/status/{token}", name="cases.status", responses=ERR)
-async def status(token: str, cases: Cases) -> dict[str, Any]:
-    return status_json(await run_in_threadpool(cases.status, token))
+async def status(token: str, cases: Cases) -> ReporterStatusOut:
+    return ReporterStatusOut.of(await run_in_threadpool(cases.status, token))
 
 
 @router.post("/status/{token}/withdraw", name="cases.withdraw", responses=ERR)
-async def withdraw(token: str, cases: Cases) -> dict[str, Any]:
-    return status_json(await run_in_threadpool(cases.withdraw, token, now()))
+async def withdraw(token: str, cases: Cases) -> ReporterStatusOut:
+    return ReporterStatusOut.of(await run_in_threadpool(cases.withdraw, token, now()))
 
 
 @router.post("/appeals", name="cases.appeal_create", status_code=201, responses=ERR)
-async def appeal_create(body: AppealIn, cases: Cases) -> dict[str, Any]:
+async def appeal_create(body: AppealIn, cases: Cases) -> AppealFiledOut:
     """Appeal with a reporter's status token or the uploader's appeal token."""
     a = await run_in_threadpool(lambda: cases.appeal(body.token, grounds=body.grounds, now=now()))
-    return {"appeal_id": a.public_id, "party": a.party.value, "filed_at": a.filed_at.isoformat()}
+    return AppealFiledOut(appeal_id=a.public_id, party=a.party, filed_at=a.filed_at.isoformat())
 
 
 @router.get("/my/notices", name="cases.my_notices", responses=ERR)
-async def my_notices(who: Who, cases: Cases) -> list[dict[str, Any]]:
+async def my_notices(who: Who, cases: Cases) -> list[ReporterStatusOut]:
     assert who.user is not None
     rows = await run_in_threadpool(cases.notices_of_account, who.user.id)
-    return [status_json(r) for r in rows]
+    return [ReporterStatusOut.of(r) for r in rows]
 
 
 @router.get("/policy", name="cases.policy", responses=ERR)
-async def policy(cases: Cases) -> dict[str, Any]:
-    out: dict[str, Any] = jsonable_encoder(dataclasses.asdict(cases.policy))
-    return out
+async def policy(cases: Cases) -> PolicyOut:
+    return PolicyOut.of(cases.policy)
 
 
 # --- reviewers -----------------------------------------------------------------------
 
 
 @router.get("/cases", name="cases.queue", responses=ERR)
-async def queue(cases: Cases, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+async def queue(cases: Cases, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> QueueOut:
     q = await run_in_threadpool(cases.queue, limit)
     appeals = await run_in_threadpool(cases.appeal_queue, limit)
-    return {"cases": [case_json(c) for c in q], "appealed": [case_json(c) for c in appeals]}
+    t = now()
+    return QueueOut(
+        cases=[CaseOut.of(c, t) for c in q], appealed=[CaseOut.of(c, t) for c in appeals]
+    )
 
 
 @router.get("/cases/{number}", name="cases.show", responses=ERR)
-async def show(number: str, cases: Cases) -> dict[str, Any]:
-    return detail_json(await run_in_threadpool(cases.show, number))
+async def show(number: str, cases: Cases) -> CaseDetailOut:
+    return CaseDetailOut.of(await run_in_threadpool(cases.show, number), now())
 
 
 @router.post("/cases/{number}/decisions", name="cases.decide", status_code=201, responses=ERR)
 async def decide(
     number: str, body: DecisionIn, request: Request, who: Who, cases: Cases
-) -> dict[str, Any]:
+) -> DecisionResultOut:
     base = public_base(request)
     r = await run_in_threadpool(
         lambda: cases.decide(
@@ -191,30 +126,30 @@ async def decide(
             base_url=base,
         )
     )
-    return decision_json(r)
+    return DecisionResultOut.of(r, now())
 
 
 @router.post("/cases/{number}/confirm", name="cases.confirm", responses=ERR)
-async def confirm(number: str, request: Request, who: Who, cases: Cases) -> dict[str, Any]:
+async def confirm(number: str, request: Request, who: Who, cases: Cases) -> DecisionResultOut:
     base = public_base(request)
     r = await run_in_threadpool(
         lambda: cases.confirm(number, reviewer=reviewer_name(who), now=now(), base_url=base)
     )
-    return decision_json(r)
+    return DecisionResultOut.of(r, now())
 
 
 @router.post("/cases/{number}/reject", name="cases.reject", responses=ERR)
-async def reject(number: str, who: Who, cases: Cases) -> dict[str, Any]:
+async def reject(number: str, who: Who, cases: Cases) -> CaseOut:
     c = await run_in_threadpool(
         lambda: cases.reject(number, reviewer=reviewer_name(who), now=now())
     )
-    return case_json(c)
+    return CaseOut.of(c, now())
 
 
 @router.post("/appeals/{appeal_id}/decision", name="cases.appeal_decide", responses=ERR)
 async def appeal_decide(
     appeal_id: str, body: AppealDecisionIn, request: Request, who: Who, cases: Cases
-) -> dict[str, Any]:
+) -> AppealResultOut:
     base = public_base(request)
     r = await run_in_threadpool(
         lambda: cases.decide_appeal(
@@ -228,9 +163,7 @@ async def appeal_decide(
             base_url=base,
         )
     )
-    out: dict[str, Any] = _json(r)
-    out["case"] = case_json(r.case)
-    return out
+    return AppealResultOut.of(r, now())
 
 
 # --- exports -------------------------------------------------------------------------
@@ -241,21 +174,28 @@ async def statements(
     cases: Cases,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
-) -> list[dict[str, Any]]:
+) -> list[StatementBatchOut]:
     """DSA Transparency Database v2 batches for a period; reading marks nothing."""
     s, e = period(start, end)
-    return await run_in_threadpool(
+    found = await run_in_threadpool(
         lambda: cases.sor_export(now(), mark_exported=False, include_exported=True, start=s, end=e)
     )
+    return [StatementBatchOut.model_validate(b) for b in found]
 
 
 @router.post("/statements/export", name="cases.statements_export", responses=ERR)
-async def statements_export(cases: Cases) -> list[dict[str, Any]]:
+async def statements_export(cases: Cases) -> list[StatementBatchOut]:
     """Statements not exported before, marked exported (for submission to the database)."""
-    return await run_in_threadpool(lambda: cases.sor_export(now()))
+    found = await run_in_threadpool(lambda: cases.sor_export(now()))
+    return [StatementBatchOut.model_validate(b) for b in found]
 
 
-@router.get("/transparency-report", name="cases.report_csv", responses=ERR)
+@router.get(
+    "/transparency-report",
+    name="cases.report_csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **ERR},
+)
 async def report_csv(
     cases: Cases,
     start: Annotated[str | None, Query(alias="from")] = None,
@@ -275,43 +215,42 @@ async def report_csv(
 
 
 @router.get("/webhooks/endpoints", name="cases.endpoints", responses=ERR)
-async def endpoints(cases: Cases) -> list[dict[str, Any]]:
-    return await run_in_threadpool(cases.endpoints)
+async def endpoints(cases: Cases) -> list[EndpointOut]:
+    return [EndpointOut.model_validate(e) for e in await run_in_threadpool(cases.endpoints)]
 
 
 @router.post("/webhooks/endpoints", name="cases.endpoint_set", status_code=201, responses=ERR)
-async def endpoint_set(body: EndpointIn, cases: Cases) -> dict[str, Any]:
+async def endpoint_set(body: EndpointIn, cases: Cases) -> EndpointOut:
     await run_in_threadpool(cases.register_endpoint, body.platform, body.url, body.secret)
-    return {"platform": body.platform, "url": body.url, "active": True}
+    return EndpointOut(platform=body.platform, url=body.url, active=True)
 
 
 @router.get("/webhooks/dead-letters", name="cases.dead_letters", responses=ERR)
-async def dead_letters(cases: Cases) -> list[dict[str, Any]]:
-    return await run_in_threadpool(cases.dead_letters)
+async def dead_letters(cases: Cases) -> list[DeadLetterOut]:
+    return [DeadLetterOut.model_validate(d) for d in await run_in_threadpool(cases.dead_letters)]
 
 
 @router.post(
     "/webhooks/dead-letters/{delivery_id}/retry", name="cases.dead_letter_retry", responses=ERR
 )
-async def dead_letter_retry(delivery_id: str, cases: Cases) -> dict[str, Any]:
+async def dead_letter_retry(delivery_id: str, cases: Cases) -> DeliveryRetryOut:
     await run_in_threadpool(cases.retry_dead, delivery_id, now())
-    return {"delivery_id": delivery_id, "status": "pending"}
+    return DeliveryRetryOut(delivery_id=delivery_id, status="pending")
 
 
 @router.get("/candidates", name="cases.candidates", responses=ERR)
-async def candidate_list(ctx: Ctx) -> list[dict[str, Any]]:
+async def candidate_list(ctx: Ctx) -> list[CandidateOut]:
     rows = await run_in_threadpool(candidates.list_candidates, ctx.inst)
-    return [_json(c) for c in rows]
+    return [CandidateOut.of(c) for c in rows]
 
 
 @router.post("/candidates", name="cases.candidate_approve", status_code=201, responses=ERR)
-async def candidate_approve(body: CandidateIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def candidate_approve(body: CandidateIn, ctx: Ctx, who: Who) -> CandidateOut:
     c = await run_in_threadpool(candidates.approve, ctx.inst, who, body.username)
-    out: dict[str, Any] = _json(c)
-    return out
+    return CandidateOut.of(c)
 
 
 @router.delete("/candidates/{username}", name="cases.candidate_revoke", responses=ERR)
-async def candidate_revoke(username: str, ctx: Ctx) -> dict[str, Any]:
+async def candidate_revoke(username: str, ctx: Ctx) -> CandidateRevokedOut:
     await run_in_threadpool(candidates.revoke, ctx.inst, username)
-    return {"username": username, "verified": False}
+    return CandidateRevokedOut(username=username, verified=False)

@@ -3,22 +3,27 @@ server sequence with proofs, checkpoints, consistency proofs and snapshots."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.params import MAX_ID
-from mediaproof.api.schemas import ErrorOut
+from mediaproof.api.schemas import errors, model_response
+from mediaproof.api.schemas.exchange import (
+    CheckpointOut,
+    CollectionOut,
+    ConsistencyOut,
+    SnapshotOut,
+    UpdatesOut,
+)
 from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE
 from mediaproof.services import exchange
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
-ERR: dict[int | str, dict[str, Any]] = {
-    c: {"model": ErrorOut} for c in (400, 401, 403, 404, 410, 422, 429)
-}
+ERR = errors(400, 401, 403, 404, 410, 422, 429)
 BASE = "/collections/{collection}"
 
 
@@ -27,16 +32,19 @@ def _limit(ctx: Ctx, who: Who) -> None:
 
 
 @router.get("/collections", name="exchange.collections", responses=ERR)
-async def collections(ctx: Ctx, who: Who) -> list[dict[str, Any]]:
+async def collections(ctx: Ctx, who: Who) -> list[CollectionOut]:
     """The collections this caller may read."""
     _limit(ctx, who)
-    return await run_in_threadpool(exchange.visible_collections, ctx.inst, who)
+    found = await run_in_threadpool(exchange.visible_collections, ctx.inst, who)
+    return [CollectionOut.model_validate(c) for c in found]
 
 
 @router.get(BASE, name="exchange.collection", responses=ERR)
-async def collection(collection: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def collection(collection: str, ctx: Ctx, who: Who) -> CollectionOut:
     _limit(ctx, who)
-    return await run_in_threadpool(exchange.collection_info, ctx.inst, who, collection)
+    return CollectionOut.model_validate(
+        await run_in_threadpool(exchange.collection_info, ctx.inst, who, collection)
+    )
 
 
 @router.get(BASE + "/updates", name="exchange.updates", responses=ERR)
@@ -52,20 +60,24 @@ async def updates(
         int | None,
         Query(ge=0, le=MAX_ID, description="prove against this size (later pages of a pull)"),
     ] = None,
-) -> dict[str, Any]:
+) -> UpdatesOut:
     """Updates after ``after`` in server order, each with its log index and inclusion
     proof, the signed checkpoint and the consistency proof from ``after``. 410
     ``reload_snapshot`` when ``after`` is older than the tombstones kept."""
     _limit(ctx, who)
-    return await run_in_threadpool(
-        lambda: exchange.updates(ctx.inst, who, collection, after=after, limit=limit, size=size)
+    return UpdatesOut.model_validate(
+        await run_in_threadpool(
+            lambda: exchange.updates(ctx.inst, who, collection, after=after, limit=limit, size=size)
+        )
     )
 
 
 @router.get(BASE + "/checkpoint", name="exchange.checkpoint", responses=ERR)
-async def checkpoint(collection: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def checkpoint(collection: str, ctx: Ctx, who: Who) -> CheckpointOut:
     _limit(ctx, who)
-    return await run_in_threadpool(exchange.checkpoint, ctx.inst, who, collection)
+    return CheckpointOut.model_validate(
+        await run_in_threadpool(exchange.checkpoint, ctx.inst, who, collection)
+    )
 
 
 @router.get(BASE + "/proof/consistency", name="exchange.consistency", responses=ERR)
@@ -77,13 +89,23 @@ async def consistency(
     new: Annotated[
         int | None, Query(ge=0, le=MAX_ID, description="default: the current size")
     ] = None,
-) -> dict[str, Any]:
+) -> ConsistencyOut:
     """RFC 6962 consistency proof between two sizes, with the checkpoint of ``new``."""
     _limit(ctx, who)
-    return await run_in_threadpool(exchange.consistency, ctx.inst, who, collection, old, new)
+    return ConsistencyOut.model_validate(
+        await run_in_threadpool(exchange.consistency, ctx.inst, who, collection, old, new)
+    )
 
 
-@router.get(BASE + "/snapshot", name="exchange.snapshot", responses=ERR)
+@router.get(
+    BASE + "/snapshot",
+    name="exchange.snapshot",
+    response_model=SnapshotOut,
+    responses={
+        200: {"content": {"text/plain": {}, "text/csv": {}}, "description": "by ``format``"},
+        **ERR,
+    },
+)
 async def snapshot(
     collection: str,
     ctx: Ctx,
@@ -100,5 +122,5 @@ async def snapshot(
         lambda: exchange.snapshot(ctx.inst, who, collection, format, old=old)
     )
     if isinstance(body, dict):
-        return JSONResponse(body)
+        return model_response(SnapshotOut, body)
     return PlainTextResponse(body, media_type=media)

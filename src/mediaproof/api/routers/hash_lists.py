@@ -8,23 +8,23 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx
-from mediaproof.api.schemas import ErrorOut
+from mediaproof.api.schemas import errors
+from mediaproof.api.schemas.hash_lists import HashListOut, ImportedOut, ListMatchesOut
 from mediaproof.matching.hash_import import parse_hash_file
 from mediaproof.services import hash_lists
 
 router = APIRouter(prefix="/api/v1/hash-lists", tags=["hash lists"])
-ERR: dict[int | str, dict[str, Any]] = {
-    c: {"model": ErrorOut} for c in (400, 401, 403, 404, 413, 422)
-}
+ERR = errors(400, 401, 403, 404, 413, 422)
 
 
 @router.get("", name="hash_lists.list", responses=ERR)
-async def all_lists(ctx: Ctx) -> list[dict[str, Any]]:
-    return await run_in_threadpool(hash_lists.lists, ctx.inst.db)
+async def all_lists(ctx: Ctx) -> list[HashListOut]:
+    found = await run_in_threadpool(hash_lists.lists, ctx.inst.db)
+    return [HashListOut.model_validate(x) for x in found]
 
 
 @router.post("/{list_name}/import", name="hash_lists.import", responses=ERR)
-async def import_file(list_name: str, request: Request, ctx: Ctx) -> dict[str, Any]:
+async def import_file(list_name: str, request: Request, ctx: Ctx) -> ImportedOut:
     """The body is the file: ``local_file`` lines (``pdq <hex>``) or CSV with a
     ``signal_type,signal_str,...`` header. All of it is imported, or none of it."""
     data = await request.body()
@@ -32,12 +32,14 @@ async def import_file(list_name: str, request: Request, ctx: Ctx) -> dict[str, A
     def run() -> dict[str, Any]:
         return hash_lists.import_hashes(ctx.inst.db, list_name, parse_hash_file(data)).as_dict()
 
-    return await run_in_threadpool(run)
+    return ImportedOut.model_validate(await run_in_threadpool(run))
 
 
 @router.get("/match", name="hash_lists.match", responses=ERR)
 async def match(
     ctx: Ctx, pdq: Annotated[str, Query(min_length=64, max_length=64, description="64 hex")]
-) -> dict[str, Any]:
+) -> ListMatchesOut:
     """List entries within the PDQ threshold (31 bits): leads, not registered originals."""
-    return await run_in_threadpool(hash_lists.match_pdq, ctx.inst, pdq)
+    return ListMatchesOut.model_validate(
+        await run_in_threadpool(hash_lists.match_pdq, ctx.inst, pdq)
+    )

@@ -15,15 +15,29 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import Principal
-from mediaproof.api.deps import Ctx, UploadDep, Who
+from mediaproof.api.analysis import Outcome, analysed, analysis_response
+from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.errors import error_body
 from mediaproof.api.multipart_files import FilesUpload, receive_files
-from mediaproof.api.schemas import ErrorOut, JobOut
+from mediaproof.api.schemas import JobOut, errors, model_response
+from mediaproof.api.schemas.likeness import (
+    AlertOut,
+    AlertsOut,
+    EnrolledOut,
+    EnrolmentDeletedOut,
+    EnrolmentDetailOut,
+    EnrolmentOut,
+    EnrolmentRejectedOut,
+    EnrolmentsOut,
+    EnrolmentSummaryOut,
+    LikenessCheckOut,
+    ReportOut,
+)
+from mediaproof.api.uploads import Upload
 from mediaproof.errors import UsageError
 from mediaproof.likeness.errors import EnrolmentRejected
 from mediaproof.likeness.models import Enrolment
 from mediaproof.services import likeness as svc
-from mediaproof.services.jobs import Job
 from mediaproof.services.likeness_check import submit as submit_check
 
 router = APIRouter(prefix="/api/v1/likeness", tags=["likeness"])
@@ -32,18 +46,20 @@ MAX_NAME = 200
 MAX_CONSENT = 2000
 MAX_SAMPLES = 12
 ID = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorOut} for s in (401, 403, 404)}
+ERRORS = errors(401, 403, 404)
 
 
-def _details(e: Enrolment) -> dict[str, Any]:
+def _details(e: Enrolment) -> EnrolmentDetailOut:
     """The summary plus what was measured per sample; never the embeddings."""
-    return {
-        **e.summary(),
-        "samples": [
-            {"modality": s.modality.value, "sha256": s.sha256, "quality": s.quality}
-            for s in e.samples
-        ],
-    }
+    return EnrolmentDetailOut.model_validate(
+        {
+            **e.summary(),
+            "samples": [
+                {"modality": s.modality.value, "sha256": s.sha256, "quality": s.quality}
+                for s in e.samples
+            ],
+        }
+    )
 
 
 def _enrol_fields(up: FilesUpload) -> tuple[str, str, bool]:
@@ -78,14 +94,18 @@ def _rejected(e: EnrolmentRejected, up: FilesUpload) -> JSONResponse:
     body = error_body(e.code, str(e.message).replace(folder, ""), e.hint)
     body["error"]["reason"] = e.reason
     body["rejections"] = rejections
-    return JSONResponse(body, status_code=422)
+    return model_response(EnrolmentRejectedOut, body, 422)
 
 
 @router.post(
     "/enrolments",
     name="likeness.enrol",
     status_code=201,
-    responses={s: {"model": ErrorOut} for s in (400, 401, 403, 408, 413, 422)},
+    response_model=EnrolledOut,
+    responses={
+        **errors(400, 401, 403, 408, 413),
+        422: {"model": EnrolmentRejectedOut, "description": "a sample is unusable"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -148,9 +168,9 @@ async def enrol(request: Request, ctx: Ctx, who: Who) -> JSONResponse:
             return _rejected(err, up)
     finally:
         up.discard()
-    body = {"enrolment": _details(e), "log_indexes": indexes}
-    return JSONResponse(
-        body, status_code=201, headers={"Location": f"/api/v1/likeness/enrolments/{e.id}"}
+    body = EnrolledOut(enrolment=_details(e), log_indexes=indexes)
+    return model_response(
+        EnrolledOut, body, 201, headers={"Location": f"/api/v1/likeness/enrolments/{e.id}"}
     )
 
 
@@ -159,40 +179,46 @@ def _username(who: Principal) -> str | None:
 
 
 @router.get("/enrolments", name="likeness.list", responses=ERRORS)
-async def list_enrolments(ctx: Ctx) -> dict[str, Any]:
+async def list_enrolments(ctx: Ctx) -> EnrolmentsOut:
     """Enrolled people (no embeddings)."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> list[EnrolmentSummaryOut]:
         with svc.likeness_service(ctx.inst) as s:
-            return [e.summary() for e in s.enrolments()]
+            return [EnrolmentSummaryOut.model_validate(e.summary()) for e in s.enrolments()]
 
-    return {"enrolments": await run_in_threadpool(run)}
+    return EnrolmentsOut(enrolments=await run_in_threadpool(run))
 
 
 @router.get("/enrolments/{enrolment_id}", name="likeness.show", responses=ERRORS)
-async def show_enrolment(enrolment_id: ID, ctx: Ctx) -> dict[str, Any]:
+async def show_enrolment(enrolment_id: ID, ctx: Ctx) -> EnrolmentOut:
     """One enrolment: thresholds, consent, what was measured per sample (no embeddings)."""
 
-    def run() -> dict[str, Any]:
+    def run() -> EnrolmentDetailOut:
         with svc.likeness_service(ctx.inst) as s:
             return _details(s.store.get_enrolment(enrolment_id))
 
-    return {"enrolment": await run_in_threadpool(run)}
+    return EnrolmentOut(enrolment=await run_in_threadpool(run))
 
 
 @router.delete("/enrolments/{enrolment_id}", name="likeness.delete", responses=ERRORS)
-async def delete_enrolment(enrolment_id: ID, ctx: Ctx) -> dict[str, Any]:
+async def delete_enrolment(enrolment_id: ID, ctx: Ctx) -> EnrolmentDeletedOut:
     """Delete an enrolment and everything derived from it (kept samples, alerts, reports
     naming the person). The transparency log keeps only its digest."""
     d = await run_in_threadpool(svc.delete, ctx.inst, enrolment_id)
-    return {"deleted": d.enrolment_id, "digest": d.digest, "log_index": d.log_index}
+    return EnrolmentDeletedOut(deleted=d.enrolment_id, digest=d.digest, log_index=d.log_index)
+
+
+async def _check(ctx: AppContext, upload: Upload, _who: Principal) -> Outcome:
+    # on the likeness lane, so waiting for an engine holds no request thread
+    return await asyncio.wrap_future(submit_check(ctx.inst, ctx.jobs, upload.path, upload.keep))
 
 
 @router.post(
     "/check",
     name="likeness.check",
+    response_model=LikenessCheckOut,
     responses={
-        **{s: {"model": ErrorOut} for s in (400, 401, 403, 408, 413, 415, 422, 503)},
+        **errors(400, 401, 403, 408, 413, 415, 422, 503),
         202: {"model": JobOut, "description": "video or long audio: a job"},
     },
     openapi_extra={
@@ -211,38 +237,33 @@ async def delete_enrolment(enrolment_id: ID, ctx: Ctx) -> dict[str, Any]:
         }
     },
 )
-async def check(ctx: Ctx, upload: UploadDep) -> JSONResponse:
+async def check(out: Annotated[Outcome, analysed(_check)]) -> JSONResponse:
     """Whose enrolled face or voice a file resembles, with scores and thresholds: at once
     for images and short audio (200); video and audio over a minute answer 202 with a job
     (``GET /api/v1/jobs/{id}``). Likeness is a reason to look, not a verdict."""
-    # on the likeness lane, so waiting for an engine holds no request thread
-    out = await asyncio.wrap_future(submit_check(ctx.inst, ctx.jobs, upload.path, upload.keep))
-    if isinstance(out, Job):
-        body = {**out.as_dict(), "status_url": f"/api/v1/jobs/{out.id}"}
-        return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
-    return JSONResponse(out)
+    return analysis_response(out, LikenessCheckOut)
 
 
 @router.get("/alerts", name="likeness.alerts", responses=ERRORS)
 async def alerts(
     ctx: Ctx,
     enrolment_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> AlertsOut:
     """Alerts the monitor raised (the in-app list), oldest first."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> list[AlertOut]:
         with svc.likeness_service(ctx.inst) as s:
-            return [a.to_json() for a in s.store.list_alerts(enrolment_id)]
+            return [AlertOut.model_validate(a.to_json()) for a in s.store.list_alerts(enrolment_id)]
 
-    return {"alerts": await run_in_threadpool(run)}
+    return AlertsOut(alerts=await run_in_threadpool(run))
 
 
 @router.get("/reports/{report_id}", name="likeness.report", responses=ERRORS)
-async def report(report_id: ID, ctx: Ctx) -> dict[str, Any]:
+async def report(report_id: ID, ctx: Ctx) -> ReportOut:
     """The analysis an alert links to."""
 
     def run() -> dict[str, Any]:
         with svc.likeness_service(ctx.inst) as s:
             return s.store.get_report(report_id)
 
-    return {"report": await run_in_threadpool(run)}
+    return ReportOut(report=await run_in_threadpool(run))

@@ -14,83 +14,40 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import Principal
-from mediaproof.api.deps import Ctx, UploadDep, Who
+from mediaproof.api.analysis import Outcome, analysed, analysis_response
+from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import ErrorOut
-from mediaproof.screening.engine import MAX_PROMPT_CHARS
+from mediaproof.api.schemas import ErrorOut, JobOut, errors, model_response
+from mediaproof.api.schemas.screening import (
+    BanOut,
+    BansOut,
+    ConsentIn,
+    ConsentOut,
+    ConsentsOut,
+    DecisionOut,
+    EventCountOut,
+    EventsOut,
+    LiftIn,
+    LoggedConsentOut,
+    OfficialIn,
+    OfficialOut,
+    OneConsentOut,
+    OutputDecisionOut,
+    PromptIn,
+    ScreenEventOut,
+    SeedIn,
+    SeedOut,
+)
+from mediaproof.api.uploads import Upload
 from mediaproof.services import consent as consents
 from mediaproof.services import output_screening as outputs
 from mediaproof.services import screening as svc
-from mediaproof.services.jobs import Job
 
 router = APIRouter(prefix="/api/v1/screen", tags=["screening"])
-ERR: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut} for s in (400, 401, 403, 404, 422, 429)
-}
-
-
-class PromptIn(BaseModel):
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
-    user_ref: str | None = Field(
-        default=None,
-        max_length=128,
-        description="the tool's pseudonymous reference for its user (never a name or an "
-        "e-mail address): blocks and reviews are counted per tool and user_ref",
-    )
-
-
-class ReasonOut(BaseModel):
-    rule: str
-    matched: str
-    person: str | None = None
-    person_id: str | None = None
-    source: str | None = None
-    score: float | None = None
-    detail: str | None = None
-
-
-class DecisionOut(BaseModel):
-    decision: str = Field(description="allow | review | block")
-    policy_version: str
-    reasons: list[ReasonOut]
-    embeddings: bool = Field(description="whether nearest-neighbour search over seeds ran")
-    event_id: int | None = Field(description="the recorded block or review; null if allowed")
-    user_banned: bool = Field(
-        default=False,
-        description="this tool's user_ref is banned under the operator's ban rule (now, or "
-        "because of this prompt): its prompts are blocked until an admin lifts the ban",
-    )
-
-
-class SeedIn(BaseModel):
-    scenario: str = Field(min_length=2, max_length=40)
-    text: str = Field(min_length=1, max_length=svc.MAX_SEED)
-    language: str = Field(default="en", max_length=16)
-
-
-class SeedOut(BaseModel):
-    id: str
-    scenario: str
-    text: str
-    language: str
-
-
-class OfficialIn(BaseModel):
-    name: str = Field(min_length=1, max_length=svc.MAX_NAME)
-    aliases: list[str] = Field(default_factory=list, max_length=svc.MAX_ALIASES)
-    role: str = Field(default="", max_length=svc.MAX_NAME)
-
-
-class OfficialOut(BaseModel):
-    id: int
-    name: str
-    aliases: list[str]
-    role: str
-    created_at: str
+ERR = errors(400, 401, 403, 404, 422, 429)
 
 
 @router.post("/prompt", name="screen.prompt", response_model=DecisionOut, responses=ERR)
@@ -135,17 +92,20 @@ async def add_official(body: OfficialIn, ctx: Ctx) -> dict[str, Any]:
     return o.to_json()
 
 
-@router.get("/events", name="screen.events", responses=ERR)
+@router.get("/events", name="screen.events", response_model=EventsOut, responses=ERR)
 async def list_events(
     ctx: Ctx,
     tool: Annotated[str | None, Query(max_length=100)] = None,
     user_ref: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> EventsOut:
     """Recorded blocks and reviews (newest first) and the counts per tool and user_ref."""
     events = await run_in_threadpool(svc.list_events, ctx.inst, tool, user_ref, limit)
     counts = await run_in_threadpool(svc.event_counts, ctx.inst)
-    return {"events": events, "counts": counts}
+    return EventsOut(
+        events=[ScreenEventOut.model_validate(e) for e in events],
+        counts=[EventCountOut.model_validate(c) for c in counts],
+    )
 
 
 # --- output screening (tool makers) ---------------------------------------------------
@@ -156,12 +116,19 @@ def _tool(who: Principal) -> outputs.Tool:
     return outputs.Tool(who.user.id, who.user.username)
 
 
+async def _screen_output(ctx: AppContext, upload: Upload, who: Principal) -> Outcome:
+    req = outputs.parse_request(upload.fields)
+    fut = outputs.submit(ctx.inst, ctx.jobs, upload.path, upload.keep, _tool(who), req)
+    return await asyncio.wrap_future(fut)
+
+
 @router.post(
     "/output",
     name="screen.output",
+    response_model=OutputDecisionOut,
     responses={
-        **{s: {"model": ErrorOut} for s in (400, 401, 403, 408, 413, 415, 422, 429, 503)},
-        202: {"description": "video or long audio: a job (GET /api/v1/jobs/{id})"},
+        **errors(400, 401, 403, 408, 413, 415, 422, 429, 503),
+        202: {"model": JobOut, "description": "video or long audio: a job (GET /api/v1/jobs/{id})"},
     },
     openapi_extra={
         "requestBody": {
@@ -185,25 +152,20 @@ def _tool(who: Principal) -> outputs.Tool:
         }
     },
 )
-async def screen_output(ctx: Ctx, upload: UploadDep, who: Who) -> JSONResponse:
+async def screen_output(out: Annotated[Outcome, analysed(_screen_output)]) -> JSONResponse:
     """Screen a generated image, audio or video before handing it out: an enrolled
     person's face or voice without a valid consent record for this tool and use is
     held; otherwise allowed, and with ``sign=true`` signed as AI-generated (C2PA
     trainedAlgorithmicMedia, this tool as the generator), watermarked and registered.
     Video and audio over a minute answer 202 with a job."""
-    req = outputs.parse_request(upload.fields)
-    fut = outputs.submit(ctx.inst, ctx.jobs, upload.path, upload.keep, _tool(who), req)
-    out = await asyncio.wrap_future(fut)
-    if isinstance(out, Job):
-        body = {**out.as_dict(), "status_url": f"/api/v1/jobs/{out.id}"}
-        return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
-    return JSONResponse(out)
+    return analysis_response(out, OutputDecisionOut)
 
 
 @router.get(
     "/outputs/{asset_id}/file",
     name="screen.output_file",
-    responses={404: {"model": ErrorOut}},
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
 )
 async def output_file(asset_id: IdPath, ctx: Ctx, who: Who) -> FileResponse:
     """A signed output, for the tool that made it."""
@@ -216,33 +178,25 @@ async def output_file(asset_id: IdPath, ctx: Ctx, who: Who) -> FileResponse:
 CONSENT_ID = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^consent-[0-9a-f]+$")]
 
 
-class ConsentIn(BaseModel):
-    enrolment_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    grantee: str = Field(min_length=1, max_length=100, description="a toolmaker account")
-    modalities: list[str] = Field(min_length=1, max_length=2, description="face, voice")
-    permitted_uses: list[str] = Field(min_length=1, max_length=consents.MAX_LIST)
-    prohibited_uses: list[str] = Field(default_factory=list, max_length=consents.MAX_LIST)
-    territory: list[str] = Field(min_length=1, max_length=60)
-    valid_from: str | None = Field(default=None, max_length=40)
-    valid_until: str = Field(min_length=10, max_length=40, description="required end")
-    evidence_sha256: str = Field(min_length=64, max_length=64)
-    signed_how: str = Field(description=", ".join(consents.SIGNED_HOW))
-    granted_by: str = Field(default="subject", description="subject | agent")
-
-
-@router.get("/consents", name="screen.consents", responses=ERR)
+@router.get("/consents", name="screen.consents", response_model=ConsentsOut, responses=ERR)
 async def list_consents(
     ctx: Ctx,
     grantee: Annotated[str | None, Query(max_length=100)] = None,
     enrolment_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> ConsentsOut:
     found = await run_in_threadpool(
         lambda: consents.list_consents(ctx.inst, grantee=grantee, enrolment_id=enrolment_id)
     )
-    return {"consents": [c.to_json() for c in found]}
+    return ConsentsOut(consents=[ConsentOut.model_validate(c.to_json()) for c in found])
 
 
-@router.post("/consents", name="screen.consent_grant", status_code=201, responses=ERR)
+@router.post(
+    "/consents",
+    name="screen.consent_grant",
+    status_code=201,
+    response_model=LoggedConsentOut,
+    responses=ERR,
+)
 async def grant_consent(body: ConsentIn, ctx: Ctx, who: Who) -> JSONResponse:
     """Record a person's consent to synthetic use of their face and/or voice by one tool
     maker; a ``consent.granted`` leaf goes into the transparency log."""
@@ -268,7 +222,8 @@ async def grant_consent(body: ConsentIn, ctx: Ctx, who: Who) -> JSONResponse:
         )
 
     logged = await run_in_threadpool(run)
-    return JSONResponse(
+    return model_response(
+        LoggedConsentOut,
         logged.to_json(),
         status_code=201,
         headers={"Location": f"/api/v1/screen/consents/{logged.consent.id}"},
@@ -276,27 +231,22 @@ async def grant_consent(body: ConsentIn, ctx: Ctx, who: Who) -> JSONResponse:
 
 
 @router.get("/consents/{consent_id}", name="screen.consent", responses=ERR)
-async def get_consent(consent_id: CONSENT_ID, ctx: Ctx) -> dict[str, Any]:
+async def get_consent(consent_id: CONSENT_ID, ctx: Ctx) -> OneConsentOut:
     c = await run_in_threadpool(consents.get, ctx.inst, consent_id)
-    return {"consent": c.to_json()}
+    return OneConsentOut(consent=ConsentOut.model_validate(c.to_json()))
 
 
 @router.post("/consents/{consent_id}/revoke", name="screen.consent_revoke", responses=ERR)
-async def revoke_consent(consent_id: CONSENT_ID, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def revoke_consent(consent_id: CONSENT_ID, ctx: Ctx, who: Who) -> LoggedConsentOut:
     """Revoke at once: output screening stops honouring it; a ``consent.revoked`` leaf
     goes into the log."""
     assert who.user is not None
     by = who.user.username
     logged = await run_in_threadpool(lambda: consents.revoke(ctx.inst, consent_id, revoked_by=by))
-    return logged.to_json()
+    return LoggedConsentOut.model_validate(logged.to_json())
 
 
 # --- bans under the operator's ban rule (admins) -----------------------------------------
-
-
-class LiftIn(BaseModel):
-    tool: str = Field(min_length=1, max_length=100)
-    user_ref: str = Field(min_length=1, max_length=128)
 
 
 @router.get("/bans", name="screen.bans", responses=ERR)
@@ -304,14 +254,17 @@ async def list_bans(
     ctx: Ctx,
     tool: Annotated[str | None, Query(max_length=100)] = None,
     active: bool = False,
-) -> dict[str, Any]:
+) -> BansOut:
     """Users banned by the ban rule, newest first (``active=true``: not lifted)."""
-    return {"bans": await run_in_threadpool(svc.list_bans, ctx.inst, tool, active)}
+    found = await run_in_threadpool(svc.list_bans, ctx.inst, tool, active)
+    return BansOut(bans=[BanOut.model_validate(b) for b in found])
 
 
 @router.post("/bans/lift", name="screen.ban_lift", responses=ERR)
-async def lift_ban(body: LiftIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def lift_ban(body: LiftIn, ctx: Ctx, who: Who) -> BanOut:
     """Lift a ban (e.g. after the user contested it)."""
     assert who.user is not None
     by = who.user.username
-    return await run_in_threadpool(svc.lift_ban, ctx.inst, body.tool, body.user_ref, by)
+    return BanOut.model_validate(
+        await run_in_threadpool(svc.lift_ban, ctx.inst, body.tool, body.user_ref, by)
+    )

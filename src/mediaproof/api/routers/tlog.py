@@ -12,7 +12,15 @@ from mediaproof.services.logfiles import log_file
 router = APIRouter(tags=["transparency log"])
 
 
-@router.get("/log/{path:path}", name="log.file", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/log/{path:path}",
+    name="log.file",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"text/plain": {}, "application/octet-stream": {}}},
+        404: {"model": ErrorOut},
+    },
+)
 async def get_log_file(path: str, ctx: Ctx) -> FileResponse:
     """``/log/checkpoint``, ``/log/tile/<L>/<N>[.p/<W>]``, ``/log/tile/entries/<N>``."""
     f = log_file(ctx.inst, path)

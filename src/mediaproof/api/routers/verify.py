@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.deps import Ctx, UploadDep
-from mediaproof.api.schemas import ErrorOut, JobOut, VerifyReportOut
-from mediaproof.services.jobs import Job
+from mediaproof.accounts.models import Principal
+from mediaproof.api.analysis import Outcome, analysed, analysis_response, job_json
+from mediaproof.api.deps import AppContext, Ctx
+from mediaproof.api.schemas import ErrorOut, JobOut, VerifyReportOut, errors
+from mediaproof.api.uploads import Upload
 from mediaproof.services.public_verify import verify_or_queue
 
 router = APIRouter(prefix="/api/v1", tags=["verify"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut} for s in (400, 408, 413, 415, 422, 429, 503)
-}
+ERRORS = errors(400, 408, 413, 415, 422, 429, 503)
 
 
-def job_json(job: Job) -> dict[str, Any]:
-    return {**job.as_dict(), "status_url": f"/api/v1/jobs/{job.id}"}
+async def _verify(ctx: AppContext, upload: Upload, _who: Principal) -> Outcome:
+    return await run_in_threadpool(
+        verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep, ctx.images
+    )
 
 
 @router.post(
@@ -45,25 +47,18 @@ def job_json(job: Job) -> dict[str, Any]:
         }
     },
 )
-async def verify(ctx: Ctx, upload: UploadDep) -> Any:
+async def verify(out: Annotated[Outcome, analysed(_verify)]) -> JSONResponse:
     """Analyse a file: multipart field ``file``, or the raw body. Images answer at once
     (200, the report); video and audio longer than a minute answer 202 with a job to poll."""
-    out = await run_in_threadpool(
-        verify_or_queue, ctx.inst, ctx.jobs, upload.path, upload.keep, ctx.images
-    )
-    if isinstance(out, Job):
-        return JSONResponse(
-            job_json(out), status_code=202, headers={"Location": f"/api/v1/jobs/{out.id}"}
-        )
-    return JSONResponse(out)
+    return analysis_response(out, VerifyReportOut)
 
 
 @router.get(
     "/jobs/{job_id}", name="jobs.get", response_model=JobOut, responses={404: {"model": ErrorOut}}
 )
-async def get_job(job_id: str, ctx: Ctx) -> dict[str, Any]:
+async def get_job(job_id: str, ctx: Ctx) -> JobOut:
     """A background analysis: progress, then the report (``result``) or an error."""
-    return job_json(ctx.jobs.get(job_id))
+    return JobOut.model_validate(job_json(ctx.jobs.get(job_id)))
 
 
 @router.get(

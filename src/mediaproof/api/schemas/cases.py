@@ -1,0 +1,468 @@
+"""The case workflow's JSON: what reporters, reviewers and admins are shown.
+
+Every answer is built field by field from the service's views: the reporter's name,
+e-mail address and signature are in none of them, and a field added to a view is not
+published until it is named here. Reporters never see which staff member decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from mediaproof.api.params import VersionField
+from mediaproof.api.schemas.common import iso, iso_or_none
+from mediaproof.cases.models import (
+    AppealOutcome,
+    AppealView,
+    CaseState,
+    CaseView,
+    DecisionStatus,
+    DecisionView,
+    NoticeCategory,
+    Outcome,
+    Party,
+    Relationship,
+    SourceType,
+)
+from mediaproof.cases.policy import PolicyDocument, PolicyRule
+from mediaproof.services.candidates import Candidate
+from mediaproof.services.cases import (
+    AppealResult,
+    CaseDetail,
+    DecisionResult,
+    NoticeSummary,
+    Receipt,
+    ReporterStatus,
+)
+
+# --- requests --------------------------------------------------------------------------
+
+
+class DecisionIn(BaseModel):
+    outcome: Outcome
+    rule_id: str = Field(max_length=50)
+    explanation: str = Field(max_length=5000)
+    version: VersionField | None = Field(
+        default=None, description="the case version you reviewed; a newer one answers 409"
+    )
+
+
+class AppealIn(BaseModel):
+    token: str = Field(max_length=200, description="status token or uploader appeal token")
+    grounds: str = Field(max_length=5000)
+
+
+class AppealDecisionIn(BaseModel):
+    outcome: AppealOutcome
+    explanation: str = Field(max_length=5000)
+    new_outcome: Outcome | None = None
+    rule_id: str | None = Field(default=None, max_length=50)
+
+
+class EndpointIn(BaseModel):
+    platform: str = Field(min_length=1, max_length=255, description="host name, or * for all")
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=500)
+
+
+class CandidateIn(BaseModel):
+    username: str = Field(max_length=64)
+
+
+# --- reporters -------------------------------------------------------------------------
+
+
+class ReceiptOut(BaseModel):
+    """The acknowledgement of a notice; ``status_token`` is shown this once."""
+
+    case_number: str
+    notice_id: str
+    status_token: str = Field(description="the reporter's own secret: keep it")
+    status_url: str
+    received_at: str
+    priority: int = Field(description="0 is most urgent")
+    due_at: str
+    clock: str = Field(description="why this due time, in words")
+    joined_existing_case: bool
+
+    @classmethod
+    def of(cls, r: Receipt, base_url: str) -> ReceiptOut:
+        return cls(
+            case_number=r.case_number,
+            notice_id=r.notice_id,
+            status_token=r.status_token,
+            status_url=f"{base_url}/status/{r.status_token}",
+            received_at=iso(r.received_at),
+            priority=r.triage.priority,
+            due_at=iso(r.triage.due_at),
+            clock=r.triage.clock,
+            joined_existing_case=r.joined_existing_case,
+        )
+
+
+class ReporterAppealOut(BaseModel):
+    """An appeal as a reporter sees it: the outcome, not which staff member decided."""
+
+    id: int
+    public_id: str
+    case_id: int
+    decision_id: int
+    party: Party
+    grounds: str
+    filed_at: str
+    outcome: AppealOutcome | None
+    explanation: str | None
+    decided_at: str | None
+
+    @classmethod
+    def of(cls, a: AppealView) -> ReporterAppealOut:
+        return cls(
+            id=a.id,
+            public_id=a.public_id,
+            case_id=a.case_id,
+            decision_id=a.decision_id,
+            party=a.party,
+            grounds=a.grounds,
+            filed_at=iso(a.filed_at),
+            outcome=a.outcome,
+            explanation=a.explanation,
+            decided_at=iso_or_none(a.decided_at),
+        )
+
+
+class ReporterStatusOut(BaseModel):
+    """What a status token shows: this reporter's own notice and the case's outcome."""
+
+    case_number: str
+    state: CaseState
+    notice_id: str
+    notice_status: str
+    category: NoticeCategory
+    received_at: str
+    due_at: str
+    statements: list[str] = Field(description="statements of reasons, oldest first")
+    appeals: list[ReporterAppealOut]
+    appealable: bool
+
+    @classmethod
+    def of(cls, st: ReporterStatus) -> ReporterStatusOut:
+        return cls(
+            case_number=st.case_number,
+            state=st.state,
+            notice_id=st.notice_id,
+            notice_status=st.notice_status,
+            category=st.category,
+            received_at=iso(st.received_at),
+            due_at=iso(st.due_at),
+            statements=list(st.statements),
+            appeals=[ReporterAppealOut.of(a) for a in st.appeals],
+            appealable=st.appealable,
+        )
+
+
+class AppealFiledOut(BaseModel):
+    appeal_id: str
+    party: Party
+    filed_at: str
+
+
+class PolicyRuleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    categories: list[NoticeCategory]
+    outcomes: list[Outcome]
+    ground: str = Field(description="incompatible (terms) or illegal (law)")
+    legal_ground: str
+    sor_category: str
+    keywords: list[str]
+
+    @classmethod
+    def of(cls, r: PolicyRule) -> PolicyRuleOut:
+        return cls(
+            id=r.id,
+            title=r.title,
+            text=r.text,
+            categories=sorted(r.categories),
+            outcomes=sorted(r.outcomes),
+            ground=r.ground,
+            legal_ground=r.legal_ground,
+            sor_category=r.sor_category,
+            keywords=list(r.keywords),
+        )
+
+
+class PolicyOut(BaseModel):
+    """The published review policy."""
+
+    version: str
+    title: str
+    url: str
+    rules: list[PolicyRuleOut]
+    second_review_for: list[Outcome]
+    sla_hours: dict[NoticeCategory, int]
+    verified_candidate_hours: int
+    appeal_window_days: int
+    restrict_days: int | None
+    territorial_scope: list[str]
+
+    @classmethod
+    def of(cls, p: PolicyDocument) -> PolicyOut:
+        return cls(
+            version=p.version,
+            title=p.title,
+            url=p.url,
+            rules=[PolicyRuleOut.of(r) for r in p.rules],
+            second_review_for=sorted(p.second_review_for),
+            sla_hours=dict(p.sla_hours),
+            verified_candidate_hours=p.verified_candidate_hours,
+            appeal_window_days=p.appeal_window_days,
+            restrict_days=p.restrict_days,
+            territorial_scope=list(p.territorial_scope),
+        )
+
+
+# --- reviewers -------------------------------------------------------------------------
+
+
+class CaseOut(BaseModel):
+    """A case as a reviewer sees it (no reporter contact details)."""
+
+    id: int
+    public_id: str
+    number: str
+    state: CaseState
+    category: NoticeCategory
+    priority: int
+    due_at: str
+    media_sha256: str | None
+    content_url: str | None
+    platform: str | None
+    version: int
+    notice_count: int
+    created_at: str
+    sources: list[SourceType]
+    time_left_s: int = Field(description="seconds to the due time; negative when overdue")
+
+    @classmethod
+    def of(cls, c: CaseView, now: dt.datetime) -> CaseOut:
+        return cls(
+            id=c.id,
+            public_id=c.public_id,
+            number=c.number,
+            state=c.state,
+            category=c.category,
+            priority=c.priority,
+            due_at=iso(c.due_at),
+            media_sha256=c.media_sha256,
+            content_url=c.content_url,
+            platform=c.platform,
+            version=c.version,
+            notice_count=c.notice_count,
+            created_at=iso(c.created_at),
+            sources=list(c.sources),
+            time_left_s=round((c.due_at - now).total_seconds()),
+        )
+
+
+class QueueOut(BaseModel):
+    cases: list[CaseOut]
+    appealed: list[CaseOut]
+
+
+class NoticeSummaryOut(BaseModel):
+    """A notice as a reviewer sees it: no name, e-mail or signature."""
+
+    id: str
+    category: NoticeCategory
+    source: SourceType
+    relationship: Relationship
+    explanation: str
+    location: str | None
+    content_url: str | None
+    media_sha256: str | None
+    received_at: str
+    status: str
+    media_kept: bool
+
+    @classmethod
+    def of(cls, n: NoticeSummary) -> NoticeSummaryOut:
+        return cls(
+            id=n.id,
+            category=n.category,
+            source=n.source,
+            relationship=n.relationship,
+            explanation=n.explanation,
+            location=n.location,
+            content_url=n.content_url,
+            media_sha256=n.media_sha256,
+            received_at=iso(n.received_at),
+            status=n.status,
+            media_kept=n.media_kept,
+        )
+
+
+class CaseDecisionOut(BaseModel):
+    id: int
+    case_id: int
+    outcome: Outcome
+    rule_id: str
+    policy_version: str
+    explanation: str
+    reviewer: str
+    second_reviewer: str | None
+    status: DecisionStatus
+    automated: bool
+    created_at: str
+    final_at: str | None
+
+    @classmethod
+    def of(cls, d: DecisionView) -> CaseDecisionOut:
+        return cls(
+            id=d.id,
+            case_id=d.case_id,
+            outcome=d.outcome,
+            rule_id=d.rule_id,
+            policy_version=d.policy_version,
+            explanation=d.explanation,
+            reviewer=d.reviewer,
+            second_reviewer=d.second_reviewer,
+            status=d.status,
+            automated=d.automated,
+            created_at=iso(d.created_at),
+            final_at=iso_or_none(d.final_at),
+        )
+
+
+class AppealOut(ReporterAppealOut):
+    """An appeal as staff see it: with the reviewer who decided it."""
+
+    reviewer: str | None
+
+    @classmethod
+    def of(cls, a: AppealView) -> AppealOut:
+        return cls(**ReporterAppealOut.of(a).model_dump(), reviewer=a.reviewer)
+
+
+class ActionOut(BaseModel):
+    id: str
+    action: str
+    ground: str
+    automated: bool
+    at: str
+
+
+class StatementOut(BaseModel):
+    puid: str
+    record: dict[str, Any] | None = Field(
+        description="the DSA Transparency Database statement (cases/sor.py builds it)"
+    )
+    human: str | None
+
+
+class CaseDetailOut(BaseModel):
+    case: CaseOut
+    notices: list[NoticeSummaryOut]
+    decisions: list[CaseDecisionOut]
+    appeals: list[AppealOut]
+    actions: list[ActionOut]
+    statements: list[StatementOut]
+    analysis: dict[str, Any] | None = Field(description="the newest notice's verify report")
+
+    @classmethod
+    def of(cls, d: CaseDetail, now: dt.datetime) -> CaseDetailOut:
+        return cls(
+            case=CaseOut.of(d.case, now),
+            notices=[NoticeSummaryOut.of(n) for n in d.notices],
+            decisions=[CaseDecisionOut.of(x) for x in d.decisions],
+            appeals=[AppealOut.of(a) for a in d.appeals],
+            actions=[ActionOut.model_validate(a) for a in d.actions],
+            statements=[StatementOut.model_validate(s) for s in d.statements],
+            analysis=d.analysis,
+        )
+
+
+class DecisionResultOut(BaseModel):
+    case: CaseOut
+    decision: CaseDecisionOut
+    action_ids: list[str]
+    statement_puid: str | None
+    uploader_token: str | None = Field(
+        description="for the operator to hand to the uploader when no platform endpoint exists"
+    )
+    uploader_appeal_url: str | None
+
+    @classmethod
+    def of(cls, r: DecisionResult, now: dt.datetime) -> DecisionResultOut:
+        return cls(
+            case=CaseOut.of(r.case, now),
+            decision=CaseDecisionOut.of(r.decision),
+            action_ids=list(r.action_ids),
+            statement_puid=r.statement_puid,
+            uploader_token=r.uploader_token,
+            uploader_appeal_url=r.uploader_appeal_url,
+        )
+
+
+class AppealResultOut(BaseModel):
+    case: CaseOut
+    appeal: AppealOut
+    restore_action_id: str | None
+    new_decision: CaseDecisionOut | None
+
+    @classmethod
+    def of(cls, r: AppealResult, now: dt.datetime) -> AppealResultOut:
+        return cls(
+            case=CaseOut.of(r.case, now),
+            appeal=AppealOut.of(r.appeal),
+            restore_action_id=r.restore_action_id,
+            new_decision=None if r.new_decision is None else CaseDecisionOut.of(r.new_decision),
+        )
+
+
+# --- exports and admins --------------------------------------------------------------
+
+
+class StatementBatchOut(BaseModel):
+    """One body for ``POST /api/v2/statements`` of the DSA Transparency Database."""
+
+    statements: list[dict[str, Any]]
+
+
+class EndpointOut(BaseModel):
+    """A webhook endpoint, never its secret."""
+
+    platform: str
+    url: str
+    active: bool
+
+
+class DeadLetterOut(BaseModel):
+    delivery_id: str
+    event: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+
+
+class DeliveryRetryOut(BaseModel):
+    delivery_id: str
+    status: str
+
+
+class CandidateOut(BaseModel):
+    username: str
+    approved_by: str
+    approved_at: str
+
+    @classmethod
+    def of(cls, c: Candidate) -> CandidateOut:
+        return cls(username=c.username, approved_by=c.approved_by, approved_at=iso(c.approved_at))
+
+
+class CandidateRevokedOut(BaseModel):
+    username: str
+    verified: bool

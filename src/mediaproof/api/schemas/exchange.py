@@ -1,0 +1,74 @@
+"""The hash exchange feed (docs/exchange.md): collections, updates with proofs,
+checkpoints, consistency proofs and snapshots. Proofs are base64 hashes (RFC 6962)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class InclusionRuleOut(BaseModel):
+    require: str
+    outcomes: list[str] = Field(description="empty: any outcome that put the media in the bank")
+    categories: list[str] = Field(description="case categories; empty: any")
+
+
+class CollectionOut(BaseModel):
+    name: str
+    organisation: str
+    description: str
+    signal_types: list[str]
+    tlp: str
+    policy_url: str | None
+    category: str
+    inclusion_rule: InclusionRuleOut
+    tombstone_days: int
+    size: int = Field(description="updates in its log")
+
+
+class FeedRowOut(BaseModel):
+    """A signal added or changed, or withdrawn (``deleted``: a tombstone)."""
+
+    seq: int
+    leaf_index: int
+    signal_type: str
+    value: str
+    category: str
+    tags: list[str]
+    quality: int | None
+    owner: str
+    deleted: bool
+    time: str = Field(description="UTC ISO 8601, verbatim")
+    inclusion_proof: list[str]
+
+
+class UpdatesOut(BaseModel):
+    collection: str
+    checkpoint: str = Field(description="the signed checkpoint (note) of ``size``")
+    size: int
+    after: int
+    consistency_proof: list[str] = Field(description="from ``after`` to ``size``")
+    updates: list[FeedRowOut]
+    next: int = Field(description="the ``after`` of the next page")
+    more: bool
+
+
+class CheckpointOut(BaseModel):
+    collection: str
+    size: int
+    checkpoint: str
+
+
+class ConsistencyOut(BaseModel):
+    old: int
+    new: int
+    checkpoint: str
+    proof: list[str]
+
+
+class SnapshotOut(BaseModel):
+    collection: str
+    checkpoint: str
+    size: int
+    old: int
+    consistency_proof: list[str]
+    signals: list[FeedRowOut] = Field(description="the live signals, with inclusion proofs")
