@@ -27,7 +27,12 @@ INSTRUMENT = {
     ],
     "tiles": ["mediaproof.transparency.tiles", "mediaproof.transparency.merkle"],
     "multipart": ["python_multipart", "mediaproof.api.uploads"],
-    "multipart_files": ["python_multipart", "mediaproof.api.multipart_files"],
+    # the files reader shares the one parser in uploads
+    "multipart_files": [
+        "python_multipart",
+        "mediaproof.api.uploads",
+        "mediaproof.api.multipart_files",
+    ],
 }
 
 
