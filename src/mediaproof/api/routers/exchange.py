@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.params import MAX_ID
 from mediaproof.api.schemas import ErrorOut
-from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE
+from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE, MAX_REASON
 from mediaproof.services import exchange
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
@@ -102,3 +103,98 @@ async def snapshot(
     if isinstance(body, dict):
         return JSONResponse(body)
     return PlainTextResponse(body, media_type=media)
+
+
+# --- opinions on a collection's signals (docs/exchange.md, "Opinions") ---------------
+
+
+class OpinionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opinion: Annotated[str, Field(description="confirmed, false_positive, disputed or seen")]
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+
+
+class OpinionOut(BaseModel):
+    seq: int
+    owner: str
+    opinion: str
+    category: str
+    reason: str
+    time: str
+
+
+class SignalOpinionsOut(BaseModel):
+    signal_id: int
+    signal_type: str
+    value: str
+    live: bool
+    aggregate: str | None = Field(
+        description="positive_class, negative_class, investigation_seed or disputed"
+    )
+    counts: dict[str, int]
+    owners: dict[str, OpinionOut]
+    history: list[OpinionOut]
+    acting: bool = Field(description="false: a peer's opinion stops it acting automatically")
+    suspended_by: OpinionOut | None
+
+
+class FeedOpinionOut(BaseModel):
+    seq: int
+    leaf_index: int
+    signal_type: str
+    value: str
+    category: str
+    tags: list[str]
+    quality: int | None
+    owner: str
+    deleted: bool
+    time: str
+    opinion: str
+    reason: str
+
+
+class OpinionCreated(BaseModel):
+    opinion: FeedOpinionOut
+    signal: SignalOpinionsOut
+
+
+SignalId = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="the seq of a feed row that carries the signal")
+]
+CollectionName = Annotated[str, Path(min_length=1, max_length=63)]
+
+
+@router.post(
+    BASE + "/signals/{signal_id}/opinions",
+    name="exchange.opine",
+    status_code=201,
+    response_model=OpinionCreated,
+    responses=ERR | {409: {"model": ErrorOut}},
+)
+async def opine(
+    collection: CollectionName, signal_id: SignalId, body: OpinionIn, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """Say what you found about one signal: a peer token needs the ``exchange:opine``
+    scope and a grant of the collection; reviewers and admins opine as the publisher (a
+    ``confirmed`` from them re-enables a signal a peer suspended). The opinion is a new
+    row of the collection's log."""
+    _limit(ctx, who)
+    return await run_in_threadpool(
+        exchange.opine, ctx.inst, who, collection, signal_id, body.opinion, body.reason
+    )
+
+
+@router.get(
+    BASE + "/signals/{signal_id}/opinions",
+    name="exchange.opinions",
+    response_model=SignalOpinionsOut,
+    responses=ERR,
+)
+async def signal_opinions(
+    collection: CollectionName, signal_id: SignalId, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """The opinions on one signal: each owner's latest, counts, the history, the
+    aggregate category (python-threatexchange's) and whether it still acts."""
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.opinions, ctx.inst, who, collection, signal_id)

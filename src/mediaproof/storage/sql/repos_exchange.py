@@ -22,6 +22,7 @@ from mediaproof.exchange.models import (
     CollectionSpec,
     FeedRow,
     InclusionRule,
+    Opinion,
     SignalType,
     Tlp,
 )
@@ -67,6 +68,8 @@ def feed_row(collection: str, r: ExchangeUpdateRow) -> FeedRow:
         owner=r.owner,
         deleted=r.deleted,
         time=r.time,
+        opinion=Opinion(r.opinion) if r.opinion is not None else None,
+        reason=r.reason or "",
     )
 
 
@@ -151,8 +154,52 @@ class ExchangeRepository:
                 deleted=r.deleted,
                 time=r.time,
                 created_at=now,
+                opinion=r.opinion.value if r.opinion is not None else None,
+                reason=r.reason if r.opinion is not None else None,
             )
         )
+
+    def update_at(self, c: ExchangeCollectionRow, seq: int) -> FeedRow | None:
+        r = self.s.scalars(
+            select(ExchangeUpdateRow).where(
+                ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq == seq
+            )
+        ).one_or_none()
+        return feed_row(c.name, r) if r is not None else None
+
+    def signal_rows(self, c: ExchangeCollectionRow, st: SignalType, value: str) -> list[FeedRow]:
+        """Every update of one signal, opinions included, in log order."""
+        q = (
+            select(ExchangeUpdateRow)
+            .where(
+                ExchangeUpdateRow.collection_id == c.id,
+                ExchangeUpdateRow.signal_type == st.value,
+                ExchangeUpdateRow.value == value,
+            )
+            .order_by(ExchangeUpdateRow.seq)
+        )
+        return [feed_row(c.name, r) for r in self.s.scalars(q)]
+
+    def opinion_rows(
+        self, *, values: Sequence[str] | None = None, collection_id: int | None = None
+    ) -> list[tuple[str, FeedRow]]:
+        """Opinion rows (of one collection, or all), with the collection's organisation
+        (the publisher); only those about ``values`` when given."""
+        q = (
+            select(ExchangeUpdateRow, ExchangeCollectionRow)
+            .join(
+                ExchangeCollectionRow, ExchangeCollectionRow.id == ExchangeUpdateRow.collection_id
+            )
+            .where(ExchangeUpdateRow.opinion.is_not(None))
+        )
+        if values is not None:
+            q = q.where(ExchangeUpdateRow.value.in_(list(values)))
+        if collection_id is not None:
+            q = q.where(ExchangeUpdateRow.collection_id == collection_id)
+        return [
+            (c.organisation, feed_row(c.name, u))
+            for u, c in self.s.execute(q.order_by(ExchangeUpdateRow.seq)).tuples()
+        ]
 
     def horizon(self, c: ExchangeCollectionRow, before: dt.datetime) -> int:
         """The newest seq written before ``before`` (0 when none)."""
@@ -313,6 +360,8 @@ class ExchangeRepository:
         added = removed = 0
         held = {(i.signal_type, i.digest): i for i in self.incoming(peer)}
         for r in rows:
+            if r.opinion is not None:
+                continue  # an opinion on the peer's signal: verified, not a signal to hold
             key = (r.signal_type.value, digest(r.value))
             existing = held.get(key)
             if r.deleted:
