@@ -34,6 +34,7 @@ PARAMS = {
     "report_id": "no-such-report",
     "notice_id": "no-such-notice",
     "collection": "no-such-collection",
+    "signal_id": "1",
     "list_name": "no-such-list",
     "consent_id": "consent-00",
 }
@@ -170,6 +171,8 @@ POLICY: dict[str, str | frozenset[str]] = {
     "exchange.checkpoint": ADMINS,
     "exchange.consistency": ADMINS,
     "exchange.snapshot": ADMINS,
+    "exchange.opine": ADMINS,
+    "exchange.opinions": ADMINS,
     # prompt screening: generation tools screen; admins keep the lists and the record
     "screen.prompt": frozenset({"admin", "toolmaker"}),
     "screen.seeds": ADMINS,

@@ -2,7 +2,7 @@
 
 A peer whose token was granted the collection with the ``exchange:opine`` scope says
 ``confirmed``, ``false_positive``, ``disputed`` or ``seen`` about one signal, with a
-reason; a local reviewer or admin opines as the publisher (its ``confirmed`` re-enables a
+reason; an exchange admin (or the operator's CLI) opines as the publisher (its ``confirmed`` re-enables a
 signal a peer suspended). Each opinion is appended to the collection's log, so peers see
 it in the feed with its inclusion proof. The bank asks :func:`suspended_values` before it
 acts automatically on a match.
@@ -29,8 +29,8 @@ from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 
 def _is_local(who: Principal | None) -> bool:
-    """The operator (CLI), an exchange admin or a case reviewer: opines as the publisher."""
-    return who is None or who.can(Permission.MANAGE_EXCHANGE) or who.can(Permission.REVIEW_CASES)
+    """The operator (CLI) or an exchange admin: opines as the publisher."""
+    return who is None or who.can(Permission.MANAGE_EXCHANGE)
 
 
 def _owner(

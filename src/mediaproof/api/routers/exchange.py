@@ -176,7 +176,7 @@ async def opine(
     collection: CollectionName, signal_id: SignalId, body: OpinionIn, ctx: Ctx, who: Who
 ) -> dict[str, Any]:
     """Say what you found about one signal: a peer token needs the ``exchange:opine``
-    scope and a grant of the collection; reviewers and admins opine as the publisher (a
+    scope and a grant of the collection; admins opine as the publisher (a
     ``confirmed`` from them re-enables a signal a peer suspended). The opinion is a new
     row of the collection's log."""
     _limit(ctx, who)

@@ -198,7 +198,7 @@ class ExchangeRepository:
             q = q.where(ExchangeUpdateRow.collection_id == collection_id)
         return [
             (c.organisation, feed_row(c.name, u))
-            for u, c in self.s.execute(q.order_by(ExchangeUpdateRow.seq)).tuples()
+            for u, c in self.s.execute(q.order_by(ExchangeUpdateRow.seq)).all()
         ]
 
     def horizon(self, c: ExchangeCollectionRow, before: dt.datetime) -> int:
