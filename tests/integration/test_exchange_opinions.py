@@ -6,12 +6,14 @@ peer's dispute stops the bank acting automatically until the publisher re-confir
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from mediaproof.api import create_app
 from mediaproof.cases.bank import BankAction
 from mediaproof.cases.events import InMemoryEventSink
 from mediaproof.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
@@ -19,18 +21,26 @@ from mediaproof.exchange.models import CollectionSpec
 from mediaproof.services import accounts, exchange, exchange_pull
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
-from tests.integration.test_exchange_db import (  # noqa: F401  (the app fixture)
+from tests.api.conftest import make_settings
+from tests.integration.test_exchange_db import (
     PDQ_A,
     PDQ_C,
     T0,
     admin,
-    app,
     banked,
     inst_of,
     peer_instance,
     reverse,
     values,
 )
+
+
+@pytest.fixture
+def app(tmp_path: Path, db_url: str) -> Iterator[FastAPI]:
+    settings = make_settings(tmp_path / "a", rate_exchange_burst=1000)
+    a = create_app(settings.model_copy(update={"database_url": db_url}))
+    with TestClient(a):  # runs the lifespan (and closes the instance after)
+        yield a
 
 
 def published(app: FastAPI) -> tuple[Instance, dict[str, object], dict[str, int]]:

@@ -2,10 +2,10 @@
 
 A peer whose token was granted the collection with the ``exchange:opine`` scope says
 ``confirmed``, ``false_positive``, ``disputed`` or ``seen`` about one signal, with a
-reason; an exchange admin (or the operator's CLI) opines as the publisher (its ``confirmed`` re-enables a
-signal a peer suspended). Each opinion is appended to the collection's log, so peers see
-it in the feed with its inclusion proof. The bank asks :func:`suspended_values` before it
-acts automatically on a match.
+reason; an exchange admin (or the operator's CLI) opines as the publisher (its
+``confirmed`` re-enables a signal a peer suspended). Each opinion is appended to the
+collection's log, so peers see it in the feed with its inclusion proof. The bank asks
+:func:`suspended_values` before it acts automatically on a match.
 """
 
 from __future__ import annotations
