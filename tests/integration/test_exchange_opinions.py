@@ -133,8 +133,12 @@ def test_who_may_opine_on_what(app: FastAPI) -> None:
         exchange.opine(inst, b, "other", 1, "seen", "matched")
     with pytest.raises(PermissionDeniedError):  # no hint whether it exists
         exchange.opine(inst, b, "missing", 1, "seen", "matched")
-    with pytest.raises(NotFoundError):
-        exchange.opine(inst, b, "confirmed", 99, "seen", "matched")
+    for far in (99, 2**31, 2**63 - 1):  # past the 32-bit seq column: still a plain 404
+        with pytest.raises(NotFoundError):
+            exchange.opine(inst, b, "confirmed", far, "seen", "matched")
+        with pytest.raises(NotFoundError):
+            exchange.opinions(inst, b, "confirmed", far)
+    assert exchange.updates(inst, b, "confirmed", after=2**31)["updates"] == []
     exchange.opine(inst, b, "confirmed", 1, "seen", "matched")
     with pytest.raises(NotFoundError):  # an opinion row is not a signal
         exchange.opine(inst, b, "confirmed", 4, "seen", "matched")

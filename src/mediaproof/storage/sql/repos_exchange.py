@@ -37,6 +37,10 @@ from mediaproof.storage.sql.tables_exchange import (
     ExchangeWithdrawalRow,
 )
 
+# ``seq`` is a 32-bit column: PostgreSQL refuses a larger bound parameter (a 500), so
+# positions past it are clamped (no row is that far) before they reach a query
+MAX_SEQ = 2**31 - 1
+
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
@@ -125,10 +129,10 @@ class ExchangeRepository:
         limit: int | None = None,
     ) -> list[FeedRow]:
         q = select(ExchangeUpdateRow).where(
-            ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > after
+            ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > min(after, MAX_SEQ)
         )
         if upto is not None:
-            q = q.where(ExchangeUpdateRow.seq <= upto)
+            q = q.where(ExchangeUpdateRow.seq <= min(upto, MAX_SEQ))
         q = q.order_by(ExchangeUpdateRow.seq)
         if limit is not None:
             q = q.limit(limit)
@@ -160,6 +164,8 @@ class ExchangeRepository:
         )
 
     def update_at(self, c: ExchangeCollectionRow, seq: int) -> FeedRow | None:
+        if not 1 <= seq <= MAX_SEQ:
+            return None
         r = self.s.scalars(
             select(ExchangeUpdateRow).where(
                 ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq == seq
@@ -313,7 +319,7 @@ class ExchangeRepository:
                 user_id=user_id,
                 token_id=token_id,
                 what=what,
-                after=after,
+                after=None if after is None else min(after, MAX_SEQ),  # a 32-bit column
                 rows=rows,
                 size=size,
                 at=now,
