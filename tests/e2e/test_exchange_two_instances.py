@@ -197,7 +197,7 @@ def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
 def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     instances: dict[str, Any],
 ) -> None:
-    """B's reviewer marks A's signal a false positive through A's API; A sees the
+    """B's reviewer marks A's signal a false positive (`exchange peer opine`); A sees the
     opinion and the signal stops acting there; B's next pull verifies the opinion's leaf
     and keeps the signal; A's re-confirmation lifts the suspension."""
     a: Server = instances["a"]
@@ -240,15 +240,34 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     grant = json.loads(
         cli(a.home, "grant", "elections", "--peer", "county-b", "--opine", "--json").stdout
     )
-    url = f"/api/v1/exchange/collections/elections/signals/{seq}/opinions"
-    with httpx.Client(base_url=a.url, timeout=60) as c:
-        r = c.post(
-            url,
-            json={"opinion": "false_positive", "reason": "Matched a press photo; ask al@b.example"},
-            headers={"Authorization": f"Bearer {grant['token']}"},
-        )
-        assert r.status_code == 201, r.text
-        assert "al@b.example" not in r.text
+    vkey = cli(a.home, "key").stdout.strip()
+    cli(
+        b.home,
+        "peer",
+        "add",
+        "county-a-opine",
+        "--url",
+        a.url,
+        "--token",
+        grant["token"],
+        "--key",
+        vkey,
+        "--collection",
+        "elections",
+    )
+    sent = cli(
+        b.home,
+        "peer",
+        "opine",
+        "county-a-opine",
+        str(seq),
+        "--opinion",
+        "false_positive",
+        "--reason",
+        "Matched a press photo; ask al@b.example",
+    ).stdout
+    assert json.loads(sent)["opinion"]["opinion"] == "false_positive"
+    assert "al@b.example" not in sent
     seen = json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)
     assert seen["owners"]["county-b"]["opinion"] == "false_positive"
     assert (seen["aggregate"], seen["acting"]) == ("disputed", False)

@@ -190,8 +190,15 @@ def test_a_puller_verifies_opinions_and_holds_them_apart(app: FastAPI, tmp_path:
         )
         client = TestClient(app)
         assert exchange_pull.pull_one(b, "county-a", client=client).size == 3
-        who = accounts.token_principal(inst, secret)
-        exchange.opine(inst, who, "confirmed", seq[PDQ_A], "disputed", "Satire, labelled")
+        # B's reviewers send their verdict back with the token A gave them
+        sent = exchange_pull.send_opinion(
+            b, "county-a", seq[PDQ_A], "disputed", "Satire, labelled", client=client
+        )
+        assert sent["opinion"]["owner"] == "county-b" and sent["signal"]["acting"] is False
+        with pytest.raises(NotFoundError):
+            exchange_pull.send_opinion(b, "county-a", 99, "seen", "matched", client=client)
+        with pytest.raises(UsageError):  # checked before anything leaves
+            exchange_pull.send_opinion(b, "county-a", 1, "great", "matched", client=client)
         r = exchange_pull.pull_one(b, "county-a", client=client)
         assert (r.status, r.added, r.removed, r.size) == ("ok", 0, 0, 4)
         assert ("pdq", PDQ_A) in values(b)  # the signal stays; the opinion is not one
@@ -203,5 +210,26 @@ def test_a_puller_verifies_opinions_and_holds_them_apart(app: FastAPI, tmp_path:
         posted = client.post(url, headers=h, json={"opinion": "seen", "reason": "matched once"})
         assert posted.status_code == 201, posted.text
         assert posted.json()["opinion"]["seq"] == 5
+    finally:
+        b.close()
+
+
+def test_a_read_only_token_cannot_send_opinions(app: FastAPI, tmp_path: Path) -> None:
+    inst, _, _ = published(app)
+    secret, _ = exchange.grant(inst, "confirmed", "county-b")  # no --opine
+    b = peer_instance(tmp_path)
+    try:
+        exchange_pull.add_peer(
+            b,
+            "county-a",
+            url="http://testserver",
+            collection="confirmed",
+            token=secret,
+            key=exchange.public_key(inst),
+        )
+        with pytest.raises(PermissionDeniedError):
+            exchange_pull.send_opinion(b, "county-a", 1, "seen", "matched", client=TestClient(app))
+        with pytest.raises(NotFoundError):
+            exchange_pull.send_opinion(b, "nobody", 1, "seen", "matched")
     finally:
         b.close()

@@ -279,3 +279,19 @@ def disputes_cmd(home: HomeOption = None) -> None:
     """Signals a peer's opinion stops acting automatically (JSON)."""
     with instance(home) as inst:
         print_json(exchange.disputes(inst))
+
+
+@peer_app.command("opine")
+def peer_opine_cmd(
+    name: Annotated[str, typer.Argument(help="The peer we pull from.")],
+    signal_id: Annotated[
+        int, typer.Argument(min=1, help="The seq we received the signal at (peer signals).")
+    ],
+    opinion: Annotated[str, typer.Option(help="confirmed, false_positive, disputed or seen.")],
+    reason: Annotated[str, typer.Option(help="Why (sent to the peer, scrubbed).")],
+    home: HomeOption = None,
+) -> None:
+    """Send our reviewers' opinion on a peer's signal back to that peer (its token must
+    have been granted with --opine there)."""
+    with instance(home) as inst:
+        print_json(exchange_pull.send_opinion(inst, name, signal_id, opinion, reason))
