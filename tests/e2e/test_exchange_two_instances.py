@@ -78,6 +78,13 @@ def pull(b_home: Path) -> tuple[int, dict[str, Any]]:
     return p.returncode, out[0]
 
 
+def pull_one(b_home: Path, name: str = "county-a") -> tuple[int, dict[str, Any]]:
+    p = cli(b_home, "pull", name, "--force", "--json", ok=False)
+    out = json.loads(p.stdout)
+    assert len(out) == 1, p.stderr
+    return p.returncode, out[0]
+
+
 def signals(b_home: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = json.loads(cli(b_home, "peer", "signals", "county-a").stdout)
     return out
@@ -232,7 +239,7 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
         h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
         assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
     cli(a.home, "sync")
-    code, res = pull(b.home)
+    code, res = pull_one(b.home)
     assert (code, res["status"], res["added"]) == (0, "ok", 1), res
     seq = signals(b.home)[0]["seq"]
 
@@ -275,7 +282,7 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     assert [(x["value"], x["by"]) for x in disputes] == [(pdq, "county-b")]
 
     # B's next pull verifies the opinion's leaf with the rest; the signal stays held
-    code, res = pull(b.home)
+    code, res = pull_one(b.home)
     assert (code, res["status"], res["added"], res["removed"]) == (0, "ok", 0, 0), res
     assert [s["value"] for s in signals(b.home)] == [pdq]
 
@@ -283,5 +290,5 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     cli(a.home, "opine", "elections", str(seq), "--opinion", "confirmed", "--reason", "Re-checked")
     assert json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)["acting"] is True
     assert json.loads(cli(a.home, "disputes").stdout) == []
-    code, res = pull(b.home)
+    code, res = pull_one(b.home)
     assert (code, res["status"]) == (0, "ok"), res
