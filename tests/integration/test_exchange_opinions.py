@@ -121,6 +121,8 @@ def test_opinions_are_log_leaves_and_the_latest_per_owner_wins(app: FastAPI) -> 
     assert exchange.disputes(inst) == []
     exchange.opine(inst, b, "confirmed", a, "disputed", "New context: it is satire")
     assert exchange.opinions(inst, None, "confirmed", a)["acting"] is False
+    # reading opinions is audited like every read
+    assert "opinions" in {r["what"] for r in exchange.reads(inst, "confirmed")}
 
 
 def test_who_may_opine_on_what(app: FastAPI) -> None:

@@ -21,7 +21,7 @@ from mediaproof.errors import ConflictError, NotFoundError, PermissionDeniedErro
 from mediaproof.exchange.log import tree_of
 from mediaproof.exchange.models import BANK_KEYS, FeedRow, Opinion, parse_enum
 from mediaproof.exchange.opinions import SignalOpinions, check_reason, opinions_of
-from mediaproof.services.exchange_access import _authorise
+from mediaproof.services.exchange_access import _authorise, audit_read
 from mediaproof.services.exchange_collections import _now, _remember, _time
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
@@ -141,7 +141,18 @@ def opinions(inst: Instance, who: Principal | None, name: str, signal_id: int) -
         row = _authorise(repo, None if _is_local(who) else who, name)
         sig = _signal(repo, row, signal_id)
         rows = repo.updates(row)
-        return _signal_json(sig, _aggregate(repo, row, sig), _live(rows, sig))
+        agg = _aggregate(repo, row, sig)
+        audit_read(
+            repo,
+            row,
+            who,
+            "opinions",
+            after=signal_id,
+            rows=len(agg.history),
+            size=len(rows),
+            now=_now(),
+        )
+        return _signal_json(sig, agg, _live(rows, sig))
 
 
 def disputes(inst: Instance) -> list[dict[str, Any]]:
