@@ -149,6 +149,8 @@ class MediaproofSignalExchangeAPI(
         rows = list(live_signals(got.rows).values()) if got.snapshot else got.rows
         updates: dict[tuple[str, str], MediaproofSignalMetadata | None] = {}
         for r in sorted(rows, key=lambda r: r.seq):
+            if r.opinion is not None:
+                continue  # a peer's opinion on a signal (verified with the rest), not a signal
             if r.signal_type not in PYTX_SIGNAL_TYPES or r.signal_type.value not in wanted:
                 continue
             updates[(r.signal_type.value, r.value)] = None if r.deleted else _metadata(r)

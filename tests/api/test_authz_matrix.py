@@ -34,6 +34,7 @@ PARAMS = {
     "report_id": "no-such-report",
     "notice_id": "no-such-notice",
     "collection": "no-such-collection",
+    "signal_id": "1",
     "list_name": "no-such-list",
     "consent_id": "consent-00",
 }
@@ -170,6 +171,10 @@ POLICY: dict[str, str | frozenset[str]] = {
     "exchange.checkpoint": ADMINS,
     "exchange.consistency": ADMINS,
     "exchange.snapshot": ADMINS,
+    # a peer's role may opine (the body is checked first here, so 422); the service then
+    # wants a token with the opine scope granted the collection (test_exchange_opinions)
+    "exchange.opine": frozenset({"admin", "peer"}),
+    "exchange.opinions": ADMINS,
     # prompt screening: generation tools screen; admins keep the lists and the record
     "screen.prompt": frozenset({"admin", "toolmaker"}),
     "screen.seeds": ADMINS,

@@ -78,6 +78,13 @@ def pull(b_home: Path) -> tuple[int, dict[str, Any]]:
     return p.returncode, out[0]
 
 
+def pull_one(b_home: Path, name: str = "county-a") -> tuple[int, dict[str, Any]]:
+    p = cli(b_home, "pull", name, "--force", "--json", ok=False)
+    out = json.loads(p.stdout)
+    assert len(out) == 1, p.stderr
+    return p.returncode, out[0]
+
+
 def signals(b_home: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = json.loads(cli(b_home, "peer", "signals", "county-a").stdout)
     return out
@@ -192,3 +199,96 @@ def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
     assert signals(b.home) == []
     # A's own snapshot for python-threatexchange no longer lists it either
     assert cli(a.home, "snapshot", "elections").stdout == ""
+
+
+def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
+    instances: dict[str, Any],
+) -> None:
+    """B's reviewer marks A's signal a false positive (`exchange peer opine`); A sees the
+    opinion and the signal stops acting there; B's next pull verifies the opinion's leaf
+    and keeps the signal; A's re-confirmation lifts the suspension."""
+    a: Server = instances["a"]
+    b: Server = instances["b"]
+    tokens: dict[str, str] = instances["tokens"]
+    photo = sample_photo(instances["root"] / "fake2.jpg", seed=12)
+    pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
+    with httpx.Client(base_url=a.url, timeout=60) as c:
+        r = c.post(
+            "/api/v1/notices",
+            data={
+                "category": "deepfake_of_candidate",
+                "explanation": "A synthetic photo of the candidate signing a pledge never made.",
+                "reporter_name": "Al Voter",
+                "reporter_email": "al@voters.example",
+                "relationship": "third_party",
+                "good_faith": "true",
+                "signature": "Al Voter",
+                "content_url": "https://social.example/p/2",
+                "location": "social.example",
+            },
+            files={"file": ("fake2.jpg", photo.read_bytes(), "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        number = r.json()["case_number"]
+        d = c.post(
+            f"/api/v1/cases/{number}/decisions",
+            json={"outcome": "remove", "rule_id": "DM-1", "explanation": "Synthetic."},
+            headers={"Authorization": f"Bearer {tokens['rev1']}"},
+        )
+        assert d.status_code == 201, d.text
+        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
+        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+    cli(a.home, "sync")
+    code, res = pull_one(b.home)
+    assert (code, res["status"], res["added"]) == (0, "ok", 1), res
+    seq = signals(b.home)[0]["seq"]
+
+    # A grants B the opine scope; B's reviewer posts a false positive with a reason
+    grant = json.loads(
+        cli(a.home, "grant", "elections", "--peer", "county-b", "--opine", "--json").stdout
+    )
+    vkey = cli(a.home, "key").stdout.strip()
+    cli(
+        b.home,
+        "peer",
+        "add",
+        "county-a-opine",
+        "--url",
+        a.url,
+        "--token",
+        grant["token"],
+        "--key",
+        vkey,
+        "--collection",
+        "elections",
+    )
+    sent = cli(
+        b.home,
+        "peer",
+        "opine",
+        "county-a-opine",
+        str(seq),
+        "--opinion",
+        "false_positive",
+        "--reason",
+        "Matched a press photo; ask al@b.example",
+    ).stdout
+    assert json.loads(sent)["opinion"]["opinion"] == "false_positive"
+    assert "al@b.example" not in sent
+    seen = json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)
+    assert seen["owners"]["county-b"]["opinion"] == "false_positive"
+    assert (seen["aggregate"], seen["acting"]) == ("disputed", False)
+    disputes = json.loads(cli(a.home, "disputes").stdout)
+    assert [(x["value"], x["by"]) for x in disputes] == [(pdq, "county-b")]
+
+    # B's next pull verifies the opinion's leaf with the rest; the signal stays held
+    code, res = pull_one(b.home)
+    assert (code, res["status"], res["added"], res["removed"]) == (0, "ok", 0, 0), res
+    assert [s["value"] for s in signals(b.home)] == [pdq]
+
+    # A's reviewers re-check it and re-confirm: it acts again, and that is a leaf too
+    cli(a.home, "opine", "elections", str(seq), "--opinion", "confirmed", "--reason", "Re-checked")
+    assert json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)["acting"] is True
+    assert json.loads(cli(a.home, "disputes").stdout) == []
+    code, res = pull_one(b.home)
+    assert (code, res["status"]) == (0, "ok"), res

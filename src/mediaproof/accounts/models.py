@@ -35,6 +35,8 @@ class Permission(StrEnum):
     MANAGE_LIKENESS = "likeness:manage"
     # read the exchange collections a token was granted (per token, per collection)
     EXCHANGE_READ = "exchange:read"
+    # submit opinions (confirmed, false positive, disputed, seen) on a granted collection
+    EXCHANGE_OPINE = "exchange:opine"
     # create collections, grant peers, read every collection
     MANAGE_EXCHANGE = "exchange:manage"
     # screen prompts before generating (tool makers); manage the protected-officials list,
@@ -50,7 +52,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Reporters file notices (anyone may) and follow their own; nothing more.
     Role.REPORTER: frozenset({Permission.OWN_TOKENS, Permission.ACCOUNT}),
     # a peer reads what its tokens were granted; a token it makes itself has no grant
-    Role.PEER: frozenset({Permission.EXCHANGE_READ, Permission.OWN_TOKENS, Permission.ACCOUNT}),
+    Role.PEER: frozenset(
+        {
+            Permission.EXCHANGE_READ,
+            Permission.EXCHANGE_OPINE,
+            Permission.OWN_TOKENS,
+            Permission.ACCOUNT,
+        }
+    ),
     Role.TOOLMAKER: frozenset(
         {Permission.SCREEN_PROMPTS, Permission.OWN_TOKENS, Permission.ACCOUNT}
     ),
@@ -68,6 +77,7 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.APPROVE_CANDIDATES,
         Permission.MANAGE_LIKENESS,
         Permission.EXCHANGE_READ,
+        Permission.EXCHANGE_OPINE,
         Permission.MANAGE_EXCHANGE,
         Permission.SCREEN_PROMPTS,
         Permission.MANAGE_SCREENING,

@@ -156,6 +156,9 @@ ACCESS: dict[str, Rule] = {
     "exchange.checkpoint": needs(Permission.EXCHANGE_READ),
     "exchange.consistency": needs(Permission.EXCHANGE_READ),
     "exchange.snapshot": needs(Permission.EXCHANGE_READ),
+    # opinions: a peer token with the opine scope and a grant, or an admin (the publisher)
+    "exchange.opine": needs(Permission.EXCHANGE_OPINE),
+    "exchange.opinions": needs(Permission.EXCHANGE_READ),
     # prompt screening (issue 19): tool makers screen, signed in or not they draw from the
     # per-address bucket; admins keep the officials list, the seeds and the record
     "screen.prompt": Rule(

@@ -148,12 +148,17 @@ def grant_cmd(
     name: Annotated[str, typer.Argument(help="Collection.")],
     peer: Annotated[str, typer.Option("--peer", help="The peer's account (created if new).")],
     expires_in_days: Annotated[int, typer.Option(help="Token lifetime.")] = 365,
+    opine: Annotated[
+        bool, typer.Option("--opine", help="The token may also submit opinions on signals.")
+    ] = False,
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Issue a token that reads this one collection; printed once."""
     with instance(home) as inst:
-        secret, token_id = exchange.grant(inst, name, peer, expires_in_days=expires_in_days)
+        secret, token_id = exchange.grant(
+            inst, name, peer, expires_in_days=expires_in_days, opine=opine
+        )
     if json_out:
         print_json({"token": secret, "token_id": token_id, "collection": name, "peer": peer})
         return
@@ -246,3 +251,47 @@ def pull_cmd(
 def _pull_line(r: exchange_pull.PullResult) -> str:
     msg = f": {r.message}" if r.message else ""
     return f"{r.peer}: {r.status} +{r.added} -{r.removed} (log {r.size}){msg}"
+
+
+@app.command("opine")
+def opine_cmd(
+    name: Annotated[str, typer.Argument(help="Collection.")],
+    signal_id: Annotated[
+        int, typer.Argument(min=1, help="The seq of a feed row that carries the signal.")
+    ],
+    opinion: Annotated[
+        str | None, typer.Option(help="confirmed, false_positive, disputed or seen.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (published, scrubbed).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Opine on a signal as the publisher (a ``confirmed`` re-enables a signal a peer
+    suspended), or, without --opinion, show the opinions on it (JSON)."""
+    with instance(home) as inst:
+        if opinion is None:
+            print_json(exchange.opinions(inst, None, name, signal_id))
+            return
+        print_json(exchange.opine(inst, None, name, signal_id, opinion, reason or ""))
+
+
+@app.command("disputes")
+def disputes_cmd(home: HomeOption = None) -> None:
+    """Signals a peer's opinion stops acting automatically (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange.disputes(inst))
+
+
+@peer_app.command("opine")
+def peer_opine_cmd(
+    name: Annotated[str, typer.Argument(help="The peer we pull from.")],
+    signal_id: Annotated[
+        int, typer.Argument(min=1, help="The seq we received the signal at (peer signals).")
+    ],
+    opinion: Annotated[str, typer.Option(help="confirmed, false_positive, disputed or seen.")],
+    reason: Annotated[str, typer.Option(help="Why (sent to the peer, scrubbed).")],
+    home: HomeOption = None,
+) -> None:
+    """Send our reviewers' opinion on a peer's signal back to that peer (its token must
+    have been granted with --opine there)."""
+    with instance(home) as inst:
+        print_json(exchange_pull.send_opinion(inst, name, signal_id, opinion, reason))

@@ -66,6 +66,36 @@ class Category(StrEnum):
         return self.value.upper()
 
 
+class Opinion(StrEnum):
+    """What a peer says about a signal of a collection (docs/exchange.md, "Opinions")."""
+
+    CONFIRMED = "confirmed"  # their reviewers found the same: it is what the collection says
+    FALSE_POSITIVE = "false_positive"  # it matched content that is not (benign, wrong hash)
+    DISPUTED = "disputed"  # they disagree with the classification
+    SEEN = "seen"  # they saw it match; no verdict
+
+    @property
+    def category(self) -> Category:
+        """The python-threatexchange category the opinion carries. ``seen`` is its
+        ``report_seen``: no verdict, so an investigation seed that aggregation ignores."""
+        return _OPINION_CATEGORY[self]
+
+    @property
+    def suspends(self) -> bool:
+        """Whether a peer's opinion of this kind stops the signal acting automatically."""
+        return self in (Opinion.FALSE_POSITIVE, Opinion.DISPUTED)
+
+
+_OPINION_CATEGORY: Mapping[Opinion, Category] = {
+    Opinion.CONFIRMED: Category.POSITIVE_CLASS,
+    Opinion.FALSE_POSITIVE: Category.NEGATIVE_CLASS,
+    Opinion.DISPUTED: Category.NEGATIVE_CLASS,
+    Opinion.SEEN: Category.INVESTIGATION_SEED,
+}
+
+MAX_REASON = 1000
+
+
 class Tlp(StrEnum):
     """Traffic Light Protocol 2.0 labels."""
 
@@ -236,6 +266,10 @@ class FeedRow:
     owner: str
     deleted: bool
     time: str
+    # an opinion row: ``owner`` says ``opinion`` about the signal (type, value), with a
+    # reason; it changes no signal. None for signal updates, whose entry stays as it was.
+    opinion: Opinion | None = None
+    reason: str = ""
 
     @property
     def leaf_index(self) -> int:
@@ -256,10 +290,13 @@ class FeedRow:
             "deleted": self.deleted,
             "time": self.time,
         }
+        if self.opinion is not None:
+            body["opinion"] = self.opinion.value
+            body["reason"] = self.reason
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "seq": self.seq,
             "leaf_index": self.leaf_index,
             "signal_type": self.signal_type.value,
@@ -271,6 +308,10 @@ class FeedRow:
             "deleted": self.deleted,
             "time": self.time,
         }
+        if self.opinion is not None:
+            out["opinion"] = self.opinion.value
+            out["reason"] = self.reason
+        return out
 
     @classmethod
     def from_json(cls, collection: str, d: Mapping[str, Any]) -> FeedRow:
@@ -279,6 +320,10 @@ class FeedRow:
             seq = d["seq"]
             st = SignalType(d["signal_type"])
             quality = d.get("quality")
+            opinion = Opinion(d["opinion"]) if d.get("opinion") is not None else None
+            reason = d.get("reason", "") if opinion is not None else ""
+            if not isinstance(reason, str) or len(reason) > MAX_REASON:
+                raise ValueError(f"reason must be text of at most {MAX_REASON} characters")
             row = cls(
                 collection=collection,
                 seq=seq,
@@ -290,6 +335,8 @@ class FeedRow:
                 owner=str(d["owner"]),
                 deleted=d["deleted"],
                 time=str(d["time"]),
+                opinion=opinion,
+                reason=reason,
             )
         except (KeyError, ValueError, TypeError) as e:
             raise UsageError(f"malformed feed row: {e}") from e
@@ -329,6 +376,8 @@ def live_signals(rows: Sequence[FeedRow]) -> dict[tuple[SignalType, str], FeedRo
     """The state a sequence of updates leaves: the last update per signal, tombstones out."""
     state: dict[tuple[SignalType, str], FeedRow] = {}
     for r in sorted(rows, key=lambda r: r.seq):
+        if r.opinion is not None:
+            continue  # an opinion about a signal, not an update of it
         key = (r.signal_type, r.value)
         if r.deleted:
             state.pop(key, None)

@@ -23,7 +23,11 @@ CSV_COLUMNS = ("signal_type", "signal_str", "collab", "category", "tags")
 
 def _pytx(rows: Iterable[FeedRow]) -> list[FeedRow]:
     return sorted(
-        (r for r in rows if not r.deleted and r.signal_type in PYTX_SIGNAL_TYPES),
+        (
+            r
+            for r in rows
+            if not r.deleted and r.opinion is None and r.signal_type in PYTX_SIGNAL_TYPES
+        ),
         key=lambda r: r.seq,
     )
 

@@ -52,6 +52,9 @@ from mediaproof.services.exchange_collections import list_collections as list_co
 from mediaproof.services.exchange_collections import signer as signer
 from mediaproof.services.exchange_collections import sync as sync
 from mediaproof.services.exchange_collections import withdraw as withdraw
+from mediaproof.services.exchange_opinions import disputes as disputes
+from mediaproof.services.exchange_opinions import opine as opine
+from mediaproof.services.exchange_opinions import opinions as opinions
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
 from mediaproof.transparency.checkpoint import Checkpoint, sign_checkpoint

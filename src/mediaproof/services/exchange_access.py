@@ -70,9 +70,11 @@ def grant(
     *,
     expires_in_days: int | None = 365,
     now: dt.datetime | None = None,
+    opine: bool = False,
 ) -> tuple[str, int]:
     """A token for peer account ``peer`` (created with role peer if new) that reads
-    collection ``name``; the secret is returned once."""
+    collection ``name`` (and, with ``opine``, submits opinions on its signals); the
+    secret is returned once."""
     with inst.db.session() as s:
         existing_collection(ExchangeRepository(s), name)
     existing = {u.username: u for u in accounts.list_users(inst)}.get(peer)
@@ -83,9 +85,10 @@ def grant(
         )
     elif existing.role is not Role.PEER:
         raise UsageError(f"account {peer!r} exists and is not a peer account")
-    secret, tok = accounts.issue_token(
-        inst, peer, f"exchange:{name}", [Permission.EXCHANGE_READ.value], expires_in_days
-    )
+    scopes = [Permission.EXCHANGE_READ.value]
+    if opine:
+        scopes.append(Permission.EXCHANGE_OPINE.value)
+    secret, tok = accounts.issue_token(inst, peer, f"exchange:{name}", scopes, expires_in_days)
     with inst.db.session() as s:
         repo = ExchangeRepository(s)
         repo.grant(tok.id, existing_collection(repo, name), now or _now())

@@ -21,12 +21,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.errors import NotFoundError, PermissionDeniedError, UsageError
 from mediaproof.exchange.errors import PeerUnreachableError, PullRefusedError
 from mediaproof.exchange.log import ProvedRow, Trusted, origin_for, verify_pull
-from mediaproof.exchange.models import MAX_PAGE, FeedRow, check_name
+from mediaproof.exchange.models import MAX_PAGE, FeedRow, Opinion, check_name, parse_enum
+from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.repos_exchange import ExchangeRepository
+from mediaproof.storage.sql.repos_exchange import MAX_SEQ, ExchangeRepository
 from mediaproof.storage.sql.tables_exchange import ExchangePeerRow
 from mediaproof.transparency.checkpoint import Checkpoint
 from mediaproof.transparency.errors import NoteError
@@ -420,3 +421,57 @@ class PullScheduler:
         if self._thread is not None:
             self._thread.join(self.timeout_s * 2 + 10)
             self._thread = None
+
+
+def send_opinion(
+    inst: Instance,
+    name: str,
+    signal_id: int,
+    opinion: str,
+    reason: str,
+    client: httpx.Client | None = None,
+) -> dict[str, Any]:
+    """Tell peer ``name`` what our reviewers found about its signal ``signal_id`` (the
+    ``seq`` we received it at): a POST to its opinion route with the stored token, which
+    the peer must have granted the ``exchange:opine`` scope. The reason is checked and
+    scrubbed here before it leaves, and again by the peer."""
+    op = parse_enum(Opinion, opinion, "opinion")
+    text = check_reason(reason)
+    if not 1 <= signal_id <= MAX_SEQ:
+        raise UsageError("the signal id is the seq of the peer's feed row (1 or more)")
+    with inst.db.session() as s:
+        p = ExchangeRepository(s).peer(name)
+        if p is None:
+            raise NotFoundError(f"no peer {name!r}")
+        url, collection, token = p.url, p.collection, p.token
+    f = _Fetcher(
+        client or httpx.Client(timeout=30.0, follow_redirects=False), url, collection, token
+    )
+    try:
+        r = f.client.post(
+            f"{f.base}/signals/{signal_id}/opinions",
+            json={"opinion": op.value, "reason": text},
+            headers=f.headers,
+        )
+    except httpx.HTTPError as e:
+        raise PeerUnreachableError(f"cannot reach the peer: {e}") from e
+    finally:
+        if client is None:
+            f.client.close()
+    try:
+        body = r.json()
+    except ValueError as e:
+        raise PeerUnreachableError(f"the peer answered {r.status_code} without JSON") from e
+    if r.status_code != 201 or not isinstance(body, dict):
+        err = _error_of(r.status_code, body if isinstance(body, dict) else {})
+        if r.status_code in (401, 403):
+            raise PermissionDeniedError(
+                err.message, hint="the peer must grant our token the exchange:opine scope"
+            )
+        if r.status_code == 404:
+            raise NotFoundError(err.message)
+        if 400 <= r.status_code < 500:
+            raise UsageError(err.message)
+        raise err
+    log.info("exchange: sent a %s opinion on %s/%d to %s", op.value, collection, signal_id, name)
+    return body

@@ -3,9 +3,9 @@ server sequence with proofs, checkpoints, consistency proofs and snapshots."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,9 @@ from mediaproof.api.schemas.exchange import (
     CheckpointOut,
     CollectionOut,
     ConsistencyOut,
+    OpinionCreated,
+    OpinionIn,
+    SignalOpinionsOut,
     SnapshotOut,
     UpdatesOut,
 )
@@ -124,3 +127,47 @@ async def snapshot(
     if isinstance(body, dict):
         return model_response(SnapshotOut, body)
     return PlainTextResponse(body, media_type=media)
+
+
+# --- opinions on a collection's signals (docs/exchange.md, "Opinions") ---------------
+
+
+SignalId = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="the seq of a feed row that carries the signal")
+]
+CollectionName = Annotated[str, Path(min_length=1, max_length=63)]
+
+
+@router.post(
+    BASE + "/signals/{signal_id}/opinions",
+    name="exchange.opine",
+    status_code=201,
+    response_model=OpinionCreated,
+    responses=errors(400, 401, 403, 404, 409, 410, 422, 429),
+)
+async def opine(
+    collection: CollectionName, signal_id: SignalId, body: OpinionIn, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """Say what you found about one signal: a peer token needs the ``exchange:opine``
+    scope and a grant of the collection; admins opine as the publisher (a
+    ``confirmed`` from them re-enables a signal a peer suspended). The opinion is a new
+    row of the collection's log."""
+    _limit(ctx, who)
+    return await run_in_threadpool(
+        exchange.opine, ctx.inst, who, collection, signal_id, body.opinion, body.reason
+    )
+
+
+@router.get(
+    BASE + "/signals/{signal_id}/opinions",
+    name="exchange.opinions",
+    response_model=SignalOpinionsOut,
+    responses=ERR,
+)
+async def signal_opinions(
+    collection: CollectionName, signal_id: SignalId, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """The opinions on one signal: each owner's latest, counts, the history, the
+    aggregate category (python-threatexchange's) and whether it still acts."""
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange.opinions, ctx.inst, who, collection, signal_id)

@@ -3,7 +3,11 @@ checkpoints, consistency proofs and snapshots. Proofs are base64 hashes (RFC 696
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mediaproof.exchange.models import MAX_REASON
 
 
 class InclusionRuleOut(BaseModel):
@@ -72,3 +76,57 @@ class SnapshotOut(BaseModel):
     old: int
     consistency_proof: list[str]
     signals: list[FeedRowOut] = Field(description="the live signals, with inclusion proofs")
+
+
+# --- opinions on a collection's signals (docs/exchange.md, "Opinions") ---
+
+
+class OpinionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opinion: Annotated[str, Field(description="confirmed, false_positive, disputed or seen")]
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+
+
+class OpinionOut(BaseModel):
+    seq: int
+    owner: str
+    opinion: str
+    category: str
+    reason: str
+    time: str
+
+
+class SignalOpinionsOut(BaseModel):
+    signal_id: int
+    signal_type: str
+    value: str
+    live: bool
+    aggregate: str | None = Field(
+        description="positive_class, negative_class, investigation_seed or disputed"
+    )
+    counts: dict[str, int]
+    owners: dict[str, OpinionOut]
+    history: list[OpinionOut]
+    acting: bool = Field(description="false: a peer's opinion stops it acting automatically")
+    suspended_by: OpinionOut | None
+
+
+class FeedOpinionOut(BaseModel):
+    seq: int
+    leaf_index: int
+    signal_type: str
+    value: str
+    category: str
+    tags: list[str]
+    quality: int | None
+    owner: str
+    deleted: bool
+    time: str
+    opinion: str
+    reason: str
+
+
+class OpinionCreated(BaseModel):
+    opinion: FeedOpinionOut
+    signal: SignalOpinionsOut

@@ -65,6 +65,15 @@ class Bank:
             action, match = bank_rules.decide(found, self.rules)
             if match is None or action is bank_rules.BankAction.IGNORE:
                 return BankResult(bank_rules.BankAction.IGNORE)
+            held = None
+            if action is bank_rules.BankAction.LABEL:
+                # a signal a trusted peer disputed stops acting until a reviewer re-confirms
+                # it (docs/exchange.md, "Opinions"): people decide instead
+                # imported here: exchange services import the instance, which imports us
+                from mediaproof.services import exchange_opinions
+                held = exchange_opinions.suspended_values(t.repo.s, match.entry.fingerprints)
+                if held:
+                    action = bank_rules.BankAction.QUEUE
             case = t.open(match.entry.case_id)
             number = case.number
             if action is bank_rules.BankAction.LABEL:
@@ -126,6 +135,12 @@ class Bank:
                     explanation=(
                         f"Automated near match ({match.alg}, distance {match.distance}) to media "
                         f"confirmed as deceptive in case {number}. A match is a lead, not proof."
+                        + (
+                            " Not applied automatically: a trusted peer disputed the signal "
+                            f"({', '.join(held)}) and no reviewer has re-confirmed it."
+                            if held
+                            else ""
+                        )
                     ),
                     reporter_name="",
                     reporter_email="",

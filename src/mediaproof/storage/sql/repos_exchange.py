@@ -22,6 +22,7 @@ from mediaproof.exchange.models import (
     CollectionSpec,
     FeedRow,
     InclusionRule,
+    Opinion,
     SignalType,
     Tlp,
 )
@@ -35,6 +36,10 @@ from mediaproof.storage.sql.tables_exchange import (
     ExchangeUpdateRow,
     ExchangeWithdrawalRow,
 )
+
+# ``seq`` is a 32-bit column: PostgreSQL refuses a larger bound parameter (a 500), so
+# positions past it are clamped (no row is that far) before they reach a query
+MAX_SEQ = 2**31 - 1
 
 
 def digest(value: str) -> str:
@@ -67,6 +72,8 @@ def feed_row(collection: str, r: ExchangeUpdateRow) -> FeedRow:
         owner=r.owner,
         deleted=r.deleted,
         time=r.time,
+        opinion=Opinion(r.opinion) if r.opinion is not None else None,
+        reason=r.reason or "",
     )
 
 
@@ -122,10 +129,10 @@ class ExchangeRepository:
         limit: int | None = None,
     ) -> list[FeedRow]:
         q = select(ExchangeUpdateRow).where(
-            ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > after
+            ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq > min(after, MAX_SEQ)
         )
         if upto is not None:
-            q = q.where(ExchangeUpdateRow.seq <= upto)
+            q = q.where(ExchangeUpdateRow.seq <= min(upto, MAX_SEQ))
         q = q.order_by(ExchangeUpdateRow.seq)
         if limit is not None:
             q = q.limit(limit)
@@ -151,8 +158,54 @@ class ExchangeRepository:
                 deleted=r.deleted,
                 time=r.time,
                 created_at=now,
+                opinion=r.opinion.value if r.opinion is not None else None,
+                reason=r.reason if r.opinion is not None else None,
             )
         )
+
+    def update_at(self, c: ExchangeCollectionRow, seq: int) -> FeedRow | None:
+        if not 1 <= seq <= MAX_SEQ:
+            return None
+        r = self.s.scalars(
+            select(ExchangeUpdateRow).where(
+                ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.seq == seq
+            )
+        ).one_or_none()
+        return feed_row(c.name, r) if r is not None else None
+
+    def signal_rows(self, c: ExchangeCollectionRow, st: SignalType, value: str) -> list[FeedRow]:
+        """Every update of one signal, opinions included, in log order."""
+        q = (
+            select(ExchangeUpdateRow)
+            .where(
+                ExchangeUpdateRow.collection_id == c.id,
+                ExchangeUpdateRow.signal_type == st.value,
+                ExchangeUpdateRow.value == value,
+            )
+            .order_by(ExchangeUpdateRow.seq)
+        )
+        return [feed_row(c.name, r) for r in self.s.scalars(q)]
+
+    def opinion_rows(
+        self, *, values: Sequence[str] | None = None, collection_id: int | None = None
+    ) -> list[tuple[str, FeedRow]]:
+        """Opinion rows (of one collection, or all), with the collection's organisation
+        (the publisher); only those about ``values`` when given."""
+        q = (
+            select(ExchangeUpdateRow, ExchangeCollectionRow)
+            .join(
+                ExchangeCollectionRow, ExchangeCollectionRow.id == ExchangeUpdateRow.collection_id
+            )
+            .where(ExchangeUpdateRow.opinion.is_not(None))
+        )
+        if values is not None:
+            q = q.where(ExchangeUpdateRow.value.in_(list(values)))
+        if collection_id is not None:
+            q = q.where(ExchangeUpdateRow.collection_id == collection_id)
+        return [
+            (c.organisation, feed_row(c.name, u))
+            for u, c in self.s.execute(q.order_by(ExchangeUpdateRow.seq)).all()
+        ]
 
     def horizon(self, c: ExchangeCollectionRow, before: dt.datetime) -> int:
         """The newest seq written before ``before`` (0 when none)."""
@@ -266,7 +319,7 @@ class ExchangeRepository:
                 user_id=user_id,
                 token_id=token_id,
                 what=what,
-                after=after,
+                after=None if after is None else min(after, MAX_SEQ),  # a 32-bit column
                 rows=rows,
                 size=size,
                 at=now,
@@ -313,6 +366,8 @@ class ExchangeRepository:
         added = removed = 0
         held = {(i.signal_type, i.digest): i for i in self.incoming(peer)}
         for r in rows:
+            if r.opinion is not None:
+                continue  # an opinion on the peer's signal: verified, not a signal to hold
             key = (r.signal_type.value, digest(r.value))
             existing = held.get(key)
             if r.deleted:

@@ -43,6 +43,7 @@ class ExchangeUpdateRow(Base):
     __table_args__ = (
         UniqueConstraint("collection_id", "seq", name="uq_exchange_updates_seq"),
         Index("ix_exchange_updates_created", "collection_id", "created_at"),
+        Index("ix_exchange_updates_opinion", "collection_id", "signal_type", "opinion"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -57,6 +58,10 @@ class ExchangeUpdateRow(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     time: Mapped[str] = mapped_column(String(40))  # the entry's time text, verbatim
     created_at: Mapped[dt.datetime] = mapped_column(TS)
+    # an opinion row (owner says this about the signal): confirmed, false_positive,
+    # disputed, seen; None for signal updates. The reason is scrubbed text.
+    opinion: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ExchangeGrantRow(Base):
