@@ -50,7 +50,9 @@ async def collection(collection: str, ctx: Ctx, who: Who) -> CollectionOut:
     )
 
 
-@router.get(BASE + "/updates", name="exchange.updates", responses=ERR)
+@router.get(
+    BASE + "/updates", name="exchange.updates", response_model=UpdatesOut, responses=ERR
+)
 async def updates(
     collection: str,
     ctx: Ctx,
@@ -63,15 +65,18 @@ async def updates(
         int | None,
         Query(ge=0, le=MAX_ID, description="prove against this size (later pages of a pull)"),
     ] = None,
-) -> UpdatesOut:
+) -> Response:
     """Updates after ``after`` in server order, each with its log index and inclusion
     proof, the signed checkpoint and the consistency proof from ``after``. 410
     ``reload_snapshot`` when ``after`` is older than the tombstones kept."""
     _limit(ctx, who)
-    return UpdatesOut.model_validate(
+    # absent keys stay absent: a row is a log leaf, and only opinion rows carry
+    # ``opinion`` and ``reason`` (a null there would be a different leaf to a puller)
+    return model_response(
+        UpdatesOut,
         await run_in_threadpool(
             lambda: exchange.updates(ctx.inst, who, collection, after=after, limit=limit, size=size)
-        )
+        ),
     )
 
 

@@ -42,6 +42,12 @@ class FeedRowOut(BaseModel):
     owner: str
     deleted: bool
     time: str = Field(description="UTC ISO 8601, verbatim")
+    opinion: str | None = Field(
+        default=None,
+        description="only on opinion rows (absent otherwise): confirmed, false_positive, "
+        "disputed or seen about the signal of the same type and value",
+    )
+    reason: str | None = Field(default=None, description="only on opinion rows")
     inclusion_proof: list[str]
 
 
