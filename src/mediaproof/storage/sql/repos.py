@@ -98,6 +98,16 @@ class AssetRepository:
         )
         return [_record(r) for r in rows]
 
+    def signer_subjects(self) -> list[str | None]:
+        """The distinct signer subjects of registered originals (any status)."""
+        return list(
+            self.s.scalars(
+                select(AssetRow.signer_subject)
+                .where(AssetRow.signer_subject.is_not(None))
+                .distinct()
+            ).all()
+        )
+
     def count(self) -> int:
         from sqlalchemy import func
 
