@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -98,15 +99,15 @@ class AssetRepository:
         )
         return [_record(r) for r in rows]
 
-    def signer_subjects(self) -> list[str | None]:
+    def publisher(self, asset_id: int) -> str | None:
+        """Who registered the asset (e.g. ``tool:<id>``); None when unknown or absent."""
+        return self.s.scalars(select(AssetRow.publisher).where(AssetRow.id == asset_id)).first()
+
+    def signer_subjects(self) -> Sequence[str | None]:
         """The distinct signer subjects of registered originals (any status)."""
-        return list(
-            self.s.scalars(
-                select(AssetRow.signer_subject)
-                .where(AssetRow.signer_subject.is_not(None))
-                .distinct()
-            ).all()
-        )
+        return self.s.scalars(
+            select(AssetRow.signer_subject).where(AssetRow.signer_subject.is_not(None)).distinct()
+        ).all()
 
     def count(self) -> int:
         from sqlalchemy import func
