@@ -99,6 +99,15 @@ class AssetRepository:
         )
         return [_record(r) for r in rows]
 
+    def by_publisher_source(self, publisher: str, source_sha256: str) -> AssetRecord | None:
+        """The asset this publisher registered from this source file (any status)."""
+        row_id = self.s.scalars(
+            select(AssetRow.id).where(
+                AssetRow.publisher == publisher, AssetRow.source_sha256 == source_sha256
+            )
+        ).first()
+        return self.get(row_id) if row_id is not None else None
+
     def publisher(self, asset_id: int) -> str | None:
         """Who registered the asset (e.g. ``tool:<id>``); None when unknown or absent."""
         return self.s.scalars(select(AssetRow.publisher).where(AssetRow.id == asset_id)).first()
