@@ -22,20 +22,22 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
-from sqlalchemy import select
 
 from mediaproof.accounts.models import Role
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.account_repos import UserRepository
-from mediaproof.storage.sql.tables import LogOutboxRow
-from mediaproof.storage.sql.tables_screening import ConsentRow
+from mediaproof.storage.sql.repos_consent import ConsentRepository
+from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
+
+if TYPE_CHECKING:
+    from mediaproof.storage.sql.tables_screening import ConsentRow
 
 MODALITIES = ("face", "voice")
 SIGNED_HOW = ("handwritten", "electronic", "qualified_electronic", "recorded_verbal")
@@ -145,9 +147,7 @@ def parse_time(value: str, *, end_of_day: bool) -> dt.datetime:
             return t.replace(tzinfo=dt.UTC)
         t = dt.datetime.fromisoformat(value)
         if t.tzinfo is None:
-            raise UsageError(
-                f"{value!r} has no time zone", hint="add Z or an offset like +01:00"
-            )
+            raise UsageError(f"{value!r} has no time zone", hint="add Z or an offset like +01:00")
         return t.astimezone(dt.UTC).replace(microsecond=0)
     except (ValueError, OverflowError) as e:  # year 1 at +01:00 is before year 1 in UTC
         raise UsageError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO date-time") from e
@@ -264,10 +264,7 @@ def _usernames(inst: Instance, ids: set[int]) -> dict[int, str]:
 def log_index(inst: Instance, entry: Entry) -> int | None:
     """Where a staged entry landed in the log (None while it waits)."""
     with inst.db.session() as s:
-        idx = s.scalars(
-            select(LogOutboxRow.log_index).where(LogOutboxRow.body == entry.canonical)
-        ).first()
-    return int(idx) if idx is not None else None
+        return LogOutboxRepository(s).log_index_by_body(entry.canonical)
 
 
 @dataclass(frozen=True)
@@ -353,7 +350,7 @@ def grant(
         valid_until=_log_time(until),
     )
     with inst.db.session() as s:
-        row = ConsentRow(
+        row = ConsentRepository(s).add(
             public_id=public_id,
             enrolment_id=enrolment_id,
             grantee_id=grantee_id,
@@ -370,7 +367,6 @@ def grant(
             recorded_by=recorded_by[:100],
             created_at=now,
         )
-        s.add(row)
         stage_entry(s, entry)  # the record and its leaf commit together
         s.flush()
         consent = _consent(row, grantee_name)
@@ -380,7 +376,7 @@ def grant(
 
 def get(inst: Instance, consent_id: str) -> Consent:
     with inst.db.session() as s:
-        row = s.scalars(select(ConsentRow).where(ConsentRow.public_id == consent_id)).first()
+        row = ConsentRepository(s).by_public_id(consent_id)
         if row is None:
             raise NotFoundError(f"no consent record {consent_id}")
         grantee_id = row.grantee_id
@@ -392,15 +388,13 @@ def list_consents(
     inst: Instance, *, grantee: str | None = None, enrolment_id: str | None = None
 ) -> list[Consent]:
     with inst.db.session() as s:
-        q = select(ConsentRow).order_by(ConsentRow.id)
+        grantee_id: int | None = None
         if grantee is not None:
             found = UserRepository(s).by_username(grantee)
             if found is None:
                 return []
-            q = q.where(ConsentRow.grantee_id == found[0].id)
-        if enrolment_id is not None:
-            q = q.where(ConsentRow.enrolment_id == enrolment_id)
-        rows = list(s.scalars(q))
+            grantee_id = found[0].id
+        rows = ConsentRepository(s).find(grantee_id=grantee_id, enrolment_id=enrolment_id)
         names = _usernames(inst, {r.grantee_id for r in rows})
         return [_consent(r, names.get(r.grantee_id, f"account:{r.grantee_id}")) for r in rows]
 
@@ -409,9 +403,7 @@ def revoke(inst: Instance, consent_id: str, *, revoked_by: str) -> Logged:
     """Revoke at once; the record stays (marked) and the revocation is a log leaf."""
     now = _now().replace(microsecond=0)
     with inst.db.session() as s:
-        row = s.scalars(
-            select(ConsentRow).where(ConsentRow.public_id == consent_id).with_for_update()
-        ).first()
+        row = ConsentRepository(s).by_public_id(consent_id, for_update=True)
         if row is None:
             raise NotFoundError(f"no consent record {consent_id}")
         if row.revoked_at is not None:
@@ -431,11 +423,7 @@ def records_for(inst: Instance, grantee_id: int, enrolment_id: str) -> list[Cons
     """Every record (valid or not) this tool maker holds for this person."""
     name = _usernames(inst, {grantee_id}).get(grantee_id, f"account:{grantee_id}")
     with inst.db.session() as s:
-        rows = s.scalars(
-            select(ConsentRow)
-            .where(ConsentRow.grantee_id == grantee_id, ConsentRow.enrolment_id == enrolment_id)
-            .order_by(ConsentRow.id)
-        )
+        rows = ConsentRepository(s).find(grantee_id=grantee_id, enrolment_id=enrolment_id)
         return [_consent(r, name) for r in rows]
 
 

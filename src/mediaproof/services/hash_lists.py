@@ -15,12 +15,10 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, select
 
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD
@@ -28,9 +26,8 @@ from mediaproof.matching.hamming_index import HammingIndex
 from mediaproof.matching.hash_import import ParsedHashes
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.tables_fingerprints import HashListEntryRow, HashListRow
+from mediaproof.storage.sql.repos_hash_lists import HashListRepository
 
-INSERT_BATCH = 20_000
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
@@ -61,60 +58,22 @@ def import_hashes(db: Database, list_name: str, parsed: ParsedHashes) -> ImportR
     _check_name(list_name)
     t0 = time.process_time()
     with db.session() as s:
-        lst = s.scalar(select(HashListRow).where(HashListRow.name == list_name))
-        if lst is None:
-            lst = HashListRow(name=list_name)
-            s.add(lst)
-            s.flush()
-        list_id = lst.id
+        repo = HashListRepository(s)
+        list_id = repo.ensure_list(list_name)
         rows = zip(
             itertools.repeat(list_id), parsed.signal_type, parsed.value, parsed.category,
             parsed.tags,
         )  # fmt: skip
-        _bulk_insert(s.connection(), rows)
+        repo.bulk_insert_entries(rows)
     by_type: dict[str, int] = {}
     for k in parsed.signal_type:
         by_type[k] = by_type.get(k, 0) + 1
     return ImportResult(list_name, parsed.format, len(parsed), by_type, time.process_time() - t0)
 
 
-_COLUMNS = "list_id, signal_type, value, category, tags"
-
-
-def _bulk_insert(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """The driver's own bulk path, past the ORM's per-row work (several times faster):
-    COPY on PostgreSQL, executemany on SQLite; inside the caller's transaction."""
-    raw: Any = conn.connection.dbapi_connection
-    table = HashListEntryRow.__tablename__
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-        return
-    if conn.dialect.name != "sqlite":  # any other backend: the portable path
-        keys = [k.strip() for k in _COLUMNS.split(",")]
-        batch = list(itertools.islice(rows, INSERT_BATCH))
-        while batch:
-            conn.execute(insert(HashListEntryRow), [dict(zip(keys, r, strict=True)) for r in batch])
-            batch = list(itertools.islice(rows, INSERT_BATCH))
-        return
-    cur = raw.cursor()
-    try:
-        cur.executemany(f"INSERT INTO {table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
-    finally:
-        cur.close()
-
-
 def lists(db: Database) -> list[dict[str, Any]]:
-    from sqlalchemy import func
-
     with db.session() as s:
-        rows = s.execute(
-            select(HashListRow.name, HashListRow.created_at, func.count(HashListEntryRow.id))
-            .outerjoin(HashListEntryRow, HashListEntryRow.list_id == HashListRow.id)
-            .group_by(HashListRow.id)
-            .order_by(HashListRow.name)
-        ).all()
+        rows = HashListRepository(s).lists_with_counts()
     return [{"name": n, "created_at": c.isoformat(), "entries": int(k)} for n, c, k in rows]
 
 
@@ -130,13 +89,7 @@ class HashListIndex:
     def refresh(self) -> None:
         with self._lock, self._db.session() as s:
             while True:
-                rows = s.execute(
-                    select(HashListEntryRow.id, HashListEntryRow.value)
-                    .where(HashListEntryRow.signal_type == "pdq")
-                    .where(HashListEntryRow.id > self._last)
-                    .order_by(HashListEntryRow.id)
-                    .limit(200_000)
-                ).all()
+                rows = HashListRepository(s).pdq_after(self._last, 200_000)
                 if not rows:
                     return
                 ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -150,15 +103,7 @@ class HashListIndex:
         if not len(ids):
             return []
         with self._db.session() as s:
-            rows = {
-                r[0]: r
-                for r in s.execute(
-                    select(HashListEntryRow.id, HashListRow.name, HashListEntryRow.category,
-                           HashListEntryRow.tags)
-                    .join(HashListRow, HashListRow.id == HashListEntryRow.list_id)
-                    .where(HashListEntryRow.id.in_(ids[:1000].tolist()))
-                ).all()
-            }  # fmt: skip
+            rows = HashListRepository(s).entries_with_list(ids[:1000].tolist())
         return [
             {"list": rows[i][1], "entry": i, "distance": d, "category": rows[i][2],
              "tags": (rows[i][3] or "").split()}
@@ -183,5 +128,5 @@ def match_pdq(inst: Instance, hex_value: str) -> dict[str, Any]:
 
 def require_list(db: Database, name: str) -> None:
     with db.session() as s:
-        if s.scalar(select(HashListRow.id).where(HashListRow.name == name)) is None:
+        if HashListRepository(s).list_id(name) is None:
             raise NotFoundError(f"no hash list {name!r}")

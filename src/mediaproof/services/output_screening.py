@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.likeness.service import CheckResult
 from mediaproof.media.ingest import MediaInfo
@@ -44,8 +42,8 @@ from mediaproof.services.screening import (
     apply_ban_rule,
     prompt_hmac,
 )
-from mediaproof.storage.sql.tables import AssetRow
-from mediaproof.storage.sql.tables_screening import ScreenEventRow
+from mediaproof.storage.sql.repos import AssetRepository
+from mediaproof.storage.sql.repos_screening import ScreeningRepository
 
 POLICY_VERSION = "output-2026-12-06.1"
 ALLOW = "allow"
@@ -172,7 +170,7 @@ def _record(
     digest (the same output held twice is recognisable; the file is not kept)."""
     kept = [{k: v for k, v in r.items() if k != "person"} for r in reasons]
     with inst.db.session() as s:
-        row = ScreenEventRow(
+        return ScreeningRepository(s).add_event(
             at=consents._now(),
             tool=tool.name[:100],
             user_ref=req.user_ref,
@@ -182,9 +180,6 @@ def _record(
             prompt_text=None,
             reasons=json.dumps(kept, ensure_ascii=False),
         )
-        s.add(row)
-        s.flush()
-        return row.id
 
 
 def _sign(
@@ -228,7 +223,7 @@ def _sign(
 def output_file(inst: Instance, tool: Tool, asset_id: int) -> SignedFile:
     """A signed output, for the tool that made it (another tool's is "not found")."""
     with inst.db.session() as s:
-        publisher = s.scalars(select(AssetRow.publisher).where(AssetRow.id == asset_id)).first()
+        publisher = AssetRepository(s).publisher(asset_id)
     if publisher != f"tool:{tool.id}":
         raise NotFoundError(f"no signed output {asset_id} of this tool")
     return signed_file(inst, asset_id)

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import select
 
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -48,7 +47,6 @@ from mediaproof.services.watermarking import (
 )
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
-from mediaproof.storage.sql.tables import AssetRow
 
 
 @dataclass(frozen=True)
@@ -134,12 +132,7 @@ def clean_signing_dirs(inst: Instance) -> int:
 
 def _existing_release(inst: Instance, publisher: str, source_sha256: str) -> AssetRecord | None:
     with inst.db.session() as s:
-        row_id = s.scalars(
-            select(AssetRow.id).where(
-                AssetRow.publisher == publisher, AssetRow.source_sha256 == source_sha256
-            )
-        ).first()
-        return AssetRepository(s).get(row_id) if row_id is not None else None
+        return AssetRepository(s).by_publisher_source(publisher, source_sha256)
 
 
 def _hand_back(inst: Instance, asset: AssetRecord, req: SignRequest) -> Published:

@@ -23,9 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.screening import POLICY_VERSION, embed
@@ -34,12 +32,10 @@ from mediaproof.screening.people import Person
 from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.tables_screening import (
-    ScreenBanRow,
-    ScreenEventRow,
-    ScreenOfficialRow,
-    ScreenSeedRow,
-)
+from mediaproof.storage.sql.repos_screening import ScreeningRepository
+
+if TYPE_CHECKING:
+    from mediaproof.storage.sql.tables_screening import ScreenBanRow, ScreenOfficialRow
 
 ENROLLED_TTL_S = 30.0  # how long enrolled names are cached before the store is read again
 MAX_NAME = 200
@@ -115,11 +111,9 @@ def add_official(
     if len(role) > MAX_NAME:
         raise UsageError(f"the role must be at most {MAX_NAME} characters")
     with inst.db.session() as s:
-        row = ScreenOfficialRow(
+        row = ScreeningRepository(s).add_official(
             name=name, aliases=json.dumps(clean_aliases), role=role, created_at=_now()
         )
-        s.add(row)
-        s.flush()
         return _official(row)
 
 
@@ -129,15 +123,13 @@ def _official(row: ScreenOfficialRow) -> Official:
 
 def list_officials(inst: Instance) -> list[Official]:
     with inst.db.session() as s:
-        return [_official(r) for r in s.scalars(select(ScreenOfficialRow).order_by("id"))]
+        return [_official(r) for r in ScreeningRepository(s).officials()]
 
 
 def remove_official(inst: Instance, official_id: int) -> None:
     with inst.db.session() as s:
-        row = s.get(ScreenOfficialRow, official_id)
-        if row is None:
+        if not ScreeningRepository(s).delete_official(official_id):
             raise NotFoundError(f"no protected official with id {official_id}")
-        s.delete(row)
 
 
 def import_officials(inst: Instance, records: Iterable[dict[str, Any]]) -> list[Official]:
@@ -163,17 +155,17 @@ def import_officials(inst: Instance, records: Iterable[dict[str, Any]]) -> list[
         if len(al) > MAX_ALIASES or len(role) > MAX_NAME:
             raise UsageError(f"{name}: too many aliases or too long a role")
     with inst.db.session() as s:
-        rows = [
-            ScreenOfficialRow(
-                name=_clean(n, "the name", MAX_NAME),
-                aliases=json.dumps([_clean(a, "an alias", MAX_NAME) for a in al]),
-                role=" ".join(r.split()),
-                created_at=_now(),
-            )
-            for n, al, r in parsed
-        ]
-        s.add_all(rows)
-        s.flush()
+        rows = ScreeningRepository(s).add_officials(
+            [
+                {
+                    "name": _clean(n, "the name", MAX_NAME),
+                    "aliases": json.dumps([_clean(a, "an alias", MAX_NAME) for a in al]),
+                    "role": " ".join(r.split()),
+                    "created_at": _now(),
+                }
+                for n, al, r in parsed
+            ]
+        )
         return [_official(r) for r in rows]
 
 
@@ -191,9 +183,7 @@ def add_seed(inst: Instance, scenario: str, text: str, language: str = "en") -> 
     if not LANG.match(language):
         raise UsageError("the language is a code like en, de or pt-BR")
     with inst.db.session() as s:
-        row = ScreenSeedRow(scenario=scenario, text=text, language=language, created_at=_now())
-        s.add(row)
-        s.flush()
+        row = ScreeningRepository(s).add_seed(scenario, text, language, _now())
         return Seed(f"operator:{row.id}", row.scenario, row.text, row.language)
 
 
@@ -201,16 +191,14 @@ def operator_seeds(inst: Instance) -> list[Seed]:
     with inst.db.session() as s:
         return [
             Seed(f"operator:{r.id}", r.scenario, r.text, r.language)
-            for r in s.scalars(select(ScreenSeedRow).order_by("id"))
+            for r in ScreeningRepository(s).seeds()
         ]
 
 
 def remove_seed(inst: Instance, seed_id: int) -> None:
     with inst.db.session() as s:
-        row = s.get(ScreenSeedRow, seed_id)
-        if row is None:
+        if not ScreeningRepository(s).delete_seed(seed_id):
             raise NotFoundError(f"no operator seed with id {seed_id}")
-        s.delete(row)
 
 
 # --- protected people from likeness enrolments ---------------------------------------
@@ -257,9 +245,7 @@ class ScreeningService:
 
     def _db_version(self) -> tuple[Any, ...]:
         with self.inst.db.session() as s:
-            o = s.execute(select(func.count(), func.max(ScreenOfficialRow.id))).one()
-            d = s.execute(select(func.count(), func.max(ScreenSeedRow.id))).one()
-        return (tuple(o), tuple(d))
+            return ScreeningRepository(s).version()
 
     def screener(self) -> Screener:
         with self._lock:
@@ -319,7 +305,7 @@ class ScreeningService:
             for r in d.reasons
         ]
         with self.inst.db.session() as s:
-            row = ScreenEventRow(
+            return ScreeningRepository(s).add_event(
                 at=_now(),
                 tool=tool[:100],
                 user_ref=user_ref,
@@ -329,20 +315,12 @@ class ScreeningService:
                 prompt_text=prompt if keep_text else None,
                 reasons=json.dumps(reasons, ensure_ascii=False),
             )
-            s.add(row)
-            s.flush()
-            return row.id
 
 
 def list_events(
     inst: Instance, tool: str | None = None, user_ref: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     with inst.db.session() as s:
-        q = select(ScreenEventRow).order_by(ScreenEventRow.id.desc()).limit(limit)
-        if tool is not None:
-            q = q.where(ScreenEventRow.tool == tool)
-        if user_ref is not None:
-            q = q.where(ScreenEventRow.user_ref == user_ref)
         return [
             {
                 "id": r.id,
@@ -355,18 +333,14 @@ def list_events(
                 "prompt_text": r.prompt_text,
                 "reasons": json.loads(r.reasons),
             }
-            for r in s.scalars(q)
+            for r in ScreeningRepository(s).events(tool, user_ref, limit)
         ]
 
 
 def event_counts(inst: Instance) -> list[dict[str, Any]]:
     """Blocks and reviews per tool and user reference (for the operator's ban rule)."""
     with inst.db.session() as s:
-        rows = s.execute(
-            select(
-                ScreenEventRow.tool, ScreenEventRow.user_ref, ScreenEventRow.decision, func.count()
-            ).group_by(ScreenEventRow.tool, ScreenEventRow.user_ref, ScreenEventRow.decision)
-        ).all()
+        rows = ScreeningRepository(s).event_counts()
     out: dict[tuple[str, str | None], dict[str, Any]] = {}
     for tool, ref, decision, n in rows:
         e = out.setdefault(
@@ -384,15 +358,7 @@ COUNTED = ("block", "hold")  # what the ban rule counts; reviews do not
 
 def active_ban(inst: Instance, tool: str, user_ref: str) -> dict[str, Any] | None:
     with inst.db.session() as s:
-        row = s.scalars(
-            select(ScreenBanRow)
-            .where(
-                ScreenBanRow.tool == tool[:100],
-                ScreenBanRow.user_ref == user_ref,
-                ScreenBanRow.lifted_at.is_(None),
-            )
-            .order_by(ScreenBanRow.id.desc())
-        ).first()
+        row = ScreeningRepository(s).active_ban(tool[:100], user_ref)
         return _ban(row) if row is not None else None
 
 
@@ -424,40 +390,17 @@ def apply_ban_rule(inst: Instance, tool: str, user_ref: str | None) -> bool:
     tool = tool[:100]
     now = _now()
     with inst.db.session() as s:
-        if (
-            s.scalars(
-                select(ScreenBanRow.id).where(
-                    ScreenBanRow.tool == tool,
-                    ScreenBanRow.user_ref == user_ref,
-                    ScreenBanRow.lifted_at.is_(None),
-                )
-            ).first()
-            is not None
-        ):
+        repo = ScreeningRepository(s)
+        if repo.is_banned(tool, user_ref):
             return True
         since = now - dt.timedelta(seconds=cfg.ban_window_s)
-        lifted = s.scalars(
-            select(func.max(ScreenBanRow.lifted_at)).where(
-                ScreenBanRow.tool == tool, ScreenBanRow.user_ref == user_ref
-            )
-        ).first()
+        lifted = repo.last_lifted(tool, user_ref)
         if lifted is not None:
             since = max(since, _utc(lifted))
-        n = s.scalars(
-            select(func.count()).where(
-                ScreenEventRow.tool == tool,
-                ScreenEventRow.user_ref == user_ref,
-                ScreenEventRow.decision.in_(COUNTED),
-                ScreenEventRow.at > since,
-            )
-        ).one()
-        if int(n) < cfg.ban_after:
+        n = repo.count_events(tool, user_ref, COUNTED, since)
+        if n < cfg.ban_after:
             return False
-        s.add(
-            ScreenBanRow(
-                tool=tool, user_ref=user_ref, at=now, events=int(n), window_s=cfg.ban_window_s
-            )
-        )
+        repo.add_ban(tool, user_ref, now, n, cfg.ban_window_s)
     return True
 
 
@@ -465,30 +408,16 @@ def list_bans(
     inst: Instance, tool: str | None = None, active_only: bool = False
 ) -> list[dict[str, Any]]:
     with inst.db.session() as s:
-        q = select(ScreenBanRow).order_by(ScreenBanRow.id.desc())
-        if tool is not None:
-            q = q.where(ScreenBanRow.tool == tool)
-        if active_only:
-            q = q.where(ScreenBanRow.lifted_at.is_(None))
-        return [_ban(r) for r in s.scalars(q)]
+        return [_ban(r) for r in ScreeningRepository(s).bans(tool, active_only)]
 
 
 def lift_ban(inst: Instance, tool: str, user_ref: str, by: str) -> dict[str, Any]:
     """Lift a ban (an admin, e.g. after the user contested it): blocks and holds before
     now no longer count towards the next one."""
     with inst.db.session() as s:
-        row = s.scalars(
-            select(ScreenBanRow).where(
-                ScreenBanRow.tool == tool,
-                ScreenBanRow.user_ref == user_ref,
-                ScreenBanRow.lifted_at.is_(None),
-            )
-        ).first()
+        row = ScreeningRepository(s).lift_ban(tool, user_ref, _now(), by[:100])
         if row is None:
             raise NotFoundError(f"{user_ref} of {tool} is not banned")
-        row.lifted_at = _now()
-        row.lifted_by = by[:100]
-        s.flush()
         return _ban(row)
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cryptography import x509
-from sqlalchemy import select
 
 from mediaproof.errors import MediaproofError
 from mediaproof.provenance.c2pa_io import C2paEngine
 from mediaproof.provenance.lookalike import KnownSigner, names_in_subject, names_of
 from mediaproof.services.instance import Instance
-from mediaproof.storage.sql.tables import AssetRow
+from mediaproof.storage.sql.repos import AssetRepository
 
 TRUSTED_ROOT = "the organisation of a root certificate this instance trusts"
 OWN_SIGNER = "this instance's own signer"
@@ -37,11 +36,7 @@ def known_signers(inst: Instance, engine: C2paEngine) -> Callable[[], list[Known
         if cert is not None:
             out += [KnownSigner(n, OWN_SIGNER) for n in names_of(cert)]
         with inst.db.session() as s:
-            subjects = s.scalars(
-                select(AssetRow.signer_subject)
-                .where(AssetRow.signer_subject.is_not(None))
-                .distinct()
-            ).all()
+            subjects = AssetRepository(s).signer_subjects()
         for subject in subjects:
             if subject:
                 out += [KnownSigner(n, REGISTERED_SIGNER) for n in names_in_subject(subject)]

@@ -24,20 +24,19 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import rfc8785
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.services.log_publish import publish_quietly
+from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
-from mediaproof.storage.sql.tables import AssetRow, LogOutboxRow
+from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.transparency import entries
 from mediaproof.transparency.checkpoint import VerifiedCheckpoint, open_checkpoint
 from mediaproof.transparency.entries import Entry
@@ -45,6 +44,9 @@ from mediaproof.transparency.errors import EntryError, LogLockedError
 from mediaproof.transparency.log import TransparencyLog
 from mediaproof.transparency.note import CosignatureVerifier
 from mediaproof.transparency.proof import TlogProof
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _log = logging.getLogger(__name__)
 PENDING = "pending.jsonl"
@@ -111,14 +113,7 @@ def flush_pending(inst: Instance) -> int:
 
 def stage_entry(s: Session, entry: Entry, *, asset_id: int | None = None) -> None:
     """Stage ``entry`` in the caller's transaction (see the module docstring)."""
-    s.add(
-        LogOutboxRow(
-            asset_id=asset_id,
-            entry_type=entry.type,
-            body=entry.canonical,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-    )
+    LogOutboxRepository(s).stage(asset_id=asset_id, entry_type=entry.type, body=entry.canonical)
 
 
 def land_staged(inst: Instance) -> int | None:
@@ -136,51 +131,38 @@ def land_staged(inst: Instance) -> int | None:
 def staged_count(inst: Instance) -> int:
     """Staged entries not in the log yet."""
     with inst.db.session() as s:
-        return len(s.scalars(select(LogOutboxRow.id).where(LogOutboxRow.sent_at.is_(None))).all())
+        return LogOutboxRepository(s).unsent_count()
 
 
 def _land_staged(log: TransparencyLog, inst: Instance) -> int:
     """Append staged entries in order (the caller holds the log's writer lock, so one
     process at a time gets here) and mark them sent with their index."""
     with inst.db.session() as s:
-        rows = s.execute(
-            select(LogOutboxRow.id, LogOutboxRow.body, LogOutboxRow.attempt_size)
-            .where(LogOutboxRow.sent_at.is_(None))
-            .order_by(LogOutboxRow.id)
-        ).all()
+        rows = LogOutboxRepository(s).unsent()
     if not rows:
         return 0
     landed: dict[int, int] = {}
-    tried = [r for r in rows if r.attempt_size is not None]
+    tried = [(r, int(r.attempt_size)) for r in rows if r.attempt_size is not None]
     if tried:
         # An earlier attempt may have appended them and died before saying so: look for
         # each one among the entries appended since that attempt began.
-        lo = min(int(r.attempt_size) for r in tried)
+        lo = min(size for _, size in tried)
         first_at: dict[bytes, int] = {}
         for i in range(lo, log.size):
             first_at.setdefault(log.entry(i), i)
-        for r in tried:
+        for r, size in tried:
             i = first_at.get(bytes(r.body), -1)
-            if i >= int(r.attempt_size):
+            if i >= size:
                 landed[r.id] = i
     todo = [r for r in rows if r.id not in landed]
     if todo:
         with inst.db.session() as s:
-            s.execute(
-                update(LogOutboxRow)
-                .where(LogOutboxRow.id.in_([r.id for r in todo]))
-                .values(attempt_size=log.size)
-            )
+            LogOutboxRepository(s).mark_attempt([r.id for r in todo], log.size)
         indices = log.append_many([bytes(r.body) for r in todo])
         landed.update(zip([r.id for r in todo], indices, strict=True))
     now = dt.datetime.now(dt.UTC)
     with inst.db.session() as s:
-        for row_id, index in landed.items():
-            s.execute(
-                update(LogOutboxRow)
-                .where(LogOutboxRow.id == row_id)
-                .values(log_index=index, sent_at=now)
-            )
+        LogOutboxRepository(s).mark_sent(landed, now)
     return len(landed)
 
 
@@ -193,14 +175,7 @@ def reconcile_assets(inst: Instance) -> int:
     Cheap when nothing is missing (one query), so it runs at every start-up.
     """
     with inst.db.session() as s:
-        have = select(LogOutboxRow.asset_id).where(
-            LogOutboxRow.entry_type == "asset.registered", LogOutboxRow.asset_id.is_not(None)
-        )
-        missing = s.scalars(
-            select(AssetRow.id)
-            .where(AssetRow.status == "active", AssetRow.id.not_in(have))
-            .order_by(AssetRow.id)
-        ).all()
+        missing = LogOutboxRepository(s).active_assets_unlogged()
     if not missing:
         return 0
     staged = 0
@@ -221,21 +196,19 @@ def reconcile_assets(inst: Instance) -> int:
             for asset_id in missing:
                 found = logged.get(f"asset-{asset_id}")
                 if found is not None:
-                    s.add(
-                        LogOutboxRow(
-                            asset_id=asset_id,
-                            entry_type="asset.registered",
-                            body=found[1],
-                            created_at=now,
-                            attempt_size=found[0],
-                            log_index=found[0],
-                            sent_at=now,
-                        )
+                    LogOutboxRepository(s).add_landed(
+                        asset_id=asset_id,
+                        entry_type="asset.registered",
+                        body=found[1],
+                        index=found[0],
+                        at=now,
                     )
                     continue
-                row = s.get(AssetRow, asset_id)
-                assert row is not None
-                stage_entry(s, _entry_for_row(inst, s, row), asset_id=asset_id)
+                assets = AssetRepository(s)
+                asset = assets.get(asset_id)
+                assert asset is not None
+                entry = _entry_for_asset(inst, s, asset, assets.manifest_store(asset_id))
+                stage_entry(s, entry, asset_id=asset_id)
                 staged += 1
         if _land_staged(log, inst):
             log.checkpoint()
@@ -245,25 +218,27 @@ def reconcile_assets(inst: Instance) -> int:
     return staged
 
 
-def _entry_for_row(inst: Instance, s: Session, row: AssetRow) -> Entry:
-    """The registration entry of an asset that never reached the log, from its row."""
+def _entry_for_asset(
+    inst: Instance, s: Session, asset: AssetRecord, manifest_store: bytes | None
+) -> Entry:
+    """The registration entry of an asset that never reached the log, from its record."""
     signer = "external"  # we vouch for a signer only when it is provably our current key
-    if row.manifest_store is not None and row.signer_subject:
+    if manifest_store is not None and asset.signer_subject:
         try:
             cert = inst.signing_material().certificate
-            if cert.subject.rfc4514_string() == row.signer_subject:
+            if cert.subject.rfc4514_string() == asset.signer_subject:
                 signer = "x509-sha256:" + cert.fingerprint(hashes.SHA256()).hex()
         except (MediaproofError, OSError):
             pass
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
+    created = asset.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
     return entries.asset_registered(
-        asset_id=f"asset-{row.id}",
-        content_sha256=row.sha256,
+        asset_id=f"asset-{asset.id}",
+        content_sha256=asset.sha256,
         signer=signer,
-        manifest_sha256=(
-            hashlib.sha256(row.manifest_store).hexdigest() if row.manifest_store else None
-        ),
-        fingerprints=fingerprint_digests(FingerprintRepository(s).for_asset(row.id)) or None,
+        manifest_sha256=(hashlib.sha256(manifest_store).hexdigest() if manifest_store else None),
+        fingerprints=fingerprint_digests(FingerprintRepository(s).for_asset(asset.id)) or None,
         time=created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -97,6 +98,25 @@ class AssetRepository:
             select(AssetRow).order_by(AssetRow.id.desc()).limit(limit).offset(offset)
         )
         return [_record(r) for r in rows]
+
+    def by_publisher_source(self, publisher: str, source_sha256: str) -> AssetRecord | None:
+        """The asset this publisher registered from this source file (any status)."""
+        row_id = self.s.scalars(
+            select(AssetRow.id).where(
+                AssetRow.publisher == publisher, AssetRow.source_sha256 == source_sha256
+            )
+        ).first()
+        return self.get(row_id) if row_id is not None else None
+
+    def publisher(self, asset_id: int) -> str | None:
+        """Who registered the asset (e.g. ``tool:<id>``); None when unknown or absent."""
+        return self.s.scalars(select(AssetRow.publisher).where(AssetRow.id == asset_id)).first()
+
+    def signer_subjects(self) -> Sequence[str | None]:
+        """The distinct signer subjects of registered originals (any status)."""
+        return self.s.scalars(
+            select(AssetRow.signer_subject).where(AssetRow.signer_subject.is_not(None)).distinct()
+        ).all()
 
     def count(self) -> int:
         from sqlalchemy import func
