@@ -247,21 +247,16 @@ class FeedRow:
             "v": ENTRY_VERSION,
             "collection": self.collection,
             "seq": self.seq,
-            "signal_type": self.signal_type.value,
-            "value": self.value,
-            "category": self.category.value,
-            "tags": list(self.tags),
-            "quality": self.quality,
-            "owner": self.owner,
-            "deleted": self.deleted,
-            "time": self.time,
+            **self._signal_json(),
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "leaf_index": self.leaf_index, **self._signal_json()}
+
+    def _signal_json(self) -> dict[str, Any]:
+        """The signal's fields, as both the log entry and the feed page carry them."""
         return {
-            "seq": self.seq,
-            "leaf_index": self.leaf_index,
             "signal_type": self.signal_type.value,
             "value": self.value,
             "category": self.category.value,
