@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import Principal
@@ -171,3 +171,14 @@ def period(start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime
     e = parse(end, "to") if end else today + dt.timedelta(days=1)
     s = parse(start, "from") if start else e - dt.timedelta(days=31)
     return s, e
+
+
+def report_period(
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """The ``?from=&to=`` of the report and export routes (see ``period``)."""
+    return period(start, end)
+
+
+Period = Annotated[tuple[dt.datetime, dt.datetime], Depends(report_period)]

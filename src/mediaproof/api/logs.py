@@ -13,7 +13,9 @@ import secrets
 import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from mediaproof.api.asgi import HttpMiddleware
 
 log = logging.getLogger("mediaproof.access")
 
@@ -46,14 +48,8 @@ def configure_logging(level: str = "INFO") -> None:
         logger.propagate = False
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class AccessLogMiddleware(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         rid = secrets.token_hex(8)
         status = [500]

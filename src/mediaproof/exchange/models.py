@@ -281,14 +281,7 @@ class FeedRow:
             "v": ENTRY_VERSION,
             "collection": self.collection,
             "seq": self.seq,
-            "signal_type": self.signal_type.value,
-            "value": self.value,
-            "category": self.category.value,
-            "tags": list(self.tags),
-            "quality": self.quality,
-            "owner": self.owner,
-            "deleted": self.deleted,
-            "time": self.time,
+            **self._signal_json(),
         }
         if self.opinion is not None:
             body["opinion"] = self.opinion.value
@@ -299,6 +292,16 @@ class FeedRow:
         out: dict[str, Any] = {
             "seq": self.seq,
             "leaf_index": self.leaf_index,
+            **self._signal_json(),
+        }
+        if self.opinion is not None:
+            out["opinion"] = self.opinion.value
+            out["reason"] = self.reason
+        return out
+
+    def _signal_json(self) -> dict[str, Any]:
+        """The signal's fields, as both the log entry and the feed page carry them."""
+        return {
             "signal_type": self.signal_type.value,
             "value": self.value,
             "category": self.category.value,
@@ -308,10 +311,6 @@ class FeedRow:
             "deleted": self.deleted,
             "time": self.time,
         }
-        if self.opinion is not None:
-            out["opinion"] = self.opinion.value
-            out["reason"] = self.reason
-        return out
 
     @classmethod
     def from_json(cls, collection: str, d: Mapping[str, Any]) -> FeedRow:

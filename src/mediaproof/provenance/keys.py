@@ -53,6 +53,21 @@ def _new_key(alg: Algorithm) -> _PrivateKey:
     return ed25519.Ed25519PrivateKey.generate()
 
 
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    """Digital signatures, and for the CA also certificate and CRL signing."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def _sign_hash(alg: Algorithm) -> hashes.SHA256 | None:
     return hashes.SHA256() if alg == "es256" else None
 
@@ -109,20 +124,7 @@ def init_keys(
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=valid_days * 5))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=True), critical=True)
         .add_extension(root_ski, critical=False)
         .sign(root_key, _sign_hash(alg))
     )
@@ -144,20 +146,7 @@ def init_keys(
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=False), critical=True)
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, C2PA_CLAIM_SIGNING]),
             critical=False,

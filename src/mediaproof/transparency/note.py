@@ -19,7 +19,7 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -123,8 +123,14 @@ def parse_vkey(vkey: str) -> tuple[str, int, bytes]:
     return name, raw[0], raw[1:]
 
 
-class Ed25519Signer:
-    """A note signer. ``skey`` is Go's ``PRIVATE+KEY+name+hex(id)+base64(0x01||seed)``."""
+class _Signer:
+    """What both signer kinds share: a named Ed25519 private key, its verifier, and the
+    note signer-key text ``PRIVATE+KEY+name+hex(id)+base64(type||seed)``."""
+
+    _alg: ClassVar[int]
+    _verifier_type: ClassVar[type[Ed25519Verifier]]
+    _what: ClassVar[str]  # how errors name the key
+    _wrong_type: ClassVar[str]  # the error for a key of the other type
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
         check_key_name(name)
@@ -133,24 +139,24 @@ class Ed25519Signer:
         pub = private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        self.verifier = Ed25519Verifier(name, pub)
+        self.verifier = self._verifier_type(name, pub)
         self.key_id = self.verifier.key_id
 
     @classmethod
-    def generate(cls, name: str) -> Ed25519Signer:
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_skey(cls, skey: str) -> Ed25519Signer:
+    def from_skey(cls, skey: str) -> Self:
         parts = skey.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"] or not _HEX8.fullmatch(parts[3]):
-            raise NoteError("malformed signer key")
+            raise NoteError(f"malformed {cls._what}")
         raw = _b64decode(parts[4])
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("signer key is not an Ed25519 seed")
+        if len(raw) != 33 or raw[0] != cls._alg:
+            raise NoteError(cls._wrong_type)
         signer = cls(parts[2], Ed25519PrivateKey.from_private_bytes(raw[1:]))
         if signer.key_id.hex() != parts[3]:
-            raise NoteError("signer key: key ID does not match the key")
+            raise NoteError(f"{cls._what}: key ID does not match the key")
         return signer
 
     @property
@@ -160,11 +166,20 @@ class Ed25519Signer:
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(bytes([ALG_ED25519]) + seed)}"
+        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(bytes([self._alg]) + seed)}"
 
     @property
     def vkey(self) -> str:
         return self.verifier.vkey
+
+
+class Ed25519Signer(_Signer):
+    """A note signer. ``skey`` is Go's ``PRIVATE+KEY+name+hex(id)+base64(0x01||seed)``."""
+
+    _alg = ALG_ED25519
+    _verifier_type = Ed25519Verifier
+    _what = "signer key"
+    _wrong_type = "signer key is not an Ed25519 seed"
 
     def sign(self, text: bytes) -> bytes:
         return self._key.sign(text)
@@ -199,50 +214,15 @@ class CosignatureVerifier(Ed25519Verifier):
         return int(struct.unpack(">Q", sig[:8])[0])
 
 
-class CosignatureSigner:
-    """A witness that cosigns checkpoints (used by tests and by operators running a witness)."""
+class CosignatureSigner(_Signer):
+    """A witness that cosigns checkpoints (used by tests and by operators running a witness);
+    ``skey`` is ``PRIVATE+KEY+name+hex(id)+base64(0x04||seed)``, the note signer-key shape."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        self.name = name
-        self._key = private_key
-        pub = private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        self.verifier = CosignatureVerifier(name, pub)
-        self.key_id = self.verifier.key_id
-
-    @classmethod
-    def generate(cls, name: str) -> CosignatureSigner:
-        return cls(name, Ed25519PrivateKey.generate())
-
-    @property
-    def skey(self) -> str:
-        """``PRIVATE+KEY+name+hex(id)+base64(0x04||seed)``, the note signer-key shape."""
-        seed = self._key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        typed = bytes([ALG_COSIGNATURE_V1]) + seed
-        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{_b64(typed)}"
-
-    @classmethod
-    def from_skey(cls, skey: str) -> CosignatureSigner:
-        parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"] or not _HEX8.fullmatch(parts[3]):
-            raise NoteError("malformed witness signer key")
-        raw = _b64decode(parts[4])
-        if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
-            raise NoteError("not a witness (type 0x04) signer key")
-        check_key_name(parts[2])
-        signer = cls(parts[2], Ed25519PrivateKey.from_private_bytes(raw[1:]))
-        if signer.key_id.hex() != parts[3]:
-            raise NoteError("witness signer key: key ID does not match the key")
-        return signer
-
-    @property
-    def vkey(self) -> str:
-        return self.verifier.vkey
+    _alg = ALG_COSIGNATURE_V1
+    _verifier_type = CosignatureVerifier
+    _what = "witness signer key"
+    _wrong_type = "not a witness (type 0x04) signer key"
+    verifier: CosignatureVerifier
 
     def sign_at(self, text: bytes, timestamp: int) -> bytes:
         return struct.pack(">Q", timestamp) + self._key.sign(cosignature_message(text, timestamp))

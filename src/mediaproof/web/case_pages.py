@@ -10,17 +10,18 @@ on the page it came from, with the HTTP status it carries.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.case_deps import (
     Cases,
+    Period,
     file_notice,
     now,
-    period,
     public_base,
     reviewer_name,
 )
@@ -116,10 +117,13 @@ async def status_page(token: str, request: Request, cases: Cases) -> HTMLRespons
     return await run_in_threadpool(_status_page, request, cases, token)
 
 
-@router.post("/status/{token}/withdraw", name="web.withdraw", response_model=None)
-async def withdraw(token: str, request: Request, cases: Cases) -> Response:
+async def _status_action(
+    request: Request, cases: CaseService, token: str, act: Callable[[], object]
+) -> Response:
+    """Run a reporter's action on their case: back to the status page, or that page
+    with the error (an unknown token stays a 404)."""
     try:
-        await run_in_threadpool(cases.withdraw, token, now())
+        await run_in_threadpool(act)
     except MediaproofError as e:
         if e.http_status == 404:
             raise
@@ -128,6 +132,11 @@ async def withdraw(token: str, request: Request, cases: Cases) -> Response:
             lambda: _status_page(request, cases, token, status, error=msg)
         )
     return RedirectResponse(f"/status/{token}", status_code=303)
+
+
+@router.post("/status/{token}/withdraw", name="web.withdraw", response_model=None)
+async def withdraw(token: str, request: Request, cases: Cases) -> Response:
+    return await _status_action(request, cases, token, lambda: cases.withdraw(token, now()))
 
 
 @router.post("/status/{token}/appeal", name="web.status_appeal", response_model=None)
@@ -137,16 +146,9 @@ async def status_appeal(
     cases: Cases,
     grounds: Annotated[str, Form(max_length=TEXT)],
 ) -> Response:
-    try:
-        await run_in_threadpool(lambda: cases.appeal(token, grounds=grounds, now=now()))
-    except MediaproofError as e:
-        if e.http_status == 404:
-            raise
-        status, msg = e.http_status, e.message
-        return await run_in_threadpool(
-            lambda: _status_page(request, cases, token, status, error=msg)
-        )
-    return RedirectResponse(f"/status/{token}", status_code=303)
+    return await _status_action(
+        request, cases, token, lambda: cases.appeal(token, grounds=grounds, now=now())
+    )
 
 
 @router.get("/appeal", name="web.appeal_form", response_class=HTMLResponse)
@@ -205,12 +207,8 @@ async def policy_version(version: str, request: Request, cases: Cases) -> HTMLRe
 
 
 @router.get("/transparency", name="web.transparency", response_class=HTMLResponse)
-async def transparency(
-    cases: Cases,
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
-) -> HTMLResponse:
-    s, e = period(start, end)
+async def transparency(cases: Cases, span: Period) -> HTMLResponse:
+    s, e = span
     rep = await run_in_threadpool(cases.transparency_report, s, e)
     return HTMLResponse(to_html(rep, stylesheet="/static/report.css"))
 

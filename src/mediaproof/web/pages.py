@@ -28,17 +28,13 @@ from mediaproof.api.deps import (
     principal_of,
 )
 from mediaproof.api.params import IdPath
+from mediaproof.api.routers.assets import publish_release
 from mediaproof.errors import MediaproofError, UsageError
 from mediaproof.provenance.c2pa_io import DIGITAL_SOURCE_TYPES
 from mediaproof.services import accounts
 from mediaproof.services.jobs import Job
 from mediaproof.services.public_verify import verify_or_queue
-from mediaproof.services.releases import (
-    asset_view,
-    publish_upload,
-    publisher_of,
-    release_fields,
-)
+from mediaproof.services.releases import asset_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -233,18 +229,7 @@ async def publish_form(request: Request) -> HTMLResponse:
 @router.post("/publish", name="web.publish", response_class=HTMLResponse)
 async def publish(request: Request, ctx: Ctx, upload: UploadDep) -> HTMLResponse:
     try:
-        title, author, source_type = release_fields(upload.fields)
-        who = principal_of(request)
-        pub = await run_in_threadpool(
-            lambda: publish_upload(
-                ctx.inst,
-                upload.path,
-                title=title,
-                author=author,
-                source_type=source_type,
-                publisher=publisher_of(who),
-            )
-        )
+        pub = await publish_release(ctx, upload, principal_of(request))
         asset = pub.asset
     except MediaproofError as e:
         return render(

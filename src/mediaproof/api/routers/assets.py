@@ -8,9 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.api.deps import Ctx, UploadDep, Who
+from mediaproof.accounts.models import Principal
+from mediaproof.api.deps import AppContext, Ctx, UploadDep, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut, model_response
+from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut, model_response, upload_body
+from mediaproof.api.uploads import Upload
+from mediaproof.services.publishing import Published
 from mediaproof.services.releases import (
     MAX_AUTHOR,
     MAX_TITLE,
@@ -24,6 +27,22 @@ from mediaproof.services.result_images import original_preview
 from mediaproof.services.withdrawal import withdraw_asset
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+
+async def publish_release(ctx: AppContext, upload: Upload, who: Principal) -> Published:
+    """Sign and register an uploaded release from its form fields (``title``, ``author``,
+    ``source_type``) for ``who``: the API route and the publish page both use it."""
+    title, author, source_type = release_fields(upload.fields)
+    return await run_in_threadpool(
+        lambda: publish_upload(
+            ctx.inst,
+            upload.path,
+            title=title,
+            author=author,
+            source_type=source_type,
+            publisher=publisher_of(who),
+        )
+    )
 
 
 @router.get(
@@ -87,42 +106,22 @@ async def withdraw(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
         },
         **{s: {"model": ErrorOut} for s in (400, 401, 403, 409, 413, 415, 422)},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "file": {"type": "string", "format": "binary"},
-                            "title": {"type": "string", "maxLength": MAX_TITLE},
-                            "author": {"type": "string", "maxLength": MAX_AUTHOR},
-                            "source_type": {"type": "string", "default": "digitalCapture"},
-                        },
-                        "required": ["file", "title"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=upload_body(
+        {
+            "title": {"type": "string", "maxLength": MAX_TITLE},
+            "author": {"type": "string", "maxLength": MAX_AUTHOR},
+            "source_type": {"type": "string", "default": "digitalCapture"},
+        },
+        ("file", "title"),
+        raw=False,
+    ),
 )
 async def publish(ctx: Ctx, upload: UploadDep, who: Who) -> JSONResponse:
     """Sign a release with the instance's C2PA key and register it. The signed file is
     then at ``download_url``; its public page at ``page_url``. Idempotent: the same file
     (same bytes) from the same account answers 200 with the asset registered the first
     time, so a retry never makes a second asset."""
-    title, author, source_type = release_fields(upload.fields)
-    pub = await run_in_threadpool(
-        lambda: publish_upload(
-            ctx.inst,
-            upload.path,
-            title=title,
-            author=author,
-            source_type=source_type,
-            publisher=publisher_of(who),
-        )
-    )
+    pub = await publish_release(ctx, upload, who)
     asset = pub.asset
     body = {
         "asset": asset.public_dict(),

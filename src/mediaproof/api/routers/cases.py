@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.case_deps import (
     Cases,
+    Period,
     file_notice,
     now,
-    period,
     public_base,
     reviewer_name,
 )
@@ -170,13 +170,9 @@ async def appeal_decide(
 
 
 @router.get("/statements", name="cases.statements", responses=ERR)
-async def statements(
-    cases: Cases,
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
-) -> list[StatementBatchOut]:
+async def statements(cases: Cases, span: Period) -> list[StatementBatchOut]:
     """DSA Transparency Database v2 batches for a period; reading marks nothing."""
-    s, e = period(start, end)
+    s, e = span
     found = await run_in_threadpool(
         lambda: cases.sor_export(now(), mark_exported=False, include_exported=True, start=s, end=e)
     )
@@ -196,12 +192,8 @@ async def statements_export(cases: Cases) -> list[StatementBatchOut]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **ERR},
 )
-async def report_csv(
-    cases: Cases,
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
-) -> Response:
-    s, e = period(start, end)
+async def report_csv(cases: Cases, span: Period) -> Response:
+    s, e = span
     rep = await run_in_threadpool(cases.transparency_report, s, e)
     name = f"transparency-{s.date().isoformat()}-{e.date().isoformat()}.csv"
     return Response(

@@ -19,7 +19,8 @@ from mediaproof.api.analysis import Outcome, analysed, analysis_response
 from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.errors import error_body
 from mediaproof.api.multipart_files import FilesUpload, receive_files
-from mediaproof.api.schemas import JobOut, errors, model_response
+from mediaproof.api.schemas import JobOut, errors, model_response, upload_body
+from mediaproof.api.schemas.common import BINARY
 from mediaproof.api.schemas.likeness import (
     AlertOut,
     AlertsOut,
@@ -106,36 +107,22 @@ def _rejected(e: EnrolmentRejected, up: FilesUpload) -> JSONResponse:
         **errors(400, 401, 403, 408, 413),
         422: {"model": EnrolmentRejectedOut, "description": "a sample is unusable"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "name": {"type": "string", "maxLength": MAX_NAME},
-                            "consent": {
-                                "type": "string",
-                                "maxLength": MAX_CONSENT,
-                                "description": "who consented, when and how",
-                            },
-                            "keep_samples": {"type": "boolean", "default": False},
-                            "face": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                            "voice": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                        },
-                        "required": ["name", "consent"],
-                    }
-                }
+    openapi_extra=upload_body(
+        {
+            "name": {"type": "string", "maxLength": MAX_NAME},
+            "consent": {
+                "type": "string",
+                "maxLength": MAX_CONSENT,
+                "description": "who consented, when and how",
             },
-        }
-    },
+            "keep_samples": {"type": "boolean", "default": False},
+            "face": {"type": "array", "items": BINARY},
+            "voice": {"type": "array", "items": BINARY},
+        },
+        ("name", "consent"),
+        raw=False,
+        file=False,
+    ),
 )
 async def enrol(request: Request, ctx: Ctx, who: Who) -> JSONResponse:
     """Enrol a person from face photos (``face``, repeat) and voice clips (``voice``,
@@ -221,21 +208,7 @@ async def _check(ctx: AppContext, upload: Upload, _who: Principal) -> Outcome:
         **errors(400, 401, 403, 408, 413, 415, 422, 503),
         202: {"model": JobOut, "description": "video or long audio: a job"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=upload_body(),
 )
 async def check(out: Annotated[Outcome, analysed(_check)]) -> JSONResponse:
     """Whose enrolled face or voice a file resembles, with scores and thresholds: at once

@@ -20,7 +20,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.api.analysis import Outcome, analysed, analysis_response
 from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import ErrorOut, JobOut, errors, model_response
+from mediaproof.api.schemas import ErrorOut, JobOut, errors, model_response, upload_body
 from mediaproof.api.schemas.screening import (
     BanOut,
     BansOut,
@@ -130,27 +130,14 @@ async def _screen_output(ctx: AppContext, upload: Upload, who: Principal) -> Out
         **errors(400, 401, 403, 408, 413, 415, 422, 429, 503),
         202: {"model": JobOut, "description": "video or long audio: a job (GET /api/v1/jobs/{id})"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "file": {"type": "string", "format": "binary"},
-                            "user_ref": {"type": "string", "maxLength": 128},
-                            "use": {"type": "string", "default": outputs.DEFAULT_USE},
-                            "territory": {"type": "string", "description": "ISO 3166-1 alpha-2"},
-                            "sign": {"type": "boolean", "default": False},
-                        },
-                        "required": ["file"],
-                    }
-                },
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            },
+    openapi_extra=upload_body(
+        {
+            "user_ref": {"type": "string", "maxLength": 128},
+            "use": {"type": "string", "default": outputs.DEFAULT_USE},
+            "territory": {"type": "string", "description": "ISO 3166-1 alpha-2"},
+            "sign": {"type": "boolean", "default": False},
         }
-    },
+    ),
 )
 async def screen_output(out: Annotated[Outcome, analysed(_screen_output)]) -> JSONResponse:
     """Screen a generated image, audio or video before handing it out: an enrolled

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from mediaproof.accounts.models import Principal
 from mediaproof.api.analysis import Outcome, analysed, analysis_response, job_json
 from mediaproof.api.deps import AppContext, Ctx
-from mediaproof.api.schemas import ErrorOut, JobOut, VerifyReportOut, errors
+from mediaproof.api.schemas import ErrorOut, JobOut, VerifyReportOut, errors, upload_body
 from mediaproof.api.uploads import Upload
 from mediaproof.services.public_verify import verify_or_queue
 
@@ -31,21 +31,7 @@ async def _verify(ctx: AppContext, upload: Upload, _who: Principal) -> Outcome:
     name="verify.api",
     response_model=VerifyReportOut,
     responses={**ERRORS, 202: {"model": JobOut, "description": "video or long audio: a job"}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=upload_body(),
 )
 async def verify(out: Annotated[Outcome, analysed(_verify)]) -> JSONResponse:
     """Analyse a file: multipart field ``file``, or the raw body. Images answer at once

@@ -23,6 +23,7 @@ from mediaproof.api.schemas.common import (
     as_json,
     errors,
     model_response,
+    upload_body,
 )
 from mediaproof.api.schemas.softbinding import (
     AlgOut,
@@ -61,4 +62,5 @@ __all__ = [
     "as_json",
     "errors",
     "model_response",
+    "upload_body",
 ]

@@ -3,17 +3,23 @@
 Every answer is built field by field from the service's views: the reporter's name,
 e-mail address and signature are in none of them, and a field added to a view is not
 published until it is named here. Reporters never see which staff member decided.
+
+Each model's field list is that allow-list, written out on purpose: ``copied`` fills a
+model from a view by the names the model declares and reads nothing else. That the
+names repeat those of the records in cases/models.py and the rows of
+storage/sql/repos_cases.py is deliberate (``duplicates`` pairs them): deriving a model
+from a record would publish whatever the record gains.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
 from mediaproof.api.params import VersionField
-from mediaproof.api.schemas.common import iso, iso_or_none
+from mediaproof.api.schemas.common import copied, iso, iso_or_none
 from mediaproof.cases.models import (
     AppealOutcome,
     AppealView,
@@ -90,16 +96,14 @@ class ReceiptOut(BaseModel):
 
     @classmethod
     def of(cls, r: Receipt, base_url: str) -> ReceiptOut:
-        return cls(
-            case_number=r.case_number,
-            notice_id=r.notice_id,
-            status_token=r.status_token,
+        return copied(
+            cls,
+            r,
             status_url=f"{base_url}/status/{r.status_token}",
             received_at=iso(r.received_at),
             priority=r.triage.priority,
             due_at=iso(r.triage.due_at),
             clock=r.triage.clock,
-            joined_existing_case=r.joined_existing_case,
         )
 
 
@@ -118,19 +122,8 @@ class ReporterAppealOut(BaseModel):
     decided_at: str | None
 
     @classmethod
-    def of(cls, a: AppealView) -> ReporterAppealOut:
-        return cls(
-            id=a.id,
-            public_id=a.public_id,
-            case_id=a.case_id,
-            decision_id=a.decision_id,
-            party=a.party,
-            grounds=a.grounds,
-            filed_at=iso(a.filed_at),
-            outcome=a.outcome,
-            explanation=a.explanation,
-            decided_at=iso_or_none(a.decided_at),
-        )
+    def of(cls, a: AppealView) -> Self:
+        return copied(cls, a, filed_at=iso(a.filed_at), decided_at=iso_or_none(a.decided_at))
 
 
 class ReporterStatusOut(BaseModel):
@@ -149,17 +142,13 @@ class ReporterStatusOut(BaseModel):
 
     @classmethod
     def of(cls, st: ReporterStatus) -> ReporterStatusOut:
-        return cls(
-            case_number=st.case_number,
-            state=st.state,
-            notice_id=st.notice_id,
-            notice_status=st.notice_status,
-            category=st.category,
+        return copied(
+            cls,
+            st,
             received_at=iso(st.received_at),
             due_at=iso(st.due_at),
             statements=list(st.statements),
             appeals=[ReporterAppealOut.of(a) for a in st.appeals],
-            appealable=st.appealable,
         )
 
 
@@ -182,15 +171,11 @@ class PolicyRuleOut(BaseModel):
 
     @classmethod
     def of(cls, r: PolicyRule) -> PolicyRuleOut:
-        return cls(
-            id=r.id,
-            title=r.title,
-            text=r.text,
+        return copied(
+            cls,
+            r,
             categories=sorted(r.categories),
             outcomes=sorted(r.outcomes),
-            ground=r.ground,
-            legal_ground=r.legal_ground,
-            sor_category=r.sor_category,
             keywords=list(r.keywords),
         )
 
@@ -211,16 +196,12 @@ class PolicyOut(BaseModel):
 
     @classmethod
     def of(cls, p: PolicyDocument) -> PolicyOut:
-        return cls(
-            version=p.version,
-            title=p.title,
-            url=p.url,
+        return copied(
+            cls,
+            p,
             rules=[PolicyRuleOut.of(r) for r in p.rules],
             second_review_for=sorted(p.second_review_for),
             sla_hours=dict(p.sla_hours),
-            verified_candidate_hours=p.verified_candidate_hours,
-            appeal_window_days=p.appeal_window_days,
-            restrict_days=p.restrict_days,
             territorial_scope=list(p.territorial_scope),
         )
 
@@ -249,19 +230,10 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(cls, c: CaseView, now: dt.datetime) -> CaseOut:
-        return cls(
-            id=c.id,
-            public_id=c.public_id,
-            number=c.number,
-            state=c.state,
-            category=c.category,
-            priority=c.priority,
+        return copied(
+            cls,
+            c,
             due_at=iso(c.due_at),
-            media_sha256=c.media_sha256,
-            content_url=c.content_url,
-            platform=c.platform,
-            version=c.version,
-            notice_count=c.notice_count,
             created_at=iso(c.created_at),
             sources=list(c.sources),
             time_left_s=round((c.due_at - now).total_seconds()),
@@ -290,19 +262,7 @@ class NoticeSummaryOut(BaseModel):
 
     @classmethod
     def of(cls, n: NoticeSummary) -> NoticeSummaryOut:
-        return cls(
-            id=n.id,
-            category=n.category,
-            source=n.source,
-            relationship=n.relationship,
-            explanation=n.explanation,
-            location=n.location,
-            content_url=n.content_url,
-            media_sha256=n.media_sha256,
-            received_at=iso(n.received_at),
-            status=n.status,
-            media_kept=n.media_kept,
-        )
+        return copied(cls, n, received_at=iso(n.received_at))
 
 
 class CaseDecisionOut(BaseModel):
@@ -321,30 +281,13 @@ class CaseDecisionOut(BaseModel):
 
     @classmethod
     def of(cls, d: DecisionView) -> CaseDecisionOut:
-        return cls(
-            id=d.id,
-            case_id=d.case_id,
-            outcome=d.outcome,
-            rule_id=d.rule_id,
-            policy_version=d.policy_version,
-            explanation=d.explanation,
-            reviewer=d.reviewer,
-            second_reviewer=d.second_reviewer,
-            status=d.status,
-            automated=d.automated,
-            created_at=iso(d.created_at),
-            final_at=iso_or_none(d.final_at),
-        )
+        return copied(cls, d, created_at=iso(d.created_at), final_at=iso_or_none(d.final_at))
 
 
 class AppealOut(ReporterAppealOut):
     """An appeal as staff see it: with the reviewer who decided it."""
 
     reviewer: str | None
-
-    @classmethod
-    def of(cls, a: AppealView) -> AppealOut:
-        return cls(**ReporterAppealOut.of(a).model_dump(), reviewer=a.reviewer)
 
 
 class ActionOut(BaseModel):
@@ -397,13 +340,12 @@ class DecisionResultOut(BaseModel):
 
     @classmethod
     def of(cls, r: DecisionResult, now: dt.datetime) -> DecisionResultOut:
-        return cls(
+        return copied(
+            cls,
+            r,
             case=CaseOut.of(r.case, now),
             decision=CaseDecisionOut.of(r.decision),
             action_ids=list(r.action_ids),
-            statement_puid=r.statement_puid,
-            uploader_token=r.uploader_token,
-            uploader_appeal_url=r.uploader_appeal_url,
         )
 
 
@@ -415,10 +357,11 @@ class AppealResultOut(BaseModel):
 
     @classmethod
     def of(cls, r: AppealResult, now: dt.datetime) -> AppealResultOut:
-        return cls(
+        return copied(
+            cls,
+            r,
             case=CaseOut.of(r.case, now),
             appeal=AppealOut.of(r.appeal),
-            restore_action_id=r.restore_action_id,
             new_decision=None if r.new_decision is None else CaseDecisionOut.of(r.new_decision),
         )
 

@@ -4,7 +4,7 @@ that turn a service's answer into exactly the fields a model names."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -23,6 +23,33 @@ class ErrorOut(BaseModel):
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route: each status answered with the error shape."""
     return {c: {"model": ErrorOut} for c in codes}
+
+
+BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+
+
+def upload_body(
+    properties: dict[str, Any] | None = None,
+    required: tuple[str, ...] = ("file",),
+    *,
+    raw: bool = True,
+    file: bool = True,
+) -> dict[str, Any]:
+    """The ``openapi_extra=`` of an upload route: a multipart form with the media in
+    ``file`` (unless ``file=False``) and ``properties``, the form's other fields; with
+    ``raw`` the media may come as the whole body (application/octet-stream) as well."""
+    content: dict[str, Any] = {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {**({"file": BINARY} if file else {}), **(properties or {})},
+                "required": list(required),
+            }
+        }
+    }
+    if raw:
+        content["application/octet-stream"] = {"schema": BINARY}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 class HealthOut(BaseModel):
@@ -60,6 +87,21 @@ class JobOut(BaseModel):
 
 def iso(t: dt.datetime) -> str:
     return t.isoformat()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def copied(model: type[M], src: object, **computed: Any) -> M:
+    """``model`` filled from ``src``: each field of the model that ``computed`` does not
+    give is ``src``'s attribute of the same name. The model's field list stays the
+    allow-list: an attribute the model does not name is never read."""
+    return model(
+        **{
+            name: computed[name] if name in computed else getattr(src, name)
+            for name in model.model_fields
+        }
+    )
 
 
 def iso_or_none(t: dt.datetime | None) -> str | None:
