@@ -1,7 +1,7 @@
 """What the HTTP benchmarks share: a `mediaproof serve` of their own.
 
-Not a benchmark itself (bench_*.py are); imported by bench_service.py and
-bench_fairness.py, which run as scripts from this folder.
+Not a benchmark itself (bench_*.py are); imported by bench_service.py,
+bench_fairness.py and bench_cases_http.py, which run as scripts from this folder.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def launch_serve(
-    home: Path, env_extra: dict[str, str], *, args: tuple[str, ...] = (), drop: tuple[str, ...] = ()
+    home: Path,
+    env_extra: dict[str, str],
+    *,
+    args: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
+    settle_s: float = 3.0,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `mediaproof serve` on a free local port for the instance in ``home`` (the
     caller has made its keys and accounts) and wait until it answers /healthz and its
-    analysis workers have had time to start. ``drop`` names variables of this process's
+    analysis workers have had ``settle_s`` to start. ``drop`` names variables of this process's
     environment the server must not inherit. Returns the process and its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,7 +52,7 @@ def launch_serve(
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                time.sleep(3)  # the analysis workers start in the background
+                time.sleep(settle_s)  # the analysis workers start in the background
                 return proc, url
         except httpx.HTTPError:
             time.sleep(0.2)

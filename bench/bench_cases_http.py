@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from _serve import launch_serve  # bench/_serve.py (these run as scripts from bench/)
 from mediaproof.accounts.models import Role
 from mediaproof.config import Settings
 from mediaproof.media.samples import sample_photo
@@ -48,34 +47,13 @@ def start(home: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     assert who is not None
     token, _ = accounts.create_token(inst, who, "bench", ["cases:review"])
     inst.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    src = str(Path(__file__).resolve().parents[1] / "src")
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
-        "MEDIAPROOF_HOME": str(home),
         "MEDIAPROOF_SERVICE_RATE_NOTICE_BURST": "1000000",
         "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000000",
     }
-    cmd = [sys.executable, "-m", "mediaproof", "serve", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url, token
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the service did not start")
+    # the case routes need no analysis workers: no settling time
+    proc, url = launch_serve(home, env, args=("--log-level", "warning"), settle_s=0)
+    return proc, url, token
 
 
 def notice(i: int) -> dict[str, Any]:
