@@ -5,16 +5,24 @@ opinion ("consistent / not consistent with AI generation"), always with the accu
 harness measured for it and a "not validated for this kind of file" flag when the file
 is outside what it was evaluated on. The policy does not label on this evidence: it is
 shown, never decisive (docs/detectors.md).
+
+The detectors load and score in the analysis workers (``ctx.compute``: the service's
+process pool, inline in the CLI) with the step's time limit, so a slow model does not
+hold a request thread's core and a hung one is stopped; each worker loads them once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from mediaproof.analysis.compute import ComputeCrashed, ComputeFailed, ComputeTimedOut
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.config import DetectorSettings
+from mediaproof.detection.card import ModelCard
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.evaluate import accuracy_summary, accuracy_text
 from mediaproof.detection.protocol import Detector
@@ -39,10 +47,46 @@ _WORDS = {
 Loader = Callable[[], Sequence[Detector]]
 
 
-def _not_validated(det: Detector, ctx: AnalysisContext, summary: dict[str, Any] | None
+@dataclass(frozen=True)
+class Scoring:
+    """One detector's answer on one file, as it crosses from a worker process: its card
+    (for the wording and the measured accuracy), and a probability, an abstention or an
+    error."""
+
+    card: ModelCard
+    probability: float | None = None
+    abstain_reason: str | None = None
+    regions: tuple[dict[str, Any], ...] = ()
+    error: str | None = None
+
+
+def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
+    """Score ``path`` with every image detector of ``dets`` (loaded already)."""
+    out: list[Scoring] = []
+    for det in dets:
+        if det.modality != "image":
+            continue
+        try:
+            res = det.score(path)
+        except DetectorError as e:
+            out.append(Scoring(det.card, error=e.message))
+            continue
+        out.append(Scoring(det.card, res.probability, res.abstain_reason,
+                           tuple(r.as_dict() for r in res.regions)))
+    return out
+
+
+def score_enabled(settings: DetectorSettings, path: Path) -> list[Scoring]:
+    """The analysis step: load the operator's enabled detectors (once per process, so
+    once per worker of the service's pool) and score one image. Module-level and
+    plain-data in and out, so it runs in a worker process with the step's time limit.
+    A detector that does not load raises :class:`DetectorLoadError` every time."""
+    return score_with(enabled_detectors(settings)(), path)
+
+
+def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any] | None
                    ) -> list[str]:
     why: list[str] = []
-    card = det.card
     if summary is None:
         why.append("it has not been evaluated here at all")
     fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
@@ -57,57 +101,69 @@ def _not_validated(det: Detector, ctx: AnalysisContext, summary: dict[str, Any] 
 
 
 class DetectorAnalyzer:
+    """``source`` is the operator's settings (the detectors load and run in the analysis
+    workers, ``ctx.compute``, with the step's time limit) or, in tests of the wording, a
+    loader of detectors already made, run in the calling thread."""
+
     name = NAME
 
-    def __init__(self, loader: Loader) -> None:
-        self._loader = loader
+    def __init__(self, source: DetectorSettings | Loader) -> None:
+        self._source = source
+
+    def _scorings(self, ctx: AnalysisContext) -> list[Scoring]:
+        if isinstance(self._source, DetectorSettings):
+            return ctx.compute.run(score_enabled, self._source, ctx.path,
+                                   timeout_s=ctx.step_timeout_s)
+        return score_with(self._source(), ctx.path)
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
         if ctx.media.kind is not MediaKind.IMAGE:
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
                             "The enabled detectors look at still images only.", limits=LIMITS)
         try:
-            dets = [d for d in self._loader() if d.modality == "image"]
+            scorings = self._scorings(ctx)
         except DetectorLoadError as e:
             # a detector that cannot load is an error, shown as such: never a made-up score
             return Evidence(NAME, EvidenceStatus.ERROR,
                             f"A detector could not be loaded: {e.message}", limits=LIMITS)
-        if not dets:
+        except (ComputeTimedOut, ComputeCrashed) as e:
+            return Evidence(NAME, EvidenceStatus.ERROR,
+                            f"The detectors did not answer: {e.message}", limits=LIMITS)
+        except ComputeFailed as e:
+            return Evidence(NAME, EvidenceStatus.ERROR,
+                            f"The detectors failed unexpectedly ({e})", limits=LIMITS)
+        if not scorings:
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
                             "No image detector is enabled.", limits=LIMITS)
         entries: list[dict[str, Any]] = []
         sentences: list[str] = []
-        for det in dets:
-            card = det.card
+        for sc in scorings:
+            card = sc.card
             summary = accuracy_summary(card)
             acc = accuracy_text(summary)
-            why = _not_validated(det, ctx, summary)
+            why = _not_validated(card, ctx, summary)
             entry: dict[str, Any] = {
-                "id": det.id,
-                "version": det.version,
+                "id": card.id,
+                "version": card.version,
                 "card": card.public(),
                 "accuracy": summary,
                 "accuracy_text": acc,
                 "validated_for_file": not why,
                 "not_validated_because": why,
             }
-            head = f"A detector's opinion ({det.id} {det.version})"
-            try:
-                res = det.score(ctx.path)
-            except DetectorError as e:
-                entry.update(opinion="error", probability=None, error=e.message)
-                sentences.append(f"{head}: none, it failed ({e.message}).")
-                entries.append(entry)
-                continue
-            if res.probability is None:
+            head = f"A detector's opinion ({card.id} {card.version})"
+            if sc.error is not None:
+                entry.update(opinion="error", probability=None, error=sc.error)
+                sentences.append(f"{head}: none, it failed ({sc.error}).")
+            elif sc.probability is None:
                 entry.update(opinion="abstained", probability=None,
-                             abstain_reason=res.abstain_reason)
-                sentences.append(f"{head}: none, it abstained ({res.abstain_reason}).")
+                             abstain_reason=sc.abstain_reason)
+                sentences.append(f"{head}: none, it abstained ({sc.abstain_reason}).")
             else:
-                op = card.thresholds.opinion(res.probability)
-                entry.update(opinion=op, probability=round(res.probability, 4),
-                             regions=[r.as_dict() for r in res.regions])
-                text = f"{head}: {_WORDS[op]} (score {res.probability:.2f}). {acc}"
+                op = card.thresholds.opinion(sc.probability)
+                entry.update(opinion=op, probability=round(sc.probability, 4),
+                             regions=list(sc.regions))
+                text = f"{head}: {_WORDS[op]} (score {sc.probability:.2f}). {acc}"
                 if why:
                     text += " Not validated for this kind of file: " + "; ".join(why) + "."
                 sentences.append(text)

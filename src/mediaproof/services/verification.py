@@ -11,7 +11,7 @@ from mediaproof.analysis.analyzers.registry import RegistryAnalyzer
 from mediaproof.analysis.evidence import Analyzer
 from mediaproof.analysis.pipeline import Progress, run_analyzers
 from mediaproof.analysis.report import AnalysisReport
-from mediaproof.detection.analyzer import DetectorAnalyzer, enabled_detectors
+from mediaproof.detection.analyzer import DetectorAnalyzer
 from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
@@ -43,7 +43,7 @@ def analyzers_for(
         GeneratorMetadataAnalyzer(),
     ]
     if inst.settings.detectors.enabled:  # off unless the operator names detectors
-        found.append(DetectorAnalyzer(enabled_detectors(inst.settings.detectors)))
+        found.append(DetectorAnalyzer(inst.settings.detectors))  # runs in the workers
     if likeness:
         # opens the instance's likeness store only when someone is enrolled
         found.append(LikenessAnalyzer(instance_likeness(inst)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +28,7 @@ class StandIn:
 
     def __init__(self) -> None:
         self.mode = "ok"
+        self.delay_s = 0.0
         self.healthy = True
         self.requests: list[dict[str, Any]] = []
         stand_in = self
@@ -54,6 +56,8 @@ class StandIn:
                     return
                 doc = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stand_in.requests.append(doc)
+                if stand_in.mode == "slow":
+                    time.sleep(stand_in.delay_s)
                 if stand_in.mode == "500":
                     self._send(500, b'{"error": "boom"}')
                     return
