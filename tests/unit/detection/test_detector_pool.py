@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def remote_settings(tmp_path: Path, url: str) -> DetectorSettings:
 
 
 def analyse(det: DetectorSettings, path: Path, compute: object, step_timeout_s: float = 120
-            ) -> tuple[EvidenceStatus, str, dict[str, object]]:
+            ) -> tuple[EvidenceStatus, str, dict[str, Any]]:
     s = Settings(home=path.parent / "home", detectors=det,
                  limits=Limits(step_timeout_s=step_timeout_s))
     ctx = AnalysisContext(path=path, media=ingest_file(path, s.limits), settings=s)
@@ -63,7 +64,7 @@ def test_opinion_comes_back_from_where_it_ran(
                                     compute_for(kind, pool))
     assert status is EvidenceStatus.FOUND, summary
     assert summary.startswith("A detector's opinion (remote-redness 0.1): consistent with AI")
-    (entry,) = data["detectors"]  # type: ignore[misc]
+    (entry,) = data["detectors"]
     assert entry["card"]["id"] == "remote-redness" and entry["opinion"] == "consistent"
     assert stand_in.requests and stand_in.requests[-1]["file_path"].endswith("red.png")
 
@@ -111,6 +112,6 @@ def test_the_built_in_detector_loads_in_the_worker_not_in_the_server(
     assert not detector_analyzer._cache  # the model was loaded by the worker only
     _, _, inline = analyse(det, photo, InlineCompute())
     assert detector_analyzer._cache  # inline (the CLI), this process loads it
-    p_pool = pooled["detectors"][0]["probability"]  # type: ignore[index]
-    p_inline = inline["detectors"][0]["probability"]  # type: ignore[index]
+    p_pool = pooled["detectors"][0]["probability"]
+    p_inline = inline["detectors"][0]["probability"]
     assert p_pool == p_inline and 0.0 <= p_pool <= 1.0
