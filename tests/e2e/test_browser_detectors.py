@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from mediaproof.accounts.models import Role
 from mediaproof.config import Settings
@@ -51,12 +52,18 @@ def check_row(page: Any) -> None:
     assert acc.startswith("Measured on 31 real and 1 AI-generated images"), acc
 
 
-@pytest.mark.parametrize("photo", REAL_PHOTOS)
+@pytest.mark.parametrize("photo", [*REAL_PHOTOS, "webp"])
 def test_detector_opinion_is_shown_with_its_accuracy(
-    server: Server, tab: Any, corpora: Path, photo: str  # noqa: F811
+    server: Server, tab: Any, corpora: Path, photo: str, tmp_path: Path  # noqa: F811
 ) -> None:
+    if photo == "webp":  # a real photo in a format the card was not evaluated on
+        path = tmp_path / "P1000827.webp"
+        with Image.open(corpora / REAL_PHOTOS[2]) as im:
+            im.save(path, "WEBP", quality=90)
+    else:
+        path = corpora / photo
     tab.goto(server.url + "/")
-    tab.set_input_files("#file", str(corpora / photo))
+    tab.set_input_files("#file", str(path))
     tab.click("#submit")
     verdict = tab.wait_for_selector("#verdict")
     assert verdict.inner_text() == "No provenance found: unknown"
@@ -71,6 +78,12 @@ def test_detector_opinion_is_shown_with_its_accuracy(
     body = tab.inner_text("body")
     assert "AI-generated, by its own declaration" not in body
     assert "AI-generated" not in tab.inner_text("#answer")
+    validated = tab.inner_text(f"#detector-scores tr[data-detector='{DET}'] .validated")
+    if photo == "webp":
+        assert validated == ("Not validated for this kind of file: it was evaluated on "
+                             "jpeg, png files, not webp"), validated
+    else:
+        assert validated == "within what it was evaluated on", validated
     if photo == REAL_PHOTOS[0]:
         assert tab.get_attribute(f"#detector-scores tr[data-detector='{DET}']",
                                  "data-opinion") == "consistent"
