@@ -171,10 +171,12 @@ class DetectorAnalyzer:
         ops = {e["opinion"] for e in entries}
         if ops & {"consistent", "not_consistent", "uncertain"}:
             status = EvidenceStatus.FOUND
-        elif ops == {"error"}:
+        elif "error" in ops:
             status = EvidenceStatus.ERROR
         else:
-            status = EvidenceStatus.NOT_FOUND
+            # every detector abstained: it did not look, so the answer must not list it
+            # among the checks that "found nothing"
+            status = EvidenceStatus.NOT_APPLICABLE
         return Evidence(NAME, status, " ".join(sentences), data={"detectors": entries},
                         limits=LIMITS)
 

@@ -101,6 +101,20 @@ def test_load_failure_is_an_error_not_a_score(tmp_path: Path) -> None:
     assert not ev.data
 
 
+def test_a_detector_that_abstains_is_not_listed_as_checked(tmp_path: Path, toy: Detector
+                                                           ) -> None:
+    ev = run(toy, solid(tmp_path / "tiny.png", (230, 20, 20), size=(12, 12)))
+    assert ev.status is EvidenceStatus.NOT_APPLICABLE
+    assert ev.summary.startswith("A detector's opinion (toy-redness 0.1): none, it abstained "
+                                 "(the image is too small")
+    a = assess({"detector": ev}, media_kind="image")
+    checked = [r for r in a.reasons if r.startswith("Checked, and nothing found")]
+    assert not any("learned AI-image" in r for r in checked), checked
+    (skipped,) = [r for r in a.reasons if r.startswith("Not checked:")]
+    assert ("learned AI-image detectors (an opinion, not a verdict) (A detector's opinion "
+            "(toy-redness 0.1): none, it abstained") in skipped
+
+
 def test_audio_is_not_applicable(tmp_path: Path, toy: Detector) -> None:
     wav = tmp_path / "a.wav"
     sf.write(wav, np.zeros(16000, dtype=np.float32), 16000)
