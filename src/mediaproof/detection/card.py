@@ -179,6 +179,8 @@ class ModelCard(_Strict):
             "out_of_scope": self.out_of_scope,
             "thresholds": self.thresholds.model_dump(),
             "calibration": self.calibration.method,
+            "calibration_fitted_on": self.calibration.fitted_on,
+            "real_sources": self.training_data.real_sources,
         }
 
 
