@@ -210,31 +210,55 @@ def bench_clustered(
 def _time_index(
     words: np.ndarray, q: np.ndarray, recall_q: int, cls: Any, bf: Any
 ) -> dict[str, Any]:
+    """The index as built by default (dense clusters set apart) and with every row in the
+    multi-index tables (``clusters=False``), timed side by side: each query is run on
+    both, alternating, so load on a shared machine falls on both alike."""
     ids = np.arange(len(words), dtype=np.int64)
-    c0 = time.process_time()
-    index = cls.from_arrays(ids, words)
-    build = time.process_time() - c0
-    lat, counts = [], []
+    variants = {"default": {}, "tables_only": {"clusters": False}}
+    built: dict[str, Any] = {}
+    build_s: dict[str, float] = {}
+    for name, kw in variants.items():
+        c0 = time.process_time()
+        built[name] = cls.from_arrays(ids, words, **kw)
+        build_s[name] = time.process_time() - c0
+    lat: dict[str, list[float]] = {k: [] for k in variants}
+    counts: list[int] = []
     for h in q:
-        t = time.thread_time()
-        got, _ = index.query_arrays(h, 31)
-        lat.append(time.thread_time() - t)
+        for name, index in built.items():
+            t = time.thread_time()
+            got, _ = index.query_arrays(h, 31)
+            lat[name].append(time.thread_time() - t)
         counts.append(len(got))
+    out: dict[str, Any] = {}
+    for name, index in built.items():
+        out[name] = _summary(lat[name], counts, index, build_s[name])
+        ok = 0
+        for h in q[:recall_q]:
+            want, _ = bf(words, h, 31)
+            got, _ = index.query_arrays(h, 31)
+            ok += set(want.tolist()) == set(got.tolist())
+        out[name]["exact_vs_brute_force"] = f"{ok}/{min(recall_q, len(q))}"
+    out["p99_ratio_tables_only_over_default"] = round(
+        pct(lat["tables_only"], 99) / max(pct(lat["default"], 99), 1e-9), 2
+    )
+    return out
+
+
+def _summary(lat: list[float], counts: list[int], index: Any, build: float) -> dict[str, Any]:
     hits = sum(counts)
     # a query whose answer is a whole cluster costs at least its answer: report queries
     # with small answers apart from those, and the cost per returned hash of the latter
     small = [x for x, c in zip(lat, counts, strict=True) if c <= DENSE_ANSWER]
     dense = [(x, c) for x, c in zip(lat, counts, strict=True) if c > DENSE_ANSWER]
-    ok = 0
-    for h in q[:recall_q]:
-        want, _ = bf(words, h, 31)
-        got, _ = index.query_arrays(h, 31)
-        ok += set(want.tolist()) == set(got.tolist())
+    main = index._state.main
     return {
         "build_cpu_s": round(build, 2), "slots": index.slots,
+        "clusters": 0 if main.clusters is None else len(main.clusters.leaders),
+        "rows_in_clusters": len(main.words) - main.free,
+        "index_bytes_per_hash": round(index.nbytes / max(len(index), 1), 1),
         "lookup_cpu_ms": {"p50": ms(pct(lat, 50)), "p99": ms(pct(lat, 99)),
                           "max": ms(max(lat))},
-        "mean_hits": round(hits / max(len(q), 1), 1),
+        "mean_hits": round(hits / max(len(lat), 1), 1),
         f"answers_up_to_{DENSE_ANSWER}": {
             "queries": len(small), "p50_ms": ms(pct(small, 50)), "p99_ms": ms(pct(small, 99)),
         },
@@ -245,7 +269,6 @@ def _time_index(
                 float(np.median([x / c for x, c in dense])) * 1e6, 3
             ) if dense else 0,
         },
-        "exact_vs_brute_force": f"{ok}/{min(recall_q, len(q))}",
     }  # fmt: skip
 
 

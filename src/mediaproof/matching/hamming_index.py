@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 # The word and MIH layers live in their own modules; their names stay importable here.
+from mediaproof.matching.clusters import Clusters, split_rows
 from mediaproof.matching.hamming_words import HASH_BITS as HASH_BITS
 from mediaproof.matching.hamming_words import I64 as I64
 from mediaproof.matching.hamming_words import U64 as U64
@@ -47,7 +48,7 @@ from mediaproof.matching.mih import choose_slots as choose_slots
 from mediaproof.matching.mih import permute_bits as permute_bits
 
 BRUTE_FORCE_BELOW = 10_000  # measured crossover: 0.19 ms either way at 10k rows
-SNAPSHOT_VERSION = 2  # 2: slots are cut from the permuted bits (BIT_PERMUTATION)
+SNAPSHOT_VERSION = 3  # 2: slots cut from the permuted bits; 3: dense clusters set apart
 HEAVY_CANDIDATES = 0.25  # a query with more candidates than this share of rows scans all
 
 
@@ -56,7 +57,9 @@ class _Main:
     words: U64
     ids: I64
     alive: NDArray[np.bool_]  # flipped to False by remove(); never back
-    mih: _Mih | None
+    mih: _Mih | None  # over rows [0, free) only
+    free: int  # rows before this position are in the tables; the rest are in clusters
+    clusters: Clusters | None
 
 
 class _Delta:
@@ -108,6 +111,7 @@ class HammingIndex:
         delta_limit: int = 16_384,
         background_merge: bool = True,
         brute_force_below: int = BRUTE_FORCE_BELOW,
+        clusters: bool = True,
     ) -> None:
         if not 0 <= max_distance < HASH_BITS:
             raise ValueError("max_distance must be in [0, 256)")
@@ -115,6 +119,7 @@ class HammingIndex:
         self.delta_limit = delta_limit
         self.background_merge = background_merge
         self.brute_force_below = brute_force_below
+        self.clusters = clusters
         self._lock = threading.RLock()
         self._state = _State(
             self._make_main(np.zeros((0, WORDS), np.uint64), np.zeros(0, np.int64)), _Delta(1024)
@@ -124,10 +129,19 @@ class HammingIndex:
 
     # --- building ----------------------------------------------------------------
 
-    def _make_main(self, words: U64, ids: I64, mih: _Mih | None = None) -> _Main:
-        if mih is None and len(words) >= self.brute_force_below:
-            mih = _Mih.build(words, self.max_distance)
-        return _Main(words, ids, np.ones(len(ids), dtype=np.bool_), mih)
+    def _make_main(
+        self, words: U64, ids: I64, mih: _Mih | None = None, clusters: Clusters | None = None,
+        *, restored: bool = False,
+    ) -> _Main:  # fmt: skip
+        """Main arrays over ``words``. A fresh build sets dense clusters of near-duplicates
+        apart (:mod:`mediaproof.matching.clusters`) and builds the tables over the rest;
+        a restored snapshot brings both."""
+        if not restored and len(words) >= self.brute_force_below and self.clusters:
+            words, ids, _, clusters = split_rows(words, ids)
+        free = clusters.start if clusters is not None else len(words)
+        if mih is None and not restored and free >= self.brute_force_below:
+            mih = _Mih.build(words[:free], self.max_distance)
+        return _Main(words, ids, np.ones(len(ids), dtype=np.bool_), mih, free, clusters)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[int, bytes]], **kwargs: int | bool) -> HammingIndex:
@@ -305,17 +319,22 @@ class HammingIndex:
         st = self._state  # one consistent view
         n = st.delta.count
         main = st.main
+        table_rows = main.words[: main.free]
         if main.mih is None:
-            pos, dist = brute_force(main.words, q, r)
+            pos, dist = brute_force(table_rows, q, r)
         else:
-            cand = main.mih.candidates(q, limit=int(len(main.words) * HEAVY_CANDIDATES))
+            cand = main.mih.candidates(q, limit=int(main.free * HEAVY_CANDIDATES))
             if cand is None:  # heavy buckets: gathering would cost more than a scan
-                pos, dist = brute_force(main.words, q, r)
+                pos, dist = brute_force(table_rows, q, r)
             else:
-                d = distances(np.take(main.words, cand, axis=0), q)
+                d = distances(np.take(table_rows, cand, axis=0), q)
                 ok = d <= r
                 pos, first = np.unique(cand[ok], return_index=True)
                 dist = d[ok][first]
+        if main.clusters is not None:
+            cpos, cdist = main.clusters.search(q, r)
+            pos = np.concatenate([pos.astype(np.int64), cpos])
+            dist = np.concatenate([dist.astype(np.int64), cdist])
         keep = main.alive[pos]
         ids = main.ids[pos[keep]]
         dists = dist[keep]
@@ -339,6 +358,7 @@ class HammingIndex:
         st = self._state
         m = st.main
         total = m.words.nbytes + m.ids.nbytes + m.alive.nbytes + (m.mih.nbytes if m.mih else 0)
+        total += m.clusters.nbytes if m.clusters else 0
         d = st.delta
         return int(total + d.words.nbytes + d.ids.nbytes + d.alive.nbytes)
 
@@ -361,6 +381,8 @@ class HammingIndex:
                 out["mih_m"] = np.array([main.mih.m], dtype=np.int64)
                 out["mih_offsets"] = main.mih.offsets
                 out["mih_perm"] = main.mih.perm
+            if main.clusters is not None:
+                out.update(main.clusters.export())
             return out
 
     @classmethod
@@ -380,36 +402,25 @@ class HammingIndex:
         ):  # fmt: skip
             raise IndexSnapshotError("index snapshot arrays are inconsistent")
         index = cls(max_distance=max_distance, **kwargs)  # type: ignore[arg-type]
+        clusters = Clusters.restore(arrays, len(words))
+        free = clusters.start if clusters is not None else len(words)
         mih = None
         if "mih_m" in arrays:
             mih = _Mih.restore(
                 int(arrays["mih_m"][0]), max_distance, arrays["mih_offsets"],  # type: ignore[arg-type]
-                arrays["mih_perm"], len(words),  # type: ignore[arg-type]
+                arrays["mih_perm"], free,  # type: ignore[arg-type]
             )  # fmt: skip
+        elif free >= index.brute_force_below:
+            mih = _Mih.build(words[:free], max_distance)  # type: ignore[arg-type]
         index._state = _State(
-            index._make_main(words, ids, mih), _Delta(1024)  # type: ignore[arg-type]
+            index._make_main(words, ids, mih, clusters, restored=True),  # type: ignore[arg-type]
+            _Delta(1024),
         )
         return index
 
     def save(self, path: Path) -> None:
-        """Write a snapshot (live rows plus the MIH tables, so loading skips the build)."""
-        self.merge()
-        with self._lock:
-            st = self._state
-            main = st.main
-            if not main.alive.all():
-                self._rebuild_sync(st)
-                main = self._state.main
-            arrays: dict[str, NDArray[np.generic]] = {
-                "version": np.array([SNAPSHOT_VERSION]),
-                "max_distance": np.array([self.max_distance]),
-                "words": main.words,
-                "ids": main.ids,
-            }
-            if main.mih is not None:
-                arrays["mih_m"] = np.array([main.mih.m])
-                arrays["mih_offsets"] = main.mih.offsets
-                arrays["mih_perm"] = main.mih.perm
+        """Write a snapshot (live rows plus the tables, so loading skips the build)."""
+        arrays = self.export_arrays()
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
@@ -421,24 +432,10 @@ class HammingIndex:
             with np.load(path, allow_pickle=False) as z:
                 if int(z["version"][0]) != SNAPSHOT_VERSION:
                     raise IndexSnapshotError(f"unsupported index snapshot version in {path}")
-                max_distance = int(z["max_distance"][0])
-                words = np.ascontiguousarray(z["words"], dtype=np.uint64)
-                ids = np.ascontiguousarray(z["ids"], dtype=np.int64)
-                mih_parts = None
-                if "mih_m" in z.files:
-                    mih_parts = (int(z["mih_m"][0]), z["mih_offsets"], z["mih_perm"])
+                arrays = {k: np.ascontiguousarray(z[k]) for k in z.files}
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
             raise IndexSnapshotError(f"cannot read index snapshot {path}: {e}") from e
-        if words.ndim != 2 or words.shape[1] != WORDS or len(ids) != len(words):
-            raise IndexSnapshotError(f"index snapshot {path} is inconsistent")
-        index = cls(max_distance=max_distance, **kwargs)  # type: ignore[arg-type]
-        mih = None
-        if mih_parts is not None:
-            m, offsets, perm = mih_parts
-            try:
-                mih = _Mih.restore(m, max_distance, offsets, perm, len(words))
-            except IndexSnapshotError as e:
-                msg = f"index snapshot {path} has inconsistent MIH tables"
-                raise IndexSnapshotError(msg) from e
-        index._state = _State(index._make_main(words, ids, mih), _Delta(1024))
-        return index
+        try:
+            return cls.from_exported(arrays, **kwargs)
+        except IndexSnapshotError as e:
+            raise IndexSnapshotError(f"index snapshot {path} is inconsistent: {e}") from e

@@ -241,6 +241,8 @@ def test_randomised_agreement_with_brute_force(
                     st_.main.ids,
                     st_.main.alive,
                     hi._Mih.build(words, radius, slots),
+                    len(st_.main.words),
+                    None,
                 ),
                 st_.delta,
             )

@@ -3,12 +3,16 @@ biased and correlated bits), and the bit permutation spreads a biased slot."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from mediaproof.matching.clusters import find_clusters
 from mediaproof.matching.hamming_index import (
     BIT_PERMUTATION,
     HammingIndex,
+    IndexSnapshotError,
     _slot_keys,
     _slot_widths,
     brute_force,
@@ -86,3 +90,99 @@ def test_the_permutation_spreads_biased_bits_over_slots() -> None:
 
     raw, permuted = worst(pop.words), worst(permute_bits(pop.words))
     assert raw > 20 * permuted
+
+
+# --- dense clusters set apart (mediaproof.matching.clusters) -------------------------
+
+
+def _assert_exact(index: HammingIndex, words: np.ndarray, queries: np.ndarray,
+                  alive: np.ndarray | None = None) -> int:  # fmt: skip
+    found = 0
+    for q in queries:
+        for r in (0, 8, 20, 31):
+            want_pos, want_d = brute_force(words, q, r)
+            if alive is not None:
+                keep = alive[want_pos]
+                want_pos, want_d = want_pos[keep], want_d[keep]
+            got_ids, got_d = index.query_arrays(q, r)
+            assert sorted(zip(got_ids.tolist(), got_d.tolist(), strict=True)) == sorted(
+                zip(want_pos.tolist(), want_d.tolist(), strict=True)
+            )
+            found += len(want_pos)
+    return found
+
+
+def _near_misses(leaders: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Queries 25-50 bits from cluster leaders: the ones that used to gather whole clusters."""
+    out = []
+    for leader in leaders:
+        for k in (25, 31, 36, 43, 50):
+            bits = np.unpackbits(leader.view(np.uint8), bitorder="little")
+            flip = rng.choice(256, k, replace=False)
+            bits[flip] ^= 1
+            out.append(np.packbits(bits, bitorder="little").view("<u8").astype(np.uint64))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("biased_start", [0, None])
+def test_dense_clusters_are_set_apart_and_answers_stay_exact(biased_start: int | None) -> None:
+    pop = clustered_population(40_000, queries=80, seed=11, biased_start=biased_start)
+    ids = np.arange(len(pop.words), dtype=np.int64)
+    index = HammingIndex.from_arrays(ids, pop.words, brute_force_below=1000)
+    clusters = index._state.main.clusters
+    assert clusters is not None and len(clusters.leaders) >= 2  # the big clusters were found
+    assert index._state.main.free < len(pop.words)
+    assert index.slots is not None  # the rest is in the multi-index tables
+    rng = np.random.default_rng(12)
+    queries = np.concatenate([pop.queries, _near_misses(clusters.leaders, rng)])
+    assert _assert_exact(index, pop.words, queries) > 1000
+
+
+def test_clusters_stay_exact_with_removals_a_delta_and_a_snapshot(tmp_path: Path) -> None:
+    pop = clustered_population(40_000, queries=40, seed=13)
+    ids = np.arange(len(pop.words), dtype=np.int64)
+    index = HammingIndex.from_arrays(ids[:-300], pop.words[:-300], brute_force_below=1000,
+                                     background_merge=False)  # fmt: skip
+    clusters = index._state.main.clusters
+    assert clusters is not None
+    index.add_many(ids[-300:], pop.words[-300:])
+    alive = np.ones(len(ids), dtype=np.bool_)
+    # remove rows inside a cluster and outside
+    start = clusters.start
+    gone = [int(index._state.main.ids[start]), int(index._state.main.ids[start + 5]),
+            int(index._state.main.ids[0]), int(ids[-1])]  # fmt: skip
+    for g in gone:
+        assert index.remove(g) == 1
+        alive[g] = False
+    queries = np.concatenate([pop.queries, _near_misses(clusters.leaders[:3],
+                                                         np.random.default_rng(1))])  # fmt: skip
+    _assert_exact(index, pop.words, queries, alive)
+    # a snapshot (clusters in it) answers the same, from files and from exported arrays
+    path = tmp_path / "ix.npz"
+    index.save(path)
+    loaded = HammingIndex.load(path)
+    assert loaded._state.main.clusters is not None
+    _assert_exact(loaded, pop.words, queries, alive)
+    again = HammingIndex.from_exported(loaded.export_arrays())
+    _assert_exact(again, pop.words, queries, alive)
+
+
+def test_a_damaged_cluster_table_is_refused() -> None:
+    pop = clustered_population(40_000, queries=5, seed=14)
+    index = HammingIndex.from_arrays(np.arange(len(pop.words)), pop.words, brute_force_below=1000)
+    arrays = dict(index.export_arrays())
+    assert "cl_shells" in arrays
+    bad = arrays["cl_shells"].copy()
+    bad[-1, -1] += 1  # claims one clustered row more than there is
+    arrays["cl_shells"] = bad
+    with pytest.raises(IndexSnapshotError):
+        HammingIndex.from_exported(arrays)
+
+
+def test_no_clusters_are_made_from_bias_alone_or_uniform_rows() -> None:
+    """Buckets full because of biased bits are not near-duplicates: nothing is set apart."""
+    rng = np.random.default_rng(15)
+    uniform = rng.integers(0, 2**63, (60_000, 4), dtype=np.uint64)
+    assert find_clusters(uniform)[0] == []
+    biased = clustered_population(60_000, seed=16, cluster_share=0.0, biased_start=0)
+    assert find_clusters(biased.words)[0] == []
