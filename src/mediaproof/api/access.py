@@ -159,6 +159,13 @@ ACCESS: dict[str, Rule] = {
     # opinions: a peer token with the opine scope and a grant, or an admin (the publisher)
     "exchange.opine": needs(Permission.EXCHANGE_OPINE),
     "exchange.opinions": needs(Permission.EXCHANGE_READ),
+    # contributions: a peer token with the contribute scope and a grant submits; the
+    # publisher's reviewers (and admins) list, accept and reject them
+    "exchange.contribute": needs(Permission.EXCHANGE_CONTRIBUTE),
+    "exchange.my_contributions": needs(Permission.EXCHANGE_CONTRIBUTE),
+    "exchange.contributions": needs(Permission.REVIEW_CASES),
+    "exchange.contribution_accept": needs(Permission.REVIEW_CASES),
+    "exchange.contribution_reject": needs(Permission.REVIEW_CASES),
     # prompt screening (issue 19): tool makers screen, signed in or not they draw from the
     # per-address bucket; admins keep the officials list, the seeds and the record
     "screen.prompt": Rule(
