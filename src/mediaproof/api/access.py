@@ -144,6 +144,10 @@ ACCESS: dict[str, Rule] = {
     "likeness.report": needs(Permission.MANAGE_LIKENESS),
     "web.likeness": needs(Permission.MANAGE_LIKENESS),
     "web.likeness_report": needs(Permission.MANAGE_LIKENESS),
+    # the hash exchange's overview and the review of contributions (web/exchange_pages.py)
+    "web.exchange": needs(Permission.REVIEW_CASES),
+    "web.exchange_accept": needs(Permission.REVIEW_CASES, form=True),
+    "web.exchange_reject": needs(Permission.REVIEW_CASES, form=True),
     # the hash exchange (docs/exchange.md): a peer's token must also be granted the
     # collection (checked in services/exchange.py); rate-limited per token there
     # imported hash lists (docs/fingerprints.md): banks from elsewhere, admins only
