@@ -6,6 +6,7 @@ submission is audited; and a peer instance submits through `send_contribution`."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -15,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from mediaproof.accounts.models import Principal, Role
+from mediaproof.accounts.models import Permission, Principal, Role
 from mediaproof.api import create_app
 from mediaproof.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from mediaproof.exchange.contributions import QualityGateError
@@ -225,3 +226,48 @@ def test_a_peer_instance_contributes_and_pulls_it_back(app: FastAPI, tmp_path: P
             )
     finally:
         b.close()
+
+
+def test_the_operator_reviews_from_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mediaproof.cli.main import app as cli_app
+    from mediaproof.config import Settings
+
+    home = tmp_path / "a"
+
+    def run(*args: str) -> tuple[int, str]:
+        r = CliRunner().invoke(cli_app, ["exchange", *args, "--home", str(home)])
+        return r.exit_code, r.output
+
+    assert run("create", "confirmed", "--organisation", "County A")[0] == 0
+    code, out = run("grant", "confirmed", "--peer", "county-b", "--contribute", "--json")
+    assert code == 0, out
+    token = json.loads(out)["token"]
+    inst = Instance(Settings(home=home))
+    try:
+        who = accounts.token_principal(inst, token)
+        assert who is not None and who.can(Permission.EXCHANGE_CONTRIBUTE)
+        first = submit(inst, who)["id"]
+        second = submit(inst, who, value=PDQ_A)["id"]
+    finally:
+        inst.close()
+    code, out = run("contributions", "--status", "pending")
+    assert code == 0 and out.splitlines() == [
+        f"#{second} confirmed: pdq a1a1a1a1a1a1a1a1... from county-b: pending",
+        f"#{first} confirmed: pdq 5a5a5a5a5a5a5a5a... from county-b: pending",
+    ], out
+    code, out = run("accept", str(first), "--by", "rita")
+    assert code == 0 and json.loads(out)["update"]["owner"] == "county-b", out
+    assert run("accept", str(first))[0] == 7  # decided already (conflict)
+    assert run("accept", "999")[0] == 6  # not found
+    assert run("reject", str(second))[0] == 2  # a reason is required
+    code, out = run("reject", str(second), "--reason", "We found the original [photo]")
+    assert code == 0 and json.loads(out)["contribution"]["status"] == "rejected"
+    code, out = run("contributions")
+    out = " ".join(out.split())  # the console wraps long lines; [photo] is text, not markup
+    assert (
+        f"#{second} confirmed: pdq a1a1a1a1a1a1a1a1... from county-b: "
+        "rejected (We found the original [photo])" in out
+    )
+    assert f"#{first} confirmed: pdq 5a5a5a5a5a5a5a5a... from county-b: accepted as seq 1" in out
