@@ -20,6 +20,7 @@ mediaproof itself).
 # No ``from __future__ import annotations``: python-threatexchange's CLI reads the
 # collab config's field types at run time to build its options.
 import typing as t
+import weakref
 from dataclasses import dataclass, field
 
 import httpx
@@ -161,5 +162,54 @@ class MediaproofSignalExchangeAPI(
 def _metadata(r: FeedRow) -> MediaproofSignalMetadata:
     return MediaproofSignalMetadata(r.category.value, list(r.tags), r.owner)
 
+
+def _keep_pdq_index_through_pickle() -> None:
+    """Work around a faiss bug that empties python-threatexchange's PDQ index on disk.
+
+    ``threatexchange match`` reads the PDQ index that ``fetch`` pickled. faiss
+    (``write_binary_multi_hash_map``, every release up to 1.15.1) writes each bucket's
+    size of an ``IndexBinaryMultiHash`` in ``id_bits`` bits, where ``2**id_bits`` is the
+    smallest power of two not below the index size. A bucket holding ``2**id_bits``
+    entries, which happens when the size is a power of two and every entry shares that
+    16-bit chunk (always, for an index of ONE signal), is written as empty, so after the
+    round trip those entries are found by no query: a collection left with one PDQ signal
+    matches nothing, not even the exact hash. When the extension is loaded, an index
+    read back with a power-of-two size is rebuilt from its stored hashes and ids (which
+    faiss keeps intact); other sizes cannot lose a bucket and are left as read.
+    """
+    try:
+        import faiss
+        from threatexchange.signal_type.pdq import pdq_faiss_matcher as m
+    except ImportError:  # pragma: no cover - faiss comes with threatexchange
+        return
+    cls: t.Any = m.PDQMultiHashIndex  # patched below: typed loosely on purpose
+    if getattr(cls, "_mediaproof_rebuilds", False):
+        return
+    read_back: t.Callable[[t.Any, t.Any], None] = cls.__setstate__
+    rev_map = getattr(cls, "_PDQMultiHashIndex__construct_index_rev_map", None)
+    if rev_map is None:  # not the 1.2.x layout this was written against: leave it alone
+        return
+
+    def __setstate__(self: t.Any, data: t.Any) -> None:
+        read_back(self, data)
+        idmap = self.faiss_index
+        n = int(idmap.ntotal)
+        if n == 0 or n & (n - 1) or not hasattr(idmap, "id_map"):
+            return
+        mih = self.mih_index
+        codes = faiss.vector_to_array(mih.storage.xb).reshape(n, mih.code_size)
+        ids = faiss.vector_to_array(idmap.id_map)
+        fresh = faiss.IndexBinaryIDMap2(faiss.IndexBinaryMultiHash(mih.d, mih.nhash, mih.b))
+        fresh.add_with_ids(codes, ids)
+        self._finalizer.detach()  # the old index is dropped, not reset under a live one
+        self.faiss_index = fresh
+        self._finalizer = weakref.finalize(self, cls._finalize_faiss, fresh)
+        rev_map(self)
+
+    cls.__setstate__ = __setstate__
+    cls._mediaproof_rebuilds = True
+
+
+_keep_pdq_index_through_pickle()
 
 TX_MANIFEST = ThreatExchangeExtensionManifest(apis=(MediaproofSignalExchangeAPI,))

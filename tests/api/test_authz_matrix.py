@@ -37,6 +37,7 @@ PARAMS = {
     "signal_id": "1",
     "list_name": "no-such-list",
     "consent_id": "consent-00",
+    "contribution_id": "1",
 }
 DENIED = (401, 403)
 
@@ -146,6 +147,9 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.review_reject": REVIEWERS,
     "web.likeness": ADMINS,
     "web.likeness_report": ADMINS,
+    "web.exchange": REVIEWERS,
+    "web.exchange_accept": REVIEWERS,
+    "web.exchange_reject": REVIEWERS,
     "web.review_appeal": REVIEWERS,
     "web.webhooks": ADMINS,
     "web.endpoint_set": ADMINS,
@@ -175,6 +179,13 @@ POLICY: dict[str, str | frozenset[str]] = {
     # wants a token with the opine scope granted the collection (test_exchange_opinions)
     "exchange.opine": frozenset({"admin", "peer"}),
     "exchange.opinions": ADMINS,
+    # contributions come from a peer's token granted the contribute scope (never a
+    # session: tests/api/test_exchange_contrib_api.py); the POST's body is checked first
+    "exchange.contribute": frozenset({"admin", "peer"}),
+    "exchange.my_contributions": frozenset(),
+    "exchange.contributions": REVIEWERS,
+    "exchange.contribution_accept": REVIEWERS,
+    "exchange.contribution_reject": REVIEWERS,
     # prompt screening: generation tools screen; admins keep the lists and the record
     "screen.prompt": frozenset({"admin", "toolmaker"}),
     "screen.seeds": ADMINS,

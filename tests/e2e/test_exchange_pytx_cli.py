@@ -1,5 +1,6 @@
 """The real `threatexchange` CLI (python-threatexchange 1.2.17) loads our snapshot through
-its own `local_file` exchange: `fetch` takes every line, `dataset` lists our signals."""
+its own `local_file` exchange: `fetch` takes every line, `dataset` lists our signals and
+`match` finds them."""
 
 from __future__ import annotations
 
@@ -58,3 +59,6 @@ def test_threatexchange_cli_fetches_our_snapshot(tmp_path: Path) -> None:
     assert sorted(
         (r["signal_type"], r["signal_str"], r["collab"], r["category"]) for r in rows
     ) == [("pdq", v, "county-a", "INVESTIGATION_SEED") for v in sorted([PDQ_A, PDQ_C])]
+    # its `match` finds a hash it fetched (two signals: the faiss bug that empties a
+    # one-signal index on disk does not arise here; test_exchange_pytx_extension covers it)
+    assert run("match", "-H", "photo", "--", PDQ_C) == "pdq 0 (county-a) INVESTIGATION_SEED\n"

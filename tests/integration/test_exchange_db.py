@@ -123,7 +123,7 @@ def admin(inst: Instance) -> Principal:
 def test_migration_matches_tables(app: FastAPI) -> None:
     inst = inst_of(app)
     names = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("exchange_")}
-    assert len(names) == 7
+    assert len(names) == 8  # with exchange_contributions
     with inst.db.engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata

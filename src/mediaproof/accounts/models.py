@@ -37,6 +37,8 @@ class Permission(StrEnum):
     EXCHANGE_READ = "exchange:read"
     # submit opinions (confirmed, false positive, disputed, seen) on a granted collection
     EXCHANGE_OPINE = "exchange:opine"
+    # submit signals to a granted collection, for the publisher's review
+    EXCHANGE_CONTRIBUTE = "exchange:contribute"
     # create collections, grant peers, read every collection
     MANAGE_EXCHANGE = "exchange:manage"
     # screen prompts before generating (tool makers); manage the protected-officials list,
@@ -56,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.EXCHANGE_READ,
             Permission.EXCHANGE_OPINE,
+            Permission.EXCHANGE_CONTRIBUTE,
             Permission.OWN_TOKENS,
             Permission.ACCOUNT,
         }
@@ -78,6 +81,7 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.MANAGE_LIKENESS,
         Permission.EXCHANGE_READ,
         Permission.EXCHANGE_OPINE,
+        Permission.EXCHANGE_CONTRIBUTE,
         Permission.MANAGE_EXCHANGE,
         Permission.SCREEN_PROMPTS,
         Permission.MANAGE_SCREENING,

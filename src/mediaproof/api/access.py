@@ -144,6 +144,10 @@ ACCESS: dict[str, Rule] = {
     "likeness.report": needs(Permission.MANAGE_LIKENESS),
     "web.likeness": needs(Permission.MANAGE_LIKENESS),
     "web.likeness_report": needs(Permission.MANAGE_LIKENESS),
+    # the hash exchange's overview and the review of contributions (web/exchange_pages.py)
+    "web.exchange": needs(Permission.REVIEW_CASES),
+    "web.exchange_accept": needs(Permission.REVIEW_CASES, form=True),
+    "web.exchange_reject": needs(Permission.REVIEW_CASES, form=True),
     # the hash exchange (docs/exchange.md): a peer's token must also be granted the
     # collection (checked in services/exchange.py); rate-limited per token there
     # imported hash lists (docs/fingerprints.md): banks from elsewhere, admins only
@@ -159,6 +163,13 @@ ACCESS: dict[str, Rule] = {
     # opinions: a peer token with the opine scope and a grant, or an admin (the publisher)
     "exchange.opine": needs(Permission.EXCHANGE_OPINE),
     "exchange.opinions": needs(Permission.EXCHANGE_READ),
+    # contributions: a peer token with the contribute scope and a grant submits; the
+    # publisher's reviewers (and admins) list, accept and reject them
+    "exchange.contribute": needs(Permission.EXCHANGE_CONTRIBUTE),
+    "exchange.my_contributions": needs(Permission.EXCHANGE_CONTRIBUTE),
+    "exchange.contributions": needs(Permission.REVIEW_CASES),
+    "exchange.contribution_accept": needs(Permission.REVIEW_CASES),
+    "exchange.contribution_reject": needs(Permission.REVIEW_CASES),
     # prompt screening (issue 19): tool makers screen, signed in or not they draw from the
     # per-address bucket; admins keep the officials list, the seeds and the record
     "screen.prompt": Rule(

@@ -48,7 +48,7 @@ from mediaproof.services.publishing import recover_at_startup
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
-from mediaproof.web import case_pages, likeness_pages, pages
+from mediaproof.web import case_pages, exchange_pages, likeness_pages, pages
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 # how long a start waits for the fingerprint index before answering (503 on /readyz
@@ -177,5 +177,6 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(case_pages.router)
     app.include_router(likeness_pages.router)
+    app.include_router(exchange_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from mediaproof.cli.common import (
     HomeOption,
@@ -27,7 +28,7 @@ from mediaproof.exchange.models import (
     Tlp,
     parse_enum,
 )
-from mediaproof.services import exchange, exchange_pull
+from mediaproof.services import exchange, exchange_contrib, exchange_pull
 
 app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
 peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
@@ -151,13 +152,17 @@ def grant_cmd(
     opine: Annotated[
         bool, typer.Option("--opine", help="The token may also submit opinions on signals.")
     ] = False,
+    contribute: Annotated[
+        bool,
+        typer.Option("--contribute", help="The token may also submit signals for review."),
+    ] = False,
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Issue a token that reads this one collection; printed once."""
     with instance(home) as inst:
         secret, token_id = exchange.grant(
-            inst, name, peer, expires_in_days=expires_in_days, opine=opine
+            inst, name, peer, expires_in_days=expires_in_days, opine=opine, contribute=contribute
         )
     if json_out:
         print_json({"token": secret, "token_id": token_id, "collection": name, "peer": peer})
@@ -295,3 +300,83 @@ def peer_opine_cmd(
     have been granted with --opine there)."""
     with instance(home) as inst:
         print_json(exchange_pull.send_opinion(inst, name, signal_id, opinion, reason))
+
+
+# --- contributions (docs/exchange.md, "Contributions") -------------------------------
+
+
+@app.command("contributions")
+def contributions_cmd(
+    status: Annotated[
+        str | None, typer.Option(help="pending, accepted or rejected (default: all).")
+    ] = None,
+    collection: Annotated[str | None, typer.Option(help="One collection.")] = None,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Signals peers submitted to our collections, newest first."""
+    with instance(home) as inst:
+        out = exchange_contrib.contributions(inst, status=status, collection=collection)
+    show_rows(out, json_out, _contribution_line)
+
+
+def _contribution_line(c: dict[str, Any]) -> str:
+    why = f" ({c['decision_reason']})" if c["decision_reason"] else ""
+    seq = f" as seq {c['seq']}" if c["seq"] else ""
+    return escape(
+        f"#{c['id']} {c['collection']}: {c['signal_type']} {c['value'][:16]}... from "
+        f"{c['contributor']}: {c['status']}{seq}{why}"
+    )
+
+
+@app.command("accept")
+def accept_cmd(
+    contribution_id: Annotated[int, typer.Argument(min=1, help="The contribution's id.")],
+    by: Annotated[str, typer.Option(help="Who decided (kept).")] = exchange_contrib.OPERATOR,
+    home: HomeOption = None,
+) -> None:
+    """Publish a pending contribution as a signal of its collection, owned by the peer."""
+    with instance(home) as inst:
+        print_json(exchange_contrib.accept(inst, contribution_id, by))
+
+
+@app.command("reject")
+def reject_cmd(
+    contribution_id: Annotated[int, typer.Argument(min=1, help="The contribution's id.")],
+    reason: Annotated[str, typer.Option(help="Why (the contributor reads it, scrubbed).")],
+    by: Annotated[str, typer.Option(help="Who decided (kept).")] = exchange_contrib.OPERATOR,
+    home: HomeOption = None,
+) -> None:
+    """Refuse a pending contribution, with a reason."""
+    with instance(home) as inst:
+        print_json(exchange_contrib.reject(inst, contribution_id, reason, by))
+
+
+@peer_app.command("contribute")
+def peer_contribute_cmd(
+    name: Annotated[str, typer.Argument(help="The peer we pull from.")],
+    signal_type: Annotated[str, typer.Option("--signal-type", help="pdq, video_md5, ...")],
+    value: Annotated[str, typer.Option("--value", help="The hash, lower-case hex.")],
+    reason: Annotated[str, typer.Option(help="Why (sent to the peer, scrubbed).")],
+    category: Annotated[
+        str, typer.Option(help="positive_class, negative_class or investigation_seed.")
+    ] = "positive_class",
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Repeat for more.")] = None,
+    quality: Annotated[int | None, typer.Option(min=0, max=100, help="PDQ quality.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Submit a signal to a peer's collection for its reviewers (our token must have
+    been granted with --contribute there). Prints the pending contribution."""
+    with instance(home) as inst:
+        print_json(
+            exchange_contrib.send_contribution(
+                inst,
+                name,
+                signal_type=signal_type,
+                value=value,
+                reason=reason,
+                category=category,
+                tags=tag or [],
+                quality=quality,
+            )
+        )

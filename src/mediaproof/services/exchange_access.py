@@ -71,6 +71,7 @@ def grant(
     expires_in_days: int | None = 365,
     now: dt.datetime | None = None,
     opine: bool = False,
+    contribute: bool = False,
 ) -> tuple[str, int]:
     """A token for peer account ``peer`` (created with role peer if new) that reads
     collection ``name`` (and, with ``opine``, submits opinions on its signals); the
@@ -88,6 +89,8 @@ def grant(
     scopes = [Permission.EXCHANGE_READ.value]
     if opine:
         scopes.append(Permission.EXCHANGE_OPINE.value)
+    if contribute:  # submit signals for review (services/exchange_contrib.py)
+        scopes.append(Permission.EXCHANGE_CONTRIBUTE.value)
     secret, tok = accounts.issue_token(inst, peer, f"exchange:{name}", scopes, expires_in_days)
     with inst.db.session() as s:
         repo = ExchangeRepository(s)

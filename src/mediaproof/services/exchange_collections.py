@@ -25,6 +25,7 @@ from mediaproof.exchange.models import (
 )
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
+from mediaproof.storage.sql.repos_exchange_contrib import accepted_signals
 from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 from mediaproof.transparency.errors import ProofError
 from mediaproof.transparency.merkle import MemoryTree, verify_consistency
@@ -159,6 +160,9 @@ def _wanted(
             if (st.value, digest(value)) in withdrawn:
                 continue
             out[(st, value)] = (src.decision.category,)
+    # accepted contributions stay published like admitted bank entries (exchange_contrib)
+    for key, tags in accepted_signals(repo.s, row).items():
+        out.setdefault(key, tags)
     return out
 
 

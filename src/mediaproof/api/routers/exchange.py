@@ -22,8 +22,15 @@ from mediaproof.api.schemas.exchange import (
     SnapshotOut,
     UpdatesOut,
 )
+from mediaproof.api.schemas.exchange_contrib import (
+    AcceptedOut,
+    ContributionIn,
+    ContributionOut,
+    RejectedOut,
+    RejectIn,
+)
 from mediaproof.exchange.models import DEFAULT_PAGE, MAX_PAGE
-from mediaproof.services import exchange
+from mediaproof.services import exchange, exchange_contrib
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
 ERR = errors(400, 401, 403, 404, 410, 422, 429)
@@ -50,9 +57,7 @@ async def collection(collection: str, ctx: Ctx, who: Who) -> CollectionOut:
     )
 
 
-@router.get(
-    BASE + "/updates", name="exchange.updates", response_model=UpdatesOut, responses=ERR
-)
+@router.get(BASE + "/updates", name="exchange.updates", response_model=UpdatesOut, responses=ERR)
 async def updates(
     collection: str,
     ctx: Ctx,
@@ -176,3 +181,107 @@ async def signal_opinions(
     aggregate category (python-threatexchange's) and whether it still acts."""
     _limit(ctx, who)
     return await run_in_threadpool(exchange.opinions, ctx.inst, who, collection, signal_id)
+
+
+# --- contributions (docs/exchange.md, "Contributions") -------------------------------
+
+ContributionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CONTRIB_ERR = errors(400, 401, 403, 404, 409, 422, 429)
+
+
+@router.post(
+    BASE + "/contributions",
+    name="exchange.contribute",
+    status_code=201,
+    response_model=ContributionOut,
+    responses=CONTRIB_ERR,
+)
+async def contribute(
+    collection: CollectionName, body: ContributionIn, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """Submit a signal for the publisher's review: a peer token with the
+    ``exchange:contribute`` scope and a grant of the collection. It is published only
+    when a reviewer accepts it (owned by you), or rejected with a reason. 409 when the
+    collection publishes, withdrew, or already holds it pending; 422 when the quality
+    gate refuses it (PDQ quality below 50, a flat hash)."""
+    _limit(ctx, who)
+    return await run_in_threadpool(
+        lambda: exchange_contrib.contribute(
+            ctx.inst,
+            who,
+            collection,
+            signal_type=body.signal_type,
+            value=body.value,
+            category=body.category,
+            tags=body.tags,
+            quality=body.quality,
+            reason=body.reason,
+        )
+    )
+
+
+@router.get(
+    BASE + "/contributions",
+    name="exchange.my_contributions",
+    response_model=list[ContributionOut],
+    responses=ERR,
+)
+async def my_contributions(collection: CollectionName, ctx: Ctx, who: Who) -> list[dict[str, Any]]:
+    """Your contributions to this collection and what became of them."""
+    _limit(ctx, who)
+    return await run_in_threadpool(exchange_contrib.my_contributions, ctx.inst, who, collection)
+
+
+@router.get(
+    "/contributions",
+    name="exchange.contributions",
+    response_model=list[ContributionOut],
+    responses=errors(400, 401, 403, 404, 422, 429),
+)
+async def contributions(
+    ctx: Ctx,
+    who: Who,
+    status: Annotated[
+        str | None, Query(max_length=20, description="pending, accepted or rejected")
+    ] = None,
+    collection: Annotated[str | None, Query(min_length=1, max_length=63)] = None,
+) -> list[dict[str, Any]]:
+    """Contributions peers submitted, newest first (reviewers and admins)."""
+    return await run_in_threadpool(
+        lambda: exchange_contrib.contributions(ctx.inst, status=status, collection=collection)
+    )
+
+
+def _reviewer(who: Any) -> str:
+    return str(who.user.username) if who.user else exchange_contrib.OPERATOR
+
+
+@router.post(
+    "/contributions/{contribution_id}/accept",
+    name="exchange.contribution_accept",
+    response_model=AcceptedOut,
+    responses=CONTRIB_ERR,
+)
+async def accept_contribution(
+    contribution_id: ContributionId, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """Publish a pending contribution: a new signal row of the collection's feed (a leaf
+    of its log), owned by the contributing peer."""
+    return await run_in_threadpool(
+        exchange_contrib.accept, ctx.inst, contribution_id, _reviewer(who)
+    )
+
+
+@router.post(
+    "/contributions/{contribution_id}/reject",
+    name="exchange.contribution_reject",
+    response_model=RejectedOut,
+    responses=CONTRIB_ERR,
+)
+async def reject_contribution(
+    contribution_id: ContributionId, body: RejectIn, ctx: Ctx, who: Who
+) -> dict[str, Any]:
+    """Refuse a pending contribution, with a reason the contributor reads."""
+    return await run_in_threadpool(
+        exchange_contrib.reject, ctx.inst, contribution_id, body.reason, _reviewer(who)
+    )

@@ -9,6 +9,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     account_tables,
     tables_cases,
     tables_exchange,
+    tables_exchange_contrib,
     tables_fingerprints,
     tables_jobs,
     tables_likeness,
