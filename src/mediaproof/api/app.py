@@ -1,4 +1,5 @@
-"""The app factory: one instance, one job worker, one rate limiter per process."""
+"""The app factory: one instance, one job worker, one rate limiter per process (whose
+buckets may live in the database, shared by every process)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
-from mediaproof.api.ratelimit import BucketSpec, RateLimiter
+from mediaproof.api.ratelimit import BucketSpec, DatabaseRateLimiter, Limiter, RateLimiter
 from mediaproof.api.routers import (
     accounts,
     assets,
@@ -59,6 +60,16 @@ DESCRIPTION = """Verify any file; sign and register official media; resolve stri
 to their credentials (C2PA Soft Binding Resolution API).
 
 Errors always have the shape `{"error": {"code", "message", "hint"}}`. See docs/api.md."""
+
+
+def _limiter(inst: Instance, specs: dict[str, BucketSpec]) -> Limiter:
+    """Buckets in this process, or in the database every API process shares."""
+    store = inst.settings.service.rate_store
+    if store == "auto":
+        store = "database" if inst.db.engine.dialect.name == "postgresql" else "memory"
+    if store == "database":
+        return DatabaseRateLimiter(inst.db, specs)
+    return RateLimiter(specs)
 
 
 def _job_runner(inst: Instance) -> JobRunner:
@@ -99,7 +110,8 @@ def create_app(
     ctx = AppContext(
         inst=inst,
         jobs=_job_runner(inst),
-        limiter=RateLimiter(
+        limiter=_limiter(
+            inst,
             {
                 "verify": BucketSpec(svc.rate_verify_per_min, svc.rate_verify_burst),
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
@@ -113,7 +125,7 @@ def create_app(
                     svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
                 ),
                 "screen": BucketSpec(svc.rate_screen_per_min, svc.rate_screen_burst),
-            }
+            },
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
@@ -170,8 +182,17 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     for r in (
-        health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange,
-        screening, hash_lists,
+        health,
+        verify,
+        assets,
+        accounts,
+        softbinding,
+        tlog,
+        cases,
+        likeness,
+        exchange,
+        screening,
+        hash_lists,
     ):
         app.include_router(r.router)
     app.include_router(pages.router)
