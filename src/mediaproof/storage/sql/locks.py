@@ -29,6 +29,12 @@ from mediaproof.errors import BusyError
 from mediaproof.storage.sql.engine import Database
 
 POLL_S = 0.05
+# a bigint advisory lock shows in pg_locks as classid (high half), objid (low), objsubid 1
+_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid::bigint = :hi AND objid::bigint = :lo"
+    " AND objsubid = 1"
+)
 
 
 class LockBusyError(BusyError, code="lock_busy"):
@@ -55,30 +61,49 @@ def _depths() -> dict[tuple[str, str], int]:
     return d
 
 
+class Lease:
+    """What :func:`hold` yields: true while the lock is this process's. ``check()`` asks
+    the database whether it still is (a connection that broke took the lock with it);
+    a long holder calls it before each piece of work."""
+
+    def __init__(self, backend: _Backend | None, held: bool) -> None:
+        self._backend = backend
+        self.held = held
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def check(self) -> bool:
+        if self.held and self._backend is not None and not self._backend.still_held():
+            self.held = False
+        return self.held
+
+
 @contextmanager
-def hold(db: Database, name: str, timeout_s: float | None = None) -> Iterator[bool]:
+def hold(db: Database, name: str, timeout_s: float | None = None) -> Iterator[Lease]:
     """Hold the lock ``name`` for the block. ``timeout_s``: how long to wait for it
-    (None: as long as it takes; 0: not at all). Yields True when held; when it could not
-    be had in time, raises :class:`LockBusyError`, unless ``timeout_s`` is 0, when it
-    yields False (the caller skips its work: another process is doing it)."""
+    (None: as long as it takes; 0: not at all). Yields a true :class:`Lease` when held;
+    when the lock could not be had in time, raises :class:`LockBusyError`, unless
+    ``timeout_s`` is 0, when it yields a false one (the caller skips its work: another
+    process is doing it)."""
     key = (db.url, name)
     depths = _depths()
     if depths.get(key, 0) > 0:
         depths[key] += 1
         try:
-            yield True
+            yield Lease(None, True)
         finally:
             depths[key] -= 1
         return
     backend = _backend(db, name)
     if not backend.acquire(timeout_s):
         if timeout_s == 0:
-            yield False
+            yield Lease(None, False)
             return
         raise LockBusyError(f"another process holds the {name!r} lock; try again later")
     depths[key] = 1
     try:
-        yield True
+        yield Lease(backend, True)
     finally:
         depths[key] = 0
         backend.release()
@@ -99,6 +124,9 @@ class _Backend:
 
     def release(self) -> None:
         raise NotImplementedError
+
+    def still_held(self) -> bool:
+        return True  # a file descriptor or a thread lock cannot be lost while open
 
 
 class _PgLock(_Backend):
@@ -125,6 +153,18 @@ class _PgLock(_Backend):
         if not got:
             self._close()
         return got
+
+    def still_held(self) -> bool:
+        if self.conn is None:
+            return False
+        unsigned = self.key & 0xFFFF_FFFF_FFFF_FFFF
+        try:
+            n = self.conn.execute(_HELD, {"hi": unsigned >> 32, "lo": unsigned & 0xFFFF_FFFF})
+            held = int(n.scalar_one()) == 1
+            self.conn.commit()
+        except Exception:  # the connection broke: its session, and the lock, are gone
+            return False
+        return held
 
     def release(self) -> None:
         try:
