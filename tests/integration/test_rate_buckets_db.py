@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from mediaproof.errors import RateLimitedError
 from mediaproof.services.rate_limits import BucketSpec, DatabaseRateLimiter
@@ -35,6 +36,12 @@ def test_migration_matches_tables(db: Database) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, Base.metadata)
     assert [d for d in diff if f"'{RateBucketRow.__tablename__}'" in repr(d)] == []
+    if db.engine.dialect.name == "postgresql":  # no WAL, no flush per take
+        with db.engine.connect() as conn:
+            kind = conn.execute(
+                text("SELECT relpersistence FROM pg_class WHERE relname = 'rate_buckets'")
+            ).scalar_one()
+        assert kind == "u"
 
 
 def test_a_bucket_is_shared_by_two_engines(db: Database) -> None:
