@@ -46,6 +46,7 @@ from mediaproof.services.jobs import JobRunner, job_blobs
 from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.publishing import recover_at_startup
+from mediaproof.services.queued_rounds import EXCHANGE_PULL, OUTBOX_DELIVER, RoundQueue
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
@@ -134,9 +135,19 @@ def create_app(
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log
-    outbox = OutboxWorker(case_svc, svc.webhook_interval_s)  # webhooks and reporters' e-mail
+    # with a broker, the rounds of both go to the workers (services.queued_rounds)
+    rounds = RoundQueue(inst.db, ctx.jobs.dispatch) if ctx.jobs.dispatch else None
+    outbox = OutboxWorker(  # webhooks and reporters' e-mail
+        case_svc,
+        svc.webhook_interval_s,
+        enqueue=(lambda: rounds(OUTBOX_DELIVER)) if rounds else None,
+    )
     case_svc.on_mail = outbox.wake
-    puller = PullScheduler(inst, svc.exchange_pull_interval_s)  # exchange peers, if any
+    puller = PullScheduler(  # exchange peers, if any
+        inst,
+        svc.exchange_pull_interval_s,
+        enqueue=(lambda: rounds(EXCHANGE_PULL)) if rounds else None,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

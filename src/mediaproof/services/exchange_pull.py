@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -397,10 +398,17 @@ class PullScheduler:
     goes on; stopping waits for the pull in progress (bounded by the HTTP timeout).
     """
 
-    def __init__(self, inst: Instance, interval_s: float, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        inst: Instance,
+        interval_s: float,
+        timeout_s: float = 30.0,
+        enqueue: Callable[[], object] | None = None,
+    ) -> None:
         self.inst = inst
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        self.enqueue = enqueue  # a broker is configured: workers pull (services.queued_rounds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -424,6 +432,9 @@ class PullScheduler:
                 log.warning("exchange pull scheduler: no lock: %s", type(e).__name__)
 
     def _round(self) -> None:
+        if self.enqueue is not None:
+            self.enqueue()
+            return
         try:
             with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
                 for r in pull(self.inst, client=client):
