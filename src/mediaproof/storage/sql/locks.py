@@ -43,6 +43,7 @@ class LockBusyError(BusyError, code="lock_busy"):
 
 _held = threading.local()  # (database url, name) -> depth, for this thread
 _mem_locks: dict[tuple[str, str], threading.Lock] = {}
+_local_locks: dict[tuple[str, str], threading.Lock] = {}
 _mem_guard = threading.Lock()
 
 
@@ -95,18 +96,36 @@ def hold(db: Database, name: str, timeout_s: float | None = None) -> Iterator[Le
         finally:
             depths[key] -= 1
         return
-    backend = _backend(db, name)
-    if not backend.acquire(timeout_s):
+    # threads of this process queue on a lock of their own first, so one of them at a
+    # time asks the database (and holds a pooled connection for it)
+    with _mem_guard:
+        local = _local_locks.setdefault(key, threading.Lock())
+    started = time.monotonic()
+    if timeout_s == 0:
+        got = local.acquire(blocking=False)
+    else:
+        got = local.acquire(timeout=-1 if timeout_s is None else timeout_s)
+    if not got:
         if timeout_s == 0:
             yield Lease(None, False)
             return
         raise LockBusyError(f"another process holds the {name!r} lock; try again later")
-    depths[key] = 1
     try:
-        yield Lease(backend, True)
+        left = None if timeout_s is None else max(0.0, timeout_s - (time.monotonic() - started))
+        backend = _backend(db, name)
+        if not backend.acquire(left):
+            if timeout_s == 0:
+                yield Lease(None, False)
+                return
+            raise LockBusyError(f"another process holds the {name!r} lock; try again later")
+        depths[key] = 1
+        try:
+            yield Lease(backend, True)
+        finally:
+            depths[key] = 0
+            backend.release()
     finally:
-        depths[key] = 0
-        backend.release()
+        local.release()
 
 
 class _Backend:
@@ -142,6 +161,8 @@ class _PgLock(_Backend):
             self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
         )
         self.conn.commit()  # not idle in a transaction while held (the lock outlives it)
+        if not got:
+            self._close()  # back to the pool between tries: waiting holds no connection
         return got
 
     def acquire(self, timeout_s: float | None) -> bool:
