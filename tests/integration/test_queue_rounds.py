@@ -18,8 +18,14 @@ from mediaproof.exchange.models import CollectionSpec
 from mediaproof.queue.publish import Publisher
 from mediaproof.services import exchange, exchange_pull
 from mediaproof.services.instance import Instance
-from mediaproof.services.queued_rounds import EXCHANGE_PULL, OUTBOX_DELIVER, RoundQueue
+from mediaproof.services.queued_rounds import (
+    EXCHANGE_PULL,
+    NOTICE_ANALYZE,
+    OUTBOX_DELIVER,
+    RoundQueue,
+)
 from mediaproof.storage.sql.repos_jobs import JobRepo
+from mediaproof.storage.sql.tables_cases import NoticeRow
 from mediaproof.storage.sql.tables_jobs import JobRow
 from tests.e2e.server import Server
 from tests.integration import test_queue
@@ -97,3 +103,28 @@ def test_the_scheduler_of_an_api_process_has_a_worker_pull_peers(
         assert any(r.status == "done" for r in pulls)
     finally:
         a.close()
+
+
+def test_a_worker_analyses_a_reported_file(qenv: QueueEnv, tmp_path: Path) -> None:
+    from tests.api.test_cases_media import FIELDS, _voice
+
+    app = create_app(qenv.settings(job_audio_min_s=0, webhook_interval_s=3600))
+    inst: Instance = app.state.ctx.inst
+    wav = _voice(tmp_path / "a.wav", 12).read_bytes()
+    qenv.start_worker()
+    with TestClient(app) as client:
+        r = client.post("/api/v1/notices", data=FIELDS, files={"file": ("a.wav", wav)})
+        assert r.status_code == 201, r.text
+        nid = r.json()["notice_id"]
+
+        def analysed() -> bool:
+            with inst.db.session() as s:
+                row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == nid)).one()
+                return row.analysis is not None
+
+        wait_for("the worker's analysis of the notice", analysed, 120, qenv)
+    jobs = _rounds(inst, NOTICE_ANALYZE)
+    assert [j.status for j in jobs] == ["done"] and jobs[0].runner == "queue"
+    rec = JobRepo(inst.db).get(jobs[0].id)
+    assert rec is not None and rec.result == {"notice_id": nid, "label": rec.result["label"]}
+    assert rec.input_blob is None  # the upload left the job store when the job ended

@@ -3,6 +3,10 @@ exchange pull round (``exchange.pull``) and a round of the case outboxes, webhoo
 reporters' e-mail (``outbox.deliver``), run by ``mediaproof worker`` instead of a thread
 of an API process. Without a broker the API process runs them itself, as before.
 
+Also the analysis of a reported file (``notice.analyze``: video and long audio sent with
+a notice), a job like a verify job: its file in the job blob store, the notice's id in
+its parameters.
+
 A round is a job row (``jobs``, kind as above) with the same quorum queue, late
 acknowledgement, delivery limit and dead-letter queue as an analysis, known by its key:
 
@@ -19,12 +23,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from typing import Any
 
 import httpx
 
+from mediaproof.errors import MediaproofError
+from mediaproof.services.cases.intake_form import analyse_into
 from mediaproof.services.cases.runtime import OutboxWorker, case_service
+from mediaproof.services.cases.service import CaseService
 from mediaproof.services.exchange_pull import pull
+from mediaproof.services.instance import Instance
 from mediaproof.services.job_worker import JobContext, kind
 from mediaproof.services.jobs import Dispatch, job_key
 from mediaproof.storage.sql.engine import Database
@@ -34,6 +43,7 @@ log = logging.getLogger("mediaproof.jobs")
 
 EXCHANGE_PULL = "exchange.pull"
 OUTBOX_DELIVER = "outbox.deliver"
+NOTICE_ANALYZE = "notice.analyze"
 MAX_OUTBOX_ROUNDS = 50  # of OutboxWorker's small batches, per task: well within its time
 UNBOUNDED = 2**31  # rounds are not refused for the analyses waiting (one per kind at most)
 
@@ -71,14 +81,28 @@ def _exchange_pull(ctx: JobContext) -> dict[str, Any]:
     return {"peers": [{"peer": r.peer, "status": r.status, "added": r.added} for r in results]}
 
 
-_outboxes: dict[int, OutboxWorker] = {}  # one case service per worker process's instance
+_cases: dict[int, CaseService] = {}  # one case service per worker process's instance
+_lock = threading.Lock()
+
+
+def _case_service(inst: Instance) -> CaseService:
+    with _lock:
+        svc = _cases.get(id(inst))
+        if svc is None:
+            svc = _cases[id(inst)] = case_service(inst)
+        return svc
+
+
+@kind(NOTICE_ANALYZE)
+def _notice_analyze(ctx: JobContext) -> dict[str, Any]:
+    if ctx.input is None:
+        raise MediaproofError("a notice analysis needs the reported file")
+    return analyse_into(ctx.inst, _case_service(ctx.inst), str(ctx.params["notice_id"]), ctx.input)
 
 
 @kind(OUTBOX_DELIVER)
 def _outbox_deliver(ctx: JobContext) -> dict[str, Any]:
-    worker = _outboxes.get(id(ctx.inst))
-    if worker is None:
-        worker = _outboxes[id(ctx.inst)] = OutboxWorker(case_service(ctx.inst), 0.0)
+    worker = OutboxWorker(_case_service(ctx.inst), 0.0)
     sent = 0
     for _ in range(MAX_OUTBOX_ROUNDS):
         n = worker.round()
