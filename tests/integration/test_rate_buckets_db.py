@@ -117,3 +117,16 @@ def test_full_buckets_are_forgotten_and_long_keys_fit(db: Database) -> None:
     time.sleep(0.05)
     assert repo.forget_full("verify", 0.01) == 2
     assert repo.count() == 0
+
+
+def test_a_database_away_is_a_storage_error() -> None:
+    from mediaproof.errors import StorageError
+    from tests.e2e.server import free_port
+
+    away = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
+    try:
+        limiter = DatabaseRateLimiter(away, {"verify": BucketSpec(per_minute=1, burst=1)})
+        with pytest.raises(StorageError, match="database error"):
+            limiter.take("verify", "10.0.0.1")
+    finally:
+        away.dispose()

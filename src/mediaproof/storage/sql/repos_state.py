@@ -11,7 +11,9 @@ import hashlib
 import time
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from mediaproof.errors import StorageError
 from mediaproof.storage.sql.engine import Database
 
 MAX_CLIENT = 200  # the column's width; longer keys are hashed
@@ -60,8 +62,11 @@ class RateBucketRepo:
             "rate": per_s,
             "now": time.time(),
         }
-        with self.db.engine.begin() as conn:
-            row = conn.execute(self._take, params).one()
+        try:
+            with self.db.engine.begin() as conn:
+                row = conn.execute(self._take, params).one()
+        except OperationalError as e:  # the database away: the shape every error has
+            raise StorageError(f"database error: {e.orig}") from e
         return bool(row.ok), float(row.tokens)
 
     def forget_full(self, bucket: str, full_after_s: float) -> int:
