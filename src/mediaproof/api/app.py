@@ -193,17 +193,8 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     for r in (
-        health,
-        verify,
-        assets,
-        accounts,
-        softbinding,
-        tlog,
-        cases,
-        likeness,
-        exchange,
-        screening,
-        hash_lists,
+        health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange,
+        screening, hash_lists,
     ):
         app.include_router(r.router)
     app.include_router(pages.router)

@@ -51,7 +51,9 @@ async def collection(collection: str, ctx: Ctx, who: Who) -> CollectionOut:
     )
 
 
-@router.get(BASE + "/updates", name="exchange.updates", response_model=UpdatesOut, responses=ERR)
+@router.get(
+    BASE + "/updates", name="exchange.updates", response_model=UpdatesOut, responses=ERR
+)
 async def updates(
     collection: str,
     ctx: Ctx,
