@@ -166,6 +166,12 @@ class ServiceSettings(BaseSettings):
     rate_verify_signed_per_min: float = Field(default=300.0, gt=0)
     rate_verify_signed_burst: int = Field(default=60, ge=1)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    rate_store: Literal["auto", "memory", "database"] = Field(
+        default="auto",
+        description="where the rate-limit buckets live: 'memory' (this process's own), "
+        "'database' (shared by every API process of the instance); 'auto': the database "
+        "on PostgreSQL, memory on SQLite (one box, one writer)",
+    )
     cookie_secure: bool | None = Field(
         default=None, description="Secure cookies; default: when the request came over https"
     )

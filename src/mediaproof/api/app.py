@@ -1,4 +1,5 @@
-"""The app factory: one instance, one job worker, one rate limiter per process."""
+"""The app factory: one instance, one job worker, one rate limiter per process (whose
+buckets may live in the database, shared by every process)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
-from mediaproof.api.ratelimit import BucketSpec, RateLimiter
+from mediaproof.api.ratelimit import BucketSpec, DatabaseRateLimiter, Limiter, RateLimiter
 from mediaproof.api.routers import (
     accounts,
     assets,
@@ -45,6 +46,7 @@ from mediaproof.services.jobs import JobRunner, job_blobs
 from mediaproof.services.log_proofs import LogInclusionProofs
 from mediaproof.services.public_verify import clear_stale_uploads
 from mediaproof.services.publishing import recover_at_startup
+from mediaproof.services.queued_rounds import EXCHANGE_PULL, OUTBOX_DELIVER, RoundQueue
 from mediaproof.services.releases import InclusionProofSource
 from mediaproof.services.result_images import ResultImages
 from mediaproof.services.softbinding import SoftBindingResolver, default_resolver
@@ -59,6 +61,16 @@ DESCRIPTION = """Verify any file; sign and register official media; resolve stri
 to their credentials (C2PA Soft Binding Resolution API).
 
 Errors always have the shape `{"error": {"code", "message", "hint"}}`. See docs/api.md."""
+
+
+def _limiter(inst: Instance, specs: dict[str, BucketSpec]) -> Limiter:
+    """Buckets in this process, or in the database every API process shares."""
+    store = inst.settings.service.rate_store
+    if store == "auto":
+        store = "database" if inst.db.engine.dialect.name == "postgresql" else "memory"
+    if store == "database":
+        return DatabaseRateLimiter(inst.db, specs)
+    return RateLimiter(specs)
 
 
 def _job_runner(inst: Instance) -> JobRunner:
@@ -99,7 +111,8 @@ def create_app(
     ctx = AppContext(
         inst=inst,
         jobs=_job_runner(inst),
-        limiter=RateLimiter(
+        limiter=_limiter(
+            inst,
             {
                 "verify": BucketSpec(svc.rate_verify_per_min, svc.rate_verify_burst),
                 "lookup": BucketSpec(svc.rate_lookup_per_min, svc.rate_lookup_burst),
@@ -113,7 +126,7 @@ def create_app(
                     svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
                 ),
                 "screen": BucketSpec(svc.rate_screen_per_min, svc.rate_screen_burst),
-            }
+            },
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
@@ -122,9 +135,19 @@ def create_app(
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log
-    outbox = OutboxWorker(case_svc, svc.webhook_interval_s)  # webhooks and reporters' e-mail
+    # with a broker, the rounds of both go to the workers (services.queued_rounds)
+    rounds = RoundQueue(inst.db, ctx.jobs.dispatch) if ctx.jobs.dispatch else None
+    outbox = OutboxWorker(  # webhooks and reporters' e-mail
+        case_svc,
+        svc.webhook_interval_s,
+        enqueue=(lambda: rounds(OUTBOX_DELIVER)) if rounds else None,
+    )
     case_svc.on_mail = outbox.wake
-    puller = PullScheduler(inst, svc.exchange_pull_interval_s)  # exchange peers, if any
+    puller = PullScheduler(  # exchange peers, if any
+        inst,
+        svc.exchange_pull_interval_s,
+        enqueue=(lambda: rounds(EXCHANGE_PULL)) if rounds else None,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

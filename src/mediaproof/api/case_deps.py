@@ -19,6 +19,8 @@ from mediaproof.errors import BusyError, LimitExceededError, UsageError
 from mediaproof.services import notice_media
 from mediaproof.services.cases import CaseService, Receipt
 from mediaproof.services.cases.intake_form import analyse_into, notice_input
+from mediaproof.services.jobs import Portable
+from mediaproof.services.queued_rounds import NOTICE_ANALYZE
 
 MAX_JSON_BYTES = 64 * 1024
 log = logging.getLogger("mediaproof.api")
@@ -140,6 +142,8 @@ def analyse_later(
             "case-analysis",
             lambda _progress: analyse_into(ctx.inst, cases, notice_id, path),
             cleanup=drop,
+            # with a broker, a worker analyses it (services.queued_rounds)
+            portable=Portable(NOTICE_ANALYZE, path, {"notice_id": notice_id}),
         )
     except BusyError:
         drop()

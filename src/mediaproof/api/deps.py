@@ -18,7 +18,7 @@ from mediaproof.accounts.models import ANONYMOUS, Principal
 from mediaproof.analysis.compute import Caller, set_caller
 from mediaproof.api.access import ACCESS, Rule
 from mediaproof.api.bodylimit import UPLOAD_ROUTES
-from mediaproof.api.ratelimit import RateLimiter
+from mediaproof.api.ratelimit import Limiter, take
 from mediaproof.api.uploads import Upload, UploadLimits, receive_upload
 from mediaproof.errors import (
     AuthenticationError,
@@ -54,7 +54,7 @@ class CsrfNotVerified(MediaproofError, code="internal_error"):
 class AppContext:
     inst: Instance
     jobs: JobRunner
-    limiter: RateLimiter
+    limiter: Limiter
     resolver: SoftBindingResolver
     proofs: InclusionProofSource | None
     signer: URLSafeSerializer  # signs the anonymous CSRF cookie
@@ -149,7 +149,7 @@ def csrf_token_for(request: Request, ctx: AppContext) -> tuple[str, str | None]:
 SIGNED_BUCKETS = {"verify": "verify_signed", "notice": "notice_signed"}
 
 
-def take_rate(request: Request, ctx: AppContext, rule: Rule, p: Principal) -> None:
+async def take_rate(request: Request, ctx: AppContext, rule: Rule, p: Principal) -> None:
     """Apply the route's rate limit, and name the caller whose budget and share of the
     analysis workers this request uses (see analysis/compute.py)."""
     key = f"address:{client_key(request)}" if p.user is None else f"account:{p.user.id}"
@@ -157,9 +157,9 @@ def take_rate(request: Request, ctx: AppContext, rule: Rule, p: Principal) -> No
     if not rule.rate:
         return
     if p.anonymous or rule.rate_everyone:  # login: per address, signed in or not
-        ctx.limiter.take(rule.rate, client_key(request))
+        await take(ctx.limiter, rule.rate, client_key(request))
     elif rule.rate in SIGNED_BUCKETS:
-        ctx.limiter.take(SIGNED_BUCKETS[rule.rate], key, whose="your account")
+        await take(ctx.limiter, SIGNED_BUCKETS[rule.rate], key, whose="your account")
 
 
 async def enforce_access(request: Request, ctx: Ctx) -> AsyncIterator[None]:
@@ -180,7 +180,7 @@ async def enforce_access(request: Request, ctx: Ctx) -> AsyncIterator[None]:
             raise AuthenticationError("log in or send an API token")
         if not p.can(rule.permission):
             raise PermissionDeniedError(f"this needs the {rule.permission.value!r} permission")
-    take_rate(request, ctx, rule, p)
+    await take_rate(request, ctx, rule, p)
     request.state.csrf_expected = None
     request.state.csrf_handled = False
     if request.method in UNSAFE and (p.via == "session" or rule.form):

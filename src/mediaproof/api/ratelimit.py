@@ -1,28 +1,46 @@
-"""Per-client token buckets, in process memory.
+"""Per-client token buckets: in process memory by default, in the database when several
+API processes share an instance (``MEDIAPROOF_SERVICE_RATE_STORE``; see
+services/rate_limits.py).
 
-Good for one process (what ``mediaproof serve`` runs). Several workers or hosts each keep
-their own buckets, so the effective limit multiplies: put a shared limiter (the reverse
-proxy) in front for that.
+In memory is right for one process (what ``mediaproof serve`` runs on one box). Several
+processes each keeping their own buckets would multiply the effective limit, so an
+instance on PostgreSQL keeps them in the database unless told otherwise.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from typing import Protocol
+
+from starlette.concurrency import run_in_threadpool
 
 from mediaproof.errors import RateLimitedError
+from mediaproof.services.rate_limits import BucketSpec, DatabaseRateLimiter
 
 MAX_CLIENTS = 100_000  # bounds memory under address-spraying clients
 
+__all__ = ["BucketSpec", "DatabaseRateLimiter", "Limiter", "RateLimiter", "take"]
 
-@dataclass(frozen=True)
-class BucketSpec:
-    per_minute: float
-    burst: int
+
+class Limiter(Protocol):
+    specs: dict[str, BucketSpec]
+    blocking: bool  # a take waits on I/O: run it off the event loop
+
+    def take(self, bucket: str, client: str, whose: str = "your address") -> None: ...
+
+
+async def take(limiter: Limiter, bucket: str, client: str, whose: str = "your address") -> None:
+    """Take a token from an async route: a database take runs in the thread pool."""
+    if limiter.blocking:
+        await run_in_threadpool(limiter.take, bucket, client, whose)
+    else:
+        limiter.take(bucket, client, whose)
 
 
 class RateLimiter:
+    blocking = False
+
     def __init__(self, specs: dict[str, BucketSpec]) -> None:
         self.specs = specs
         self._state: dict[tuple[str, str], tuple[float, float]] = {}  # tokens, last time

@@ -24,6 +24,7 @@ from celery.worker.request import Request
 
 from mediaproof.config import Settings
 from mediaproof.queue.app import TASK_NAME
+from mediaproof.services import queued_rounds  # noqa: F401  (its kinds: pulls, deliveries)
 from mediaproof.services.job_worker import DatabaseAway, fail_job, run_job
 
 log = logging.getLogger("mediaproof.queue")

@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -27,6 +28,7 @@ from mediaproof.exchange.log import ProvedRow, Trusted, origin_for, verify_pull
 from mediaproof.exchange.models import MAX_PAGE, FeedRow, Opinion, check_name, parse_enum
 from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import MAX_SEQ, ExchangeRepository
 from mediaproof.storage.sql.tables_exchange import ExchangePeerRow
 from mediaproof.transparency.checkpoint import Checkpoint
@@ -385,6 +387,9 @@ def pull(
     return [pull_one(inst, n, client=client, now=now, force=force) for n in names]
 
 
+PULL_SCHEDULER_LOCK = "exchange-pull-scheduler"
+
+
 class PullScheduler:
     """Pulls every peer each ``interval_s`` on a daemon thread (``mediaproof serve``).
 
@@ -393,10 +398,17 @@ class PullScheduler:
     goes on; stopping waits for the pull in progress (bounded by the HTTP timeout).
     """
 
-    def __init__(self, inst: Instance, interval_s: float, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        inst: Instance,
+        interval_s: float,
+        timeout_s: float = 30.0,
+        enqueue: Callable[[], object] | None = None,
+    ) -> None:
         self.inst = inst
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        self.enqueue = enqueue  # a broker is configured: workers pull (services.queued_rounds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -407,14 +419,29 @@ class PullScheduler:
             self._thread.start()
 
     def _run(self) -> None:
+        # one scheduler per instance (issue 20): the process that holds the database's
+        # lock pulls; the others wait, and one takes over when the holder is gone
         while not self._stop.wait(self.interval_s):
             try:
-                with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
-                    for r in pull(self.inst, client=client):
-                        if r.status in ("refused", "error"):
-                            log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
-            except Exception as e:  # a bad round must not end the loop
-                log.warning("exchange pull round failed: %s", type(e).__name__)
+                with hold(self.inst.db, PULL_SCHEDULER_LOCK, timeout_s=0) as lease:
+                    while lease.check():
+                        self._round()
+                        if self._stop.wait(self.interval_s):
+                            return
+            except Exception as e:  # the database unreachable: try again next round
+                log.warning("exchange pull scheduler: no lock: %s", type(e).__name__)
+
+    def _round(self) -> None:
+        if self.enqueue is not None:
+            self.enqueue()
+            return
+        try:
+            with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
+                for r in pull(self.inst, client=client):
+                    if r.status in ("refused", "error"):
+                        log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
+        except Exception as e:  # a bad round must not end the loop
+            log.warning("exchange pull round failed: %s", type(e).__name__)
 
     def stop(self) -> None:
         self._stop.set()

@@ -21,7 +21,8 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,6 +35,7 @@ from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.services.log_publish import publish_quietly
+from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
@@ -51,6 +53,21 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 PENDING = "pending.jsonl"
 LOCK_TIMEOUT_S = 10.0
+LOG_WRITER_LOCK = "transparency-log-writer"
+
+
+@contextmanager
+def _writer(inst: Instance) -> Iterator[TransparencyLog]:
+    """The instance's log, open for writing by this process alone: first the database's
+    ``transparency-log-writer`` lock (so processes on several hosts, or with a store whose
+    file locks do not reach them all, never interleave appends), then the log's own
+    file lock. A lock not had within LOCK_TIMEOUT_S raises a MediaproofError, and the
+    callers keep the entries staged or queued for the next writer."""
+    with (
+        hold(inst.db, LOG_WRITER_LOCK, timeout_s=LOCK_TIMEOUT_S),
+        TransparencyLog.open(inst.home, lock_timeout=LOCK_TIMEOUT_S) as log,
+    ):
+        yield log
 
 
 def _pending_path(home: Path) -> Path:
@@ -85,7 +102,7 @@ def record_event(inst: Instance, entry: Entry) -> int | None:
     Returns its index, or None when the log could not be written and the entry was queued.
     """
     try:
-        with TransparencyLog.open(inst.home, lock_timeout=LOCK_TIMEOUT_S) as log:
+        with _writer(inst) as log:
             _drain(log, inst.home)
             _land_staged(log, inst)
             index = log.append(entry)
@@ -100,7 +117,7 @@ def record_event(inst: Instance, entry: Entry) -> int | None:
 
 def flush_pending(inst: Instance) -> int:
     """Move queued and staged entries into the log and checkpoint; returns how many."""
-    with TransparencyLog.open(inst.home, lock_timeout=LOCK_TIMEOUT_S) as log:
+    with _writer(inst) as log:
         moved = _drain(log, inst.home) + _land_staged(log, inst)
         if moved:
             log.checkpoint()
@@ -179,7 +196,7 @@ def reconcile_assets(inst: Instance) -> int:
     if not missing:
         return 0
     staged = 0
-    with TransparencyLog.open(inst.home, lock_timeout=LOCK_TIMEOUT_S) as log:
+    with _writer(inst) as log:
         _drain(log, inst.home)
         logged: dict[str, tuple[int, bytes]] = {}
         for i in range(log.size):

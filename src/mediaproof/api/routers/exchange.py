@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.params import MAX_ID
+from mediaproof.api.ratelimit import take
 from mediaproof.api.schemas import errors, model_response
 from mediaproof.api.schemas.exchange import (
     CheckpointOut,
@@ -37,21 +38,21 @@ ERR = errors(400, 401, 403, 404, 410, 422, 429)
 BASE = "/collections/{collection}"
 
 
-def _limit(ctx: Ctx, who: Who) -> None:
-    ctx.limiter.take("exchange", exchange.rate_key(who))
+async def _limit(ctx: Ctx, who: Who) -> None:
+    await take(ctx.limiter, "exchange", exchange.rate_key(who))
 
 
 @router.get("/collections", name="exchange.collections", responses=ERR)
 async def collections(ctx: Ctx, who: Who) -> list[CollectionOut]:
     """The collections this caller may read."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     found = await run_in_threadpool(exchange.visible_collections, ctx.inst, who)
     return [CollectionOut.model_validate(c) for c in found]
 
 
 @router.get(BASE, name="exchange.collection", responses=ERR)
 async def collection(collection: str, ctx: Ctx, who: Who) -> CollectionOut:
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return CollectionOut.model_validate(
         await run_in_threadpool(exchange.collection_info, ctx.inst, who, collection)
     )
@@ -74,7 +75,7 @@ async def updates(
     """Updates after ``after`` in server order, each with its log index and inclusion
     proof, the signed checkpoint and the consistency proof from ``after``. 410
     ``reload_snapshot`` when ``after`` is older than the tombstones kept."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     # absent keys stay absent: a row is a log leaf, and only opinion rows carry
     # ``opinion`` and ``reason`` (a null there would be a different leaf to a puller)
     return model_response(
@@ -87,7 +88,7 @@ async def updates(
 
 @router.get(BASE + "/checkpoint", name="exchange.checkpoint", responses=ERR)
 async def checkpoint(collection: str, ctx: Ctx, who: Who) -> CheckpointOut:
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return CheckpointOut.model_validate(
         await run_in_threadpool(exchange.checkpoint, ctx.inst, who, collection)
     )
@@ -104,7 +105,7 @@ async def consistency(
     ] = None,
 ) -> ConsistencyOut:
     """RFC 6962 consistency proof between two sizes, with the checkpoint of ``new``."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return ConsistencyOut.model_validate(
         await run_in_threadpool(exchange.consistency, ctx.inst, who, collection, old, new)
     )
@@ -130,7 +131,7 @@ async def snapshot(
 ) -> Response:
     """The live signals: python-threatexchange ``local_file`` lines, its ``dataset --csv``
     columns, or JSON with proofs."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     media, body = await run_in_threadpool(
         lambda: exchange.snapshot(ctx.inst, who, collection, format, old=old)
     )
@@ -162,7 +163,7 @@ async def opine(
     scope and a grant of the collection; admins opine as the publisher (a
     ``confirmed`` from them re-enables a signal a peer suspended). The opinion is a new
     row of the collection's log."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return await run_in_threadpool(
         exchange.opine, ctx.inst, who, collection, signal_id, body.opinion, body.reason
     )
@@ -179,7 +180,7 @@ async def signal_opinions(
 ) -> dict[str, Any]:
     """The opinions on one signal: each owner's latest, counts, the history, the
     aggregate category (python-threatexchange's) and whether it still acts."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return await run_in_threadpool(exchange.opinions, ctx.inst, who, collection, signal_id)
 
 

@@ -9,6 +9,7 @@ import hmac
 import json
 import logging
 import threading
+from collections.abc import Callable
 
 from mediaproof.cases.policy import DEFAULT_POLICY, PolicyDocument
 from mediaproof.services.accounts import instance_secret
@@ -71,8 +72,15 @@ class OutboxWorker:
     stopping waits for at most one small round of network timeouts.
     """
 
-    def __init__(self, svc: CaseService, interval_s: float, batch: int = 5) -> None:
+    def __init__(
+        self,
+        svc: CaseService,
+        interval_s: float,
+        batch: int = 5,
+        enqueue: Callable[[], object] | None = None,
+    ) -> None:
         self.svc = svc
+        self.enqueue = enqueue  # a broker is configured: workers send (services.queued_rounds)
         self.interval_s = interval_s
         self.batch = batch
         self._stop = threading.Event()
@@ -99,7 +107,11 @@ class OutboxWorker:
                 pass  # a full round: more may be due
 
     def round(self) -> int:
-        """One round of each outbox; returns how many sends it attempted."""
+        """One round of each outbox; returns how many sends it attempted (none here when
+        the round goes to the queue)."""
+        if self.enqueue is not None:
+            self.enqueue()
+            return 0
         now = dt.datetime.now(dt.UTC)
         n = 0
         try:

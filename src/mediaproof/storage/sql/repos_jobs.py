@@ -109,6 +109,16 @@ class JobRepo:
             s.flush()
             return _record(row)
 
+    def pending_of_kind(self, kind: str) -> int:
+        """Jobs of ``kind`` queued or running (a background round waiting already)."""
+        with self.db.session() as s:
+            n = s.scalar(
+                select(func.count())
+                .select_from(JobRow)
+                .where(JobRow.kind == kind, JobRow.status.in_(PENDING))
+            )
+            return int(n or 0)
+
     def get(self, job_id: str) -> JobRecord | None:
         with self.db.session() as s:
             row = s.get(JobRow, job_id)

@@ -14,6 +14,7 @@ from mediaproof.storage.sql import (  # noqa: F401  (register the tables)
     tables_jobs,
     tables_likeness,
     tables_screening,
+    tables_state,
 )
 from mediaproof.storage.sql.tables import Base
 
