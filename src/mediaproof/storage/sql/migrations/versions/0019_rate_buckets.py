@@ -1,7 +1,7 @@
 """rate-limit buckets in the database, shared by every API process (UNLOGGED on PostgreSQL)
 
-Revision ID: 0018_h20_rate_buckets
-Revises: 0017_exchange_opinions
+Revision ID: 0019_rate_buckets
+Revises: 0018_exchange_contributions
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_h20_rate_buckets"
-down_revision = "0017_exchange_opinions"
+revision = "0019_rate_buckets"
+down_revision = "0018_exchange_contributions"
 branch_labels = None
 depends_on = None
 
