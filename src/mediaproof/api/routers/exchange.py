@@ -205,7 +205,7 @@ async def contribute(
     when a reviewer accepts it (owned by you), or rejected with a reason. 409 when the
     collection publishes, withdrew, or already holds it pending; 422 when the quality
     gate refuses it (PDQ quality below 50, a flat hash)."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return await run_in_threadpool(
         lambda: exchange_contrib.contribute(
             ctx.inst,
@@ -229,7 +229,7 @@ async def contribute(
 )
 async def my_contributions(collection: CollectionName, ctx: Ctx, who: Who) -> list[dict[str, Any]]:
     """Your contributions to this collection and what became of them."""
-    _limit(ctx, who)
+    await _limit(ctx, who)
     return await run_in_threadpool(exchange_contrib.my_contributions, ctx.inst, who, collection)
 
 
