@@ -208,8 +208,8 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     leaves = _verified_leaves(inst.home)
     types = [d["type"] for _, d, _ in leaves]
     assert "consent.granted" in types and "consent.revoked" in types
-    assert any(d["type"] == "asset.registered" and d["asset_id"] == f"asset-{ok['output']['asset_id']}"
-               for _, d, _ in leaves)
+    asset = f"asset-{ok['output']['asset_id']}"
+    assert any(d["type"] == "asset.registered" and d["asset_id"] == asset for _, d, _ in leaves)
     mine = [raw.decode() for _, _, raw in leaves if appeal["appeal_id"] in raw.decode()]
     assert len(mine) == 2  # filed, decided
     for _, _, raw in leaves:
