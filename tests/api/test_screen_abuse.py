@@ -275,3 +275,38 @@ def test_a_tool_webhook_on_loopback_needs_the_operators_allow_networks(tmp_path:
         rev = bearer(app.state.ctx.inst, "reviewer", ["cases:review"])
         assert c.put("/api/v1/screen/webhook", headers=rev,
                      json={"url": "https://tool.example/hook", "secret": SECRET}).status_code == 403
+
+
+def test_the_ban_rule_takes_the_operators_threshold_and_window(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Two blocks within the window ban where the operator says two; a tool without a
+    webhook is banned all the same (nothing is queued for it)."""
+    from mediaproof.accounts.models import Role
+    from mediaproof.api import create_app
+    from mediaproof.config import ScreeningSettings
+    from mediaproof.services import accounts
+    from mediaproof.services import screening as svc
+    from tests.api.conftest import PASSWORD, make_settings
+
+    settings = make_settings(tmp_path / "i", rate_screen_burst=1000)
+    settings.screening = ScreeningSettings(ban_after=2, ban_window_s=600, embeddings=False)
+    app = create_app(settings)
+    inst = app.state.ctx.inst
+    for name, role in (("toolmaker", Role.TOOLMAKER), ("admin", Role.ADMIN)):
+        accounts.create_user(inst, name, role, PASSWORD)
+    svc.add_official(inst, "Elena Marchetti")
+    prompt = {"prompt": "Elena Marchetti arrested and led away in handcuffs", "user_ref": "u1"}
+    with TestClient(app) as c:
+        tool = bearer(inst, "toolmaker", ["screen:prompt"])
+        first = c.post("/api/v1/screen/prompt", headers=tool, json=prompt).json()
+        assert first["decision"] == "block" and first["user_banned"] is False
+        second = c.post("/api/v1/screen/prompt", headers=tool, json=prompt).json()
+        assert second["user_banned"] is True
+        [ban] = c.get("/api/v1/screen/bans", headers=_admin({"inst": inst})).json()["bans"]
+        assert ban["events"] == 2 and ban["window_s"] == 600 and ban["notified"] is False
+        # another user of the same tool is not affected
+        other = c.post("/api/v1/screen/prompt", headers=tool,
+                       json={"prompt": "a lighthouse at dawn", "user_ref": "u2"}).json()
+        assert other["decision"] == "allow"
+    assert app.state.cases.deliver_due(dt.datetime.now(dt.UTC)).delivered == 0
