@@ -133,6 +133,20 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     assert ev["summary"] == (
         f"Looks like {NAME}: consent record valid ({cid}, log entry {grant_index}).")
 
+    # a file that names the same record but was not signed here for that tool (here: the
+    # operator's own signing, publisher "local") does not confirm it
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+
+    spoof = gen.parent / "spoof.png"
+    sign_and_register(inst, SignRequest(
+        src=world["photo"], dest=spoof, title="not the tool's", source_type="digitalCapture",
+        assertions={"org.mediaproof.consent": {"consent_records": [{"id": cid, "log_index": 0}]}},
+        watermark=False))
+    ev = _verify(c, spoof.read_bytes())["evidence"]["consent"]
+    assert ev["data"]["people"][0]["consent"] == "unconfirmed", ev
+    assert ev["data"]["named_records"][0]["status"] == "unconfirmed"
+    assert "not confirmed" in ev["summary"] and "consent record valid" not in ev["summary"]
+
     # 4. revoked: held again (2nd), and the same signed file now reads "revoked"
     rv = c.post(f"/api/v1/screen/consents/{cid}/revoke", headers=admin)
     assert rv.status_code == 200

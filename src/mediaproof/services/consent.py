@@ -32,6 +32,7 @@ from mediaproof.errors import ConflictError, NotFoundError, UsageError
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.account_repos import UserRepository
+from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_consent import ConsentRepository
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.transparency import entries
@@ -488,7 +489,8 @@ CONSENT_LIMITS = (
     "record is in now. It says nothing about whether the file is real, edited or "
     "generated. A record is named by a generation tool's signed output; a file that "
     "names none (most photos, recordings and edits) is not suspect for that. A named "
-    "record is read only from valid Content Credentials."
+    "record counts only in valid Content Credentials of a file this instance signed for "
+    "the tool that holds the record."
 )
 TRUSTED_STATES = ("trusted", "valid")
 
@@ -518,6 +520,18 @@ class ConsentAnalyzer:
     def __init__(self, inst: Instance) -> None:
         self.inst = inst
 
+    def _signed_for(self, ctx: AnalysisContext) -> int | None:
+        """The tool account this exact file was signed and registered for here (an output
+        of ``POST /api/v1/screen/output``), else None."""
+        reg = ctx.previous.get("registry")
+        asset_id = (reg.data or {}).get("asset_id") if reg is not None else None
+        if reg is None or reg.status is not EvidenceStatus.FOUND or not isinstance(asset_id, int):
+            return None
+        with self.inst.db.session() as s:
+            publisher = AssetRepository(s).publisher(asset_id) or ""
+        tool = publisher.removeprefix("tool:")
+        return int(tool) if publisher.startswith("tool:") and tool.isdigit() else None
+
     def analyze(self, ctx: AnalysisContext) -> Evidence:
         prov = ctx.previous.get("provenance")
         pdata = prov.data if prov is not None else {}
@@ -538,16 +552,22 @@ class ConsentAnalyzer:
                 CONSENT_LIMITS,
             )
         now = _now()
+        signed_for = self._signed_for(ctx)
         records: list[dict[str, Any]] = []
         for cid, idx in named:
             try:
                 c: Consent | None = get(self.inst, cid)
             except NotFoundError:
                 c = None
+            status = "unknown"
+            if c is not None:
+                # anyone can write the assertion into their own credentials: a record
+                # counts only in a file this instance signed for the tool holding it
+                status = c.status(now) if c.grantee_id == signed_for else "unconfirmed"
             records.append(
                 {
                     "id": cid,
-                    "status": c.status(now) if c else "unknown",
+                    "status": status,
                     "log_index": grant_log_index(self.inst, c) if c else idx,
                     "enrolment_id": c.enrolment_id if c else None,
                 }
@@ -572,7 +592,13 @@ class ConsentAnalyzer:
                     "log_index": best["log_index"] if best else None,
                 }
             )
-            if best is None:
+            if best is not None and state == "unconfirmed":
+                sentences.append(
+                    f"Looks like {m.get('name')}: the file names consent record {best['id']}, "
+                    "but this instance did not sign this file for the tool that holds that "
+                    "record, so it is not confirmed."
+                )
+            elif best is None:
                 sentences.append(
                     f"Looks like {m.get('name')}: consent record none (the file names no "
                     "consent record for this person; most files name none, and that says "
@@ -596,6 +622,11 @@ class ConsentAnalyzer:
                     f"The file names consent record {r['id']}, which this instance does not "
                     "hold."
                 )
+            elif r["status"] == "unconfirmed":
+                sentences.append(
+                    f"The file names consent record {r['id']}, but this instance did not sign "
+                    "this file for the tool that holds that record, so it is not confirmed."
+                )
             else:
                 sentences.append(
                     f"The file names consent record {r['id']} "
@@ -607,6 +638,7 @@ class ConsentAnalyzer:
                 "so the record it names was not read."
             )
         public = [{k: v for k, v in r.items() if k != "enrolment_id"} for r in records]
+
         return Evidence(
             self.name,
             EvidenceStatus.FOUND,
