@@ -194,6 +194,16 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     detail = case.json()
     assert detail["case"]["state"] == "appealed"
     assert BLOCKED not in json.dumps(detail)  # the prompt is nowhere in the case
+    # and in the reviewers' pages, like any appeal
+    from tests.api.conftest import login
+
+    web = TestClient(world["app"])  # a second browser; the lifespan runs in ``c``
+    login(web, "reviewer")
+    queue = web.get("/review")
+    assert queue.status_code == 200 and appeal["case_number"] in queue.text
+    page = web.get(f"/review/cases/{appeal['case_number']}")
+    assert page.status_code == 200, page.text
+    assert "Statement of reasons" in page.text and BLOCKED not in page.text
     decide = {"outcome": "reversed", "explanation": "An illustration request; the block was wrong."}
     # the tool cannot decide its own user's appeal
     assert c.post(f"/api/v1/appeals/{appeal['appeal_id']}/decision", headers=tool,
