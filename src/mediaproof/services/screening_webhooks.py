@@ -38,7 +38,10 @@ def register(inst: Instance, tool: str, url: str, secret: str) -> dict[str, Any]
     """Register (or replace) the tool's endpoint."""
     url = url.strip()
     allow = parse_networks(inst.settings.service.webhook_allow_networks)
-    check_url(url, allow)  # and again at delivery, after DNS resolution
+    try:
+        check_url(url, allow)  # and again at delivery, after DNS resolution
+    except ValueError as e:  # urlsplit's own refusals (a broken IPv6 literal, ...)
+        raise UsageError(f"the webhook URL is not a valid address: {e}") from e
     if len(secret) < MIN_SECRET:
         raise UsageError(f"use a webhook secret of at least {MIN_SECRET} characters")
     with inst.db.session() as s:
