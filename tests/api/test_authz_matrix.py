@@ -202,6 +202,10 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.consent_revoke": ADMINS,
     "screen.bans": ADMINS,
     "screen.ban_lift": ADMINS,
+    # a tool's own webhook, and its users' appeals of blocks (a reviewer decides them)
+    "screen.webhook": frozenset({"admin", "toolmaker"}),
+    "screen.webhook_set": frozenset({"admin", "toolmaker"}),
+    "screen.appeal": frozenset({"admin", "toolmaker"}),
 }
 
 

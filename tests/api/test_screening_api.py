@@ -111,6 +111,14 @@ def test_the_operator_may_opt_in_to_keep_prompt_text(tmp_path: Path) -> None:
         ev = c.get("/api/v1/screen/events", headers=_admin(app)).json()["events"][0]
         assert ev["prompt_text"] == PROMPT
         assert any("matched" in x for x in ev["reasons"])
+        # the operator opts out again: text kept meanwhile is no longer shown to admins
+        app.state.ctx.inst.settings.screening = ScreeningSettings(
+            keep_prompt_text=False, embeddings=False
+        )
+        ev = c.get("/api/v1/screen/events", headers=_admin(app)).json()["events"][0]
+        assert ev["prompt_text"] is None and len(ev["prompt_hmac"]) == 64
+        assert not any("matched" in x for x in ev["reasons"])
+        assert "E.l.e.n.a" not in str(ev) and "handcuffs" not in str(ev)
 
 
 def test_an_operator_seed_takes_effect_on_the_next_prompt(

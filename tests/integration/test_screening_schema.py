@@ -1,5 +1,5 @@
-"""Migrations 0013_screening and 0015_consent create exactly the tables the code maps,
-on both backends."""
+"""Migrations 0013_screening, 0015_consent and 0018_h19_screen_abuse create exactly the
+tables the code maps, on both backends."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ SCREEN_TABLES = {
     ts.ScreenEventRow.__tablename__,
     ts.ConsentRow.__tablename__,
     ts.ScreenBanRow.__tablename__,
+    ts.ScreenAppealRow.__tablename__,
+    "webhook_outbox",  # 0018: action_id nullable for a tool's webhooks
 }
 
 

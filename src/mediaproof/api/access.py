@@ -193,4 +193,8 @@ ACCESS: dict[str, Rule] = {
     "screen.consent_revoke": needs(Permission.MANAGE_LIKENESS),
     "screen.bans": needs(Permission.MANAGE_SCREENING),
     "screen.ban_lift": needs(Permission.MANAGE_SCREENING),
+    # a tool registers its own webhook and files its users' appeals of blocks and holds
+    "screen.webhook": needs(Permission.SCREEN_PROMPTS),
+    "screen.webhook_set": needs(Permission.SCREEN_PROMPTS),
+    "screen.appeal": needs(Permission.SCREEN_PROMPTS),
 }

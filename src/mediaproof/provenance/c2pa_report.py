@@ -25,6 +25,8 @@ class ProvenanceState(StrEnum):
     TRUSTED = "trusted"
 
 
+CONSENT_LABEL = "org.mediaproof.consent"  # see services.output_screening
+
 @dataclass
 class StatusCode:
     code: str
@@ -57,6 +59,9 @@ class ProvenanceReport:
     assertion_labels: list[str] = field(default_factory=list)
     soft_bindings: list[dict[str, Any]] = field(default_factory=list)
     remote_url: str | None = None
+    # the data of the active manifest's org.mediaproof.consent assertion (consent records
+    # a generation tool's signed output relied on: ids and log indexes, no personal data)
+    consent: dict[str, Any] | None = None
     # every generative-AI declaration in the active manifest and its ingredient chain
     ai_steps: list[dict[str, Any]] = field(default_factory=list)
     ai_role: str = source_types.AiRole.NONE.value  # none | generated | contains
@@ -86,6 +91,7 @@ class ProvenanceReport:
             "chain": self.chain,
             "ingredients": self.ingredients,
             "assertions": self.assertion_labels,
+            "consent_assertion": self.consent,
             "soft_bindings": self.soft_bindings,
             "remote_url": self.remote_url,
             "error": self.error,
@@ -175,6 +181,7 @@ def report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRep
     soft: list[dict[str, Any]] = []
     labels: list[str] = []
     author: str | None = None
+    consent: dict[str, Any] | None = None
     for a in manifest.get("assertions") or []:
         lab = a.get("label", "")
         labels.append(lab)
@@ -197,6 +204,8 @@ def report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRep
                 )
         elif lab.startswith("c2pa.soft-binding"):
             soft.append({"alg": data.get("alg"), "blocks": len(data.get("blocks") or [])})
+        elif lab == CONSENT_LABEL and isinstance(data, dict):
+            consent = data
         elif lab == "stds.schema-org.CreativeWork":
             authors = data.get("author") or []
             if authors and isinstance(authors[0], dict):
@@ -257,6 +266,7 @@ def report_from_store(store: dict[str, Any], state: str | None) -> ProvenanceRep
         ai_steps=chain.steps,
         ai_role=chain.role.value,
         chain={"manifests_read": chain.read, "truncated": chain.truncated},
+        consent=consent,
     )
 
 

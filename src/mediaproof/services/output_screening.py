@@ -187,8 +187,12 @@ def _sign(
 ) -> dict[str, Any]:
     assertions: dict[str, Any] = {}
     if consent_ids:
+        # ids and log indexes only: the records' content stays here, the log proves them
         assertions[CONSENT_ASSERTION] = {
-            "consent_records": consent_ids,
+            "consent_records": [
+                {"id": cid, "log_index": consents.grant_log_index(inst, consents.get(inst, cid))}
+                for cid in consent_ids
+            ],
             "policy": POLICY_VERSION,
         }
     with signing_dir(inst) as d:

@@ -25,11 +25,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.screening import POLICY_VERSION, embed
 from mediaproof.screening.engine import ALLOW, BLOCK, MAX_PROMPT_CHARS, Decision, Reason, Screener
 from mediaproof.screening.people import Person
 from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
+from mediaproof.services import screening_webhooks as tool_webhooks
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
@@ -320,6 +323,9 @@ class ScreeningService:
 def list_events(
     inst: Instance, tool: str | None = None, user_ref: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
+    """The record, for admins. A prompt's text (and the matched words) is shown only while
+    the operator opts in: text kept during an earlier opt-in stays hidden after it ends."""
+    keep_text = inst.settings.screening.keep_prompt_text
     with inst.db.session() as s:
         return [
             {
@@ -330,8 +336,11 @@ def list_events(
                 "decision": r.decision,
                 "policy_version": r.policy_version,
                 "prompt_hmac": r.prompt_hmac,
-                "prompt_text": r.prompt_text,
-                "reasons": json.loads(r.reasons),
+                "prompt_text": r.prompt_text if keep_text else None,
+                "reasons": [
+                    {k: v for k, v in reason.items() if keep_text or k != "matched"}
+                    for reason in json.loads(r.reasons)
+                ],
             }
             for r in ScreeningRepository(s).events(tool, user_ref, limit)
         ]
@@ -400,7 +409,17 @@ def apply_ban_rule(inst: Instance, tool: str, user_ref: str | None) -> bool:
         n = repo.count_events(tool, user_ref, COUNTED, since)
         if n < cfg.ban_after:
             return False
-        repo.add_ban(tool, user_ref, now, n, cfg.ban_window_s)
+        ban = repo.add_ban(tool, user_ref, now, n, cfg.ban_window_s)
+        body = {
+            "ban_id": ban.id,
+            "user_ref": user_ref,
+            "banned_at": now.isoformat(),
+            "events": n,
+            "window_s": cfg.ban_window_s,
+            "appeal": "POST /api/v1/screen/appeals with the event_id of a block or hold",
+        }
+        if tool_webhooks.enqueue(s, tool, "screen.user_banned", body, now):
+            ban.notified_at = now  # staged with the ban: both commit or neither
     return True
 
 
@@ -415,10 +434,23 @@ def lift_ban(inst: Instance, tool: str, user_ref: str, by: str) -> dict[str, Any
     """Lift a ban (an admin, e.g. after the user contested it): blocks and holds before
     now no longer count towards the next one."""
     with inst.db.session() as s:
-        row = ScreeningRepository(s).lift_ban(tool, user_ref, _now(), by[:100])
+        row = lift_ban_in(s, tool, user_ref, by, "lifted by an administrator")
         if row is None:
             raise NotFoundError(f"{user_ref} of {tool} is not banned")
         return _ban(row)
+
+
+def lift_ban_in(
+    s: Session, tool: str, user_ref: str, by: str, why: str, now: dt.datetime | None = None
+) -> ScreenBanRow | None:
+    """Lift the active ban in the caller's transaction and stage the tool's
+    ``screen.ban_lifted`` webhook; None when there was no ban."""
+    now = now or _now()
+    row = ScreeningRepository(s).lift_ban(tool[:100], user_ref, now, by[:100])
+    if row is not None:
+        body = {"ban_id": row.id, "user_ref": user_ref, "lifted_at": now.isoformat(), "why": why}
+        tool_webhooks.enqueue(s, row.tool, "screen.ban_lifted", body, now)
+    return row
 
 
 _SERVICES: dict[str, ScreeningService] = {}

@@ -16,6 +16,7 @@ from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.registry.models import AssetRecord
+from mediaproof.services.consent import ConsentAnalyzer
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.signers import known_signers
@@ -47,6 +48,8 @@ def analyzers_for(
     if likeness:
         # opens the instance's likeness store only when someone is enrolled
         found.append(LikenessAnalyzer(instance_likeness(inst)))
+    # after provenance and likeness: the consent records a file names, per person shown
+    found.append(ConsentAnalyzer(inst))
     return found
 
 

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.accounts.models import Principal
 from mediaproof.api.analysis import Outcome, analysed, analysis_response
+from mediaproof.api.case_deps import Cases
 from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.params import IdPath
 from mediaproof.api.schemas import ErrorOut, JobOut, errors, model_response, upload_body
@@ -37,14 +38,20 @@ from mediaproof.api.schemas.screening import (
     OneConsentOut,
     OutputDecisionOut,
     PromptIn,
+    ScreenAppealIn,
+    ScreenAppealOut,
     ScreenEventOut,
     SeedIn,
     SeedOut,
+    ToolWebhookIn,
+    ToolWebhookOut,
 )
 from mediaproof.api.uploads import Upload
 from mediaproof.services import consent as consents
 from mediaproof.services import output_screening as outputs
 from mediaproof.services import screening as svc
+from mediaproof.services import screening_appeals as appeals
+from mediaproof.services import screening_webhooks as tool_webhooks
 
 router = APIRouter(prefix="/api/v1/screen", tags=["screening"])
 ERR = errors(400, 401, 403, 404, 422, 429)
@@ -255,3 +262,52 @@ async def lift_ban(body: LiftIn, ctx: Ctx, who: Who) -> BanOut:
     return BanOut.model_validate(
         await run_in_threadpool(svc.lift_ban, ctx.inst, body.tool, body.user_ref, by)
     )
+
+
+# --- the tool's webhook, and its users' appeals (tool makers) -----------------------------
+
+
+@router.put("/webhook", name="screen.webhook_set", responses=ERR)
+async def set_webhook(body: ToolWebhookIn, ctx: Ctx, who: Who) -> ToolWebhookOut:
+    """Where this tool hears of bans of its users (``screen.user_banned``), lifted bans
+    (``screen.ban_lifted``) and decided appeals (``screen.appeal_decided``), signed with
+    ``secret`` like every mediaproof webhook. Public addresses only, unless the operator
+    allows a network."""
+    assert who.user is not None
+    name = who.user.username
+    out = await run_in_threadpool(tool_webhooks.register, ctx.inst, name, body.url, body.secret)
+    return ToolWebhookOut.model_validate(out)
+
+
+@router.get("/webhook", name="screen.webhook", responses=ERR)
+async def get_webhook(ctx: Ctx, who: Who) -> ToolWebhookOut:
+    assert who.user is not None
+    out = await run_in_threadpool(tool_webhooks.endpoint, ctx.inst, who.user.username)
+    return ToolWebhookOut.model_validate(out)
+
+
+@router.post(
+    "/appeals",
+    name="screen.appeal",
+    status_code=201,
+    response_model=ScreenAppealOut,
+    responses={**ERR, 409: {"model": ErrorOut}},
+)
+async def file_appeal(body: ScreenAppealIn, ctx: Ctx, who: Who, cases: Cases) -> JSONResponse:
+    """A user of this tool contests a block or hold: it goes to the case workflow's
+    appeal queue, where a human reviewer who took no part decides. A reversal lifts the
+    block and any ban it led to."""
+    assert who.user is not None
+    name = who.user.username
+
+    def run() -> dict[str, Any]:
+        return appeals.appeal(
+            ctx.inst,
+            cases,
+            tool=name,
+            user_ref=body.user_ref,
+            event_id=body.event_id,
+            grounds=body.grounds,
+        )
+
+    return model_response(ScreenAppealOut, await run_in_threadpool(run), status_code=201)

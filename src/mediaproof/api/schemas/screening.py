@@ -227,3 +227,38 @@ class BanOut(BaseModel):
 
 class BansOut(BaseModel):
     bans: list[BanOut]
+
+
+# --- a tool's webhook and its users' appeals ------------------------------------------
+
+
+class ToolWebhookIn(BaseModel):
+    url: str = Field(min_length=8, max_length=2000, description="http(s) address of the tool")
+    secret: str = Field(
+        min_length=16,
+        max_length=200,
+        description="HMAC key the webhooks are signed with (as case webhooks are)",
+    )
+
+
+class ToolWebhookOut(BaseModel):
+    url: str
+    active: bool
+
+
+class ScreenAppealIn(BaseModel):
+    event_id: int = Field(ge=1, description="the event_id the block or hold was answered with")
+    user_ref: str = Field(min_length=1, max_length=128)
+    grounds: str = Field(
+        min_length=10,
+        max_length=5000,
+        description="the user's reasons, in their words (no prompt is needed or kept)",
+    )
+
+
+class ScreenAppealOut(BaseModel):
+    appeal_id: str = Field(description="the appeal in the case workflow")
+    case_number: str
+    event_id: int
+    user_ref: str
+    status: str = Field(description="filed: a human reviewer decides; the tool hears by webhook")

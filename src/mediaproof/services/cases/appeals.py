@@ -5,6 +5,9 @@ reversal restores what the case removed, or turns "no action" into a new outcome
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from mediaproof.cases import events as ev
 from mediaproof.cases.errors import CaseError, TokenError
@@ -19,17 +22,28 @@ from mediaproof.cases.models import (
     ActionType,
     AppealOutcome,
     AppealView,
+    CaseView,
     DecisionView,
+    NoticeCategory,
+    NoticeInput,
     Outcome,
     Party,
+    Relationship,
 )
+from mediaproof.cases.policy import triage
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.services.cases.core import CaseContext, _hash_token, _new_id, _utc, scrub
 from mediaproof.services.cases.deliveries import WebhookOutbox
-from mediaproof.services.cases.finalize import Finalizer
+from mediaproof.services.cases.finalize import Finalizer, decision_event
 from mediaproof.services.cases.results import AppealResult
 from mediaproof.services.cases.transition import Transition
 from mediaproof.storage.sql.repos_cases import appeal_view, aware, case_view
+
+# Called in the transaction of every appeal decision: (session, case id, appeal public
+# id, outcome, reviewer, now). Screening registers one that lifts a reversed block's ban.
+AppealHook = Callable[[Session, int, str, AppealOutcome, str, dt.datetime], None]
+# Called in the transaction that opens an automated-restriction appeal: (session, case id)
+LinkHook = Callable[[Session, int], None]
 
 
 class Appeals:
@@ -37,6 +51,78 @@ class Appeals:
         self.ctx = ctx
         self.finalizer = finalizer
         self.webhooks = webhooks
+        self.on_decided: list[AppealHook] = []
+
+    def appeal_automated_restriction(
+        self,
+        *,
+        reviewer: str,
+        rule_id: str,
+        policy_version: str,
+        explanation: str,
+        statement: str,
+        decided_at: dt.datetime,
+        grounds: str,
+        now: dt.datetime,
+        link: LinkHook,
+    ) -> tuple[CaseView, AppealView]:
+        """A restriction decided automatically outside the notice workflow (a generation
+        tool's user blocked by prompt or output screening), contested by the person it
+        went against. It becomes a case of its own: the automated decision as made
+        (``reviewer`` is an ``auto:`` name, final, with its human statement ``statement``
+        and no DSA database record, since the operator restricted no hosted content),
+        then the appeal, for a named human reviewer who took no part (Art. 20(6) as for
+        any appeal). ``link`` runs in the same transaction with the new case's id."""
+        now, decided_at = _utc(now), _utc(decided_at)
+        if not reviewer.startswith("auto:"):
+            raise ValueError("an automated restriction is decided by an auto: reviewer")
+        if len(grounds.strip()) < 10:
+            raise UsageError("say why the decision should change")
+        check_appeal_window(decided_at, now, self.ctx.policy.appeal_window)
+        category = NoticeCategory.OTHER
+        inp = NoticeInput(
+            category=category,
+            explanation=explanation,
+            reporter_name="",
+            reporter_email="",
+            relationship=Relationship.THIRD_PARTY,
+            good_faith=True,
+            signature="",
+            automated=True,
+        )
+        with self.ctx.transition(now) as t:
+            case = t.repo.add_case(
+                _new_id(), inp, triage(self.ctx.policy, category, inp.source, now), now
+            )
+            t.open(case.id)
+            t.move(Step.DECIDE)
+            d = t.repo.add_decision(
+                case.id,
+                outcome=Outcome.RESTRICT,
+                rule_id=rule_id,
+                policy_version=policy_version,
+                explanation=explanation,
+                reviewer=reviewer,
+                final=True,
+                automated=True,
+                now=now,
+            )
+            t.repo.add_statement(
+                f"{case.number}-d{d.id}",
+                case.id,
+                human=statement,
+                record=None,
+                now=now,
+                decision_id=d.id,
+            )
+            t.events.append(decision_event(t, d, "final", None))
+            t.move(Step.APPEAL)
+            a = t.repo.add_appeal(_new_id(), case.id, d.id, Party.UPLOADER, grounds.strip(), now)
+            t.events.append(
+                ev.appeal_filed(now, case.public_id, a.public_id, Party.UPLOADER.value, f"d{d.id}")
+            )
+            link(t.repo.s, case.id)
+            return case_view(case), appeal_view(a)
 
     def appeal(self, token: str, *, grounds: str, now: dt.datetime) -> AppealView:
         """File an appeal with a status token (reporter) or an appeal token (uploader)."""
@@ -114,6 +200,8 @@ class Appeals:
             a.reviewer = reviewer.strip()
             a.explanation = scrub(explanation.strip(), t.repo.notices(case.id))
             a.decided_at = now
+            for hook in self.on_decided:
+                hook(t.repo.s, case.id, a.public_id, outcome, a.reviewer, now)
             notices = t.repo.notices(case.id)
             text = scrub(a.explanation, notices)
             restore_id: str | None = None

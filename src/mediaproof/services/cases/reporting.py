@@ -1,5 +1,11 @@
 """What the case workflow publishes about itself: statements of reasons for the DSA
-Transparency Database, and the transparency report over a period (``cases.report``)."""
+Transparency Database, and the transparency report over a period (``cases.report``).
+
+The report also counts what screening for generation tools did, per tool: blocks,
+reviews and holds, bans, appeals and reversals (section ``screening``; tool names only,
+no user references, no prompts). Appeals of screening blocks are carried by cases of
+their own; those cases are counted there and kept out of the DSA sections, since they
+restricted no hosted content."""
 
 from __future__ import annotations
 
@@ -14,6 +20,11 @@ from mediaproof.errors import UsageError
 from mediaproof.services.cases.core import CaseContext
 from mediaproof.storage.sql.repos_case_report import CaseReportRepository
 from mediaproof.storage.sql.repos_cases import aware
+from mediaproof.storage.sql.repos_screening import ScreeningRepository
+
+# section "screening": the metrics per tool, in this order (decision -> metric)
+SCREENING_METRICS = ("blocks", "reviews", "holds", "bans", "appeals", "reversals")
+_EVENT_METRIC = {"block": "blocks", "review": "reviews", "hold": "holds"}
 
 
 class Reporting:
@@ -54,6 +65,8 @@ class Reporting:
             raise UsageError("the report period must end after it starts")
         with self.ctx.db.session() as s:
             repo = CaseReportRepository(s)
+            screening = ScreeningRepository(s)
+            own = screening.appeal_case_ids()
             notices = [
                 rpt.NoticeRec(n.category, n.source, aware(n.received_at))
                 for n in repo.notices_between(start, end)
@@ -61,6 +74,7 @@ class Reporting:
             decisions = [
                 rpt.DecisionRec(d.outcome, d.automated)
                 for d in repo.final_decisions_between(start, end)
+                if d.case_id not in own
             ]
             actions = []
             rows = repo.actions_between(start, end)
@@ -90,5 +104,38 @@ class Reporting:
                     else None,
                 )
                 for a in repo.appeals_between(start, end)
+                if a.case_id not in own
             ]
-        return rpt.build(start, end, notices, decisions, actions, complaints)
+            counts = _screening_counts(screening, start, end)
+        rep = rpt.build(start, end, notices, decisions, actions, complaints)
+        for metric in SCREENING_METRICS:
+            rep.rows.append(
+                ("screening", metric, "all", "", sum(c[metric] for c in counts.values()))
+            )
+        for tool in sorted(counts):
+            for metric in SCREENING_METRICS:
+                rep.rows.append(("screening", metric, tool, "", counts[tool][metric]))
+        return rep
+
+
+def _screening_counts(
+    repo: ScreeningRepository, start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Per tool: blocks, reviews, holds, bans and appeals recorded in the period, and the
+    appeals reversed in it."""
+    out: dict[str, dict[str, int]] = {}
+
+    def bump(tool: str, metric: str, n: int) -> None:
+        out.setdefault(tool, dict.fromkeys(SCREENING_METRICS, 0))[metric] += n
+
+    for tool, decision, n in repo.events_between_by_tool(start, end):
+        if decision in _EVENT_METRIC:
+            bump(tool, _EVENT_METRIC[decision], n)
+    for tool, n in repo.bans_between_by_tool(start, end):
+        bump(tool, "bans", n)
+    for tool, n in repo.appeals_filed_by_tool(start, end):
+        bump(tool, "appeals", n)
+    for tool, outcome, n in repo.appeals_decided_by_tool(start, end):
+        if outcome == "reversed":
+            bump(tool, "reversals", n)
+    return out

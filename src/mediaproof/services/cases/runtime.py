@@ -36,7 +36,7 @@ def case_service(inst: Instance) -> CaseService:
     e-mail when the operator configured an SMTP server (staged in the outbox; see
     :func:`close_case_service` and :class:`OutboxWorker`)."""
     server = smtp_server(inst.settings.mail)
-    return CaseService(
+    svc = CaseService(
         inst.db,
         sink=CaseEventLog(inst),
         policy=instance_policy(inst),
@@ -47,6 +47,12 @@ def case_service(inst: Instance) -> CaseService:
         token_key=hmac.new(instance_secret(inst), b"case-status-tokens", "sha256").digest(),
         webhook_allow=parse_networks(inst.settings.service.webhook_allow_networks),
     )
+    # a reversed appeal of a screening block lifts the user's ban (imported here: the
+    # screening services import the instance, which imports this package)
+    from mediaproof.services import screening_appeals
+
+    svc.appeals.on_decided.append(screening_appeals.on_appeal_decided)
+    return svc
 
 
 def close_case_service(svc: CaseService) -> None:

@@ -187,6 +187,7 @@ class CaseService:
 
     appeal = _Forward("appeals", Appeals.appeal)
     decide_appeal = _Forward("appeals", Appeals.decide_appeal)
+    appeal_automated_restriction = _Forward("appeals", Appeals.appeal_automated_restriction)
 
     # --- the bank --------------------------------------------------------------------
 

@@ -108,6 +108,13 @@ class CaseOutboxRepository:
         }
         return rows.get(platform or "") or rows.get("*")
 
+    def endpoint_exact(self, platform: str) -> EndpointRow | None:
+        """The active endpoint registered under exactly this name (no "*" fallback: a
+        generation tool's webhooks go to the tool only)."""
+        return self.s.scalars(
+            select(EndpointRow).where(EndpointRow.platform == platform, EndpointRow.active)
+        ).first()
+
     def save_endpoint(self, platform: str, url: str, secret: str) -> None:
         """Register the platform's endpoint, or replace (and re-activate) it."""
         existing = self.endpoint_for(platform)
@@ -123,13 +130,13 @@ class CaseOutboxRepository:
     def add_delivery(
         self,
         delivery_id: str,
-        action_id: int,
+        action_id: int | None,
         endpoint_id: int,
         event: str,
         body: str,
         now: dt.datetime,
     ) -> None:
-        """A webhook delivery, due at once."""
+        """A webhook delivery, due at once (``action_id`` None: it tells of no action)."""
         self.s.add(
             OutboxRow(
                 delivery_id=delivery_id,

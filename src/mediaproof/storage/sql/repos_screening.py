@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaproof.storage.sql.tables_screening import (
+    ScreenAppealRow,
     ScreenBanRow,
     ScreenEventRow,
     ScreenOfficialRow,
@@ -128,15 +129,93 @@ class ScreeningRepository:
     def count_events(
         self, tool: str, user_ref: str, decisions: Sequence[str], since: dt.datetime
     ) -> int:
+        """Events of these decisions since ``since``, less those an appeal reversed."""
+        reversed_ids = select(ScreenAppealRow.event_id).where(
+            ScreenAppealRow.outcome == "reversed"
+        )
         n = self.s.scalars(
             select(func.count()).where(
                 ScreenEventRow.tool == tool,
                 ScreenEventRow.user_ref == user_ref,
                 ScreenEventRow.decision.in_(decisions),
                 ScreenEventRow.at > since,
+                ScreenEventRow.id.not_in(reversed_ids),
             )
         ).one()
         return int(n)
+
+    def event(self, event_id: int) -> ScreenEventRow | None:
+        return self.s.get(ScreenEventRow, event_id)
+
+    def events_between_by_tool(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[str, str, int]]:
+        """(tool, decision, count) of the events recorded in [start, end)."""
+        rows = self.s.execute(
+            select(ScreenEventRow.tool, ScreenEventRow.decision, func.count())
+            .where(ScreenEventRow.at >= start, ScreenEventRow.at < end)
+            .group_by(ScreenEventRow.tool, ScreenEventRow.decision)
+        ).all()
+        return [(t, d, int(n)) for t, d, n in rows]
+
+    def bans_between_by_tool(self, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
+        rows = self.s.execute(
+            select(ScreenBanRow.tool, func.count())
+            .where(ScreenBanRow.at >= start, ScreenBanRow.at < end)
+            .group_by(ScreenBanRow.tool)
+        ).all()
+        return [(t, int(n)) for t, n in rows]
+
+    # --- appeals of blocks and holds -------------------------------------------------------
+
+    def add_appeal(
+        self, *, case_id: int, event_id: int, tool: str, user_ref: str, filed_at: dt.datetime
+    ) -> ScreenAppealRow:
+        row = ScreenAppealRow(
+            case_id=case_id, event_id=event_id, tool=tool, user_ref=user_ref, filed_at=filed_at
+        )
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def appeal_by_case(self, case_id: int) -> ScreenAppealRow | None:
+        return self.s.scalars(
+            select(ScreenAppealRow).where(ScreenAppealRow.case_id == case_id)
+        ).first()
+
+    def appeal_by_event(self, event_id: int) -> ScreenAppealRow | None:
+        return self.s.scalars(
+            select(ScreenAppealRow).where(ScreenAppealRow.event_id == event_id)
+        ).first()
+
+    def appeal_case_ids(self) -> set[int]:
+        """The cases that carry screening appeals (kept out of the DSA counts)."""
+        return set(self.s.scalars(select(ScreenAppealRow.case_id)))
+
+    def appeals_filed_by_tool(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[str, int]]:
+        rows = self.s.execute(
+            select(ScreenAppealRow.tool, func.count())
+            .where(ScreenAppealRow.filed_at >= start, ScreenAppealRow.filed_at < end)
+            .group_by(ScreenAppealRow.tool)
+        ).all()
+        return [(t, int(n)) for t, n in rows]
+
+    def appeals_decided_by_tool(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[str, str, int]]:
+        """(tool, outcome, count) of the appeals decided in [start, end)."""
+        rows = self.s.execute(
+            select(ScreenAppealRow.tool, ScreenAppealRow.outcome, func.count())
+            .where(
+                ScreenAppealRow.decided_at >= start,
+                ScreenAppealRow.decided_at < end,
+                ScreenAppealRow.outcome.is_not(None),
+            )
+            .group_by(ScreenAppealRow.tool, ScreenAppealRow.outcome)
+        ).all()
+        return [(t, str(o), int(n)) for t, o, n in rows]
 
     # --- bans ------------------------------------------------------------------------------
 
@@ -173,10 +252,11 @@ class ScreeningRepository:
 
     def add_ban(
         self, tool: str, user_ref: str, at: dt.datetime, events: int, window_s: int
-    ) -> None:
-        self.s.add(
-            ScreenBanRow(tool=tool, user_ref=user_ref, at=at, events=events, window_s=window_s)
-        )
+    ) -> ScreenBanRow:
+        row = ScreenBanRow(tool=tool, user_ref=user_ref, at=at, events=events, window_s=window_s)
+        self.s.add(row)
+        self.s.flush()
+        return row
 
     def bans(self, tool: str | None = None, active_only: bool = False) -> list[ScreenBanRow]:
         q = select(ScreenBanRow).order_by(ScreenBanRow.id.desc())

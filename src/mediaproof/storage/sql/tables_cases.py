@@ -219,7 +219,8 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     delivery_id: Mapped[str] = mapped_column(String(32), unique=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("case_actions.id"))
+    # None for a delivery that tells of no action (a screening ban to a generation tool)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("case_actions.id"), nullable=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
     event: Mapped[str] = mapped_column(String(50))
     body: Mapped[str] = mapped_column(Text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediaproof.storage.sql.tables import Base
@@ -79,8 +79,9 @@ class ConsentRow(Base):
 
 class ScreenBanRow(Base):
     """A (tool, user_ref) the operator's ban rule banned: its prompts are blocked and its
-    outputs held until an admin lifts the ban. ``notified_at`` stays empty: no webhook to
-    the tool is sent yet (docs/screening.md)."""
+    outputs held until an admin lifts the ban or an appeal reverses a block. ``notified_at``:
+    when the ``screen.user_banned`` webhook to the tool was queued (empty while the tool
+    has registered no webhook)."""
 
     __tablename__ = "screen_bans"
     __table_args__ = (Index("ix_screen_bans_tool_user", "tool", "user_ref"),)
@@ -96,3 +97,22 @@ class ScreenBanRow(Base):
     notified_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+
+
+class ScreenAppealRow(Base):
+    """A tool's user contests a block or hold (one appeal per event). The appeal itself is
+    a case in the case workflow (``case_id``): an automated decision, an appeal, a human
+    reviewer who took no part; this row links the case back to the tool and user_ref whose
+    ban a reversal lifts, and keeps the outcome for the transparency report's counts."""
+
+    __tablename__ = "screen_appeals"
+    __table_args__ = (Index("ix_screen_appeals_tool_user", "tool", "user_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)
+    tool: Mapped[str] = mapped_column(String(100))
+    user_ref: Mapped[str] = mapped_column(String(128))
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # upheld | reversed
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
