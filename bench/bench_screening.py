@@ -30,7 +30,7 @@ from mediaproof.screening.seeds import builtin
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="all", choices=[*SPLITS, *REPORT_ONLY, "para", "para_blind", "all"])
+    ap.add_argument("--split", default="all", choices=[*SPLITS, *REPORT_ONLY, "all"])
     ap.add_argument("--no-embeddings", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="first N prompts of each split")
     ap.add_argument("--full", action="store_true", help="every slice, not only the worst")
