@@ -798,7 +798,7 @@ def _cyrillic(s: str) -> str:
     import unicodedata
 
     out = []
-    for ch in unicodedata.normalize("NFKD", s):
+    for ch in unicodedata.normalize("NFKD", s.replace("ł", "l").replace("Ł", "L")):
         if unicodedata.combining(ch):
             continue
         low = ch.lower()

@@ -180,6 +180,7 @@ class Screener:
         embedder: Embedder | None,
         thresholds: Thresholds | None = None,
         cache_size: int = 4096,
+        skip_when_blocked: bool = True,
     ) -> None:
         self.index = PeopleIndex(list(people))
         self.seeds = SeedIndex(embedder)
@@ -187,6 +188,7 @@ class Screener:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
         self.cache_size = cache_size
+        self.skip_when_blocked = skip_when_blocked
         self._cache: OrderedDict[str, Matrix] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -200,7 +202,9 @@ class Screener:
         nearest: list[tuple[Seed, float] | None] = [None] * len(norms)
         # a seed can only raise the level, so where the rules already block, the
         # embedding pass could not change the answer: it is skipped (the costly part)
-        need = [i for i, p in enumerate(parts) if p.level != BLOCK]
+        need = [
+            i for i, p in enumerate(parts) if p.level != BLOCK or not self.skip_when_blocked
+        ]
         if self.embedder is not None and self.seeds.seeds and need:
             vecs = self._encode([_mask(norms[i], people[i]) for i in need])
             for i, near in zip(need, self.seeds.nearest(vecs), strict=True):
@@ -223,7 +227,7 @@ class Screener:
             fresh = self.embedder.encode(todo)
             got = dict(zip(todo, fresh, strict=True))
             with self._cache_lock:
-                for t, v in got.items():
+                for t, v in got.items() if self.cache_size else ():
                     self._cache[t] = v
                     if len(self._cache) > self.cache_size:
                         self._cache.popitem(last=False)
@@ -276,9 +280,9 @@ class Screener:
             # scene we recognise: a person should look at it, or the scene is in words
             # the rules do not know
             level = _raise(level, REVIEW)
-        elif specific_role:
-            # the same for a particular office-holder described without a name ("the
-            # woman who leads the Greens", "the sitting chancellor")
+        elif any(h.rule == "role.described" for h, _ in roles):
+            # the same for an office-holder described by what they lead ("the woman who
+            # leads the Greens"); a bare title ("the president of the chess club") is not
             level = _raise(level, REVIEW)
 
         for ph in hits:
@@ -293,7 +297,8 @@ class Screener:
             for hit, specific in roles[:2]:
                 reasons.append(
                     Reason("role", text[hit.start : hit.end],
-                           detail="specific description" if specific else "generic role")
+                           detail="described by what they lead" if hit.rule == "role.described"
+                           else "specific description" if specific else "generic role")
                 )
         for rule, h in sorted(scen.items()):
             if rule in folded:

@@ -178,9 +178,9 @@ def role_hits(text: str) -> list[tuple[Hit, bool]]:
         # verb-final clauses put the polity first: "die die Grunen im Bundestag anfuhrt"
         pre = POLITY.find(text[max(0, a - 40) : a])
         if post is not None:
-            out.append((Hit("role", a, b + post[1]), True))
+            out.append((Hit("role.described", a, b + post[1]), True))
         elif pre:
-            out.append((Hit("role", max(0, a - 40) + pre[-1][0], b), True))
+            out.append((Hit("role.described", max(0, a - 40) + pre[-1][0], b), True))
     return out
 
 
