@@ -256,6 +256,9 @@ class Screener:
         if "scenario.robocall" in scen and rules.VOTE.first(text):
             scen.setdefault("scenario.instructions", scen["scenario.robocall"])
         roles = rules.role_hits(text)
+        role_src = text
+        if not roles and norm.folded:  # "premjeras", "prezydentka": role words misspelt
+            roles, role_src = rules.role_hits(norm.folded, folded=True), norm.folded
         guards = {h.rule: h for h in rules.guard_hits(text, norm.original)}
         private = PRIVATE.first(text)
 
@@ -296,7 +299,7 @@ class Screener:
         if roles and (person_scen or not hits):
             for hit, specific in roles[:2]:
                 reasons.append(
-                    Reason("role", text[hit.start : hit.end],
+                    Reason("role", role_src[hit.start : hit.end],
                            detail="described by what they lead" if hit.rule == "role.described"
                            else "specific description" if specific else "generic role")
                 )

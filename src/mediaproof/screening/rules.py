@@ -157,26 +157,27 @@ def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
     return hits
 
 
-def role_hits(text: str) -> list[tuple[Hit, bool]]:
+def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
     """Role words (president, mayor, candidate...) and whether each is made specific by
-    what stands just before it (the, our, current, Republican...) or by a descriptor."""
+    what stands just before it (the, our, current, Republican...) or by a descriptor.
+    ``folded``: ``text`` is spelling-blind (:func:`normalize.fold`)."""
     out: list[tuple[Hit, bool]] = []
-    described = DESCRIPTOR.first(text) is not None
-    for a, b in ROLE.find(text):
+    described = DESCRIPTOR.first(text, folded) is not None
+    for a, b in ROLE.find(text, folded):
         before = " ".join(text[:a].split()[-4:])
         after = text[b : b + 24]
         specific = (
             described
-            or ROLE_SPECIFIC.first(before) is not None
+            or ROLE_SPECIFIC.first(before, folded) is not None
             or re.match(r"\s+(of|von|de|di|do|da|van|z|av|af|din)\s+\w", after) is not None
         )
         out.append((Hit("role", a, b), specific))
     # "the woman who leads the Greens", "the man who has run the country for twelve years":
     # an office named by what its holder does points at one person as a title would
-    for a, b in LEAD_VERB.find(text):
-        post = POLITY.first(text[b : b + 40])
+    for a, b in LEAD_VERB.find(text, folded):
+        post = POLITY.first(text[b : b + 40], folded)
         # verb-final clauses put the polity first: "die die Grunen im Bundestag anfuhrt"
-        pre = POLITY.find(text[max(0, a - 40) : a])
+        pre = POLITY.find(text[max(0, a - 40) : a], folded)
         if post is not None:
             out.append((Hit("role.described", a, b + post[1]), True))
         elif pre:
