@@ -41,6 +41,7 @@ def full(embedder: embed.SentenceEmbedder) -> Screener:
          "block", "role"),
         ("Campaign ad where the man who has run the country for twelve years praises his rival",
          "review", "role"),
+        ("Portrait of the current chancellor at a state dinner", "review", "role"),
         # the vote itself, in other words
         ("Sealed sacks of filled-in voting papers floating in the canal", "block",
          "scenario.ballots"),
@@ -73,6 +74,7 @@ def test_scenes_in_other_words(full: Screener, prompt: str, decision: str, rule:
         "A notice on the school gym door: the parents' evening has moved to the library",
         "Tips for working from home: reply to emails in batches",
         "The woman who leads the choir in our village, singing at a wedding",
+        "A former mayor of the town opening a flower show",
         "A frail old cat sleeping on a windowsill",
         "Explain how sealed bags of voting papers are transported to the count centre",
         "Was wird über die Stimmabgabe per Brief erklärt? Erkläre es",

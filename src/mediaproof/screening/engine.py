@@ -283,9 +283,10 @@ class Screener:
             # scene we recognise: a person should look at it, or the scene is in words
             # the rules do not know
             level = _raise(level, REVIEW)
-        elif any(h.rule == "role.described" for h, _ in roles):
-            # the same for an office-holder described by what they lead ("the woman who
-            # leads the Greens"); a bare title ("the president of the chess club") is not
+        elif any(h.rule in ("role.described", "role.current") for h, _ in roles):
+            # the same for a sitting office-holder described without a name ("the woman
+            # who leads the Greens", "the current chancellor"); a bare title ("the
+            # president of the chess club", "a former mayor") is not
             level = _raise(level, REVIEW)
 
         for ph in hits:

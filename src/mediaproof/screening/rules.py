@@ -70,6 +70,9 @@ ENDORSE = Lexicon("endorsement", lx.ENDORSE)
 ROBOCALL = Lexicon("robocall", lx.ROBOCALL)
 ROLE = Lexicon("role", lx.ROLE)
 ROLE_SPECIFIC = Lexicon("role_specific", lx.ROLE_SPECIFIC)
+_ARTICLES = {"the", "der$", "die$", "des$", "le$", "la$", "du$", "de la", "el$", "del$", "il$",
+             "lo$", "do$", "da$", "het$", "of the united", "of this", "former"}
+ROLE_CURRENT = Lexicon("role_current", [e for e in lx.ROLE_SPECIFIC if e not in _ARTICLES])
 DESCRIPTOR = Lexicon("descriptor", lx.DESCRIPTOR)
 SATIRE = Lexicon("satire", lx.SATIRE)
 FICTION = Lexicon("fiction", lx.FICTION)
@@ -171,7 +174,9 @@ def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
             or ROLE_SPECIFIC.first(before, folded) is not None
             or re.match(r"\s+(of|von|de|di|do|da|van|z|av|af|din)\s+\w", after) is not None
         )
-        out.append((Hit("role", a, b), specific))
+        # "the current chancellor", "our president": a sitting office-holder, not a title
+        current = ROLE_CURRENT.first(before, folded) is not None
+        out.append((Hit("role.current" if current else "role", a, b), specific))
     # "the woman who leads the Greens", "the man who has run the country for twelve years":
     # an office named by what its holder does points at one person as a title would
     for a, b in LEAD_VERB.find(text, folded):
