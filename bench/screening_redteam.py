@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "mediaproof" / "screening" / "redteam"
 
@@ -858,7 +859,7 @@ def build_para(split: str, templates: dict[str, dict[str, object]],
                negatives: dict[str, list[tuple[str, str, str]]], evasions: tuple[str, ...]
                ) -> list[dict[str, object]]:
     rng = random.Random(f"mediaproof-redteam-{split}")
-    people = [o["name"] for o in OFFICIALS[split]]
+    people = [str(o["name"]) for o in OFFICIALS[split]]
     rows: list[dict[str, object]] = []
 
     def row(text: str, lang: str, expected: str, kind: str, person: str | None,
@@ -911,11 +912,12 @@ def main() -> None:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         print(split, len(rows))
-    for split, tpls, negs, evs in (
+    para: list[tuple[str, Any, Any, tuple[str, ...]]] = [
         ("para", PARA, NEG_PARA, PARA_EVASIONS),
         ("para_blind", PARA_BLIND, NEG_PARA_BLIND, PARA_BLIND_EVASIONS),
-    ):
-        rows = build_para(split, tpls, negs, evs)  # type: ignore[arg-type]
+    ]
+    for split, ptpls, pnegs, pevs in para:
+        rows = build_para(split, ptpls, pnegs, pevs)
         with (OUT / f"{split}.jsonl").open("w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
