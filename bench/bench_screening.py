@@ -1,23 +1,30 @@
-"""Prompt screening on the red-team set: recall and false-positive rate per slice.
+"""Prompt screening on the red-team set: recall and false-positive rate per slice, and speed.
 
-    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|blind|all]
-        [--no-embeddings]
-        [--limit N] [--full]
+    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|para|blind|para_blind|all]
+        [--no-embeddings] [--limit N] [--full] [--threads 1] [--speed]
 
 Prints JSON: per split, recall (block or review) of deceptive prompts and the share of
-hard negatives blocked, each with a 95 % Clopper-Pearson interval, per slice (evasion,
-language, scenario and their crossings), the worst slice of each, the misses, and
-prompts/s after a warm-up (one process; the embedder uses the threads torch gives it).
+hard negatives blocked (and reviewed), each with a 95 % Clopper-Pearson interval, per
+slice (evasion, language, scenario and their crossings), the worst slice of each, the
+misses, and prompts/s after a warm-up. ``--speed`` adds a side-by-side run in this one
+process: the screener as it was (every prompt embedded, no cache) against as it is (no
+embedding where the rules already block, LRU cache), on the red-team mix and on the
+prompts the rules allow (each of which needs the embedding: the worst case), each on a
+cold cache after a warm-up on other prompts, with the load average before and after,
+as prompts per wall-clock second and per CPU second of this process (with
+``--threads 1``, the default, that is per core, and it holds on a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from typing import Any
 
 from mediaproof.screening import POLICY_VERSION, embed
-from mediaproof.screening.engine import Screener
+from mediaproof.screening.engine import ALLOW, Screener
 from mediaproof.screening.evaluate import (
     REPORT_ONLY,
     SPLITS,
@@ -28,13 +35,54 @@ from mediaproof.screening.evaluate import (
 from mediaproof.screening.seeds import builtin
 
 
+def _rate(screener: Screener, texts: list[str], batch: int = 64) -> dict[str, float]:
+    """Prompts per wall-clock second, and per second of this process's CPU time: with one
+    torch thread that is prompts/s per core, and it holds on a machine shared with other
+    work (wall-clock time there counts the waits for a core too)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), batch):
+        screener.screen_many(texts[i : i + batch])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"wall": round(len(texts) / wall, 1), "per_cpu_s": round(len(texts) / cpu, 1)}
+
+
+def speed(embedder: embed.Embedder | None) -> dict[str, Any]:
+    """Before/after on the same prompts in one process (see the module docstring)."""
+    rows = [r for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)]
+    texts = [r["text"] for r in rows]
+    people = [p for s in (*SPLITS, *REPORT_ONLY) for p in load_officials(s)]
+    warm = [f"A watercolour of lighthouse number {i} at dawn" for i in range(64)]  # not in the set
+    mix = texts[::4]  # a quarter of every part, in file order
+    allowed = [
+        t for t, d in zip(texts, Screener(people, builtin(), None).screen_many(texts), strict=True)
+        if d.decision == ALLOW
+    ]
+    out: dict[str, Any] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    for name, prompts in (("redteam_mix", mix), ("rules_allow_only", allowed)):
+        res: dict[str, Any] = {"prompts": len(prompts)}
+        configs: list[tuple[str, dict[str, Any], embed.Embedder | None]] = [
+            ("before", {"cache_size": 0, "skip_when_blocked": False}, embedder),
+            ("after", {}, embedder),
+            ("rules_only", {}, None),
+        ]
+        for label, kw, emb in configs:
+            s = Screener(people, builtin(), emb, **kw)
+            s.screen_many(warm)
+            res[f"{label}_prompts_per_s"] = _rate(s, prompts)
+        out[name] = res
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="all", choices=[*SPLITS, *REPORT_ONLY, "all"])
     ap.add_argument("--no-embeddings", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="first N prompts of each split")
     ap.add_argument("--full", action="store_true", help="every slice, not only the worst")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: its default)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (0: its default)")
+    ap.add_argument("--speed", action="store_true", help="before/after speed, side by side")
+    ap.add_argument("--speed-only", action="store_true", help="--speed without the recall part")
     args = ap.parse_args()
     if args.threads:
         import torch
@@ -48,8 +96,12 @@ def main() -> None:
         "embedder": embedder.name if embedder else None,
         "embedder_error": embed.load_error(),
         "model_load_s": round(load_s, 2),
+        "torch_threads": args.threads or "default",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }
-    for split in (*SPLITS, *REPORT_ONLY) if args.split == "all" else (args.split,):
+    splits = (*SPLITS, *REPORT_ONLY) if args.split == "all" else (args.split,)
+    for split in () if args.speed_only else splits:
         rows = load_set(split)
         if args.limit:
             rows = rows[: args.limit]
@@ -59,6 +111,8 @@ def main() -> None:
         if not args.full:
             res.pop("slices")
         out[split] = res
+    if args.speed or args.speed_only:
+        out["speed"] = speed(embedder)
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

@@ -18,6 +18,7 @@ The policy (docs/screening.md says it in words):
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,6 +151,18 @@ class SeedIndex:
             return [(self.seeds[int(j)], float(sims[i, int(j)])) for i, j in enumerate(best)]
 
 
+@dataclass(frozen=True)
+class _Partial:
+    norm: Normalized
+    level: str
+    reasons: list[Reason]
+    guards: dict[str, rules.Hit]
+    private: tuple[int, int] | None
+    strong: bool
+    hits: bool
+    roles: bool
+
+
 def _mask(norm: Normalized, hits: Sequence[PersonHit]) -> str:
     """The text to embed: names replaced by the placeholder the seeds use."""
     text = " " + norm.joined + " "
@@ -166,12 +179,18 @@ class Screener:
         seeds: Sequence[Seed],
         embedder: Embedder | None,
         thresholds: Thresholds | None = None,
+        cache_size: int = 4096,
+        skip_when_blocked: bool = True,
     ) -> None:
         self.index = PeopleIndex(list(people))
         self.seeds = SeedIndex(embedder)
         self.seeds.set(seeds)
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
+        self.cache_size = cache_size
+        self.skip_when_blocked = skip_when_blocked
+        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def screen(self, prompt: str) -> Decision:
         return self.screen_many([prompt])[0]
@@ -179,26 +198,67 @@ class Screener:
     def screen_many(self, prompts: Sequence[str]) -> list[Decision]:
         norms = [normalize(p[:MAX_PROMPT_CHARS]) for p in prompts]
         people = [self.index.find(n) + self.index.role_people(n) for n in norms]
+        parts = [self._rules(n, h) for n, h in zip(norms, people, strict=True)]
         nearest: list[tuple[Seed, float] | None] = [None] * len(norms)
-        if self.embedder is not None and self.seeds.seeds:
-            vecs = self.embedder.encode([_mask(n, h) for n, h in zip(norms, people, strict=True)])
-            nearest = self.seeds.nearest(vecs)
-        return [
-            self._decide(n, h, near) for n, h, near in zip(norms, people, nearest, strict=True)
+        # a seed can only raise the level, so where the rules already block, the
+        # embedding pass could not change the answer: it is skipped (the costly part)
+        need = [
+            i for i, p in enumerate(parts) if p.level != BLOCK or not self.skip_when_blocked
         ]
+        if self.embedder is not None and self.seeds.seeds and need:
+            vecs = self._encode([_mask(norms[i], people[i]) for i in need])
+            for i, near in zip(need, self.seeds.nearest(vecs), strict=True):
+                nearest[i] = near
+        return [self._finish(p, near) for p, near in zip(parts, nearest, strict=True)]
+
+    def _encode(self, texts: list[str]) -> Matrix:
+        """Embeddings of masked prompts, from a bounded LRU cache where seen before (the
+        same prompt retried, a template sent by many users)."""
+        assert self.embedder is not None
+        out: list[Matrix | None] = [None] * len(texts)
+        with self._cache_lock:
+            for i, t in enumerate(texts):
+                v = self._cache.get(t)
+                if v is not None:
+                    self._cache.move_to_end(t)
+                    out[i] = v
+        todo = sorted({t for t, v in zip(texts, out, strict=True) if v is None})
+        if todo:
+            fresh = self.embedder.encode(todo)
+            got = dict(zip(todo, fresh, strict=True))
+            with self._cache_lock:
+                for t, v in got.items() if self.cache_size else ():
+                    self._cache[t] = v
+                    if len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
+            out = [got[t] if v is None else v for t, v in zip(texts, out, strict=True)]
+        return np.vstack([v for v in out if v is not None]).astype(np.float32)
 
     def _decide(
         self, norm: Normalized, hits: list[PersonHit], near: tuple[Seed, float] | None
     ) -> Decision:
+        return self._finish(self._rules(norm, hits), near)
+
+    def _rules(self, norm: Normalized, hits: list[PersonHit]) -> _Partial:
+        """What the rules say before seeds and guards: the level and its reasons."""
         text = norm.text
         reasons: list[Reason] = []
         scen: dict[str, rules.Hit] = {}
         for source in (text, norm.joined):  # "b.a.l.l.o.t.s" only reads in the joined form
             for h in rules.scenario_hits(source, norm.original):
                 scen.setdefault(h.rule, h)
+        folded: dict[str, rules.Hit] = {}
+        if norm.folded:  # misspelt or transliterated scene words: read spelling-blind
+            for h in rules.scenario_hits(norm.folded, norm.original, folded=True):
+                if h.rule not in scen:
+                    folded.setdefault(h.rule, h)
+        scen.update(folded)
         if "scenario.robocall" in scen and rules.VOTE.first(text):
             scen.setdefault("scenario.instructions", scen["scenario.robocall"])
         roles = rules.role_hits(text)
+        role_src = text
+        if not roles and norm.folded:  # "premjeras", "prezydentka": role words misspelt
+            roles, role_src = rules.role_hits(norm.folded, folded=True), norm.folded
         guards = {h.rule: h for h in rules.guard_hits(text, norm.original)}
         private = PRIVATE.first(text)
 
@@ -223,6 +283,11 @@ class Screener:
             # scene we recognise: a person should look at it, or the scene is in words
             # the rules do not know
             level = _raise(level, REVIEW)
+        elif any(h.rule in ("role.described", "role.current") for h, _ in roles):
+            # the same for a sitting office-holder described without a name ("the woman
+            # who leads the Greens", "the current chancellor"); a bare title ("the
+            # president of the chess club", "a former mayor") is not
+            level = _raise(level, REVIEW)
 
         for ph in hits:
             reasons.append(
@@ -235,13 +300,24 @@ class Screener:
         if roles and (person_scen or not hits):
             for hit, specific in roles[:2]:
                 reasons.append(
-                    Reason("role", text[hit.start : hit.end],
-                           detail="specific description" if specific else "generic role")
+                    Reason("role", role_src[hit.start : hit.end],
+                           detail="described by what they lead" if hit.rule == "role.described"
+                           else "specific description" if specific else "generic role")
                 )
         for rule, h in sorted(scen.items()):
+            if rule in folded:
+                reasons.append(Reason(rule, norm.folded[h.start : h.end],
+                                      detail="read spelling-blind"))
+                continue
             src = text if h.end <= len(text) else norm.joined
             reasons.append(Reason(rule, src[h.start : h.end]))
 
+        return _Partial(norm, level, reasons, guards, private, bool(strong), bool(hits),
+                        bool(roles))
+
+    def _finish(self, p: _Partial, near: tuple[Seed, float] | None) -> Decision:
+        norm, level, reasons, guards = p.norm, p.level, list(p.reasons), p.guards
+        private, strong, hits, roles, text = p.private, p.strong, p.hits, p.roles, p.norm.text
         if near is not None:
             seed, sim = near
             if sim >= self.thresholds.seed_review:

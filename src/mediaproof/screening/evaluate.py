@@ -18,8 +18,9 @@ from mediaproof.screening.engine import BLOCK, REVIEW, Screener
 from mediaproof.screening.people import Person
 
 REDTEAM = Path(str(files("mediaproof.screening") / "redteam"))
-SPLITS = ("dev", "heldout")  # held to floors in CI
-REPORT_ONLY = ("blind",)  # measured and reported, never tuned on (see bench/screening_redteam.py)
+SPLITS = ("dev", "heldout", "para")  # held to floors in CI
+# measured and reported, never tuned on (see bench/screening_redteam.py)
+REPORT_ONLY = ("blind", "para_blind")
 
 
 def load_set(split: str, root: Path = REDTEAM) -> list[dict[str, Any]]:

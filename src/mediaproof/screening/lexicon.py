@@ -175,6 +175,7 @@ VOTE_WORDS = [
     "vot", "elect", "elecc", "elezi", "eleic", "wahl", "stemm", "glos", "wybor", "rost", "valg",
     "volb", "volit", "hlas", "alege", "aanest", "vaal", "szava", "valaszt", "glas", "izbor",
     "psif", "eklog", "kiez", "verkiez",
+    "stimmabgabe", "stem uitbreng", "stemmen uitbreng",
     "vote", "voting", "voter", "election", "elections", "ballot", "poll$", "polls$", "caucus",
     "wahl", "wahlen", "wahler", "abstimm", "stimme ab", "vote", "voter$", "votez", "electeur",
     "election", "scrutin", "votar", "votacion", "votant", "elecciones", "eleccion", "elector",
@@ -374,4 +375,119 @@ MEDIA = [
     "creeaza", "arata", "kuva", "valokuva", "piirra", "luo", "kep$", "kepet", "fenykep", "rajzolj",
     "keszits", "slika", "fotografij", "nacrtaj", "generiraj", "napravi", "eikona", "fotografia",
     "snimka", "izobrazhenie",
+]
+
+# --- Concepts rather than keywords (issue 19, generalisation): each list below names a
+# kind of thing a deceptive prompt says in other words, in the languages above.
+# Taken away by the police without the word "arrested": a police car, tied wrists.
+ARREST_SCENE = [
+    "squad car", "patrol car", "police car", "police vehicle", "police van", "paddy wagon",
+    "zip tie", "zip tied", "cable tie", "wrists tied", "wrists bound", "hands tied", "hands bound",
+    "hands behind", "frog march", "escorted out by officers", "led out by officers", "perp walk",
+    "streifenwagen", "polizeiauto", "polizeiwagen", "gefesselt", "hande auf dem rucken",
+    "voiture de patrouille", "voiture de police", "fourgon de police", "poignets attache",
+    "mains attache", "mains dans le dos", "coche patrulla", "coche de policia", "furgon policial",
+    "munecas atadas", "manos atadas", "auto di pattuglia", "volante della polizia", "polsi legati",
+    "mani legate", "radiowoz", "rece skrepowan", "rece zwiazan", "carro patrulha", "carro da policia",
+    "pulsos amarrados", "maos amarradas", "masina de patrula", "masina de politie", "incheieturile legate",
+    "mainile legate", "polisbil", "piketbil", "handerna bundna", "politieauto", "politiewagen",
+    "polsen vastgebonden", "handen gebonden", "policejni auto", "policejni vuz", "spoutan", "spútan",
+    "politibil", "poliisiauto", "rendororsegi auto", "policijski auto", "vezane ruke",
+]
+# Collapsed or frail, said without the stock words (slumped, lifeless, not moving).
+HEALTH_SCENE = [
+    "slumped", "lifeless", "not moving", "motionless", "eyes rolled", "drooling", "spoon fed",
+    "frail", "zusammengesackt", "sackt", "regungslos", "leblos", "affale", "inerte",
+    "yeux revulses", "desplomad", "sin moverse", "ojos en blanco", "accasciat", "immobile",
+    "occhi rovesciati", "osuwa sie", "bez ruchu", "nieruchom", "tombad", "imovel",
+    "olhos revirados", "prabusit", "nemiscat", "sjunker ihop", "ororlig", "livlos", "zakt",
+    "roerloos", "levenloos", "bezvladn",
+]
+# Violence said without the stock words (shoving someone down the stairs, a brick).
+VIOLENCE_SCENE = [
+    "shove", "shoving", "pushing an old", "pushes an old",
+    "hurling", "throwing a brick", "threw a brick", "stosst", "gestossen",
+    "pousse", "poussant", "empuja", "empujando", "spinge",
+    "spingend", "spycha", "popycha", "empurra",
+    "imping", "knuffar", "knuffa", "duwt",
+    "duwen", "strci",
+]
+# Voting material other than "ballots": papers, slips, envelopes, sacks of them.
+BALLOT_MATERIAL = [
+    "voting paper", "voting papers", "voting slip", "voting slips", "vote envelope", "voting envelope",
+    "ballot bag", "ballot sack", "completed votes", "filled in votes", "filled in voting",
+    "wahlschein", "wahlbrief", "wahlumschlag", "papier de vote", "papiers de vote", "enveloppe de vote",
+    "sobre de voto", "sobres de voto", "sobres electorales", "papeles de voto", "busta elettoral",
+    "buste elettoral", "schede gia compilate", "karty wyborcze", "wypelnionymi kartami",
+    "wypelnione karty", "koperty wyborcze", "papeis de voto", "papel de voto", "boletins ja preenchidos",
+    "buletine completate", "plicuri de vot", "rostkuvert", "ifyllda rostsedlar", "ingevulde biljetten",
+    "stembiljetten", "stemenveloppen", "stemmekuvert", "volebni obalk", "hlasovaci listk",
+]
+# Where voting material must not be: in water, at a dump, being tipped out, floating.
+BALLOT_DISPOSAL = [
+    "floating", "in the canal", "in a canal", "in the river", "in a river", "in the lake", "landfill",
+    "tipped", "tipping", "dumpster", "skip$", "incinerator", "in the sea", "washed up",
+    "treiben", "treibend", "im kanal", "im fluss", "im see", "mullhalde", "deponie", "flottant",
+    "dans le canal", "dans la riviere", "decharge", "flotando", "en el canal", "en el rio",
+    "vertedero", "galleggia", "nel canale", "nel fiume", "discarica", "plywajac", "w kanale",
+    "w rzece", "wysypisk", "a flutuar", "no canal", "no rio", "aterro", "plutind", "pe canal",
+    "in rau", "groapa de gunoi", "flyter", "i kanalen", "i floden", "soptipp", "drijvend",
+    "in de gracht", "in het kanaal", "in de rivier", "vuilnisbelt", "vuilstort", "plovouc",
+    "v kanalu", "v rece", "skladk",
+]
+# Nobody may vote here / everyone must go elsewhere: a polling place claimed shut or moved,
+# said with a vote word nearby rather than with "polling station closed".
+VOTE_DENIED = [
+    "no voting", "no vote here", "nobody can vote", "no one can vote", "cannot vote", "can t vote",
+    "cannot cast", "nobody can cast", "voting is suspended", "voting suspended", "voting cancelled",
+    "voting canceled", "must go to", "have to go to", "go instead to", "instead go to", "vote instead at",
+    "keine stimmabgabe", "keine wahl", "nicht wahlen", "kann niemand", "mussen in die", "muss in die",
+    "stattdessen", "personne ne peut", "pas de vote", "on ne vote pas", "doit aller", "doivent aller",
+    "no vota nadie", "nadie puede votar", "no se vota", "deben ir", "tienen que ir", "non vota nessuno",
+    "nessuno puo votare", "non si vota", "devono andare", "nikt tu nie", "nikt nie moze", "nie mozna",
+    "musza jechac", "musza isc", "ninguem vota", "ninguem pode", "nao se vota", "tem de ir",
+    "tem que ir", "nimeni nu voteaza", "nimeni nu poate", "nu se voteaza", "trebuie sa mearga",
+    "ingen kan", "ingen rostning", "maste aka", "maste ga", "niemand kan", "niemand zijn stem",
+    "geen stemming", "moet naar", "moeten naar", "nikdo nemuze", "musi jet", "ingen kan stemme",
+    "skal ga til", "kukaan ei voi", "senki nem", "nitko ne moze",
+]
+# Voting from afar by a channel that does not exist: from home, by replying, to a number.
+REMOTE_VOTE = [
+    "from home", "from your sofa", "by replying", "reply yes", "text yes", "send yes", "this number",
+    "by text", "by whatsapp", "by dm", "in the comments", "by email",
+    "von zu hause", "von daheim", "an diese nummer", "per whatsapp", "depuis chez", "de chez vous",
+    "en repondant", "a ce numero", "desde casa", "respondiendo", "a este numero", "da casa",
+    "rispondendo", "a questo numero", "z domu", "odpowiadajac", "na ten numer", "a partir de casa",
+    "de casa", "respondendo", "para este numero", "de acasa", "raspunzand", "la acest numar",
+    "hemifran", "genom att svara", "till det har numret", "thuis", "door ja te sturen",
+    "naar dit nummer", "z domova", "na toto cislo", "hjemmefra", "til dette nummer",
+    "kotoa kasin", "otthonrol", "od kuce", "na ovaj broj",
+]
+# Choosing, casting, making one's choice: vote words for the instructions rule.
+CHOICE = [
+    "make their choice", "make your choice", "cast", "choose", "choice", "entscheiden", "wahl treffen",
+    "faire leur choix", "faire votre choix", "elegir", "scegliere", "dokonac wyboru", "escolher",
+    "exprima optiunea", "valja", "valj", "keuze", "volit", "vaelge",
+]
+# "who leads the Greens", "the man who has run the country": an office described by what
+# its holder does, pointing at a person without a role word.
+LEAD_VERB = [
+    "lead", "leads", "leading", "heads", "runs", "running", "has run", "governs", "governed",
+    "rules", "chairs", "in charge of",
+    "anfuhrt", "fuhrt", "leitet", "regiert", "an der spitze", "dirige", "gouverne", "a la tete",
+    "lidera", "gobierna", "al frente", "guida", "governa", "a capo", "kieruje", "rzadzi", "przewodzi",
+    "na czele", "governa", "conduce", "guverneaza", "condus", "leder", "styr", "styrt", "leidt",
+    "regeert", "geregeerd", "vede", "ridi", "vladne", "vodi", "johtaa", "hallitsee", "vezeti",
+    "kormanyoz", "styrer",
+]
+POLITY = [
+    "party", "country", "government", "nation", "state", "parliament", "greens", "opposition",
+    "coalition", "ministry", "city", "senate",
+    "partei", "land$", "landes", "regierung", "bundestag", "grunen", "opposition", "koalition",
+    "stadt", "parti", "pays", "gouvernement", "assemblee", "verts", "ville", "partido", "pais",
+    "gobierno", "congreso", "verdes", "ciudad", "partito", "paese", "governo", "parlamento", "verdi",
+    "citta", "partia", "kraj", "krajem", "rzad", "sejm", "zielon", "miasto", "governo", "tara",
+    "tarii", "guvern", "parlament", "verzii", "oras", "landet", "regeringen", "riksdag",
+    "miljopartiet", "partij", "regering", "kamer", "groenlinks", "strana", "stranku", "zemi",
+    "vladu", "vlade", "stranka", "puolue", "maata", "hallitus", "part$", "orszag", "kormany",
 ]

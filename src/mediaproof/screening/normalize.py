@@ -56,6 +56,7 @@ class Normalized:
     joined: str  # in-word punctuation and spaced letters joined: for names
     tokens: tuple[str, ...]  # words of ``joined``
     cased_tokens: tuple[str, ...]  # the same words as written (case kept), for name guards
+    folded: str = ""  # ``fold(text)``: spelling-blind, for scene words only
 
 
 _SYMBOL_IN_WORD = re.compile(r"(?<=\w)[^\w\s]{1,3}(?=\w)")
@@ -106,6 +107,19 @@ def collapse_doubles(s: str) -> str:
     return re.sub(r"([a-z])\1+", r"\1", s)
 
 
+_FOLD = (("c", "k"), ("q", "k"), ("ph", "f"), ("w", "v"), ("y", "i"), ("j", "i"), ("x", "ks"))
+
+
+def fold(s: str) -> str:
+    """A spelling-blind form of lower-case ASCII text for scene words: ``c``/``k``/``q``,
+    ``y``/``i``, ``w``/``v`` merged, doubles collapsed and ``kh`` read as ``h``, so a
+    misspelt word or one transliterated back from another script (``Грапхик саыинг`` ->
+    ``grapkhik saiing``) reads like the word lists."""
+    for a, b in _FOLD:
+        s = s.replace(a, b)
+    return collapse_doubles(s).replace("kh", "h")
+
+
 def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
@@ -124,4 +138,5 @@ def normalize(prompt: str) -> Normalized:
         joined=joined,
         tokens=tuple(joined.split()),
         cased_tokens=cased_tokens,
+        folded=fold(text),
     )

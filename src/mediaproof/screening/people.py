@@ -128,7 +128,10 @@ class PeopleIndex:
             parts = _key(p.name).split()
             if len(parts) > 1 and len(parts[-1]) >= 4:
                 add(p, "surname", parts[-1])
-            for t in {w for n in (p.name, *p.aliases) for w in _key(n).split() if len(w) >= 4}:
+            words = {w for n in (p.name, *p.aliases) for w in _key(n).split() if len(w) >= 4}
+            # the full name squashed into one word ("lukasbrenner"), for misspellings of it
+            words |= {_key(n).replace(" ", "") for n in (p.name, *p.aliases) if " " in _key(n)}
+            for t in words:
                 self._tokens.setdefault(t, []).append((p, t))
                 self._phon.setdefault(jellyfish.metaphone(t), []).append((p, t))
             if p.role.strip():
@@ -159,7 +162,11 @@ class PeopleIndex:
                 first_tok = hay[:start].count(" ")
                 n_tok = e.key.count(" ") + 1
                 covered.update(range(first_tok, first_tok + n_tok))
-                if n_tok == 1 and self._namesake(norm, tokens, first_tok, e.person):
+                # a full name written as one word ("I o a n a  C o n s t...") carries its
+                # own first name: the word before it is not a rival first name
+                if n_tok == 1 and e.how != "name" and self._namesake(
+                    norm, tokens, first_tok, e.person
+                ):
                     continue
                 words = e.key.split()
                 if n_tok > 1:  # "a rose bush": every word common and written small

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from unidecode import unidecode
 
 from mediaproof.screening import lexicon as lx
+from mediaproof.screening.normalize import fold
 
 
 def _pattern(entry: str) -> str:
@@ -21,19 +22,39 @@ def _pattern(entry: str) -> str:
 
 
 class Lexicon:
-    """One word list compiled into one regular expression (longest alternatives first)."""
+    """One word list compiled into one regular expression (longest alternatives first), and
+    the same list spelling-blind (:func:`normalize.fold`) for text read that way."""
 
     def __init__(self, name: str, entries: list[str]) -> None:
         self.name = name
         uniq = sorted({e for e in entries if e.strip()}, key=len, reverse=True)
         self.regex = re.compile("|".join(_pattern(e) for e in uniq))
+        self._entries = uniq
+        self._folded: re.Pattern[str] | None = None
 
-    def find(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for m in self.regex.finditer(text)]
+    @property
+    def folded(self) -> re.Pattern[str]:
+        if self._folded is None:  # built on first use: most lexicons never need it
+            ents = sorted({_fold_entry(e) for e in self._entries}, key=len, reverse=True)
+            self._folded = re.compile("|".join(_pattern(e) for e in ents if e.strip("$ ")))
+        return self._folded
 
-    def first(self, text: str) -> tuple[int, int] | None:
-        m = self.regex.search(text)
+    def _rx(self, folded: bool) -> re.Pattern[str]:
+        return self.folded if folded else self.regex
+
+    def find(self, text: str, folded: bool = False) -> list[tuple[int, int]]:
+        return [m.span() for m in self._rx(folded).finditer(text)]
+
+    def first(self, text: str, folded: bool = False) -> tuple[int, int] | None:
+        m = self._rx(folded).search(text)
         return m.span() if m else None
+
+
+def _fold_entry(entry: str) -> str:
+    whole = entry.endswith("$")
+    words = re.split(r"[^a-z0-9~]+", unidecode(entry.rstrip("$")).lower())
+    out = " ".join(fold(w) for w in words if w)
+    return out + ("$" if whole else "")
 
 
 ARREST = Lexicon("arrest", lx.ARREST)
@@ -49,11 +70,24 @@ ENDORSE = Lexicon("endorsement", lx.ENDORSE)
 ROBOCALL = Lexicon("robocall", lx.ROBOCALL)
 ROLE = Lexicon("role", lx.ROLE)
 ROLE_SPECIFIC = Lexicon("role_specific", lx.ROLE_SPECIFIC)
+_ARTICLES = {"the", "der$", "die$", "des$", "le$", "la$", "du$", "de la", "el$", "del$", "il$",
+             "lo$", "do$", "da$", "het$", "of the united", "of this", "former"}
+ROLE_CURRENT = Lexicon("role_current", [e for e in lx.ROLE_SPECIFIC if e not in _ARTICLES])
 DESCRIPTOR = Lexicon("descriptor", lx.DESCRIPTOR)
 SATIRE = Lexicon("satire", lx.SATIRE)
 FICTION = Lexicon("fiction", lx.FICTION)
 EXPLAIN = Lexicon("explain", lx.EXPLAIN)
 MEDIA = Lexicon("media", lx.MEDIA)
+ARREST_SCENE = Lexicon("arrest_scene", lx.ARREST_SCENE)
+HEALTH_SCENE = Lexicon("health_scene", lx.HEALTH_SCENE)
+VIOLENCE_SCENE = Lexicon("violence_scene", lx.VIOLENCE_SCENE)
+BALLOT_MATERIAL = Lexicon("ballot_material", lx.BALLOT_MATERIAL)
+BALLOT_DISPOSAL = Lexicon("ballot_disposal", lx.BALLOT_DISPOSAL)
+VOTE_DENIED = Lexicon("vote_denied", lx.VOTE_DENIED)
+REMOTE_VOTE = Lexicon("remote_vote", lx.REMOTE_VOTE)
+CHOICE = Lexicon("choice", lx.CHOICE)
+LEAD_VERB = Lexicon("lead_verb", lx.LEAD_VERB)
+POLITY = Lexicon("polity", lx.POLITY)
 
 WEEKDAY = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
@@ -73,6 +107,10 @@ PERSON_SCENARIOS: dict[str, Lexicon] = {
     "endorsement": ENDORSE,
     "robocall": ROBOCALL,
 }
+# The same scenes said in other words (a squad car, slumped and not moving, shoving).
+SCENE_PARAPHRASES: tuple[tuple[str, Lexicon], ...] = (
+    ("arrest", ARREST_SCENE), ("health", HEALTH_SCENE), ("violence", VIOLENCE_SCENE),
+)
 # Scenarios about the vote itself: deceptive with or without a person.
 ELECTION_SCENARIOS = ("ballots", "polling", "instructions")
 
@@ -84,22 +122,33 @@ class Hit:
     end: int
 
 
-def scenario_hits(text: str, original: str) -> list[Hit]:
-    """Scenario rule hits in ``text`` (normalised); the original is read for its shape."""
+def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
+    """Scenario rule hits in ``text`` (normalised, or folded where ``folded``); the original
+    is read for its shape."""
     hits: list[Hit] = []
-    for name, lex in PERSON_SCENARIOS.items():
-        for a, b in lex.find(text):
+    for name, lex in (*PERSON_SCENARIOS.items(), *SCENE_PARAPHRASES):
+        for a, b in lex.find(text, folded):
             hits.append(Hit(f"scenario.{name}", a, b))
-    obj, harm = BALLOT_OBJECT.first(text), BALLOT_HARM.first(text)
+    obj = BALLOT_OBJECT.first(text, folded) or BALLOT_MATERIAL.first(text, folded)
+    harm = BALLOT_HARM.first(text, folded) or BALLOT_DISPOSAL.first(text, folded)
     if obj and harm:
         hits.append(Hit("scenario.ballots", min(obj[0], harm[0]), max(obj[1], harm[1])))
-    place, false = POLLING_PLACE.first(text), POLLING_FALSE.first(text)
+    place, false = POLLING_PLACE.first(text, folded), POLLING_FALSE.first(text, folded)
     if place and false:
         hits.append(Hit("scenario.polling", min(place[0], false[0]), max(place[1], false[1])))
-    instr = FALSE_INSTRUCTION.first(text)
-    vote = VOTE.first(text)
+    instr = FALSE_INSTRUCTION.first(text, folded)
+    vote = VOTE.first(text, folded)
+    denied = VOTE_DENIED.first(text, folded)
+    if denied and (vote or place) and not (place and false):
+        # "nobody can cast a vote here today, everyone must go to the sports hall"
+        hits.append(Hit("scenario.polling", denied[0], denied[1]))
+    remote = REMOTE_VOTE.first(text, folded)
     if instr and (vote or place):
         hits.append(Hit("scenario.instructions", instr[0], instr[1]))
+    elif remote and (vote or CHOICE.first(text, folded)):
+        # voting from afar by a channel that does not exist ("make your choice from home by
+        # replying YES to this number")
+        hits.append(Hit("scenario.instructions", remote[0], remote[1]))
     elif vote:
         # different voting days for different voters ("Democrats vote Tuesday,
         # Republicans vote Wednesday"): two weekdays beside vote words
@@ -111,20 +160,33 @@ def scenario_hits(text: str, original: str) -> list[Hit]:
     return hits
 
 
-def role_hits(text: str) -> list[tuple[Hit, bool]]:
+def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
     """Role words (president, mayor, candidate...) and whether each is made specific by
-    what stands just before it (the, our, current, Republican...) or by a descriptor."""
+    what stands just before it (the, our, current, Republican...) or by a descriptor.
+    ``folded``: ``text`` is spelling-blind (:func:`normalize.fold`)."""
     out: list[tuple[Hit, bool]] = []
-    described = DESCRIPTOR.first(text) is not None
-    for a, b in ROLE.find(text):
+    described = DESCRIPTOR.first(text, folded) is not None
+    for a, b in ROLE.find(text, folded):
         before = " ".join(text[:a].split()[-4:])
         after = text[b : b + 24]
         specific = (
             described
-            or ROLE_SPECIFIC.first(before) is not None
+            or ROLE_SPECIFIC.first(before, folded) is not None
             or re.match(r"\s+(of|von|de|di|do|da|van|z|av|af|din)\s+\w", after) is not None
         )
-        out.append((Hit("role", a, b), specific))
+        # "the current chancellor", "our president": a sitting office-holder, not a title
+        current = ROLE_CURRENT.first(before, folded) is not None
+        out.append((Hit("role.current" if current else "role", a, b), specific))
+    # "the woman who leads the Greens", "the man who has run the country for twelve years":
+    # an office named by what its holder does points at one person as a title would
+    for a, b in LEAD_VERB.find(text, folded):
+        post = POLITY.first(text[b : b + 40], folded)
+        # verb-final clauses put the polity first: "die die Grunen im Bundestag anfuhrt"
+        pre = POLITY.find(text[max(0, a - 40) : a], folded)
+        if post is not None:
+            out.append((Hit("role.described", a, b + post[1]), True))
+        elif pre:
+            out.append((Hit("role.described", max(0, a - 40) + pre[-1][0], b), True))
     return out
 
 
