@@ -66,8 +66,10 @@ def worker(
                 importlib.import_module(module)
             except ImportError as e:
                 raise ConfigError(f"cannot import plug-in {module!r}: {e}") from e
+        from mediaproof.observability.logs import configure_logging
         from mediaproof.queue.app import Topology, make_celery
 
+        configure_logging(log_level.upper(), settings.log_format)
         app = make_celery(settings)
         app.conf.worker_enable_remote_control = False  # no pidbox queue per worker
         topo = Topology.of(settings)
