@@ -128,6 +128,7 @@ class CaseOutboxRepository:
         event: str,
         body: str,
         now: dt.datetime,
+        request_id: str | None = None,
     ) -> None:
         """A webhook delivery, due at once."""
         self.s.add(
@@ -141,6 +142,7 @@ class CaseOutboxRepository:
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
+                request_id=request_id,
             )
         )
         self.s.flush()
