@@ -66,10 +66,8 @@ def worker(
                 importlib.import_module(module)
             except ImportError as e:
                 raise ConfigError(f"cannot import plug-in {module!r}: {e}") from e
-        from mediaproof.observability.logs import configure_logging
         from mediaproof.queue.app import Topology, make_celery
 
-        configure_logging(log_level.upper(), settings.log_format)
         app = make_celery(settings)
         app.conf.worker_enable_remote_control = False  # no pidbox queue per worker
         topo = Topology.of(settings)
@@ -89,6 +87,11 @@ def worker(
         f"mediaproof: worker on queue {topo.queue} (dead letters: {topo.dead_queue}), "
         f"{concurrency} at once"
     )
+    from mediaproof.observability.logs import configure_logging
+
+    # only now, when the worker really starts: our lines (with the job's request id) in
+    # the instance's log format
+    configure_logging(log_level.upper(), settings.log_format)
     app.worker_main(
         [
             "worker",
