@@ -274,3 +274,22 @@ def test_every_command_in_the_deploy_files_exists_in_the_cli() -> None:
         check_cli(["matcher", "--shard", "1"])
     with pytest.raises(AssertionError, match="--shards"):
         check_cli(["worker", "--shards", "2"])
+
+
+def test_the_dockerfile_copies_what_exists_and_installs_real_extras() -> None:
+    import tomllib
+
+    text = (DEPLOY / "Dockerfile").read_text()
+    for src in re.findall(r"^COPY\s+(.+?)\s+\S+$", text, flags=re.M):
+        for part in src.split():
+            assert (ROOT / part).exists(), f"COPY {part}: not in the repository"
+    extras = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    )
+    wanted = re.findall(r'pip install[^\n]*"\.\[([a-z0-9,-]+)\]"', text)
+    assert wanted, "the Dockerfile installs the package with its extras"
+    for group in wanted:
+        assert set(group.split(",")) <= extras, group
+    assert {"postgres", "s3", "queue"} <= set(wanted[0].split(","))
+    # the image runs the CLI: compose and k8s pass only its arguments
+    assert 'ENTRYPOINT ["mediaproof"]' in text
