@@ -450,6 +450,25 @@ class Settings(BaseSettings):
         "in the server process (docs/queue.md)",
     )
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="log lines of `serve` and `worker`: one JSON object a line, or plain "
+        "text; either carries the request id (docs/deploy.md)",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token Prometheus sends to GET /metrics; unset: /metrics "
+        "answers 404 (docs/deploy.md)",
+    )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        if len(v.get_secret_value().strip()) < 16:
+            raise ValueError("MEDIAPROOF_METRICS_TOKEN must be at least 16 characters")
+        return SecretStr(v.get_secret_value().strip())
 
     @field_validator("broker_url")
     @classmethod

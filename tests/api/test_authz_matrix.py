@@ -68,6 +68,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
     "health.healthz": PUBLIC,
     "health.readyz": PUBLIC,
+    "health.metrics": PUBLIC,  # its own token; off (404) in these apps
     "verify.api": PUBLIC,
     "jobs.get": PUBLIC,
     "verify.image": PUBLIC,

@@ -21,6 +21,7 @@ class Rule:
     rate_everyone: bool = False  # signed-in callers draw from the bucket too
     form: bool = False  # an HTML form: CSRF token required for anonymous callers too
     pending_password_ok: bool = False  # reachable before a one-time password is changed
+    own_token: bool = False  # the route checks Authorization itself (not an account's token)
 
 
 def public(rate: str | None = None, form: bool = False, rate_everyone: bool = False) -> Rule:
@@ -41,6 +42,8 @@ ACCESS: dict[str, Rule] = {
     # operations
     "health.healthz": public(),
     "health.readyz": public(),
+    # its own bearer token (MEDIAPROOF_METRICS_TOKEN), checked by the route; off: 404
+    "health.metrics": Rule("public", own_token=True, pending_password_ok=True),
     "openapi": public(),
     "static": public(),
     # verify for everyone

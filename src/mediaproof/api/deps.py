@@ -166,7 +166,8 @@ async def enforce_access(request: Request, ctx: Ctx) -> AsyncIterator[None]:
     """Runs around every route: resolve the caller, apply the route's rule, verify the
     CSRF token, and afterwards make sure a deferred token check really ran."""
     rule = rule_for(request)
-    p = await _resolve_principal(request, ctx)
+    # a route with its own token (GET /metrics) reads Authorization itself: no account
+    p = ANONYMOUS if rule.own_token else await _resolve_principal(request, ctx)
     request.state.principal = p
     if p.user is not None and p.user.must_change_password and not rule.pending_password_ok:
         raise PasswordChangeRequired(

@@ -30,6 +30,7 @@ MACHINE_PREFIXES = (
     "/log/",
     "/healthz",
     "/readyz",
+    "/metrics",
     "/openapi.json",
 )
 

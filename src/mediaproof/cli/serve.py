@@ -27,7 +27,7 @@ def serve(
     from mediaproof.services.accounts import FIRST_ADMIN, ensure_first_admin
 
     settings = load_settings(home)
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), settings.log_format)
     try:
         app = create_app(settings)
         password = ensure_first_admin(app.state.ctx.inst)

@@ -87,6 +87,11 @@ def worker(
         f"mediaproof: worker on queue {topo.queue} (dead letters: {topo.dead_queue}), "
         f"{concurrency} at once"
     )
+    from mediaproof.observability.logs import configure_logging
+
+    # only now, when the worker really starts: our lines (with the job's request id) in
+    # the instance's log format
+    configure_logging(log_level.upper(), settings.log_format)
     app.worker_main(
         [
             "worker",

@@ -28,6 +28,7 @@ from kombu.entity import Exchange, Queue
 
 from mediaproof.config import Settings
 from mediaproof.errors import ConfigError
+from mediaproof.observability import tasks as request_ids
 
 TASK_NAME = "mediaproof.run_job"
 
@@ -138,4 +139,5 @@ def make_celery(settings: Settings) -> Celery:
     }
     app.conf.update(conf)
     register_tasks(app, settings, topo)
+    request_ids.install()  # a job's log lines carry the id of the request that queued it
     return app

@@ -33,11 +33,13 @@ from mediaproof.fingerprint.video import md5_file as _md5
 from mediaproof.matching.lookup import Candidate, FingerprintEntry, FingerprintStore, entries_for
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.media.sniff import MediaKind
+from mediaproof.observability.metrics import timed_lookup
 from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import ContentStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintColumns, FingerprintRepository
+from mediaproof.storage.sql.repos_ops import OpsRepository
 
 log = logging.getLogger(__name__)
 
@@ -338,12 +340,19 @@ class SqlFingerprintLookup:
             self._gone.add(asset_id)
 
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
-        if signal == "md5":
-            with self._db.session() as s:
-                found = FingerprintRepository(s).active_assets_by_digest(str(value))
-            return [Candidate(str(a), "md5", 0) for a in found]
-        self.refresh()
-        return self._store.find_near(signal, value, max_distance)
+        with timed_lookup(signal):  # mediaproof_lookup_duration_seconds
+            if signal == "md5":
+                with self._db.session() as s:
+                    found = FingerprintRepository(s).active_assets_by_digest(str(value))
+                return [Candidate(str(a), "md5", 0) for a in found]
+            self.refresh()
+            return self._store.find_near(signal, value, max_distance)
+
+    def rows_behind(self) -> int:
+        """Fingerprint rows in the database after the last one this index has read (its
+        lag, for the metrics; 0 when caught up)."""
+        with self._db.session() as s:
+            return OpsRepository(s).fingerprint_rows_after(self._last_id, HASH_ROWS)
 
     @property
     def hash_count(self) -> int:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from mediaproof.cases import webhooks
 from mediaproof.errors import NotFoundError, UsageError
+from mediaproof.observability.context import HEADER, current_request_id, request_id_scope
 from mediaproof.services.cases.core import CaseContext, _new_id, _utc
 from mediaproof.services.cases.results import DeliveryStats, WebhookSender
 from mediaproof.services.cases.webhook_targets import Network, check_url
@@ -98,6 +99,7 @@ class WebhookOutbox:
             f"action.{action.action}",
             json.dumps(body, sort_keys=True),
             now,
+            request_id=current_request_id(),  # sent as X-Request-ID, logged with the send
         )
         return appeal_token is not None
 
@@ -121,14 +123,18 @@ class WebhookOutbox:
                 row, endpoint = target
                 url, secret = endpoint.url, endpoint.secret
                 event, delivery, body = row.event, row.delivery_id, row.body.encode()
+                rid = row.request_id
             error: str | None = None
-            try:
-                headers = webhooks.signed_headers(secret, event, delivery, body, now)
-                code = self.sender(url, headers, body, self.ctx.webhook_timeout_s)
-                if not 200 <= code < 300:
-                    error = f"HTTP {code}"
-            except OSError as e:
-                error = f"{type(e).__name__}: {e}"
+            with request_id_scope(rid):  # the send's log lines carry the causing request's id
+                try:
+                    headers = webhooks.signed_headers(secret, event, delivery, body, now)
+                    if rid is not None:  # not signed: a correlation aid, not a claim
+                        headers = {**headers, HEADER: rid}
+                    code = self.sender(url, headers, body, self.ctx.webhook_timeout_s)
+                    if not 200 <= code < 300:
+                        error = f"HTTP {code}"
+                except OSError as e:
+                    error = f"{type(e).__name__}: {e}"
             with self.ctx.db.session() as s:
                 done = CaseOutboxRepository(s).delivery(row_id)
                 assert done is not None

@@ -135,6 +135,7 @@ class CaseOutboxRepository:
         event: str,
         body: str,
         now: dt.datetime,
+        request_id: str | None = None,
     ) -> None:
         """A webhook delivery, due at once (``action_id`` None: it tells of no action)."""
         self.s.add(
@@ -148,6 +149,7 @@ class CaseOutboxRepository:
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
+                request_id=request_id,
             )
         )
         self.s.flush()

@@ -230,6 +230,8 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
+    # the request that caused it (sent as X-Request-ID; migration 0018)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class MailOutboxRow(Base):
