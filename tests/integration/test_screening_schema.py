@@ -1,4 +1,4 @@
-"""Migrations 0013_screening, 0015_consent and 0018_h19_screen_abuse create exactly the
+"""Migrations 0013_screening, 0015_consent and 0020_screen_abuse create exactly the
 tables the code maps, on both backends."""
 
 from __future__ import annotations

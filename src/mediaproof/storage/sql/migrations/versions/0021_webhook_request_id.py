@@ -1,8 +1,8 @@
 """webhook deliveries remember the request id of the request that caused them, and send
 it as X-Request-ID (docs/deploy.md, "Metrics and logs")
 
-Revision ID: 0018_webhook_request_id
-Revises: 0017_exchange_opinions
+Revision ID: 0021_webhook_request_id
+Revises: 0020_screen_abuse
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_webhook_request_id"
-down_revision = "0017_exchange_opinions"
+revision = "0021_webhook_request_id"
+down_revision = "0020_screen_abuse"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 decided) go through the case workflow's webhook outbox, which so far only carried
 actions; and the appeals of screening blocks, each linked to the case that carries it
 
-Revision ID: 0018_h19_screen_abuse
-Revises: 0017_exchange_opinions
+Revision ID: 0020_screen_abuse
+Revises: 0019_rate_buckets
 Create Date: 2026-12-06
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_h19_screen_abuse"
-down_revision = "0017_exchange_opinions"
+revision = "0020_screen_abuse"
+down_revision = "0019_rate_buckets"
 branch_labels = None
 depends_on = None
 
