@@ -284,6 +284,15 @@ class DetectorSettings(BaseSettings):
         default=None, description="the model card (JSON) of the detector at http_url"
     )
     http_timeout_s: float = Field(default=60.0, gt=0)
+    video_frames: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="how many evenly spaced frames of a video the enabled image and "
+        "video-frames detectors look at (decoded within the step time limit)",
+    )
+
+
 class ScreeningSettings(BaseSettings):
     """Prompt screening for generation tools (docs/screening.md)."""
 

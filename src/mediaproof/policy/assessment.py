@@ -284,9 +284,15 @@ NO_DETECTOR = {
 
 
 def _detector_ran(ev: Mapping[str, Evidence], media_kind: str | None) -> bool:
-    """Whether a learned detector the operator enabled looked at this picture: then
-    the "no detector" sentence would be false (its opinion is listed as a check)."""
-    return media_kind == "image" and ev.get("detector") is not None
+    """Whether a learned detector the operator enabled looked at this picture (or at
+    this video's frames): then the "no detector" sentence would be false (its opinion is
+    listed as a check)."""
+    d = ev.get("detector")
+    if d is None:
+        return False
+    if media_kind == "video":  # it ran only if a detector looked at the frames
+        return d.status is not EvidenceStatus.NOT_APPLICABLE
+    return media_kind == "image"
 
 
 def _check(name: str, ev: Evidence | None, note: str | None = None) -> dict[str, Any]:
@@ -345,7 +351,13 @@ def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[
     if _detector_ran(ev, media_kind):
         out.append(
             _check("learned AI-image detectors (an opinion, not a verdict)", ev.get("detector"))
+            if media_kind == "image"
+            else _check("learned detectors on sampled video frames (an opinion, not a verdict)",
+                        ev.get("detector"))
         )
+        if media_kind == "video":
+            out.append({"check": "AI-voice detector", "ran": False, "result": "does_not_exist",
+                        "note": NO_DETECTOR["audio"]})
     elif media_kind in NO_DETECTOR:
         out.append(
             {
@@ -374,6 +386,8 @@ def _checks_sentences(
         out.append("Not checked: " + "; ".join(skipped) + ".")
     if media_kind in NO_DETECTOR and not detector_ran:
         out.append(NO_DETECTOR[media_kind])
+    elif media_kind == "video":  # a detector looked at frames; nothing listened
+        out.append(NO_DETECTOR["audio"])
     return out
 
 
