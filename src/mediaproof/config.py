@@ -299,6 +299,12 @@ class DetectorSettings(BaseSettings):
         "removes, blocks or labels a file AI-generated. Without it a detector's score is "
         "shown and nothing acts on it",
     )
+    review_case_at_least: dict[str, float] = Field(
+        default_factory=dict,
+        description="off by default. Per detector id, a score at or above which an upload "
+        "checked with services.cases.detector_review opens a review case (an automated "
+        "notice for a person to decide); never a decision, removal or label by itself",
+    )
 
 
 class ScreeningSettings(BaseSettings):

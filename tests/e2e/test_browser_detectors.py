@@ -1,7 +1,7 @@
 """The verify page and the reviewer's case page with a learned detector enabled, in a real
 headless Chromium against a real `mediaproof serve` (on two or more cores the detector
-runs in its analysis workers): every score is shown beside its measured accuracy, its thresholds and its card,
-and real photos the detector doubts still read "unknown"."""
+runs in its analysis workers): every score is shown beside its measured accuracy, its
+thresholds and its card, and real photos the detector doubts still read "unknown"."""
 
 from __future__ import annotations
 

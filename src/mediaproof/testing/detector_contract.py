@@ -25,9 +25,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import numpy as np
+import pytest
 
 from mediaproof.detection.errors import DetectorError
 from mediaproof.detection.frames import score_frames_with

@@ -20,7 +20,7 @@ from mediaproof.detection.analyzer import DetectorAnalyzer
 from mediaproof.detection.card import ModelCard, parse_card
 from mediaproof.detection.errors import DetectorError
 from mediaproof.detection.frames import sample_frames, score_frames_with
-from mediaproof.detection.protocol import Detector, DetectorResult, Modality, VideoFrame
+from mediaproof.detection.protocol import DetectorResult, Modality, VideoFrame
 from mediaproof.media.ingest import ingest_file
 from mediaproof.policy.assessment import Label
 from mediaproof.testing.detector_contract import (
@@ -149,7 +149,7 @@ def test_image_detector_on_a_video_takes_the_median_and_shows_every_frame(
 
 
 def test_a_card_evaluated_on_video_frames_is_not_flagged_for_frames(tmp_path: Path) -> None:
-    card, path = make_toy(tmp_path / "det")
+    _, path = make_toy(tmp_path / "det")
     data = json.loads(path.read_text())
     data["validated_for"]["video_frames"] = True
     from mediaproof.detection.onnx import OnnxImageDetector

