@@ -79,7 +79,8 @@ def main() -> None:
         decode: list[float] = []
         score: list[float] = []
         for _ in range(a.runs):
-            ms, frames = cpu_ms(lambda: sample_frames(path, a.frames, limits, media.duration_s))
+            ms, frames = cpu_ms(lambda path=path, d=media.duration_s: sample_frames(
+                path, a.frames, limits, d))
             decode.append(ms)
             ms, vs = cpu_ms(lambda frames=frames: score_frames_with(det, frames))
             score.append(ms)
