@@ -67,6 +67,7 @@ class Scoring:
     frames: tuple[dict[str, Any], ...] = ()
     aggregate: str | None = None
     max_probability: float | None = None
+    segments: tuple[dict[str, Any], ...] = ()  # stretches of the video, in seconds
 
 
 def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
@@ -119,9 +120,9 @@ def score_video_with(dets: Sequence[Detector], path: Path, count: int,
         res = vs.result
         top = res.raw.get("max") if isinstance(res.raw.get("max"), float) else None
         out.append(Scoring(det.card, res.probability, res.abstain_reason,
-                           tuple(s.as_dict() for s in res.segments),
                            frames=tuple(f.as_dict() for f in vs.frames),
-                           aggregate=vs.aggregate, max_probability=top))
+                           aggregate=vs.aggregate, max_probability=top,
+                           segments=tuple(s.as_dict() for s in res.segments)))
     return out
 
 
@@ -228,7 +229,8 @@ class DetectorAnalyzer:
                              aggregate_rule=AGGREGATE_WHY if sc.aggregate == "median"
                              else "the detector's own answer on all the frames together",
                              max_probability=None if sc.max_probability is None
-                             else round(sc.max_probability, 4))
+                             else round(sc.max_probability, 4),
+                             segments=list(sc.segments))
             if sc.error is not None:
                 entry.update(opinion="error", probability=None, error=sc.error)
                 sentences.append(f"{head}: none, it failed ({sc.error}).")

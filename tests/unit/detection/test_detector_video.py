@@ -20,7 +20,7 @@ from mediaproof.detection.analyzer import DetectorAnalyzer
 from mediaproof.detection.card import ModelCard, parse_card
 from mediaproof.detection.errors import DetectorError
 from mediaproof.detection.frames import sample_frames, score_frames_with
-from mediaproof.detection.protocol import DetectorResult, Modality, VideoFrame
+from mediaproof.detection.protocol import DetectorResult, Modality, Segment, VideoFrame
 from mediaproof.media.ingest import ingest_file
 from mediaproof.policy.assessment import Label
 from mediaproof.testing.detector_contract import (
@@ -77,7 +77,8 @@ class ToyFramesDetector:
         if not frames:
             return DetectorResult.abstain("no frames")
         m = np.mean([f.rgb.reshape(-1, 3).mean(axis=0) / 255.0 for f in frames], axis=0)
-        return DetectorResult(1.0 / (1.0 + math.exp(-4.0 * (m[0] - m[2]))))
+        return DetectorResult(1.0 / (1.0 + math.exp(-4.0 * (m[0] - m[2]))),
+                              segments=(Segment(frames[0].timestamp_s, frames[-1].timestamp_s),))
 
     def score(self, media: Path) -> DetectorResult:
         if not self.loaded:
@@ -171,6 +172,8 @@ def test_native_video_frames_detector_gets_the_frames_at_once(tmp_path: Path) ->
     ev = DetectorAnalyzer(lambda: [det], video_frames=3).analyze(ctx_for(video))
     (entry,) = ev.data["detectors"]
     assert entry["aggregate"] == "detector" and len(entry["frames"]) == 3
+    assert entry["segments"] == [{"start_s": 0.0, "end_s": pytest.approx(2.0, abs=0.05)}]
+    assert entry["regions"] == []
     assert entry["opinion"] == "consistent"
     assert "still images" not in " ".join(entry["not_validated_because"])
     assert "A detector's opinion (toy-frames 0.1) on 3 frames sampled" in ev.summary
@@ -247,3 +250,26 @@ def test_real_video_with_the_real_detector_is_an_opinion_never_a_label(tmp_path:
     assert "mediaproof has no AI-voice detector" in text
     names = [c["check"] for c in a.checks]
     assert "learned detectors on sampled video frames (an opinion, not a verdict)" in names
+
+
+def test_the_page_lists_a_native_detectors_frames_and_segment(tmp_path: Path) -> None:
+    """The detector row of the verify / case page (``_report.html``) for a video-frames
+    detector: the frames looked at and the stretch of video it reports."""
+    import jinja2
+
+    import mediaproof.web
+    from mediaproof.analysis.pipeline import run_analyzers
+
+    det = ToyFramesDetector(tmp_path / "det")
+    det.load()
+    video = colour_video(tmp_path / "v.mp4", [(220, 30, 30)] * 3)
+    s = Settings(home=tmp_path / "home")
+    rep = run_analyzers(video, ingest_file(video, s.limits), s,
+                        [DetectorAnalyzer(lambda: [det], video_frames=3)])
+    env = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(
+        Path(mediaproof.web.__file__).parent / "templates"))
+    html = env.get_template("_report.html").render(report=rep.as_dict(), tones={},
+                                                   slotted=())
+    assert "3 frames of the video, at 0.0 s, 1.0 s, 2.0 s." in html
+    assert "It scored the frames together, looking at 0.0–2.0 s." in html
+    assert "median" not in html.split('id="detector-scores"')[1].split("</table>")[0]
