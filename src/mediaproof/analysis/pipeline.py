@@ -13,6 +13,7 @@ from mediaproof.config import Settings
 from mediaproof.errors import MalformedMediaError, MediaproofError
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.policy.assessment import assess
+from mediaproof.policy.detector_rule import rules_for
 
 Progress = Callable[[str], None]
 
@@ -49,6 +50,7 @@ def run_analyzers(
     return AnalysisReport(
         media=media,
         evidence=dict(ctx.previous),
-        assessment=assess(ctx.previous, media_kind=media.kind.value),
+        assessment=assess(ctx.previous, rules_for(settings.detectors.caution_at_least),
+                          media_kind=media.kind.value),
         images=images,
     )

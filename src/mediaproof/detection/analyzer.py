@@ -21,11 +21,13 @@ from typing import Any
 
 from mediaproof.analysis.compute import ComputeCrashed, ComputeFailed, ComputeTimedOut
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
-from mediaproof.config import DetectorSettings
+from mediaproof.config import DetectorSettings, Limits
 from mediaproof.detection.card import ModelCard
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.evaluate import accuracy_summary, accuracy_text
+from mediaproof.detection.frames import AGGREGATE_WHY, sample_frames, score_frames_with
 from mediaproof.detection.protocol import Detector
+from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
 
 NAME = "detector"
@@ -37,7 +39,9 @@ LIMITS = (
 )
 _FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp",
             "image/tiff": "tiff", "image/gif": "gif", "image/heic": "heic",
-            "image/avif": "avif", "image/bmp": "bmp"}
+            "image/avif": "avif", "image/bmp": "bmp",
+            "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
+            "video/x-msvideo": "avi", "video/x-matroska": "mkv"}
 _WORDS = {
     "consistent": "consistent with AI generation",
     "not_consistent": "not consistent with AI generation (which does not make it authentic)",
@@ -58,6 +62,12 @@ class Scoring:
     abstain_reason: str | None = None
     regions: tuple[dict[str, Any], ...] = ()
     error: str | None = None
+    # on a video: the frames looked at (number, time, the frame's own score where the
+    # detector gave one per frame), how they were combined, and the highest frame score
+    frames: tuple[dict[str, Any], ...] = ()
+    aggregate: str | None = None
+    max_probability: float | None = None
+    segments: tuple[dict[str, Any], ...] = ()  # stretches of the video, in seconds
 
 
 def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
@@ -84,11 +94,58 @@ def score_enabled(settings: DetectorSettings, path: Path) -> list[Scoring]:
     return score_with(enabled_detectors(settings)(), path)
 
 
+def score_video_with(dets: Sequence[Detector], path: Path, count: int,
+                     limits: Limits | None = None, duration_s: float | None = None
+                     ) -> list[Scoring]:
+    """Sample ``count`` frames of the video at ``path`` once, and score them with every
+    image and video-frames detector of ``dets`` (loaded already)."""
+    dets = [d for d in dets if d.modality in ("image", "video-frames")]
+    if not dets:
+        return []
+    try:
+        frames = sample_frames(path, count, limits, duration_s)
+    except MediaproofError as e:
+        why = f"the video's frames could not be read ({e})"
+        return [Scoring(d.card, error=why) for d in dets]
+    out: list[Scoring] = []
+    for det in dets:
+        try:
+            vs = score_frames_with(det, frames)
+        except DetectorError as e:
+            out.append(Scoring(det.card, error=e.message,
+                               frames=tuple({"frame": f.index,
+                                             "timestamp_s": round(f.timestamp_s, 3)}
+                                            for f in frames)))
+            continue
+        res = vs.result
+        top = res.raw.get("max") if isinstance(res.raw.get("max"), float) else None
+        out.append(Scoring(det.card, res.probability, res.abstain_reason,
+                           frames=tuple(f.as_dict() for f in vs.frames),
+                           aggregate=vs.aggregate, max_probability=top,
+                           segments=tuple(s.as_dict() for s in res.segments)))
+    return out
+
+
+def score_video_enabled(settings: DetectorSettings, path: Path, limits: Limits,
+                        duration_s: float | None) -> list[Scoring]:
+    """The analysis step on a video (in a worker, with the step's time limit)."""
+    return score_video_with(enabled_detectors(settings)(), path, settings.video_frames,
+                            limits, duration_s)
+
+
 def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any] | None
                    ) -> list[str]:
     why: list[str] = []
     if summary is None:
         why.append("it has not been evaluated here at all")
+    if ctx.media.kind is MediaKind.VIDEO and card.modality == "image":
+        if not card.validated_for.video_frames:
+            why.append("it was evaluated on still images, not on frames of a video")
+        w, h = ctx.media.width, ctx.media.height
+        if w is not None and h is not None and min(w, h) < card.validated_for.min_side:
+            why.append(f"the frames are smaller ({min(w, h)} px) than the "
+                       f"{card.validated_for.min_side} px it was evaluated at")
+        return why
     fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
     if fmt not in card.validated_for.formats:
         why.append(f"it was evaluated on {', '.join(card.validated_for.formats)} files, "
@@ -107,19 +164,30 @@ class DetectorAnalyzer:
 
     name = NAME
 
-    def __init__(self, source: DetectorSettings | Loader) -> None:
+    def __init__(self, source: DetectorSettings | Loader, *, video_frames: int = 8) -> None:
         self._source = source
+        self._frames = (source.video_frames if isinstance(source, DetectorSettings)
+                        else video_frames)
 
     def _scorings(self, ctx: AnalysisContext) -> list[Scoring]:
+        video = ctx.media.kind is MediaKind.VIDEO
         if isinstance(self._source, DetectorSettings):
+            if video:
+                return ctx.compute.run(score_video_enabled, self._source, ctx.path,
+                                       ctx.settings.limits, ctx.media.duration_s,
+                                       timeout_s=ctx.step_timeout_s)
             return ctx.compute.run(score_enabled, self._source, ctx.path,
                                    timeout_s=ctx.step_timeout_s)
+        if video:
+            return score_video_with(self._source(), ctx.path, self._frames,
+                                    ctx.settings.limits, ctx.media.duration_s)
         return score_with(self._source(), ctx.path)
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
-        if ctx.media.kind is not MediaKind.IMAGE:
+        if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO):
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "The enabled detectors look at still images only.", limits=LIMITS)
+                            "The enabled detectors look at still images and video frames "
+                            "only.", limits=LIMITS)
         try:
             scorings = self._scorings(ctx)
         except DetectorLoadError as e:
@@ -132,9 +200,11 @@ class DetectorAnalyzer:
         except ComputeFailed as e:
             return Evidence(NAME, EvidenceStatus.ERROR,
                             f"The detectors failed unexpectedly ({e})", limits=LIMITS)
+        video = ctx.media.kind is MediaKind.VIDEO
         if not scorings:
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "No image detector is enabled.", limits=LIMITS)
+                            "No detector that looks at video frames is enabled." if video
+                            else "No image detector is enabled.", limits=LIMITS)
         entries: list[dict[str, Any]] = []
         sentences: list[str] = []
         for sc in scorings:
@@ -152,6 +222,15 @@ class DetectorAnalyzer:
                 "not_validated_because": why,
             }
             head = f"A detector's opinion ({card.id} {card.version})"
+            if video:
+                times = ", ".join(f"{f['timestamp_s']:.1f} s" for f in sc.frames)
+                head += f" on {len(sc.frames)} frames sampled from the video (at {times})"
+                entry.update(frames=list(sc.frames), aggregate=sc.aggregate,
+                             aggregate_rule=AGGREGATE_WHY if sc.aggregate == "median"
+                             else "the detector's own answer on all the frames together",
+                             max_probability=None if sc.max_probability is None
+                             else round(sc.max_probability, 4),
+                             segments=list(sc.segments))
             if sc.error is not None:
                 entry.update(opinion="error", probability=None, error=sc.error)
                 sentences.append(f"{head}: none, it failed ({sc.error}).")
@@ -163,7 +242,13 @@ class DetectorAnalyzer:
                 op = card.thresholds.opinion(sc.probability)
                 entry.update(opinion=op, probability=round(sc.probability, 4),
                              regions=list(sc.regions))
-                text = f"{head}: {_WORDS[op]} (score {sc.probability:.2f}). {acc}"
+                if video and sc.aggregate == "median":
+                    hi = sc.max_probability
+                    score = (f"median score of the frames {sc.probability:.2f}"
+                             + (f", highest {hi:.2f}" if hi is not None else ""))
+                else:
+                    score = f"score {sc.probability:.2f}"
+                text = f"{head}: {_WORDS[op]} ({score}). {acc}"
                 if why:
                     text += " Not validated for this kind of file: " + "; ".join(why) + "."
                 sentences.append(text)

@@ -135,6 +135,11 @@ class ValidatedFor(_Strict):
 
     formats: list[str] = Field(min_length=1, description="e.g. jpeg, png, webp")
     min_side: int = Field(ge=1)
+    video_frames: bool = Field(
+        default=False,
+        description="whether the evaluation covered frames of videos; an image detector "
+        "evaluated on stills only is flagged 'not validated' on a video's frames",
+    )
 
 
 class ModelCard(_Strict):

@@ -13,9 +13,13 @@ in [0, 1] or an explicit abstention with a reason, never a made-up constant.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     from mediaproof.detection.card import ModelCard
@@ -94,6 +98,16 @@ class DetectorResult:
         }
 
 
+@dataclass(frozen=True)
+class VideoFrame:
+    """One frame sampled from a video: its number in decode order, its time, its pixels
+    (RGB, uint8, height x width x 3)."""
+
+    index: int
+    timestamp_s: float
+    rgb: npt.NDArray[np.uint8]
+
+
 @runtime_checkable
 class Detector(Protocol):
     id: str
@@ -110,4 +124,17 @@ class Detector(Protocol):
     def score(self, media: Path) -> DetectorResult:
         """Score one file. Raises DetectorError when it cannot answer (not loaded, the
         service failed); returns an abstention when the file is outside what it handles."""
+        ...
+
+
+@runtime_checkable
+class FramesDetector(Detector, Protocol):
+    """A detector of modality ``video-frames``: it receives the frames mediaproof sampled
+    from a video (:func:`mediaproof.detection.frames.sample_frames`) and answers once for
+    all of them. ``score(path)`` of such a detector scores a video file (it may sample the
+    frames itself); verify calls ``score_frames`` so every detector sees the same frames.
+    An image detector (modality ``image``) is given each frame as a still instead."""
+
+    def score_frames(self, frames: Sequence[VideoFrame]) -> DetectorResult:
+        """One answer for the frames; raises DetectorError like ``score``."""
         ...

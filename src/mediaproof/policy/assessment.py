@@ -33,6 +33,8 @@ class Label(StrEnum):
     MARK_UNCHECKED = "registered_mark_content_unchecked"  # our mark, content not checkable
     MARK_ON_OTHER_CONTENT = "registered_mark_on_other_content"  # our mark, other content
     SIGNER_LOOKALIKE = "unverified_signer_claims_known_name"  # untrusted cert, known name
+    # --- only when the operator configures it (issue 21): a detector's opinion ---
+    DETECTOR_CAUTION = "detector_opinion_caution"
 
 
 HEADLINES: dict[Label, str] = {
@@ -54,6 +56,10 @@ HEADLINES: dict[Label, str] = {
         "Warning: a copied watermark; this is not the registered original's content"
     ),
     Label.SIGNER_LOOKALIKE: "Warning: claims a known signer's name, but is not verified",
+    Label.DETECTOR_CAUTION: (
+        "Caution: a detector's opinion is that this is consistent with AI generation "
+        "(an opinion, not proof)"
+    ),
 }
 
 # answers that report something found which must not be read as a confirmation: shown
@@ -65,6 +71,7 @@ CAUTION_LABELS = frozenset(
         Label.MARK_UNCHECKED,
         Label.MARK_ON_OTHER_CONTENT,
         Label.SIGNER_LOOKALIKE,
+        Label.DETECTOR_CAUTION,
     }
 )
 
@@ -284,9 +291,15 @@ NO_DETECTOR = {
 
 
 def _detector_ran(ev: Mapping[str, Evidence], media_kind: str | None) -> bool:
-    """Whether a learned detector the operator enabled looked at this picture: then
-    the "no detector" sentence would be false (its opinion is listed as a check)."""
-    return media_kind == "image" and ev.get("detector") is not None
+    """Whether a learned detector the operator enabled looked at this picture (or at
+    this video's frames): then the "no detector" sentence would be false (its opinion is
+    listed as a check)."""
+    d = ev.get("detector")
+    if d is None:
+        return False
+    if media_kind == "video":  # it ran only if a detector looked at the frames
+        return d.status is not EvidenceStatus.NOT_APPLICABLE
+    return media_kind == "image"
 
 
 def _check(name: str, ev: Evidence | None, note: str | None = None) -> dict[str, Any]:
@@ -345,7 +358,13 @@ def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[
     if _detector_ran(ev, media_kind):
         out.append(
             _check("learned AI-image detectors (an opinion, not a verdict)", ev.get("detector"))
+            if media_kind == "image"
+            else _check("learned detectors on sampled video frames (an opinion, not a verdict)",
+                        ev.get("detector"))
         )
+        if media_kind == "video":
+            out.append({"check": "AI-voice detector", "ran": False, "result": "does_not_exist",
+                        "note": NO_DETECTOR["audio"]})
     elif media_kind in NO_DETECTOR:
         out.append(
             {
@@ -374,6 +393,8 @@ def _checks_sentences(
         out.append("Not checked: " + "; ".join(skipped) + ".")
     if media_kind in NO_DETECTOR and not detector_ran:
         out.append(NO_DETECTOR[media_kind])
+    elif media_kind == "video":  # a detector looked at frames; nothing listened
+        out.append(NO_DETECTOR["audio"])
     return out
 
 

@@ -13,6 +13,11 @@ The checks: it is a Detector whose card matches it; scoring before ``load`` is a
 loading twice is harmless; every answer is a probability in [0, 1] or an abstention with
 a reason; the same file gives the same answer; different files do not all get one
 constant; a file that is not media is an error or an abstention, never a score.
+
+A detector of modality ``video-frames`` also subclasses :class:`FramesDetectorContract`
+and gives a ``frame_sets`` fixture (>= 2 lists of VideoFrame that should score
+differently); an image detector is checked on frames too (``video_frames`` fixture,
+optional: a list of VideoFrame; by default two flat frames of different colours).
 """
 
 from __future__ import annotations
@@ -20,10 +25,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mediaproof.detection.errors import DetectorError
-from mediaproof.detection.protocol import MODALITIES, Detector, DetectorResult
+from mediaproof.detection.frames import score_frames_with
+from mediaproof.detection.protocol import (
+    MODALITIES,
+    Detector,
+    DetectorResult,
+    FramesDetector,
+    VideoFrame,
+)
+
+
+def flat_frames(colours: list[tuple[int, int, int]], size: tuple[int, int] = (96, 64)
+                ) -> list[VideoFrame]:
+    """Frames of one colour each with a little noise, one second apart."""
+    out = []
+    for i, c in enumerate(colours):
+        rng = np.random.default_rng(i)
+        noise = rng.integers(-8, 8, (size[1], size[0], 3))
+        rgb = np.clip(np.array(c, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
+        out.append(VideoFrame(i * 30, float(i), rgb))
+    return out
 
 
 class DetectorContract:
@@ -79,6 +104,57 @@ class DetectorContract:
         detector.load()
         try:
             r = detector.score(garbage)
+        except DetectorError as e:
+            assert e.message
+        else:
+            assert r.probability is None and r.abstain_reason
+
+    def test_scores_video_frames(self, detector: Detector) -> None:
+        """Every image or video-frames detector answers on frames sampled from a video:
+        an image detector frame by frame (aggregated), a video-frames one at once."""
+        if detector.modality not in ("image", "video-frames"):
+            pytest.skip("an audio detector does not look at frames")
+        detector.load()
+        frames = flat_frames([(200, 40, 40), (40, 40, 200), (120, 120, 120)])
+        vs = score_frames_with(detector, frames)
+        r = vs.result
+        assert r.probability is None or 0.0 <= r.probability <= 1.0
+        assert r.probability is not None or r.abstain_reason
+        assert [f.timestamp_s for f in vs.frames] == [0.0, 1.0, 2.0]
+
+
+class FramesDetectorContract:
+    """For detectors of modality ``video-frames`` (fixtures ``detector``, not loaded, and
+    ``frame_sets``: >= 2 lists of frames it should not score the same)."""
+
+    def test_is_a_frames_detector(self, detector: Detector) -> None:
+        assert detector.modality == "video-frames"
+        assert isinstance(detector, FramesDetector)
+
+    def test_frames_before_load_is_an_error(
+        self, detector: FramesDetector, frame_sets: list[list[VideoFrame]]
+    ) -> None:
+        with pytest.raises(DetectorError):
+            detector.score_frames(frame_sets[0])
+
+    def test_frames_answers(
+        self, detector: FramesDetector, frame_sets: list[list[VideoFrame]]
+    ) -> None:
+        assert len(frame_sets) >= 2, "give at least two different sets of frames"
+        detector.load()
+        results = [detector.score_frames(fs) for fs in frame_sets]
+        for r in results:
+            assert isinstance(r, DetectorResult)
+            assert r.probability is not None or r.abstain_reason
+            json.dumps(r.as_dict())
+        assert detector.score_frames(frame_sets[0]).probability == results[0].probability
+        scores = {r.probability for r in results} - {None}
+        assert len(scores) >= 2, f"every set of frames scored the same: {scores}"
+
+    def test_no_frames_is_not_scored(self, detector: FramesDetector) -> None:
+        detector.load()
+        try:
+            r = detector.score_frames([])
         except DetectorError as e:
             assert e.message
         else:
