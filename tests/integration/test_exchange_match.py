@@ -94,7 +94,7 @@ def sha(n: int) -> str:
 
 
 def test_quality_gate_keeps_flat_and_low_quality_hashes_out(b: Instance) -> None:
-    sixty_four = _flip("0" * 64, 64)  # exactly 64 bits set: the lowest kept
+    ninety_six = _flip("0" * 64, 96)  # exactly 96 bits set: the lowest kept
     source(
         b,
         [
@@ -103,13 +103,13 @@ def test_quality_gate_keeps_flat_and_low_quality_hashes_out(b: Instance) -> None
             row(3, "b2" * 32, quality=49),  # below: gated
             row(4, "0" * 64),  # flat image: all zero
             row(5, "f" * 64),  # all ones
-            row(6, _flip("0" * 64, 63)),  # 63 bits set: degenerate
-            row(7, sixty_four),
+            row(6, _flip("0" * 64, 95)),  # 95 bits set: degenerate
+            row(7, ninety_six),
             row(8, MD5_V, st=SignalType.VIDEO_MD5, quality=10),  # an exact type: no gate
         ],
     )
     held = {s["value"] for s in exchange_pull.incoming(b, "county-a")}
-    assert held == {PDQ_X, PDQ_FAR, sixty_four, MD5_V}
+    assert held == {PDQ_X, PDQ_FAR, ninety_six, MD5_V}
     status = exchange_pull.peers(b)[0]
     assert status["gated"] == {"low_quality": 1, "flat": 3}
     assert status["signals"] == 4

@@ -6,14 +6,16 @@ matches), and the flood guard. Pure logic; the services keep the state.
 
 - the feed carries its quality and it is below :data:`PDQ_MIN_QUALITY` (50, the PDQ
   reference's own threshold for a usable hash; ``fingerprint/pdq.py`` uses the same), or
-- it is *degenerate*: its popcount (bits set of 256) is outside
-  [:data:`PDQ_MIN_BITS`, :data:`PDQ_MAX_BITS`] = [64, 192]. PDQ sets a bit where a DCT
-  coefficient exceeds the median of the 256 coefficients, so the hash of any image with
-  features has close to 128 bits set (ties at the median only lower it); a flat or
-  featureless image gives all zeros, and all ones cannot come from the algorithm at all.
-  Such hashes sit close to each other and to every other near-degenerate hash, so they
-  match unrelated media. 64 is a quarter of the bits: a real hash that far off balance
-  would need half its coefficients tied at the median, which only near-flat images have.
+- it is *degenerate*: its popcount (bits set of 256) is more than 32 from 128, outside
+  [:data:`PDQ_MIN_BITS`, :data:`PDQ_MAX_BITS`] = [96, 160]. PDQ sets a bit where a DCT
+  coefficient exceeds the median of the 256 coefficients, so the hash of an image with
+  features has exactly 128 bits set (every one of 130 corpus images we hashed,
+  ../shared/corpora, did); only ties at the median lower it, and ties are what a flat or
+  featureless image has: a uniform grey, black or white image hashed with the reference
+  gives 0, 60, 81 or 88 bits set (measured), and all ones cannot come from the
+  algorithm at all. Such hashes match unrelated media. The feed's own quality, where it
+  carries one, catches the rest (our own feed sends none: the bank keeps only usable
+  hashes).
 
 Other signal types pass (an MD5 is exact; vPDQ and Chromaprint are not matched here).
 """
@@ -26,7 +28,7 @@ from enum import StrEnum
 
 PDQ_MIN_QUALITY = 50
 PDQ_BITS = 256
-PDQ_MIN_BITS = 64
+PDQ_MIN_BITS = 96
 PDQ_MAX_BITS = PDQ_BITS - PDQ_MIN_BITS
 # the bank's near-match threshold for PDQ (cases/bank.py DEFAULT_BANK_RULES)
 PDQ_MAX_DISTANCE = 31

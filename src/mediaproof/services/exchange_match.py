@@ -321,6 +321,9 @@ def check_upload_file(
     except (MediaproofError, OSError) as e:
         log.warning("exchange: matching an upload against received signals failed: %s", e)
         return None
+    except Exception:  # the receipt is out: a failure here must not turn it into a 500
+        log.exception("exchange: matching an upload against received signals failed")
+        return None
 
 
 # --- review of received signals ------------------------------------------------------
