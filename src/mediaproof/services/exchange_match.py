@@ -422,8 +422,9 @@ def _verdict_of(m: DecidedMatch) -> tuple[str, str]:
 
 def queue_verdicts(inst: Instance, now: dt.datetime | None = None) -> int:
     """Write an outbox row for each decided case a received signal opened (one per
-    signal and case; the latest final decision counts) and record the review on the
-    signal. Crash-safe: the rows are the queue, the sender reads them."""
+    signal and case: the case's final decision now; a later reversal on appeal is not
+    sent again) and record the review on the signal. Crash-safe: the rows are the queue,
+    the sender reads them."""
     now = _utc(now or _now())
     n = 0
     with inst.db.session() as s:
