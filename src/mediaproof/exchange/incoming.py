@@ -71,11 +71,11 @@ class Hit:
     distance: int  # Hamming bits for PDQ, 0 for an exact type
 
 
-def _pdq_distance(a: str, b: str) -> int | None:
-    if len(a) != len(b):
+def _pdq_int(value: str) -> int | None:
+    if len(value) != PDQ_BITS // 4:
         return None
     try:
-        return (int(a, 16) ^ int(b, 16)).bit_count()
+        return int(value, 16)
     except ValueError:
         return None
 
@@ -100,18 +100,19 @@ def find(
     """Every signal an upload matches: PDQ within ``max_distance`` bits, exact for the
     rest; the nearest first."""
     hits: list[Hit] = []
+    pdqs = [n for v in keys.get("pdq", ()) if (n := _pdq_int(v)) is not None]
+    exact = {t: {v.lower() for v in vs} for t, vs in keys.items() if t != "pdq"}
     for sig in signals:
-        mine = keys.get(sig.signal_type)
-        if not mine:
-            continue
         if sig.signal_type == "pdq":
-            best = min(
-                (d for v in mine if (d := _pdq_distance(v, sig.value)) is not None),
-                default=None,
-            )
-            if best is not None and best <= max_distance:
+            if not pdqs:
+                continue
+            other = _pdq_int(sig.value)
+            if other is None:
+                continue
+            best = min((n ^ other).bit_count() for n in pdqs)
+            if best <= max_distance:
                 hits.append(Hit(sig, best))
-        elif sig.value.lower() in (v.lower() for v in mine):
+        elif sig.value.lower() in exact.get(sig.signal_type, ()):
             hits.append(Hit(sig, 0))
     hits.sort(key=lambda h: (h.distance, h.signal.id))
     return hits
