@@ -461,6 +461,11 @@ def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
     digest = hashlib.sha256(again.read_bytes()).hexdigest()
     assert json.loads(cli(b.home, "matches", "--media", digest).stdout) == []
     first = hashlib.sha256(copy.read_bytes()).hexdigest()
-    assert [m["outcome"] for m in json.loads(cli(b.home, "matches", "--media", first).stdout)] == [
-        "opened"
+    # the first copy's match is kept, with its proof (and once per source holding it)
+    [m] = [
+        m
+        for m in json.loads(cli(b.home, "matches", "--media", first).stdout)
+        if m["peer"] == "county-a-match"
     ]
+    assert (m["outcome"], m["case_number"], m["log_index"]) == ("opened", b_number, seq - 1)
+    assert m["checkpoint_size"] >= seq and len(m["checkpoint_root"]) == 64
