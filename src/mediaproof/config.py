@@ -162,6 +162,14 @@ class ServiceSettings(BaseSettings):
         description="how often the service pulls the exchange peers an admin added "
         "(each peer's backoff still applies); 0: only `mediaproof exchange pull`",
     )
+    # the flood guard on received signals (docs/exchange.md, "Matching received signals")
+    exchange_flood_matches: int = Field(
+        default=20,
+        ge=0,
+        description="a received signal that matches more uploads than this within "
+        "exchange_flood_window_s is quarantined until a reviewer releases it; 0: off",
+    )
+    exchange_flood_window_s: float = Field(default=3600.0, gt=0)
     # signed-in callers (any role) draw from their own bucket per account, not per address
     rate_verify_signed_per_min: float = Field(default=300.0, gt=0)
     rate_verify_signed_burst: int = Field(default=60, ge=1)

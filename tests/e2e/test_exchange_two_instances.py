@@ -1,9 +1,13 @@
 """Two instances on one machine, as operators run them: A's reviewers confirm a deepfake
 through A's case API, A publishes it, B pulls it with A's pinned key; A's history edited
-in its database is refused by B's next pull; A withdraws the signal and B drops it."""
+in its database is refused by B's next pull; A withdraws the signal and B drops it. And
+issue 18's scenario end to end: a re-encoded, resized copy uploaded to B opens a case that
+names A and the log proof, B's reviewer marks it a false positive, A sees the opinion, A
+withdraws, and B stops matching."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -14,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from mediaproof.accounts.models import Role
 from mediaproof.config import Settings
@@ -59,12 +64,12 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     root = Path(tmp_path_factory.mktemp("exchange"))
     a_home, b_home = root / "a", root / "b"
     tokens = prepare(a_home, "County A Elections", ("rev1", "rev2"))
-    prepare(b_home, "County B Elections")
+    b_tokens = prepare(b_home, "County B Elections", ("brev1",))
     a = Server(a_home)
     try:
         b = Server(b_home)
         try:
-            yield {"a": a, "b": b, "tokens": tokens, "root": root}
+            yield {"a": a, "b": b, "tokens": tokens, "b_tokens": b_tokens, "root": root}
         finally:
             b.close()
     finally:
@@ -292,3 +297,175 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     assert json.loads(cli(a.home, "disputes").stdout) == []
     code, res = pull_one(b.home)
     assert (code, res["status"]) == (0, "ok"), res
+
+
+NOTICE = {
+    "category": "deepfake_of_candidate",
+    "explanation": "This looks like the fake photo of the candidate going round.",
+    "reporter_name": "Cy Voter",
+    "reporter_email": "cy@voters.example",
+    "relationship": "third_party",
+    "good_faith": "true",
+    "signature": "Cy Voter",
+    "location": "social-b.example",
+}
+
+
+def reencoded(src: Path, dst: Path, scale: float, quality: int) -> Path:
+    """What a platform does on upload: resized and saved again as JPEG."""
+    with Image.open(src) as im:
+        w, h = im.size
+        im.convert("RGB").resize((int(w * scale), int(h * scale))).save(
+            dst, "JPEG", quality=quality
+        )
+    return dst
+
+
+def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
+    instances: dict[str, Any],
+) -> None:
+    a: Server = instances["a"]
+    b: Server = instances["b"]
+    tokens: dict[str, str] = instances["tokens"]
+    root: Path = instances["root"]
+    photo = sample_photo(root / "fake3.jpg", seed=13)
+    pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
+
+    # A's reviewers confirm the deepfake (four eyes) and A publishes it
+    with httpx.Client(base_url=a.url, timeout=60) as c:
+        r = c.post(
+            "/api/v1/notices",
+            data={**NOTICE, "content_url": "https://social.example/p/3"},
+            files={"file": ("fake3.jpg", photo.read_bytes(), "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        number = r.json()["case_number"]
+        d = c.post(
+            f"/api/v1/cases/{number}/decisions",
+            json={"outcome": "remove", "rule_id": "DM-1", "explanation": "Synthetic."},
+            headers={"Authorization": f"Bearer {tokens['rev1']}"},
+        )
+        assert d.status_code == 201, d.text
+        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
+        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+    # (the first test created the collection; this one may run alone)
+    cli(a.home, "create", "elections", "--organisation", "County A Elections", ok=False)
+    cli(a.home, "sync")
+    grant = json.loads(
+        cli(a.home, "grant", "elections", "--peer", "county-b", "--opine", "--json").stdout
+    )
+    vkey = cli(a.home, "key").stdout.strip()
+    cli(
+        b.home,
+        "peer",
+        "add",
+        "county-a-match",
+        "--url",
+        a.url,
+        "--token",
+        grant["token"],
+        "--key",
+        vkey,
+        "--collection",
+        "elections",
+    )
+    code, res = pull_one(b.home, "county-a-match")
+    assert (code, res["status"]) == (0, "ok"), res
+    held = json.loads(cli(b.home, "peer", "signals", "county-a-match").stdout)
+    seq = next(s["seq"] for s in held if s["value"] == pdq)
+
+    # a re-encoded, resized copy reported on B: the notice's case names A and the proof
+    copy = reencoded(photo, root / "copy3.jpg", 0.7, 75)
+    got = fingerprint_file(copy).image.pdq.hex  # type: ignore[union-attr]
+    assert 0 < (int(got, 16) ^ int(pdq, 16)).bit_count() <= 31  # a near copy, not the file
+    hb = {"Authorization": f"Bearer {instances['b_tokens']['brev1']}"}
+    with httpx.Client(base_url=b.url, timeout=60) as c:
+        r = c.post(
+            "/api/v1/notices",
+            data={**NOTICE, "content_url": "https://social-b.example/p/9"},
+            files={"file": ("copy3.jpg", copy.read_bytes(), "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+        b_number = r.json()["case_number"]
+        case = c.get(f"/api/v1/cases/{b_number}", headers=hb)
+        assert case.status_code == 200, case.text
+        body = case.json()
+        said = [n["explanation"] for n in body["notices"] if "exchange peer" in n["explanation"]]
+        assert len(said) == 1, body["notices"]
+        assert "exchange peer county-a-match (collection elections" in said[0]
+        assert "published by County A Elections" in said[0]
+        assert f"log index {seq - 1}" in said[0] and "signed checkpoint of size" in said[0]
+        assert "nothing is applied" in said[0]
+        assert body["decisions"] == [] and body["actions"] == []  # it never acts alone
+        # public verify of the copy claims nothing from the unconfirmed pulled signal
+        v = c.post("/api/v1/verify", files={"file": ("copy3.jpg", copy.read_bytes())})
+        assert v.status_code == 200, v.text
+        report = json.dumps(v.json()).lower()
+        assert "confirmed" not in report and "county a" not in report
+        assert "deepfake" not in v.json()["assessment"]["label"].lower()
+
+        # B's reviewer finds it is not what the signal says: no action
+        d = c.post(
+            f"/api/v1/cases/{b_number}/decisions",
+            json={
+                "outcome": "no_action",
+                "rule_id": "DM-1",
+                "explanation": "Not the fake: an authentic photo of the same scene.",
+            },
+            headers=hb,
+        )
+        assert d.status_code == 201, d.text
+
+    # the verdict goes back to A at B's next pull round, and A records it
+    code, res = pull_one(b.home, "county-a-match")
+    assert (code, res["status"]) == (0, "ok"), res
+    # (B's service pulls every peer on its schedule: the earlier tests' sources of the
+    # same collection may hold the signal too, and then get a verdict of their own)
+    sent = json.loads(cli(b.home, "verdicts").stdout)
+    assert [
+        (x["seq"], x["opinion"], x["status"]) for x in sent if x["peer"] == "county-a-match"
+    ] == [(seq, "false_positive", "sent")]
+    seen = json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)
+    assert seen["owners"]["county-b"]["opinion"] == "false_positive"
+    assert "no action" in seen["owners"]["county-b"]["reason"]
+
+    # A withdraws the signal; B's next pull drops it and a new copy matches nothing
+    cli(
+        a.home,
+        "withdraw",
+        "elections",
+        "--signal-type",
+        "pdq",
+        "--value",
+        pdq,
+        "--reason",
+        "Withdrawn after a peer's false positive",
+    )
+    code, res = pull_one(b.home, "county-a-match")
+    assert (code, res["status"], res["removed"]) == (0, "ok", 1), res
+    every = json.loads(cli(b.home, "pull", "--force", "--json").stdout)  # the other sources
+    assert all(x["status"] == "ok" for x in every), every
+    assert not any(
+        s["value"] == pdq
+        for p in ("county-a", "county-a-opine")
+        for s in json.loads(cli(b.home, "peer", "signals", p, ok=False).stdout or "[]")
+    )
+    again = reencoded(photo, root / "copy4.jpg", 0.6, 70)
+    with httpx.Client(base_url=b.url, timeout=60) as c:
+        r = c.post(
+            "/api/v1/notices",
+            data={**NOTICE, "content_url": "https://social-b.example/p/10"},
+            files={"file": ("copy4.jpg", again.read_bytes(), "image/jpeg")},
+        )
+        assert r.status_code == 201, r.text
+    digest = hashlib.sha256(again.read_bytes()).hexdigest()
+    assert json.loads(cli(b.home, "matches", "--media", digest).stdout) == []
+    first = hashlib.sha256(copy.read_bytes()).hexdigest()
+    # the first copy's match is kept, with its proof (and once per source holding it)
+    [m] = [
+        m
+        for m in json.loads(cli(b.home, "matches", "--media", first).stdout)
+        if m["peer"] == "county-a-match"
+    ]
+    assert (m["outcome"], m["case_number"], m["log_index"]) == ("opened", b_number, seq - 1)
+    assert m["checkpoint_size"] >= seq and len(m["checkpoint_root"]) == 64

@@ -123,7 +123,8 @@ def admin(inst: Instance) -> Principal:
 def test_migration_matches_tables(app: FastAPI) -> None:
     inst = inst_of(app)
     names = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("exchange_")}
-    assert len(names) == 8  # with exchange_contributions
+    # exchange_contributions (0018) and exchange_matches, _verdicts, _negatives (0022)
+    assert len(names) == 11
     with inst.db.engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
@@ -402,7 +403,7 @@ def test_a_row_changed_between_pages_fails_its_proof(app: FastAPI) -> None:
 
 def test_a_signal_withdrawn_and_readded_in_one_pull(tmp_path: Path, db_url: str) -> None:
     from mediaproof.exchange.models import Category, FeedRow
-    from mediaproof.storage.sql.repos_exchange import ExchangeRepository
+    from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository
 
     b = Instance(make_settings(tmp_path / "b").model_copy(update={"database_url": db_url}))
     try:
@@ -425,13 +426,11 @@ def test_a_signal_withdrawn_and_readded_in_one_pull(tmp_path: Path, db_url: str)
 
         now = dt.datetime.now(dt.UTC)
         with b.db.session() as s:
-            repo = ExchangeRepository(s)
+            repo = IncomingRepository(s)
             p = repo.peer("p")
             assert p is not None
-            assert repo.apply_updates(p, [upd(1, False), upd(2, True), upd(3, False)], now) == (
-                2,
-                1,
-            )
+            done = repo.apply_updates(p.id, [upd(1, False), upd(2, True), upd(3, False)], now)
+            assert (done.added, done.removed, done.gated) == (2, 1, {})
         assert [(x["value"], x["seq"]) for x in exchange_pull.incoming(b, "p")] == [(PDQ_A, 3)]
     finally:
         b.close()

@@ -16,7 +16,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import AppContext, principal_of
 from mediaproof.api.uploads import receive_upload
 from mediaproof.errors import BusyError, LimitExceededError, UsageError
-from mediaproof.services import notice_media
+from mediaproof.services import exchange_match, notice_media
 from mediaproof.services.cases import CaseService, Receipt
 from mediaproof.services.cases.intake_form import analyse_into, notice_input
 from mediaproof.services.jobs import Portable
@@ -81,6 +81,22 @@ async def file_notice(
             )
             kept = False
             sha = intake.notice.media_sha256
+            if path is not None and sha:
+                # signals pulled from exchange peers: a match opens or joins a case for
+                # review, never acts (services/exchange_match.py)
+                n = intake.notice
+                await run_in_threadpool(
+                    lambda: exchange_match.check_upload_file(
+                        ctx.inst,
+                        cases,
+                        path,
+                        sha256=sha,
+                        fingerprints=n.fingerprints,
+                        content_url=n.content_url,
+                        location=n.location,
+                        mime=n.mime,
+                    )
+                )
             if path is not None and sha and ctx.inst.settings.service.keep_notice_media:
                 kept = await run_in_threadpool(
                     notice_media.keep,

@@ -19,6 +19,7 @@ from mediaproof.cli.common import (
     show,
     show_rows,
 )
+from mediaproof.errors import NotFoundError
 from mediaproof.exchange.models import (
     Category,
     CollectionSpec,
@@ -28,7 +29,7 @@ from mediaproof.exchange.models import (
     Tlp,
     parse_enum,
 )
-from mediaproof.services import exchange, exchange_contrib, exchange_pull
+from mediaproof.services import exchange, exchange_contrib, exchange_match, exchange_pull
 
 app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
 peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
@@ -380,3 +381,80 @@ def peer_contribute_cmd(
                 quality=quality,
             )
         )
+# --- received signals: matches, quarantine, negatives, verdicts (exchange_match) ------
+
+negative_app = typer.Typer(
+    help="The local negative list: known-benign signals that suppress matches.",
+    no_args_is_help=True,
+)
+app.add_typer(negative_app, name="negative")
+
+
+@app.command("matches")
+def matches_cmd(
+    media: Annotated[
+        str | None, typer.Option("--media", help="Only this upload's SHA-256.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Uploads that matched received signals: the case opened, or why none (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange_match.matches(inst, media_sha256=media))
+
+
+@app.command("verdicts")
+def verdicts_cmd(home: HomeOption = None) -> None:
+    """Our reviewers' verdicts on received signals and whether their source got them
+    (sent at each pull round, retried with backoff) (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange_match.verdicts(inst))
+
+
+@app.command("quarantined")
+def quarantined_cmd(home: HomeOption = None) -> None:
+    """Received signals the flood guard quarantined (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange_match.quarantined(inst))
+
+
+@peer_app.command("release")
+def peer_release_cmd(
+    name: Annotated[str, typer.Argument(help="The peer we pull from.")],
+    seq: Annotated[int, typer.Argument(min=1, help="The seq of the quarantined signal.")],
+    home: HomeOption = None,
+) -> None:
+    """Release a signal the flood guard quarantined: its matches open cases again."""
+    with instance(home) as inst:
+        print_json(exchange_match.release(inst, name, seq))
+
+
+@negative_app.command("add")
+def negative_add_cmd(
+    signal_type: Annotated[str, typer.Option("--signal-type", help="pdq or video_md5")],
+    value: Annotated[str, typer.Option("--value", help="The hash.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is benign.")],
+    home: HomeOption = None,
+) -> None:
+    """Add a known-benign signal: uploads it matches open no case from received signals."""
+    with instance(home) as inst:
+        print_json(exchange_match.add_negative(inst, signal_type, value, reason))
+
+
+@negative_app.command("list")
+def negative_list_cmd(home: HomeOption = None) -> None:
+    """The local negative list (JSON)."""
+    with instance(home) as inst:
+        print_json(exchange_match.negatives(inst))
+
+
+@negative_app.command("remove")
+def negative_remove_cmd(
+    signal_type: Annotated[str, typer.Option("--signal-type", help="pdq or video_md5")],
+    value: Annotated[str, typer.Option("--value", help="The hash.")],
+    home: HomeOption = None,
+) -> None:
+    """Take a signal off the local negative list."""
+    with instance(home) as inst:
+        if not exchange_match.remove_negative(inst, signal_type, value):
+            raise NotFoundError("that signal is not on the local negative list")
+    console.print("removed")

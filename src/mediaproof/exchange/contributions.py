@@ -9,11 +9,10 @@ owned by the contributing organisation) or rejects it with a reason.
 **Quality gate.** A PDQ value is refused when its quality is given and below
 :data:`PDQ_MIN_QUALITY` (50, the PDQ reference's threshold for a usable hash, the same
 as ``fingerprint/pdq.py``), or when it is *flat*: its popcount is outside
-[:data:`PDQ_MIN_BITS`, :data:`PDQ_MAX_BITS`] = [64, 192]. PDQ sets a bit where a DCT
-coefficient exceeds the median, so a hash of an image with features has close to 128
-bits set; a flat or featureless image gives (nearly) all zeros, and such hashes sit close
-to each other and match unrelated media. (The same rule as the pulling side's ingest
-gate.) Other types pass: an MD5 is exact, vPDQ and Chromaprint are not gated here.
+[:data:`PDQ_MIN_BITS`, :data:`PDQ_MAX_BITS`] = [96, 160]. It is the pulling side's
+ingest gate (:mod:`mediaproof.exchange.incoming`, which says why those bounds), so what a
+peer may submit and what a puller keeps are one rule. Other types pass: an MD5 is
+exact, vPDQ and Chromaprint are not gated here.
 """
 
 from __future__ import annotations
@@ -23,7 +22,11 @@ from enum import StrEnum
 from typing import Any
 
 from mediaproof.errors import UsageError
+from mediaproof.exchange import incoming
 from mediaproof.exchange.errors import ExchangeError
+from mediaproof.exchange.incoming import PDQ_MAX_BITS as PDQ_MAX_BITS
+from mediaproof.exchange.incoming import PDQ_MIN_BITS as PDQ_MIN_BITS
+from mediaproof.exchange.incoming import PDQ_MIN_QUALITY as PDQ_MIN_QUALITY
 from mediaproof.exchange.models import (
     Category,
     SignalType,
@@ -32,10 +35,6 @@ from mediaproof.exchange.models import (
     parse_enum,
 )
 from mediaproof.exchange.opinions import check_reason
-
-PDQ_MIN_QUALITY = 50
-PDQ_MIN_BITS = 64
-PDQ_MAX_BITS = 256 - PDQ_MIN_BITS
 
 
 class QualityGateError(ExchangeError, code="quality_gate", http_status=422):
@@ -100,12 +99,11 @@ class Contribution:
 
 def gate(signal_type: SignalType, value: str, quality: int | None) -> str | None:
     """Why a submitted signal is refused, or None to take it."""
-    if signal_type is not SignalType.PDQ:
-        return None
-    if quality is not None and quality < PDQ_MIN_QUALITY:
+    why = incoming.gate(signal_type.value, value, quality)
+    if why is incoming.Gate.LOW_QUALITY:
         return f"PDQ quality {quality} is below {PDQ_MIN_QUALITY}: the hash is not usable"
-    bits = int(value, 16).bit_count()
-    if not PDQ_MIN_BITS <= bits <= PDQ_MAX_BITS:
+    if why is incoming.Gate.FLAT:
+        bits = int(value, 16).bit_count()
         return (
             f"the PDQ hash has {bits} of 256 bits set: a flat or featureless image, "
             "which would match unrelated media"

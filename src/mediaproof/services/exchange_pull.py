@@ -4,8 +4,10 @@ A pull fetches everything after the last accepted checkpoint, checks it (pinned 
 consistency with what was accepted before, inclusion of every row; see
 :mod:`mediaproof.exchange.log`) and only then stores it, in one transaction. A refused
 pull stores nothing and leaves the source marked ``refused`` with the reason; errors and
-refusals back off exponentially. Received signals are held for review: nothing here
-matches uploads or acts on them.
+refusals back off exponentially. Received signals are held for review: the quality gate
+keeps flat and low-quality PDQ hashes out (counted per source), and
+:mod:`mediaproof.services.exchange_match` matches uploads against the rest (opening cases
+for review, never acting) and sends our reviewers' verdicts back, at each pull round.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from mediaproof.exchange.models import MAX_PAGE, FeedRow, Opinion, check_name, p
 from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
-from mediaproof.storage.sql.repos_exchange import MAX_SEQ, ExchangeRepository
-from mediaproof.storage.sql.tables_exchange import ExchangePeerRow
+from mediaproof.storage.sql.repos_exchange import MAX_SEQ
+from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository, PeerRecord
 from mediaproof.transparency.checkpoint import Checkpoint
 from mediaproof.transparency.errors import NoteError
 from mediaproof.transparency.note import Ed25519Verifier
@@ -50,7 +52,7 @@ def _aware(t: dt.datetime | None) -> dt.datetime | None:
     return None if t is None else (t if t.tzinfo else t.replace(tzinfo=dt.UTC))
 
 
-def peer_json(p: ExchangePeerRow, signals: int | None = None) -> dict[str, Any]:
+def peer_json(p: PeerRecord, signals: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": p.name,
         "url": p.url,
@@ -63,6 +65,8 @@ def peer_json(p: ExchangePeerRow, signals: int | None = None) -> dict[str, Any]:
         "last_pull_at": _iso(p.last_pull_at),
         "last_ok_at": _iso(p.last_ok_at),
         "next_attempt_at": _iso(p.next_attempt_at),
+        # the quality gate kept these out of the matchable store (exchange/incoming.py)
+        "gated": {"low_quality": p.gated_low_quality, "flat": p.gated_flat},
     }
     if signals is not None:
         out["signals"] = signals
@@ -96,34 +100,34 @@ def add_peer(
     except NoteError as e:
         raise UsageError(f"the pinned key is not a verifier key: {e.message}") from e
     with inst.db.session() as s:
-        repo = ExchangeRepository(s)
+        repo = IncomingRepository(s)
         if repo.peer(name) is not None:
             raise UsageError(f"a peer {name!r} exists already")
         p = repo.add_peer(
-            ExchangePeerRow(
-                name=name,
-                url=url.rstrip("/"),
-                collection=collection,
-                token=token.strip(),
-                vkey=key.strip(),
-                trusted_size=0,
-                status="new",
-                failures=0,
-                created_at=now or _now(),
-            )
+            name=name,
+            url=url.rstrip("/"),
+            collection=collection,
+            token=token.strip(),
+            vkey=key.strip(),
+            now=now or _now(),
         )
         return peer_json(p, 0)
 
 
 def peers(inst: Instance) -> list[dict[str, Any]]:
     with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        return [peer_json(p, len(repo.incoming(p))) for p in repo.peers()]
+        repo = IncomingRepository(s)
+        out = []
+        for p in repo.peers():
+            d = peer_json(p, repo.count_incoming(p.id))
+            d["quarantined"] = sum(1 for i in repo.incoming(p.id) if i.quarantined_at)
+            out.append(d)
+        return out
 
 
 def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
     with inst.db.session() as s:
-        repo = ExchangeRepository(s)
+        repo = IncomingRepository(s)
         p = repo.peer(name)
         if p is None:
             raise NotFoundError(f"no peer {name!r}")
@@ -138,8 +142,10 @@ def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
                 "seq": r.seq,
                 "time": r.time,
                 "review": r.review,
+                "quarantined": r.quarantined_at is not None,
+                "quarantine_reason": r.quarantine_reason,
             }
-            for r in repo.incoming(p)
+            for r in repo.incoming(p.id)
         ]
 
 
@@ -308,10 +314,9 @@ def pull_one(
 ) -> PullResult:
     now = now or _now()
     with inst.db.session() as s:
-        peer = ExchangeRepository(s).peer(name)
-        if peer is None:
-            raise NotFoundError(f"no peer {name!r}")
-        s.expunge(peer)
+        peer = IncomingRepository(s).peer(name)
+    if peer is None:
+        raise NotFoundError(f"no peer {name!r}")
     nxt = _aware(peer.next_attempt_at)
     if not force and nxt is not None and nxt > now:
         return PullResult(
@@ -346,29 +351,32 @@ def pull_one(
             http.close()
     added = removed = 0
     with inst.db.session() as s:
-        repo = ExchangeRepository(s)
-        p = repo.peer(name)
-        assert p is not None
-        p.last_pull_at = now
+        repo = IncomingRepository(s)
         if fetched is not None:
             if fetched.snapshot:
-                before = len(repo.incoming(p))
-                repo.replace_incoming(p, fetched.rows, now)
-                s.flush()
-                after = len(repo.incoming(p))
-                added, removed = max(0, after - before), max(0, before - after)
+                applied = repo.replace_incoming(peer.id, fetched.rows, now)
             else:
-                added, removed = repo.apply_updates(p, fetched.rows, now)
-            p.trusted_size = fetched.checkpoint.size
-            p.trusted_root = fetched.checkpoint.root.hex()
-            p.checkpoint = fetched.note.decode()
-            p.status, p.last_error, p.failures = "ok", None, 0
-            p.last_ok_at, p.next_attempt_at = now, None
+                applied = repo.apply_updates(peer.id, fetched.rows, now)
+            added, removed = applied.added, applied.removed
+            if applied.gated:
+                log.info("exchange: %s: quality gate kept out %s", name, applied.gated)
+            after = repo.pull_ok(
+                name,
+                now,
+                size=fetched.checkpoint.size,
+                root=fetched.checkpoint.root.hex(),
+                note=fetched.note.decode(),
+            )
         else:
-            p.status, p.last_error = status, message
-            p.failures += 1
-            p.next_attempt_at = now + _backoff(p.failures)
-        size = p.trusted_size
+            failures = peer.failures + 1
+            after = repo.pull_failed(
+                name,
+                now,
+                status=status,
+                message=message,
+                retry_s=_backoff(failures).total_seconds(),
+            )
+        size = after.trusted_size
     return PullResult(name, status, added, removed, size, message)
 
 
@@ -381,10 +389,17 @@ def pull(
     force: bool = False,
 ) -> list[PullResult]:
     if name is not None:
-        return [pull_one(inst, name, client=client, now=now, force=force)]
-    with inst.db.session() as s:
-        names = [p.name for p in ExchangeRepository(s).peers()]
-    return [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+        names = [name]
+    else:
+        with inst.db.session() as s:
+            names = [p.name for p in IncomingRepository(s).peers()]
+    out = [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+    # verdicts of cases decided since the last round go back to their sources (a failure
+    # to send stays queued); imported here: exchange_match imports this module
+    from mediaproof.services import exchange_match
+
+    exchange_match.send_verdicts(inst, client=client, now=now)
+    return out
 
 
 PULL_SCHEDULER_LOCK = "exchange-pull-scheduler"
@@ -467,10 +482,10 @@ def send_opinion(
     if not 1 <= signal_id <= MAX_SEQ:
         raise UsageError("the signal id is the seq of the peer's feed row (1 or more)")
     with inst.db.session() as s:
-        p = ExchangeRepository(s).peer(name)
-        if p is None:
-            raise NotFoundError(f"no peer {name!r}")
-        url, collection, token = p.url, p.collection, p.token
+        p = IncomingRepository(s).peer(name)
+    if p is None:
+        raise NotFoundError(f"no peer {name!r}")
+    url, collection, token = p.url, p.collection, p.token
     f = _Fetcher(
         client or httpx.Client(timeout=30.0, follow_redirects=False), url, collection, token
     )

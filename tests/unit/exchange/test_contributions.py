@@ -1,5 +1,6 @@
 """What a contribution may hold and the quality gate at submit: PDQ quality below 50 and
-flat hashes (popcount outside 64..192) are refused, the boundaries themselves pass."""
+flat hashes (popcount outside 96..160, the puller's ingest gate) are refused, the
+boundaries themselves pass."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def with_bits(n: int) -> str:
     return f"{(1 << n) - 1:064x}"
 
 
-BITS = [(0, True), (63, True), (64, False), (128, False), (192, False), (193, True), (256, True)]
+BITS = [(0, True), (95, True), (96, False), (128, False), (160, False), (161, True), (256, True)]
 
 
 @pytest.mark.parametrize(("bits", "refused"), BITS)

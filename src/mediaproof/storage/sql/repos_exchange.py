@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaproof.exchange.models import (
@@ -30,8 +30,6 @@ from mediaproof.storage.sql.tables_cases import BankRow, CaseRow, DecisionRow
 from mediaproof.storage.sql.tables_exchange import (
     ExchangeCollectionRow,
     ExchangeGrantRow,
-    ExchangeIncomingRow,
-    ExchangePeerRow,
     ExchangeReadRow,
     ExchangeUpdateRow,
     ExchangeWithdrawalRow,
@@ -334,75 +332,3 @@ class ExchangeRepository:
             .limit(limit)
         )
         return list(self.s.scalars(q))
-
-    # --- the pulling side -------------------------------------------------------------
-
-    def add_peer(self, row: ExchangePeerRow) -> ExchangePeerRow:
-        self.s.add(row)
-        self.s.flush()
-        return row
-
-    def peer(self, name: str) -> ExchangePeerRow | None:
-        return self.s.scalars(
-            select(ExchangePeerRow).where(ExchangePeerRow.name == name)
-        ).one_or_none()
-
-    def peers(self) -> list[ExchangePeerRow]:
-        return list(self.s.scalars(select(ExchangePeerRow).order_by(ExchangePeerRow.name)))
-
-    def incoming(self, peer: ExchangePeerRow) -> list[ExchangeIncomingRow]:
-        return list(
-            self.s.scalars(
-                select(ExchangeIncomingRow)
-                .where(ExchangeIncomingRow.peer_id == peer.id)
-                .order_by(ExchangeIncomingRow.seq)
-            )
-        )
-
-    def apply_updates(
-        self, peer: ExchangePeerRow, rows: Sequence[FeedRow], now: dt.datetime
-    ) -> tuple[int, int]:
-        """Apply verified updates in order: add or replace, or remove on a tombstone."""
-        added = removed = 0
-        held = {(i.signal_type, i.digest): i for i in self.incoming(peer)}
-        for r in rows:
-            if r.opinion is not None:
-                continue  # an opinion on the peer's signal: verified, not a signal to hold
-            key = (r.signal_type.value, digest(r.value))
-            existing = held.get(key)
-            if r.deleted:
-                if existing is not None:
-                    # flushed around the delete: the row may have been added in this
-                    # batch, and may be added again after it (one unique key)
-                    self.s.flush()
-                    self.s.delete(existing)
-                    self.s.flush()
-                    del held[key]
-                    removed += 1
-                continue
-            if existing is None:
-                existing = ExchangeIncomingRow(
-                    peer_id=peer.id,
-                    signal_type=key[0],
-                    digest=key[1],
-                    review="pending",
-                    received_at=now,
-                )
-                self.s.add(existing)
-                held[key] = existing
-                added += 1
-            existing.value = r.value
-            existing.category = r.category.value
-            existing.tags = " ".join(r.tags)
-            existing.quality = r.quality
-            existing.owner = r.owner
-            existing.seq = r.seq
-            existing.time = r.time
-        return added, removed
-
-    def replace_incoming(
-        self, peer: ExchangePeerRow, rows: Sequence[FeedRow], now: dt.datetime
-    ) -> None:
-        self.s.execute(delete(ExchangeIncomingRow).where(ExchangeIncomingRow.peer_id == peer.id))
-        self.s.flush()
-        self.apply_updates(peer, sorted(rows, key=lambda r: r.seq), now)

@@ -116,6 +116,9 @@ class ExchangePeerRow(Base):
     last_ok_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
+    # signals the quality gate kept out of the matchable store (exchange/incoming.py)
+    gated_low_quality: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    gated_flat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ExchangeIncomingRow(Base):
@@ -137,8 +140,12 @@ class ExchangeIncomingRow(Base):
     owner: Mapped[str] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(Integer)  # the peer's update that set it (its leaf + 1)
     time: Mapped[str] = mapped_column(String(40))
-    review: Mapped[str] = mapped_column(String(20))  # pending (nothing else yet)
+    # pending; confirmed / false_positive once a case it opened was decided here
+    review: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[dt.datetime] = mapped_column(TS)
+    # the flood guard: set when its match rate jumped; it opens no case until released
+    quarantined_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    quarantine_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ExchangeWithdrawalRow(Base):
@@ -155,5 +162,69 @@ class ExchangeWithdrawalRow(Base):
     collection_id: Mapped[int] = mapped_column(ForeignKey("exchange_collections.id"))
     signal_type: Mapped[str] = mapped_column(String(20))
     digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeMatchRow(Base):
+    """An upload that matched a received signal: the case it opened (or joined), or why
+    none was opened (suppressed by a known-benign signal, quarantined). The signal's
+    source, log index and checkpoint are copied: the signal may be withdrawn later. The
+    flood guard counts these per signal."""
+
+    __tablename__ = "exchange_matches"
+    __table_args__ = (Index("ix_exchange_matches_signal", "incoming_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incoming_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no FK: outlives it
+    peer_id: Mapped[int] = mapped_column(ForeignKey("exchange_peers.id", ondelete="CASCADE"))
+    collection: Mapped[str] = mapped_column(String(63))
+    seq: Mapped[int] = mapped_column(Integer)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    distance: Mapped[int] = mapped_column(Integer)
+    checkpoint_size: Mapped[int] = mapped_column(Integer)
+    checkpoint_root: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    media_sha256: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # opened | suppressed | quarantined
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    case_number: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class ExchangeVerdictRow(Base):
+    """The outbox of verdicts sent back to a source: one per opened match, written when
+    its case is decided here, sent (and retried with backoff) by the puller."""
+
+    __tablename__ = "exchange_verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_matches.id", ondelete="CASCADE"), unique=True
+    )
+    peer_id: Mapped[int] = mapped_column(ForeignKey("exchange_peers.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    opinion: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending | sent | refused
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+
+
+class ExchangeNegativeRow(Base):
+    """The operator's local negative list: known-benign signals that suppress matches."""
+
+    __tablename__ = "exchange_negatives"
+    __table_args__ = (
+        UniqueConstraint("signal_type", "digest", name="uq_exchange_negatives_signal"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(TS)

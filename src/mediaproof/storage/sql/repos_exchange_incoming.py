@@ -1,0 +1,536 @@
+"""Repositories of the pulling side of the hash exchange: the peers (sources), the
+signals received from them, the matches of uploads against those signals, the verdicts
+sent back (an outbox) and the operator's local negative list. They hand back plain
+records, so the services need no table rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mediaproof.exchange.incoming import Gate, gate
+from mediaproof.exchange.models import FeedRow
+from mediaproof.storage.sql.repos_exchange import digest
+from mediaproof.storage.sql.tables_cases import CaseRow, DecisionRow
+from mediaproof.storage.sql.tables_exchange import (
+    ExchangeIncomingRow,
+    ExchangeMatchRow,
+    ExchangeNegativeRow,
+    ExchangePeerRow,
+    ExchangeVerdictRow,
+)
+
+
+@dataclass(frozen=True)
+class PeerRecord:
+    id: int
+    name: str
+    url: str
+    collection: str
+    token: str
+    vkey: str
+    trusted_size: int
+    trusted_root: str | None
+    checkpoint: str | None
+    status: str
+    last_error: str | None
+    failures: int
+    last_pull_at: dt.datetime | None
+    last_ok_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    gated_low_quality: int
+    gated_flat: int
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    id: int
+    peer_id: int
+    signal_type: str
+    value: str
+    category: str
+    tags: str
+    quality: int | None
+    owner: str
+    seq: int
+    time: str
+    review: str
+    quarantined_at: dt.datetime | None
+    quarantine_reason: str | None
+
+
+@dataclass(frozen=True)
+class NegativeRecord:
+    id: int
+    signal_type: str
+    value: str
+    reason: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DecidedMatch:
+    """An opened match whose case has a final decision and no verdict row yet."""
+
+    match_id: int
+    peer_id: int
+    incoming_id: int | None
+    seq: int
+    case_number: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class VerdictRecord:
+    id: int
+    peer_id: int
+    seq: int
+    opinion: str
+    reason: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+    case_number: str | None
+
+
+@dataclass
+class Applied:
+    added: int = 0
+    removed: int = 0
+    gated: dict[str, int] = field(default_factory=dict)
+
+
+def _peer(p: ExchangePeerRow) -> PeerRecord:
+    return PeerRecord(
+        p.id,
+        p.name,
+        p.url,
+        p.collection,
+        p.token,
+        p.vkey,
+        p.trusted_size,
+        p.trusted_root,
+        p.checkpoint,
+        p.status,
+        p.last_error,
+        p.failures,
+        p.last_pull_at,
+        p.last_ok_at,
+        p.next_attempt_at,
+        p.gated_low_quality or 0,
+        p.gated_flat or 0,
+    )
+
+
+def _incoming(i: ExchangeIncomingRow) -> IncomingRecord:
+    return IncomingRecord(
+        i.id,
+        i.peer_id,
+        i.signal_type,
+        i.value,
+        i.category,
+        i.tags,
+        i.quality,
+        i.owner,
+        i.seq,
+        i.time,
+        i.review,
+        i.quarantined_at,
+        i.quarantine_reason,
+    )
+
+
+class IncomingRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # --- peers --------------------------------------------------------------------
+
+    def add_peer(
+        self, *, name: str, url: str, collection: str, token: str, vkey: str, now: dt.datetime
+    ) -> PeerRecord:
+        row = ExchangePeerRow(
+            name=name,
+            url=url,
+            collection=collection,
+            token=token,
+            vkey=vkey,
+            trusted_size=0,
+            status="new",
+            failures=0,
+            created_at=now,
+            gated_low_quality=0,
+            gated_flat=0,
+        )
+        self.s.add(row)
+        self.s.flush()
+        return _peer(row)
+
+    def _peer_row(self, name: str) -> ExchangePeerRow | None:
+        return self.s.scalars(
+            select(ExchangePeerRow).where(ExchangePeerRow.name == name)
+        ).one_or_none()
+
+    def peer(self, name: str) -> PeerRecord | None:
+        p = self._peer_row(name)
+        return _peer(p) if p is not None else None
+
+    def peers(self) -> list[PeerRecord]:
+        return [
+            _peer(p) for p in self.s.scalars(select(ExchangePeerRow).order_by(ExchangePeerRow.name))
+        ]
+
+    def peers_by_id(self) -> dict[int, PeerRecord]:
+        return {p.id: p for p in self.peers()}
+
+    def pull_ok(
+        self, name: str, now: dt.datetime, *, size: int, root: str, note: str
+    ) -> PeerRecord:
+        p = self._peer_row(name)
+        assert p is not None
+        p.last_pull_at = now
+        p.trusted_size, p.trusted_root, p.checkpoint = size, root, note
+        p.status, p.last_error, p.failures = "ok", None, 0
+        p.last_ok_at, p.next_attempt_at = now, None
+        return _peer(p)
+
+    def pull_failed(
+        self, name: str, now: dt.datetime, *, status: str, message: str | None, retry_s: float
+    ) -> PeerRecord:
+        p = self._peer_row(name)
+        assert p is not None
+        p.last_pull_at = now
+        p.status, p.last_error = status, message
+        p.failures += 1
+        p.next_attempt_at = now + dt.timedelta(seconds=retry_s)
+        return _peer(p)
+
+    # --- received signals ---------------------------------------------------------
+
+    def _incoming_rows(self, peer_id: int) -> list[ExchangeIncomingRow]:
+        return list(
+            self.s.scalars(
+                select(ExchangeIncomingRow)
+                .where(ExchangeIncomingRow.peer_id == peer_id)
+                .order_by(ExchangeIncomingRow.seq)
+            )
+        )
+
+    def incoming(self, peer_id: int) -> list[IncomingRecord]:
+        return [_incoming(i) for i in self._incoming_rows(peer_id)]
+
+    def count_incoming(self, peer_id: int) -> int:
+        n = self.s.scalar(
+            select(func.count(ExchangeIncomingRow.id)).where(ExchangeIncomingRow.peer_id == peer_id)
+        )
+        return int(n or 0)
+
+    def matchable(self, signal_types: Sequence[str]) -> list[IncomingRecord]:
+        """Every received signal of these types, of every peer."""
+        q = select(ExchangeIncomingRow).where(ExchangeIncomingRow.signal_type.in_(signal_types))
+        return [_incoming(i) for i in self.s.scalars(q.order_by(ExchangeIncomingRow.id))]
+
+    def incoming_by_seq(self, peer_id: int, seq: int) -> IncomingRecord | None:
+        i = self.s.scalars(
+            select(ExchangeIncomingRow).where(
+                ExchangeIncomingRow.peer_id == peer_id, ExchangeIncomingRow.seq == seq
+            )
+        ).first()
+        return _incoming(i) if i is not None else None
+
+    def apply_updates(self, peer_id: int, rows: Sequence[FeedRow], now: dt.datetime) -> Applied:
+        """Apply verified updates in order: add or replace, or remove on a tombstone.
+        Signals the quality gate refuses are not stored (one held before is removed) and
+        are counted on the peer."""
+        out = Applied()
+        held = {(i.signal_type, i.digest): i for i in self._incoming_rows(peer_id)}
+        for r in rows:
+            if r.opinion is not None:
+                continue  # an opinion on the peer's signal: verified, not a signal to hold
+            key = (r.signal_type.value, digest(r.value))
+            existing = held.get(key)
+            why = None if r.deleted else gate(r.signal_type.value, r.value, r.quality)
+            if why is not None:
+                out.gated[why.value] = out.gated.get(why.value, 0) + 1
+            if r.deleted or why is not None:
+                if existing is not None:
+                    # flushed around the delete: the row may have been added in this
+                    # batch, and may be added again after it (one unique key)
+                    self.s.flush()
+                    self.s.delete(existing)
+                    self.s.flush()
+                    del held[key]
+                    out.removed += 1
+                continue
+            if existing is None:
+                existing = ExchangeIncomingRow(
+                    peer_id=peer_id,
+                    signal_type=key[0],
+                    digest=key[1],
+                    review="pending",
+                    received_at=now,
+                )
+                self.s.add(existing)
+                held[key] = existing
+                out.added += 1
+            existing.value = r.value
+            existing.category = r.category.value
+            existing.tags = " ".join(r.tags)
+            existing.quality = r.quality
+            existing.owner = r.owner
+            existing.seq = r.seq
+            existing.time = r.time
+        self._count_gated(peer_id, out.gated)
+        return out
+
+    def _count_gated(self, peer_id: int, gated: dict[str, int]) -> None:
+        if not gated:
+            return
+        p = self.s.get(ExchangePeerRow, peer_id)
+        assert p is not None
+        p.gated_low_quality = (p.gated_low_quality or 0) + gated.get(Gate.LOW_QUALITY.value, 0)
+        p.gated_flat = (p.gated_flat or 0) + gated.get(Gate.FLAT.value, 0)
+
+    def replace_incoming(self, peer_id: int, rows: Sequence[FeedRow], now: dt.datetime) -> Applied:
+        """A snapshot reload: the source's set becomes the snapshot's live signals. Signals
+        kept keep their review state and quarantine."""
+        live = {
+            (r.signal_type.value, digest(r.value))
+            for r in rows
+            if r.opinion is None and not r.deleted
+        }
+        gone = [i for i in self._incoming_rows(peer_id) if (i.signal_type, i.digest) not in live]
+        for i in gone:
+            self.s.delete(i)
+        self.s.flush()
+        out = self.apply_updates(peer_id, sorted(rows, key=lambda r: r.seq), now)
+        out.removed += len(gone)
+        return out
+
+    def quarantine(self, incoming_id: int, now: dt.datetime, reason: str) -> None:
+        i = self.s.get(ExchangeIncomingRow, incoming_id)
+        if i is not None and i.quarantined_at is None:
+            i.quarantined_at, i.quarantine_reason = now, reason
+
+    def release(self, peer_id: int, seq: int) -> IncomingRecord | None:
+        i = self.s.scalars(
+            select(ExchangeIncomingRow).where(
+                ExchangeIncomingRow.peer_id == peer_id, ExchangeIncomingRow.seq == seq
+            )
+        ).first()
+        if i is None:
+            return None
+        i.quarantined_at, i.quarantine_reason = None, None
+        return _incoming(i)
+
+    def quarantined(self) -> list[IncomingRecord]:
+        q = select(ExchangeIncomingRow).where(ExchangeIncomingRow.quarantined_at.is_not(None))
+        return [_incoming(i) for i in self.s.scalars(q.order_by(ExchangeIncomingRow.id))]
+
+    def set_review(self, incoming_id: int, review: str) -> None:
+        i = self.s.get(ExchangeIncomingRow, incoming_id)
+        if i is not None:
+            i.review = review
+
+    # --- matches ------------------------------------------------------------------
+
+    def add_match(
+        self,
+        *,
+        incoming: IncomingRecord,
+        peer: PeerRecord,
+        distance: int,
+        media_sha256: str,
+        outcome: str,
+        reason: str | None,
+        now: dt.datetime,
+        case_number: str | None = None,
+    ) -> int:
+        row = ExchangeMatchRow(
+            incoming_id=incoming.id,
+            peer_id=peer.id,
+            collection=peer.collection,
+            seq=incoming.seq,
+            signal_type=incoming.signal_type,
+            value=incoming.value,
+            distance=distance,
+            checkpoint_size=peer.trusted_size,
+            checkpoint_root=peer.trusted_root,
+            media_sha256=media_sha256,
+            outcome=outcome,
+            reason=reason,
+            case_number=case_number,
+            at=now,
+        )
+        self.s.add(row)
+        self.s.flush()
+        return row.id
+
+    def distinct_media_since(self, incoming_id: int, since: dt.datetime, also: str) -> int:
+        """How many different uploads matched the signal since ``since``, ``also``
+        (the upload being matched now) included: the flood guard's count. The same file
+        uploaded again does not count twice."""
+        q = select(ExchangeMatchRow.media_sha256).where(
+            ExchangeMatchRow.incoming_id == incoming_id, ExchangeMatchRow.at >= since
+        )
+        return len(set(self.s.scalars(q.distinct())) | {also})
+
+    def matches(
+        self, *, media_sha256: str | None = None, limit: int = 200
+    ) -> list[dict[str, object]]:
+        q = select(ExchangeMatchRow, ExchangePeerRow.name).join(
+            ExchangePeerRow, ExchangePeerRow.id == ExchangeMatchRow.peer_id
+        )
+        if media_sha256 is not None:
+            q = q.where(ExchangeMatchRow.media_sha256 == media_sha256)
+        rows = self.s.execute(q.order_by(ExchangeMatchRow.id.desc()).limit(limit)).all()
+        return [
+            {
+                "peer": name,
+                "collection": m.collection,
+                "seq": m.seq,
+                "log_index": m.seq - 1,
+                "signal_type": m.signal_type,
+                "value": m.value,
+                "distance": m.distance,
+                "checkpoint_size": m.checkpoint_size,
+                "checkpoint_root": m.checkpoint_root,
+                "media_sha256": m.media_sha256,
+                "outcome": m.outcome,
+                "reason": m.reason,
+                "case_number": m.case_number,
+                "at": m.at,
+            }
+            for m, name in rows
+        ]
+
+    # --- verdicts back to the source (an outbox) ----------------------------------
+
+    def decided_matches(self) -> list[DecidedMatch]:
+        """Opened matches whose case has a final decision and no verdict yet (the latest
+        final decision counts)."""
+        q = (
+            select(ExchangeMatchRow, CaseRow.id)
+            .join(CaseRow, CaseRow.number == ExchangeMatchRow.case_number)
+            .outerjoin(ExchangeVerdictRow, ExchangeVerdictRow.match_id == ExchangeMatchRow.id)
+            .where(ExchangeMatchRow.outcome == "opened", ExchangeVerdictRow.id.is_(None))
+            .order_by(ExchangeMatchRow.id)
+        )
+        found = self.s.execute(q).all()
+        if not found:
+            return []
+        latest: dict[int, str] = {}
+        for d in self.s.scalars(
+            select(DecisionRow)
+            .where(
+                DecisionRow.case_id.in_({cid for _, cid in found}), DecisionRow.status == "final"
+            )
+            .order_by(DecisionRow.id)
+        ):
+            latest[d.case_id] = d.outcome
+        return [
+            DecidedMatch(m.id, m.peer_id, m.incoming_id, m.seq, m.case_number or "", latest[cid])
+            for m, cid in found
+            if cid in latest
+        ]
+
+    def add_verdict(
+        self, m: DecidedMatch, opinion: str, reason: str, now: dt.datetime, *, duplicate: bool
+    ) -> None:
+        """Queue a verdict (``pending``); a second match of the same signal in the same
+        case gets a ``duplicate`` row, never sent, so the source hears it once."""
+        self.s.add(
+            ExchangeVerdictRow(
+                match_id=m.match_id,
+                peer_id=m.peer_id,
+                seq=m.seq,
+                opinion=opinion,
+                reason=reason,
+                status="duplicate" if duplicate else "pending",
+                attempts=0,
+                next_attempt_at=None if duplicate else now,
+                created_at=now,
+            )
+        )
+
+    def _verdict(self, v: ExchangeVerdictRow, case_number: str | None) -> VerdictRecord:
+        return VerdictRecord(
+            v.id,
+            v.peer_id,
+            v.seq,
+            v.opinion,
+            v.reason,
+            v.status,
+            v.attempts,
+            v.next_attempt_at,
+            v.last_error,
+            case_number,
+        )
+
+    def verdicts(self, *, due: dt.datetime | None = None) -> list[VerdictRecord]:
+        """Every verdict (newest first), or those pending and due at ``due`` (oldest first)."""
+        q = select(ExchangeVerdictRow, ExchangeMatchRow.case_number).join(
+            ExchangeMatchRow, ExchangeMatchRow.id == ExchangeVerdictRow.match_id
+        )
+        if due is not None:
+            q = q.where(
+                ExchangeVerdictRow.status == "pending", ExchangeVerdictRow.next_attempt_at <= due
+            ).order_by(ExchangeVerdictRow.id)
+        else:
+            q = q.order_by(ExchangeVerdictRow.id.desc())
+        return [self._verdict(v, n) for v, n in self.s.execute(q).all()]
+
+    def verdict_done(
+        self, verdict_id: int, now: dt.datetime, *, status: str, error: str | None
+    ) -> None:
+        v = self.s.get(ExchangeVerdictRow, verdict_id)
+        assert v is not None
+        v.attempts += 1
+        v.status, v.last_error = status, error
+        if status == "sent":
+            v.sent_at, v.next_attempt_at = now, None
+
+    def verdict_retry(self, verdict_id: int, now: dt.datetime, error: str, retry_s: float) -> None:
+        v = self.s.get(ExchangeVerdictRow, verdict_id)
+        assert v is not None
+        v.attempts += 1
+        v.last_error = error
+        v.next_attempt_at = now + dt.timedelta(seconds=retry_s)
+
+    # --- the local negative list --------------------------------------------------
+
+    def add_negative(self, signal_type: str, value: str, reason: str, now: dt.datetime) -> bool:
+        key = digest(value)
+        found = self.s.scalars(
+            select(ExchangeNegativeRow).where(
+                ExchangeNegativeRow.signal_type == signal_type, ExchangeNegativeRow.digest == key
+            )
+        ).one_or_none()
+        if found is not None:
+            return False
+        self.s.add(
+            ExchangeNegativeRow(
+                signal_type=signal_type, digest=key, value=value, reason=reason, at=now
+            )
+        )
+        return True
+
+    def remove_negative(self, signal_type: str, value: str) -> bool:
+        r = self.s.execute(
+            delete(ExchangeNegativeRow).where(
+                ExchangeNegativeRow.signal_type == signal_type,
+                ExchangeNegativeRow.digest == digest(value),
+            )
+        )
+        return bool(getattr(r, "rowcount", 0))
+
+    def negatives(self) -> list[NegativeRecord]:
+        return [
+            NegativeRecord(n.id, n.signal_type, n.value, n.reason, n.at)
+            for n in self.s.scalars(select(ExchangeNegativeRow).order_by(ExchangeNegativeRow.id))
+        ]
