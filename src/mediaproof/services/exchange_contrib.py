@@ -34,6 +34,7 @@ from mediaproof.services.exchange_collections import _now, _remember, _time, exi
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
 from mediaproof.storage.sql.repos_exchange_contrib import ContributionRepository
+from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository
 
 log = logging.getLogger("mediaproof.services.exchange")
 
@@ -240,7 +241,7 @@ def reject(
 
 def _peer_target(inst: Instance, name: str) -> tuple[str, str, str]:
     with inst.db.session() as s:
-        p = ExchangeRepository(s).peer(name)
+        p = IncomingRepository(s).peer(name)
         if p is None:
             raise NotFoundError(f"no peer {name!r}")
         return p.url, p.collection, p.token
