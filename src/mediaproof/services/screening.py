@@ -41,7 +41,7 @@ from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
 from mediaproof.services import screening_webhooks as tool_webhooks
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
-from mediaproof.services.transparency import stage_entry
+from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
 from mediaproof.transparency import entries
@@ -538,7 +538,9 @@ def lift_ban(inst: Instance, tool: str, user_ref: str, by: str) -> dict[str, Any
         row = lift_ban_in(inst, s, tool, user_ref, by, "lifted by an administrator")
         if row is None:
             raise NotFoundError(f"{user_ref} of {tool} is not banned")
-        return _ban(row)
+        out = _ban(row)
+    land_staged(inst)  # an admin's rare act: its leaf lands now (or stays staged)
+    return out
 
 
 def lift_ban_in(
