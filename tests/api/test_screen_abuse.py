@@ -107,12 +107,14 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     # 1. the prompt names nobody: allowed
     p = c.post("/api/v1/screen/prompt", headers=tool,
                json={"prompt": "a smiling man in a dark suit waving to a crowd", "user_ref": USER})
-    assert p.json()["decision"] == "allow"
+    assert p.json()["decision"] == "allow" and p.json()["log"] is None  # no leaf, no row
 
     # 2. the output shows an enrolled person without a consent record: held (1st)
     held = _screen(c, tool, gen, user_ref=USER, use="advertising", sign="true")
     assert held["decision"] == "hold" and held["reasons"][0]["consent"] == "none"
     assert held["user_banned"] is False
+    # the hold is a log leaf at once (output screening lands what it staged)
+    assert held["log"]["type"] == "screen.decided" and isinstance(held["log"]["index"], int)
 
     # 3. with a valid record: allowed, signed, and verify names the record and its leaf
     granted = _grant(c, world)
@@ -120,6 +122,7 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     cid, grant_index = granted["consent"]["id"], granted["log"]["index"]
     ok = _screen(c, tool, gen, user_ref=USER, use="advertising", sign="true")
     assert ok["decision"] == "allow", ok
+    assert ok["log"] is None and ok["event_id"] is None  # allowed: its leaf is the asset's
     signed = c.get(ok["output"]["download_url"], headers=tool).content
     rep = _verify(c, signed)
     assert rep["assessment"]["label"] == "ai_generated_declared"
@@ -153,6 +156,7 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     again = _screen(c, tool, gen, user_ref=USER, use="advertising", sign="true")
     assert again["decision"] == "hold" and again["reasons"][0]["consent"] == "revoked"
     assert again["user_banned"] is False
+    assert again["log"]["index"] > rv.json()["log"]["index"] > held["log"]["index"]
     ev = _verify(c, signed)["evidence"]["consent"]
     assert ev["data"]["people"][0]["consent"] == "revoked"
     assert f"consent record revoked ({cid}" in ev["summary"]
@@ -162,6 +166,8 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     b = c.post("/api/v1/screen/prompt", headers=tool, json={"prompt": BLOCKED, "user_ref": USER})
     blocked = b.json()
     assert blocked["decision"] == "block" and blocked["user_banned"] is True, blocked
+    # prompt screening stages its leaf and answers without waiting for the log
+    assert blocked["log"] == {"type": "screen.decided", "index": None}
     [sent] = _deliver(world, receiver)
     assert sent["type"] == "screen.user_banned" and sent["tool"] == "toolmaker"
     assert sent["user_ref"] == USER and sent["events"] == 3
@@ -238,7 +244,42 @@ def test_prompt_output_consent_ban_webhook_appeal_restores(
     assert len(mine) == 2  # filed, decided
     for _, _, raw in leaves:
         text = raw.decode()
-        assert USER not in text and "polling" not in text and "lighthouse" not in text
+        # rule ids name scenarios ("scenario.polling"); the prompt's words never appear
+        assert USER not in text and "polling station" not in text and "lighthouse" not in text
+        assert "obama" not in text.lower() and "arrested" not in text
+
+    # every screening step of this user is a screen.decided leaf with a valid proof
+    # (checked above), keyed hashes only; the events listing says where each landed
+    from mediaproof.services import screening as svc
+
+    uh = svc.user_hmac(inst, "toolmaker", USER)
+    by_index = {i: d for i, d, _ in leaves}
+    screen = [(i, d) for i, d, _ in leaves if d["type"] == "screen.decided"]
+    assert all(d["user_hmac"] == uh for _, d in screen)
+    assert [d["decision"] for _, d in screen] == [
+        "hold", "hold", "block", "ban", "block", "ban_lifted", "block"]
+    assert by_index[held["log"]["index"]]["event_id"] == f"screen-event-{held['event_id']}"
+    assert by_index[again["log"]["index"]]["event_id"] == f"screen-event-{again['event_id']}"
+    for i in (held["log"]["index"], again["log"]["index"]):
+        leaf = by_index[i]
+        assert leaf["input"] == "output" and leaf["rules"] == ["output.likeness"]
+        assert leaf["policy"] == f"policy:{held['policy_version']}"
+    listed = c.get("/api/v1/screen/events?tool=toolmaker", headers=admin).json()["events"]
+    assert len(listed) == 5  # two holds, three blocks
+    for e in listed:
+        i = e["log"]["index"]
+        assert isinstance(i, int), e
+        leaf = by_index[i]
+        assert leaf["event_id"] == f"screen-event-{e['id']}"
+        assert leaf["decision"] == e["decision"] and leaf["input_hmac"] == e["prompt_hmac"]
+    [blk] = [e for e in listed if e["id"] == blocked["event_id"]]
+    assert by_index[blk["log"]["index"]]["rules"] == sorted(
+        {r["rule"] for r in blocked["reasons"]})
+    assert by_index[blk["log"]["index"]]["input_hmac"] == svc.prompt_hmac(inst, BLOCKED)
+    [ban_leaf] = [d for _, d in screen if d["decision"] == "ban"]
+    [lift_leaf] = [d for _, d in screen if d["decision"] == "ban_lifted"]
+    assert ban_leaf["ban_id"] == lift_leaf["ban_id"] == f"screen-ban-{ban['id']}"
+    assert "input_hmac" not in ban_leaf and "rules" not in ban_leaf
 
     # 9. the record keeps a keyed hash, not the prompt (the operator did not opt in)
     events = c.get("/api/v1/screen/events", headers=admin).json()["events"]

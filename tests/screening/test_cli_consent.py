@@ -81,9 +81,18 @@ def test_bans_from_the_command_line(tmp_path: Path) -> None:
         assert code == 0 and json.loads(out)["decision"] == "block", out
     code, out = _run(home, "screen", "bans", "list", "--active", "--json")
     assert [(b["tool"], b["user_ref"]) for b in json.loads(out)] == [("cli", "u-1")]
+    with TransparencyLog.open(home, readonly=True) as log:  # landed by the CLI itself
+        assert [json.loads(log.entry(i))["decision"] for i in range(log.size)] == [
+            "block", "block", "block", "ban"]
     code, out = _run(home, "screen", "bans", "lift", "cli", "u-1")
     assert code == 0, out
     code, out = _run(home, "screen", "bans", "list", "--active", "--json")
     assert json.loads(out) == []
     code, out = _run(home, "screen", "bans", "lift", "cli", "u-1")
     assert code != 0 and "not banned" in out
+    # each recorded block, the ban and its lifting landed as screen.decided leaves
+    with TransparencyLog.open(home, readonly=True) as log:
+        leaves = [json.loads(log.entry(i)) for i in range(log.size)]
+    decided = [d["decision"] for d in leaves if d["type"] == "screen.decided"]
+    assert decided == ["block", "block", "block", "ban", "ban_lifted"]
+    assert "u-1" not in json.dumps(leaves) and "Marchetti" not in json.dumps(leaves)

@@ -24,6 +24,7 @@ from mediaproof.cli.common import (
 from mediaproof.errors import UsageError
 from mediaproof.services import consent as consents
 from mediaproof.services import screening as svc
+from mediaproof.services.transparency import land_staged
 
 app = typer.Typer(help="Prompt screening for generation tools.", no_args_is_help=True)
 officials_app = typer.Typer(help="The protected-officials list.", no_args_is_help=True)
@@ -94,6 +95,8 @@ def prompt_cmd(
                     raise UsageError("the prompt is empty")
                 res = service.screener().screen(p).to_json()
             results.append({"prompt": p, **res})
+        if record and any(r["event_id"] is not None for r in results):
+            land_staged(inst)  # the recorded decisions' log leaves, staged with their rows
         if as_json:
             print_json(results[0] if text is not None else results)
             return

@@ -40,8 +40,11 @@ from mediaproof.services.screening import (
     USER_REF,
     active_ban,
     apply_ban_rule,
+    event_log_index,
     prompt_hmac,
+    record_event_in,
 )
+from mediaproof.services.transparency import land_staged
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
 
@@ -108,9 +111,10 @@ def screen_output(
             "policy_version": POLICY_VERSION,
             "reasons": reasons_b,
             "checked": None,
-            "event_id": _record(inst, tool, req, media.sha256, reasons_b),
+            "event_id": (eid := _record(inst, tool, req, media.sha256, reasons_b)),
             "output": None,
             "user_banned": True,
+            "log": _landed(inst, eid),
         }
     result = _check(inst, path, media)
     reasons: list[dict[str, Any]] = []
@@ -145,13 +149,25 @@ def screen_output(
         "event_id": None,
         "output": None,
         "user_banned": False,
+        "log": None,
     }
     if held:
         out["event_id"] = _record(inst, tool, req, media.sha256, reasons)
         out["user_banned"] = apply_ban_rule(inst, tool.name, req.user_ref)
+        out["log"] = _landed(inst, out["event_id"])
     elif req.sign:
         out["output"] = _sign(inst, path, media, tool, used)
     return out
+
+
+def _landed(inst: Instance, event_id: int) -> dict[str, Any]:
+    """Land the staged leaves (an output's screening already took the matcher's time;
+    a log that cannot be written now keeps them staged) and say where the hold's is."""
+    land_staged(inst)
+    with inst.db.session() as s:
+        row = ScreeningRepository(s).event(event_id)
+        assert row is not None
+        return {"type": "screen.decided", "index": event_log_index(inst, s, row)}
 
 
 def _checked(result: CheckResult | None) -> dict[str, Any]:
@@ -169,8 +185,10 @@ def _record(
     """A held output, in the record of blocks and reviews: a keyed hash of the file's
     digest (the same output held twice is recognisable; the file is not kept)."""
     kept = [{k: v for k, v in r.items() if k != "person"} for r in reasons]
-    with inst.db.session() as s:
-        return ScreeningRepository(s).add_event(
+    with inst.db.session() as s:  # the row and its staged log leaf commit together
+        return record_event_in(
+            s,
+            inst,
             at=consents._now(),
             tool=tool.name[:100],
             user_ref=req.user_ref,

@@ -10,6 +10,12 @@ Each block or review is recorded per tool (the calling account) and the tool's
 pseudonymous user reference, with a keyed hash (HMAC-SHA256 under a key derived from the
 instance secret) of the prompt; the prompt's text is kept only where the operator opted
 in (``MEDIAPROOF_SCREEN_KEEP_PROMPT_TEXT``). Allowed prompts leave no row.
+
+Each recorded decision, each ban and each lifted ban is also a ``screen.decided`` leaf of
+the transparency log, *staged* (the ``log_outbox``) in the transaction that writes its
+row, never written inline: screening does not wait for the log's lock or fsync. The leaf
+holds no prompt text, no person and no user reference, only the keyed hashes; staged
+leaves land with the next log write, at start-up, or (API) after the answer is sent.
 """
 
 from __future__ import annotations
@@ -35,10 +41,18 @@ from mediaproof.screening.seeds import SCENARIOS, Seed, builtin
 from mediaproof.services import screening_webhooks as tool_webhooks
 from mediaproof.services.accounts import instance_secret
 from mediaproof.services.instance import Instance
+from mediaproof.services.transparency import land_staged, stage_entry
+from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
+from mediaproof.transparency import entries
+from mediaproof.transparency.entries import Entry
 
 if TYPE_CHECKING:
-    from mediaproof.storage.sql.tables_screening import ScreenBanRow, ScreenOfficialRow
+    from mediaproof.storage.sql.tables_screening import (
+        ScreenBanRow,
+        ScreenEventRow,
+        ScreenOfficialRow,
+    )
 
 ENROLLED_TTL_S = 30.0  # how long enrolled names are cached before the store is read again
 MAX_NAME = 200
@@ -71,12 +85,16 @@ class Screened:
     decision: Decision
     event_id: int | None  # the recorded block or review; None when allowed
     user_banned: bool = False  # this tool's user_ref is banned (now, or by this prompt)
+    log_index: int | None = None  # where its leaf landed; None while staged (or allowed)
 
     def to_json(self) -> dict[str, Any]:
         return {
             **self.decision.to_json(),
             "event_id": self.event_id,
             "user_banned": self.user_banned,
+            "log": None
+            if self.event_id is None
+            else {"type": "screen.decided", "index": self.log_index},
         }
 
 
@@ -98,6 +116,84 @@ def prompt_key(inst: Instance) -> bytes:
 
 def prompt_hmac(inst: Instance, prompt: str) -> str:
     return hmac.new(prompt_key(inst), prompt.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def user_key(inst: Instance) -> bytes:
+    """The HMAC key for user references in log leaves (derived, never stored)."""
+    return hmac.new(instance_secret(inst), b"mediaproof/screen/user/v1", hashlib.sha256).digest()
+
+
+def user_hmac(inst: Instance, tool: str, user_ref: str) -> str:
+    """A tool's user reference as the log shows it: keyed, and per tool (two tools'
+    "u1" are different people)."""
+    msg = f"{tool[:100]}\n{user_ref}".encode()
+    return hmac.new(user_key(inst), msg, hashlib.sha256).hexdigest()
+
+
+# --- transparency-log leaves of screening decisions ----------------------------------
+
+
+def _log_time(t: dt.datetime) -> str:
+    return _utc(t).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tool_id(tool: str) -> str:
+    # an account name is an opaque id; one the log's validator would read as a phone
+    # number (all digits) is prefixed
+    tool = tool[:100]
+    return tool if re.search(r"[a-z_]", tool) else f"account:{tool}"
+
+
+def _rules(reasons: str) -> list[str]:
+    seen: list[str] = []
+    for r in json.loads(reasons):
+        rule = r.get("rule") if isinstance(r, dict) else None
+        if isinstance(rule, str) and rule not in seen:
+            seen.append(rule)
+    return sorted(seen)[:16]
+
+
+def event_leaf(inst: Instance, row: ScreenEventRow) -> Entry:
+    """The ``screen.decided`` leaf of a recorded block, review or hold (rebuilt the same
+    from the row, so its log index can be looked up later)."""
+    return entries.screen_decided(
+        tool=_tool_id(row.tool),
+        decision=row.decision,
+        policy=f"policy:{row.policy_version}",
+        rules=_rules(row.reasons),
+        input="output" if row.decision == "hold" else "prompt",
+        input_hmac=row.prompt_hmac,
+        user_hmac=user_hmac(inst, row.tool, row.user_ref) if row.user_ref else None,
+        event_id=f"screen-event-{row.id}",
+        time=_log_time(row.at),
+    )
+
+
+def ban_leaf(inst: Instance, row: ScreenBanRow, lifted: bool = False) -> Entry:
+    """The ``screen.decided`` leaf of a ban (``ban``) or of its lifting (``ban_lifted``)."""
+    at = row.lifted_at if lifted and row.lifted_at is not None else row.at
+    return entries.screen_decided(
+        tool=_tool_id(row.tool),
+        decision="ban_lifted" if lifted else "ban",
+        user_hmac=user_hmac(inst, row.tool, row.user_ref),
+        ban_id=f"screen-ban-{row.id}",
+        time=_log_time(at),
+    )
+
+
+def record_event_in(s: Session, inst: Instance, **fields: Any) -> int:
+    """Write a block, review or hold and stage its leaf in the same transaction."""
+    repo = ScreeningRepository(s)
+    event_id = repo.add_event(**fields)
+    row = repo.event(event_id)
+    assert row is not None
+    stage_entry(s, event_leaf(inst, row))
+    return event_id
+
+
+def event_log_index(inst: Instance, s: Session, row: ScreenEventRow) -> int | None:
+    """Where the event's leaf landed (None while it is staged)."""
+    return LogOutboxRepository(s).log_index_by_body(event_leaf(inst, row).canonical)
 
 
 # --- the operator's officials list ---------------------------------------------------
@@ -308,7 +404,9 @@ class ScreeningService:
             for r in d.reasons
         ]
         with self.inst.db.session() as s:
-            return ScreeningRepository(s).add_event(
+            return record_event_in(
+                s,
+                self.inst,
                 at=_now(),
                 tool=tool[:100],
                 user_ref=user_ref,
@@ -341,6 +439,7 @@ def list_events(
                     {k: v for k, v in reason.items() if keep_text or k != "matched"}
                     for reason in json.loads(r.reasons)
                 ],
+                "log": {"type": "screen.decided", "index": event_log_index(inst, s, r)},
             }
             for r in ScreeningRepository(s).events(tool, user_ref, limit)
         ]
@@ -410,6 +509,8 @@ def apply_ban_rule(inst: Instance, tool: str, user_ref: str | None) -> bool:
         if n < cfg.ban_after:
             return False
         ban = repo.add_ban(tool, user_ref, now, n, cfg.ban_window_s)
+        s.flush()
+        stage_entry(s, ban_leaf(inst, ban))  # the ban and its leaf commit together
         body = {
             "ban_id": ban.id,
             "user_ref": user_ref,
@@ -434,20 +535,31 @@ def lift_ban(inst: Instance, tool: str, user_ref: str, by: str) -> dict[str, Any
     """Lift a ban (an admin, e.g. after the user contested it): blocks and holds before
     now no longer count towards the next one."""
     with inst.db.session() as s:
-        row = lift_ban_in(s, tool, user_ref, by, "lifted by an administrator")
+        row = lift_ban_in(inst, s, tool, user_ref, by, "lifted by an administrator")
         if row is None:
             raise NotFoundError(f"{user_ref} of {tool} is not banned")
-        return _ban(row)
+        out = _ban(row)
+    land_staged(inst)  # an admin's rare act: its leaf lands now (or stays staged)
+    return out
 
 
 def lift_ban_in(
-    s: Session, tool: str, user_ref: str, by: str, why: str, now: dt.datetime | None = None
+    inst: Instance,
+    s: Session,
+    tool: str,
+    user_ref: str,
+    by: str,
+    why: str,
+    now: dt.datetime | None = None,
 ) -> ScreenBanRow | None:
     """Lift the active ban in the caller's transaction and stage the tool's
-    ``screen.ban_lifted`` webhook; None when there was no ban."""
+    ``screen.ban_lifted`` webhook and the ``ban_lifted`` log leaf; None when there was
+    no ban."""
     now = now or _now()
     row = ScreeningRepository(s).lift_ban(tool[:100], user_ref, now, by[:100])
     if row is not None:
+        s.flush()
+        stage_entry(s, ban_leaf(inst, row, lifted=True))
         body = {"ban_id": row.id, "user_ref": user_ref, "lifted_at": now.isoformat(), "why": why}
         tool_webhooks.enqueue(s, row.tool, "screen.ban_lifted", body, now)
     return row

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -69,8 +70,10 @@ def appeal(
         decided_at = _utc(ev.at)
         rules = sorted({str(r.get("rule", "")) for r in json.loads(ev.reasons)} - {""})
         policy_version, decision = ev.policy_version, ev.decision
-    what = "output screening held a generated file" if decision == "hold" else (
-        "prompt screening blocked a prompt"
+    what = (
+        "output screening held a generated file"
+        if decision == "hold"
+        else ("prompt screening blocked a prompt")
     )
     rule_id = ("screening:" + (rules[0] if rules else decision))[:50]
     explanation = (
@@ -113,6 +116,23 @@ def appeal(
     }
 
 
+def appeal_hook(inst: Instance) -> Callable[..., None]:
+    """:func:`on_appeal_decided` for this instance (the lifted ban's log leaf is keyed
+    with the instance's secret)."""
+
+    def hook(
+        s: Session,
+        case_id: int,
+        appeal_id: str,
+        outcome: AppealOutcome,
+        reviewer: str,
+        now: dt.datetime,
+    ) -> None:
+        on_appeal_decided(s, case_id, appeal_id, outcome, reviewer, now, inst=inst)
+
+    return hook
+
+
 def on_appeal_decided(
     s: Session,
     case_id: int,
@@ -120,6 +140,8 @@ def on_appeal_decided(
     outcome: AppealOutcome,
     reviewer: str,
     now: dt.datetime,
+    *,
+    inst: Instance,
 ) -> None:
     """The case workflow's hook (``Appeals.on_decided``): for a screening appeal, record
     the outcome; on reversal lift the user's ban; tell the tool."""
@@ -131,7 +153,7 @@ def on_appeal_decided(
     lifted = None
     if outcome is AppealOutcome.REVERSED:
         why = f"appeal {appeal_id} reversed"
-        lifted = lift_ban_in(s, link.tool, link.user_ref, reviewer, why, now)
+        lifted = lift_ban_in(inst, s, link.tool, link.user_ref, reviewer, why, now)
     body = {
         "appeal_id": appeal_id,
         "event_id": link.event_id,

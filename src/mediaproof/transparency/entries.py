@@ -84,6 +84,13 @@ def _digests(field: str, value: Any) -> None:
             _fail(f"{field}.{alg}", "must be a lowercase hex digest")
 
 
+def _ids(field: str, value: Any) -> None:
+    if not isinstance(value, list) or not value or len(value) > 16:
+        _fail(field, "must be a list of 1-16 opaque IDs")
+    for i, item in enumerate(value):
+        _id(f"{field}[{i}]", item)
+
+
 def _enum(*allowed: str) -> Check:
     def check(field: str, value: Any) -> None:
         if value not in allowed:
@@ -91,6 +98,8 @@ def _enum(*allowed: str) -> Check:
 
     return check
 
+
+SCREEN_DECISIONS = ("block", "review", "hold", "ban", "ban_lifted")
 
 # type -> {field: (check, required)}; common fields v/type/time are added below.
 _SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
@@ -196,6 +205,22 @@ _SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
     "consent.revoked": {
         "consent_id": (_id, True),
         "record_sha256": (_sha256, True),
+    },
+    # a screening decision that is not "allow" (docs/screening.md): a prompt blocked or
+    # sent to review, an output held, a user banned or the ban lifted. No prompt text, no
+    # person, no user reference: keyed hashes (HMAC-SHA256 under keys derived from the
+    # instance secret) of the prompt or of the output file's digest and of the tool's
+    # pseudonymous user reference; the tool is its account name
+    "screen.decided": {
+        "tool": (_id, True),
+        "decision": (_enum(*SCREEN_DECISIONS), True),
+        "policy": (_id, False),
+        "rules": (_ids, False),
+        "input": (_enum("prompt", "output"), False),
+        "input_hmac": (_sha256, False),
+        "user_hmac": (_sha256, False),
+        "event_id": (_id, False),
+        "ban_id": (_id, False),
     },
     "alibi.recorded": {
         "content_sha256": (_sha256, True),
@@ -445,3 +470,31 @@ def consent_granted(
 
 def consent_revoked(*, consent_id: str, record_sha256: str, time: str | None = None) -> Entry:
     return _make("consent.revoked", time, consent_id=consent_id, record_sha256=record_sha256)
+
+
+def screen_decided(
+    *,
+    tool: str,
+    decision: str,
+    policy: str | None = None,
+    rules: list[str] | None = None,
+    input: str | None = None,
+    input_hmac: str | None = None,
+    user_hmac: str | None = None,
+    event_id: str | None = None,
+    ban_id: str | None = None,
+    time: str | None = None,
+) -> Entry:
+    return _make(
+        "screen.decided",
+        time,
+        tool=tool,
+        decision=decision,
+        policy=policy,
+        rules=rules or None,
+        input=input,
+        input_hmac=input_hmac,
+        user_hmac=user_hmac,
+        event_id=event_id,
+        ban_id=ban_id,
+    )

@@ -59,6 +59,16 @@ def test_every_constructor_yields_a_valid_entry() -> None:
             valid_until="2027-06-30T23:59:59Z",
         ),
         E.consent_revoked(consent_id="consent-1", record_sha256=SHA),
+        E.screen_decided(
+            tool="toolmaker",
+            decision="block",
+            policy="policy:screen-2026-12-06.1",
+            rules=["person.name", "scenario.arrest"],
+            input="prompt",
+            input_hmac=SHA,
+            user_hmac=SHA,
+            event_id="screen-event-1",
+        ),
     ]
     assert sorted({e.type for e in made} | {"asset.registered"}) == list(E.ENTRY_TYPES)
     for e in made:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -52,18 +52,25 @@ from mediaproof.services import output_screening as outputs
 from mediaproof.services import screening as svc
 from mediaproof.services import screening_appeals as appeals
 from mediaproof.services import screening_webhooks as tool_webhooks
+from mediaproof.services.transparency import land_staged
 
 router = APIRouter(prefix="/api/v1/screen", tags=["screening"])
 ERR = errors(400, 401, 403, 404, 422, 429)
 
 
 @router.post("/prompt", name="screen.prompt", response_model=DecisionOut, responses=ERR)
-async def screen_prompt(body: PromptIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+async def screen_prompt(
+    body: PromptIn, ctx: Ctx, who: Who, background: BackgroundTasks
+) -> dict[str, Any]:
     """Screen a prompt before generating: allow, review (hold for a person) or block,
-    with the policy version and the reasons (matched words, person, rule)."""
+    with the policy version and the reasons (matched words, person, rule). A block or
+    review is a ``screen.decided`` log leaf, staged with its record and landed after
+    the answer is sent (its index: ``GET /api/v1/screen/events``)."""
     assert who.user is not None
     service = await run_in_threadpool(svc.service_for, ctx.inst)
     res = await run_in_threadpool(service.screen, body.prompt, who.user.username, body.user_ref)
+    if res.event_id is not None:
+        background.add_task(land_staged, ctx.inst)
     return res.to_json()
 
 

@@ -33,12 +33,26 @@ class ReasonOut(BaseModel):
     detail: str | None = None
 
 
+class ScreenLeafOut(BaseModel):
+    """The decision's ``screen.decided`` leaf in the transparency log (no prompt, person
+    or user reference in it; keyed hashes only)."""
+
+    type: str
+    index: int | None = Field(
+        description="its log index (inclusion proofs: /log/); null while it is staged "
+        "and not landed yet"
+    )
+
+
 class DecisionOut(BaseModel):
     decision: str = Field(description="allow | review | block")
     policy_version: str
     reasons: list[ReasonOut]
     embeddings: bool = Field(description="whether nearest-neighbour search over seeds ran")
     event_id: int | None = Field(description="the recorded block or review; null if allowed")
+    log: ScreenLeafOut | None = Field(
+        default=None, description="the recorded decision's log leaf; null if allowed"
+    )
     user_banned: bool = Field(
         default=False,
         description="this tool's user_ref is banned under the operator's ban rule (now, or "
@@ -85,6 +99,7 @@ class ScreenEventOut(BaseModel):
     prompt_hmac: str | None
     prompt_text: str | None
     reasons: list[dict[str, Any]]
+    log: ScreenLeafOut
 
 
 class EventCountOut(BaseModel):
@@ -150,6 +165,9 @@ class OutputDecisionOut(BaseModel):
     event_id: int | None = Field(description="the recorded hold; null if allowed")
     output: SignedOutputOut | None = Field(description="the signed output (sign=true, allowed)")
     user_banned: bool
+    log: ScreenLeafOut | None = Field(
+        default=None, description="the recorded hold's log leaf; null if allowed"
+    )
 
 
 # --- consent records and bans --------------------------------------------------------------

@@ -51,7 +51,7 @@ def case_service(inst: Instance) -> CaseService:
     # screening services import the instance, which imports this package)
     from mediaproof.services import screening_appeals
 
-    svc.appeals.on_decided.append(screening_appeals.on_appeal_decided)
+    svc.appeals.on_decided.append(screening_appeals.appeal_hook(inst))
     return svc
 
 
