@@ -26,7 +26,7 @@ from mediaproof.detection.card import ModelCard
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.evaluate import accuracy_summary, accuracy_text
 from mediaproof.detection.frames import AGGREGATE_WHY, sample_frames, score_frames_with
-from mediaproof.detection.protocol import Detector
+from mediaproof.detection.protocol import Detector, Modality
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
 
@@ -41,11 +41,19 @@ _FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp",
             "image/tiff": "tiff", "image/gif": "gif", "image/heic": "heic",
             "image/avif": "avif", "image/bmp": "bmp",
             "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
-            "video/x-msvideo": "avi", "video/x-matroska": "mkv"}
+            "video/x-msvideo": "avi", "video/x-matroska": "mkv",
+            "audio/wav": "wav", "audio/flac": "flac", "audio/mpeg": "mp3",
+            "audio/ogg": "ogg", "audio/mp4": "m4a"}
 _WORDS = {
     "consistent": "consistent with AI generation",
     "not_consistent": "not consistent with AI generation (which does not make it authentic)",
     "uncertain": "uncertain: between its two thresholds",
+}
+
+_NONE_ENABLED = {
+    MediaKind.IMAGE: "No image detector is enabled.",
+    MediaKind.VIDEO: "No detector that looks at video frames is enabled.",
+    MediaKind.AUDIO: "No audio (AI-voice) detector is enabled.",
 }
 
 Loader = Callable[[], Sequence[Detector]]
@@ -70,11 +78,13 @@ class Scoring:
     segments: tuple[dict[str, Any], ...] = ()  # stretches of the video, in seconds
 
 
-def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
-    """Score ``path`` with every image detector of ``dets`` (loaded already)."""
+def score_with(dets: Sequence[Detector], path: Path, modality: Modality = "image"
+               ) -> list[Scoring]:
+    """Score ``path`` with every detector of ``dets`` (loaded already) of ``modality``:
+    ``image`` on a picture, ``audio`` on a sound file (the file as uploaded)."""
     out: list[Scoring] = []
     for det in dets:
-        if det.modality != "image":
+        if det.modality != modality:
             continue
         try:
             res = det.score(path)
@@ -86,12 +96,14 @@ def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
     return out
 
 
-def score_enabled(settings: DetectorSettings, path: Path) -> list[Scoring]:
+def score_enabled(settings: DetectorSettings, path: Path, modality: Modality = "image"
+                  ) -> list[Scoring]:
     """The analysis step: load the operator's enabled detectors (once per process, so
-    once per worker of the service's pool) and score one image. Module-level and
+    once per worker of the service's pool) and score one image (or, with ``modality``
+    ``audio``, one sound file with the audio detectors). Module-level and
     plain-data in and out, so it runs in a worker process with the step's time limit.
     A detector that does not load raises :class:`DetectorLoadError` every time."""
-    return score_with(enabled_detectors(settings)(), path)
+    return score_with(enabled_detectors(settings)(), path, modality)
 
 
 def score_video_with(dets: Sequence[Detector], path: Path, count: int,
@@ -146,6 +158,12 @@ def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any
             why.append(f"the frames are smaller ({min(w, h)} px) than the "
                        f"{card.validated_for.min_side} px it was evaluated at")
         return why
+    if card.modality == "audio":
+        fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
+        if fmt not in card.validated_for.formats:
+            why.append(f"it was evaluated on {', '.join(card.validated_for.formats)} "
+                       f"audio, not {fmt}")
+        return why
     fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
     if fmt not in card.validated_for.formats:
         why.append(f"it was evaluated on {', '.join(card.validated_for.formats)} files, "
@@ -171,23 +189,24 @@ class DetectorAnalyzer:
 
     def _scorings(self, ctx: AnalysisContext) -> list[Scoring]:
         video = ctx.media.kind is MediaKind.VIDEO
+        modality: Modality = "audio" if ctx.media.kind is MediaKind.AUDIO else "image"
         if isinstance(self._source, DetectorSettings):
             if video:
                 return ctx.compute.run(score_video_enabled, self._source, ctx.path,
                                        ctx.settings.limits, ctx.media.duration_s,
                                        timeout_s=ctx.step_timeout_s)
-            return ctx.compute.run(score_enabled, self._source, ctx.path,
+            return ctx.compute.run(score_enabled, self._source, ctx.path, modality,
                                    timeout_s=ctx.step_timeout_s)
         if video:
             return score_video_with(self._source(), ctx.path, self._frames,
                                     ctx.settings.limits, ctx.media.duration_s)
-        return score_with(self._source(), ctx.path)
+        return score_with(self._source(), ctx.path, modality)
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
-        if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO):
+        if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "The enabled detectors look at still images and video frames "
-                            "only.", limits=LIMITS)
+                            "The detectors look at still images, video frames and sound "
+                            "files only.", limits=LIMITS)
         try:
             scorings = self._scorings(ctx)
         except DetectorLoadError as e:
@@ -203,8 +222,7 @@ class DetectorAnalyzer:
         video = ctx.media.kind is MediaKind.VIDEO
         if not scorings:
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "No detector that looks at video frames is enabled." if video
-                            else "No image detector is enabled.", limits=LIMITS)
+                            _NONE_ENABLED[ctx.media.kind], limits=LIMITS)
         entries: list[dict[str, Any]] = []
         sentences: list[str] = []
         for sc in scorings:

@@ -292,13 +292,15 @@ NO_DETECTOR = {
 
 def _detector_ran(ev: Mapping[str, Evidence], media_kind: str | None) -> bool:
     """Whether a learned detector the operator enabled looked at this picture (or at
-    this video's frames): then the "no detector" sentence would be false (its opinion is
-    listed as a check)."""
+    this video's frames, or listened to this sound file): then the "no detector"
+    sentence would be false (its opinion is listed as a check)."""
     d = ev.get("detector")
     if d is None:
         return False
     if media_kind == "video":  # it ran only if a detector looked at the frames
         return d.status is not EvidenceStatus.NOT_APPLICABLE
+    if media_kind == "audio":  # an audio detector answered, abstained or failed on it
+        return bool(d.data.get("detectors")) or d.status is EvidenceStatus.ERROR
     return media_kind == "image"
 
 
@@ -356,12 +358,11 @@ def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[
         }
     )
     if _detector_ran(ev, media_kind):
-        out.append(
-            _check("learned AI-image detectors (an opinion, not a verdict)", ev.get("detector"))
-            if media_kind == "image"
-            else _check("learned detectors on sampled video frames (an opinion, not a verdict)",
-                        ev.get("detector"))
-        )
+        what = {
+            "image": "learned AI-image detectors",
+            "audio": "learned AI-voice detectors",
+        }.get(media_kind or "", "learned detectors on sampled video frames")
+        out.append(_check(f"{what} (an opinion, not a verdict)", ev.get("detector")))
         if media_kind == "video":
             out.append({"check": "AI-voice detector", "ran": False, "result": "does_not_exist",
                         "note": NO_DETECTOR["audio"]})
