@@ -13,6 +13,8 @@ hold a request thread's core and a hung one is stopped; each worker loads them o
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,7 +54,8 @@ _WORDS = {
 
 _NONE_ENABLED = {
     MediaKind.IMAGE: "No image detector is enabled.",
-    MediaKind.VIDEO: "No detector that looks at video frames is enabled.",
+    MediaKind.VIDEO: "No detector that looks at video frames or listens to a soundtrack "
+                     "is enabled.",
     MediaKind.AUDIO: "No audio (AI-voice) detector is enabled.",
 }
 
@@ -76,6 +79,7 @@ class Scoring:
     aggregate: str | None = None
     max_probability: float | None = None
     segments: tuple[dict[str, Any], ...] = ()  # stretches of the video, in seconds
+    soundtrack: bool = False  # an audio detector on a video's soundtrack
 
 
 def score_with(dets: Sequence[Detector], path: Path, modality: Modality = "image"
@@ -110,15 +114,18 @@ def score_video_with(dets: Sequence[Detector], path: Path, count: int,
                      limits: Limits | None = None, duration_s: float | None = None
                      ) -> list[Scoring]:
     """Sample ``count`` frames of the video at ``path`` once, and score them with every
-    image and video-frames detector of ``dets`` (loaded already)."""
+    image and video-frames detector of ``dets`` (loaded already); and its soundtrack with
+    every audio detector."""
+    sound = [d for d in dets if d.modality == "audio"]
     dets = [d for d in dets if d.modality in ("image", "video-frames")]
     if not dets:
-        return []
+        return score_soundtrack_with(sound, path, limits)
     try:
         frames = sample_frames(path, count, limits, duration_s)
     except MediaproofError as e:
         why = f"the video's frames could not be read ({e})"
-        return [Scoring(d.card, error=why) for d in dets]
+        return ([Scoring(d.card, error=why) for d in dets]
+                + score_soundtrack_with(sound, path, limits))
     out: list[Scoring] = []
     for det in dets:
         try:
@@ -135,6 +142,42 @@ def score_video_with(dets: Sequence[Detector], path: Path, count: int,
                            frames=tuple(f.as_dict() for f in vs.frames),
                            aggregate=vs.aggregate, max_probability=top,
                            segments=tuple(s.as_dict() for s in res.segments)))
+    return out + score_soundtrack_with(sound, path, limits)
+
+
+def score_soundtrack_with(dets: Sequence[Detector], path: Path, limits: Limits | None
+                          ) -> list[Scoring]:
+    """Score a video's soundtrack with the audio detectors of ``dets``: decoded once
+    (mono, its own sample rate, at most the instance's duration limit, as the audio
+    fingerprint and watermark steps read it) into a temporary WAV file that every audio
+    detector, ONNX, entry point or HTTP, reads as it reads an uploaded sound file."""
+    if not dets:
+        return []
+    import av  # heavy import kept local
+    import soundfile as sf
+
+    from mediaproof.watermark.mediaio import load_audio
+
+    try:
+        with av.open(str(path)) as c:
+            has_audio = bool(c.streams.audio)
+    except av.error.FFmpegError as e:
+        why = f"the video could not be opened ({e})"
+        return [Scoring(d.card, error=why, soundtrack=True) for d in dets]
+    if not has_audio:
+        return [Scoring(d.card, abstain_reason="the video has no soundtrack", soundtrack=True)
+                for d in dets]
+    try:
+        samples, rate = load_audio(path, limits.max_duration_s if limits else None)
+    except MediaproofError as e:
+        why = f"the video's soundtrack could not be read ({e})"
+        return [Scoring(d.card, error=why, soundtrack=True) for d in dets]
+    out: list[Scoring] = []
+    with tempfile.TemporaryDirectory(prefix="mediaproof-soundtrack-") as tmp:
+        wav = Path(tmp) / "soundtrack.wav"
+        sf.write(wav, samples, rate, subtype="PCM_16")
+        for sc in score_with(dets, wav, "audio"):
+            out.append(dataclasses.replace(sc, soundtrack=True))
     return out
 
 
@@ -150,6 +193,10 @@ def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any
     why: list[str] = []
     if summary is None:
         why.append("it has not been evaluated here at all")
+    if ctx.media.kind is MediaKind.VIDEO and card.modality == "audio":
+        if "soundtrack" not in card.validated_for.formats:
+            why.append("it was evaluated on sound files, not on a video's soundtrack")
+        return why
     if ctx.media.kind is MediaKind.VIDEO and card.modality == "image":
         if not card.validated_for.video_frames:
             why.append("it was evaluated on still images, not on frames of a video")
@@ -240,7 +287,11 @@ class DetectorAnalyzer:
                 "not_validated_because": why,
             }
             head = f"A detector's opinion ({card.id} {card.version})"
-            if video:
+            if sc.soundtrack:
+                head += " on the video's soundtrack"
+                entry["looked_at"] = "soundtrack"
+            elif video:
+                entry["looked_at"] = "frames"
                 times = ", ".join(f"{f['timestamp_s']:.1f} s" for f in sc.frames)
                 head += f" on {len(sc.frames)} frames sampled from the video (at {times})"
                 entry.update(frames=list(sc.frames), aggregate=sc.aggregate,
@@ -260,7 +311,7 @@ class DetectorAnalyzer:
                 op = card.thresholds.opinion(sc.probability)
                 entry.update(opinion=op, probability=round(sc.probability, 4),
                              regions=list(sc.regions))
-                if video and sc.aggregate == "median":
+                if video and not sc.soundtrack and sc.aggregate == "median":
                     hi = sc.max_probability
                     score = (f"median score of the frames {sc.probability:.2f}"
                              + (f", highest {hi:.2f}" if hi is not None else ""))

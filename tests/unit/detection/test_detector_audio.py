@@ -321,3 +321,58 @@ def test_harness_says_which_audio_transforms_it_could_not_run(
     assert "opus-16k" not in rep["sections"]["in-the-wild"]["transforms"]
     assert ("Transform opus-16k not measured: this FFmpeg build has no libopus encoder."
             in render_markdown(rep))
+
+
+VIDEOS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora" / (
+    "vpdq-tmk-threatexchange/videos")
+
+
+def test_a_videos_soundtrack_is_listened_to(tmp_path: Path) -> None:
+    """A real corpus video with a soundtrack: the frames go to the image detector, the
+    soundtrack to the audio detector, each worded as what it looked at or listened to."""
+    video = VIDEOS / "doorknob-hd-no-bar.mp4"
+    image = toy_detector(tmp_path / "img")
+    image.load()
+    ev = run([image, highband()], video)
+    by_id = {e["id"]: e for e in ev.data["detectors"]}
+    assert by_id["toy-redness"]["looked_at"] == "frames"
+    sound = by_id["toy-highband"]
+    assert sound["looked_at"] == "soundtrack" and sound["probability"] is not None
+    assert "frames" not in sound
+    assert "A detector's opinion (toy-highband 0.1) on the video's soundtrack: " in ev.summary
+    assert "it was evaluated on sound files, not on a video's soundtrack" in ev.summary
+    a = assess({"detector": ev}, media_kind="video")
+    names = {c["check"]: c for c in a.checks}
+    assert names["learned AI-voice detectors on the soundtrack (an opinion, not a verdict)"][
+        "ran"] is True
+    assert names["learned detectors on sampled video frames (an opinion, not a verdict)"][
+        "ran"] is True
+    assert "AI-voice detector" not in names
+    assert NO_DETECTOR["audio"] not in a.reasons and NO_DETECTOR["video"] not in a.reasons
+    assert a.label is Label.UNKNOWN
+
+
+def test_only_an_audio_detector_on_a_video(tmp_path: Path) -> None:
+    ev = run([highband()], VIDEOS / "doorknob-hd-no-bar.mp4")
+    (entry,) = ev.data["detectors"]
+    assert entry["looked_at"] == "soundtrack"
+    a = assess({"detector": ev}, media_kind="video")
+    names = {c["check"]: c for c in a.checks}
+    frames = names["learned detectors on sampled video frames (an opinion, not a verdict)"]
+    assert frames["ran"] is False and frames["note"] == (
+        "no detector that looks at video frames is enabled")
+    assert not any("has no detector" in r for r in a.reasons)
+
+
+def test_a_silent_video_is_not_listened_to(tmp_path: Path) -> None:
+    ev = run([highband()], VIDEOS / "test-padded-dimensions.mp4")
+    (entry,) = ev.data["detectors"]
+    assert entry["opinion"] == "abstained"
+    assert entry["abstain_reason"] == "the video has no soundtrack"
+    assert ev.status is EvidenceStatus.NOT_APPLICABLE
+    a = assess({"detector": ev}, media_kind="video")
+    (skipped,) = [r for r in a.reasons if r.startswith("Not checked:")]
+    assert "learned AI-voice detectors on the soundtrack" in skipped
+    assert "the video has no soundtrack" in skipped
+    checked = [r for r in a.reasons if r.startswith("Checked, and nothing found")]
+    assert not any("AI-voice" in r for r in checked)
