@@ -96,7 +96,8 @@ def score_with(dets: Sequence[Detector], path: Path, modality: Modality = "image
             out.append(Scoring(det.card, error=e.message))
             continue
         out.append(Scoring(det.card, res.probability, res.abstain_reason,
-                           tuple(r.as_dict() for r in res.regions)))
+                           tuple(r.as_dict() for r in res.regions),
+                           segments=tuple(s.as_dict() for s in res.segments)))
     return out
 
 
@@ -311,6 +312,8 @@ class DetectorAnalyzer:
                 op = card.thresholds.opinion(sc.probability)
                 entry.update(opinion=op, probability=round(sc.probability, 4),
                              regions=list(sc.regions))
+                if not video or sc.soundtrack:  # a video's frames set their own above
+                    entry["segments"] = list(sc.segments)
                 if video and not sc.soundtrack and sc.aggregate == "median":
                     hi = sc.max_probability
                     score = (f"median score of the frames {sc.probability:.2f}"

@@ -376,3 +376,45 @@ def test_a_silent_video_is_not_listened_to(tmp_path: Path) -> None:
     assert "the video has no soundtrack" in skipped
     checked = [r for r in a.reasons if r.startswith("Checked, and nothing found")]
     assert not any("AI-voice" in r for r in checked)
+
+
+class Segmenting(HighBandDetector):
+    """Says which stretch of the recording it listened to."""
+
+    def score(self, media: Path) -> DetectorResult:
+        from mediaproof.detection.protocol import Segment
+
+        r = super().score(media)
+        if r.probability is None:
+            return r
+        return DetectorResult(r.probability, segments=(Segment(0.0, 4.0),))
+
+
+def _page(det: Detector, path: Path, tmp_path: Path) -> str:
+    import jinja2
+
+    import mediaproof.web
+    from mediaproof.analysis.pipeline import run_analyzers
+
+    s = Settings(home=tmp_path / "home")
+    rep = run_analyzers(path, ingest_file(path, s.limits), s,
+                        [DetectorAnalyzer(lambda: [det])])
+    env = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(
+        Path(mediaproof.web.__file__).parent / "templates"))
+    html = env.get_template("_report.html").render(report=rep.as_dict(), tones={},
+                                                   slotted=())
+    return html.split('id="detector-scores"')[1].split("</table>")[0]
+
+
+def test_the_page_says_what_an_audio_detector_listened_to(tmp_path: Path, speech: list[Path]
+                                                          ) -> None:
+    det = Segmenting(parse_card(audio_card_dict()))
+    det.load()
+    row = _page(det, speech[0], tmp_path)
+    assert "the recording, at 0.0–4.0 s" in row
+    assert "No measured accuracy" in row and "not stated" not in row
+    plain = _page(highband(), speech[0], tmp_path)
+    assert "the recording" not in plain and "not stated" in plain
+    track = _page(det, VIDEOS / "doorknob-hd-no-bar.mp4", tmp_path)
+    assert "the video's soundtrack, at 0.0–4.0 s" in track
+    assert "frames of the video" not in track
