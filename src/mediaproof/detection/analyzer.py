@@ -291,6 +291,8 @@ class DetectorAnalyzer:
             if sc.soundtrack:
                 head += " on the video's soundtrack"
                 entry["looked_at"] = "soundtrack"
+            elif ctx.media.kind is MediaKind.AUDIO:
+                entry["looked_at"] = "recording"
             elif video:
                 entry["looked_at"] = "frames"
                 times = ", ".join(f"{f['timestamp_s']:.1f} s" for f in sc.frames)
