@@ -418,3 +418,26 @@ def test_the_page_says_what_an_audio_detector_listened_to(tmp_path: Path, speech
     track = _page(det, VIDEOS / "doorknob-hd-no-bar.mp4", tmp_path)
     assert "the video's soundtrack, at 0.0–4.0 s" in track
     assert "frames of the video" not in track
+
+
+def test_cli_evaluates_an_audio_detector_service_with_the_audio_transforms(
+    tmp_path: Path, stand_in: StandIn, voices: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`mediaproof detectors evaluate` with its default (`all`) on an audio detector
+    behind the HTTP adapter: the audio transforms, a report and a Markdown card."""
+    from typer.testing import CliRunner
+
+    from mediaproof.cli.main import app
+
+    monkeypatch.setenv("MEDIAPROOF_DETECTORS_HTTP_URL", stand_in.url)
+    monkeypatch.setenv("MEDIAPROOF_DETECTORS_HTTP_CARD", str(audio_http_card(tmp_path)))
+    res = CliRunner().invoke(app, ["detectors", "evaluate", str(voices), "-d", "remote-voice",
+                                   "--bootstrap", "100", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "o" / "remote-voice.voices.json").read_text())
+    assert rep["modality"] == "audio"
+    assert rep["transforms"] == ["mp3-32k", "opus-16k", "resample-8k"]
+    assert rep["sections"]["in-the-wild"]["original"]["auc"] == 1.0
+    assert len(stand_in.requests) == 10 * 4  # every file, as is and after each transform
+    assert "| resample-8k |" in (tmp_path / "o" / "remote-voice.voices.md").read_text()
