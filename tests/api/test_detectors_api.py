@@ -79,3 +79,43 @@ def test_a_video_is_scored_on_its_frames_in_the_workers_and_shown_on_the_page(
         assert "3 frames of the video, at 0.0 s (" in page.text
         assert "Its score is the median of the frames" in page.text
         assert "it was evaluated on still images, not on frames of a video" in page.text
+
+
+def test_a_recording_is_scored_by_an_audio_detector_service_in_the_workers(
+    tmp_path: Path,
+) -> None:
+    """A real LibriSpeech recording through the service with an audio detector behind the
+    HTTP adapter (the stand-in container): the answer lists the AI-voice detector as a
+    check that ran, and stays "unknown"."""
+    import json
+
+    from tests.unit.detection.detector_support import audio_card_dict, speech_files
+    from tests.unit.detection.test_detection_http import StandIn
+
+    flac = speech_files(1)[0]
+    card = tmp_path / "voice-card.json"
+    card.write_text(json.dumps(audio_card_dict("remote-voice")))
+    stand_in = StandIn()
+    try:
+        settings = make_settings(tmp_path / "i", analysis_processes=1).model_copy(
+            update={"detectors": DetectorSettings(enabled=["remote-voice"],
+                                                  http_url=stand_in.url, http_card=card)}
+        )
+        app = create_app(settings)
+        init_keys(app.state.ctx.inst.keys_dir, "Test Election Office")
+        with TestClient(app) as c:
+            r = c.post("/api/v1/verify", files={"file": ("s.flac", flac.read_bytes())})
+            assert r.status_code == 200, r.text  # a short recording is answered at once
+            j = r.json()
+            ev = j["evidence"]["detector"]
+            assert ev["status"] == "found", ev["summary"]
+            (d,) = ev["data"]["detectors"]
+            assert d["id"] == "remote-voice" and d["opinion"] == "not_consistent"
+            assert j["assessment"]["label"] == "unknown"
+            reasons = " ".join(j["assessment"]["reasons"])
+            assert "mediaproof has no AI-voice detector" not in reasons
+            checks = {c["check"]: c for c in j["assessment"]["checks"]}
+            assert checks["learned AI-voice detectors (an opinion, not a verdict)"]["ran"]
+            assert len(stand_in.requests) == 1
+    finally:
+        stand_in.close()

@@ -14,7 +14,7 @@ from mediaproof.detection.card import write_evaluation
 from mediaproof.detection.errors import DetectorError
 from mediaproof.detection.evaluate import accuracy_summary, accuracy_text, evaluate, render_markdown
 from mediaproof.detection.registry import available, load_detector
-from mediaproof.detection.transforms import TRANSFORMS
+from mediaproof.detection.transforms import AUDIO_TRANSFORMS, TRANSFORMS
 from mediaproof.errors import MediaproofError
 
 app = typer.Typer(
@@ -70,8 +70,10 @@ def evaluate_cmd(
     detector: Annotated[str, typer.Option("--detector", "-d", help="detector id")],
     transforms: Annotated[
         str,
-        typer.Option(help=f"comma-separated, or 'none' (known: {', '.join(TRANSFORMS)})"),
-    ] = ",".join(TRANSFORMS),
+        typer.Option(help="comma-separated, 'none', or 'all' (those of the detector's "
+                     f"kind of media; images: {', '.join(TRANSFORMS)}; audio: "
+                     f"{', '.join(AUDIO_TRANSFORMS)})"),
+    ] = "all",
     out: Annotated[
         Path | None, typer.Option("--out", help="folder for the JSON report and Markdown")
     ] = None,
@@ -83,9 +85,8 @@ def evaluate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Score every file of MANIFEST (and its transformed copies) and report accuracy."""
-    names = [] if transforms.strip() == "none" else [
-        t.strip() for t in transforms.split(",") if t.strip()
-    ]
+    names: list[str] | None = [] if transforms.strip() == "none" else None if (
+        transforms.strip() == "all") else [t.strip() for t in transforms.split(",") if t.strip()]
     try:
         det = load_detector(detector, load_settings().detectors)
 

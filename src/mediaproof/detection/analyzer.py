@@ -13,6 +13,8 @@ hold a request thread's core and a hung one is stopped; each worker loads them o
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from mediaproof.detection.card import ModelCard
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.evaluate import accuracy_summary, accuracy_text
 from mediaproof.detection.frames import AGGREGATE_WHY, sample_frames, score_frames_with
-from mediaproof.detection.protocol import Detector
+from mediaproof.detection.protocol import Detector, Modality
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
 
@@ -41,11 +43,20 @@ _FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp",
             "image/tiff": "tiff", "image/gif": "gif", "image/heic": "heic",
             "image/avif": "avif", "image/bmp": "bmp",
             "video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
-            "video/x-msvideo": "avi", "video/x-matroska": "mkv"}
+            "video/x-msvideo": "avi", "video/x-matroska": "mkv",
+            "audio/wav": "wav", "audio/flac": "flac", "audio/mpeg": "mp3",
+            "audio/ogg": "ogg", "audio/mp4": "m4a"}
 _WORDS = {
     "consistent": "consistent with AI generation",
     "not_consistent": "not consistent with AI generation (which does not make it authentic)",
     "uncertain": "uncertain: between its two thresholds",
+}
+
+_NONE_ENABLED = {
+    MediaKind.IMAGE: "No image detector is enabled.",
+    MediaKind.VIDEO: "No detector that looks at video frames or listens to a soundtrack "
+                     "is enabled.",
+    MediaKind.AUDIO: "No audio (AI-voice) detector is enabled.",
 }
 
 Loader = Callable[[], Sequence[Detector]]
@@ -68,13 +79,16 @@ class Scoring:
     aggregate: str | None = None
     max_probability: float | None = None
     segments: tuple[dict[str, Any], ...] = ()  # stretches of the video, in seconds
+    soundtrack: bool = False  # an audio detector on a video's soundtrack
 
 
-def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
-    """Score ``path`` with every image detector of ``dets`` (loaded already)."""
+def score_with(dets: Sequence[Detector], path: Path, modality: Modality = "image"
+               ) -> list[Scoring]:
+    """Score ``path`` with every detector of ``dets`` (loaded already) of ``modality``:
+    ``image`` on a picture, ``audio`` on a sound file (the file as uploaded)."""
     out: list[Scoring] = []
     for det in dets:
-        if det.modality != "image":
+        if det.modality != modality:
             continue
         try:
             res = det.score(path)
@@ -82,31 +96,37 @@ def score_with(dets: Sequence[Detector], path: Path) -> list[Scoring]:
             out.append(Scoring(det.card, error=e.message))
             continue
         out.append(Scoring(det.card, res.probability, res.abstain_reason,
-                           tuple(r.as_dict() for r in res.regions)))
+                           tuple(r.as_dict() for r in res.regions),
+                           segments=tuple(s.as_dict() for s in res.segments)))
     return out
 
 
-def score_enabled(settings: DetectorSettings, path: Path) -> list[Scoring]:
+def score_enabled(settings: DetectorSettings, path: Path, modality: Modality = "image"
+                  ) -> list[Scoring]:
     """The analysis step: load the operator's enabled detectors (once per process, so
-    once per worker of the service's pool) and score one image. Module-level and
+    once per worker of the service's pool) and score one image (or, with ``modality``
+    ``audio``, one sound file with the audio detectors). Module-level and
     plain-data in and out, so it runs in a worker process with the step's time limit.
     A detector that does not load raises :class:`DetectorLoadError` every time."""
-    return score_with(enabled_detectors(settings)(), path)
+    return score_with(enabled_detectors(settings)(), path, modality)
 
 
 def score_video_with(dets: Sequence[Detector], path: Path, count: int,
                      limits: Limits | None = None, duration_s: float | None = None
                      ) -> list[Scoring]:
     """Sample ``count`` frames of the video at ``path`` once, and score them with every
-    image and video-frames detector of ``dets`` (loaded already)."""
+    image and video-frames detector of ``dets`` (loaded already); and its soundtrack with
+    every audio detector."""
+    sound = [d for d in dets if d.modality == "audio"]
     dets = [d for d in dets if d.modality in ("image", "video-frames")]
     if not dets:
-        return []
+        return score_soundtrack_with(sound, path, limits)
     try:
         frames = sample_frames(path, count, limits, duration_s)
     except MediaproofError as e:
         why = f"the video's frames could not be read ({e})"
-        return [Scoring(d.card, error=why) for d in dets]
+        return ([Scoring(d.card, error=why) for d in dets]
+                + score_soundtrack_with(sound, path, limits))
     out: list[Scoring] = []
     for det in dets:
         try:
@@ -123,6 +143,42 @@ def score_video_with(dets: Sequence[Detector], path: Path, count: int,
                            frames=tuple(f.as_dict() for f in vs.frames),
                            aggregate=vs.aggregate, max_probability=top,
                            segments=tuple(s.as_dict() for s in res.segments)))
+    return out + score_soundtrack_with(sound, path, limits)
+
+
+def score_soundtrack_with(dets: Sequence[Detector], path: Path, limits: Limits | None
+                          ) -> list[Scoring]:
+    """Score a video's soundtrack with the audio detectors of ``dets``: decoded once
+    (mono, its own sample rate, at most the instance's duration limit, as the audio
+    fingerprint and watermark steps read it) into a temporary WAV file that every audio
+    detector, ONNX, entry point or HTTP, reads as it reads an uploaded sound file."""
+    if not dets:
+        return []
+    import av  # heavy import kept local
+    import soundfile as sf
+
+    from mediaproof.watermark.mediaio import load_audio
+
+    try:
+        with av.open(str(path)) as c:
+            has_audio = bool(c.streams.audio)
+    except av.error.FFmpegError as e:
+        why = f"the video could not be opened ({e})"
+        return [Scoring(d.card, error=why, soundtrack=True) for d in dets]
+    if not has_audio:
+        return [Scoring(d.card, abstain_reason="the video has no soundtrack", soundtrack=True)
+                for d in dets]
+    try:
+        samples, rate = load_audio(path, limits.max_duration_s if limits else None)
+    except MediaproofError as e:
+        why = f"the video's soundtrack could not be read ({e})"
+        return [Scoring(d.card, error=why, soundtrack=True) for d in dets]
+    out: list[Scoring] = []
+    with tempfile.TemporaryDirectory(prefix="mediaproof-soundtrack-") as tmp:
+        wav = Path(tmp) / "soundtrack.wav"
+        sf.write(wav, samples, rate, subtype="PCM_16")
+        for sc in score_with(dets, wav, "audio"):
+            out.append(dataclasses.replace(sc, soundtrack=True))
     return out
 
 
@@ -138,6 +194,10 @@ def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any
     why: list[str] = []
     if summary is None:
         why.append("it has not been evaluated here at all")
+    if ctx.media.kind is MediaKind.VIDEO and card.modality == "audio":
+        if "soundtrack" not in card.validated_for.formats:
+            why.append("it was evaluated on sound files, not on a video's soundtrack")
+        return why
     if ctx.media.kind is MediaKind.VIDEO and card.modality == "image":
         if not card.validated_for.video_frames:
             why.append("it was evaluated on still images, not on frames of a video")
@@ -145,6 +205,12 @@ def _not_validated(card: ModelCard, ctx: AnalysisContext, summary: dict[str, Any
         if w is not None and h is not None and min(w, h) < card.validated_for.min_side:
             why.append(f"the frames are smaller ({min(w, h)} px) than the "
                        f"{card.validated_for.min_side} px it was evaluated at")
+        return why
+    if card.modality == "audio":
+        fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
+        if fmt not in card.validated_for.formats:
+            why.append(f"it was evaluated on {', '.join(card.validated_for.formats)} "
+                       f"audio, not {fmt}")
         return why
     fmt = _FORMATS.get(ctx.media.mime, ctx.media.mime)
     if fmt not in card.validated_for.formats:
@@ -171,23 +237,24 @@ class DetectorAnalyzer:
 
     def _scorings(self, ctx: AnalysisContext) -> list[Scoring]:
         video = ctx.media.kind is MediaKind.VIDEO
+        modality: Modality = "audio" if ctx.media.kind is MediaKind.AUDIO else "image"
         if isinstance(self._source, DetectorSettings):
             if video:
                 return ctx.compute.run(score_video_enabled, self._source, ctx.path,
                                        ctx.settings.limits, ctx.media.duration_s,
                                        timeout_s=ctx.step_timeout_s)
-            return ctx.compute.run(score_enabled, self._source, ctx.path,
+            return ctx.compute.run(score_enabled, self._source, ctx.path, modality,
                                    timeout_s=ctx.step_timeout_s)
         if video:
             return score_video_with(self._source(), ctx.path, self._frames,
                                     ctx.settings.limits, ctx.media.duration_s)
-        return score_with(self._source(), ctx.path)
+        return score_with(self._source(), ctx.path, modality)
 
     def analyze(self, ctx: AnalysisContext) -> Evidence:
-        if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO):
+        if ctx.media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "The enabled detectors look at still images and video frames "
-                            "only.", limits=LIMITS)
+                            "The detectors look at still images, video frames and sound "
+                            "files only.", limits=LIMITS)
         try:
             scorings = self._scorings(ctx)
         except DetectorLoadError as e:
@@ -203,8 +270,7 @@ class DetectorAnalyzer:
         video = ctx.media.kind is MediaKind.VIDEO
         if not scorings:
             return Evidence(NAME, EvidenceStatus.NOT_APPLICABLE,
-                            "No detector that looks at video frames is enabled." if video
-                            else "No image detector is enabled.", limits=LIMITS)
+                            _NONE_ENABLED[ctx.media.kind], limits=LIMITS)
         entries: list[dict[str, Any]] = []
         sentences: list[str] = []
         for sc in scorings:
@@ -222,7 +288,13 @@ class DetectorAnalyzer:
                 "not_validated_because": why,
             }
             head = f"A detector's opinion ({card.id} {card.version})"
-            if video:
+            if sc.soundtrack:
+                head += " on the video's soundtrack"
+                entry["looked_at"] = "soundtrack"
+            elif ctx.media.kind is MediaKind.AUDIO:
+                entry["looked_at"] = "recording"
+            elif video:
+                entry["looked_at"] = "frames"
                 times = ", ".join(f"{f['timestamp_s']:.1f} s" for f in sc.frames)
                 head += f" on {len(sc.frames)} frames sampled from the video (at {times})"
                 entry.update(frames=list(sc.frames), aggregate=sc.aggregate,
@@ -242,7 +314,9 @@ class DetectorAnalyzer:
                 op = card.thresholds.opinion(sc.probability)
                 entry.update(opinion=op, probability=round(sc.probability, 4),
                              regions=list(sc.regions))
-                if video and sc.aggregate == "median":
+                if not video or sc.soundtrack:  # a video's frames set their own above
+                    entry["segments"] = list(sc.segments)
+                if video and not sc.soundtrack and sc.aggregate == "median":
                     hi = sc.max_probability
                     score = (f"median score of the frames {sc.probability:.2f}"
                              + (f", highest {hi:.2f}" if hi is not None else ""))

@@ -133,7 +133,11 @@ class OnnxSpec(_Strict):
 class ValidatedFor(_Strict):
     """The kinds of file the evaluation covered; others get 'not validated' flags."""
 
-    formats: list[str] = Field(min_length=1, description="e.g. jpeg, png, webp")
+    formats: list[str] = Field(
+        min_length=1,
+        description="e.g. jpeg, png, webp; for audio wav, flac, mp3, ogg, m4a, and "
+        "'soundtrack' when it was evaluated on the soundtracks of videos",
+    )
     min_side: int = Field(ge=1)
     video_frames: bool = Field(
         default=False,

@@ -39,7 +39,10 @@ from mediaproof.detection.metrics import (
     tpr_at_fpr,
 )
 from mediaproof.detection.protocol import Detector
-from mediaproof.detection.transforms import TRANSFORMS
+from mediaproof.detection.transforms import (
+    transforms_for,
+    unavailable_audio_transforms,
+)
 
 SPLITS = ("in-distribution", "unseen-generator", "in-the-wild")
 Label = Literal["ai", "real"]
@@ -115,6 +118,7 @@ def score_all(
     work_dir: Path,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Scored]:
+    known = transforms_for(detector.modality)
     out: list[Scored] = []
     total = len(items) * (1 + len(transforms))
     for i, item in enumerate(items):
@@ -125,7 +129,7 @@ def score_all(
                 d = work_dir / str(i)
                 d.mkdir(parents=True, exist_ok=True)
                 try:
-                    path = TRANSFORMS[t](item.path, d)
+                    path = known[t](item.path, d)
                 except (OSError, ValueError) as e:
                     err = f"transform failed ({e})"
             t0 = time.perf_counter()
@@ -207,15 +211,28 @@ def evaluate(
     detector: Detector,
     manifest: Path,
     *,
-    transforms: Sequence[str] = tuple(TRANSFORMS),
+    transforms: Sequence[str] | None = None,
     bootstrap: int = 1000,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    unknown = [t for t in transforms if t not in TRANSFORMS]
+    """``transforms``: names among those of the detector's kind of media
+    (:func:`~mediaproof.detection.transforms.transforms_for`); None for all of them. An
+    audio transform this machine's FFmpeg cannot run is skipped and named in the report's
+    ``transforms_skipped`` with the reason, never measured as a failure."""
+    known = transforms_for(detector.modality)
+    if transforms is None:
+        transforms = tuple(known)
+    unknown = [t for t in transforms if t not in known]
     if unknown:
         raise ManifestError(
-            f"unknown transform(s) {', '.join(unknown)}; known: {', '.join(TRANSFORMS)}"
+            f"unknown transform(s) {', '.join(unknown)} for a {detector.modality} detector; "
+            f"known: {', '.join(known)}"
         )
+    skipped: dict[str, str] = {}
+    if detector.modality == "audio":
+        missing = unavailable_audio_transforms()
+        skipped = {t: missing[t] for t in transforms if t in missing}
+        transforms = [t for t in transforms if t not in missing]
     items = read_manifest(manifest)
     with tempfile.TemporaryDirectory(prefix="mediaproof-eval-") as tmp:
         rows = score_all(detector, items, transforms, Path(tmp), progress)
@@ -250,7 +267,9 @@ def evaluate(
             "sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
             "files": len(items),
         },
+        "modality": detector.modality,
         "transforms": list(transforms),
+        "transforms_skipped": skipped,
         "thresholds": card.thresholds.model_dump(),
         "sections": sections,
         "cost_per_file_s": {
@@ -291,6 +310,7 @@ def accuracy_summary(card: ModelCard) -> dict[str, Any] | None:
     thr = o["at_card_threshold"]
     return {
         "manifest": name,
+        "modality": card.modality,
         "section": split,
         "files": o["files"],
         "auc": o["auc"],
@@ -304,19 +324,20 @@ def accuracy_text(summary: dict[str, Any] | None) -> str:
     if summary is None:
         return "No measured accuracy: this detector has not been evaluated here."
     f = summary["files"]
-    parts = [f"Measured on {f['real']} real and {f['ai']} AI-generated images "
+    noun = "recordings" if summary.get("modality") == "audio" else "images"
+    parts = [f"Measured on {f['real']} real and {f['ai']} AI-generated {noun} "
              f"({summary['section']}, {summary['manifest']})"]
     if summary["auc"] is not None:
         lo, hi = summary["auc_ci95"] or (None, None)
         ci = f" [95 % CI {lo:.2f}–{hi:.2f}]" if lo is not None else ""
         parts.append(f"ROC AUC {summary['auc']:.2f}{ci}")
     else:
-        parts.append("too few AI-generated images to measure how many it catches")
+        parts.append(f"too few AI-generated {noun} to measure how many it catches")
     fpr = summary["fpr_at_threshold"]
     if fpr["n"]:
         lo, hi = fpr["ci95"]
         parts.append(
-            f"it called {fpr['k']} of {fpr['n']} real images consistent with AI "
+            f"it called {fpr['k']} of {fpr['n']} real {noun} consistent with AI "
             f"({fpr['rate']:.0%}, 95 % CI {lo:.0%}–{hi:.0%})"
         )
     return "; ".join(parts) + "."
@@ -347,6 +368,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "Sections are separate populations and are never averaged.",
         "",
     ]
+    for t, why in (report.get("transforms_skipped") or {}).items():
+        lines += [f"Transform {t} not measured: {why}.", ""]
     for split, sec in report["sections"].items():
         o = sec["original"]
         lines += [

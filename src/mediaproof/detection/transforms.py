@@ -65,3 +65,78 @@ TRANSFORMS: dict[str, Callable[[Path, Path], Path]] = {
     "screenshot": screenshot,
     "platform": platform,
 }
+
+
+# --- sound: what happens to a voice recording on its way to a voter -----------------------
+# Re-encoded through FFmpeg's libraries (PyAV, which the project already uses to read
+# audio); a codec this build of FFmpeg lacks makes that transform unavailable, and the
+# harness reports it skipped with the reason instead of measuring it.
+
+_AUDIO_CODECS = {"mp3-32k": "libmp3lame", "opus-16k": "libopus", "resample-8k": "pcm_s16le"}
+
+
+def _reencode(src: Path, out: Path, codec: str, rate: int, bit_rate: int | None) -> Path:
+    import av  # heavy import kept local
+
+    try:
+        with av.open(str(src)) as inp, av.open(str(out), "w") as dst:
+            ost = dst.add_stream(codec, rate=rate, layout="mono")
+            if not isinstance(ost, av.AudioStream):
+                raise ValueError(f"{codec} is not an audio encoder")
+            if bit_rate is not None:
+                ost.bit_rate = bit_rate
+            resampler = av.AudioResampler(format="s16" if codec != "libmp3lame" else "s16p",
+                                          layout="mono", rate=rate)
+            for frame in inp.decode(audio=0):
+                for f in resampler.resample(frame):
+                    f.pts = None
+                    dst.mux(ost.encode(f))
+            for f in resampler.resample(None):
+                f.pts = None
+                dst.mux(ost.encode(f))
+            dst.mux(ost.encode(None))
+    except (IndexError, av.error.FFmpegError) as e:
+        raise ValueError(f"cannot re-encode {src.name} with {codec}: {e}") from None
+    return out
+
+
+def mp3_low(src: Path, dst_dir: Path) -> Path:
+    """Re-posted as a low-bitrate MP3: mono, 22.05 kHz, 32 kbit/s."""
+    return _reencode(src, dst_dir / f"{src.stem}.mp3-32k.mp3", "libmp3lame", 22050, 32_000)
+
+
+def opus_low(src: Path, dst_dir: Path) -> Path:
+    """A messaging app's voice note: Opus, mono, 16 kbit/s, in Ogg."""
+    return _reencode(src, dst_dir / f"{src.stem}.opus-16k.ogg", "libopus", 48000, 16_000)
+
+
+def resample_8k(src: Path, dst_dir: Path) -> Path:
+    """Through a telephone line's bandwidth: resampled to 8 kHz mono, 16-bit WAV."""
+    return _reencode(src, dst_dir / f"{src.stem}.8k.wav", "pcm_s16le", 8000, None)
+
+
+AUDIO_TRANSFORMS: dict[str, Callable[[Path, Path], Path]] = {
+    "mp3-32k": mp3_low,
+    "opus-16k": opus_low,
+    "resample-8k": resample_8k,
+}
+
+
+def unavailable_audio_transforms() -> dict[str, str]:
+    """The audio transforms this machine cannot run, with the reason."""
+    try:
+        import av
+    except ImportError:
+        return {t: "PyAV (FFmpeg) is not installed" for t in AUDIO_TRANSFORMS}
+    out: dict[str, str] = {}
+    for t, codec in _AUDIO_CODECS.items():
+        try:
+            av.codec.Codec(codec, "w")
+        except (ValueError, av.error.FFmpegError):  # UnknownCodecError is a ValueError
+            out[t] = f"this FFmpeg build has no {codec} encoder"
+    return out
+
+
+def transforms_for(modality: str) -> dict[str, Callable[[Path, Path], Path]]:
+    """The transforms that apply to a detector's kind of media."""
+    return AUDIO_TRANSFORMS if modality == "audio" else TRANSFORMS

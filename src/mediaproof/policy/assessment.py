@@ -292,13 +292,15 @@ NO_DETECTOR = {
 
 def _detector_ran(ev: Mapping[str, Evidence], media_kind: str | None) -> bool:
     """Whether a learned detector the operator enabled looked at this picture (or at
-    this video's frames): then the "no detector" sentence would be false (its opinion is
-    listed as a check)."""
+    this video's frames, or listened to this sound file): then the "no detector"
+    sentence would be false (its opinion is listed as a check)."""
     d = ev.get("detector")
     if d is None:
         return False
-    if media_kind == "video":  # it ran only if a detector looked at the frames
-        return d.status is not EvidenceStatus.NOT_APPLICABLE
+    if media_kind == "video":  # a detector looked at the frames or listened, or failed
+        return d.status is not EvidenceStatus.NOT_APPLICABLE or bool(d.data.get("detectors"))
+    if media_kind == "audio":  # an audio detector answered, abstained or failed on it
+        return bool(d.data.get("detectors")) or d.status is EvidenceStatus.ERROR
     return media_kind == "image"
 
 
@@ -308,6 +310,40 @@ def _check(name: str, ev: Evidence | None, note: str | None = None) -> dict[str,
     if ev is not None and not ran and note is None:
         note = ev.summary
     return {"check": name, "ran": ran, "result": result, "note": note}
+
+
+SOUNDTRACK_CHECK = "learned AI-voice detectors on the soundtrack (an opinion, not a verdict)"
+
+
+def _video_detector_checks(d: Evidence) -> list[dict[str, Any]]:
+    """On a video, the detectors that looked at its frames and those that listened to
+    its soundtrack are separate checks (each ran, or not, on its own)."""
+    entries = d.data.get("detectors") or []
+    out: list[dict[str, Any]] = []
+    for name, part in (
+        ("learned detectors on sampled video frames (an opinion, not a verdict)",
+         [e for e in entries if e.get("looked_at") != "soundtrack"]),
+        (SOUNDTRACK_CHECK, [e for e in entries if e.get("looked_at") == "soundtrack"]),
+    ):
+        if not part:
+            if name == SOUNDTRACK_CHECK:
+                out.append({"check": "AI-voice detector", "ran": False,
+                            "result": "does_not_exist", "note": NO_DETECTOR["audio"]})
+            elif not entries:  # nothing answered at all (a load failure, a time-out)
+                out.append(_check(name, d))
+            else:  # only audio detectors are enabled
+                out.append({"check": name, "ran": False, "result": "not_run",
+                            "note": "no detector that looks at video frames is enabled"})
+            continue
+        ops = {e.get("opinion") for e in part}
+        if ops & {"consistent", "not_consistent", "uncertain"}:
+            out.append({"check": name, "ran": True, "result": "found", "note": None})
+        else:
+            status = "error" if "error" in ops else "not_applicable"
+            note = " ".join(
+                f"{e.get('id')}: {e.get('error') or e.get('abstain_reason')}" for e in part)
+            out.append({"check": name, "ran": False, "result": status, "note": note})
+    return out
 
 
 def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[str, Any]]:
@@ -355,16 +391,14 @@ def checks_run(ev: Mapping[str, Evidence], media_kind: str | None) -> list[dict[
             "note": "not part of this verification",
         }
     )
-    if _detector_ran(ev, media_kind):
-        out.append(
-            _check("learned AI-image detectors (an opinion, not a verdict)", ev.get("detector"))
-            if media_kind == "image"
-            else _check("learned detectors on sampled video frames (an opinion, not a verdict)",
-                        ev.get("detector"))
-        )
-        if media_kind == "video":
-            out.append({"check": "AI-voice detector", "ran": False, "result": "does_not_exist",
-                        "note": NO_DETECTOR["audio"]})
+    if media_kind == "video" and _detector_ran(ev, media_kind):
+        out += _video_detector_checks(ev["detector"])
+    elif _detector_ran(ev, media_kind):
+        what = {
+            "image": "learned AI-image detectors",
+            "audio": "learned AI-voice detectors",
+        }[media_kind or ""]
+        out.append(_check(f"{what} (an opinion, not a verdict)", ev.get("detector")))
     elif media_kind in NO_DETECTOR:
         out.append(
             {
@@ -393,8 +427,8 @@ def _checks_sentences(
         out.append("Not checked: " + "; ".join(skipped) + ".")
     if media_kind in NO_DETECTOR and not detector_ran:
         out.append(NO_DETECTOR[media_kind])
-    elif media_kind == "video":  # a detector looked at frames; nothing listened
-        out.append(NO_DETECTOR["audio"])
+    elif media_kind == "video" and not any(c["check"] == SOUNDTRACK_CHECK for c in checks):
+        out.append(NO_DETECTOR["audio"])  # a detector looked at frames; nothing listened
     return out
 
 

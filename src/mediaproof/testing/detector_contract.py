@@ -17,7 +17,9 @@ constant; a file that is not media is an error or an abstention, never a score.
 A detector of modality ``video-frames`` also subclasses :class:`FramesDetectorContract`
 and gives a ``frame_sets`` fixture (>= 2 lists of VideoFrame that should score
 differently); an image detector is checked on frames too (``video_frames`` fixture,
-optional: a list of VideoFrame; by default two flat frames of different colours).
+optional: a list of VideoFrame; by default two flat frames of different colours); an
+audio detector is checked on a soundtrack decoded as verify decodes a video's (a mono
+16-bit WAV made from the first of ``media``).
 """
 
 from __future__ import annotations
@@ -109,11 +111,25 @@ class DetectorContract:
         else:
             assert r.probability is None and r.abstain_reason
 
-    def test_scores_video_frames(self, detector: Detector) -> None:
+    def test_scores_video_frames(self, detector: Detector, media: list[Path],
+                                 tmp_path: Path) -> None:
         """Every image or video-frames detector answers on frames sampled from a video:
-        an image detector frame by frame (aggregated), a video-frames one at once."""
-        if detector.modality not in ("image", "video-frames"):
-            pytest.skip("an audio detector does not look at frames")
+        an image detector frame by frame (aggregated), a video-frames one at once. An
+        audio detector answers on a video's soundtrack as verify hands it over: decoded
+        to a mono 16-bit WAV file (here, from the first of ``media``)."""
+        if detector.modality == "audio":
+            import soundfile as sf
+
+            from mediaproof.watermark.mediaio import load_audio
+
+            samples, rate = load_audio(media[0])
+            wav = tmp_path / "soundtrack.wav"
+            sf.write(wav, samples, rate, subtype="PCM_16")
+            detector.load()
+            r = detector.score(wav)
+            assert r.probability is None or 0.0 <= r.probability <= 1.0
+            assert r.probability is not None or r.abstain_reason
+            return
         detector.load()
         frames = flat_frames([(200, 40, 40), (40, 40, 200), (120, 120, 120)])
         vs = score_frames_with(detector, frames)

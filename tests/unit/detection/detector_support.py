@@ -13,7 +13,9 @@ from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 
 from mediaproof.detection.card import ModelCard, parse_card
+from mediaproof.detection.errors import DetectorError
 from mediaproof.detection.onnx import OnnxImageDetector
+from mediaproof.detection.protocol import DetectorResult, Modality
 
 SIZE = 32
 
@@ -103,3 +105,90 @@ def solid(path: Path, rgb: tuple[int, int, int], size: tuple[int, int] = (64, 48
                   0, 255).astype(np.uint8)
     Image.fromarray(arr).save(path)
     return path
+
+
+# --- a toy audio detector (a scripted score, not a model: it claims no accuracy) --------
+
+def high_band_share(path: Path) -> float:
+    """The share of a sound file's energy above 3 kHz, in [0, 1] (decoded through PyAV, so
+    WAV, FLAC, MP3 and Opus alike). Raises ValueError when the file holds no audio."""
+    from mediaproof.errors import MediaproofError
+    from mediaproof.watermark.mediaio import load_audio
+
+    try:
+        x, rate = load_audio(path, max_seconds=30)
+    except MediaproofError as e:
+        raise ValueError(str(e)) from None
+    spec = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
+    freqs = np.fft.rfftfreq(x.size, 1.0 / rate)
+    total = float(spec.sum())
+    if total <= 0.0:
+        raise ValueError("silence")
+    return float(np.clip(spec[freqs > 3000.0].sum() / total, 0.0, 1.0))
+
+
+def audio_card_dict(det_id: str = "toy-highband") -> dict[str, Any]:
+    """The card of an audio detector made in the test (no weights, no evaluation yet)."""
+    return {
+        "id": det_id, "version": "0.1", "modality": "audio", "name": "toy high band",
+        "licence": "CC0-1.0", "source": "built in the test",
+        "weights": [],
+        "training_data": {"generators": ["tone-gen"], "real_sources": ["librispeech"],
+                          "cutoff": "2026-01-01"},
+        "intended_uses": ["tests"], "out_of_scope": ["everything real"],
+        "calibration": {"method": "none", "fitted_on": "nothing"},
+        "thresholds": {"not_consistent_at_most": 0.3, "consistent_at_least": 0.5,
+                       "chosen_for": "tests"},
+        "validated_for": {"formats": ["flac", "wav"], "min_side": 1},
+        "onnx": None,
+        "evaluation": None,
+    }
+
+
+class HighBandDetector:
+    """An audio plug-in made in the test: 'AI' is energy above 3 kHz (a tone added to
+    speech); a file with no audio is an abstention."""
+
+    modality: Modality = "audio"
+
+    def __init__(self, card: ModelCard) -> None:
+        self._card = card
+        self.id, self.version = card.id, card.version
+        self._loaded = False
+
+    @property
+    def card(self) -> ModelCard:
+        return self._card
+
+    def load(self) -> None:
+        self._loaded = True
+
+    def score(self, media: Path) -> DetectorResult:
+        if not self._loaded:
+            raise DetectorError(f"{self.id}: not loaded")
+        try:
+            share = high_band_share(media)
+        except ValueError as e:
+            return DetectorResult.abstain(f"no audio it can read ({e})")
+        return DetectorResult(min(1.0, 2.0 * share))
+
+
+SPEECH = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora" / "likeness" / (
+    "voices/librispeech_test-other")
+
+
+def speech_files(n: int) -> list[Path]:
+    """Real recorded speech (LibriSpeech test-other FLAC, ../shared/corpora/likeness)."""
+    files = sorted(SPEECH.glob("*/*.flac"))[:n]
+    assert len(files) == n, f"expected {n} FLAC files under {SPEECH}"
+    return files
+
+
+def with_tone(src: Path, dst: Path, hz: float = 5000.0, level: float = 0.3) -> Path:
+    """The speech with a loud tone mixed in (the toy's stand-in for 'generated'), as WAV."""
+    import soundfile as sf
+
+    x, rate = sf.read(src, dtype="float32")
+    t = np.arange(x.shape[0]) / rate
+    sf.write(dst, (0.5 * x + level * np.sin(2 * np.pi * hz * t)).astype(np.float32), rate)
+    return dst

@@ -19,7 +19,12 @@ from mediaproof.detection.card import parse_card
 from mediaproof.detection.errors import DetectorError, DetectorLoadError
 from mediaproof.detection.http import TrueMediaHttpDetector, check_url
 from mediaproof.testing.detector_contract import DetectorContract
-from tests.unit.detection.detector_support import card_dict, make_toy, solid
+from tests.unit.detection.detector_support import (
+    card_dict,
+    high_band_share,
+    make_toy,
+    solid,
+)
 
 
 class StandIn:
@@ -67,10 +72,14 @@ class StandIn:
                 try:
                     with Image.open(doc["file_path"]) as im:
                         a = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
+                    p = float(np.clip(0.5 + a[..., 0].mean() - a[..., 2].mean(), 0.0, 1.0))
                 except OSError:
-                    self._send(400, b'{"error": "cannot read the file"}')
-                    return
-                p = float(np.clip(0.5 + a[..., 0].mean() - a[..., 2].mean(), 0.0, 1.0))
+                    # an audio container: the share of energy above 3 kHz
+                    try:
+                        p = high_band_share(Path(doc["file_path"]))
+                    except ValueError:
+                        self._send(400, b'{"error": "cannot read the file"}')
+                        return
                 if stand_in.mode == "out-of-range":
                     p = 1.7
                 body = {"df_probability": p, "prediction": "FAKE" if p > 0.5 else "REAL"}
