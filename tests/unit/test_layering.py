@@ -58,6 +58,9 @@ def test_import_contracts_are_kept() -> None:
         ("storage/blobs.py", "import mediaproof.services.health", "Storage never"),
         # a use case reaching into an adapter
         ("services/health.py", "from mediaproof.api import deps", "Services never"),
+        # a use case running SQL or building rows itself (repositories do that)
+        ("services/health.py", "import sqlalchemy", "Services run no SQL"),
+        ("services/likeness.py", "import mediaproof.storage.sql.tables_cases", "run no SQL"),
     ],
 )
 def test_contracts_catch_a_planted_violation(
