@@ -131,10 +131,6 @@ def test_testing_package_imports_without_pytest() -> None:
     assert proc.stdout.strip() == "contracts need pytest"
 
 
-# __init__.py files whose __all__ is left to the helpers that own them (issue 16)
-NO_ALL_YET = ("mediaproof.services", "mediaproof.cli", "mediaproof.api.routers")
-
-
 def _package_names() -> list[str]:
     return sorted(
         ".".join(p.parent.relative_to(SRC).parts) for p in (SRC / "mediaproof").rglob("__init__.py")
@@ -165,8 +161,7 @@ def test_every_package_states_its_public_face() -> None:
         module = importlib.import_module(name)
         names = getattr(module, "__all__", None)
         if names is None:
-            if not name.startswith(NO_ALL_YET):
-                problems.append(f"{name} has no __all__")
+            problems.append(f"{name} has no __all__")
             continue
         problems += [f"{name}.__all__ names {n!r}, which it lacks" for n in names
                      if not hasattr(module, n)]  # fmt: skip
