@@ -27,6 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 
 from mediaproof.errors import ConflictError, UsageError
+from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.registry.models import AssetRecord
@@ -86,16 +87,6 @@ def signing_dir(inst: Instance) -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(dir=work, prefix=f"{SIGN_PREFIX}{os.getpid()}-")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 STALE_LEGACY_S = 24 * 3600
 
 
@@ -113,7 +104,7 @@ def clean_signing_dirs(inst: Instance) -> int:
         stale = False
         if name.startswith(SIGN_PREFIX):
             pid = name[len(SIGN_PREFIX) :].split("-", 1)[0]
-            stale = not pid.isdigit() or not _alive(int(pid))
+            stale = not pid.isdigit() or not pid_alive(int(pid))
         elif name.startswith("tmp"):
             with contextlib.suppress(OSError):
                 stale = now - p.lstat().st_mtime > STALE_LEGACY_S
