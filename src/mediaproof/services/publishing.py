@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,21 @@ def parse_assertions(items: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError as e:
             raise UsageError(f"--assert {label}: the value is not JSON ({e.msg})") from e
     return out
+
+
+def sign_and_keep(
+    inst: Instance, extension: str, request: Callable[[Path], SignRequest]
+) -> Published:
+    """Sign and register in a private work folder (``request(dest)`` is the request
+    whose signed copy goes to ``dest`` there, a ``.extension`` file), then keep the
+    signed copy in the instance's blobs, where downloads are served from (it is there
+    already when originals are kept)."""
+    with signing_dir(inst) as d:
+        dest = Path(d) / f"signed.{extension}"
+        pub = sign_and_register(inst, request(dest))
+        if not inst.blobs.exists(pub.media.sha256):
+            inst.blobs.put_file(dest, pub.media.sha256)
+    return pub
 
 
 def sign_and_register(inst: Instance, req: SignRequest) -> Published:
