@@ -81,6 +81,12 @@ def notice_form(
     }
 
 
+def multipart_fields(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A form (``notice_form``) as multipart fields, for uploads and the ``/report``
+    page: booleans as ``true`` / ``false``, the rest as they are."""
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in form.items()}
+
+
 @dataclass(frozen=True)
 class DecidedCase:
     """A notice filed and decided (and confirmed by a second reviewer when asked)."""

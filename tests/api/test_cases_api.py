@@ -34,7 +34,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.tables_cases import BankRow, NoticeRow
 from mediaproof.storage.sql.tables_jobs import JobRow
 from tests.api.conftest import PASSWORD, bearer, csrf_of, login, make_app, make_settings
-from tests.factories import Reporter, notice_form
+from tests.factories import Reporter, multipart_fields, notice_form
 from tests.integration.test_cases_flow import Receiver
 
 SECRET = "whsec-api-test-0123456789"
@@ -139,7 +139,7 @@ def test_upload_carries_the_analysis_report(
 ) -> None:
     photo = sample_photo(tmp_path / "big.jpg", 1200, 800, seed=4)
     assert photo.stat().st_size > 64 * 1024  # more than the cap on ordinary bodies
-    fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+    fields = multipart_fields(notice())
     r = client.post(
         "/api/v1/notices",
         data=fields,
@@ -188,7 +188,7 @@ def test_long_media_is_analysed_after_the_receipt(tmp_path: Path) -> None:
         w.setframerate(16000)
         tone = (np.sin(np.arange(32000) * 2 * np.pi * 220 / 16000) * 8000).astype("<i2")
         w.writeframes(tone.tobytes())
-    fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+    fields = multipart_fields(notice())
     with TestClient(app) as c:
         r = c.post("/api/v1/notices", data=fields, files={"file": ("v.wav", clip.read_bytes())})
         assert r.status_code == 201, r.text
@@ -210,7 +210,7 @@ def test_report_form_needs_its_csrf_token(client: TestClient, photo: Path) -> No
     form = client.get("/report")
     assert form.status_code == 200 and 'name="good_faith"' in form.text
     token = csrf_of(form.text)
-    fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+    fields = multipart_fields(notice())
     bad = client.post("/report", data=fields, files={"file": ("", b"", "application/octet-stream")})
     assert bad.status_code == 403 and "security token" in bad.text
     ok = client.post(

@@ -27,9 +27,10 @@ from mediaproof.services import accounts, notice_media
 from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
 from tests.api.conftest import PASSWORD, bearer, make_settings, publish
 from tests.api.test_cases_api import case_app, notice, signed_in
+from tests.factories import multipart_fields
 from tests.integration.test_case_media_index import VIDEOS
 
-FIELDS = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+FIELDS = multipart_fields(notice())
 
 
 def _post(client: TestClient, data: bytes, name: str, **kw: str) -> dict[str, str]:

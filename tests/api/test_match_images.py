@@ -117,3 +117,12 @@ def test_result_images_expire_and_stay_bounded(tmp_path: Path) -> None:
         raise AssertionError("an expired image should be gone")
     except NotFoundError:
         pass
+
+
+def test_jobs_and_result_images_share_the_instance_blob_store(app: Any) -> None:
+    """One job store per app, on the instance's open blob store: no second (for S3, no
+    second and third client) opened beside it."""
+    ctx = app.state.ctx
+    assert ctx.jobs.blobs is ctx.images.blobs
+    assert ctx.images.blobs.store is ctx.inst.blob_store
+    assert ctx.images.blobs.namespace == "job-blobs"  # apart from the registry's blobs

@@ -36,6 +36,7 @@ from tests.api.conftest import PASSWORD, bearer, make_settings, publish
 from tests.api.test_cases_api import notice, signed_in
 from tests.api.test_match_images import altered_copy
 from tests.blobs.conftest import S3Server, s3_settings
+from tests.factories import multipart_fields
 from tests.integration.test_fingerprint_index_snapshot import _near, _register
 
 
@@ -134,7 +135,7 @@ def test_notice_uploads_and_previews_go_to_the_bucket(
     with TestClient(app) as client:
         # a reported file: kept for reviewers, in the bucket
         photo = sample_photo(tmp_path / "n.jpg", 640, 480, seed=3).read_bytes()
-        fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in notice().items()}
+        fields = multipart_fields(notice())
         r = client.post("/api/v1/notices", data=fields, files={"file": ("clip.jpg", photo)})
         assert r.status_code == 201, r.text
         number, nid = r.json()["case_number"], r.json()["notice_id"]

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from mediaproof.accounts.models import Role
+from mediaproof.cases.models import Relationship
 from mediaproof.config import Settings
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.media.samples import sample_photo
@@ -28,6 +29,7 @@ from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from tests.e2e.server import SRC, Server
+from tests.factories import Reporter, multipart_fields, notice_form
 
 PASSWORD = "a long test password"
 
@@ -95,6 +97,18 @@ def signals(b_home: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _notice(reporter: Reporter, explanation: str, content_url: str) -> dict[str, Any]:
+    """A report of a deepfake of the candidate, as the upload form's fields."""
+    return multipart_fields(
+        notice_form(
+            reporter=reporter,
+            explanation=explanation,
+            content_url=content_url,
+            location="social.example",
+        )
+    )
+
+
 def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
     a: Server = instances["a"]
     b: Server = instances["b"]
@@ -106,17 +120,11 @@ def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
     with httpx.Client(base_url=a.url, timeout=60) as c:
         r = c.post(
             "/api/v1/notices",
-            data={
-                "category": "deepfake_of_candidate",
-                "explanation": "A synthetic photo of the candidate at a rally that never was.",
-                "reporter_name": "Bo Voter",
-                "reporter_email": "bo@voters.example",
-                "relationship": "third_party",
-                "good_faith": "true",
-                "signature": "Bo Voter",
-                "content_url": "https://social.example/p/1",
-                "location": "social.example",
-            },
+            data=_notice(
+                Reporter("Bo Voter", "bo@voters.example", Relationship.THIRD_PARTY),
+                "A synthetic photo of the candidate at a rally that never was.",
+                "https://social.example/p/1",
+            ),
             files={"file": ("fake.jpg", photo.read_bytes(), "image/jpeg")},
         )
         assert r.status_code == 201, r.text
@@ -220,17 +228,11 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     with httpx.Client(base_url=a.url, timeout=60) as c:
         r = c.post(
             "/api/v1/notices",
-            data={
-                "category": "deepfake_of_candidate",
-                "explanation": "A synthetic photo of the candidate signing a pledge never made.",
-                "reporter_name": "Al Voter",
-                "reporter_email": "al@voters.example",
-                "relationship": "third_party",
-                "good_faith": "true",
-                "signature": "Al Voter",
-                "content_url": "https://social.example/p/2",
-                "location": "social.example",
-            },
+            data=_notice(
+                Reporter("Al Voter", "al@voters.example", Relationship.THIRD_PARTY),
+                "A synthetic photo of the candidate signing a pledge never made.",
+                "https://social.example/p/2",
+            ),
             files={"file": ("fake2.jpg", photo.read_bytes(), "image/jpeg")},
         )
         assert r.status_code == 201, r.text

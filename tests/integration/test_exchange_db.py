@@ -27,13 +27,19 @@ from mediaproof.cases.models import (
     Outcome,
     Relationship,
 )
-from mediaproof.errors import NotFoundError, PermissionDeniedError, RateLimitedError
+from mediaproof.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from mediaproof.exchange.errors import BehindHorizonError
 from mediaproof.exchange.models import CollectionSpec, InclusionRule, Require, SignalType
 from mediaproof.services import accounts, exchange, exchange_pull
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.account_repos import TokenRepository
+from mediaproof.storage.sql.repos_exchange import ExchangeRepository
 from mediaproof.storage.sql.tables import Base
 from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow, ExchangeUpdateRow
 from tests.api.conftest import make_settings
@@ -434,3 +440,25 @@ def test_a_signal_withdrawn_and_readded_in_one_pull(tmp_path: Path, db_url: str)
         assert [(x["value"], x["seq"]) for x in exchange_pull.incoming(b, "p")] == [(PDQ_A, 3)]
     finally:
         b.close()
+
+
+def test_a_constraint_violation_is_a_conflict_and_nothing_of_it_is_stored(
+    any_db_instance: Instance,
+) -> None:
+    """Services catch our ConflictError (a StorageError), never the driver's
+    IntegrityError: the session translates it, and the whole unit of work is undone."""
+    inst = any_db_instance
+    exchange.create_collection(inst, CollectionSpec("confirmed", "County A"))
+    now = dt.datetime.now(dt.UTC)
+    with (
+        pytest.raises(ConflictError, match="uniqueness or reference constraint"),
+        inst.db.session() as s,
+    ):
+        repo = ExchangeRepository(s)
+        repo.add_collection(CollectionSpec("second", "County A"), now)
+        repo.add_collection(CollectionSpec("confirmed", "County B"), now)  # name taken
+    listed = exchange.list_collections(inst)
+    assert [(c["name"], c["organisation"]) for c in listed] == [("confirmed", "County A")]
+    with inst.db.session() as s:  # the session is usable again
+        assert ExchangeRepository(s).collection("confirmed") is not None
+

@@ -180,6 +180,20 @@ def test_result_images_are_shared_and_expire(db: Database, tmp_path: Path) -> No
     assert len([p for p in (tmp_path / "job-blobs").rglob("*") if p.is_file()]) == 1
 
 
+def test_an_image_that_expires_in_its_own_put_leaves_no_bytes(
+    db: Database, tmp_path: Path
+) -> None:
+    """With a keep time of 0 the new row is expired (and dropped) inside its own put; the
+    bytes must go with it, not be put back named by no row (never deleted after)."""
+    blobs = ContentStore(LocalBlobStore(tmp_path), "job-blobs")
+    token = ResultImages(db, blobs, keep_s=0).put(b"\x89PNG at once")
+    with pytest.raises(NotFoundError):
+        ResultImages(db, blobs, keep_s=60).get(token)
+    assert [p for p in (tmp_path / "job-blobs").rglob("*") if p.is_file()] == []
+    kept = ResultImages(db, blobs, keep_s=60)  # a row that lives keeps its bytes
+    assert kept.get(kept.put(b"\x89PNG kept")) == b"\x89PNG kept"
+
+
 def test_a_restarted_process_fails_the_jobs_of_the_one_before(db: Database) -> None:
     """A process that was killed or restarted on this host: the next one fails its local
     jobs at once (by the process id), so they do not hold places in the pending bound

@@ -73,9 +73,12 @@ def _limiter(inst: Instance, specs: dict[str, BucketSpec]) -> Limiter:
     return RateLimiter(specs)
 
 
-def _job_runner(inst: Instance) -> JobRunner:
+def _jobs(inst: Instance) -> tuple[JobRunner, ResultImages]:
     """Jobs in the database; run by this process, or by workers when a broker is set
-    (Celery is imported only then: the single-box default makes no network call)."""
+    (Celery is imported only then: the single-box default makes no network call). Their
+    uploads and the result images share one store beside the registry's, on the
+    instance's open blob store (one S3 client per process, not one per user of it)."""
+    blobs = job_blobs(inst.settings, inst.blob_store)
     settings = inst.settings
     dispatch = None
     if settings.broker_url is not None:
@@ -83,9 +86,10 @@ def _job_runner(inst: Instance) -> JobRunner:
 
         dispatch = Publisher(settings)
     svc = settings.service
-    return JobRunner(
-        inst.db, svc.job_keep_s, svc.max_pending_jobs, blobs=job_blobs(settings), dispatch=dispatch
+    runner = JobRunner(
+        inst.db, svc.job_keep_s, svc.max_pending_jobs, blobs=blobs, dispatch=dispatch
     )
+    return runner, ResultImages(inst.db, blobs, svc.job_keep_s)
 
 
 def create_app(
@@ -108,9 +112,10 @@ def create_app(
         svc.analysis_processes, settings.limits.max_pixels, svc.analysis_per_client
     )
     inst.compute = compute
+    jobs, images = _jobs(inst)
     ctx = AppContext(
         inst=inst,
-        jobs=_job_runner(inst),
+        jobs=jobs,
         limiter=_limiter(
             inst,
             {
@@ -131,7 +136,7 @@ def create_app(
         resolver=resolver(inst) if resolver else default_resolver(inst),
         proofs=proofs(inst) if proofs else LogInclusionProofs(inst.home),
         signer=URLSafeSerializer(instance_secret(inst), salt="mediaproof-csrf"),
-        images=ResultImages(inst.db, job_blobs(settings), svc.job_keep_s),
+        images=images,
     )
 
     case_svc = case_service(inst)  # one per app; its events go to the instance's log

@@ -1,4 +1,5 @@
-"""Start parser child processes (ffprobe, fpcalc) with resource limits, safely.
+"""Processes: start parser children (ffprobe, fpcalc) with resource limits, safely; ask
+whether a process (a lock or job holder on this host) still runs.
 
 The limits are set by the child itself before it runs the parser: ``prlimit`` (util-linux)
 or, where that is missing, a tiny Python wrapper that sets them and ``exec``s. Never with
@@ -11,6 +12,7 @@ child with ``vfork``, which runs no fork handlers in the parent.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -47,3 +49,14 @@ def run_limited(
         check=False,
         stdin=subprocess.DEVNULL,
     )
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (another user's counts: it runs)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

@@ -411,8 +411,7 @@ def revoke(inst: Instance, consent_id: str, *, revoked_by: str) -> Logged:
             raise NotFoundError(f"no consent record {consent_id}")
         if row.revoked_at is not None:
             raise ConflictError(f"{consent_id} was revoked already")
-        row.revoked_at = now
-        row.revoked_by = revoked_by[:100]
+        ConsentRepository(s).revoke(row, at=now, by=revoked_by[:100])
         entry = entries.consent_revoked(
             consent_id=row.public_id, record_sha256=row.record_sha256, time=_log_time(now)
         )

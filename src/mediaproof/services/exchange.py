@@ -19,8 +19,6 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from mediaproof.accounts.models import Principal
 from mediaproof.errors import StorageError, UsageError
 from mediaproof.exchange.log import origin_for, tree_of
@@ -105,7 +103,7 @@ def _maybe_sync(inst: Instance, name: str, now: dt.datetime) -> None:
             return
         try:
             sync(inst, name, now)
-        except (StorageError, IntegrityError) as e:
+        except StorageError as e:  # a conflict with a concurrent sync is one
             log.warning("exchange: sync of %s before a read failed: %s", name, e)
 
 

@@ -4,7 +4,7 @@ collections a caller sees, and the audit trail of reads (docs/exchange.md)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.accounts.models import Permission, Principal, Role
 from mediaproof.errors import PermissionDeniedError, UsageError
@@ -12,7 +12,9 @@ from mediaproof.services import accounts
 from mediaproof.services.exchange_collections import _now, collection_json, existing_collection
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository
-from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
+
+if TYPE_CHECKING:  # rows are the repository's; services only read them
+    from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 
 def _authorise(repo: ExchangeRepository, who: Principal | None, name: str) -> ExchangeCollectionRow:

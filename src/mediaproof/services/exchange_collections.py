@@ -11,7 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.exchange.log import tree_of
@@ -26,10 +26,12 @@ from mediaproof.exchange.models import (
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
 from mediaproof.storage.sql.repos_exchange_contrib import accepted_signals
-from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 from mediaproof.transparency.errors import ProofError
 from mediaproof.transparency.merkle import MemoryTree, verify_consistency
 from mediaproof.transparency.note import Ed25519Signer
+
+if TYPE_CHECKING:  # rows are the repository's; services read them, its methods change them
+    from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 log = logging.getLogger("mediaproof.services.exchange")
 
@@ -206,12 +208,12 @@ def _sync_one(repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.date
         if cur is None or cur.tags != tuple(sorted(set(wanted[key]))):
             _append(repo, row, rows, key[0], key[1], wanted[key], False, now)
             added += 1
-    row.synced_at = now
-    _remember(row, tree_of(rows))
+    repo.mark_synced(row, now)
+    _remember(repo, row, tree_of(rows))
     return SyncResult(row.name, added, withdrawn, len(rows))
 
 
-def _remember(row: ExchangeCollectionRow, tree: MemoryTree) -> None:
+def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: MemoryTree) -> None:
     """Keep the tree signed last; raise the alarm when the store no longer extends it."""
     if row.signed_root is not None and row.signed_size > 0:
         try:
@@ -229,13 +231,13 @@ def _remember(row: ExchangeCollectionRow, tree: MemoryTree) -> None:
         except ProofError as e:
             if row.alarm is None:
                 log.error("exchange: collection %s: the stored log was rewritten: %s", row.name, e)
-            row.alarm = (
+            repo.raise_alarm(
+                row,
                 f"the stored log no longer extends the tree of size {row.signed_size} "
-                f"signed before: {e.message}"
+                f"signed before: {e.message}",
             )
             return  # keep the last good tree as the reference
-    row.signed_size = tree.size
-    row.signed_root = tree.root().hex()
+    repo.keep_signed(row, tree.size, tree.root())
 
 
 def sync(

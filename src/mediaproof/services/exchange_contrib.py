@@ -205,7 +205,7 @@ def accept(
             c.id, ContributionStatus.ACCEPTED, by=by or OPERATOR, reason=None, seq=r.seq, now=now
         )
         s.flush()
-        _remember(locked, tree_of(rows))
+        _remember(repo, locked, tree_of(rows))
         log.info("exchange: contribution #%d accepted into %s as seq %d", c.id, c.collection, r.seq)
         done = contrib.get(c.id)
         assert done is not None

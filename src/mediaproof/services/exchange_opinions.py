@@ -5,27 +5,26 @@ A peer whose token was granted the collection with the ``exchange:opine`` scope 
 reason; an exchange admin (or the operator's CLI) opines as the publisher (its
 ``confirmed`` re-enables a signal a peer suspended). Each opinion is appended to the
 collection's log, so peers see it in the feed with its inclusion proof. The bank asks
-:func:`suspended_values` before it acts automatically on a match.
+``ExchangeRepository.suspended_values`` before it acts automatically on a match.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.accounts.models import Permission, Principal
 from mediaproof.errors import ConflictError, NotFoundError, PermissionDeniedError
 from mediaproof.exchange.log import tree_of
-from mediaproof.exchange.models import BANK_KEYS, FeedRow, Opinion, parse_enum
+from mediaproof.exchange.models import FeedRow, Opinion, parse_enum
 from mediaproof.exchange.opinions import SignalOpinions, check_reason, opinions_of
 from mediaproof.services.exchange_access import _authorise, audit_read
 from mediaproof.services.exchange_collections import _now, _remember, _time
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
-from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
+
+if TYPE_CHECKING:  # rows are the repository's; services only read them
+    from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 
 def _is_local(who: Principal | None) -> bool:
@@ -120,7 +119,7 @@ def opine(
         repo.append(locked, r, now)
         rows.append(r)
         s.flush()
-        _remember(locked, tree_of(rows))
+        _remember(repo, locked, tree_of(rows))
         agg = _aggregate(repo, locked, sig)
         return {"opinion": r.as_json(), "signal": _signal_json(sig, agg, live)}
 
@@ -179,32 +178,4 @@ def disputes(inst: Instance) -> list[dict[str, Any]]:
                             "seq": sb.seq,
                         }
                     )
-    return out
-
-
-def suspended_values(session: Session, fingerprints: Mapping[str, str]) -> list[str]:
-    """Which of a bank entry's fingerprints (bank key -> value) a peer's opinion stops
-    acting in some collection. Empty: the entry may act automatically."""
-    by_key = {BANK_KEYS[st]: st for st in BANK_KEYS}
-    wanted = {
-        (by_key[k].value, v.strip().lower()) for k, v in fingerprints.items() if k in by_key and v
-    }
-    if not wanted:
-        return []
-    repo = ExchangeRepository(session)
-    groups: dict[tuple[str, str, str, str], list[FeedRow]] = {}
-    categories: dict[str, Any] = {}
-    for publisher, r in repo.opinion_rows(values=[v for _, v in wanted]):
-        if (r.signal_type.value, r.value) not in wanted:
-            continue
-        groups.setdefault((r.collection, publisher, r.signal_type.value, r.value), []).append(r)
-    out = []
-    for (coll, publisher, st, value), rows in sorted(groups.items()):
-        if coll not in categories:
-            c = repo.collection(coll)
-            categories[coll] = spec_of(c).category if c is not None else None
-        if categories[coll] is None:
-            continue
-        if opinions_of(publisher, categories[coll], rows).suspended_by is not None:
-            out.append(f"{st}:{value}")
     return out

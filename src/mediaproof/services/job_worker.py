@@ -135,7 +135,7 @@ def run_job(settings: Settings, key: str, *, last_try: bool = False) -> str:
     job cannot be started (the caller hands it back to the queue)."""
     inst = worker_instance(settings)
     repo = JobRepo(inst.db)
-    blobs = job_blobs(settings)
+    blobs = job_blobs(settings, inst.blob_store)  # the instance is per process: one client
     try:
         rec = repo.start(key, last_try=last_try)
     except StorageError as e:

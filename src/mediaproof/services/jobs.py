@@ -38,7 +38,8 @@ from typing import Any, Protocol
 
 from mediaproof.config import Settings
 from mediaproof.errors import BusyError, MediaproofError, NotFoundError
-from mediaproof.storage.blobs import ContentStore, open_blob_store
+from mediaproof.media.children import pid_alive
+from mediaproof.storage.blobs import BlobStore, ContentStore, open_blob_store
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_jobs import JobRecord, JobRepo
 
@@ -57,16 +58,6 @@ LOST = {
     "message": "the server that ran this analysis stopped before it finished",
     "hint": "upload the file again",
 }
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 class QueueUnavailableError(BusyError, code="queue_unavailable", exit_code=14):
@@ -124,11 +115,17 @@ def job_key(job_id: str) -> str:
     return hashlib.sha256(job_id.encode()).hexdigest()
 
 
-def job_blobs(settings: Settings) -> ContentStore:
+def job_blobs(settings: Settings, store: BlobStore | None = None) -> ContentStore:
     """Where queued jobs' uploads and result images are kept: apart from the registry's
     blobs, so deleting a job's bytes can never delete a registered original with the same
-    digest. Every API process and worker must see the same store."""
-    return ContentStore(open_blob_store(settings), "job-blobs", cache=settings.cache_dir)
+    digest. Every API process and worker must see the same store. ``store``: the blob
+    store already open (an instance's), instead of opening another (for S3, another
+    client) from ``settings``."""
+    return ContentStore(
+        store if store is not None else open_blob_store(settings),
+        "job-blobs",
+        cache=settings.cache_dir,
+    )
 
 
 def error_of(e: BaseException) -> dict[str, Any]:
@@ -306,7 +303,7 @@ class JobRunner:
                 pid = int(owner.split(":")[-2])
             except (IndexError, ValueError):
                 continue
-            if pid == os.getpid() or _alive(pid):
+            if pid == os.getpid() or pid_alive(pid):
                 continue  # a process that is running (or a reused id: the heartbeat decides)
             self.repo.fail_owner(owner, LOST)
 

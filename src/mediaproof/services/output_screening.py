@@ -33,7 +33,7 @@ from mediaproof.services.jobs import Job, JobRunner
 from mediaproof.services.likeness import has_likeness_data, likeness_service
 from mediaproof.services.likeness_check import lane
 from mediaproof.services.public_verify import inspect_upload, runs_as_job
-from mediaproof.services.publishing import SignRequest, sign_and_register, signing_dir
+from mediaproof.services.publishing import SignRequest, sign_and_keep
 from mediaproof.services.releases import SignedFile, signed_file
 from mediaproof.services.screening import (
     BANNED,
@@ -213,23 +213,20 @@ def _sign(
             ],
             "policy": POLICY_VERSION,
         }
-    with signing_dir(inst) as d:
-        dest = Path(d) / f"signed.{media.extension}"
-        pub = sign_and_register(
-            inst,
-            SignRequest(
-                src=path,
-                dest=dest,
-                title=f"Generated with {tool.name}",
-                author=None,
-                source_type="trainedAlgorithmicMedia",
-                assertions=assertions,
-                publisher=f"tool:{tool.id}",
-                software_agent=tool.name,
-            ),
-        )
-        if not inst.blobs.exists(pub.media.sha256):  # the tool downloads it from here
-            inst.blobs.put_file(dest, pub.media.sha256)
+    pub = sign_and_keep(  # the tool downloads the signed copy from the blobs
+        inst,
+        media.extension,
+        lambda dest: SignRequest(
+            src=path,
+            dest=dest,
+            title=f"Generated with {tool.name}",
+            author=None,
+            source_type="trainedAlgorithmicMedia",
+            assertions=assertions,
+            publisher=f"tool:{tool.id}",
+            software_agent=tool.name,
+        ),
+    )
     asset = pub.asset
     return {
         "asset_id": asset.id,

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 
 from mediaproof.errors import ConflictError, UsageError
+from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.registry.models import AssetRecord
@@ -86,16 +88,6 @@ def signing_dir(inst: Instance) -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(dir=work, prefix=f"{SIGN_PREFIX}{os.getpid()}-")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 STALE_LEGACY_S = 24 * 3600
 
 
@@ -113,7 +105,7 @@ def clean_signing_dirs(inst: Instance) -> int:
         stale = False
         if name.startswith(SIGN_PREFIX):
             pid = name[len(SIGN_PREFIX) :].split("-", 1)[0]
-            stale = not pid.isdigit() or not _alive(int(pid))
+            stale = not pid.isdigit() or not pid_alive(int(pid))
         elif name.startswith("tmp"):
             with contextlib.suppress(OSError):
                 stale = now - p.lstat().st_mtime > STALE_LEGACY_S
@@ -171,6 +163,21 @@ def parse_assertions(items: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError as e:
             raise UsageError(f"--assert {label}: the value is not JSON ({e.msg})") from e
     return out
+
+
+def sign_and_keep(
+    inst: Instance, extension: str, request: Callable[[Path], SignRequest]
+) -> Published:
+    """Sign and register in a private work folder (``request(dest)`` is the request
+    whose signed copy goes to ``dest`` there, a ``.extension`` file), then keep the
+    signed copy in the instance's blobs, where downloads are served from (it is there
+    already when originals are kept)."""
+    with signing_dir(inst) as d:
+        dest = Path(d) / f"signed.{extension}"
+        pub = sign_and_register(inst, request(dest))
+        if not inst.blobs.exists(pub.media.sha256):
+            inst.blobs.put_file(dest, pub.media.sha256)
+    return pub
 
 
 def sign_and_register(inst: Instance, req: SignRequest) -> Published:

@@ -12,7 +12,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.errors import NotFoundError, RemoteManifestError, UsageError
 from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
-from mediaproof.services.publishing import Published, SignRequest, sign_and_register, signing_dir
+from mediaproof.services.publishing import Published, SignRequest, sign_and_keep
 
 
 class InclusionProofSource(Protocol):
@@ -68,22 +68,18 @@ def publish_upload(
             "the file points to Content Credentials on a remote server; mediaproof does not "
             "fetch them, so it cannot record them as this release's history",
         )
-    with signing_dir(inst) as d:
-        dest = Path(d) / f"signed.{media.extension}"
-        pub = sign_and_register(
-            inst,
-            SignRequest(
-                src=upload,
-                dest=dest,
-                title=title,
-                author=author,
-                source_type=source_type,
-                publisher=publisher,
-            ),
-        )
-        if not inst.blobs.exists(pub.media.sha256):  # kept already when originals are kept
-            inst.blobs.put_file(dest, pub.media.sha256)
-    return pub
+    return sign_and_keep(
+        inst,
+        media.extension,
+        lambda dest: SignRequest(
+            src=upload,
+            dest=dest,
+            title=title,
+            author=author,
+            source_type=source_type,
+            publisher=publisher,
+        ),
+    )
 
 
 def asset_view(

@@ -61,7 +61,11 @@ class ResultImages:
             token, blob, len(png), expires, max_images=self.max_images, max_bytes=self.max_bytes
         )
         self._delete(gone)
-        if not self.blobs.exists(blob):  # another process dropped it as unnamed meanwhile
+        # another process may have dropped the bytes as unnamed between our put and our
+        # row: put them back, but only while our own row still names them (with a keep
+        # time of 0 the row expires inside its own put, and bytes put back would be
+        # named by no row and never deleted)
+        if self.repo.get(token) == blob and not self.blobs.exists(blob):
             self.blobs.put_bytes(png)
         return token
 

@@ -31,8 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.screening import POLICY_VERSION, embed
 from mediaproof.screening.engine import ALLOW, BLOCK, MAX_PROMPT_CHARS, Decision, Reason, Screener
@@ -48,6 +46,8 @@ from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mediaproof.storage.sql.tables_screening import (
         ScreenBanRow,
         ScreenEventRow,

@@ -19,9 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.cases.models import AppealOutcome
 from mediaproof.errors import ConflictError, NotFoundError, UsageError
@@ -30,6 +28,9 @@ from mediaproof.services.cases.service import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.screening import USER_REF, lift_ban_in
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 APPEALABLE = ("block", "hold")
 REVIEWER = "auto:screening"

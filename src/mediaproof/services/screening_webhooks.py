@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.services.cases.core import _new_id
 from mediaproof.services.cases.webhook_targets import check_url, parse_networks
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PREFIX = "tool:"
 MIN_SECRET = 16

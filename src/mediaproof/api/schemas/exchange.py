@@ -29,8 +29,8 @@ class CollectionOut(BaseModel):
     size: int = Field(description="updates in its log")
 
 
-class FeedRowOut(BaseModel):
-    """A signal added or changed, or withdrawn (``deleted``: a tombstone)."""
+class _FeedFields(BaseModel):
+    """What every feed row (a log leaf) says, signals and opinions alike."""
 
     seq: int
     leaf_index: int
@@ -42,6 +42,11 @@ class FeedRowOut(BaseModel):
     owner: str
     deleted: bool
     time: str = Field(description="UTC ISO 8601, verbatim")
+
+
+class FeedRowOut(_FeedFields):
+    """A signal added or changed, or withdrawn (``deleted``: a tombstone)."""
+
     opinion: str | None = Field(
         default=None,
         description="only on opinion rows (absent otherwise): confirmed, false_positive, "
@@ -118,17 +123,7 @@ class SignalOpinionsOut(BaseModel):
     suspended_by: OpinionOut | None
 
 
-class FeedOpinionOut(BaseModel):
-    seq: int
-    leaf_index: int
-    signal_type: str
-    value: str
-    category: str
-    tags: list[str]
-    quality: int | None
-    owner: str
-    deleted: bool
-    time: str
+class FeedOpinionOut(_FeedFields):
     opinion: str
     reason: str
 

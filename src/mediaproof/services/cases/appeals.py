@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from mediaproof.cases import events as ev
 from mediaproof.cases.errors import CaseError, TokenError
@@ -39,11 +38,14 @@ from mediaproof.services.cases.results import AppealResult
 from mediaproof.services.cases.transition import Transition
 from mediaproof.storage.sql.repos_cases import appeal_view, aware, case_view
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 # Called in the transaction of every appeal decision: (session, case id, appeal public
 # id, outcome, reviewer, now). Screening registers one that lifts a reversed block's ban.
-AppealHook = Callable[[Session, int, str, AppealOutcome, str, dt.datetime], None]
+AppealHook = Callable[["Session", int, str, AppealOutcome, str, dt.datetime], None]
 # Called in the transaction that opens an automated-restriction appeal: (session, case id)
-LinkHook = Callable[[Session, int], None]
+LinkHook = Callable[["Session", int], None]
 
 
 class Appeals:

@@ -23,6 +23,7 @@ from mediaproof.services.cases.core import CaseContext, _utc
 from mediaproof.services.cases.finalize import Finalizer
 from mediaproof.services.cases.intake import Intake
 from mediaproof.services.cases.results import BankResult
+from mediaproof.storage.sql.repos_exchange import ExchangeRepository
 
 
 class Bank:
@@ -69,9 +70,7 @@ class Bank:
             if action is bank_rules.BankAction.LABEL:
                 # a signal a trusted peer disputed stops acting until a reviewer re-confirms
                 # it (docs/exchange.md, "Opinions"): people decide instead
-                # imported here: exchange services import the instance, which imports us
-                from mediaproof.services import exchange_opinions
-                held = exchange_opinions.suspended_values(t.repo.s, match.entry.fingerprints)
+                held = ExchangeRepository(t.repo.s).suspended_values(match.entry.fingerprints)
                 if held:
                     action = bank_rules.BankAction.QUEUE
             case = t.open(match.entry.case_id)

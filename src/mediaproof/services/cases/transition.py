@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from mediaproof.cases.machine import (
     Step,
     check_appeal_reviewer,
@@ -35,6 +33,8 @@ from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import CaseRepository
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mediaproof.storage.sql.tables_cases import AppealRow, CaseRow
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mediaproof.errors import StorageError
+from mediaproof.errors import ConflictError, StorageError
 from mediaproof.storage.secrets import SecretBox
+
+log = logging.getLogger("mediaproof.storage.sql")
 
 
 def make_engine(url: str) -> Engine:
@@ -73,6 +76,17 @@ class Database:
         except OperationalError as e:
             s.rollback()
             raise StorageError(f"database error: {e.orig}") from e
+        except IntegrityError as e:
+            # callers above storage see our error, never the driver's: a unique or
+            # reference constraint refused a flush or the commit (often a concurrent
+            # writer that stored the same thing first)
+            s.rollback()
+            log.warning("database constraint refused a unit of work: %s", e.orig)
+            raise ConflictError(
+                "the database refused the change: it breaks a uniqueness or reference "
+                "constraint (another request may have stored the same at the same time); "
+                "nothing of it was stored"
+            ) from e
         except BaseException:
             s.rollback()
             raise

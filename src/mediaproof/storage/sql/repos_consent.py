@@ -5,6 +5,7 @@ Rows come back to the consent service only to be turned into ``Consent`` records
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -39,3 +40,8 @@ class ConsentRepository:
         if enrolment_id is not None:
             q = q.where(ConsentRow.enrolment_id == enrolment_id)
         return list(self.s.scalars(q))
+
+    def revoke(self, row: ConsentRow, *, at: dt.datetime, by: str) -> None:
+        """Mark a record (locked with ``by_public_id(..., for_update=True)``) revoked."""
+        row.revoked_at = at
+        row.revoked_by = by

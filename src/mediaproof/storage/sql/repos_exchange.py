@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mediaproof.exchange.models import (
+    BANK_KEYS,
     BankedDecision,
     Category,
     CollectionSpec,
@@ -26,6 +27,7 @@ from mediaproof.exchange.models import (
     SignalType,
     Tlp,
 )
+from mediaproof.exchange.opinions import opinions_of
 from mediaproof.storage.sql.tables_cases import BankRow, CaseRow, DecisionRow
 from mediaproof.storage.sql.tables_exchange import (
     ExchangeCollectionRow,
@@ -117,6 +119,17 @@ class ExchangeRepository:
             self.s.scalars(select(ExchangeCollectionRow).order_by(ExchangeCollectionRow.name))
         )
 
+    def mark_synced(self, c: ExchangeCollectionRow, now: dt.datetime) -> None:
+        c.synced_at = now
+
+    def keep_signed(self, c: ExchangeCollectionRow, size: int, root: bytes) -> None:
+        """The tree (size, root) signed last: later stores must extend it."""
+        c.signed_size = size
+        c.signed_root = root.hex()
+
+    def raise_alarm(self, c: ExchangeCollectionRow, text: str) -> None:
+        c.alarm = text
+
     # --- updates (the log's leaves) ---------------------------------------------------
 
     def updates(
@@ -204,6 +217,37 @@ class ExchangeRepository:
             (c.organisation, feed_row(c.name, u))
             for u, c in self.s.execute(q.order_by(ExchangeUpdateRow.seq)).all()
         ]
+
+    def suspended_values(self, fingerprints: Mapping[str, str]) -> list[str]:
+        """Which of a bank entry's fingerprints (bank key -> value) a peer's opinion stops
+        acting in some collection, as ``type:value``. Empty: the entry may act
+        automatically (docs/exchange.md, "Opinions")."""
+        by_key = {BANK_KEYS[st]: st for st in BANK_KEYS}
+        wanted = {
+            (by_key[k].value, v.strip().lower())
+            for k, v in fingerprints.items()
+            if k in by_key and v
+        }
+        if not wanted:
+            return []
+        groups: dict[tuple[str, str, str, str], list[FeedRow]] = {}
+        categories: dict[str, Category | None] = {}
+        for publisher, r in self.opinion_rows(values=[v for _, v in wanted]):
+            if (r.signal_type.value, r.value) not in wanted:
+                continue
+            key = (r.collection, publisher, r.signal_type.value, r.value)
+            groups.setdefault(key, []).append(r)
+        out = []
+        for (coll, publisher, st, value), rows in sorted(groups.items()):
+            if coll not in categories:
+                c = self.collection(coll)
+                categories[coll] = spec_of(c).category if c is not None else None
+            category = categories[coll]
+            if category is None:
+                continue
+            if opinions_of(publisher, category, rows).suspended_by is not None:
+                out.append(f"{st}:{value}")
+        return out
 
     def horizon(self, c: ExchangeCollectionRow, before: dt.datetime) -> int:
         """The newest seq written before ``before`` (0 when none)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from mediaproof.matching.lookup import FingerprintEntry, variant_code
@@ -67,6 +68,22 @@ def _active() -> object:
     return or_(AssetRow.status < "active", AssetRow.status > "active")
 
 
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
+
+
+def _active_batch(q: _Q, after_id: int, signals: Sequence[str], batch: int) -> _Q:
+    """``q`` limited to the next ``batch`` rows of ``signals`` after ``after_id``, in id
+    order, of active assets only (what the index loads)."""
+    return (
+        q.join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+        .where(FingerprintRow.id > after_id)
+        .where(FingerprintRow.signal.in_(signals))
+        .where(AssetRow.status == "active")
+        .order_by(FingerprintRow.id)
+        .limit(batch)
+    )
+
+
 class FingerprintRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -97,15 +114,7 @@ class FingerprintRepository:
         last = after_id
         while True:
             rows = (
-                self.s.execute(
-                    select(FingerprintRow)
-                    .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
-                    .where(FingerprintRow.id > last)
-                    .where(FingerprintRow.signal.in_(signals))
-                    .where(AssetRow.status == "active")
-                    .order_by(FingerprintRow.id)
-                    .limit(batch)
-                )
+                self.s.execute(_active_batch(select(FingerprintRow), last, signals, batch))
                 .scalars()
                 .all()
             )
@@ -121,19 +130,12 @@ class FingerprintRepository:
         """Rows of active assets with id > ``after_id``, in id order, as columns."""
         last = after_id
         while True:
-            rows = self.s.execute(
-                select(
-                    FingerprintRow.id, FingerprintRow.asset_id, FingerprintRow.signal,
-                    FingerprintRow.value, FingerprintRow.quality, FingerprintRow.variant,
-                    FingerprintRow.frame, FingerprintRow.frames_total,
-                )
-                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
-                .where(FingerprintRow.id > last)
-                .where(FingerprintRow.signal.in_(signals))
-                .where(AssetRow.status == "active")
-                .order_by(FingerprintRow.id)
-                .limit(batch)
-            ).all()  # fmt: skip
+            q = select(
+                FingerprintRow.id, FingerprintRow.asset_id, FingerprintRow.signal,
+                FingerprintRow.value, FingerprintRow.quality, FingerprintRow.variant,
+                FingerprintRow.frame, FingerprintRow.frames_total,
+            )  # fmt: skip
+            rows = self.s.execute(_active_batch(q, last, signals, batch)).all()
             if not rows:
                 return
             last = rows[-1][0]
