@@ -81,6 +81,14 @@ def test_names_are_resolved_and_networks_can_be_allowed() -> None:
         parse_networks(["ten.0.0.0/8"])
 
 
+def test_a_broken_address_is_a_usage_error_not_a_crash() -> None:
+    """urlsplit refuses a broken IPv6 literal with ValueError: that is the caller's
+    mistake (a 4xx at the API), never a 500."""
+    for url in ("http://[::1/hook", "https://[not-an-address]/hook", "http://[::1]x/hook"):
+        with pytest.raises(UsageError):
+            check_url(url, ())
+
+
 def test_delivery_checks_the_address_it_reaches(tmp_path: Path, receiver: Receiver) -> None:
     """An endpoint saved while allowed (or whose name now resolves elsewhere) is refused
     at delivery: nothing reaches the receiver and the outbox says why."""

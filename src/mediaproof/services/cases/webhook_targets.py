@@ -55,8 +55,12 @@ def check_url(url: str, allowed: Sequence[Network]) -> None:
     """At save time: a well-formed http(s) URL whose host is not a refused address (a
     literal one, or one the name resolves to now; a name that does not resolve yet is
     checked at delivery)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as e:  # urlsplit's own refusals: a broken IPv6 literal, ...
+        raise UsageError(f"the webhook URL is not a valid address: {e}") from e
+    if parts.scheme not in ("http", "https") or not hostname:
         raise UsageError("the webhook URL must be an http:// or https:// address with a host")
     if parts.username or parts.password:
         raise UsageError("put no user name or password in the webhook URL; it has a secret")
