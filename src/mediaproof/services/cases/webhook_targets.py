@@ -64,7 +64,7 @@ def check_url(url: str, allowed: Sequence[Network]) -> None:
         raise UsageError("the webhook URL must be an http:// or https:// address with a host")
     if parts.username or parts.password:
         raise UsageError("put no user name or password in the webhook URL; it has a secret")
-    host = parts.hostname
+    host = hostname
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as e:
