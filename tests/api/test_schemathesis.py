@@ -40,6 +40,9 @@ def _run(app: FastAPI, headers: dict[str, str]) -> tuple[int, dict[int, int], li
         included_check_names=["not_a_server_error", "response_schema_conformance"]
     )
     schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    # the first prompt screening loads the sentence-embedding model: several seconds, past
+    # schemathesis's 10 s default on a loaded machine (a timeout, not an answer)
+    schema.config.update(request_timeout=120)
     if headers:
         schema.config.update(headers=headers)
     cases, codes, failures = 0, dict[int, int](), list[str]()
