@@ -10,7 +10,6 @@ file that names a remote manifest URL.
 from __future__ import annotations
 
 import os
-import resource
 import struct
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from mediaproof.media.children import limited_command
 
 FIX = "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures"
 TIME_LIMIT_S = 20.0
@@ -87,20 +88,18 @@ def jpeg_with_broken_app11() -> bytes:
 def _run_verify(path: Path, home: Path) -> tuple[int, str, float, int]:
     """Verify in a child process with a memory cap; returns code, stderr, seconds, max RSS."""
 
-    def cap() -> None:
-        lim = MEMORY_LIMIT_MB * 1024 * 1024 * 4  # address space, not RSS: allow headroom
-        resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
-
     start = time.monotonic()
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(
+        # the cap is set by the child itself (prlimit, or the exec wrapper), as the product
+        # does for ffprobe: a preexec_fn runs Python between fork and exec, and in this
+        # process (threads left by earlier tests) it can hang on a lock another thread held
+        lim = MEMORY_LIMIT_MB * 1024 * 1024 * 4  # address space, not RSS: allow headroom
+        cmd = limited_command(
             [sys.executable, "-m", "mediaproof", "verify", str(path), "--json", "--home",
              str(home)],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            text=True,
-            preexec_fn=cap,
+            lim,
         )  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, text=True)
         # wait4 gives this child's own peak RSS (with its children's). RUSAGE_CHILDREN
         # would give the largest of every child the test process ever waited for, such
         # as an earlier test's server.
