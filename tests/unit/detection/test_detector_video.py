@@ -31,8 +31,7 @@ from mediaproof.testing.detector_contract import (
 from tests.likeness_support import make_video
 from tests.unit.detection.detector_support import card_dict, make_toy, toy_detector
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora"
-CHAIR = CORPUS / "vpdq-tmk-threatexchange" / "videos" / "chair-19-sd-bar.mp4"
+CHAIR = Path("vpdq-tmk-threatexchange") / "videos" / "chair-19-sd-bar.mp4"  # in the corpora
 
 
 def ctx_for(path: Path) -> AnalysisContext:
@@ -105,10 +104,11 @@ class TestToyFramesContract(FramesDetectorContract, DetectorContract):
                 colour_video(tmp_path / "b.mp4", [(30, 30, 220)] * 2)]
 
 
-def test_sampling_is_bounded_and_evenly_spaced() -> None:
-    media = ingest_file(CHAIR, Settings().limits)
+def test_sampling_is_bounded_and_evenly_spaced(corpora: Path) -> None:
+    chair = corpora / CHAIR
+    media = ingest_file(chair, Settings().limits)
     assert media.duration_s is not None and media.duration_s > 4
-    frames = sample_frames(CHAIR, 5, duration_s=media.duration_s)
+    frames = sample_frames(chair, 5, duration_s=media.duration_s)
     assert len(frames) == 5
     ts = [f.timestamp_s for f in frames]
     assert ts[0] == pytest.approx(0.0, abs=0.1)
@@ -117,7 +117,7 @@ def test_sampling_is_bounded_and_evenly_spaced() -> None:
     assert gaps.max() - gaps.min() < 0.2  # evenly spaced, within a frame or so
     assert ts[-1] < media.duration_s
     assert frames[0].rgb.dtype == np.uint8 and frames[0].rgb.shape[2] == 3
-    assert len(sample_frames(CHAIR, 2, duration_s=media.duration_s)) == 2
+    assert len(sample_frames(chair, 2, duration_s=media.duration_s)) == 2
 
 
 def test_image_detector_on_a_video_takes_the_median_and_shows_every_frame(
@@ -214,8 +214,9 @@ def test_undecodable_video_is_an_error(tmp_path: Path) -> None:
     assert "the video's frames could not be read" in ev.summary
 
 
-@pytest.mark.skipif(not CHAIR.exists(), reason="the shared corpora are not mounted")
-def test_real_video_with_the_real_detector_is_an_opinion_never_a_label(tmp_path: Path) -> None:
+def test_real_video_with_the_real_detector_is_an_opinion_never_a_label(
+    tmp_path: Path, corpora: Path
+) -> None:
     """verify of a real video (Meta's vPDQ chair clip) with the built-in detector enabled:
     its frames are scored, worded as an opinion flagged 'not validated', and the answer
     never reads AI-generated because of it."""
@@ -228,7 +229,7 @@ def test_real_video_with_the_real_detector_is_an_opinion_never_a_label(tmp_path:
     inst = Instance(settings)
     init_keys(inst.keys_dir, "Test Election Office")
     try:
-        rep = verify_file(inst, CHAIR)
+        rep = verify_file(inst, corpora / CHAIR)
     finally:
         inst.close()
     ev = rep.evidence["detector"]
