@@ -16,7 +16,7 @@ from mediaproof.likeness.analyzer import LikenessAnalyzer
 from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.registry.models import AssetRecord
-from mediaproof.services.consent import ConsentAnalyzer
+from mediaproof.services.consent_verify import ConsentAnalyzer
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.signers import known_signers
