@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mediaproof.storage.sql.tables import AssetRow, LogOutboxRow
@@ -54,9 +54,10 @@ class LogOutboxRepository:
         )
 
     def unsent_count(self) -> int:
-        return len(
-            self.s.scalars(select(LogOutboxRow.id).where(LogOutboxRow.sent_at.is_(None))).all()
+        n = self.s.scalar(
+            select(func.count()).select_from(LogOutboxRow).where(LogOutboxRow.sent_at.is_(None))
         )
+        return int(n or 0)
 
     def unsent(self) -> list[StagedLeaf]:
         """Staged leaves not in the log yet, in the order they were staged."""

@@ -93,3 +93,10 @@ class LogOutboxRow(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, index=True
     )
+
+    __table_args__ = (
+        # "where did this leaf land?" (a screening event's log index) looks a body up by
+        # equality: a hash index on PostgreSQL (no btree size limit on bytea), a plain one
+        # on SQLite; migration 0023
+        Index("ix_log_outbox_body", "body", postgresql_using="hash"),
+    )
