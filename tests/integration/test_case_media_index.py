@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.services.cases import CaseService
 from mediaproof.services.cases.media_index import SqlCaseMediaIndex
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables_cases import BankRow
 from tests.factories import CANDIDATE, decided_case, notice_input
 
@@ -31,14 +29,6 @@ T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 PHOTO = "pdq-threatexchange/images/bridge-mods/aaa-orig.jpg"
 OTHER = "pdq-threatexchange/images/misc-images/c.png"
 VIDEOS = "vpdq-tmk-threatexchange/videos"
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
-    upgrade(d.engine)
-    yield d
-    d.dispose()
 
 
 @pytest.fixture

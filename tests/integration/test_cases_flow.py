@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,9 +32,7 @@ from mediaproof.cases.webhooks import RetryPolicy
 from mediaproof.errors import ConflictError, UsageError
 from mediaproof.services.cases import CaseService
 from mediaproof.services.cases.webhook_targets import parse_networks
-from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from tests.factories import CANDIDATE, VOTER, notice_input
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
@@ -95,14 +92,6 @@ def receiver() -> Iterator[Receiver]:
     r.start()
     yield r
     r.stop()
-
-
-@pytest.fixture
-def db(db_url: str, tmp_path: Path) -> Iterator[Database]:
-    d = Database(db_url, secrets=SecretBox(tmp_path / "keys"))  # seals webhook secrets
-    upgrade(d.engine)
-    yield d
-    d.dispose()
 
 
 @pytest.fixture

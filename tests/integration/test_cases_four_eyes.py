@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,18 +17,14 @@ from mediaproof.cases.policy import DEFAULT_POLICY
 from mediaproof.services.cases import CaseService
 from mediaproof.storage.sql.account_tables import UserRow
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from tests.integration.test_cases_flow import SHA, T0, candidate_notice, voter_notice
 
 EXPL = "Synthetic voice; the speech never happened."
 
 
 @pytest.fixture
-def cdb(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
-    upgrade(d.engine)
-    yield d
-    d.dispose()
+def cdb(db: Database) -> Database:
+    return db
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,9 @@ from mediaproof.services.jobs import JobRunner, job_key
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import ContentStore, LocalBlobStore
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_jobs import JobRepo
 from mediaproof.storage.sql.tables import Base
 from mediaproof.storage.sql.tables_jobs import JobRow, ResultImageRow
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
-    upgrade(d.engine)
-    try:
-        yield d
-    finally:
-        d.dispose()
 
 
 def test_migration_matches_tables(db: Database) -> None:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from mediaproof.services.exchange_pull import PullScheduler
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.locks import LockBusyError, hold
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.tables import AssetRow, LogOutboxRow
 from mediaproof.transparency.log import TransparencyLog
 
@@ -44,14 +42,6 @@ def _helper(*args: object) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
-    upgrade(d.engine)
-    yield d
-    d.dispose()
 
 
 def test_the_lock_keeps_racing_processes_apart(db: Database, tmp_path: Path) -> None:

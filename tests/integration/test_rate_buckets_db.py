@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,20 +14,9 @@ from sqlalchemy import text
 from mediaproof.errors import RateLimitedError
 from mediaproof.services.rate_limits import BucketSpec, DatabaseRateLimiter
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_state import RateBucketRepo
 from mediaproof.storage.sql.tables import Base
 from mediaproof.storage.sql.tables_state import RateBucketRow
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    d = Database(db_url)
-    upgrade(d.engine)
-    try:
-        yield d
-    finally:
-        d.dispose()
 
 
 def test_migration_matches_tables(db: Database) -> None:
