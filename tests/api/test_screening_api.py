@@ -121,6 +121,48 @@ def test_the_operator_may_opt_in_to_keep_prompt_text(tmp_path: Path) -> None:
         assert "E.l.e.n.a" not in str(ev) and "handcuffs" not in str(ev)
 
 
+def test_a_tool_reads_its_own_record_with_log_indexes_and_never_others(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path / "i")
+    settings.screening = ScreeningSettings(keep_prompt_text=True, embeddings=False)
+    app = create_app(settings)
+    from mediaproof.accounts.models import Role
+    from mediaproof.services import accounts
+    from tests.api.conftest import PASSWORD
+
+    inst = app.state.ctx.inst
+    accounts.create_user(inst, "toolmaker", Role.TOOLMAKER, PASSWORD)
+    accounts.create_user(inst, "othertool", Role.TOOLMAKER, PASSWORD)
+    accounts.create_user(inst, "reviewer", Role.REVIEWER, PASSWORD)
+    svc.add_official(inst, "Elena Marchetti")
+    mine, other = _tool(app), bearer(inst, "othertool", ["screen:prompt"])
+    with TestClient(app) as c:
+        b = c.post(
+            "/api/v1/screen/prompt", headers=mine, json={"prompt": PROMPT, "user_ref": "u-1"}
+        )
+        assert b.json()["decision"] == "block"
+        c.post("/api/v1/screen/prompt", headers=other, json={"prompt": PROMPT, "user_ref": "u-9"})
+        c.post("/api/v1/screen/prompt", headers=mine, json={"prompt": "a lighthouse"})
+        r = c.get("/api/v1/screen/events/mine", headers=mine)
+        assert r.status_code == 200, r.text
+        [ev] = r.json()  # its one block; not the other tool's, not the allowed prompt
+        assert ev["id"] == b.json()["event_id"] and ev["tool"] == "toolmaker"
+        assert ev["user_ref"] == "u-1" and ev["decision"] == "block"
+        # the leaf has landed: the answer gives its index in the log
+        assert ev["log"]["type"] == "screen.decided" and isinstance(ev["log"]["index"], int)
+        # never the text, even while the operator keeps it for admins
+        assert ev["prompt_text"] is None and "handcuffs" not in r.text
+        assert not any("matched" in x for x in ev["reasons"])
+        assert c.get("/api/v1/screen/events/mine?user_ref=u-2", headers=mine).json() == []
+        [theirs] = c.get("/api/v1/screen/events/mine", headers=other).json()
+        assert theirs["user_ref"] == "u-9" and theirs["log"]["index"] != ev["log"]["index"]
+        assert c.get("/api/v1/screen/events/mine").status_code == 401
+        rev = bearer(inst, "reviewer", ["cases:review"])
+        assert c.get("/api/v1/screen/events/mine", headers=rev).status_code == 403
+        assert c.get("/api/v1/screen/events/mine?limit=0", headers=mine).status_code == 422
+
+
 def test_an_operator_seed_takes_effect_on_the_next_prompt(
     screen_app: FastAPI, c: TestClient
 ) -> None:

@@ -183,6 +183,7 @@ ACCESS: dict[str, Rule] = {
     "screen.officials": needs(Permission.MANAGE_SCREENING),
     "screen.official_add": needs(Permission.MANAGE_SCREENING),
     "screen.events": needs(Permission.MANAGE_SCREENING),
+    "screen.own_events": needs(Permission.SCREEN_PROMPTS),
     # output screening: the same tool makers, the same per-address bucket; a signed
     # output is handed back to the tool that made it (checked in the service)
     "screen.output": Rule(

@@ -419,11 +419,17 @@ class ScreeningService:
 
 
 def list_events(
-    inst: Instance, tool: str | None = None, user_ref: str | None = None, limit: int = 100
+    inst: Instance,
+    tool: str | None = None,
+    user_ref: str | None = None,
+    limit: int = 100,
+    *,
+    show_text: bool = True,
 ) -> list[dict[str, Any]]:
     """The record, for admins. A prompt's text (and the matched words) is shown only while
-    the operator opts in: text kept during an earlier opt-in stays hidden after it ends."""
-    keep_text = inst.settings.screening.keep_prompt_text
+    the operator opts in: text kept during an earlier opt-in stays hidden after it ends.
+    ``show_text=False`` never shows it (a tool reading its own record)."""
+    keep_text = show_text and inst.settings.screening.keep_prompt_text
     with inst.db.session() as s:
         return [
             {

@@ -65,7 +65,7 @@ async def screen_prompt(
     """Screen a prompt before generating: allow, review (hold for a person) or block,
     with the policy version and the reasons (matched words, person, rule). A block or
     review is a ``screen.decided`` log leaf, staged with its record and landed after
-    the answer is sent (its index: ``GET /api/v1/screen/events``)."""
+    the answer is sent (its index: ``GET /api/v1/screen/events/mine``)."""
     assert who.user is not None
     service = await run_in_threadpool(svc.service_for, ctx.inst)
     res = await run_in_threadpool(service.screen, body.prompt, who.user.username, body.user_ref)
@@ -120,6 +120,27 @@ async def list_events(
         events=[ScreenEventOut.model_validate(e) for e in events],
         counts=[EventCountOut.model_validate(c) for c in counts],
     )
+
+
+@router.get(
+    "/events/mine", name="screen.own_events", response_model=list[ScreenEventOut], responses=ERR
+)
+async def own_events(
+    ctx: Ctx,
+    who: Who,
+    user_ref: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ScreenEventOut]:
+    """A tool's own recorded blocks, reviews and holds (newest first), each with where its
+    ``screen.decided`` leaf landed in the transparency log (``index`` null while it is
+    still staged), so a tool can prove later what it was told. Never the prompt's text."""
+    assert who.user is not None
+    name = who.user.username
+    await run_in_threadpool(land_staged, ctx.inst)  # staged leaves get their index now
+    events = await run_in_threadpool(
+        lambda: svc.list_events(ctx.inst, name, user_ref, limit, show_text=False)
+    )
+    return [ScreenEventOut.model_validate(e) for e in events]
 
 
 # --- output screening (tool makers) ---------------------------------------------------
