@@ -18,7 +18,6 @@ from tests.integration.test_cases_flow import (  # noqa: F401  (fixtures)
     SECRET,
     T0,
     candidate_notice,
-    db,
     sink,
 )
 
@@ -55,7 +54,7 @@ def _decided(svc: CaseService) -> None:
 
 
 def test_the_outbox_signs_retries_and_delivers_through_the_sender_it_is_given(
-    db: Database,  # noqa: F811
+    db: Database,
     sink: InMemoryEventSink,  # noqa: F811
 ) -> None:
     sender = RecordingSender(ConnectionRefusedError("refused"), 503, 204)
@@ -88,7 +87,7 @@ def test_the_outbox_signs_retries_and_delivers_through_the_sender_it_is_given(
 
 
 def test_a_sender_that_never_reaches_the_platform_ends_in_the_dead_letters(
-    db: Database,  # noqa: F811
+    db: Database,
     sink: InMemoryEventSink,  # noqa: F811
 ) -> None:
     sender = RecordingSender(*[TimeoutError("timed out")] * 2)
@@ -102,7 +101,7 @@ def test_a_sender_that_never_reaches_the_platform_ends_in_the_dead_letters(
 
 
 def test_the_default_sender_is_the_http_adapter(
-    db: Database,  # noqa: F811
+    db: Database,
     sink: InMemoryEventSink,  # noqa: F811
 ) -> None:
     svc = CaseService(db, sink=sink, webhook_allow=ALLOW)

@@ -12,7 +12,6 @@ from mediaproof.services.cases.runtime import OutboxWorker
 from tests.integration.test_cases_flow import (  # noqa: F401  (fixtures)
     SECRET,
     Receiver,
-    db,
     receiver,
     sink,
     svc,
@@ -48,7 +47,9 @@ def test_worker_drains_all_due_deliveries_in_small_rounds_and_stops(
     assert len(receiver.requests) == 12, "rounds waited for the next tick"
     t = time.monotonic()
     worker.stop()
-    assert time.monotonic() - t < 2
+    # a stop that waited for the tick would take the 60 s interval: 30 s tells the two
+    # apart without measuring speed (it took 1.94 s once at load 14 against a 2 s limit)
+    assert time.monotonic() - t < 30
     assert not any(th.name == "webhooks" and th.is_alive() for th in threading.enumerate())
     assert len(receiver.requests) == 12  # each once: claimed before sending
     assert len({b["action_id"] for b in receiver.bodies()}) == 12
