@@ -363,3 +363,88 @@ def test_adding_a_source_is_explicit_and_its_credentials_private(
             credentials_file=creds(tmp_path, "1234567890|" + "a" * 24, "fb"),
         )
     assert exchange_pull.peers(b) == []  # nothing was added, nothing called
+
+
+def test_a_match_names_the_exchange_and_claims_no_log_proof(b: Instance, tmp_path: Path) -> None:
+    f = tmp_path / "signals.txt"
+    f.write_text(f"pdq {PDQ_X}\n")
+    exchange_sources.add_source(b, "lists", kind="pytx:local_file", filename=f)
+    assert pull(b, "lists").status == "ok"
+    svc = CaseService(b.db, sink=InMemoryEventSink())
+    res = exchange_match.check_upload(b, svc, sha256="7" * 64, fingerprints={"pdq": PDQ_X}, now=T0)
+    assert res.case_number is not None
+    [hit] = res.opened
+    assert (hit["source"], hit["collection"], hit["log_index"]) == ("lists", "local_file", None)
+    text = svc.show(res.case_number).notices[0].explanation
+    assert "exchange source lists" in text and "python-threatexchange's local_file" in text
+    assert "publishes no signed log" in text and "nothing is applied" in text
+    # no proof it does not have: none of a mediaproof peer's log wording
+    assert "log index" not in text and "checkpoint" not in text and "proved" not in text
+    [m] = exchange_match.matches(b)
+    assert m["log_index"] is None
+
+    # must not trigger: a mediaproof peer's match keeps its log proof and no such caveat
+    from tests.integration.test_exchange_match import row, source
+
+    source(b, [row(1, PDQ_Y)])
+    peer = exchange_match.check_upload(b, svc, sha256="8" * 64, fingerprints={"pdq": PDQ_Y}, now=T0)
+    assert peer.case_number is not None and peer.opened[0]["log_index"] == 0
+    text = svc.show(peer.case_number).notices[0].explanation
+    assert "log index 0" in text and "publishes no signed log" not in text
+
+
+def test_the_command_line_adds_lists_and_pulls_a_source(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mediaproof.cli.main import app
+
+    home = tmp_path / "i"
+    f = tmp_path / "signals.txt"
+    f.write_text(f"{PDQ_X}\n")
+    run = CliRunner()
+    r = run.invoke(
+        app,
+        [
+            "exchange",
+            "source",
+            "add",
+            "--name",
+            "lists",
+            "--kind",
+            "pytx:local_file",
+            "--file",
+            str(f),
+            "--signal-type",
+            "pdq",
+            "--home",
+            str(home),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = run.invoke(app, ["exchange", "pull", "--home", str(home)])
+    assert r.exit_code == 0 and "lists: ok +1 -0" in r.output, r.output
+    r = run.invoke(app, ["exchange", "source", "list", "--home", str(home)])
+    assert "lists (pytx:local_file): ok (1 signals, 0 records skipped)" in r.output, r.output
+    r = run.invoke(
+        app,
+        [
+            "exchange",
+            "source",
+            "add",
+            "--name",
+            "te",
+            "--kind",
+            "pytx:fb_threatexchange",
+            "--home",
+            str(home),
+        ],
+    )
+    assert r.exit_code == 2 and "needs --base-url" in r.output, r.output
+    r = run.invoke(app, ["exchange", "source", "kinds"])
+    assert [k["kind"] for k in json.loads(r.output)] == [
+        "pytx:local_file",
+        "pytx:fb_threatexchange",
+        "pytx:ncmec",
+        "pytx:stop_ncii",
+        "pytx:tat",
+    ]

@@ -240,7 +240,7 @@ def _peer_line(p: dict[str, Any]) -> str:
     err = f": {p['last_error']}" if p["last_error"] else ""
     if p.get("kind", "mediaproof") != "mediaproof":
         return (
-            f"{p['name']} [{p['kind']}]: {p['status']}{err} ({p['signals']} signals, "
+            f"{p['name']} ({p['kind']}): {p['status']}{err} ({p['signals']} signals, "
             f"{p['skipped']} records skipped)"
         )
     return f"{p['name']}: {p['status']}{err} ({p['signals']} signals, log {p['size']})"
