@@ -448,3 +448,17 @@ def test_the_command_line_adds_lists_and_pulls_a_source(tmp_path: Path) -> None:
         "pytx:stop_ncii",
         "pytx:tat",
     ]
+
+
+def test_peer_only_commands_refuse_a_pytx_source(b: Instance, tmp_path: Path) -> None:
+    from mediaproof.services import exchange_contrib
+
+    f = tmp_path / "signals.txt"
+    f.write_text(f"pdq {PDQ_X}\n")
+    exchange_sources.add_source(b, "lists", kind="pytx:local_file", filename=f)
+    with pytest.raises(UsageError, match="pytx:local_file source"):
+        exchange_pull.send_opinion(b, "lists", 1, "confirmed", "seen here")
+    with pytest.raises(UsageError, match="takes no contributions"):
+        exchange_contrib.send_contribution(
+            b, "lists", signal_type="pdq", value=PDQ_Y, reason="seen here"
+        )
