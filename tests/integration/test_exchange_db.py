@@ -129,8 +129,9 @@ def admin(inst: Instance) -> Principal:
 def test_migration_matches_tables(app: FastAPI) -> None:
     inst = inst_of(app)
     names = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("exchange_")}
-    # exchange_contributions (0018) and exchange_matches, _verdicts, _negatives (0022)
-    assert len(names) == 11
+    # exchange_contributions (0018), exchange_matches, _verdicts, _negatives (0022) and
+    # exchange_source_records (0023)
+    assert len(names) == 12
     with inst.db.engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata

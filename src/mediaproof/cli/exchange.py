@@ -29,11 +29,22 @@ from mediaproof.exchange.models import (
     Tlp,
     parse_enum,
 )
-from mediaproof.services import exchange, exchange_contrib, exchange_match, exchange_pull
+from mediaproof.services import (
+    exchange,
+    exchange_contrib,
+    exchange_match,
+    exchange_pull,
+    exchange_sources,
+)
 
 app = typer.Typer(help="The hash exchange: collections, peers, pulls.", no_args_is_help=True)
 peer_app = typer.Typer(help="Sources this instance pulls from.", no_args_is_help=True)
 app.add_typer(peer_app, name="peer")
+source_app = typer.Typer(
+    help="Sources pulled through python-threatexchange's exchanges (pytx:<exchange>).",
+    no_args_is_help=True,
+)
+app.add_typer(source_app, name="source")
 
 
 @app.command("key")
@@ -227,7 +238,82 @@ def peer_list_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None
 
 def _peer_line(p: dict[str, Any]) -> str:
     err = f": {p['last_error']}" if p["last_error"] else ""
+    if p.get("kind", "mediaproof") != "mediaproof":
+        return (
+            f"{p['name']} ({p['kind']}): {p['status']}{err} ({p['signals']} signals, "
+            f"{p['skipped']} records skipped)"
+        )
     return f"{p['name']}: {p['status']}{err} ({p['signals']} signals, log {p['size']})"
+
+
+@source_app.command("add")
+def source_add_cmd(
+    name: Annotated[str, typer.Option("--name", help="A name for the source.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="pytx:local_file, pytx:fb_threatexchange, pytx:ncmec, "
+            "pytx:stop_ncii or pytx:tat (`exchange source kinds`).",
+        ),
+    ],
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="The exchange's API base URL (required: no default)."),
+    ] = None,
+    credentials_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials-file",
+            help="A file only you can read, in python-threatexchange's format for the kind "
+            "(read at each pull, never shown).",
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="local_file: the signal file to read.")
+    ] = None,
+    signal_type: Annotated[
+        str | None,
+        typer.Option("--signal-type", help="local_file: the type of lines without one."),
+    ] = None,
+    privacy_group: Annotated[
+        int | None,
+        typer.Option("--privacy-group", help="fb_threatexchange: the privacy group id."),
+    ] = None,
+    only_esp_id: Annotated[
+        list[int] | None,
+        typer.Option("--only-esp-id", help="ncmec: take only these members' entries."),
+    ] = None,
+    home: HomeOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Add a source pulled through python-threatexchange's own client for its exchange.
+    It is pulled with the peers (`exchange pull`, and on `serve`'s schedule)."""
+    with instance(home) as inst:
+        out = exchange_sources.add_source(
+            inst,
+            name,
+            kind=kind,
+            base_url=base_url,
+            credentials_file=credentials_file,
+            filename=file,
+            signal_type=signal_type,
+            privacy_group=privacy_group,
+            only_esp_ids=tuple(only_esp_id or ()),
+        )
+    show(out, json_out, f"added source [bold]{escape(name)}[/] ({escape(out['kind'])})")
+
+
+@source_app.command("kinds")
+def source_kinds_cmd() -> None:
+    """The python-threatexchange exchanges a source can be, and what each needs (JSON)."""
+    print_json(exchange_sources.kinds())
+
+
+@source_app.command("list")
+def source_list_cmd(home: HomeOption = None, json_out: JsonOption = False) -> None:
+    """Every source (peers too) and its status: last error, counts."""
+    peer_list_cmd(home, json_out)
 
 
 @peer_app.command("signals")
@@ -381,6 +467,8 @@ def peer_contribute_cmd(
                 quality=quality,
             )
         )
+
+
 # --- received signals: matches, quarantine, negatives, verdicts (exchange_match) ------
 
 negative_app = typer.Typer(

@@ -244,6 +244,8 @@ def _peer_target(inst: Instance, name: str) -> tuple[str, str, str]:
         p = IncomingRepository(s).peer(name)
         if p is None:
             raise NotFoundError(f"no peer {name!r}")
+        if p.is_pytx:  # a python-threatexchange exchange: no contribution route
+            raise UsageError(f"{name!r} is a {p.kind} source: it takes no contributions")
         return p.url, p.collection, p.token
 
 

@@ -95,13 +95,14 @@ def _hit_json(
     h: Hit, peers: Mapping[int, PeerRecord], rec: IncomingRecord | None
 ) -> dict[str, Any]:
     p = peers.get(rec.peer_id) if rec is not None else None
+    logged = rec is not None and p is not None and not p.is_pytx  # a signed log's leaf
     return {
         "source": p.name if p is not None else "local negative list",
         "collection": p.collection if p is not None else None,
         "signal_type": h.signal.signal_type,
         "value": h.signal.value,
         "seq": rec.seq if rec is not None else None,
-        "log_index": rec.seq - 1 if rec is not None else None,
+        "log_index": rec.seq - 1 if rec is not None and logged else None,
         "distance": h.distance,
     }
 
@@ -115,6 +116,16 @@ def _explain(hits: Sequence[tuple[Hit, IncomingRecord, PeerRecord]]) -> str:
             if rec.review == "confirmed"
             else ""
         )
+        if p.is_pytx:
+            # no signed log to point at: say so rather than imply a proof
+            parts.append(
+                f"Automated match ({h.signal.signal_type}, distance {h.distance}) to a "
+                f"signal pulled from exchange source {p.name} (python-threatexchange's "
+                f"{p.collection} exchange, from {rec.owner}; signal {rec.seq} here). That "
+                "exchange publishes no signed log: the signal is only what its API "
+                f"answered our pull.{confirmed}"
+            )
+            continue
         parts.append(
             f"Automated match ({h.signal.signal_type}, distance {h.distance}) to a signal "
             f"pulled from exchange peer {p.name} (collection {p.collection}, published by "
@@ -181,10 +192,13 @@ def check_upload(
                     why.append(f"the local negative list ({local[h.signal.id].reason})")
                 else:
                     r = received[h.signal.id]
-                    why.append(
-                        f"a known-benign signal from {peers[r.peer_id].name} "
-                        f"(collection {peers[r.peer_id].collection}, log index {r.seq - 1})"
+                    src = peers[r.peer_id]
+                    where = (
+                        f"{src.collection} exchange, signal {r.seq} here"
+                        if src.is_pytx
+                        else f"collection {src.collection}, log index {r.seq - 1}"
                     )
+                    why.append(f"a known-benign signal from {src.name} ({where})")
             reason = "suppressed by " + "; ".join(why)
             reasons.append(reason)
             for h in (*verdict.positive, *verdict.quarantined):
@@ -462,8 +476,13 @@ def send_verdicts(
         if p is None:
             continue
         try:
-            send_opinion(inst, p.name, v.seq, v.opinion, v.reason, client=client)
-            status, error = "sent", None
+            if p.is_pytx:  # through python-threatexchange's report_opinion, if it has one
+                from mediaproof.services.exchange_sources import report_verdict
+
+                status, error = report_verdict(inst, p, v)
+            else:
+                send_opinion(inst, p.name, v.seq, v.opinion, v.reason, client=client)
+                status, error = "sent", None
         except PeerUnreachableError as e:
             retry = min(VERDICT_RETRY_MAX_S, VERDICT_RETRY_BASE_S * 2**v.attempts)
             with inst.db.session() as s:

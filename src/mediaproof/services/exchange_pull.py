@@ -68,6 +68,13 @@ def peer_json(p: PeerRecord, signals: int | None = None) -> dict[str, Any]:
         # the quality gate kept these out of the matchable store (exchange/incoming.py)
         "gated": {"low_quality": p.gated_low_quality, "flat": p.gated_flat},
     }
+    out["kind"] = p.kind
+    if p.is_pytx:
+        # a python-threatexchange exchange (services/exchange_sources.py): no signed
+        # log, so no key or size; records of types we do not match are counted
+        out["key"] = out["size"] = None
+        out["skipped"] = p.skipped_types
+        out["credentials_file"] = p.credentials_file  # the path only, never its contents
     if signals is not None:
         out["signals"] = signals
     return out
@@ -322,6 +329,10 @@ def pull_one(
         return PullResult(
             name, "backoff", size=peer.trusted_size, message=f"next attempt at {nxt.isoformat()}"
         )
+    if peer.is_pytx:
+        from mediaproof.services import exchange_sources
+
+        return exchange_sources.pull_source(inst, peer, now=now)
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
     status, message = "ok", None
@@ -485,6 +496,11 @@ def send_opinion(
         p = IncomingRepository(s).peer(name)
     if p is None:
         raise NotFoundError(f"no peer {name!r}")
+    if p.is_pytx:
+        raise UsageError(
+            f"{name!r} is a {p.kind} source: verdicts go back through python-threatexchange "
+            "when a case it opened is decided (`mediaproof exchange verdicts`)"
+        )
     url, collection, token = p.url, p.collection, p.token
     f = _Fetcher(
         client or httpx.Client(timeout=30.0, follow_redirects=False), url, collection, token

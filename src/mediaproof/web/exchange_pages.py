@@ -33,7 +33,9 @@ def _overview(inst: Instance, done: str | None = None) -> dict[str, Any]:
     for p in sources:
         waiting = [s for s in exchange_pull.incoming(inst, p["name"]) if s["review"] == "pending"]
         p["awaiting_review"] = len(waiting)
-        incoming += [{**s, "source": p["name"]} for s in waiting[:MAX_INCOMING_SHOWN]]
+        incoming += [
+            {**s, "source": p["name"], "kind": p["kind"]} for s in waiting[:MAX_INCOMING_SHOWN]
+        ]
     counts = exchange_contrib.contribution_counts(inst)
     collections = exchange.list_collections(inst)
     for c in collections:

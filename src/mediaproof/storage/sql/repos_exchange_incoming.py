@@ -44,6 +44,16 @@ class PeerRecord:
     next_attempt_at: dt.datetime | None
     gated_low_quality: int
     gated_flat: int
+    # "mediaproof" or "pytx:<exchange>" (services/exchange_sources.py)
+    kind: str = "mediaproof"
+    source_config: str | None = None
+    credentials_file: str | None = None
+    pytx_checkpoint: str | None = None
+    skipped_types: int = 0
+
+    @property
+    def is_pytx(self) -> bool:
+        return self.kind != "mediaproof"
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,8 @@ class VerdictRecord:
     next_attempt_at: dt.datetime | None
     last_error: str | None
     case_number: str | None
+    signal_type: str = ""
+    value: str = ""
 
 
 @dataclass
@@ -124,6 +136,11 @@ def _peer(p: ExchangePeerRow) -> PeerRecord:
         p.next_attempt_at,
         p.gated_low_quality or 0,
         p.gated_flat or 0,
+        p.kind or "mediaproof",
+        p.source_config,
+        p.credentials_file,
+        p.pytx_checkpoint,
+        p.skipped_types or 0,
     )
 
 
@@ -383,7 +400,7 @@ class IncomingRepository:
     def matches(
         self, *, media_sha256: str | None = None, limit: int = 200
     ) -> list[dict[str, object]]:
-        q = select(ExchangeMatchRow, ExchangePeerRow.name).join(
+        q = select(ExchangeMatchRow, ExchangePeerRow.name, ExchangePeerRow.kind).join(
             ExchangePeerRow, ExchangePeerRow.id == ExchangeMatchRow.peer_id
         )
         if media_sha256 is not None:
@@ -394,7 +411,8 @@ class IncomingRepository:
                 "peer": name,
                 "collection": m.collection,
                 "seq": m.seq,
-                "log_index": m.seq - 1,
+                # a signed log's leaf only for a mediaproof peer (pytx exchanges have none)
+                "log_index": m.seq - 1 if kind in (None, "mediaproof") else None,
                 "signal_type": m.signal_type,
                 "value": m.value,
                 "distance": m.distance,
@@ -406,7 +424,7 @@ class IncomingRepository:
                 "case_number": m.case_number,
                 "at": m.at,
             }
-            for m, name in rows
+            for m, name, kind in rows
         ]
 
     # --- verdicts back to the source (an outbox) ----------------------------------
@@ -458,7 +476,9 @@ class IncomingRepository:
             )
         )
 
-    def _verdict(self, v: ExchangeVerdictRow, case_number: str | None) -> VerdictRecord:
+    def _verdict(
+        self, v: ExchangeVerdictRow, case_number: str | None, signal_type: str, value: str
+    ) -> VerdictRecord:
         return VerdictRecord(
             v.id,
             v.peer_id,
@@ -470,20 +490,25 @@ class IncomingRepository:
             v.next_attempt_at,
             v.last_error,
             case_number,
+            signal_type,
+            value,
         )
 
     def verdicts(self, *, due: dt.datetime | None = None) -> list[VerdictRecord]:
         """Every verdict (newest first), or those pending and due at ``due`` (oldest first)."""
-        q = select(ExchangeVerdictRow, ExchangeMatchRow.case_number).join(
-            ExchangeMatchRow, ExchangeMatchRow.id == ExchangeVerdictRow.match_id
-        )
+        q = select(
+            ExchangeVerdictRow,
+            ExchangeMatchRow.case_number,
+            ExchangeMatchRow.signal_type,
+            ExchangeMatchRow.value,
+        ).join(ExchangeMatchRow, ExchangeMatchRow.id == ExchangeVerdictRow.match_id)
         if due is not None:
             q = q.where(
                 ExchangeVerdictRow.status == "pending", ExchangeVerdictRow.next_attempt_at <= due
             ).order_by(ExchangeVerdictRow.id)
         else:
             q = q.order_by(ExchangeVerdictRow.id.desc())
-        return [self._verdict(v, n) for v, n in self.s.execute(q).all()]
+        return [self._verdict(v, n, t, val) for v, n, t, val in self.s.execute(q).all()]
 
     def verdict_done(
         self, verdict_id: int, now: dt.datetime, *, status: str, error: str | None

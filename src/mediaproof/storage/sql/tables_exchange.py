@@ -119,6 +119,35 @@ class ExchangePeerRow(Base):
     # signals the quality gate kept out of the matchable store (exchange/incoming.py)
     gated_low_quality: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     gated_flat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "mediaproof" (a peer's signed feed) or "pytx:<exchange>" (a python-threatexchange
+    # exchange, services/exchange_sources.py): its settings as JSON, the path of the
+    # operator's credentials file (read at each pull, never stored here), the library's
+    # checkpoint as JSON, and how many records carried no type we match
+    kind: Mapped[str] = mapped_column(String(40), default="mediaproof", server_default="mediaproof")
+    source_config: Mapped[str | None] = mapped_column(Text, nullable=True)
+    credentials_file: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    pytx_checkpoint: Mapped[str | None] = mapped_column(Text, nullable=True)
+    skipped_types: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ExchangeSourceRecordRow(Base):
+    """Which record of a python-threatexchange exchange (its own key: an NCMEC entry, a
+    ThreatExchange indicator) gave which received signal. A record the exchange deletes
+    takes out the signals no other record of the source still gives."""
+
+    __tablename__ = "exchange_source_records"
+    __table_args__ = (
+        UniqueConstraint(
+            "peer_id", "key_digest", "signal_type", "digest", name="uq_exchange_source_records"
+        ),
+        Index("ix_exchange_source_records_signal", "peer_id", "signal_type", "digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("exchange_peers.id", ondelete="CASCADE"))
+    key_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the record key's JSON
+    signal_type: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the signal's value
 
 
 class ExchangeIncomingRow(Base):
