@@ -97,6 +97,6 @@ class LogOutboxRow(Base):
     __table_args__ = (
         # "where did this leaf land?" (a screening event's log index) looks a body up by
         # equality: a hash index on PostgreSQL (no btree size limit on bytea), a plain one
-        # on SQLite; migration 0023
+        # on SQLite; migration 0024
         Index("ix_log_outbox_body", "body", postgresql_using="hash"),
     )

@@ -1,8 +1,8 @@
 """an index on the log outbox's leaf bodies: finding where a screening event's leaf
 landed looked the body up by scanning every staged and sent leaf
 
-Revision ID: 0023_log_outbox_body_index
-Revises: 0022_exchange_pull_match
+Revision ID: 0024_log_outbox_body_index
+Revises: 0023_pytx_sources
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0023_log_outbox_body_index"
-down_revision = "0022_exchange_pull_match"
+revision = "0024_log_outbox_body_index"
+down_revision = "0023_pytx_sources"
 branch_labels = None
 depends_on = None
 
