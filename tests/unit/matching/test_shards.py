@@ -64,7 +64,7 @@ def test_union_of_shard_answers_equals_one_index_and_brute_force() -> None:
         assert sel.any()
         _add(part, assets[sel], hashes[sel], rows[sel])
     words = hashes_to_words([bytes(h) for h in hashes])
-    for q in range(60):
+    for _ in range(60):
         query = base[rng.integers(0, n_assets)].copy()
         query[rng.integers(0, 32, 3)] ^= 0x11  # a few bits off
         qb = bytes(query)
