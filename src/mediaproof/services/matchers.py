@@ -342,6 +342,7 @@ class ShardReplica:
             "seq": self.seq,
             "snapshot": self.snapshot,
             "hashes": self._store.hash_count(),
+            "index_bytes": self._store.nbytes,  # mapped snapshot arrays and heap alike
             "caught_up_s_ago": None if at is None else round(time.monotonic() - at, 3),
             "error": self.error,
         }
