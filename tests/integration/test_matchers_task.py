@@ -74,3 +74,15 @@ def test_fanout_fails_clearly_when_a_shard_has_no_replica_left() -> None:
             client.find_near("md5", bytes(32), 0)
     finally:
         client.close()
+
+
+def test_api_with_matchers_but_no_token_is_a_config_error(tmp_path: Path) -> None:
+    from mediaproof.errors import ConfigError
+    from mediaproof.services.instance import Instance
+
+    inst = Instance(Settings(home=tmp_path / "i", matchers="0=http://127.0.0.1:9"))
+    try:
+        with pytest.raises(ConfigError, match="MEDIAPROOF_MATCHER_TOKEN"):
+            _ = inst.fingerprint_lookup
+    finally:
+        inst.close()
