@@ -86,3 +86,28 @@ def test_api_with_matchers_but_no_token_is_a_config_error(tmp_path: Path) -> Non
             _ = inst.fingerprint_lookup
     finally:
         inst.close()
+
+
+def test_a_snapshot_ahead_of_the_database_is_not_served(tmp_path: Path) -> None:
+    """A snapshot built from another database (the instance was reset or restored) names
+    changes this one never had: the replica reads its rows instead of serving it."""
+    from mediaproof.services.instance import Instance
+    from mediaproof.services.matchers import build_snapshots
+
+    first = Instance(Settings(home=tmp_path / "a"))
+    reg = Registry(first.db)
+    reg.register(30)
+    build_snapshots(first.db, first.blob_store, 1, tmp_path / "build")
+    second = Instance(Settings(home=tmp_path / "b"))  # a fresh database, same store below
+    try:
+        other = Registry(second.db, seed=99)
+        other.register(2)
+        replica = ShardReplica(second.db, first.blob_store, 0, 1, tmp_path / "cache")
+        replica.load()
+        assert replica.status()["hashes"] == 2 * 8  # the fresh database's, not the 240
+        q = other.query(sorted(other.hashes)[0])
+        _seq, found = replica.find_near("pdq", q, 31)
+        assert sorted((c.asset_id, int(c.distance)) for c in found) == other.brute(q)
+    finally:
+        first.close()
+        second.close()

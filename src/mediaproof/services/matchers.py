@@ -203,9 +203,17 @@ class ShardReplica:
                 k: np.load(folder / f"{k}.npy", mmap_mode="r", allow_pickle=False)
                 for k in meta["arrays"]
             }
+            seq = int(meta["seq"])
+            with self._db.session() as s:
+                newest = FingerprintRepository(s).last_change_seq()
+            if seq > newest:  # made from another database (a reset or restored one)
+                log.warning("matcher snapshot %s is ahead of the database (seq %d > %d): "
+                            "reading the rows instead", name, seq, newest)  # fmt: skip
+                seq, stores = _read_shards(self._db, self.shards, only=self.shard)
+                return stores[self.shard], seq, name
             store = FingerprintStore(md5=False)
             store.import_hashes(arrays, meta)
-            return store, int(meta["seq"]), name
+            return store, seq, name
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise StorageError(f"matcher snapshot {name} cannot be read: {e}") from e
 
