@@ -492,6 +492,43 @@ class Settings(BaseSettings):
         "answers 404 (docs/deploy.md)",
     )
 
+    matchers: str | None = Field(
+        default=None,
+        description="the sharded matchers' replicas, shard by shard: "
+        "'0=http://a:9001,http://b:9001;1=http://c:9001' (each shard's replicas, commas "
+        "between; shards 0..N-1, semicolons between); unset: lookups use this process's "
+        "own index (docs/matchers.md)",
+    )
+    matcher_token: SecretStr | None = Field(
+        default=None,
+        description="shared bearer token of the matchers' /lookup (at least 16 "
+        "characters); `matcher serve` refuses to start without one",
+    )
+    matcher_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="how long the API waits for one matcher replica before it asks a "
+        "sibling of the same shard",
+    )
+
+    @field_validator("matcher_token")
+    @classmethod
+    def _matcher_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        if len(v.get_secret_value().strip()) < 16:
+            raise ValueError("MEDIAPROOF_MATCHER_TOKEN must be at least 16 characters")
+        return SecretStr(v.get_secret_value().strip())
+
+    @field_validator("matchers")
+    @classmethod
+    def _matchers(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        parse_matchers(v)  # raises ValueError naming what is wrong
+        return v.strip()
+
     @field_validator("metrics_token")
     @classmethod
     def _metrics_token(cls, v: SecretStr | None) -> SecretStr | None:
@@ -526,6 +563,30 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Local copies of blobs kept in a remote object store."""
         return self.blob.cache_dir or self.home / "cache"
+
+
+def parse_matchers(spec: str) -> list[list[str]]:
+    """``MEDIAPROOF_MATCHERS`` as the replicas' base URLs per shard (shard i at index i).
+    Raises ValueError when shards are missing, repeated, or a URL is not http(s)."""
+    shards: dict[int, list[str]] = {}
+    for part in spec.strip().strip(";").split(";"):
+        key, sep, urls = part.partition("=")
+        if not sep or not key.strip().isdigit():
+            raise ValueError("MEDIAPROOF_MATCHERS: each shard is '<number>=<url>[,<url>...]'")
+        shard = int(key.strip())
+        if shard in shards:
+            raise ValueError(f"MEDIAPROOF_MATCHERS: shard {shard} is named twice")
+        found = [u.strip().rstrip("/") for u in urls.split(",") if u.strip()]
+        if not found:
+            raise ValueError(f"MEDIAPROOF_MATCHERS: shard {shard} has no replica")
+        for u in found:
+            parts = urlsplit(u)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("MEDIAPROOF_MATCHERS: replicas are http:// or https:// URLs")
+        shards[shard] = found
+    if sorted(shards) != list(range(len(shards))):
+        raise ValueError("MEDIAPROOF_MATCHERS: the shards must be numbered 0 to N-1, each once")
+    return [shards[i] for i in range(len(shards))]
 
 
 def load_settings(home: Path | None = None) -> Settings:

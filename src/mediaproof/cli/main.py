@@ -30,6 +30,7 @@ from mediaproof.cli import hash as hash_cmd
 from mediaproof.cli import keys as keys_cmd
 from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import log as log_cmd
+from mediaproof.cli import matcher as matcher_cmd
 from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli import screen as screen_cmd
 from mediaproof.cli import serve as serve_cmd
@@ -64,6 +65,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(log_cmd.app, name="log")
+app.add_typer(matcher_cmd.app, name="matcher")
 app.add_typer(alibi_cmd.app, name="alibi")
 app.add_typer(watermark_cmd.app, name="watermark")
 app.add_typer(detectors_cmd.app, name="detectors")

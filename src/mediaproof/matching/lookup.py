@@ -372,6 +372,12 @@ class FingerprintStore:
     def hash_count(self) -> int:
         return sum(len(ix) for ix in self._index.values())
 
+    def has_rows(self, signal: str, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of these row ids are served now (live) for ``signal``."""
+        with self._lock:
+            where, _ = self._cols[signal].find(np.asarray(rows, np.int64))
+        return where > 0
+
     @property
     def nbytes(self) -> int:
         """Bytes of the hash indexes and their row metadata (not the md5 map or audio)."""

@@ -7,7 +7,7 @@ import threading
 from celery import Celery
 
 from mediaproof.config import Settings
-from mediaproof.queue.app import TASK_NAME, Topology, make_celery
+from mediaproof.queue.app import SNAPSHOT_TASK_NAME, TASK_NAME, Topology, make_celery
 
 
 class Publisher:
@@ -42,6 +42,11 @@ class Publisher:
             task_id=key,
             queue=self.topology.jobs_queue(),
         )
+
+    def build_snapshots(self, shards: int) -> None:
+        """Queue a build of the matchers' shard snapshots (``index.snapshot``)."""
+        self._declare()
+        self.app.send_task(SNAPSHOT_TASK_NAME, args=[shards], queue=self.topology.jobs_queue())
 
     def close(self) -> None:
         self.app.close()

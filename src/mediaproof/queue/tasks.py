@@ -23,9 +23,10 @@ from celery.exceptions import Reject
 from celery.worker.request import Request
 
 from mediaproof.config import Settings
-from mediaproof.queue.app import TASK_NAME
+from mediaproof.queue.app import SNAPSHOT_TASK_NAME, TASK_NAME
 from mediaproof.services import queued_rounds  # noqa: F401  (its kinds: pulls, deliveries)
-from mediaproof.services.job_worker import DatabaseAway, fail_job, run_job
+from mediaproof.services.job_worker import DatabaseAway, fail_job, run_job, worker_instance
+from mediaproof.services.matchers import build_instance_snapshots
 
 log = logging.getLogger("mediaproof.queue")
 
@@ -100,3 +101,10 @@ def register_tasks(app: Celery, settings: Settings, topo: Any) -> None:
         except DatabaseAway as e:
             # hand the job back (it counts toward the delivery limit)
             raise Reject(str(e), requeue=True) from e
+
+    @app.task(name=SNAPSHOT_TASK_NAME)  # type: ignore[untyped-decorator]
+    def _snapshot(shards: int) -> list[dict[str, Any]]:
+        """Build and publish every shard's snapshot (the matchers swap to them). Runs
+        again harmlessly: each run publishes a complete, newer set."""
+        built = build_instance_snapshots(worker_instance(settings), int(shards))
+        return [b.as_dict() for b in built]

@@ -7,6 +7,9 @@ the audio prints) and topped up with newer rows at most once a second, so origin
 registered by another process (an API worker, the CLI) become matchable without a
 restart. Only active assets are served: each refresh also drops assets that were
 withdrawn since (by this process or another), and a restart never loads them.
+
+With ``remote`` (``MEDIAPROOF_MATCHERS``: the sharded matchers, services.matcher_client)
+PDQ and vPDQ lookups go to the matchers and this process keeps only the audio prints.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MediaproofError
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.fingerprint.video import md5_file as _md5
-from mediaproof.matching.lookup import Candidate, FingerprintEntry, FingerprintStore, entries_for
+from mediaproof.matching.lookup import (
+    Candidate,
+    FingerprintEntry,
+    FingerprintLookup,
+    FingerprintStore,
+    entries_for,
+)
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.media.sniff import MediaKind
 from mediaproof.observability.metrics import timed_lookup
@@ -101,7 +110,10 @@ class SqlFingerprintLookup:
     """``snapshot_dir``: where index snapshots live (``<home>/index``); None: no
     snapshots, every start reads all rows (still in bulk, as arrays). ``shelf``: an
     object store the snapshots are published to and fetched from (``snapshot_dir`` is
-    then a local cache of them, memory-mapped)."""
+    then a local cache of them, memory-mapped). ``remote``: answers PDQ and vPDQ
+    lookups instead of this process (the sharded matchers); only audio is loaded here."""
+
+    REMOTE_SIGNALS = ("pdq", "vpdq")
 
     def __init__(
         self,
@@ -109,8 +121,13 @@ class SqlFingerprintLookup:
         blobs: ContentStore | None = None,
         snapshot_dir: Path | None = None,
         shelf: SnapshotShelf | None = None,
+        remote: FingerprintLookup | None = None,
     ) -> None:
         self._db = db
+        self._remote = remote
+        self._signals: tuple[str, ...] = ("chromaprint",) if remote is not None else HASH_ROWS
+        if remote is not None:  # the matchers keep the hash snapshots, not this process
+            snapshot_dir, shelf = None, None
         self._blobs = blobs
         self._snapshot_dir = snapshot_dir
         self._shelf = shelf
@@ -168,7 +185,7 @@ class SqlFingerprintLookup:
                 repo = FingerprintRepository(s)
                 if from_snapshot:  # audio prints are not in snapshots: read them all
                     self._catch_up(repo, 0, ("chromaprint",))
-                self._catch_up(repo, self._last_id, HASH_ROWS, bulk=True)
+                self._catch_up(repo, self._last_id, self._signals, bulk=True)
                 self._drop_inactive(repo)
             self._checked = time.monotonic()
             _release_free_heap()
@@ -329,7 +346,7 @@ class SqlFingerprintLookup:
     def refresh_locked(self) -> None:
         with self._db.session() as s:
             repo = FingerprintRepository(s)
-            self._catch_up(repo, self._last_id, HASH_ROWS)
+            self._catch_up(repo, self._last_id, self._signals)
             self._drop_inactive(repo)
         self._checked = time.monotonic()
 
@@ -345,6 +362,8 @@ class SqlFingerprintLookup:
                 with self._db.session() as s:
                     found = FingerprintRepository(s).active_assets_by_digest(str(value))
                 return [Candidate(str(a), "md5", 0) for a in found]
+            if self._remote is not None and signal in self.REMOTE_SIGNALS:
+                return self._remote.find_near(signal, value, max_distance)
             self.refresh()
             return self._store.find_near(signal, value, max_distance)
 
@@ -352,7 +371,7 @@ class SqlFingerprintLookup:
         """Fingerprint rows in the database after the last one this index has read (its
         lag, for the metrics; 0 when caught up)."""
         with self._db.session() as s:
-            return OpsRepository(s).fingerprint_rows_after(self._last_id, HASH_ROWS)
+            return OpsRepository(s).fingerprint_rows_after(self._last_id, self._signals)
 
     @property
     def hash_count(self) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediaproof.analysis.compute import Compute, InlineCompute
-from mediaproof.config import Settings, load_settings
+from mediaproof.config import Settings, load_settings, parse_matchers
 from mediaproof.errors import ConfigError, KeyMaterialError
 from mediaproof.media.ingest import apply_pixel_limit
 from mediaproof.provenance.c2pa_io import C2paEngine
@@ -161,7 +161,22 @@ class Instance:
 
     @cached_property
     def fingerprint_lookup(self) -> SqlFingerprintLookup:
-        """Registered originals' fingerprints, served from memory (see services.fingerprints)."""
+        """Registered originals' fingerprints, served from memory (see services.fingerprints),
+        or PDQ/vPDQ from the sharded matchers when ``MEDIAPROOF_MATCHERS`` names them."""
+        if self.settings.matchers is not None:
+            from mediaproof.services.matcher_client import MatcherFanOut
+
+            token = self.settings.matcher_token
+            if token is None:
+                raise ConfigError(
+                    "MEDIAPROOF_MATCHERS is set but MEDIAPROOF_MATCHER_TOKEN is not",
+                    hint="set the same token on the matchers and the API processes",
+                )
+            fanout = MatcherFanOut(
+                parse_matchers(self.settings.matchers), token.get_secret_value(),
+                self.settings.matcher_timeout_s,
+            )  # fmt: skip
+            return SqlFingerprintLookup(self.db, self.blobs, remote=fanout)
         if isinstance(self.blob_store, LocalBlobStore):  # <home>/index is in the store
             return SqlFingerprintLookup(self.db, self.blobs, snapshot_dir=self.home / "index")
         return SqlFingerprintLookup(

@@ -41,6 +41,7 @@ ENV = {
     "S3_ACCESS_KEY": "s3-access-key-x",
     "S3_SECRET_KEY": "s3-secret-key-x",
     "METRICS_TOKEN": "metrics-token-0123456789abcdef",
+    "MATCHER_TOKEN": "matcher-token-0123456789abcdef",
 }
 
 
@@ -171,10 +172,15 @@ def test_compose_has_the_services_of_a_cluster() -> None:
     for name in ("postgres", "rabbitmq", "s3", "api", "log-writer", "exchange-scheduler"):
         assert "healthcheck" in svcs[name], name
     assert "/readyz" in " ".join(svcs["api"]["healthcheck"]["test"])
-    # no matcher service pretends to exist before the sharded matchers do (issue 20)
-    assert not [n for n in svcs if "match" in n]
-    assert "matchers" in COMPOSE.read_text()  # ... and the file says why
-
+    # the sharded matchers: 2 shards x 2 replicas, each named in MEDIAPROOF_MATCHERS
+    matchers = sorted(n for n in svcs if n.startswith("matcher-"))
+    assert matchers == ["matcher-0-a", "matcher-0-b", "matcher-1-a", "matcher-1-b"]
+    spec = compose_env(svcs["api"])["MEDIAPROOF_MATCHERS"]
+    for n in matchers:
+        assert f"http://{n}:9001" in spec
+        assert "/readyz" in " ".join(svcs[n]["healthcheck"]["test"])
+        shard = svcs[n]["command"][svcs[n]["command"].index("--shard") + 1]
+        assert spec.split(";")[int(shard)].count(n) == 1, (n, shard)
 
 def test_compose_needs_its_secrets_from_outside() -> None:
     with pytest.raises(AssertionError, match="POSTGRES_PASSWORD is required"):
@@ -217,6 +223,20 @@ def test_kubernetes_api_and_workers_have_probes_budgets_and_no_secrets() -> None
     assert ("Deployment", "mediaproof-worker") in kinds
     assert ("PodDisruptionBudget", "mediaproof-api") in kinds
     assert ("PodDisruptionBudget", "mediaproof-worker") in kinds
+    for i in (0, 1):  # the matchers: a StatefulSet per shard, 2 replicas, ready = caught up
+        sts = kinds[("StatefulSet", f"mediaproof-matcher-{i}")]
+        assert sts["spec"]["replicas"] == 2
+        m = sts["spec"]["template"]["spec"]["containers"][0]
+        assert m["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert m["args"][m["args"].index("--shard") + 1] == str(i)
+        assert ("PodDisruptionBudget", f"mediaproof-matcher-{i}") in kinds
+        assert kinds[("Service", f"mediaproof-matcher-{i}")]["spec"]["clusterIP"] == "None"
+    config = next(d for _p, d in res if d["kind"] == "ConfigMap")
+    for i in (0, 1):
+        for k in (0, 1):
+            assert f"mediaproof-matcher-{i}-{k}.mediaproof-matcher-{i}:9001" in (
+                config["data"]["MEDIAPROOF_MATCHERS"].split(";")[i]
+            )
     for name in ("mediaproof-log-writer", "mediaproof-exchange-scheduler"):
         single = kinds[("Deployment", name)]["spec"]
         assert single["replicas"] == 1 and single["strategy"]["type"] == "Recreate", name
@@ -271,7 +291,7 @@ def test_every_command_in_the_deploy_files_exists_in_the_cli() -> None:
         check_cli([str(a) for a in args])
     # the check bites: an unknown command or option is refused
     with pytest.raises(AssertionError, match="no command"):
-        check_cli(["matcher", "--shard", "1"])
+        check_cli(["matchers", "--shard", "1"])
     with pytest.raises(AssertionError, match="--shards"):
         check_cli(["worker", "--shards", "2"])
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mediaproof.errors import ConflictError
 from mediaproof.registry.models import AssetRecord
+from mediaproof.storage.sql.repos_fingerprints import record_index_change
 from mediaproof.storage.sql.tables import AssetRow
 
 
@@ -89,8 +90,11 @@ class AssetRepository:
         row = self.s.get(AssetRow, asset_id)
         if row is None:
             return None
+        changed = row.status != status
         row.status = status
         self.s.flush()
+        if changed:  # the sharded matchers stop (or start) serving it
+            record_index_change(self.s, asset_id, "status")
         return _record(row)
 
     def list(self, limit: int = 100, offset: int = 0) -> list[AssetRecord]:

@@ -8,12 +8,31 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from mediaproof.matching.lookup import FingerprintEntry, variant_code
 from mediaproof.storage.sql.tables import AssetRow
-from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
+from mediaproof.storage.sql.tables_fingerprints import FingerprintRow, IndexChangeRow
+
+# pg_advisory_xact_lock key of the change sequence ("mpix")
+INDEX_CHANGES_LOCK = 0x6D706978
+
+
+def record_index_change(s: Session, asset_id: int, op: str) -> None:
+    """Append a change to ``index_changes`` in the caller's transaction.
+
+    PostgreSQL hands out ``seq`` values at insert, not at commit: two writers could
+    commit 8 before 7, and a matcher that has read 8 would never read 7. The
+    transaction-level advisory lock taken here is held until the commit, so writers of
+    changes commit one after another in ``seq`` order (it is taken late in each
+    transaction: a registration or a status change holds it for milliseconds). SQLite
+    already runs one writer at a time."""
+    bind = s.get_bind()
+    if bind.dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": INDEX_CHANGES_LOCK})
+    s.add(IndexChangeRow(asset_id=asset_id, op=op))
+    s.flush()
 
 
 def _entry(row: FingerprintRow) -> FingerprintEntry:
@@ -84,6 +103,31 @@ def _active_batch(q: _Q, after_id: int, signals: Sequence[str], batch: int) -> _
     )
 
 
+_COLUMNS = (
+    FingerprintRow.id, FingerprintRow.asset_id, FingerprintRow.signal, FingerprintRow.value,
+    FingerprintRow.quality, FingerprintRow.variant, FingerprintRow.frame,
+    FingerprintRow.frames_total,
+)  # fmt: skip
+
+
+def _columns(rows: Sequence[Any], last: int) -> FingerprintColumns:
+    hashes = [r for r in rows if r[2] != "chromaprint" and r[3] is not None
+              and len(r[3]) == 32]  # fmt: skip
+    n = len(hashes)
+    return FingerprintColumns(
+        ids=np.fromiter((r[0] for r in hashes), np.int64, n),
+        asset_ids=np.fromiter((r[1] for r in hashes), np.int64, n),
+        signal=np.array([r[2] for r in hashes], dtype="U8").reshape(n),
+        values=np.frombuffer(b"".join(r[3] or b"" for r in hashes), np.uint8).reshape(n, 32),
+        quality=np.fromiter((-1 if r[4] is None else r[4] for r in hashes), np.int16, n),
+        variant=np.fromiter((variant_code(r[5]) for r in hashes), np.int8, n),
+        frame=np.fromiter((-1 if r[6] is None else r[6] for r in hashes), np.int32, n),
+        frames_total=np.fromiter((-1 if r[7] is None else r[7] for r in hashes), np.int32, n),
+        audio=[(r[0], r[1], r[3]) for r in rows if r[2] == "chromaprint" and r[3]],
+        last_id=last,
+    )
+
+
 class FingerprintRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -105,7 +149,47 @@ class FingerprintRepository:
         ]
         self.s.add_all(rows)
         self.s.flush()
+        record_index_change(self.s, asset_id, "add")
         return len(rows)
+
+    # --- the change sequence (sharded matchers) -------------------------------------
+
+    def last_change_seq(self) -> int:
+        """The newest change's ``seq`` (0: none yet)."""
+        return int(self.s.scalar(select(func.max(IndexChangeRow.seq))) or 0)
+
+    def changes_after(self, seq: int, limit: int = 10_000) -> list[tuple[int, int, str]]:
+        """(seq, asset id, op) of the next ``limit`` changes after ``seq``, in order."""
+        rows = self.s.execute(
+            select(IndexChangeRow.seq, IndexChangeRow.asset_id, IndexChangeRow.op)
+            .where(IndexChangeRow.seq > seq)
+            .order_by(IndexChangeRow.seq)
+            .limit(limit)
+        ).all()
+        return [(int(a), int(b), str(c)) for a, b, c in rows]
+
+    def hash_columns_of_assets(
+        self, asset_ids: Sequence[int], signals: Sequence[str] = ("pdq", "vpdq")
+    ) -> FingerprintColumns:
+        """The hash rows of those of ``asset_ids`` that are active, as columns."""
+        parts: list[FingerprintColumns] = []
+        ids = sorted(set(asset_ids))
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            q = (
+                select(*_COLUMNS)
+                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+                .where(FingerprintRow.asset_id.in_(chunk))
+                .where(FingerprintRow.signal.in_(signals))
+                .where(AssetRow.status == "active")
+                .order_by(FingerprintRow.id)
+            )
+            rows = self.s.execute(q).all()
+            if rows:
+                parts.append(_columns(rows, rows[-1][0]))
+        if not parts:
+            return _columns([], 0)
+        return FingerprintColumns.concat(parts)
 
     def since(
         self, after_id: int, signals: Sequence[str], batch: int = 50_000
@@ -130,33 +214,11 @@ class FingerprintRepository:
         """Rows of active assets with id > ``after_id``, in id order, as columns."""
         last = after_id
         while True:
-            q = select(
-                FingerprintRow.id, FingerprintRow.asset_id, FingerprintRow.signal,
-                FingerprintRow.value, FingerprintRow.quality, FingerprintRow.variant,
-                FingerprintRow.frame, FingerprintRow.frames_total,
-            )  # fmt: skip
-            rows = self.s.execute(_active_batch(q, last, signals, batch)).all()
+            rows = self.s.execute(_active_batch(select(*_COLUMNS), last, signals, batch)).all()
             if not rows:
                 return
             last = rows[-1][0]
-            hashes = [r for r in rows if r[2] != "chromaprint" and r[3] is not None
-                      and len(r[3]) == 32]  # fmt: skip
-            n = len(hashes)
-            yield FingerprintColumns(
-                ids=np.fromiter((r[0] for r in hashes), np.int64, n),
-                asset_ids=np.fromiter((r[1] for r in hashes), np.int64, n),
-                signal=np.array([r[2] for r in hashes], dtype="U8").reshape(n),
-                values=np.frombuffer(b"".join(r[3] or b"" for r in hashes), np.uint8)
-                .reshape(n, 32),
-                quality=np.fromiter((-1 if r[4] is None else r[4] for r in hashes), np.int16, n),
-                variant=np.fromiter((variant_code(r[5]) for r in hashes), np.int8, n),
-                frame=np.fromiter((-1 if r[6] is None else r[6] for r in hashes), np.int32, n),
-                frames_total=np.fromiter(
-                    (-1 if r[7] is None else r[7] for r in hashes), np.int32, n
-                ),
-                audio=[(r[0], r[1], r[3]) for r in rows if r[2] == "chromaprint" and r[3]],
-                last_id=last,
-            )
+            yield _columns(rows, last)
 
     def asset_of_row(self, row_id: int) -> int | None:
         """The asset of one row (a snapshot's anchor: same row, same asset, same database)."""

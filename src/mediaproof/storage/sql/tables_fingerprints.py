@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediaproof.storage.sql.tables import Base, utcnow
@@ -32,6 +32,27 @@ class FingerprintRow(Base):
     frame: Mapped[int | None] = mapped_column(Integer, nullable=True)
     frames_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pipeline: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IndexChangeRow(Base):
+    """The change sequence the sharded matchers follow (issue 20, item 3; migration 0023).
+
+    One row per change to what the fingerprint index serves: ``op`` ``"add"`` (an
+    asset's fingerprints were stored) or ``"status"`` (an asset's status changed, e.g.
+    withdrawn). A matcher applies a change by re-reading that asset's rows and status,
+    so applying one twice is harmless. ``seq`` grows in commit order: on PostgreSQL a
+    writer takes a transaction-level advisory lock before it adds its row (see
+    ``repos_fingerprints.record_index_change``), so a reader that has seen ``seq`` n has
+    seen every committed change before it. No foreign key: the row outlives its asset."""
+
+    __tablename__ = "index_changes"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    asset_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,0 +1,105 @@
+"""The API's side of the sharded matchers: one lookup fanned out to every shard.
+
+Used when ``MEDIAPROOF_MATCHERS`` names the replicas (``services.instance``); without it
+the process's own index answers, as on a single box. Each shard is asked once,
+concurrently, through one of its replicas (round robin); a replica that refuses the
+connection, times out (``MEDIAPROOF_MATCHER_TIMEOUT_S``), is not ready (503) or answers
+anything but a well-formed 200 is skipped for a sibling of the same shard. The answers
+are unioned: shards hold disjoint records (``matching.shards``), so the union is the
+exact answer. When no replica of a shard answers, the lookup fails (``BusyError``, 503:
+an answer missing a shard would be a wrong "no match").
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from mediaproof.errors import BusyError
+from mediaproof.matching.lookup import Candidate
+
+_FIELDS = {"asset_id", "signal", "distance", "quality", "variant"}
+
+
+def _candidate(d: Any, signal: str) -> Candidate:
+    if not isinstance(d, dict) or not isinstance(d.get("asset_id"), str):
+        raise ValueError("a match without an asset id")
+    distance = d.get("distance")
+    if not isinstance(distance, int | float) or isinstance(distance, bool):
+        raise ValueError("a match without a distance")
+    quality, variant = d.get("quality"), d.get("variant")
+    detail = {k: v for k, v in d.items() if k not in _FIELDS}
+    return Candidate(
+        d["asset_id"], signal, distance, quality if isinstance(quality, int) else None,
+        variant if isinstance(variant, str) else None, detail,
+    )  # fmt: skip
+
+
+class MatcherFanOut:
+    """``find_near`` over the matchers' shards (PDQ and vPDQ)."""
+
+    SIGNALS = ("pdq", "vpdq")
+
+    def __init__(self, shards: list[list[str]], token: str, timeout_s: float = 2.0) -> None:
+        if not shards or not all(shards):
+            raise ValueError("every shard needs at least one replica")
+        self.shards = shards
+        self._client = httpx.Client(
+            timeout=timeout_s,
+            headers={"authorization": f"Bearer {token}"},
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            trust_env=False,  # loopback and cluster addresses: never through a proxy
+        )
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(4, 4 * len(shards)), thread_name_prefix="matcher-fanout"
+        )
+        self._turn = [itertools.count(i) for i in range(len(shards))]
+        self._lock = threading.Lock()
+        self.retries = 0  # lookups a sibling answered after a replica failed
+
+    def _ask(self, shard: int, body: dict[str, Any]) -> list[Candidate]:
+        replicas = self.shards[shard]
+        with self._lock:
+            start = next(self._turn[shard])
+        failures = []
+        for k in range(len(replicas)):
+            url = replicas[(start + k) % len(replicas)]
+            try:
+                r = self._client.post(f"{url}/lookup", json=body)
+                if r.status_code != 200:
+                    failures.append(f"{url}: HTTP {r.status_code}")
+                    continue
+                matches = r.json()["matches"]
+                out = [_candidate(m, body["signal"]) for m in matches]
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
+                failures.append(f"{url}: {type(e).__name__}")
+                continue
+            if k:
+                with self._lock:
+                    self.retries += 1
+            return out
+        raise BusyError(
+            f"no replica of matcher shard {shard} answered ({'; '.join(failures)})",
+            hint="retry shortly; check the matchers' /readyz",
+        )
+
+    def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
+        if signal not in self.SIGNALS:
+            raise ValueError(f"matchers serve {', '.join(self.SIGNALS)} lookups")
+        if not isinstance(value, bytes | bytearray) or len(value) != 32:
+            raise ValueError(f"{signal} lookups take a 32-byte hash")
+        body = {"signal": signal, "hash": bytes(value).hex(), "max_distance": int(max_distance)}
+        futures = [self._pool.submit(self._ask, i, body) for i in range(len(self.shards))]
+        found: list[Candidate] = []
+        for f in futures:
+            found.extend(f.result())
+        found.sort(key=lambda c: (c.distance, c.asset_id, c.variant or "", str(c.detail)))
+        return found
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+        self._client.close()
