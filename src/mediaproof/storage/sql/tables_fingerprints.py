@@ -36,7 +36,7 @@ class FingerprintRow(Base):
 
 
 class IndexChangeRow(Base):
-    """The change sequence the sharded matchers follow (issue 20, item 3; migration 0023).
+    """The change sequence the sharded matchers follow (issue 20, item 3; migration 0025).
 
     One row per change to what the fingerprint index serves: ``op`` ``"add"`` (an
     asset's fingerprints were stored) or ``"status"`` (an asset's status changed, e.g.

@@ -6,8 +6,8 @@ asset ("status"), numbered in commit order. A matcher process loads its shard's 
 made before this revision need no rows here: a snapshot or a replica without one reads
 the fingerprint rows themselves.
 
-Revision ID: 0023_index_changes
-Revises: 0022_exchange_pull_match
+Revision ID: 0025_index_changes
+Revises: 0024_log_outbox_body_index
 Create Date: 2026-12-06
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023_index_changes"
-down_revision = "0022_exchange_pull_match"
+revision = "0025_index_changes"
+down_revision = "0024_log_outbox_body_index"
 branch_labels = None
 depends_on = None
 
