@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 HASH_ROWS = ("pdq", "vpdq", "chromaprint")  # md5 lookups query the database's index
 REFRESH_EVERY_S = 1.0
+CHANGES_BATCH = 5_000  # changes followed per query
 
 
 def fingerprint_entries(media: MediaInfo, limits: Limits) -> list[FingerprintEntry]:
@@ -133,6 +134,7 @@ class SqlFingerprintLookup:
         self._shelf = shelf
         self._store = FingerprintStore(md5=False)  # digests: the database's index answers
         self._last_id = 0
+        self._seq = 0  # the last change (``index_changes``) followed
         self._checked = -1e9
         self._gone: set[int] = set()  # inactive assets already dropped from the store
         self._lock = threading.Lock()
@@ -183,6 +185,8 @@ class SqlFingerprintLookup:
             from_snapshot = self._load_snapshot()
             with self._db.session() as s:
                 repo = FingerprintRepository(s)
+                # read before the rows: a change after this is followed at the next refresh
+                self._seq = repo.last_change_seq()
                 if from_snapshot:  # audio prints are not in snapshots: read them all
                     self._catch_up(repo, 0, ("chromaprint",))
                 self._catch_up(repo, self._last_id, self._signals, bulk=True)
@@ -347,8 +351,37 @@ class SqlFingerprintLookup:
         with self._db.session() as s:
             repo = FingerprintRepository(s)
             self._catch_up(repo, self._last_id, self._signals)
+            self._follow_changes(repo)
             self._drop_inactive(repo)
         self._checked = time.monotonic()
+
+    def _follow_changes(self, repo: FingerprintRepository) -> None:
+        """Hash rows that reading by row id passed over for good. On PostgreSQL ids are
+        handed out before commit, so with two writers a row can commit after a higher id
+        was read, and ``id > last`` never returns it. The change sequence becomes
+        visible in order (docs/matchers.md), so re-reading the assets of every change
+        since the last refresh finds such rows; rows served already are not added twice.
+        Audio prints still follow row ids only."""
+        signals = [x for x in self._signals if x in FingerprintStore.HASH_SIGNALS]
+        while True:
+            changes = repo.changes_after(self._seq, CHANGES_BATCH)
+            if not changes:
+                return
+            if signals:
+                cols = repo.hash_columns_of_assets(sorted({a for _, a, _ in changes}), signals)
+                # only rows behind the id reader: those after it, it reads next time
+                fresh = cols.ids <= self._last_id
+                for signal in signals:
+                    sel = fresh & (cols.signal == signal)
+                    if sel.any():
+                        fresh[sel] = ~self._store.has_rows(signal, cols.ids[sel])
+                if fresh.any():
+                    last = self._last_id  # its place stays
+                    self._add_batch(cols.subset(fresh), audio=False)
+                    self._last_id = last
+            self._seq = changes[-1][0]
+            if len(changes) < CHANGES_BATCH:
+                return
 
     def forget_asset(self, asset_id: int) -> None:
         """Stop serving an asset's fingerprints at once (after it was withdrawn)."""

@@ -58,14 +58,6 @@ def shelf_for(store: BlobStore, shard: int, shards: int) -> SnapshotShelf:
     return SnapshotShelf(store, f"matchers/{check_shards(shards)}/{shard}")
 
 
-def _subset(b: FingerprintColumns, sel: np.ndarray[Any, Any]) -> FingerprintColumns:
-    return FingerprintColumns(
-        ids=b.ids[sel], asset_ids=b.asset_ids[sel], signal=b.signal[sel], values=b.values[sel],
-        quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
-        frames_total=b.frames_total[sel], audio=[], last_id=b.last_id,
-    )  # fmt: skip
-
-
 def _add(store: FingerprintStore, b: FingerprintColumns) -> None:
     for signal in SIGNALS:
         sel = b.signal == signal
@@ -93,7 +85,7 @@ def _read_shards(
             for i in range(shards) if only is None else (only,):
                 sel = where == i
                 if sel.any():
-                    parts[i].append(_subset(batch, sel))
+                    parts[i].append(batch.subset(sel))
     stores = []
     for i in range(shards):
         store = FingerprintStore(md5=False)
@@ -251,7 +243,7 @@ class ShardReplica:
                         if sel.any():
                             fresh[sel] = ~store.has_rows(signal, cols.ids[sel])
                     if fresh.any():
-                        _add(store, _subset(cols, fresh))
+                        _add(store, cols.subset(fresh))
                 seq = changes[-1][0]
                 if len(changes) < CHANGES_BATCH:
                     return seq

@@ -81,6 +81,15 @@ class FingerprintColumns:
             last_id=max((p.last_id for p in parts), default=0),
         )
 
+    def subset(self, sel: NDArray[np.bool_]) -> FingerprintColumns:
+        """The hash rows where ``sel`` is true (audio rows are not carried over)."""
+        return FingerprintColumns(
+            ids=self.ids[sel], asset_ids=self.asset_ids[sel], signal=self.signal[sel],
+            values=self.values[sel], quality=self.quality[sel], variant=self.variant[sel],
+            frame=self.frame[sel], frames_total=self.frames_total[sel], audio=[],
+            last_id=self.last_id,
+        )  # fmt: skip
+
 
 def _active() -> object:
     # "not active" as two ranges, so the (status, id) index answers it
