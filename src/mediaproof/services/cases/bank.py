@@ -90,6 +90,36 @@ class Bank:
                     # the decision copied lacks the four eyes this outcome needs: people decide
                     action = bank_rules.BankAction.QUEUE
             if action is bank_rules.BankAction.LABEL:
+                # the same item checked again (a platform's retry, a re-upload to the same
+                # address): the decision already taken on it stands, nothing is added
+                assert original is not None  # checked above: no final decision, no label
+                url = content_url or case.content_url
+                earlier = next(
+                    (
+                        a
+                        for a in t.repo.actions(case.id)
+                        if a.automated_decision
+                        and a.action == copy_outcome.value
+                        and a.media_sha256 == sha256
+                        and a.content_url == url
+                        and a.decision_id is not None
+                        and a.decision_id >= original.id  # since the latest final one
+                    ),
+                    None,
+                )
+                if earlier is not None:
+                    return BankResult(
+                        action,
+                        number,
+                        match.kind,
+                        match.distance,
+                        alg=match.alg,
+                        action_id=earlier.public_id,
+                        applied=copy_outcome,
+                        rule_id=rule.id,
+                        repeated=True,
+                    )
+            if action is bank_rules.BankAction.LABEL:
                 d = t.repo.add_decision(
                     case.id,
                     outcome=copy_outcome,
@@ -123,10 +153,13 @@ class Bank:
                     match.distance,
                     applied=copy_outcome,
                     action_id=res.action_ids[0] if res.action_ids else None,
+                    rule_id=rule.id,
+                    uploader_token=res.uploader_token,
+                    uploader_appeal_url=res.uploader_appeal_url,
                 )
             else:
                 category = NoticeCategory(case.category)
-                result = BankResult(action, number, match.kind, match.distance)
+                result = BankResult(action, number, match.kind, match.distance, alg=match.alg)
         if action is bank_rules.BankAction.QUEUE:
             receipt = self.intake.file_notice(
                 NoticeInput(
@@ -154,5 +187,7 @@ class Bank:
                 ),
                 now,
             )
-            result = BankResult(action, number, match.kind, match.distance, receipt=receipt)
+            result = BankResult(
+                action, number, match.kind, match.distance, receipt=receipt, alg=match.alg
+            )
         return result
