@@ -130,9 +130,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _file_hashes(
-    inst: Instance, path: Path
-) -> tuple[str, dict[str, str], str | None, str | None]:
+def _file_hashes(inst: Instance, path: Path) -> tuple[str, dict[str, str], str | None, str | None]:
     """(sha256, fingerprints, md5, mime) of an upload: the type sniffed from the bytes
     and refused when unknown or over the limits; an image that cannot be decoded is
     refused (422) rather than answered "nothing matched"."""
