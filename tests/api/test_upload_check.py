@@ -344,3 +344,38 @@ def test_checks_are_rate_limited_per_account(tmp_path: Path) -> None:
         assert codes == [200, 200, 429]
         other = bearer(inst_of(app), "admin", ["uploads:check"])  # another account's bucket
         assert c.post(HASHES, headers=other, json={"sha256": "ab" * 32}).status_code == 200
+
+
+def test_automated_copies_keep_the_reviewed_decision_in_force(
+    app: FastAPI, corpora: Path
+) -> None:
+    """The bank's decisions on identical copies must not stand in for the reviewers':
+    a removal that needed four eyes is applied to every later copy (not sent back to
+    people because the previous copy's "reviewer" was the bank), and the signal stays
+    in the exchange collection that publishes two-reviewer decisions."""
+    inst = inst_of(app)
+    fake = corpora / DISPUTED
+    svc: CaseService = app.state.cases
+    notice = notice_input(
+        category=NoticeCategory.NON_CONSENSUAL_INTIMATE_DEEPFAKE,
+        media_sha256=sha(fake),
+        fingerprints=prints(app, fake),
+        mime="image/jpeg",
+    )
+    number = decided_case(svc, notice, filed_at=T0, outcome=Outcome.REMOVE, rule_id="DM-3",
+                          explanation="Intimate image made without consent.",
+                          second_reviewer="bob", confirmed_at=T0).case_number  # fmt: skip
+    exchange.create_collection(inst, CollectionSpec("confirmed", "County A"))
+    exchange.sync(inst)
+    published = exchange.updates(inst, None, "confirmed")["updates"]
+    assert any(u["value"] == prints(app, fake)["pdq"] for u in published)
+    with TestClient(app) as c:
+        for n in (1, 2, 3):
+            code, out = post_file(c, platform(app), fake, content_url=f"https://x.example/{n}")
+            assert code == 200, out
+            assert (out["action"], out["applied"], out["case_number"]) == (
+                "remove", "remove", number)  # fmt: skip
+            assert out["label_text"] is None  # removed, not labelled: nothing to show
+    # three automated removals, and the reviewed decision still vouches for the signal
+    assert [d.reviewer for d in svc.show(number).decisions].count("auto:bank") == 3
+    assert exchange.sync(inst, "confirmed")[0].withdrawn == 0

@@ -76,7 +76,9 @@ class Bank:
             case = t.open(match.entry.case_id)
             number = case.number
             if action is bank_rules.BankAction.LABEL:
-                original = t.repo.latest_final(case.id)
+                # the reviewers' decision, not an earlier automated copy of it (whose
+                # "reviewer" is the bank: copying that would lose the four eyes it had)
+                original = t.repo.latest_final(case.id, human=True)
                 if original is None:
                     return BankResult(bank_rules.BankAction.IGNORE)
                 rule = self.ctx.rule_for(case, original.rule_id, Outcome(original.outcome))
