@@ -297,9 +297,16 @@ def test_bad_hashes_are_refused(sqlite_app: FastAPI, body: Any) -> None:
 def test_bad_places_are_refused(sqlite_app: FastAPI) -> None:
     with TestClient(sqlite_app) as c:
         h = platform(sqlite_app)
-        for url in ("javascript:alert(1)", "ftp://x.example/a", "https://x.example/" + "a" * 2000):
+        for url in ("javascript:alert(1)", "ftp://x.example/a", "https://x.example/" + "a" * 2000,
+                    "https://x.example/\x00a", "https://x.example/ a"):  # fmt: skip
             r = c.post(HASHES, headers=h, json={"sha256": "ab" * 32, "content_url": url})
             assert r.status_code in (400, 422), (url, r.text)
+        for loc in ("feed\x00", "x" * 501):
+            r = c.post(HASHES, headers=h, json={"sha256": "ab" * 32, "location": loc})
+            assert r.status_code in (400, 422), (loc, r.text)
+        r = c.post(CHECK, headers=h, data={"location": "a\x07b"},
+                   files={"file": ("x", b"\x89PNG")})  # fmt: skip
+        assert r.status_code == 400 and "control characters" in r.json()["error"]["message"]
 
 
 def test_oversized_and_hostile_files_get_a_clear_4xx(tmp_path: Path, corpora: Path) -> None:

@@ -123,6 +123,9 @@ def check_place(content_url: str | None, location: str | None) -> tuple[str | No
             raise UsageError("content_url must be an http:// or https:// address")
     if loc is not None and len(loc) > MAX_LOCATION:
         raise UsageError(f"location is limited to {MAX_LOCATION} characters")
+    for name, value in (("content_url", url), ("location", loc)):
+        if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise UsageError(f"{name} contains control characters")
     return url, loc
 
 
