@@ -225,6 +225,9 @@ class ServiceSettings(BaseSettings):
     # prompt screening: a tool calls it around every generation, per calling address
     rate_screen_per_min: float = Field(default=1200.0, gt=0)
     rate_screen_burst: int = Field(default=200, ge=1)
+    # platform upload checks (POST /api/v1/uploads/check*): per platform account
+    rate_uploads_per_min: float = Field(default=600.0, gt=0)
+    rate_uploads_burst: int = Field(default=100, ge=1)
     webhook_interval_s: float = Field(
         default=10.0, gt=0, description="how often the service sends due webhooks"
     )

@@ -196,6 +196,9 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.events": ADMINS,
     # output screening: the same tools; consent records name enrolled people (admins)
     "screen.output": frozenset({"admin", "toolmaker"}),
+    # platforms check their uploads against the bank and received signals (issue 18)
+    "uploads.check": frozenset({"admin", "platform"}),
+    "uploads.check_hashes": frozenset({"admin", "platform"}),
     "screen.output_file": frozenset({"admin", "toolmaker"}),
     "screen.consents": ADMINS,
     "screen.consent": ADMINS,

@@ -20,6 +20,9 @@ class Role(StrEnum):
     # another organisation's instance that pulls our exchange collections (docs/exchange.md)
     PEER = "peer"
     TOOLMAKER = "toolmaker"  # a generation tool's account: screens its users' prompts
+    # a hosting platform's trust & safety client: checks its uploads against the bank of
+    # confirmed media and the signals received from exchange peers (docs/api.md)
+    PLATFORM = "platform"
 
 
 class Permission(StrEnum):
@@ -45,6 +48,8 @@ class Permission(StrEnum):
     # seed examples and the record of blocks (admins)
     SCREEN_PROMPTS = "screen:prompt"
     MANAGE_SCREENING = "screen:manage"
+    # check an upload (the file or its hashes) against confirmed media and received signals
+    CHECK_UPLOADS = "uploads:check"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -66,6 +71,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TOOLMAKER: frozenset(
         {Permission.SCREEN_PROMPTS, Permission.OWN_TOKENS, Permission.ACCOUNT}
     ),
+    Role.PLATFORM: frozenset(
+        {Permission.CHECK_UPLOADS, Permission.OWN_TOKENS, Permission.ACCOUNT}
+    ),
 }
 
 # What a token may be scoped to; managing tokens needs a web session, so a stolen token
@@ -85,6 +93,7 @@ TOKEN_SCOPES: frozenset[Permission] = frozenset(
         Permission.MANAGE_EXCHANGE,
         Permission.SCREEN_PROMPTS,
         Permission.MANAGE_SCREENING,
+        Permission.CHECK_UPLOADS,
     }
 )
 

@@ -17,7 +17,7 @@ from mediaproof.accounts.models import Permission
 class Rule:
     who: str  # "public" | "user" (any logged-in user) | "permission"
     permission: Permission | None = None
-    rate: str | None = None  # bucket: verify | lookup | login | notice | screen
+    rate: str | None = None  # bucket: verify | lookup | login | notice | screen | uploads
     rate_everyone: bool = False  # signed-in callers draw from the bucket too
     form: bool = False  # an HTML form: CSRF token required for anonymous callers too
     pending_password_ok: bool = False  # reachable before a one-time password is changed
@@ -201,4 +201,8 @@ ACCESS: dict[str, Rule] = {
     "screen.webhook": needs(Permission.SCREEN_PROMPTS),
     "screen.webhook_set": needs(Permission.SCREEN_PROMPTS),
     "screen.appeal": needs(Permission.SCREEN_PROMPTS),
+    # platforms check their uploads against the bank and received signals (issue 18):
+    # platform accounts' tokens and admins, per account from the uploads bucket
+    "uploads.check": Rule("permission", Permission.CHECK_UPLOADS, rate="uploads"),
+    "uploads.check_hashes": Rule("permission", Permission.CHECK_UPLOADS, rate="uploads"),
 }

@@ -34,6 +34,7 @@ from mediaproof.api.routers import (
     screening,
     softbinding,
     tlog,
+    uploads_check,
     verify,
 )
 from mediaproof.config import Settings
@@ -131,6 +132,7 @@ def create_app(
                     svc.rate_notice_signed_per_min, svc.rate_notice_signed_burst
                 ),
                 "screen": BucketSpec(svc.rate_screen_per_min, svc.rate_screen_burst),
+                "uploads": BucketSpec(svc.rate_uploads_per_min, svc.rate_uploads_burst),
             },
         ),
         resolver=resolver(inst) if resolver else default_resolver(inst),
@@ -199,7 +201,7 @@ def create_app(
     app.add_middleware(AccessLogMiddleware)
     for r in (
         health, verify, assets, accounts, softbinding, tlog, cases, likeness, exchange,
-        screening, hash_lists,
+        screening, hash_lists, uploads_check,
     ):
         app.include_router(r.router)
     app.include_router(pages.router)

@@ -24,6 +24,7 @@ UPLOAD_ROUTES = frozenset(
         ("POST", "/api/v1/likeness/enrolments"),
         ("POST", "/api/v1/likeness/check"),
         ("POST", "/api/v1/screen/output"),  # a generated file, streamed like verify's
+        ("POST", "/api/v1/uploads/check"),  # a platform's upload, checked against the bank
     }
 )
 

@@ -146,7 +146,7 @@ def csrf_token_for(request: Request, ctx: AppContext) -> tuple[str, str | None]:
 
 
 # buckets signed-in callers of any role draw from too, per account (generous defaults)
-SIGNED_BUCKETS = {"verify": "verify_signed", "notice": "notice_signed"}
+SIGNED_BUCKETS = {"verify": "verify_signed", "notice": "notice_signed", "uploads": "uploads"}
 
 
 async def take_rate(request: Request, ctx: AppContext, rule: Rule, p: Principal) -> None:

@@ -170,11 +170,23 @@ def build_record(f: SorFacts) -> dict[str, Any]:
 
 _ACTION_WORDS = {
     ActionType.REMOVE: "The content was removed.",
-    ActionType.LABEL: "The content stays available with a label saying it is manipulated or "
-    "AI-generated.",
+    # the label names the rule the content breaks (label_text), never more: a label on
+    # false voting information must not call the content AI-generated
+    ActionType.LABEL: "The content stays available with a label naming the rule of our "
+    "published policy that it breaks.",
     ActionType.RESTRICT: "The content stays available, but its distribution is reduced and "
     "interaction with it is restricted.",
 }
+
+
+def label_text(rule: PolicyRule, policy: PolicyDocument, case_number: str) -> str:
+    """The words a platform shows beside an identical copy of media a review found to
+    break ``rule``: the rule's own title and where to read it, nothing the decision did
+    not say (the rule is the reviewer's finding; "AI" appears only if its title says so)."""
+    return (
+        f"Identical to media that a review found to break the rule \u201c{rule.title}\u201d "
+        f"({rule.id}, policy version {policy.version}: {policy.url}); case {case_number}."
+    )
 
 
 def human_statement(

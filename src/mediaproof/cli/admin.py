@@ -25,7 +25,7 @@ def create_user_cmd(
     role: Annotated[
         Role,
         typer.Option(
-            "--role", help="admin, publisher, reviewer, reporter, peer or toolmaker"
+            "--role", help="admin, publisher, reviewer, reporter, peer, toolmaker or platform"
         ),
     ],
     one_time: Annotated[

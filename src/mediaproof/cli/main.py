@@ -34,6 +34,7 @@ from mediaproof.cli import matcher as matcher_cmd
 from mediaproof.cli import monitor as monitor_cmd
 from mediaproof.cli import screen as screen_cmd
 from mediaproof.cli import serve as serve_cmd
+from mediaproof.cli import upload as upload_cmd
 from mediaproof.cli import watermark as watermark_cmd
 from mediaproof.cli import worker as worker_cmd
 from mediaproof.cli.common import HomeOption, JsonOption, console, err_console, instance, print_json
@@ -60,6 +61,7 @@ app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(fingerprints_cmd.app, name="fingerprints")
 app.add_typer(likeness_cmd.app, name="likeness")
 app.add_typer(screen_cmd.app, name="screen")
+app.add_typer(upload_cmd.app, name="upload")
 app.command("monitor")(monitor_cmd.monitor)
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)

@@ -90,7 +90,7 @@ def verify_upload(
     # credentials stored remotely are never fetched; the answer says where the file says
     # they are (label remote_credentials_not_fetched) with every other signal, not an error
     if pdata.get("state", "absent") == "absent" and report.media.mime in _DECODABLE:
-        _check_decodes(path)
+        check_decodes(path)
     out = report.as_dict()
     if images is not None:
         _add_match_images(inst, out, report.images.get(HEATMAP_CACHE_KEY), images)
@@ -119,7 +119,8 @@ def _add_match_images(
         data["original_url"] = f"/api/v1/assets/{asset_id}/preview"
 
 
-def _check_decodes(path: Path) -> None:
+def check_decodes(path: Path) -> None:
+    """Refuse (422) an image that is truncated or corrupt."""
     # Draft mode decodes at reduced size: a cheap way to find truncated or corrupt data.
     try:
         with warnings.catch_warnings():

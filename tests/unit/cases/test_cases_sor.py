@@ -15,6 +15,7 @@ from mediaproof.cases.sor import (
     batches,
     build_record,
     human_statement,
+    label_text,
     scrub_personal_data,
     validate_record,
 )
@@ -324,3 +325,32 @@ def test_organisations_and_the_subject_as_a_role_stay() -> None:
         "We called the Press Office."
     )
     assert scrub_personal_data(text) == text
+
+
+def test_a_label_says_which_rule_and_no_more() -> None:
+    """A label on false voting information must not call the content AI-generated: the
+    statement and the words a platform shows name the rule the reviewers applied."""
+    f = _facts("DM-2", ActionType.LABEL)
+    text = human_statement(
+        f,
+        outcome=Outcome.LABEL,
+        case_number="C-2026-000001",
+        decided_on=dt.date(2026, 11, 3),
+        rule=f.rule,
+        policy=DEFAULT_POLICY,
+        explanation="The polling place named in the picture is wrong.",
+        automated_detection=False,
+        automated_decision=False,
+        appeal_until=dt.date(2027, 5, 5),
+        notice_based=True,
+    )
+    restriction = next(line for line in text.splitlines() if line.startswith("Restriction:"))
+    assert "label naming the rule" in restriction
+    words = label_text(f.rule, DEFAULT_POLICY, "C-2026-000001")
+    for claim in (restriction, words):
+        assert not any(w in claim for w in ("AI", "generated", "deepfake", "synthetic")), claim
+    assert "\u201cFalse information about when, where or how to vote\u201d (DM-2" in words
+    assert DEFAULT_POLICY.url in words and "C-2026-000001" in words
+    # where the rule's own title says synthetic, the label quotes it as the rule's name
+    dm1 = label_text(DEFAULT_POLICY.rule("DM-1"), DEFAULT_POLICY, "C-1")
+    assert "rule \u201cDeceptive synthetic media of candidates and officials\u201d" in dm1

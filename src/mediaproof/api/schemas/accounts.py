@@ -18,7 +18,9 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=2, max_length=64)
-    role: str = Field(description="admin | publisher | reviewer | reporter")
+    role: str = Field(
+        description="admin | publisher | reviewer | reporter | peer | toolmaker | platform"
+    )
     password: str | None = Field(
         default=None,
         min_length=12,

@@ -76,7 +76,9 @@ class Bank:
             case = t.open(match.entry.case_id)
             number = case.number
             if action is bank_rules.BankAction.LABEL:
-                original = t.repo.latest_final(case.id)
+                # the reviewers' decision, not an earlier automated copy of it (whose
+                # "reviewer" is the bank: copying that would lose the four eyes it had)
+                original = t.repo.latest_final(case.id, human=True)
                 if original is None:
                     return BankResult(bank_rules.BankAction.IGNORE)
                 rule = self.ctx.rule_for(case, original.rule_id, Outcome(original.outcome))
@@ -89,6 +91,36 @@ class Bank:
                 if not automatic_outcome_allowed(copy_outcome, policy.second_review_for, copied):
                     # the decision copied lacks the four eyes this outcome needs: people decide
                     action = bank_rules.BankAction.QUEUE
+            if action is bank_rules.BankAction.LABEL:
+                # the same item checked again (a platform's retry, a re-upload to the same
+                # address): the decision already taken on it stands, nothing is added
+                assert original is not None  # checked above: no final decision, no label
+                url = content_url or case.content_url
+                earlier = next(
+                    (
+                        a
+                        for a in t.repo.actions(case.id)
+                        if a.automated_decision
+                        and a.action == copy_outcome.value
+                        and a.media_sha256 == sha256
+                        and a.content_url == url
+                        and a.decision_id is not None
+                        and a.decision_id >= original.id  # since the latest final one
+                    ),
+                    None,
+                )
+                if earlier is not None:
+                    return BankResult(
+                        action,
+                        number,
+                        match.kind,
+                        match.distance,
+                        alg=match.alg,
+                        action_id=earlier.public_id,
+                        applied=copy_outcome,
+                        rule_id=rule.id,
+                        repeated=True,
+                    )
             if action is bank_rules.BankAction.LABEL:
                 d = t.repo.add_decision(
                     case.id,
@@ -123,10 +155,13 @@ class Bank:
                     match.distance,
                     applied=copy_outcome,
                     action_id=res.action_ids[0] if res.action_ids else None,
+                    rule_id=rule.id,
+                    uploader_token=res.uploader_token,
+                    uploader_appeal_url=res.uploader_appeal_url,
                 )
             else:
                 category = NoticeCategory(case.category)
-                result = BankResult(action, number, match.kind, match.distance)
+                result = BankResult(action, number, match.kind, match.distance, alg=match.alg)
         if action is bank_rules.BankAction.QUEUE:
             receipt = self.intake.file_notice(
                 NoticeInput(
@@ -154,5 +189,7 @@ class Bank:
                 ),
                 now,
             )
-            result = BankResult(action, number, match.kind, match.distance, receipt=receipt)
+            result = BankResult(
+                action, number, match.kind, match.distance, receipt=receipt, alg=match.alg
+            )
         return result

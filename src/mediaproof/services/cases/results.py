@@ -160,3 +160,9 @@ class BankResult:
     receipt: Receipt | None = None  # the review case opened for a near match
     action_id: str | None = None  # the action applied to an exact copy
     applied: Outcome | None = None  # label, or the confirmed outcome where labels don't apply
+    alg: str | None = None  # the fingerprint a near match was found with
+    rule_id: str | None = None  # the policy rule of the decision applied to an exact copy
+    # the uploader's appeal token and link, where no platform endpoint carried them
+    uploader_token: str | None = None
+    uploader_appeal_url: str | None = None
+    repeated: bool = False  # the same item was checked before: that decision stands

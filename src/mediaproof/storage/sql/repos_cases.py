@@ -281,12 +281,15 @@ class CaseRepository:
             raise NotFoundError("this case has no proposed decision awaiting a second review")
         return row
 
-    def latest_final(self, case_id: int) -> DecisionRow | None:
-        return self.s.scalars(
-            select(DecisionRow)
-            .where(DecisionRow.case_id == case_id, DecisionRow.status == DecisionStatus.FINAL.value)
-            .order_by(DecisionRow.id.desc())
-        ).first()
+    def latest_final(self, case_id: int, *, human: bool = False) -> DecisionRow | None:
+        """The case's latest final decision; with ``human``, the latest a reviewer took
+        (not the bank's automated decisions on identical copies)."""
+        q = select(DecisionRow).where(
+            DecisionRow.case_id == case_id, DecisionRow.status == DecisionStatus.FINAL.value
+        )
+        if human:
+            q = q.where(DecisionRow.automated.is_(False))
+        return self.s.scalars(q.order_by(DecisionRow.id.desc())).first()
 
     def add_appeal(
         self,

@@ -289,7 +289,9 @@ class ExchangeRepository:
     # --- the bank, read-only ----------------------------------------------------------
 
     def bank_signals(self) -> list[BankSignalSource]:
-        """Active bank entries with the latest final decision of their case."""
+        """Active bank entries with the latest final decision reviewers took on their
+        case (the bank's automated decisions on identical copies vouch for nothing, and
+        must not hide the reviewed decision from the inclusion rule)."""
         banked = self.s.execute(
             select(BankRow.id, BankRow.case_id, BankRow.fingerprints, CaseRow.category)
             .join(CaseRow, CaseRow.id == BankRow.case_id)
@@ -301,7 +303,11 @@ class ExchangeRepository:
         if case_ids:
             for dec in self.s.scalars(
                 select(DecisionRow)
-                .where(DecisionRow.case_id.in_(case_ids), DecisionRow.status == "final")
+                .where(
+                    DecisionRow.case_id.in_(case_ids),
+                    DecisionRow.status == "final",
+                    DecisionRow.automated.is_(False),
+                )
                 .order_by(DecisionRow.id)
             ):
                 latest[dec.case_id] = dec
