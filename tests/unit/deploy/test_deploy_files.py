@@ -168,8 +168,11 @@ def test_compose_has_the_services_of_a_cluster() -> None:
     ):
         assert name in svcs, name
     assert svcs["api"]["deploy"]["replicas"] >= 2
-    for name in ("postgres", "rabbitmq", "s3", "api", "log-writer", "exchange-scheduler"):
+    for name in ("postgres", "rabbitmq", "s3", "api"):
         assert "healthcheck" in svcs[name], name
+    # the singletons run their own commands (issue 20 #5), not a `serve` on the side
+    assert svcs["log-writer"]["command"][:2] == ["run", "log-writer"]
+    assert svcs["exchange-scheduler"]["command"][:2] == ["run", "scheduler"]
     assert "/readyz" in " ".join(svcs["api"]["healthcheck"]["test"])
     # no matcher service pretends to exist before the sharded matchers do (issue 20)
     assert not [n for n in svcs if "match" in n]
