@@ -227,7 +227,7 @@ def jobs_level(urls: list[str], n_jobs: int) -> dict[str, Any]:
 
 
 def summarise(levels: list[int], runs: dict[int, list[dict[str, Any]]], key: str) -> dict[str, Any]:
-    med = {n: statistics.median(r[key] for r in runs[n]) for n in levels}
+    med = {n: round(statistics.median(r[key] for r in runs[n]), 3) for n in levels}
     base = med[levels[0]]
     out: dict[str, Any] = {
         "median_" + key: {str(n): med[n] for n in levels},
