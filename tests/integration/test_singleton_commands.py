@@ -144,3 +144,38 @@ def test_one_log_writer_runs_and_a_standby_takes_over(inst: Instance, tmp_path: 
             if w.poll() is None:
                 os.killpg(w.pid, signal.SIGKILL)
                 w.wait(10)
+
+
+def test_the_scheduler_command_runs_and_stops_on_sigterm(inst: Instance, tmp_path: Path) -> None:
+    """`run scheduler` holds the scheduler's lock while it runs (no peers: it pulls
+    nobody) and lets go when SIGTERM stops it."""
+    from mediaproof.services.exchange_pull import PULL_SCHEDULER_LOCK
+
+    out = tmp_path / "scheduler.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+        "MEDIAPROOF_HOME": str(inst.home),
+        "MEDIAPROOF_DATABASE_URL": inst.db.url,
+    }
+    with out.open("wb") as f:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "mediaproof", "run", "scheduler", "--interval", "1"],
+            cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+
+        def taken() -> bool:
+            with hold(inst.db, PULL_SCHEDULER_LOCK, timeout_s=0) as lease:
+                return not lease
+
+        _wait("the scheduler to take its lock", taken, [out])
+        assert "exchange scheduler, every 1 s" in out.read_text()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(60) == 0, out.read_text()
+        with hold(inst.db, PULL_SCHEDULER_LOCK, timeout_s=5) as lease:
+            assert lease  # gone with the process
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(10)
