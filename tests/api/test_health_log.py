@@ -96,3 +96,25 @@ def test_admin_imports_a_hash_list(client: TestClient, inst: Any) -> None:
     assert client.get("/api/v1/hash-lists", headers=h).json()[0]["entries"] == 1
     m = client.get("/api/v1/hash-lists/match", headers=h, params={"pdq": "ab" * 32}).json()
     assert m["matches"][0]["distance"] == 0
+
+
+def test_readyz_names_the_blob_store_when_its_folder_cannot_be_used(
+    client: TestClient, inst: Any, tmp_path: Path
+) -> None:
+    from mediaproof.storage.blobs import LocalBlobStore
+
+    assert client.get("/readyz").json()["blob_store"] == "local"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    real = inst.blob_store
+    inst.blob_store = LocalBlobStore(blocker / "blobs")  # a folder that cannot exist
+    try:
+        r = client.get("/readyz")
+    finally:
+        inst.blob_store = real
+    assert r.status_code == 503
+    err = r.json()["error"]
+    assert err["code"] == "not_ready"
+    assert err["message"].startswith("the blob store folder cannot be created")
+    assert str(tmp_path) not in err["message"]  # no paths on a public route
+    assert client.get("/readyz").status_code == 200

@@ -26,6 +26,7 @@ from mediaproof.cli._tlog import (
     witness_keys,
 )
 from mediaproof.cli.common import HomeOption, JsonOption, console, print_json
+from mediaproof.config import load_settings
 from mediaproof.errors import UsageError
 from mediaproof.services import transparency as tlog
 from mediaproof.transparency.checkpoint import VerifiedCheckpoint, cosign
@@ -94,7 +95,9 @@ def append(
             if isinstance(item, dict):
                 item.setdefault("v", SCHEMA_VERSION)
                 item.setdefault("time", now())
-        indices, vc = tlog.append_entries(home_dir(home), items, origin=origin, sign=sign)
+        where = home_dir(home)
+        with tlog.operator_lock(load_settings(where)):
+            indices, vc = tlog.append_entries(where, items, origin=origin, sign=sign)
         if as_json:
             print_json({"ok": True, "indices": indices, "checkpoint": vc and _cp_json(vc)})
         else:
@@ -126,7 +129,9 @@ def checkpoint(
             if not wits:
                 raise UsageError("--add-cosignatures needs the --witness keys to check")
             note = read_file(cosigned, "cosigned checkpoint")
-        vc, added, vkey = tlog.sign_checkpoint(home_dir(home), cosigned=note, witnesses=wits)
+        where = home_dir(home)
+        with tlog.operator_lock(load_settings(where)):
+            vc, added, vkey = tlog.sign_checkpoint(where, cosigned=note, witnesses=wits)
         if as_json:
             print_json(
                 {"ok": True, "checkpoint": _cp_json(vc), "cosignatures_added": added, "vkey": vkey}

@@ -32,6 +32,7 @@ from mediaproof.cli import likeness as likeness_cmd
 from mediaproof.cli import log as log_cmd
 from mediaproof.cli import matcher as matcher_cmd
 from mediaproof.cli import monitor as monitor_cmd
+from mediaproof.cli import run as run_cmd
 from mediaproof.cli import screen as screen_cmd
 from mediaproof.cli import serve as serve_cmd
 from mediaproof.cli import upload as upload_cmd
@@ -73,6 +74,7 @@ app.add_typer(watermark_cmd.app, name="watermark")
 app.add_typer(detectors_cmd.app, name="detectors")
 app.command("hash")(hash_cmd.hash_cli)
 app.command("worker")(worker_cmd.worker)
+app.add_typer(run_cmd.app, name="run")
 
 
 def _version(value: bool) -> None:

@@ -391,6 +391,10 @@ def pull_one(
     return PullResult(name, status, added, removed, size, message)
 
 
+PULL_LOCK = "exchange-pull"
+PULL_LOCK_TIMEOUT_S = 300.0  # a round pulls each peer with a 30 s HTTP timeout
+
+
 def pull(
     inst: Instance,
     name: str | None = None,
@@ -404,7 +408,11 @@ def pull(
     else:
         with inst.db.session() as s:
             names = [p.name for p in IncomingRepository(s).peers()]
-    out = [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+    # one pull of this instance at a time, whoever starts it (the scheduler's round, a
+    # worker's queued round, `mediaproof exchange pull`): two would race on each peer's
+    # trusted checkpoint
+    with hold(inst.db, PULL_LOCK, timeout_s=PULL_LOCK_TIMEOUT_S):
+        out = [pull_one(inst, n, client=client, now=now, force=force) for n in names]
     # verdicts of cases decided since the last round go back to their sources (a failure
     # to send stays queued); imported here: exchange_match imports this module
     from mediaproof.services import exchange_match

@@ -30,7 +30,13 @@ from typing import Any
 from mediaproof.config import Settings
 from mediaproof.errors import MediaproofError, StorageError
 from mediaproof.services.instance import Instance
-from mediaproof.services.jobs import HEARTBEAT_S, ProgressWriter, error_of, job_blobs
+from mediaproof.services.jobs import (
+    HEARTBEAT_S,
+    ProgressWriter,
+    error_of,
+    job_blobs,
+    release_input,
+)
 from mediaproof.services.public_verify import verify_upload
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import ContentStore
@@ -105,9 +111,7 @@ def drop_input(repo: JobRepo, blobs: ContentStore, rec: JobRecord) -> None:
     """The job has ended: its upload goes (unless an identical one is still waiting)."""
     if rec.input_blob is None:
         return
-    repo.clear_input(rec.id)
-    if not repo.input_in_use(rec.input_blob):
-        blobs.delete(rec.input_blob)
+    release_input(repo, blobs, rec.input_blob, rec.id)
 
 
 @contextlib.contextmanager

@@ -39,8 +39,9 @@ from typing import Any, Protocol
 from mediaproof.config import Settings
 from mediaproof.errors import BusyError, MediaproofError, NotFoundError
 from mediaproof.media.children import pid_alive
-from mediaproof.storage.blobs import BlobStore, ContentStore, open_blob_store
+from mediaproof.storage.blobs import BlobStore, ContentStore, file_sha256, open_blob_store
 from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_jobs import JobRecord, JobRepo
 
 # (report progress: stage name, fraction 0..1) -> result
@@ -155,6 +156,26 @@ class ProgressWriter:
         self.repo.progress(self.key, stage, fraction)
 
 
+INPUTS_LOCK = "job-inputs"
+INPUTS_LOCK_S = 30.0
+
+
+def release_input(repo: JobRepo, blobs: ContentStore, blob: str, key: str | None) -> None:
+    """Job ``key`` (None: one already deleted) no longer needs its upload ``blob``: the
+    row lets go of it, and the blob goes unless another job still names it.
+
+    Uploads are stored by digest, so identical uploads share one blob. The check and the
+    delete happen under the database lock INPUTS_LOCK, which a submission also holds
+    while its row names the blob (before it writes the bytes): a job that ends can never
+    delete the upload an identical new job was just given (seen with several API
+    processes and workers: the new job failed with ``blob_not_found``)."""
+    if key is not None:
+        repo.clear_input(key)  # letting go needs no lock: it only drops a reference
+    with hold(repo.db, INPUTS_LOCK, timeout_s=INPUTS_LOCK_S):
+        if not repo.input_in_use(blob):
+            blobs.delete(blob)
+
+
 class JobRunner:
     def __init__(
         self,
@@ -219,24 +240,31 @@ class JobRunner:
             raise MediaproofError("the job queue needs a blob store for the uploads")
         job_id = secrets.token_urlsafe(18)
         key = job_key(job_id)
+        blobs = self.blobs
         try:
-            blob = self.blobs.put_file(p.path) if p.path is not None else None
+            # the row names its upload before the bytes are written, under INPUTS_LOCK:
+            # a job with the same upload that ends meanwhile sees the name in use and
+            # leaves the blob alone (see release_input)
+            blob = file_sha256(p.path) if p.path is not None else None
+            with hold(self.repo.db, INPUTS_LOCK, timeout_s=INPUTS_LOCK_S):
+                rec = self.repo.create(
+                    key,
+                    p.kind,
+                    "queue",
+                    max_pending=self.max_pending,
+                    input_blob=blob,
+                    params=p.params,
+                )
+            if blob is not None and p.path is not None:
+                try:
+                    blobs.put_file(p.path, blob)
+                except BaseException as e:
+                    self.repo.finish(key, error=error_of(e))
+                    release_input(self.repo, blobs, blob, key)
+                    raise
         finally:
             if cleanup is not None:
                 cleanup()  # the upload is in the blob store now (or failed to get there)
-        try:
-            rec = self.repo.create(
-                key,
-                p.kind,
-                "queue",
-                max_pending=self.max_pending,
-                input_blob=blob,
-                params=p.params,
-            )
-        except BaseException:
-            if blob is not None and not self.repo.input_in_use(blob):
-                self.blobs.delete(blob)
-            raise
         try:
             self.dispatch(key)
         except BaseException as e:
@@ -250,9 +278,7 @@ class JobRunner:
                 },
             )
             if blob is not None:
-                self.repo.clear_input(key)
-                if not self.repo.input_in_use(blob):
-                    self.blobs.delete(blob)
+                release_input(self.repo, blobs, blob, key)
             raise QueueUnavailableError(
                 "the job queue is not reachable; try again in a few minutes",
             ) from e
@@ -294,8 +320,8 @@ class JobRunner:
         now = dt.datetime.now(dt.UTC)
         self.repo.fail_abandoned(now - dt.timedelta(seconds=self.abandoned_s), LOST)
         for blob in self.repo.expire(now - dt.timedelta(seconds=self.keep_s)):
-            if self.blobs is not None and not self.repo.input_in_use(blob):
-                self.blobs.delete(blob)
+            if self.blobs is not None:
+                release_input(self.repo, self.blobs, blob, None)
 
     def _fail_dead_owners(self) -> None:
         for owner in self.repo.local_owners(f"{self._host}:"):

@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import rfc8785
 from cryptography.hazmat.primitives import hashes
 
+from mediaproof.config import Settings
 from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.instance import Instance
 from mediaproof.services.log_publish import publish_quietly
+from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
@@ -320,6 +322,28 @@ def open_for_proofs(home: Path, *, verify: Literal["tail", "full"] = "tail") -> 
         return TransparencyLog.open(home, readonly=True, verify=verify)
 
 
+@contextmanager
+def operator_lock(settings: Settings) -> Iterator[None]:
+    """For the operator's log commands (``mediaproof log append``, ``log checkpoint``):
+    the database's ``transparency-log-writer`` lock, the one the service's writers take,
+    so a command run on one host never appends between the log writer's or an API
+    process's steps on another. A log folder with no instance database (a stand-alone
+    log) has no such lock; the log's own file lock still keeps writers apart there."""
+    url = settings.database_url
+    if url is None:
+        db_file = settings.home / "mediaproof.db"
+        if not db_file.exists():
+            yield
+            return
+        url = settings.resolved_database_url
+    db = Database(url)
+    try:
+        with hold(db, LOG_WRITER_LOCK, timeout_s=LOCK_TIMEOUT_S):
+            yield
+    finally:
+        db.dispose()
+
+
 def append_entries(
     home: Path,
     items: Sequence[Entry | Mapping[str, Any] | bytes],
@@ -412,6 +436,7 @@ __all__ = [
     "log_identity",
     "log_status",
     "open_for_proofs",
+    "operator_lock",
     "reconcile_assets",
     "record_alibi",
     "record_event",

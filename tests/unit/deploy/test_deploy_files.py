@@ -169,8 +169,11 @@ def test_compose_has_the_services_of_a_cluster() -> None:
     ):
         assert name in svcs, name
     assert svcs["api"]["deploy"]["replicas"] >= 2
-    for name in ("postgres", "rabbitmq", "s3", "api", "log-writer", "exchange-scheduler"):
+    for name in ("postgres", "rabbitmq", "s3", "api"):
         assert "healthcheck" in svcs[name], name
+    # the singletons run their own commands (issue 20 #5), not a `serve` on the side
+    assert svcs["log-writer"]["command"][:2] == ["run", "log-writer"]
+    assert svcs["exchange-scheduler"]["command"][:2] == ["run", "scheduler"]
     assert "/readyz" in " ".join(svcs["api"]["healthcheck"]["test"])
     # the sharded matchers: 2 shards x 2 replicas, each named in MEDIAPROOF_MATCHERS
     matchers = sorted(n for n in svcs if n.startswith("matcher-"))

@@ -67,6 +67,7 @@ class FingerprintIndexOut(BaseModel):
 class ReadyOut(BaseModel):
     status: str
     database: str
+    blob_store: str = Field(description="local (a folder) or s3 (an object store)")
     schema_revision: str | None
     signing_keys: bool
     fingerprint_index: FingerprintIndexOut | None = Field(

@@ -1,0 +1,572 @@
+"""The distributed end-to-end test (issue 20, "How it is checked"), on one machine,
+loopback only, nothing mocked.
+
+One module-scoped cluster of real processes sharing one instance configuration:
+
+- a PostgreSQL database (a copy of the run's migrated template, on the local server);
+- the S3-compatible store (SeaweedFS, ``scripts/s3.sh``), one bucket made for the module;
+- RabbitMQ: a **private node** of the installed server, started here on free loopback
+  ports with its own data folder, because the test restarts it; restarting the machine's
+  shared broker would break every other test run using it;
+- 2 API processes (``mediaproof serve``), 3 workers (``mediaproof worker``) and the log
+  writer (``mediaproof run log-writer``), as deploy/compose.yaml starts them.
+
+The sharded matchers (issue 20 #3) are not started here: they do not exist yet, and each
+API process holds the whole fingerprint index itself. A matcher tier adds its processes
+to :meth:`Cluster.start` next to the workers and its checks as tests of this module.
+
+Every process runs in its own session and is killed with its process group when the
+module ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kombu import Connection
+from pydantic import SecretStr
+
+from mediaproof.accounts.models import Role
+from mediaproof.config import BlobSettings, QueueSettings, ServiceSettings, Settings
+from mediaproof.media.samples import sample_photo
+from mediaproof.provenance.keys import init_keys
+from mediaproof.queue.app import Topology
+from mediaproof.queue.publish import Publisher
+from mediaproof.services import accounts
+from mediaproof.services.instance import Instance
+from mediaproof.services.jobs import JobRunner, Portable, job_blobs, job_key
+from mediaproof.transparency.log import TransparencyLog
+from tests.conftest import CORPORA, REPO, _drop_pg_database, _pg_database
+from tests.e2e.server import free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+
+PLUGIN = "tests.integration.queue_kinds"  # test.hold / test.crash, loaded into the workers
+DELIVERY_LIMIT = 2
+WAV = CORPORA / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"
+PASSWORD = "a long test password"
+RABBIT_BIN = Path(os.environ.get("MEDIAPROOF_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
+
+
+def _pythonpath() -> str:
+    return os.pathsep.join(
+        filter(None, [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH")])
+    )
+
+
+def _killpg(p: subprocess.Popen[bytes]) -> None:
+    """kill -9 the process and everything it started (its session's process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(p.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        p.wait(timeout=10)
+
+
+def wait_for(
+    what: str, check: Callable[[], bool], timeout_s: float, logs: Callable[[], str]
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}\n{logs()}")
+
+
+class Rabbit:
+    """A RabbitMQ node of its own (the installed server, a private data folder, free
+    loopback ports): started, stopped and started again on the same data, as an operator
+    restarting the broker does."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root
+        self.dir.mkdir(parents=True)
+        (self.dir / "plugins").write_text("[].\n")
+        self.node = f"mpe2e{uuid.uuid4().hex[:10]}@localhost"
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}//"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def _env(self) -> dict[str, str]:
+        d = self.dir
+        return {
+            **os.environ,
+            "HOME": str(d),  # the node's Erlang cookie lives here, for rabbitmqctl too
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(d / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "plugins"),
+            "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq"),
+            "RABBITMQ_PID_FILE": str(d / "pid"),
+        }
+
+    def start(self, timeout_s: float = 60) -> None:
+        server = RABBIT_BIN / "rabbitmq-server"
+        if not server.exists():
+            raise RuntimeError(
+                f"{server} not found: run scripts/services.sh (it installs RabbitMQ)"
+            )
+        self.starts += 1
+        out = (self.dir / f"server-{self.starts}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [str(server)], env=self._env(), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=self.dir,
+        )  # fmt: skip
+        out.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"RabbitMQ exited:\n{self.logs()}")
+            try:
+                with Connection(self.url, connect_timeout=1) as c:
+                    c.ensure_connection(max_retries=0)
+                return
+            except Exception:
+                time.sleep(0.2)
+        raise RuntimeError(f"RabbitMQ did not come up:\n{self.logs()}")
+
+    def stop(self) -> None:
+        """A clean stop of the whole node (``rabbitmqctl stop``), as a service restart does."""
+        if self.proc is None:
+            return
+        subprocess.run(
+            [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, "stop"],
+            env=self._env(), capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _killpg(self.proc)
+        self.proc = None
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            _killpg(self.proc)
+            self.proc = None
+
+    def logs(self) -> str:
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.dir.glob("server-*.log"))
+        )
+
+
+@dataclass
+class Cluster:
+    root: Path
+    home: Path
+    db_url: str
+    rabbit: Rabbit
+    queue: str
+    blob: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)
+    apis: list[str] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    auth: dict[str, str] = field(default_factory=dict)
+    registered: list[int] = field(default_factory=list)
+
+    def settings(self) -> Settings:
+        return Settings(
+            home=self.home,
+            database_url=self.db_url,
+            broker_url=self.rabbit.url,  # type: ignore[arg-type]  # pydantic: SecretStr
+            queue=QueueSettings(name=self.queue, delivery_limit=DELIVERY_LIMIT),
+            blob=BlobSettings(**self.blob),
+            service=ServiceSettings(analysis_processes=0, exchange_pull_interval_s=0),
+        )
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        out = (self.root / f"{name}.log").open("ab")
+        p = subprocess.Popen(
+            [sys.executable, "-m", "mediaproof", *args],
+            cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        out.close()
+        self.procs.append(p)
+        return p
+
+    def start_api(self, name: str) -> str:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        p = self.start(name, "serve", "--port", str(port), "--log-level", "warning")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if p.poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{self.logs()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+                    return url
+            time.sleep(0.3)
+        raise RuntimeError(f"{name} did not get ready:\n{self.logs()}")
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        n = len(self.workers)
+        p = self.start(
+            f"worker-{n}", "worker", "--plugin", PLUGIN, "--concurrency", "1",
+            "--name", f"e2e-{n}@localhost", "--log-level", "info",
+        )  # fmt: skip
+        self.workers.append(p)
+        return p
+
+    def worker_of(self, pid: int) -> subprocess.Popen[bytes]:
+        """The worker whose pool process ``pid`` is (a worker's session is its group)."""
+        group = os.getpgid(pid)
+        return next(w for w in self.workers if w.pid == group)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
+            for p in sorted(self.root.glob("*.log"))
+        )
+
+    def client(self, i: int) -> httpx.Client:
+        return httpx.Client(base_url=self.apis[i % len(self.apis)], timeout=60)
+
+    def messages(self, *, dead: bool = False) -> int:
+        topo = Topology(self.queue, DELIVERY_LIMIT)
+        with Connection(self.rabbit.url) as conn:
+            q = (topo.dead_letter_queue() if dead else topo.jobs_queue()).bind(conn.default_channel)
+            return int(q.queue_declare(passive=True).message_count)
+
+    def take_dead_letters(self) -> list[str]:
+        ids = []
+        with Connection(self.rabbit.url) as conn:
+            topo = Topology(self.queue, DELIVERY_LIMIT)
+            q = topo.dead_letter_queue().bind(conn.default_channel)
+            while (msg := q.get(no_ack=True)) is not None:
+                ids.append(msg.headers["id"])
+        return ids
+
+
+def _s3_env() -> dict[str, str]:
+    script = REPO / "scripts" / "s3.sh"
+    subprocess.run([str(script), "start"], check=True, cwd=REPO, timeout=120)
+    out = subprocess.run(
+        [str(script), "env"], check=True, cwd=REPO, capture_output=True, text=True, timeout=30
+    ).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def _s3_client(env: dict[str, str]) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=env["MEDIAPROOF_BLOB_S3_ENDPOINT_URL"],
+        aws_access_key_id=env["MEDIAPROOF_BLOB_S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["MEDIAPROOF_BLOB_S3_SECRET_ACCESS_KEY"],
+        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}),
+    )  # fmt: skip
+
+
+def _empty_bucket(client: Any, bucket: str) -> None:
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=obj["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, pg_template: str) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("cluster")
+    db_url = _pg_database(pg_template)
+    s3 = _s3_env()
+    s3c = _s3_client(s3)
+    bucket = f"mp-e2e-{uuid.uuid4().hex[:12]}"
+    s3c.create_bucket(Bucket=bucket)
+    rabbit = Rabbit(root / "rabbit")
+    c = Cluster(
+        root=root,
+        home=root / "home",
+        db_url=db_url,
+        rabbit=rabbit,
+        queue=f"mediaproof-e2e-{uuid.uuid4().hex[:8]}",
+        blob={
+            "store": f"s3://{bucket}/instance",
+            "s3_endpoint_url": s3["MEDIAPROOF_BLOB_S3_ENDPOINT_URL"],
+            "s3_access_key_id": s3["MEDIAPROOF_BLOB_S3_ACCESS_KEY_ID"],
+            "s3_secret_access_key": SecretStr(s3["MEDIAPROOF_BLOB_S3_SECRET_ACCESS_KEY"]),
+        },
+    )
+    try:
+        rabbit.start()
+        # the one configuration every process reads (deploy/compose.yaml's x-mediaproof-env)
+        c.env = {
+            **os.environ,
+            "PYTHONPATH": _pythonpath(),
+            "MEDIAPROOF_HOME": str(c.home),
+            "MEDIAPROOF_DATABASE_URL": db_url,
+            "MEDIAPROOF_BROKER_URL": rabbit.url,
+            "MEDIAPROOF_QUEUE_NAME": c.queue,
+            "MEDIAPROOF_QUEUE_DELIVERY_LIMIT": str(DELIVERY_LIMIT),
+            "MEDIAPROOF_BLOB_STORE": c.blob["store"],
+            **{k: v for k, v in s3.items() if k.startswith("MEDIAPROOF_BLOB_S3_")},
+            "MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES": "0",
+            "MEDIAPROOF_SERVICE_JOB_AUDIO_MIN_S": "0.5",  # the sample WAV is a queued job
+            "MEDIAPROOF_SERVICE_EXCHANGE_PULL_INTERVAL_S": "0",
+            "MEDIAPROOF_SERVICE_RATE_VERIFY_BURST": "1000",
+            "MEDIAPROOF_SERVICE_RATE_LOOKUP_BURST": "1000",
+        }
+        # the operator's one-off set-up (compose's `run --rm migrate keys init ...`)
+        inst = Instance(c.settings())
+        try:
+            init_keys(inst.keys_dir, "Test Election Office")
+            accounts.create_user(inst, "publisher", Role.PUBLISHER, PASSWORD)
+            secret, _ = accounts.login(inst, "publisher", PASSWORD)
+            principal = accounts.session_principal(inst, secret)
+            assert principal is not None
+            token, _ = accounts.create_token(inst, principal, "e2e", ["publish"])
+            c.auth = {"Authorization": f"Bearer {token}"}
+        finally:
+            inst.close()
+        c.start("log-writer", "run", "log-writer", "--interval", "1")
+        for _ in range(3):
+            c.start_worker()
+        with ThreadPoolExecutor(2) as pool:
+            c.apis = list(pool.map(c.start_api, ["api-0", "api-1"]))
+        yield c
+    finally:
+        for p in c.procs:
+            _killpg(p)
+        rabbit.kill()
+        with contextlib.suppress(Exception):
+            _empty_bucket(s3c, bucket)
+        _drop_pg_database(db_url)
+
+
+def _verify_wav(c: Cluster, i: int) -> httpx.Response:
+    with c.client(i) as api:
+        return api.post("/api/v1/verify", files={"file": ("a.wav", WAV.read_bytes())})
+
+
+def _wait_jobs(c: Cluster, urls: dict[str, int], timeout_s: float = 120) -> dict[str, Any]:
+    """Poll each job through the *other* API than the one that took it; returns the
+    finished answers, each checked to be the same through the first API."""
+    done: dict[str, Any] = {}
+    clients = [c.client(0), c.client(1)]
+    try:
+
+        def all_ended() -> bool:
+            for url, via in urls.items():
+                if url in done:
+                    continue
+                r = clients[(via + 1) % 2].get(url)
+                assert r.status_code == 200, r.text
+                if r.json()["status"] in ("done", "failed"):
+                    done[url] = r.json()
+            return len(done) == len(urls)
+
+        wait_for("the jobs to end", all_ended, timeout_s, c.logs)
+        for url, via in urls.items():
+            assert clients[via].get(url).json() == done[url]  # the same through either
+    finally:
+        for cl in clients:
+            cl.close()
+    return done
+
+
+def _runner(c: Cluster) -> tuple[Instance, JobRunner]:
+    """What an API process does to queue a job, in this process (for the test kinds,
+    which no HTTP route submits)."""
+    settings = c.settings()
+    inst = Instance(settings)
+    return inst, JobRunner(
+        inst.db, 600, 16, blobs=job_blobs(settings), dispatch=Publisher(settings)
+    )
+
+
+def test_registrations_and_jobs_go_through_either_api(cluster: Cluster, tmp_path: Path) -> None:
+    c = cluster
+    for i in range(4):
+        photo = sample_photo(tmp_path / f"p{i}.jpg", 320, 240, seed=100 + i)
+        with c.client(i) as a, c.client(i + 1) as b:
+            r = a.post(
+                "/api/v1/assets", headers=c.auth, data={"title": f"Release {i}"},
+                files={"file": ("p.jpg", photo.read_bytes(), "image/jpeg")},
+            )  # fmt: skip
+            assert r.status_code == 201, r.text
+            asset = r.json()["asset"]
+            c.registered.append(asset["asset_id"])
+            view = b.get(f"/api/v1/assets/{asset['asset_id']}")
+            assert view.status_code == 200, view.text
+            assert view.json()["asset"] == asset
+            # the signed release, stored in the object store by A, downloaded through B
+            dl = b.get(r.json()["download_url"], headers=c.auth)
+            assert dl.status_code == 200 and dl.content[:3] == b"\xff\xd8\xff"
+    urls = {}
+    for i in range(4):
+        r = _verify_wav(c, i)
+        assert r.status_code == 202, r.text
+        urls[r.json()["status_url"]] = i % 2
+    for j in _wait_jobs(c, urls).values():
+        assert j["status"] == "done", j
+        assert j["result"]["media"]["kind"] == "audio"
+
+
+def test_killed_worker_job_is_redelivered_and_every_job_finishes_once(cluster: Cluster) -> None:
+    c = cluster
+    box = c.root / "kill"
+    box.mkdir()
+    inst, jobs = _runner(c)
+    try:
+        held = jobs.submit(
+            "test.hold", lambda _p: {}, portable=Portable("test.hold", None, {"dir": str(box)})
+        )
+        key = job_key(held.id)
+        first = box / f"started-{key}-1"
+        wait_for("a worker to start the held job", first.exists, 60, c.logs)
+        # jobs through both APIs run on the other workers meanwhile
+        urls = {}
+        for i in range(4):
+            r = _verify_wav(c, i)
+            assert r.status_code == 202, r.text
+            urls[r.json()["status_url"]] = i % 2
+        victim = c.worker_of(int(first.read_text()))
+        _killpg(victim)  # kill -9, mid-job: the message was never acknowledged
+        assert jobs.get(held.id).status == "running"
+        c.workers.remove(victim)
+        c.start_worker()  # compose's restart: unless-stopped
+        second = box / f"started-{key}-2"
+        wait_for("the held job to be redelivered", second.exists, 60, c.logs)
+        assert c.worker_of(int(second.read_text())) is not victim
+        (box / "release").write_text("")
+        wait_for("the held job", lambda: jobs.get(held.id).status == "done", 60, c.logs)
+        ended = _wait_jobs(c, urls)
+        assert [j["status"] for j in ended.values()] == ["done"] * 4
+        done = jobs.get(held.id)
+        assert done.result == {"attempt": 2, "input": None}
+        rec = jobs.repo.get(key)
+        assert rec is not None and rec.attempts == 2  # the redelivery, recorded
+        # exactly one result: the kind notes each run that finished
+        lines = (box / "results.log").read_text().splitlines()
+        assert lines == [f"{key} 2"]
+        wait_for("the queue to drain", lambda: c.messages() == 0, 30, c.logs)
+    finally:
+        jobs.shutdown()
+        inst.close()
+
+
+def test_poison_file_is_dead_lettered_while_the_others_drain(cluster: Cluster) -> None:
+    c = cluster
+    box = c.root / "poison"
+    box.mkdir()
+    (box / "release").write_text("")
+    inst, jobs = _runner(c)
+    try:
+        hostile = box / "hostile.bin"
+        hostile.write_bytes(b"\x00" * 64)
+        poison = jobs.submit(
+            "x", lambda _p: {}, portable=Portable("test.crash", hostile, {"dir": str(box)})
+        )
+        urls = {}
+        for i in range(4):
+            r = _verify_wav(c, i)
+            assert r.status_code == 202, r.text
+            urls[r.json()["status_url"]] = i % 2
+        ended = _wait_jobs(c, urls)
+        assert [j["status"] for j in ended.values()] == ["done"] * 4
+        wait_for(
+            "the poison job to fail", lambda: jobs.get(poison.id).status == "failed", 60, c.logs
+        )
+        err = jobs.get(poison.id).error
+        assert err is not None and err["code"] == "analysis_crashed"
+        key = job_key(poison.id)
+        assert len(list(box.glob(f"crashed-{key}-*"))) == DELIVERY_LIMIT + 1
+        wait_for("the dead letter", lambda: c.messages(dead=True) == 1, 30, c.logs)
+        assert c.take_dead_letters() == [key]
+        assert c.messages() == 0
+        assert all(w.poll() is None for w in c.workers)  # the workers lived through it
+    finally:
+        jobs.shutdown()
+        inst.close()
+
+
+def test_nothing_published_is_lost_when_rabbitmq_restarts(cluster: Cluster) -> None:
+    """Jobs keep coming through both APIs while the broker stops and starts again: each
+    one the API accepted (202: the broker confirmed the publish) finishes; the ones
+    submitted while it was down are refused with 503 ``queue_unavailable`` (the client
+    knows to try again), never lost in between."""
+    c = cluster
+    answers: list[tuple[float, int, dict[str, Any], int]] = []
+    stop = threading.Event()
+
+    def enqueue() -> None:
+        i = 0
+        while not stop.is_set():
+            r = _verify_wav(c, i)
+            answers.append((time.monotonic(), r.status_code, r.json(), i % 2))
+            i += 1
+            time.sleep(0.2)
+
+    t = threading.Thread(target=enqueue, daemon=True)
+    t.start()
+    try:
+        wait_for("jobs before the restart", lambda: len(answers) >= 3, 60, c.logs)
+        c.rabbit.stop()
+        time.sleep(1.0)
+        c.rabbit.start()
+        restarted = time.monotonic()
+        wait_for(
+            "jobs accepted after the restart",
+            lambda: sum(1 for at, code, _, _ in answers if at > restarted and code == 202) >= 3,
+            90,
+            lambda: c.logs() + c.rabbit.logs(),
+        )
+    finally:
+        stop.set()
+        t.join(90)
+    codes = [code for _, code, _, _ in answers]
+    assert set(codes) <= {202, 503}, answers
+    refused = [body for _, code, body, _ in answers if code == 503]
+    assert all(b["error"]["code"] == "queue_unavailable" for b in refused), refused
+    accepted = {body["status_url"]: via for _, code, body, via in answers if code == 202}
+    ended = _wait_jobs(c, accepted, timeout_s=150)
+    assert [j["status"] for j in ended.values()] == ["done"] * len(accepted), ended
+    assert c.messages() == 0
+
+
+def test_log_audit_passes_with_one_leaf_per_registration(cluster: Cluster) -> None:
+    c = cluster
+    assert c.registered, "the registrations test runs first"
+    audit = subprocess.run(
+        [sys.executable, "-m", "mediaproof", "log", "audit", "--pin", str(c.root / "pin"),
+         "--full", "--json"],
+        cwd=REPO, env=c.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    report = json.loads(audit.stdout)
+    assert report["ok"] and report["invalid_entries"] == []
+    with TransparencyLog.open(c.home, readonly=True) as log:
+        leaves = [json.loads(log.entry(i)) for i in range(log.size)]
+    assert report["size"] == len(leaves)
+    registered = [e["asset_id"] for e in leaves if e["type"] == "asset.registered"]
+    assert sorted(registered) == sorted(f"asset-{i}" for i in c.registered)
+
+
+def test_every_process_is_still_up(cluster: Cluster) -> None:
+    """Nothing fell over: both APIs ready, the workers (one replaced after its kill) and
+    the log writer alive after all of the above."""
+    for url in cluster.apis:
+        assert httpx.get(url + "/readyz", timeout=10).status_code == 200
+    assert all(w.poll() is None for w in cluster.workers), cluster.logs()
+    assert sum(p.poll() is None for p in cluster.procs) == 2 + 3 + 1, cluster.logs()
