@@ -101,7 +101,8 @@ class SpreadSpectrumImageScheme:
         # at 12 MP than a max/min and convertScaleAbs pass over the float mark for each)
         m16 = cv2.add(mark, 0.0, dtype=cv2.CV_16S)
         pos = np.asarray(cv2.add(m16, 0, dtype=cv2.CV_8U), dtype=np.uint8)
-        neg = np.asarray(cv2.subtract(0, m16, dtype=cv2.CV_8U), dtype=np.uint8)
+        # (a scalar first operand, which OpenCV takes and its stubs do not name)
+        neg = np.asarray(cv2.subtract(0, m16, dtype=cv2.CV_8U), dtype=np.uint8)  # type: ignore[call-overload]
         if img.ndim == 2 or img.shape[2] == 1:
             flat = img.reshape(img.shape[:2])
             out2 = cv2.subtract(cv2.add(flat, pos), neg)
