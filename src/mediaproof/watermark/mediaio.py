@@ -194,13 +194,24 @@ def load_luma(path: Path, area: int = ANALYSIS_AREA) -> npt.NDArray[np.float32]:
             im.load()
             # oriented in place: exif_transpose otherwise copies the whole frame
             ImageOps.exif_transpose(im, in_place=True)
-            y = im if im.mode == "L" else im.convert("L")
-            k = reduced_size_for(y.width, y.height, area)
-            if k > 1:
-                y = y.reduce(k)
-            return np.asarray(y, dtype=np.float32)
+            return luma_of(im, area)
     except OSError as e:
         raise WatermarkError(f"cannot read image {path}: {e}") from e
+
+
+def luma_of(oriented: Image.Image, area: int = ANALYSIS_AREA) -> npt.NDArray[np.float32]:
+    """:func:`load_luma`'s last steps on an image already decoded and oriented (not
+    modified): greyscale, then the integer box reduction that still holds ``area``."""
+    y = oriented if oriented.mode == "L" else oriented.convert("L")
+    k = reduced_size_for(y.width, y.height, area)
+    if k > 1:
+        y = y.reduce(k)
+    return np.asarray(y, dtype=np.float32)
+
+
+def rgb_of(oriented: Image.Image) -> npt.NDArray[np.uint8]:
+    """:func:`load_rgb` of an image already decoded and oriented (not modified)."""
+    return _pixels(oriented)
 
 
 def load_audio(path: Path, max_seconds: float | None = None) -> tuple[npt.NDArray[np.float32], int]:
