@@ -346,6 +346,24 @@ def fingerprint_image(
     hash when the stored side indexes all 8).
     """
     rgb, (w, h) = decode_for_pdq(source, limits)
+    return _fingerprint_rgb(rgb, w, h, dihedral=dihedral)
+
+
+def fingerprint_oriented(
+    oriented: Image.Image, size: tuple[int, int], *, dihedral: bool = True
+) -> ImageFingerprint:
+    """PDQ of a non-JPEG image the caller opened, loaded and oriented in place (EXIF
+    applied) itself, so that other readers of the file can share that one decode:
+    steps 4 and 5 of the pipeline, the same hash as :func:`fingerprint_image` of the
+    file. ``size`` is the oriented full size; ``oriented`` is not modified. (A JPEG's
+    pipeline decodes it DCT-scaled: hash it with :func:`fingerprint_image`.)"""
+    if oriented.format == "JPEG":
+        raise ValueError("a JPEG is hashed from its DCT-scaled decode (fingerprint_image)")
+    rgb = _to_rgb_array(_reduce(oriented))
+    return _fingerprint_rgb(rgb, size[0], size[1], dihedral=dihedral)
+
+
+def _fingerprint_rgb(rgb: NDArray[np.uint8], w: int, h: int, *, dihedral: bool) -> ImageFingerprint:
     plain, variants = pdq_from_pixels(rgb, dihedral=dihedral)
     inner = unletterbox(rgb)
     return ImageFingerprint(

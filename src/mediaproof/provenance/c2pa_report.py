@@ -296,7 +296,13 @@ def xmp_provenance_url(path: Path) -> str | None:
             head = f.read(2 * 1024 * 1024)
     except OSError:
         return None
-    for m in _XMP_PROVENANCE_RE.finditer(head):
+    # every match starts with the property's name: find its first occurrence (bytes.lower
+    # keeps offsets) before the case-insensitive pattern, which scans a photo's 2 MB for
+    # ~15 ms where the plain search takes ~2 ms, and most files name no provenance
+    first = head.lower().find(b"dcterms:provenance")
+    if first < 0:
+        return None
+    for m in _XMP_PROVENANCE_RE.finditer(head, first):
         url = _clean_url(m.group(1).decode("utf-8", "replace"))
         # only a remote reference: "self#jumbf=..." points into the file itself (left
         # behind when embedded credentials were stripped), which is not a remote store

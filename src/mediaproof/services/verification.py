@@ -17,6 +17,7 @@ from mediaproof.matching.analyzer import MatchAnalyzer
 from mediaproof.media.ingest import ingest_file
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.consent_verify import ConsentAnalyzer
+from mediaproof.services.image_reads import SharedImageDecode
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import instance_likeness
 from mediaproof.services.signers import known_signers
@@ -33,12 +34,15 @@ def analyzers_for(
     found: list[Analyzer] = [
         ProvenanceAnalyzer(engine, known_signers(inst, engine)),
         RegistryAnalyzer(inst),
-        # stripped copies lead back to originals, whose stored credentials are checked
-        MatchAnalyzer(
-            inst.fingerprint_lookup,
-            originals=inst,
-            reader=inst.c2pa(trust_anchors),
-            kept_original=_kept_asset(inst),
+        # stripped copies lead back to originals, whose stored credentials are checked;
+        # a non-JPEG image is decoded once for it and the watermark analyzer
+        SharedImageDecode(
+            MatchAnalyzer(
+                inst.fingerprint_lookup,
+                originals=inst,
+                reader=inst.c2pa(trust_anchors),
+                kept_original=_kept_asset(inst),
+            )
         ),
         RegistryWatermarkAnalyzer(inst, _kept_original(inst)),  # after match: content check
         GeneratorMetadataAnalyzer(),

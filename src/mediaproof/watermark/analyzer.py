@@ -4,8 +4,11 @@ belong to the caller and the policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
 from mediaproof.errors import MediaproofError
@@ -14,7 +17,7 @@ from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME
 from mediaproof.watermark.ai_marks import available as ai_marks_available
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.keys import watermark_key_path
-from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb
+from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb, luma_of, rgb_of
 from mediaproof.watermark.video import detect_video
 
 LIMITS = (
@@ -25,6 +28,9 @@ LIMITS = (
     "are weak evidence of AI generation and vanish after JPEG re-encoding."
 )
 AI_MARK_MAX_PIXELS = 4_200_000
+# ``ctx.cache`` entry: (key, read_marks data) already read from a decode that PDQ shared
+# (services.image_reads); used only when read under the key the analyzer reads now
+MARKS_CACHE_KEY = "watermark_marks"
 AUDIO_SECONDS = 60.0  # enough to hold many periods; longer files are read only this far
 
 
@@ -53,16 +59,20 @@ class WatermarkAnalyzer:
             )
         key = self._key(ctx)
         pixels = (ctx.media.width or 0) * (ctx.media.height or 0)
-        # the decodes are most of a small photo's verify: in the service they run in a
-        # worker process, so concurrent requests use every core
-        data = ctx.compute.run(
-            read_marks,
-            ctx.path,
-            kind.value,
-            key,
-            pixels,
-            timeout_s=ctx.step_timeout_s,
-        )
+        shared = ctx.cache.get(MARKS_CACHE_KEY)
+        if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == key:
+            data = shared[1]  # read already, from a decode shared with PDQ
+        else:
+            # the decodes are most of a small photo's verify: in the service they run
+            # in a worker process, so concurrent requests use every core
+            data = ctx.compute.run(
+                read_marks,
+                ctx.path,
+                kind.value,
+                key,
+                pixels,
+                timeout_s=ctx.step_timeout_s,
+            )
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
         parts: list[str] = []
         for field, what in (("mediaproof", "watermark"), ("mediaproof_audio", "soundtrack")):
@@ -87,21 +97,10 @@ def read_marks(path: Path, kind: str, key: bytes | None, pixels: int) -> dict[st
     """Decode our mark (with ``key``, when the instance has one) and the generator marks
     from the file at ``path``; the analyzer's ``data`` before any summary. Needs nothing
     but its arguments, so it can run in another process."""
-    data: dict[str, Any] = {"key_present": key is not None}
     if kind == MediaKind.IMAGE:
-        if key is not None:
-            data["mediaproof"] = IMAGE_SCHEME.detect_luma(load_luma(path), key).as_dict()
-        if pixels and pixels > AI_MARK_MAX_PIXELS:
-            # generator marks live on unresized outputs (about 1-2.4 MP); a larger
-            # image was resized, which removes them, and decoding it costs seconds
-            data["ai_marks"] = []
-            data["ai_marks_checked"] = False
-            data["ai_marks_skipped"] = "larger than any unresized generator output"
-        else:
-            rgb = load_rgb(path)[:, :, :3]
-            data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb)]
-            data["ai_marks_checked"] = ai_marks_available()
-    elif kind == MediaKind.AUDIO:
+        return _image_marks(lambda: load_luma(path), lambda: load_rgb(path), key, pixels)
+    data: dict[str, Any] = {"key_present": key is not None}
+    if kind == MediaKind.AUDIO:
         if key is not None:
             samples, rate = load_audio(path, max_seconds=AUDIO_SECONDS)
             data["mediaproof"] = AUDIO_SCHEME.detect(samples, key, sample_rate=rate).as_dict()
@@ -119,4 +118,30 @@ def read_marks(path: Path, kind: str, key: bytes | None, pixels: int) -> dict[st
         data["ai_marks"] = []
     else:
         raise ValueError(f"no watermark check for {kind}")
+    return data
+
+
+def read_image_marks(oriented: Image.Image, key: bytes | None, pixels: int) -> dict[str, Any]:
+    """:func:`read_marks` of an image file that the caller decoded and oriented in place
+    (EXIF applied) itself, to share that decode with other readers; the same answer as
+    :func:`read_marks` of the file where the file is not a JPEG (whose luminance
+    :func:`load_luma` decodes DCT-scaled). ``oriented`` is not modified."""
+    return _image_marks(lambda: luma_of(oriented), lambda: rgb_of(oriented), key, pixels)
+
+
+def _image_marks(
+    luma: Callable[[], Any], rgb: Callable[[], Any], key: bytes | None, pixels: int
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"key_present": key is not None}
+    if key is not None:
+        data["mediaproof"] = IMAGE_SCHEME.detect_luma(luma(), key).as_dict()
+    if pixels and pixels > AI_MARK_MAX_PIXELS:
+        # generator marks live on unresized outputs (about 1-2.4 MP); a larger
+        # image was resized, which removes them, and decoding it costs seconds
+        data["ai_marks"] = []
+        data["ai_marks_checked"] = False
+        data["ai_marks_skipped"] = "larger than any unresized generator output"
+    else:
+        data["ai_marks"] = [m.as_dict() for m in detect_ai_marks(rgb()[:, :, :3])]
+        data["ai_marks_checked"] = ai_marks_available()
     return data

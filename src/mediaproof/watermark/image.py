@@ -94,12 +94,15 @@ class SpreadSpectrumImageScheme:
     ) -> Media:
         img = _check_image(media)
         mark = self.mark_for(img, payload, key)
-        # pixels are integers, so rint(pixel + mark) == pixel + rint(mark): round the
-        # mark once and add it with saturating uint8 arithmetic. convertScaleAbs gives
-        # saturate(rint(|x|)) (rint: half to even, as np.rint), so these are
-        # clip(rint(mark), 0, 255) and clip(-rint(mark), 0, 255) in one pass each
-        pos = np.asarray(cv2.convertScaleAbs(cv2.max(mark, 0.0)), dtype=np.uint8)
-        neg = np.asarray(cv2.convertScaleAbs(cv2.min(mark, 0.0)), dtype=np.uint8)
+        # round the mark once (the pixel gets pixel + rint(mark)) and add it with
+        # saturating uint8 arithmetic: OpenCV's conversions round half to even, as
+        # np.rint, and saturate, so ``pos`` and ``neg`` are clip(rint(mark), 0, 255) and
+        # clip(-rint(mark), 0, 255), from one rounded int16 copy of the mark (~20 ms less
+        # at 12 MP than a max/min and convertScaleAbs pass over the float mark for each)
+        m16 = cv2.add(mark, 0.0, dtype=cv2.CV_16S)
+        pos = np.asarray(cv2.add(m16, 0, dtype=cv2.CV_8U), dtype=np.uint8)
+        # (a scalar first operand, which OpenCV takes and its stubs do not name)
+        neg = np.asarray(cv2.subtract(0, m16, dtype=cv2.CV_8U), dtype=np.uint8)  # type: ignore[call-overload]
         if img.ndim == 2 or img.shape[2] == 1:
             flat = img.reshape(img.shape[:2])
             out2 = cv2.subtract(cv2.add(flat, pos), neg)

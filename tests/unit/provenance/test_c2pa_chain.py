@@ -127,3 +127,18 @@ def test_only_a_remote_url_counts_as_remote_credentials(tmp_path: Path) -> None:
     assert _xmp_provenance_url(xmp("self#jumbf=/c2pa/urn:uuid:1/c2pa.claim")) is None
     assert _xmp_provenance_url(xmp("https://cr.example/m.c2pa")) == "https://cr.example/m.c2pa"
     assert _xmp_provenance_url(xmp("https://cr.example/a b")) == "https://cr.example/a"
+
+
+def test_remote_url_is_found_in_any_case_and_after_other_bytes(tmp_path: Path) -> None:
+    # the scan looks for the property's name before running the pattern: a name in
+    # another case, far into the file, must still be found; a file without it is None
+    from mediaproof.provenance.c2pa_io import _xmp_provenance_url
+
+    p = tmp_path / "x.jpg"
+    p.write_bytes(
+        b"\xff\xd8" + bytes(range(256)) * 4000
+        + b"<rdf:Description DCTerms:Provenance='https://cr.example/m.c2pa'/>"
+    )  # fmt: skip
+    assert _xmp_provenance_url(p) == "https://cr.example/m.c2pa"
+    p.write_bytes(b"\xff\xd8" + bytes(range(256)) * 4000 + b"dcterms:creator='x'")
+    assert _xmp_provenance_url(p) is None

@@ -341,3 +341,27 @@ def test_embed_adds_the_rounded_mark_with_saturation(channels: int) -> None:
             expect[:, :, :3] += r[:, :, None]
         got = scheme.embed(img, Payload(77, 2), KEY)
         assert np.array_equal(got, np.clip(expect, 0, 255).astype(np.uint8)), strength
+
+
+def test_embed_rounds_half_to_even_and_saturates_far_out_marks() -> None:
+    """The rounding of the mark, on values the tuned mark rarely makes: exact halves
+    (half to even, as np.rint), and magnitudes past uint8 and int16."""
+    special = np.array(
+        [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 300.0, -300.0, 4e4, -4e4, 0.0],
+        dtype=np.float32,
+    )
+
+    class FixedMark(SpreadSpectrumImageScheme):
+        def mark_for(self, img, payload, key):  # type: ignore[no-untyped-def]
+            mark = np.zeros(img.shape[:2], dtype=np.float32)
+            mark[:, : special.size] = special
+            return mark
+
+    img = np.full((64, 64, 3), 128, dtype=np.uint8)
+    img[1] = 0
+    img[2] = 255
+    got = FixedMark().embed(img, Payload(1, 0), KEY)
+    r = np.zeros(img.shape[:2])
+    r[:, : special.size] = np.rint(special.astype(np.float64))
+    expect = np.clip(img.astype(np.float64) + r[:, :, None], 0, 255).astype(np.uint8)
+    assert np.array_equal(got, expect)

@@ -1,0 +1,139 @@
+"""Verify decodes a non-JPEG image once for PDQ and the watermark reader
+(services/image_reads.py): the same fingerprints, the same watermark data and the same
+report as the two separate reads, on real files and the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mediaproof.config import Limits
+from mediaproof.fingerprint.fingerprints import fingerprint_file
+from mediaproof.media.ingest import ingest_file
+from mediaproof.media.sniff import MediaKind
+from mediaproof.services.image_reads import SharedImageDecode, read_image_once
+from mediaproof.services.instance import Instance
+from mediaproof.watermark import embed_image, ensure_watermark_key
+from mediaproof.watermark.analyzer import MARKS_CACHE_KEY, read_marks
+
+KEY = b"k" * 32
+
+
+def picture(w: int, h: int, seed: int = 3) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([(x * 255) // w, (y * 255) // h, ((x + y) * 127) // (w + h)], axis=2)
+    noisy = base.astype(np.float64) + rng.normal(0, 12, base.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def files(tmp: Path) -> dict[str, Path]:
+    """PNGs of several modes and sizes (one over 2048 px, which PDQ box-reduces), a
+    rotated one (EXIF orientation), a marked one, and a WebP, TIFF and GIF."""
+    out: dict[str, Path] = {}
+    px = picture(900, 640)
+    out["rgb"] = tmp / "rgb.png"
+    Image.fromarray(px).save(out["rgb"])
+    out["marked"] = tmp / "marked.png"
+    Image.fromarray(np.asarray(embed_image(px, 4242, KEY), dtype=np.uint8)).save(out["marked"])
+    out["big_marked"] = tmp / "big.png"
+    big = picture(2100, 1100, seed=5)
+    Image.fromarray(np.asarray(embed_image(big, 77, KEY), dtype=np.uint8)).save(out["big_marked"])
+    out["rgba"] = tmp / "rgba.png"
+    rgba = np.dstack([px, np.full(px.shape[:2], 200, dtype=np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(out["rgba"])
+    out["grey16"] = tmp / "grey16.png"
+    Image.fromarray(px[:, :, 0].astype("<u2") * 257).save(out["grey16"])
+    out["palette"] = tmp / "palette.png"
+    Image.fromarray(px).convert("P").save(out["palette"])
+    out["rotated"] = tmp / "rotated.png"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.asarray(embed_image(px, 9, KEY), dtype=np.uint8)).save(
+        out["rotated"], exif=exif.tobytes()
+    )
+    for fmt, ext in (("WEBP", "webp"), ("TIFF", "tif"), ("GIF", "gif")):
+        out[ext] = tmp / f"img.{ext}"
+        Image.fromarray(px).save(out[ext], fmt)
+    return out
+
+
+@pytest.mark.parametrize("key", [KEY, None])
+def test_one_decode_gives_what_the_two_reads_give(tmp_path: Path, key: bytes | None) -> None:
+    limits = Limits()
+    for name, path in files(tmp_path).items():
+        with Image.open(path) as im:
+            pixels = im.width * im.height
+        got = read_image_once(path, limits, key, pixels)
+        assert got is not None, name
+        fps, marks = got
+        assert fps == fingerprint_file(path, kind=MediaKind.IMAGE, limits=limits), name
+        assert marks == read_marks(path, "image", key, pixels), name
+        if key is not None and name in ("marked", "big_marked"):
+            assert marks["mediaproof"]["claimed"], name  # a real read, not an empty one
+
+
+def test_jpeg_and_unreadable_files_are_left_to_the_readers(tmp_path: Path) -> None:
+    jpg = tmp_path / "p.jpg"
+    Image.fromarray(picture(600, 400)).save(jpg, quality=90)
+    cut = tmp_path / "cut.png"
+    Image.fromarray(picture(600, 400)).save(cut)
+    cut.write_bytes(cut.read_bytes()[:5000])
+    for path in (jpg, cut):
+        assert read_image_once(path, Limits(), KEY, 600 * 400) is None
+
+
+def test_verify_report_is_the_same_with_and_without_the_shared_decode(
+    instance: Instance, tmp_path: Path
+) -> None:
+    from mediaproof.analysis.pipeline import run_analyzers
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+    from mediaproof.services.verification import analyzers_for
+
+    ensure_watermark_key(instance.home)
+    src = tmp_path / "src.png"
+    Image.fromarray(picture(1200, 800, seed=11)).save(src)
+    signed = tmp_path / "signed.png"
+    sign_and_register(instance, SignRequest(src=src, dest=signed, title="Poster"))
+    stripped = tmp_path / "stripped.png"
+    with Image.open(signed) as im:
+        im.convert("RGB").save(stripped)  # the same pixels, no credentials
+    for path in (signed, stripped):
+        media = ingest_file(path, instance.settings.limits)
+        shared = analyzers_for(instance, likeness=False)
+        assert isinstance(shared[2], SharedImageDecode)
+        alone = [a.inner if isinstance(a, SharedImageDecode) else a for a in shared]
+        one = run_analyzers(path, media, instance.settings, shared, services=instance)
+        two = run_analyzers(path, media, instance.settings, alone, services=instance)
+        a, b = one.as_dict(), two.as_dict()
+        a.pop("analysed_at", None), b.pop("analysed_at", None)  # when, not what
+        assert a == b, path.name
+        wm = a["evidence"]["watermark"]["data"]
+        assert wm["mediaproof"]["claimed"] and wm["watermark_id"] is not None
+        assert a["evidence"]["match"]["data"]["signals"]["md5"]  # fingerprints were read
+
+
+def test_the_pipeline_shares_the_read(instance: Instance, tmp_path: Path) -> None:
+    from mediaproof.analysis.evidence import AnalysisContext
+
+    ensure_watermark_key(instance.home)
+    path = tmp_path / "p.png"
+    Image.fromarray(picture(700, 600)).save(path)
+    media = ingest_file(path, instance.settings.limits)
+    ctx = AnalysisContext(path=path, media=media, settings=instance.settings, services=instance)
+
+    class Nothing:
+        name = "match"
+
+        def analyze(self, ctx: AnalysisContext) -> Any:
+            return None
+
+    SharedImageDecode(Nothing()).analyze(ctx)  # type: ignore[arg-type]
+    assert "fingerprints" in ctx.cache
+    key, marks = ctx.cache[MARKS_CACHE_KEY]
+    assert key == (instance.home / "keys" / "watermark.key").read_bytes()
+    assert marks == read_marks(path, "image", key, 700 * 600)
