@@ -31,6 +31,7 @@ SIZE = 8 * 1024
 def _store(home: Path, s3_env: dict[str, Any], cap: int, min_age_s: float = 0.0) -> S3BlobStore:
     store = S3BlobStore.from_settings(s3_settings(home, s3_env, cache_max_bytes=cap))
     store.local_cache.min_age_s = min_age_s
+    store.local_cache.low_water = 1.0  # trim exactly to the cap (hysteresis: its own test)
     return store
 
 
@@ -71,7 +72,9 @@ def test_the_cap_holds_after_many_reads(tmp_path: Path, s3_env: dict[str, Any]) 
     store.put("files/a.bin", b"a" * SIZE)
     assert store.local_path("files/a.bin").read_bytes() == b"a" * SIZE
     assert store.local_cache.usage() <= cap
-    kept = [p for p in store.local_cache.root.rglob("*") if p.is_file() and p.name != ".lock"]
+    kept = [
+        p for p in store.local_cache.root.rglob("*") if p.is_file() and not p.name.startswith(".")
+    ]
     assert len(kept) == 3
 
 
@@ -156,6 +159,28 @@ def test_partial_downloads_and_index_snapshots_are_neither_counted_nor_removed(
     assert not store.local_cache.covers(snapshot) and store.local_cache.covers(partial)
 
 
+def test_a_full_cache_is_trimmed_to_the_low_water_mark_and_counted_seldom(
+    tmp_path: Path, s3_env: dict[str, Any]
+) -> None:
+    store = _store(tmp_path / "h", s3_env, cap=10 * SIZE)
+    store.local_cache.low_water = 0.5
+    content = ContentStore(store, cache=store.local_cache.root)
+    digests = _blobs(store, 12)
+    usage = store.local_cache.root / ".usage"
+    for d in digests[:10]:
+        content.path(d)
+    assert int(usage.read_text()) == store.local_cache.usage() == 10 * SIZE
+    content.path(digests[10])  # over: down to half the cap, the new copy included
+    assert store.local_cache.usage() == 5 * SIZE == int(usage.read_text())
+    # a copy removed behind the cache's back leaves the total too high, never too low:
+    # the next count (when the total says full) finds the truth
+    next(p for p in store.local_cache.root.rglob("*") if p.name in digests).unlink()
+    assert store.local_cache.usage() == 4 * SIZE < int(usage.read_text())
+    usage.write_text("torn")  # an unreadable total is counted again
+    content.path(digests[11])
+    assert int(usage.read_text()) == store.local_cache.usage() == 5 * SIZE
+
+
 def test_a_cache_outside_the_stores_root_is_left_alone(tmp_path: Path) -> None:
     cache = BlobCache(tmp_path / "c", 0, min_age_s=0)
     assert not cache.covers(tmp_path / "elsewhere" / "x")
@@ -214,6 +239,6 @@ def test_two_processes_sharing_the_folder_keep_it_under_the_cap(
     # the last 0.1 s of the run may be over the cap, and once they age a sweep removes them
     assert shared.usage() < len(digests) * SIZE
     time.sleep(0.2)
-    shared.sweep()
+    assert shared.sweep() == shared.usage()
     assert 0 < shared.usage() <= cap
     assert not list((tmp_path / "shared-cache").rglob(".fetch-*"))
