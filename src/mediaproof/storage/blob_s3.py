@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from mediaproof.errors import BlobNotFoundError, BlobStoreError, ConfigError, StorageError
+from mediaproof.storage.blob_cache import BlobCache
 from mediaproof.storage.blobs import (
     CHUNK,
     DEFAULT_MAX_BYTES,
@@ -87,7 +88,9 @@ class _BodyStream(io.RawIOBase):
 
 class S3BlobStore:
     """Blobs as objects ``<prefix>/<key>`` in one bucket. ``cache``: local folder for
-    :meth:`local_path` copies."""
+    :meth:`local_path` copies. ``local_cache``: the size-capped cache that folder is part
+    of (every copy fetched for this store under its root counts against its cap; by
+    default the cache folder alone, with the default cap)."""
 
     def __init__(
         self,
@@ -99,6 +102,7 @@ class S3BlobStore:
         max_bytes: int = DEFAULT_MAX_BYTES,
         multipart_bytes: int = 64 << 20,
         endpoint: str | None = None,
+        local_cache: BlobCache | None = None,
     ) -> None:
         self._client = client
         self.bucket = bucket
@@ -107,6 +111,7 @@ class S3BlobStore:
         self.max_bytes = max_bytes
         self.multipart_bytes = multipart_bytes
         self._endpoint = endpoint
+        self.local_cache = local_cache if local_cache is not None else BlobCache(cache)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3BlobStore:
@@ -151,6 +156,7 @@ class S3BlobStore:
             client, cfg.bucket, cfg.prefix, cache=settings.cache_dir / "objects",
             max_bytes=cfg.max_bytes, multipart_bytes=cfg.s3_multipart_bytes,
             endpoint=cfg.s3_endpoint_url,
+            local_cache=BlobCache(settings.cache_dir, cfg.cache_max_bytes),
         )  # fmt: skip
 
     def describe(self) -> str:

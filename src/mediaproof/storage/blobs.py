@@ -41,6 +41,7 @@ from mediaproof.errors import (
     BlobTooLargeError,
     StorageError,
 )
+from mediaproof.storage.blob_cache import BlobCache
 
 if TYPE_CHECKING:
     from mediaproof.config import Settings
@@ -256,8 +257,13 @@ class LocalBlobStore:
 
 def fetch_into_cache(store: BlobStore, key: str, dest: Path, sha256: str | None) -> Path:
     """Copy a blob to ``dest`` atomically (temp + rename), checking ``sha256`` when
-    given; a copy already there is used as is (blobs named by content never change)."""
-    if dest.is_file():
+    given; a copy already there is used as is (blobs named by content never change).
+    When the store keeps a bounded cache (``local_cache``, storage/blob_cache.py) that
+    covers ``dest``, a hit marks the copy used and a new copy makes room first."""
+    cache = getattr(store, "local_cache", None)
+    if not (isinstance(cache, BlobCache) and cache.covers(dest)):
+        cache = None
+    if dest.is_file() and (cache is None or cache.touch(dest)):
         return dest
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".fetch-")
@@ -270,7 +276,10 @@ def fetch_into_cache(store: BlobStore, key: str, dest: Path, sha256: str | None)
                 f"blob {key} is corrupt in the store (its digest is {actual[:12]}…, "
                 f"not {sha256[:12]}…)"
             )
-        os.replace(tmp, dest)
+        if cache is not None:
+            cache.admit(tmp, dest)
+        else:
+            os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return dest
