@@ -32,7 +32,11 @@ from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import MAX_SEQ
-from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository, PeerRecord
+from mediaproof.storage.sql.repos_exchange_incoming import (
+    IncomingCounts,
+    IncomingRepository,
+    PeerRecord,
+)
 from mediaproof.transparency.checkpoint import Checkpoint
 from mediaproof.transparency.errors import NoteError
 from mediaproof.transparency.note import Ed25519Verifier
@@ -115,17 +119,31 @@ def add_peer(
 
 
 def peers(inst: Instance) -> list[dict[str, Any]]:
+    """Every source with its status and what it holds, counted in SQL (a source may
+    hold a million signals: none of them is loaded here)."""
     with inst.db.session() as s:
         repo = IncomingRepository(s)
+        counts = repo.incoming_counts()
         out = []
         for p in repo.peers():
-            d = peer_json(p, repo.count_incoming(p.id))
-            d["quarantined"] = sum(1 for i in repo.incoming(p.id) if i.quarantined_at)
+            c = counts.get(p.id, IncomingCounts(0, 0, 0))
+            d = peer_json(p, c.signals)
+            d["quarantined"] = c.quarantined
+            d["awaiting_review"] = c.pending
             out.append(d)
         return out
 
 
-def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
+def incoming(
+    inst: Instance,
+    name: str,
+    *,
+    review: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A source's received signals in feed order: all, or one page (``limit`` rows
+    after ``offset``), optionally only those in one review state (``pending``)."""
     with inst.db.session() as s:
         repo = IncomingRepository(s)
         p = repo.peer(name)
@@ -145,7 +163,7 @@ def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
                 "quarantined": r.quarantined_at is not None,
                 "quarantine_reason": r.quarantine_reason,
             }
-            for r in repo.incoming(p.id)
+            for r in repo.incoming(p.id, review=review, limit=limit, offset=offset)
         ]
 
 
