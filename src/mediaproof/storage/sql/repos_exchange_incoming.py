@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Table, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mediaproof.exchange.incoming import Gate, gate
@@ -429,7 +429,8 @@ class IncomingRepository:
         if dropped or held:
             self.s.flush()  # deletes first: a signal removed and added again is one key
         if new:
-            self.s.execute(insert(ExchangeIncomingRow), list(new.values()))
+            # Core, not the ORM bulk path: no objects, one executemany
+            self.s.execute(insert(cast(Table, ExchangeIncomingRow.__table__)), list(new.values()))
         self._count_gated(peer_id, out.gated)
         return out
 
