@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
+import PIL.Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,7 +47,6 @@ from mediaproof.config import Settings
 from mediaproof.exchange.incoming import Signal, find, upload_keys
 from mediaproof.exchange.models import Category, CollectionSpec, FeedRow, SignalType
 from mediaproof.fingerprint.fingerprints import fingerprint_file
-from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts, exchange, exchange_match, exchange_pull
 from mediaproof.services.cases import CaseService
@@ -123,13 +124,23 @@ def prepare_a(home: Path) -> dict[str, str]:
         inst.close()
 
 
+def _photo(path: Path, seed: int) -> Path:
+    """A picture unlike any other seed's (sample photos of different seeds can be near
+    each other in PDQ, and a near copy joins the decided case instead of opening one)."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
+    img = PIL.Image.fromarray(blocks).resize((1024, 768), PIL.Image.Resampling.BICUBIC)
+    img.save(path, quality=90)
+    return path
+
+
 def confirm_to_match(
-    a_url: str, b: Instance, tokens: dict[str, str], root: Path, interval_s: float
+    a_url: str, b: Instance, tokens: dict[str, str], root: Path, interval_s: float, seed: int
 ) -> dict[str, object]:
     """A's reviewers decide and confirm a case over A's API; B's scheduler pulls every
     ``interval_s``; an upload of that media to B is matched every 50 ms until it opens a
     case. The delay is from the confirmation's answer to that match."""
-    photo = sample_photo(root / "fake.jpg", seed=18)
+    photo = _photo(root / f"fake-{seed}.jpg", seed)
     pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
     svc = CaseService(b.db, sink=InMemoryEventSink())
     with httpx.Client(base_url=a_url, timeout=120) as c:
@@ -138,7 +149,7 @@ def confirm_to_match(
             data=multipart_fields(
                 notice_form(
                     explanation="A synthetic photo of the candidate at a rally that never was.",
-                    content_url="https://social.example/p/1",
+                    content_url=f"https://social.example/p/{seed}",
                     location="social.example",
                 )
             ),
@@ -255,6 +266,7 @@ def match_latency(root: Path, sizes: list[int]) -> list[dict[str, object]]:
                     "index_top_up_s": round(top_up, 3),
                     "scan_ms_median": _median_ms(scan, 3 if size >= 500_000 else 5),
                     "index_ms_median": _median_ms(indexed, 50),
+                    "index_mib": round(inst.exchange_index.nbytes / 2**20, 1),
                 }
             )
     finally:
@@ -313,8 +325,23 @@ def main() -> None:
                 assert r.status == "ok" and r.added == 0, r
                 exchange_pull.pull_one(b, "county-a-latency", client=http)
             out["puller_rss_peak_mib"] = _rss_mib()
-            out["confirmation"] = confirm_to_match(url, b, tokens, root, args.interval)
+            # B's scheduler pulls every source in turn: the big collection's (empty)
+            # pull each round is in the way of the small one's
+            out["confirmation_with_big_source"] = confirm_to_match(
+                url, b, tokens, root, args.interval, 18
+            )
             b.close()
+            # a B that pulls only the collection the confirmation lands in
+            b2 = Instance(Settings(home=root / "b2"))
+            exchange_pull.add_peer(
+                b2, "county-a-latency", url=url, collection="latency",
+                token=tokens["latency"], key=tokens["vkey"],
+            )  # fmt: skip
+            exchange_pull.pull_one(b2, "county-a-latency")
+            out["confirmation_small_source_only"] = confirm_to_match(
+                url, b2, tokens, root, args.interval, 19
+            )
+            b2.close()
         finally:
             proc.terminate()
             proc.wait(30)

@@ -98,6 +98,11 @@ class ReceivedIndex:
     def __len__(self) -> int:
         return len(self._received.index)
 
+    @property
+    def nbytes(self) -> int:
+        """Memory of both indexes' arrays and tables."""
+        return self._received.index.nbytes + self._negative.index.nbytes
+
     def refresh(self, repo: IncomingRepository) -> None:
         """Add rows stored since the last refresh (every row on the first)."""
         with self._lock:
