@@ -4,6 +4,7 @@ disputed signal, and collections with their counts; an empty instance says so in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import cast
 
@@ -11,11 +12,13 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from mediaproof.exchange.models import CollectionSpec
+from mediaproof.exchange.models import Category, CollectionSpec, FeedRow, SignalType
 from mediaproof.services import accounts, exchange, exchange_contrib, exchange_pull
 from mediaproof.services.exchange_collections import init_key
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository
 from mediaproof.transparency.note import Ed25519Signer
+from mediaproof.web import exchange_pages
 from tests.api.conftest import login
 
 PDQ = "5a" * 32
@@ -86,3 +89,57 @@ def test_sources_incoming_and_disputes(app: FastAPI, inst: Instance, client: Tes
 def test_reviewers_only(app: FastAPI, inst: Instance, client: TestClient) -> None:
     login(client, "publisher")
     assert client.get("/exchange").status_code == 403
+
+
+def _held(inst: Instance, name: str, values: list[str]) -> None:
+    """A source whose verified updates were ``values`` (PDQ, each 128 bits set)."""
+    exchange_pull.add_peer(
+        inst, name, url="http://x.example", collection="elections", token="t",
+        key=exchange.public_key(inst),
+    )  # fmt: skip
+    rows = [
+        FeedRow("elections", i + 1, SignalType.PDQ, v, Category.POSITIVE_CLASS, (), None,
+                "County A", False, "2026-11-03T09:00:00Z")
+        for i, v in enumerate(values)
+    ]  # fmt: skip
+    with inst.db.session() as s:
+        repo = IncomingRepository(s)
+        p = repo.peer(name)
+        assert p is not None
+        repo.apply_updates(p.id, rows, dt.datetime(2026, 11, 3, tzinfo=dt.UTC))
+
+
+def test_waiting_signals_are_counted_and_paged(
+    app: FastAPI, inst: Instance, client: TestClient
+) -> None:
+    init_key(inst)
+    per = exchange_pages.MAX_INCOMING_SHOWN
+    # 128 bits set each, all different: the row number in the low 16 bits, mirrored
+    values = [f"{'5a' * 28}{n:04x}{(~n) & 0xFFFF:04x}" for n in range(per + 5)]
+    _held(inst, "county-a", values)
+    _held(inst, "county-b", values[:3])
+    with inst.db.session() as s:  # one reviewed already: not waiting
+        repo = IncomingRepository(s)
+        p = repo.peer("county-a")
+        assert p is not None
+        first = repo.incoming_by_seq(p.id, 1)
+        assert first is not None
+        repo.set_review(first.id, "confirmed")
+    login(client, "reviewer")
+    html = client.get("/exchange").text
+    sources = _text(html, "sources")
+    assert f"{per + 5} ({per + 4} awaiting review)" in sources
+    assert "3 (3 awaiting review)" in sources
+    rows = _text(html, "incoming")
+    assert rows.count("county-a ") == per and rows.count("county-b ") == 3
+    assert f"county-a 2 pdq {values[1][:16]}" in rows
+    assert "county-a 1 pdq" not in rows  # reviewed: not listed as waiting
+    assert "Page 1 of 2" in html and "?page=2" in html
+    page2 = client.get("/exchange?page=2").text
+    rows2 = _text(page2, "incoming")
+    assert rows2.count("county-a ") == 4 and "county-b" not in rows2
+    assert f"county-a {per + 5} pdq" in rows2 and "?page=1" in page2
+    # must not claim signals that are not there: past the last page, an empty page
+    empty = client.get("/exchange?page=3").text
+    assert 'id="incoming-empty"' in empty and "on this page" in empty
+    assert client.get("/exchange?page=0").status_code == 422

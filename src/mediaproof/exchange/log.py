@@ -55,18 +55,14 @@ class ProvedRow:
     proof: tuple[bytes, ...]  # inclusion proof in the checkpoint's tree
 
 
-def verify_pull(
+def open_pull(
     key: Ed25519Verifier,
     origin: str,
     trusted: Trusted | None,
     note: bytes,
     consistency: Sequence[bytes],
-    rows: Sequence[ProvedRow],
-    *,
-    contiguous: bool = True,
 ) -> Checkpoint:
-    """Check one pull as described above; returns the new checkpoint or raises
-    :class:`PullRefusedError` saying what failed."""
+    """Checks 1 and 2 above: the new checkpoint, and that it extends ``trusted``."""
     try:
         cp = open_checkpoint(note, key, origin=origin).checkpoint
     except NoteError as e:
@@ -84,7 +80,15 @@ def verify_pull(
                 f"the log of size {cp.size} does not extend the one of size {trusted.size} "
                 f"seen before: history was rewritten ({e.message})"
             ) from e
-    expected = (trusted.size if trusted else 0) + 1
+    return cp
+
+
+def verify_rows(
+    cp: Checkpoint, rows: Sequence[ProvedRow], expected: int, *, contiguous: bool = True
+) -> int:
+    """Checks 3 and 4 above for one page of rows under an opened checkpoint, the first
+    expected at ``expected`` (seq); returns the seq the next page must start at. A pull
+    in pages checks each page as it arrives, so it never holds the whole pull."""
     for pr in rows:
         r = pr.row
         if contiguous and r.seq != expected:
@@ -98,4 +102,21 @@ def verify_pull(
                 f"update {r.seq} is not in the signed log: it was changed ({e.message})"
             ) from e
         expected = r.seq + 1
+    return expected
+
+
+def verify_pull(
+    key: Ed25519Verifier,
+    origin: str,
+    trusted: Trusted | None,
+    note: bytes,
+    consistency: Sequence[bytes],
+    rows: Sequence[ProvedRow],
+    *,
+    contiguous: bool = True,
+) -> Checkpoint:
+    """Check one pull as described above; returns the new checkpoint or raises
+    :class:`PullRefusedError` saying what failed."""
+    cp = open_pull(key, origin, trusted, note, consistency)
+    verify_rows(cp, rows, (trusted.size if trusted else 0) + 1, contiguous=contiguous)
     return cp

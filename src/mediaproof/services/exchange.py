@@ -138,10 +138,16 @@ def _cache_tree(inst: Instance, name: str, tree: MemoryTree) -> None:
 
 
 def _cached_tree(inst: Instance, name: str, size: int) -> MemoryTree | None:
+    """The tree for a later page; each use keeps it TREE_CACHE_S longer, so a pull of a
+    million signals (a thousand pages, minutes) does not rehash the store per page once
+    the first minute is over."""
+    now = time.monotonic()
     with _TREES_LOCK:
-        hit = _TREES.get((inst.db.url, name))
-    if hit is None or time.monotonic() - hit[0] > TREE_CACHE_S or not 0 <= size <= hit[1].size:
-        return None
+        key = (inst.db.url, name)
+        hit = _TREES.get(key)
+        if hit is None or now - hit[0] > TREE_CACHE_S or not 0 <= size <= hit[1].size:
+            return None
+        _TREES[key] = (now, hit[1])
     return hit[1]
 
 

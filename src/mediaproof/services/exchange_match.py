@@ -165,7 +165,10 @@ def check_upload(
     with inst.db.session() as s:
         repo = IncomingRepository(s)
         peers = repo.peers_by_id()
-        received = {r.id: r for r in repo.matchable(MATCHED_TYPES)}
+        # the candidates through the index (services/exchange_index.py), read fresh; the
+        # verdict below is find() over them, as it was over every row
+        found = inst.exchange_index.candidates(repo, keys)
+        received = {r.id: r for r in found.received if r.signal_type in MATCHED_TYPES}
         signals = [
             Signal(
                 r.id,
@@ -177,7 +180,7 @@ def check_upload(
             for r in received.values()
         ]
         # the local list: negative ids, apart from received signals' ids
-        local = {-n.id: n for n in repo.negatives() if n.signal_type in MATCHED_TYPES}
+        local = {-n.id: n for n in found.negatives if n.signal_type in MATCHED_TYPES}
         signals += [Signal(i, n.signal_type, n.value, True) for i, n in local.items()]
         verdict = judge(find(keys, signals))
         if not (verdict.positive or verdict.quarantined):

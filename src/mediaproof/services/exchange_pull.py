@@ -17,7 +17,7 @@ import binascii
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,13 +26,24 @@ import httpx
 
 from mediaproof.errors import NotFoundError, PermissionDeniedError, UsageError
 from mediaproof.exchange.errors import PeerUnreachableError, PullRefusedError
-from mediaproof.exchange.log import ProvedRow, Trusted, origin_for, verify_pull
+from mediaproof.exchange.log import (
+    ProvedRow,
+    Trusted,
+    open_pull,
+    origin_for,
+    verify_pull,
+    verify_rows,
+)
 from mediaproof.exchange.models import MAX_PAGE, FeedRow, Opinion, check_name, parse_enum
 from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import MAX_SEQ
-from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository, PeerRecord
+from mediaproof.storage.sql.repos_exchange_incoming import (
+    IncomingCounts,
+    IncomingRepository,
+    PeerRecord,
+)
 from mediaproof.transparency.checkpoint import Checkpoint
 from mediaproof.transparency.errors import NoteError
 from mediaproof.transparency.note import Ed25519Verifier
@@ -122,17 +133,31 @@ def add_peer(
 
 
 def peers(inst: Instance) -> list[dict[str, Any]]:
+    """Every source with its status and what it holds, counted in SQL (a source may
+    hold a million signals: none of them is loaded here)."""
     with inst.db.session() as s:
         repo = IncomingRepository(s)
+        counts = repo.incoming_counts()
         out = []
         for p in repo.peers():
-            d = peer_json(p, repo.count_incoming(p.id))
-            d["quarantined"] = sum(1 for i in repo.incoming(p.id) if i.quarantined_at)
+            c = counts.get(p.id, IncomingCounts(0, 0, 0))
+            d = peer_json(p, c.signals)
+            d["quarantined"] = c.quarantined
+            d["awaiting_review"] = c.pending
             out.append(d)
         return out
 
 
-def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
+def incoming(
+    inst: Instance,
+    name: str,
+    *,
+    review: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A source's received signals in feed order: all, or one page (``limit`` rows
+    after ``offset``), optionally only those in one review state (``pending``)."""
     with inst.db.session() as s:
         repo = IncomingRepository(s)
         p = repo.peer(name)
@@ -152,7 +177,7 @@ def incoming(inst: Instance, name: str) -> list[dict[str, Any]]:
                 "quarantined": r.quarantined_at is not None,
                 "quarantine_reason": r.quarantine_reason,
             }
-            for r in repo.incoming(p.id)
+            for r in repo.incoming(p.id, review=review, limit=limit, offset=offset)
         ]
 
 
@@ -243,7 +268,20 @@ class Fetched:
     snapshot: bool
 
 
-def fetch_verified(
+@dataclass(frozen=True)
+class Pages:
+    """A pull whose checkpoint is checked (signature, consistency with ``trusted``);
+    ``pages`` yields the updates a page at a time, each page checked (inclusion, no
+    gap) before it is yielded, and raises PullRefusedError or PeerUnreachableError on
+    a page that fails: a consumer that stores as it goes must drop it all then."""
+
+    note: bytes
+    checkpoint: Checkpoint
+    snapshot: bool
+    pages: Iterator[list[FeedRow]]
+
+
+def fetch_pages(
     client: httpx.Client,
     *,
     url: str,
@@ -251,10 +289,10 @@ def fetch_verified(
     token: str,
     vkey: str,
     trusted: Trusted | None,
-) -> Fetched:
-    """Fetch everything after ``trusted`` from a mediaproof feed and verify it (see
-    :mod:`mediaproof.exchange.log`); raises PullRefusedError or PeerUnreachableError.
-    Also used by the python-threatexchange extension (``mediaproof.exchange_pytx``)."""
+) -> Pages:
+    """Fetch everything after ``trusted`` from a mediaproof feed, verified (see
+    :mod:`mediaproof.exchange.log`) page by page: memory stays one page however long
+    the pull. Raises PullRefusedError or PeerUnreachableError."""
     f = _Fetcher(client, url, collection, token)
     try:
         key = Ed25519Verifier.from_vkey(vkey)
@@ -278,33 +316,58 @@ def fetch_verified(
             proved,
             contiguous=False,
         )
-        return Fetched(note, cp, [p.row for p in proved], True)
+        return Pages(note, cp, True, iter([[p.row for p in proved]]))
     if status != 200:
         raise _error_of(status, body)
     note = str(body.get("checkpoint", "")).encode()
-    consistency = _hashes(body.get("consistency_proof", []))
-    size = body.get("size")
-    proved = _rows(collection, body.get("updates"))
-    pages = 1
-    while body.get("more") is True:
-        nxt = body.get("next")
-        if (
-            not isinstance(nxt, int)
-            or not isinstance(size, int)
-            or nxt <= after
-            or pages >= MAX_PAGES
-        ):
-            break
-        after = nxt
-        status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE, "size": size})
-        if status != 200:
-            raise _error_of(status, body)
-        if str(body.get("checkpoint", "")).encode() != note:
-            raise PullRefusedError("the peer changed its checkpoint in the middle of a pull")
-        proved += _rows(collection, body.get("updates"))
-        pages += 1
-    cp = verify_pull(key, origin, trusted, note, consistency, proved)
-    return Fetched(note, cp, [p.row for p in proved], False)
+    cp = open_pull(key, origin, trusted, note, _hashes(body.get("consistency_proof", [])))
+    first = _rows(collection, body.get("updates"))
+    expected = verify_rows(cp, first, after + 1)
+
+    def pages() -> Iterator[list[FeedRow]]:
+        nonlocal after, body, expected
+        yield [p.row for p in first]
+        size = body.get("size")
+        n = 1
+        while body.get("more") is True:
+            nxt = body.get("next")
+            if (
+                not isinstance(nxt, int)
+                or not isinstance(size, int)
+                or nxt <= after
+                or n >= MAX_PAGES
+            ):
+                break
+            after = nxt
+            status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE, "size": size})
+            if status != 200:
+                raise _error_of(status, body)
+            if str(body.get("checkpoint", "")).encode() != note:
+                raise PullRefusedError("the peer changed its checkpoint in the middle of a pull")
+            page = _rows(collection, body.get("updates"))
+            expected = verify_rows(cp, page, expected)
+            n += 1
+            yield [p.row for p in page]
+
+    return Pages(note, cp, False, pages())
+
+
+def fetch_verified(
+    client: httpx.Client,
+    *,
+    url: str,
+    collection: str,
+    token: str,
+    vkey: str,
+    trusted: Trusted | None,
+) -> Fetched:
+    """:func:`fetch_pages`, every page in one list (all verified before it returns).
+    Also used by the python-threatexchange extension (``mediaproof.exchange_pytx``)."""
+    got = fetch_pages(
+        client, url=url, collection=collection, token=token, vkey=vkey, trusted=trusted
+    )
+    rows = [r for page in got.pages for r in page]
+    return Fetched(got.note, got.checkpoint, rows, got.snapshot)
 
 
 def _backoff(failures: int) -> dt.timedelta:
@@ -336,21 +399,48 @@ def pull_one(
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
     status, message = "ok", None
-    fetched: Fetched | None = None
+    added = removed = 0
+    trusted = (
+        Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
+        if peer.trusted_root is not None
+        else None
+    )
     try:
-        trusted = (
-            Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
-            if peer.trusted_root is not None
-            else None
-        )
-        fetched = fetch_verified(
-            http,
-            url=peer.url,
-            collection=peer.collection,
-            token=peer.token,
-            vkey=peer.vkey,
-            trusted=trusted,
-        )
+        # fetched, checked and stored a page at a time, in one transaction: a page that
+        # fails its check (or an unreachable peer mid-pull) rolls every page back
+        with inst.db.session() as s:
+            got = fetch_pages(
+                http,
+                url=peer.url,
+                collection=peer.collection,
+                token=peer.token,
+                vkey=peer.vkey,
+                trusted=trusted,
+            )
+            repo = IncomingRepository(s)
+            gated: dict[str, int] = {}
+            if got.snapshot:
+                applied = repo.replace_incoming(peer.id, next(got.pages), now)
+                added, removed, gated = applied.added, applied.removed, applied.gated
+            else:
+                for page in got.pages:
+                    applied = repo.apply_updates(peer.id, page, now)
+                    added += applied.added
+                    removed += applied.removed
+                    for k, v in applied.gated.items():
+                        gated[k] = gated.get(k, 0) + v
+                    s.flush()
+                    s.expunge_all()  # a page's rows, written: not kept for the next
+            if gated:
+                log.info("exchange: %s: quality gate kept out %s", name, gated)
+            after = repo.pull_ok(
+                name,
+                now,
+                size=got.checkpoint.size,
+                root=got.checkpoint.root.hex(),
+                note=got.note.decode(),
+            )
+            size = after.trusted_size
     except PullRefusedError as e:
         status, message = "refused", e.message
         log.error("exchange: pull from %s refused: %s", name, e.message)
@@ -360,34 +450,18 @@ def pull_one(
     finally:
         if own:
             http.close()
-    added = removed = 0
-    with inst.db.session() as s:
-        repo = IncomingRepository(s)
-        if fetched is not None:
-            if fetched.snapshot:
-                applied = repo.replace_incoming(peer.id, fetched.rows, now)
-            else:
-                applied = repo.apply_updates(peer.id, fetched.rows, now)
-            added, removed = applied.added, applied.removed
-            if applied.gated:
-                log.info("exchange: %s: quality gate kept out %s", name, applied.gated)
-            after = repo.pull_ok(
-                name,
-                now,
-                size=fetched.checkpoint.size,
-                root=fetched.checkpoint.root.hex(),
-                note=fetched.note.decode(),
-            )
-        else:
+    if status != "ok":
+        added = removed = 0
+        with inst.db.session() as s:
             failures = peer.failures + 1
-            after = repo.pull_failed(
+            after = IncomingRepository(s).pull_failed(
                 name,
                 now,
                 status=status,
                 message=message,
                 retry_s=_backoff(failures).total_seconds(),
             )
-        size = after.trusted_size
+            size = after.trusted_size
     return PullResult(name, status, added, removed, size, message)
 
 

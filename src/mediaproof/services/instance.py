@@ -32,6 +32,7 @@ from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
 
 if TYPE_CHECKING:
+    from mediaproof.services.exchange_index import ReceivedIndex
     from mediaproof.services.hash_lists import HashListIndex
 
 # The instance home holds reporters' contact details, keys and webhook secrets: only its
@@ -151,6 +152,14 @@ class Instance:
     def case_media_index(self) -> SqlCaseMediaIndex:
         """Noticed and banked media by fingerprint, for the case workflow."""
         return SqlCaseMediaIndex(self.db)
+
+    @cached_property
+    def exchange_index(self) -> ReceivedIndex:
+        """Signals received from peers and the local negative list, for matching uploads
+        (services.exchange_index)."""
+        from mediaproof.services.exchange_index import ReceivedIndex
+
+        return ReceivedIndex(self.db)
 
     @cached_property
     def hash_list_index(self) -> HashListIndex:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -23,19 +23,25 @@ from mediaproof.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
-MAX_INCOMING_SHOWN = 200  # per source: the page is an overview, the CLI lists them all
+MAX_INCOMING_SHOWN = 200  # per source and page: the page is an overview, the CLI lists all
+MAX_PAGE_NUMBER = 100_000  # 20 million waiting signals a source, at 200 a page
 ContributionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _overview(inst: Instance, done: str | None = None) -> dict[str, Any]:
+def _overview(inst: Instance, done: str | None = None, page: int = 1) -> dict[str, Any]:
+    # counts in SQL, and one page of each source's waiting signals: a source may hold
+    # a million of them
     sources = exchange_pull.peers(inst)
     incoming: list[dict[str, Any]] = []
+    offset = (page - 1) * MAX_INCOMING_SHOWN
     for p in sources:
-        waiting = [s for s in exchange_pull.incoming(inst, p["name"]) if s["review"] == "pending"]
-        p["awaiting_review"] = len(waiting)
-        incoming += [
-            {**s, "source": p["name"], "kind": p["kind"]} for s in waiting[:MAX_INCOMING_SHOWN]
-        ]
+        if p["awaiting_review"] <= offset:
+            continue
+        waiting = exchange_pull.incoming(
+            inst, p["name"], review="pending", limit=MAX_INCOMING_SHOWN, offset=offset
+        )
+        incoming += [{**s, "source": p["name"], "kind": p["kind"]} for s in waiting]
+    most = max((p["awaiting_review"] for p in sources), default=0)
     counts = exchange_contrib.contribution_counts(inst)
     collections = exchange.list_collections(inst)
     for c in collections:
@@ -48,21 +54,29 @@ def _overview(inst: Instance, done: str | None = None) -> dict[str, Any]:
         "sources": sources,
         "collections": collections,
         "incoming": incoming,
+        "incoming_page": page,
+        "incoming_pages": max(1, -(-most // MAX_INCOMING_SHOWN)),
+        "incoming_per_page": MAX_INCOMING_SHOWN,
         "pending": exchange_contrib.contributions(inst, status="pending"),
         "decided": [c for c in everything if c["status"] != "pending"][:20],
         "disputes": exchange.disputes(inst),
     }
 
 
-def _page(request: Request, inst: Instance, status: int = 200, **extra: Any) -> HTMLResponse:
+def _page(
+    request: Request, inst: Instance, status: int = 200, page: int = 1, **extra: Any
+) -> HTMLResponse:
     q = request.query_params
     done = next((f"{k}={q[k]}" for k in ("accepted", "rejected") if k in q), None)
-    return render(request, "exchange/overview.html", status, **_overview(inst, done), **extra)
+    return render(request, "exchange/overview.html", status, **_overview(inst, done, page), **extra)
 
 
 @router.get("/exchange", name="web.exchange", response_class=HTMLResponse)
-async def exchange_page(request: Request, ctx: Ctx) -> HTMLResponse:
-    return await run_in_threadpool(_page, request, ctx.inst)
+async def exchange_page(
+    request: Request, ctx: Ctx, page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1
+) -> HTMLResponse:
+    """``page``: which page of the received signals awaiting review (per source)."""
+    return await run_in_threadpool(_page, request, ctx.inst, 200, page)
 
 
 def _reviewer(who: Any) -> str:

@@ -6,10 +6,11 @@ records, so the services need no table rows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mediaproof.exchange.incoming import Gate, gate
@@ -162,6 +163,31 @@ def _incoming(i: ExchangeIncomingRow) -> IncomingRecord:
     )
 
 
+IN_CHUNK = 500  # values bound in one IN (...): SQLite allows 32766, this keeps plans small
+
+
+def _chunks(items: Iterable[Any], n: int = IN_CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for x in items:
+        batch.append(x)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class IncomingCounts:
+    signals: int
+    pending: int  # awaiting review
+    quarantined: int
+
+
+def _negative(n: ExchangeNegativeRow) -> NegativeRecord:
+    return NegativeRecord(n.id, n.signal_type, n.value, n.reason, n.at)
+
+
 class IncomingRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -238,14 +264,105 @@ class IncomingRepository:
             )
         )
 
-    def incoming(self, peer_id: int) -> list[IncomingRecord]:
-        return [_incoming(i) for i in self._incoming_rows(peer_id)]
+    def incoming(
+        self,
+        peer_id: int,
+        *,
+        review: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[IncomingRecord]:
+        """A source's signals in feed order, all or one page (``review``: only those in
+        that review state)."""
+        q = select(ExchangeIncomingRow).where(ExchangeIncomingRow.peer_id == peer_id)
+        if review is not None:
+            q = q.where(ExchangeIncomingRow.review == review)
+        q = q.order_by(ExchangeIncomingRow.seq).offset(max(0, offset))
+        if limit is not None:
+            q = q.limit(limit)
+        return [_incoming(i) for i in self.s.scalars(q)]
 
     def count_incoming(self, peer_id: int) -> int:
         n = self.s.scalar(
             select(func.count(ExchangeIncomingRow.id)).where(ExchangeIncomingRow.peer_id == peer_id)
         )
         return int(n or 0)
+
+    def incoming_counts(self) -> dict[int, IncomingCounts]:
+        """Per source: signals held, awaiting review, quarantined; counted in SQL."""
+        q = select(
+            ExchangeIncomingRow.peer_id,
+            func.count(ExchangeIncomingRow.id),
+            func.sum(case((ExchangeIncomingRow.review == "pending", 1), else_=0)),
+            func.sum(case((ExchangeIncomingRow.quarantined_at.is_not(None), 1), else_=0)),
+        ).group_by(ExchangeIncomingRow.peer_id)
+        return {
+            int(p): IncomingCounts(int(n or 0), int(w or 0), int(qn or 0))
+            for p, n, w, qn in self.s.execute(q).all()
+        }
+
+    # --- what the matching index reads (services/exchange_index.py) ----------------
+
+    def received_after(self, last_id: int, limit: int) -> list[tuple[int, str, str]]:
+        """``(id, signal_type, value)`` of received signals with ids above ``last_id``,
+        in id order (ids are never reused: migration 0026)."""
+        q = (
+            select(
+                ExchangeIncomingRow.id, ExchangeIncomingRow.signal_type, ExchangeIncomingRow.value
+            )
+            .where(ExchangeIncomingRow.id > last_id)
+            .order_by(ExchangeIncomingRow.id)
+            .limit(limit)
+        )
+        return [(int(i), t, v) for i, t, v in self.s.execute(q).all()]
+
+    def negatives_after(self, last_id: int, limit: int) -> list[tuple[int, str, str]]:
+        q = (
+            select(
+                ExchangeNegativeRow.id, ExchangeNegativeRow.signal_type, ExchangeNegativeRow.value
+            )
+            .where(ExchangeNegativeRow.id > last_id)
+            .order_by(ExchangeNegativeRow.id)
+            .limit(limit)
+        )
+        return [(int(i), t, v) for i, t, v in self.s.execute(q).all()]
+
+    def incoming_by_ids(self, ids: Collection[int]) -> list[IncomingRecord]:
+        out: list[IncomingRecord] = []
+        for chunk in _chunks(sorted(set(ids))):
+            q = select(ExchangeIncomingRow).where(ExchangeIncomingRow.id.in_(chunk))
+            out += [_incoming(i) for i in self.s.scalars(q)]
+        return out
+
+    def incoming_by_values(self, signal_type: str, values: Collection[str]) -> list[IncomingRecord]:
+        """Received signals of one type holding one of ``values``, from every source."""
+        out: list[IncomingRecord] = []
+        for chunk in _chunks(sorted({digest(v) for v in values})):
+            q = select(ExchangeIncomingRow).where(
+                ExchangeIncomingRow.signal_type == signal_type,
+                ExchangeIncomingRow.digest.in_(chunk),
+            )
+            out += [_incoming(i) for i in self.s.scalars(q)]
+        return out
+
+    def negatives_by_ids(self, ids: Collection[int]) -> list[NegativeRecord]:
+        out: list[NegativeRecord] = []
+        for chunk in _chunks(sorted(set(ids))):
+            q = select(ExchangeNegativeRow).where(ExchangeNegativeRow.id.in_(chunk))
+            out += [_negative(n) for n in self.s.scalars(q)]
+        return out
+
+    def negatives_by_values(
+        self, signal_type: str, values: Collection[str]
+    ) -> list[NegativeRecord]:
+        out: list[NegativeRecord] = []
+        for chunk in _chunks(sorted({digest(v) for v in values})):
+            q = select(ExchangeNegativeRow).where(
+                ExchangeNegativeRow.signal_type == signal_type,
+                ExchangeNegativeRow.digest.in_(chunk),
+            )
+            out += [_negative(n) for n in self.s.scalars(q)]
+        return out
 
     def matchable(self, signal_types: Sequence[str]) -> list[IncomingRecord]:
         """Every received signal of these types, of every peer."""
@@ -260,48 +377,77 @@ class IncomingRepository:
         ).first()
         return _incoming(i) if i is not None else None
 
+    def _held(
+        self, peer_id: int, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExchangeIncomingRow]:
+        """The source's stored rows under ``keys`` only (not all of its rows)."""
+        by_type: dict[str, set[str]] = {}
+        for t, d in keys:
+            by_type.setdefault(t, set()).add(d)
+        out: dict[tuple[str, str], ExchangeIncomingRow] = {}
+        for t, digests in by_type.items():
+            for chunk in _chunks(sorted(digests)):
+                q = select(ExchangeIncomingRow).where(
+                    ExchangeIncomingRow.peer_id == peer_id,
+                    ExchangeIncomingRow.signal_type == t,
+                    ExchangeIncomingRow.digest.in_(chunk),
+                )
+                out.update({(i.signal_type, i.digest): i for i in self.s.scalars(q)})
+        return out
+
     def apply_updates(self, peer_id: int, rows: Sequence[FeedRow], now: dt.datetime) -> Applied:
         """Apply verified updates in order: add or replace, or remove on a tombstone.
         Signals the quality gate refuses are not stored (one held before is removed) and
-        are counted on the peer."""
+        are counted on the peer. Reads only the rows the updates name, and inserts new
+        signals in one statement: a page of a million-signal pull costs a page's work."""
         out = Applied()
-        held = {(i.signal_type, i.digest): i for i in self._incoming_rows(peer_id)}
-        for r in rows:
-            if r.opinion is not None:
-                continue  # an opinion on the peer's signal: verified, not a signal to hold
-            key = (r.signal_type.value, digest(r.value))
-            existing = held.get(key)
+        signals = [(r, (r.signal_type.value, digest(r.value))) for r in rows if r.opinion is None]
+        # (an opinion row is on the peer's signal: verified, not a signal to hold)
+        held = self._held(peer_id, {k for _, k in signals})
+        new: dict[tuple[str, str], dict[str, Any]] = {}  # inserted at the end, in order
+        dropped = False
+        for r, key in signals:
             why = None if r.deleted else gate(r.signal_type.value, r.value, r.quality)
             if why is not None:
                 out.gated[why.value] = out.gated.get(why.value, 0) + 1
             if r.deleted or why is not None:
+                existing = held.pop(key, None)
                 if existing is not None:
-                    # flushed around the delete: the row may have been added in this
-                    # batch, and may be added again after it (one unique key)
-                    self.s.flush()
                     self.s.delete(existing)
-                    self.s.flush()
-                    del held[key]
+                    dropped = True
+                    out.removed += 1
+                elif new.pop(key, None) is not None:
                     out.removed += 1
                 continue
-            if existing is None:
-                existing = ExchangeIncomingRow(
-                    peer_id=peer_id,
-                    signal_type=key[0],
-                    digest=key[1],
-                    review="pending",
-                    received_at=now,
-                )
-                self.s.add(existing)
-                held[key] = existing
+            fields = {
+                "value": r.value,
+                "category": r.category.value,
+                "tags": " ".join(r.tags),
+                "quality": r.quality,
+                "owner": r.owner,
+                "seq": r.seq,
+                "time": r.time,
+            }
+            existing = held.get(key)
+            if existing is not None:
+                for k, v in fields.items():
+                    setattr(existing, k, v)
+                continue
+            if key not in new:
                 out.added += 1
-            existing.value = r.value
-            existing.category = r.category.value
-            existing.tags = " ".join(r.tags)
-            existing.quality = r.quality
-            existing.owner = r.owner
-            existing.seq = r.seq
-            existing.time = r.time
+                new[key] = {
+                    "peer_id": peer_id,
+                    "signal_type": key[0],
+                    "digest": key[1],
+                    "review": "pending",
+                    "received_at": now,
+                }
+            new[key].update(fields)
+        if dropped or held:
+            self.s.flush()  # deletes first: a signal removed and added again is one key
+        if new:
+            # Core, not the ORM bulk path: no objects, one executemany
+            self.s.execute(insert(cast(Table, ExchangeIncomingRow.__table__)), list(new.values()))
         self._count_gated(peer_id, out.gated)
         return out
 
@@ -556,6 +702,6 @@ class IncomingRepository:
 
     def negatives(self) -> list[NegativeRecord]:
         return [
-            NegativeRecord(n.id, n.signal_type, n.value, n.reason, n.at)
+            _negative(n)
             for n in self.s.scalars(select(ExchangeNegativeRow).order_by(ExchangeNegativeRow.id))
         ]

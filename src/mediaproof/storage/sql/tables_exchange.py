@@ -156,6 +156,11 @@ class ExchangeIncomingRow(Base):
     __tablename__ = "exchange_incoming"
     __table_args__ = (
         UniqueConstraint("peer_id", "signal_type", "digest", name="uq_exchange_incoming_signal"),
+        # an exact type (video_md5) matched by a lookup, across every source
+        Index("ix_exchange_incoming_type_digest", "signal_type", "digest"),
+        # ids never reused (SQLite would hand out a deleted top id again): the matching
+        # index (services/exchange_index.py) tops up from ids above the last it saw
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -249,6 +254,7 @@ class ExchangeNegativeRow(Base):
     __tablename__ = "exchange_negatives"
     __table_args__ = (
         UniqueConstraint("signal_type", "digest", name="uq_exchange_negatives_signal"),
+        {"sqlite_autoincrement": True},  # ids never reused: see exchange_incoming
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -1,0 +1,152 @@
+"""The index an upload is matched through against signals received from peers and the
+local negative list, so a match costs a few probes, not a scan of every received row.
+
+PDQ signals sit in an exact multi-index (:class:`~mediaproof.matching.hamming_index.
+HammingIndex`: the same answer as brute force); ``video_md5`` is a database lookup by
+value (an index on type and digest). The index holds only ``(row id, hash)``: everything
+that decides what a hit means (its category, quarantine, review, the row still being
+there) is read from the rows the hits name, fresh, at each match. So:
+
+- a pull adds rows: each match first tops the index up from row ids above the last it
+  saw (ids are never reused, migration 0026), one indexed query, usually empty;
+- a withdrawal, a snapshot reload or the quality gate deletes rows: a hit on a deleted
+  row finds no row and is dropped from the index then;
+- quarantine, release and a source's negative class are read from the row;
+- the local negative list is indexed the same way, apart.
+
+Each process keeps its own index (``Instance.exchange_index``); it reads the shared
+database, so a pull by another process (a worker, a second ``serve``) is seen at the
+next match. The final verdict is :func:`mediaproof.exchange.incoming.find` over the
+candidate rows as stored, so the rules are the ones the scan applied.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediaproof.exchange.incoming import PDQ_BITS, PDQ_MAX_DISTANCE
+from mediaproof.matching.hamming_index import HammingIndex
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_exchange_incoming import (
+    IncomingRecord,
+    IncomingRepository,
+    NegativeRecord,
+)
+
+TOP_UP_BATCH = 100_000  # rows read per query when the index tops up (a first load: many)
+PDQ = "pdq"
+
+
+def _pdq_bytes(value: str) -> bytes | None:
+    if len(value) != PDQ_BITS // 4:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+class _Side:
+    """One table's PDQ rows in an index, topped up from ids above ``last``."""
+
+    def __init__(self) -> None:
+        self.index = HammingIndex(max_distance=PDQ_MAX_DISTANCE)
+        self.last = 0
+
+    def add(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        ids: list[int] = []
+        hashes: list[bytes] = []
+        for i, t, v in rows:
+            b = _pdq_bytes(v) if t == PDQ else None
+            if b is not None:
+                ids.append(i)
+                hashes.append(b)
+        if ids:
+            self.index.add_many(np.array(ids, dtype=np.int64), hashes)
+        if rows:
+            self.last = rows[-1][0]
+
+    def near(self, queries: Sequence[bytes], max_distance: int) -> set[int]:
+        out: set[int] = set()
+        for q in queries:
+            ids, _ = self.index.query_arrays(q, max_distance)
+            out.update(ids.tolist())
+        return out
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Rows an upload may match, read fresh: received signals and local negatives."""
+
+    received: list[IncomingRecord]
+    negatives: list[NegativeRecord]
+
+
+class ReceivedIndex:
+    """Received and locally negative PDQ signals of one database, kept in step with it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._received = _Side()
+        self._negative = _Side()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._received.index)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of both indexes' arrays and tables."""
+        return self._received.index.nbytes + self._negative.index.nbytes
+
+    def refresh(self, repo: IncomingRepository) -> None:
+        """Add rows stored since the last refresh (every row on the first)."""
+        with self._lock:
+            for side, read in (
+                (self._received, repo.received_after),
+                (self._negative, repo.negatives_after),
+            ):
+                while True:
+                    rows = read(side.last, TOP_UP_BATCH)
+                    side.add(rows)
+                    if len(rows) < TOP_UP_BATCH:
+                        break
+
+    def candidates(
+        self,
+        repo: IncomingRepository,
+        keys: Mapping[str, Sequence[str]],
+        max_distance: int = PDQ_MAX_DISTANCE,
+    ) -> Candidates:
+        """The stored rows within ``max_distance`` of an upload's PDQ hashes, and those
+        whose exact-type value it has; a superset of what :func:`find` keeps."""
+        self.refresh(repo)
+        queries = [b for v in keys.get(PDQ, ()) if (b := _pdq_bytes(v)) is not None]
+        r = min(max_distance, PDQ_MAX_DISTANCE)
+        received: list[IncomingRecord] = []
+        negatives: list[NegativeRecord] = []
+        if queries:
+            want = self._received.near(queries, r)
+            got = repo.incoming_by_ids(want)
+            received += got
+            self._forget(self._received, want - {g.id for g in got})
+            nwant = self._negative.near(queries, r)
+            ngot = repo.negatives_by_ids(nwant)
+            negatives += ngot
+            self._forget(self._negative, nwant - {g.id for g in ngot})
+        for t, values in keys.items():
+            if t == PDQ or not values:
+                continue
+            lowered = {v.lower() for v in values}
+            received += repo.incoming_by_values(t, lowered)
+            negatives += repo.negatives_by_values(t, lowered)
+        return Candidates(received, negatives)
+
+    def _forget(self, side: _Side, gone: set[int]) -> None:
+        # rows deleted since they were indexed (withdrawn, reloaded away, gated)
+        if gone:
+            side.index.remove_many(np.fromiter(gone, dtype=np.int64, count=len(gone)))
