@@ -223,8 +223,9 @@ def _time_index(
         c0 = time.process_time()
         built[name] = cls.from_arrays(ids, words, **kw)
         build_s[name] = time.process_time() - c0
-    # the default index once more with the clusters scanned by numpy (the scan used before
-    # the compiled one, and where numba is missing): same index, the kernel switched
+    # the default index once more with numpy scanning the clusters and verifying the
+    # tables' candidates (as before the compiled kernels, and where numba is missing):
+    # the same index, the kernels switched off
     built["default_numpy_scan"] = built["default"]
     build_s["default_numpy_scan"] = build_s["default"]
     lat: dict[str, list[float]] = {k: [] for k in built}

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 # The word and MIH layers live in their own modules; their names stay importable here.
 from mediaproof.matching.clusters import Clusters, split_rows
+from mediaproof.matching.hamming_scan import scan, verify
 from mediaproof.matching.hamming_scan import warm as warm_scan
 from mediaproof.matching.hamming_words import HASH_BITS as HASH_BITS
 from mediaproof.matching.hamming_words import I64 as I64
@@ -142,10 +143,10 @@ class HammingIndex:
         if not restored and len(words) >= self.brute_force_below and self.clusters:
             words, ids, _, clusters = split_rows(words, ids)
         free = clusters.start if clusters is not None else len(words)
-        if clusters is not None:
-            warm_scan()  # compile the clusters' scan now, not in the first lookup (once)
         if mih is None and not restored and free >= self.brute_force_below:
             mih = _Mih.build(words[:free], self.max_distance)
+        if clusters is not None or mih is not None:
+            warm_scan()  # compile the scans now, not in the first lookup (once a process)
         return _Main(words, ids, np.ones(len(ids), dtype=np.bool_), mih, free, clusters)
 
     @classmethod
@@ -330,12 +331,9 @@ class HammingIndex:
         else:
             cand = main.mih.candidates(q, limit=int(main.free * HEAVY_CANDIDATES))
             if cand is None:  # heavy buckets: gathering would cost more than a scan
-                pos, dist = brute_force(table_rows, q, r)
+                pos, dist = scan(table_rows, q, r)
             else:
-                d = distances(np.take(table_rows, cand, axis=0), q)
-                ok = d <= r
-                pos, first = np.unique(cand[ok], return_index=True)
-                dist = d[ok][first]
+                pos, dist = verify(table_rows, cand, q, r)
         if main.clusters is not None:
             cpos, cdist = main.clusters.search(q, r)
             pos = np.concatenate([pos.astype(np.int64), cpos])

@@ -65,3 +65,30 @@ def test_the_numpy_path_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> Non
     numpy_path = hamming_scan.scan(rows, q, 31)
     assert compiled[0].tolist() == numpy_path[0].tolist()
     assert compiled[1].tolist() == numpy_path[1].tolist()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_verify_keeps_distinct_candidates_within_the_radius(
+    compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidates come from several tables, with repeats and in any order: the answer is
+    each row once, ascending, at its distance (the numpy path the same)."""
+    monkeypatch.setattr(hamming_scan, "USE_COMPILED", compiled)
+    rows = _rows(10_000, 5)
+    q = rows[77].copy()
+    rows[78] = q ^ np.uint64(0b111)  # 3 bits away
+    rows[79] = q ^ np.uint64(2**40 - 1)  # 40 bits away
+    rng = np.random.default_rng(6)
+    cand = np.concatenate([rng.integers(0, 10_000, 500), [79, 78, 77, 78, 77, 9_999, 0]])
+    cand = cand.astype(np.uint32)
+    for r in (0, 3, 31, 40, 200):
+        got_pos, got_d = hamming_scan.verify(rows, cand, q, r)
+        want = {}
+        for c in cand.tolist():
+            d = int(np.bitwise_count(rows[c] ^ q).sum())
+            if d <= r:
+                want[c] = d
+        assert got_pos.tolist() == sorted(want)
+        assert got_d.tolist() == [want[c] for c in sorted(want)]
+    empty = hamming_scan.verify(rows, np.zeros(0, np.uint32), q, 31)
+    assert len(empty[0]) == len(empty[1]) == 0
