@@ -8,9 +8,10 @@ apart; only the overlap of their differences decides, and no pivot sees it).
 
 numpy's scan costs four passes over the rows plus their temporaries (about 3.4 ns a row
 on an idle core, several times that on a loaded one). The same scan compiled with numba
-reads each row once (about 1 ns a row). numba compiles it on first use, once per
-process (about a second of CPU for the two variants, writable and read-only rows, as a
-memory-mapped snapshot gives); :func:`warm` does that ahead of the first lookup. Where
+reads each row once (about 1 ns a row). numba compiles both scans on first use, once
+per process (about 1 s of CPU, plus 0.4 s to import numba, for writable and read-only
+rows, as a memory-mapped snapshot gives); :func:`warm` does that ahead of the first
+lookup. Where
 numba cannot be imported the numpy scan answers, the same rows at the same distances.
 
 :func:`verify` does the same for the candidates the multi-index tables gather (random
