@@ -16,7 +16,12 @@ pass of 4 x 8 bytes a row, several times cheaper than gathering the same rows at
 random). Members are kept in shells by their distance ``k`` to the leader, and a query
 ``D`` bits from the leader only scans the shells with ``k >= D - max_distance`` (a
 closer member is more than ``max_distance`` from the query), which spares most of a
-cluster for the near misses that pass just outside it. The result stays exact: each
+cluster for the near misses that pass just outside it. The scan itself is compiled
+(:mod:`mediaproof.matching.hamming_scan`): one pass over the rows where numpy made four
+and their temporaries, which matters because a near miss just outside a big cluster has
+to look at most of it (no metric bound separates the few members it matches; see that
+module). The rows are scanned where they lie in the main arrays (row-major, grouped by
+cluster and shell), so they are stored once. The result stays exact: each
 row is either in the tables or in exactly one cluster, and a cluster or shell is only
 skipped when the bound proves it holds no answer.
 
@@ -35,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from mediaproof.matching.hamming_scan import scan
 from mediaproof.matching.hamming_words import U64, WORDS, IndexSnapshotError, distances
 from mediaproof.matching.mih import BIT_PERMUTATION
 
@@ -58,11 +64,12 @@ class Clusters:
     leaders: U64  # (L, 4)
     radius: NDArray[np.int64]  # (L,)
     shells: NDArray[np.int64]  # (L, CLUSTER_RADIUS + 2), relative to ``start``
-    cols: U64  # (4, M): the clustered rows' words, column by column
+    rows: U64  # (M, 4): the clustered rows, a view of the main arrays from ``start`` on
 
     @property
     def nbytes(self) -> int:
-        return int(self.leaders.nbytes + self.radius.nbytes + self.shells.nbytes + self.cols.nbytes)
+        """Bytes beyond the rows themselves (those belong to the main arrays)."""
+        return int(self.leaders.nbytes + self.radius.nbytes + self.shells.nbytes)
 
     def search(self, query: U64, r: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Positions (in the main arrays) and distances of clustered rows within ``r``."""
@@ -72,16 +79,12 @@ class Clusters:
         near = np.flatnonzero(to_leader - self.radius <= r)
         pos_parts: list[NDArray[np.int64]] = []
         dist_parts: list[NDArray[np.int64]] = []
-        q = [np.uint64(x) for x in np.asarray(query, np.uint64).reshape(WORDS)]
         for j in near.tolist():
             a = int(self.shells[j, max(0, int(to_leader[j]) - r)])
             b = int(self.shells[j, -1])
-            d = np.bitwise_count(self.cols[0, a:b] ^ q[0]).astype(np.uint16)
-            for w in range(1, WORDS):
-                d += np.bitwise_count(self.cols[w, a:b] ^ q[w])
-            hit = np.flatnonzero(d <= r)
+            hit, d = scan(self.rows[a:b], query, r)
             pos_parts.append(hit + (self.start + a))
-            dist_parts.append(d[hit].astype(np.int64))
+            dist_parts.append(d)
         if not pos_parts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(pos_parts), np.concatenate(dist_parts)
@@ -92,25 +95,25 @@ class Clusters:
             "cl_leaders": self.leaders,
             "cl_radius": self.radius,
             "cl_shells": self.shells,
-            "cl_cols": self.cols,
         }
 
     @classmethod
-    def restore(cls, arrays: dict[str, NDArray[np.generic]], n_rows: int) -> Clusters | None:
-        """Clusters from :meth:`export` (None when the snapshot has none); checked for
-        shape, so a damaged snapshot is refused rather than answering wrong."""
+    def restore(cls, arrays: dict[str, NDArray[np.generic]], words: U64) -> Clusters | None:
+        """Clusters from :meth:`export` over the main arrays' ``words`` (None when the
+        snapshot has none); checked for shape, so a damaged snapshot is refused rather
+        than answering wrong."""
         if "cl_start" not in arrays:
             return None
+        n_rows = len(words)
         start = int(arrays["cl_start"][0])
         leaders, radius = arrays["cl_leaders"], arrays["cl_radius"]
-        shells, cols = arrays["cl_shells"], arrays["cl_cols"]
+        shells = arrays["cl_shells"]
         m = n_rows - start
         ok = (
             0 <= start <= n_rows
             and leaders.dtype == np.uint64 and leaders.ndim == 2 and leaders.shape[1] == WORDS
             and radius.dtype == np.int64 and len(radius) == len(leaders)
             and shells.dtype == np.int64 and shells.shape == (len(leaders), CLUSTER_RADIUS + 2)
-            and cols.dtype == np.uint64 and cols.shape == (WORDS, m)
             and len(leaders) > 0 and int(shells[0, 0]) == 0 and int(shells[-1, -1]) == m
             and bool(np.all(np.diff(shells.reshape(-1)) >= 0))
             and bool(np.all(shells[1:, 0] == shells[:-1, -1]))
@@ -118,7 +121,7 @@ class Clusters:
         )  # fmt: skip
         if not ok:
             raise IndexSnapshotError("index snapshot has inconsistent cluster tables")
-        return cls(start, leaders, radius, shells, cols)  # type: ignore[arg-type]
+        return cls(start, leaders, radius, shells, words[start:])  # type: ignore[arg-type]
 
 
 def _key_columns(words: U64) -> NDArray[np.uint16]:
@@ -220,10 +223,10 @@ def split_rows(
     n0 = int(mask.sum())
     words = np.ascontiguousarray(words[order])
     ids = np.ascontiguousarray(ids[order])
-    cols = np.ascontiguousarray(words[n0:].T)
+    rows = words[n0:]
     return (
         words,
         ids,
         n0,
-        Clusters(n0, np.stack(leaders).astype(np.uint64), np.array(radii, np.int64), shells, cols),
+        Clusters(n0, np.stack(leaders).astype(np.uint64), np.array(radii, np.int64), shells, rows),
     )

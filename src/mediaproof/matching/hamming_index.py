@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 
 # The word and MIH layers live in their own modules; their names stay importable here.
 from mediaproof.matching.clusters import Clusters, split_rows
+from mediaproof.matching.hamming_scan import scan, verify
+from mediaproof.matching.hamming_scan import warm as warm_scan
 from mediaproof.matching.hamming_words import HASH_BITS as HASH_BITS
 from mediaproof.matching.hamming_words import I64 as I64
 from mediaproof.matching.hamming_words import U64 as U64
@@ -48,7 +50,9 @@ from mediaproof.matching.mih import choose_slots as choose_slots
 from mediaproof.matching.mih import permute_bits as permute_bits
 
 BRUTE_FORCE_BELOW = 10_000  # measured crossover: 0.19 ms either way at 10k rows
-SNAPSHOT_VERSION = 3  # 2: slots cut from the permuted bits; 3: dense clusters set apart
+# 2: slots cut from the permuted bits; 3: dense clusters set apart; 4: clustered rows
+# scanned where they lie in the main arrays (no column copy)
+SNAPSHOT_VERSION = 4
 HEAVY_CANDIDATES = 0.25  # a query with more candidates than this share of rows scans all
 
 
@@ -141,6 +145,8 @@ class HammingIndex:
         free = clusters.start if clusters is not None else len(words)
         if mih is None and not restored and free >= self.brute_force_below:
             mih = _Mih.build(words[:free], self.max_distance)
+        if clusters is not None or mih is not None:
+            warm_scan()  # compile the scans now, not in the first lookup (once a process)
         return _Main(words, ids, np.ones(len(ids), dtype=np.bool_), mih, free, clusters)
 
     @classmethod
@@ -325,12 +331,9 @@ class HammingIndex:
         else:
             cand = main.mih.candidates(q, limit=int(main.free * HEAVY_CANDIDATES))
             if cand is None:  # heavy buckets: gathering would cost more than a scan
-                pos, dist = brute_force(table_rows, q, r)
+                pos, dist = scan(table_rows, q, r)
             else:
-                d = distances(np.take(table_rows, cand, axis=0), q)
-                ok = d <= r
-                pos, first = np.unique(cand[ok], return_index=True)
-                dist = d[ok][first]
+                pos, dist = verify(table_rows, cand, q, r)
         if main.clusters is not None:
             cpos, cdist = main.clusters.search(q, r)
             pos = np.concatenate([pos.astype(np.int64), cpos])
@@ -402,7 +405,7 @@ class HammingIndex:
         ):  # fmt: skip
             raise IndexSnapshotError("index snapshot arrays are inconsistent")
         index = cls(max_distance=max_distance, **kwargs)  # type: ignore[arg-type]
-        clusters = Clusters.restore(arrays, len(words))
+        clusters = Clusters.restore(arrays, words)  # type: ignore[arg-type]
         free = clusters.start if clusters is not None else len(words)
         mih = None
         if "mih_m" in arrays:

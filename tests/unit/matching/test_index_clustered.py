@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediaproof.matching import hamming_scan
 from mediaproof.matching.clusters import find_clusters
 from mediaproof.matching.hamming_index import (
     BIT_PERMUTATION,
@@ -112,11 +113,23 @@ def _assert_exact(index: HammingIndex, words: np.ndarray, queries: np.ndarray,
     return found
 
 
-def _near_misses(leaders: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Queries 25-50 bits from cluster leaders: the ones that used to gather whole clusters."""
+@pytest.fixture(params=["compiled", "numpy"])
+def scan_kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test below runs with the clusters scanned by the compiled kernel and by the
+    numpy scan it replaces (the one used where numba is missing)."""
+    compiled = request.param == "compiled"
+    monkeypatch.setattr(hamming_scan, "USE_COMPILED", compiled)
+    assert hamming_scan.compiled_in_use() == compiled
+    return str(request.param)
+
+
+def _near_misses(leaders: np.ndarray, rng: np.random.Generator,
+                 ks: tuple[int, ...] = (25, 31, 36, 43, 50)) -> np.ndarray:  # fmt: skip
+    """Queries exactly ``k`` bits from each cluster leader: the ones that used to gather
+    whole clusters (25-50), or that scan most of one (28-40: just outside it)."""
     out = []
     for leader in leaders:
-        for k in (25, 31, 36, 43, 50):
+        for k in ks:
             bits = np.unpackbits(leader.view(np.uint8), bitorder="little")
             flip = rng.choice(256, k, replace=False)
             bits[flip] ^= 1
@@ -125,7 +138,9 @@ def _near_misses(leaders: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 @pytest.mark.parametrize("biased_start", [0, None])
-def test_dense_clusters_are_set_apart_and_answers_stay_exact(biased_start: int | None) -> None:
+def test_dense_clusters_are_set_apart_and_answers_stay_exact(
+    biased_start: int | None, scan_kernel: str
+) -> None:
     pop = clustered_population(40_000, queries=80, seed=11, biased_start=biased_start)
     ids = np.arange(len(pop.words), dtype=np.int64)
     index = HammingIndex.from_arrays(ids, pop.words, brute_force_below=1000)
@@ -138,7 +153,30 @@ def test_dense_clusters_are_set_apart_and_answers_stay_exact(biased_start: int |
     assert _assert_exact(index, pop.words, queries) > 1000
 
 
-def test_clusters_stay_exact_with_removals_a_delta_and_a_snapshot(tmp_path: Path) -> None:
+def test_near_misses_just_outside_every_cluster_are_exact(scan_kernel: str) -> None:
+    """Queries 28-40 bits from every leader (each bit count, twice): the shells a near
+    miss scans, the bound that skips inner shells, and the members it matches."""
+    pop = clustered_population(40_000, queries=0, seed=21, biased_start=None)
+    index = HammingIndex.from_arrays(np.arange(len(pop.words)), pop.words, brute_force_below=1000)
+    clusters = index._state.main.clusters
+    assert clusters is not None
+    rng = np.random.default_rng(22)
+    ks = tuple(range(28, 41)) * 2
+    queries = _near_misses(clusters.leaders, rng, ks)
+    found = 0
+    for q in queries:
+        want_pos, want_d = brute_force(pop.words, q, 31)
+        got_ids, got_d = index.query_arrays(q, 31)
+        assert sorted(zip(got_ids.tolist(), got_d.tolist(), strict=True)) == sorted(
+            zip(want_pos.tolist(), want_d.tolist(), strict=True)
+        )
+        found += len(want_pos)
+    assert found > 0  # some near misses do reach members (the scan is not vacuous)
+
+
+def test_clusters_stay_exact_with_removals_a_delta_and_a_snapshot(
+    tmp_path: Path, scan_kernel: str
+) -> None:
     pop = clustered_population(40_000, queries=40, seed=13)
     ids = np.arange(len(pop.words), dtype=np.int64)
     index = HammingIndex.from_arrays(ids[:-300], pop.words[:-300], brute_force_below=1000,
@@ -155,7 +193,9 @@ def test_clusters_stay_exact_with_removals_a_delta_and_a_snapshot(tmp_path: Path
         assert index.remove(g) == 1
         alive[g] = False
     queries = np.concatenate([pop.queries, _near_misses(clusters.leaders[:3],
-                                                         np.random.default_rng(1))])  # fmt: skip
+                                                         np.random.default_rng(1)),
+                              _near_misses(clusters.leaders, np.random.default_rng(2),
+                                           (28, 32, 36, 40))])  # fmt: skip
     _assert_exact(index, pop.words, queries, alive)
     # a snapshot (clusters in it) answers the same, from files and from exported arrays
     path = tmp_path / "ix.npz"
@@ -165,6 +205,28 @@ def test_clusters_stay_exact_with_removals_a_delta_and_a_snapshot(tmp_path: Path
     _assert_exact(loaded, pop.words, queries, alive)
     again = HammingIndex.from_exported(loaded.export_arrays())
     _assert_exact(again, pop.words, queries, alive)
+    # as the service loads a snapshot: read-only memory maps, scanned in place
+    folder = tmp_path / "npy"
+    folder.mkdir()
+    for k, v in again.export_arrays().items():
+        np.save(folder / f"{k}.npy", v)
+    mapped = {p.stem: np.load(p, mmap_mode="r") for p in folder.glob("*.npy")}
+    from_maps = HammingIndex.from_exported(mapped)  # type: ignore[arg-type]
+    rows = from_maps._state.main.clusters
+    assert rows is not None and not rows.rows.flags.writeable
+    _assert_exact(from_maps, pop.words, queries, alive)
+
+
+def test_a_snapshot_of_the_previous_layout_is_refused() -> None:
+    """Version 3 kept a column copy of the clustered rows; version 4 scans them in the
+    main arrays. An old snapshot is refused (the service rebuilds from rows)."""
+    pop = clustered_population(40_000, queries=0, seed=17)
+    arrays = dict(HammingIndex.from_arrays(np.arange(len(pop.words)), pop.words,
+                                           brute_force_below=1000).export_arrays())  # fmt: skip
+    assert "cl_cols" not in arrays  # the rows are stored once
+    arrays["version"] = np.array([3], dtype=np.int64)
+    with pytest.raises(IndexSnapshotError):
+        HammingIndex.from_exported(arrays)
 
 
 def test_a_damaged_cluster_table_is_refused() -> None:
