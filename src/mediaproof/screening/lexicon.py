@@ -2,12 +2,13 @@
 """Multilingual word lists the rules read, as ASCII stems (text is unidecoded first).
 
 Entries in Greek or Cyrillic are written in their own script and transliterated the
-same way prompts are, so they cannot drift from what unidecode produces. A plain entry
+same way prompts are (``normalize.translit``), so they cannot drift from it. A plain entry
 is a word prefix (``arrest`` matches arrested, arresting); an entry ending in
 ``$`` is a whole word; spaces separate words that must follow each other (a stem may carry
 up to two words between, written ``~``). Languages: English, German, French, Spanish,
 Italian, Portuguese, Dutch, Polish, Swedish, Danish/Norwegian, Czech/Slovak, Romanian,
-Finnish, Hungarian, Croatian/Slovene, Greek and Bulgarian by transliteration. The
+Finnish, Hungarian, Croatian/Slovene, Greek and Bulgarian, and (shorter lists, at the
+end) Irish, Maltese, Estonian, Lithuanian, Latvian, Ukrainian, Russian and Turkish. The
 embedding side covers phrasings these lists miss (in English best).
 """
 
