@@ -48,15 +48,19 @@ _CHECK_TEXTS = (
 @dataclass
 class SentenceEmbedder:
     """all-MiniLM-L6-v2 run directly: the tokenizer, the BERT encoder under
-    ``torch.inference_mode`` (in bfloat16 where the CPU has bfloat16 instructions and the
-    result agrees with float32, see :func:`_choose_bf16`), mean pooling over the tokens and
-    unit length: what sentence-transformers' ``encode`` computes for this model, without
-    its per-call overhead. Where the loaded model is not laid out that way (another
-    sentence-transformers version), ``encode`` of sentence-transformers is used."""
+    ``torch.inference_mode`` (a bfloat16 copy of it where the CPU has bfloat16
+    instructions and the result agrees with float32, see :func:`_choose_bf16`), mean
+    pooling over the tokens and unit length: what sentence-transformers' ``encode``
+    computes for this model, without its per-call overhead. Where the loaded model is not
+    laid out that way (another sentence-transformers version), ``encode`` of
+    sentence-transformers is used."""
 
     model: object
     name: str = MODEL_NAME
     bf16: bool = False
+    # a bfloat16 copy of the encoder's weights, made by _choose_bf16 (faster than casting
+    # the float32 weights on every call)
+    bf16_encoder: Any = None
 
     def encode(self, texts: list[str]) -> Matrix:
         if not texts:
@@ -68,14 +72,16 @@ class SentenceEmbedder:
                 show_progress_bar=False,
             )
             return np.asarray(out, dtype=np.float32)
-        return _encode_direct(parts, texts, self.bf16)
+        if self.bf16 and self.bf16_encoder is not None:
+            parts = (parts[0], self.bf16_encoder, parts[2])
+        return _encode_direct(parts, texts)
 
     def encode_fp32(self, texts: list[str]) -> Matrix:
         """The float32 embedding, for checks and the bench."""
         parts = _direct_parts(self.model)
         if parts is None:
             return self.encode(texts)
-        return _encode_direct(parts, texts, False)
+        return _encode_direct(parts, texts)
 
 
 def _direct_parts(model: object) -> tuple[Any, Any, int] | None:
@@ -94,7 +100,7 @@ def _direct_parts(model: object) -> tuple[Any, Any, int] | None:
         return None
 
 
-def _encode_direct(parts: tuple[Any, Any, int], texts: list[str], bf16: bool) -> Matrix:
+def _encode_direct(parts: tuple[Any, Any, int], texts: list[str]) -> Matrix:
     import torch
 
     tokenizer, encoder, max_tokens = parts
@@ -105,9 +111,7 @@ def _encode_direct(parts: tuple[Any, Any, int], texts: list[str], bf16: bool) ->
             idx = order[i : i + BATCH]
             batch = tokenizer([texts[j] for j in idx], padding=True, truncation=True,
                               max_length=max_tokens, return_tensors="pt")
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                hidden = encoder(**batch).last_hidden_state
-            hidden = hidden.float()
+            hidden = encoder(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             vecs = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out[idx] = torch.nn.functional.normalize(vecs, dim=1).numpy()
@@ -117,21 +121,27 @@ def _encode_direct(parts: tuple[Any, Any, int], texts: list[str], bf16: bool) ->
 def _choose_bf16(embedder: SentenceEmbedder) -> bool:
     """bfloat16 only where the CPU has bfloat16 instructions (elsewhere it is slower) and
     its embeddings of the check sentences stay within MIN_BF16_COSINE of float32."""
+    import copy
+
     import torch
 
     try:
         if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
             return False
-        if _direct_parts(embedder.model) is None:
+        parts = _direct_parts(embedder.model)
+        if parts is None:
             return False
         ref = embedder.encode_fp32(list(_CHECK_TEXTS))
+        embedder.bf16_encoder = copy.deepcopy(parts[1]).to(torch.bfloat16)
         embedder.bf16 = True
         fast = embedder.encode(list(_CHECK_TEXTS))
-    except Exception:  # an old torch without the probe or the autocast: float32
-        embedder.bf16 = False
+    except Exception:  # an old torch without the probe or bfloat16 kernels: float32
+        embedder.bf16, embedder.bf16_encoder = False, None
         return False
     ok = bool(np.min(np.sum(ref * fast, axis=1)) >= MIN_BF16_COSINE)
     embedder.bf16 = ok
+    if not ok:
+        embedder.bf16_encoder = None
     return ok
 
 
