@@ -1,6 +1,7 @@
 """Prompt screening on the red-team set: recall and false-positive rate per slice, and speed.
 
-    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|para|blind|para_blind|all]
+    PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|para|blind|para_blind|
+        eu_blind|all]
         [--no-embeddings] [--limit N] [--full] [--threads 1] [--speed]
 
 Prints JSON: per split, recall (block or review) of deceptive prompts and the share of
@@ -13,6 +14,11 @@ prompts the rules allow (each of which needs the embedding: the worst case), eac
 cold cache after a warm-up on other prompts, with the load average before and after,
 as prompts per wall-clock second and per CPU second of this process (with
 ``--threads 1``, the default, that is per core, and it holds on a shared machine).
+"before" is the first screener (sentence-transformers' ``encode`` on every prompt, no
+cache); "skip_and_cache" adds the skip where the rules block and the LRU cache; "after"
+is today's (also the direct encoder: ``inference_mode``, batches of 16 sorted by length,
+bfloat16 where the CPU has it and it agrees with float32); "cosine_to_previous" checks
+that the embeddings stayed what the seed thresholds were set on.
 """
 
 from __future__ import annotations
@@ -46,7 +52,44 @@ def _rate(screener: Screener, texts: list[str], batch: int = 64) -> dict[str, fl
     return {"wall": round(len(texts) / wall, 1), "per_cpu_s": round(len(texts) / cpu, 1)}
 
 
-def speed(embedder: embed.Embedder | None) -> dict[str, Any]:
+class _STEncode:
+    """The embedder as it was before the direct path: sentence-transformers' own
+    ``encode`` in float32 (batch 64), for the side-by-side run and the cosine check."""
+
+    def __init__(self, e: embed.SentenceEmbedder) -> None:
+        self.name, self.model = e.name, e.model
+
+    def encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = self.model.encode(  # type: ignore[attr-defined]
+            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(out, dtype=np.float32)
+
+
+def cosine_to_previous(embedder: embed.SentenceEmbedder) -> dict[str, Any]:
+    """Cosine of each red-team prompt's embedding (masked as the screener embeds it) now
+    against sentence-transformers' float32 ``encode``: the seed thresholds stay valid
+    where it is >= 0.999 throughout."""
+    import numpy as np
+
+    from mediaproof.screening.engine import _mask
+    from mediaproof.screening.normalize import normalize
+
+    rows = [r for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)]
+    people = [p for s in (*SPLITS, *REPORT_ONLY) for p in load_officials(s)]
+    scr = Screener(people, builtin(), None)
+    texts = sorted({_mask(n, scr.index.find(n)) for n in (normalize(r["text"]) for r in rows)})
+    cos = np.sum(_STEncode(embedder).encode(texts) * embedder.encode(texts), axis=1)
+    return {"texts": len(texts), "bf16": embedder.bf16, "min": round(float(cos.min()), 6),
+            "p01": round(float(np.percentile(cos, 1)), 6), "mean": round(float(cos.mean()), 6)}
+
+
+def speed(embedder: embed.SentenceEmbedder | None) -> dict[str, Any]:
     """Before/after on the same prompts in one process (see the module docstring)."""
     rows = [r for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)]
     texts = [r["text"] for r in rows]
@@ -60,8 +103,10 @@ def speed(embedder: embed.Embedder | None) -> dict[str, Any]:
     out: dict[str, Any] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
     for name, prompts in (("redteam_mix", mix), ("rules_allow_only", allowed)):
         res: dict[str, Any] = {"prompts": len(prompts)}
+        previous = _STEncode(embedder) if embedder is not None else None
         configs: list[tuple[str, dict[str, Any], embed.Embedder | None]] = [
-            ("before", {"cache_size": 0, "skip_when_blocked": False}, embedder),
+            ("before", {"cache_size": 0, "skip_when_blocked": False}, previous),
+            ("skip_and_cache", {}, previous),
             ("after", {}, embedder),
             ("rules_only", {}, None),
         ]
@@ -71,6 +116,8 @@ def speed(embedder: embed.Embedder | None) -> dict[str, Any]:
             res[f"{label}_prompts_per_s"] = _rate(s, prompts)
         out[name] = res
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    if embedder is not None:
+        out["cosine_to_previous"] = cosine_to_previous(embedder)
     return out
 
 

@@ -108,6 +108,43 @@ def test_the_set_has_what_the_issue_asks_for() -> None:
             assert a == b or not parts[a] & parts[b], (a, b)  # no prompt in two parts
 
 
+# The part written for languages no other part had (eu_blind) was measured once blind
+# (52.4 %, bench/screening_eu_blind_untouched.json) and the word lists were grown after
+# that, so it is tuned now. It is held to what it reaches without its own template-sized
+# fixes: the whole part at the 95 % aim, each language and scenario at 85 %; its smallest
+# slices (one prompt per language, evasion and scenario) are not.
+EU_BLIND_FLOORS = {"all": 0.95, "language": 0.85, "scenario": 0.85}
+EU_OFFICIAL = {"bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
+               "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"}
+
+
+@pytest.fixture(scope="module")
+def eu_blind(embedder: embed.SentenceEmbedder) -> dict[str, Any]:
+    return evaluate(Screener(load_officials("eu_blind"), builtin(), embedder),
+                    load_set("eu_blind"))
+
+
+@pytest.mark.slow
+def test_the_new_languages_part_meets_its_floors(eu_blind: dict[str, Any]) -> None:
+    assert eu_blind["recall"]["rate"] >= EU_BLIND_FLOORS["all"], eu_blind["misses"]
+    for name in ("language", "scenario"):
+        below = {g: r for g, r in eu_blind["slices"][name].items()
+                 if r["rate"] < EU_BLIND_FLOORS[name]}
+        assert not below, json.dumps({"below": below, "misses": eu_blind["misses"]}, indent=1)
+    neg = eu_blind["hard_negatives_blocked"]
+    assert neg["n"] >= 40
+    assert neg["rate"] <= MAX_BLOCKED_NEGATIVES, eu_blind["false_blocks"]
+
+
+def test_every_eu_language_is_in_the_set() -> None:
+    langs = {r["language"] for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)}
+    assert langs >= EU_OFFICIAL, EU_OFFICIAL - langs
+    eu = load_set("eu_blind")
+    assert {"uk", "ru", "tr"} <= {r["language"] for r in eu}
+    assert sum(r["kind"] == "deceptive" for r in eu) >= 300
+    assert sum(r["kind"] == "hard_negative" for r in eu) >= 40
+
+
 def test_clopper_pearson_matches_known_values() -> None:
     lo, hi = clopper_pearson(0, 10)
     assert lo == 0.0 and hi == pytest.approx(0.3085, abs=1e-4)

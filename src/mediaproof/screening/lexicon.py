@@ -2,12 +2,13 @@
 """Multilingual word lists the rules read, as ASCII stems (text is unidecoded first).
 
 Entries in Greek or Cyrillic are written in their own script and transliterated the
-same way prompts are, so they cannot drift from what unidecode produces. A plain entry
+same way prompts are (``normalize.translit``), so they cannot drift from it. A plain entry
 is a word prefix (``arrest`` matches arrested, arresting); an entry ending in
 ``$`` is a whole word; spaces separate words that must follow each other (a stem may carry
 up to two words between, written ``~``). Languages: English, German, French, Spanish,
 Italian, Portuguese, Dutch, Polish, Swedish, Danish/Norwegian, Czech/Slovak, Romanian,
-Finnish, Hungarian, Croatian/Slovene, Greek and Bulgarian by transliteration. The
+Finnish, Hungarian, Croatian/Slovene, Greek and Bulgarian, and (shorter lists, at the
+end) Irish, Maltese, Estonian, Lithuanian, Latvian, Ukrainian, Russian and Turkish. The
 embedding side covers phrasings these lists miss (in English best).
 """
 
@@ -490,4 +491,191 @@ POLITY = [
     "tarii", "guvern", "parlament", "verzii", "oras", "landet", "regeringen", "riksdag",
     "miljopartiet", "partij", "regering", "kamer", "groenlinks", "strana", "stranku", "zemi",
     "vladu", "vlade", "stranka", "puolue", "maata", "hallitus", "part$", "orszag", "kormany",
+]
+
+# --- Every official EU language, and Ukrainian, Russian and Turkish (issue 19: "languages
+# beyond the repo's"). Concepts, not sentences: for each scenario the words a prompt in
+# that language uses for it, as short stems (a stem matches every ending: inflected
+# languages need no grammar), Cyrillic and Greek in their own script (read through
+# ``normalize.translit`` as prompts are). Order: bg, cs/sk, da, el, ga, hr/sl, hu, mt,
+# fi, et, lt, lv, uk, ru, tr.
+ARREST += [
+    "арест", "арешт", "белезниц", "задържа", "полицейска кола", "полицейски автомобил", "окован",
+    "zatcen", "zatykac", "zatknut", "zadrzen", "pouta", "poutech", "spoutan", "vezeni", "vazen",
+    "policejni aut", "policajn aut",
+    "anholdt", "anholdelse", "arresteret", "faengsel", "varetaegt", "politibil",
+    "σύλληψ", "συλλαμβ", "συνελήφθ", "χειροπέδ", "περιπολικ", "κρατητήρι", "φυλακ",
+    "gabhail", "ghabhail", "ngabhail", "glais lamh", "carr poilini", "carr na ngardai", "priosun",
+    "phriosun", "bpriosun", "faoi choimead",
+    "uhicen", "priveden", "privoden", "policijsk aut", "policijsk avto", "aretir", "priprt", "lisicah",
+    "rendorauto", "orizetbe", "bilincs",
+    "arrestat", "manetti", "karozza tal pulizija", "habs$",
+    "kiinniotet", "otettiin kiinni", "vankila", "putka", "kasiraud", "poliisiaut",
+    "vahist", "kaerau", "politseiaut", "vangla", "kinni peetud",
+    "suim", "sulaiky", "antrank", "policijos automobil", "kalejim", "aresztuot", "areštuot",
+    "aiztur", "rokudzelz", "policijas masin", "cietum",
+    "заарештован", "наручник", "поліцейськ машин", "затриман", "в'язниц", "під варт",
+    "задержан", "полицейск машин", "автозак", "тюрьм", "под стражу",
+    "tutuklan", "gozalti", "kelepce", "polis arabas", "hapse", "hapiste", "cezaevi",
+]
+HEALTH += [
+    "припад", "неподвижн", "инфаркт", "носилк", "умира", "мозъчен инсулт", "мозковий інсульт", "в безсъзнание",
+    "zhrout", "zhrouti", "zruti", "kolaps", "bez hnuti", "bez vedomi", "omdle", "zachranar",
+    "zachrank", "nositk", "nosidl", "mrtvic", "nemocnic",
+    "falder om", "besvim", "livlos", "hjertemassage", "hjertestop", "slagtilfaelde",
+    "λιποθυμ", "ασθενοφόρ", "φορείο", "νοσοκομεί", "καρδιακή προσβολή", "εγκεφαλικ", "κατέρρευσ",
+    "σωριάζ", "αναίσθητ",
+    "i laige", "otharcharr", "ospideal", "gan aithne", "taom croi", "sintean",
+    "onesvijest", "bez svijesti", "hitna pomoc", "nepomicn", "mozdani udar", "zgrudi", "nezavest",
+    "resevaln", "bolnisnic",
+    "osszees", "eszmeletlen", "mentok", "mentoaut", "hordagy", "korhaz", "elajul", "szivroham",
+    "agyverzes",
+    "isptar", "sptar", "ambulanza", "hass hazin", "mitluf minn sensih", "attakk tal qalb",
+    "lyyhisty", "pyorty", "tajuton", "liikkumatta", "sairaala", "ambulanssi", "paarit",
+    "sydankohtaus", "aivoinfarkt",
+    "minestab", "teadvuseta", "kiirabi", "haigla", "kanderaam",
+    "sukniub", "alpst", "be samones", "greitosios", "ligonin", "nestuv",
+    "sabruk", "gibst", "bezsaman", "atras palidzib", "slimnic",
+    "непритомн", "знепритомн", "швидка допомог", "швидкої", "ношах", "ноші", "лікарн",
+    "теряет сознание", "без сознания", "потерял сознание", "обморок", "скорая помощ", "скорой помощ",
+    "больниц", "инфаркт", "носилк",
+    "bayil", "yigil", "sedye", "ambulans", "hastane", "kalp krizi", "felc", "baygin",
+]
+VIOLENCE += [
+    "юмрук", "удря", "пребива", "шамар", "наръга",
+    "fack", "strci", "udeři", "uderi", "zbil", "udiera", "pastou", "kopn",
+    "knytnaeve", "overfald", "taesk", "slar$", "slaar",
+    "χαστουκ", "γροθι", "κλοτσ", "δέρν", "ξυλοκοπ", "χτυπά",
+    "bualadh", "buille", "ag ciceail", "lamhach", "scian", "ionsai",
+    "sakom", "tuce", "pretuk", "pretep", "brca", "udari",
+    "megut", "pofon", "okollel", "megrug", "bantalmaz", "veri$", "lelo",
+    "daqqa", "isawwat", "jispara", "sikkina",
+    "nyrk", "hakkaa", "pahoinpitel", "tonais", "lyo$", "lyovat",
+    "loob", "peksab", "tulistab", "rusika", "lukkab",
+    "spardo", "saudo", "peilis", "smurt", "kumst",
+    "iesit", "piekauj", "sauj", "spard",
+    "б'є", "б'ють", "кулак", "побив", "стріля", "ніж", "штовха",
+    "избива", "избил", "бьет", "бьёт", "стреля", "толка", "пинает",
+    "yumruk", "tokat", "dovuyor", "dovdu", "vuruyor", "ates ediyor", "bicak", "tekme", "saldir",
+]
+ENDORSE += [
+    "гласуват за", "призовава да гласуват", "подкрепя своя",
+    "dali hlas", "dejte hlas", "volili", "volit jeho", "volte",
+    "stem pa", "stemme pa", "bakker op om",
+    "να τον ψηφίσ", "να την ψηφίσ", "υποστηρίζ",
+    "tacaionn", "tacaiocht", "votail do$", "votail di$", "votail ar son",
+    "glasaju za", "glasujte za", "glasujejo za", "podpira",
+    "szavazzanak", "szavazzatok", "ellenfelere",
+    "jappoggja", "appoggj", "ivvutaw ghal", "jivvutaw ghal", "ivvota ghal",
+    "aanestamaan", "kehottaa aanest", "vastaehdokas",
+    "toetab", "haaletama", "haaletage",
+    "remia", "balsuoti uz", "balsuokite uz",
+    "atbalsta", "balsot par", "balsojiet par",
+    "підтриму", "голосувати за", "закликає голосувати",
+    "поддержива", "голосовать за", "призывает голосовать",
+    "destekle", "oy vermeye", "oy verin", "ona oy",
+]
+ROBOCALL += [
+    "гласово", "telefonni nahravk", "hlasom",
+    "stemmen fra", "stemme fra", "med stemmen", "opkald med", "telefonopkald",
+    "τηλεφωνικό μήνυμα", "με τη φωνή",
+    "i nguth", "guth$", "glao guthain",
+    "automatski poziv", "samodejni klic",
+    "hanguzenet",
+    "bil vuci", "vuci ta", "telefonata",
+    "aanellaan", "aanellaan",
+    "haalega", "automaatne kone",
+    "balsu$", "automatinis skambut",
+    "ar balsi", "automatisk zvan",
+    "голосом", "телефонний дзвінок", "запис дзвінка", "запись звонка", "голосовое сообщен",
+    "sesiyle", "sesinden", "otomatik telefon", "telefon kayd", "sesli mesaj",
+]
+ROLE += [
+    "министър", "председател", "министър-председател",
+    "ministr", "predsed", "hejtman", "starosta$", "starostka",
+    "formand", "partileder", "modkandidat",
+    "taoiseach", "tanaiste", "uachtaran", "aire$", "iarrthoir", "teachta dala", "ceannaire", "meara",
+    "predsjedni", "predsednic", "predsednik", "ministar", "zupan",
+    "ministru", "sindku", "kap tal partit",
+    "ministeri", "puheenjohtaja", "vastaehdokas",
+    "peaminister", "minister", "kandidaat", "linnapea", "esimees",
+    "premjer", "prezident", "kandidat", "meras$", "pirminink",
+    "premjerministr", "priekssedetaj", "mers$",
+    "прем'єр", "міністр", "кандидат", "премьер", "министр", "губернатор",
+    "basbakan", "cumhurbaskan", "bakani", "baskan", "milletvekil", "aday",
+    # an election body: its chair or officials, pointed at without a name
+    "volebni komis", "izborn povjerenstv", "izborne komisij", "volilne komisij",
+    "valasztasi bizottsag", "vaalilautakun", "valimiskomisjon", "rinkimu komisij",
+    "velesanu komisij", "избирателн комиси", "виборч комісі", "secim kurul",
+    "εκλογική επιτροπ", "coimisiun toghchain", "kummissjoni elettorali", "valgnaevn",
+]
+ROLE_SPECIFIC += [
+    "nynejsi", "sucasn", "uradujuc", "siddende", "reatha", "sadasnj", "sedanj", "aktualn",
+    "hivatalban levo", "attwali", "istuva", "praegune", "ametis olev", "dabartin", "pasreizej",
+    "amata esos", "чинн", "нинішн", "действующ", "нынешн", "su anki", "mevcut", "gorevdeki",
+]
+POLLING_PLACE += [
+    "изборн секци", "избирателн секци", "секционн комиси",
+    "volebn mistnost", "volebn miestnost", "valglokal", "κάλπη",
+    "staisiun votala", "ionad votala", "larionad votala",
+    "birack mjest", "biralist", "volisc",
+    "centru tal votazzjoni", "post tal votazzjoni",
+    "valimisjaoskon", "rinkimu apylink", "balsavimo viet", "velesanu iecirkn",
+    "виборч дільниц", "дільниц", "избирательн участ", "избирательн пункт",
+    "sandik yer", "oy verme yer", "sandik bas",
+]
+POLLING_FALSE += [
+    "зачинен", "закрит", "перенесен", "закрыт", "отменен", "скасован",
+    "zavren", "zatvoren", "lukket", "dunta", "bogtha", "aistrithe", "curtha ar ceal",
+    "zarva", "atkerult", "maghluq", "trasferit", "ikkancellat", "suletud", "viidud",
+    "uzdaryt", "perkelt", "slegt", "parcelt", "kapali", "tasindi", "iptal", "ertelendi",
+]
+VOTE_WORDS += [
+    "голосув", "голосова", "голосуван", "выбор", "вибор", "oy$", "oy ver", "oy kullan", "secim",
+    "votail", "toghchan", "toghchain", "votazzjoni", "elezzjoni", "ivvota", "haaleta", "valim",
+    "balsav", "balsuo", "rinkim", "balsot", "velesan", "volieb", "volit", "glasa",
+]
+FALSE_INSTRUCTION += [
+    "вибори перенесено", "выборы перенесены", "выборы отменены", "valget er udsat", "volby zrusen",
+    "volby byly zrusen", "secim ertelen", "izbori su odgodeni", "vaalit on siirretty",
+]
+# A voting channel that exists nowhere: a text message, a chat app, a social network
+# (read beside a vote word, see rules.scenario_hits).
+CHANNEL = [
+    "sms", "esemes", "smsk", "smsem", "смс", "text message", "tekstivies", "tekstbesked",
+    "theacs", "whatsapp", "facebook", "messenger", "telegram", "viber", "instagram", "tiktok",
+]
+BALLOT_OBJECT += [
+    "бюлет", "бюллет", "hlasovac", "hlasovaci listk", "hlasovacimi listk", "stemmesedl",
+    "ψηφοδέλτι", "κάλπ", "balloid", "bhosca balloide", "bhoscai balloide",
+    "glasack listic", "glasacki listic", "glasovnic", "szavazolap", "szavazat",
+    "kaxxi tal voti", "kaxxa tal voti", "voti$", "aanestyslip", "haaletussedel", "biuleten",
+    "velesanu zim", "oy pusula", "sandik",
+]
+BALLOT_HARM += [
+    "изгар", "изгор", "спалю", "спалил", "сжига", "сжёг", "сожж", "выброш", "свалк", "викину",
+    "смітт", "palen", "pali$", "pohozen", "popelnic", "kontejner", "skladk",
+    "braend", "makuler", "kvaern", "kaig", "σκουπίδ", "ndo$", "dho$", "a ndo", "spalj", "baceni",
+    "bacen", "elegeti", "elegett", "eget", "jinharq", "harq", "poltt", "poletat", "degin", "dedzin", "yakil",
+    "yakiyor", "atild",
+]
+BALLOT_DISPOSAL += [
+    "в реката", "в реку", "в річку", "na skladk", "do reky", "u rijeku", "a folyoba", "f il bahar",
+    "jokeen", "joele", "jõkke", "upe$", "nehre", "coplug", "copluk",
+]
+EXPLAIN += [
+    "обясни", "поясни", "объясни", "vysvetli", "forklar", "εξήγησε", "εξηγήστε", "minigh", "objasni",
+    "pojasni", "magyarazd", "spjega", "selita", "selgita", "paaiskink", "paskaidro", "acikla",
+    "какво каза", "що сказав", "что сказал", "co rekl", "hvad sagde", "τι είπε", "cad a duirt",
+    "sto je rekao", "mit mondott", "x qal", "mita sanoi", "ne dedi", "как се", "как считают",
+    "як рахують", "hogyan", "conas", "nasil",
+]
+VOTE_WORDS += ["tivvota", "jivvota", "nivvota", "ivvotaw", "jivvutaw", "tivvutaw", "проголос", "zaglos"]
+POLLING_PLACE += ["staisiuin votala"]
+BALLOT_HARM += ["sezig", "zazig", "сожг", "сжеч", "сгорел", "жгут", "згорі"]
+MEDIA += [
+    "снимк", "плакат", "листовк", "видео", "фото", "відео", "оголошен", "обявлени", "объявлени",
+    "φωτογραφ", "βίντεο", "αφίσα", "ανακοίνωσ", "plakat", "letak", "fotk", "opslag", "plakat",
+    "grianghraf", "fisean", "postaer", "fograt", "ritratt", "filmat", "avviz", "kuva", "juliste",
+    "snimk", "fotografij", "afis", "gorsel", "resim", "fotograf", "ilan", "falragasz", "fotot",
 ]

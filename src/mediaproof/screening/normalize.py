@@ -82,14 +82,82 @@ def _script(ch: str) -> str:
     return name.split(" ", 1)[0] if name else ""
 
 
+# Latin letters that look like Cyrillic or Greek ones: typed inside a Cyrillic or Greek
+# word ("Нoщна", "Πivακίδα") they stand for that script's letter, not for Latin.
+LATIN_TO: dict[str, dict[str, str]] = {
+    "CYRILLIC": {
+        "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
+        "k": "к", "m": "м", "A": "А", "B": "В", "E": "Е", "K": "К", "M": "М", "H": "Н",
+        "O": "О", "P": "Р", "C": "С", "T": "Т", "X": "Х", "Y": "У", "I": "І",
+    },
+    "GREEK": {
+        "a": "α", "o": "ο", "e": "ε", "i": "ι", "k": "κ", "v": "ν", "t": "τ", "p": "ρ",
+        "x": "χ", "u": "υ", "y": "γ", "A": "Α", "B": "Β", "E": "Ε", "Z": "Ζ", "H": "Η",
+        "I": "Ι", "K": "Κ", "M": "Μ", "N": "Ν", "O": "Ο", "P": "Ρ", "T": "Τ", "Y": "Υ",
+        "X": "Χ",
+    },
+}
+
+
 def _fold_word(word: str) -> str:
-    """Map look-alikes in a mixed-script word to Latin. A word wholly in one other script
-    is real text in that script: unidecode transliterates it later (``Путин`` -> putin)."""
-    scripts = {_script(c) for c in word if c.isalpha()}
-    scripts.discard("")
-    if "LATIN" in scripts and len(scripts) > 1:
+    """Map look-alikes in a mixed-script word to the script most of its letters are in:
+    ``Bіdеn`` -> Latin ``Biden``, ``Нoщна`` -> Cyrillic ``Нощна`` (a tie reads as Latin).
+    A word wholly in one other script is real text in that script: it is transliterated
+    later (``Путин`` -> putin)."""
+    counts: dict[str, int] = {}
+    for c in word:
+        sc = _script(c)
+        if sc:
+            counts[sc] = counts.get(sc, 0) + 1
+    if "LATIN" in counts and len(counts) > 1:
+        other = max((k for k in counts if k != "LATIN"), key=lambda k: counts[k])
+        if len(counts) == 2 and other in LATIN_TO and counts[other] > counts["LATIN"]:
+            table = LATIN_TO[other]
+            return "".join(table.get(c, c) for c in word)
         return "".join(CONFUSABLES.get(c, c) for c in word)
     return word
+
+
+# Greek read as it is pronounced today (ELOT 743 in spirit), with the digraphs Greek uses
+# for foreign sounds read as those sounds (``Μπιλλεντε`` -> billede, ``Ραντοσλάβα`` ->
+# radoslava, ``ψηφοδέλτια`` -> psifodeltia): unidecode's classical table would give
+# "mpillente", "rantoslaba", "psephodeltia".
+_GREEK_DI = {"μπ": "b", "ντ": "d", "γκ": "g", "γγ": "ng", "τζ": "tz", "τσ": "ts", "ου": "u"}
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
+                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o",
+                   "p", "r", "s", "s", "t", "y", "f", "ch", "ps", "o"], strict=True))
+# Cyrillic signs unidecode writes as apostrophes, which would cut a word in two
+# ("премьер" -> prem'er): the soft sign is dropped, the Bulgarian hard sign is a vowel.
+_CYR_SIGNS = {"ь": "", "Ь": "", "ъ": "a", "Ъ": "A"}
+_CYR_APOSTROPHE = re.compile(r"(?<=[\u0400-\u04ff])['’ʼ](?=[\u0400-\u04ff])")
+_GREEK_RUN = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff][\u0370-\u03ff\u1f00-\u1fff\u0300-\u036f]*")
+
+
+def _greek_word(m: re.Match[str]) -> str:
+    w = "".join(c for c in unicodedata.normalize("NFD", m.group(0)) if not unicodedata.combining(c))
+    out: list[str] = []
+    i = 0
+    while i < len(w):
+        two = w[i : i + 2].lower()
+        if two in _GREEK_DI:
+            lat, step = _GREEK_DI[two], 2
+        else:
+            lat, step = _GREEK.get(w[i].lower(), w[i]), 1
+        out.append(lat.capitalize() if w[i].isupper() else lat)
+        i += step
+    return "".join(out)
+
+
+def translit(s: str) -> str:
+    """Any script to ASCII: Greek by its modern reading, Cyrillic by unidecode (soft and
+    hard signs and in-word apostrophes fixed first), the rest by unidecode. Word lists
+    written in Greek or Cyrillic are read through this same function."""
+    if any("\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff" for c in s):
+        s = _GREEK_RUN.sub(_greek_word, s)
+    if any("\u0400" <= c <= "\u04ff" for c in s):
+        s = _CYR_APOSTROPHE.sub("", s)
+        s = "".join(_CYR_SIGNS.get(c, c) for c in s)
+    return unidecode(s)
 
 
 def _deleet(word: str) -> str:
@@ -107,11 +175,14 @@ def collapse_doubles(s: str) -> str:
     return re.sub(r"([a-z])\1+", r"\1", s)
 
 
-_FOLD = (("c", "k"), ("q", "k"), ("ph", "f"), ("w", "v"), ("y", "i"), ("j", "i"), ("x", "ks"))
+_FOLD = (
+    ("ts", "c"), ("c", "k"), ("q", "k"), ("ph", "f"), ("w", "v"), ("y", "i"), ("j", "i"),
+    ("x", "ks"),
+)
 
 
 def fold(s: str) -> str:
-    """A spelling-blind form of lower-case ASCII text for scene words: ``c``/``k``/``q``,
+    """A spelling-blind form of lower-case ASCII text for scene words: ``ts``/``c``/``k``/``q``,
     ``y``/``i``, ``w``/``v`` merged, doubles collapsed and ``kh`` read as ``h``, so a
     misspelt word or one transliterated back from another script (``Грапхик саыинг`` ->
     ``grapkhik saiing``) reads like the word lists."""
@@ -124,7 +195,7 @@ def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
     s = _WORDISH.sub(lambda m: _deleet(_fold_word(m.group(0))), s)
-    cased = unidecode(s)
+    cased = translit(s)
     low = cased.lower()
     low = _REPEAT3.sub(r"\1", low)
     text = " ".join(_NONWORD.split(low)).strip()

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 import ahocorasick
 import jellyfish
 from rapidfuzz import fuzz, process
-from unidecode import unidecode
 
 from mediaproof.screening import rules
-from mediaproof.screening.normalize import Normalized, collapse_doubles
+from mediaproof.screening.normalize import Normalized, collapse_doubles, fold, translit
 
 
 def _words(s: str) -> frozenset[str]:
@@ -85,7 +84,7 @@ def _span(norm: Normalized, first: int, n: int, key: str) -> str:
 
 
 def _key(s: str) -> str:
-    words = re.split(r"[^a-z0-9]+", unidecode(s).lower())
+    words = re.split(r"[^a-z0-9]+", translit(s).lower())
     return " ".join(collapse_doubles(w) for w in words if w)
 
 
@@ -104,6 +103,7 @@ class PeopleIndex:
     _phon: dict[str, list[tuple[Person, str]]] = field(init=False, repr=False)
     _vocab: list[str] = field(init=False, repr=False)
     _roles: list[tuple[Person, str]] = field(init=False, repr=False)
+    _folded: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         auto = ahocorasick.Automaton()
@@ -142,6 +142,8 @@ class PeopleIndex:
             auto.make_automaton()
         self._auto = auto
         self._vocab = sorted(self._tokens)
+        # spelling-blind forms ("iyldyrymoglu", from Cyrillic, reads as "yildirimoglu")
+        self._folded = {fold(t): t for t in self._vocab}
 
     def find(self, norm: Normalized) -> list[PersonHit]:
         if not self.people:
@@ -203,6 +205,8 @@ class PeopleIndex:
         cutoff = 80.0 if len(tok) >= 6 else 85.0
         best = process.extractOne(tok, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
         how = "fuzzy"
+        if best is None and fold(tok) in self._folded:
+            best = (self._folded[fold(tok)], 90.0, 0)
         if best is None:
             ph = self._phon.get(jellyfish.metaphone(tok))
             cands = [t for _, t in ph or () if t[0] == tok[0] and abs(len(t) - len(tok)) <= 2]

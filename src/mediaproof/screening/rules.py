@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unidecode import unidecode
-
 from mediaproof.screening import lexicon as lx
-from mediaproof.screening.normalize import fold
+from mediaproof.screening.normalize import fold, translit
 
 
 def _pattern(entry: str) -> str:
     # entries may be written in their own script: they are read the way prompts are
-    entry = unidecode(entry).lower()
+    entry = translit(entry).lower()
     whole = entry.endswith("$")
-    words = entry.rstrip("$").strip().split()
+    # split where the prompt's text is split: "sms-ben", "прем'єр" read as the text does
+    words = [w for w in re.split(r"[^a-z0-9]+", entry.rstrip("$")) if w]
     parts = [re.escape(w) + r"\w*" for w in words[:-1]]
     last = re.escape(words[-1]) + ("" if whole else r"\w*")
     return r"\b" + r"\s+(?:\w+\s+){0,1}".join([*parts, last]) + r"\b"
@@ -52,7 +51,7 @@ class Lexicon:
 
 def _fold_entry(entry: str) -> str:
     whole = entry.endswith("$")
-    words = re.split(r"[^a-z0-9~]+", unidecode(entry.rstrip("$")).lower())
+    words = re.split(r"[^a-z0-9~]+", translit(entry.rstrip("$")).lower())
     out = " ".join(fold(w) for w in words if w)
     return out + ("$" if whole else "")
 
@@ -86,6 +85,7 @@ BALLOT_DISPOSAL = Lexicon("ballot_disposal", lx.BALLOT_DISPOSAL)
 VOTE_DENIED = Lexicon("vote_denied", lx.VOTE_DENIED)
 REMOTE_VOTE = Lexicon("remote_vote", lx.REMOTE_VOTE)
 CHOICE = Lexicon("choice", lx.CHOICE)
+CHANNEL = Lexicon("channel", lx.CHANNEL)
 LEAD_VERB = Lexicon("lead_verb", lx.LEAD_VERB)
 POLITY = Lexicon("polity", lx.POLITY)
 
@@ -149,6 +149,12 @@ def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
         # voting from afar by a channel that does not exist ("make your choice from home by
         # replying YES to this number")
         hits.append(Hit("scenario.instructions", remote[0], remote[1]))
+    elif vote and (chan := _channel_near_vote(text, folded)) is not None:
+        # "you can vote by SMS", "glasovati putem Vibera": a channel no election has. A
+        # poster or an image of that is a deceptive scene; a sentence without a request for
+        # media ("text me when the vote count is out") is only looked at
+        rule = "scenario.instructions" if asks_for_media(text) else "scenario.channel"
+        hits.append(Hit(rule, chan[0], chan[1]))
     elif vote:
         # different voting days for different voters ("Democrats vote Tuesday,
         # Republicans vote Wednesday"): two weekdays beside vote words
@@ -158,6 +164,17 @@ def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
             assert m is not None
             hits.append(Hit("scenario.instructions", m.start(), m.end()))
     return hits
+
+
+def _channel_near_vote(text: str, folded: bool) -> tuple[int, int] | None:
+    """A voting channel that does not exist within five words of a vote word."""
+    votes = VOTE.find(text, folded)
+    for a, b in CHANNEL.find(text, folded):
+        for va, vb in votes:
+            gap = text[b:va] if va >= b else text[vb:a]
+            if len(gap.split()) <= 5:
+                return (a, b)
+    return None
 
 
 def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
