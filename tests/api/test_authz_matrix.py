@@ -194,6 +194,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "screen.officials": ADMINS,
     "screen.official_add": ADMINS,
     "screen.events": ADMINS,
+    "screen.own_events": frozenset({"admin", "toolmaker"}),  # its own record, never others'
     # output screening: the same tools; consent records name enrolled people (admins)
     "screen.output": frozenset({"admin", "toolmaker"}),
     # platforms check their uploads against the bank and received signals (issue 18)
