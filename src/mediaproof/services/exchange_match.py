@@ -7,7 +7,9 @@ operator's local negative list) suppress positive matches on the same media; a s
 whose match rate jumps is quarantined by the flood guard until a reviewer releases it.
 When a reviewer decides a case such a match opened, the verdict (``confirmed`` when the
 decision acts, ``false_positive`` for no action) is written to an outbox and sent to the
-source's opinion route at the next pull round, retried with backoff until it answers.
+source's opinion route at the next pull round, retried with backoff until it answers;
+an appeal that changes the verdict sends the new one, once. A match's case and its match
+rows are written in one transaction, so every decided case has its verdict.
 The pure rules are in :mod:`mediaproof.exchange.incoming`; docs/exchange.md describes it.
 """
 
@@ -19,7 +21,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -37,6 +39,11 @@ from mediaproof.storage.sql.repos_exchange_incoming import (
     IncomingRepository,
     PeerRecord,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mediaproof.services.cases.results import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +273,24 @@ def check_upload(
             opening.append((h, r, p))
     if not opening:
         return MatchResult(quarantined=tuple(quarantined), reasons=tuple(reasons))
+
+    def record(s: Session, receipt: Receipt) -> None:
+        # in the notice's transaction: a case this match opened always has its match
+        # rows, so its verdict is derived when it is decided (no crash in between loses
+        # it); a failure here files neither
+        repo = IncomingRepository(s)
+        for h, r, p in opening:
+            repo.add_match(
+                incoming=r,
+                peer=p,
+                distance=h.distance,
+                media_sha256=sha256,
+                outcome="opened",
+                reason=None,
+                now=now,
+                case_number=receipt.case_number,
+            )
+
     receipt = cases.file_notice(
         NoticeInput(
             category=_category(opening[0][1].tags),
@@ -283,20 +308,8 @@ def check_upload(
             automated=True,
         ),
         now,
+        within=record,
     )
-    with inst.db.session() as s:
-        repo = IncomingRepository(s)
-        for h, r, p in opening:
-            repo.add_match(
-                incoming=r,
-                peer=p,
-                distance=h.distance,
-                media_sha256=sha256,
-                outcome="opened",
-                reason=None,
-                now=now,
-                case_number=receipt.case_number,
-            )
     log.info(
         "exchange: upload %s matched %d received signal(s); case %s for review",
         sha256[:12],
@@ -426,6 +439,11 @@ def negatives(inst: Instance) -> list[dict[str, Any]]:
 
 
 def _verdict_of(m: DecidedMatch) -> tuple[str, str]:
+    if m.reversed and m.outcome in ACTING:
+        return "false_positive", (
+            f"An upload here matched this signal; our reviewers decided {m.outcome}, and "
+            "that decision was reversed on appeal: we no longer act on this match."
+        )
     if m.outcome in ACTING:
         return "confirmed", (
             f"An upload here matched this signal; our reviewers decided {m.outcome} "
@@ -439,9 +457,14 @@ def _verdict_of(m: DecidedMatch) -> tuple[str, str]:
 
 def queue_verdicts(inst: Instance, now: dt.datetime | None = None) -> int:
     """Write an outbox row for each decided case a received signal opened (one per
-    signal and case: the case's final decision now; a later reversal on appeal is not
-    sent again) and record the review on the signal. Crash-safe: the rows are the queue,
-    the sender reads them."""
+    signal and case) and record the review on the signal. The verdict follows the case:
+    its latest final decision, unless an appeal reversed that decision (a reversed
+    action is ``false_positive``; a reversed "no action" is ``confirmed`` once its new
+    outcome is final). Where an appeal changed the verdict, the row takes the new one
+    and is sent again, once: the source keeps each owner's latest opinion. Crash-safe
+    and idempotent: the rows are the queue and are derived from the case's record, so a
+    round that did not run is made up by the next. Returns how many verdicts are new or
+    changed (each sent once)."""
     now = _utc(now or _now())
     n = 0
     with inst.db.session() as s:
@@ -452,10 +475,21 @@ def queue_verdicts(inst: Instance, now: dt.datetime | None = None) -> int:
             key = (m.peer_id, m.seq, m.case_number)
             first = key not in seen
             seen.add(key)
-            repo.add_verdict(m, opinion, reason, now, duplicate=not first)
+            if m.verdict_id is None:
+                repo.add_verdict(m, opinion, reason, now, duplicate=not first)
+                n += first
+            elif m.verdict_opinion != opinion:
+                n += repo.requeue_verdict(m.verdict_id, opinion, reason, now)
+                log.info(
+                    "exchange: case %s reversed on appeal: verdict on seq %d is now %s",
+                    m.case_number,
+                    m.seq,
+                    opinion,
+                )
+            else:
+                continue
             if m.incoming_id is not None:
                 repo.set_review(m.incoming_id, opinion)
-            n += first
     return n
 
 
@@ -502,7 +536,9 @@ def send_verdicts(
             status, error = "refused", e.message
             log.error("exchange: %s refused our verdict on seq %d: %s", p.name, v.seq, e.message)
         with inst.db.session() as s:
-            IncomingRepository(s).verdict_done(v.id, now, status=status, error=error)
+            IncomingRepository(s).verdict_done(
+                v.id, now, status=status, error=error, opinion=v.opinion
+            )
         out.append({"peer": p.name, "seq": v.seq, "status": status, "error": error})
     return out
 

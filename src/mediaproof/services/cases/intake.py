@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mediaproof.cases import events as ev
@@ -31,7 +31,13 @@ from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import CaseRepository, appeal_view, aware
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
+
+# Called in the transaction that files a notice, with its receipt: what the caller
+# records about the notice commits with it or not at all (an exchange match's rows).
+NoticeHook = Callable[["Session", Receipt], None]
 
 
 class Intake:
@@ -41,15 +47,22 @@ class Intake:
     # --- report (file a notice) ----------------------------------------------------
 
     def file_notice(
-        self, inp: NoticeInput, now: dt.datetime, *, base_url: str | None = None
+        self,
+        inp: NoticeInput,
+        now: dt.datetime,
+        *,
+        base_url: str | None = None,
+        within: NoticeHook | None = None,
     ) -> Receipt:
+        """File a notice: a new case or one about the same media. ``within`` runs in the
+        same transaction with the receipt (again on a retry after a conflict)."""
         now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                receipt, mailed = self._file_notice_once(inp, now, base_url)
+                receipt, mailed = self._file_notice_once(inp, now, base_url, within)
                 break
             except ConflictError:
                 if attempt == 4:
@@ -73,7 +86,11 @@ class Intake:
         return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text, r.received_at)
 
     def _file_notice_once(
-        self, inp: NoticeInput, now: dt.datetime, base_url: str | None
+        self,
+        inp: NoticeInput,
+        now: dt.datetime,
+        base_url: str | None,
+        within: NoticeHook | None = None,
     ) -> tuple[Receipt, Mail | None]:
         notice_id = _new_id()
         token = self.ctx.status_token(notice_id)
@@ -117,6 +134,8 @@ class Intake:
             if self.ctx.mailer is not None and "@" in inp.reporter_email:
                 mail = self._receipt_mail(inp.reporter_email.strip(), receipt, base_url)
                 self.ctx.stage_mail(outbox, [mail])
+            if within is not None:
+                within(s, receipt)
         return receipt, mail
 
     def _find_case(self, repo: CaseRepository, inp: NoticeInput) -> CaseRow | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from mediaproof.exchange.incoming import Gate, gate
 from mediaproof.exchange.models import FeedRow
 from mediaproof.storage.sql.repos_exchange import digest
-from mediaproof.storage.sql.tables_cases import CaseRow, DecisionRow
+from mediaproof.storage.sql.tables_cases import AppealRow, CaseRow, DecisionRow
 from mediaproof.storage.sql.tables_exchange import (
     ExchangeIncomingRow,
     ExchangeMatchRow,
@@ -85,7 +85,9 @@ class NegativeRecord:
 
 @dataclass(frozen=True)
 class DecidedMatch:
-    """An opened match whose case has a final decision and no verdict row yet."""
+    """An opened match whose case has a final decision: with no verdict row yet, or one
+    whose case had an appeal reversed (its verdict may have to change). ``outcome`` is
+    the latest final decision's; ``reversed`` says an appeal reversed that decision."""
 
     match_id: int
     peer_id: int
@@ -93,6 +95,9 @@ class DecidedMatch:
     seq: int
     case_number: str
     outcome: str
+    reversed: bool = False
+    verdict_id: int | None = None  # the outbox row, where one was written
+    verdict_opinion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -576,32 +581,67 @@ class IncomingRepository:
     # --- verdicts back to the source (an outbox) ----------------------------------
 
     def decided_matches(self) -> list[DecidedMatch]:
-        """Opened matches whose case has a final decision and no verdict yet (the latest
-        final decision counts)."""
+        """Opened matches whose case has a final decision (the latest final decision
+        counts) and either no verdict yet or an appeal on the case that reversed a
+        decision: the matches whose verdict is to be written or checked again."""
+        reversed_cases = select(AppealRow.case_id).where(AppealRow.outcome == "reversed")
         q = (
-            select(ExchangeMatchRow, CaseRow.id)
+            select(ExchangeMatchRow, CaseRow.id, ExchangeVerdictRow.id, ExchangeVerdictRow.opinion)
             .join(CaseRow, CaseRow.number == ExchangeMatchRow.case_number)
             .outerjoin(ExchangeVerdictRow, ExchangeVerdictRow.match_id == ExchangeMatchRow.id)
-            .where(ExchangeMatchRow.outcome == "opened", ExchangeVerdictRow.id.is_(None))
+            .where(
+                ExchangeMatchRow.outcome == "opened",
+                ExchangeVerdictRow.id.is_(None) | CaseRow.id.in_(reversed_cases),
+            )
             .order_by(ExchangeMatchRow.id)
         )
         found = self.s.execute(q).all()
         if not found:
             return []
-        latest: dict[int, str] = {}
+        case_ids = {cid for _, cid, _, _ in found}
+        latest: dict[int, tuple[int, str]] = {}
         for d in self.s.scalars(
             select(DecisionRow)
-            .where(
-                DecisionRow.case_id.in_({cid for _, cid in found}), DecisionRow.status == "final"
-            )
+            .where(DecisionRow.case_id.in_(case_ids), DecisionRow.status == "final")
             .order_by(DecisionRow.id)
         ):
-            latest[d.case_id] = d.outcome
+            latest[d.case_id] = (d.id, d.outcome)
+        reversed_decisions = set(
+            self.s.scalars(
+                select(AppealRow.decision_id).where(
+                    AppealRow.case_id.in_(case_ids), AppealRow.outcome == "reversed"
+                )
+            )
+        )
         return [
-            DecidedMatch(m.id, m.peer_id, m.incoming_id, m.seq, m.case_number or "", latest[cid])
-            for m, cid in found
+            DecidedMatch(
+                m.id,
+                m.peer_id,
+                m.incoming_id,
+                m.seq,
+                m.case_number or "",
+                latest[cid][1],
+                latest[cid][0] in reversed_decisions,
+                vid,
+                vop,
+            )
+            for m, cid, vid, vop in found
             if cid in latest
         ]
+
+    def requeue_verdict(self, verdict_id: int, opinion: str, reason: str, now: dt.datetime) -> bool:
+        """The case's verdict changed (an appeal reversed its decision): the outbox row
+        takes the new opinion and is sent again (a ``duplicate`` row stays unsent). The
+        source keeps one opinion per owner, the latest, so the new one replaces ours.
+        Returns whether the row is to be sent."""
+        v = self.s.get(ExchangeVerdictRow, verdict_id)
+        assert v is not None
+        v.opinion, v.reason = opinion, reason
+        if v.status == "duplicate":
+            return False
+        v.status, v.attempts, v.last_error = "pending", 0, None
+        v.next_attempt_at, v.sent_at = now, None
+        return True
 
     def add_verdict(
         self, m: DecidedMatch, opinion: str, reason: str, now: dt.datetime, *, duplicate: bool
@@ -657,10 +697,21 @@ class IncomingRepository:
         return [self._verdict(v, n, t, val) for v, n, t, val in self.s.execute(q).all()]
 
     def verdict_done(
-        self, verdict_id: int, now: dt.datetime, *, status: str, error: str | None
+        self,
+        verdict_id: int,
+        now: dt.datetime,
+        *,
+        status: str,
+        error: str | None,
+        opinion: str | None = None,
     ) -> None:
+        """Record a send's answer. ``opinion`` is what was sent: where the row holds
+        another by now (re-queued after an appeal while this one was in flight), the row
+        stays pending for the new opinion and only the attempt counts."""
         v = self.s.get(ExchangeVerdictRow, verdict_id)
         assert v is not None
+        if opinion is not None and v.opinion != opinion:
+            return
         v.attempts += 1
         v.status, v.last_error = status, error
         if status == "sent":

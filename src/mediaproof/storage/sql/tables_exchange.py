@@ -228,7 +228,8 @@ class ExchangeMatchRow(Base):
 
 class ExchangeVerdictRow(Base):
     """The outbox of verdicts sent back to a source: one per opened match, written when
-    its case is decided here, sent (and retried with backoff) by the puller."""
+    its case is decided here, sent (and retried with backoff) by the puller. An appeal
+    that changes the verdict puts the new opinion here and the row is sent again."""
 
     __tablename__ = "exchange_verdicts"
 
