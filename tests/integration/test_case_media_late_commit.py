@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mediaproof.cases.events import InMemoryEventSink
+from mediaproof.config import Settings
 from mediaproof.services.cases import CaseService
 from mediaproof.services.cases.media_index import SqlCaseMediaIndex
+from mediaproof.services.instance import Instance
+from mediaproof.services.likeness import CaseNoticeSource
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_cases import CaseRepository
@@ -156,3 +160,27 @@ def test_only_media_changes_are_recorded_and_a_rollback_records_none(db: Databas
             )
         ).all()
     assert [tuple(r) for r in rows] == [("bank", bank_id)]
+
+
+@pytest.mark.postgres
+def test_likeness_monitor_is_offered_a_notice_committed_behind_a_higher_id(
+    pg_template: str, tmp_path: Path
+) -> None:
+    """The likeness monitor's case notice source reads notices by id too."""
+    url = _pg_database(pg_template)
+    inst = Instance(Settings(home=tmp_path / "home", database_url=url))
+    try:
+        case_a = _case_id(inst.db, 1)
+        source = CaseNoticeSource(inst)
+        first = {i.ref for i in source.poll()}  # the case's own notice
+        with inst.db.session() as slow:
+            _notice(slow, case_a, 21, {})
+            with inst.db.session() as s:
+                _notice(s, case_a, 22, {})
+            assert {i.ref for i in source.poll()} == {"case-notice:nt22"}
+        assert {i.ref for i in source.poll()} == {"case-notice:nt21"}
+        assert source.poll() == []  # offered once
+        assert len(first) == 1
+    finally:
+        inst.db.dispose()
+        _drop_pg_database(url)

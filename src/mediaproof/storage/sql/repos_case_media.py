@@ -164,12 +164,27 @@ class NoticeMediaRepository:
         ).all()
         return [(str(nid), str(sha)) for nid, sha in rows]
 
-    def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str]]:
-        """(row id, notice id, digest) of notices that carry media, past ``after_id``."""
+    def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str | None]]:
+        """(row id, notice id, digest or None) of the next ``batch`` notices past
+        ``after_id``, those without media included: a reader can tell an id it has
+        not seen yet (not committed when it read) from one that carries no media."""
         rows = self.s.execute(
             select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
-            .where(NoticeRow.id > after_id, NoticeRow.media_sha256.is_not(None))
+            .where(NoticeRow.id > after_id)
             .order_by(NoticeRow.id)
             .limit(batch)
         ).all()
-        return [(int(i), str(p), str(sha)) for i, p, sha in rows]
+        return [(int(i), str(p), None if sha is None else str(sha)) for i, p, sha in rows]
+
+    def with_media_of(self, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+        """(row id, notice id, digest) of those of ``ids`` that carry media."""
+        wanted = sorted(set(ids))
+        out: list[tuple[int, str, str]] = []
+        for i in range(0, len(wanted), 1000):
+            rows = self.s.execute(
+                select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
+                .where(NoticeRow.id.in_(wanted[i : i + 1000]), NoticeRow.media_sha256.is_not(None))
+                .order_by(NoticeRow.id)
+            )
+            out += [(int(a), str(b), str(c)) for a, b, c in rows]
+        return out
