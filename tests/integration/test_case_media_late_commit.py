@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,13 @@ from mediaproof.services.likeness import CaseNoticeSource
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_cases import CaseRepository
-from mediaproof.storage.sql.tables_cases import BankRow, CaseMediaChangeRow, CaseRow, NoticeRow
+from mediaproof.storage.sql.tables_cases import (
+    BankRow,
+    CaseMediaChangeRow,
+    CaseRow,
+    NoticeRow,
+    _write_case_media_changes,
+)
 from tests.conftest import _drop_pg_database, _pg_database
 from tests.factories import notice_input
 
@@ -184,3 +191,33 @@ def test_likeness_monitor_is_offered_a_notice_committed_behind_a_higher_id(
     finally:
         inst.db.dispose()
         _drop_pg_database(url)
+
+
+@pytest.mark.postgres
+def test_changes_commit_in_seq_order(pg: Database) -> None:
+    """A writer holds the advisory lock from writing its change to its commit: another
+    writer's commit waits, so its change gets the next ``seq`` and commits after."""
+    case_a = _case_id(pg, 1)
+    done = threading.Event()
+    with pg.session() as first:
+        CaseRepository(first).add_bank_entry(case_a, _sha(1), _pdq(1), T0)
+        _write_case_media_changes(first)  # what the commit does first: lock, change row
+
+        def second() -> None:
+            with pg.session() as s:
+                CaseRepository(s).add_bank_entry(case_a, _sha(2), _pdq(2), T0)
+            done.set()
+
+        t = threading.Thread(target=second)
+        t.start()
+        assert not done.wait(1.0)  # waits for the lock, not for its own row
+    t.join(10)
+    assert done.is_set()
+    with pg.session() as s:
+        rows = s.execute(
+            select(CaseMediaChangeRow.row_id, BankRow.sha256)
+            .join(BankRow, BankRow.id == CaseMediaChangeRow.row_id)
+            .where(CaseMediaChangeRow.kind == "bank")
+            .order_by(CaseMediaChangeRow.seq)
+        ).all()
+    assert [sha for _, sha in rows] == [_sha(1), _sha(2)]
