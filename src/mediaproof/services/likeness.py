@@ -28,7 +28,7 @@ from mediaproof.likeness.store import LikenessStore, SqliteLikenessStore
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import record_event
 from mediaproof.storage.sql.likeness_store import SqlLikenessStore
-from mediaproof.storage.sql.repos_case_media import NoticeMediaRepository
+from mediaproof.storage.sql.repos_case_media import CaseMediaRepository, NoticeMediaRepository
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
@@ -251,11 +251,17 @@ def queue_notice_media(inst: Instance, path: Path, sha256: str) -> bool:
     return True
 
 
+UNSEEN_SPAN = 10_000  # ids below a row read that may still commit (see CaseNoticeSource)
+
+
 class CaseNoticeSource:
     """New case notices that carry media, for :class:`~mediaproof.likeness.monitor.Monitor`.
 
     Reads ``case_notices`` (id, public id, media digest only: never the reporter's
-    details) past the last notice seen by this process, and finds each notice's bytes in
+    details) past the last notice seen by this process, and those it passed because they
+    were not committed yet (two writers on PostgreSQL, where ids are handed out before
+    commit): they come back through the change sequence ``case_media_changes``. It
+    finds each notice's bytes in
     the likeness inbox (:func:`queue_notice_media`) or the instance's blob store. A
     notice whose bytes were not kept is listed as skipped. After a restart the notices
     are offered again; media analysed before is a duplicate and raises no second alert.
@@ -266,7 +272,9 @@ class CaseNoticeSource:
     def __init__(self, inst: Instance, *, batch: int = 100) -> None:
         self.inst = inst
         self.batch = batch
-        self.after = 0  # the highest notice row id offered so far
+        self.after = 0  # the highest notice row id read so far
+        self._seq: int | None = None  # the last change followed; None before the first poll
+        self._unseen: set[int] = set()  # ids below ``after`` not read (not committed then)
         self._pending: dict[Path, int] = {}  # inbox file -> items of this poll using it
 
     def _locate(self, sha256: str) -> Path | None:
@@ -278,11 +286,26 @@ class CaseNoticeSource:
         return None
 
     def poll(self) -> list[SourceItem]:
+        found: list[tuple[int, str, str]] = []
         with self.inst.db.session() as s:
-            rows = NoticeMediaRepository(s).with_media_since(self.after, self.batch)
+            changes = CaseMediaRepository(s)
+            notices = NoticeMediaRepository(s)
+            if self._seq is None:
+                self._seq = changes.last_change()  # before the rows: see media_index
+            for row_id, public_id, sha in notices.with_media_since(self.after, self.batch):
+                # ids passed over: uncommitted then, or rolled back (never filled); a
+                # jump past what writers in flight could hold is not remembered whole
+                self._unseen.update(range(max(self.after + 1, row_id - UNSEEN_SPAN), row_id))
+                self.after = row_id
+                if sha is not None:
+                    found.append((row_id, public_id, sha))
+            while batch := changes.changes_after(self._seq, 10_000):
+                late = {i for _, k, i in batch if k == "notice" and i in self._unseen}
+                self._unseen -= late
+                found += notices.with_media_of(late)
+                self._seq = batch[-1][0]
         items = []
-        for row_id, public_id, sha256 in rows:
-            self.after = max(self.after, row_id)
+        for _row_id, public_id, sha256 in found:
             path = self._locate(sha256)
             if path is not None and path.parent == self.inst.home / INBOX:
                 self._pending[path] = self._pending.get(path, 0) + 1

@@ -230,7 +230,7 @@ class Intake:
             row_id, case_id = row.id, row.case_id
         note = getattr(self.ctx.media_index, "note_notice", None)
         if changed and note is not None:
-            note(row_id, case_id, merged)  # the index loads new rows only, not updated ones
+            note(row_id, case_id, merged)  # this process's index follows the change at once
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)

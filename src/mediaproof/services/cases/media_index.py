@@ -5,9 +5,14 @@ and uploads near confirmed deceptive media match the bank automatically.
 ``cases.bank.BankIndex`` over two in-memory :class:`~mediaproof.matching.media_bank.MediaBank`
 indexes (the same exact Hamming indexes as registered originals: PDQ with its dihedral
 variants, vPDQ as a bag of frames, Chromaprint by bit-error rate). They are loaded from
-the database on first use and topped up with newer rows on every call (one cheap query
-per table), so a decision that banks media makes the next upload match, in any process.
-Bank rows switched off by a reversal leave the index on the next call.
+the database on first use and topped up on every call, so a decision that banks media
+makes the next upload match, in any process: newer rows by id (one cheap query per
+table), then the change sequence ``case_media_changes`` (``tables_cases``). On PostgreSQL
+ids are handed out before commit, so with two API processes or workers a row can commit
+after a higher id was read; reading by id alone would pass it over until a restart. The
+change sequence grows in commit order, and every change re-reads its row: a late notice
+or bank row, fingerprints a background analysis added to a notice, and bank rows
+switched off by a reversal reach every process on its next call.
 
 Joining by fingerprint is limited to cases still under review (open, or awaiting a
 second reviewer): a near copy is a lead, and must not silently fall under a decision a
@@ -27,6 +32,8 @@ from mediaproof.cases.models import CaseState
 from mediaproof.matching.media_bank import MediaBank
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_case_media import CaseMediaRepository
+
+CHANGES_BATCH = 10_000
 
 log = logging.getLogger(__name__)
 
@@ -53,38 +60,69 @@ class SqlCaseMediaIndex:
         self._by_sha: dict[str, set[str]] = {}
         self._last_notice = 0
         self._last_bank = 0
+        self._seq: int | None = None  # the last change followed; None before the first load
 
     def refresh(self) -> None:
-        """Load rows added since the last call; drop bank rows switched off since."""
+        """Load rows added since the last call, then follow the changes since."""
         with self._lock, self._db.session() as s:
             repo = CaseMediaRepository(s)
+            if self._seq is None:
+                # read before the rows: a change committed while they load is followed
+                # again below, which is harmless
+                self._seq = repo.last_change()
             while rows := repo.notices_since(self._last_notice):
                 for nid, case_id, fps in rows:
-                    fmap = _fmap(fps)
-                    if fmap:
-                        self._notices.add(f"n{nid}", case_id, fmap)
+                    self._put_notice(nid, case_id, fps)
                 self._last_notice = rows[-1][0]
             while bank := repo.bank_since(self._last_bank):
                 for bid, case_id, sha, fps in bank:
-                    key, fmap = f"b{bid}", _fmap(fps)
-                    self._bank.add(key, case_id, fmap)
-                    self._bank_entries[key] = BankEntry(case_id, sha, fmap)
-                    self._by_sha.setdefault(sha, set()).add(key)
+                    self._put_bank(bid, case_id, sha, fps)
                 self._last_bank = bank[-1][0]
-            for bid in repo.inactive_bank_ids():
-                key = f"b{bid}"
-                if key in self._bank_entries:
-                    self._bank.remove(key)
-                    entry = self._bank_entries.pop(key)
-                    self._by_sha.get(entry.sha256, set()).discard(key)
+            self._follow_changes(repo)
+
+    def _follow_changes(self, repo: CaseMediaRepository) -> None:
+        """Re-read the row of every change since the last followed, as it is now. Rows
+        past the id readers' place are left to them (the next call reads them)."""
+        while changes := repo.changes_after(self._seq or 0, CHANGES_BATCH):
+            notices = {i for _, k, i in changes if k == "notice" and i <= self._last_notice}
+            banked = {i for _, k, i in changes if k == "bank" and i <= self._last_bank}
+            for nid, case_id, fps in repo.notices_by_ids(notices):
+                self._put_notice(nid, case_id, fps)
+            for bid, case_id, sha, fps, active in repo.bank_by_ids(banked):
+                if active:
+                    self._put_bank(bid, case_id, sha, fps)
+                else:
+                    self._drop_bank(bid)
+            self._seq = changes[-1][0]
+            if len(changes) < CHANGES_BATCH:
+                return
+
+    def _put_notice(self, nid: int, case_id: int, fps: str) -> None:
+        key, fmap = f"n{nid}", _fmap(fps)
+        if fmap:
+            self._notices.add(key, case_id, fmap)  # replaces what the key had
+        elif key in self._notices:
+            self._notices.remove(key)
+
+    def _put_bank(self, bid: int, case_id: int, sha: str, fps: str) -> None:
+        key, fmap = f"b{bid}", _fmap(fps)
+        self._drop_bank(bid)
+        self._bank.add(key, case_id, fmap)
+        self._bank_entries[key] = BankEntry(case_id, sha, fmap)
+        self._by_sha.setdefault(sha, set()).add(key)
+
+    def _drop_bank(self, bid: int) -> None:
+        key = f"b{bid}"
+        entry = self._bank_entries.pop(key, None)
+        if entry is not None:
+            self._bank.remove(key)
+            self._by_sha.get(entry.sha256, set()).discard(key)
 
     def note_notice(self, notice_row_id: int, case_id: int, fmap: Mapping[str, str]) -> None:
-        """Fingerprints added to a notice already loaded (a background analysis): refresh
-        reads new rows only. Another process sees them after its restart; its bank still
-        matches them, since bank rows copy the notice's fingerprints when banked."""
+        """Fingerprints added to a notice after it was filed (a background analysis):
+        the change they made is followed by this call, and by every other process on its
+        next one."""
         self.refresh()
-        with self._lock:
-            self._notices.add(f"n{notice_row_id}", case_id, dict(fmap))
 
     # --- services.cases.MediaCaseIndex -----------------------------------------------
 

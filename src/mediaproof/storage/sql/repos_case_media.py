@@ -1,16 +1,17 @@
 """Case media: the fingerprint maps the case media index reads (notices' and the
-bank's, by row id), and the reported files notices keep."""
+bank's, by row id and by the change sequence ``case_media_changes``), and the reported
+files notices keep."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mediaproof.storage.sql.tables import AssetRow
-from mediaproof.storage.sql.tables_cases import BankRow, CaseRow, NoticeRow
+from mediaproof.storage.sql.tables_cases import BankRow, CaseMediaChangeRow, CaseRow, NoticeRow
 
 
 class CaseMediaRepository:
@@ -39,9 +40,53 @@ class CaseMediaRepository:
         ).all()
         return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def inactive_bank_ids(self) -> set[int]:
-        """Bank rows switched off (after a reversal on appeal)."""
-        return set(self.s.scalars(select(BankRow.id).where(BankRow.active.is_(False))))
+    def last_change(self) -> int:
+        """The last ``seq`` of the change sequence (0 when it is empty)."""
+        return int(self.s.scalar(select(func.max(CaseMediaChangeRow.seq))) or 0)
+
+    def changes_after(self, seq: int, limit: int = 10_000) -> list[tuple[int, str, int]]:
+        """(seq, kind, row id) of the next ``limit`` changes after ``seq``, in order."""
+        rows = self.s.execute(
+            select(CaseMediaChangeRow.seq, CaseMediaChangeRow.kind, CaseMediaChangeRow.row_id)
+            .where(CaseMediaChangeRow.seq > seq)
+            .order_by(CaseMediaChangeRow.seq)
+            .limit(limit)
+        ).all()
+        return [(int(a), str(b), int(c)) for a, b, c in rows]
+
+    def notices_by_ids(self, ids: Iterable[int]) -> list[tuple[int, int, str]]:
+        """(notice id, case id, fingerprints JSON) of those notices, as they are now."""
+        out: list[tuple[int, int, str]] = []
+        wanted = sorted(set(ids))
+        for i in range(0, len(wanted), 1000):
+            out += [
+                (int(a), int(b), str(c))
+                for a, b, c in self.s.execute(
+                    select(NoticeRow.id, NoticeRow.case_id, NoticeRow.fingerprints).where(
+                        NoticeRow.id.in_(wanted[i : i + 1000])
+                    )
+                )
+            ]
+        return out
+
+    def bank_by_ids(self, ids: Iterable[int]) -> list[tuple[int, int, str, str, bool]]:
+        """(row id, case id, sha256, fingerprints JSON, active) of those bank rows."""
+        out: list[tuple[int, int, str, str, bool]] = []
+        wanted = sorted(set(ids))
+        for i in range(0, len(wanted), 1000):
+            out += [
+                (int(a), int(b), str(c), str(d), bool(e))
+                for a, b, c, d, e in self.s.execute(
+                    select(
+                        BankRow.id,
+                        BankRow.case_id,
+                        BankRow.sha256,
+                        BankRow.fingerprints,
+                        BankRow.active,
+                    ).where(BankRow.id.in_(wanted[i : i + 1000]))
+                )
+            ]
+        return out
 
     def case_states(self, ids: Iterable[int]) -> dict[int, str]:
         wanted = sorted(set(ids))
@@ -119,12 +164,27 @@ class NoticeMediaRepository:
         ).all()
         return [(str(nid), str(sha)) for nid, sha in rows]
 
-    def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str]]:
-        """(row id, notice id, digest) of notices that carry media, past ``after_id``."""
+    def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str | None]]:
+        """(row id, notice id, digest or None) of the next ``batch`` notices past
+        ``after_id``, those without media included: a reader can tell an id it has
+        not seen yet (not committed when it read) from one that carries no media."""
         rows = self.s.execute(
             select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
-            .where(NoticeRow.id > after_id, NoticeRow.media_sha256.is_not(None))
+            .where(NoticeRow.id > after_id)
             .order_by(NoticeRow.id)
             .limit(batch)
         ).all()
-        return [(int(i), str(p), str(sha)) for i, p, sha in rows]
+        return [(int(i), str(p), None if sha is None else str(sha)) for i, p, sha in rows]
+
+    def with_media_of(self, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+        """(row id, notice id, digest) of those of ``ids`` that carry media."""
+        wanted = sorted(set(ids))
+        out: list[tuple[int, str, str]] = []
+        for i in range(0, len(wanted), 1000):
+            rows = self.s.execute(
+                select(NoticeRow.id, NoticeRow.public_id, NoticeRow.media_sha256)
+                .where(NoticeRow.id.in_(wanted[i : i + 1000]), NoticeRow.media_sha256.is_not(None))
+                .order_by(NoticeRow.id)
+            )
+            out += [(int(a), str(b), str(c)) for a, b, c in rows]
+        return out

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -17,7 +18,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from mediaproof.errors import StorageError
@@ -263,6 +266,76 @@ class BankRow(Base):
     fingerprints: Mapped[str] = mapped_column(Text, default="{}")  # JSON alg -> hex
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False after a reversal
     added_at: Mapped[dt.datetime] = mapped_column(TS)
+
+
+class CaseMediaChangeRow(Base):
+    """What the case media index follows besides row ids (migration 0027): one row per
+    notice or bank row whose media changed (``kind`` ``"notice"``: filed, or
+    fingerprints added; ``"bank"``: banked, or switched off by a reversal). A reader
+    applies a change by re-reading that row, so applying one twice is harmless.
+
+    On PostgreSQL ids are handed out before commit: with two writers, a notice or bank
+    row can commit after a higher id was read, and ``id > last`` never returns it. Rows
+    here are written at commit, under a transaction-level advisory lock held until the
+    commit (:func:`_write_case_media_changes`), so ``seq`` grows in commit order: a
+    reader that has seen ``seq`` n has seen every committed change before it. No
+    foreign key: the row outlives what it names."""
+
+    __tablename__ = "case_media_changes"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    row_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+# pg_advisory_xact_lock key of the case media change sequence ("mpcm"); the fingerprint
+# index's sequence has its own ("mpix", repos_fingerprints.INDEX_CHANGES_LOCK)
+CASE_MEDIA_CHANGES_LOCK = 0x6D70636D
+_STAGED = "case_media_changes"
+# the columns a change to which the case media index must see
+_WATCHED = {"notice": ("case_id", "fingerprints"), "bank": ("active", "fingerprints", "sha256")}
+
+
+@event.listens_for(Session, "after_flush")
+def _stage_case_media_changes(session: Session, _ctx: Any) -> None:
+    """Note every notice and bank row this flush inserted, or whose media columns it
+    changed, in whatever code path: written at commit (below). ORM writes only: a bulk
+    ``UPDATE`` statement on these tables would pass unseen (none is made)."""
+    staged: set[tuple[str, int]] = session.info.setdefault(_STAGED, set())
+    for obj in (*session.new, *session.dirty):
+        kind = (
+            "notice" if isinstance(obj, NoticeRow) else "bank" if isinstance(obj, BankRow) else None
+        )
+        if kind is None or obj.id is None:
+            continue
+        if obj in session.new or any(
+            sa_inspect(obj).attrs[c].history.has_changes() for c in _WATCHED[kind]
+        ):
+            staged.add((kind, int(obj.id)))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_case_media_changes(session: Session) -> None:
+    """Write the staged changes last, under the lock: a writer holds it only from here to
+    its commit, and writers of changes commit one after another in ``seq`` order.
+    SQLite already runs one writer at a time."""
+    session.flush()  # rows still pending are staged by the flush
+    staged = session.info.pop(_STAGED, None)
+    if not staged:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CASE_MEDIA_CHANGES_LOCK})
+    session.add_all(CaseMediaChangeRow(kind=k, row_id=i) for k, i in sorted(staged))
+    session.flush()
+    session.info.pop(_STAGED, None)  # this flush staged nothing of ours
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_staged_changes(session: Session) -> None:
+    session.info.pop(_STAGED, None)
 
 
 class EventRow(Base):
