@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from mediaproof.storage.sql.tables_cases import CaseRow, NoticeRow
 
 
+# the states of the review queue (``CaseRepository.queue``)
+REVIEW_STATES = (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW)
+
+
 class Intake:
     def __init__(self, ctx: CaseContext) -> None:
         self.ctx = ctx
@@ -41,15 +45,23 @@ class Intake:
     # --- report (file a notice) ----------------------------------------------------
 
     def file_notice(
-        self, inp: NoticeInput, now: dt.datetime, *, base_url: str | None = None
+        self,
+        inp: NoticeInput,
+        now: dt.datetime,
+        *,
+        base_url: str | None = None,
+        for_review: bool = False,
     ) -> Receipt:
+        """File a notice; it joins the case about the same media, if any. With
+        ``for_review`` (the bank's held copies and near matches) it joins only a case the
+        notice puts in the review queue, and otherwise opens a new case."""
         now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                receipt, mailed = self._file_notice_once(inp, now, base_url)
+                receipt, mailed = self._file_notice_once(inp, now, base_url, for_review)
                 break
             except ConflictError:
                 if attempt == 4:
@@ -73,7 +85,7 @@ class Intake:
         return Mail(to, f"[mediaproof] Notice received: case {r.case_number}", text, r.received_at)
 
     def _file_notice_once(
-        self, inp: NoticeInput, now: dt.datetime, base_url: str | None
+        self, inp: NoticeInput, now: dt.datetime, base_url: str | None, for_review: bool
     ) -> tuple[Receipt, Mail | None]:
         notice_id = _new_id()
         token = self.ctx.status_token(notice_id)
@@ -81,6 +93,12 @@ class Intake:
         with self.ctx.db.session() as s:
             repo, outbox = CaseRepository(s), CaseOutboxRepository(s)
             case = self._find_case(repo, inp)
+            if (
+                for_review
+                and case is not None
+                and next_state(CaseState(case.state), Step.NOTICE) not in REVIEW_STATES
+            ):
+                case = None  # a decided case stays decided: a notice there reaches nobody
             joined = case is not None
             if case is None:
                 case = repo.add_case(_new_id(), inp, t, now)
@@ -155,7 +173,7 @@ class Intake:
     def _reporter_status(self, repo: CaseRepository, notice: NoticeRow) -> ReporterStatus:
         case = repo.case(notice.case_id)
         appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter")
-        final = repo.latest_final(case.id)
+        final = repo.latest_final(case.id, human=True) or repo.latest_final(case.id)
         return ReporterStatus(
             case_number=case.number,
             state=CaseState(case.state),
