@@ -215,12 +215,16 @@ def test_a_disputed_signal_makes_people_decide(app: FastAPI, corpora: Path) -> N
     assert code == 200, out
     assert out["action"] == "review" and out["applied"] is None and out["label_text"] is None
     assert out["bank_match"]["confirmed_case"] == number
-    # the identical copy's notice joins the confirmed case; no decision is added to it
-    # (the dispute waits for a reviewer here to re-confirm the signal: docs/exchange.md)
-    assert out["case_number"] == number and out["automated_decision"] is False
+    # no decision is added to the confirmed case, which stays decided; the identical copy
+    # opens a case of its own in the review queue, so a reviewer here decides it (the
+    # dispute waits for a reviewer to re-confirm the signal: docs/exchange.md)
+    assert out["case_number"] != number and out["automated_decision"] is False
     detail = app.state.cases.show(number)
     assert [d.reviewer for d in detail.decisions] == ["alice"]
-    assert "a trusted peer disputed the signal" in detail.notices[-1].explanation
+    assert detail.case.state.value == "decided"
+    assert out["case_number"] in [c.number for c in app.state.cases.queue()]
+    note = app.state.cases.show(out["case_number"]).notices[-1].explanation
+    assert "a trusted peer disputed the signal" in note and number in note
 
 
 def test_a_received_signal_opens_a_review_naming_the_peer(

@@ -12,7 +12,7 @@ import pytest
 from mediaproof.accounts.models import Role
 from mediaproof.cases.errors import ReviewRuleError
 from mediaproof.cases.events import InMemoryEventSink
-from mediaproof.cases.models import AppealOutcome, NoticeCategory, Outcome
+from mediaproof.cases.models import AppealOutcome, CaseState, NoticeCategory, Outcome
 from mediaproof.cases.policy import DEFAULT_POLICY
 from mediaproof.services.cases import CaseService
 from mediaproof.storage.sql.account_tables import UserRow
@@ -176,6 +176,20 @@ def test_the_bank_never_removes_on_a_decision_without_four_eyes(cdb: Database) -
     assert copy.applied is None and copy.action_id is None
     assert copy.action.value == "queue" and copy.receipt is not None
     assert [a["action"] for a in strict.show(r.case_number).actions] == ["remove"]
+    # ... and reaches them: not the decided case (out of the queue), a new one in the queue
+    held = copy.receipt
+    assert held.case_number != r.case_number and not held.joined_existing_case
+    assert strict.show(r.case_number).case.state is CaseState.DECIDED
+    assert held.case_number in [c.number for c in strict.queue()]
+    note = strict.show(held.case_number).notices[0].explanation
+    assert f"identical (sha256) to media confirmed as deceptive in case {r.case_number}" in note
+    assert "lacks the second review" in note
+    assert "near match" not in note and "disputed" not in note and "AI" not in note.split()
+    # a further copy joins the case waiting for review rather than opening another
+    more = strict.check_upload(
+        SHA, now=T0 + dt.timedelta(hours=2), content_url="https://m.example/3"
+    )
+    assert more.receipt is not None and more.receipt.case_number == held.case_number
     # the same media under the same lax policy is still copied automatically
     again = alone.check_upload(
         SHA, now=T0 + dt.timedelta(hours=2), content_url="https://m.example/2"

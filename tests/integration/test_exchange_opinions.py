@@ -173,6 +173,12 @@ def test_a_disputed_signal_stops_the_bank_acting_until_reconfirmed(app: FastAPI)
     held = svc.check_upload(copy, fingerprints={"pdq": PDQ_A}, now=T0 + dt.timedelta(days=2))
     assert held.action is BankAction.QUEUE  # people decide; nothing applied
     assert held.applied is None
+    # and people get to decide: a case of its own in the review queue, not a notice on the
+    # decided case (which stays decided, out of the queue)
+    assert held.receipt is not None and held.receipt.case_number != held.matched_case
+    assert held.receipt.case_number in [c.number for c in svc.queue()]
+    note = svc.show(held.receipt.case_number).notices[0].explanation
+    assert "identical (sha256)" in note and "a trusted peer disputed the signal" in note
     exchange.opine(inst, None, "confirmed", seq[PDQ_A], "confirmed", "Re-checked")
     assert check(3) is BankAction.LABEL
 

@@ -59,6 +59,9 @@ class BankRule:
         return cls(match=match, action=action, max_distance=dist, alg=d.get("alg"))
 
 
+# the reviewer name of the bank's automated decisions on identical copies
+BANK_REVIEWER = "auto:bank"
+
 DEFAULT_BANK_RULES: tuple[BankRule, ...] = (
     BankRule("exact", BankAction.LABEL),
     BankRule("near", BankAction.QUEUE, max_distance=31, alg="pdq"),

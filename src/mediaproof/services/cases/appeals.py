@@ -5,10 +5,11 @@ reversal restores what the case removed, or turns "no action" into a new outcome
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mediaproof.cases import events as ev
+from mediaproof.cases.bank import BANK_REVIEWER
 from mediaproof.cases.errors import CaseError, TokenError
 from mediaproof.cases.machine import (
     Step,
@@ -22,6 +23,7 @@ from mediaproof.cases.models import (
     AppealOutcome,
     AppealView,
     CaseView,
+    DecisionStatus,
     DecisionView,
     NoticeCategory,
     NoticeInput,
@@ -40,6 +42,8 @@ from mediaproof.storage.sql.repos_cases import appeal_view, aware, case_view
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from mediaproof.storage.sql.tables_cases import DecisionRow
 
 # Called in the transaction of every appeal decision: (session, case id, appeal public
 # id, outcome, reviewer, now). Screening registers one that lifts a reversed block's ban.
@@ -134,14 +138,25 @@ class Appeals:
         with self.ctx.transition(now) as t:
             h = _hash_token(token)
             notice = t.repo.notice_by_token_hash(h)
+            # Which decision is contested depends on who appeals. Not simply the case's
+            # latest: after the bank applied it to identical copies, that is a copy's
+            # automated decision, which neither the reporters nor the original uploader
+            # received.
+            d: DecisionRow | None
             if notice is not None:
                 case, party = t.open(notice.case_id), Party.REPORTER
+                # a reporter contests what the reviewers decided on their notice
+                d = t.repo.latest_final(case.id, human=True) or t.repo.latest_final(case.id)
             else:
                 found = t.repo.action_by_token_hash(h)
                 if found is None:
                     raise TokenError("no case matches this token")
                 case, party = t.open(found.case_id), Party.UPLOADER
-            d = t.repo.latest_final(case.id)
+                # an uploader contests the decision that produced their action (a bank
+                # copy's uploader: the automated decision on that copy)
+                d = next(
+                    (x for x in t.repo.decisions(case.id) if x.id == found.decision_id), None
+                ) or t.repo.latest_final(case.id, human=True)
             if d is None:
                 raise CaseError("there is no decision on this case to appeal yet")
             check_appellant(party, Outcome(d.outcome))
@@ -182,8 +197,15 @@ class Appeals:
         policy = self.ctx.policy
         with self.ctx.transition(now) as t:
             a, case = t.open_appeal(ref)
-            original = next(d for d in t.repo.decisions(case.id) if d.id == a.decision_id)
-            t.check_reviewer(reviewer, decided_by=(original.reviewer, original.second_reviewer))
+            decisions = t.repo.decisions(case.id)
+            original = next(d for d in decisions if d.id == a.decision_id)
+            basis = _copied_from(decisions, original)
+            decided_by: tuple[str | None, ...] = (original.reviewer, original.second_reviewer)
+            if basis is not None:
+                # an identical copy's automated decision applied the reviewers' judgment:
+                # they took part in it, so they do not decide its appeal either
+                decided_by += (basis.reviewer, basis.second_reviewer)
+            t.check_reviewer(reviewer, decided_by=decided_by)
             if a.outcome is not None:
                 raise ConflictError("this appeal was already decided")
             reverse_no_action = (
@@ -211,7 +233,7 @@ class Appeals:
             record_puid: str | None = None
             original_action = OUTCOME_ACTION[Outcome(original.outcome)]
             if outcome is AppealOutcome.REVERSED and original_action is not None:
-                restore_id = self._restore(t, a.id)
+                restore_id = self._restore(t, a.id, original, decisions)
             if reverse_no_action:
                 assert new_outcome is not None and rule_id is not None
                 rule = self.ctx.rule_for(case, rule_id, new_outcome)
@@ -250,6 +272,20 @@ class Appeals:
                 verdict += (
                     f" The new outcome ({new_outcome.value.replace('_', ' ')}) takes effect "
                     "only once a second reviewer confirms it."
+                )
+            if basis is not None:
+                copy_url = next(
+                    (
+                        x.content_url
+                        for x in t.repo.actions(case.id)
+                        if x.decision_id == original.id
+                    ),
+                    None,
+                )
+                verdict += (
+                    " The appeal concerned the automated decision on one identical copy"
+                    + (f" ({copy_url})" if copy_url else "")
+                    + f" only; the reviewed decision on case {case.number} is not changed by it."
                 )
             appeal_text = (
                 f"Appeal decision on case {case.number}, {now.date().isoformat()}\n\n"
@@ -290,12 +326,38 @@ class Appeals:
             )
             return AppealResult(case_view(case, notices), appeal_view(a), restore_id, new_decision)
 
-    def _restore(self, t: Transition, appeal_id: int) -> str | None:
-        """Restore everything the case did, copies matched from the bank included, and
-        take its media out of the bank. Returns the first restore action's public id."""
+    def _restore(
+        self,
+        t: Transition,
+        appeal_id: int,
+        original: DecisionRow,
+        decisions: Sequence[DecisionRow],
+    ) -> str | None:
+        """Restore what the reversed decision did. The reviewers' decision: its action and
+        those of the identical copies the bank applied it to, and its media leaves the
+        bank. A copy's automated decision: that copy's action only; the reviewers'
+        decision and the bank stay. Nothing already restored is restored twice. Returns
+        the first restore action's public id."""
         case, now = t.case, t.now
+        covered = {original.id}
+        if _copied_from(decisions, original) is None:
+            covered |= {
+                d.id
+                for d in decisions
+                if (src := _copied_from(decisions, d)) is not None and src.id == original.id
+            }
+        actions = t.repo.actions(case.id)
+        restored = {
+            (x.decision_id, x.content_url, x.media_sha256) for x in actions if x.action == "restore"
+        }
+        standing = [
+            x
+            for x in actions
+            if x.action != "restore"
+            and x.decision_id in covered
+            and (x.decision_id, x.content_url, x.media_sha256) not in restored
+        ]
         restore_id: str | None = None
-        standing = [x for x in t.repo.actions(case.id) if x.action != "restore"]
         for x in standing:
             r = t.repo.add_action(
                 _new_id(),
@@ -315,6 +377,20 @@ class Appeals:
             t.events.append(
                 ev.action_taken(now, case.public_id, r.public_id, "restore", r.media_sha256)
             )
-        for b in t.repo.bank_for_case(case.id):
-            b.active = False  # reversed media must not match automatically any more
+        if _copied_from(decisions, original) is None:
+            for b in t.repo.bank_for_case(case.id):
+                b.active = False  # reversed media must not match automatically any more
         return restore_id
+
+
+def _copied_from(decisions: Sequence[DecisionRow], d: DecisionRow) -> DecisionRow | None:
+    """For the bank's automated decision on an identical copy, the reviewers' decision it
+    applied (the latest final human one before it); None for any other decision."""
+    if not (d.automated and d.reviewer == BANK_REVIEWER):
+        return None
+    before = [
+        x
+        for x in decisions
+        if x.id < d.id and not x.automated and x.status == DecisionStatus.FINAL.value
+    ]
+    return before[-1] if before else None

@@ -67,6 +67,7 @@ class Bank:
             if match is None or action is bank_rules.BankAction.IGNORE:
                 return BankResult(bank_rules.BankAction.IGNORE)
             held = None
+            unsecond = False
             if action is bank_rules.BankAction.LABEL:
                 # a signal a trusted peer disputed stops acting until a reviewer re-confirms
                 # it (docs/exchange.md, "Opinions"): people decide instead
@@ -91,6 +92,7 @@ class Bank:
                 if not automatic_outcome_allowed(copy_outcome, policy.second_review_for, copied):
                     # the decision copied lacks the four eyes this outcome needs: people decide
                     action = bank_rules.BankAction.QUEUE
+                    unsecond = True
             if action is bank_rules.BankAction.LABEL:
                 # the same item checked again (a platform's retry, a re-upload to the same
                 # address): the decision already taken on it stands, nothing is added
@@ -132,7 +134,7 @@ class Bank:
                         f"in case {case.number}; {copy_outcome.value} applied automatically "
                         "under the bank rules."
                     ),
-                    reviewer="auto:bank",
+                    reviewer=bank_rules.BANK_REVIEWER,
                     final=True,
                     automated=True,
                     now=now,
@@ -163,19 +165,34 @@ class Bank:
                 category = NoticeCategory(case.category)
                 result = BankResult(action, number, match.kind, match.distance, alg=match.alg)
         if action is bank_rules.BankAction.QUEUE:
+            found_as = (
+                f"Automated match: identical (sha256) to media confirmed as deceptive in case "
+                f"{number}."
+                if match.kind == "exact"
+                else f"Automated near match ({match.alg}, distance {match.distance}) to media "
+                f"confirmed as deceptive in case {number}. A match is a lead, not proof."
+            )
+            if held:
+                found_as += (
+                    " Not applied automatically: a trusted peer disputed the signal "
+                    f"({', '.join(held)}) and no reviewer has re-confirmed it."
+                )
+            elif unsecond:
+                found_as += (
+                    " Not applied automatically: the decision on that case lacks the second "
+                    "review this outcome needs."
+                )
+            # for_review: the notice must reach a reviewer. Joining the matched case would
+            # not: that case is decided (or appealed, resolved), stays out of the queue, and
+            # its decision, statement of reasons and appeals concern the reviewed media, not
+            # this copy. So the copy opens a case of its own (its own decision, statement and
+            # appeal token for its uploader), linked by the case number above; later copies
+            # join it while it waits for review. Re-opening the decided case instead would
+            # block appeals of its decision while the copy waits.
             receipt = self.intake.file_notice(
                 NoticeInput(
                     category=category,
-                    explanation=(
-                        f"Automated near match ({match.alg}, distance {match.distance}) to media "
-                        f"confirmed as deceptive in case {number}. A match is a lead, not proof."
-                        + (
-                            " Not applied automatically: a trusted peer disputed the signal "
-                            f"({', '.join(held)}) and no reviewer has re-confirmed it."
-                            if held
-                            else ""
-                        )
-                    ),
+                    explanation=found_as,
                     reporter_name="",
                     reporter_email="",
                     relationship=Relationship.THIRD_PARTY,
@@ -188,6 +205,7 @@ class Bank:
                     automated=True,
                 ),
                 now,
+                for_review=True,
             )
             result = BankResult(
                 action, number, match.kind, match.distance, receipt=receipt, alg=match.alg

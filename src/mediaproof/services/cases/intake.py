@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 NoticeHook = Callable[["Session", Receipt], None]
 
 
+# the states of the review queue (``CaseRepository.queue``)
+REVIEW_STATES = (CaseState.OPEN, CaseState.AWAITING_SECOND_REVIEW)
+
+
 class Intake:
     def __init__(self, ctx: CaseContext) -> None:
         self.ctx = ctx
@@ -53,16 +57,19 @@ class Intake:
         *,
         base_url: str | None = None,
         within: NoticeHook | None = None,
+        for_review: bool = False,
     ) -> Receipt:
-        """File a notice: a new case or one about the same media. ``within`` runs in the
-        same transaction with the receipt (again on a retry after a conflict)."""
+        """File a notice; it joins the case about the same media, if any. With
+        ``for_review`` (the bank's held copies and near matches) it joins only a case the
+        notice puts in the review queue, and otherwise opens a new case. ``within`` runs
+        in the same transaction with the receipt (again on a retry after a conflict)."""
         now = _utc(now)
         inp.validate()
         # a notice joining a case races with other notices and reviewers on the case's
         # version; the reporter should never see that, so try again on a fresh read
         for attempt in range(5):
             try:
-                receipt, mailed = self._file_notice_once(inp, now, base_url, within)
+                receipt, mailed = self._file_notice_once(inp, now, base_url, within, for_review)
                 break
             except ConflictError:
                 if attempt == 4:
@@ -91,6 +98,7 @@ class Intake:
         now: dt.datetime,
         base_url: str | None,
         within: NoticeHook | None = None,
+        for_review: bool = False,
     ) -> tuple[Receipt, Mail | None]:
         notice_id = _new_id()
         token = self.ctx.status_token(notice_id)
@@ -98,6 +106,12 @@ class Intake:
         with self.ctx.db.session() as s:
             repo, outbox = CaseRepository(s), CaseOutboxRepository(s)
             case = self._find_case(repo, inp)
+            if (
+                for_review
+                and case is not None
+                and next_state(CaseState(case.state), Step.NOTICE) not in REVIEW_STATES
+            ):
+                case = None  # a decided case stays decided: a notice there reaches nobody
             joined = case is not None
             if case is None:
                 case = repo.add_case(_new_id(), inp, t, now)
@@ -174,7 +188,7 @@ class Intake:
     def _reporter_status(self, repo: CaseRepository, notice: NoticeRow) -> ReporterStatus:
         case = repo.case(notice.case_id)
         appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter")
-        final = repo.latest_final(case.id)
+        final = repo.latest_final(case.id, human=True) or repo.latest_final(case.id)
         return ReporterStatus(
             case_number=case.number,
             state=CaseState(case.state),
