@@ -107,6 +107,29 @@ class IndexProgress:
         }  # fmt: skip
 
 
+def add_hash_columns(store: FingerprintStore, b: FingerprintColumns) -> None:
+    """Index the hash rows of ``b`` in ``store`` (its audio rows are added apart)."""
+    for signal in FingerprintStore.HASH_SIGNALS:
+        sel = b.signal == signal
+        if sel.any():
+            store.add_hash_arrays(
+                signal, rows=b.ids[sel], assets=b.asset_ids[sel], hashes=b.values[sel],
+                quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
+                total=b.frames_total[sel],
+            )  # fmt: skip
+
+
+def unserved(store: FingerprintStore, cols: FingerprintColumns) -> np.ndarray[Any, Any]:
+    """Which hash rows of ``cols`` ``store`` does not serve yet: applying a change twice
+    must not add its rows twice."""
+    fresh = np.zeros(len(cols.ids), np.bool_)
+    for signal in FingerprintStore.HASH_SIGNALS:
+        sel = cols.signal == signal
+        if sel.any():
+            fresh[sel] = ~store.has_rows(signal, cols.ids[sel])
+    return fresh
+
+
 class SqlFingerprintLookup:
     """``snapshot_dir``: where index snapshots live (``<home>/index``); None: no
     snapshots, every start reads all rows (still in bulk, as arrays). ``shelf``: an
@@ -238,14 +261,7 @@ class SqlFingerprintLookup:
             self._store._audio.merge()
 
     def _add_batch(self, b: FingerprintColumns, *, audio: bool = True) -> None:
-        for signal in FingerprintStore.HASH_SIGNALS:
-            sel = b.signal == signal
-            if sel.any():
-                self._store.add_hash_arrays(
-                    signal, rows=b.ids[sel], assets=b.asset_ids[sel], hashes=b.values[sel],
-                    quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
-                    total=b.frames_total[sel],
-                )  # fmt: skip
+        add_hash_columns(self._store, b)
         if audio:
             self._add_audio(b)
         self._last_id = max(self._last_id, b.last_id)
@@ -370,15 +386,9 @@ class SqlFingerprintLookup:
             if signals:
                 cols = repo.hash_columns_of_assets(sorted({a for _, a, _ in changes}), signals)
                 # only rows behind the id reader: those after it, it reads next time
-                fresh = cols.ids <= self._last_id
-                for signal in signals:
-                    sel = fresh & (cols.signal == signal)
-                    if sel.any():
-                        fresh[sel] = ~self._store.has_rows(signal, cols.ids[sel])
+                fresh = (cols.ids <= self._last_id) & unserved(self._store, cols)
                 if fresh.any():
-                    last = self._last_id  # its place stays
-                    self._add_batch(cols.subset(fresh), audio=False)
-                    self._last_id = last
+                    add_hash_columns(self._store, cols.subset(fresh))
             self._seq = changes[-1][0]
             if len(changes) < CHANGES_BATCH:
                 return

@@ -37,6 +37,7 @@ import numpy as np
 from mediaproof.errors import BusyError, StorageError
 from mediaproof.matching.lookup import Candidate, FingerprintStore
 from mediaproof.matching.shards import check_shards, shard_of, shards_of
+from mediaproof.services.fingerprints import add_hash_columns, unserved
 from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import BlobStore, open_blob_store
 from mediaproof.storage.sql.engine import Database
@@ -56,17 +57,6 @@ CHANGES_BATCH = 5_000
 def shelf_for(store: BlobStore, shard: int, shards: int) -> SnapshotShelf:
     """Where shard ``shard`` of ``shards`` keeps its snapshots in the blob store."""
     return SnapshotShelf(store, f"matchers/{check_shards(shards)}/{shard}")
-
-
-def _add(store: FingerprintStore, b: FingerprintColumns) -> None:
-    for signal in SIGNALS:
-        sel = b.signal == signal
-        if sel.any():
-            store.add_hash_arrays(
-                signal, rows=b.ids[sel], assets=b.asset_ids[sel], hashes=b.values[sel],
-                quality=b.quality[sel], variant=b.variant[sel], frame=b.frame[sel],
-                total=b.frames_total[sel],
-            )  # fmt: skip
 
 
 def _read_shards(
@@ -90,7 +80,7 @@ def _read_shards(
     for i in range(shards):
         store = FingerprintStore(md5=False)
         if parts[i]:
-            _add(store, FingerprintColumns.concat(parts[i]))
+            add_hash_columns(store, FingerprintColumns.concat(parts[i]))
         parts[i] = []
         stores.append(store)
     return seq, stores
@@ -237,13 +227,9 @@ class ShardReplica:
                     gone = [str(a) for a in mine if a not in active]
                     if gone:
                         store.remove_assets(gone)
-                    fresh = np.zeros(len(cols.ids), np.bool_)
-                    for signal in SIGNALS:
-                        sel = cols.signal == signal
-                        if sel.any():
-                            fresh[sel] = ~store.has_rows(signal, cols.ids[sel])
+                    fresh = unserved(store, cols)
                     if fresh.any():
-                        _add(store, cols.subset(fresh))
+                        add_hash_columns(store, cols.subset(fresh))
                 seq = changes[-1][0]
                 if len(changes) < CHANGES_BATCH:
                     return seq
