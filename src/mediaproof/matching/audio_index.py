@@ -81,6 +81,9 @@ class AudioIndex:
     def __len__(self) -> int:
         return len(self._clip_of)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._clip_of
+
     @property
     def postings(self) -> int:
         return int(self._post_clip.size) + self._tail_postings

@@ -372,6 +372,14 @@ class FingerprintStore:
     def hash_count(self) -> int:
         return sum(len(ix) for ix in self._index.values())
 
+    def serves_audio(self, asset_id: str) -> bool:
+        """Whether an audio print of this asset is served now."""
+        return asset_id in self._audio
+
+    def merge_audio(self) -> None:
+        """Fold audio prints added with ``merge=False`` into the audio index's table."""
+        self._audio.merge()
+
     def has_rows(self, signal: str, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Which of these row ids are served now (live) for ``signal``."""
         with self._lock:

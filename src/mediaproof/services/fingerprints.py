@@ -258,7 +258,7 @@ class SqlFingerprintLookup:
                             merge=False)  # fmt: skip
             self._last_id = max(self._last_id, row_id)
         if b.audio:
-            self._store._audio.merge()
+            self._store.merge_audio()
 
     def _add_batch(self, b: FingerprintColumns, *, audio: bool = True) -> None:
         add_hash_columns(self._store, b)
@@ -372,23 +372,31 @@ class SqlFingerprintLookup:
         self._checked = time.monotonic()
 
     def _follow_changes(self, repo: FingerprintRepository) -> None:
-        """Hash rows that reading by row id passed over for good. On PostgreSQL ids are
+        """Rows that reading by row id passed over for good. On PostgreSQL ids are
         handed out before commit, so with two writers a row can commit after a higher id
         was read, and ``id > last`` never returns it. The change sequence becomes
         visible in order (docs/matchers.md), so re-reading the assets of every change
-        since the last refresh finds such rows; rows served already are not added twice.
-        Audio prints still follow row ids only."""
-        signals = [x for x in self._signals if x in FingerprintStore.HASH_SIGNALS]
+        since the last refresh finds such rows, hash rows and audio prints alike; rows
+        served already are not added twice."""
+        signals = list(self._signals)
         while True:
             changes = repo.changes_after(self._seq, CHANGES_BATCH)
             if not changes:
                 return
-            if signals:
-                cols = repo.hash_columns_of_assets(sorted({a for _, a, _ in changes}), signals)
-                # only rows behind the id reader: those after it, it reads next time
-                fresh = (cols.ids <= self._last_id) & unserved(self._store, cols)
-                if fresh.any():
-                    add_hash_columns(self._store, cols.subset(fresh))
+            cols = repo.hash_columns_of_assets(sorted({a for _, a, _ in changes}), signals)
+            # only rows behind the id reader: those after it, it reads next time
+            fresh = (cols.ids <= self._last_id) & unserved(self._store, cols)
+            if fresh.any():
+                add_hash_columns(self._store, cols.subset(fresh))
+            late = [
+                (row_id, asset_id, items) for row_id, asset_id, items in cols.audio
+                if row_id <= self._last_id and not self._store.serves_audio(str(asset_id))
+            ]  # fmt: skip
+            for row_id, asset_id, items in late:
+                self._store.add(row_id, str(asset_id), FingerprintEntry("chromaprint", items),
+                                merge=False)  # fmt: skip
+            if late:
+                self._store.merge_audio()
             self._seq = changes[-1][0]
             if len(changes) < CHANGES_BATCH:
                 return

@@ -180,7 +180,8 @@ class FingerprintRepository:
     def hash_columns_of_assets(
         self, asset_ids: Sequence[int], signals: Sequence[str] = ("pdq", "vpdq")
     ) -> FingerprintColumns:
-        """The hash rows of those of ``asset_ids`` that are active, as columns."""
+        """The rows of ``signals`` of those of ``asset_ids`` that are active, as columns
+        (audio rows, when ``chromaprint`` is among ``signals``, in ``audio``)."""
         parts: list[FingerprintColumns] = []
         ids = sorted(set(asset_ids))
         for i in range(0, len(ids), 1000):
@@ -198,7 +199,9 @@ class FingerprintRepository:
                 parts.append(_columns(rows, rows[-1][0]))
         if not parts:
             return _columns([], 0)
-        return FingerprintColumns.concat(parts)
+        out = FingerprintColumns.concat(parts)
+        out.audio = [row for p in parts for row in p.audio]
+        return out
 
     def since(
         self, after_id: int, signals: Sequence[str], batch: int = 50_000
