@@ -24,13 +24,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,15 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner, Portable, job_blobs, job_key
 from mediaproof.transparency.log import TransparencyLog
 from tests.conftest import CORPORA, REPO, _drop_pg_database, _pg_database
+from tests.e2e.cluster_support import (
+    Rabbit,
+    empty_bucket,
+    killpg,
+    pythonpath,
+    s3_client,
+    s3_env,
+    wait_for,
+)
 from tests.e2e.server import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
@@ -60,114 +68,6 @@ PLUGIN = "tests.integration.queue_kinds"  # test.hold / test.crash, loaded into 
 DELIVERY_LIMIT = 2
 WAV = CORPORA / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"
 PASSWORD = "a long test password"
-RABBIT_BIN = Path(os.environ.get("MEDIAPROOF_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
-
-
-def _pythonpath() -> str:
-    return os.pathsep.join(
-        filter(None, [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH")])
-    )
-
-
-def _killpg(p: subprocess.Popen[bytes]) -> None:
-    """kill -9 the process and everything it started (its session's process group)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(p.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        p.wait(timeout=10)
-
-
-def wait_for(
-    what: str, check: Callable[[], bool], timeout_s: float, logs: Callable[[], str]
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{logs()}")
-
-
-class Rabbit:
-    """A RabbitMQ node of its own (the installed server, a private data folder, free
-    loopback ports): started, stopped and started again on the same data, as an operator
-    restarting the broker does."""
-
-    def __init__(self, root: Path) -> None:
-        self.dir = root
-        self.dir.mkdir(parents=True)
-        (self.dir / "plugins").write_text("[].\n")
-        self.node = f"mpe2e{uuid.uuid4().hex[:10]}@localhost"
-        self.port = free_port()
-        self.dist_port = free_port()
-        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}//"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def _env(self) -> dict[str, str]:
-        d = self.dir
-        return {
-            **os.environ,
-            "HOME": str(d),  # the node's Erlang cookie lives here, for rabbitmqctl too
-            "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(self.dist_port),
-            "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(d / "log"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "plugins"),
-            "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq"),
-            "RABBITMQ_PID_FILE": str(d / "pid"),
-        }
-
-    def start(self, timeout_s: float = 60) -> None:
-        server = RABBIT_BIN / "rabbitmq-server"
-        if not server.exists():
-            raise RuntimeError(
-                f"{server} not found: run scripts/services.sh (it installs RabbitMQ)"
-            )
-        self.starts += 1
-        out = (self.dir / f"server-{self.starts}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [str(server)], env=self._env(), stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=self.dir,
-        )  # fmt: skip
-        out.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"RabbitMQ exited:\n{self.logs()}")
-            try:
-                with Connection(self.url, connect_timeout=1) as c:
-                    c.ensure_connection(max_retries=0)
-                return
-            except Exception:
-                time.sleep(0.2)
-        raise RuntimeError(f"RabbitMQ did not come up:\n{self.logs()}")
-
-    def stop(self) -> None:
-        """A clean stop of the whole node (``rabbitmqctl stop``), as a service restart does."""
-        if self.proc is None:
-            return
-        subprocess.run(
-            [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, "stop"],
-            env=self._env(), capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            _killpg(self.proc)
-        self.proc = None
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            _killpg(self.proc)
-            self.proc = None
-
-    def logs(self) -> str:
-        return "\n".join(
-            p.read_text(errors="replace")[-3000:] for p in sorted(self.dir.glob("server-*.log"))
-        )
 
 
 @dataclass
@@ -258,40 +158,12 @@ class Cluster:
         return ids
 
 
-def _s3_env() -> dict[str, str]:
-    script = REPO / "scripts" / "s3.sh"
-    subprocess.run([str(script), "start"], check=True, cwd=REPO, timeout=120)
-    out = subprocess.run(
-        [str(script), "env"], check=True, cwd=REPO, capture_output=True, text=True, timeout=30
-    ).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
-def _s3_client(env: dict[str, str]) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3", endpoint_url=env["MEDIAPROOF_BLOB_S3_ENDPOINT_URL"],
-        aws_access_key_id=env["MEDIAPROOF_BLOB_S3_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["MEDIAPROOF_BLOB_S3_SECRET_ACCESS_KEY"],
-        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}),
-    )  # fmt: skip
-
-
-def _empty_bucket(client: Any, bucket: str) -> None:
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for obj in page.get("Contents", []):
-            client.delete_object(Bucket=bucket, Key=obj["Key"])
-    client.delete_bucket(Bucket=bucket)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, pg_template: str) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
     db_url = _pg_database(pg_template)
-    s3 = _s3_env()
-    s3c = _s3_client(s3)
+    s3 = s3_env()
+    s3c = s3_client(s3)
     bucket = f"mp-e2e-{uuid.uuid4().hex[:12]}"
     s3c.create_bucket(Bucket=bucket)
     rabbit = Rabbit(root / "rabbit")
@@ -313,7 +185,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, pg_template: str) -> Itera
         # the one configuration every process reads (deploy/compose.yaml's x-mediaproof-env)
         c.env = {
             **os.environ,
-            "PYTHONPATH": _pythonpath(),
+            "PYTHONPATH": pythonpath(),
             "MEDIAPROOF_HOME": str(c.home),
             "MEDIAPROOF_DATABASE_URL": db_url,
             "MEDIAPROOF_BROKER_URL": rabbit.url,
@@ -347,10 +219,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, pg_template: str) -> Itera
         yield c
     finally:
         for p in c.procs:
-            _killpg(p)
+            killpg(p)
         rabbit.kill()
         with contextlib.suppress(Exception):
-            _empty_bucket(s3c, bucket)
+            empty_bucket(s3c, bucket)
         _drop_pg_database(db_url)
 
 
@@ -442,7 +314,7 @@ def test_killed_worker_job_is_redelivered_and_every_job_finishes_once(cluster: C
             assert r.status_code == 202, r.text
             urls[r.json()["status_url"]] = i % 2
         victim = c.worker_of(int(first.read_text()))
-        _killpg(victim)  # kill -9, mid-job: the message was never acknowledged
+        killpg(victim)  # kill -9, mid-job: the message was never acknowledged
         assert jobs.get(held.id).status == "running"
         c.workers.remove(victim)
         c.start_worker()  # compose's restart: unless-stopped

@@ -12,93 +12,29 @@ SIGKILLed; every answer equals brute force over the active assets' hashes.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from mediaproof.cli.matcher_http import create_matcher_app
 from mediaproof.config import BlobSettings, Settings
-from mediaproof.matching.hamming_words import brute_force, hashes_to_words
-from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.matching.shards import shard_of
 from mediaproof.services.instance import Instance
 from mediaproof.services.matchers import ShardReplica, build_snapshots
-from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from tests.blobs.conftest import s3_bucket, s3_env, s3_server  # noqa: F401  (fixtures)
 from tests.conftest import _drop_pg_database, _pg_database
-from tests.e2e.server import SRC, free_port
+from tests.e2e.server import SRC
+from tests.matcher_support import AUTH, TOKEN, Matcher, Registry, answer, fanout_spec, wait_ready
 
 pytestmark = pytest.mark.postgres
-TOKEN = "matcher-test-token-0123456789"
-AUTH = {"authorization": f"Bearer {TOKEN}"}
-
-
-class Registry:
-    """Synthetic registered assets (8 near-duplicate PDQ hashes each), and brute force
-    over the hashes of the active ones: what every answer is checked against."""
-
-    def __init__(self, db: Database, seed: int = 5) -> None:
-        self.db = db
-        self.rng = np.random.default_rng(seed)
-        self.hashes: dict[int, list[bytes]] = {}
-        self.active: set[int] = set()
-
-    def register(self, n: int) -> list[int]:
-        made = []
-        with self.db.session() as s:
-            for _ in range(n):
-                base = self.rng.integers(0, 256, 32, dtype=np.uint8)
-                variants = []
-                for _v in range(8):
-                    h = base.copy()
-                    h[self.rng.integers(0, 32, 2)] ^= 0x21
-                    variants.append(bytes(h))
-                a = AssetRepository(s).add(
-                    sha256=uuid.uuid4().hex * 2, mime="image/png", size=1, title="t"
-                )
-                FingerprintRepository(s).add_many(
-                    a.id, [FingerprintEntry("pdq", v, quality=100) for v in variants]
-                )
-                self.hashes[a.id] = variants
-                self.active.add(a.id)
-                made.append(a.id)
-        return made
-
-    def withdraw(self, ids: list[int]) -> None:
-        with self.db.session() as s:
-            for a in ids:
-                AssetRepository(s).set_status(a, "withdrawn")
-                self.active.discard(a)
-
-    def query(self, asset_id: int) -> bytes:
-        q = bytearray(self.hashes[asset_id][0])
-        q[3] ^= 0x0F
-        return bytes(q)
-
-    def brute(self, q: bytes, shards: int = 1, shard: int = 0) -> list[tuple[str, int]]:
-        owners, hashes = [], []
-        for a in sorted(self.active):
-            if shard_of(a, shards) == shard:
-                owners += [a] * 8
-                hashes += self.hashes[a]
-        pos, dist = brute_force(hashes_to_words(hashes), hashes_to_words([q])[0], 31)
-        return sorted((str(owners[p]), int(d)) for p, d in zip(pos, dist, strict=True))
-
-
-def _answer(matches: list[Any]) -> list[tuple[str, int]]:
-    return sorted((str(m["asset_id"]), int(m["distance"])) for m in matches)
 
 
 @pytest.fixture
@@ -146,7 +82,7 @@ def test_replica_ready_only_when_caught_up_exact_and_swaps(tmp_path: Path, pg_ur
             got = client.post(
                 "/lookup", json={"hash": q.hex(), "max_distance": 31}, headers=AUTH
             )
-            assert _answer(got.json()["matches"]) == reg.brute(q, 2, 0)
+            assert answer(got.json()["matches"]) == reg.brute(q, 2, 0)
 
         time.sleep(1.2)  # no poll for longer than stale_after_s: not known to be caught up
         assert client.get("/readyz").status_code == 503
@@ -157,7 +93,7 @@ def test_replica_ready_only_when_caught_up_exact_and_swaps(tmp_path: Path, pg_ur
         assert client.get("/readyz").status_code == 200
         got = client.post("/lookup", json={"hash": q.hex()}, headers=AUTH).json()
         assert str(new[0]) in {m["asset_id"] for m in got["matches"]}
-        assert _answer(got["matches"]) == reg.brute(q, 2, 0)
+        assert answer(got["matches"]) == reg.brute(q, 2, 0)
 
         # a newer snapshot: loaded beside the old one, then swapped in
         rebuilt = build_snapshots(inst.db, inst.blob_store, 2, tmp_path / "build")
@@ -167,7 +103,7 @@ def test_replica_ready_only_when_caught_up_exact_and_swaps(tmp_path: Path, pg_ur
         for a in sorted(reg.hashes)[::5]:
             q = reg.query(a)
             got = client.post("/lookup", json={"hash": q.hex()}, headers=AUTH).json()
-            assert _answer(got["matches"]) == reg.brute(q, 2, 0)
+            assert answer(got["matches"]) == reg.brute(q, 2, 0)
     finally:
         inst.close()
 
@@ -181,40 +117,6 @@ def test_serve_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.returncode != 0
     assert "MEDIAPROOF_MATCHER_TOKEN" in r.stderr
-
-
-class Matcher:
-    def __init__(self, shard: int, shards: int, env: dict[str, str], log: Path) -> None:
-        self.shard = shard
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            # the matcher command's own module: `mediaproof matcher serve` is the same
-            # command, but the full CLI's imports take ~15 s on a loaded test machine
-            [sys.executable, "-m", "mediaproof.cli.matcher", "serve", "--shard", str(shard),
-             "--shards", str(shards), "--port", str(self.port), "--log-level", "warning"],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.logfile = log
-
-    def ready(self) -> bool:
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"matcher exited:\n{self.logfile.read_text()[-3000:]}")
-        try:
-            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
 
 
 def test_fanout_loses_no_lookup_when_one_replica_per_shard_is_killed(
@@ -245,12 +147,7 @@ def test_fanout_loses_no_lookup_when_one_replica_per_shard_is_killed(
         for shard in (0, 1):
             for k in (0, 1):
                 matchers.append(Matcher(shard, 2, env, tmp_path / f"m{shard}{k}.log"))
-        deadline = time.monotonic() + 45
-        while not all(m.ready() for m in matchers):
-            if time.monotonic() > deadline:
-                logs = "\n".join(m.logfile.read_text()[-1500:] for m in matchers)
-                raise AssertionError(f"matchers not ready in 45 s:\n{logs}")
-            time.sleep(0.2)
+        wait_ready(matchers, 45)
         for m in matchers:  # each mapped its shard's snapshot from the object store
             st = httpx.get(f"{m.url}/readyz").json()
             assert st["snapshot"] == built[m.shard].name, st
@@ -272,9 +169,7 @@ def test_fanout_loses_no_lookup_when_one_replica_per_shard_is_killed(
         assert max(delays.values()) < 3.0, delays  # ~0.5 s poll; generous on a loaded box
 
         # the API's fan-out, through Instance as `serve` builds it
-        spec = ";".join(
-            f"{s}=" + ",".join(m.url for m in matchers if m.shard == s) for s in (0, 1)
-        )
+        spec = fanout_spec(matchers)
         api = Instance(
             Settings(home=home, database_url=pg_url, blob=blob, matchers=spec,
                      matcher_token=TOKEN, matcher_timeout_s=2.0)
@@ -300,7 +195,7 @@ def test_fanout_loses_no_lookup_when_one_replica_per_shard_is_killed(
                 done += 1
                 if done == 40:  # kill -9 one replica of each shard mid-loop
                     for m in (matchers[0], matchers[2]):
-                        os.kill(m.proc.pid, signal.SIGKILL)
+                        m.kill()
                     killed_at = done
                 if killed_at is not None and done >= killed_at + 3 * len(sample):
                     break

@@ -18,7 +18,7 @@ from mediaproof.services.matcher_client import MatcherFanOut
 from mediaproof.services.matchers import ShardReplica, shelf_for
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from tests.e2e.server import free_port
-from tests.integration.test_matchers import Registry
+from tests.matcher_support import Registry
 
 
 @pytest.fixture
