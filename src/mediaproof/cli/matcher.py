@@ -81,7 +81,11 @@ def serve_cmd(
         if shard >= shards:
             raise ConfigError(f"--shard must be below --shards ({shards})")
         replica = open_replica(settings, shard, shards, str(port))
-        app_ = create_matcher_app(replica, settings.matcher_token.get_secret_value())
+        metrics_token = settings.metrics_token
+        app_ = create_matcher_app(
+            replica, settings.matcher_token.get_secret_value(),
+            None if metrics_token is None else metrics_token.get_secret_value(),
+        )  # fmt: skip
     except MediaproofError as e:
         raise _fail(str(e), e.exit_code) from e
     except ValueError as e:  # a malformed setting (pydantic names it, never its value)

@@ -8,6 +8,8 @@ matcher service and the index, and starts in a fraction of the time `serve` take
 - ``POST /lookup`` ``{"signal": "pdq"|"vpdq", "hash": <64 hex>, "max_distance": 0..31}``:
   this shard's matches, with ``Authorization: Bearer <MEDIAPROOF_MATCHER_TOKEN>``; 401
   without it, 503 while not ready, 422 for a malformed request.
+- ``GET /metrics``: Prometheus metrics (observability.matcher_metrics), as the API's:
+  404 unless ``MEDIAPROOF_METRICS_TOKEN`` is set, then only with it as bearer token.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.errors import AuthenticationError, MediaproofError
+from mediaproof.errors import AuthenticationError, BusyError, MediaproofError, NotFoundError
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD
+from mediaproof.observability.matcher_metrics import MatcherMetrics
+from mediaproof.observability.metrics import CONTENT_TYPE
 from mediaproof.services.matchers import ShardReplica, candidates_as_dicts
 
 
@@ -36,11 +40,20 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def create_matcher_app(replica: ShardReplica, token: str) -> FastAPI:
+def _bearer(request: Request, secret: bytes) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), secret)
+
+
+def create_matcher_app(
+    replica: ShardReplica, token: str, metrics_token: str | None = None
+) -> FastAPI:
     app = FastAPI(
         title="mediaproof matcher", docs_url=None, redoc_url=None, openapi_url=None
     )
     secret = token.encode()
+    metrics = MatcherMetrics()
+    app.state.metrics = metrics
 
     @app.exception_handler(MediaproofError)
     async def _mediaproof_error(request: Request, e: MediaproofError) -> JSONResponse:
@@ -61,13 +74,29 @@ def create_matcher_app(replica: ShardReplica, token: str) -> FastAPI:
 
     @app.post("/lookup")
     async def lookup(body: LookupIn, request: Request) -> dict[str, Any]:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), secret):
+        if not _bearer(request, secret):
             raise AuthenticationError("the matcher needs the matcher bearer token")
         value = bytes.fromhex(body.hash)
-        seq, found = await run_in_threadpool(
-            replica.find_near, body.signal, value, body.max_distance
-        )
+        try:
+            with metrics.timed(body.signal):
+                seq, found = await run_in_threadpool(
+                    replica.find_near, body.signal, value, body.max_distance
+                )
+        except BusyError:
+            metrics.count(body.signal, "busy")
+            raise
+        except Exception:
+            metrics.count(body.signal, "error")
+            raise
         return {"shard": replica.shard, "seq": seq, "matches": candidates_as_dicts(found)}
+
+    @app.get("/metrics")
+    async def metrics_route(request: Request) -> Response:
+        if metrics_token is None:
+            raise NotFoundError("metrics are not enabled on this matcher")
+        if not _bearer(request, metrics_token.encode()):
+            raise AuthenticationError("metrics need the metrics bearer token")
+        body = await run_in_threadpool(lambda: metrics.render(replica.gauges()))
+        return Response(body, media_type=CONTENT_TYPE, headers={"cache-control": "no-store"})
 
     return app

@@ -37,6 +37,7 @@ import numpy as np
 from mediaproof.errors import BusyError, StorageError
 from mediaproof.matching.lookup import Candidate, FingerprintStore
 from mediaproof.matching.shards import check_shards, shard_of, shards_of
+from mediaproof.observability.matcher_metrics import MatcherGauges
 from mediaproof.services.fingerprints import add_hash_columns, unserved
 from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import BlobStore, open_blob_store
@@ -121,7 +122,8 @@ def build_snapshots(
         name = f"shard-{i}-of-{shards}-seq-{seq}-{uuid.uuid4().hex[:8]}"
         folder = workdir / name
         try:
-            _write_folder(st, folder, {"shard": i, "shards": shards, "seq": seq})
+            meta = {"shard": i, "shards": shards, "seq": seq, "built_at": time.time()}
+            _write_folder(st, folder, meta)
             shelf_for(store, i, shards).publish(folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -159,6 +161,7 @@ class ShardReplica:
         self._store = FingerprintStore(md5=False)
         self.seq = 0
         self.snapshot: str | None = None
+        self.snapshot_built_at: float | None = None  # unix time (None: no snapshot)
         self._apply = threading.Lock()  # one writer of the live store at a time
         self._caught_up_at: float | None = None
         self.error: str | None = None
@@ -168,12 +171,13 @@ class ShardReplica:
 
     # --- loading ---------------------------------------------------------------------
 
-    def _load_current(self) -> tuple[FingerprintStore, int, str | None]:
-        """The shard's current snapshot (memory-mapped), or its rows when none exists."""
+    def _load_current(self) -> tuple[FingerprintStore, int, str | None, float | None]:
+        """The shard's current snapshot (memory-mapped), or its rows when none exists;
+        with the seq served, the snapshot's name and when it was built."""
         name = self._shelf.fetch(self._cache)
         if name is None:
             seq, stores = _read_shards(self._db, self.shards, only=self.shard)
-            return stores[self.shard], seq, None
+            return stores[self.shard], seq, None, None
         folder = self._cache / name
         try:
             meta = json.loads((folder / "meta.json").read_text())
@@ -192,19 +196,21 @@ class ShardReplica:
                 log.warning("matcher snapshot %s is ahead of the database (seq %d > %d): "
                             "reading the rows instead", name, seq, newest)  # fmt: skip
                 seq, stores = _read_shards(self._db, self.shards, only=self.shard)
-                return stores[self.shard], seq, name
+                return stores[self.shard], seq, name, None
             store = FingerprintStore(md5=False)
             store.import_hashes(arrays, meta)
-            return store, seq, name
+            built = meta.get("built_at")  # absent from snapshots built before it was kept
+            return store, seq, name, float(built) if isinstance(built, int | float) else None
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise StorageError(f"matcher snapshot {name} cannot be read: {e}") from e
 
     def load(self) -> None:
         """Load the current snapshot and catch up (blocking; the process's start)."""
-        store, seq, name = self._load_current()
+        store, seq, name, built = self._load_current()
         seq = self._advance(store, seq)
         with self._apply:
             self._store, self.seq, self.snapshot = store, seq, name
+            self.snapshot_built_at = built
             self.seq = self._advance(self._store, self.seq)
             self._caught_up_at = time.monotonic()
         log.info("matcher shard %d/%d ready: %d hashes, snapshot %s, seq %d",
@@ -247,11 +253,12 @@ class ShardReplica:
         current = self._shelf.current()
         if current is None or current == self.snapshot:
             return False
-        store, seq, name = self._load_current()
+        store, seq, name, built = self._load_current()
         seq = self._advance(store, seq)
         with self._apply:  # the few changes that came meanwhile, then the swap
             seq = self._advance(store, seq)
             self._store, self.seq, self.snapshot = store, seq, name
+            self.snapshot_built_at = built
             self._caught_up_at = time.monotonic()
         log.info("matcher shard %d/%d swapped to snapshot %s", self.shard, self.shards, name)
         return True
@@ -332,6 +339,23 @@ class ShardReplica:
             "caught_up_s_ago": None if at is None else round(time.monotonic() - at, 3),
             "error": self.error,
         }
+
+    def gauges(self) -> MatcherGauges:
+        """What ``/metrics`` reports; the lag needs the database's newest change (one
+        read of the sequence's index), left out when the database does not answer."""
+        try:
+            with self._db.session() as s:
+                newest: int | None = FingerprintRepository(s).last_change_seq()
+        except Exception as e:  # the database is away: /readyz says so too
+            log.debug("matcher metrics: no newest seq: %s", e)
+            newest = None
+        at, built = self._caught_up_at, self.snapshot_built_at
+        return MatcherGauges(
+            shard=self.shard, ready=self.ready, applied_seq=self.seq, newest_seq=newest,
+            caught_up_age_s=None if at is None else time.monotonic() - at,
+            snapshot_age_s=None if built is None else max(0.0, time.time() - built),
+            index_bytes=self._store.nbytes, index_hashes=self._store.hash_count(),
+        )  # fmt: skip
 
     def find_near(
         self, signal: str, value: bytes, max_distance: int
