@@ -9,11 +9,10 @@ One module-scoped cluster of real processes sharing one instance configuration:
   ports with its own data folder, because the test restarts it; restarting the machine's
   shared broker would break every other test run using it;
 - 2 API processes (``mediaproof serve``), 3 workers (``mediaproof worker``) and the log
-  writer (``mediaproof run log-writer``), as deploy/compose.yaml starts them.
-
-The sharded matchers (issue 20 #3) are not started here: they do not exist yet, and each
-API process holds the whole fingerprint index itself. A matcher tier adds its processes
-to :meth:`Cluster.start` next to the workers and its checks as tests of this module.
+  writer (``mediaproof run log-writer``), as deploy/compose.yaml starts them;
+- the sharded matchers (docs/matchers.md): 2 shards x 2 replicas (``matcher serve``),
+  which the APIs and workers ask for every PDQ/vPDQ lookup (``MEDIAPROOF_MATCHERS``):
+  the APIs hold the audio prints only.
 
 Every process runs in its own session and is killed with its process group when the
 module ends, whatever happened.
@@ -29,19 +28,25 @@ import sys
 import threading
 import time
 import uuid
+from base64 import b64encode
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
+import numpy as np
 import pytest
 from kombu import Connection
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from mediaproof.accounts.models import Role
 from mediaproof.config import BlobSettings, QueueSettings, ServiceSettings, Settings
+from mediaproof.matching.shards import shard_of
 from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys
 from mediaproof.queue.app import Topology
@@ -49,6 +54,11 @@ from mediaproof.queue.publish import Publisher
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner, Portable, job_blobs, job_key
+from mediaproof.services.matchers import shelf_for
+from mediaproof.services.softbinding import PDQ_ALG, pdq_similarity
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.tables import AssetRow
+from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 from mediaproof.transparency.log import TransparencyLog
 from tests.conftest import CORPORA, REPO, _drop_pg_database, _pg_database
 from tests.e2e.cluster_support import (
@@ -61,6 +71,7 @@ from tests.e2e.cluster_support import (
     wait_for,
 )
 from tests.e2e.server import free_port
+from tests.matcher_support import TOKEN, Matcher, fanout_spec, nearest, wait_ready
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -68,6 +79,7 @@ PLUGIN = "tests.integration.queue_kinds"  # test.hold / test.crash, loaded into 
 DELIVERY_LIMIT = 2
 WAV = CORPORA / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"
 PASSWORD = "a long test password"
+METRICS_TOKEN = "e2e-metrics-token-0123456789"
 
 
 @dataclass
@@ -84,6 +96,7 @@ class Cluster:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     auth: dict[str, str] = field(default_factory=dict)
     registered: list[int] = field(default_factory=list)
+    matchers: list[Matcher] = field(default_factory=list)
 
     def settings(self) -> Settings:
         return Settings(
@@ -211,13 +224,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, pg_template: str) -> Itera
             c.auth = {"Authorization": f"Bearer {token}"}
         finally:
             inst.close()
+        # the matchers first: the APIs and workers are told their addresses
+        c.env["MEDIAPROOF_MATCHER_TOKEN"] = TOKEN
+        c.env["MEDIAPROOF_METRICS_TOKEN"] = METRICS_TOKEN
+        for shard in (0, 1):
+            for k in (0, 1):
+                log = root / f"matcher-{shard}{k}.log"
+                c.matchers.append(Matcher(shard, 2, dict(c.env), log))
+        c.env["MEDIAPROOF_MATCHERS"] = fanout_spec(c.matchers)
         c.start("log-writer", "run", "log-writer", "--interval", "1")
         for _ in range(3):
             c.start_worker()
         with ThreadPoolExecutor(2) as pool:
             c.apis = list(pool.map(c.start_api, ["api-0", "api-1"]))
+        wait_ready(c.matchers, 60)
         yield c
     finally:
+        for m in c.matchers:
+            m.kill()
         for p in c.procs:
             killpg(p)
         rabbit.kill()
@@ -293,6 +317,165 @@ def test_registrations_and_jobs_go_through_either_api(cluster: Cluster, tmp_path
     for j in _wait_jobs(c, urls).values():
         assert j["status"] == "done", j
         assert j["result"]["media"]["kind"] == "audio"
+
+
+def _pdq_population(c: Cluster) -> tuple[list[int], list[bytes], dict[int, str]]:
+    """Brute force's population, read from the database: every indexed PDQ hash (quality
+    50 or more) of an active asset with a manifest, its owner, and the manifest labels."""
+    db = Database(c.db_url)
+    try:
+        with db.session() as s:
+            rows = s.execute(
+                select(FingerprintRow.asset_id, FingerprintRow.value, AssetRow.manifest_label)
+                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+                .where(FingerprintRow.signal == "pdq", FingerprintRow.quality >= 50)
+                .where(AssetRow.status == "active", AssetRow.manifest_label.is_not(None))
+                .order_by(FingerprintRow.id)
+            ).all()
+    finally:
+        db.dispose()
+    return [r[0] for r in rows], [bytes(r[1]) for r in rows], {r[0]: r[2] for r in rows}
+
+
+def _expected(pop: tuple[list[int], list[bytes], dict[int, str]], q: bytes) -> list[Any]:
+    """What ``/matches/byBinding`` must answer for ``q``: brute force, the best distance
+    per asset, as (manifest id, similarity)."""
+    owners, hashes, labels = pop
+    best: dict[int, int] = {}
+    for a, d in nearest(owners, hashes, q):
+        best[int(a)] = min(best.get(int(a), 256), d)
+    return sorted([labels[a], pdq_similarity(d)] for a, d in best.items())
+
+
+def _by_binding(api: httpx.Client, q: bytes) -> list[Any]:
+    r = api.get("/matches/byBinding", params={"alg": PDQ_ALG, "value": b64encode(q).decode()})
+    if r.status_code != 200:
+        raise AssertionError(f"{r.status_code}: {r.text[:300]}")
+    return sorted([m["manifestId"], m["similarityScore"]] for m in r.json()["matches"])
+
+
+def _ok_lookups(m: Matcher) -> float:
+    """The lookups a replica answered since it started, by its own ``/metrics``."""
+    auth = {"authorization": f"Bearer {METRICS_TOKEN}"}
+    r = httpx.get(f"{m.url}/metrics", headers=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    return sum(
+        x.value for fam in text_string_to_metric_families(r.text) for x in fam.samples
+        if x.name == "mediaproof_matcher_lookups_total" and x.labels["outcome"] == "ok"
+    )  # fmt: skip
+
+
+def _near(h: bytes, seed: int) -> bytes:
+    """``h`` with a few bits flipped: a copy's hash, not the stored one."""
+    q = bytearray(h)
+    for i in np.random.default_rng(seed).choice(32, 3, replace=False).tolist():
+        q[i] ^= 0x11
+    return bytes(q)
+
+
+def test_matchers_serve_both_apis_and_lose_no_lookup_when_replicas_die(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Registrations through either API are found through the other, by the matchers;
+    then lookups through both APIs go on while one replica of each shard is killed -9:
+    none fails and every answer equals brute force over the database's rows. A snapshot
+    built by the workers (``index.snapshot``) is what the restarted replicas map."""
+    c = cluster
+    for i in range(4):  # through API i, then looked up through the other one
+        photo = sample_photo(tmp_path / f"m{i}.jpg", 320, 240, seed=200 + i)
+        with c.client(i) as a, c.client(i + 1) as b:
+            r = a.post(
+                "/api/v1/assets", headers=c.auth, data={"title": f"Matched {i}"},
+                files={"file": ("p.jpg", photo.read_bytes(), "image/jpeg")},
+            )  # fmt: skip
+            assert r.status_code == 201, r.text
+            asset_id = r.json()["asset"]["asset_id"]
+            c.registered.append(asset_id)
+            owners, hashes, labels = pop = _pdq_population(c)
+            q = _near(hashes[owners.index(asset_id)], i)
+            want = _expected(pop, q)
+            assert [labels[asset_id], ANY] in want
+            wait_for(
+                "the registration to be matchable through the other API",
+                lambda b=b, q=q, want=want: _by_binding(b, q) == want, 10, c.logs,
+            )  # fmt: skip
+    pop = _pdq_population(c)
+    assert {shard_of(a, 2) for a in pop[0]} == {0, 1}  # both shards hold some
+    rng = np.random.default_rng(7)
+    sample = [_near(pop[1][pop[0].index(a)], a) for a in sorted(set(pop[0]))]
+    sample += [rng.bytes(32) for _ in range(3)]  # near nothing: an empty answer
+    expected = [_expected(pop, q) for q in sample]
+    assert sum(bool(e) for e in expected) == len(sample) - 3
+
+    done = [0, 0]
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def loop(k: int) -> None:  # one per API, each cycling through the sample
+        with c.client(k) as api:
+            while not stop.is_set():
+                j = done[k] % len(sample)
+                try:
+                    got = _by_binding(api, sample[j])
+                    if got != expected[j]:
+                        failures.append(f"api {k}, query {j}: {got} != {expected[j]}")
+                except (AssertionError, httpx.HTTPError) as e:
+                    failures.append(f"api {k}, query {j}: {e!r}")
+                done[k] += 1
+
+    threads = [threading.Thread(target=loop, args=(k,), daemon=True) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    try:
+        wait_for("lookups before the kill", lambda: min(done) >= 10, 60, c.logs)
+        victims = [next(m for m in c.matchers if m.shard == s) for s in (0, 1)]
+        for m in victims:
+            m.kill()
+        at_kill = list(done)
+        wait_for(
+            "lookups after the kill",
+            lambda: all(d >= k + 3 * len(sample) for d, k in zip(done, at_kill, strict=True)),
+            90, c.logs,
+        )  # fmt: skip
+
+        # the workers build a snapshot per shard; the killed replicas come back on it
+        inst = Instance(c.settings())
+        publisher = Publisher(c.settings())
+        try:
+            publisher.build_snapshots(2)
+            shelves = [shelf_for(inst.blob_store, s, 2) for s in (0, 1)]
+            wait_for(
+                "the workers' snapshots",
+                lambda: all(sh.current() is not None for sh in shelves), 60, c.logs,
+            )  # fmt: skip
+            names = [sh.current() for sh in shelves]
+        finally:
+            publisher.close()
+            inst.close()
+        before_restart = list(done)
+        for m in victims:
+            m.start()  # compose's restart: unless-stopped
+        wait_ready(c.matchers, 60)
+        for m in victims:
+            st = m.status()
+            assert st is not None and st["snapshot"] == names[m.shard], st
+        at_restart = list(done)
+        wait_for(
+            "lookups after the restart",
+            lambda: all(d >= k + len(sample) for d, k in zip(done, at_restart, strict=True)),
+            60, c.logs,
+        )  # fmt: skip
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert failures == [], failures[:10]
+    assert all(m.ready() for m in c.matchers)
+    # the survivors answered their shard alone meanwhile (less the <= 2 lookups in flight
+    # at the kill), and the restarted replicas are back in the APIs' rotation
+    alone = sum(before_restart) - sum(at_kill) - 2
+    assert all(_ok_lookups(m) >= alone for m in c.matchers if m not in victims)
+    assert all(_ok_lookups(m) > 0 for m in victims)
 
 
 def test_killed_worker_job_is_redelivered_and_every_job_finishes_once(cluster: Cluster) -> None:
@@ -436,9 +619,11 @@ def test_log_audit_passes_with_one_leaf_per_registration(cluster: Cluster) -> No
 
 
 def test_every_process_is_still_up(cluster: Cluster) -> None:
-    """Nothing fell over: both APIs ready, the workers (one replaced after its kill) and
-    the log writer alive after all of the above."""
+    """Nothing fell over: both APIs ready, the workers (one replaced after its kill), the
+    log writer and the matchers (two restarted after theirs) alive after all of the
+    above."""
     for url in cluster.apis:
         assert httpx.get(url + "/readyz", timeout=10).status_code == 200
+    assert all(m.ready() for m in cluster.matchers), cluster.logs()  # two were restarted
     assert all(w.poll() is None for w in cluster.workers), cluster.logs()
     assert sum(p.poll() is None for p in cluster.procs) == 2 + 3 + 1, cluster.logs()
