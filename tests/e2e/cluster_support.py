@@ -1,5 +1,6 @@
 """The distributed end-to-end test's machinery (tests/e2e/test_distributed.py): a private
-RabbitMQ node, the S3-compatible store, and killing a process with its group."""
+RabbitMQ node, the S3-compatible store, killing a process with its group, and the PDQ
+lookups through the API checked against brute force over the database's rows."""
 
 from __future__ import annotations
 
@@ -9,14 +10,24 @@ import signal
 import subprocess
 import time
 import uuid
+from base64 import b64encode
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import numpy as np
 from kombu import Connection
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
+from mediaproof.services.softbinding import PDQ_ALG, pdq_similarity
+from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.tables import AssetRow
+from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 from tests.conftest import REPO
 from tests.e2e.server import free_port
+from tests.matcher_support import Matcher, nearest
 
 RABBIT_BIN = Path(os.environ.get("MEDIAPROOF_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
 
@@ -154,3 +165,57 @@ def empty_bucket(client: Any, bucket: str) -> None:
         for obj in page.get("Contents", []):
             client.delete_object(Bucket=bucket, Key=obj["Key"])
     client.delete_bucket(Bucket=bucket)
+
+
+def pdq_population(db_url: str) -> tuple[list[int], list[bytes], dict[int, str]]:
+    """Brute force's population, read from the database: every indexed PDQ hash (quality
+    50 or more) of an active asset with a manifest, its owner, and the manifest labels."""
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            rows = s.execute(
+                select(FingerprintRow.asset_id, FingerprintRow.value, AssetRow.manifest_label)
+                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
+                .where(FingerprintRow.signal == "pdq", FingerprintRow.quality >= 50)
+                .where(AssetRow.status == "active", AssetRow.manifest_label.is_not(None))
+                .order_by(FingerprintRow.id)
+            ).all()
+    finally:
+        db.dispose()
+    return [r[0] for r in rows], [bytes(r[1]) for r in rows], {r[0]: r[2] for r in rows}
+
+
+def expected_matches(pop: tuple[list[int], list[bytes], dict[int, str]], q: bytes) -> list[Any]:
+    """What ``/matches/byBinding`` must answer for ``q``: brute force, the best distance
+    per asset, as (manifest id, similarity)."""
+    owners, hashes, labels = pop
+    best: dict[int, int] = {}
+    for a, d in nearest(owners, hashes, q):
+        best[int(a)] = min(best.get(int(a), 256), d)
+    return sorted([labels[a], pdq_similarity(d)] for a, d in best.items())
+
+
+def by_binding(api: httpx.Client, q: bytes) -> list[Any]:
+    r = api.get("/matches/byBinding", params={"alg": PDQ_ALG, "value": b64encode(q).decode()})
+    if r.status_code != 200:
+        raise AssertionError(f"{r.status_code}: {r.text[:300]}")
+    return sorted([m["manifestId"], m["similarityScore"]] for m in r.json()["matches"])
+
+
+def ok_lookups(m: Matcher, metrics_token: str) -> float:
+    """The lookups a replica answered since it started, by its own ``/metrics``."""
+    auth = {"authorization": f"Bearer {metrics_token}"}
+    r = httpx.get(f"{m.url}/metrics", headers=auth, timeout=10)
+    assert r.status_code == 200, r.text
+    return sum(
+        x.value for fam in text_string_to_metric_families(r.text) for x in fam.samples
+        if x.name == "mediaproof_matcher_lookups_total" and x.labels["outcome"] == "ok"
+    )  # fmt: skip
+
+
+def near(h: bytes, seed: int) -> bytes:
+    """``h`` with a few bits flipped: a copy's hash, not the stored one."""
+    q = bytearray(h)
+    for i in np.random.default_rng(seed).choice(32, 3, replace=False).tolist():
+        q[i] ^= 0x11
+    return bytes(q)

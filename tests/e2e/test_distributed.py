@@ -28,7 +28,6 @@ import sys
 import threading
 import time
 import uuid
-from base64 import b64encode
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,9 +39,7 @@ import httpx
 import numpy as np
 import pytest
 from kombu import Connection
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
-from sqlalchemy import select
 
 from mediaproof.accounts.models import Role
 from mediaproof.config import BlobSettings, QueueSettings, ServiceSettings, Settings
@@ -55,23 +52,24 @@ from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from mediaproof.services.jobs import JobRunner, Portable, job_blobs, job_key
 from mediaproof.services.matchers import shelf_for
-from mediaproof.services.softbinding import PDQ_ALG, pdq_similarity
-from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.tables import AssetRow
-from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 from mediaproof.transparency.log import TransparencyLog
 from tests.conftest import CORPORA, REPO, _drop_pg_database, _pg_database
 from tests.e2e.cluster_support import (
     Rabbit,
+    by_binding,
     empty_bucket,
+    expected_matches,
     killpg,
+    near,
+    ok_lookups,
+    pdq_population,
     pythonpath,
     s3_client,
     s3_env,
     wait_for,
 )
 from tests.e2e.server import free_port
-from tests.matcher_support import TOKEN, Matcher, fanout_spec, nearest, wait_ready
+from tests.matcher_support import TOKEN, Matcher, fanout_spec, wait_ready
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -319,60 +317,6 @@ def test_registrations_and_jobs_go_through_either_api(cluster: Cluster, tmp_path
         assert j["result"]["media"]["kind"] == "audio"
 
 
-def _pdq_population(c: Cluster) -> tuple[list[int], list[bytes], dict[int, str]]:
-    """Brute force's population, read from the database: every indexed PDQ hash (quality
-    50 or more) of an active asset with a manifest, its owner, and the manifest labels."""
-    db = Database(c.db_url)
-    try:
-        with db.session() as s:
-            rows = s.execute(
-                select(FingerprintRow.asset_id, FingerprintRow.value, AssetRow.manifest_label)
-                .join(AssetRow, AssetRow.id == FingerprintRow.asset_id)
-                .where(FingerprintRow.signal == "pdq", FingerprintRow.quality >= 50)
-                .where(AssetRow.status == "active", AssetRow.manifest_label.is_not(None))
-                .order_by(FingerprintRow.id)
-            ).all()
-    finally:
-        db.dispose()
-    return [r[0] for r in rows], [bytes(r[1]) for r in rows], {r[0]: r[2] for r in rows}
-
-
-def _expected(pop: tuple[list[int], list[bytes], dict[int, str]], q: bytes) -> list[Any]:
-    """What ``/matches/byBinding`` must answer for ``q``: brute force, the best distance
-    per asset, as (manifest id, similarity)."""
-    owners, hashes, labels = pop
-    best: dict[int, int] = {}
-    for a, d in nearest(owners, hashes, q):
-        best[int(a)] = min(best.get(int(a), 256), d)
-    return sorted([labels[a], pdq_similarity(d)] for a, d in best.items())
-
-
-def _by_binding(api: httpx.Client, q: bytes) -> list[Any]:
-    r = api.get("/matches/byBinding", params={"alg": PDQ_ALG, "value": b64encode(q).decode()})
-    if r.status_code != 200:
-        raise AssertionError(f"{r.status_code}: {r.text[:300]}")
-    return sorted([m["manifestId"], m["similarityScore"]] for m in r.json()["matches"])
-
-
-def _ok_lookups(m: Matcher) -> float:
-    """The lookups a replica answered since it started, by its own ``/metrics``."""
-    auth = {"authorization": f"Bearer {METRICS_TOKEN}"}
-    r = httpx.get(f"{m.url}/metrics", headers=auth, timeout=10)
-    assert r.status_code == 200, r.text
-    return sum(
-        x.value for fam in text_string_to_metric_families(r.text) for x in fam.samples
-        if x.name == "mediaproof_matcher_lookups_total" and x.labels["outcome"] == "ok"
-    )  # fmt: skip
-
-
-def _near(h: bytes, seed: int) -> bytes:
-    """``h`` with a few bits flipped: a copy's hash, not the stored one."""
-    q = bytearray(h)
-    for i in np.random.default_rng(seed).choice(32, 3, replace=False).tolist():
-        q[i] ^= 0x11
-    return bytes(q)
-
-
 def test_matchers_serve_both_apis_and_lose_no_lookup_when_replicas_die(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -391,20 +335,20 @@ def test_matchers_serve_both_apis_and_lose_no_lookup_when_replicas_die(
             assert r.status_code == 201, r.text
             asset_id = r.json()["asset"]["asset_id"]
             c.registered.append(asset_id)
-            owners, hashes, labels = pop = _pdq_population(c)
-            q = _near(hashes[owners.index(asset_id)], i)
-            want = _expected(pop, q)
+            owners, hashes, labels = pop = pdq_population(c.db_url)
+            q = near(hashes[owners.index(asset_id)], i)
+            want = expected_matches(pop, q)
             assert [labels[asset_id], ANY] in want
             wait_for(
                 "the registration to be matchable through the other API",
-                lambda b=b, q=q, want=want: _by_binding(b, q) == want, 10, c.logs,
+                lambda b=b, q=q, want=want: by_binding(b, q) == want, 10, c.logs,
             )  # fmt: skip
-    pop = _pdq_population(c)
+    pop = pdq_population(c.db_url)
     assert {shard_of(a, 2) for a in pop[0]} == {0, 1}  # both shards hold some
     rng = np.random.default_rng(7)
-    sample = [_near(pop[1][pop[0].index(a)], a) for a in sorted(set(pop[0]))]
+    sample = [near(pop[1][pop[0].index(a)], a) for a in sorted(set(pop[0]))]
     sample += [rng.bytes(32) for _ in range(3)]  # near nothing: an empty answer
-    expected = [_expected(pop, q) for q in sample]
+    expected = [expected_matches(pop, q) for q in sample]
     assert sum(bool(e) for e in expected) == len(sample) - 3
 
     done = [0, 0]
@@ -416,7 +360,7 @@ def test_matchers_serve_both_apis_and_lose_no_lookup_when_replicas_die(
             while not stop.is_set():
                 j = done[k] % len(sample)
                 try:
-                    got = _by_binding(api, sample[j])
+                    got = by_binding(api, sample[j])
                     if got != expected[j]:
                         failures.append(f"api {k}, query {j}: {got} != {expected[j]}")
                 except (AssertionError, httpx.HTTPError) as e:
@@ -474,8 +418,8 @@ def test_matchers_serve_both_apis_and_lose_no_lookup_when_replicas_die(
     # the survivors answered their shard alone meanwhile (less the <= 2 lookups in flight
     # at the kill), and the restarted replicas are back in the APIs' rotation
     alone = sum(before_restart) - sum(at_kill) - 2
-    assert all(_ok_lookups(m) >= alone for m in c.matchers if m not in victims)
-    assert all(_ok_lookups(m) > 0 for m in victims)
+    assert all(ok_lookups(m, METRICS_TOKEN) >= alone for m in c.matchers if m not in victims)
+    assert all(ok_lookups(m, METRICS_TOKEN) > 0 for m in victims)
 
 
 def test_killed_worker_job_is_redelivered_and_every_job_finishes_once(cluster: Cluster) -> None:
