@@ -4,7 +4,10 @@ Used when ``MEDIAPROOF_MATCHERS`` names the replicas (``services.instance``); wi
 the process's own index answers, as on a single box. Each shard is asked once,
 concurrently, through one of its replicas (round robin); a replica that refuses the
 connection, times out (``MEDIAPROOF_MATCHER_TIMEOUT_S``), is not ready (503) or answers
-anything but a well-formed 200 is skipped for a sibling of the same shard. The answers
+anything but a well-formed 200 is skipped for a sibling of the same shard, and is asked
+last for the next few seconds (``COOL_OFF_S``), so a replica that is down, or a host that
+drops packets, does not cost every other lookup a failed try or a timeout. It is still
+asked when no sibling answers, so cooling off never turns an answer into a failure. The answers
 are unioned: shards hold disjoint records (``matching.shards``), so the union is the
 exact answer. When no replica of a shard answers, the lookup fails (``BusyError``, 503:
 an answer missing a shard would be a wrong "no match").
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -43,8 +47,12 @@ class MatcherFanOut:
     """``find_near`` over the matchers' shards (PDQ and vPDQ)."""
 
     SIGNALS = ("pdq", "vpdq")
+    COOL_OFF_S = 5.0  # a replica that failed is asked last for this long
 
-    def __init__(self, shards: list[list[str]], token: str, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, shards: list[list[str]], token: str, timeout_s: float = 2.0,
+        cool_off_s: float = COOL_OFF_S,
+    ) -> None:  # fmt: skip
         if not shards or not all(shards):
             raise ValueError("every shard needs at least one replica")
         self.shards = shards
@@ -59,25 +67,42 @@ class MatcherFanOut:
         )
         self._turn = [itertools.count(i) for i in range(len(shards))]
         self._lock = threading.Lock()
+        self._cool_off_s = cool_off_s
+        self._failed_until: dict[str, float] = {}  # replica -> monotonic time
         self.retries = 0  # lookups a sibling answered after a replica failed
 
-    def _ask(self, shard: int, body: dict[str, Any]) -> list[Candidate]:
+    def _order(self, shard: int) -> list[str]:
+        """This lookup's replicas: round robin, those that failed lately last."""
         replicas = self.shards[shard]
+        now = time.monotonic()
         with self._lock:
             start = next(self._turn[shard])
+            turn = [replicas[(start + k) % len(replicas)] for k in range(len(replicas))]
+            return sorted(turn, key=lambda url: self._failed_until.get(url, 0.0) > now)
+
+    def _note(self, url: str, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self._failed_until.pop(url, None)
+            else:
+                self._failed_until[url] = time.monotonic() + self._cool_off_s
+
+    def _ask(self, shard: int, body: dict[str, Any]) -> list[Candidate]:
         failures = []
-        for k in range(len(replicas)):
-            url = replicas[(start + k) % len(replicas)]
+        for k, url in enumerate(self._order(shard)):
             try:
                 r = self._client.post(f"{url}/lookup", json=body)
                 if r.status_code != 200:
                     failures.append(f"{url}: HTTP {r.status_code}")
+                    self._note(url, ok=False)
                     continue
                 matches = r.json()["matches"]
                 out = [_candidate(m, body["signal"]) for m in matches]
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
                 failures.append(f"{url}: {type(e).__name__}")
+                self._note(url, ok=False)
                 continue
+            self._note(url, ok=True)
             if k:
                 with self._lock:
                     self.retries += 1
