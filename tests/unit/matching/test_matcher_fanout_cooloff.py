@@ -27,7 +27,7 @@ class Replica:
         replica = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", "0")))
                 replica.hits += 1
                 body = json.dumps({"matches": []}).encode()
