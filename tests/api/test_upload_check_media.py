@@ -5,8 +5,6 @@ a review case naming the peer, an unrelated video gets nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 

@@ -137,9 +137,8 @@ def test_a_received_chromaprint_matches_a_reencoded_recording_not_another(
     assert hit["signal_type"] == "chromaprint" and hit["distance"] <= 250  # per mille
     assert "bit-error rate" in svc.show(out.case_number or "").notices[0].explanation
     # a video whose soundtrack it is matches on its sound too
-    assert upload_check.check_file(b, svc, media.copy).received[0]["signal_type"] == (
-        "chromaprint"
-    )
+    [sound] = upload_check.check_file(b, svc, media.copy).received
+    assert sound["signal_type"] == "chromaprint"
 
 
 def test_platform_hashes_match_ours_and_python_threatexchanges_vpdq(
@@ -200,9 +199,8 @@ def test_benign_signals_suppress_and_the_flood_guard_holds(b: Instance, media: M
     # the local negative list, in python-threatexchange's form, suppresses too
     exchange_match.add_negative(b, "vpdq", pytx_vpdq(media.original), "Our own footage", now=T0)
     res = exchange_match.check_upload(b, svc, sha256="02" * 32, fingerprints=copy, now=T0)
-    assert res.case_number is None and "the local negative list (Our own footage)" in (
-        res.reasons[0]
-    )
+    assert res.case_number is None
+    assert "the local negative list (Our own footage)" in res.reasons[0]
     assert exchange_match.remove_negative(b, "vpdq", original)
     again = exchange_match.check_upload(b, svc, sha256="03" * 32, fingerprints=copy, now=T0)
     assert again.case_number is not None
