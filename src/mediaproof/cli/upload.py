@@ -57,7 +57,7 @@ def check_cmd(
     if (file is None) == (sha256 is None):
         raise fail(UsageError("give a FILE or --sha256 (with --pdq / --video-md5), not both"))
     if file is not None and any(h is not None for h in (pdq, video_md5, vpdq, chromaprint)):
-        raise fail(UsageError("--pdq, --video-md5, --vpdq and --chromaprint go with --sha256"))
+        raise fail(UsageError("hashes go with --sha256, not with a file"))
     if file is not None and not file.is_file():
         raise fail(UsageError(f"{file} is not a file"))
     with instance(home) as inst:
