@@ -288,6 +288,12 @@ def test_only_platforms_and_admins_check(sqlite_app: FastAPI, corpora: Path) -> 
         {"sha256": "ab" * 32, "video_md5": "g" * 32},
         {"sha256": "ab" * 32, "md5": "ab" * 16},  # an unknown field
         {"pdq": "5a" * 32},  # no sha256
+        {"sha256": "ab" * 32, "vpdq": "0" * 64},  # one flat frame: nothing usable
+        {"sha256": "ab" * 32, "vpdq": "5a" * 32 + ",5a"},  # a short frame
+        {"sha256": "ab" * 32, "vpdq": '["' + "5a" * 32 + ',40,0.0"]'},  # low quality only
+        {"sha256": "ab" * 32, "vpdq": '{"0": "' + "5a" * 32 + '"}'},  # not a list
+        {"sha256": "ab" * 32, "chromaprint": "0123456"},  # not whole 32-bit items
+        {"sha256": "ab" * 32, "chromaprint": "zz" * 8},
         ["ab" * 32],
     ],
 )

@@ -177,8 +177,8 @@ def test_the_local_negative_list_suppresses_and_only_its_own_media(b: Instance) 
     source(b, [row(1, PDQ_X), row(2, PDQ_FAR)])
     svc = CaseService(b.db, sink=InMemoryEventSink())
     exchange_match.add_negative(b, "pdq", PDQ_X, "Our own press photo", now=T0)
-    with pytest.raises(UsageError):
-        exchange_match.add_negative(b, "vpdq", PDQ_X, "not matched here")
+    with pytest.raises(UsageError):  # a type no exchange carries
+        exchange_match.add_negative(b, "tmk", PDQ_X, "not matched here")
     res = exchange_match.check_upload(
         b, svc, sha256=sha(1), fingerprints={"pdq": PDQ_X_NEAR}, now=T0
     )

@@ -61,3 +61,26 @@ def test_check_a_file_and_hashes_from_the_command_line(tmp_path: Path, corpora: 
     assert code != 0 and "not with a file" in out, out
     code, out = _run(home)
     assert code != 0 and "give a FILE or --sha256" in out, out
+
+
+def test_a_video_vpdq_from_a_file_meets_a_received_signal(tmp_path: Path, corpora: Path) -> None:
+    from mediaproof.exchange.models import SignalType
+    from tests.integration.test_exchange_match import row, source
+
+    home = tmp_path / "i"
+    video = corpora / "vpdq-tmk-threatexchange/videos/chair-20-sd-bar.mp4"
+    inst = Instance(Settings(home=home))
+    try:
+        vpdq = media_prints(inst, video, MediaKind.VIDEO)["vpdq"]
+        source(inst, [row(1, vpdq, st=SignalType.VPDQ)])
+    finally:
+        inst.close()
+    frames = tmp_path / "frames.txt"
+    frames.write_text(vpdq)
+    code, out = _run(home, "--sha256", "ab" * 32, "--vpdq", f"@{frames}", "--json")
+    assert code == 0, out
+    d = json.loads(out)
+    assert d["action"] == "review" and d["received"][0]["signal_type"] == "vpdq"
+    assert d["checked"] == ["sha256", "vpdq"]
+    code, out = _run(home, "--sha256", "ab" * 32, "--vpdq", f"@{tmp_path / 'none.txt'}")
+    assert code != 0 and "not a file of at most 4 MiB" in " ".join(out.split()), out

@@ -31,6 +31,21 @@ def check_cmd(
     video_md5: Annotated[
         str | None, typer.Option("--video-md5", help="MD5 of a video's bytes.")
     ] = None,
+    vpdq: Annotated[
+        str | None,
+        typer.Option(
+            "--vpdq",
+            help="vPDQ of a video: comma-separated frame hashes or python-threatexchange's "
+            "vpdq string; @FILE reads it from a file.",
+        ),
+    ] = None,
+    chromaprint: Annotated[
+        str | None,
+        typer.Option(
+            "--chromaprint",
+            help="Raw Chromaprint (hex of little-endian 32-bit items); @FILE reads a file.",
+        ),
+    ] = None,
     content_url: Annotated[
         str | None, typer.Option("--content-url", help="The upload's address.")
     ] = None,
@@ -41,8 +56,8 @@ def check_cmd(
     """Check one upload: label (or the confirmed outcome), review, or none, and why."""
     if (file is None) == (sha256 is None):
         raise fail(UsageError("give a FILE or --sha256 (with --pdq / --video-md5), not both"))
-    if file is not None and (pdq is not None or video_md5 is not None):
-        raise fail(UsageError("--pdq and --video-md5 go with --sha256, not with a file"))
+    if file is not None and any(h is not None for h in (pdq, video_md5, vpdq, chromaprint)):
+        raise fail(UsageError("hashes go with --sha256, not with a file"))
     if file is not None and not file.is_file():
         raise fail(UsageError(f"{file} is not a file"))
     with instance(home) as inst:
@@ -55,7 +70,11 @@ def check_cmd(
             else:
                 assert sha256 is not None
                 hashes = upload_check.UploadHashes(
-                    sha256.lower(), pdq and pdq.lower(), video_md5 and video_md5.lower()
+                    sha256.lower(),
+                    pdq and pdq.lower(),
+                    video_md5 and video_md5.lower(),
+                    _value(vpdq),
+                    _value(chromaprint),
                 )
                 res = upload_check.check_hashes(
                     inst, cases, hashes, content_url=content_url, location=location
@@ -64,6 +83,16 @@ def check_cmd(
             close_case_service(cases)
     out = res.as_dict()
     show(out, json_out, _text(out))
+
+
+def _value(option: str | None) -> str | None:
+    """An option's value, or a file's text for ``@FILE`` (a vPDQ runs to many kB)."""
+    if option is None or not option.startswith("@"):
+        return option
+    path = Path(option[1:])
+    if not path.is_file() or path.stat().st_size > 4 << 20:
+        raise fail(UsageError(f"{path} is not a file of at most 4 MiB"))
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _text(out: dict[str, Any]) -> str:

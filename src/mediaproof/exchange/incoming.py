@@ -17,7 +17,10 @@ matches), and the flood guard. Pure logic; the services keep the state.
   carries one, catches the rest (our own feed sends none: the bank keeps only usable
   hashes).
 
-Other signal types pass (an MD5 is exact; vPDQ and Chromaprint are not matched here).
+Other signal types pass: an MD5 is exact, and vPDQ and Chromaprint are matched with
+the bank's own matchers and thresholds (:mod:`mediaproof.exchange.media_signals`: at
+least 80 % of the upload's usable frames within 31 bits; a bit-error rate of at most
+0.25), which already leave low-quality frames and silence out.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from mediaproof.exchange import media_signals
 
 PDQ_MIN_QUALITY = 50
 PDQ_BITS = 256
@@ -68,7 +73,10 @@ class Signal:
 @dataclass(frozen=True)
 class Hit:
     signal: Signal
-    distance: int  # Hamming bits for PDQ, 0 for an exact type
+    # Hamming bits for PDQ and vPDQ (the nearest frame pair), per mille bit-error rate
+    # for Chromaprint, 0 for an exact type
+    distance: int
+    detail: Mapping[str, float] | None = None  # vPDQ: query / compared match percent
 
 
 def _pdq_int(value: str) -> int | None:
@@ -82,11 +90,15 @@ def _pdq_int(value: str) -> int | None:
 
 def upload_keys(fingerprints: Mapping[str, str], md5: str | None) -> dict[str, list[str]]:
     """An upload's values per exchange signal type: its PDQ (and the 8 dihedral variants
-    when the map holds them as ``pdq_*``) and the MD5 of its bytes (``video_md5``)."""
+    when the map holds them as ``pdq_*``), its vPDQ and Chromaprint (the bank's map
+    keys, ``matching/media_bank.py``) and the MD5 of its bytes (``video_md5``)."""
     out: dict[str, list[str]] = {}
     pdqs = [v for k, v in fingerprints.items() if k == "pdq" or k.startswith("pdq_")]
     if pdqs:
         out["pdq"] = pdqs
+    for t in sorted(media_signals.MEDIA_TYPES):
+        if fingerprints.get(t):
+            out[t] = [fingerprints[t]]
     if md5:
         out["video_md5"] = [md5.lower()]
     return out
@@ -97,12 +109,22 @@ def find(
     signals: Sequence[Signal],
     max_distance: int = PDQ_MAX_DISTANCE,
 ) -> list[Hit]:
-    """Every signal an upload matches: PDQ within ``max_distance`` bits, exact for the
-    rest; the nearest first."""
+    """Every signal an upload matches: PDQ within ``max_distance`` bits, vPDQ and
+    Chromaprint as the bank matches them, exact for the rest; the nearest first."""
     hits: list[Hit] = []
     pdqs = [n for v in keys.get("pdq", ()) if (n := _pdq_int(v)) is not None]
-    exact = {t: {v.lower() for v in vs} for t, vs in keys.items() if t != "pdq"}
+    media = media_signals.Query.of(keys)
+    exact = {
+        t: {v.lower() for v in vs}
+        for t, vs in keys.items()
+        if t != "pdq" and t not in media_signals.MEDIA_TYPES
+    }
     for sig in signals:
+        if sig.signal_type in media_signals.MEDIA_TYPES:
+            m = media_signals.near(media, sig.signal_type, sig.value)
+            if m is not None:
+                hits.append(Hit(sig, m.distance, m.detail))
+            continue
         if sig.signal_type == "pdq":
             if not pdqs:
                 continue

@@ -16,7 +16,7 @@ kind                   what it fetches                             verdicts back
 ``pytx:tat``           Tech Against Terrorism hash list            not in the library
 =====================  ==========================================  ======================
 
-Only ``pdq`` and ``video_md5`` signals are taken (what we match); records of other types
+Only ``pdq`` and ``video_md5`` signals are taken (vPDQ is not yet); records of other types
 are counted and skipped. Remote kinds need the operator's base URL (no default remote
 call: the library's own defaults are named in the error) and a credentials file in the
 library's format, which only the operator can read.

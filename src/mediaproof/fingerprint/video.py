@@ -88,6 +88,7 @@ class VpdqMatch:
     compared_match_percent: float
     query_frames: int  # usable (quality >= 50, deduplicated) frames compared
     compared_frames: int
+    best_distance: int | None = None  # bits between the nearest frame pair; None: no frames
 
     @property
     def is_match(self) -> bool:
@@ -242,8 +243,10 @@ def compare_vpdq(
     cw = hashes_to_words(c)
     q_hit = np.zeros(len(q), dtype=np.bool_)
     c_hit = np.zeros(len(c), dtype=np.bool_)
+    best = 256
     for i in range(0, len(q), 256):  # bounded memory for long videos
         d = np.bitwise_count(qw[i : i + 256, None, :] ^ cw[None, :, :]).sum(axis=2)
+        best = min(best, int(d.min()))
         close = d <= distance
         q_hit[i : i + 256] = close.any(axis=1)
         c_hit |= close.any(axis=0)
@@ -252,6 +255,7 @@ def compare_vpdq(
         100.0 * float(c_hit.sum()) / len(c),
         len(q),
         len(c),
+        best,
     )
 
 

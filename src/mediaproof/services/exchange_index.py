@@ -2,8 +2,11 @@
 local negative list, so a match costs a few probes, not a scan of every received row.
 
 PDQ signals sit in an exact multi-index (:class:`~mediaproof.matching.hamming_index.
-HammingIndex`: the same answer as brute force); ``video_md5`` is a database lookup by
-value (an index on type and digest). The index holds only ``(row id, hash)``: everything
+HammingIndex`: the same answer as brute force); vPDQ and Chromaprint signals in the
+index the bank's case media use (:class:`~mediaproof.matching.media_bank.MediaBank`:
+frames in an exact Hamming index, sound in the Chromaprint index, with the bank's
+thresholds); ``video_md5`` is a database lookup by value (an index on type and
+digest). The index holds only ``(row id, hash)``: everything
 that decides what a hit means (its category, quarantine, review, the row still being
 there) is read from the rows the hits name, fresh, at each match. So:
 
@@ -29,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediaproof.exchange.incoming import PDQ_BITS, PDQ_MAX_DISTANCE
+from mediaproof.exchange.media_signals import MEDIA_TYPES
 from mediaproof.matching.hamming_index import HammingIndex
+from mediaproof.matching.media_bank import MediaBank
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_exchange_incoming import (
     IncomingRecord,
@@ -51,16 +56,21 @@ def _pdq_bytes(value: str) -> bytes | None:
 
 
 class _Side:
-    """One table's PDQ rows in an index, topped up from ids above ``last``."""
+    """One table's PDQ, vPDQ and Chromaprint rows in an index, topped up from ids above
+    ``last``. The media index is keyed by the row id as text."""
 
     def __init__(self) -> None:
         self.index = HammingIndex(max_distance=PDQ_MAX_DISTANCE)
+        self.media = MediaBank()
         self.last = 0
 
     def add(self, rows: Sequence[tuple[int, str, str]]) -> None:
         ids: list[int] = []
         hashes: list[bytes] = []
         for i, t, v in rows:
+            if t in MEDIA_TYPES:
+                self.media.add(str(i), i, {t: v})
+                continue
             b = _pdq_bytes(v) if t == PDQ else None
             if b is not None:
                 ids.append(i)
@@ -77,6 +87,19 @@ class _Side:
             out.update(ids.tolist())
         return out
 
+    def near_media(self, keys: Mapping[str, Sequence[str]]) -> set[int]:
+        out: set[int] = set()
+        for t in MEDIA_TYPES:
+            for v in keys.get(t, ()):
+                out.update(h.case_id for h in self.media.near({t: v}) if h.alg == t)
+        return out
+
+    def forget(self, gone: set[int]) -> None:
+        if gone:
+            self.index.remove_many(np.fromiter(gone, dtype=np.int64, count=len(gone)))
+            for i in gone:
+                self.media.remove(str(i))
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -87,7 +110,8 @@ class Candidates:
 
 
 class ReceivedIndex:
-    """Received and locally negative PDQ signals of one database, kept in step with it."""
+    """Received and locally negative PDQ, vPDQ and Chromaprint signals of one database,
+    kept in step with it."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -96,7 +120,7 @@ class ReceivedIndex:
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._received.index)
+        return len(self._received.index) + len(self._received.media)
 
     @property
     def nbytes(self) -> int:
@@ -122,31 +146,32 @@ class ReceivedIndex:
         keys: Mapping[str, Sequence[str]],
         max_distance: int = PDQ_MAX_DISTANCE,
     ) -> Candidates:
-        """The stored rows within ``max_distance`` of an upload's PDQ hashes, and those
-        whose exact-type value it has; a superset of what :func:`find` keeps."""
+        """The stored rows within ``max_distance`` of an upload's PDQ hashes, those its
+        vPDQ or Chromaprint matches, and those whose exact-type value it has; a superset
+        of what :func:`find` keeps."""
         self.refresh(repo)
         queries = [b for v in keys.get(PDQ, ()) if (b := _pdq_bytes(v)) is not None]
         r = min(max_distance, PDQ_MAX_DISTANCE)
+        want: set[int] = set()
+        nwant: set[int] = set()
+        if queries:
+            want |= self._received.near(queries, r)
+            nwant |= self._negative.near(queries, r)
+        if any(keys.get(t) for t in MEDIA_TYPES):
+            want |= self._received.near_media(keys)
+            nwant |= self._negative.near_media(keys)
         received: list[IncomingRecord] = []
         negatives: list[NegativeRecord] = []
-        if queries:
-            want = self._received.near(queries, r)
-            got = repo.incoming_by_ids(want)
-            received += got
-            self._forget(self._received, want - {g.id for g in got})
-            nwant = self._negative.near(queries, r)
-            ngot = repo.negatives_by_ids(nwant)
-            negatives += ngot
-            self._forget(self._negative, nwant - {g.id for g in ngot})
+        if want:
+            received += repo.incoming_by_ids(want)
+            self._received.forget(want - {g.id for g in received})
+        if nwant:
+            negatives += repo.negatives_by_ids(nwant)
+            self._negative.forget(nwant - {g.id for g in negatives})
         for t, values in keys.items():
-            if t == PDQ or not values:
+            if t == PDQ or t in MEDIA_TYPES or not values:
                 continue
             lowered = {v.lower() for v in values}
             received += repo.incoming_by_values(t, lowered)
             negatives += repo.negatives_by_values(t, lowered)
         return Candidates(received, negatives)
-
-    def _forget(self, side: _Side, gone: set[int]) -> None:
-        # rows deleted since they were indexed (withdrawn, reloaded away, gated)
-        if gone:
-            side.index.remove_many(np.fromiter(gone, dtype=np.int64, count=len(gone)))

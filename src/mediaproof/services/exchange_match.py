@@ -29,6 +29,7 @@ from mediaproof.cases.models import NoticeCategory, NoticeInput, Outcome, Relati
 from mediaproof.errors import MediaproofError, NotFoundError, UsageError
 from mediaproof.exchange.errors import PeerUnreachableError
 from mediaproof.exchange.incoming import Hit, Signal, find, floods, judge, upload_keys
+from mediaproof.exchange.media_signals import parse_vpdq
 from mediaproof.exchange.models import SignalType, check_value, parse_enum
 from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.cases import CaseService
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MATCHED_TYPES = (SignalType.PDQ.value, SignalType.VIDEO_MD5.value)
+MATCHED_TYPES = tuple(t.value for t in SignalType)  # pdq, video_md5, vpdq, chromaprint
+SHOWN_VALUE = 64  # a vPDQ or Chromaprint value runs to megabytes: its head names it
 ACTING = frozenset({Outcome.REMOVE.value, Outcome.LABEL.value, Outcome.RESTRICT.value})
 VERDICT_RETRY_BASE_S = 30
 VERDICT_RETRY_MAX_S = 3600
@@ -103,15 +105,30 @@ def _hit_json(
 ) -> dict[str, Any]:
     p = peers.get(rec.peer_id) if rec is not None else None
     logged = rec is not None and p is not None and not p.is_pytx  # a signed log's leaf
+    v = h.signal.value
     return {
         "source": p.name if p is not None else "local negative list",
         "collection": p.collection if p is not None else None,
         "signal_type": h.signal.signal_type,
-        "value": h.signal.value,
+        "value": v if len(v) <= SHOWN_VALUE else v[:SHOWN_VALUE] + "...",
         "seq": rec.seq if rec is not None else None,
         "log_index": rec.seq - 1 if rec is not None and logged else None,
         "distance": h.distance,
+        **({"detail": dict(h.detail)} if h.detail else {}),
     }
+
+
+def _how(h: Hit) -> str:
+    """The match in its signal's own terms, for the reviewer."""
+    t = h.signal.signal_type
+    if t == SignalType.VPDQ.value and h.detail:
+        return (
+            f"vpdq: {h.detail.get('query_match_percent', 0):g} % of the upload's frames "
+            f"within 31 bits of the signal's, nearest {h.distance} bits"
+        )
+    if t == SignalType.CHROMAPRINT.value:
+        return f"chromaprint, bit-error rate {h.distance / 1000:g} at the best alignment"
+    return f"{t}, distance {h.distance}"
 
 
 def _explain(hits: Sequence[tuple[Hit, IncomingRecord, PeerRecord]]) -> str:
@@ -126,17 +143,17 @@ def _explain(hits: Sequence[tuple[Hit, IncomingRecord, PeerRecord]]) -> str:
         if p.is_pytx:
             # no signed log to point at: say so rather than imply a proof
             parts.append(
-                f"Automated match ({h.signal.signal_type}, distance {h.distance}) to a "
-                f"signal pulled from exchange source {p.name} (python-threatexchange's "
-                f"{p.collection} exchange, from {rec.owner}; signal {rec.seq} here). That "
+                f"Automated match ({_how(h)}) to a signal pulled from exchange source "
+                f"{p.name} (python-threatexchange's {p.collection} exchange, from "
+                f"{rec.owner}; signal {rec.seq} here). That "
                 "exchange publishes no signed log: the signal is only what its API "
                 f"answered our pull.{confirmed}"
             )
             continue
         parts.append(
-            f"Automated match ({h.signal.signal_type}, distance {h.distance}) to a signal "
-            f"pulled from exchange peer {p.name} (collection {p.collection}, published by "
-            f"{rec.owner}): log index {rec.seq - 1}, proved under the peer's signed "
+            f"Automated match ({_how(h)}) to a signal pulled from exchange peer {p.name} "
+            f"(collection {p.collection}, published by {rec.owner}): log index "
+            f"{rec.seq - 1}, proved under the peer's signed "
             f"checkpoint of size {p.trusted_size} (root {root}...).{confirmed}"
         )
     text = " ".join(parts)
@@ -162,8 +179,9 @@ def check_upload(
     now: dt.datetime | None = None,
 ) -> MatchResult:
     """Match one upload against the received signals (PDQ within the bank's near
-    threshold, ``video_md5`` exact) and the local negative list; open or join a case for
-    review when a positive signal matches and nothing known-benign does."""
+    threshold, vPDQ and Chromaprint as the bank matches them, ``video_md5`` exact) and
+    the local negative list; open or join a case for review when a positive signal
+    matches and nothing known-benign does."""
     now = _utc(now or _now())
     keys = upload_keys(fingerprints, md5)
     if not keys:
@@ -407,19 +425,22 @@ def add_negative(
 ) -> dict[str, Any]:
     """Put a known-benign signal on the operator's local negative list."""
     st = parse_enum(SignalType, signal_type, "signal type")
-    if st.value not in MATCHED_TYPES:
-        raise UsageError("the negative list holds pdq and video_md5 signals")
-    v = check_value(st, value.strip().lower())
+    v = _listed(st, value)
     text = check_reason(reason)
     with inst.db.session() as s:
         added = IncomingRepository(s).add_negative(st.value, v, text, _utc(now or _now()))
     return {"signal_type": st.value, "value": v, "reason": text, "added": added}
 
 
+def _listed(st: SignalType, value: str) -> str:
+    # a vPDQ in python-threatexchange's form too, listed in ours (exchange/media_signals.py)
+    return parse_vpdq(value) if st is SignalType.VPDQ else check_value(st, value)
+
+
 def remove_negative(inst: Instance, signal_type: str, value: str) -> bool:
     st = parse_enum(SignalType, signal_type, "signal type")
     with inst.db.session() as s:
-        return IncomingRepository(s).remove_negative(st.value, value.strip().lower())
+        return IncomingRepository(s).remove_negative(st.value, _listed(st, value))
 
 
 def negatives(inst: Instance) -> list[dict[str, Any]]:

@@ -3,7 +3,10 @@ signals received from exchange peers (issue 18: "one platform's confirmed fake i
 at the next platform's upload").
 
 The platform sends the file, or only its hashes (SHA-256, PDQ, the MD5 of a video's
-bytes) so the media never leaves it. The answer says what to do:
+bytes, a video's vPDQ, a recording's Chromaprint) so the media never leaves it. A file
+is hashed here: PDQ for a picture, vPDQ (one frame a second, as python-threatexchange
+hashes a query) and the soundtrack's Chromaprint for a video, Chromaprint for audio.
+The answer says what to do:
 
 - ``label`` (or ``remove`` / ``restrict``): the upload is identical (SHA-256) to media
   a final decision acted on; the bank rules applied the confirmed outcome as an
@@ -32,6 +35,7 @@ from mediaproof.cases.bank import BankAction
 from mediaproof.cases.models import Outcome
 from mediaproof.cases.sor import label_text
 from mediaproof.errors import UsageError
+from mediaproof.exchange import media_signals
 from mediaproof.exchange.incoming import Gate, gate
 from mediaproof.media.sniff import MediaKind
 from mediaproof.services import exchange_match
@@ -58,6 +62,8 @@ class UploadHashes:
     sha256: str
     pdq: str | None = None
     video_md5: str | None = None
+    vpdq: str | None = None  # ours (comma-separated frames) or python-threatexchange's
+    chromaprint: str | None = None  # raw items, hex of little-endian uint32
 
     def __post_init__(self) -> None:
         if not SHA256_RE.match(self.sha256):
@@ -73,9 +79,18 @@ class UploadHashes:
                 )
         if self.video_md5 is not None and not MD5_RE.match(self.video_md5):
             raise InvalidHashError("video_md5 must be 32 lower-case hex characters")
+        try:  # the canonical forms (frozen: set through object.__setattr__)
+            if self.vpdq is not None:
+                object.__setattr__(self, "vpdq", media_signals.parse_vpdq(self.vpdq))
+            if self.chromaprint is not None:
+                cp = media_signals.parse_chromaprint(self.chromaprint)
+                object.__setattr__(self, "chromaprint", cp)
+        except UsageError as e:
+            raise InvalidHashError(e.message, hint=e.hint) from e
 
     def fingerprints(self) -> dict[str, str]:
-        return {"pdq": self.pdq} if self.pdq else {}
+        out = {"pdq": self.pdq, "vpdq": self.vpdq, "chromaprint": self.chromaprint}
+        return {k: v for k, v in out.items() if v}
 
 
 @dataclass(frozen=True)
@@ -142,10 +157,11 @@ def _file_hashes(inst: Instance, path: Path) -> tuple[str, dict[str, str], str |
     if media.kind is MediaKind.IMAGE:
         check_decodes(path)
         prints = media_prints(inst, path, media.kind)
-    elif media.kind is MediaKind.AUDIO:
-        prints = media_prints(inst, path, media.kind)  # Chromaprint of the opening
-    # video: the MD5 of its bytes (python-threatexchange's video_md5) and the SHA-256;
-    # its frames (vPDQ) take a background job and are not hashed at upload time
+    elif media.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
+        # audio: Chromaprint of the opening; video: vPDQ at one frame a second (a query's
+        # rate, python-threatexchange's default) and its soundtrack's Chromaprint
+        prints = media_prints(inst, path, media.kind)
+    # and a video's MD5 of its bytes (python-threatexchange's video_md5)
     md5 = exchange_match.file_md5(path) if media.kind is MediaKind.VIDEO else None
     return media.sha256, prints, md5, media.mime
 

@@ -66,9 +66,14 @@ async def check_upload(
 async def check_hashes(
     body: UploadHashesIn, request: Request, ctx: Ctx, cases: Cases
 ) -> dict[str, Any]:
-    """The same check on hashes the platform computed (SHA-256, and PDQ for a picture
-    or the MD5 of a video's bytes): the media never leaves the platform."""
-    hashes = upload_check.UploadHashes(body.sha256, body.pdq, body.video_md5)
+    """The same check on hashes the platform computed (SHA-256, and PDQ for a picture,
+    the MD5 of a video's bytes and its vPDQ, the Chromaprint of its sound or of a
+    recording): the media never leaves the platform."""
+    hashes = await run_in_threadpool(
+        lambda: upload_check.UploadHashes(
+            body.sha256, body.pdq, body.video_md5, body.vpdq, body.chromaprint
+        )
+    )
     base = public_base(request)
     res = await run_in_threadpool(
         lambda: upload_check.check_hashes(

@@ -25,6 +25,22 @@ class UploadHashesIn(BaseModel):
         pattern=r"^[0-9a-f]{32}$",
         description="MD5 of a video's bytes (python-threatexchange's video_md5)",
     )
+    vpdq: str | None = Field(
+        default=None,
+        min_length=64,
+        max_length=64 * 1024,
+        description="vPDQ of a video: its frame hashes (64 hex each), comma-separated, or "
+        "python-threatexchange's vpdq signal string (a JSON list of "
+        "'<hex>,<quality>,<timestamp>'; frames under quality 50 are dropped). One frame a "
+        "second is what a file sent to /check is hashed at",
+    )
+    chromaprint: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=64 * 1024,
+        description="Chromaprint of a recording or a video's sound: the raw items "
+        "(fpcalc -raw) as hex of little-endian 32-bit words, 8 hex digits each",
+    )
     content_url: str | None = Field(
         default=None, max_length=2000, description="the upload's address on the platform"
     )
@@ -46,7 +62,10 @@ class ReceivedMatchOut(BaseModel):
     source: str = Field(description="the exchange peer the signal came from")
     collection: str | None
     signal_type: str
-    distance: int
+    distance: int = Field(
+        description="bits (PDQ; vPDQ: the nearest frame pair), per mille bit-error rate "
+        "(Chromaprint), 0 (video_md5)"
+    )
     log_index: int | None = Field(description="the signal's index in the peer's signed log")
 
 

@@ -26,7 +26,13 @@ from mediaproof.cases.models import (
 from mediaproof.cases.policy import triage
 from mediaproof.errors import ConflictError, NotFoundError
 from mediaproof.services.cases.core import CaseContext, _hash_token, _new_id, _utc
-from mediaproof.services.cases.results import Mail, Receipt, ReporterStatus, UploaderStatus
+from mediaproof.services.cases.results import (
+    Mail,
+    NoticeMedia,
+    Receipt,
+    ReporterStatus,
+    UploaderStatus,
+)
 from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import CaseRepository, appeal_view, aware
 
@@ -227,10 +233,11 @@ class Intake:
         notice_id: str,
         report: Mapping[str, Any],
         fingerprints: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> NoticeMedia:
         """Store the verify report (and fingerprints) of a notice's media when it was
         analysed after filing. Fingerprints a notice already has (those taken at intake,
-        which it may have been matched on) are kept; new kinds are added."""
+        which it may have been matched on) are kept; new kinds are added. Returns the
+        notice's media as filed."""
         with self.ctx.db.session() as s:
             row = CaseRepository(s).notice(notice_id)
             if row is None:
@@ -242,9 +249,11 @@ class Intake:
             if changed:
                 row.fingerprints = json.dumps(merged, sort_keys=True)
             row_id, case_id = row.id, row.case_id
+            media = NoticeMedia(row.media_sha256, row.content_url, row.location, row.media_mime)
         note = getattr(self.ctx.media_index, "note_notice", None)
         if changed and note is not None:
             note(row_id, case_id, merged)  # this process's index follows the change at once
+        return media
 
     def withdraw(self, token: str, now: dt.datetime) -> ReporterStatus:
         now = _utc(now)

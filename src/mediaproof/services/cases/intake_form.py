@@ -13,6 +13,7 @@ reporter is a verified candidate comes from the account, never from the form.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ FIELDS = (
     "content_url",
     "location",
 )
+log = logging.getLogger(__name__)
 TRUE = frozenset({"1", "true", "on", "yes"})
 # audio notices are matched on their opening: every notice the same way, fast at intake
 INTAKE_AUDIO_S = 120.0
@@ -152,9 +154,26 @@ def media_prints(
 
 def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:
     """The background half for video and long audio: analyse and fingerprint, attach
-    both to the notice."""
+    both to the notice, and match a video's frames (vPDQ) against the signals received
+    from exchange peers (its sound was matched at intake)."""
+    from mediaproof.services import exchange_match  # it imports the case service
+
     report = verify_file(inst, path).as_dict()
     with path.open("rb") as f:
         kind = sniff(f.read(4096)).kind
-    cases.attach_analysis(notice_id, report, fingerprints=media_prints(inst, path, kind))
+    prints = media_prints(inst, path, kind)
+    media = cases.attach_analysis(notice_id, report, fingerprints=prints)
+    if prints.get("vpdq") and media.sha256:
+        try:
+            exchange_match.check_upload(
+                inst,
+                cases,
+                sha256=media.sha256,
+                fingerprints={"vpdq": prints["vpdq"]},
+                content_url=media.content_url,
+                location=media.location,
+                mime=media.mime,
+            )
+        except MediaproofError as e:  # the analysis is attached; the match is a lead
+            log.warning("exchange: matching a video's frames against received signals: %s", e)
     return {"notice_id": notice_id, "label": report["assessment"]["label"]}

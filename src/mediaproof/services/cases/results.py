@@ -56,6 +56,16 @@ class Mail:
 
 
 @dataclass(frozen=True)
+class NoticeMedia:
+    """A notice's media as filed: what a later match against received signals names."""
+
+    sha256: str | None
+    content_url: str | None
+    location: str | None
+    mime: str | None
+
+
+@dataclass(frozen=True)
 class Receipt:
     """The acknowledgement a reporter gets at once. ``status_token`` is shown once."""
 
