@@ -6,18 +6,23 @@ goes back (SQLite hands out the highest seq again once its row is gone)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from typer.testing import CliRunner
 
+from mediaproof.cli.main import app
 from mediaproof.config import Settings
 from mediaproof.services.change_prune import prune_change_sequences
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.services.instance import Instance
+from mediaproof.services.log_writer import run_log_writer
 from mediaproof.services.matchers import ShardReplica, build_snapshots
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_changes import horizon
@@ -233,3 +238,39 @@ def test_registrations_during_prunes_are_found(
         assert str(a) in {m for m, _ in want}
         assert _replica_answers(replica, q) == want
         assert _lookup_answers(lookup, q) == want
+
+
+def test_prune_command_and_the_log_writer_prune(
+    inst: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg = Registry(inst.db)
+    reg.register(3)
+    monkeypatch.setenv("MEDIAPROOF_DATABASE_URL", inst.db.url)
+    home = ["--home", str(inst.home)]
+    r = CliRunner().invoke(app, ["matcher", "prune", "--json", *home])
+    assert r.exit_code == 0, r.output
+    assert {p["table"]: p["deleted"] for p in json.loads(r.stdout)}["index_changes"] == 0
+    time.sleep(0.05)
+    r = CliRunner().invoke(app, ["matcher", "prune", "--keep-days", "0", "--json", *home])
+    assert r.exit_code == 0, r.output
+    out = {p["table"]: p for p in json.loads(r.stdout)}
+    assert out["index_changes"]["deleted"] == 2
+    assert out["index_changes"]["horizon"] == _seqs(inst.db)[0] - 1
+
+    # the log writer prunes on its own, at its first round and then hourly
+    reg.register(2)
+    time.sleep(0.2)
+    reg.register(1)
+    monkeypatch.setattr(inst.settings.service, "changes_keep_days", 0.1 / 86400)
+    before = _seqs(inst.db)
+    stop = threading.Event()
+    t = threading.Thread(target=run_log_writer, args=(inst, 0.05, stop))
+    t.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _seqs(inst.db) != before[-1:] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        t.join(10)
+    assert _seqs(inst.db) == before[-1:]
