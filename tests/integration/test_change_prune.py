@@ -25,9 +25,11 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.log_writer import run_log_writer
 from mediaproof.services.matchers import ShardReplica, build_snapshots
 from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_changes import horizon
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables_fingerprints import IndexChangeRow
+from tests.integration.test_audio_late_commit import _entry, _items, _NoRemote, _sha
 from tests.matcher_support import Registry
 
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)  # every change is old by then
@@ -274,3 +276,35 @@ def test_prune_command_and_the_log_writer_prune(
         stop.set()
         t.join(10)
     assert _seqs(inst.db) == before[-1:]
+
+
+def test_api_audio_index_behind_the_horizon_rebuilds(
+    inst: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the matchers (``remote``) the API process keeps only the audio prints: a
+    rebuild keeps it that way and serves what a fresh start serves."""
+    rebuilds = _Rebuilds(monkeypatch)
+
+    def register(n: int) -> int:
+        with inst.db.session() as s:
+            a = AssetRepository(s).add(sha256=_sha(n), mime="audio/wav", size=1, title="t")
+            FingerprintRepository(s).add_many(a.id, [_entry(_items(n))])
+            return a.id
+
+    def found(lookup: SqlFingerprintLookup, n: int) -> list[str]:
+        return [c.asset_id for c in lookup.find_near("chromaprint", _items(n).tolist(), 0.1)]
+
+    ids = {n: register(n) for n in range(1, 4)}
+    lookup = SqlFingerprintLookup(inst.db, remote=_NoRemote())
+    lookup.refresh(force=True)
+    with inst.db.session() as s:
+        AssetRepository(s).set_status(ids[1], "withdrawn")
+    ids |= {n: register(n) for n in range(4, 7)}
+    assert lookup._seq < _prune_all(inst.db)
+    lookup.refresh(force=True)
+    assert rebuilds.n == 1
+    assert found(lookup, 1) == []
+    for n in range(2, 7):
+        assert found(lookup, n) == [str(ids[n])]
+    with pytest.raises(AssertionError, match="went to the matchers"):
+        lookup.find_near("pdq", b"\0" * 32, 31)  # PDQ stays with the matchers
