@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from mediaproof.cli.main import app
 from mediaproof.config import Settings
+from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.services.change_prune import prune_change_sequences
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.services.instance import Instance
@@ -29,6 +30,7 @@ from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_changes import horizon
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.tables_fingerprints import IndexChangeRow
+from tests.conftest import _drop_pg_database, _pg_database
 from tests.integration.test_audio_late_commit import _entry, _items, _NoRemote, _sha
 from tests.matcher_support import Registry
 
@@ -308,3 +310,37 @@ def test_api_audio_index_behind_the_horizon_rebuilds(
         assert found(lookup, n) == [str(ids[n])]
     with pytest.raises(AssertionError, match="went to the matchers"):
         lookup.find_near("pdq", b"\0" * 32, 31)  # PDQ stays with the matchers
+
+
+@pytest.mark.postgres
+def test_registration_uncommitted_while_a_prune_commits_is_found(
+    pg_template: str, tmp_path: Path
+) -> None:
+    """PostgreSQL: a registration holds the change lock with its change row written but
+    not committed while a prune deletes and commits (it takes no lock: the uncommitted
+    change is above the newest committed one, which stays). SQLite runs one writer at a
+    time, so there the prune would just wait (the threaded test above)."""
+    url = _pg_database(pg_template)
+    i = Instance(Settings(home=tmp_path / "inst", database_url=url))
+    try:
+        reg = Registry(i.db)
+        reg.register(4)
+        replica = ShardReplica(i.db, i.blob_store, 0, 1, tmp_path / "c")
+        replica.load()
+        lookup = SqlFingerprintLookup(i.db)
+        lookup.refresh(force=True)
+        with i.db.session() as slow:
+            a = AssetRepository(slow).add(sha256="f" * 64, mime="image/png", size=1, title="t")
+            q = reg.hashes[sorted(reg.hashes)[0]][0][::-1]  # a hash no one else has
+            FingerprintRepository(slow).add_many(a.id, [FingerprintEntry("pdq", q, quality=100)])
+            h = _prune_all(i.db)  # commits while ``slow`` holds the lock
+            with i.db.session() as s:
+                newest = FingerprintRepository(s).last_change_seq()
+            assert h == newest - 1 and replica.seq == newest
+        replica.poll()
+        lookup.refresh(force=True)
+        assert str(a.id) in {c.asset_id for c in replica.find_near("pdq", q, 0)[1]}
+        assert str(a.id) in {c.asset_id for c in lookup.find_near("pdq", q, 0)}
+    finally:
+        i.close()
+        _drop_pg_database(url)
