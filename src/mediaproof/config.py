@@ -190,6 +190,7 @@ class ServiceSettings(BaseSettings):
         default=60.0, ge=0, description="audio longer than this is analysed as a background job"
     )
     job_keep_s: float = Field(default=3600.0, gt=0, description="how long finished jobs are kept")
+    changes_keep_days: float = Field(default=7.0, gt=0, description="days index changes are kept")
     original_previews: bool = Field(
         default=True,
         description="show a downscaled preview (640 px) of registered public images next to "

@@ -47,6 +47,31 @@ def snapshot_cmd(
         console.print(f"shard {b.shard}/{b.shards}: {b.name} ({b.hashes} hashes, seq {b.seq})")
 
 
+@app.command("prune")
+def prune_cmd(
+    keep_days: Annotated[
+        float | None,
+        typer.Option("--keep-days", min=0.0, help="Keep this many days of changes "
+                     "(default: MEDIAPROOF_SERVICE_CHANGES_KEEP_DAYS, 7)."),
+    ] = None,
+    home: HomeOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Prune the change sequences the matchers and indexes follow (the log writer does it
+    hourly); a follower further behind rebuilds from the rows, none misses a change."""
+    from mediaproof.cli.common import console, instance, print_json
+    from mediaproof.services.change_prune import prune_change_sequences
+
+    with instance(home) as inst:
+        days = inst.settings.service.changes_keep_days if keep_days is None else keep_days
+        pruned = prune_change_sequences(inst.db, days)
+    if json_out:
+        print_json([p.as_dict() for p in pruned])
+        return
+    for p in pruned:
+        console.print(f"{p.table}: {p.deleted} deleted, horizon {p.horizon}")
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     sys.stderr.write(f"error: {message}\n")
     return typer.Exit(code)

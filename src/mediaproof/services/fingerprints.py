@@ -47,6 +47,7 @@ from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import ContentStore
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos import AssetRepository
+from mediaproof.storage.sql.repos_changes import ChangesPrunedError
 from mediaproof.storage.sql.repos_fingerprints import FingerprintColumns, FingerprintRepository
 from mediaproof.storage.sql.repos_ops import OpsRepository
 
@@ -364,12 +365,26 @@ class SqlFingerprintLookup:
             self.refresh_locked()
 
     def refresh_locked(self) -> None:
-        with self._db.session() as s:
-            repo = FingerprintRepository(s)
-            self._catch_up(repo, self._last_id, self._signals)
-            self._follow_changes(repo)
-            self._drop_inactive(repo)
+        try:
+            with self._db.session() as s:
+                repo = FingerprintRepository(s)
+                self._catch_up(repo, self._last_id, self._signals)
+                self._follow_changes(repo)
+                self._drop_inactive(repo)
+        except ChangesPrunedError as e:  # idle past the retention: changes it needs are gone
+            log.warning("fingerprint index: %s; rebuilding it from the rows", e)
+            self._rebuild()
         self._checked = time.monotonic()
+
+    def _rebuild(self) -> None:
+        """Read every row into a new index, then swap it in: until then lookups get the
+        old one's answers (or wait for this refresh), never an emptied index's "no
+        match"."""
+        fresh = SqlFingerprintLookup(self._db, remote=self._remote)
+        fresh._ensure_loaded()
+        self._store, self._last_id, self._seq, self._gone = (
+            fresh._store, fresh._last_id, fresh._seq, fresh._gone
+        )  # fmt: skip
 
     def _follow_changes(self, repo: FingerprintRepository) -> None:
         """Rows that reading by row id passed over for good. On PostgreSQL ids are

@@ -42,6 +42,7 @@ from mediaproof.services.fingerprints import add_hash_columns, unserved
 from mediaproof.storage.blob_snapshots import SnapshotShelf
 from mediaproof.storage.blobs import BlobStore, open_blob_store
 from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_changes import ChangesPrunedError
 from mediaproof.storage.sql.repos_fingerprints import FingerprintColumns, FingerprintRepository
 
 if TYPE_CHECKING:
@@ -191,10 +192,14 @@ class ShardReplica:
             }
             seq = int(meta["seq"])
             with self._db.session() as s:
-                newest = FingerprintRepository(s).last_change_seq()
-            if seq > newest:  # made from another database (a reset or restored one)
-                log.warning("matcher snapshot %s is ahead of the database (seq %d > %d): "
-                            "reading the rows instead", name, seq, newest)  # fmt: skip
+                repo = FingerprintRepository(s)
+                newest, pruned = repo.last_change_seq(), repo.change_horizon()
+            # ahead: made from another database (a reset or restored one); behind the
+            # pruned horizon: changes it needs are gone. Either way, read the rows.
+            if seq > newest or seq < pruned:
+                log.warning("matcher snapshot %s (seq %d) is outside the database's change "
+                            "sequence (%d..%d): reading the rows instead",
+                            name, seq, pruned, newest)  # fmt: skip
                 seq, stores = _read_shards(self._db, self.shards, only=self.shard)
                 return stores[self.shard], seq, name, None
             store = FingerprintStore(md5=False)
@@ -207,11 +212,11 @@ class ShardReplica:
     def load(self) -> None:
         """Load the current snapshot and catch up (blocking; the process's start)."""
         store, seq, name, built = self._load_current()
-        seq = self._advance(store, seq)
+        store, seq, rebuilt = self._catch_up(store, seq)
         with self._apply:
+            store, seq, again = self._catch_up(store, seq)
             self._store, self.seq, self.snapshot = store, seq, name
-            self.snapshot_built_at = built
-            self.seq = self._advance(self._store, self.seq)
+            self.snapshot_built_at = None if rebuilt or again else built
             self._caught_up_at = time.monotonic()
         log.info("matcher shard %d/%d ready: %d hashes, snapshot %s, seq %d",
                  self.shard, self.shards, store.hash_count(), name, self.seq)  # fmt: skip
@@ -240,10 +245,28 @@ class ShardReplica:
                 if len(changes) < CHANGES_BATCH:
                     return seq
 
+    def _catch_up(self, store: FingerprintStore, seq: int) -> tuple[FingerprintStore, int, bool]:
+        """:meth:`_advance`, or, when ``seq`` is below the pruned horizon (the changes
+        it needs are gone), a new store read from the rows and advanced: (store, seq,
+        whether it was rebuilt). ``store`` is left as it was, so it serves meanwhile."""
+        rebuilt = False
+        for _ in range(3):  # each prune that overtakes a rebuild costs one more
+            try:
+                return store, self._advance(store, seq), rebuilt
+            except ChangesPrunedError as e:
+                log.warning("matcher shard %d: %s; rebuilding from the rows", self.shard, e)
+                seq, stores = _read_shards(self._db, self.shards, only=self.shard)
+                store, rebuilt = stores[self.shard], True
+        raise StorageError(f"matcher shard {self.shard}: the change sequence was pruned "
+                           "past every rebuild; check the retention")  # fmt: skip
+
     def poll(self) -> None:
-        """Apply the changes since the last poll (the polling thread's step)."""
+        """Apply the changes since the last poll (the polling thread's step); a replica
+        that fell below the pruned horizon swaps in a store rebuilt from the rows."""
         with self._apply:
-            self.seq = self._advance(self._store, self.seq)
+            store, self.seq, rebuilt = self._catch_up(self._store, self.seq)
+            if rebuilt:
+                self._store, self.snapshot_built_at = store, None
             self._caught_up_at = time.monotonic()
             self.error = None
 
@@ -254,11 +277,11 @@ class ShardReplica:
         if current is None or current == self.snapshot:
             return False
         store, seq, name, built = self._load_current()
-        seq = self._advance(store, seq)
+        store, seq, rebuilt = self._catch_up(store, seq)
         with self._apply:  # the few changes that came meanwhile, then the swap
-            seq = self._advance(store, seq)
+            store, seq, again = self._catch_up(store, seq)
             self._store, self.seq, self.snapshot = store, seq, name
-            self.snapshot_built_at = built
+            self.snapshot_built_at = None if rebuilt or again else built
             self._caught_up_at = time.monotonic()
         log.info("matcher shard %d/%d swapped to snapshot %s", self.shard, self.shards, name)
         return True

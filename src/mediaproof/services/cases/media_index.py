@@ -32,6 +32,7 @@ from mediaproof.cases.models import CaseState
 from mediaproof.matching.media_bank import MediaBank
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_case_media import CaseMediaRepository
+from mediaproof.storage.sql.repos_changes import ChangesPrunedError
 
 CHANGES_BATCH = 10_000
 
@@ -63,8 +64,26 @@ class SqlCaseMediaIndex:
         self._seq: int | None = None  # the last change followed; None before the first load
 
     def refresh(self) -> None:
-        """Load rows added since the last call, then follow the changes since."""
-        with self._lock, self._db.session() as s:
+        """Load rows added since the last call, then follow the changes since. Below the
+        pruned horizon (changes it needs are gone) it is rebuilt from the rows."""
+        with self._lock:
+            try:
+                self._refresh_locked()
+            except ChangesPrunedError as e:
+                log.warning("case media index: %s; rebuilding it from the rows", e)
+                self._rebuild()
+
+    def _rebuild(self) -> None:
+        # loaded aside, then swapped in: never an emptied index's "no match"
+        fresh = SqlCaseMediaIndex(self._db)
+        fresh._refresh_locked()
+        self._notices, self._bank = fresh._notices, fresh._bank
+        self._bank_entries, self._by_sha = fresh._bank_entries, fresh._by_sha
+        self._last_notice, self._last_bank = fresh._last_notice, fresh._last_bank
+        self._seq = fresh._seq
+
+    def _refresh_locked(self) -> None:
+        with self._db.session() as s:
             repo = CaseMediaRepository(s)
             if self._seq is None:
                 # read before the rows: a change committed while they load is followed
@@ -146,11 +165,12 @@ class SqlCaseMediaIndex:
     def bank_matches(self, sha256: str, fingerprints: Mapping[str, str]) -> list[BankMatch]:
         """Exact (same SHA-256) matches first, then near ones, nearest first."""
         self.refresh()
-        exact_keys = sorted(self._by_sha.get(sha256, ()))
-        out = [BankMatch(self._bank_entries[k], "exact") for k in exact_keys]
+        entries = self._bank_entries  # one map, even if a rebuild swaps them meanwhile
+        exact_keys = sorted(k for k in self._by_sha.get(sha256, ()) if k in entries)
+        out = [BankMatch(entries[k], "exact") for k in exact_keys]
         seen = set(exact_keys)
         for h in self._bank.near(fingerprints) if fingerprints else []:
-            entry = self._bank_entries.get(h.key)
+            entry = entries.get(h.key)
             if entry is None or h.key in seen:
                 continue
             out.append(BankMatch(entry, "near", h.alg, h.distance))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from mediaproof.storage.sql.repos_changes import check_not_pruned, last_seq
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_cases import BankRow, CaseMediaChangeRow, CaseRow, NoticeRow
 
@@ -41,17 +42,21 @@ class CaseMediaRepository:
         return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def last_change(self) -> int:
-        """The last ``seq`` of the change sequence (0 when it is empty)."""
-        return int(self.s.scalar(select(func.max(CaseMediaChangeRow.seq))) or 0)
+        """The last ``seq`` of the change sequence, at least the pruned horizon (0 when
+        it is empty)."""
+        return last_seq(self.s, "case_media_changes")
 
     def changes_after(self, seq: int, limit: int = 10_000) -> list[tuple[int, str, int]]:
-        """(seq, kind, row id) of the next ``limit`` changes after ``seq``, in order."""
+        """(seq, kind, row id) of the next ``limit`` changes after ``seq``, in order.
+        ``ChangesPrunedError`` when ``seq`` is below the pruned horizon (read after the
+        changes: repos_changes)."""
         rows = self.s.execute(
             select(CaseMediaChangeRow.seq, CaseMediaChangeRow.kind, CaseMediaChangeRow.row_id)
             .where(CaseMediaChangeRow.seq > seq)
             .order_by(CaseMediaChangeRow.seq)
             .limit(limit)
         ).all()
+        check_not_pruned(self.s, "case_media_changes", seq)
         return [(int(a), str(b), int(c)) for a, b, c in rows]
 
     def notices_by_ids(self, ids: Iterable[int]) -> list[tuple[int, int, str]]:

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from mediaproof.matching.lookup import FingerprintEntry, variant_code
+from mediaproof.storage.sql.repos_changes import check_not_pruned, horizon, last_seq
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow, IndexChangeRow
 
@@ -164,17 +165,24 @@ class FingerprintRepository:
     # --- the change sequence (sharded matchers) -------------------------------------
 
     def last_change_seq(self) -> int:
-        """The newest change's ``seq`` (0: none yet)."""
-        return int(self.s.scalar(select(func.max(IndexChangeRow.seq))) or 0)
+        """The newest change's ``seq``, at least the pruned horizon (0: none yet)."""
+        return last_seq(self.s, "index_changes")
+
+    def change_horizon(self) -> int:
+        """Changes up to this ``seq`` may have been pruned (0: never pruned)."""
+        return horizon(self.s, "index_changes")
 
     def changes_after(self, seq: int, limit: int = 10_000) -> list[tuple[int, int, str]]:
-        """(seq, asset id, op) of the next ``limit`` changes after ``seq``, in order."""
+        """(seq, asset id, op) of the next ``limit`` changes after ``seq``, in order.
+        ``ChangesPrunedError`` when ``seq`` is below the pruned horizon (read after the
+        changes: repos_changes)."""
         rows = self.s.execute(
             select(IndexChangeRow.seq, IndexChangeRow.asset_id, IndexChangeRow.op)
             .where(IndexChangeRow.seq > seq)
             .order_by(IndexChangeRow.seq)
             .limit(limit)
         ).all()
+        check_not_pruned(self.s, "index_changes", seq)
         return [(int(a), int(b), str(c)) for a, b, c in rows]
 
     def hash_columns_of_assets(

@@ -84,3 +84,15 @@ class HashListEntryRow(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     category: Mapped[str | None] = mapped_column(String(40), nullable=True)
     tags: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class ChangeHorizonRow(Base):
+    """How far a change sequence (``index_changes``, ``case_media_changes``: ``name``) was
+    pruned (migration 0028): every change with ``seq`` up to ``seq`` may be gone, so a
+    follower whose place is below it must rebuild from the rows. No row: never pruned."""
+
+    __tablename__ = "change_horizons"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    pruned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
