@@ -159,6 +159,7 @@ class SqlFingerprintLookup:
         self._store = FingerprintStore(md5=False)  # digests: the database's index answers
         self._last_id = 0
         self._seq = 0  # the last change (``index_changes``) followed
+        self._snapshot_seq = 0  # the change the loaded snapshot had followed
         self._checked = -1e9
         self._gone: set[int] = set()  # inactive assets already dropped from the store
         self._lock = threading.Lock()
@@ -209,11 +210,25 @@ class SqlFingerprintLookup:
             from_snapshot = self._load_snapshot()
             with self._db.session() as s:
                 repo = FingerprintRepository(s)
+                if from_snapshot and self._snapshot_seq < repo.change_horizon():
+                    # changes since the snapshot are pruned: rows it lacks can't be found
+                    log.warning("fingerprint snapshot is older than the pruned changes")
+                    self._forget_snapshot()
+                    from_snapshot = False
                 # read before the rows: a change after this is followed at the next refresh
                 self._seq = repo.last_change_seq()
                 if from_snapshot:  # audio prints are not in snapshots: read them all
                     self._catch_up(repo, 0, ("chromaprint",))
                 self._catch_up(repo, self._last_id, self._signals, bulk=True)
+                if from_snapshot:
+                    # a row with an id the snapshot covers that committed after it was
+                    # written is in neither the snapshot nor the rows read after it: the
+                    # changes since the snapshot's own place name its asset
+                    self._seq = self._snapshot_seq
+                    try:
+                        self._follow_changes(repo)
+                    except ChangesPrunedError:  # pruned meanwhile: read every row
+                        self._rebuild()
                 self._drop_inactive(repo)
             self._checked = time.monotonic()
             _release_free_heap()
@@ -287,7 +302,7 @@ class SqlFingerprintLookup:
         with self._lock:
             self.refresh_locked()
             arrays, state = self._store.export_hashes()
-            last_id = self._last_id
+            last_id, seq = self._last_id, self._seq
         with self._db.session() as s:
             anchor = FingerprintRepository(s).asset_of_row(last_id) if last_id else None
         root = self._snapshot_dir
@@ -299,7 +314,7 @@ class SqlFingerprintLookup:
             np.save(tmp / f"{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         meta = {
             "version": SNAPSHOT_VERSION, "last_row_id": last_id, "last_row_asset": anchor,
-            "arrays": sorted(arrays), **state,
+            "change_seq": seq, "arrays": sorted(arrays), **state,
         }  # fmt: skip
         (tmp / "meta.json").write_text(json.dumps(meta))
         tmp.rename(root / name)
@@ -349,8 +364,15 @@ class SqlFingerprintLookup:
             self._store = FingerprintStore(md5=False)
             return False
         self._last_id = last_id
+        # the change it had followed (0 in snapshots written before it was recorded)
+        self._snapshot_seq = int(meta.get("change_seq", 0))
         self.progress.snapshot_rows = self._store.hash_count()
         return True
+
+    def _forget_snapshot(self) -> None:
+        self._store = FingerprintStore(md5=False)
+        self._last_id = 0
+        self.progress.snapshot_rows = 0
 
     # --- serving -------------------------------------------------------------------
 
