@@ -23,6 +23,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import LOG_WRITER_LOCK, stage_entry, staged_count
 from mediaproof.storage.sql.locks import hold
 from mediaproof.transparency import entries
+from mediaproof.transparency.errors import LogError
 from mediaproof.transparency.log import TransparencyLog
 from tests.conftest import REPO
 
@@ -96,6 +97,14 @@ def _leaves(inst: Instance) -> list[str]:
         return [json.loads(log.entry(i))["asset_id"] for i in range(log.size)]
 
 
+def _published(inst: Instance) -> list[str] | None:
+    """The leaves a reader sees: those under the latest signed checkpoint."""
+    try:
+        return _leaves(inst)
+    except LogError:  # no log yet
+        return None
+
+
 def _writer(inst: Instance, out: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -127,8 +136,9 @@ def test_one_log_writer_runs_and_a_standby_takes_over(inst: Instance, tmp_path: 
     writers = [_writer(inst, p) for p in logs]
     try:
         _stage(inst, 1)  # as an API process killed between its commit and the log
+        # landed, then published under a checkpoint (what a reader sees)
         _wait("a writer to land the staged entry", lambda: staged_count(inst) == 0, logs)
-        assert _leaves(inst) == ["asset-9001"]
+        _wait("the entry's checkpoint", lambda: _published(inst) == ["asset-9001"], logs)
         leading = [i for i, p in enumerate(logs) if LEADS in p.read_text()]
         assert len(leading) == 1, [p.read_text() for p in logs]  # the other stands by
         leader, standby = writers[leading[0]], writers[1 - leading[0]]
@@ -137,7 +147,8 @@ def test_one_log_writer_runs_and_a_standby_takes_over(inst: Instance, tmp_path: 
         _wait("the standby to take over", lambda: LEADS in logs[1 - leading[0]].read_text(), logs)
         _stage(inst, 2)
         _wait("the standby to land the next entry", lambda: staged_count(inst) == 0, logs)
-        assert _leaves(inst) == ["asset-9001", "asset-9002"]  # one leaf each
+        want = ["asset-9001", "asset-9002"]  # one leaf each
+        _wait("the next entry's checkpoint", lambda: _published(inst) == want, logs)
         assert standby.poll() is None
     finally:
         for w in writers:
