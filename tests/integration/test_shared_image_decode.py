@@ -200,3 +200,54 @@ def test_the_pipeline_shares_the_read(instance: Instance, tmp_path: Path) -> Non
     key, marks = ctx.cache[MARKS_CACHE_KEY]
     assert key == (instance.home / "keys" / "watermark.key").read_bytes()
     assert marks == read_marks(path, "image", key, 700 * 600)
+
+
+def test_verify_of_a_large_jpeg_decides_the_same_with_the_shared_decode(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """A signed 4.7 MP JPEG and a stripped re-encode: the shared decode is used, and the
+    verdict, watermark evidence and matched assets are those of the two reads."""
+    from mediaproof.analysis.pipeline import run_analyzers
+    from mediaproof.services.image_reads import FINGERPRINTS_CACHE_KEY
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+    from mediaproof.services.verification import analyzers_for
+
+    ensure_watermark_key(instance.home)
+    src = tmp_path / "src.jpg"
+    sample_photo(src, 2600, 1800, seed=13)
+    signed = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=signed, title="Poster"))
+    stripped = tmp_path / "stripped.jpg"
+    with Image.open(signed) as im:
+        im.convert("RGB").save(stripped, quality=85)
+    for path in (signed, stripped):
+        media = ingest_file(path, instance.settings.limits)
+        shared = analyzers_for(instance, likeness=False)
+        assert isinstance(shared[2], SharedImageDecode)
+        alone = [a.inner if isinstance(a, SharedImageDecode) else a for a in shared]
+        one = run_analyzers(path, media, instance.settings, shared, services=instance)
+        two = run_analyzers(path, media, instance.settings, alone, services=instance)
+        a, b = one.as_dict(), two.as_dict()
+        assert a["assessment"] == b["assessment"], path.name
+        assert a["provenance"]["state"] == b["provenance"]["state"]
+        assert a["evidence"]["watermark"] == b["evidence"]["watermark"], path.name
+        assert a["evidence"]["watermark"]["data"]["asset_id"] == pub.asset.id
+        ma, mb = a["evidence"]["match"]["data"], b["evidence"]["match"]["data"]
+        assert ma["matched_assets"] == mb["matched_assets"] == [str(pub.asset.id)], path.name
+        assert {k: v["status"] for k, v in a["evidence"].items()} == {
+            k: v["status"] for k, v in b["evidence"].items()
+        }
+    # and the shared step did run (the two reads could agree by themselves)
+    from mediaproof.analysis.evidence import AnalysisContext
+
+    media = ingest_file(stripped, instance.settings.limits)
+    ctx = AnalysisContext(path=stripped, media=media, settings=instance.settings, services=instance)
+
+    class Nothing:
+        name = "match"
+
+        def analyze(self, ctx: AnalysisContext) -> Any:
+            return None
+
+    SharedImageDecode(Nothing()).analyze(ctx)  # type: ignore[arg-type]
+    assert FINGERPRINTS_CACHE_KEY in ctx.cache and MARKS_CACHE_KEY in ctx.cache
