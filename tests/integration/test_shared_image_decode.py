@@ -14,6 +14,7 @@ from PIL import Image
 from mediaproof.config import Limits
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.media.ingest import ingest_file
+from mediaproof.media.samples import sample_photo
 from mediaproof.media.sniff import MediaKind
 from mediaproof.services.image_reads import SharedImageDecode, read_image_once
 from mediaproof.services.instance import Instance
@@ -77,7 +78,8 @@ def test_one_decode_gives_what_the_two_reads_give(tmp_path: Path, key: bytes | N
             assert marks["mediaproof"]["claimed"], name  # a real read, not an empty one
 
 
-def test_jpeg_and_unreadable_files_are_left_to_the_readers(tmp_path: Path) -> None:
+def test_small_jpeg_and_unreadable_files_are_left_to_the_readers(tmp_path: Path) -> None:
+    # (a JPEG under the generator marks' limit: they need its full RGB decode)
     jpg = tmp_path / "p.jpg"
     Image.fromarray(picture(600, 400)).save(jpg, quality=90)
     cut = tmp_path / "cut.png"
@@ -85,6 +87,67 @@ def test_jpeg_and_unreadable_files_are_left_to_the_readers(tmp_path: Path) -> No
     cut.write_bytes(cut.read_bytes()[:5000])
     for path in (jpg, cut):
         assert read_image_once(path, Limits(), KEY, 600 * 400) is None
+    big = tmp_path / "big.jpg"
+    Image.fromarray(picture(2600, 1700)).save(big, quality=90)
+    assert read_image_once(big, Limits(), None, 2600 * 1700) is None  # no mark to read
+
+
+def jpeg_files(tmp: Path) -> dict[str, tuple[Path, int]]:
+    """Large JPEGs (over the generator marks' limit): 4:2:0 and 4:4:4, sizes that are
+    not multiples of 8, the EXIF orientations, greyscale, marked ones; name -> (path,
+    mark id or 0)."""
+    out: dict[str, tuple[Path, int]] = {}
+    for i, (w, h, sub, orient, grey, wid) in enumerate(
+        (
+            (2600, 1700, 2, 1, False, 0),
+            (2603, 1701, 0, 6, False, 0),
+            (1733, 2601, 2, 3, False, 0),
+            (2601, 2601, 2, 8, True, 0),  # square: decode_for_pdq's size rule
+            (2400, 1900, 2, 5, False, 0),
+            (2900, 2000, 2, 1, False, 4242),
+            (3001, 2100, 0, 1, False, 77),
+        )
+    ):
+        sample_photo(tmp / "photo.jpg", w, h, seed=20 + i)  # PDQ quality 100, not noise
+        with Image.open(tmp / "photo.jpg") as photo:
+            px = np.asarray(photo.convert("RGB"))
+        if wid:
+            px = np.asarray(embed_image(px, wid, KEY), dtype=np.uint8)
+        im = Image.fromarray(px[:, :, 0] if grey else px)
+        exif = Image.Exif()
+        if orient != 1:
+            exif[0x0112] = orient
+        path = tmp / f"j{i}.jpg"
+        im.save(path, quality=92, subsampling=sub, exif=exif.tobytes())
+        out[f"j{i}-o{orient}"] = (path, wid)
+    return out
+
+
+def test_one_jpeg_decode_gives_the_same_marks_and_pdq_within_two_bits(tmp_path: Path) -> None:
+    """The watermark data is the same bit for bit, the PDQ hash (luminance decoded at
+    1/4 or 1/2, box-reduced) within 2 bits of PDQ's own 1/8 RGB decode (the corpora's
+    photos enlarged to 5 and 12 MP: 0 bits in 90 of 94, 2 in the rest), and the sizes
+    it reports are the same."""
+    limits = Limits()
+    for name, (path, wid) in jpeg_files(tmp_path).items():
+        with Image.open(path) as im:
+            pixels = im.width * im.height
+        got = read_image_once(path, limits, KEY, pixels)
+        assert got is not None, name
+        fps, marks = got
+        assert marks == read_marks(path, "image", KEY, pixels), name
+        if wid:
+            assert marks["mediaproof"]["claimed"], name
+            assert marks["mediaproof"]["payload"]["asset_id"] == wid, name
+        ref = fingerprint_file(path, kind=MediaKind.IMAGE, limits=limits)
+        assert fps.md5 == ref.md5
+        a, b = fps.image, ref.image
+        assert a is not None and b is not None
+        assert b.pdq.usable, name  # (ties in a featureless hash would flip freely)
+        assert a.pdq.distance(b.pdq) <= 2, name
+        assert a.pdq.quality == b.pdq.quality, name
+        sizes = (a.width, a.height, a.hashed_width, a.hashed_height)
+        assert sizes == (b.width, b.height, b.hashed_width, b.hashed_height), name
 
 
 def test_verify_report_is_the_same_with_and_without_the_shared_decode(
@@ -137,3 +200,54 @@ def test_the_pipeline_shares_the_read(instance: Instance, tmp_path: Path) -> Non
     key, marks = ctx.cache[MARKS_CACHE_KEY]
     assert key == (instance.home / "keys" / "watermark.key").read_bytes()
     assert marks == read_marks(path, "image", key, 700 * 600)
+
+
+def test_verify_of_a_large_jpeg_decides_the_same_with_the_shared_decode(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """A signed 4.7 MP JPEG and a stripped re-encode: the shared decode is used, and the
+    verdict, watermark evidence and matched assets are those of the two reads."""
+    from mediaproof.analysis.pipeline import run_analyzers
+    from mediaproof.services.image_reads import FINGERPRINTS_CACHE_KEY
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+    from mediaproof.services.verification import analyzers_for
+
+    ensure_watermark_key(instance.home)
+    src = tmp_path / "src.jpg"
+    sample_photo(src, 2600, 1800, seed=13)
+    signed = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=signed, title="Poster"))
+    stripped = tmp_path / "stripped.jpg"
+    with Image.open(signed) as im:
+        im.convert("RGB").save(stripped, quality=85)
+    for path in (signed, stripped):
+        media = ingest_file(path, instance.settings.limits)
+        shared = analyzers_for(instance, likeness=False)
+        assert isinstance(shared[2], SharedImageDecode)
+        alone = [a.inner if isinstance(a, SharedImageDecode) else a for a in shared]
+        one = run_analyzers(path, media, instance.settings, shared, services=instance)
+        two = run_analyzers(path, media, instance.settings, alone, services=instance)
+        a, b = one.as_dict(), two.as_dict()
+        assert a["assessment"] == b["assessment"], path.name
+        assert a["provenance"]["state"] == b["provenance"]["state"]
+        assert a["evidence"]["watermark"] == b["evidence"]["watermark"], path.name
+        assert a["evidence"]["watermark"]["data"]["asset_id"] == pub.asset.id
+        ma, mb = a["evidence"]["match"]["data"], b["evidence"]["match"]["data"]
+        assert ma["matched_assets"] == mb["matched_assets"] == [str(pub.asset.id)], path.name
+        assert {k: v["status"] for k, v in a["evidence"].items()} == {
+            k: v["status"] for k, v in b["evidence"].items()
+        }
+    # and the shared step did run (the two reads could agree by themselves)
+    from mediaproof.analysis.evidence import AnalysisContext
+
+    media = ingest_file(stripped, instance.settings.limits)
+    ctx = AnalysisContext(path=stripped, media=media, settings=instance.settings, services=instance)
+
+    class Nothing:
+        name = "match"
+
+        def analyze(self, ctx: AnalysisContext) -> Any:
+            return None
+
+    SharedImageDecode(Nothing()).analyze(ctx)  # type: ignore[arg-type]
+    assert FINGERPRINTS_CACHE_KEY in ctx.cache and MARKS_CACHE_KEY in ctx.cache

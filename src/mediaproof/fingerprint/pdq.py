@@ -165,6 +165,15 @@ def _draft_scale(width: int, height: int) -> int:
     return 8
 
 
+def _decoded_scale(width: int, height: int) -> int:
+    """The DCT scale Pillow's ``draft`` decodes at when step 2 asks for
+    :func:`_draft_scale`'s size: the largest of 8, 4, 2, 1 that is at most the smaller
+    integer ratio of the sides (less than asked when a side is not a multiple)."""
+    s = _draft_scale(width, height)
+    ratio = min(width // -(-width // s), height // -(-height // s))
+    return max(k for k in (8, 4, 2, 1) if k <= ratio)
+
+
 def _reduce(im: Image.Image) -> Image.Image:
     """Step 4 of the pipeline: a large image box-averaged by an integer factor to a long
     side of :data:`_REDUCE_TARGET` to twice that (unchanged when smaller)."""
@@ -361,6 +370,43 @@ def fingerprint_oriented(
         raise ValueError("a JPEG is hashed from its DCT-scaled decode (fingerprint_image)")
     rgb = _to_rgb_array(_reduce(oriented))
     return _fingerprint_rgb(rgb, size[0], size[1], dihedral=dihedral)
+
+
+def fingerprint_written(
+    image: Image.Image, fmt: str, *, dihedral: bool = True
+) -> ImageFingerprint | None:
+    """PDQ of a file just written from ``image`` (upright, no EXIF orientation) in
+    ``fmt``, without decoding the file again; None where that needs the file.
+
+    PNG and TIFF are lossless: the same hash as :func:`fingerprint_image` of the file,
+    bit for bit. A JPEG's pipeline decodes it DCT-scaled, which averages 8 x 8 blocks
+    (at 1/8): ``Image.reduce`` by the same factor averages the same blocks of the
+    pixels before their compression (the same size too), a few bits at most from the
+    hash of the written file (tests/unit/fingerprint/test_pdq_written.py measures it).
+    Other formats (lossy WebP) are left to the file."""
+    w, h = image.size
+    if fmt in ("PNG", "TIFF"):
+        return fingerprint_oriented(image, (w, h), dihedral=dihedral)
+    if fmt != "JPEG" or image.mode not in ("RGB", "L"):
+        return None
+    scale = _decoded_scale(w, h)
+    small = image.reduce(scale) if scale > 1 else image
+    return _fingerprint_rgb(_to_rgb_array(small), w, h, dihedral=dihedral)
+
+
+def jpeg_decoded_scale(width: int, height: int) -> int:
+    """The DCT scale at which step 2 decodes a ``width`` x ``height`` JPEG."""
+    return _decoded_scale(width, height)
+
+
+def fingerprint_reduced(
+    image: Image.Image, size: tuple[int, int], *, dihedral: bool = True
+) -> ImageFingerprint:
+    """PDQ of pixels the caller already brought to step 2's size and oriented (a JPEG's
+    luminance decoded at a finer DCT scale for another reader, then box-reduced by the
+    rest of the factor: the same 8 x 8 block averages up to rounding, a few bits from
+    :func:`fingerprint_image` of the file). ``size``: the oriented full size."""
+    return _fingerprint_rgb(_to_rgb_array(image), size[0], size[1], dihedral=dihedral)
 
 
 def _fingerprint_rgb(rgb: NDArray[np.uint8], w: int, h: int, *, dihedral: bool) -> ImageFingerprint:

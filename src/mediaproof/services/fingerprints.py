@@ -31,7 +31,8 @@ import numpy as np
 
 from mediaproof.config import Limits
 from mediaproof.errors import LimitExceededError, MediaproofError
-from mediaproof.fingerprint.fingerprints import fingerprint_file
+from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
+from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.fingerprint.video import md5_file as _md5
 from mediaproof.matching.lookup import (
     Candidate,
@@ -58,12 +59,17 @@ REFRESH_EVERY_S = 1.0
 CHANGES_BATCH = 5_000  # changes followed per query
 
 
-def fingerprint_entries(media: MediaInfo, limits: Limits) -> list[FingerprintEntry]:
+def fingerprint_entries(
+    media: MediaInfo, limits: Limits, image: ImageFingerprint | None = None
+) -> list[FingerprintEntry]:
     """What to store for an original. Media without a fingerprint (documents) or that
     cannot be fingerprinted here (e.g. an image format Pillow cannot decode) still get
-    registered, with their MD5 only, and a warning in the log."""
+    registered, with their MD5 only, and a warning in the log. ``image``: the image's
+    PDQ (with its dihedral variants) already computed from the pixels written to it."""
     if media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return []
+    if image is not None and media.kind is MediaKind.IMAGE:
+        return entries_for(Fingerprints(MediaKind.IMAGE, _md5(media.path), image=image))
     if media.kind is not MediaKind.IMAGE and media.duration_s is None:
         # the sandboxed probe could not read the container: do not decode it in-process
         log.warning("registered %s without perceptual fingerprints: unprobed", media.sha256[:12])

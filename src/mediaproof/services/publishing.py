@@ -28,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 
 from mediaproof.errors import ConflictError, UsageError
+from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
@@ -241,6 +242,7 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             manifest_store=manifest_store,
             manifest_label=engine.read(req.dest, signed.mime).manifest_label,
             watermark_id=marked.watermark_id if marked else None,
+            image=marked.image if marked else None,
             publisher=req.publisher,
             source_sha256=media.sha256 if req.publisher is not None else None,
         )
@@ -296,11 +298,12 @@ def _register(
     manifest_store: bytes | None,
     manifest_label: str | None,
     watermark_id: int | None = None,
+    image: ImageFingerprint | None = None,
     publisher: str | None = None,
     source_sha256: str | None = None,
 ) -> AssetRecord:
     # computed before anything is written, so a failure leaves no half-registered asset
-    fingerprints = fingerprint_entries(media, inst.settings.limits)
+    fingerprints = fingerprint_entries(media, inst.settings.limits, image)
     blob = None
     if inst.settings.keep_original_pixels:
         blob = inst.blobs.put_file(media.path, media.sha256)

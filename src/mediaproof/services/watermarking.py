@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from mediaproof.fingerprint.pdq import ImageFingerprint, fingerprint_written
 from mediaproof.matching.align import align_copy, describe_changes, significant_changes
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
@@ -49,6 +50,9 @@ class Marked:
     path: Path
     watermark_id: int
     alg: str
+    # PDQ of the marked image, from the pixels just written (registration then need not
+    # decode the signed file, whose pixels signing leaves as they are); None: not known
+    image: ImageFingerprint | None = None
 
 
 def new_watermark_id(taken: RegistryLookup) -> int:
@@ -76,8 +80,9 @@ def apply_watermark(home: Path, media: MediaInfo, watermark_id: int, workdir: Pa
     if media.mime in IMAGE_FORMATS:
         rgb, alpha, meta = load_for_marking(media.path)
         marked = np.asarray(embed_image(rgb, watermark_id, key), dtype=np.uint8)
-        save_marked(marked, alpha, meta, out, IMAGE_FORMATS[media.mime])
-        return Marked(out, watermark_id, SCHEME_ALG)
+        fmt = IMAGE_FORMATS[media.mime]
+        written = save_marked(marked, alpha, meta, out, fmt)
+        return Marked(out, watermark_id, SCHEME_ALG, fingerprint_written(written, fmt))
     import soundfile
 
     samples, rate = load_audio(media.path)
