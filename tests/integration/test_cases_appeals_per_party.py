@@ -137,6 +137,11 @@ def test_every_party_promised_an_appeal_can_lodge_it(svc: CaseService, db: Datab
     }
     assert detail.case.state is CaseState.APPEALED
     assert [c.number for c in svc.appeal_queue()] == [number]
+    # each party sees its own appeal, not another's grounds
+    for name, token in reporters.items():
+        assert [a.public_id for a in svc.status(token, now=now).appeals] == [first[name]]
+    for name, token in uploaders.items():
+        assert [a.public_id for a in svc.uploader_status(token, now=now).appeals] == [first[name]]
     # a further copy, labelled while the appeals wait; its uploader does not appeal yet
     c3 = svc.check_upload(SHA, now=now, content_url="https://mirror.example/c/3")
     assert c3.applied is Outcome.LABEL and c3.uploader_token
