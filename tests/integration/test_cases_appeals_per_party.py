@@ -270,3 +270,35 @@ def test_redeciding_after_a_reversal_banks_the_same_media_again(
         svc.appeal(r2.status_token, grounds="Fine, but once more.", now=T0 + 6 * DAY)
     _decide(svc, ap3.public_id, "frank", AppealOutcome.UPHELD, T0 + 6 * DAY)
     assert svc.show(number).case.state is CaseState.APPEALED  # the uploader's still waits
+
+
+def test_migration_0028_names_the_party_of_earlier_appeals(svc: CaseService, db: Database) -> None:
+    """Appeals lodged before 0028 get their party where the rows tell it, so the rule
+    holds for them too; the migration goes down and up again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from mediaproof.storage.sql.migrate import alembic_config, upgrade
+
+    one = svc.file_notice(voter_notice(), T0)  # a case with one notice: its appeal
+    decide = {"reviewer": "alice", "rule_id": "DM-1", "explanation": "Synthetic voice."}
+    svc.decide(one.case_number, outcome=Outcome.LABEL, now=T0, **decide)  # type: ignore[arg-type]
+    svc.appeal(one.status_token, grounds=GROUNDS, now=T0 + DAY)
+    other = svc.file_notice(
+        voter_notice(media_sha256="cd" * 32, content_url="https://other.example/v/2"), T0
+    )  # an uploader's
+    d = svc.decide(other.case_number, outcome=Outcome.LABEL, now=T0, **decide)  # type: ignore[arg-type]
+    assert d.uploader_token and other.case_number != one.case_number
+    up = svc.appeal(d.uploader_token, grounds=GROUNDS, now=T0 + DAY)
+    # decided, reversed: a restore, a decision and statements refer to the appeal (the
+    # tables are rebuilt on SQLite, with their foreign keys on)
+    _decide(svc, up.public_id, "carol", AppealOutcome.REVERSED, T0 + DAY)
+    with db.engine.begin() as c:  # as 0027 left them
+        c.execute(text("UPDATE case_decisions SET appeal_id = NULL"))
+        c.execute(text("UPDATE case_appeals SET notice_id = NULL, action_id = NULL"))
+    command.downgrade(alembic_config(db.engine), "0027_case_media_changes")
+    upgrade(db.engine)
+    with pytest.raises(ConflictError, match="already appealed"):
+        svc.appeal(one.status_token, grounds=GROUNDS, now=T0 + 2 * DAY)
+    with pytest.raises(ConflictError, match="already appealed"):
+        svc.appeal(d.uploader_token, grounds=GROUNDS, now=T0 + 2 * DAY)

@@ -39,10 +39,10 @@ def reporter_decision(repo: CaseRepository, case_id: int) -> DecisionRow | None:
 
 def uploader_decision(repo: CaseRepository, action: ActionRow) -> DecisionRow | None:
     """What an uploader contests: the decision that produced the action on their content
-    (a bank copy's uploader: the automated decision on that copy)."""
-    if action.decision_id is None:
-        return None
-    return next((d for d in repo.decisions(action.case_id) if d.id == action.decision_id), None)
+    (a bank copy's uploader: the automated decision on that copy); an action that names
+    none, the reviewers' latest."""
+    found = next((d for d in repo.decisions(action.case_id) if d.id == action.decision_id), None)
+    return found or repo.latest_final(action.case_id, human=True)
 
 
 def right_of(

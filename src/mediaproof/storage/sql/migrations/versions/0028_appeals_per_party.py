@@ -6,7 +6,9 @@ a decision taken on an appeal names that appeal
 uploader's action; neither for an automated restriction's appeal), unique per decision.
 ``case_decisions.appeal_id``: the appeal a decision answers (a reversal's "no action",
 or the new outcome that reversed "no action"); its appellant cannot appeal it again.
-Appeals lodged before this revision name no party: the rule cannot apply to them.
+Appeals lodged before this revision (one per case then) get their party where the rows
+tell it: an uploader's, the action of the decision appealed; a reporter's, the case's
+notice when it has only one. The others name no party, and the rule cannot apply to them.
 
 Revision ID: 0028_appeals_per_party
 Revises: 0027_case_media_changes
@@ -37,6 +39,17 @@ def upgrade() -> None:
         batch.create_unique_constraint(
             "uq_case_appeals_decision_action", ["decision_id", "action_id"]
         )
+    op.execute(
+        "UPDATE case_appeals SET action_id = (SELECT MIN(x.id) FROM case_actions x"
+        " WHERE x.decision_id = case_appeals.decision_id AND x.action <> 'restore')"
+        " WHERE party = 'uploader'"
+    )
+    op.execute(
+        "UPDATE case_appeals SET notice_id = (SELECT MIN(n.id) FROM case_notices n"
+        " WHERE n.case_id = case_appeals.case_id)"
+        " WHERE party = 'reporter' AND (SELECT COUNT(*) FROM case_notices n"
+        " WHERE n.case_id = case_appeals.case_id) = 1"
+    )
     with op.batch_alter_table("case_decisions") as batch:
         batch.add_column(sa.Column("appeal_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_case_decisions_appeal", "case_appeals", ["appeal_id"], ["id"])
