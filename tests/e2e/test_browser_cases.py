@@ -230,6 +230,10 @@ def test_report_remove_appeal_reverse_in_the_browser(
     assert ana.inner_text("#case-state") == "resolved"
     statements = ana.inner_text("main")
     assert "Statements of reasons" in statements and "The appeal succeeded" in statements
+    # the uploader's appeal exhausted the uploader's redress, not hers: she may appeal
+    # the reversal, as its statement says
+    assert "may appeal this outcome once" in statements
+    assert ana.is_visible("#appeal-form") and "until" in ana.inner_text("#appeal-until")
     shot(ana, "cases-9-status")
 
     # 7. every step is a leaf of the served log, proven against its signed checkpoint
@@ -259,6 +263,7 @@ def test_report_remove_appeal_reverse_in_the_browser(
         "action.taken:remove",
         "appeal.filed",
         "appeal.decided",
+        "decision.made:final",  # what now stands: no action (the reporters may appeal it)
         "action.taken:restore",
     ]
     for i, _ in steps:

@@ -15,7 +15,6 @@ from sqlalchemy import text
 
 from mediaproof.cases import webhooks
 from mediaproof.cases.errors import (
-    InvalidTransitionError,
     ReviewRuleError,
     TokenError,
 )
@@ -223,10 +222,15 @@ def test_report_remove_appeal_reverse_restore(
     # reversed media leaves the bank: copies no longer match automatically
     assert svc.check_upload(SHA, now=T0 + dt.timedelta(days=5)).action.value == "ignore"
 
-    # the original decision is kept beside the appeal outcome
+    # the original decision is kept beside the appeal outcome, and what now stands,
+    # "no action", is recorded as the appeal reviewer's decision answering that appeal
     detail = svc.show(r1.case_number)
-    assert [(d.outcome, d.status.value) for d in detail.decisions] == [(Outcome.REMOVE, "final")]
+    assert [(d.outcome, d.status.value) for d in detail.decisions] == [
+        (Outcome.REMOVE, "final"),
+        (Outcome.NO_ACTION, "final"),
+    ]
     assert detail.decisions[0].reviewer == "alice" and detail.decisions[0].second_reviewer == "bob"
+    assert detail.decisions[1].reviewer == "carol"
     assert detail.appeals[0].outcome is AppealOutcome.REVERSED
     assert [a["action"] for a in detail.actions] == ["remove", "restore"]
 
@@ -239,6 +243,7 @@ def test_report_remove_appeal_reverse_restore(
         "action.remove",
         "appeal.filed",
         "appeal.decided",
+        "decision.final",  # the reversal: "no action" now stands
         "action.restore",
     ]
     assert_no_personal_data(json.dumps(sink.events))
@@ -330,12 +335,16 @@ def test_appeals_cannot_be_decided_by_the_original_reviewer(svc: CaseService) ->
         now=T0 + dt.timedelta(days=2),
     )
     assert res.appeal.outcome is AppealOutcome.UPHELD and res.restore_action_id is None
-    with pytest.raises(InvalidTransitionError):  # one internal appeal per case
+    # one internal appeal per party and decision: this reporter's redress is exhausted
+    with pytest.raises(ConflictError, match="already appealed this decision"):
         svc.appeal(
             r.status_token, grounds="Again, please remove it now.", now=T0 + dt.timedelta(days=3)
         )
-    status = svc.status(r.status_token)
+    status = svc.status(r.status_token, now=T0 + dt.timedelta(days=3))
     assert len(status.statements) == 2 and "upheld" in status.statements[1]
+    assert not status.appealable and "internal redress is exhausted" in (
+        status.not_appealable or ""
+    )
 
 
 def test_appeal_window(svc: CaseService) -> None:

@@ -74,7 +74,7 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
         cp = log.latest_checkpoint()
         assert cp is not None and cp.checkpoint.size == log.size
         indexes = [i for i in range(log.size) if _is_case(log, i)]
-        assert len(indexes) == 8
+        assert len(indexes) == 9
         types = []
         for index in indexes:
             raw = log.entry(index)
@@ -93,8 +93,9 @@ def test_workflow_steps_are_logged_with_inclusion_proofs(
         "decision.made",  # final: the decision before the action it causes
         "action.taken",
         "appeal.filed",
-        "appeal.decided",  # the appeal's outcome before the restore it causes
-        "action.taken",
+        "appeal.decided",  # the appeal's outcome before what it causes:
+        "decision.made",  # what now stands, "no action" (reporters may appeal it)
+        "action.taken",  # and the restore
     ]
 
 

@@ -46,10 +46,22 @@ TRANSITIONS: dict[tuple[CaseState, Step], CaseState] = {
     (S.AWAITING_SECOND_REVIEW, Step.WITHDRAW): S.WITHDRAWN,
     # later notices about decided media join the case; the decision already covers them
     (S.DECIDED, Step.NOTICE): S.DECIDED,
+    # appeals are per decision and party: any party may appeal a decision it received
+    # while other appeals wait or after they were decided (``settle`` then says whether
+    # one still waits)
     (S.DECIDED, Step.APPEAL): S.APPEALED,
+    (S.APPEALED, Step.APPEAL): S.APPEALED,
+    (S.RESOLVED, Step.APPEAL): S.APPEALED,
+    # an earlier decision is appealed while a new outcome is in review (a proposal on
+    # appeal, or one its second reviewer sent back): the review goes on
+    (S.OPEN, Step.APPEAL): S.OPEN,
+    (S.AWAITING_SECOND_REVIEW, Step.APPEAL): S.AWAITING_SECOND_REVIEW,
     (S.APPEALED, Step.NOTICE): S.APPEALED,
     (S.APPEALED, Step.DECIDE_APPEAL): S.RESOLVED,
+    (S.OPEN, Step.DECIDE_APPEAL): S.OPEN,
+    (S.AWAITING_SECOND_REVIEW, Step.DECIDE_APPEAL): S.AWAITING_SECOND_REVIEW,
     (S.APPEALED, Step.PROPOSE_ON_APPEAL): S.AWAITING_SECOND_REVIEW,
+    (S.OPEN, Step.PROPOSE_ON_APPEAL): S.AWAITING_SECOND_REVIEW,
     (S.RESOLVED, Step.NOTICE): S.RESOLVED,
     # a new notice about withdrawn media starts the review again
     (S.WITHDRAWN, Step.NOTICE): S.OPEN,
@@ -64,6 +76,20 @@ def next_state(state: CaseState, step: Step) -> CaseState:
             f"a case that is {state.value.replace('_', ' ')} cannot take the step "
             f"“{step.value.replace('_', ' ')}”"
         ) from None
+
+
+def settle(state: CaseState, *, pending_appeals: int, appeals_decided: bool) -> CaseState:
+    """What a decided case is, given its appeals: APPEALED while one waits for a
+    decision, RESOLVED once every appeal lodged was decided (each party's internal
+    redress against the decision it appealed is exhausted; other parties may still
+    appeal, which makes it APPEALED again), DECIDED when none was ever lodged. States
+    of review work (open, awaiting a second review, withdrawn) stay as they are: the
+    appeal queue lists pending appeals whatever the state."""
+    if state not in (S.DECIDED, S.APPEALED, S.RESOLVED):
+        return state
+    if pending_appeals:
+        return S.APPEALED
+    return S.RESOLVED if appeals_decided else S.DECIDED
 
 
 def decision_step(outcome: Outcome, second_review_for: frozenset[Outcome]) -> Step:

@@ -203,8 +203,11 @@ def human_statement(
     appeal_until: dt.date,
     notice_based: bool,
     out_of_court: Iterable[str] = (),
+    may_appeal: str | None = None,
 ) -> str:
-    """Plain-text statement of reasons for the uploader and the reporter (Art. 17(3))."""
+    """Plain-text statement of reasons for the uploader and the reporter (Art. 17(3)).
+    ``may_appeal`` names who may lodge the internal complaint (:func:`appellants`), so
+    the statement promises it to nobody the workflow would refuse."""
     lines = [f"Decision on case {case_number}, {decided_on.isoformat()}", ""]
     if outcome is Outcome.NO_ACTION:
         lines.append("Restriction: none. The content stays available without a label.")
@@ -252,8 +255,9 @@ def human_statement(
     lines.append("")
     lines.append("Your options for redress:")
     lines.append(
-        f"- Internal complaint: appeal free of charge until {appeal_until.isoformat()} with "
-        "your status or appeal token; a different reviewer will decide."
+        f"- Internal complaint: {may_appeal or 'the uploader and each reporter'} may "
+        f"appeal this decision once, free of charge, until {appeal_until.isoformat()}; a "
+        "reviewer who took no part in it will decide."
     )
     bodies = list(out_of_court) or [
         "a certified out-of-court dispute settlement body (DSA Art. 21)"
@@ -261,3 +265,20 @@ def human_statement(
     lines.append(f"- Out-of-court settlement: {'; '.join(bodies)}.")
     lines.append("- Court: you may bring the matter before a competent court at any time.")
     return "\n".join(lines)
+
+
+def appellants(*, outcome: Outcome, copy: bool, on_appeal: bool) -> str:
+    """Who may appeal a decision (each once, whatever other parties do): the uploader
+    where content was restricted (only the copy's, for the bank's decision on an
+    identical copy, which the reporters did not receive), and each reporter, except
+    the one whose appeal this decision answers (their internal redress is exhausted)."""
+    if copy:
+        return "the uploader of this copy (with its appeal token)"
+    reporters = (
+        "each reporter who did not lodge the appeal this decision answers (with their status token)"
+        if on_appeal
+        else "each reporter (with their status token)"
+    )
+    if outcome is Outcome.NO_ACTION:
+        return reporters
+    return f"the uploader (with the appeal token) and {reporters}"

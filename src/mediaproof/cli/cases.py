@@ -334,6 +334,12 @@ def decide_appeal_cmd(
     console.print(
         f"Appeal {r.appeal.public_id}: {outcome}; case {r.case.number} is {r.case.state.value}."
     )
+    if r.uploader_token:  # a reversal of "no action" acted on content: its uploader may appeal
+        console.print(
+            f"No platform endpoint: give the uploader this appeal token: {r.uploader_token}"
+        )
+        if r.uploader_appeal_url:
+            console.print(f"or this link: {r.uploader_appeal_url}")
 
 
 @app.command("sor-export")

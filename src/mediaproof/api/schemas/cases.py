@@ -137,14 +137,22 @@ class ReporterStatusOut(BaseModel):
     received_at: str
     due_at: str
     statements: list[str] = Field(description="statements of reasons, oldest first")
-    appeals: list[ReporterAppealOut]
+    appeals: list[ReporterAppealOut] = Field(description="this reporter's own appeals")
     appealable: bool
+    appeal_until: str | None = Field(
+        default=None, description="the last day to appeal (YYYY-MM-DD), while appealable"
+    )
+    not_appealable: str | None = Field(
+        default=None,
+        description="why this reporter cannot appeal the decision (e.g. already appealed it)",
+    )
 
     @classmethod
     def of(cls, st: ReporterStatus) -> ReporterStatusOut:
         return copied(
             cls,
             st,
+            appeal_until=st.appeal_until.isoformat() if st.appeal_until else None,
             received_at=iso(st.received_at),
             due_at=iso(st.due_at),
             statements=list(st.statements),
@@ -354,6 +362,12 @@ class AppealResultOut(BaseModel):
     appeal: AppealOut
     restore_action_id: str | None
     new_decision: CaseDecisionOut | None
+    uploader_token: str | None = Field(
+        default=None,
+        description="a reversal of 'no action' into an action with no platform endpoint: "
+        "for the operator to hand to the uploader",
+    )
+    uploader_appeal_url: str | None = None
 
     @classmethod
     def of(cls, r: AppealResult, now: dt.datetime) -> AppealResultOut:

@@ -32,7 +32,9 @@ from mediaproof.cases.models import (
     Relationship,
 )
 from mediaproof.cases.policy import triage
+from mediaproof.cases.sor import appellants
 from mediaproof.errors import ConflictError, UsageError
+from mediaproof.services.cases import appeal_rights as rights
 from mediaproof.services.cases.core import CaseContext, _hash_token, _new_id, _utc, scrub
 from mediaproof.services.cases.deliveries import WebhookOutbox
 from mediaproof.services.cases.finalize import Finalizer, decision_event
@@ -122,8 +124,8 @@ class Appeals:
                 decision_id=d.id,
             )
             t.events.append(decision_event(t, d, "final", None))
-            t.move(Step.APPEAL)
             a = t.repo.add_appeal(_new_id(), case.id, d.id, Party.UPLOADER, grounds.strip(), now)
+            t.move(Step.APPEAL)
             t.events.append(
                 ev.appeal_filed(now, case.public_id, a.public_id, Party.UPLOADER.value, f"d{d.id}")
             )
@@ -131,39 +133,33 @@ class Appeals:
             return case_view(case), appeal_view(a)
 
     def appeal(self, token: str, *, grounds: str, now: dt.datetime) -> AppealView:
-        """File an appeal with a status token (reporter) or an appeal token (uploader)."""
+        """File an appeal with a status token (reporter) or an appeal token (uploader):
+        one per party and decision (``appeal_rights``), whatever other parties did."""
         now = _utc(now)
         if len(grounds.strip()) < 10:
             raise UsageError("say why the decision should change")
         with self.ctx.transition(now) as t:
             h = _hash_token(token)
             notice = t.repo.notice_by_token_hash(h)
-            # Which decision is contested depends on who appeals. Not simply the case's
-            # latest: after the bank applied it to identical copies, that is a copy's
-            # automated decision, which neither the reporters nor the original uploader
-            # received.
+            action = None if notice is not None else t.repo.action_by_token_hash(h)
             d: DecisionRow | None
             if notice is not None:
                 case, party = t.open(notice.case_id), Party.REPORTER
-                # a reporter contests what the reviewers decided on their notice
-                d = t.repo.latest_final(case.id, human=True) or t.repo.latest_final(case.id)
+                d = rights.reporter_decision(t.repo, case.id)
+            elif action is not None:
+                case, party = t.open(action.case_id), Party.UPLOADER
+                d = rights.uploader_decision(t.repo, action)
             else:
-                found = t.repo.action_by_token_hash(h)
-                if found is None:
-                    raise TokenError("no case matches this token")
-                case, party = t.open(found.case_id), Party.UPLOADER
-                # an uploader contests the decision that produced their action (a bank
-                # copy's uploader: the automated decision on that copy)
-                d = next(
-                    (x for x in t.repo.decisions(case.id) if x.id == found.decision_id), None
-                ) or t.repo.latest_final(case.id, human=True)
+                raise TokenError("no case matches this token")
             if d is None:
                 raise CaseError("there is no decision on this case to appeal yet")
             check_appellant(party, Outcome(d.outcome))
+            why = rights.why_not(t.repo, d, notice, action)
+            if why is not None:
+                raise ConflictError(why)
             check_appeal_window(
                 aware(d.final_at or d.created_at), now, self.ctx.policy.appeal_window
             )
-            t.move(Step.APPEAL)
             a = t.repo.add_appeal(
                 _new_id(),
                 case.id,
@@ -171,7 +167,10 @@ class Appeals:
                 party,
                 scrub(grounds.strip(), t.repo.notices(case.id)),
                 now,
+                notice_id=notice.id if notice is not None else None,
+                action_id=action.id if action is not None else None,
             )
+            t.move(Step.APPEAL)
             t.events.append(
                 ev.appeal_filed(now, case.public_id, a.public_id, party.value, f"d{d.id}")
             )
@@ -213,17 +212,20 @@ class Appeals:
             )
             if reverse_no_action and (new_outcome is None or rule_id is None):
                 raise UsageError("reversing 'no action' needs the new outcome and its rule")
+            if reverse_no_action and new_outcome is Outcome.NO_ACTION:
+                raise UsageError("reversing 'no action' needs an outcome other than no action")
             # the same four-eyes rule as a first decision: a removal on appeal is proposed
             four_eyes = (
                 reverse_no_action
                 and new_outcome is not None
                 and decision_step(new_outcome, policy.second_review_for) is Step.PROPOSE
             )
-            t.move(Step.PROPOSE_ON_APPEAL if four_eyes else Step.DECIDE_APPEAL)
             a.outcome = outcome.value
             a.reviewer = reviewer.strip()
             a.explanation = scrub(explanation.strip(), t.repo.notices(case.id))
             a.decided_at = now
+            # after the appeal is decided: the case settles on the appeals still waiting
+            t.move(Step.PROPOSE_ON_APPEAL if four_eyes else Step.DECIDE_APPEAL)
             for hook in self.on_decided:
                 hook(t.repo.s, case.id, a.public_id, outcome, a.reviewer, now)
             notices = t.repo.notices(case.id)
@@ -231,9 +233,30 @@ class Appeals:
             restore_id: str | None = None
             new_decision: DecisionView | None = None
             record_puid: str | None = None
+            token: tuple[str | None, str | None] = (None, None)
             original_action = OUTCOME_ACTION[Outcome(original.outcome)]
+            reversal: DecisionRow | None = None
             if outcome is AppealOutcome.REVERSED and original_action is not None:
+                at = len(t.events)
                 restore_id = self._restore(t, a.id, original, decisions)
+                if basis is None and restore_id is not None:
+                    # what now stands, "no action", is a decision of its own: the
+                    # reporters who did not lodge this appeal received it and may
+                    # appeal it (a new outcome then re-decides the case)
+                    reversal = t.repo.add_decision(
+                        case.id,
+                        outcome=Outcome.NO_ACTION,
+                        rule_id=original.rule_id,
+                        policy_version=policy.version,
+                        explanation=a.explanation,
+                        reviewer=a.reviewer,
+                        final=True,
+                        automated=False,
+                        now=now,
+                        appeal_id=a.id,
+                    )
+                    # logged before the restores it causes
+                    t.events.insert(at, decision_event(t, reversal, "final", None))
             if reverse_no_action:
                 assert new_outcome is not None and rule_id is not None
                 rule = self.ctx.rule_for(case, rule_id, new_outcome)
@@ -247,6 +270,7 @@ class Appeals:
                     final=not four_eyes,
                     automated=False,
                     now=now,
+                    appeal_id=a.id,
                 )
                 if four_eyes:
                     res = self.finalizer.after_decision(t, nd, rule, base_url)
@@ -261,6 +285,7 @@ class Appeals:
                     )
                     record_puid = res.statement_puid
                 new_decision = res.decision
+                token = (res.uploader_token, res.uploader_appeal_url)
             verdict = (
                 "The appeal was upheld: the original decision stands."
                 if outcome is AppealOutcome.UPHELD
@@ -293,15 +318,25 @@ class Appeals:
                 f"The original decision (rule {original.rule_id}, policy version "
                 f"{original.policy_version}) is kept on record.\n"
                 "Decided by a reviewer who took no part in the original decision.\n"
-                "Further redress: a certified out-of-court dispute settlement body "
-                "(DSA Art. 21), or a competent court."
+                "Further redress for the party who appealed: internal redress against the "
+                "decision appealed is exhausted; a certified out-of-court dispute settlement "
+                "body (DSA Art. 21), or a competent court."
             )
+            if reversal is not None:
+                until = (now + policy.appeal_window).date().isoformat()
+                who = appellants(outcome=Outcome.NO_ACTION, copy=False, on_appeal=True)
+                appeal_text += (
+                    "\nWhat now stands is no action: no restriction. Internal complaint: "
+                    f"{who} may appeal this outcome once, free of charge, until {until}; a "
+                    "reviewer who took no part in it will decide."
+                )
             t.repo.add_statement(
                 f"{case.number}-a{a.id}",
                 case.id,
                 human=appeal_text,
                 record=None,  # a restore lifts a restriction: nothing for the DSA database
                 now=now,
+                decision_id=reversal.id if reversal is not None else None,
                 appeal_id=a.id,
             )
             t.mails[:0] = self.ctx.reporter_mails(
@@ -324,7 +359,9 @@ class Appeals:
                     record_puid,
                 ),
             )
-            return AppealResult(case_view(case, notices), appeal_view(a), restore_id, new_decision)
+            return AppealResult(
+                case_view(case, notices), appeal_view(a), restore_id, new_decision, *token
+            )
 
     def _restore(
         self,

@@ -13,10 +13,17 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from mediaproof.cases import events as ev
+from mediaproof.cases.bank import BANK_REVIEWER
 from mediaproof.cases.errors import CaseError
 from mediaproof.cases.models import OUTCOME_ACTION, ActionType, DecisionStatus, Outcome, SourceType
 from mediaproof.cases.policy import PolicyRule
-from mediaproof.cases.sor import SorFacts, build_record, human_statement, validate_record
+from mediaproof.cases.sor import (
+    SorFacts,
+    appellants,
+    build_record,
+    human_statement,
+    validate_record,
+)
 from mediaproof.services.cases.core import CaseContext, _hash_token, _new_id, _safe_token, scrub
 from mediaproof.services.cases.deliveries import WebhookOutbox
 from mediaproof.services.cases.results import DecisionResult
@@ -127,6 +134,7 @@ class Finalizer:
             if delivered_token:
                 # it travels to the platform, not back to the caller
                 uploader_token = appeal_url = None
+            # media a reversal took out of the bank is switched back on (add_bank_entry)
             if sha and not any(b.sha256 == sha and b.active for b in repo.bank_for_case(case.id)):
                 fps: dict[str, str] = {}
                 for n in notices:
@@ -137,6 +145,9 @@ class Finalizer:
             action_events.append(
                 ev.action_taken(now, case.public_id, a.public_id, action.value, sha)
             )
+        copy = d.automated and d.reviewer == BANK_REVIEWER
+        if d.appeal_id is not None and appeal_note is None:  # confirmed after an appeal
+            appeal_note = f"Decided on appeal {repo.appeal(d.appeal_id).public_id}."
         puid = f"{case.number}-d{d.id}"
         end = (
             (now + dt.timedelta(days=policy.restrict_days)).date()
@@ -186,6 +197,7 @@ class Finalizer:
             appeal_until=(now + policy.appeal_window).date(),
             notice_based=source is not SourceType.AUTOMATED,
             out_of_court=self.ctx.out_of_court,
+            may_appeal=appellants(outcome=outcome, copy=copy, on_appeal=d.appeal_id is not None),
         )
         repo.add_statement(puid, case.id, human=human, record=record, now=now, decision_id=d.id)
         t.events.append(decision_event(t, d, "final", sha, puid if record else None))

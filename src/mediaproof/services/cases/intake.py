@@ -25,6 +25,7 @@ from mediaproof.cases.models import (
 )
 from mediaproof.cases.policy import triage
 from mediaproof.errors import ConflictError, NotFoundError
+from mediaproof.services.cases.appeal_rights import right_of
 from mediaproof.services.cases.core import CaseContext, _hash_token, _new_id, _utc
 from mediaproof.services.cases.results import (
     Mail,
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
 # Called in the transaction that files a notice, with its receipt: what the caller
 # records about the notice commits with it or not at all (an exchange match's rows).
 NoticeHook = Callable[["Session", Receipt], None]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 # the states of the review queue (``CaseRepository.queue``)
@@ -176,25 +181,34 @@ class Intake:
 
     # --- reporter: follow and withdraw ----------------------------------------------
 
-    def status(self, token: str) -> ReporterStatus:
+    def status(self, token: str, *, now: dt.datetime | None = None) -> ReporterStatus:
+        """``now``: the time the appeal window is judged at (default: the clock)."""
         with self.ctx.db.session() as s:
             repo = CaseRepository(s)
             notice = repo.notice_by_token_hash(_hash_token(token))
             if notice is None:
                 raise TokenError("no notice matches this status token")
-            return self._reporter_status(repo, notice)
+            return self._reporter_status(repo, notice, _utc(now or _now()))
 
     def notices_of_account(self, account_id: int, limit: int = 200) -> list[ReporterStatus]:
         """What a signed-in reporter sees: the notices that account filed, and no others."""
         with self.ctx.db.session() as s:
             repo = CaseRepository(s)
             rows = repo.notices_of_account(account_id, limit)  # read fully before the rest
-            return [self._reporter_status(repo, n) for n in rows]
+            return [self._reporter_status(repo, n, _now()) for n in rows]
 
-    def _reporter_status(self, repo: CaseRepository, notice: NoticeRow) -> ReporterStatus:
+    def _reporter_status(
+        self, repo: CaseRepository, notice: NoticeRow, now: dt.datetime
+    ) -> ReporterStatus:
         case = repo.case(notice.case_id)
-        appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "reporter")
-        final = repo.latest_final(case.id, human=True) or repo.latest_final(case.id)
+        # only this reporter's appeals (their grounds are theirs); appeals from before
+        # migration 0028 name no notice and are shown to every reporter, as they were
+        appeals = tuple(
+            appeal_view(a)
+            for a in repo.appeals(case.id)
+            if a.notice_id == notice.id or (a.notice_id is None and a.party == "reporter")
+        )
+        right = right_of(repo, notice=notice, window=self.ctx.policy.appeal_window, now=now)
         return ReporterStatus(
             case_number=case.number,
             state=CaseState(case.state),
@@ -205,19 +219,26 @@ class Intake:
             due_at=aware(case.due_at),
             statements=tuple(st.human for st in repo.statements(case.id)),
             appeals=appeals,
-            appealable=final is not None
-            and CaseState(case.state) is CaseState.DECIDED
-            and not any(a.decision_id == final.id for a in appeals),
+            appealable=right.decision is not None and right.refusal is None,
+            appeal_until=right.until if right.refusal is None else None,
+            not_appealable=right.refusal if right.decision is not None else None,
         )
 
-    def uploader_status(self, token: str) -> UploaderStatus:
+    def uploader_status(self, token: str, *, now: dt.datetime | None = None) -> UploaderStatus:
+        """``now``: the time the appeal window is judged at (default: the clock)."""
+        now = _utc(now or _now())
         with self.ctx.db.session() as s:
             repo = CaseRepository(s)
             action = repo.action_by_token_hash(_hash_token(token))
             if action is None:
                 raise TokenError("no action matches this appeal token")
             case = repo.case(action.case_id)
-            appeals = tuple(appeal_view(a) for a in repo.appeals(case.id) if a.party == "uploader")
+            appeals = tuple(
+                appeal_view(a)
+                for a in repo.appeals(case.id)
+                if a.action_id == action.id or (a.action_id is None and a.party == "uploader")
+            )
+            right = right_of(repo, action=action, window=self.ctx.policy.appeal_window, now=now)
             return UploaderStatus(
                 case_number=case.number,
                 state=CaseState(case.state),
@@ -225,7 +246,9 @@ class Intake:
                 action_at=aware(action.created_at),
                 statements=tuple(st.human for st in repo.statements(case.id)),
                 appeals=appeals,
-                appealable=CaseState(case.state) is CaseState.DECIDED,
+                appealable=right.decision is not None and right.refusal is None,
+                appeal_until=right.until if right.refusal is None else None,
+                not_appealable=right.refusal if right.decision is not None else None,
             )
 
     def attach_analysis(

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from mediaproof.cases import report as rpt
-from mediaproof.cases.models import ActionType
+from mediaproof.cases.models import ActionType, Outcome
 from mediaproof.cases.sor import batches
 from mediaproof.errors import UsageError
 from mediaproof.services.cases.core import CaseContext
@@ -74,7 +74,9 @@ class Reporting:
             decisions = [
                 rpt.DecisionRec(d.outcome, d.automated)
                 for d in repo.final_decisions_between(start, end)
+                # a reversal's "no action" is the complaint's outcome, counted there
                 if d.case_id not in own
+                and not (d.appeal_id is not None and d.outcome == Outcome.NO_ACTION.value)
             ]
             actions = []
             rows = repo.actions_between(start, end)

@@ -94,6 +94,10 @@ class AppealResult:
     appeal: AppealView
     restore_action_id: str | None = None
     new_decision: DecisionView | None = None
+    # a reversal of "no action" into an action, with no platform endpoint: the new
+    # action's uploader gets their appeal token through the operator (shown once)
+    uploader_token: str | None = None
+    uploader_appeal_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,11 @@ class ReporterStatus:
     received_at: dt.datetime
     due_at: dt.datetime
     statements: tuple[str, ...]  # human statements of reasons, oldest first
-    appeals: tuple[AppealView, ...]
+    appeals: tuple[AppealView, ...]  # this reporter's own
     appealable: bool = False  # a final decision exists that this reporter may still appeal
+    appeal_until: dt.date | None = None  # the last day, while appealable
+    # why not, when a decision exists but this reporter cannot appeal it (already did)
+    not_appealable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,10 @@ class UploaderStatus:
     action: str
     action_at: dt.datetime
     statements: tuple[str, ...]
-    appeals: tuple[AppealView, ...]
+    appeals: tuple[AppealView, ...]  # this uploader's own
     appealable: bool
+    appeal_until: dt.date | None = None
+    not_appealable: str | None = None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from mediaproof.cases.machine import (
     check_not_party,
     check_second_reviewer,
     next_state,
+    settle,
 )
 from mediaproof.cases.models import CaseState
 from mediaproof.errors import ConflictError
@@ -95,6 +96,11 @@ class Transition:
         at (someone else's change in between is a :class:`ConflictError`)."""
         case = self.case
         state = next_state(CaseState(case.state), step)
+        if step is not Step.NOTICE:  # a notice joining changes no appeal
+            # counted with the appeal this transition added or decided (autoflush)
+            pending = self.repo.pending_appeals(case.id)
+            decided = len(self.repo.appeals(case.id)) > pending
+            state = settle(state, pending_appeals=pending, appeals_decided=decided)
         self.repo.move(case, self._seen, state, self.now, **extra)
         self._seen = case.version
         return state

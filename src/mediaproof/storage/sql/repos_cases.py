@@ -143,14 +143,33 @@ class CaseRepository:
         )
 
     def appeal_queue(self, limit: int) -> list[CaseRow]:
-        """Appealed cases, longest waiting first."""
+        """Cases with an appeal waiting for a decision, the longest waiting first. Not
+        by state alone: an appeal lodged while the case is back in review (a proposal
+        on appeal waits for its second reviewer) waits too."""
+        oldest = (
+            select(AppealRow.case_id, func.min(AppealRow.filed_at).label("since"))
+            .where(AppealRow.outcome.is_(None))
+            .group_by(AppealRow.case_id)
+            .subquery()
+        )
         return list(
             self.s.scalars(
                 select(CaseRow)
-                .where(CaseRow.state == CaseState.APPEALED.value)
-                .order_by(CaseRow.updated_at, CaseRow.id)
+                .join(oldest, oldest.c.case_id == CaseRow.id)
+                .order_by(oldest.c.since, CaseRow.id)
                 .limit(limit)
             )
+        )
+
+    def pending_appeals(self, case_id: int) -> int:
+        """How many of the case's appeals wait for a decision."""
+        return int(
+            self.s.scalar(
+                select(func.count())
+                .select_from(AppealRow)
+                .where(AppealRow.case_id == case_id, AppealRow.outcome.is_(None))
+            )
+            or 0
         )
 
     def parties(self, case_id: int) -> list[str]:
@@ -246,11 +265,14 @@ class CaseRepository:
         final: bool,
         automated: bool,
         now: dt.datetime,
+        appeal_id: int | None = None,
     ) -> DecisionRow:
-        """A decision, final at ``now`` or proposed (awaiting a second reviewer)."""
+        """A decision, final at ``now`` or proposed (awaiting a second reviewer);
+        ``appeal_id``: the appeal it answers."""
         return self._add(
             DecisionRow(
                 case_id=case_id,
+                appeal_id=appeal_id,
                 outcome=outcome.value,
                 rule_id=rule_id,
                 policy_version=policy_version,
@@ -299,12 +321,19 @@ class CaseRepository:
         party: Party,
         grounds: str,
         now: dt.datetime,
+        *,
+        notice_id: int | None = None,
+        action_id: int | None = None,
     ) -> AppealRow:
+        """An appeal of ``decision_id`` by a reporter (``notice_id``) or an uploader
+        (``action_id``)."""
         return self._add(
             AppealRow(
                 public_id=public_id,
                 case_id=case_id,
                 decision_id=decision_id,
+                notice_id=notice_id,
+                action_id=action_id,
                 party=party.value,
                 grounds=grounds,
                 filed_at=now,
@@ -414,12 +443,22 @@ class CaseRepository:
     def add_bank_entry(
         self, case_id: int, sha256: str, fingerprints: Mapping[str, str], now: dt.datetime
     ) -> BankRow:
-        """Media confirmed as deceptive: later uploads of it match automatically."""
+        """Media confirmed as deceptive: later uploads of it match automatically. Media
+        a reversal took out of the case's bank and a later decision confirms again is
+        switched back on (one row per media and case), with the fingerprints now known."""
+        fps = json.dumps(dict(fingerprints), sort_keys=True)
+        row = self.s.scalars(
+            select(BankRow).where(BankRow.case_id == case_id, BankRow.sha256 == sha256)
+        ).first()
+        if row is not None:
+            row.active, row.fingerprints, row.added_at = True, fps, now
+            self.s.flush()
+            return row
         return self._add(
             BankRow(
                 case_id=case_id,
                 sha256=sha256,
-                fingerprints=json.dumps(dict(fingerprints), sort_keys=True),
+                fingerprints=fps,
                 active=True,
                 added_at=now,
             )

@@ -605,6 +605,10 @@ class IncomingRepository:
             .where(DecisionRow.case_id.in_(case_ids), DecisionRow.status == "final")
             .order_by(DecisionRow.id)
         ):
+            if d.appeal_id is not None and d.outcome == "no_action":
+                # a reversal's record of what then stands: the verdict follows the
+                # decision it reversed (an appeal reversed it, below)
+                continue
             latest[d.case_id] = (d.id, d.outcome)
         reversed_decisions = set(
             self.s.scalars(

@@ -99,10 +99,22 @@ class DecisionRow(Base):
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
     final_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
+    # the appeal this decision answers (migration 0028): a reversal's "no action", or
+    # the outcome that reversed "no action"; that appeal's party cannot appeal it again
+    appeal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_appeals.id", name="fk_case_decisions_appeal", use_alter=True),
+        nullable=True,
+    )
 
 
 class AppealRow(Base):
     __tablename__ = "case_appeals"
+    # one appeal per party per decision (migration 0028); NULLs (no named party) never
+    # collide
+    __table_args__ = (
+        UniqueConstraint("decision_id", "notice_id", name="uq_case_appeals_decision_notice"),
+        UniqueConstraint("decision_id", "action_id", name="uq_case_appeals_decision_action"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -116,6 +128,14 @@ class AppealRow(Base):
     reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
+    # who appealed (migration 0028): a reporter's notice or an uploader's action
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_notices.id", name="fk_case_appeals_notice"), nullable=True
+    )
+    action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_actions.id", name="fk_case_appeals_action", use_alter=True),
+        nullable=True,
+    )
 
 
 class ActionRow(Base):
