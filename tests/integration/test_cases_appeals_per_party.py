@@ -272,8 +272,8 @@ def test_redeciding_after_a_reversal_banks_the_same_media_again(
     assert svc.show(number).case.state is CaseState.APPEALED  # the uploader's still waits
 
 
-def test_migration_0028_names_the_party_of_earlier_appeals(svc: CaseService, db: Database) -> None:
-    """Appeals lodged before 0028 get their party where the rows tell it, so the rule
+def test_migration_0029_names_the_party_of_earlier_appeals(svc: CaseService, db: Database) -> None:
+    """Appeals lodged before 0029 get their party where the rows tell it, so the rule
     holds for them too; the migration goes down and up again."""
     from alembic import command
     from sqlalchemy import text
@@ -296,7 +296,7 @@ def test_migration_0028_names_the_party_of_earlier_appeals(svc: CaseService, db:
     with db.engine.begin() as c:  # as 0027 left them
         c.execute(text("UPDATE case_decisions SET appeal_id = NULL"))
         c.execute(text("UPDATE case_appeals SET notice_id = NULL, action_id = NULL"))
-    command.downgrade(alembic_config(db.engine), "0027_case_media_changes")
+    command.downgrade(alembic_config(db.engine), "0028_change_horizons")
     upgrade(db.engine)
     with pytest.raises(ConflictError, match="already appealed"):
         svc.appeal(one.status_token, grounds=GROUNDS, now=T0 + 2 * DAY)

@@ -202,7 +202,7 @@ class Intake:
     ) -> ReporterStatus:
         case = repo.case(notice.case_id)
         # only this reporter's appeals (their grounds are theirs); appeals from before
-        # migration 0028 name no notice and are shown to every reporter, as they were
+        # migration 0029 name no notice and are shown to every reporter, as they were
         appeals = tuple(
             appeal_view(a)
             for a in repo.appeals(case.id)

@@ -99,7 +99,7 @@ class DecisionRow(Base):
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(TS)
     final_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
-    # the appeal this decision answers (migration 0028): a reversal's "no action", or
+    # the appeal this decision answers (migration 0029): a reversal's "no action", or
     # the outcome that reversed "no action"; that appeal's party cannot appeal it again
     appeal_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_appeals.id", name="fk_case_decisions_appeal", use_alter=True),
@@ -109,7 +109,7 @@ class DecisionRow(Base):
 
 class AppealRow(Base):
     __tablename__ = "case_appeals"
-    # one appeal per party per decision (migration 0028); NULLs (no named party) never
+    # one appeal per party per decision (migration 0029); NULLs (no named party) never
     # collide
     __table_args__ = (
         UniqueConstraint("decision_id", "notice_id", name="uq_case_appeals_decision_notice"),
@@ -128,7 +128,7 @@ class AppealRow(Base):
     reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True)
-    # who appealed (migration 0028): a reporter's notice or an uploader's action
+    # who appealed (migration 0029): a reporter's notice or an uploader's action
     notice_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_notices.id", name="fk_case_appeals_notice"), nullable=True
     )

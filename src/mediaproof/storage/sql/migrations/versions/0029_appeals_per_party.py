@@ -10,8 +10,8 @@ Appeals lodged before this revision (one per case then) get their party where th
 tell it: an uploader's, the action of the decision appealed; a reporter's, the case's
 notice when it has only one. The others name no party, and the rule cannot apply to them.
 
-Revision ID: 0028_appeals_per_party
-Revises: 0027_case_media_changes
+Revision ID: 0029_appeals_per_party
+Revises: 0028_change_horizons
 Create Date: 2026-12-06
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_appeals_per_party"
-down_revision = "0027_case_media_changes"
+revision = "0029_appeals_per_party"
+down_revision = "0028_change_horizons"
 branch_labels = None
 depends_on = None
 
