@@ -132,3 +132,26 @@ def test_an_original_uploader_appeal_names_the_reviewers_decision(svc: CaseServi
     human = svc.show(number).decisions[0]
     ap = svc.appeal(upload_token, grounds="This is my own voice, not made up.", now=T0 + DAY)
     assert ap.decision_id == human.id
+
+
+def test_a_copys_statements_reach_only_that_copys_uploader(svc: CaseService) -> None:
+    """A copy's statements (the bank's decision on it, the appeal on it, which names where
+    it was posted) go to that copy's uploader: other parties of the case (the reporter,
+    the original uploader, other copies' uploaders) must not read them."""
+    number, status_token, upload_token = _decided(svc)
+    first = svc.check_upload(SHA, now=T0 + DAY, content_url="https://mirror.example/c/1")
+    second = svc.check_upload(SHA, now=T0 + DAY, content_url="https://mirror.example/c/2")
+    assert first.uploader_token and second.uploader_token
+    ap = svc.appeal(first.uploader_token, grounds="Commentary.", now=T0 + 2 * DAY)
+    svc.decide_appeal(
+        ap.public_id, reviewer="carol", outcome=AppealOutcome.REVERSED,
+        explanation="Framed as commentary; restore it.", now=T0 + 3 * DAY,
+    )  # fmt: skip
+    reviewed, copy1, copy2, appeal = (st["human"] for st in svc.show(number).statements)
+    assert "mirror.example/c/1" in appeal and "uploader of this copy" in copy1
+
+    assert svc.status(status_token).statements == (reviewed,)
+    assert svc.uploader_status(upload_token).statements == (reviewed,)
+    # each copy's uploader: the reviewed decision their copy applied, and their own
+    assert svc.uploader_status(first.uploader_token).statements == (reviewed, copy1, appeal)
+    assert svc.uploader_status(second.uploader_token).statements == (reviewed, copy2)

@@ -34,6 +34,7 @@ from mediaproof.services.cases.results import (
     ReporterStatus,
     UploaderStatus,
 )
+from mediaproof.services.cases.statement_views import statements_for
 from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import CaseRepository, appeal_view, aware
 
@@ -217,7 +218,7 @@ class Intake:
             category=NoticeCategory(notice.category),
             received_at=aware(notice.received_at),
             due_at=aware(case.due_at),
-            statements=tuple(st.human for st in repo.statements(case.id)),
+            statements=statements_for(repo, case.id),
             appeals=appeals,
             appealable=right.decision is not None and right.refusal is None,
             appeal_until=right.until if right.refusal is None else None,
@@ -244,7 +245,7 @@ class Intake:
                 state=CaseState(case.state),
                 action=action.action,
                 action_at=aware(action.created_at),
-                statements=tuple(st.human for st in repo.statements(case.id)),
+                statements=statements_for(repo, case.id, action),
                 appeals=appeals,
                 appealable=right.decision is not None and right.refusal is None,
                 appeal_until=right.until if right.refusal is None else None,
