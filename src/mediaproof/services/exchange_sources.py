@@ -224,22 +224,35 @@ def _message(e: BaseException, secrets: tuple[str, ...]) -> str:
     return redact(text, secrets)[:500]
 
 
-def pull_source(inst: Instance, peer: PeerRecord, *, now: dt.datetime) -> PullResult:
-    """One pull of a pytx source (the caller checked its backoff)."""
-    from mediaproof.services.exchange_pull import PullResult, _backoff
-
-    secrets: tuple[str, ...] = ()
-    try:
-        client, secrets = _client(peer)
-        with _credentials_in_use(secrets):
-            fetched = _clients().fetch(
+def fetch_source(peer: PeerRecord) -> Any:
+    """Fetch a pytx source from its checkpoint (the network only: nothing is stored)."""
+    client, secrets = _client(peer)
+    with _credentials_in_use(secrets):
+        try:
+            return _clients().fetch(
                 client,
                 peer.pytx_checkpoint,
                 max_records=MAX_RECORDS_PER_PULL,
                 timeout_s=FETCH_TIMEOUT_S,
             )
-    except Exception as e:  # the library raises what requests, XML or asserts raise
-        message = _message(e, secrets)
+        except Exception as e:  # the library raises what requests, XML or asserts raise
+            raise _Failed(_message(e, secrets)) from e
+
+
+class _Failed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def store_source(
+    inst: Instance, peer: PeerRecord, fetched: Any, error: Exception | None, *, now: dt.datetime
+) -> PullResult:
+    """Store what :func:`fetch_source` fetched, or record its error and back off."""
+    from mediaproof.services.exchange_pull import PullResult, _backoff
+
+    if error is not None:
+        message = error.message if isinstance(error, _Failed) else _message(error, ())
         log.warning("exchange: pull from %s (%s) failed: %s", peer.name, peer.kind, message)
         with inst.db.session() as s:
             IncomingRepository(s).pull_failed(

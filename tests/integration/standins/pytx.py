@@ -76,6 +76,9 @@ class StandIn:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self.fail: int | None = None
+        # a slow exchange: requests after the first ``hold_after`` wait for ``release``
+        self.hold_after: int | None = None
+        self.release = threading.Event()
         stand = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -90,6 +93,8 @@ class StandIn:
                     self.rfile.read(n) if n else b"",
                 )
                 stand.requests.append(seen)
+                if stand.hold_after is not None and len(stand.requests) > stand.hold_after:
+                    stand.release.wait(60)
                 if stand.fail is not None:
                     code, ctype, body = stand.fail, "application/json", b'{"error": "down"}'
                 else:
@@ -121,6 +126,7 @@ class StandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
