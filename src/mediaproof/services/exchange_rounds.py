@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFETCH_ROWS = 50_000
-MAX_FETCH_THREADS = 8
 
 
 @dataclass
@@ -193,17 +193,30 @@ def store(inst: Instance, st: Staged, now: dt.datetime) -> PullResult:
     return PullResult(name, status, added, removed, size, message)
 
 
+def _submit(inst: Instance, peer: PeerRecord, client: httpx.Client) -> cf.Future[Staged]:
+    """:func:`stage` on a daemon thread of its own: a fetch still in flight when the
+    process exits must not hold the exit up (a pool's workers are joined at exit)."""
+    fut: cf.Future[Staged] = cf.Future()
+
+    def run() -> None:
+        try:
+            fut.set_result(stage(inst, peer, client))
+        except BaseException as e:  # handed to the round
+            fut.set_exception(e)
+
+    threading.Thread(target=run, name=f"exchange-fetch-{peer.name}", daemon=True).start()
+    return fut
+
+
 class Round:
     """Fetches kept in flight across rounds (the scheduler's); a plain ``pull`` uses one
     for a single round and waits for every fetch."""
 
     def __init__(self) -> None:
-        self.pool = cf.ThreadPoolExecutor(MAX_FETCH_THREADS, thread_name_prefix="exchange-fetch")
         self.inflight: dict[str, cf.Future[Staged]] = {}
 
     def close(self) -> None:
-        # a fetch still in flight finishes on its own (each has its deadline); unstored
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        # a fetch still in flight finishes on its own (each has its deadline), unstored
         self.inflight.clear()
 
     def run(
@@ -226,7 +239,7 @@ class Round:
                 continue
             d = due(inst, n, start, force)
             if isinstance(d, PeerRecord):
-                self.inflight[n] = self.pool.submit(stage, inst, d, client)
+                self.inflight[n] = _submit(inst, d, client)
             else:
                 out[n] = d
         deadline = None if wait_s is None else time.monotonic() + wait_s
