@@ -3,9 +3,10 @@ local stand-in of its remote API (tests/integration/standins/pytx.py) or, for
 ``local_file``, a file: a pull lands PDQ and video MD5 signals (other types counted and
 skipped, flat PDQs gated), a second pull goes on from the library's checkpoint, a
 deleted record takes its signals out, an outage backs off with the error in the status
-(never a credential), and a decided case's verdict goes back through the library's
-``report_opinion`` where the exchange has one and is recorded as not supported where it
-has none."""
+(never a credential), and a decided case's verdict goes back through the exchange
+client's own feedback call where the API takes one (the stand-in records what it
+received) and is recorded as not supported where it has none. Retries and appeals of
+those verdicts: test_exchange_pytx_verdicts.py."""
 
 from __future__ import annotations
 
@@ -174,8 +175,15 @@ def test_threatexchange(b: Instance, tmp_path: Path, caplog: pytest.LogCaptureFi
         assert (r.added, r.removed) == (1, 1)
         assert set(held(b, "meta-te")) == {MD5_M, PDQ_Z, PDQ_Y}
 
+        # a confirmed verdict: HELPFUL on the other member's descriptor of PDQ_Y (update
+        # 5's descriptor 50), any DISAGREE_WITH_TAGS of ours taken off
         v = verdict(b, "3" * 64, PDQ_Y, Outcome.LABEL, T0 + dt.timedelta(minutes=2))
-        assert v["status"] == "unsupported" and "fb_threatexchange" in v["last_error"]
+        assert (v["opinion"], v["status"], v["last_error"]) == ("confirmed", "sent", None)
+        assert tx.reacted == [
+            (50, "reactions", "HELPFUL"),
+            (50, "reactions_to_remove", "DISAGREE_WITH_TAGS"),
+        ]
+        assert tx.reactions == {50: {"HELPFUL"}}
 
         tx.fail = 500
         msg = failed_and_backs_off(b, "meta-te", T0 + dt.timedelta(minutes=3), token, "s3cr3t")
@@ -231,10 +239,10 @@ def test_ncmec_xml(b: Instance, tmp_path: Path) -> None:
         assert (r.added, r.removed) == (1, 1)
         assert set(held(b, "ncmec")) == {MD5_M, PDQ_Y}
 
+        # a false positive: a downvote on image3's PDQ, with NCMEC's only reason
         v = verdict(b, "4" * 64, PDQ_Y, Outcome.NO_ACTION, T0 + dt.timedelta(minutes=2))
-        assert v["status"] == "unsupported" and v["last_error"].startswith(
-            "not supported by this exchange"
-        )
+        assert (v["opinion"], v["status"], v["last_error"]) == ("false_positive", "sent", None)
+        assert nc.votes == [(44, "image3", "PDQ", "negative", nc.reasons["PDQ"][0][0])]
 
     bad = creds(tmp_path, "esp-user:wrong", "bad")
     exchange_sources.add_source(
@@ -285,8 +293,10 @@ def test_stop_ncii(b: Instance, tmp_path: Path) -> None:
         assert (r.added, r.removed) == (1, 1)
         assert set(held(b, "stopncii")) == {MD5_M, PDQ_Y}
 
+        # no SubmitFeedback function key in the credentials: recorded as not sent
         v = verdict(b, "5" * 64, PDQ_Y, Outcome.LABEL, T0 + dt.timedelta(minutes=2))
-        assert v["status"] == "unsupported"
+        assert v["status"] == "unsupported" and "SubmitFeedback" in v["last_error"]
+        assert sn.feedback == [] and all(r.path == "/FetchHashes" for r in sn.requests)
 
         sn.fail = 401
         failed_and_backs_off(
@@ -325,7 +335,7 @@ def test_tech_against_terrorism(b: Instance, tmp_path: Path) -> None:
         assert set(held(b, "tat")) == {MD5_M, PDQ_Y}
 
         v = verdict(b, "6" * 64, PDQ_Y, Outcome.LABEL, T0 + dt.timedelta(minutes=2))
-        assert v["status"] == "unsupported"
+        assert v["status"] == "unsupported" and "takes no feedback" in v["last_error"]
 
         tat.login = ("tat-user", "changed")  # our password no longer works
         failed_and_backs_off(b, "tat", T0 + dt.timedelta(minutes=3), "tat-pass-789")

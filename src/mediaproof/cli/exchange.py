@@ -284,6 +284,14 @@ def source_add_cmd(
         list[int] | None,
         typer.Option("--only-esp-id", help="ncmec: take only these members' entries."),
     ] = None,
+    ncmec_negative_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--ncmec-negative-reason",
+            help="ncmec: the GUID of NCMEC's reason sent with a false-positive verdict "
+            "(needed where NCMEC offers several).",
+        ),
+    ] = None,
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -300,6 +308,7 @@ def source_add_cmd(
             signal_type=signal_type,
             privacy_group=privacy_group,
             only_esp_ids=tuple(only_esp_id or ()),
+            ncmec_negative_reason=ncmec_negative_reason,
         )
     show(out, json_out, f"added source [bold]{escape(name)}[/] ({escape(out['kind'])})")
 

@@ -72,7 +72,10 @@ LIBRARY_DEFAULT_URL: Mapping[PytxExchange, str] = {
 CREDENTIALS_FORMAT: Mapping[PytxExchange, str] = {
     PytxExchange.FB_THREATEXCHANGE: "an app access token: <app id>|<secret>",
     PytxExchange.NCMEC: "<user>:<password>",
-    PytxExchange.STOP_NCII: "<fetch function key>,<subscription key>",
+    PytxExchange.STOP_NCII: (
+        "<fetch function key>,<subscription key>; optionally a second line: the "
+        "SubmitFeedback function key (without it no verdict is sent)"
+    ),
     PytxExchange.TAT: "<user>:<password>",
 }
 
@@ -116,6 +119,9 @@ class SourceSignal:
     category: str  # a Category value
     tags: tuple[str, ...]
     owner: str
+    # where a verdict on it goes: the exchange's own ids for it in this record (JSON:
+    # ThreatExchange descriptor ids, an NCMEC entry), "" where none is needed
+    ref: str = ""
 
 
 @dataclass(frozen=True)

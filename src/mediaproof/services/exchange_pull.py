@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -47,6 +47,9 @@ from mediaproof.storage.sql.repos_exchange_incoming import (
 from mediaproof.transparency.checkpoint import Checkpoint
 from mediaproof.transparency.errors import NoteError
 from mediaproof.transparency.note import Ed25519Verifier
+
+if TYPE_CHECKING:
+    from mediaproof.services.exchange_rounds import Round
 
 log = logging.getLogger(__name__)
 
@@ -382,87 +385,21 @@ def pull_one(
     now: dt.datetime | None = None,
     force: bool = False,
 ) -> PullResult:
-    now = now or _now()
-    with inst.db.session() as s:
-        peer = IncomingRepository(s).peer(name)
-    if peer is None:
-        raise NotFoundError(f"no peer {name!r}")
-    nxt = _aware(peer.next_attempt_at)
-    if not force and nxt is not None and nxt > now:
-        return PullResult(
-            name, "backoff", size=peer.trusted_size, message=f"next attempt at {nxt.isoformat()}"
-        )
-    if peer.is_pytx:
-        from mediaproof.services import exchange_sources
+    """Pull one source now (fetch, then store: services/exchange_rounds.py). The caller
+    holds the pull lock, or is the only puller (tests, benches)."""
+    from mediaproof.services import exchange_rounds as rounds
 
-        return exchange_sources.pull_source(inst, peer, now=now)
+    now = now or _now()
+    peer = rounds.due(inst, name, now, force)
+    if not isinstance(peer, PeerRecord):
+        return peer
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
-    status, message = "ok", None
-    added = removed = 0
-    trusted = (
-        Trusted(peer.trusted_size, bytes.fromhex(peer.trusted_root))
-        if peer.trusted_root is not None
-        else None
-    )
     try:
-        # fetched, checked and stored a page at a time, in one transaction: a page that
-        # fails its check (or an unreachable peer mid-pull) rolls every page back
-        with inst.db.session() as s:
-            got = fetch_pages(
-                http,
-                url=peer.url,
-                collection=peer.collection,
-                token=peer.token,
-                vkey=peer.vkey,
-                trusted=trusted,
-            )
-            repo = IncomingRepository(s)
-            gated: dict[str, int] = {}
-            if got.snapshot:
-                applied = repo.replace_incoming(peer.id, next(got.pages), now)
-                added, removed, gated = applied.added, applied.removed, applied.gated
-            else:
-                for page in got.pages:
-                    applied = repo.apply_updates(peer.id, page, now)
-                    added += applied.added
-                    removed += applied.removed
-                    for k, v in applied.gated.items():
-                        gated[k] = gated.get(k, 0) + v
-                    s.flush()
-                    s.expunge_all()  # a page's rows, written: not kept for the next
-            if gated:
-                log.info("exchange: %s: quality gate kept out %s", name, gated)
-            after = repo.pull_ok(
-                name,
-                now,
-                size=got.checkpoint.size,
-                root=got.checkpoint.root.hex(),
-                note=got.note.decode(),
-            )
-            size = after.trusted_size
-    except PullRefusedError as e:
-        status, message = "refused", e.message
-        log.error("exchange: pull from %s refused: %s", name, e.message)
-    except PeerUnreachableError as e:
-        status, message = "error", e.message
-        log.warning("exchange: pull from %s failed: %s", name, e.message)
+        return rounds.store(inst, rounds.stage(inst, peer, http), now)
     finally:
         if own:
             http.close()
-    if status != "ok":
-        added = removed = 0
-        with inst.db.session() as s:
-            failures = peer.failures + 1
-            after = IncomingRepository(s).pull_failed(
-                name,
-                now,
-                status=status,
-                message=message,
-                retry_s=_backoff(failures).total_seconds(),
-            )
-            size = after.trusted_size
-    return PullResult(name, status, added, removed, size, message)
 
 
 PULL_LOCK = "exchange-pull"
@@ -476,17 +413,34 @@ def pull(
     client: httpx.Client | None = None,
     now: dt.datetime | None = None,
     force: bool = False,
+    wait_s: float | None = None,
+    _round: Round | None = None,
 ) -> list[PullResult]:
+    """Pull every source (or ``name``). ``wait_s``/``_round``: the scheduler's, whose
+    round stores what arrives within ``wait_s`` and keeps slower fetches in flight for
+    its next round."""
     if name is not None:
         names = [name]
     else:
         with inst.db.session() as s:
             names = [p.name for p in IncomingRepository(s).peers()]
-    # one pull of this instance at a time, whoever starts it (the scheduler's round, a
-    # worker's queued round, `mediaproof exchange pull`): two would race on each peer's
-    # trusted checkpoint
-    with hold(inst.db, PULL_LOCK, timeout_s=PULL_LOCK_TIMEOUT_S):
-        out = [pull_one(inst, n, client=client, now=now, force=force) for n in names]
+    from mediaproof.services.exchange_rounds import Round
+
+    own = client is None
+    http = client or httpx.Client(timeout=30.0, follow_redirects=False)
+    r = _round or Round()
+    try:
+        # one round of this instance at a time, whoever starts it (the scheduler's, a
+        # worker's queued round, `mediaproof exchange pull`): two would race on each
+        # peer's trusted checkpoint. The sources are fetched at once and each stored as
+        # it arrives, so a small source does not wait for a big one
+        with hold(inst.db, PULL_LOCK, timeout_s=PULL_LOCK_TIMEOUT_S):
+            out = r.run(inst, names, http, now=now, force=force, wait_s=wait_s)
+    finally:
+        if _round is None:
+            r.close()
+        if own:
+            http.close()
     # verdicts of cases decided since the last round go back to their sources (a failure
     # to send stays queued); imported here: exchange_match imports this module
     from mediaproof.services import exchange_match
@@ -519,6 +473,10 @@ class PullScheduler:
         self.enqueue = enqueue  # a broker is configured: workers pull (services.queued_rounds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # fetches still in flight at the end of a round are stored by a later one, so a
+        # slow source does not hold up the others' next rounds
+        self._fetches: Round | None = None
+        self._client: httpx.Client | None = None
 
     def start(self) -> None:
         if self._thread is None and self.interval_s > 0:
@@ -543,11 +501,16 @@ class PullScheduler:
         if self.enqueue is not None:
             self.enqueue()
             return
+        from mediaproof.services.exchange_rounds import Round
+
+        if self._fetches is None or self._client is None:
+            self._fetches = Round()
+            self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
         try:
-            with httpx.Client(timeout=self.timeout_s, follow_redirects=False) as client:
-                for r in pull(self.inst, client=client):
-                    if r.status in ("refused", "error"):
-                        log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
+            wait = max(self.interval_s, 0.5)
+            for r in pull(self.inst, client=self._client, wait_s=wait, _round=self._fetches):
+                if r.status in ("refused", "error"):
+                    log.warning("exchange: %s: %s: %s", r.peer, r.status, r.message)
         except Exception as e:  # a bad round must not end the loop
             log.warning("exchange pull round failed: %s", type(e).__name__)
 
@@ -556,6 +519,12 @@ class PullScheduler:
         if self._thread is not None:
             self._thread.join(self.timeout_s * 2 + 10)
             self._thread = None
+        if self._fetches is not None:
+            self._fetches.close()
+            self._fetches = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def send_opinion(

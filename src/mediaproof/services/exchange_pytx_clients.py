@@ -1,7 +1,9 @@
 """python-threatexchange's own exchange clients, built for one source and driven here:
 ``fetch_iter`` from the stored checkpoint, ``naive_convert_to_signal_type`` into PDQ and
-video MD5 signals, ``report_opinion`` for verdicts. Imported only when a ``pytx:`` source
-is used (the ``threatexchange`` package is the ``pytx`` extra).
+video MD5 signals, with the ids a verdict needs kept beside each signal (verdicts go
+through the clients' own feedback calls: services/exchange_pytx_verdicts.py). Imported
+only when a ``pytx:`` source is used (the ``threatexchange`` package is the ``pytx``
+extra).
 
 Where the library fixes a host, only the base URL is replaced at the boundary, and its
 fetch logic runs as written:
@@ -86,8 +88,14 @@ from mediaproof.exchange.sources import (
 SIGNAL_TYPES: Sequence[type[PytxSignalType]] = (PdqSignal, VideoMD5Signal)
 _BY_NAME: Mapping[str, type[PytxSignalType]] = {t.get_name(): t for t in SIGNAL_TYPES}
 
-# errors worth retrying later (the exchange down, slow or refusing for now)
-TRANSIENT = (requests.RequestException, OSError, TimeoutError)
+
+class TryLater(Exception):
+    """The exchange answered that it cannot take this now (overloaded, rate limited)."""
+
+
+# errors worth retrying later (the exchange down, slow or refusing for now); an HTTP
+# error answer is sorted by its status (services/exchange_sources.py)
+TRANSIENT = (requests.RequestException, OSError, TimeoutError, TryLater)
 
 
 class _NCMEC(NCMECSignalExchangeAPI):
@@ -147,6 +155,8 @@ class Client:
     api: AnySignalExchangeAPI
     collab: CollaborationConfigBase
     secrets: tuple[str, ...]  # what error messages must never carry
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # source config
+    feedback_key: str | None = None  # StopNCII's SubmitFeedback function key, if given
 
 
 def _credentials(exchange: PytxExchange, text: str) -> Any:
@@ -156,9 +166,13 @@ def _credentials(exchange: PytxExchange, text: str) -> Any:
         PytxExchange.STOP_NCII: StopNCIICredentials,
         PytxExchange.TAT: TATCredentials,
     }[exchange]
+    first, *more = text.splitlines() or [""]
+    # only StopNCII takes a second line: its SubmitFeedback function key
+    extra_ok = exchange is PytxExchange.STOP_NCII and len(more) <= 1
     try:
-        creds = cls._from_str(text)  # the library's own file format
-        ok = creds is not None and creds._are_valid()
+        creds = cls._from_str(first.strip())  # the library's own format
+        ok = creds is not None and creds._are_valid() and (not more or extra_ok)
+        ok = ok and all(x.strip() and "," not in x for x in more)
     except (ValueError, TypeError):
         ok = False
     if not ok:
@@ -186,13 +200,14 @@ def build(
         )
         return Client(exchange, _LocalFile.for_collab(fc), fc, ())
     creds = _credentials(exchange, credentials or "")
+    extra = (credentials or "").splitlines()[1:]
     if exchange is PytxExchange.FB_THREATEXCHANGE:
         token = str(creds.api_token)
         fb = FBThreatExchangeCollabConfig(name=name, privacy_group=int(config["privacy_group"]))
         api = FBThreatExchangeSignalExchangeAPI(
             ThreatExchangeAPI(token, endpoint_override=base_url), fb
         )
-        return Client(exchange, api, fb, (token, token.partition("|")[2]))
+        return Client(exchange, api, fb, (token, token.partition("|")[2]), config)
     if exchange is PytxExchange.NCMEC:
         env = next(
             (e for e in ncmec_api.NCMECEnvironment if e.value == base_url),
@@ -203,16 +218,21 @@ def build(
         )
         napi = _NCMEC(nc, creds.user, creds.password)
         napi.base_url = base_url
-        return Client(exchange, napi, nc, (creds.user, creds.password))
+        return Client(exchange, napi, nc, (creds.user, creds.password), config)
     if exchange is PytxExchange.STOP_NCII:
         sc = CollaborationConfigBase(name=name, api=exchange.value, enabled=True)
+        fkey = extra[0].strip() if extra else None
         sapi = _StopNCII(
             sc,
             stopncii_api.StopNCIIAPI(
-                creds.subscription_key, creds.fetch_function_key, base_url_override=base_url
+                creds.subscription_key,
+                creds.fetch_function_key,
+                {stopncii_api.StopNCIIEndpoint.SubmitFeedback: fkey} if fkey else None,
+                base_url_override=base_url,
             ),
         )
-        return Client(exchange, sapi, sc, (creds.subscription_key, creds.fetch_function_key))
+        keys = (creds.subscription_key, creds.fetch_function_key, *([fkey] if fkey else []))
+        return Client(exchange, sapi, sc, keys, config, fkey)
     tc = CollaborationConfigWithDefaults(name=name, api=exchange.value)
     tapi = _TAT(username=creds.username, password=creds.password)
     tapi.base_url = base_url
@@ -249,6 +269,30 @@ def _owner(exchange: PytxExchange, metadata: Any) -> str:
     return f"{exchange.value}{who}"[:200]
 
 
+def _ref(client: Client, value: Any, signal_type: str, metadata: Any) -> str:
+    """The exchange's own ids a verdict on this signal of this record goes to."""
+    if client.exchange is PytxExchange.FB_THREATEXCHANGE:
+        # every other member's descriptor of the indicator (a reaction on our own, or on
+        # an opinion known only from a reaction, means nothing)
+        ids = sorted(
+            {
+                int(o.descriptor_id)
+                for o in metadata.get_as_opinions()
+                if not o.is_mine and o.descriptor_id is not None and o.descriptor_id >= 0
+            }
+        )
+        return json.dumps({"descriptors": ids}) if ids else ""
+    if client.exchange is PytxExchange.NCMEC:
+        fp = (
+            ncmec_api.FingerprintType.pdq if signal_type == "pdq" else ncmec_api.FingerprintType.md5
+        )
+        return json.dumps(
+            {"esp_id": int(value.member_id), "entry_id": str(value.id), "fingerprint": fp.value},
+            sort_keys=True,
+        )
+    return ""
+
+
 def convert(client: Client, key: Any, value: Any) -> tuple[SourceRecord, bool]:
     """One fetched record as the signals it gives (the library's conversion), and whether
     it was skipped: live but with no pdq or video_md5 signal."""
@@ -273,6 +317,7 @@ def convert(client: Client, key: Any, value: Any) -> tuple[SourceRecord, bool]:
                     category_of(agg.category.name).value,
                     clean_tags(agg.tags, extra=[f"{client.exchange.value}"]),
                     _owner(client.exchange, metadata),
+                    _ref(client, value, ours.value, metadata),
                 )
             )
     return SourceRecord(rk, tuple(signals)), not signals
@@ -325,16 +370,3 @@ def fetch(client: Client, checkpoint: str | None, *, max_records: int, timeout_s
         raise box["err"]
     out: Fetched = box["ok"]
     return out
-
-
-def report(client: Client, signal_type: str, value: str, opinion: str) -> None:
-    """A verdict through the library's ``report_opinion`` (raises NotImplementedError
-    where the exchange takes none)."""
-    category = (
-        state.SignalOpinionCategory.POSITIVE_CLASS
-        if opinion == "confirmed"
-        else state.SignalOpinionCategory.NEGATIVE_CLASS
-    )
-    client.api.report_opinion(
-        _BY_NAME[signal_type], value, state.SignalOpinion(True, category, set())
-    )

@@ -1,6 +1,6 @@
 """Sources pulled through python-threatexchange's own exchanges (``pytx:<exchange>``):
 adding one, pulling it on the same schedule, backoff and status as a mediaproof peer,
-and sending a case's verdict back where the library's exchange takes one.
+and sending a case's verdict back where the exchange's API takes one.
 
 A pull runs the library's ``fetch_iter`` from the checkpoint kept for the source,
 converts each record with its ``naive_convert_to_signal_type`` into PDQ and video MD5
@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 import stat
 import threading
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 FETCH_TIMEOUT_S = 600.0
 MAX_CREDENTIALS_BYTES = 4096
 UNSUPPORTED = "not supported by this exchange"
+_GUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 
 
 def _now() -> dt.datetime:
@@ -150,6 +152,7 @@ def add_source(
     signal_type: str | None = None,
     privacy_group: int | None = None,
     only_esp_ids: tuple[int, ...] = (),
+    ncmec_negative_reason: str | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Add a ``pytx:<exchange>`` source. Nothing is fetched until the next pull."""
@@ -184,6 +187,12 @@ def add_source(
         if exchange is not PytxExchange.NCMEC:
             raise UsageError("--only-esp-id is for ncmec sources")
         config["only_esp_ids"] = sorted(set(only_esp_ids))
+    if ncmec_negative_reason is not None:
+        if exchange is not PytxExchange.NCMEC:
+            raise UsageError("--ncmec-negative-reason is for ncmec sources")
+        if not _GUID.fullmatch(ncmec_negative_reason):
+            raise UsageError("--ncmec-negative-reason takes the reason's GUID")
+        config["ncmec_negative_reason"] = ncmec_negative_reason
     with inst.db.session() as s:
         if IncomingRepository(s).peer(name) is not None:
             raise UsageError(f"a source {name!r} exists already")
@@ -215,22 +224,35 @@ def _message(e: BaseException, secrets: tuple[str, ...]) -> str:
     return redact(text, secrets)[:500]
 
 
-def pull_source(inst: Instance, peer: PeerRecord, *, now: dt.datetime) -> PullResult:
-    """One pull of a pytx source (the caller checked its backoff)."""
-    from mediaproof.services.exchange_pull import PullResult, _backoff
-
-    secrets: tuple[str, ...] = ()
-    try:
-        client, secrets = _client(peer)
-        with _credentials_in_use(secrets):
-            fetched = _clients().fetch(
+def fetch_source(peer: PeerRecord) -> Any:
+    """Fetch a pytx source from its checkpoint (the network only: nothing is stored)."""
+    client, secrets = _client(peer)
+    with _credentials_in_use(secrets):
+        try:
+            return _clients().fetch(
                 client,
                 peer.pytx_checkpoint,
                 max_records=MAX_RECORDS_PER_PULL,
                 timeout_s=FETCH_TIMEOUT_S,
             )
-    except Exception as e:  # the library raises what requests, XML or asserts raise
-        message = _message(e, secrets)
+        except Exception as e:  # the library raises what requests, XML or asserts raise
+            raise _Failed(_message(e, secrets)) from e
+
+
+class _Failed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def store_source(
+    inst: Instance, peer: PeerRecord, fetched: Any, error: Exception | None, *, now: dt.datetime
+) -> PullResult:
+    """Store what :func:`fetch_source` fetched, or record its error and back off."""
+    from mediaproof.services.exchange_pull import PullResult, _backoff
+
+    if error is not None:
+        message = error.message if isinstance(error, _Failed) else _message(error, ())
         log.warning("exchange: pull from %s (%s) failed: %s", peer.name, peer.kind, message)
         with inst.db.session() as s:
             IncomingRepository(s).pull_failed(
@@ -266,28 +288,46 @@ def pull_source(inst: Instance, peer: PeerRecord, *, now: dt.datetime) -> PullRe
     )
 
 
+def _verdicts() -> Any:
+    from mediaproof.services import exchange_pytx_verdicts
+
+    return exchange_pytx_verdicts
+
+
+def _transient(e: BaseException) -> bool:
+    """Worth retrying: the exchange down, slow, rate limiting or failing (5xx); not an
+    answer that will not change (a 4xx: bad credentials, no such entry)."""
+    resp = getattr(e, "response", None)
+    code = getattr(resp, "status_code", None)
+    if isinstance(code, int):
+        return code >= 500 or code in (408, 425, 429)
+    return isinstance(e, _clients().TRANSIENT)
+
+
 def report_verdict(inst: Instance, peer: PeerRecord, v: VerdictRecord) -> tuple[str, str | None]:
-    """Send one verdict through the library's ``report_opinion``: ``sent``, or
-    ``unsupported`` where the exchange's API takes none, or ``refused`` with its answer.
-    Raises PeerUnreachableError when worth retrying."""
+    """Send one verdict through the exchange client's own feedback call
+    (services/exchange_pytx_verdicts.py), to the exchange's ids the pull recorded:
+    ``sent``, or ``unsupported`` where the exchange's API takes none, or ``refused``
+    with its answer. Raises PeerUnreachableError when worth retrying."""
     secrets: tuple[str, ...] = ()
+    with inst.db.session() as s:
+        refs = SourceRepository(s).refs(peer.id, v.signal_type, v.value)
     try:
         client, secrets = _client(peer)
         with _credentials_in_use(secrets):
-            _clients().report(client, v.signal_type, v.value, v.opinion)
-    except NotImplementedError:
-        why = (
-            f"{UNSUPPORTED}: python-threatexchange's {peer.kind.removeprefix('pytx:')} "
-            f"takes no {v.opinion} opinion"
-        )
+            n = _verdicts().send(client, v.signal_type, v.value, v.opinion, refs)
+    except _verdicts().Unsupported as e:
+        why = f"{UNSUPPORTED}: {peer.kind.removeprefix('pytx:')}: {e}"
         log.info("exchange: verdict on %s/%d: %s", peer.name, v.seq, why)
         return "unsupported", why
+    except _verdicts().Refused as e:
+        return "refused", _message(e, secrets)
     except Exception as e:
         message = _message(e, secrets)
-        if isinstance(e, _clients().TRANSIENT):
+        if _transient(e):
             raise PeerUnreachableError(message) from e
         return "refused", message
-    log.info("exchange: sent a %s verdict on %s/%d", v.opinion, peer.name, v.seq)
+    log.info("exchange: sent a %s verdict on %s/%d (%d record(s))", v.opinion, peer.name, v.seq, n)
     return "sent", None
 
 

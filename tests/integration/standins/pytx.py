@@ -27,6 +27,19 @@ Where each shape comes from (the bodies here are written for these tests, not co
   ``file_type``, ``deleted``, ``updated_on``, ``created_on``, ``id``), as in the
   library's ``clients/techagainstterrorism`` (its docstrings and tests) and
   terrorismanalytics.org/docs/hash-list-v1.
+
+Feedback (verdicts), as the library's clients send it:
+
+- ThreatExchange: ``POST /<descriptor id>/?access_token=..&reactions=<R>`` (or
+  ``reactions_to_remove``), the same pairs form-encoded in the body, answered
+  ``{"success": true}`` (developers.facebook.com/docs/threat-exchange/reference/reacting);
+  an unknown id is Graph's error 100.
+- NCMEC: ``PUT /v2/entries/<esp id>/<entry id>/<PDQ|MD5>/feedback`` with a
+  ``feedbackSubmission`` of ``affirmative`` or ``negative/reasonIds/guid``, and
+  ``GET /v2/feedback/<type>/reasons`` answering ``availableFeedbackReasons`` of
+  ``reason`` elements with ``guid``, ``name`` and ``type`` attributes.
+- StopNCII: ``POST /SubmitFeedback`` with its own function key, a JSON body of
+  ``count`` and ``hashFeedbacks`` (``hashValue``, ``feedbackValue``, ``tags``).
 """
 
 from __future__ import annotations
@@ -34,7 +47,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,6 +76,9 @@ class StandIn:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self.fail: int | None = None
+        # a slow exchange: requests after the first ``hold_after`` wait for ``release``
+        self.hold_after: int | None = None
+        self.release = threading.Event()
         stand = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,6 +93,8 @@ class StandIn:
                     self.rfile.read(n) if n else b"",
                 )
                 stand.requests.append(seen)
+                if stand.hold_after is not None and len(stand.requests) > stand.hold_after:
+                    stand.release.wait(60)
                 if stand.fail is not None:
                     code, ctype, body = stand.fail, "application/json", b'{"error": "down"}'
                 else:
@@ -106,6 +126,7 @@ class StandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -135,6 +156,8 @@ class ThreatExchange(StandIn):
         self.token = token
         self.privacy_group = privacy_group
         self.updates: list[TxUpdate] = []
+        self.reactions: dict[int, set[str]] = {}  # ours, by descriptor id
+        self.reacted: list[tuple[int, str, str]] = []  # (descriptor, field, reaction) taken
 
     def answer(self, seen: Seen) -> Answer:
         q = {k: v[0] for k, v in seen.query.items()}
@@ -149,6 +172,9 @@ class ThreatExchange(StandIn):
                     }
                 },
             )
+        m = re.fullmatch(r"/(\d+)/?", seen.path)
+        if seen.method == "POST" and m:
+            return self._react(int(m[1]), seen)
         if seen.path.rstrip("/") != f"/{self.privacy_group}/threat_updates":
             return _json(404, {"error": {"message": "Unknown path", "code": 803}})
         start = int(q.get("start_time") or 0)
@@ -163,6 +189,30 @@ class ThreatExchange(StandIn):
             nxt = {**q, "after": str(after + limit)}
             body["paging"]["next"] = f"{self.url}{seen.path}?{urlencode(nxt)}"
         return _json(200, body)
+
+    def _react(self, descriptor: int, seen: Seen) -> Answer:
+        if descriptor not in {u.id * 10 for u in self.updates if not u.should_delete}:
+            return _json(
+                400,
+                {
+                    "error": {
+                        "message": f"Unsupported post request. Object with ID "
+                        f"'{descriptor}' does not exist",
+                        "type": "GraphMethodException",
+                        "code": 100,
+                    }
+                },
+            )
+        form = {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
+        mine = self.reactions.setdefault(descriptor, set())
+        for name in ("reactions", "reactions_to_remove"):
+            if name in form:
+                if name == "reactions":
+                    mine.add(form[name])
+                else:
+                    mine.discard(form[name])
+                self.reacted.append((descriptor, name, form[name]))
+        return _json(200, {"success": True})
 
     def _json(self, u: TxUpdate) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -213,10 +263,32 @@ class Ncmec(StandIn):
         super().__init__()
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.entries: list[NcmecEntry] = []
+        # negative feedback reasons offered per fingerprint type: (guid, name)
+        self.reasons: dict[str, list[tuple[str, str]]] = {
+            "PDQ": [("8c3f2f1e-0000-4000-8000-000000000001", "Not CSAM")],
+            "MD5": [("8c3f2f1e-0000-4000-8000-000000000002", "Not CSAM")],
+        }
+        self.votes: list[tuple[int, str, str, str, str | None]] = []  # taken
 
     def answer(self, seen: Seen) -> Answer:
         if seen.headers.get("authorization") != self.auth:
             return 401, "text/html", b"<html><body>401 Unauthorized</body></html>"
+        fb = re.fullmatch(r"/v2/entries/(\d+)/([^/]+)/(PDQ|MD5)/feedback", seen.path)
+        if fb and seen.method == "PUT":
+            return self._vote(int(fb[1]), fb[2], fb[3], seen.body)
+        rs = re.fullmatch(r"/v2/feedback/([A-Z_]+)/reasons", seen.path)
+        if rs and seen.method == "GET":
+            items = "".join(
+                f'<reason guid="{g}" name="{escape(n)}" type="{rs[1]}"/>'
+                for g, n in self.reasons.get(rs[1], [])
+            )
+            return (
+                200,
+                "application/xml",
+                f'<?xml version="1.0" encoding="UTF-8"?><feedbackReasonsResponse '
+                f'xmlns="{NCMEC_NS}"><availableFeedbackReasons>{items}'
+                f"</availableFeedbackReasons></feedbackReasonsResponse>".encode(),
+            )
         if seen.path != "/v2/entries":
             return 404, "text/html", b"<html><body>404</body></html>"
         q = {k: v[0] for k, v in seen.query.items()}
@@ -252,6 +324,21 @@ class Ncmec(StandIn):
         parts.append("</queryResult>")
         return 200, "application/xml", "".join(parts).encode()
 
+    def _vote(self, esp: int, entry: str, fp: str, body: bytes) -> Answer:
+        live = {(e.member, e.id) for e in self.entries if not e.deleted}
+        if (esp, entry) not in live:
+            return 404, "text/html", b"<html><body>404</body></html>"
+        root = ET.fromstring(body)
+        if root.tag != f"{{{NCMEC_NS}}}feedbackSubmission" or len(root) != 1:
+            return 400, "text/html", b"<html><body>400 bad feedbackSubmission</body></html>"
+        vote = root[0].tag.partition("}")[2]
+        guid = root[0].findtext(f"{{{NCMEC_NS}}}reasonIds/{{{NCMEC_NS}}}guid")
+        known = {g for g, _ in self.reasons.get(fp, [])}
+        if vote not in ("affirmative", "negative") or (vote == "negative") != (guid in known):
+            return 400, "text/html", b"<html><body>400 bad vote</body></html>"
+        self.votes.append((esp, entry, fp, vote, guid))
+        return 200, "application/xml", b'<?xml version="1.0" encoding="UTF-8"?><ok/>'
+
 
 # --- StopNCII -------------------------------------------------------------------------
 
@@ -266,14 +353,31 @@ class NciiRecord:
 
 
 class StopNcii(StandIn):
-    def __init__(self, function_key: str, subscription_key: str) -> None:
+    def __init__(
+        self, function_key: str, subscription_key: str, feedback_key: str | None = None
+    ) -> None:
         super().__init__()
         self.keys = (function_key, subscription_key)
+        self.feedback_key = feedback_key  # SubmitFeedback's own function key
         self.records: list[NciiRecord] = []
-        self.feedback: list[Any] = []
+        self.feedback: list[dict[str, Any]] = []  # hashFeedbacks taken
 
     def answer(self, seen: Seen) -> Answer:
         got = (seen.headers.get("x-functions-key"), seen.headers.get("ocp-apim-subscription-key"))
+        if seen.path == "/SubmitFeedback" and seen.method == "POST":
+            if self.feedback_key is None or got != (self.feedback_key, self.keys[1]):
+                return _json(
+                    401,
+                    {"statusCode": 401, "message": "Access denied due to invalid key."},
+                )
+            body = json.loads(seen.body)
+            items = body["hashFeedbacks"]
+            if body["count"] != len(items) or not all(
+                set(i) == {"hashValue", "feedbackValue", "tags"} for i in items
+            ):
+                return _json(400, {"statusCode": 400, "message": "Bad request"})
+            self.feedback += items
+            return _json(200, {"count": len(items)})
         if got != self.keys:
             return _json(
                 401,

@@ -151,6 +151,7 @@ class SourceRepository:
                     self.s.add(row)
                     held[k] = row
                     out.added += 1
+                rows[(kd, k)].ref = sig.ref or None  # the exchange's ids may change
                 row.value = sig.value
                 row.category = sig.category
                 row.tags = " ".join(sig.tags)
@@ -164,6 +165,22 @@ class SourceRepository:
         IncomingRepository(self.s)._count_gated(peer_id, out.gated)
         self.s.flush()
         return out
+
+    def refs(self, peer_id: int, signal_type: str, value: str) -> list[str]:
+        """The exchange's ids (JSON) of every record of the source that gives the signal."""
+        return [
+            r
+            for r in self.s.scalars(
+                select(ExchangeSourceRecordRow.ref)
+                .where(
+                    ExchangeSourceRecordRow.peer_id == peer_id,
+                    ExchangeSourceRecordRow.signal_type == signal_type,
+                    ExchangeSourceRecordRow.digest == digest(value),
+                )
+                .order_by(ExchangeSourceRecordRow.id)
+            )
+            if r
+        ]
 
     def pulled(
         self, name: str, now: dt.datetime, *, checkpoint: str | None, skipped: int

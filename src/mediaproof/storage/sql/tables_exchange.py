@@ -148,6 +148,8 @@ class ExchangeSourceRecordRow(Base):
     key_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the record key's JSON
     signal_type: Mapped[str] = mapped_column(String(20))
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the signal's value
+    # the exchange's ids a verdict on the signal goes to (JSON; services/exchange_pytx_verdicts)
+    ref: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ExchangeIncomingRow(Base):
