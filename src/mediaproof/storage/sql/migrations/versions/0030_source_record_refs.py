@@ -5,8 +5,8 @@ python-threatexchange exchange (ThreatExchange descriptor ids, an NCMEC entry), 
 Rows from before this revision have none: a verdict on such a signal is refused with
 that reason until the exchange sends the record again.
 
-Revision ID: 0028_source_record_refs
-Revises: 0027_case_media_changes
+Revision ID: 0030_source_record_refs
+Revises: 0029_appeals_per_party
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_source_record_refs"
-down_revision = "0027_case_media_changes"
+revision = "0030_source_record_refs"
+down_revision = "0029_appeals_per_party"
 branch_labels = None
 depends_on = None
 
