@@ -272,24 +272,28 @@ def _match_colours(
     if len(idx) < 16:
         return b
     idx = idx[:: max(1, len(idx) // 50_000)]
+    # one row per sampled pixel: the copy's colour, 1, the original's colour
+    z = np.ones((len(idx), 7))
+    bv = b.reshape(-1, 3)[idx].astype(np.float64).reshape(-1, 1, 3)  # as cv2.transform takes
     av = a.reshape(-1, 3)[idx].astype(np.float64)
-    bv = b.reshape(-1, 3)[idx].astype(np.float64)
-    x = np.concatenate([bv, np.ones((len(bv), 1))], axis=1)
-    keep = np.ones(len(av), dtype=bool)
+    z[:, :3], z[:, 4:] = bv[:, 0], av
+    keep = np.ones(len(z), dtype=bool)
     # pseudo-pixels that pin the transform to "no change" where the picture does not
     # determine it: in a picture of greys and skin tones, a bare fit is free to map an
     # unseen colour (a pasted green box) onto anything, hiding the edit
-    prior_x = np.concatenate([np.eye(3), np.zeros((3, 1))], axis=1)
-    prior_xx, prior_xa = prior_x.T @ prior_x, prior_x.T
-    m = np.zeros((3, 4))
+    prior = np.zeros((7, 7))
+    # their sums: rows (colour e_i, 0) mapped to e_i add I to x'x (colour terms) and x'a
+    prior[[0, 1, 2, 0, 1, 2], [0, 1, 2, 4, 5, 6]] = 1.0
+    m: NDArray[np.floating[Any]] = np.zeros((3, 4))
     for _ in range(COLOUR_FIT_ROUNDS):
         # each refit leaves out the worst-fitting share of pixels: a pasted region must
         # not pull the colour transform towards itself. The least-squares fit by its
-        # normal equations: 4x4 sums (lstsq on all rows took 5 times longer)
-        w2 = COLOUR_FIT_PRIOR * float(keep.sum())
-        xk = x[keep]
-        m = np.linalg.solve(xk.T @ xk + w2 * prior_xx, xk.T @ av[keep] + w2 * prior_xa).T
-        r = np.abs(cv2.transform(bv.reshape(-1, 1, 3), m).reshape(-1, 3) - av)
+        # normal equations, from one 7x7 product of the kept rows (lstsq took 5 times
+        # longer)
+        zk = z[keep]
+        zz = zk.T @ zk + COLOUR_FIT_PRIOR * float(len(zk)) * prior
+        m = np.linalg.solve(zz[:4, :4], zz[:4, 4:]).T
+        r = np.abs(cv2.transform(bv, m).reshape(-1, 3) - av)
         residual = np.maximum(np.maximum(r[:, 0], r[:, 1]), r[:, 2])
         keep = residual <= np.quantile(residual, COLOUR_FIT_KEEP)
     # cv2.transform: one pass over the picture; a numpy matmul of this shape started
