@@ -114,6 +114,7 @@ def compare(original: Image.Image, copy: bytes) -> tuple[dict[str, Any], align.A
     return {k: (a[k], b[k]) for k in a if a[k] != b[k]}, new
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("photo", ["bridge", "obama", "two-people"])
 def test_fast_difference_map_decides_as_the_reference(corpora: Path, photo: str) -> None:
     original = _originals(corpora)[photo].convert("RGB")
@@ -137,6 +138,7 @@ _EDITS = ("box12", "box1-bottom-right", "green-box-half", "clone", "clone-crop",
 _REPOSTS = ("half-jpeg60", "crop10-half-1deg")
 
 
+@pytest.mark.slow
 def test_bridge_corpus_edits_decide_as_the_reference(corpora: Path) -> None:
     folder = corpora / "pdq-threatexchange/images/bridge-mods"
     original = Image.open(folder / "aaa-orig.jpg").convert("RGB")
