@@ -189,7 +189,8 @@ def align_copy(
         scale=scale,
         boxes=boxes,
         changed_fraction=changed / area_all,
-        heatmap_png=_heatmap(a.mean(axis=2), diff, threshold),
+        # the mean of the channels (as a.mean(axis=2), several times faster)
+        heatmap_png=_heatmap((a[..., 0] + a[..., 1] + a[..., 2]) / np.float32(3), diff, threshold),
         notes=notes,
         overlap_fraction=overlap,
         size=(ow, oh),
@@ -240,7 +241,7 @@ def _register(a: NDArray[np.float32], copy: Image.Image) -> _Overlay | None:
         np.ones(b.shape[:2], dtype=np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST
     )
     # a band along the copy's edges is unreliable (interpolation, JPEG edge blocks)
-    valid = ndimage.binary_erosion(cover > 0, iterations=max(2, round(max(w, h) / 200)))
+    valid = _erode(cover > 0, max(2, round(max(w, h) / 200)))
     covered = float((cover > 0).mean())
     if covered < MIN_OVERLAP:
         return None
@@ -266,32 +267,65 @@ def _match_colours(
     """``b`` with a global colour transform (3x3 matrix and offset, least squares over
     the compared area) that brings it closest to ``a``: undoes brightness, contrast,
     saturation and tint changes, which are not edits of the content."""
-    av = a[valid]
-    bv = b[valid]
-    if len(av) < 16:
+    # every step-th compared pixel (as a[valid][::step], without copying all of them)
+    idx = np.flatnonzero(valid)
+    if len(idx) < 16:
         return b
-    step = max(1, len(av) // 50_000)
-    av, bv = av[::step], bv[::step]
-    x = np.concatenate([bv, np.ones((len(bv), 1), np.float32)], axis=1)
-    keep = np.ones(len(av), dtype=bool)
+    idx = idx[:: max(1, len(idx) // 50_000)]
+    # one row per sampled pixel: the copy's colour, 1, the original's colour
+    z = np.ones((len(idx), 7))
+    bv = b.reshape(-1, 3)[idx].astype(np.float64).reshape(-1, 1, 3)  # as cv2.transform takes
+    av = a.reshape(-1, 3)[idx].astype(np.float64)
+    z[:, :3], z[:, 4:] = bv[:, 0], av
+    keep = np.ones(len(z), dtype=bool)
     # pseudo-pixels that pin the transform to "no change" where the picture does not
     # determine it: in a picture of greys and skin tones, a bare fit is free to map an
     # unseen colour (a pasted green box) onto anything, hiding the edit
-    prior_x = np.concatenate([np.eye(3, dtype=np.float32), np.zeros((3, 1), np.float32)], axis=1)
-    prior_a = np.eye(3, dtype=np.float32)
+    prior = np.zeros((7, 7))
+    # their sums: rows (colour e_i, 0) mapped to e_i add I to x'x (colour terms) and x'a
+    prior[[0, 1, 2, 0, 1, 2], [0, 1, 2, 4, 5, 6]] = 1.0
+    m: NDArray[np.floating[Any]] = np.zeros((3, 4))
     for _ in range(COLOUR_FIT_ROUNDS):
         # each refit leaves out the worst-fitting share of pixels: a pasted region must
-        # not pull the colour transform towards itself
-        w = np.float32(np.sqrt(COLOUR_FIT_PRIOR * keep.sum()))
-        m, *_ = np.linalg.lstsq(
-            np.concatenate([x[keep], w * prior_x]),
-            np.concatenate([av[keep], w * prior_a]),
-            rcond=None,
-        )
-        residual = np.abs(x @ m - av).max(axis=1)
+        # not pull the colour transform towards itself. The least-squares fit by its
+        # normal equations, from one 7x7 product of the kept rows (lstsq took 5 times
+        # longer)
+        zk = z[keep]
+        zz = zk.T @ zk + COLOUR_FIT_PRIOR * float(len(zk)) * prior
+        m = np.linalg.solve(zz[:4, :4], zz[:4, 4:]).T
+        r = np.abs(cv2.transform(bv, m).reshape(-1, 3) - av)
+        residual = np.maximum(np.maximum(r[:, 0], r[:, 1]), r[:, 2])
         keep = residual <= np.quantile(residual, COLOUR_FIT_KEEP)
-    out = b.reshape(-1, 3) @ m[:3] + m[3]
-    return np.asarray(out.reshape(b.shape), dtype=np.float32)
+    # cv2.transform: one pass over the picture; a numpy matmul of this shape started
+    # BLAS threads that cost more than the product
+    return np.asarray(cv2.transform(b, m), dtype=np.float32)
+
+
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # scipy.ndimage's default
+
+
+def _erode(mask: NDArray[np.bool_], iterations: int) -> NDArray[np.bool_]:
+    """``scipy.ndimage.binary_erosion`` (cross element, outside counts as unset), with
+    OpenCV: the same pixels, several times faster."""
+    out = cv2.erode(
+        mask.astype(np.uint8),
+        _CROSS,
+        iterations=iterations,
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    return np.asarray(out, dtype=bool)
+
+
+def _dilate(mask: NDArray[np.bool_], iterations: int) -> NDArray[np.bool_]:
+    out = cv2.dilate(
+        mask.astype(np.uint8),
+        _CROSS,
+        iterations=iterations,
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    return np.asarray(out, dtype=bool)
 
 
 def _difference(
@@ -302,21 +336,24 @@ def _difference(
     compression noise) and the thresholded, cleaned-up mask of changed pixels."""
     h, w = a.shape[:2]
     sigma = max(1.0, max(h, w) / SIGMA_DIVISOR)
-    bn = _match_colours(a, b, valid)
+    d = a - _match_colours(a, b, valid)
     # outside the compared area the copy has nothing: keep it out of the blur
-    bn = np.where(valid[..., None], bn, a)
-    diff = np.zeros((h, w), dtype=np.float32)
-    for c in range(3):
-        d = np.abs(
-            ndimage.gaussian_filter(a[..., c], sigma) - ndimage.gaussian_filter(bn[..., c], sigma)
-        )
-        diff = np.maximum(diff, d.astype(np.float32))
+    d[~valid] = 0.0
+    # blur(a) - blur(b) is blur(a - b): one blur instead of six. The kernel and border
+    # are scipy.ndimage.gaussian_filter's (4 sigma, mirrored edge), within 3e-7 of it
+    radius = int(4.0 * sigma + 0.5)
+    k = 2 * radius + 1
+    blurred = cv2.GaussianBlur(d, (k, k), sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT)
+    diff = np.abs(blurred)
+    # the largest channel, three times faster than .max(axis=2)
+    diff = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
     diff[~valid] = 0.0
     mask = diff > threshold
-    mask = ndimage.binary_closing(mask, iterations=2)
-    mask = ndimage.binary_opening(mask, iterations=1)
+    # closing twice then opening once, as scipy.ndimage.binary_closing / _opening
+    mask = _erode(_dilate(mask, 2), 2)
+    mask = _dilate(_erode(mask, 1), 1)
     mask &= valid
-    return diff, mask
+    return np.asarray(diff, dtype=np.float32), mask
 
 
 def _heatmap(grey: NDArray[np.float32], diff: NDArray[np.float32], threshold: float) -> bytes:
