@@ -57,7 +57,9 @@ class Staged:
 
 
 def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    return None if t is None or t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite reads naive
 
 
 def due(inst: Instance, name: str, now: dt.datetime, force: bool) -> PeerRecord | PullResult:
