@@ -104,7 +104,7 @@ def test_transliteration_reads_greek_and_cyrillic_as_said() -> None:
     ("prompt", "rule"),
     [
         # Greek typed in Latin letters (Greeklish): h for eta, w for omega, 3 for xi
-        ("Fwtografia: sakoules me pshfodeltia petamenes sto potami", "scenario.ballots"),
+        ("Fwtografia: sakoules me pshfodeltia petamenes ston potamo", "scenario.ballots"),
         ("Afisa: fetos pshfizete me SMS sto 12345", "scenario.instructions"),
         ("Ta pshfodeltia kaigontai e3w apo to dhmarxeio", "scenario.ballots"),
     ],
@@ -120,7 +120,7 @@ def test_greeklish_reading() -> None:
     # read back to Greek letters, then transliterated as the Greek word lists are
     assert greeklish("pshfodeltia e3w") == "psifodeltia exo"
     assert greeklish("anakoinwsh") == translit("ανακοινωση")
-    assert normalize("Mia fwtografia 8alassas").greeklish == "mia fotografia thalasas"
+    assert normalize("fwtografia apo 8alassa").greeklish == "fotografia apo thalasa"
     # nothing to read in a prompt without Latin letters, or without a Greek short word
     assert normalize("Αφίσα στο δημαρχείο").greeklish == ""
     assert normalize("A photo of the beach in summer").greeklish == ""

@@ -201,12 +201,12 @@ _GREEKLISH = dict(zip("abcdefghijklmnopqrstuvwxyz38",
                       "αμσδεφγηιτκλμνοπκρστυβωχυζξθ", strict=True))
 _GREEKLISH["b"], _GREEKLISH["j"] = "μπ", "τζ"
 _LATIN_WORD = re.compile(r"[a-z38]*[a-z][a-z38]*")
-# Greek short words as Greeklish writes them: a prompt with none of them is not read as
-# Greeklish (the reading costs a quarter of the rules' time on every prompt otherwise)
+# Greek short words as Greeklish writes them, none a common word elsewhere ("den", "mia",
+# "sto" are): a prompt with none of them is not read as Greeklish (the reading costs a
+# quarter of the rules' time on every prompt otherwise)
 _GREEKLISH_WORDS = frozenset({
-    "apo", "sto", "sth", "sthn", "stin", "ston", "stis", "stous", "thn", "tin", "tou", "tis",
-    "tous", "kai", "gia", "einai", "den", "tha", "pou", "mia", "ena", "enas", "otan", "oti",
-    "fetos", "mporeite", "mporeis",
+    "apo", "sth", "sthn", "stin", "ston", "stis", "stous", "thn", "tou", "tous", "kai", "gia",
+    "einai", "otan", "enas", "fetos", "mporeite", "mporeis",
 })
 
 
