@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mediaproof.screening.engine import ALLOW, BLOCK, Screener
-from mediaproof.screening.normalize import fold, normalize, translit
+from mediaproof.screening.normalize import fold, greeklish, normalize, translit
 from mediaproof.screening.people import Person
 from mediaproof.screening.seeds import builtin
 
@@ -98,3 +98,43 @@ def test_transliteration_reads_greek_and_cyrillic_as_said() -> None:
     assert normalize("Bіdеn").text == "biden"
     # spelling-blind: "ts" and "c" alike, as transliterations differ
     assert fold("sektsiia") == fold("sekciya")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "rule"),
+    [
+        # Greek typed in Latin letters (Greeklish): h for eta, w for omega, 3 for xi
+        ("Fwtografia: sakoules me pshfodeltia petamenes ston potamo", "scenario.ballots"),
+        ("Afisa: fetos pshfizete me SMS sto 12345", "scenario.instructions"),
+        ("Ta pshfodeltia kaigontai e3w apo to dhmarxeio", "scenario.ballots"),
+    ],
+)
+def test_greeklish_scenes_are_caught(rules_only: Screener, prompt: str, rule: str) -> None:
+    d = rules_only.screen(prompt)
+    assert d.decision == BLOCK, d
+    hit = next(r for r in d.reasons if r.rule == rule)
+    assert hit.detail == "read as Greeklish"
+
+
+def test_greeklish_reading() -> None:
+    # read back to Greek letters, then transliterated as the Greek word lists are
+    assert greeklish("pshfodeltia e3w") == "psifodeltia exo"
+    assert greeklish("anakoinwsh") == translit("ανακοινωση")
+    assert normalize("fwtografia apo 8alassa").greeklish == "fotografia apo thalasa"
+    # nothing to read in a prompt without Latin letters, or without a Greek short word
+    assert normalize("Αφίσα στο δημαρχείο").greeklish == ""
+    assert normalize("A photo of the beach in summer").greeklish == ""
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # English read as Greeklish must not turn into a scene
+        "A watercolour of a lighthouse at dawn, boats and a harbour wall",
+        "Show me how the ballots are counted on election night",
+        "Mia fwtografia apo thn paralia to kalokairi",  # Greeklish: a beach in summer
+        "Explain how postal voting works in Greece, pshfos apo to spiti",
+    ],
+)
+def test_greeklish_reading_does_not_block(rules_only: Screener, prompt: str) -> None:
+    assert rules_only.screen(prompt).decision != BLOCK

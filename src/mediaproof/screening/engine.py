@@ -247,12 +247,15 @@ class Screener:
         for source in (text, norm.joined):  # "b.a.l.l.o.t.s" only reads in the joined form
             for h in rules.scenario_hits(source, norm.original):
                 scen.setdefault(h.rule, h)
-        folded: dict[str, rules.Hit] = {}
-        if norm.folded:  # misspelt or transliterated scene words: read spelling-blind
-            for h in rules.scenario_hits(norm.folded, norm.original, folded=True):
+        folded: dict[str, tuple[rules.Hit, str, str]] = {}
+        # misspelt or transliterated scene words read spelling-blind, then Latin words read
+        # as Greeklish ("pshfodeltia"): scene words only, never names
+        for source, how in ((norm.folded, "read spelling-blind"),
+                            (norm.greeklish, "read as Greeklish")):
+            for h in rules.scenario_hits(source, norm.original, folded=True) if source else ():
                 if h.rule not in scen:
-                    folded.setdefault(h.rule, h)
-        scen.update(folded)
+                    folded.setdefault(h.rule, (h, source, how))
+        scen.update((rule, h) for rule, (h, _, _) in folded.items())
         if "scenario.robocall" in scen and rules.VOTE.first(text):
             scen.setdefault("scenario.instructions", scen["scenario.robocall"])
         roles = rules.role_hits(text)
@@ -309,8 +312,8 @@ class Screener:
                 )
         for rule, h in sorted(scen.items()):
             if rule in folded:
-                reasons.append(Reason(rule, norm.folded[h.start : h.end],
-                                      detail="read spelling-blind"))
+                _, source, how = folded[rule]
+                reasons.append(Reason(rule, source[h.start : h.end], detail=how))
                 continue
             src = text if h.end <= len(text) else norm.joined
             reasons.append(Reason(rule, src[h.start : h.end]))
