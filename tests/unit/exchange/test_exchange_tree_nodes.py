@@ -1,0 +1,66 @@
+"""The stored-tree arithmetic (exchange/tree.py) against MemoryTree, the plain
+recursive root and the verifiers: nodes grown in batches are the tree's complete
+subtrees, and proofs from only the nodes nodes_for() names verify and equal MemoryTree's."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from mediaproof.exchange.tree import NodeView, frontier, grow, nodes_for
+from mediaproof.transparency.merkle import (
+    MemoryTree,
+    leaf_hash,
+    root_of_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
+
+
+def leaves(n: int) -> list[bytes]:
+    return [leaf_hash(hashlib.sha256(str(i).encode()).digest()) for i in range(n)]
+
+
+def complete_nodes(tree: MemoryTree) -> dict[tuple[int, int], bytes]:
+    return {(lv, i): h for lv, row in enumerate(tree.levels) for i, h in enumerate(row)}
+
+
+@pytest.mark.parametrize("batches", [[1], [5, 1, 1], [7, 9, 16, 1, 30], [64], [63, 2], [3] * 23])
+def test_grown_in_batches_the_nodes_are_the_trees(batches: list[int]) -> None:
+    all_leaves = leaves(sum(batches))
+    stored: dict[tuple[int, int], bytes] = {}
+    size = 0
+    for b in batches:
+        known = {k: stored[k] for k in frontier(size)}
+        new = grow(size, known, all_leaves[size : size + b])
+        assert not set(new) & set(stored)  # a node is written once, never rewritten
+        stored.update(new)
+        size += b
+        assert stored == complete_nodes(MemoryTree(all_leaves[:size]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 13, 33, 100])
+def test_proofs_from_the_named_nodes_only_verify(n: int) -> None:
+    ls = leaves(n)
+    all_nodes = complete_nodes(MemoryTree(ls))
+    mem = MemoryTree(ls)
+    for size in {1, n // 2 or 1, n}:
+        root = root_of_leaf_hashes(ls[:size])  # independent: the plain definition
+        for old in {0, 1, size // 3, size}:
+            idx = list(range(min(old, size - 1), size))
+            keys = nodes_for(size, idx, old)
+            v = NodeView(size, {k: all_nodes[k] for k in keys})  # nothing else is there
+            assert v.root() == root
+            for i in idx:
+                p = v.inclusion_proof(i)
+                assert p == mem.inclusion_proof(i, size)
+                verify_inclusion(ls[i], i, size, p, root)
+            c = v.consistency_proof(old)
+            verify_consistency(old, size, root_of_leaf_hashes(ls[:old]), root, c)
+
+
+def test_a_node_not_read_is_an_error_never_a_hash() -> None:
+    v = NodeView(4, {})
+    with pytest.raises(KeyError):
+        v.root()
