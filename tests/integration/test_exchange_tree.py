@@ -60,6 +60,13 @@ def inst(settings: Settings) -> Iterator[Instance]:
         i.close()
 
 
+def _row(q: int) -> FeedRow:
+    return FeedRow(
+        NAME, q, SignalType.PDQ, f"{q:064x}", Category.POSITIVE_CLASS, ("t",), None,
+        "County A", False, "2026-12-06T00:00:00Z",
+    )  # fmt: skip
+
+
 def fill(inst: Instance, start: int, n: int) -> None:
     """Rows ``start+1 .. start+n`` appended as a writer appends them; the collection
     stays marked synced, so a read's sync does not reconcile them with the empty bank."""
@@ -69,13 +76,7 @@ def fill(inst: Instance, start: int, n: int) -> None:
         c = repo.collection(NAME)
         assert c is not None
         c.synced_at = now + dt.timedelta(days=365)
-        rows = [
-            FeedRow(
-                NAME, q, SignalType.PDQ, f"{q:064x}", Category.POSITIVE_CLASS, ("t",), None,
-                "County A", False, "2026-12-06T00:00:00Z",
-            )  # fmt: skip
-            for q in range(start + 1, start + n + 1)
-        ]
+        rows = [_row(q) for q in range(start + 1, start + n + 1)]
         repo.append_many(c, rows, now)
 
 
@@ -130,9 +131,7 @@ def pull_all(inst: Instance, who: Principal, after: int, limit: int) -> list[dic
     while pages[-1]["more"]:
         last = pages[-1]
         pages.append(
-            exchange.updates(
-                inst, who, NAME, after=last["next"], limit=limit, size=last["size"]
-            )
+            exchange.updates(inst, who, NAME, after=last["next"], limit=limit, size=last["size"])
         )
     return pages
 
@@ -201,9 +200,7 @@ def test_a_process_killed_mid_write_leaves_the_tree_as_committed(
     inst: Instance, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(inst, 0, 100)
-    p = multiprocessing.get_context("spawn").Process(
-        target=_die_mid_write, args=(settings, 40, 2)
-    )
+    p = multiprocessing.get_context("spawn").Process(target=_die_mid_write, args=(settings, 40, 2))
     p.start()
     p.join(120)
     assert p.exitcode == -signal.SIGKILL

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from mediaproof.transparency.merkle import (
     HASH_SIZE,
+    Subtrees,
     consistency_proof,
     inclusion_proof,
     node_hash,
@@ -68,11 +69,12 @@ def nodes_for(size: int, indices: Iterable[int] = (), old: int | None = None) ->
     """The stored nodes that the root of ``size``, inclusion proofs of ``indices`` and a
     consistency proof from ``old`` read (proof generation reads nothing else)."""
     rec = _Recorder()
-    tree_root(rec, size)
+    sub = Subtrees(rec)  # one memo for all: the right edge is hashed once, not per proof
+    tree_root(rec, size, shared=sub)
     for i in indices:
-        inclusion_proof(rec, i, size)
+        inclusion_proof(rec, i, size, shared=sub)
     if old is not None and 0 <= old <= size:
-        consistency_proof(rec, old, size)
+        consistency_proof(rec, old, size, shared=sub)
     return rec.keys
 
 
@@ -83,15 +85,18 @@ class NodeView:
     def __init__(self, size: int, nodes: Mapping[Key, bytes]) -> None:
         self.size = size
         self._nodes = nodes
+        self._sub = Subtrees(self.node)  # ranges hashed once for every proof of a page
 
     def node(self, level: int, index: int) -> bytes:
         return self._nodes[(level, index)]
 
     def root(self, size: int | None = None) -> bytes:
-        return tree_root(self.node, self.size if size is None else size)
+        return tree_root(self.node, self.size if size is None else size, shared=self._sub)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        return inclusion_proof(self.node, index, self.size if size is None else size)
+        n = self.size if size is None else size
+        return inclusion_proof(self.node, index, n, shared=self._sub)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        return consistency_proof(self.node, old_size, self.size if new_size is None else new_size)
+        n = self.size if new_size is None else new_size
+        return consistency_proof(self.node, old_size, n, shared=self._sub)

@@ -19,8 +19,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy.orm import Session
-
 from mediaproof.accounts.models import Principal
 from mediaproof.errors import StorageError, UsageError
 from mediaproof.exchange.log import origin_for, tree_of
@@ -62,7 +60,9 @@ from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
 from mediaproof.transparency.checkpoint import Checkpoint, sign_checkpoint
 from mediaproof.transparency.merkle import MemoryTree
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the repositories run the SQL; these name what they hand over
+    from sqlalchemy.orm import Session
+
     from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from mediaproof.errors import BusyError, StorageError
 from mediaproof.exchange.models import FeedRow
 from mediaproof.exchange.tree import Key, NodeView, frontier, grow, nodes_for
@@ -32,7 +30,9 @@ from mediaproof.storage.sql.repos_exchange_tree import TreeRepository
 from mediaproof.transparency.errors import ProofError
 from mediaproof.transparency.merkle import MemoryTree, leaf_hash, verify_inclusion
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the repositories run the SQL; these name what they hand over
+    from sqlalchemy.orm import Session
+
     from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow
 
 log = logging.getLogger("mediaproof.services.exchange")
