@@ -78,6 +78,22 @@ def nodes_for(size: int, indices: Iterable[int] = (), old: int | None = None) ->
     return rec.keys
 
 
+def window(size: int, lo: int, hi: int) -> dict[int, tuple[int, int]]:
+    """Per level, an index range of complete nodes that, with :func:`frontier` ``(size)``,
+    holds every node the root of ``size``, the inclusion proofs of leaves ``[lo, hi)``
+    and a consistency proof from ``lo`` read: a sibling is within one (two for the
+    consistency path from ``lo - 1``) of the page's own nodes, or it is part of the
+    right edge, which is the frontier. Read as ranges (no proof walked to find them);
+    ``nodes_for`` is the exact set, and what a read falls back to."""
+    out: dict[int, tuple[int, int]] = {}
+    for level in range(size.bit_length()):
+        first = max(0, (lo >> level) - 2)
+        last = min(((max(hi, lo + 1) - 1) >> level) + 1, (size >> level) - 1)
+        if first <= last:
+            out[level] = (first, last)
+    return out
+
+
 class NodeView:
     """Proofs over a tree of ``size`` leaves from the nodes read for them; a node that
     was not read raises KeyError (a bug, never a wrong hash)."""

@@ -30,6 +30,7 @@ from mediaproof.exchange.models import (
     live_signals,
 )
 from mediaproof.exchange.snapshot import dataset_csv, local_file
+from mediaproof.exchange.tree import NodeView
 from mediaproof.services import exchange_tree
 
 # The key, collections and sync (exchange_collections) and access (exchange_access) live
@@ -182,12 +183,12 @@ def _from_tree(
     after: int,
     limit: int,
     size: int | None,
-) -> tuple[_Tree, int, list[FeedRow]] | None:
-    """A page proved from the stored tree (services/exchange_tree.py); None when the
-    answer must hash the stored rows instead. A first page (no ``size``) hashes the
-    store when the tree is stale or a row as stored now fails its proof, so the peer
-    is shown the rewrite. A later page proves against the checkpoint its first page
-    signed: from the nodes (they only grow), unless that page hashed the store."""
+) -> tuple[_Tree, int, list[FeedRow], list[list[bytes]]] | None:
+    """A page and its rows' proofs from the stored tree (services/exchange_tree.py);
+    None when the answer must hash the stored rows instead. A first page (no ``size``)
+    hashes the store when the tree is stale or a row as stored now fails its proof, so
+    the peer is shown the rewrite. A later page proves against the checkpoint its first
+    page signed: from the nodes (they only grow), unless that page hashed the store."""
     tsize, stale = exchange_tree.state(s, row)
     n = tsize if size is None else size
     if not 0 <= n <= tsize or (size is None and stale):
@@ -195,14 +196,30 @@ def _from_tree(
     if size is not None and _cached_tree(inst, row.name, size) is not None:
         return None  # the first page hashed the store: the later ones use that tree
     page = repo.updates(row, after, upto=n, limit=limit)
-    v = exchange_tree.view(s, row, n, [r.seq - 1 for r in page], after if after <= n else None)
-    if v is None or (size is None and not exchange_tree.proofs_hold(v, page, n)):
+    idx = [r.seq - 1 for r in page]
+    v: NodeView | None
+    try:  # the nodes read as ranges; a node not read is a KeyError, never a wrong hash
+        v = exchange_tree.page_view(s, row, n, min(after, n), max(idx, default=after) + 1)
+        proofs = _proofs(v, idx, n, after)
+    except KeyError:
+        v = exchange_tree.view(s, row, n, idx, after if after <= n else None)
+        proofs = _proofs(v, idx, n, after) if v is not None else []
+    if v is None or (size is None and not exchange_tree.proofs_hold(v, page, n, proofs)):
         log.error("exchange: collection %s: a stored row or node changed", row.name)
         exchange_tree.mark_stale(s, row)
         return None
     if size is None:
         _forget_tree(inst, row.name)
-    return v, n, page
+    return v, n, page, proofs
+
+
+def _proofs(v: NodeView, indices: list[int], n: int, after: int) -> list[list[bytes]]:
+    """The page's inclusion proofs (and, first, the consistency proof and root, so a
+    missing node shows before any is used)."""
+    v.root(n)
+    if 0 <= after <= n:
+        v.consistency_proof(after, n)
+    return [v.inclusion_proof(i, n) for i in indices]
 
 
 def _from_store(
@@ -262,15 +279,16 @@ def updates(
         tree: _Tree
         fast = _from_tree(inst, s, repo, row, after, limit, size)
         if fast is not None:
-            tree, n, page = fast
-            pos = {r.seq: r.seq - 1 for r in page}
+            tree, n, page, proofs = fast
+            paths = [[_b64(h) for h in p] for p in proofs]
         else:
             tree, n, page, pos = _from_store(inst, repo, row, after, limit, size)
+            paths = [_proof(tree, pos[r.seq], n) for r in page]
         consistency = [_b64(h) for h in tree.consistency_proof(after, n)] if 0 <= after <= n else []
         out_rows = []
-        for r in page:
+        for r, path in zip(page, paths, strict=True):
             d = r.as_json()
-            d["inclusion_proof"] = _proof(tree, pos[r.seq], n)
+            d["inclusion_proof"] = path
             out_rows.append(d)
         last = page[-1].seq if page else after
         audit_read(repo, row, who, "updates", after=after, rows=len(page), size=n, now=now)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from mediaproof.errors import BusyError, StorageError
 from mediaproof.exchange.models import FeedRow
-from mediaproof.exchange.tree import Key, NodeView, frontier, grow, nodes_for
+from mediaproof.exchange.tree import Key, NodeView, frontier, grow, nodes_for, window
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository
@@ -131,14 +131,23 @@ def view(
     return NodeView(size, got) if len(got) == len(keys) else None
 
 
-def proofs_hold(v: NodeView, rows: Sequence[FeedRow], size: int) -> bool:
-    """Whether every row, hashed as stored now, is in the tree of ``size`` at its index:
-    never serve a proof that does not verify (O(page * log n) hashes)."""
+def page_view(s: Session, c: ExchangeCollectionRow, size: int, lo: int, hi: int) -> NodeView:
+    """The nodes for a page of leaves ``[lo, hi)`` of the tree of ``size`` and the
+    consistency proof from ``lo``, read as index ranges per level (no proof walked to
+    find them first); proofs from it raise KeyError if a node is not there."""
+    got = TreeRepository(s).nodes_in(c.id, window(size, lo, hi), frontier(size))
+    return NodeView(size, got)
+
+
+def proofs_hold(
+    v: NodeView, rows: Sequence[FeedRow], size: int, proofs: Sequence[Sequence[bytes]]
+) -> bool:
+    """Whether every row, hashed as stored now, is in the tree of ``size`` at its index
+    by the proof about to be served with it: never serve one that does not verify."""
     root = v.root(size)
     try:
-        for r in rows:
-            i = r.seq - 1
-            verify_inclusion(leaf_hash(r.entry()), i, size, v.inclusion_proof(i, size), root)
+        for r, p in zip(rows, proofs, strict=True):
+            verify_inclusion(leaf_hash(r.entry()), r.seq - 1, size, list(p), root)
     except ProofError:
         return False
     return True

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from mediaproof.exchange.tree import NodeView, frontier, grow, nodes_for
+from mediaproof.exchange.tree import NodeView, frontier, grow, nodes_for, window
 from mediaproof.transparency.merkle import (
     MemoryTree,
     leaf_hash,
@@ -64,3 +64,19 @@ def test_a_node_not_read_is_an_error_never_a_hash() -> None:
     v = NodeView(4, {})
     with pytest.raises(KeyError):
         v.root()
+
+
+def test_a_pages_window_holds_every_node_its_proofs_read() -> None:
+    """What a read fetches as index ranges covers the exact set (else it falls back to
+    a second query: slower, never wrong)."""
+    for size in [*range(1, 70), 1000, 1023, 1025, 4097]:
+        for lo in {0, 1, size // 3, size - 1, size // 2 + 1}:
+            for hi in {lo + 1, min(size, lo + 7), min(size, lo + 100), size}:
+                if not lo < hi <= size:
+                    continue
+                got = {
+                    (lv, i) for lv, (a, b) in window(size, lo, hi).items() for i in range(a, b + 1)
+                }
+                got |= set(frontier(size))
+                need = nodes_for(size, range(lo, hi), lo)
+                assert need <= got, (size, lo, hi, sorted(need - got))

@@ -50,6 +50,21 @@ class TreeRepository:
         q = select(N.level, N.idx, N.hash).where(N.collection_id == collection_id, cond)
         return {(r.level, r.idx): bytes(r.hash) for r in self.s.execute(q)}
 
+    def nodes_in(
+        self, collection_id: int, ranges: Mapping[int, tuple[int, int]], keys: Iterable[Key]
+    ) -> dict[Key, bytes]:
+        """The stored nodes in ``ranges`` (level -> first, last index) and among ``keys``,
+        in one query on the primary key."""
+        conds = [and_(N.level == lv, N.idx.between(a, b)) for lv, (a, b) in ranges.items()]
+        by_level: dict[int, list[int]] = {}
+        for level, idx in keys:
+            by_level.setdefault(level, []).append(idx)
+        conds += [and_(N.level == lv, N.idx.in_(sorted(ix))) for lv, ix in by_level.items()]
+        if not conds:
+            return {}
+        q = select(N.level, N.idx, N.hash).where(N.collection_id == collection_id, or_(*conds))
+        return {(r.level, r.idx): bytes(r.hash) for r in self.s.execute(q)}
+
     def add(self, collection_id: int, nodes: Mapping[Key, bytes]) -> None:
         items = [
             {"collection_id": collection_id, "level": lv, "idx": ix, "hash": h}
