@@ -110,8 +110,25 @@ class NodeView:
         return tree_root(self.node, self.size if size is None else size, shared=self._sub)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """RFC 6962 PATH(index, D[0:size]) without walking down from the root: below the
+        level where the paths to ``index`` and to the last leaf part, the siblings (the
+        one at that level may be the right edge's partial subtree, hashed once per page);
+        above it, the left siblings on the last leaf's path."""
         n = self.size if size is None else size
-        return inclusion_proof(self.node, index, n, shared=self._sub)
+        if not 0 <= index < n:
+            return inclusion_proof(self.node, index, n)  # raises the usual error
+        nodes, out = self._nodes, []
+        inner = (index ^ (n - 1)).bit_length()
+        for level in range(inner):
+            sib = (index >> level) ^ 1
+            if (sib + 1) << level <= n:
+                out.append(nodes[(level, sib)])
+            else:
+                out.append(self._sub.hash(sib << level, n))
+        for level in range(inner, n.bit_length()):
+            if index >> level & 1:
+                out.append(nodes[(level, (index >> level) - 1)])
+        return out
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         n = self.size if new_size is None else new_size

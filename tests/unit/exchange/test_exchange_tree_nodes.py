@@ -80,3 +80,32 @@ def test_a_pages_window_holds_every_node_its_proofs_read() -> None:
                 got |= set(frontier(size))
                 need = nodes_for(size, range(lo, hi), lo)
                 assert need <= got, (size, lo, hi, sorted(need - got))
+
+
+class _Spy(dict[tuple[int, int], bytes]):
+    """The nodes, noting which were read."""
+
+    def __init__(self, nodes: dict[tuple[int, int], bytes]) -> None:
+        super().__init__()
+        self.nodes, self.read = nodes, set[tuple[int, int]]()
+
+    def __getitem__(self, k: tuple[int, int]) -> bytes:
+        self.read.add(k)
+        return self.nodes[k]
+
+
+def test_the_direct_path_is_rfc_6962s_for_every_index_and_size() -> None:
+    ls = leaves(130)
+    nodes = complete_nodes(MemoryTree(ls))
+    for size in range(1, 131):
+        mem = MemoryTree(ls[:size])
+        root = root_of_leaf_hashes(ls[:size])
+        for i in range(size):
+            spy = _Spy(nodes)
+            p = NodeView(size, spy).inclusion_proof(i)
+            assert p == mem.inclusion_proof(i)
+            verify_inclusion(ls[i], i, size, p, root)
+            win = {
+                (lv, j) for lv, (a, b) in window(size, i, i + 1).items() for j in range(a, b + 1)
+            }
+            assert spy.read <= win | set(frontier(size))
