@@ -9,8 +9,12 @@ of every row beside the index (services/exchange_index.py). Prints JSON.
         [--incremental 1000] [--interval 0.5] [--match-sizes 10000,100000]
 
 A and B each use a SQLite file in their home. A's collection rows are written in bulk
-(ExchangeRepository.append_many) by a child process, so this process is the puller
-only: ``puller_rss_*`` is its RSS (ru_maxrss) before and after the pulls. A's own
+(ExchangeRepository.append_many) by a child process, which then brings A's stored tree
+of the log up to them (``tree_build_s``: what A's sync does as it appends), so this
+process is the puller only: ``puller_rss_*`` is its RSS (ru_maxrss) before and after the
+pulls, ``puller_cpu_s`` its CPU time; ``publisher_*`` are the server's peak RSS (VmHWM)
+and CPU time (utime + stime) per stage. ``--pull-only`` leaves out the confirmation
+delay and the match latency (a big run). A's own
 sync-before-read is throttled to once per 2 s (SYNC_ON_READ_S), which the confirmation
 delay includes; the bulk collection is marked synced so A's sync does not reconcile it
 away with A's (empty) bank.
@@ -54,6 +58,11 @@ from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository
 from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository
 
+try:  # absent before the stored tree (the same bench measures the code before it)
+    from mediaproof.services import exchange_tree
+except ImportError:
+    exchange_tree = None  # type: ignore[assignment]
+
 PASSWORD = "a long bench password"
 FILL_BATCH = 20_000
 
@@ -76,9 +85,22 @@ def _row(name: str, seq: int, value: str) -> FeedRow:
     )  # fmt: skip
 
 
+def _proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def fill(home: Path, name: str, start: int, n: int, seed: int) -> None:
     """Rows ``start+1 .. start+n`` of collection ``name`` in bulk; the collection stays
-    marked synced so A's sync-before-read does not withdraw them (they are not in the bank)."""
+    marked synced so A's sync-before-read does not withdraw them (they are not in the bank).
+    Then A's stored tree catches up (timed: printed as JSON for the parent)."""
     rng = random.Random(seed)
     inst = Instance(Settings(home=home))
     try:
@@ -91,17 +113,24 @@ def fill(home: Path, name: str, start: int, n: int, seed: int) -> None:
                 assert c is not None
                 c.synced_at = now + dt.timedelta(days=365)
                 repo.append_many(c, [_row(name, q, _pdq(rng)) for q in range(lo + 1, hi + 1)], now)
+        t = time.perf_counter()
+        if exchange_tree is not None:
+            exchange_tree.ensure(inst, name, wait_s=None)
+        print(json.dumps({"tree_build_s": round(time.perf_counter() - t, 3)}))
     finally:
         inst.close()
 
 
-def _fill_child(home: Path, name: str, start: int, n: int, seed: int) -> float:
+def _fill_child(home: Path, name: str, start: int, n: int, seed: int) -> dict[str, float]:
     t = time.perf_counter()
-    subprocess.run(
+    p = subprocess.run(
         [sys.executable, __file__, "--fill", str(home), name, str(start), str(n), str(seed)],
         check=True,
+        stdout=subprocess.PIPE,
     )
-    return time.perf_counter() - t
+    out: dict[str, float] = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    out["fill_s"] = round(time.perf_counter() - t, 3)
+    return out
 
 
 def prepare_a(home: Path) -> dict[str, str]:
@@ -294,13 +323,19 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=0.5, help="B's pull interval (s)")
     ap.add_argument("--match-sizes", default="10000,100000")
     ap.add_argument("--repeat", type=int, default=3, help="confirmations with/without big")
+    ap.add_argument("--pull-only", action="store_true", help="no confirmation or match stages")
+    ap.add_argument("--empty-repeats", type=int, default=5)
     args = ap.parse_args()
-    out: dict[str, object] = {"signals": args.signals, "load_avg_1m_start": os.getloadavg()[0]}
+    out: dict[str, object] = {
+        "signals": args.signals,
+        "stored_tree": exchange_tree is not None,
+        "load_avg_1m_start": os.getloadavg()[0],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         a_home, b_home = root / "a", root / "b"
         tokens = prepare_a(a_home)
-        out["fill_s"] = round(_fill_child(a_home, "bench", 0, args.signals, 1), 3)
+        out["fill"] = _fill_child(a_home, "bench", 0, args.signals, 1)
         env = {
             "MEDIAPROOF_SERVICE_RATE_EXCHANGE_BURST": "1000000",
             "MEDIAPROOF_SERVICE_RATE_EXCHANGE_PER_MIN": "1000000",
@@ -316,25 +351,45 @@ def main() -> None:
                 )
             out["puller_rss_before_mib"] = _rss_mib()
             with httpx.Client(timeout=600.0) as http:
+                cpu_a, cpu_b = _proc_cpu_s(proc.pid), time.process_time()
                 t = time.perf_counter()
                 r = exchange_pull.pull_one(b, "county-a", client=http)
                 full = time.perf_counter() - t
                 assert r.status == "ok" and r.added == args.signals, r
                 out["full_pull_s"] = round(full, 3)
                 out["full_pull_rows_per_s"] = round(args.signals / full)
+                out["full_pull_publisher_cpu_s"] = round(_proc_cpu_s(proc.pid) - cpu_a, 2)
+                out["full_pull_puller_cpu_s"] = round(time.process_time() - cpu_b, 2)
                 out["puller_rss_after_full_mib"] = _rss_mib()
-                _fill_child(a_home, "bench", args.signals, args.incremental, 2)
+                out["publisher_rss_after_full_mib"] = _proc_hwm_mib(proc.pid)
+                out["incremental_fill"] = _fill_child(
+                    a_home, "bench", args.signals, args.incremental, 2
+                )
+                cpu_a, cpu_b = _proc_cpu_s(proc.pid), time.process_time()
                 t = time.perf_counter()
                 r = exchange_pull.pull_one(b, "county-a", client=http)
                 out["incremental"] = args.incremental
                 out["incremental_pull_s"] = round(time.perf_counter() - t, 3)
+                out["incremental_publisher_cpu_s"] = round(_proc_cpu_s(proc.pid) - cpu_a, 3)
+                out["incremental_puller_cpu_s"] = round(time.process_time() - cpu_b, 3)
                 assert r.status == "ok" and r.added == args.incremental, r
-                t = time.perf_counter()
-                r = exchange_pull.pull_one(b, "county-a", client=http)
-                out["empty_pull_s"] = round(time.perf_counter() - t, 3)
-                assert r.status == "ok" and r.added == 0, r
-                exchange_pull.pull_one(b, "county-a-latency", client=http)
+                empty, empty_cpu = [], []
+                for _ in range(args.empty_repeats):
+                    cpu_a = _proc_cpu_s(proc.pid)
+                    t = time.perf_counter()
+                    r = exchange_pull.pull_one(b, "county-a", client=http, force=True)
+                    empty.append(time.perf_counter() - t)
+                    empty_cpu.append(_proc_cpu_s(proc.pid) - cpu_a)
+                    assert r.status == "ok" and r.added == 0, r
+                out["empty_pull_s_median"] = round(statistics.median(empty), 4)
+                out["empty_pull_publisher_cpu_s_median"] = round(statistics.median(empty_cpu), 3)
+                out["publisher_rss_peak_mib"] = _proc_hwm_mib(proc.pid)
+                if not args.pull_only:
+                    exchange_pull.pull_one(b, "county-a-latency", client=http)
             out["puller_rss_peak_mib"] = _rss_mib()
+            if args.pull_only:
+                b.close()
+                return _finish(out)
             # B's scheduler pulls the big collection beside the small one: its (empty)
             # pull each round must not hold up the small one's. Beside it, a B that
             # pulls only the collection the confirmation lands in; alternated
@@ -361,6 +416,10 @@ def main() -> None:
             proc.wait(30)
         sizes = [int(x) for x in args.match_sizes.split(",") if x]
         out["match_latency"] = match_latency(root, sizes)
+    _finish(out)
+
+
+def _finish(out: dict[str, object]) -> None:
     out["load_avg_1m_end"] = os.getloadavg()[0]
     print(json.dumps(out, indent=2))
 

@@ -23,7 +23,9 @@ from mediaproof.exchange.models import (
     check_value,
     live_signals,
 )
+from mediaproof.services import exchange_tree
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
 from mediaproof.storage.sql.repos_exchange_contrib import accepted_signals
 from mediaproof.transparency.errors import ProofError
@@ -209,12 +211,15 @@ def _sync_one(repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.date
             _append(repo, row, rows, key[0], key[1], wanted[key], False, now)
             added += 1
     repo.mark_synced(row, now)
-    _remember(repo, row, tree_of(rows))
+    tree = tree_of(rows)
+    if _remember(repo, row, tree):
+        exchange_tree.reconcile(repo.s, row, tree)  # the caller holds exchange_tree.LOCK
     return SyncResult(row.name, added, withdrawn, len(rows))
 
 
-def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: MemoryTree) -> None:
-    """Keep the tree signed last; raise the alarm when the store no longer extends it."""
+def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: MemoryTree) -> bool:
+    """Keep the tree signed last; raise the alarm (and mark the stored tree stale, so
+    answers hash the store) when the store no longer extends it. True: it does."""
     if row.signed_root is not None and row.signed_size > 0:
         try:
             if tree.size < row.signed_size:
@@ -236,8 +241,10 @@ def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: Memory
                 f"the stored log no longer extends the tree of size {row.signed_size} "
                 f"signed before: {e.message}",
             )
-            return  # keep the last good tree as the reference
+            exchange_tree.mark_stale(repo.s, row)
+            return False  # keep the last good tree as the reference
     repo.keep_signed(row, tree.size, tree.root())
+    return True
 
 
 def sync(
@@ -246,7 +253,7 @@ def sync(
     """Bring collections (one, or all) in line with the bank and their withdrawals."""
     now = now or _now()
     out = []
-    with inst.db.session() as s:
+    with hold(inst.db, exchange_tree.LOCK), inst.db.session() as s:
         repo = ExchangeRepository(s)
         targets = [name] if name else [c.name for c in repo.collections()]
         for n in targets:
@@ -272,7 +279,7 @@ def withdraw(
     v = check_value(st, value)
     if not reason.strip():
         raise UsageError("say why the signal is withdrawn")
-    with inst.db.session() as s:
+    with hold(inst.db, exchange_tree.LOCK), inst.db.session() as s:
         repo = ExchangeRepository(s)
         row = existing_collection(repo, name, lock=True)
         repo.withdraw(row, st, v, reason.strip(), now)

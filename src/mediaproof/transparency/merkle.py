@@ -57,8 +57,10 @@ def root_of_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
-class _Subtrees:
-    """Hashes of arbitrary leaf ranges, built from complete-subtree reads, memoised per proof."""
+class Subtrees:
+    """Hashes of arbitrary leaf ranges, built from complete-subtree reads, memoised (per
+    proof, or across the proofs of a page when passed as ``shared``: a range's hash
+    depends on its leaves only)."""
 
     def __init__(self, read: NodeReader) -> None:
         self._read = read
@@ -80,15 +82,20 @@ class _Subtrees:
         return found
 
 
-def tree_root(read: NodeReader, size: int) -> bytes:
-    return _Subtrees(read).hash(0, size)
+_Subtrees = Subtrees
 
 
-def inclusion_proof(read: NodeReader, index: int, size: int) -> list[bytes]:
+def tree_root(read: NodeReader, size: int, *, shared: Subtrees | None = None) -> bytes:
+    return (shared or Subtrees(read)).hash(0, size)
+
+
+def inclusion_proof(
+    read: NodeReader, index: int, size: int, *, shared: Subtrees | None = None
+) -> list[bytes]:
     """RFC 6962 §2.1.1 PATH(index, D[0:size]), leaf's sibling first."""
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not in a tree of size {size}")
-    sub = _Subtrees(read)
+    sub = shared or Subtrees(read)
     proof: list[bytes] = []
     lo, hi, m = 0, size, index
     # Walk down from the root, collecting siblings, then reverse to leaf-first order.
@@ -104,13 +111,15 @@ def inclusion_proof(read: NodeReader, index: int, size: int) -> list[bytes]:
     return proof
 
 
-def consistency_proof(read: NodeReader, old_size: int, new_size: int) -> list[bytes]:
+def consistency_proof(
+    read: NodeReader, old_size: int, new_size: int, *, shared: Subtrees | None = None
+) -> list[bytes]:
     """RFC 6962 §2.1.2 PROOF(old_size, D[0:new_size]); empty if the sizes are equal or old is 0."""
     if not 0 <= old_size <= new_size:
         raise ProofError(f"no consistency proof from size {old_size} to {new_size}")
     if old_size in (0, new_size):
         return []
-    sub = _Subtrees(read)
+    sub = shared or Subtrees(read)
     proof: list[bytes] = []
     lo, hi, m, whole = 0, new_size, old_size, True
     while True:

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediaproof.storage.sql import account_tables as _users  # noqa: F401  (api_tokens FKs)
@@ -34,6 +45,10 @@ class ExchangeCollectionRow(Base):
     signed_size: Mapped[int] = mapped_column(Integer, default=0)
     signed_root: Mapped[str | None] = mapped_column(String(64), nullable=True)
     alarm: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # how many leaves exchange_tree_nodes covers; stale: a stored row was changed or
+    # deleted since (a trigger sets it, migration 0028), so answers hash the store again
+    tree_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tree_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ExchangeUpdateRow(Base):
@@ -62,6 +77,21 @@ class ExchangeUpdateRow(Base):
     # disputed, seen; None for signal updates. The reason is scrubbed text.
     opinion: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ExchangeTreeNodeRow(Base):
+    """A complete subtree's hash in a collection's log (``level``, ``idx``: leaves
+    ``[idx * 2**level, (idx + 1) * 2**level)``), so a page's proofs read O(log n) of
+    these instead of hashing the whole log (services/exchange_tree.py)."""
+
+    __tablename__ = "exchange_tree_nodes"
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_collections.id"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class ExchangeGrantRow(Base):
