@@ -46,7 +46,7 @@ class ExchangeCollectionRow(Base):
     signed_root: Mapped[str | None] = mapped_column(String(64), nullable=True)
     alarm: Mapped[str | None] = mapped_column(Text, nullable=True)
     # how many leaves exchange_tree_nodes covers; stale: a stored row was changed or
-    # deleted since (a trigger sets it, migration 0028), so answers hash the store again
+    # deleted since (a trigger sets it, migration 0031), so answers hash the store again
     tree_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tree_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
