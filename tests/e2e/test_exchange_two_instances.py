@@ -61,6 +61,11 @@ def prepare(home: Path, org: str, reviewers: tuple[str, ...] = ()) -> dict[str, 
         inst.close()
 
 
+# B pulls only when the test says so: its scheduler's own round (every 300 s by default)
+# could take a new row between A's sync and the test's pull, which would then add 0
+ONLY_CLI_PULLS = {"MEDIAPROOF_SERVICE_EXCHANGE_PULL_INTERVAL_S": "0"}
+
+
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = Path(tmp_path_factory.mktemp("exchange"))
@@ -69,7 +74,7 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     b_tokens = prepare(b_home, "County B Elections", ("brev1",))
     a = Server(a_home)
     try:
-        b = Server(b_home)
+        b = Server(b_home, env=ONLY_CLI_PULLS)
         try:
             yield {"a": a, "b": b, "tokens": tokens, "b_tokens": b_tokens, "root": root}
         finally:

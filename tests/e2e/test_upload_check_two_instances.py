@@ -22,7 +22,14 @@ from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
 from tests.e2e.server import Server
-from tests.e2e.test_exchange_two_instances import NOTICE, cli, prepare, pull_one, reencoded
+from tests.e2e.test_exchange_two_instances import (
+    NOTICE,
+    ONLY_CLI_PULLS,
+    cli,
+    prepare,
+    pull_one,
+    reencoded,
+)
 
 
 def platform_token(home: Path) -> str:
@@ -46,7 +53,7 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     out["b_platform"] = platform_token(b_home)
     a = Server(a_home)
     try:
-        b = Server(b_home)
+        b = Server(b_home, env=ONLY_CLI_PULLS)
         try:
             yield {**out, "a": a, "b": b}
         finally:
