@@ -7,8 +7,8 @@ them globally), blur both a little (JPEG noise), and threshold the absolute
 difference. Connected regions become boxes in the *original's* pixel coordinates.
 
 This compares pixels and is only meaningful once a fingerprint match says the two
-images are the same picture. It does not handle crops or small-angle rotations; an
-aspect-ratio mismatch is reported in ``notes``.
+images are the same picture. Crops and small rotations are registered by keypoints
+(below) and reported in ``notes`` with the share of the original the copy shows.
 """
 
 from __future__ import annotations
