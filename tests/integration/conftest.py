@@ -10,6 +10,7 @@ import pytest
 from mediaproof.storage.secrets import SecretBox
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.migrate import upgrade
+from tests.conftest import _drop_pg_database, _pg_database
 
 
 @pytest.fixture
@@ -23,3 +24,17 @@ def db(db_url: str, tmp_path: Path) -> Iterator[Database]:
         yield d
     finally:
         d.dispose()
+
+
+@pytest.fixture
+def pg(pg_template: str) -> Iterator[Database]:
+    """A migrated PostgreSQL database of its own (a copy of the template), for tests of
+    what only PostgreSQL does (ids handed out before commit, advisory locks)."""
+    url = _pg_database(pg_template)
+    d = Database(url)
+    upgrade(d.engine)
+    try:
+        yield d
+    finally:
+        d.dispose()
+        _drop_pg_database(url)

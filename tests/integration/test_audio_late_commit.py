@@ -8,7 +8,6 @@ this is the whole of its index."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,26 +15,12 @@ import pytest
 from mediaproof.matching.lookup import Candidate, FingerprintEntry
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository, record_index_change
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
-from tests.conftest import _drop_pg_database, _pg_database
 from tests.factories import asset_row
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg(pg_template: str) -> Iterator[Database]:
-    url = _pg_database(pg_template)
-    d = Database(url)
-    upgrade(d.engine)
-    try:
-        yield d
-    finally:
-        d.dispose()
-        _drop_pg_database(url)
 
 
 class _NoRemote:

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,6 @@ from mediaproof.services.cases.media_index import SqlCaseMediaIndex
 from mediaproof.services.instance import Instance
 from mediaproof.services.likeness import CaseNoticeSource
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_cases import CaseRepository
 from mediaproof.storage.sql.tables_cases import (
     BankRow,
@@ -39,18 +37,6 @@ from tests.conftest import _drop_pg_database, _pg_database
 from tests.factories import notice_input
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def pg(pg_template: str) -> Iterator[Database]:
-    url = _pg_database(pg_template)
-    d = Database(url)
-    upgrade(d.engine)
-    try:
-        yield d
-    finally:
-        d.dispose()
-        _drop_pg_database(url)
 
 
 def _pdq(seed: int) -> dict[str, str]:

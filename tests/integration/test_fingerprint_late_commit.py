@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,27 +14,13 @@ import pytest
 from mediaproof.matching.lookup import FingerprintEntry
 from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.migrate import upgrade
 from mediaproof.storage.sql.repos_changes import prune_changes
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository, record_index_change
 from mediaproof.storage.sql.tables import utcnow
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
-from tests.conftest import _drop_pg_database, _pg_database
 from tests.factories import asset_row
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg(pg_template: str) -> Iterator[Database]:
-    url = _pg_database(pg_template)
-    d = Database(url)
-    upgrade(d.engine)
-    try:
-        yield d
-    finally:
-        d.dispose()
-        _drop_pg_database(url)
 
 
 def _pdq(seed: int) -> bytes:
