@@ -67,17 +67,15 @@ def pull(b: Instance, name: str, now: dt.datetime = T0) -> exchange_pull.PullRes
     return exchange_pull.pull_one(b, name, now=now, force=True)
 
 
-def verdict(
-    b: Instance, sha: str, value: str, outcome: Outcome, now: dt.datetime
-) -> dict[str, Any]:
-    """Match an upload to ``value``, decide its case, send verdicts: the one for it."""
+def decide(b: Instance, sha: str, value: str, outcome: Outcome, now: dt.datetime) -> Any:
+    """Match an upload to ``value`` and decide its case: the decision."""
     svc = CaseService(b.db, sink=InMemoryEventSink())
     keys = {"pdq": value} if len(value) == 64 else {}
     res = exchange_match.check_upload(
         b, svc, sha256=sha, fingerprints=keys, md5=None if keys else value, now=now
     )
     assert res.case_number is not None
-    svc.decide(
+    return svc.decide(
         res.case_number,
         reviewer="bea",
         outcome=outcome,
@@ -85,8 +83,15 @@ def verdict(
         explanation="Reviewed against the signal.",
         now=now,
     )
+
+
+def verdict(
+    b: Instance, sha: str, value: str, outcome: Outcome, now: dt.datetime
+) -> dict[str, Any]:
+    """Match an upload to ``value``, decide its case, send verdicts: the one for it."""
+    number = decide(b, sha, value, outcome, now).case.number
     exchange_match.send_verdicts(b, now=now)
-    return next(v for v in exchange_match.verdicts(b) if v["case_number"] == res.case_number)
+    return next(v for v in exchange_match.verdicts(b) if v["case_number"] == number)
 
 
 def failed_and_backs_off(b: Instance, name: str, now: dt.datetime, *secrets: str) -> str:

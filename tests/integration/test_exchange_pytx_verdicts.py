@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +19,22 @@ from mediaproof.errors import UsageError
 from mediaproof.services import exchange_match, exchange_sources
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
-from tests.api.conftest import make_settings
 from tests.integration.standins import pytx as standins
-from tests.integration.test_exchange_pytx_sources import MD5_M, PDQ_X, PDQ_Y, creds, pull
+from tests.integration.test_exchange_pytx_sources import (
+    MD5_M,
+    PDQ_X,
+    PDQ_Y,
+    b,
+    creds,
+    decide,
+    pull,
+)
+
+__all__ = ["b"]  # the fixture, shared with the pytx source tests
 
 T0 = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 S = dt.timedelta(seconds=1)
 TOKEN = "1234567890|" + "t0k3n" * 6
-
-
-@pytest.fixture
-def b(tmp_path: Path, db_url: str) -> Iterator[Instance]:
-    settings = make_settings(tmp_path / "b")
-    inst = Instance(settings.model_copy(update={"database_url": db_url}))
-    try:
-        yield inst
-    finally:
-        inst.close()
-
-
-def decide(b: Instance, sha: str, value: str, outcome: Outcome, now: dt.datetime) -> Any:
-    svc = CaseService(b.db, sink=InMemoryEventSink())
-    keys = {"pdq": value} if len(value) == 64 else {}
-    res = exchange_match.check_upload(
-        b, svc, sha256=sha, fingerprints=keys, md5=None if keys else value, now=now
-    )
-    assert res.case_number is not None
-    return svc.decide(
-        res.case_number,
-        reviewer="bea",
-        outcome=outcome,
-        rule_id="DM-1",
-        explanation="Reviewed against the signal.",
-        now=now,
-    )
 
 
 def only_verdict(b: Instance) -> dict[str, Any]:
