@@ -38,6 +38,7 @@ from mediaproof.exchange.models import MAX_PAGE, FeedRow, Opinion, check_name, p
 from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
+from mediaproof.storage.sql.repos_cases import aware_opt
 from mediaproof.storage.sql.repos_exchange import MAX_SEQ
 from mediaproof.storage.sql.repos_exchange_incoming import (
     IncomingCounts,
@@ -60,10 +61,6 @@ MAX_PAGES = 10_000  # a pull of more than MAX_PAGES * MAX_PAGE updates goes on n
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=dt.UTC))
 
 
 def peer_json(p: PeerRecord, signals: int | None = None) -> dict[str, Any]:
@@ -95,7 +92,7 @@ def peer_json(p: PeerRecord, signals: int | None = None) -> dict[str, Any]:
 
 
 def _iso(t: dt.datetime | None) -> str | None:
-    a = _aware(t)
+    a = aware_opt(t)
     return a.isoformat() if a else None
 
 

@@ -34,6 +34,7 @@ from mediaproof.exchange.errors import PeerUnreachableError, PullRefusedError
 from mediaproof.exchange.log import Trusted
 from mediaproof.exchange.models import FeedRow
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.repos_cases import aware_opt
 from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository, PeerRecord
 
 if TYPE_CHECKING:
@@ -56,12 +57,6 @@ class Staged:
     error: Exception | None = None
 
 
-def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    if t is None:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite reads naive
-
-
 def due(inst: Instance, name: str, now: dt.datetime, force: bool) -> PeerRecord | PullResult:
     """The source to pull, or the ``backoff`` result when it is not due."""
     from mediaproof.services.exchange_pull import PullResult
@@ -70,7 +65,7 @@ def due(inst: Instance, name: str, now: dt.datetime, force: bool) -> PeerRecord 
         peer = IncomingRepository(s).peer(name)
     if peer is None:
         raise NotFoundError(f"no peer {name!r}")
-    nxt = _aware(peer.next_attempt_at)
+    nxt = aware_opt(peer.next_attempt_at)
     if not force and nxt is not None and nxt > now:
         return PullResult(
             name, "backoff", size=peer.trusted_size, message=f"next attempt at {nxt.isoformat()}"
