@@ -4,8 +4,10 @@ process: the in-process index follows the change sequence, not only row ids."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from mediaproof.services.fingerprints import SqlFingerprintLookup
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_changes import prune_changes
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository, record_index_change
-from mediaproof.storage.sql.tables import utcnow
+from mediaproof.storage.sql.tables import AssetRow, utcnow
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 from tests.factories import asset_row
 
@@ -36,29 +38,34 @@ def _sha(n: int) -> str:
     return hashlib.sha256(str(n).encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def _two_writers(pg: Database, seed: int) -> Iterator[tuple[AssetRow, AssetRow]]:
+    """Writer A's row (hash ``_pdq(seed)``) gets the lower id but commits last: inside
+    the block it is written, not committed, while writer B (hash ``_pdq(seed + 1)``)
+    has registered and committed; A commits, with its change, when the block ends."""
+    with pg.session() as slow:
+        a = asset_row(slow, sha256=_sha(seed))
+        e = _entry(_pdq(seed))
+        # the rows first, the change (and its lock) at the tail, as add_many does
+        slow.add(FingerprintRow(asset_id=a.id, signal=e.signal, value=e.value,
+                                quality=e.quality, variant=e.variant))  # fmt: skip
+        slow.flush()
+        with pg.session() as s:  # its rows have higher ids
+            b = asset_row(s, sha256=_sha(seed + 1))
+            FingerprintRepository(s).add_many(b.id, [_entry(_pdq(seed + 1))])
+        yield a, b
+        record_index_change(slow, a.id, "add")
+
+
 def test_rows_committed_behind_a_higher_id_are_found(pg: Database) -> None:
     lookup = SqlFingerprintLookup(pg)
     lookup.refresh(force=True)  # loaded, empty
     late_hash, early_hash = _pdq(1), _pdq(2)
 
-    # writer A's rows get the lower ids, but it commits last
-    with pg.session() as slow:
-        a = asset_row(slow, sha256=_sha(1))
-        e = _entry(late_hash)
-        # the rows first, the change (and its lock) at the tail, as add_many does
-        slow.add(FingerprintRow(asset_id=a.id, signal=e.signal, value=e.value,
-                                quality=e.quality, variant=e.variant))  # fmt: skip
-        slow.flush()
-
-        # writer B registers and commits meanwhile: its rows have higher ids
-        with pg.session() as s:
-            b = asset_row(s, sha256=_sha(2))
-            FingerprintRepository(s).add_many(b.id, [_entry(early_hash)])
+    with _two_writers(pg, 1) as (a, b):
         lookup.refresh(force=True)
         assert [c.asset_id for c in lookup.find_near("pdq", early_hash, 0)] == [str(b.id)]
         assert lookup.find_near("pdq", late_hash, 0) == []  # not committed yet
-
-        record_index_change(slow, a.id, "add")
     lookup.refresh(force=True)
     # reading by id alone had passed A's row for good; the change sequence brings it back
     assert [c.asset_id for c in lookup.find_near("pdq", late_hash, 0)] == [str(a.id)]
@@ -79,17 +86,8 @@ def test_a_row_the_snapshot_passed_over_is_found_by_a_process_starting_from_it(
     writer.refresh(force=True)
     late_hash, early_hash = _pdq(11), _pdq(12)
 
-    with pg.session() as slow:
-        a = asset_row(slow, sha256=_sha(11))
-        e = _entry(late_hash)
-        slow.add(FingerprintRow(asset_id=a.id, signal=e.signal, value=e.value,
-                                quality=e.quality, variant=e.variant))  # fmt: skip
-        slow.flush()
-        with pg.session() as s:
-            b = asset_row(s, sha256=_sha(12))
-            FingerprintRepository(s).add_many(b.id, [_entry(early_hash)])
+    with _two_writers(pg, 11) as (a, b):
         writer.write_snapshot()  # rows up to B's id; A's is not committed yet
-        record_index_change(slow, a.id, "add")
 
     started = SqlFingerprintLookup(pg, snapshot_dir=snapshots)
     started.refresh(force=True)
@@ -107,17 +105,8 @@ def test_a_snapshot_older_than_the_pruned_changes_is_not_trusted(
     writer = SqlFingerprintLookup(pg, snapshot_dir=snapshots)
     writer.refresh(force=True)
     late_hash = _pdq(21)
-    with pg.session() as slow:
-        a = asset_row(slow, sha256=_sha(21))
-        e = _entry(late_hash)
-        slow.add(FingerprintRow(asset_id=a.id, signal=e.signal, value=e.value,
-                                quality=e.quality, variant=e.variant))  # fmt: skip
-        slow.flush()
-        with pg.session() as s:
-            b = asset_row(s, sha256=_sha(22))
-            FingerprintRepository(s).add_many(b.id, [_entry(_pdq(22))])
+    with _two_writers(pg, 21) as (a, _):
         writer.write_snapshot()
-        record_index_change(slow, a.id, "add")
     with pg.session() as s:  # a newer change, so A's is not the newest kept
         c = asset_row(s, sha256=_sha(23))
         FingerprintRepository(s).add_many(c.id, [_entry(_pdq(23))])
