@@ -35,11 +35,11 @@ from mediaproof.exchange.opinions import check_reason
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange_incoming import (
-    DecidedMatch,
     IncomingRecord,
     IncomingRepository,
     PeerRecord,
 )
+from mediaproof.storage.sql.repos_exchange_verdicts import DecidedMatch
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -45,7 +45,8 @@ from mediaproof.storage.sql.repos_exchange_sources import SourceRepository
 if TYPE_CHECKING:
     from mediaproof.services.exchange_pull import PullResult
     from mediaproof.services.exchange_pytx_clients import Client
-    from mediaproof.storage.sql.repos_exchange_incoming import PeerRecord, VerdictRecord
+    from mediaproof.storage.sql.repos_exchange_incoming import PeerRecord
+    from mediaproof.storage.sql.repos_exchange_verdicts import VerdictRecord
 
 log = logging.getLogger(__name__)
 
