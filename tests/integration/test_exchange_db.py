@@ -363,6 +363,17 @@ def test_behind_the_horizon_reloads_the_snapshot(app: FastAPI, tmp_path: Path) -
         who = admin(inst)
         with pytest.raises(BehindHorizonError):
             exchange.updates(inst, who, "confirmed", after=3)
+        # the horizon itself (the newest old row) is a position still served
+        assert exchange.updates(inst, who, "confirmed", after=4)["size"] == 5
+        with inst.db.session() as s:
+            repo = ExchangeRepository(s)
+            c = repo.collection("confirmed")
+            assert c is not None
+            cut = dt.datetime.now(dt.UTC) - dt.timedelta(days=100)
+            horizon = repo.horizon(c, cut)
+            assert horizon == 4
+            for after in range(0, 7):
+                assert repo.written_before_after(c, after, cut) == (after < horizon)
         assert exchange.updates(inst, who, "confirmed", after=0)["size"] == 5
         r = exchange_pull.pull_one(b, "county-a", client=client)
         assert (r.status, r.size) == ("ok", 5)

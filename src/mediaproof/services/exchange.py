@@ -275,7 +275,9 @@ def updates(
         repo = ExchangeRepository(s)
         row = _authorise(repo, who, name)
         spec = spec_of(row)
-        check_position(after, repo.horizon(row, now - dt.timedelta(days=spec.tombstone_days)))
+        cutoff = now - dt.timedelta(days=spec.tombstone_days)
+        behind = after > 0 and repo.written_before_after(row, after, cutoff)
+        check_position(after, repo.horizon(row, cutoff) if behind else 0)
         tree: _Tree
         fast = _from_tree(inst, s, repo, row, after, limit, size)
         if fast is not None:

@@ -307,6 +307,25 @@ class ExchangeRepository:
         )
         return int(n or 0)
 
+    def written_before_after(
+        self, c: ExchangeCollectionRow, after: int, before: dt.datetime
+    ) -> bool:
+        """Whether an update after seq ``after`` was written before ``before``: exactly
+        ``after < horizon(c, before)``, but it reads from ``after`` on (the unique
+        (collection, seq) index) instead of every row older than ``before``, which on a
+        long-lived collection is nearly all of them, on every page request."""
+        first = self.s.scalar(
+            select(ExchangeUpdateRow.seq)
+            .where(
+                ExchangeUpdateRow.collection_id == c.id,
+                ExchangeUpdateRow.seq > after,
+                ExchangeUpdateRow.created_at < before,
+            )
+            .order_by(ExchangeUpdateRow.seq)
+            .limit(1)
+        )
+        return first is not None
+
     # --- withdrawals ------------------------------------------------------------------
 
     def withdraw(
