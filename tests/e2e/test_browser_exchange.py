@@ -18,9 +18,9 @@ from mediaproof.exchange.models import CollectionSpec
 from mediaproof.provenance.keys import init_keys
 from mediaproof.services import accounts, exchange
 from mediaproof.services.instance import Instance
+from tests.e2e.exchange_support import cli
 from tests.e2e.server import Server
 from tests.e2e.test_browser import PASSWORD, chromium, shot, tab  # noqa: F401 (fixtures)
-from tests.e2e.test_exchange_two_instances import cli
 
 ACCEPTED = "5a" * 32
 REJECTED = "a1" * 32

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -20,32 +21,20 @@ def run(home: Path, *args: str) -> str:
     return res.output
 
 
+def report(home: Path, url: str) -> dict[str, Any]:
+    """A county clerk's report of false voting information at URL, by `cases report`."""
+    args = ["--category", "false_voting_information",
+            "--explanation", "Says polls close at noon; they close at 8 pm.",
+            "--name", "Cy Clerk", "--email", "cy@county.example", "--signature", "Cy Clerk",
+            "--relationship", "authorised_representative", "--url", url,
+            "--location", "video.example", "--good-faith", "--json"]  # fmt: skip
+    out: dict[str, Any] = json.loads(run(home, "report", *args))
+    return out
+
+
 def test_cases_cli_round_trip(tmp_path: Path) -> None:
     home = tmp_path / "inst"
-    out = json.loads(
-        run(
-            home,
-            "report",
-            "--category",
-            "false_voting_information",
-            "--explanation",
-            "Says polls close at noon; they close at 8 pm.",
-            "--name",
-            "Cy Clerk",
-            "--email",
-            "cy@county.example",
-            "--signature",
-            "Cy Clerk",
-            "--relationship",
-            "authorised_representative",
-            "--url",
-            "https://video.example/v/7",
-            "--location",
-            "video.example",
-            "--good-faith",
-            "--json",
-        )
-    )
+    out = report(home, "https://video.example/v/7")
     number, token = out["case_number"], out["status_token"]
     queue = json.loads(run(home, "queue", "--json"))
     assert [q["number"] for q in queue] == [number]
@@ -120,30 +109,7 @@ def test_tokens_that_begin_with_a_dash(tmp_path: Path) -> None:
     from mediaproof.storage.sql.tables_cases import NoticeRow
 
     home = tmp_path / "inst"
-    out = json.loads(
-        run(
-            home,
-            "report",
-            "--category",
-            "false_voting_information",
-            "--explanation",
-            "Says polls close at noon; they close at 8 pm.",
-            "--name",
-            "Cy Clerk",
-            "--email",
-            "cy@county.example",
-            "--signature",
-            "Cy Clerk",
-            "--relationship",
-            "authorised_representative",
-            "--url",
-            "https://video.example/v/8",
-            "--location",
-            "video.example",
-            "--good-faith",
-            "--json",
-        )
-    )
+    out = report(home, "https://video.example/v/8")
     assert not out["status_token"].startswith("-")
     legacy = "-" + out["status_token"][1:]  # as one in 64 tokens used to be issued
     with _service(home) as svc, svc.db.session() as s:

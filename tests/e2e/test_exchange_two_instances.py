@@ -10,91 +10,33 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 
-from mediaproof.accounts.models import Role
 from mediaproof.cases.models import Relationship
-from mediaproof.config import Settings
 from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.media.samples import sample_photo
-from mediaproof.provenance.keys import init_keys
-from mediaproof.services import accounts
-from mediaproof.services.instance import Instance
-from tests.e2e.server import SRC, Server
+from tests.e2e.exchange_support import (
+    NOTICE,
+    Pair,
+    add_peer,
+    cli,
+    confirm_fake,
+    pull,
+    reencoded,
+    two_instances,
+)
 from tests.factories import Reporter, multipart_fields, notice_form
-
-PASSWORD = "a long test password"
-
-
-def cli(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    p = subprocess.run(
-        [sys.executable, "-m", "mediaproof", "exchange", *args, "--home", str(home)],
-        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if ok:
-        assert p.returncode == 0, p.stdout + p.stderr
-    return p
-
-
-def prepare(home: Path, org: str, reviewers: tuple[str, ...] = ()) -> dict[str, str]:
-    inst = Instance(Settings(home=home))
-    try:
-        init_keys(inst.keys_dir, org)
-        accounts.create_user(inst, "admin", Role.ADMIN, PASSWORD)
-        tokens = {}
-        for name in reviewers:
-            accounts.create_user(inst, name, Role.REVIEWER, PASSWORD)
-            tokens[name], _ = accounts.issue_token(inst, name, "review", ["cases:review"])
-        return tokens
-    finally:
-        inst.close()
-
-
-# B pulls only when the test says so: its scheduler's own round (every 300 s by default)
-# could take a new row between A's sync and the test's pull, which would then add 0
-ONLY_CLI_PULLS = {"MEDIAPROOF_SERVICE_EXCHANGE_PULL_INTERVAL_S": "0"}
 
 
 @pytest.fixture(scope="module")
-def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    root = Path(tmp_path_factory.mktemp("exchange"))
-    a_home, b_home = root / "a", root / "b"
-    tokens = prepare(a_home, "County A Elections", ("rev1", "rev2"))
-    b_tokens = prepare(b_home, "County B Elections", ("brev1",))
-    a = Server(a_home)
-    try:
-        b = Server(b_home, env=ONLY_CLI_PULLS)
-        try:
-            yield {"a": a, "b": b, "tokens": tokens, "b_tokens": b_tokens, "root": root}
-        finally:
-            b.close()
-    finally:
-        a.close()
-
-
-def pull(b_home: Path) -> tuple[int, dict[str, Any]]:
-    p = cli(b_home, "pull", "--force", "--json", ok=False)
-    out = json.loads(p.stdout)
-    assert len(out) == 1, p.stderr
-    return p.returncode, out[0]
-
-
-def pull_one(b_home: Path, name: str = "county-a") -> tuple[int, dict[str, Any]]:
-    p = cli(b_home, "pull", name, "--force", "--json", ok=False)
-    out = json.loads(p.stdout)
-    assert len(out) == 1, p.stderr
-    return p.returncode, out[0]
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    with two_instances(Path(tmp_path_factory.mktemp("exchange")), b_reviewers=("brev1",)) as p:
+        yield p
 
 
 def signals(b_home: Path) -> list[dict[str, Any]]:
@@ -114,61 +56,26 @@ def _notice(reporter: Reporter, explanation: str, content_url: str) -> dict[str,
     )
 
 
-def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
-    a: Server = instances["a"]
-    b: Server = instances["b"]
-    tokens: dict[str, str] = instances["tokens"]
-    photo = sample_photo(instances["root"] / "fake.jpg", seed=11)
+def test_publish_pull_rewrite_withdraw(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    photo = sample_photo(pair.root / "fake.jpg", seed=11)
     pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
 
     # A: a report with the file, a removal proposed and confirmed by a second reviewer
-    with httpx.Client(base_url=a.url, timeout=60) as c:
-        r = c.post(
-            "/api/v1/notices",
-            data=_notice(
-                Reporter("Bo Voter", "bo@voters.example", Relationship.THIRD_PARTY),
-                "A synthetic photo of the candidate at a rally that never was.",
-                "https://social.example/p/1",
-            ),
-            files={"file": ("fake.jpg", photo.read_bytes(), "image/jpeg")},
-        )
-        assert r.status_code == 201, r.text
-        number = r.json()["case_number"]
-        h1 = {"Authorization": f"Bearer {tokens['rev1']}"}
-        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
-        d = c.post(
-            f"/api/v1/cases/{number}/decisions",
-            json={
-                "outcome": "remove",
-                "rule_id": "DM-1",
-                "explanation": "Synthetic; the rally never happened.",
-            },
-            headers=h1,
-        )
-        assert d.status_code == 201, d.text
-        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+    reporter = Reporter("Bo Voter", "bo@voters.example", Relationship.THIRD_PARTY)
+    notice = _notice(
+        reporter,
+        "A synthetic photo of the candidate at a rally that never was.",
+        "https://social.example/p/1",
+    )
+    confirm_fake(pair, photo, notice, "Synthetic; the rally never happened.")
 
-    # A publishes: a collection, a token for B, the key B pins
+    # A publishes: a collection, a token for B, the key B pins; B adds A with that key
     cli(a.home, "create", "elections", "--organisation", "County A Elections")
-    grant = json.loads(cli(a.home, "grant", "elections", "--peer", "county-b", "--json").stdout)
-    vkey = cli(a.home, "key").stdout.strip()
+    grant, vkey = add_peer(pair, "county-a")
     assert vkey.startswith("localhost/mediaproof/exchange+")
 
     # B pulls with the pinned key and holds the signal for review
-    cli(
-        b.home,
-        "peer",
-        "add",
-        "county-a",
-        "--url",
-        a.url,
-        "--token",
-        grant["token"],
-        "--key",
-        vkey,
-        "--collection",
-        "elections",
-    )
     code, res = pull(b.home)
     assert (code, res["status"], res["added"]) == (0, "ok", 1), res
     got = signals(b.home)
@@ -219,61 +126,27 @@ def test_publish_pull_rewrite_withdraw(instances: dict[str, Any]) -> None:
     assert cli(a.home, "snapshot", "elections").stdout == ""
 
 
-def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
-    instances: dict[str, Any],
-) -> None:
+def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(pair: Pair) -> None:
     """B's reviewer marks A's signal a false positive (`exchange peer opine`); A sees the
     opinion and the signal stops acting there; B's next pull verifies the opinion's leaf
     and keeps the signal; A's re-confirmation lifts the suspension."""
-    a: Server = instances["a"]
-    b: Server = instances["b"]
-    tokens: dict[str, str] = instances["tokens"]
-    photo = sample_photo(instances["root"] / "fake2.jpg", seed=12)
+    a, b = pair.a, pair.b
+    photo = sample_photo(pair.root / "fake2.jpg", seed=12)
     pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
-    with httpx.Client(base_url=a.url, timeout=60) as c:
-        r = c.post(
-            "/api/v1/notices",
-            data=_notice(
-                Reporter("Al Voter", "al@voters.example", Relationship.THIRD_PARTY),
-                "A synthetic photo of the candidate signing a pledge never made.",
-                "https://social.example/p/2",
-            ),
-            files={"file": ("fake2.jpg", photo.read_bytes(), "image/jpeg")},
-        )
-        assert r.status_code == 201, r.text
-        number = r.json()["case_number"]
-        d = c.post(
-            f"/api/v1/cases/{number}/decisions",
-            json={"outcome": "remove", "rule_id": "DM-1", "explanation": "Synthetic."},
-            headers={"Authorization": f"Bearer {tokens['rev1']}"},
-        )
-        assert d.status_code == 201, d.text
-        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
-        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+    reporter = Reporter("Al Voter", "al@voters.example", Relationship.THIRD_PARTY)
+    notice = _notice(
+        reporter,
+        "A synthetic photo of the candidate signing a pledge never made.",
+        "https://social.example/p/2",
+    )
+    confirm_fake(pair, photo, notice)
     cli(a.home, "sync")
-    code, res = pull_one(b.home)
+    code, res = pull(b.home, "county-a")
     assert (code, res["status"], res["added"]) == (0, "ok", 1), res
     seq = signals(b.home)[0]["seq"]
 
     # A grants B the opine scope; B's reviewer posts a false positive with a reason
-    grant = json.loads(
-        cli(a.home, "grant", "elections", "--peer", "county-b", "--opine", "--json").stdout
-    )
-    vkey = cli(a.home, "key").stdout.strip()
-    cli(
-        b.home,
-        "peer",
-        "add",
-        "county-a-opine",
-        "--url",
-        a.url,
-        "--token",
-        grant["token"],
-        "--key",
-        vkey,
-        "--collection",
-        "elections",
-    )
+    add_peer(pair, "county-a-opine", opine=True)
     sent = cli(
         b.home,
         "peer",
@@ -294,7 +167,7 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     assert [(x["value"], x["by"]) for x in disputes] == [(pdq, "county-b")]
 
     # B's next pull verifies the opinion's leaf with the rest; the signal stays held
-    code, res = pull_one(b.home)
+    code, res = pull(b.home, "county-a")
     assert (code, res["status"], res["added"], res["removed"]) == (0, "ok", 0, 0), res
     assert [s["value"] for s in signals(b.home)] == [pdq]
 
@@ -302,81 +175,22 @@ def test_peer_opinion_reaches_the_publisher_and_travels_as_a_leaf(
     cli(a.home, "opine", "elections", str(seq), "--opinion", "confirmed", "--reason", "Re-checked")
     assert json.loads(cli(a.home, "opine", "elections", str(seq)).stdout)["acting"] is True
     assert json.loads(cli(a.home, "disputes").stdout) == []
-    code, res = pull_one(b.home)
+    code, res = pull(b.home, "county-a")
     assert (code, res["status"]) == (0, "ok"), res
 
 
-NOTICE = {
-    "category": "deepfake_of_candidate",
-    "explanation": "This looks like the fake photo of the candidate going round.",
-    "reporter_name": "Cy Voter",
-    "reporter_email": "cy@voters.example",
-    "relationship": "third_party",
-    "good_faith": "true",
-    "signature": "Cy Voter",
-    "location": "social-b.example",
-}
-
-
-def reencoded(src: Path, dst: Path, scale: float, quality: int) -> Path:
-    """What a platform does on upload: resized and saved again as JPEG."""
-    with Image.open(src) as im:
-        w, h = im.size
-        im.convert("RGB").resize((int(w * scale), int(h * scale))).save(
-            dst, "JPEG", quality=quality
-        )
-    return dst
-
-
-def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
-    instances: dict[str, Any],
-) -> None:
-    a: Server = instances["a"]
-    b: Server = instances["b"]
-    tokens: dict[str, str] = instances["tokens"]
-    root: Path = instances["root"]
+def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(pair: Pair) -> None:
+    a, b, root = pair.a, pair.b, pair.root
     photo = sample_photo(root / "fake3.jpg", seed=13)
     pdq = fingerprint_file(photo).image.pdq.hex  # type: ignore[union-attr]
 
     # A's reviewers confirm the deepfake (four eyes) and A publishes it
-    with httpx.Client(base_url=a.url, timeout=60) as c:
-        r = c.post(
-            "/api/v1/notices",
-            data={**NOTICE, "content_url": "https://social.example/p/3"},
-            files={"file": ("fake3.jpg", photo.read_bytes(), "image/jpeg")},
-        )
-        assert r.status_code == 201, r.text
-        number = r.json()["case_number"]
-        d = c.post(
-            f"/api/v1/cases/{number}/decisions",
-            json={"outcome": "remove", "rule_id": "DM-1", "explanation": "Synthetic."},
-            headers={"Authorization": f"Bearer {tokens['rev1']}"},
-        )
-        assert d.status_code == 201, d.text
-        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
-        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
+    confirm_fake(pair, photo, {**NOTICE, "content_url": "https://social.example/p/3"})
     # (the first test created the collection; this one may run alone)
     cli(a.home, "create", "elections", "--organisation", "County A Elections", ok=False)
     cli(a.home, "sync")
-    grant = json.loads(
-        cli(a.home, "grant", "elections", "--peer", "county-b", "--opine", "--json").stdout
-    )
-    vkey = cli(a.home, "key").stdout.strip()
-    cli(
-        b.home,
-        "peer",
-        "add",
-        "county-a-match",
-        "--url",
-        a.url,
-        "--token",
-        grant["token"],
-        "--key",
-        vkey,
-        "--collection",
-        "elections",
-    )
-    code, res = pull_one(b.home, "county-a-match")
+    add_peer(pair, "county-a-match", opine=True)
+    code, res = pull(b.home, "county-a-match")
     assert (code, res["status"]) == (0, "ok"), res
     held = json.loads(cli(b.home, "peer", "signals", "county-a-match").stdout)
     seq = next(s["seq"] for s in held if s["value"] == pdq)
@@ -385,7 +199,7 @@ def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
     copy = reencoded(photo, root / "copy3.jpg", 0.7, 75)
     got = fingerprint_file(copy).image.pdq.hex  # type: ignore[union-attr]
     assert 0 < (int(got, 16) ^ int(pdq, 16)).bit_count() <= 31  # a near copy, not the file
-    hb = {"Authorization": f"Bearer {instances['b_tokens']['brev1']}"}
+    hb = {"Authorization": f"Bearer {pair.b_tokens['brev1']}"}
     with httpx.Client(base_url=b.url, timeout=60) as c:
         r = c.post(
             "/api/v1/notices",
@@ -424,7 +238,7 @@ def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
         assert d.status_code == 201, d.text
 
     # the verdict goes back to A at B's next pull round, and A records it
-    code, res = pull_one(b.home, "county-a-match")
+    code, res = pull(b.home, "county-a-match")
     assert (code, res["status"]) == (0, "ok"), res
     # (B's service pulls every peer on its schedule: the earlier tests' sources of the
     # same collection may hold the signal too, and then get a verdict of their own)
@@ -448,7 +262,7 @@ def test_a_copy_uploaded_to_b_opens_a_case_and_the_verdict_goes_back(
         "--reason",
         "Withdrawn after a peer's false positive",
     )
-    code, res = pull_one(b.home, "county-a-match")
+    code, res = pull(b.home, "county-a-match")
     assert (code, res["status"], res["removed"]) == (0, "ok", 1), res
     every = json.loads(cli(b.home, "pull", "--force", "--json").stdout)  # the other sources
     assert all(x["status"] == "ok" for x in every), every

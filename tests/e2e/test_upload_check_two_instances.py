@@ -7,7 +7,6 @@ case that names A, by file and by its hashes alone; an unrelated picture gets no
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,15 @@ from mediaproof.fingerprint.fingerprints import fingerprint_file
 from mediaproof.media.samples import sample_photo
 from mediaproof.services import accounts
 from mediaproof.services.instance import Instance
-from tests.e2e.server import Server
-from tests.e2e.test_exchange_two_instances import (
+from tests.e2e.exchange_support import (
     NOTICE,
-    ONLY_CLI_PULLS,
+    Pair,
+    add_peer,
     cli,
-    prepare,
-    pull_one,
+    confirm_fake,
+    pull,
     reencoded,
+    two_instances,
 )
 
 
@@ -42,50 +42,25 @@ def platform_token(home: Path) -> str:
         inst.close()
 
 
+def platform_tokens(a_home: Path, b_home: Path) -> dict[str, Any]:
+    return {"a_platform": platform_token(a_home), "b_platform": platform_token(b_home)}
+
+
 @pytest.fixture(scope="module")
-def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     root = Path(tmp_path_factory.mktemp("uploads"))
-    a_home, b_home = root / "a", root / "b"
-    tokens = prepare(a_home, "County A Elections", ("rev1", "rev2"))
-    prepare(b_home, "County B Elections")
-    out = {"root": root, "tokens": tokens}
-    out["a_platform"] = platform_token(a_home)
-    out["b_platform"] = platform_token(b_home)
-    a = Server(a_home)
-    try:
-        b = Server(b_home, env=ONLY_CLI_PULLS)
-        try:
-            yield {**out, "a": a, "b": b}
-        finally:
-            b.close()
-    finally:
-        a.close()
+    with two_instances(root, before_serve=platform_tokens) as p:
+        yield p
 
 
-def test_b_upload_check_catches_a_confirmed_fake(instances: dict[str, Any]) -> None:
-    a: Server = instances["a"]
-    b: Server = instances["b"]
-    tokens: dict[str, str] = instances["tokens"]
-    root: Path = instances["root"]
+def test_b_upload_check_catches_a_confirmed_fake(pair: Pair) -> None:
+    a, b, root = pair.a, pair.b, pair.root
     photo = sample_photo(root / "fake.jpg", seed=21)
+    notice = {**NOTICE, "content_url": "https://social.example/p/1"}
+    number = confirm_fake(pair, photo, notice, timeout=120)
     with httpx.Client(base_url=a.url, timeout=120) as c:
-        r = c.post(
-            "/api/v1/notices",
-            data={**NOTICE, "content_url": "https://social.example/p/1"},
-            files={"file": ("fake.jpg", photo.read_bytes(), "image/jpeg")},
-        )
-        assert r.status_code == 201, r.text
-        number = r.json()["case_number"]
-        d = c.post(
-            f"/api/v1/cases/{number}/decisions",
-            json={"outcome": "remove", "rule_id": "DM-1", "explanation": "Synthetic."},
-            headers={"Authorization": f"Bearer {tokens['rev1']}"},
-        )
-        assert d.status_code == 201, d.text
-        h2 = {"Authorization": f"Bearer {tokens['rev2']}"}
-        assert c.post(f"/api/v1/cases/{number}/confirm", headers=h2).status_code == 200
         # a platform checks an identical copy at A: the confirmed rule allows a label
-        ha = {"Authorization": f"Bearer {instances['a_platform']}"}
+        ha = {"Authorization": f"Bearer {pair.extra['a_platform']}"}
         r = c.post(
             "/api/v1/uploads/check",
             headers=ha,
@@ -102,15 +77,12 @@ def test_b_upload_check_catches_a_confirmed_fake(instances: dict[str, Any]) -> N
         assert "AI" not in out["label_text"] and "DM-1" in out["label_text"]
     cli(a.home, "create", "elections", "--organisation", "County A Elections")
     cli(a.home, "sync")
-    grant = json.loads(cli(a.home, "grant", "elections", "--peer", "county-b", "--json").stdout)
-    vkey = cli(a.home, "key").stdout.strip()
-    cli(b.home, "peer", "add", "county-a", "--url", a.url, "--token", grant["token"],
-        "--key", vkey, "--collection", "elections")  # fmt: skip
-    code, res = pull_one(b.home, "county-a")
+    add_peer(pair, "county-a")
+    code, res = pull(b.home, "county-a")
     assert (code, res["status"]) == (0, "ok"), res
 
     copy = reencoded(photo, root / "copy.jpg", 0.7, 75)
-    hb = {"Authorization": f"Bearer {instances['b_platform']}"}
+    hb = {"Authorization": f"Bearer {pair.extra['b_platform']}"}
     with httpx.Client(base_url=b.url, timeout=120) as c:
         r = c.post(
             "/api/v1/uploads/check",

@@ -13,6 +13,7 @@ from mediaproof.accounts.models import Principal
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_candidates import CandidateRepository
+from mediaproof.storage.sql.times import aware
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,6 @@ class Candidate:
     username: str
     approved_by: str
     approved_at: dt.datetime
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def approve(inst: Instance, admin: Principal, username: str) -> Candidate:
@@ -35,7 +32,7 @@ def approve(inst: Instance, admin: Principal, username: str) -> Candidate:
         if approval is None:
             raise NotFoundError(f"no active account {username!r}")
         name, by, at = approval
-        return Candidate(name, by, _aware(at))
+        return Candidate(name, by, aware(at))
 
 
 def revoke(inst: Instance, username: str) -> None:
@@ -51,4 +48,4 @@ def is_verified(inst: Instance, user_id: int) -> bool:
 
 def list_candidates(inst: Instance) -> list[Candidate]:
     with inst.db.session() as s:
-        return [Candidate(u, by, _aware(at)) for u, by, at in CandidateRepository(s).approvals()]
+        return [Candidate(u, by, aware(at)) for u, by, at in CandidateRepository(s).approvals()]

@@ -33,6 +33,7 @@ from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.account_repos import UserRepository
 from mediaproof.storage.sql.repos_consent import ConsentRepository
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
+from mediaproof.storage.sql.times import aware
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
@@ -127,13 +128,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _utc(t: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every time here was written as UTC
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
 def _log_time(t: dt.datetime) -> str:
-    return _utc(t).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware(t).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str, *, end_of_day: bool) -> dt.datetime:
@@ -241,15 +237,15 @@ def _consent(row: ConsentRow, grantee: str) -> Consent:
         permitted_uses=json.loads(row.permitted_uses),
         prohibited_uses=json.loads(row.prohibited_uses),
         territory=json.loads(row.territory),
-        valid_from=_utc(row.valid_from),
-        valid_until=_utc(row.valid_until),
+        valid_from=aware(row.valid_from),
+        valid_until=aware(row.valid_until),
         evidence_sha256=row.evidence_sha256,
         signed_how=row.signed_how,
         granted_by=row.granted_by,
         record_sha256=row.record_sha256,
         recorded_by=row.recorded_by,
-        created_at=_utc(row.created_at),
-        revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+        created_at=aware(row.created_at),
+        revoked_at=aware(row.revoked_at) if row.revoked_at else None,
         revoked_by=row.revoked_by,
     )
 

@@ -58,6 +58,7 @@ from mediaproof.services.exchange_opinions import opine as opine
 from mediaproof.services.exchange_opinions import opinions as opinions
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, spec_of
+from mediaproof.storage.sql.times import aware
 from mediaproof.transparency.checkpoint import Checkpoint, sign_checkpoint
 from mediaproof.transparency.merkle import MemoryTree
 
@@ -116,7 +117,7 @@ def _maybe_sync(inst: Instance, name: str, now: dt.datetime) -> None:
             fresh = (
                 row is not None
                 and row.synced_at is not None
-                and (now - _aware(row.synced_at)).total_seconds() < SYNC_ON_READ_S
+                and (now - aware(row.synced_at)).total_seconds() < SYNC_ON_READ_S
             )
         if row is None or fresh:
             return
@@ -134,10 +135,6 @@ def _authorise_and_sync(
         _authorise(ExchangeRepository(s), who, name)
     if sync:
         _maybe_sync(inst, name, now)
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 # The tree a pull's first page hashed from the store (the stored tree was stale), for its

@@ -40,6 +40,7 @@ from mediaproof.storage.sql.repos_exchange_incoming import (
     PeerRecord,
 )
 from mediaproof.storage.sql.repos_exchange_verdicts import DecidedMatch
+from mediaproof.storage.sql.times import aware
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -58,10 +59,6 @@ LOCAL = 0  # peer id of the operator's local negative list in matching
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def file_md5(path: Path) -> str:
@@ -182,7 +179,7 @@ def check_upload(
     threshold, vPDQ and Chromaprint as the bank matches them, ``video_md5`` exact) and
     the local negative list; open or join a case for review when a positive signal
     matches and nothing known-benign does."""
-    now = _utc(now or _now())
+    now = aware(now or _now())
     keys = upload_keys(fingerprints, md5)
     if not keys:
         return MatchResult()
@@ -416,7 +413,7 @@ def matches(inst: Instance, *, media_sha256: str | None = None) -> list[dict[str
         out = IncomingRepository(s).matches(media_sha256=media_sha256)
     for m in out:
         at = m["at"]
-        m["at"] = _utc(at).isoformat() if isinstance(at, dt.datetime) else at
+        m["at"] = aware(at).isoformat() if isinstance(at, dt.datetime) else at
     return out
 
 
@@ -428,7 +425,7 @@ def add_negative(
     v = _listed(st, value)
     text = check_reason(reason)
     with inst.db.session() as s:
-        added = IncomingRepository(s).add_negative(st.value, v, text, _utc(now or _now()))
+        added = IncomingRepository(s).add_negative(st.value, v, text, aware(now or _now()))
     return {"signal_type": st.value, "value": v, "reason": text, "added": added}
 
 
@@ -450,7 +447,7 @@ def negatives(inst: Instance) -> list[dict[str, Any]]:
                 "signal_type": n.signal_type,
                 "value": n.value,
                 "reason": n.reason,
-                "at": _utc(n.at).isoformat(),
+                "at": aware(n.at).isoformat(),
             }
             for n in IncomingRepository(s).negatives()
         ]
@@ -486,7 +483,7 @@ def queue_verdicts(inst: Instance, now: dt.datetime | None = None) -> int:
     and idempotent: the rows are the queue and are derived from the case's record, so a
     round that did not run is made up by the next. Returns how many verdicts are new or
     changed (each sent once)."""
-    now = _utc(now or _now())
+    now = aware(now or _now())
     n = 0
     with inst.db.session() as s:
         repo = IncomingRepository(s)
@@ -522,7 +519,7 @@ def send_verdicts(
     refuses (no opine scope, signal withdrawn) is marked ``refused`` with its answer."""
     from mediaproof.services.exchange_pull import send_opinion  # it imports us
 
-    now = _utc(now or _now())
+    now = aware(now or _now())
     queue_verdicts(inst, now)
     with inst.db.session() as s:
         repo = IncomingRepository(s)

@@ -19,6 +19,7 @@ from pathlib import Path
 from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.repos_case_media import NoticeMediaRepository
+from mediaproof.storage.sql.times import aware
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def kept_media(inst: Instance, number: str, notice_id: str, now: dt.datetime) ->
     """The file of notice ``notice_id`` on case ``number``, while it is kept."""
     with inst.db.session() as s:
         row = NoticeMediaRepository(s).kept(number, notice_id)
-    if row is None or row[0] is None or row[2] is None or _aware(row[2]) <= now:
+    if row is None or row[0] is None or row[2] is None or aware(row[2]) <= now:
         raise NotFoundError(f"no kept media for notice {notice_id} on case {number}")
     sha, mime = str(row[0]), str(row[1] or "")
     path = inst.blobs.path(sha)  # NotFoundError when swept meanwhile
@@ -83,10 +84,6 @@ def kept_media(inst: Instance, number: str, notice_id: str, now: dt.datetime) ->
         inline,
         f"{number}-{notice_id}.{ext}",
     )
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def sweep(inst: Instance, now: dt.datetime) -> int:

@@ -42,6 +42,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import land_staged, stage_entry
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
+from mediaproof.storage.sql.times import aware
 from mediaproof.transparency import entries
 from mediaproof.transparency.entries import Entry
 
@@ -134,7 +135,7 @@ def user_hmac(inst: Instance, tool: str, user_ref: str) -> str:
 
 
 def _log_time(t: dt.datetime) -> str:
-    return _utc(t).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware(t).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _tool_id(tool: str) -> str:
@@ -476,19 +477,15 @@ def active_ban(inst: Instance, tool: str, user_ref: str) -> dict[str, Any] | Non
         return _ban(row) if row is not None else None
 
 
-def _utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
 def _ban(row: ScreenBanRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "tool": row.tool,
         "user_ref": row.user_ref,
-        "at": _utc(row.at).isoformat(),
+        "at": aware(row.at).isoformat(),
         "events": row.events,
         "window_s": row.window_s,
-        "lifted_at": _utc(row.lifted_at).isoformat() if row.lifted_at else None,
+        "lifted_at": aware(row.lifted_at).isoformat() if row.lifted_at else None,
         "lifted_by": row.lifted_by,
         "notified": row.notified_at is not None,
     }
@@ -510,7 +507,7 @@ def apply_ban_rule(inst: Instance, tool: str, user_ref: str | None) -> bool:
         since = now - dt.timedelta(seconds=cfg.ban_window_s)
         lifted = repo.last_lifted(tool, user_ref)
         if lifted is not None:
-            since = max(since, _utc(lifted))
+            since = max(since, aware(lifted))
         n = repo.count_events(tool, user_ref, COUNTED, since)
         if n < cfg.ban_after:
             return False

@@ -28,6 +28,7 @@ from mediaproof.services.cases.service import CaseService
 from mediaproof.services.instance import Instance
 from mediaproof.services.screening import USER_REF, lift_ban_in
 from mediaproof.storage.sql.repos_screening import ScreeningRepository
+from mediaproof.storage.sql.times import aware
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
 APPEALABLE = ("block", "hold")
 REVIEWER = "auto:screening"
 MAX_GROUNDS = 5000
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def appeal(
@@ -68,7 +65,7 @@ def appeal(
             raise UsageError("only a block or a hold can be appealed (a review is not a decision)")
         if repo.appeal_by_event(event_id) is not None:
             raise ConflictError(f"block or hold {event_id} was appealed already")
-        decided_at = _utc(ev.at)
+        decided_at = aware(ev.at)
         rules = sorted({str(r.get("rule", "")) for r in json.loads(ev.reasons)} - {""})
         policy_version, decision = ev.policy_version, ev.decision
     what = (

@@ -41,6 +41,7 @@ from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos import AssetRepository
 from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
 from mediaproof.storage.sql.repos_log_outbox import LogOutboxRepository
+from mediaproof.storage.sql.times import aware
 from mediaproof.transparency import entries
 from mediaproof.transparency.checkpoint import VerifiedCheckpoint, open_checkpoint
 from mediaproof.transparency.entries import Entry
@@ -249,9 +250,7 @@ def _entry_for_asset(
                 signer = "x509-sha256:" + cert.fingerprint(hashes.SHA256()).hex()
         except (MediaproofError, OSError):
             pass
-    created = asset.created_at
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=dt.UTC)
+    created = aware(asset.created_at)
     return entries.asset_registered(
         asset_id=f"asset-{asset.id}",
         content_sha256=asset.sha256,

@@ -11,14 +11,7 @@ from sqlalchemy.orm import Session
 from mediaproof.accounts.models import Permission, Role, TokenRecord, UserRecord
 from mediaproof.errors import ConflictError
 from mediaproof.storage.sql.account_tables import ApiTokenRow, SessionRow, UserRow
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
-def _opt_aware(t: dt.datetime | None) -> dt.datetime | None:
-    return _aware(t) if t is not None else None
+from mediaproof.storage.sql.times import aware, aware_opt
 
 
 def _user(row: UserRow) -> UserRecord:
@@ -28,7 +21,7 @@ def _user(row: UserRow) -> UserRecord:
         role=Role(row.role),
         active=row.active,
         must_change_password=row.must_change_password,
-        created_at=_aware(row.created_at),
+        created_at=aware(row.created_at),
     )
 
 
@@ -39,10 +32,10 @@ def _token(row: ApiTokenRow) -> TokenRecord:
         name=row.name,
         prefix=row.prefix,
         scopes=frozenset(Permission(s) for s in row.scopes.split() if s),
-        created_at=_aware(row.created_at),
-        expires_at=_opt_aware(row.expires_at),
-        revoked_at=_opt_aware(row.revoked_at),
-        last_used_at=_opt_aware(row.last_used_at),
+        created_at=aware(row.created_at),
+        expires_at=aware_opt(row.expires_at),
+        revoked_at=aware_opt(row.revoked_at),
+        last_used_at=aware_opt(row.last_used_at),
     )
 
 
@@ -110,7 +103,7 @@ class SessionRepository:
     def live(self, token_hash: str, now: dt.datetime) -> tuple[int, int, str] | None:
         """(session id, user id, CSRF token) of a live session, or None."""
         row = self.s.scalars(select(SessionRow).where(SessionRow.token_hash == token_hash)).first()
-        if row is None or row.revoked or _aware(row.expires_at) <= now:
+        if row is None or row.revoked or aware(row.expires_at) <= now:
             return None
         return row.id, row.user_id, row.csrf_token
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,12 +13,11 @@ from mediaproof.errors import ConflictError
 from mediaproof.registry.models import AssetRecord
 from mediaproof.storage.sql.repos_fingerprints import record_index_change
 from mediaproof.storage.sql.tables import AssetRow
+from mediaproof.storage.sql.times import aware
 
 
 def _record(row: AssetRow) -> AssetRecord:
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite returns naive datetimes
-        created = created.replace(tzinfo=dt.UTC)
+    created = aware(row.created_at)
     return AssetRecord(
         id=row.id,
         sha256=row.sha256,

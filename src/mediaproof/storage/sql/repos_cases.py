@@ -43,16 +43,10 @@ from mediaproof.storage.sql.tables_cases import (
     NoticeRow,
     StatementRow,
 )
+from mediaproof.storage.sql.times import aware as aware  # re-exported: services import it here
+from mediaproof.storage.sql.times import aware_opt as aware_opt
 
 R = TypeVar("R")
-
-
-def aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
-def aware_opt(t: dt.datetime | None) -> dt.datetime | None:
-    return None if t is None else aware(t)
 
 
 class CaseRepository:

@@ -18,14 +18,13 @@ from mediaproof.exchange.models import Category, SignalType
 from mediaproof.storage.sql.repos_exchange import MAX_SEQ, digest
 from mediaproof.storage.sql.tables_exchange import ExchangeCollectionRow, ExchangeWithdrawalRow
 from mediaproof.storage.sql.tables_exchange_contrib import ExchangeContributionRow
+from mediaproof.storage.sql.times import aware
 
 
 def _iso(t: dt.datetime | None) -> str | None:
     if t is None:
         return None
-    if t.tzinfo is None:  # SQLite hands back naive UTC
-        t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return aware(t).astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _record(r: ExchangeContributionRow, collection: str) -> Contribution:

@@ -14,13 +14,10 @@ from sqlalchemy.orm import Session
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_fingerprints import FingerprintRow
 from mediaproof.storage.sql.tables_jobs import JobRow
+from mediaproof.storage.sql.times import aware
 
 # the newest finished jobs the duration quantiles are taken over
 MAX_FINISHED = 10_000
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite drops it
 
 
 @dataclass(frozen=True)
@@ -52,11 +49,11 @@ class OpsRepository:
             .limit(MAX_FINISHED)
         ).all()
         durations = [
-            (str(kind), max(0.0, (_aware(end) - _aware(start)).total_seconds()))
+            (str(kind), max(0.0, (aware(end) - aware(start)).total_seconds()))
             for kind, start, end in rows
             if start is not None and end is not None
         ]
-        return JobFigures(by_status, _aware(oldest) if oldest else None, durations)
+        return JobFigures(by_status, aware(oldest) if oldest else None, durations)
 
     def fingerprint_rows_after(self, row_id: int, signals: Sequence[str]) -> int:
         """Rows an index that has read up to ``row_id`` has still to read: of active
