@@ -187,6 +187,7 @@ def test_poison_part_fails_the_job_and_is_dead_lettered(qenv: QueueEnv, corpora:
         assert failed.status == "failed"
         assert failed.error is not None and failed.error["code"] == "analysis_crashed"
         assert len(list(crash.glob("part-crashed-*"))) == qenv.delivery_limit + 1
+        assert parts.count(key) == n
         _drain(qenv, jobs)
         assert dead_letters(qenv) == [part_task_id(key, 1)]
         assert parts.combines(key) == 0
