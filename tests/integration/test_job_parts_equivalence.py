@@ -130,3 +130,24 @@ def test_short_video_and_audio_are_not_split(inst: Instance, corpora: Path) -> N
     assert plan_parts(path, ingest_file(path, inst.settings.limits), 0) is None  # off
     wav = corpora / "c2pa-sdk-fixtures/c2pa-rs/sdk/tests/fixtures/sample1.wav"  # 33 s
     assert plan_parts(wav, ingest_file(wav, inst.settings.limits), 1.0) is None
+
+
+def test_a_part_whose_numbering_fails_decodes_from_the_start(
+    inst: Instance, corpora: Path
+) -> None:
+    """A frame whose timestamp the part's index does not hold: the part does not trust
+    its numbering and decodes from the file's start, counting, as the whole file does,
+    with the same readings."""
+    from dataclasses import replace
+
+    path = corpora / VIDEOS / "chair-19-sd-bar.mp4"
+    spans = plan_parts(path, ingest_file(path, inst.settings.limits), 2.0)
+    assert spans is not None
+    span = spans[4]
+    good = read_part(path, span, inst.settings)["video"]
+    assert good["seeked"]
+    pts = list(span.pts)
+    pts[len(pts) // 2] += 1  # a timestamp no frame has
+    bad = read_part(path, replace(span, pts=tuple(pts)), inst.settings)["video"]
+    assert not bad["seeked"]
+    assert bad == {**good, "seeked": False}
