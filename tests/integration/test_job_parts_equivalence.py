@@ -151,3 +151,32 @@ def test_a_part_whose_numbering_fails_decodes_from_the_start(
     bad = read_part(path, replace(span, pts=tuple(pts)), inst.settings)["video"]
     assert not bad["seeked"]
     assert bad == {**good, "seeked": False}
+
+
+def test_without_a_broker_a_long_video_runs_whole(tmp_path: Path, corpora: Path) -> None:
+    """No broker (the single-box default): the job runs on the server's thread as one
+    analysis, whatever the part length says, and no part is written."""
+    import shutil
+    import time
+
+    from mediaproof.config import QueueSettings
+    from mediaproof.services.jobs import JobRunner, job_key
+    from mediaproof.services.public_verify import verify_or_queue
+    from mediaproof.storage.sql.repos_job_parts import JobPartRepo
+
+    instance = Instance(Settings(home=tmp_path / "home", queue=QueueSettings(part_s=1.0)))
+    jobs = JobRunner(instance.db, 60, 4)
+    try:
+        upload = tmp_path / "upload.mp4"
+        shutil.copyfile(corpora / VIDEOS / "chair-19-sd-bar.mp4", upload)
+        job = verify_or_queue(instance, jobs, upload, lambda: upload)
+        assert not isinstance(job, dict)
+        deadline = time.monotonic() + 240
+        while jobs.get(job.id).status not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the job never ended"
+            time.sleep(0.2)
+        assert jobs.get(job.id).status == "done"
+        assert JobPartRepo(instance.db).count(job_key(job.id)) == 0
+    finally:
+        jobs.shutdown()
+        instance.close()
