@@ -228,8 +228,11 @@ def test_a_split_job_counts_each_part_once_and_combines_once(db: Database) -> No
     assert rec is not None and not rec.last_try
     assert parts.claim_combine("j", 1)
     assert not parts.claim_combine("j", 0) and not parts.claim_combine("j", 1)
-    # part 1's message delivered again (its worker died in the combine): it retakes
-    assert parts.claim_combine("j", 1, retake=True)
+    # part 1's message delivered again (its worker died in the combine): it retakes, and
+    # on the broker's last delivery the job says so (a lost worker then fails it)
+    assert parts.claim_combine("j", 1, retake=True, last_try=True)
+    rec = repo.get("j")
+    assert rec is not None and rec.last_try
     assert not parts.claim_combine("j", 0, retake=True)
     assert parts.combines("j") == 2
     assert [p.result for p in parts.all("j")] == [{"read": 1}, {"read": 3}]

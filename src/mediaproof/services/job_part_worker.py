@@ -70,7 +70,7 @@ def run_part(
                 outcome = "done" if wrote else "duplicate"
                 done, total = parts.done_count(key), parts.count(key)
                 repo.progress(key, f"{done} of {total} parts", done / (total + 1))
-            if not parts.claim_combine(key, idx, retake=redelivered):
+            if not parts.claim_combine(key, idx, retake=redelivered, last_try=last_try):
                 return outcome
             log.info("job %s: every part done; part %d combines", key[:12], idx)
             if not path.exists():

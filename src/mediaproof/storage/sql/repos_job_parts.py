@@ -186,10 +186,20 @@ class JobPartRepo:
             .values(last_try=on_last)
         )
 
-    def claim_combine(self, job_id: str, idx: int, *, retake: bool = False) -> bool:
+    def claim_combine(
+        self, job_id: str, idx: int, *, retake: bool = False, last_try: bool = False
+    ) -> bool:
         """Claim the combine step of ``job_id`` for part ``idx``: True for exactly one
         caller once every part is done. ``retake``: part ``idx`` was delivered again (its
-        worker died), so a claim it held already is taken again."""
+        worker died), so a claim it held already is taken again. ``last_try``: the broker
+        will not deliver this part again, so the job's row says so while it combines."""
+        values: dict[str, Any] = {
+            "combiner": idx,
+            "combines": JobRow.combines + 1,
+            "stage": "combining",
+        }
+        if last_try:
+            values["last_try"] = True
         done = (
             select(func.count())
             .select_from(JobPartRow)
@@ -211,7 +221,7 @@ class JobPartRepo:
                         free,
                     )
                 )
-                .values(combiner=idx, combines=JobRow.combines + 1, stage="combining")
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(res) == 1
