@@ -461,6 +461,13 @@ class QueueSettings(BaseSettings):
         description="a job running longer is stopped and failed; keep it under RabbitMQ's "
         "consumer_timeout (30 min by default)",
     )
+    part_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=86_400,
+        description="video longer than this many seconds is analysed in parts of about "
+        "this length, one task each, and a combine step (docs/queue.md); 0: never split",
+    )
 
 
 class Settings(BaseSettings):

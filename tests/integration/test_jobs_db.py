@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,16 +20,17 @@ from mediaproof.services.jobs import JobRunner, job_key
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import ContentStore, LocalBlobStore
 from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_job_parts import JobPartRepo
 from mediaproof.storage.sql.repos_jobs import JobRepo
 from mediaproof.storage.sql.tables import Base
-from mediaproof.storage.sql.tables_jobs import JobRow, ResultImageRow
+from mediaproof.storage.sql.tables_jobs import JobPartRow, JobRow, ResultImageRow
 
 
 def test_migration_matches_tables(db: Database) -> None:
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, Base.metadata)
-    names = (JobRow.__tablename__, ResultImageRow.__tablename__)
+    names = (JobRow.__tablename__, ResultImageRow.__tablename__, JobPartRow.__tablename__)
     assert [d for d in diff if any(f"'{n}'" in repr(d) for n in names)] == []
 
 
@@ -202,3 +204,64 @@ def test_a_restarted_process_fails_the_jobs_of_the_one_before(db: Database) -> N
         assert dead is not None and dead.error is not None and dead.error["code"] == "job_lost"
     finally:
         runner.shutdown()
+
+
+def test_a_split_job_counts_each_part_once_and_combines_once(db: Database) -> None:
+    """Parts of a split job (docs/queue.md, "Long media in parts"): a part's reading is
+    written once, the combine is claimed once, and only when every part is done."""
+    repo, parts = JobRepo(db), JobPartRepo(db)
+    repo.create("j", "verify", "queue", max_pending=4, input_blob="b" * 64)
+    repo.start("j")
+    assert parts.create("j", [{"n0": 0}, {"n0": 30}]) == 2
+    assert parts.create("j", [{"n0": 0}]) == 2  # split again (a redelivery): kept
+    first = parts.start("j", 0)
+    assert first is not None and first.attempts == 1 and first.span == {"n0": 0}
+    assert not parts.claim_combine("j", 0)  # part 1 is not done
+    assert parts.finish("j", 0, {"read": 1})
+    assert not parts.finish("j", 0, {"read": 2})  # a duplicate delivery's reading
+    assert parts.start("j", 0) is None  # done: a later delivery does no work
+    assert parts.start("j", 1, last_try=True) is not None
+    rec = repo.get("j")
+    assert rec is not None and rec.last_try  # a whole worker lost now: job_lost, not hung
+    assert parts.finish("j", 1, {"read": 3})
+    rec = repo.get("j")
+    assert rec is not None and not rec.last_try
+    assert parts.claim_combine("j", 1)
+    assert not parts.claim_combine("j", 0) and not parts.claim_combine("j", 1)
+    # part 1's message delivered again (its worker died in the combine): it retakes, and
+    # on the broker's last delivery the job says so (a lost worker then fails it)
+    assert parts.claim_combine("j", 1, retake=True, last_try=True)
+    rec = repo.get("j")
+    assert rec is not None and rec.last_try
+    assert not parts.claim_combine("j", 0, retake=True)
+    assert parts.combines("j") == 2
+    assert [p.result for p in parts.all("j")] == [{"read": 1}, {"read": 3}]
+    assert repo.finish("j", result={})
+    assert not parts.claim_combine("j", 1, retake=True)  # ended
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    assert repo.expire(later) == ["b" * 64]
+    assert parts.all("j") == []  # the parts go with their job
+
+
+def test_two_last_parts_finishing_together_combine_once(db: Database) -> None:
+    """Every part done, several callers claim at once (threads, own connections): one
+    claim, on SQLite and on PostgreSQL (the row lock)."""
+    repo, parts = JobRepo(db), JobPartRepo(db)
+    for round_ in range(5):
+        key = f"race-{round_}"
+        repo.create(key, "verify", "queue", max_pending=64)
+        repo.start(key)
+        parts.create(key, [{"n0": i} for i in range(4)])
+        for i in range(4):
+            parts.start(key, i)
+            parts.finish(key, i, {})
+        barrier = threading.Barrier(4)
+
+        def claim(i: int, key: str = key, barrier: threading.Barrier = barrier) -> bool:
+            barrier.wait()
+            return parts.claim_combine(key, i)
+
+        with ThreadPoolExecutor(4) as pool:
+            won = list(pool.map(claim, range(4)))
+        assert sum(won) == 1
+        assert parts.combines(key) == 1

@@ -48,6 +48,7 @@ class QueueEnv:
     box: Path  # where the test kinds note what they did
     delivery_limit: int = DELIVERY_LIMIT
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    worker_env: dict[str, str] = field(default_factory=dict)  # more for the workers
 
     def settings(self, **service: Any) -> Settings:
         return Settings(
@@ -69,6 +70,7 @@ class QueueEnv:
             "MEDIAPROOF_BROKER_URL": BROKER,
             "MEDIAPROOF_QUEUE_NAME": self.queue,
             "MEDIAPROOF_QUEUE_DELIVERY_LIMIT": str(self.delivery_limit),
+            **self.worker_env,
         }
         log = (self.home / f"worker-{len(self.workers)}.log").open("wb")
         p = subprocess.Popen(

@@ -26,8 +26,13 @@ def run_analyzers(
     services: Any = None,
     progress: Progress | None = None,
     compute: Compute | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> AnalysisReport:
+    """``cache``: what is known of the file already (``AnalysisContext.cache``), e.g. the
+    fingerprints the parts of a long video's job computed."""
     ctx = AnalysisContext(path=path, media=media, settings=settings, services=services)
+    if cache:
+        ctx.cache.update(cache)
     if compute is not None:
         ctx.compute = compute
     for analyzer in analyzers:

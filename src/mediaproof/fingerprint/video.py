@@ -115,7 +115,7 @@ def md5_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _rgb(frame: Any, max_side: int | None) -> np.ndarray:
+def frame_rgb(frame: Any, max_side: int | None) -> np.ndarray:
     """RGB24 pixels, scaled by FFmpeg's swscale (area filter) to at most ``max_side``."""
     w, h = frame.width, frame.height
     if max_side is None or max(w, h) <= max_side:
@@ -152,7 +152,7 @@ def iter_frames(
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
-        step = max(1, round(float(rate) * seconds_per_hash)) if seconds_per_hash > 0 else 1
+        step = sampling_step(float(rate), seconds_per_hash)
         tb = float(stream.time_base) if stream.time_base else 1.0 / float(rate)
         n = 0
         try:
@@ -163,7 +163,7 @@ def iter_frames(
                 if ts > limits.max_duration_s:
                     raise LimitExceededError("video longer than the duration limit")
                 if n % step == 0:
-                    yield n, float(ts), _rgb(frame, max_side)
+                    yield n, float(ts), frame_rgb(frame, max_side)
                 n += 1
                 if max_frames is not None and n >= max_frames:
                     break
@@ -192,6 +192,24 @@ def fingerprint_video(
     for n, ts, rgb in iter_frames(path, seconds_per_hash, limits, max_frames, max_side):
         height, width = int(rgb.shape[0]), int(rgb.shape[1])
         frames.append(VpdqFrame(n, ts, pdq_hash_rgb(np.ascontiguousarray(rgb))))
+    return assemble_video_fingerprint(
+        path, frames, seconds_per_hash, width, height, with_audio=with_audio
+    )
+
+
+def assemble_video_fingerprint(
+    path: Path,
+    frames: Sequence[VpdqFrame],
+    seconds_per_hash: float,
+    width: int | None,
+    height: int | None,
+    *,
+    with_audio: bool = True,
+) -> VideoFingerprint:
+    """The fingerprint of ``path`` from its hashed frames (in frame order), with what is
+    taken from the whole file: its MD5 and its sound track's Chromaprint. The frames come
+    from one decode (:func:`fingerprint_video`) or from the parts of a long video's job
+    (services.job_parts), which give the same fingerprint."""
     if not frames:
         raise MalformedMediaError("video has no decodable frames")
     audio = None
@@ -214,6 +232,11 @@ def fingerprint_video(
         height=height,
         audio=audio,
     )
+
+
+def sampling_step(rate: float, seconds_per_hash: float) -> int:
+    """Every how many frames :func:`iter_frames` hashes one, at frame rate ``rate``."""
+    return max(1, round(rate * seconds_per_hash)) if seconds_per_hash > 0 else 1
 
 
 def usable_hashes(frames: Sequence[VpdqFrame | PdqHash]) -> list[bytes]:

@@ -31,6 +31,7 @@ from mediaproof.errors import ConfigError
 from mediaproof.observability import tasks as request_ids
 
 TASK_NAME = "mediaproof.run_job"
+PART_TASK_NAME = "mediaproof.run_part"  # one part of a job split into parts (docs/queue.md)
 SNAPSHOT_TASK_NAME = "index.snapshot"  # build and publish the matchers' shard snapshots
 
 

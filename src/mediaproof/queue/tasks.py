@@ -23,8 +23,9 @@ from celery.exceptions import Reject
 from celery.worker.request import Request
 
 from mediaproof.config import Settings
-from mediaproof.queue.app import SNAPSHOT_TASK_NAME, TASK_NAME
+from mediaproof.queue.app import PART_TASK_NAME, SNAPSHOT_TASK_NAME, TASK_NAME
 from mediaproof.services import queued_rounds  # noqa: F401  (its kinds: pulls, deliveries)
+from mediaproof.services.job_part_worker import run_part
 from mediaproof.services.job_worker import DatabaseAway, fail_job, run_job, worker_instance
 from mediaproof.services.matchers import build_instance_snapshots
 
@@ -51,7 +52,7 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
         exc = getattr(exc_info, "exception", None)
         exc = getattr(exc, "exc", exc)  # ExceptionWithTraceback
         settings: Settings = self.task.app.mediaproof_settings
-        key = str(self.id)
+        key = job_of(str(self.id))
         try:
             if isinstance(exc, TimeLimitExceeded):
                 limit = settings.queue.task_time_limit_s
@@ -89,17 +90,54 @@ class JobRequest(Request):  # type: ignore[misc]  # celery is untyped
         fail_job(settings, key, error)
 
 
+PART_SEP = ".part-"
+
+
+def part_task_id(key: str, idx: int) -> str:
+    """A part's task id: its job's key and its number (the job's key alone is the job's)."""
+    return f"{key}{PART_SEP}{idx}"
+
+
+def job_of(task_id: str) -> str:
+    """The job key in a task id (a job's, or one of its parts')."""
+    return task_id.split(PART_SEP, 1)[0]
+
+
 def register_tasks(app: Celery, settings: Settings, topo: Any) -> None:
     app.mediaproof_settings = settings  # for JobRequest, in the main process
+
+    def dispatch_part(key: str, idx: int) -> None:
+        app.send_task(
+            PART_TASK_NAME,
+            args=[key, idx],
+            task_id=part_task_id(key, idx),
+            queue=topo.jobs_queue(),
+        )
 
     @app.task(name=TASK_NAME, bind=True, Request=JobRequest)  # type: ignore[untyped-decorator]
     def _run(self: Task, key: str) -> str:
         # the message's headers are the request's fields (Celery's task protocol 2)
         last_try = returned(vars(self.request)) >= settings.queue.delivery_limit
         try:
-            return run_job(settings, key, last_try=last_try)
+            return run_job(settings, key, last_try=last_try, parts=dispatch_part)
         except DatabaseAway as e:
             # hand the job back (it counts toward the delivery limit)
+            raise Reject(str(e), requeue=True) from e
+
+    @app.task(name=PART_TASK_NAME, bind=True, Request=JobRequest)  # type: ignore[untyped-decorator]
+    def _part(self: Task, key: str, idx: int) -> str:
+        """One part of a job split into parts (services.job_part_worker)."""
+        back = returned(vars(self.request))
+        redelivered = back > 0 or bool((self.request.delivery_info or {}).get("redelivered"))
+        try:
+            return run_part(
+                settings,
+                key,
+                int(idx),
+                last_try=back >= settings.queue.delivery_limit,
+                redelivered=redelivered,
+            )
+        except DatabaseAway as e:
             raise Reject(str(e), requeue=True) from e
 
     @app.task(name=SNAPSHOT_TASK_NAME)  # type: ignore[untyped-decorator]

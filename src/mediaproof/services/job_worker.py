@@ -25,11 +25,13 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mediaproof.config import Settings
 from mediaproof.errors import MediaproofError, StorageError
+from mediaproof.media.ingest import ingest_file
 from mediaproof.services.instance import Instance
+from mediaproof.services.job_parts import plan_parts
 from mediaproof.services.jobs import (
     HEARTBEAT_S,
     ProgressWriter,
@@ -41,6 +43,7 @@ from mediaproof.services.public_verify import verify_upload
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.blobs import ContentStore
 from mediaproof.storage.sql.engine import Database
+from mediaproof.storage.sql.repos_job_parts import JobPartRepo
 from mediaproof.storage.sql.repos_jobs import JobRecord, JobRepo
 
 log = logging.getLogger("mediaproof.jobs")
@@ -55,6 +58,19 @@ class JobContext:
     progress: Callable[[str, float], None]  # (stage, fraction 0..1)
     images: ResultImages  # for pictures that go with the result (heatmaps)
     attempt: int  # 1 on the first start; more when a worker died running it
+    # queues part ``idx`` of job ``key`` (a worker with a broker); None: no splitting
+    parts: PartDispatch | None = None
+
+
+class PartDispatch(Protocol):
+    """Puts part ``idx`` of job ``key`` on the queue (mediaproof.queue.tasks)."""
+
+    def __call__(self, key: str, idx: int) -> None: ...
+
+
+class SplitIntoParts(Exception):
+    """Raised by a kind whose job continues as parts (services.job_parts): the job stays
+    running, its upload stays, and the part that finds every part done finishes it."""
 
 
 KindFn = Callable[[JobContext], dict[str, Any]]
@@ -83,7 +99,28 @@ class DatabaseAway(MediaproofError, code="storage"):
 def _verify(ctx: JobContext) -> dict[str, Any]:
     if ctx.input is None:
         raise MediaproofError("a verify job needs a file")
+    if ctx.parts is not None:
+        split(ctx, ctx.parts)
     return verify_upload(ctx.inst, ctx.input, ctx.progress, ctx.images)
+
+
+def split(ctx: JobContext, dispatch: PartDispatch) -> None:
+    """Split a long video's job into parts and queue them (raises SplitIntoParts);
+    returns for a file that is analysed whole. Run again (the job's worker died after
+    splitting), it keeps the parts and queues again those not done: a part delivered
+    twice does its work once."""
+    assert ctx.input is not None
+    media = ingest_file(ctx.input, ctx.inst.settings.limits)
+    spans = plan_parts(ctx.input, media, ctx.inst.settings.queue.part_s)
+    if spans is None:
+        return
+    parts = JobPartRepo(ctx.inst.db)
+    n = parts.create(ctx.key, [s.as_dict() for s in spans])
+    ctx.progress(f"0 of {n} parts", 0.0)
+    for idx in parts.pending(ctx.key):
+        dispatch(ctx.key, idx)
+    log.info("job %s: split into %d parts", ctx.key[:12], n)
+    raise SplitIntoParts(n)
 
 
 _lock = threading.Lock()
@@ -133,9 +170,12 @@ def _alive(repo: JobRepo, key: str) -> Iterator[None]:
         stop.set()
 
 
-def run_job(settings: Settings, key: str, *, last_try: bool = False) -> str:
+def run_job(
+    settings: Settings, key: str, *, last_try: bool = False, parts: PartDispatch | None = None
+) -> str:
     """Run job ``key`` in this worker process; returns what became of it. ``last_try``:
-    the broker will not hand this job out again. Raises :class:`DatabaseAway` when the
+    the broker will not hand this job out again; ``parts``: how to queue parts, for a
+    job that is split (long video, docs/queue.md). Raises :class:`DatabaseAway` when the
     job cannot be started (the caller hands it back to the queue)."""
     inst = worker_instance(settings)
     repo = JobRepo(inst.db)
@@ -167,8 +207,13 @@ def run_job(settings: Settings, key: str, *, last_try: bool = False) -> str:
                 progress=ProgressWriter(repo, key),
                 images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
                 attempt=rec.attempts,
+                parts=parts,
             )
             result = fn(ctx)
+    except SplitIntoParts:
+        # the parts go on; the job is on its last try only while one of them is
+        JobPartRepo(inst.db).sync_last_try(key)
+        return "split"
     except Exception as e:
         won = repo.finish(key, error=error_of(e))
     else:

@@ -68,8 +68,10 @@ def verify_upload(
     path: Path,
     progress: StageProgress | None = None,
     images: ResultImages | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The verify report (docs/verify-report.md) for an upload already on disk.
+    ``cache``: what the parts of a long video's job read already (services.job_parts).
 
     With ``images``, a matched image's evidence gets ``heatmap_url`` (what the copy
     changed, kept with the result) and ``original_url`` (the original's preview, where
@@ -84,7 +86,7 @@ def verify_upload(
             progress(name, done[0] / total)
         done[0] += 1
 
-    report = verify_file(inst, path, progress=step, likeness=likeness)
+    report = verify_file(inst, path, progress=step, likeness=likeness, cache=cache)
     prov = report.evidence.get("provenance")
     pdata = prov.data if prov is not None else {}
     # credentials stored remotely are never fetched; the answer says where the file says

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mediaproof.analysis.analyzers.generator import GeneratorMetadataAnalyzer
 from mediaproof.analysis.analyzers.provenance import ProvenanceAnalyzer
@@ -76,7 +77,9 @@ def verify_file(
     trust_anchors: Sequence[Path] = (),
     progress: Progress | None = None,
     likeness: bool = True,
+    cache: dict[str, Any] | None = None,
 ) -> AnalysisReport:
+    """``cache``: what is known of the file already (see ``run_analyzers``)."""
     media = ingest_file(path, inst.settings.limits)
     return run_analyzers(
         path,
@@ -86,4 +89,5 @@ def verify_file(
         services=inst,
         progress=progress,
         compute=inst.compute,
+        cache=cache,
     )

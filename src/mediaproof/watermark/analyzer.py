@@ -18,7 +18,8 @@ from mediaproof.watermark.ai_marks import available as ai_marks_available
 from mediaproof.watermark.ai_marks import detect_ai_marks
 from mediaproof.watermark.keys import watermark_key_path
 from mediaproof.watermark.mediaio import load_audio, load_luma, load_rgb, luma_of, rgb_of
-from mediaproof.watermark.video import detect_video
+from mediaproof.watermark.models import Detection
+from mediaproof.watermark.video import detect_video, vote
 
 LIMITS = (
     "A decoded ID says the file carries a mark made with this instance's key; it does not "
@@ -31,6 +32,9 @@ AI_MARK_MAX_PIXELS = 4_200_000
 # ``ctx.cache`` entry: (key, read_marks data) already read from a decode that PDQ shared
 # (services.image_reads); used only when read under the key the analyzer reads now
 MARKS_CACHE_KEY = "watermark_marks"
+# ``ctx.cache`` entry: (key, [Detection.as_dict() of each sampled frame, in frame order])
+# read already by the parts of a long video's job (services.job_parts)
+VIDEO_FRAMES_CACHE_KEY = "watermark_video_frames"
 AUDIO_SECONDS = 60.0  # enough to hold many periods; longer files are read only this far
 
 
@@ -63,6 +67,8 @@ class WatermarkAnalyzer:
         if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == key:
             data = shared[1]  # read already, from a decode shared with PDQ
         else:
+            frames = ctx.cache.get(VIDEO_FRAMES_CACHE_KEY)
+            read = frames[1] if isinstance(frames, tuple) and frames[0] == key else None
             # the decodes are most of a small photo's verify: in the service they run
             # in a worker process, so concurrent requests use every core
             data = ctx.compute.run(
@@ -71,6 +77,7 @@ class WatermarkAnalyzer:
                 kind.value,
                 key,
                 pixels,
+                read,
                 timeout_s=ctx.step_timeout_s,
             )
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
@@ -93,10 +100,17 @@ class WatermarkAnalyzer:
         return Evidence(self.name, EvidenceStatus.NOT_FOUND, summary, data, LIMITS)
 
 
-def read_marks(path: Path, kind: str, key: bytes | None, pixels: int) -> dict[str, Any]:
+def read_marks(
+    path: Path,
+    kind: str,
+    key: bytes | None,
+    pixels: int,
+    video_frames: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Decode our mark (with ``key``, when the instance has one) and the generator marks
     from the file at ``path``; the analyzer's ``data`` before any summary. Needs nothing
-    but its arguments, so it can run in another process."""
+    but its arguments, so it can run in another process. ``video_frames``: a video's
+    sampled frames read already (their readings, in frame order), by the parts of a job."""
     if kind == MediaKind.IMAGE:
         return _image_marks(lambda: load_luma(path), lambda: load_rgb(path), key, pixels)
     data: dict[str, Any] = {"key_present": key is not None}
@@ -107,7 +121,11 @@ def read_marks(path: Path, kind: str, key: bytes | None, pixels: int) -> dict[st
         data["ai_marks"] = []
     elif kind == MediaKind.VIDEO:
         if key is not None:
-            data["mediaproof"] = detect_video(path, key).as_dict()
+            if video_frames is not None:
+                det = vote([Detection.from_dict(d) for d in video_frames])
+            else:
+                det = detect_video(path, key)
+            data["mediaproof"] = det.as_dict()
             try:
                 samples, rate = load_audio(path, max_seconds=AUDIO_SECONDS)
             except MediaproofError:  # no soundtrack

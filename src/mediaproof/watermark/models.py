@@ -43,3 +43,19 @@ class Detection:
         d = asdict(self)
         d["confidence"] = self.confidence
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Detection:
+        """The inverse of :meth:`as_dict` (a reading stored as JSON by a part of a job)."""
+        p = d.get("payload")
+        return cls(
+            scheme=str(d["scheme"]),
+            claimed=bool(d["claimed"]),
+            payload=Payload(int(p["asset_id"]), int(p["version"])) if p else None,
+            crc_ok=bool(d["crc_ok"]),
+            sync_score=float(d["sync_score"]),
+            sync_threshold=float(d["sync_threshold"]),
+            false_claim_bound=float(d["false_claim_bound"]),
+            hypotheses=int(d["hypotheses"]),
+            details=dict(d.get("details") or {}),
+        )

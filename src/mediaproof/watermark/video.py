@@ -165,31 +165,46 @@ def embed_video(
     return embed_video_with_report(src, out, payload, key, crf=crf, mark_audio=mark_audio).frames
 
 
+def sample_indices(total: int, count: int = FRAMES_TO_CHECK) -> list[int]:
+    """The frame numbers the detector reads: ``count`` frames evenly spaced over the
+    container's frame count ``total`` (the first ``count`` when it is unknown)."""
+    step = max(1, total // count) if total else 1
+    return [i * step for i in range(count)]
+
+
 def _sample_frames(path: Path, count: int) -> list[npt.NDArray[np.uint8]]:
     import av
 
     frames: list[npt.NDArray[np.uint8]] = []
     with av.open(str(path)) as inp:
         v = inp.streams.video[0]
-        total = v.frames or 0
-        step = max(1, total // count) if total else 1
+        wanted = set(sample_indices(v.frames or 0, count))
         for i, frame in enumerate(inp.decode(v)):
-            if i % step == 0:
+            if i in wanted:
                 frames.append(np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8))
                 if len(frames) >= count:
                     break
     return frames
 
 
+def detect_frame(rgb: npt.NDArray[np.uint8], key: bytes) -> Detection:
+    """One sampled frame's reading (a part of a long video reads its own frames)."""
+    return SpreadSpectrumImageScheme().detect_luma(luminance(rgb), key)
+
+
 def detect_video(path: Path, key: bytes, frames: int = FRAMES_TO_CHECK) -> Detection:
     """Vote across sampled frames; the returned Detection is the best agreeing frame's,
     with ``details['votes']`` and ``details['frames']`` added."""
-    scheme = SpreadSpectrumImageScheme()
     try:
         sampled = _sample_frames(path, frames)
     except Exception as e:  # PyAV raises several types for broken files
         raise WatermarkError(f"cannot read video frames from {path}: {e}") from e
-    dets = [scheme.detect_luma(luminance(f), key) for f in sampled]
+    return vote([detect_frame(f, key) for f in sampled])
+
+
+def vote(dets: list[Detection]) -> Detection:
+    """The video's reading from its sampled frames' readings, in frame order."""
+    scheme = SpreadSpectrumImageScheme()
     votes = Counter(d.payload for d in dets if d.claimed and d.payload is not None)
     best = max(dets, key=lambda d: d.sync_score) if dets else scheme._none(0.0, 0, {})
     details = {**best.details, "frames": len(dets), "votes": {}}

@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
 
 from mediaproof.errors import BusyError
 from mediaproof.storage.sql.engine import Database
-from mediaproof.storage.sql.tables_jobs import JobRow, ResultImageRow
+from mediaproof.storage.sql.tables_jobs import JobPartRow, JobRow, ResultImageRow
 
 PENDING = ("queued", "running")
 TERMINAL = ("done", "failed")
@@ -271,7 +271,9 @@ class JobRepo:
                 )
             ).all()
             if rows:
-                s.execute(delete(JobRow).where(JobRow.id.in_([r.id for r in rows])))
+                ids = [r.id for r in rows]
+                s.execute(delete(JobPartRow).where(JobPartRow.job_id.in_(ids)))
+                s.execute(delete(JobRow).where(JobRow.id.in_(ids)))
             return [r.input_blob for r in rows if r.input_blob]
 
     def input_in_use(self, blob: str) -> bool:

@@ -44,6 +44,31 @@ class JobRow(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # a job split into parts (docs/queue.md, "Long media in parts"): how many; which part's
+    # task claimed the combine step (one claim, by a guarded UPDATE); how many times the
+    # combine was started (1, unless the claimer died in it and its part was redelivered)
+    parts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    combiner: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    combines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class JobPartRow(Base):
+    """One part of a job split into parts, keyed by (job, part number): ``span`` says
+    which range of the media it reads (JSON), ``result`` what it read (JSON), written
+    once (a guarded UPDATE), so a part delivered twice is not counted twice.
+    ``attempts`` counts its starts; ``last_try``: the broker will not deliver it again."""
+
+    __tablename__ = "job_parts"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    span: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_try: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ResultImageRow(Base):
