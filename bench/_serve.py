@@ -51,7 +51,7 @@ def launch_serve(
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine takes over a minute
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
