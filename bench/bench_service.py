@@ -329,7 +329,9 @@ def main() -> None:
                 "load_average_start": [round(x, 2) for x in load_start],
                 "load_average_end": [round(x, 2) for x in os.getloadavg()],
                 "clients": args.clients,
-                "code": {k: v or "this checkout" for k, v in trees.items()},
+                "code": {k: v or "this checkout" for k, v in trees.items()}
+                if not args.url
+                else None,
                 "watermark_key": bool(args.watermark_key) if not args.url else None,
                 "url": "started locally" if not args.url else args.url,
                 "results": results,
