@@ -25,17 +25,20 @@ def launch_serve(
     args: tuple[str, ...] = (),
     drop: tuple[str, ...] = (),
     settle_s: float = 3.0,
+    src: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `mediaproof serve` on a free local port for the instance in ``home`` (the
     caller has made its keys and accounts) and wait until it answers /healthz and its
     analysis workers have had ``settle_s`` to start. ``drop`` names variables of this process's
-    environment the server must not inherit. Returns the process and its base URL."""
+    environment the server must not inherit; ``src`` runs the server from another source
+    tree (another checkout's ``src``, to compare old and new code side by side) instead
+    of this one's. Returns the process and its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [src or SRC, os.environ.get("PYTHONPATH")])),
         "MEDIAPROOF_HOME": str(home),
     }
     for name in drop:
@@ -48,7 +51,7 @@ def launch_serve(
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine takes over a minute
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:

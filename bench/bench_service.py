@@ -9,10 +9,24 @@ MEDIAPROOF_SERVICE_RATE_VERIFY_SIGNED_PER_MIN).
 
     .venv/bin/python bench/bench_service.py [--seconds 10] [--concurrency 1,2,4,8]
         [--watermark-key] [--analysis-processes 0,auto] [--rounds 2]
+        [--src old=/work/main/src,new=src] [--clients own-address|one-address]
 
-With several --analysis-processes values it starts one server per value and runs them
-side by side: every round runs each concurrency level on each server in turn, so a
-change in the machine's load falls on all of them alike.
+With several --analysis-processes values, or several source trees (--src: the server
+runs from each in turn, to compare old and new code), it starts one server per
+combination and runs them side by side: every round runs each concurrency level on each
+server in turn, so a change in the machine's load falls on all of them alike.
+
+Each concurrent client has its own address by default (X-Forwarded-For; the server is
+started with BEHIND_PROXY), as separate members of the public would. With --clients
+one-address they all come from 127.0.0.1, and the service counts them as one client:
+its fair admission (MEDIAPROOF_SERVICE_ANALYSIS_PER_CLIENT, half the analysis workers,
+so 1 of 2 on two cores) then runs their analysis steps one at a time, by design. Before
+that admission existed (issue 15) every client of this bench used every worker, so
+own-address is what its earlier numbers measured.
+
+Every result carries the 1-minute load average at its start and end and the server's
+CPU time per request (the server process, and its analysis workers): on a shared
+machine these say how far the latencies can be trusted.
 """
 
 from __future__ import annotations
@@ -70,7 +84,11 @@ def small_jpegs(n: int, tmp: Path) -> list[bytes]:
 
 
 def start_server(
-    home: Path, watermark_key: bool = False, analysis_processes: str = "auto"
+    home: Path,
+    watermark_key: bool = False,
+    analysis_processes: str = "auto",
+    src: str | None = None,
+    own_addresses: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str, str]:
     inst = Instance(Settings(home=home))
     init_keys(inst.keys_dir, "Bench Elections Office")
@@ -92,11 +110,14 @@ def start_server(
     }
     if analysis_processes != "auto":
         env["MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES"] = analysis_processes
+    if own_addresses:
+        env["MEDIAPROOF_SERVICE_BEHIND_PROXY"] = "true"
     proc, url = launch_serve(
         home,
         env,
         args=("--log-level", "warning"),
-        drop=("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES",),
+        drop=("MEDIAPROOF_SERVICE_ANALYSIS_PROCESSES", "MEDIAPROOF_SERVICE_BEHIND_PROXY"),
+        src=src,
     )
     return proc, url, secret
 
@@ -114,6 +135,7 @@ async def one_level(
     bindings: list[tuple[str, str]],
     headers: dict[str, str],
     server_pid: int | None = None,
+    own_addresses: bool = False,
 ) -> dict[str, Any]:
     lat: dict[str, list[float]] = {"verify": [], "lookup": []}
     errors: dict[str, int] = {}
@@ -123,6 +145,9 @@ async def one_level(
 
         async def worker(seed: int) -> None:
             rng = random.Random(seed)
+            # a documentation address (RFC 5737) per client; the server trusts it only
+            # when started behind_proxy (--clients own-address)
+            who = {"X-Forwarded-For": f"192.0.2.{seed + 1}"} if own_addresses else {}
             while time.monotonic() < stop:
                 kind = "verify" if rng.random() < 0.5 else "lookup"
                 t0 = time.perf_counter()
@@ -131,10 +156,15 @@ async def one_level(
                         r = await c.post(
                             "/api/v1/verify",
                             files={"file": ("s.jpg", rng.choice(jpegs), "image/jpeg")},
+                            headers=who,
                         )
                     else:
                         alg, value = rng.choice(bindings)
-                        r = await c.get("/matches/byBinding", params={"alg": alg, "value": value})
+                        r = await c.get(
+                            "/matches/byBinding",
+                            params={"alg": alg, "value": value},
+                            headers=who,
+                        )
                     ok = r.status_code == 200
                     key = f"{kind}:{r.status_code}"
                 except httpx.HTTPError as e:
@@ -145,15 +175,25 @@ async def one_level(
                 else:
                     errors[key] = errors.get(key, 0) + 1
 
+        load0 = os.getloadavg()[0]
         t_start = time.monotonic()
         cpu0 = _server_cpu_s(server_pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.monotonic() - t_start
         cpu1 = _server_cpu_s(server_pid)
+        load1 = os.getloadavg()[0]
     allx = lat["verify"] + lat["lookup"]
     ms = lambda x: round(x * 1000, 1)  # noqa: E731
+
+    def cpu_ms(part: int) -> float | None:
+        if cpu0 is None or cpu1 is None:
+            return None
+        return round(1000 * (cpu1[part] - cpu0[part]) / max(len(allx), 1), 1)
+
     return {
         "concurrency": concurrency,
+        "load_1min_start": round(load0, 2),
+        "load_1min_end": round(load1, 2),
         "seconds": round(elapsed, 1),
         "requests": len(allx),
         "requests_per_s": round(len(allx) / elapsed, 1),
@@ -161,11 +201,11 @@ async def one_level(
         "p99_ms": ms(pct(allx, 99)),
         # the server's own CPU time (user + system) per answered request: comparable
         # between runs on a loaded machine, where wall-clock latencies are not
-        "server_cpu_ms_per_request": (
-            round(1000 * (cpu1 - cpu0) / max(len(allx), 1), 1)
-            if cpu0 is not None and cpu1 is not None
-            else None
-        ),
+        "server_cpu_ms_per_request": cpu_ms(0),
+        # of which the server process itself (request threads, event loop), and its
+        # analysis workers (and their fork server)
+        "server_process_cpu_ms_per_request": cpu_ms(1),
+        "analysis_workers_cpu_ms_per_request": cpu_ms(2),
         "errors": sum(errors.values()),
         "error_kinds": errors,
         "by_kind": {
@@ -175,9 +215,10 @@ async def one_level(
     }
 
 
-def _server_cpu_s(pid: int | None) -> float | None:
+def _server_cpu_s(pid: int | None) -> tuple[float, float, float] | None:
     """User + system CPU seconds of a local process and its live descendants (the
-    analysis workers; Linux /proc), else None."""
+    analysis workers; Linux /proc): (all of them, the process itself, the descendants),
+    else None."""
     if pid is None:
         return None
     stats: dict[int, list[str]] = {}
@@ -195,8 +236,10 @@ def _server_cpu_s(pid: int | None) -> float | None:
         kids = [p for p, f in stats.items() if int(f[1]) == parent and p not in tree]
         tree.update(kids)
         frontier.extend(kids)
-    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    hz = os.sysconf("SC_CLK_TCK")
+    ticks = {p: int(stats[p][11]) + int(stats[p][12]) for p in tree}
+    own = ticks[pid] / hz
+    return sum(ticks.values()) / hz, own, sum(ticks.values()) / hz - own
 
 
 def main() -> None:
@@ -216,32 +259,60 @@ def main() -> None:
         "each, run side by side ('auto': the service's default)",
     )
     ap.add_argument("--rounds", type=int, default=1, help="repeat every level this often")
+    ap.add_argument(
+        "--src",
+        default="",
+        help="comma-separated LABEL=PATH source trees to run the server from, one server "
+        "each, side by side (e.g. old=/work/main/src,new=src); default: this checkout's",
+    )
+    ap.add_argument(
+        "--clients",
+        choices=("own-address", "one-address"),
+        default="own-address",
+        help="the concurrent clients share one address (the service counts them as one "
+        "client), or each has its own (X-Forwarded-For, server behind_proxy)",
+    )
     args = ap.parse_args()
-    configs = args.analysis_processes.split(",") if not args.url else ["(running)"]
+    own = args.clients == "own-address"
+    trees = dict(x.split("=", 1) for x in args.src.split(",") if x) or {"this": ""}
+    configs = (
+        [(ap_, label) for label in trees for ap_ in args.analysis_processes.split(",")]
+        if not args.url
+        else [("(running)", "(running)")]
+    )
+    load_start = os.getloadavg()
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         base = small_jpegs(args.images, tmp)
-        servers: dict[str, tuple[subprocess.Popen[bytes] | None, str, str | None]] = {}
+        servers: dict[tuple[str, str], tuple[subprocess.Popen[bytes] | None, str, str | None]]
+        servers = {}
         try:
-            for cfg in configs:
+            for cfg, label in configs:
                 if args.url:
-                    servers[cfg] = (None, args.url.rstrip("/"), args.token)
+                    servers[cfg, label] = (None, args.url.rstrip("/"), args.token)
                 else:
-                    servers[cfg] = start_server(tmp / f"instance-{cfg}", args.watermark_key, cfg)
-            loads = {cfg: _prepare(u, t, list(base)) for cfg, (_, u, t) in servers.items()}
+                    src = str(Path(trees[label]).resolve()) if trees[label] else None
+                    home = tmp / f"instance-{cfg}-{label}"
+                    servers[cfg, label] = start_server(home, args.watermark_key, cfg, src, own)
+            loads = {key: _prepare(u, t, list(base)) for key, (_, u, t) in servers.items()}
             results = []
             for rnd in range(args.rounds):
                 for n in (int(x) for x in args.concurrency.split(",")):
-                    for cfg, (proc, url, token) in servers.items():
-                        jpegs, bindings = loads[cfg]
+                    for (cfg, label), (proc, url, token) in servers.items():
+                        jpegs, bindings = loads[cfg, label]
                         # the load itself is anonymous, as the public's would be,
                         # unless --url + --token
                         hdr = {"Authorization": f"Bearer {token}"} if args.url and token else {}
-                        asyncio.run(one_level(url, n, 1.0, jpegs, bindings, hdr))  # warm-up
+                        # warm-up
+                        asyncio.run(one_level(url, n, 1.0, jpegs, bindings, hdr, None, own))
                         pid = proc.pid if proc is not None else None
-                        r = asyncio.run(one_level(url, n, args.seconds, jpegs, bindings, hdr, pid))
-                        results.append({"analysis_processes": cfg, "round": rnd + 1, **r})
+                        r = asyncio.run(
+                            one_level(url, n, args.seconds, jpegs, bindings, hdr, pid, own)
+                        )
+                        results.append(
+                            {"analysis_processes": cfg, "code": label, "round": rnd + 1, **r}
+                        )
         finally:
             for proc, _, _ in servers.values():
                 if proc is not None:
@@ -254,7 +325,13 @@ def main() -> None:
                 "signed releases, stripped re-posts), 50% GET /matches/byBinding "
                 "(SHA-256 and PDQ)",
                 "cpus": os.cpu_count(),
-                "load_average": os.getloadavg(),
+                # (1, 5, 15-minute) load averages when the bench started and ended
+                "load_average_start": [round(x, 2) for x in load_start],
+                "load_average_end": [round(x, 2) for x in os.getloadavg()],
+                "clients": args.clients,
+                "code": {k: v or "this checkout" for k, v in trees.items()}
+                if not args.url
+                else None,
                 "watermark_key": bool(args.watermark_key) if not args.url else None,
                 "url": "started locally" if not args.url else args.url,
                 "results": results,

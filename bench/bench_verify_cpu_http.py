@@ -65,7 +65,7 @@ def main() -> None:
                         time.sleep(0.3)  # the workers' last ticks
                         c1 = bs._server_cpu_s(proc.pid)
                         if p > 0 and c0 is not None and c1 is not None:
-                            cpu[name].setdefault(kind, []).append(1000 * (c1 - c0))
+                            cpu[name].setdefault(kind, []).append(1000 * (c1[0] - c0[0]))
         finally:
             for proc, _, _ in servers.values():
                 proc.terminate()

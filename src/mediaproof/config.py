@@ -213,6 +213,14 @@ class ServiceSettings(BaseSettings):
         "in the worker processes at once; the rest of its steps wait behind each other, "
         "not in front of other clients'; default: half the workers, at least 1",
     )
+    analysis_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="threads each native library (BLAS, OpenMP, OpenCV, torch) may start "
+        "in one analysis worker process; the worker processes give the parallelism, so "
+        "more only makes concurrent requests' steps compete for the same cores",
+    )
     public_likeness: bool = Field(
         default=False,
         description="verify answers over HTTP include likeness evidence, which names "

@@ -4,13 +4,16 @@ answers exactly what the same instance answers with them inline."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from mediaproof.analysis.compute import InlineCompute, ProcessCompute
+from mediaproof.analysis.threads import thread_report
 from mediaproof.media.samples import sample_photo
 from mediaproof.services.instance import Instance
 from mediaproof.services.public_verify import verify_upload
@@ -63,3 +66,22 @@ def test_worker_processes_give_the_inline_answer(tmp_path: Path) -> None:
         crop = reports[tmp_path / "crop.jpg"]
         assert crop["evidence"]["watermark"]["data"]["content_check"] == "keypoints"
         assert "heatmap_url" in reports[copy]["evidence"]["match"]["data"]
+
+
+def test_the_service_caps_its_workers_threads_as_configured(tmp_path: Path) -> None:
+    """MEDIAPROOF_SERVICE_ANALYSIS_THREADS reaches the service's workers: one thread per
+    native library by default, the configured number otherwise."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("on one core every library starts one thread anyway")
+    for home, extra, want in (("one", {}, 1), ("two", {"analysis_threads": 2}, 2)):
+        app = make_app(tmp_path / home, analysis_processes=1, **extra)
+        compute = app.state.ctx.inst.compute
+        assert isinstance(compute, ProcessCompute)
+        try:
+            got = compute.run(thread_report)
+        finally:
+            compute.close()
+            app.state.ctx.inst.close()
+        assert got["threadpools"], "the worker has numpy's BLAS loaded"
+        assert {t["threads"] for t in got["threadpools"]} == {want}, (home, got)
+        assert got["opencv"] == want

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from mediaproof.analysis.threads import DEFAULT_THREADS, cap_threads
 from mediaproof.errors import MediaproofError
 
 if TYPE_CHECKING:
@@ -171,9 +172,13 @@ def step_timeout(limits: Limits, duration_s: float | None) -> float:
     return limits.step_timeout_s + limits.step_timeout_per_media_s * (duration_s or 0.0)
 
 
-def _worker_start(server_pid: int, step_marks: str, max_pixels: int | None) -> None:
-    """In each worker: import the heavy modules once, set Pillow's bomb guard from the
-    pixel limit (a fresh process has Pillow's own default), and leave when the server does.
+def _worker_start(
+    server_pid: int, step_marks: str, max_pixels: int | None, threads: int = DEFAULT_THREADS
+) -> None:
+    """In each worker: cap the native libraries' helper threads (analysis.threads: the
+    pool's processes give the parallelism), import the heavy modules once, set Pillow's
+    bomb guard from the pixel limit (a fresh process has Pillow's own default), and leave
+    when the server does.
 
     A server killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
     the workers would wait for work forever (each holds its own end of the task queue),
@@ -183,9 +188,11 @@ def _worker_start(server_pid: int, step_marks: str, max_pixels: int | None) -> N
     global _STEP_MARKS
     _STEP_MARKS = Path(step_marks)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the step timer's signal ends the worker
+    cap_threads(threads)  # before the imports below: what they load reads the variables
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # an optional extra that is not installed
             importlib.import_module(name)
+    cap_threads(threads)  # and what they loaded (the fork server's preloads are in already)
     if max_pixels is not None:
         from mediaproof.media.ingest import apply_pixel_limit
 
@@ -224,11 +231,17 @@ class ProcessCompute:
     lock that some other thread holds."""
 
     def __init__(
-        self, workers: int, max_pixels: int | None = None, per_client: int | None = None
+        self,
+        workers: int,
+        max_pixels: int | None = None,
+        per_client: int | None = None,
+        threads: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("a process pool needs at least one worker")
         self.workers = workers
+        # native helper threads per library in each worker (analysis.threads)
+        self.threads = threads or DEFAULT_THREADS
         self.max_pixels = max_pixels  # MEDIAPROOF_LIMIT_MAX_PIXELS, for Pillow's guard
         # steps one caller may have in the pool at once: the rest of the pool stays free
         # for other callers however many files one of them sends
@@ -256,7 +269,7 @@ class ProcessCompute:
                     self.workers,
                     mp_context=ctx,
                     initializer=_worker_start,
-                    initargs=(os.getpid(), str(self._marks), self.max_pixels),
+                    initargs=(os.getpid(), str(self._marks), self.max_pixels, self.threads),
                 )
             return self._pool
 
@@ -377,7 +390,10 @@ def default_workers() -> int:
 
 
 def make_compute(
-    workers: int | None, max_pixels: int | None = None, per_client: int | None = None
+    workers: int | None,
+    max_pixels: int | None = None,
+    per_client: int | None = None,
+    threads: int | None = None,
 ) -> InlineCompute | ProcessCompute:
     n = default_workers() if workers is None else workers
-    return ProcessCompute(n, max_pixels, per_client) if n > 0 else InlineCompute()
+    return ProcessCompute(n, max_pixels, per_client, threads) if n > 0 else InlineCompute()

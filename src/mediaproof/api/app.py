@@ -110,7 +110,10 @@ def create_app(
     clear_stale_uploads(inst)
     svc = settings.service
     compute = make_compute(
-        svc.analysis_processes, settings.limits.max_pixels, svc.analysis_per_client
+        svc.analysis_processes,
+        settings.limits.max_pixels,
+        svc.analysis_per_client,
+        svc.analysis_threads,
     )
     inst.compute = compute
     jobs, images = _jobs(inst)
