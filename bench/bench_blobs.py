@@ -27,7 +27,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mediaproof.config import BlobSettings, Settings
+from mediaproof.config import Settings
+from mediaproof.config_cluster import BlobSettings
 from mediaproof.storage.blob_s3 import S3BlobStore
 from mediaproof.storage.blobs import BlobStore, LocalBlobStore
 

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from kombu import Connection  # noqa: E402
 
-from mediaproof.config import QueueSettings, ServiceSettings, Settings  # noqa: E402
+from mediaproof.config import ServiceSettings, Settings  # noqa: E402
+from mediaproof.config_cluster import QueueSettings  # noqa: E402
 from mediaproof.queue.app import Topology  # noqa: E402
 from mediaproof.queue.publish import Publisher  # noqa: E402
 from mediaproof.services.instance import Instance  # noqa: E402

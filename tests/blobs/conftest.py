@@ -77,6 +77,7 @@ def s3_env(s3_server: S3Server, s3_bucket: str) -> dict[str, Any]:
 
 
 def s3_settings(home: Path, s3_env: dict[str, Any], **overrides: Any) -> Any:
-    from mediaproof.config import BlobSettings, Settings
+    from mediaproof.config import Settings
+    from mediaproof.config_cluster import BlobSettings
 
     return Settings(home=home, blob=BlobSettings(**{**s3_env, **overrides}))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mediaproof.config import BlobSettings
+from mediaproof.config_cluster import BlobSettings
 from mediaproof.storage.blob_cache import BlobCache
 from mediaproof.storage.blob_s3 import S3BlobStore
 from mediaproof.storage.blobs import ContentStore

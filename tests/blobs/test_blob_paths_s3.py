@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from mediaproof.accounts.models import Role
 from mediaproof.api import create_app
-from mediaproof.config import BlobSettings
+from mediaproof.config_cluster import BlobSettings
 from mediaproof.errors import BlobStoreError, NotFoundError
 from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys

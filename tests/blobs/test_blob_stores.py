@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from mediaproof.config import BlobSettings, Settings
+from mediaproof.config import Settings
+from mediaproof.config_cluster import BlobSettings
 from mediaproof.errors import BlobStoreError, ConfigError, StorageError
 from mediaproof.services.instance import Instance
 from mediaproof.storage.blob_s3 import S3BlobStore

@@ -42,7 +42,8 @@ from kombu import Connection
 from pydantic import SecretStr
 
 from mediaproof.accounts.models import Role
-from mediaproof.config import BlobSettings, QueueSettings, ServiceSettings, Settings
+from mediaproof.config import ServiceSettings, Settings
+from mediaproof.config_cluster import BlobSettings, QueueSettings
 from mediaproof.matching.shards import shard_of
 from mediaproof.media.samples import sample_photo
 from mediaproof.provenance.keys import init_keys

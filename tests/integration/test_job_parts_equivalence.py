@@ -159,7 +159,7 @@ def test_without_a_broker_a_long_video_runs_whole(tmp_path: Path, corpora: Path)
     import shutil
     import time
 
-    from mediaproof.config import QueueSettings
+    from mediaproof.config_cluster import QueueSettings
     from mediaproof.services.jobs import JobRunner, job_key
     from mediaproof.services.public_verify import verify_or_queue
     from mediaproof.storage.sql.repos_job_parts import JobPartRepo

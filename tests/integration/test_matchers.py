@@ -24,7 +24,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediaproof.cli.matcher_http import create_matcher_app
-from mediaproof.config import BlobSettings, Settings
+from mediaproof.config import Settings
+from mediaproof.config_cluster import BlobSettings
 from mediaproof.matching.shards import shard_of
 from mediaproof.services.instance import Instance
 from mediaproof.services.matchers import ShardReplica, build_snapshots

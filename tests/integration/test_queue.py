@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 from kombu import Connection
 
 from mediaproof.api import create_app
-from mediaproof.config import QueueSettings, ServiceSettings, Settings
+from mediaproof.config import ServiceSettings, Settings
+from mediaproof.config_cluster import QueueSettings
 from mediaproof.queue.app import Topology
 from mediaproof.queue.publish import Publisher
 from mediaproof.services.instance import Instance

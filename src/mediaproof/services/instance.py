@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediaproof.analysis.compute import Compute, InlineCompute
-from mediaproof.config import Settings, load_settings, parse_matchers
+from mediaproof.config import Settings, load_settings
+from mediaproof.config_cluster import parse_matchers
 from mediaproof.errors import ConfigError, KeyMaterialError
 from mediaproof.media.ingest import apply_pixel_limit
 from mediaproof.provenance.c2pa_io import C2paEngine

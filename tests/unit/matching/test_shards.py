@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediaproof.config import Settings, parse_matchers
+from mediaproof.config import Settings
+from mediaproof.config_cluster import parse_matchers
 from mediaproof.matching.hamming_words import brute_force, hashes_to_words
 from mediaproof.matching.lookup import FingerprintStore
 from mediaproof.matching.shards import MAX_SHARDS, shard_of, shards_of
