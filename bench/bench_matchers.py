@@ -326,7 +326,8 @@ def in_process(db: Any, store: Any, cache: Path, queries: list[bytes]) -> dict[s
     """The whole index (the 1-shard snapshot) in this process: wall and thread CPU."""
     from mediaproof.services.matchers import ShardReplica
 
-    base = ShardReplica(db, store, 0, 1, cache)
+    # no polling thread (nothing changes meanwhile): never stale, however long the loop
+    base = ShardReplica(db, store, 0, 1, cache, stale_after_s=float("inf"))
     t0 = time.perf_counter()
     base.load()
     load_s = time.perf_counter() - t0
