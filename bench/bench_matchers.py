@@ -60,6 +60,7 @@ PG = os.environ.get("MEDIAPROOF_TEST_PG_URL", "postgresql+psycopg://postgres@127
 CHUNK = 1_000_000
 HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 DENSE_ANSWER = 100  # matches: more than this is a near-duplicate cluster's answer
+IDLE_S = 5.0  # how long the matchers' idle CPU (their polling) is measured
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -351,19 +352,27 @@ def fan_out(procs: list[Matcher], queries: list[bytes]) -> dict[str, Any]:
     try:
         for h in queries[:20]:
             client.find_near("pdq", h, 31)
+        # the matchers' CPU while idle (their change polling): what the loop's includes too
+        idle0, t0 = sum(cpu_of(m.proc.pid) for m in procs), time.perf_counter()
+        time.sleep(IDLE_S)
+        idle = (sum(cpu_of(m.proc.pid) for m in procs) - idle0) / (time.perf_counter() - t0)
         wall, cpu, counts = [], [], []
-        server0 = sum(cpu_of(m.proc.pid) for m in procs)
+        server0, loop0 = sum(cpu_of(m.proc.pid) for m in procs), time.perf_counter()
         for h in queries:
             t, c = time.perf_counter(), time.process_time()
             counts.append(len(client.find_near("pdq", h, 31)))
             cpu.append(time.process_time() - c)
             wall.append(time.perf_counter() - t)
         server = sum(cpu_of(m.proc.pid) for m in procs) - server0
+        loop_s = time.perf_counter() - loop0
     finally:
         client.close()
     return {
         "wall": lat_summary(wall), "client_cpu": lat_summary(cpu),
         "matchers_cpu_ms_per_lookup_mean": ms(server / len(queries)),
+        "matchers_idle_cpu_ms_per_s": ms(idle), "lookup_loop_wall_s": round(loop_s, 1),
+        "matchers_cpu_ms_per_lookup_less_idle": ms(max(0.0, server - idle * loop_s)
+                                                   / len(queries)),
         "matches": sum(counts), **split_by_answer(wall, counts),
     }  # fmt: skip
 
