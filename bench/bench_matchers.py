@@ -27,7 +27,8 @@ the end). Per population:
   snapshot; time to ``/readyz`` 200; then the same queries go through ``MatcherFanOut``
   (the API's client, loopback HTTP). Per lookup: wall and this process's CPU (the
   fan-out's threads included); the matchers' CPU (``/proc``, all shards together) per
-  lookup on average, and their idle CPU (change polling) measured for 5 s before; resident memory per matcher (anonymous and mapped-file parts).
+  lookup on average, and their idle CPU (change polling) measured for 5 s before;
+  resident memory per matcher (anonymous and mapped-file parts).
 - ``--registrations`` new assets are registered one at a time (the repository's
   ``add_many``: one change row each); reported: the time until the owning shard's
   replica finds it, and until every replica has applied its change (``/readyz`` seq).
