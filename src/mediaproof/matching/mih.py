@@ -110,18 +110,42 @@ def _bit_permutation() -> NDArray[np.intp]:
 
 
 BIT_PERMUTATION = _bit_permutation()
-_PERMUTE_CHUNK = 1 << 17
+_PERMUTE_CHUNK = 1 << 16
+_BYTE_ORDER = np.arange(HASH_BITS // 8)
+
+
+def _byte_tables() -> U64:
+    """(32, 256, 4): for input byte ``b`` holding value ``v``, the permuted row's bits that
+    come from it. A row's permutation is the OR of its 32 bytes' entries."""
+    dest = np.argsort(BIT_PERMUTATION)  # input bit j goes to output bit dest[j]
+    bits = np.zeros((HASH_BITS // 8, 256, HASH_BITS), dtype=np.uint8)
+    values = np.arange(256)
+    for j in range(HASH_BITS):
+        bits[j // 8, :, dest[j]] = (values >> (j % 8)) & 1
+    packed = np.packbits(bits, axis=2, bitorder="little")
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
+
+
+_BYTE_TABLES = _byte_tables()
 
 
 def permute_bits(words: U64) -> U64:
     """Rows with bit ``i`` of the result = bit ``BIT_PERMUTATION[i]`` of the input
-    (bits numbered little-endian across the 4 words, as the slots are)."""
+    (bits numbered little-endian across the 4 words, as the slots are).
+
+    By table: each input byte's value looks up the output bits it sets, and a row is
+    the OR of its 32 lookups (7x less CPU than unpacking every bit and packing them
+    back, which made up a fifth of building the tables at 10^6 rows)."""
     out = np.empty_like(words)
     for a in range(0, len(words), _PERMUTE_CHUNK):  # bounded temporary memory
-        chunk = np.ascontiguousarray(words[a : a + _PERMUTE_CHUNK]).view(np.uint8)
-        bits = np.unpackbits(chunk, axis=1, bitorder="little")
-        packed = np.packbits(bits[:, BIT_PERMUTATION], axis=1, bitorder="little")
-        out[a : a + _PERMUTE_CHUNK] = np.ascontiguousarray(packed).view("<u8")
+        raw = np.ascontiguousarray(words[a : a + _PERMUTE_CHUNK]).view(np.uint8)
+        if len(raw) < 64:  # a query: one gather beats 32 small ones
+            out[a : a + len(raw)] = np.bitwise_or.reduce(_BYTE_TABLES[_BYTE_ORDER, raw], axis=1)
+            continue
+        acc = _BYTE_TABLES[0][raw[:, 0]]
+        for b in range(1, HASH_BITS // 8):
+            acc |= _BYTE_TABLES[b][raw[:, b]]
+        out[a : a + len(raw)] = acc
     return out
 
 
