@@ -270,8 +270,8 @@ def embed_via(
     """The marked pixels: ``rgb`` marks R, G and B (``scheme.embed``); ``ycbcr`` marks
     the Y plane of the image's YCbCr form and converts back to RGB, as signing marks a
     colour JPEG (decoded to its planes, written back as YCbCr). (With ``ycbcr`` the
-    bench's originals are the images through that conversion and back, without a mark:
-    the pixels a JPEG holds.)"""
+    bench's originals are those planes shown as RGB without a mark: converting that RGB
+    to YCbCr again would round the planes once more, which a JPEG's decode does not.)"""
     if plane == "rgb":
         return np.asarray(scheme.embed(img, payload, key), dtype=np.uint8)
     from mediaproof.watermark.mediaio import luma_plane, with_luma
@@ -305,13 +305,15 @@ def bench_images(args: argparse.Namespace) -> dict[str, Any]:
     comps, notes = comparators() if not args.no_comparators else ([], {"all": "skipped"})
     comp_stats: dict[str, dict[str, list[int]]] = {c.name: {} for c in comps}
     trials = 1 if args.quick else args.trials
-    for name, img in imgs.items():
+    for name, source in imgs.items():
+        img = source
         if args.embed_plane == "ycbcr":
-            # what a JPEG holds of these pixels: the original every figure compares with
-            img = np.asarray(Image.fromarray(img).convert("YCbCr").convert("RGB"), np.uint8)
+            # the picture a JPEG of these pixels holds (their YCbCr planes, shown as
+            # RGB): the original every figure compares with; the mark goes on its Y
+            img = np.asarray(Image.fromarray(source).convert("YCbCr").convert("RGB"), np.uint8)
         asset = int(rng.integers(0, 1 << 40))
         t0 = time.process_time()
-        marked = embed_via(scheme, img, Payload(asset, 1), key, args.embed_plane)
+        marked = embed_via(scheme, source, Payload(asset, 1), key, args.embed_plane)
         t_embed = time.process_time() - t0
         base_marked = baseline.embed(img, Payload(asset, 1), key) if baseline else None
         if base_marked is not None:
