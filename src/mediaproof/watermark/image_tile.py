@@ -193,14 +193,15 @@ def _resize_area(y: F32, area: int) -> F32:
 
 
 def working_luma(y: npt.NDArray[np.uint8], area: int) -> F32:
-    """:func:`_resize_area` of the 8-bit luminance plane itself: the same area filter to
-    the same size, its output rounded to grey levels (half a level at most, far under
-    the mask's floor), without the float copy of the full plane the filter ran on
-    before (~25 ms CPU of converting and filtering at 12 MP, now ~15)."""
+    """The embedder's working-size luminance: :func:`_resize_area` of the plane. An
+    image over four times ``area`` (1 MP) is filtered as its 8-bit plane, the output
+    rounded to grey levels (half a level at most, far under the mask's floor), without
+    the float copy of the full plane the filter ran on before (~25 ms CPU of converting
+    and filtering at 12 MP, now ~15); a smaller one exactly as before, bit for bit."""
     h, w = y.shape
     f = min(1.0, math.sqrt(area / (h * w)))
-    if f >= 1.0:
-        return y.astype(np.float32)
+    if f >= 0.5:
+        return _resize_area(y.astype(np.float32), area)
     size = (max(1, round(w * f)), max(1, round(h * f)))
     small = cv2.resize(np.ascontiguousarray(y), size, interpolation=cv2.INTER_AREA)
     return np.asarray(small, dtype=np.float32)
