@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from mediaproof.services.instance import Instance
@@ -165,3 +166,38 @@ def test_sixteen_bit_greyscale_is_scaled_not_clipped(tmp_path: Path) -> None:
     px = load_rgb(p)
     assert px.shape == (300, 400, 3)
     assert np.array_equal(px[:, :, 0], (ramp >> 8).astype(np.uint8))
+
+
+def test_a_colour_jpeg_is_marked_on_its_y_plane(
+    instance: Instance, corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No RGB frame for a colour JPEG: its Y plane takes the mark, Cb and Cr are written
+    back as decoded (re-encoded at 4:4:4, quality 95), and the mark reads."""
+    from mediaproof.services import watermarking
+    from mediaproof.watermark.mediaio import load_jpeg_ycbcr
+
+    rgb_reads: list[str] = []
+    real = watermarking.load_for_marking
+
+    def spy(path: Path) -> object:
+        rgb_reads.append(path.suffix)  # the real reader runs; the spy notes the format
+        return real(path)
+
+    monkeypatch.setattr(watermarking, "load_for_marking", spy)
+    out = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=corpora / PHOTO, dest=out, title="Y"))
+    assert rgb_reads == []
+    src, signed = load_jpeg_ycbcr(corpora / PHOTO), load_jpeg_ycbcr(out)
+    assert src is not None and signed is not None
+    a = np.asarray(src[0], dtype=np.float64)
+    b = np.asarray(signed[0], dtype=np.float64)
+    # chroma: requantised at quality 95 only; luminance: the mark on top of that
+    assert np.abs(a[:, :, 1:] - b[:, :, 1:]).mean() < 0.6
+    assert 0.3 < np.abs(a[:, :, 0] - b[:, :, 0]).mean() < 3
+    wm = verify_file(instance, out).as_dict()["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id
+
+    png = tmp_path / "in.png"
+    Image.open(corpora / PHOTO).save(png)
+    sign_and_register(instance, SignRequest(src=png, dest=tmp_path / "s.png", title="P"))
+    assert rgb_reads == [".png"]

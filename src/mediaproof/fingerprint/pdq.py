@@ -382,15 +382,18 @@ def fingerprint_written(
     bit for bit. A JPEG's pipeline decodes it DCT-scaled, which averages 8 x 8 blocks
     (at 1/8): ``Image.reduce`` by the same factor averages the same blocks of the
     pixels before their compression (the same size too), a few bits at most from the
-    hash of the written file (tests/unit/fingerprint/test_pdq_written.py measures it).
-    Other formats (lossy WebP) are left to the file."""
+    hash of the written file (tests/unit/fingerprint/test_pdq_written.py measures it);
+    ``image`` may be RGB, L or YCbCr (what the JPEG holds). Other formats (lossy WebP)
+    are left to the file."""
     w, h = image.size
     if fmt in ("PNG", "TIFF"):
         return fingerprint_oriented(image, (w, h), dihedral=dihedral)
-    if fmt != "JPEG" or image.mode not in ("RGB", "L"):
+    if fmt != "JPEG" or image.mode not in ("RGB", "L", "YCbCr"):
         return None
     scale = _decoded_scale(w, h)
     small = image.reduce(scale) if scale > 1 else image
+    # a YCbCr image (a JPEG marked on its own planes) is averaged before its conversion
+    # to RGB, as the DCT-scaled decode of the file averages it
     return _fingerprint_rgb(_to_rgb_array(small), w, h, dihedral=dihedral)
 
 

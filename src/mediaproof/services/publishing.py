@@ -32,6 +32,7 @@ from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
+from mediaproof.provenance.jumbf import active_manifest_label
 from mediaproof.registry.models import AssetRecord
 from mediaproof.services.fingerprints import fingerprint_entries
 from mediaproof.services.instance import Instance
@@ -240,7 +241,10 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             signer_subject=cert.subject.rfc4514_string(),
             signer_issuer=cert.issuer.rfc4514_string(),
             manifest_store=manifest_store,
-            manifest_label=engine.read(req.dest, signed.mime).manifest_label,
+            # the store just embedded names it; the SDK re-reads the file only where
+            # that store does not parse
+            manifest_label=active_manifest_label(manifest_store)
+            or engine.read(req.dest, signed.mime).manifest_label,
             watermark_id=marked.watermark_id if marked else None,
             image=marked.image if marked else None,
             publisher=req.publisher,

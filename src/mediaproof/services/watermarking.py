@@ -28,9 +28,23 @@ from mediaproof.fingerprint.pdq import ImageFingerprint, fingerprint_written
 from mediaproof.matching.align import align_copy, describe_changes, significant_changes
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.registry.models import RegistryLookup
-from mediaproof.watermark import embed_audio, embed_image, ensure_watermark_key
+from mediaproof.watermark import (
+    embed_audio,
+    embed_image,
+    embed_image_luma,
+    ensure_watermark_key,
+)
 from mediaproof.watermark.analyzer import WatermarkAnalyzer
-from mediaproof.watermark.mediaio import load_audio, load_for_marking, load_rgb, save_marked
+from mediaproof.watermark.mediaio import (
+    load_audio,
+    load_for_marking,
+    load_jpeg_ycbcr,
+    load_rgb,
+    luma_plane,
+    save_marked,
+    save_marked_ycbcr,
+    with_luma,
+)
 
 SCHEME_ALG = "io.mediaproof.watermark.ss-dct.v1"
 AUDIO_SCHEME_ALG = "io.mediaproof.watermark.ss-audio.v1"
@@ -77,6 +91,12 @@ def apply_watermark(home: Path, media: MediaInfo, watermark_id: int, workdir: Pa
     its alpha channel, colour profile and EXIF data (see ``ImageMetadata``)."""
     key = ensure_watermark_key(home)
     out = workdir / f"marked.{media.extension}"
+    ycc = load_jpeg_ycbcr(media.path) if media.mime == "image/jpeg" else None
+    if ycc is not None:  # a colour JPEG: marked on its Y plane, no RGB frame made
+        im, jmeta = ycc
+        with_luma(im, embed_image_luma(luma_plane(im), watermark_id, key))
+        save_marked_ycbcr(im, jmeta, out)
+        return Marked(out, watermark_id, SCHEME_ALG, fingerprint_written(im, "JPEG"))
     if media.mime in IMAGE_FORMATS:
         rgb, alpha, meta = load_for_marking(media.path)
         marked = np.asarray(embed_image(rgb, watermark_id, key), dtype=np.uint8)

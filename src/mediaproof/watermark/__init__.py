@@ -13,6 +13,9 @@ Entry points for the rest of the product:
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
+
 from mediaproof.watermark.audio import SpreadSpectrumAudioScheme
 from mediaproof.watermark.image import SpreadSpectrumImageScheme
 from mediaproof.watermark.keys import ensure_watermark_key, load_watermark_key
@@ -25,6 +28,13 @@ AUDIO_SCHEME = SpreadSpectrumAudioScheme()
 
 def embed_image(pixels: Media, asset_id: int, key: bytes, version: int = 0) -> Media:
     return IMAGE_SCHEME.embed(pixels, Payload(asset_id, version), key)
+
+
+def embed_image_luma(
+    luma: NDArray[np.uint8], asset_id: int, key: bytes, version: int = 0
+) -> NDArray[np.uint8]:
+    """:func:`embed_image` on the luminance plane of an image (e.g. a JPEG's Y)."""
+    return IMAGE_SCHEME.embed_luma(luma, Payload(asset_id, version), key)
 
 
 def detect_image(pixels: Media, key: bytes) -> Detection:
@@ -50,6 +60,7 @@ __all__ = [
     "detect_image",
     "embed_audio",
     "embed_image",
+    "embed_image_luma",
     "ensure_watermark_key",
     "load_watermark_key",
 ]

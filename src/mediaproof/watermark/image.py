@@ -30,6 +30,7 @@ from mediaproof.watermark.coding import (
     CRC_BITS,
     bits_to_int,
 )
+from mediaproof.watermark.errors import MediaTooSmallError, PayloadError
 
 # The tile and the detector internals live in their own modules (image_tile,
 # image_sync); their names stay importable from here.
@@ -60,8 +61,10 @@ from mediaproof.watermark.image_tile import _check_image as _check_image
 from mediaproof.watermark.image_tile import _layout as _layout
 from mediaproof.watermark.image_tile import _resize_area as _resize_area
 from mediaproof.watermark.image_tile import luminance as luminance
+from mediaproof.watermark.image_tile import luminance_u8 as luminance_u8
 from mediaproof.watermark.image_tile import make_tile as make_tile
 from mediaproof.watermark.image_tile import perceptual_mask as perceptual_mask
+from mediaproof.watermark.image_tile import working_luma as working_luma
 from mediaproof.watermark.models import Detection, Payload
 from mediaproof.watermark.protocol import Media
 
@@ -115,12 +118,31 @@ class SpreadSpectrumImageScheme:
         marked[:, :, :3] = rgb
         return marked
 
+    def embed_luma(
+        self, y: npt.NDArray[np.uint8], payload: Payload, key: bytes
+    ) -> npt.NDArray[np.uint8]:
+        """``embed`` on a luminance plane alone (e.g. a JPEG's Y, decoded without its
+        colour conversion), with the mark ``embed`` adds to R, G and B of pixels whose
+        luminance is ``y`` (adding the same amount to R, G and B adds it to Y and leaves
+        Cb and Cr as they were): rint(y + mark) in single precision, saturated, in one
+        pass. That is y + rint(mark) but where the sum lands on a half (a grey level
+        on a few pixels in a million)."""
+        if y.ndim != 2 or y.dtype != np.uint8:
+            raise PayloadError(f"expected an HxW uint8 plane, got {y.dtype} {y.shape}")
+        if min(y.shape) < 64:
+            raise MediaTooSmallError(f"image {y.shape[1]}x{y.shape[0]} is under 64 px")
+        mark = self.mark_for_luma(y, payload, key)
+        return np.asarray(cv2.add(y, mark, dtype=cv2.CV_8U), dtype=np.uint8)
+
     def mark_for(self, img: npt.NDArray[np.uint8], payload: Payload, key: bytes) -> F32:
         """The luminance change (grey levels, full resolution) that ``embed`` adds."""
+        return self.mark_for_luma(luminance_u8(img), payload, key)
+
+    def mark_for_luma(self, y: npt.NDArray[np.uint8], payload: Payload, key: bytes) -> F32:
+        """:meth:`mark_for` from the luminance (grey levels) of the image."""
         tile = make_tile(key, payload)
-        y = luminance(img)
         h, w = y.shape
-        yw = _resize_area(y, WORK_AREA)
+        yw = working_luma(y, WORK_AREA)
         hw, ww = yw.shape
         reps = (-(-hw // TILE), -(-ww // TILE))
         pattern = np.tile(tile, reps)[:hw, :ww].astype(np.float32)

@@ -60,6 +60,21 @@ def test_jpeg_within_four_bits_of_the_decoded_file_at_the_same_size(
         assert a.distance(b) <= 4, size  # corpora: 0 bits in 74 of 94, at most 4
 
 
+@pytest.mark.parametrize("size", [(4000, 3000), (4003, 2999), (1201, 599), (640, 480)])
+def test_a_ycbcr_image_written_as_jpeg_is_within_four_bits_too(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # a colour JPEG marked on its own planes is written from a YCbCr image
+    im = photo(tmp_path, *size).convert("YCbCr")
+    got = fingerprint_written(im, "JPEG")
+    ref = fingerprint_image(written(im, "JPEG", quality=95, subsampling=0))
+    assert got is not None
+    assert (got.width, got.height) == (ref.width, ref.height)
+    assert (got.hashed_width, got.hashed_height) == (ref.hashed_width, ref.hashed_height)
+    for a, b in zip(got.dihedral, ref.dihedral, strict=True):
+        assert a.distance(b) <= 4, size
+
+
 def test_lossy_webp_is_left_to_the_file(tmp_path: Path) -> None:
     assert fingerprint_written(photo(tmp_path, 700, 500), "WEBP") is None
 
