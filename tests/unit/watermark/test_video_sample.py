@@ -62,6 +62,7 @@ def _detection_from_start(path: Path) -> object:
     return vote([detect_frame(f, KEY) for f in sample_frames_from_start(path)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [
@@ -114,6 +115,7 @@ def _reencode(src: Path, dst: Path, **opts: str) -> None:
             out.mux(pkt)
 
 
+@pytest.mark.slow
 def test_watermarked_video_with_short_gops(tmp_path: Path) -> None:
     """A marked video re-encoded with short, open groups of pictures and B-frames: the
     seek path reads the same frames and the same (claimed) Detection."""
