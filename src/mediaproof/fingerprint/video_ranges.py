@@ -185,6 +185,10 @@ class RangeDecode:
                             yield None  # landed past the range's first frame
                             return
                         started = True
+                    ts = frame.pts * tb
+                    # every decoded frame, those before the range too (a key frame's
+                    # group may be long): the whole-file decode refuses them as well
+                    self._check(frame, ts)
                     if frame.pts < first:
                         continue  # from the key frame up to the range: the part before's
                     i = bisect.bisect_left(self.pts, frame.pts)
@@ -193,8 +197,6 @@ class RangeDecode:
                     if self.pts[i] != frame.pts:
                         yield None  # a frame the index does not know
                         return
-                    ts = frame.pts * tb
-                    self._check(frame, ts)
                     yield self.n0 + i, float(ts), frame
             except av.FFmpegError:
                 self.truncated = True

@@ -153,6 +153,9 @@ def test_a_file_that_cannot_be_numbered_is_read_from_the_start(tmp_path: Path) -
     got, ref = sample_frames(raw), sample_frames_from_start(raw)
     assert len(got) == len(ref) == 8
     assert all(np.array_equal(a, b) for a, b in zip(got, ref, strict=True))
+    # without timestamps, the frame count is held to the duration limit (at 1000 fps)
+    with pytest.raises(LimitExceededError):
+        sample_frames(raw, 8, Limits(max_duration_s=0.004))
 
 
 def test_limits(tmp_path: Path, corpora: Path) -> None:
