@@ -33,11 +33,15 @@ from mediaproof.errors import LimitExceededError, MalformedMediaError, Unsupport
 class FrameIndex:
     """The video stream's frames by number: ``pts[n]`` is frame ``n``'s timestamp (in the
     stream's time base). ``rate``: the frame rate vPDQ samples by; ``nb_frames``: the
-    container's own frame count (the watermark reader spaces its frames by it)."""
+    container's own frame count (the watermark reader spaces its frames by it);
+    ``keys``: the timestamps of the key frames (the packets the demuxer marks as key),
+    sorted; ``time_base``: the stream's time base (None when it has none)."""
 
     pts: tuple[int, ...]
     rate: Fraction
     nb_frames: int
+    keys: tuple[int, ...] = ()
+    time_base: Fraction | None = None
 
     @property
     def frames(self) -> int:
@@ -53,10 +57,23 @@ def _open(path: Path) -> Any:
         raise MalformedMediaError(f"cannot open video: {e}") from e
 
 
-def frame_index(path: Path) -> FrameIndex | None:
+# The most frames a second a file may have for its frame count: with ``max_frames`` a
+# caller bounds the index by the duration limit at this rate, so a file of millions of
+# tiny packets cannot fill memory with timestamps (or the decoder's time with frames).
+MAX_FRAME_RATE = 1000
+
+
+def max_frames(limits: Limits) -> int:
+    """The most frames a video under ``limits`` may have (its duration at 1000 fps)."""
+    return int(limits.max_duration_s * MAX_FRAME_RATE) + 1
+
+
+def frame_index(path: Path, limit: int | None = None) -> FrameIndex | None:
     """Every frame's timestamp, from the demuxer alone (no decode: seconds for an hour of
     video). None when the file cannot be numbered that way (a packet without a timestamp,
-    two frames with the same one, no video stream): such a file is analysed whole."""
+    two frames with the same one, no video stream): such a file is analysed whole.
+    ``limit``: the most frames accepted (:func:`max_frames`); more raise
+    LimitExceededError before anything is decoded."""
     import av
 
     container = _open(path)
@@ -66,6 +83,7 @@ def frame_index(path: Path) -> FrameIndex | None:
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         pts: list[int] = []
+        keys: list[int] = []
         try:
             for packet in container.demux(stream):
                 if packet.size == 0:
@@ -73,11 +91,18 @@ def frame_index(path: Path) -> FrameIndex | None:
                 if packet.pts is None:
                     return None
                 pts.append(int(packet.pts))
+                if packet.is_keyframe:
+                    keys.append(int(packet.pts))
+                if limit is not None and len(pts) > limit:
+                    raise LimitExceededError("video has more frames than the duration limit allows")
         except av.FFmpegError:
             return None
         if not pts or len(set(pts)) != len(pts):
             return None
-        return FrameIndex(tuple(sorted(pts)), Fraction(rate), int(stream.frames or 0))
+        tb = Fraction(stream.time_base) if stream.time_base else None
+        return FrameIndex(
+            tuple(sorted(pts)), Fraction(rate), int(stream.frames or 0), tuple(sorted(keys)), tb
+        )
 
 
 def plan_ranges(index: FrameIndex, part_s: float) -> list[tuple[int, int]]:
@@ -160,6 +185,10 @@ class RangeDecode:
                             yield None  # landed past the range's first frame
                             return
                         started = True
+                    ts = frame.pts * tb
+                    # every decoded frame, those before the range too (a key frame's
+                    # group may be long): the whole-file decode refuses them as well
+                    self._check(frame, ts)
                     if frame.pts < first:
                         continue  # from the key frame up to the range: the part before's
                     i = bisect.bisect_left(self.pts, frame.pts)
@@ -168,8 +197,6 @@ class RangeDecode:
                     if self.pts[i] != frame.pts:
                         yield None  # a frame the index does not know
                         return
-                    ts = frame.pts * tb
-                    self._check(frame, ts)
                     yield self.n0 + i, float(ts), frame
             except av.FFmpegError:
                 self.truncated = True

@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image
 
 from mediaproof.analysis.evidence import AnalysisContext, Evidence, EvidenceStatus
+from mediaproof.config import Limits
 from mediaproof.errors import MediaproofError
 from mediaproof.media.sniff import MediaKind
 from mediaproof.watermark import AUDIO_SCHEME, IMAGE_SCHEME
@@ -78,6 +79,7 @@ class WatermarkAnalyzer:
                 key,
                 pixels,
                 read,
+                ctx.settings.limits,
                 timeout_s=ctx.step_timeout_s,
             )
         ai = [m["name"] for m in data["ai_marks"] if m["found"]]
@@ -106,11 +108,13 @@ def read_marks(
     key: bytes | None,
     pixels: int,
     video_frames: list[dict[str, Any]] | None = None,
+    limits: Limits | None = None,
 ) -> dict[str, Any]:
     """Decode our mark (with ``key``, when the instance has one) and the generator marks
     from the file at ``path``; the analyzer's ``data`` before any summary. Needs nothing
     but its arguments, so it can run in another process. ``video_frames``: a video's
-    sampled frames read already (their readings, in frame order), by the parts of a job."""
+    sampled frames read already (their readings, in frame order), by the parts of a job.
+    ``limits``: the pixel and duration limits a video's frames are read under."""
     if kind == MediaKind.IMAGE:
         return _image_marks(lambda: load_luma(path), lambda: load_rgb(path), key, pixels)
     data: dict[str, Any] = {"key_present": key is not None}
@@ -124,7 +128,7 @@ def read_marks(
             if video_frames is not None:
                 det = vote([Detection.from_dict(d) for d in video_frames])
             else:
-                det = detect_video(path, key)
+                det = detect_video(path, key, limits=limits)
             data["mediaproof"] = det.as_dict()
             try:
                 samples, rate = load_audio(path, max_seconds=AUDIO_SECONDS)

@@ -3,8 +3,8 @@
 Embedding marks every frame with the same payload (the tile is the same, so motion and
 re-encoding average out rather than cancel) and re-encodes with H.264 through PyAV (the
 Debian ffmpeg libraries); the soundtrack gets the audio mark with the same ID and is
-re-encoded and re-muxed with the picture. Detection
-decodes a few frames spread over the file and claims an ID only when at least
+re-encoded and re-muxed with the picture. Detection reads a few frames spread over the
+file (by seeking, :mod:`.video_sample`) and claims an ID only when at least
 ``MIN_AGREEING`` frames claim the same one: a single frame's false-claim bound is
 ``8 * 2^-24``, two independent frames agreeing on the same 48 bits is far below 1e-6.
 """
@@ -19,13 +19,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mediaproof.config import Limits
+from mediaproof.errors import LimitExceededError
 from mediaproof.watermark.audio import ID_BITS as AUDIO_ID_BITS
 from mediaproof.watermark.audio import SpreadSpectrumAudioScheme
 from mediaproof.watermark.errors import MediaTooSmallError, WatermarkError
 from mediaproof.watermark.image import SpreadSpectrumImageScheme, luminance
 from mediaproof.watermark.models import Detection, Payload
+from mediaproof.watermark.video_sample import FRAMES_TO_CHECK as FRAMES_TO_CHECK
+from mediaproof.watermark.video_sample import sample_frames
+from mediaproof.watermark.video_sample import sample_indices as sample_indices
 
-FRAMES_TO_CHECK = 8
 AUDIO_SCHEME = SpreadSpectrumAudioScheme()
 MIN_AGREEING = 2
 
@@ -165,38 +169,22 @@ def embed_video(
     return embed_video_with_report(src, out, payload, key, crf=crf, mark_audio=mark_audio).frames
 
 
-def sample_indices(total: int, count: int = FRAMES_TO_CHECK) -> list[int]:
-    """The frame numbers the detector reads: ``count`` frames evenly spaced over the
-    container's frame count ``total`` (the first ``count`` when it is unknown)."""
-    step = max(1, total // count) if total else 1
-    return [i * step for i in range(count)]
-
-
-def _sample_frames(path: Path, count: int) -> list[npt.NDArray[np.uint8]]:
-    import av
-
-    frames: list[npt.NDArray[np.uint8]] = []
-    with av.open(str(path)) as inp:
-        v = inp.streams.video[0]
-        wanted = set(sample_indices(v.frames or 0, count))
-        for i, frame in enumerate(inp.decode(v)):
-            if i in wanted:
-                frames.append(np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8))
-                if len(frames) >= count:
-                    break
-    return frames
-
-
 def detect_frame(rgb: npt.NDArray[np.uint8], key: bytes) -> Detection:
     """One sampled frame's reading (a part of a long video reads its own frames)."""
     return SpreadSpectrumImageScheme().detect_luma(luminance(rgb), key)
 
 
-def detect_video(path: Path, key: bytes, frames: int = FRAMES_TO_CHECK) -> Detection:
+def detect_video(
+    path: Path, key: bytes, frames: int = FRAMES_TO_CHECK, limits: Limits | None = None
+) -> Detection:
     """Vote across sampled frames; the returned Detection is the best agreeing frame's,
-    with ``details['votes']`` and ``details['frames']`` added."""
+    with ``details['votes']`` and ``details['frames']`` added. The frames are reached by
+    seeking (:func:`~mediaproof.watermark.video_sample.sample_frames`) under ``limits``
+    (a file over them raises LimitExceededError)."""
     try:
-        sampled = _sample_frames(path, frames)
+        sampled = sample_frames(path, frames, limits)
+    except LimitExceededError:
+        raise
     except Exception as e:  # PyAV raises several types for broken files
         raise WatermarkError(f"cannot read video frames from {path}: {e}") from e
     return vote([detect_frame(f, key) for f in sampled])
