@@ -132,6 +132,19 @@ def test_short_video_and_audio_are_not_split(inst: Instance, corpora: Path) -> N
     assert plan_parts(wav, ingest_file(wav, inst.settings.limits), 1.0) is None
 
 
+def test_a_video_with_more_frames_than_the_limits_allow_is_not_split(
+    inst: Instance, corpora: Path
+) -> None:
+    """Planning reads every frame's timestamp into memory: it stops at the frame count
+    the duration limit allows (1000 fps) and leaves the file to the whole-file reads,
+    which refuse it with their own error."""
+    path = corpora / VIDEOS / "chair-19-sd-bar.mp4"  # ~19 s, ~570 frames
+    media = ingest_file(path, inst.settings.limits)
+    assert plan_parts(path, media, 2.0, inst.settings.limits) is not None
+    tight = inst.settings.limits.model_copy(update={"max_duration_s": 0.1})  # 101 frames
+    assert plan_parts(path, media, 2.0, tight) is None
+
+
 def test_a_part_whose_numbering_fails_decodes_from_the_start(
     inst: Instance, corpora: Path
 ) -> None:

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mediaproof.config import Settings
-from mediaproof.errors import MediaproofError
+from mediaproof.config import Limits, Settings
+from mediaproof.errors import LimitExceededError, MediaproofError
 from mediaproof.fingerprint.fingerprints import Fingerprints
 from mediaproof.fingerprint.pdq import PdqHash, pdq_hash_rgb
 from mediaproof.fingerprint.video import (
@@ -40,7 +40,7 @@ from mediaproof.fingerprint.video import (
     frame_rgb,
     sampling_step,
 )
-from mediaproof.fingerprint.video_ranges import RangeDecode, frame_index, plan_ranges
+from mediaproof.fingerprint.video_ranges import RangeDecode, frame_index, max_frames, plan_ranges
 from mediaproof.media.ingest import MediaInfo
 from mediaproof.media.sniff import MediaKind
 from mediaproof.watermark.analyzer import VIDEO_FRAMES_CACHE_KEY
@@ -112,14 +112,21 @@ def part_reader(reader: PartReader) -> PartReader:
     return reader
 
 
-def plan_parts(path: Path, media: MediaInfo, part_s: float) -> list[Span] | None:
+def plan_parts(
+    path: Path, media: MediaInfo, part_s: float, limits: Limits | None = None
+) -> list[Span] | None:
     """The parts of a video longer than ``part_s`` seconds; None when it is analysed
-    whole (short, not video, or its frames cannot be numbered from the demuxer)."""
+    whole (short, not video, its frames cannot be numbered from the demuxer, or it has
+    more frames than ``limits`` allow: the whole-file reads then refuse it with their
+    own clear error, and the timestamps read here stay bounded)."""
     if part_s <= 0 or media.kind is not MediaKind.VIDEO:
         return None
     if media.duration_s is None or media.duration_s <= part_s:
         return None
-    index = frame_index(path)
+    try:
+        index = frame_index(path, max_frames(limits or Limits()))
+    except LimitExceededError:
+        return None
     if index is None:
         return None
     ranges = plan_ranges(index, part_s)

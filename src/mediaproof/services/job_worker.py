@@ -111,7 +111,7 @@ def split(ctx: JobContext, dispatch: PartDispatch) -> None:
     twice does its work once."""
     assert ctx.input is not None
     media = ingest_file(ctx.input, ctx.inst.settings.limits)
-    spans = plan_parts(ctx.input, media, ctx.inst.settings.queue.part_s)
+    spans = plan_parts(ctx.input, media, ctx.inst.settings.queue.part_s, ctx.inst.settings.limits)
     if spans is None:
         return
     parts = JobPartRepo(ctx.inst.db)
