@@ -51,12 +51,13 @@ def test_bfloat16_only_with_bfloat16_instructions(exact: embed.SentenceEmbedder)
 
 
 def _sample() -> list[tuple[str, str]]:
-    """Every third prompt of every part, with its part (for its officials)."""
-    return [(s, r["text"]) for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)[::3]]
+    """Every prompt of every part, with its part (for its officials). Only those the rules
+    do not block are embedded, so this costs about as much as a sample of them."""
+    return [(s, r["text"]) for s in (*SPLITS, *REPORT_ONLY) for r in load_set(s)]
 
 
 @pytest.mark.slow
-def test_int8_checked_answers_as_the_exact_path_on_the_redteam_sample(
+def test_int8_checked_answers_as_the_exact_path_on_the_redteam_set(
     checked: embed.SentenceEmbedder, exact: embed.SentenceEmbedder
 ) -> None:
     differ: list[tuple[str, object, object]] = []
@@ -71,8 +72,8 @@ def test_int8_checked_answers_as_the_exact_path_on_the_redteam_sample(
             with_seed += any(r.rule.startswith("seed.") for r in b.reasons)
             if a.to_json() != b.to_json():  # decision, reasons, scores to 3 places
                 differ.append((t, a.to_json(), b.to_json()))
-    assert compared > 1000 and with_seed > 20
     assert not differ, differ[:5]
+    assert compared > 3000 and with_seed >= 20
 
 
 @pytest.mark.slow
