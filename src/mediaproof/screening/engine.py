@@ -189,7 +189,8 @@ class Screener:
         self.thresholds = thresholds or Thresholds()
         self.cache_size = cache_size
         self.skip_when_blocked = skip_when_blocked
-        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        # masked prompt -> (embedding, whether it is exact)
+        self._cache: OrderedDict[str, tuple[Matrix, bool]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def screen(self, prompt: str) -> Decision:
@@ -206,33 +207,67 @@ class Screener:
             i for i, p in enumerate(parts) if p.level != BLOCK or not self.skip_when_blocked
         ]
         if self.embedder is not None and self.seeds.seeds and need:
-            vecs = self._encode([_mask(norms[i], people[i]) for i in need])
-            for i, near in zip(need, self.seeds.nearest(vecs), strict=True):
-                nearest[i] = near
+            near = self._nearest([_mask(norms[i], people[i]) for i in need])
+            for i, n in zip(need, near, strict=True):
+                nearest[i] = n
         return [self._finish(p, near) for p, near in zip(parts, nearest, strict=True)]
 
-    def _encode(self, texts: list[str]) -> Matrix:
-        """Embeddings of masked prompts, from a bounded LRU cache where seen before (the
-        same prompt retried, a template sent by many users)."""
+    def _nearest(self, texts: list[str]) -> list[tuple[Seed, float] | None]:
+        """The nearest seed of each masked prompt, as the exact embedding finds it. With an
+        embedder that has a cheaper approximate pass (``encode_fast``, int8), that pass
+        goes first; every prompt whose approximate similarity comes within the embedder's
+        ``fast_margin`` of the review threshold is embedded again exactly and its seed
+        looked up again. Below that, neither embedding reaches a threshold (the margin
+        bounds their difference), so no seed reason is given either way: the answer is
+        the exact path's, reasons and scores included."""
+        margin = getattr(self.embedder, "fast_margin", None)
+        fast = margin is not None and hasattr(self.embedder, "encode_fast")
+        vecs, exact = self._encode(texts, exact=not fast)
+        near = self.seeds.nearest(vecs)
+        if not fast:
+            return near
+        assert margin is not None
+        floor = self.thresholds.seed_review - margin
+        redo = [
+            i for i, (n, x) in enumerate(zip(near, exact, strict=True))
+            if not x and n is not None and n[1] >= floor
+        ]
+        if redo:
+            again, _ = self._encode([texts[i] for i in redo], exact=True)
+            for i, n in zip(redo, self.seeds.nearest(again), strict=True):
+                near[i] = n
+        return near
+
+    def _encode(self, texts: list[str], exact: bool = True) -> tuple[Matrix, list[bool]]:
+        """Embeddings of masked prompts (exact, or the approximate pass where ``exact`` is
+        False and the embedder has one) and whether each is exact, from a bounded LRU
+        cache where seen before (the same prompt retried, a template sent by many users):
+        an exact entry serves both kinds of request, an approximate one only approximate
+        requests."""
         assert self.embedder is not None
-        out: list[Matrix | None] = [None] * len(texts)
+        out: list[tuple[Matrix, bool] | None] = [None] * len(texts)
         with self._cache_lock:
             for i, t in enumerate(texts):
-                v = self._cache.get(t)
-                if v is not None:
+                hit = self._cache.get(t)
+                if hit is not None and (hit[1] or not exact):
                     self._cache.move_to_end(t)
-                    out[i] = v
+                    out[i] = hit
         todo = sorted({t for t, v in zip(texts, out, strict=True) if v is None})
         if todo:
-            fresh = self.embedder.encode(todo)
-            got = dict(zip(todo, fresh, strict=True))
+            enc, is_exact = self.embedder.encode, True
+            if not exact and hasattr(self.embedder, "encode_fast"):
+                enc, is_exact = self.embedder.encode_fast, False
+            fresh = enc(todo)
+            got = {t: (v, is_exact) for t, v in zip(todo, fresh, strict=True)}
             with self._cache_lock:
                 for t, v in got.items() if self.cache_size else ():
                     self._cache[t] = v
+                    self._cache.move_to_end(t)
                     if len(self._cache) > self.cache_size:
                         self._cache.popitem(last=False)
             out = [got[t] if v is None else v for t, v in zip(texts, out, strict=True)]
-        return np.vstack([v for v in out if v is not None]).astype(np.float32)
+        rows = [v for v in out if v is not None]
+        return (np.vstack([v for v, _ in rows]).astype(np.float32), [x for _, x in rows])
 
     def _decide(
         self, norm: Normalized, hits: list[PersonHit], near: tuple[Seed, float] | None

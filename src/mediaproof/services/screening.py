@@ -331,7 +331,9 @@ class ScreeningService:
         self.inst = inst
         if embedder is True:
             self.embedder: embed.Embedder | None = (
-                embed.load() if inst.settings.screening.embeddings else None
+                embed.load(inst.settings.screening.embed_backend)
+                if inst.settings.screening.embeddings
+                else None
             )
         elif embedder is False:
             self.embedder = None
