@@ -179,3 +179,28 @@ def test_a_signed_file_is_served_as_a_listed_media_type(
     listed = app.openapi()["paths"]["/api/v1/assets/{asset_id}/file"]["get"]["responses"]
     kinds = set(listed["200"]["content"])
     assert served in kinds or f"{served.split('/')[0]}/*" in kinds, (served, kinds)
+
+
+def test_a_broken_audio_release_is_refused_without_the_servers_paths(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
+    """Publishing a cut-off WAV answered 422 naming the upload's temp file with its full
+    path under the instance (and FFmpeg repeating it)."""
+    import subprocess
+
+    wav = tmp_path / "a.wav"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "1",
+         str(wav)],
+        check=True,
+    )  # fmt: skip
+    h = bearer(app.state.ctx.inst, "publisher", ["publish"])
+    r = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={"title": "Statement", "author": "Press office"},
+        files={"file": ("a.wav", wav.read_bytes()[:60], "audio/wav")},
+    )
+    assert r.status_code == 422, r.text
+    home = str(app.state.ctx.inst.home)
+    assert "/" not in r.json()["error"]["message"] and home not in r.text, r.text
