@@ -53,6 +53,14 @@ class ConfigError(MediaproofError, code="config", exit_code=78, http_status=500)
 class UsageError(MediaproofError, code="usage", exit_code=2, http_status=400): ...
 
 
+NUL_MESSAGE = "a text holds a NUL character (U+0000), which cannot be stored"
+
+
+class InvalidValueError(UsageError, code="invalid_request", http_status=422):
+    """A value no database can hold as sent (a NUL character in a text, a text longer
+    than its column): refused before, or instead of, storing anything."""
+
+
 # --- ingest -----------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from mediaproof.api.deps import AppContext, enforce_access
 from mediaproof.api.errors import install_error_handlers
 from mediaproof.api.headers import SecurityHeadersMiddleware
 from mediaproof.api.logs import AccessLogMiddleware
+from mediaproof.api.openapi_errors import document_access_errors
 from mediaproof.api.ratelimit import BucketSpec, DatabaseRateLimiter, Limiter, RateLimiter
 from mediaproof.api.routers import (
     accounts,
@@ -212,4 +213,5 @@ def create_app(
     app.include_router(likeness_pages.router)
     app.include_router(exchange_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    document_access_errors(app)
     return app

@@ -23,7 +23,14 @@ from typing import IO, Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from mediaproof.errors import CsrfError, IngestError, LimitExceededError, UploadTimeoutError
+from mediaproof.errors import (
+    NUL_MESSAGE,
+    CsrfError,
+    IngestError,
+    InvalidValueError,
+    LimitExceededError,
+    UploadTimeoutError,
+)
 
 MAX_FIELDS = 16
 MAX_FIELD_BYTES = 4096
@@ -244,7 +251,12 @@ async def read_multipart(
         if part == "file":
             out.pop().close()
         elif isinstance(part, tuple) and part[1]:
-            fields[part[1]] = state["buf"].decode("utf-8", "replace")
+            value = state["buf"].decode("utf-8", "replace")
+            if "\x00" in value or "\x00" in part[1]:
+                # refused here, before anything is signed or analysed, as the database
+                # would refuse it later (storage.sql.engine)
+                raise InvalidValueError(f"form field {part[1]!r}: {NUL_MESSAGE}")
+            fields[part[1]] = value
 
     parser = MultipartParser(
         boundary,
@@ -265,7 +277,7 @@ async def read_multipart(
         parser.finalize()
         if not ended[0]:
             raise IngestError("the upload is incomplete: the multipart body was cut off")
-    except (IngestError, CsrfError):
+    except (IngestError, CsrfError, InvalidValueError):
         raise
     except Exception as e:  # the parser's own errors: a malformed body
         raise IngestError(f"the multipart body is malformed ({type(e).__name__})") from e

@@ -318,7 +318,10 @@ def load_audio(path: Path, max_seconds: float | None = None) -> tuple[npt.NDArra
                 if max_seconds is not None and n >= max_seconds * rate:
                     break
     except (IndexError, av.error.FFmpegError) as e:
-        raise WatermarkError(f"cannot read audio from {path}: {e}") from e
+        # the file's name only, and FFmpeg's reason without the path it repeats: the
+        # message reaches HTTP clients, whose uploads sit in the server's own folders
+        reason = getattr(e, "strerror", None) or type(e).__name__
+        raise WatermarkError(f"cannot read audio from {path.name}: {reason}") from e
     if not chunks:
-        raise WatermarkError(f"no audio samples in {path}")
+        raise WatermarkError(f"no audio samples in {path.name}")
     return np.concatenate(chunks), rate

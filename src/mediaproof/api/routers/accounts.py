@@ -80,7 +80,11 @@ async def list_users(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/users", name="users.create", status_code=201, response_model=UserCreated, responses=ERR
+    "/users",
+    name="users.create",
+    status_code=201,
+    response_model=UserCreated,
+    responses=errors(400, 401, 403, 404, 409),  # 409: the user name is taken
 )
 async def create_user(body: UserCreate, ctx: Ctx) -> dict[str, Any]:
     """Create a user. Without a password, a one-time password is returned to hand over;

@@ -11,7 +11,15 @@ from starlette.concurrency import run_in_threadpool
 from mediaproof.accounts.models import Principal
 from mediaproof.api.deps import AppContext, Ctx, UploadDep, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import AssetViewOut, ErrorOut, PublishedOut, model_response, upload_body
+from mediaproof.api.schemas import (
+    SIGNED_FILE,
+    AssetViewOut,
+    ErrorOut,
+    PublishedOut,
+    errors,
+    model_response,
+    upload_body,
+)
 from mediaproof.api.uploads import Upload
 from mediaproof.services.publishing import Published
 from mediaproof.services.releases import (
@@ -60,7 +68,7 @@ async def get_asset(asset_id: IdPath, ctx: Ctx) -> dict[str, Any]:
     "/{asset_id}/file",
     name="assets.file",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
+    responses={200: SIGNED_FILE, **errors(401, 403, 404, 422)},
 )
 async def get_file(asset_id: IdPath, ctx: Ctx) -> FileResponse:
     """The signed release as registered (publishers and admins)."""

@@ -21,7 +21,14 @@ from mediaproof.api.analysis import Outcome, analysed, analysis_response
 from mediaproof.api.case_deps import Cases
 from mediaproof.api.deps import AppContext, Ctx, Who
 from mediaproof.api.params import IdPath
-from mediaproof.api.schemas import ErrorOut, JobOut, errors, model_response, upload_body
+from mediaproof.api.schemas import (
+    SIGNED_FILE,
+    ErrorOut,
+    JobOut,
+    errors,
+    model_response,
+    upload_body,
+)
 from mediaproof.api.schemas.screening import (
     BanOut,
     BansOut,
@@ -187,7 +194,7 @@ async def screen_output(out: Annotated[Outcome, analysed(_screen_output)]) -> JS
     "/outputs/{asset_id}/file",
     name="screen.output_file",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
+    responses={200: SIGNED_FILE, **errors(401, 403, 404, 422)},
 )
 async def output_file(asset_id: IdPath, ctx: Ctx, who: Who) -> FileResponse:
     """A signed output, for the tool that made it."""

@@ -14,6 +14,7 @@ from mediaproof.api.schemas.accounts import (
 )
 from mediaproof.api.schemas.assets import AssetOut, AssetViewOut, PublishedOut, TransparencyOut
 from mediaproof.api.schemas.common import (
+    SIGNED_FILE,
     ErrorDetail,
     ErrorOut,
     FingerprintIndexOut,
@@ -35,6 +36,7 @@ from mediaproof.api.schemas.softbinding import (
 from mediaproof.api.schemas.verify import VerifyReportOut
 
 __all__ = [
+    "SIGNED_FILE",
     "AlgOut",
     "AssetOut",
     "AssetViewOut",

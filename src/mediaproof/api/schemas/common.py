@@ -27,6 +27,16 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
 
+# A signed file as it was registered: served with its own media type (what can be signed:
+# images, video, audio and PDF), not as application/octet-stream
+SIGNED_FILE: dict[str, Any] = {
+    "description": "the signed file, with its own media type",
+    "content": {
+        t: {"schema": BINARY}
+        for t in ("image/*", "video/*", "audio/*", "application/pdf", "application/octet-stream")
+    },
+}
+
 
 def upload_body(
     properties: dict[str, Any] | None = None,

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mediaproof.errors import ConflictError, StorageError
+from mediaproof.errors import NUL_MESSAGE, ConflictError, InvalidValueError, StorageError
 from mediaproof.storage.secrets import SecretBox
 
 log = logging.getLogger("mediaproof.storage.sql")
@@ -28,10 +28,14 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+    # a failed statement's error (and so a logged traceback) never carries the bound
+    # values: they are reporters' names and e-mail addresses, notices, sealed secrets
+    kwargs["hide_parameters"] = True
     try:
         engine = create_engine(url, **kwargs)
     except Exception as e:  # bad URL, missing driver
         raise StorageError(f"cannot use database {_redact(url)}: {e}") from e
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
@@ -44,6 +48,41 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    """PostgreSQL refuses NUL in text (the driver raises before sending); SQLite would
+    keep it, so the two would disagree. Refused on both, as the caller's mistake, before
+    the statement runs (the unit of work is rolled back: nothing of it is stored)."""
+    if _has_nul(parameters):
+        raise InvalidValueError(NUL_MESSAGE, hint="remove the NUL characters and send it again")
+
+
+def _data_error(e: DataError) -> InvalidValueError | None:
+    """A value the database refused as the caller's mistake: a text longer than its
+    column or a number past its column's range (PostgreSQL enforces both, SQLite
+    neither), or an untranslatable character; None for anything else (a bug, which
+    stays a 500)."""
+    state = getattr(e.orig, "sqlstate", None)
+    if state == "22001":
+        return InvalidValueError("a text is longer than the database allows for it")
+    if state == "22003":  # an id past a 32-bit column on PostgreSQL (SQLite has none)
+        return InvalidValueError("a number is out of the range the database holds for it")
+    if state in ("22021", "22P05") or "NUL" in str(e.orig):
+        return InvalidValueError(NUL_MESSAGE)
+    return None
 
 
 def _redact(url: str) -> str:
@@ -76,12 +115,21 @@ class Database:
         except OperationalError as e:
             s.rollback()
             raise StorageError(f"database error: {e.orig}") from e
+        except DataError as e:
+            s.rollback()
+            mapped = _data_error(e)
+            if mapped is None:
+                raise
+            raise mapped from e
         except IntegrityError as e:
             # callers above storage see our error, never the driver's: a unique or
             # reference constraint refused a flush or the commit (often a concurrent
             # writer that stored the same thing first)
             s.rollback()
-            log.warning("database constraint refused a unit of work: %s", e.orig)
+            # the first line names the constraint; PostgreSQL's DETAIL line carries the
+            # values (a user name, an address), which stay out of the log
+            first = str(e.orig).splitlines()[0] if str(e.orig) else type(e.orig).__name__
+            log.warning("database constraint refused a unit of work: %s", first)
             raise ConflictError(
                 "the database refused the change: it breaks a uniqueness or reference "
                 "constraint (another request may have stored the same at the same time); "
