@@ -84,6 +84,38 @@ def test_publish_validation(client: TestClient, inst: Any, photo: Path, corpora:
     assert r.status_code == 422 and r.json()["error"]["code"] == "remote_manifest"
 
 
+def test_release_text_that_reorders_on_display_is_refused(
+    client: TestClient, inst: Any, photo: Path
+) -> None:
+    """A title or author with a bidirectional override (or another hidden control) would
+    be signed into an official release and read differently on every page than it is
+    stored; it is refused before anything is signed. Right-to-left text and the plain
+    direction marks are not."""
+    h = bearer(inst, "publisher", ["publish"])
+    files = _file(photo)
+    for data in (
+        {"title": "Polls close at 8 \u202epm 02:8\u202c"},  # RIGHT-TO-LEFT OVERRIDE
+        {"title": "Results", "author": "Press \u2066office\u2069"},  # an isolate
+        {"title": "Line one\nLine two"},
+    ):
+        r = client.post("/api/v1/assets", headers=h, data=data, files=files)
+        assert r.status_code == 422, data
+        err = r.json()["error"]
+        assert err["code"] == "invalid_request" and "invisible character U+" in err["message"]
+    assert inst.assets() == [] and tsvc.staged_count(inst) == 0
+    r = client.post(
+        "/api/v1/assets",
+        headers=h,
+        data={
+            "title": "\u0646\u062a\u0627\u0626\u062c \u200f2026",
+            "author": "\u05d3\u05d5\u05d1\u05e8",
+        },
+        files=files,
+    )
+    assert r.status_code == 201
+    assert r.json()["asset"]["title"] == "\u0646\u062a\u0627\u0626\u062c \u200f2026"
+
+
 def test_download_needs_publisher(client: TestClient, inst: Any, photo: Path) -> None:
     pub = publish(client, bearer(inst, "publisher", ["publish"]), photo)
     assert client.get(pub["download_url"]).status_code == 401

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -27,7 +28,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
-from mediaproof.errors import ConflictError, UsageError
+from mediaproof.errors import ConflictError, InvalidValueError, UsageError
 from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -182,13 +183,36 @@ def sign_and_keep(
     return pub
 
 
+# Characters that change how the text around them is displayed without being seen:
+# bidirectional embeddings, overrides and isolates (a title signed into an official
+# release that reads one way on a page and is stored another) and control characters.
+_HIDDEN_FORMATTING = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]")
+
+
+def check_release_text(**fields: str | None) -> None:
+    """Refuse a release's title or author that holds a character which reorders or hides
+    text on display (signed into the release's Content Credentials and shown on public
+    pages). Right-to-left text itself, and the plain direction marks U+200E/U+200F, are
+    fine."""
+    for name, value in fields.items():
+        found = _HIDDEN_FORMATTING.search(value or "")
+        if found is not None:
+            raise InvalidValueError(
+                f"the {name} holds the invisible character U+{ord(found.group()):04X}, "
+                "which changes how the text around it is displayed; a release's "
+                "credentials must read as they are shown",
+                hint=f"remove it from the {name} and send it again",
+            )
+
+
 def sign_and_register(inst: Instance, req: SignRequest) -> Published:
     material = inst.require_keys()
-    media = ingest_file(req.src, inst.settings.limits)
     if req.dest.resolve() == req.src.resolve():
         raise UsageError("the output must be a different file from the input")
     if not req.title.strip():
         raise UsageError("a title is required")
+    check_release_text(title=req.title, author=req.author)
+    media = ingest_file(req.src, inst.settings.limits)
     if req.publisher is not None:
         again = _existing_release(inst, req.publisher, media.sha256)
         if again is not None:
@@ -273,11 +297,13 @@ def register_existing(
     media = ingest_file(path, inst.settings.limits)
     prov = inst.c2pa().read(path, media.mime)
     signer = prov.signer or {}
+    title = title or prov.title or path.name
+    check_release_text(title=title, author=author)
     return _register(
         inst,
         media,
         log_signer="external",  # signed elsewhere, or not at all: we vouch for no signer
-        title=title or prov.title or path.name,
+        title=title,
         author=author,
         source_type=source_type or prov.digital_source_type,
         signed_flag=prov.state in (ProvenanceState.VALID, ProvenanceState.TRUSTED),
