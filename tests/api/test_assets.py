@@ -116,6 +116,53 @@ def test_release_text_that_reorders_on_display_is_refused(
     assert r.json()["asset"]["title"] == "\u0646\u062a\u0627\u0626\u062c \u200f2026"
 
 
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_release_that_does_not_decode_is_refused(
+    client: TestClient, inst: Any, photo: Path, corpora: Path
+) -> None:
+    """An official release that cannot be fingerprinted could never be traced back from
+    a stripped copy: a cut-off JPEG, a video container holding nothing, a PNG without
+    pixels are refused (nothing signed, registered or logged), while a format this build
+    cannot decode at all (HEIC) is still registered, with its MD5 only."""
+    h = bearer(inst, "publisher", ["publish"])
+    jpeg = photo.read_bytes()
+    header_only_mp4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(8)
+    for name, body in (
+        ("cut.jpg", jpeg[: len(jpeg) // 2]),
+        ("empty.mp4", header_only_mp4),
+        ("none.png", _png(0, 0)),
+    ):
+        r = client.post(
+            "/api/v1/assets", headers=h, data={"title": "t"}, files={"file": (name, body)}
+        )
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["error"]["code"] == "malformed_media", name
+        assert "traced back" in r.json()["error"]["hint"]
+    assert inst.assets() == [] and tsvc.staged_count(inst) == 0
+    assert not (inst.home / "tlog" / "config.json").exists()  # no log entry was written
+    heic = (corpora / FIX / "sample1.heic").read_bytes()
+    r = client.post(
+        "/api/v1/assets", headers=h, data={"title": "t"}, files={"file": ("s.heic", heic)}
+    )
+    assert r.status_code == 201, r.text
+
+
 def test_download_needs_publisher(client: TestClient, inst: Any, photo: Path) -> None:
     pub = publish(client, bearer(inst, "publisher", ["publish"]), photo)
     assert client.get(pub["download_url"]).status_code == 401

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from mediaproof.config import Limits
-from mediaproof.errors import LimitExceededError, MediaproofError
+from mediaproof.errors import LimitExceededError, MalformedMediaError, MediaproofError
 from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.fingerprint.video import md5_file as _md5
@@ -59,18 +59,42 @@ REFRESH_EVERY_S = 1.0
 CHANGES_BATCH = 5_000  # changes followed per query
 
 
+# image formats this build always decodes: one of these that does not is broken
+DECODED_IMAGE_MIMES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp"}
+)
+BROKEN_RELEASE_HINT = (
+    "send the complete original file: a release must decode, or a stripped copy of it "
+    "could never be traced back to it"
+)
+
+
 def fingerprint_entries(
-    media: MediaInfo, limits: Limits, image: ImageFingerprint | None = None
+    media: MediaInfo,
+    limits: Limits,
+    image: ImageFingerprint | None = None,
+    *,
+    strict: bool = False,
 ) -> list[FingerprintEntry]:
     """What to store for an original. Media without a fingerprint (documents) or that
     cannot be fingerprinted here (e.g. an image format Pillow cannot decode) still get
     registered, with their MD5 only, and a warning in the log. ``image``: the image's
-    PDQ (with its dihedral variants) already computed from the pixels written to it."""
+    PDQ (with its dihedral variants) already computed from the pixels written to it.
+
+    ``strict`` (a release being published): a file of a format this build reads that
+    does not decode (cut off, no pixels, a container ffprobe cannot read) is refused with
+    :class:`MalformedMediaError` instead of registered with its MD5 only. Formats this
+    build cannot read at all (HEIC, AVIF without plugins) and audio or video where no
+    ffprobe is installed still register with their MD5 only."""
     if media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return []
     if image is not None and media.kind is MediaKind.IMAGE:
         return entries_for(Fingerprints(MediaKind.IMAGE, _md5(media.path), image=image))
     if media.kind is not MediaKind.IMAGE and media.duration_s is None:
+        if strict and shutil.which("ffprobe") is not None:
+            raise MalformedMediaError(
+                f"the {media.kind.value} container could not be read", hint=BROKEN_RELEASE_HINT
+            )
         # the sandboxed probe could not read the container: do not decode it in-process
         log.warning("registered %s without perceptual fingerprints: unprobed", media.sha256[:12])
         return [FingerprintEntry("md5", digest=_md5(media.path))]
@@ -79,6 +103,11 @@ def fingerprint_entries(
     except LimitExceededError:
         raise
     except MediaproofError as e:
+        broken = isinstance(e, MalformedMediaError) or media.mime in DECODED_IMAGE_MIMES
+        if strict and broken:
+            raise MalformedMediaError(
+                f"the file does not decode: {e}", hint=BROKEN_RELEASE_HINT
+            ) from e
         log.warning("registered %s without perceptual fingerprints: %s", media.sha256[:12], e)
         return [FingerprintEntry("md5", digest=_md5(media.path))]
     return entries_for(fps)

@@ -28,7 +28,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
-from mediaproof.errors import ConflictError, InvalidValueError, UsageError
+from mediaproof.errors import ConflictError, InvalidValueError, MalformedMediaError, UsageError
 from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -274,6 +274,9 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             publisher=req.publisher,
             source_sha256=media.sha256 if req.publisher is not None else None,
         )
+    except MalformedMediaError:
+        req.dest.unlink(missing_ok=True)  # no signed output of a refused release is left
+        raise
     except ConflictError:
         # Another publish of the same file by the same publisher committed first.
         again = _existing_release(inst, req.publisher, media.sha256) if req.publisher else None
@@ -332,8 +335,9 @@ def _register(
     publisher: str | None = None,
     source_sha256: str | None = None,
 ) -> AssetRecord:
-    # computed before anything is written, so a failure leaves no half-registered asset
-    fingerprints = fingerprint_entries(media, inst.settings.limits, image)
+    # computed before anything is written, so a failure leaves no half-registered asset;
+    # strict: a release that does not decode is refused, not registered untraceable
+    fingerprints = fingerprint_entries(media, inst.settings.limits, image, strict=True)
     blob = None
     if inst.settings.keep_original_pixels:
         blob = inst.blobs.put_file(media.path, media.sha256)
