@@ -201,6 +201,10 @@ def _to_rgb_array(im: Image.Image) -> NDArray[np.uint8]:
     return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
+ORIENTATION_TAG = 0x0112  # EXIF Orientation
+QUARTER_TURNS = frozenset({5, 6, 7, 8})  # the orientations that swap width and height
+
+
 def decode_for_pdq(
     source: Path | bytes | Image.Image, limits: Limits | None = None
 ) -> tuple[NDArray[np.uint8], tuple[int, int]]:
@@ -241,8 +245,11 @@ def decode_for_pdq(
                 # Pillow picks the largest scale whose result is >= the requested size.
                 im.draft("RGB", (-(-w // scale), -(-h // scale)))
         try:
+            # 5-8 turn the picture a quarter: what exif_transpose applies, read before it
+            # drops the tag (the decoded size cannot tell when the reduced decode is square)
+            turn = im.getexif().get(ORIENTATION_TAG, 1)
+            quarter_turn = isinstance(turn, int) and turn in QUARTER_TURNS
             im.load()
-            decoded = im.size
             if opened:  # our own image: orient it in place rather than copying it
                 ImageOps.exif_transpose(im, in_place=True)
                 oriented = im
@@ -250,8 +257,7 @@ def decode_for_pdq(
                 oriented = ImageOps.exif_transpose(im)
         except (OSError, SyntaxError, ValueError) as e:
             raise MalformedMediaError(f"image does not decode: {e}") from e
-        # exif_transpose swaps the axes for 90/270 orientations
-        if oriented.size != decoded and oriented.size == (decoded[1], decoded[0]):
+        if quarter_turn:
             w, h = h, w
         if im.format != "JPEG":  # (JPEG: draft-decoded in step 2)
             oriented = _reduce(oriented)

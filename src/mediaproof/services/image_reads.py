@@ -33,6 +33,8 @@ from mediaproof.analysis.evidence import AnalysisContext, Analyzer, Evidence
 from mediaproof.config import Limits
 from mediaproof.fingerprint.fingerprints import Fingerprints
 from mediaproof.fingerprint.pdq import (
+    ORIENTATION_TAG,
+    QUARTER_TURNS,
     ImageFingerprint,
     fingerprint_oriented,
     fingerprint_reduced,
@@ -47,7 +49,6 @@ from mediaproof.watermark.keys import watermark_key_path
 from mediaproof.watermark.mediaio import reduced_size_for
 
 log = logging.getLogger(__name__)
-_ORIENTATION = 0x0112
 
 FINGERPRINTS_CACHE_KEY = "fingerprints"  # what the match analyzer reads from ctx.cache
 
@@ -105,7 +106,7 @@ def _read_jpeg_once(
     scale = max((s for s in (1, 2, 4, 8) if s <= room), default=1)
     if scale > 1:
         im.draft("L", (w // scale, h // scale))
-    orientation = im.getexif().get(_ORIENTATION, 1)
+    orientation = im.getexif().get(ORIENTATION_TAG, 1)
     im.load()
     dw, dh = im.size
     got = next((k for k in (1, 2, 4, 8) if -(-w // k) == dw and -(-h // k) == dh), None)
@@ -115,12 +116,9 @@ def _read_jpeg_once(
     # reduced before orienting, so that the boxes are the file's 8 x 8 blocks
     small = im.reduce(want // got) if want > got else im.copy()
     ImageOps.exif_transpose(im, in_place=True)
-    decoded = small.size
     if orientation in _TRANSPOSE:
         small = small.transpose(_TRANSPOSE[orientation])
-    # decode_for_pdq's rule (a square decode keeps the unrotated size), for equal reports
-    swapped = small.size != decoded and small.size == (decoded[1], decoded[0])
-    size = (h, w) if swapped else (w, h)
+    size = (h, w) if orientation in QUARTER_TURNS else (w, h)  # as decode_for_pdq
     return fingerprint_reduced(small, size, dihedral=False), read_image_marks(im, key, pixels)
 
 

@@ -280,3 +280,39 @@ def test_non_jpeg_images_under_2048_px_hash_every_pixel(corpora: Path) -> None:
         assert fingerprint_image(path, dihedral=False).pdq == reference_pdq(path), rel
         checked += 1
     assert checked
+
+
+def _near_square_turned_jpeg(path: Path, w: int, h: int) -> Path:
+    """A JPEG whose reduced decode is square although the picture is not, stored with
+    EXIF orientation 6 (turn a quarter to display)."""
+    rng = np.random.default_rng(7)
+    im = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    im.save(path, "JPEG", quality=85, exif=exif)
+    return path
+
+
+def test_a_quarter_turned_jpeg_reports_its_displayed_size_even_when_the_decode_is_square(
+    tmp_path: Path,
+) -> None:
+    """2048 x 2047 decodes at 1/2 to 1024 x 1024: the decoded size cannot tell that the
+    picture turned, the EXIF orientation can."""
+    from mediaproof.fingerprint.pdq import decode_for_pdq
+
+    path = _near_square_turned_jpeg(tmp_path / "turned.jpg", 2048, 2047)
+    _rgb, size = decode_for_pdq(path)
+    assert size == (2047, 2048)
+
+
+def test_the_shared_jpeg_read_reports_the_same_size(tmp_path: Path) -> None:
+    """Verify's single decode of a large JPEG (services.image_reads) follows the same
+    rule, so reports stay equal with and without sharing."""
+    from mediaproof.fingerprint.pdq import decode_for_pdq
+    from mediaproof.services.image_reads import _read_jpeg_once
+
+    path = _near_square_turned_jpeg(tmp_path / "big.jpg", 4096, 4093)  # 1/4: 1024 x 1024
+    with Image.open(path) as im:
+        shared = _read_jpeg_once(im, b"k" * 32, 4096 * 4093)
+    assert shared is not None
+    assert (shared[0].width, shared[0].height) == decode_for_pdq(path)[1] == (4093, 4096)
