@@ -314,6 +314,8 @@ class ExchangeRepository:
         ``after < horizon(c, before)``, but it reads from ``after`` on (the unique
         (collection, seq) index) instead of every row older than ``before``, which on a
         long-lived collection is nearly all of them, on every page request."""
+        if after >= 2**31 - 1:
+            return False  # no seq lies beyond (the column is 32-bit on PostgreSQL)
         first = self.s.scalar(
             select(ExchangeUpdateRow.seq)
             .where(
