@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from mediaproof.exchange.tree import Key
@@ -19,6 +19,14 @@ from mediaproof.storage.sql.tables_exchange import (
 
 N = ExchangeTreeNodeRow
 INSERT_BATCH = 5_000  # rows per INSERT; SQLite's bound-parameter limit stays far off
+
+
+def _in(collection_id: int, level: int, idx: list[int]) -> ColumnElement[bool]:
+    """One level's nodes among ``idx``. Every branch of a node query's OR names the whole
+    primary key (collection, level, idx): with ``collection_id`` outside the OR, SQLite
+    searched the index on the collection alone and read every node of the collection
+    (2n rows per page request: 0.07 s at 100k leaves, growing with the log)."""
+    return and_(N.collection_id == collection_id, N.level == level, N.idx.in_(sorted(idx)))
 
 
 class TreeRepository:
@@ -46,8 +54,8 @@ class TreeRepository:
             by_level.setdefault(level, []).append(idx)
         if not by_level:
             return {}
-        cond = or_(*(and_(N.level == lv, N.idx.in_(sorted(ix))) for lv, ix in by_level.items()))
-        q = select(N.level, N.idx, N.hash).where(N.collection_id == collection_id, cond)
+        conds = [_in(collection_id, lv, ix) for lv, ix in by_level.items()]
+        q = select(N.level, N.idx, N.hash).where(or_(*conds))
         return {(r.level, r.idx): bytes(r.hash) for r in self.s.execute(q)}
 
     def nodes_in(
@@ -55,14 +63,17 @@ class TreeRepository:
     ) -> dict[Key, bytes]:
         """The stored nodes in ``ranges`` (level -> first, last index) and among ``keys``,
         in one query on the primary key."""
-        conds = [and_(N.level == lv, N.idx.between(a, b)) for lv, (a, b) in ranges.items()]
+        conds = [
+            and_(N.collection_id == collection_id, N.level == lv, N.idx.between(a, b))
+            for lv, (a, b) in ranges.items()
+        ]
         by_level: dict[int, list[int]] = {}
         for level, idx in keys:
             by_level.setdefault(level, []).append(idx)
-        conds += [and_(N.level == lv, N.idx.in_(sorted(ix))) for lv, ix in by_level.items()]
+        conds += [_in(collection_id, lv, ix) for lv, ix in by_level.items()]
         if not conds:
             return {}
-        q = select(N.level, N.idx, N.hash).where(N.collection_id == collection_id, or_(*conds))
+        q = select(N.level, N.idx, N.hash).where(or_(*conds))
         return {(r.level, r.idx): bytes(r.hash) for r in self.s.execute(q)}
 
     def add(self, collection_id: int, nodes: Mapping[Key, bytes]) -> None:
