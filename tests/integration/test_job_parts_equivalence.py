@@ -193,3 +193,48 @@ def test_without_a_broker_a_long_video_runs_whole(tmp_path: Path, corpora: Path)
     finally:
         jobs.shutdown()
         instance.close()
+
+
+def _notice_row(inst: Instance, notice_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    from sqlalchemy import select
+
+    from mediaproof.storage.sql.tables_cases import NoticeRow
+
+    with inst.db.session() as s:
+        row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).one()
+        assert row.analysis is not None
+        return _norm(json.loads(row.analysis)), json.loads(row.fingerprints or "{}")
+
+
+def test_a_split_notice_analysis_attaches_what_the_whole_file_analysis_does(
+    inst: Instance, corpora: Path
+) -> None:
+    """``notice.analyze`` of a long video in parts: the combine runs the notice's
+    analysis with the parts' readings, and the notice gets the report and fingerprints
+    (vPDQ frames, the sound track's Chromaprint) the whole-file analysis attaches."""
+    import hashlib
+
+    from mediaproof.cases.events import InMemoryEventSink
+    from mediaproof.services.cases import CaseService
+    from mediaproof.services.cases.intake_form import analyse_into
+    from tests.factories import notice_input
+    from tests.integration.test_exchange_db import T0
+
+    path = corpora / VIDEOS / "chair-19-sd-bar.mp4"
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    svc = CaseService(inst.db, sink=InMemoryEventSink())
+    ids = [
+        svc.file_notice(
+            notice_input(media_sha256=sha, mime="video/mp4", fingerprints={}), T0
+        ).notice_id
+        for _ in range(2)
+    ]
+    whole = analyse_into(inst, svc, ids[0], path)
+    n, cache = _split(inst, path, 2.0)
+    assert n == 10
+    split = analyse_into(inst, svc, ids[1], path, cache)
+    assert split == {**whole, "notice_id": ids[1]}
+    report, prints = _notice_row(inst, ids[1])
+    assert (report, prints) == _notice_row(inst, ids[0])
+    assert set(prints) >= {"vpdq", "chromaprint"}
+    assert report["evidence"]["match"]["status"] == "found"

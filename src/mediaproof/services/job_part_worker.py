@@ -5,8 +5,9 @@
   its row's result is written by a guarded UPDATE, so nothing is counted twice; a part
   whose worker died is started again and redoes only its own range.
 - The part that finds every part done claims the combine (a guarded UPDATE of the job's
-  row: one claim per job), runs the verify pipeline with the parts' readings, and ends
-  the job with the same guarded UPDATE every job ends with. A claimer that dies in the
+  row: one claim per job), runs the job's kind again (``verify``, ``notice.analyze``)
+  with the parts' readings in its analysis cache, and ends the job with the same
+  guarded UPDATE every job ends with. A claimer that dies in the
   combine is delivered again (its message was never acknowledged) and takes its own
   claim again.
 - A part whose file kills its worker every time ends the job as any job does: the
@@ -26,16 +27,17 @@ from mediaproof.errors import NotFoundError, StorageError
 from mediaproof.services.job_parts import Span, read_part, seed_cache
 from mediaproof.services.job_worker import (
     DatabaseAway,
+    JobContext,
     _alive,
     _tmp,
-    drop_input,
+    end_job,
+    kind_of,
     worker_instance,
 )
-from mediaproof.services.jobs import ProgressWriter, error_of, job_blobs
-from mediaproof.services.public_verify import verify_upload
+from mediaproof.services.jobs import ProgressWriter, job_blobs
 from mediaproof.services.result_images import ResultImages
 from mediaproof.storage.sql.repos_job_parts import JobPartRepo
-from mediaproof.storage.sql.repos_jobs import PENDING, JobRepo
+from mediaproof.storage.sql.repos_jobs import PENDING, JobRecord, JobRepo
 
 log = logging.getLogger("mediaproof.jobs")
 
@@ -75,32 +77,46 @@ def run_part(
             log.info("job %s: every part done; part %d combines", key[:12], idx)
             if not path.exists():
                 blobs.copy_to(rec.input_blob, path)
-            result = _combine(settings, key, path, parts)
+            result = _combine(settings, rec, path, parts)
     except Exception as e:
         if isinstance(e, StorageError) and not isinstance(e, NotFoundError):
             raise DatabaseAway(str(e)) from e  # handed back: the part runs again
         # an error, not a crash: the job ends with it, as it would unsplit
-        won = repo.finish(key, error=error_of(e))
+        won = end_job(repo, blobs, rec, error=e)
     else:
-        won = repo.finish(key, result=result)
+        won = end_job(repo, blobs, rec, result=result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    drop_input(repo, blobs, rec)
     return "combined" if won else "lost the race"
 
 
-def _combine(settings: Settings, key: str, path: Path, parts: JobPartRepo) -> dict[str, object]:
+def _combine(
+    settings: Settings, rec: JobRecord, path: Path, parts: JobPartRepo
+) -> dict[str, object]:
+    """The job's kind, run as unsplit (no part dispatch) with the parts' readings in
+    its cache: the kind decides what it does with them (``verify`` reports,
+    ``notice.analyze`` reports, fingerprints and attaches to the notice)."""
     inst = worker_instance(settings)
+    fn = kind_of(rec.kind)
     repo = JobRepo(inst.db)
-    done = parts.all(key)
+    done = parts.all(rec.id)
     reads = [p.result or {} for p in done]
     cache = seed_cache(path, reads, settings)
     n = len(done)
-    writer = ProgressWriter(repo, key)
+    writer = ProgressWriter(repo, rec.id)
 
     def progress(stage: str, fraction: float) -> None:
         writer(stage, (n + fraction) / (n + 1))  # the parts were n of n + 1 steps
 
     blobs = job_blobs(settings, inst.blob_store)
-    images = ResultImages(inst.db, blobs, settings.service.job_keep_s)
-    return verify_upload(inst, path, progress, images, cache=cache)
+    ctx = JobContext(
+        inst=inst,
+        key=rec.id,
+        input=path,
+        params=rec.params,
+        progress=progress,
+        images=ResultImages(inst.db, blobs, settings.service.job_keep_s),
+        attempt=rec.attempts,
+        cache=cache,
+    )
+    return fn(ctx)

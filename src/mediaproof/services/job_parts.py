@@ -1,16 +1,16 @@
 """Long media in parts: what a part of a job reads, and how the combine step turns the
 parts' readings into the report the whole-file analysis gives (docs/queue.md).
 
-With a broker, a verify job of a video longer than ``MEDIAPROOF_QUEUE_PART_S`` is split:
-its first task numbers the frames (:func:`~mediaproof.fingerprint.video_ranges.
-frame_index`, from the demuxer, no decode) and cuts them into ranges of about that many
-seconds, one **part** each (a row in ``job_parts`` and a task on the queue). A part
-decodes only its range (from the key frame before it) and runs the readers that work per
-frame (:data:`READERS`); what it read is stored in its row. The part that finds every part
-done claims the **combine** step (one claim per job) and runs the verify pipeline with the
-parts' readings in the analysis cache, so the analyzers that have them do not decode the
-file again and the rest (C2PA, the file hash, the sound track, likeness, detectors,
-consent) read the whole file once.
+With a broker, a verify job (or a notice's analysis, ``notice.analyze``) of a video
+longer than ``MEDIAPROOF_QUEUE_PART_S`` is split: its first task numbers the frames
+(:func:`~mediaproof.fingerprint.video_ranges.frame_index`, from the demuxer, no decode)
+and cuts them into ranges of about that many seconds, one **part** each (a row in
+``job_parts`` and a task on the queue). A part decodes only its range (from the key frame
+before it) and runs the readers that work per frame (:data:`READERS`); what it read is
+stored in its row. The part that finds every part done claims the **combine** step (one
+claim per job) and runs the job's kind again with the parts' readings in the analysis
+cache, so the analyzers that have them do not decode the file again and the rest (C2PA,
+the file hash, the sound track, likeness, detectors, consent) read the whole file once.
 
 A reader gives up on a part by returning ``{"error": ...}`` (a frame over the limits, a
 decode error); the combine then leaves its cache entry out and the analyzer reads the

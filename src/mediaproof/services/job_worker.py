@@ -60,6 +60,9 @@ class JobContext:
     attempt: int  # 1 on the first start; more when a worker died running it
     # queues part ``idx`` of job ``key`` (a worker with a broker); None: no splitting
     parts: PartDispatch | None = None
+    # in the combine step of a split job: what its parts read, for the analysis's cache
+    # (services.job_parts.seed_cache); the kind runs as unsplit, with that cache
+    cache: dict[str, Any] | None = None
 
 
 class PartDispatch(Protocol):
@@ -70,7 +73,9 @@ class PartDispatch(Protocol):
 
 class SplitIntoParts(Exception):
     """Raised by a kind whose job continues as parts (services.job_parts): the job stays
-    running, its upload stays, and the part that finds every part done finishes it."""
+    running, its upload stays, and the part that finds every part done finishes it by
+    running the same kind again (without ``parts``, with the parts' readings in
+    ``cache``: services.job_part_worker)."""
 
 
 KindFn = Callable[[JobContext], dict[str, Any]]
@@ -95,21 +100,35 @@ class DatabaseAway(MediaproofError, code="storage"):
     """The job could not even be started: hand it back to the queue."""
 
 
+def kind_of(name: str) -> KindFn:
+    """What jobs of kind ``name`` do (raises :class:`UnknownJobKind`)."""
+    fn = KINDS.get(name)
+    if fn is None:
+        raise UnknownJobKind(
+            f"this worker does not know jobs of kind {name!r}",
+            hint="run workers of the same version, with the same plug-ins, as the API",
+        )
+    return fn
+
+
 @kind("verify")
 def _verify(ctx: JobContext) -> dict[str, Any]:
     if ctx.input is None:
         raise MediaproofError("a verify job needs a file")
-    if ctx.parts is not None:
-        split(ctx, ctx.parts)
-    return verify_upload(ctx.inst, ctx.input, ctx.progress, ctx.images)
+    split(ctx)
+    return verify_upload(ctx.inst, ctx.input, ctx.progress, ctx.images, cache=ctx.cache)
 
 
-def split(ctx: JobContext, dispatch: PartDispatch) -> None:
+def split(ctx: JobContext) -> None:
     """Split a long video's job into parts and queue them (raises SplitIntoParts);
-    returns for a file that is analysed whole. Run again (the job's worker died after
+    returns for a file that is analysed whole, and at once where the job cannot be
+    split (no broker) or is being combined. Run again (the job's worker died after
     splitting), it keeps the parts and queues again those not done: a part delivered
-    twice does its work once."""
-    assert ctx.input is not None
+    twice does its work once. A kind that calls it runs again in the combine, with
+    the parts' readings in ``ctx.cache``: it must read them from there."""
+    dispatch = ctx.parts
+    if dispatch is None or ctx.input is None:
+        return
     media = ingest_file(ctx.input, ctx.inst.settings.limits)
     spans = plan_parts(ctx.input, media, ctx.inst.settings.queue.part_s, ctx.inst.settings.limits)
     if spans is None:
@@ -186,15 +205,10 @@ def run_job(
         raise DatabaseAway(str(e)) from e
     if rec is None:
         return "skipped"  # ended already (a redelivery), or expired
-    fn = KINDS.get(rec.kind)
     work = Path(tempfile.mkdtemp(prefix="job-", dir=_tmp(inst)))
     try:
         with _alive(repo, key):
-            if fn is None:
-                raise UnknownJobKind(
-                    f"this worker does not know jobs of kind {rec.kind!r}",
-                    hint="run workers of the same version, with the same plug-ins, as the API",
-                )
+            fn = kind_of(rec.kind)
             path = None
             if rec.input_blob is not None:
                 path = work / "input"
@@ -215,13 +229,31 @@ def run_job(
         JobPartRepo(inst.db).sync_last_try(key)
         return "split"
     except Exception as e:
-        won = repo.finish(key, error=error_of(e))
+        won = end_job(repo, blobs, rec, error=e)
     else:
-        won = repo.finish(key, result=result)
+        won = end_job(repo, blobs, rec, result=result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    drop_input(repo, blobs, rec)
     return "done" if won else "lost the race"
+
+
+def end_job(
+    repo: JobRepo,
+    blobs: ContentStore,
+    rec: JobRecord,
+    *,
+    result: dict[str, Any] | None = None,
+    error: Exception | None = None,
+) -> bool:
+    """End job ``rec`` with ``result`` or ``error`` (the guarded UPDATE: False when it
+    had ended already) and let its upload go; the end of a job run whole and of a split
+    job's combine."""
+    if error is not None:
+        won = repo.finish(rec.id, error=error_of(error))
+    else:
+        won = repo.finish(rec.id, result=result)
+    drop_input(repo, blobs, rec)
+    return won
 
 
 def fail_job(settings: Settings, key: str, error: dict[str, Any]) -> None:

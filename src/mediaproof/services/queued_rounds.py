@@ -5,7 +5,8 @@ of an API process. Without a broker the API process runs them itself, as before.
 
 Also the analysis of a reported file (``notice.analyze``: video and long audio sent with
 a notice), a job like a verify job: its file in the job blob store, the notice's id in
-its parameters.
+its parameters; a long video is split into parts as a verify job is (services.job_parts),
+and the combine step runs the notice's analysis with the parts' readings.
 
 A round is a job row (``jobs``, kind as above) with the same quorum queue, late
 acknowledgement, delivery limit and dead-letter queue as an analysis, known by its key:
@@ -34,7 +35,7 @@ from mediaproof.services.cases.runtime import OutboxWorker, case_service
 from mediaproof.services.cases.service import CaseService
 from mediaproof.services.exchange_pull import pull
 from mediaproof.services.instance import Instance
-from mediaproof.services.job_worker import JobContext, kind
+from mediaproof.services.job_worker import JobContext, kind, split
 from mediaproof.services.jobs import Dispatch, job_key
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_jobs import JobRepo
@@ -97,7 +98,10 @@ def _case_service(inst: Instance) -> CaseService:
 def _notice_analyze(ctx: JobContext) -> dict[str, Any]:
     if ctx.input is None:
         raise MediaproofError("a notice analysis needs the reported file")
-    return analyse_into(ctx.inst, _case_service(ctx.inst), str(ctx.params["notice_id"]), ctx.input)
+    split(ctx)  # a long video: parts, then this again in the combine, with ctx.cache
+    return analyse_into(
+        ctx.inst, _case_service(ctx.inst), str(ctx.params["notice_id"]), ctx.input, ctx.cache
+    )
 
 
 @kind(OUTBOX_DELIVER)

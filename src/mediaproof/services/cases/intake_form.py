@@ -29,6 +29,7 @@ from mediaproof.matching.media_bank import fingerprint_map
 from mediaproof.media.sniff import MediaKind, sniff
 from mediaproof.services import candidates
 from mediaproof.services.cases.service import CaseService
+from mediaproof.services.image_reads import FINGERPRINTS_CACHE_KEY
 from mediaproof.services.instance import Instance
 from mediaproof.services.public_verify import inspect_upload, runs_as_job
 from mediaproof.services.verification import verify_file
@@ -135,16 +136,24 @@ def _as_map(fps: Fingerprints) -> dict[str, str]:
 
 
 def media_prints(
-    inst: Instance, path: Path, kind: MediaKind, *, audio_s: float = INTAKE_AUDIO_S
+    inst: Instance,
+    path: Path,
+    kind: MediaKind,
+    *,
+    audio_s: float = INTAKE_AUDIO_S,
+    known: Fingerprints | None = None,
 ) -> dict[str, str]:
     """PDQ of an image, vPDQ frames (and the soundtrack's Chromaprint) of a video,
     Chromaprint of the first ``audio_s`` seconds of audio, as the ``alg -> text`` map
     cases and the bank match on. Unusable hashes (flat images, silence) are left out:
-    they would match too much."""
+    they would match too much. ``known``: the file's fingerprints read already (the
+    parts of a split job), used instead of decoding it again."""
     if kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return {}
     if kind is MediaKind.AUDIO:
         return sound_prints(path, audio_s=audio_s)
+    if known is not None and known.kind is kind:
+        return _as_map(known)
     try:
         fps = fingerprint_file(path, kind=kind, limits=inst.settings.limits)
     except MediaproofError:
@@ -152,16 +161,27 @@ def media_prints(
     return _as_map(fps)
 
 
-def analyse_into(inst: Instance, cases: CaseService, notice_id: str, path: Path) -> dict[str, Any]:
+def analyse_into(
+    inst: Instance,
+    cases: CaseService,
+    notice_id: str,
+    path: Path,
+    cache: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The background half for video and long audio: analyse and fingerprint, attach
     both to the notice, and match a video's frames (vPDQ) against the signals received
-    from exchange peers (its sound was matched at intake)."""
+    from exchange peers (its sound was matched at intake). ``cache``: what the parts of
+    a long video's job read (services.job_parts): the report and the fingerprints are
+    those of the whole file, without decoding its frames again."""
     from mediaproof.services import exchange_match  # it imports the case service
 
-    report = verify_file(inst, path).as_dict()
+    report = verify_file(inst, path, cache=dict(cache) if cache else None).as_dict()
     with path.open("rb") as f:
         kind = sniff(f.read(4096)).kind
-    prints = media_prints(inst, path, kind)
+    known = (cache or {}).get(FINGERPRINTS_CACHE_KEY)
+    prints = media_prints(
+        inst, path, kind, known=known if isinstance(known, Fingerprints) else None
+    )
     media = cases.attach_analysis(notice_id, report, fingerprints=prints)
     if prints.get("vpdq") and media.sha256:
         try:
