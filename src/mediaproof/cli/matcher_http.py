@@ -5,9 +5,11 @@ matcher service and the index, and starts in a fraction of the time `serve` take
 - ``GET /healthz``: the process is up.
 - ``GET /readyz``: 200 while the replica is caught up with the change sequence, 503
   (with what it is doing) before its first catch-up and whenever its polls fail.
-- ``POST /lookup`` ``{"signal": "pdq"|"vpdq", "hash": <64 hex>, "max_distance": 0..31}``:
-  this shard's matches, with ``Authorization: Bearer <MEDIAPROOF_MATCHER_TOKEN>``; 401
-  without it, 503 while not ready, 422 for a malformed request.
+- ``POST /lookup`` ``{"signal": "pdq"|"vpdq", "hash": <64 hex>, "max_distance": 0..31,
+  "limit": 1..128}``: this shard's matches of its nearest ``limit`` assets (default and
+  most: ``LOOKUP_LIMIT``), with ``total`` (its assets within the radius) and
+  ``truncated`` (whether some were left out), with ``Authorization: Bearer
+  <MEDIAPROOF_MATCHER_TOKEN>``; 401 without it, 503 while not ready, 422 for a malformed request.
 - ``GET /metrics``: Prometheus metrics (observability.matcher_metrics), as the API's:
   404 unless ``MEDIAPROOF_METRICS_TOKEN`` is set, then only with it as bearer token.
 """
@@ -25,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.errors import AuthenticationError, BusyError, MediaproofError, NotFoundError
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD
+from mediaproof.matching.lookup import LOOKUP_LIMIT
 from mediaproof.observability.matcher_metrics import MatcherMetrics
 from mediaproof.observability.metrics import CONTENT_TYPE
 from mediaproof.services.matchers import ShardReplica, candidates_as_dicts
@@ -34,6 +37,7 @@ class LookupIn(BaseModel):
     signal: Literal["pdq", "vpdq"] = "pdq"
     hash: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="a 256-bit hash, hex")
     max_distance: int = Field(default=MATCH_THRESHOLD, ge=0, le=MATCH_THRESHOLD)
+    limit: int = Field(default=LOOKUP_LIMIT, ge=1, le=LOOKUP_LIMIT)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -61,7 +65,9 @@ def create_matcher_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, e: RequestValidationError) -> JSONResponse:
-        return _error(422, "invalid_request", "the lookup must be {signal, hash, max_distance}")
+        return _error(
+            422, "invalid_request", "the lookup must be {signal, hash, max_distance, limit}"
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -80,7 +86,7 @@ def create_matcher_app(
         try:
             with metrics.timed(body.signal):
                 seq, found = await run_in_threadpool(
-                    replica.find_near, body.signal, value, body.max_distance
+                    replica.find_near, body.signal, value, body.max_distance, body.limit
                 )
         except BusyError:
             metrics.count(body.signal, "busy")
@@ -88,7 +94,10 @@ def create_matcher_app(
         except Exception:
             metrics.count(body.signal, "error")
             raise
-        return {"shard": replica.shard, "seq": seq, "matches": candidates_as_dicts(found)}
+        return {
+            "shard": replica.shard, "seq": seq, "matches": candidates_as_dicts(found),
+            "total": found.total, "truncated": found.truncated,
+        }  # fmt: skip
 
     @app.get("/metrics")
     async def metrics_route(request: Request) -> Response:

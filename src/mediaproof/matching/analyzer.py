@@ -56,7 +56,7 @@ from mediaproof.fingerprint.fingerprints import Fingerprints, fingerprint_file
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD, QUALITY_THRESHOLD
 from mediaproof.fingerprint.video import MATCH_PERCENT, usable_hashes
 from mediaproof.matching.align import align_copy, describe_changes, significant_changes
-from mediaproof.matching.lookup import Candidate, FingerprintLookup
+from mediaproof.matching.lookup import LOOKUP_LIMIT, Candidate, FingerprintLookup, Matches
 from mediaproof.matching.stripped import ManifestReader, SignedOriginals, describe_stripped_copy
 from mediaproof.media.sniff import MediaKind
 from mediaproof.registry.models import AssetRecord
@@ -136,8 +136,9 @@ class MatchAnalyzer:
                 "Fingerprints computed, but no registry of originals is configured.",
                 data, LIMITS,
             )  # fmt: skip
+        truncated: dict[str, int] = {}
         try:
-            found, partial, low = _match(lookup, fps)
+            found, partial, low = _match(lookup, fps, truncated)
         except Exception as e:
             return Evidence(
                 self.name, EvidenceStatus.ERROR, f"Registry lookup failed: {e}", data, LIMITS
@@ -148,11 +149,18 @@ class MatchAnalyzer:
         data["candidates"] = found
         data["matched_assets"] = sorted({c["asset_id"] for c in found})
         data["partial"] = partial
+        if truncated:  # only then: reports of ordinary lookups are as they were
+            data["lookup_truncated"] = {"limit": LOOKUP_LIMIT, "assets_within": truncated}
         if found:
             _compare_with_original(lookup, ctx, found, data)
             best = found[0]
             n = len(data["matched_assets"])
             others = f" and {n - 1} more" if n > 1 else ""
+            if truncated:
+                others += (
+                    f" (the nearest {LOOKUP_LIMIT} per lookup of "
+                    f"{max(truncated.values())} registered assets this close)"
+                )
             summary = (
                 f"Looks like registered asset {best['asset_id']}{others} "
                 f"({best['signal']}, distance {best['distance']} of at most "
@@ -278,9 +286,20 @@ def _cand(c: Candidate, threshold: float, **extra: Any) -> dict[str, Any]:
     return d
 
 
+def _note_truncated(answer: list[Candidate], signal: str, notes: dict[str, int]) -> None:
+    """A bounded answer (``lookup.Matches``) that left assets out: keep the most assets
+    one lookup of ``signal`` had within the radius, so the report says the leads are the
+    nearest ones, not all."""
+    if isinstance(answer, Matches) and answer.truncated:
+        notes[signal] = max(notes.get(signal, 0), answer.total)
+
+
 def _match(
-    lookup: FingerprintLookup, fps: Fingerprints
+    lookup: FingerprintLookup, fps: Fingerprints, truncated: dict[str, int] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """(found, partial, low-quality leads); ``truncated`` collects, per signal, the
+    assets within the radius of a lookup whose answer was bounded."""
+    notes = {} if truncated is None else truncated
     found: list[dict[str, Any]] = []
     partial: list[dict[str, Any]] = []
     low: list[dict[str, Any]] | None = None
@@ -293,7 +312,9 @@ def _match(
         if fps.image.unletterboxed is not None and fps.image.unletterboxed.usable:
             queries.append((fps.image.unletterboxed.value, "unletterbox"))
         for value, prep in queries:
-            for c in lookup.find_near("pdq", value, MATCH_THRESHOLD):
+            answer = lookup.find_near("pdq", value, MATCH_THRESHOLD)
+            _note_truncated(answer, "pdq", notes)
+            for c in answer:
                 if c.quality is not None and c.quality < QUALITY_THRESHOLD:
                     continue
                 if c.asset_id not in best or c.distance < best[c.asset_id][0].distance:
@@ -307,7 +328,7 @@ def _match(
         else:
             low = leads
     if fps.video is not None:
-        found_v, partial = _match_video(lookup, fps)
+        found_v, partial = _match_video(lookup, fps, notes)
         found.extend(found_v)
     if fps.audio is not None and not fps.audio.empty:
         for c in lookup.find_near("chromaprint", fps.audio.items, BER_THRESHOLD):
@@ -322,7 +343,7 @@ def _match(
 
 
 def _match_video(
-    lookup: FingerprintLookup, fps: Fingerprints
+    lookup: FingerprintLookup, fps: Fingerprints, notes: dict[str, int]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     assert fps.video is not None
     query = usable_hashes(fps.video.frames)
@@ -333,7 +354,9 @@ def _match_video(
     totals: dict[str, int] = {}
     best_dist: dict[str, float] = {}
     for qi, h in enumerate(query):
-        for c in lookup.find_near("vpdq", h, MATCH_THRESHOLD):
+        answer = lookup.find_near("vpdq", h, MATCH_THRESHOLD)
+        _note_truncated(answer, "vpdq", notes)
+        for c in answer:
             q_hits[c.asset_id].add(qi)
             frame = c.detail.get("frame")
             if frame is not None:

@@ -66,6 +66,69 @@ class Candidate:
         }
 
 
+# The most assets one PDQ or vPDQ lookup answers (docs/matchers.md, "The answer's
+# bound"): the nearest ones, each with all its rows within the radius. Above every
+# consumer's need: the soft-binding lookup's maxResults (at most 100) with room for
+# nearest assets it cannot resolve; the match analyzer's leads, which a person reads.
+LOOKUP_LIMIT = 128
+
+
+def asset_order(asset_id: str) -> tuple[int, int, str]:
+    """How assets are ordered among equally near ones: plain integer ids (what the
+    database hands out) numerically, then any other names as strings. The same in the
+    index, every matcher and the fan-out, so they keep the same assets."""
+    if asset_id.isascii() and asset_id.isdigit() and (asset_id == "0" or asset_id[0] != "0"):
+        return (0, int(asset_id), "")
+    return (1, 0, asset_id)
+
+
+def candidate_order(c: Candidate) -> tuple[Any, ...]:
+    """The order of an answer's rows: distance, asset, then the row's own fields."""
+    frame, total = c.detail.get("frame"), c.detail.get("frames_total")
+    return (
+        c.distance, asset_order(c.asset_id), c.variant or "",
+        frame if isinstance(frame, int) else -1, _opt(c.quality),
+        total if isinstance(total, int) else -1,
+    )  # fmt: skip
+
+
+class Matches(list[Candidate]):
+    """What ``find_near`` answers: the rows within the radius of the nearest ``limit``
+    assets (ordered by their nearest row's distance, then :func:`asset_order`), every row
+    of each of them, in :func:`candidate_order`. ``total``: the assets within the radius,
+    kept or not; ``truncated``: whether some were left out (``total`` > assets kept)."""
+
+    def __init__(self, found: Iterable[Candidate] = (), *, total: int | None = None) -> None:
+        super().__init__(found)
+        kept = len({c.asset_id for c in self})
+        self.total = kept if total is None else max(total, kept)
+        self.truncated = self.total > kept
+
+
+def nearest_assets(best: dict[str, float], limit: int | None) -> set[str]:
+    """The ``limit`` nearest of these assets (asset -> its nearest row's distance)."""
+    if limit is None or len(best) <= limit:
+        return set(best)
+    ranked = sorted(best, key=lambda a: (best[a], asset_order(a)))
+    return set(ranked[:limit])
+
+
+def bound_matches(found: Iterable[Candidate], limit: int | None, total: int) -> Matches:
+    """Answers of disjoint parts of the index (shards split by asset) as one answer: the
+    nearest ``limit`` assets of their union, exactly as one index over every row would
+    answer (each part kept its own nearest ``limit``, so the union holds them);
+    ``total``: the parts' totals summed."""
+    rows = list(found)
+    best: dict[str, float] = {}
+    for c in rows:
+        if c.asset_id not in best or c.distance < best[c.asset_id]:
+            best[c.asset_id] = c.distance
+    keep = nearest_assets(best, limit)
+    return Matches(
+        sorted((c for c in rows if c.asset_id in keep), key=candidate_order), total=total
+    )
+
+
 @runtime_checkable
 class FingerprintLookup(Protocol):
     def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
@@ -393,7 +456,32 @@ class FingerprintStore:
             c.nbytes for c in self._cols.values()
         )
 
-    def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
+    def _nearest_codes(
+        self, assets: NDArray[np.int64], dists: NDArray[np.int64], limit: int | None
+    ) -> tuple[int, NDArray[np.bool_]]:
+        """(assets within the radius, which rows belong to the nearest ``limit`` of
+        them): :func:`nearest_assets` on arrays, names looked at only for the assets tied
+        at the cut. Under the lock (names)."""
+        if not len(assets):
+            return 0, np.ones(0, np.bool_)
+        order = np.lexsort((dists, assets))
+        sa = assets[order]
+        first = np.ones(len(sa), np.bool_)
+        first[1:] = sa[1:] != sa[:-1]
+        codes, best = sa[first], dists[order][first]
+        if limit is None or len(codes) <= limit:
+            return len(codes), np.ones(len(assets), np.bool_)
+        cut = np.partition(best, limit - 1)[limit - 1]
+        sure = codes[best < cut]
+        tied = sorted(codes[best == cut].tolist(), key=lambda a: asset_order(self._name(a)))
+        keep = np.concatenate([sure, np.asarray(tied[: limit - len(sure)], np.int64)])
+        return len(codes), np.isin(assets, keep)
+
+    def find_near(
+        self, signal: str, value: Any, max_distance: float, limit: int | None = LOOKUP_LIMIT
+    ) -> Matches:
+        """See :class:`Matches`; ``limit`` bounds PDQ and vPDQ answers (None: every
+        asset within the radius); digests and audio prints are answered whole."""
         if signal in self._index:
             if not isinstance(value, bytes | bytearray) or len(value) != 32:
                 raise ValueError(f"{signal} lookups take a 32-byte hash")
@@ -404,7 +492,10 @@ class FingerprintStore:
                 where, pos = cols.find(ids)
                 ok = where > 0  # a row removed meanwhile is skipped
                 where, pos, dists = where[ok], pos[ok], dists[ok]
-                assets = cols.get("asset", where, pos).tolist()
+                codes = cols.get("asset", where, pos)
+                n_assets, keep = self._nearest_codes(codes, dists, limit)
+                where, pos, dists = where[keep], pos[keep], dists[keep]
+                assets = codes[keep].tolist()
                 names = [self._name(a) for a in assets]
                 quality = cols.get("quality", where, pos).tolist()
                 variant = cols.get("variant", where, pos).tolist()
@@ -424,19 +515,20 @@ class FingerprintStore:
                         _VARIANTS[variant[i] - 1] if variant[i] > 0 else None, detail,
                     )
                 )  # fmt: skip
-            return out
+            out.sort(key=candidate_order)
+            return Matches(out, total=n_assets)
         if signal == "md5":
-            return [Candidate(a, "md5", 0) for a in sorted(self._md5.get(str(value), ()))]
+            return Matches(Candidate(a, "md5", 0) for a in sorted(self._md5.get(str(value), ())))
         if signal == "chromaprint":
             items: Sequence[int] = value.items if isinstance(value, AudioFingerprint) else value
-            return [
+            return Matches(
                 Candidate(
                     h.key, "chromaprint", round(h.match.ber, 4),
                     detail={"offset_s": round(h.match.offset_s, 2),
                             "overlap_items": h.match.overlap},
                 )
                 for h in self._audio.query(items, max_distance)
-            ]  # fmt: skip
+            )  # fmt: skip
         raise ValueError(f"unknown signal {signal!r}")
 
     # --- snapshots -----------------------------------------------------------------

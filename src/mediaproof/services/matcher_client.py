@@ -7,9 +7,12 @@ connection, times out (``MEDIAPROOF_MATCHER_TIMEOUT_S``), is not ready (503) or 
 anything but a well-formed 200 is skipped for a sibling of the same shard, and is asked
 last for the next few seconds (``COOL_OFF_S``), so a replica that is down, or a host that
 drops packets, does not cost every other lookup a failed try or a timeout. It is still
-asked when no sibling answers, so cooling off never turns an answer into a failure. The answers
-are unioned: shards hold disjoint records (``matching.shards``), so the union is the
-exact answer. When no replica of a shard answers, the lookup fails (``BusyError``, 503:
+asked when no sibling answers, so cooling off never turns an answer into a failure. Each
+shard answers its nearest ``LOOKUP_LIMIT`` assets (with all their rows within the radius)
+and how many it has within the radius; shards hold disjoint records
+(``matching.shards``), so the nearest ``LOOKUP_LIMIT`` of the union are exactly the
+nearest of one index over every row, and the totals add up (``lookup.bound_matches``).
+When no replica of a shard answers, the lookup fails (``BusyError``, 503:
 an answer missing a shard would be a wrong "no match").
 """
 
@@ -24,7 +27,7 @@ from typing import Any
 import httpx
 
 from mediaproof.errors import BusyError
-from mediaproof.matching.lookup import Candidate
+from mediaproof.matching.lookup import LOOKUP_LIMIT, Candidate, Matches, bound_matches
 
 _FIELDS = {"asset_id", "signal", "distance", "quality", "variant"}
 
@@ -87,7 +90,8 @@ class MatcherFanOut:
             else:
                 self._failed_until[url] = time.monotonic() + self._cool_off_s
 
-    def _ask(self, shard: int, body: dict[str, Any]) -> list[Candidate]:
+    def _ask(self, shard: int, body: dict[str, Any]) -> tuple[list[Candidate], int]:
+        """(the shard's matches, its assets within the radius)."""
         failures = []
         for k, url in enumerate(self._order(shard)):
             try:
@@ -96,8 +100,11 @@ class MatcherFanOut:
                     failures.append(f"{url}: HTTP {r.status_code}")
                     self._note(url, ok=False)
                     continue
-                matches = r.json()["matches"]
-                out = [_candidate(m, body["signal"]) for m in matches]
+                answer = r.json()
+                out = [_candidate(m, body["signal"]) for m in answer["matches"]]
+                total = answer.get("total")  # absent from a matcher before the bound:
+                if not isinstance(total, int) or isinstance(total, bool):  # its answer is whole
+                    total = len({c.asset_id for c in out})
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
                 failures.append(f"{url}: {type(e).__name__}")
                 self._note(url, ok=False)
@@ -106,24 +113,33 @@ class MatcherFanOut:
             if k:
                 with self._lock:
                     self.retries += 1
-            return out
+            return out, total
         raise BusyError(
             f"no replica of matcher shard {shard} answered ({'; '.join(failures)})",
             hint="retry shortly; check the matchers' /readyz",
         )
 
-    def find_near(self, signal: str, value: Any, max_distance: float) -> list[Candidate]:
+    def find_near(
+        self, signal: str, value: Any, max_distance: float, limit: int = LOOKUP_LIMIT
+    ) -> Matches:
+        """The nearest ``limit`` assets' matches (``lookup.Matches``), the same answer as
+        one index over every shard's rows."""
         if signal not in self.SIGNALS:
             raise ValueError(f"matchers serve {', '.join(self.SIGNALS)} lookups")
         if not isinstance(value, bytes | bytearray) or len(value) != 32:
             raise ValueError(f"{signal} lookups take a 32-byte hash")
-        body = {"signal": signal, "hash": bytes(value).hex(), "max_distance": int(max_distance)}
+        if not 1 <= limit <= LOOKUP_LIMIT:
+            raise ValueError(f"the limit must be in [1, {LOOKUP_LIMIT}]")
+        body = {"signal": signal, "hash": bytes(value).hex(),
+                "max_distance": int(max_distance), "limit": limit}  # fmt: skip
         futures = [self._pool.submit(self._ask, i, body) for i in range(len(self.shards))]
         found: list[Candidate] = []
+        total = 0
         for f in futures:
-            found.extend(f.result())
-        found.sort(key=lambda c: (c.distance, c.asset_id, c.variant or "", str(c.detail)))
-        return found
+            part, n = f.result()
+            found.extend(part)
+            total += n
+        return bound_matches(found, limit, total)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)

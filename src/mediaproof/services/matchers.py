@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mediaproof.errors import BusyError, StorageError
-from mediaproof.matching.lookup import Candidate, FingerprintStore
+from mediaproof.matching.lookup import LOOKUP_LIMIT, Candidate, FingerprintStore, Matches
 from mediaproof.matching.shards import check_shards, shard_of, shards_of
 from mediaproof.observability.matcher_metrics import MatcherGauges
 from mediaproof.services.fingerprints import add_hash_columns, unserved
@@ -381,15 +381,16 @@ class ShardReplica:
         )  # fmt: skip
 
     def find_near(
-        self, signal: str, value: bytes, max_distance: int
-    ) -> tuple[int, list[Candidate]]:
-        """(seq served, matches) of this shard; BusyError while not caught up."""
+        self, signal: str, value: bytes, max_distance: int, limit: int = LOOKUP_LIMIT
+    ) -> tuple[int, Matches]:
+        """(seq served, matches) of this shard, its nearest ``limit`` assets
+        (``lookup.Matches``); BusyError while not caught up."""
         if not self.ready:
             raise BusyError(f"matcher shard {self.shard} is not caught up")
         if signal not in SIGNALS:
             raise ValueError(f"matchers serve {', '.join(SIGNALS)} lookups")
         seq, store = self.seq, self._store
-        return seq, store.find_near(signal, value, max_distance)
+        return seq, store.find_near(signal, value, max_distance, limit)
 
 
 def open_replica(settings: Settings, shard: int, shards: int, tag: str) -> ShardReplica:

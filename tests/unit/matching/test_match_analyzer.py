@@ -206,3 +206,30 @@ def test_unprobed_containers_are_not_decoded(corpora: Path, tmp_path: Path) -> N
     ev = MatchAnalyzer(InMemoryLookup()).analyze(ctx)
     assert ev.status is EvidenceStatus.ERROR and "not decoded" in ev.summary
     assert "fingerprints" not in ctx.cache
+
+
+def test_a_bounded_lookup_says_so_in_the_report(corpora: Path, tmp_path: Path) -> None:
+    """More registered near-duplicates than one lookup answers (LOOKUP_LIMIT): the
+    leads are the nearest ones, and the evidence says how many were that close."""
+    from mediaproof.matching.lookup import LOOKUP_LIMIT
+
+    lookup = InMemoryLookup()
+    path = corpora / PDQ / "bridge-mods/aaa-orig.jpg"
+    fps = fingerprint_file(path, reference=True)
+    n = LOOKUP_LIMIT + 30
+    for i in range(1, n + 1):  # the same picture registered n times
+        lookup.register(str(i), fps)
+    copy = tmp_path / "copy.png"  # other bytes: no digest match (those are not bounded)
+    Image.open(path).convert("RGB").save(copy)
+    ev = MatchAnalyzer(lookup).analyze(_ctx(copy, tmp_path))
+    assert ev.status is EvidenceStatus.FOUND
+    matched = ev.data["matched_assets"]  # equally near: the lowest ids are kept
+    assert sorted(matched, key=int) == [str(i) for i in range(1, LOOKUP_LIMIT + 1)]
+    assert ev.data["lookup_truncated"] == {"limit": LOOKUP_LIMIT, "assets_within": {"pdq": n}}
+    assert f"the nearest {LOOKUP_LIMIT} per lookup of {n}" in ev.summary
+    lookup.remove(str(n))  # at the bound: nothing left out, nothing said
+    for i in range(LOOKUP_LIMIT + 1, n):
+        lookup.remove(str(i))
+    ev = MatchAnalyzer(lookup).analyze(_ctx(copy, tmp_path))
+    assert len(ev.data["matched_assets"]) == LOOKUP_LIMIT
+    assert "lookup_truncated" not in ev.data and "per lookup" not in ev.summary
