@@ -17,13 +17,24 @@ import re
 from mediaproof.errors import InvalidValueError
 
 HIDDEN_FORMATTING = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]")
+# a free-text description may have lines (and tabs); nothing else
+HIDDEN_IN_PARAGRAPHS = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def check_display_text(why: str, **fields: str | None) -> None:
     """Raise 422 ``invalid_request`` naming the first such character and the field it is
     in; ``why`` says, after a semicolon, where the text ends up."""
+    _check(HIDDEN_FORMATTING, why, fields)
+
+
+def check_display_paragraphs(why: str, **fields: str | None) -> None:
+    """The same for a free-text description: newlines and tabs are allowed."""
+    _check(HIDDEN_IN_PARAGRAPHS, why, fields)
+
+
+def _check(hidden: re.Pattern[str], why: str, fields: dict[str, str | None]) -> None:
     for name, value in fields.items():
-        found = HIDDEN_FORMATTING.search(value or "")
+        found = hidden.search(value or "")
         if found is not None:
             raise InvalidValueError(
                 f"the {name} holds the invisible character U+{ord(found.group()):04X}, "

@@ -64,3 +64,20 @@ def test_a_tools_name_is_its_user_name_which_is_plain_ascii(inst: Instance) -> N
 
     with pytest.raises(UsageError):
         accounts.create_user(inst, "imagetool\u202e", Role.TOOLMAKER, "a long test password")
+
+
+def test_a_collections_organisation_and_description_are_checked(inst: Instance) -> None:
+    from mediaproof.exchange.models import CollectionSpec
+    from mediaproof.services import exchange_collections as exchange
+
+    with pytest.raises(InvalidValueError, match=r"organisation.*U\+2067"):
+        exchange.create_collection(inst, CollectionSpec("elections", "County \u2067A"))
+    with pytest.raises(InvalidValueError, match=r"description.*U\+202B"):
+        exchange.create_collection(
+            inst, CollectionSpec("elections", "County A", description="x\u202by")
+        )
+    assert exchange.list_collections(inst) == []
+    made = exchange.create_collection(
+        inst, CollectionSpec("elections", "County A", description="Line one.\nLine two.")
+    )
+    assert made["name"] == "elections"
