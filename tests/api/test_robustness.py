@@ -256,3 +256,18 @@ def test_the_hand_read_bodies_survive_a_fuzzer(tmp_path: Path, db_url: str) -> N
                 failures += [f"{rec.label} {c.name}" for c in checks if c.status.name == "FAILURE"]
         assert not failures, failures
         assert {"application/json", "multipart/form-data", "text/plain"} <= set(bodies), bodies
+
+
+def test_a_notice_with_a_file_of_no_known_type_is_a_listed_415(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Found once the notice's body was in the document: a multipart notice whose file is
+    not media answers 415, which its entry did not list (nor 408 and 413 of an upload)."""
+    r = client.post(
+        "/api/v1/notices",
+        data={k: str(v) for k, v in _notice().items()},
+        files={"file": ("file", b"mO\x8do0\x9evAN\x8e\x0e", "application/octet-stream")},
+    )
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media", r.text
+    listed = app.openapi()["paths"]["/api/v1/notices"]["post"]["responses"]
+    assert {"408", "413", "415"} <= set(listed)

@@ -60,7 +60,8 @@ ERR = errors(400, 401, 403, 404, 409, 422, 429)
     "/notices",
     name="cases.notice_create",
     status_code=201,
-    responses=ERR,
+    # and what an upload answers: too slow (408), too large (413), not media (415)
+    responses=errors(400, 401, 403, 404, 408, 409, 413, 415, 422, 429),
     openapi_extra=NOTICE_BODY,
 )
 async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> ReceiptOut:
