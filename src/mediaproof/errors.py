@@ -129,6 +129,19 @@ class AccessError(MediaproofError, code="access", exit_code=11, http_status=403)
 class AuthenticationError(AccessError, code="unauthenticated", http_status=401):
     """No valid session or token, or wrong credentials."""
 
+    def www_authenticate(self, realm: str = "mediaproof") -> str:
+        """The challenge every 401 carries (RFC 9110 section 11.6.1; RFC 6750 section 3
+        for bearer tokens): what the caller should send instead."""
+        return f'Bearer realm="{realm}"'
+
+
+class InvalidTokenError(AuthenticationError):
+    """A bearer token was sent and is not valid (unknown, revoked, expired, or not the
+    configured one): RFC 6750's ``invalid_token``, so a client knows to get a new one."""
+
+    def www_authenticate(self, realm: str = "mediaproof") -> str:
+        return f'Bearer realm="{realm}", error="invalid_token"'
+
 
 class PermissionDeniedError(AccessError, code="forbidden", http_status=403): ...
 

@@ -23,6 +23,7 @@ from mediaproof.api.uploads import Upload, UploadLimits, receive_upload
 from mediaproof.errors import (
     AuthenticationError,
     CsrfError,
+    InvalidTokenError,
     MediaproofError,
     PermissionDeniedError,
 )
@@ -103,7 +104,7 @@ async def _resolve_principal(request: Request, ctx: AppContext) -> Principal:
             raise AuthenticationError("use 'Authorization: Bearer <token>'")
         p = await run_in_threadpool(accounts.token_principal, ctx.inst, secret.strip())
         if p is None:
-            raise AuthenticationError("the API token is not valid (revoked or expired?)")
+            raise InvalidTokenError("the API token is not valid (revoked or expired?)")
         return p
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

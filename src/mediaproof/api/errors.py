@@ -64,6 +64,8 @@ def install_error_handlers(app: FastAPI, render_page: PageRenderer) -> None:
             if isinstance(exc, AuthenticationError) and request.method == "GET":
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         resp = _respond(request, exc.http_status, exc.code, exc.message, exc.hint)
+        if isinstance(exc, AuthenticationError):  # every 401 names the scheme to use
+            resp.headers["WWW-Authenticate"] = exc.www_authenticate()
         if isinstance(exc, RateLimitedError):
             resp.headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
         if exc.http_status >= 500:

@@ -4,8 +4,9 @@ A route lists the errors its own code raises (``responses=errors(...)``); the re
 made before it runs come from its rule in :mod:`mediaproof.api.access` and are added
 here, so the document cannot forget them: 401 and 403 for a route that needs an account,
 429 for a rate-limited one, and 403 (``csrf_failed``, a session cookie without the CSRF
-token) for every unsafe method. A whole-API schemathesis run found routes answering 401,
-403 and 409 that their entries did not list (docs/api.md, Robustness).
+token) for every unsafe method; and every 401 its ``WWW-Authenticate`` challenge. A
+whole-API schemathesis run found routes answering 401, 403 and 409 that their entries did
+not list (docs/api.md, Robustness).
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from mediaproof.api.access import ACCESS, Rule
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
+# every 401 says which scheme to use (RFC 9110 section 11.6.1, RFC 6750 section 3)
+CHALLENGE = {
+    "WWW-Authenticate": {
+        "description": 'Bearer realm="mediaproof", with error="invalid_token" when the '
+        "request's bearer token is not valid",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer realm="},
+    }
+}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -63,6 +73,11 @@ def document_access_errors(app: FastAPI) -> None:
                             "content": {"application/json": {"schema": ERROR_SCHEMA}},
                         },
                     )
+        for item in doc["paths"].values():
+            for op in item.values():
+                unauthenticated = op.get("responses", {}).get("401")
+                if isinstance(unauthenticated, dict):
+                    unauthenticated["headers"] = CHALLENGE
         app.openapi_schema = doc
         return doc
 

@@ -25,7 +25,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from mediaproof.errors import AuthenticationError, BusyError, MediaproofError, NotFoundError
+from mediaproof.errors import (
+    AuthenticationError,
+    BusyError,
+    InvalidTokenError,
+    MediaproofError,
+    NotFoundError,
+)
 from mediaproof.fingerprint.pdq import MATCH_THRESHOLD
 from mediaproof.matching.lookup import LOOKUP_LIMIT
 from mediaproof.observability.matcher_metrics import MatcherMetrics
@@ -44,9 +50,14 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def _bearer(request: Request, secret: bytes) -> bool:
+def _check_bearer(request: Request, secret: bytes, needed: str) -> None:
+    """Refuse (401) a request without ``Authorization: Bearer <secret>``; a token that is
+    there but wrong is RFC 6750's ``invalid_token``. The scheme is case-insensitive."""
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), secret)
+    if scheme.lower() != "bearer" or not given.strip():
+        raise AuthenticationError(needed)
+    if not hmac.compare_digest(given.strip().encode(), secret):
+        raise InvalidTokenError(f"{needed}; that bearer token is not it")
 
 
 def create_matcher_app(
@@ -61,7 +72,10 @@ def create_matcher_app(
 
     @app.exception_handler(MediaproofError)
     async def _mediaproof_error(request: Request, e: MediaproofError) -> JSONResponse:
-        return _error(e.http_status, e.code, e.message)
+        resp = _error(e.http_status, e.code, e.message)
+        if isinstance(e, AuthenticationError):
+            resp.headers["WWW-Authenticate"] = e.www_authenticate("mediaproof-matcher")
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, e: RequestValidationError) -> JSONResponse:
@@ -80,8 +94,7 @@ def create_matcher_app(
 
     @app.post("/lookup")
     async def lookup(body: LookupIn, request: Request) -> dict[str, Any]:
-        if not _bearer(request, secret):
-            raise AuthenticationError("the matcher needs the matcher bearer token")
+        _check_bearer(request, secret, "the matcher needs the matcher bearer token")
         value = bytes.fromhex(body.hash)
         try:
             with metrics.timed(body.signal):
@@ -103,8 +116,7 @@ def create_matcher_app(
     async def metrics_route(request: Request) -> Response:
         if metrics_token is None:
             raise NotFoundError("metrics are not enabled on this matcher")
-        if not _bearer(request, metrics_token.encode()):
-            raise AuthenticationError("metrics need the metrics bearer token")
+        _check_bearer(request, metrics_token.encode(), "metrics need the metrics bearer token")
         body = await run_in_threadpool(lambda: metrics.render(replica.gauges()))
         return Response(body, media_type=CONTENT_TYPE, headers={"cache-control": "no-store"})
 

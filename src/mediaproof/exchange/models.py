@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from mediaproof.display_text import check_display_paragraphs, check_display_text
 from mediaproof.errors import UsageError
 from mediaproof.exchange.errors import BehindHorizonError
 
@@ -240,6 +241,10 @@ class CollectionSpec:
             raise UsageError("a collection needs its publishing organisation (1-200 characters)")
         if len(self.description) > 2000:
             raise UsageError("the description is at most 2000 characters")
+        # both are in the collection's descriptor that every peer is shown
+        why = "it is in the descriptor the collection's peers are shown"
+        check_display_text(why, organisation=self.organisation)
+        check_display_paragraphs(why, description=self.description)
         if not self.signal_types:
             raise UsageError("a collection needs at least one signal type")
         if self.policy_url is not None:

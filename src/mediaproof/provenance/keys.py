@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from mediaproof.display_text import check_display_text
 from mediaproof.errors import KeyMaterialError
 
 C2PA_CLAIM_SIGNING = ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
@@ -98,6 +99,8 @@ def init_keys(
     """Create a root CA and a C2PA signing certificate under ``keys_dir``."""
     if not org.strip():
         raise KeyMaterialError("an organisation name is required (--org)")
+    # the signer named in every credential these keys sign, and on every verify page
+    check_display_text("it is the signer named in every credential these keys sign", org=org)
     if (keys_dir / SIGN_CHAIN).exists() and not force:
         raise KeyMaterialError(
             f"signing keys already exist in {keys_dir}",

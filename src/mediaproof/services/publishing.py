@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -28,7 +27,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
-from mediaproof.errors import ConflictError, InvalidValueError, MalformedMediaError, UsageError
+from mediaproof.display_text import check_display_text
+from mediaproof.errors import ConflictError, MalformedMediaError, UsageError
 from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
 from mediaproof.media.ingest import MediaInfo, ingest_file
@@ -183,26 +183,11 @@ def sign_and_keep(
     return pub
 
 
-# Characters that change how the text around them is displayed without being seen:
-# bidirectional embeddings, overrides and isolates (a title signed into an official
-# release that reads one way on a page and is stored another) and control characters.
-_HIDDEN_FORMATTING = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]")
-
-
 def check_release_text(**fields: str | None) -> None:
     """Refuse a release's title or author that holds a character which reorders or hides
     text on display (signed into the release's Content Credentials and shown on public
-    pages). Right-to-left text itself, and the plain direction marks U+200E/U+200F, are
-    fine."""
-    for name, value in fields.items():
-        found = _HIDDEN_FORMATTING.search(value or "")
-        if found is not None:
-            raise InvalidValueError(
-                f"the {name} holds the invisible character U+{ord(found.group()):04X}, "
-                "which changes how the text around it is displayed; a release's "
-                "credentials must read as they are shown",
-                hint=f"remove it from the {name} and send it again",
-            )
+    pages; see mediaproof.display_text)."""
+    check_display_text("a release's credentials must read as they are shown", **fields)
 
 
 def sign_and_register(inst: Instance, req: SignRequest) -> Published:

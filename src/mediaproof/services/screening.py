@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mediaproof.display_text import check_display_text
 from mediaproof.errors import NotFoundError, UsageError
 from mediaproof.screening import POLICY_VERSION, embed
 from mediaproof.screening.engine import ALLOW, BLOCK, MAX_PROMPT_CHARS, Decision, Reason, Screener
@@ -107,7 +108,14 @@ def _clean(s: str, what: str, limit: int) -> str:
     s = " ".join(s.split())
     if not s or len(s) > limit:
         raise UsageError(f"{what} must be 1-{limit} characters")
+    _check_shown(**{what.split()[-1]: s})
     return s
+
+
+def _check_shown(**fields: str) -> None:
+    """An official's name, aliases and role are named in the screening decisions that
+    match them (the reasons a tool is given): no text that reads differently on display."""
+    check_display_text("it is named in the screening decisions that match it", **fields)
 
 
 def prompt_key(inst: Instance) -> bytes:
@@ -210,6 +218,7 @@ def add_official(
     role = " ".join(role.split())
     if len(role) > MAX_NAME:
         raise UsageError(f"the role must be at most {MAX_NAME} characters")
+    _check_shown(role=role)
     with inst.db.session() as s:
         row = ScreeningRepository(s).add_official(
             name=name, aliases=json.dumps(clean_aliases), role=role, created_at=_now()
@@ -254,6 +263,7 @@ def import_officials(inst: Instance, records: Iterable[dict[str, Any]]) -> list[
             _clean(a, "an alias", MAX_NAME)
         if len(al) > MAX_ALIASES or len(role) > MAX_NAME:
             raise UsageError(f"{name}: too many aliases or too long a role")
+        _check_shown(role=role)
     with inst.db.session() as s:
         rows = ScreeningRepository(s).add_officials(
             [

@@ -29,7 +29,7 @@ from mediaproof.api.deps import (
 )
 from mediaproof.api.params import IdPath
 from mediaproof.api.routers.assets import publish_release
-from mediaproof.errors import MediaproofError, UsageError
+from mediaproof.errors import AuthenticationError, MediaproofError, UsageError
 from mediaproof.provenance.c2pa_io import DIGITAL_SOURCE_TYPES
 from mediaproof.services import accounts
 from mediaproof.services.jobs import Job
@@ -169,7 +169,10 @@ async def login(
     try:
         secret, user = await run_in_threadpool(accounts.login, ctx.inst, username, password)
     except MediaproofError as e:
-        return render(request, "login.html", e.http_status, error=e.message, next=_safe_next(next))
+        page = render(request, "login.html", e.http_status, error=e.message, next=_safe_next(next))
+        if isinstance(e, AuthenticationError):  # a 401 names a scheme (RFC 9110 11.6.1)
+            page.headers["WWW-Authenticate"] = e.www_authenticate()
+        return page
     target = "/account/password" if user.must_change_password else _safe_next(next)
     resp = RedirectResponse(target, status_code=303)
     _set_cookie(

@@ -24,6 +24,7 @@ from mediaproof.api.case_deps import (
 from mediaproof.api.deps import Ctx, Who
 from mediaproof.api.schemas import errors
 from mediaproof.api.schemas.cases import (
+    NOTICE_BODY,
     AppealDecisionIn,
     AppealFiledOut,
     AppealIn,
@@ -55,7 +56,14 @@ ERR = errors(400, 401, 403, 404, 409, 422, 429)
 # --- reporters: anyone ---------------------------------------------------------------
 
 
-@router.post("/notices", name="cases.notice_create", status_code=201, responses=ERR)
+@router.post(
+    "/notices",
+    name="cases.notice_create",
+    status_code=201,
+    # and what an upload answers: too slow (408), too large (413), not media (415)
+    responses=errors(400, 401, 403, 404, 408, 409, 413, 415, 422, 429),
+    openapi_extra=NOTICE_BODY,
+)
 async def notice_create(request: Request, ctx: Ctx, cases: Cases) -> ReceiptOut:
     """File a notice: JSON, or multipart/form-data with the media in ``file``."""
     r = await file_notice(request, ctx, cases)

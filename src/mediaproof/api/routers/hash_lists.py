@@ -9,7 +9,12 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx
 from mediaproof.api.schemas import errors
-from mediaproof.api.schemas.hash_lists import HashListOut, ImportedOut, ListMatchesOut
+from mediaproof.api.schemas.hash_lists import (
+    IMPORT_BODY,
+    HashListOut,
+    ImportedOut,
+    ListMatchesOut,
+)
 from mediaproof.matching.hash_import import parse_hash_file
 from mediaproof.services import hash_lists
 
@@ -23,7 +28,9 @@ async def all_lists(ctx: Ctx) -> list[HashListOut]:
     return [HashListOut.model_validate(x) for x in found]
 
 
-@router.post("/{list_name}/import", name="hash_lists.import", responses=ERR)
+@router.post(
+    "/{list_name}/import", name="hash_lists.import", responses=ERR, openapi_extra=IMPORT_BODY
+)
 async def import_file(list_name: str, request: Request, ctx: Ctx) -> ImportedOut:
     """The body is the file: ``local_file`` lines (``pdq <hex>``) or CSV with a
     ``signal_type,signal_str,...`` header. All of it is imported, or none of it."""

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mediaproof.api.deps import Ctx
 from mediaproof.api.schemas import ErrorOut, HealthOut, ReadyOut
-from mediaproof.errors import AuthenticationError, NotFoundError
+from mediaproof.errors import AuthenticationError, InvalidTokenError, NotFoundError
 from mediaproof.observability.metrics import CONTENT_TYPE, render
 from mediaproof.services.health import readiness
 from mediaproof.services.observability import instance_gauges
@@ -51,11 +51,14 @@ async def metrics(request: Request, ctx: Ctx) -> Response:
     if token is None:
         raise NotFoundError("metrics are not enabled on this instance")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode(), token.get_secret_value().encode()
-    ):
+    if scheme.lower() != "bearer" or not given.strip():
         raise AuthenticationError(
             "metrics need the metrics bearer token",
+            hint="send Authorization: Bearer <MEDIAPROOF_METRICS_TOKEN>",
+        )
+    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise InvalidTokenError(
+            "that is not the metrics bearer token",
             hint="send Authorization: Bearer <MEDIAPROOF_METRICS_TOKEN>",
         )
     body = await run_in_threadpool(lambda: render(instance_gauges(ctx.inst)))

@@ -423,3 +423,73 @@ class CandidateOut(BaseModel):
 class CandidateRevokedOut(BaseModel):
     username: str
     verified: bool
+
+
+def _notice_fields(good_faith: dict[str, Any], content_url: str) -> dict[str, Any]:
+    return {
+        "category": {"type": "string", "enum": [c.value for c in NoticeCategory]},
+        "explanation": {
+            "type": "string",
+            "maxLength": 5000,
+            "description": "why the content is deceptive or unlawful (10 characters or more)",
+        },
+        "reporter_name": {"type": "string"},
+        "reporter_email": {"type": "string", "format": "email"},
+        "relationship": {
+            "type": "string",
+            "enum": [r.value for r in Relationship],
+            "default": Relationship.THIRD_PARTY.value,
+        },
+        "good_faith": good_faith,
+        "signature": {"type": "string", "description": "the reporter's typed full name"},
+        "content_url": {"type": "string", "description": content_url},
+        "location": {
+            "type": "string",
+            "description": "where the content appears (needed with content_url)",
+        },
+    }
+
+
+_SIGNED = ["category", "explanation", "reporter_name", "reporter_email", "good_faith", "signature"]
+# POST /api/v1/notices reads its body itself (it streams the media to disk), so the
+# document is written here; services/cases/intake_form.py reads these fields
+NOTICE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "title": "NoticeIn",
+                    "type": "object",
+                    "properties": _notice_fields(
+                        {"type": "boolean", "description": "the good-faith statement"},
+                        "the content's address (http or https)",
+                    ),
+                    "required": [*_SIGNED, "content_url", "location"],
+                    "maxProperties": 64,
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "title": "NoticeForm",
+                    "type": "object",
+                    "properties": {
+                        **_notice_fields(
+                            {
+                                "type": "string",
+                                "description": "the good-faith statement: 1, true, on or yes",
+                            },
+                            "the content's address (http or https): this, the file or both",
+                        ),
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the media itself (optional)",
+                        },
+                    },
+                    "required": _SIGNED,
+                }
+            },
+        },
+    }
+}

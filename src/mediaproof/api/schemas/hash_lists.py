@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
+
+_HASH_FILE = {
+    "type": "string",
+    "description": "UTF-8 text: python-threatexchange local_file lines (`pdq <64 hex>`, "
+    "`video_md5 <32 hex>`, `#` comments), or CSV whose header names signal_type and "
+    "signal_str (category and tags optional)",
+}
+# the route reads the raw body (any content type: the format is told by its first line)
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "text/plain": {"schema": _HASH_FILE},
+            "text/csv": {"schema": _HASH_FILE},
+        }
+    }
+}
 
 
 class HashListOut(BaseModel):
