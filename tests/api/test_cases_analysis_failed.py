@@ -59,6 +59,7 @@ def test_a_malformed_notice_file_fails_says_so_and_is_not_queued_again(
     )
     app = create_app(settings)
     accounts.create_user(app.state.ctx.inst, "reviewer", Role.REVIEWER, PASSWORD)
+    accounts.create_user(app.state.ctx.inst, "reporter", Role.REPORTER, PASSWORD)
     with TestClient(app) as client:
         rec = _post(client, _malformed(corpora), "v.mp4")
         number, nid = rec["case_number"], rec["notice_id"]
@@ -90,12 +91,21 @@ def test_a_malformed_notice_file_fails_says_so_and_is_not_queued_again(
         assert notice_media.pending_analyses(again.state.ctx.inst, _now(), 100) == []
         assert _notice(again, nid).analysis_state == "failed"
 
-    # asked for again (the analysis reset): the next start queues it, and it fails again
-    assert notice_media.retry_analysis(again.state.ctx.inst, nid)
-    third = create_app(settings)
-    with TestClient(third):
-        assert _wait_state(third, nid).analysis_state == "failed"
-        assert _analysis_jobs(third) == queued + 1
+        # a reviewer asks for it again (a form with the CSRF token): queued once more,
+        # and it fails again; refused to the signed-out and to reporters
+        rev = signed_in(again, "reviewer")
+        url = f"/review/cases/{number}/notices/{nid}/retry-analysis"
+        assert TestClient(again).post(url, follow_redirects=False).status_code in (303, 401, 403)
+        assert _analysis_jobs(again) == queued
+        page = rev.get(f"/review/cases/{number}").text
+        assert f'id="retry-analysis-{nid}"' in page
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        r = rev.post(url, data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == f"/review/cases/{number}?done=retried"
+        assert _wait_state(again, nid).analysis_state == "failed"
+        assert _analysis_jobs(again) == queued + 1
+        assert signed_in(again, "reporter").post(url, data={"csrf_token": token}).status_code == 403
 
 
 def test_a_good_file_reads_done_and_a_report_wins_over_a_late_failure(
