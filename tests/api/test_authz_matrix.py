@@ -144,6 +144,7 @@ POLICY: dict[str, str | frozenset[str]] = {
     "web.review_case": REVIEWERS,
     "web.review_media": REVIEWERS,
     "web.review_decide": REVIEWERS,
+    "web.review_retry_analysis": REVIEWERS,
     "web.review_confirm": REVIEWERS,
     "web.review_reject": REVIEWERS,
     "web.likeness": ADMINS,

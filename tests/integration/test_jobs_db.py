@@ -95,7 +95,7 @@ def test_abandoned_jobs_fail_those_the_broker_will_redeliver_do_not(db: Database
     repo.create("last", "verify", "queue", max_pending=8)
     repo.start("last", last_try=True)  # its worker died on the last try the broker allows
     future = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    assert repo.fail_abandoned(future, {"code": "job_lost"}) == 2
+    assert len(repo.fail_abandoned(future, {"code": "job_lost"})) == 2
     status = {k: getattr(repo.get(k), "status", None) for k in ("local", "queued", "retry", "last")}
     assert status == {"local": "failed", "queued": "queued", "retry": "running", "last": "failed"}
     local = repo.get("local")
@@ -104,7 +104,7 @@ def test_abandoned_jobs_fail_those_the_broker_will_redeliver_do_not(db: Database
     repo.create("beating", "verify", "queue", max_pending=8)
     repo.start("beating", last_try=True)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)
-    assert repo.fail_abandoned(past, {"code": "job_lost"}) == 0
+    assert repo.fail_abandoned(past, {"code": "job_lost"}) == []
 
 
 def test_finished_jobs_expire_with_their_input(db: Database) -> None:

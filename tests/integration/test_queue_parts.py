@@ -266,6 +266,12 @@ def test_poison_part_fails_the_job_and_is_dead_lettered(
         if kind == NOTICE_ANALYZE:
             nid = str(JobRepo(inst.db).get(key).params["notice_id"])  # type: ignore[union-attr]
             assert _attached(inst, nid) is None  # no report from a part of the file
+            # the notice says its analysis failed (the worker's main process recorded
+            # it), so its case page stops saying "reload", and start-up skips it
+            with inst.db.session() as s:
+                row = s.scalars(select(NoticeRow).where(NoticeRow.public_id == nid)).one()
+                assert row.analysis_state == "failed"
+                assert json.loads(row.analysis_error or "{}")["code"] == "analysis_crashed"
         # the upload is not kept once the job has failed
         assert [p for p in (qenv.home / "job-blobs").rglob("*") if p.is_file()] == []
     finally:

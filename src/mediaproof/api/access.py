@@ -128,6 +128,8 @@ ACCESS: dict[str, Rule] = {
     # the reported file itself: reviewers and admins only, never the public
     "web.review_media": needs(Permission.REVIEW_CASES),
     "web.review_decide": needs(Permission.REVIEW_CASES, form=True),
+    # queue a failed analysis of a kept file again (it is never retried by itself)
+    "web.review_retry_analysis": needs(Permission.REVIEW_CASES, form=True),
     "web.review_confirm": needs(Permission.REVIEW_CASES, form=True),
     "web.review_reject": needs(Permission.REVIEW_CASES, form=True),
     "web.review_appeal": needs(Permission.REVIEW_CASES, form=True),

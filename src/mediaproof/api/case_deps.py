@@ -19,7 +19,7 @@ from mediaproof.errors import BusyError, LimitExceededError, UsageError
 from mediaproof.services import exchange_match, notice_media
 from mediaproof.services.cases import CaseService, Receipt
 from mediaproof.services.cases.intake_form import analyse_into, notice_input
-from mediaproof.services.jobs import Portable
+from mediaproof.services.jobs import Portable, error_of
 from mediaproof.services.queued_rounds import NOTICE_ANALYZE
 
 MAX_JSON_BYTES = 64 * 1024
@@ -153,10 +153,17 @@ def analyse_later(
         if owned:
             path.unlink(missing_ok=True)
 
+    def run(_progress: Any) -> dict[str, Any]:
+        try:
+            return analyse_into(ctx.inst, cases, notice_id, path)
+        except Exception as e:  # a malformed file, a timeout, a decoder that crashed
+            notice_media.analysis_failed(ctx.inst.db, notice_id, error_of(e))
+            raise
+
     try:
         ctx.jobs.submit(
             "case-analysis",
-            lambda _progress: analyse_into(ctx.inst, cases, notice_id, path),
+            run,
             cleanup=drop,
             # with a broker, a worker analyses it (services.queued_rounds)
             portable=Portable(NOTICE_ANALYZE, path, {"notice_id": notice_id}),

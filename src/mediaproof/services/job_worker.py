@@ -37,6 +37,7 @@ from mediaproof.services.jobs import (
     ProgressWriter,
     error_of,
     job_blobs,
+    job_failed,
     release_input,
 )
 from mediaproof.services.public_verify import verify_upload
@@ -249,7 +250,10 @@ def end_job(
     had ended already) and let its upload go; the end of a job run whole and of a split
     job's combine."""
     if error is not None:
-        won = repo.finish(rec.id, error=error_of(error))
+        err = error_of(error)
+        won = repo.finish(rec.id, error=err)
+        if won:
+            job_failed(repo.db, rec.kind, rec.params, err)
     else:
         won = repo.finish(rec.id, result=result)
     drop_input(repo, blobs, rec)
@@ -261,8 +265,10 @@ def fail_job(settings: Settings, key: str, error: dict[str, Any]) -> None:
     main process, when a pool process died or ran out of time), and drop its upload."""
     repo = _repo_in_main(settings)
     rec = repo.get(key)
-    repo.finish(key, error=error)
+    won = repo.finish(key, error=error)
     if rec is not None:
+        if won:
+            job_failed(repo.db, rec.kind, rec.params, error)
         drop_input(repo, job_blobs(settings), rec)
 
 

@@ -30,7 +30,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +127,37 @@ def job_blobs(settings: Settings, store: BlobStore | None = None) -> ContentStor
         "job-blobs",
         cache=settings.cache_dir,
     )
+
+
+FailedHook = Callable[[Database, Mapping[str, Any], Mapping[str, Any]], None]
+_ON_FAILED: dict[str, FailedHook] = {}
+
+
+def on_failed(kind: str) -> Callable[[FailedHook], FailedHook]:
+    """Register what a job of ``kind`` leaves behind when it fails, whoever records the
+    failure (the job's own worker, the worker's main process on a timeout or a
+    dead-lettered crash, the sweep of abandoned jobs): ``hook(db, params, error)``. A
+    notice's analysis records it on the notice (services.queued_rounds)."""
+
+    def register(fn: FailedHook) -> FailedHook:
+        _ON_FAILED[kind] = fn
+        return fn
+
+    return register
+
+
+def job_failed(
+    db: Database, kind: str, params: Mapping[str, Any], error: Mapping[str, Any]
+) -> None:
+    """Run the hook of ``kind`` (if any) for a job that has just been failed; a hook
+    that fails is logged, never raised (the job's own failure is recorded already)."""
+    hook = _ON_FAILED.get(kind)
+    if hook is None:
+        return
+    try:
+        hook(db, params, error)
+    except Exception:
+        log.exception("a failed %s job: could not record what it leaves behind", kind)
 
 
 def error_of(e: BaseException) -> dict[str, Any]:
@@ -318,7 +349,8 @@ class JobRunner:
                 return
             self._swept = mono
         now = dt.datetime.now(dt.UTC)
-        self.repo.fail_abandoned(now - dt.timedelta(seconds=self.abandoned_s), LOST)
+        for rec in self.repo.fail_abandoned(now - dt.timedelta(seconds=self.abandoned_s), LOST):
+            job_failed(self.repo.db, rec.kind, rec.params, LOST)
         for blob in self.repo.expire(now - dt.timedelta(seconds=self.keep_s)):
             if self.blobs is not None:
                 release_input(self.repo, self.blobs, blob, None)

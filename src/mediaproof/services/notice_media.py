@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mediaproof.errors import MediaproofError, NotFoundError
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_case_media import NoticeMediaRepository
 from mediaproof.storage.sql.times import aware
 
@@ -110,3 +113,49 @@ def pending_analyses(inst: Instance, now: dt.datetime, limit: int) -> list[tuple
         if inst.blobs.exists(sha):
             out.append((nid, inst.blobs.path(sha)))
     return out
+
+
+# what a reviewer reads when the analysis ended with one of these (the codes the queue
+# and the job service record: services.jobs, queue.tasks); other codes keep their own
+# message when it names no path
+KNOWN_FAILURES = {
+    "analysis_timeout": "the analysis took longer than the time limit and was stopped",
+    "analysis_crashed": "the analysis process stopped unexpectedly while reading this file, "
+    "each time it was tried",
+    "job_lost": "the worker that ran the analysis stopped on its last try",
+}
+MAX_MESSAGE = 300
+
+
+def failure_message(error: Mapping[str, Any]) -> tuple[str, str]:
+    """(code, reviewer-facing message) of a failed job's error: a fixed sentence for
+    the queue's own codes, else the error's message unless it could name a file (a
+    path), with no claim about the file's content."""
+    code = str(error.get("code") or "internal")[:40]
+    known = KNOWN_FAILURES.get(code)
+    if known is not None:
+        return code, known
+    message = str(error.get("message") or "")
+    if not message or "/" in message or "\\" in message:
+        message = f"the analysis stopped with an error ({code})"
+    return code, message[:MAX_MESSAGE]
+
+
+def analysis_failed(db: Database, notice_id: str, error: Mapping[str, Any]) -> bool:
+    """Record on the notice that its background analysis failed (a poison file that
+    crashed its decoder, a malformed file, a timeout), so that its case page says so and
+    the next start does not queue it again. True when recorded (False when the notice
+    has its report, or is gone)."""
+    code, message = failure_message(error)
+    with db.session() as s:
+        done = NoticeMediaRepository(s).analysis_failed(notice_id, code, message)
+    if done:
+        log.warning("notice %s: background analysis failed (%s)", notice_id, code)
+    return done
+
+
+def retry_analysis(inst: Instance, notice_id: str) -> bool:
+    """Forget notice ``notice_id``'s failed analysis, so that it is queued again (the
+    caller queues it, or the next start does). False when it had not failed."""
+    with inst.db.session() as s:
+        return NoticeMediaRepository(s).retry_analysis(notice_id)

@@ -25,18 +25,20 @@ import datetime as dt
 import logging
 import secrets
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from mediaproof.errors import MediaproofError
+from mediaproof.services import notice_media
 from mediaproof.services.cases.intake_form import analyse_into
 from mediaproof.services.cases.runtime import OutboxWorker, case_service
 from mediaproof.services.cases.service import CaseService
 from mediaproof.services.exchange_pull import pull
 from mediaproof.services.instance import Instance
 from mediaproof.services.job_worker import JobContext, kind, split
-from mediaproof.services.jobs import Dispatch, job_key
+from mediaproof.services.jobs import Dispatch, job_key, on_failed
 from mediaproof.storage.sql.engine import Database
 from mediaproof.storage.sql.repos_jobs import JobRepo
 
@@ -102,6 +104,18 @@ def _notice_analyze(ctx: JobContext) -> dict[str, Any]:
     return analyse_into(
         ctx.inst, _case_service(ctx.inst), str(ctx.params["notice_id"]), ctx.input, ctx.cache
     )
+
+
+@on_failed(NOTICE_ANALYZE)
+def _notice_analysis_failed(
+    db: Database, params: Mapping[str, Any], error: Mapping[str, Any]
+) -> None:
+    """A notice's analysis failed (a malformed file, a timeout, a file that crashed its
+    worker each time and was dead-lettered): the notice says so, and the next start
+    does not queue its kept file again."""
+    notice_id = params.get("notice_id")
+    if notice_id:
+        notice_media.analysis_failed(db, str(notice_id), error)
 
 
 @kind(OUTBOX_DELIVER)

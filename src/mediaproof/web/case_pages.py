@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from mediaproof.api.case_deps import (
     Cases,
     Period,
+    analyse_later,
     file_notice,
     now,
     public_base,
@@ -36,7 +37,7 @@ from mediaproof.cases.models import (
     Relationship,
 )
 from mediaproof.cases.report import to_html
-from mediaproof.errors import MediaproofError, NotFoundError, UsageError
+from mediaproof.errors import BusyError, ConflictError, MediaproofError, NotFoundError, UsageError
 from mediaproof.services import candidates, notice_media
 from mediaproof.services.cases import CaseService
 from mediaproof.services.instance import Instance
@@ -50,6 +51,7 @@ DONE = {
     "confirmed": "Confirmed: the decision is final.",
     "rejected": "Not confirmed: the case is back in the queue.",
     "appeal": "Appeal decided.",
+    "retried": "The analysis of the file was queued again.",
 }
 
 
@@ -307,6 +309,29 @@ async def review_media(number: str, notice_id: str, ctx: Ctx) -> Response:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@router.post(
+    "/review/cases/{number}/notices/{notice_id}/retry-analysis",
+    name="web.review_retry_analysis",
+    response_model=None,
+)
+async def review_retry_analysis(
+    number: str, notice_id: str, request: Request, ctx: Ctx, cases: Cases
+) -> Response:
+    """Queue the failed analysis of a notice's kept file again (start-up never does: a
+    file that crashes its decoder would crash workers on every start)."""
+
+    def act() -> None:
+        km = notice_media.kept_media(ctx.inst, number, notice_id, now())  # 404 elsewhere
+        if not notice_media.retry_analysis(ctx.inst, notice_id):
+            raise ConflictError("the analysis of this file has not failed")
+        if not analyse_later(ctx, cases, notice_id, km.path):
+            raise BusyError(
+                "the analysis queue is full; the file is analysed again on the next start"
+            )
+
+    return await _case_action(request, cases, number, act, "retried")
 
 
 @router.post("/review/cases/{number}/decide", name="web.review_decide", response_model=None)

@@ -14,7 +14,7 @@ from a record would publish whatever the record gains.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -267,6 +267,20 @@ class NoticeSummaryOut(BaseModel):
     received_at: str
     status: str
     media_kept: bool
+    analysis_state: Literal["done", "pending", "failed"] | None = Field(
+        default=None,
+        description="the analysis of the notice's media: its report is on the case "
+        "(done), none yet (pending: video and long audio are analysed in the background), "
+        "or it failed (analysis_error says why; the file stays for reviewers); null "
+        "without media",
+    )
+    analysis_error: str | None = Field(
+        default=None,
+        description="why the analysis failed, for a reviewer (no claim about the content)",
+    )
+    analysis_error_code: str | None = Field(
+        default=None, description="a short code: analysis_timeout, analysis_crashed, job_lost, ..."
+    )
 
     @classmethod
     def of(cls, n: NoticeSummary) -> NoticeSummaryOut:

@@ -267,6 +267,7 @@ class Intake:
             if row is None:
                 raise NotFoundError(f"no notice {notice_id}")
             row.analysis = json.dumps(report, sort_keys=True)
+            row.analysis_state, row.analysis_error = "done", None
             had: dict[str, str] = json.loads(row.fingerprints or "{}")
             merged = {**dict(fingerprints or {}), **had}
             changed = merged != had

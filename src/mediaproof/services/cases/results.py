@@ -115,6 +115,11 @@ class NoticeSummary:
     received_at: dt.datetime
     status: str
     media_kept: bool = False  # the reported file is in the blob store for reviewers
+    # the background analysis of its media: "done", "pending" (no report yet), "failed"
+    # (with a reviewer-facing reason and its code), or None (no media)
+    analysis_state: str | None = None
+    analysis_error: str | None = None
+    analysis_error_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from mediaproof.storage.sql.repos_cases import (
 )
 
 if TYPE_CHECKING:
-    from mediaproof.storage.sql.tables_cases import DecisionRow
+    from mediaproof.storage.sql.tables_cases import DecisionRow, NoticeRow
 
 
 class Review:
@@ -56,23 +56,7 @@ class Review:
             notices = repo.notices(case.id)
             return CaseDetail(
                 case=case_view(case, notices),
-                notices=tuple(
-                    NoticeSummary(
-                        id=n.public_id,
-                        category=NoticeCategory(n.category),
-                        source=SourceType(n.source),
-                        relationship=Relationship(n.relationship),
-                        explanation=n.explanation,
-                        location=n.location,
-                        content_url=n.content_url,
-                        media_sha256=n.media_sha256,
-                        received_at=aware(n.received_at),
-                        status=n.status,
-                        media_kept=n.media_kept_until is not None
-                        and aware(n.media_kept_until) > dt.datetime.now(dt.UTC),
-                    )
-                    for n in notices
-                ),
+                notices=tuple(notice_summary(n) for n in notices),
                 decisions=tuple(decision_view(d) for d in repo.decisions(case.id)),
                 appeals=tuple(appeal_view(a) for a in repo.appeals(case.id)),
                 actions=tuple(
@@ -168,3 +152,39 @@ class Review:
         t.move(step)
         d.second_reviewer = reviewer.strip()
         return d
+
+
+def notice_summary(n: NoticeRow) -> NoticeSummary:
+    state, error, code = _analysis_outcome(n)
+    return NoticeSummary(
+        id=n.public_id,
+        category=NoticeCategory(n.category),
+        source=SourceType(n.source),
+        relationship=Relationship(n.relationship),
+        explanation=n.explanation,
+        location=n.location,
+        content_url=n.content_url,
+        media_sha256=n.media_sha256,
+        received_at=aware(n.received_at),
+        status=n.status,
+        media_kept=n.media_kept_until is not None
+        and aware(n.media_kept_until) > dt.datetime.now(dt.UTC),
+        analysis_state=state,
+        analysis_error=error,
+        analysis_error_code=code,
+    )
+
+
+def _analysis_outcome(n: NoticeRow) -> tuple[str | None, str | None, str | None]:
+    """What became of a notice's analysis: its report, none yet, or a recorded failure
+    (migration 0033: ``analysis_state``, ``analysis_error``)."""
+    if n.analysis is not None:
+        return "done", None, None
+    if n.analysis_state == "failed":
+        err = json.loads(n.analysis_error or "{}")
+        return (
+            "failed",
+            str(err.get("message") or "the analysis stopped with an error"),
+            str(err.get("code") or "internal"),
+        )
+    return ("pending" if n.media_sha256 else None), None, None

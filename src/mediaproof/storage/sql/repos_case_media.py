@@ -5,6 +5,7 @@ files notices keep."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import or_, select
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from mediaproof.storage.sql.repos_changes import check_not_pruned, last_seq
 from mediaproof.storage.sql.tables import AssetRow
 from mediaproof.storage.sql.tables_cases import BankRow, CaseMediaChangeRow, CaseRow, NoticeRow
+
+DONE, FAILED = "done", "failed"  # NoticeRow.analysis_state (None: none recorded yet)
 
 
 class CaseMediaRepository:
@@ -161,6 +164,9 @@ class NoticeMediaRepository:
             select(NoticeRow.public_id, NoticeRow.media_sha256)
             .where(
                 NoticeRow.analysis.is_(None),
+                # a failed analysis is not queued again on every start (a reviewer can
+                # ask for a retry: ``retry_analysis``)
+                or_(NoticeRow.analysis_state.is_(None), NoticeRow.analysis_state != FAILED),
                 NoticeRow.media_sha256.is_not(None),
                 NoticeRow.media_kept_until > now,
             )
@@ -168,6 +174,27 @@ class NoticeMediaRepository:
             .limit(limit)
         ).all()
         return [(str(nid), str(sha)) for nid, sha in rows]
+
+    def analysis_failed(self, notice_id: str, code: str, message: str) -> bool:
+        """Record that notice ``notice_id``'s background analysis failed (unless a
+        report arrived meanwhile: a duplicate delivery that lost the race). True when
+        recorded."""
+        row = self.s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
+        if row is None or row.analysis is not None:
+            return False
+        row.analysis_state = FAILED
+        row.analysis_error = json.dumps({"code": code, "message": message}, sort_keys=True)
+        return True
+
+    def retry_analysis(self, notice_id: str) -> bool:
+        """Forget a failed analysis's outcome so that it is queued again. True when the
+        notice's analysis had failed."""
+        row = self.s.scalars(select(NoticeRow).where(NoticeRow.public_id == notice_id)).first()
+        if row is None or row.analysis_state != FAILED:
+            return False
+        row.analysis_state = None
+        row.analysis_error = None
+        return True
 
     def with_media_since(self, after_id: int, batch: int) -> list[tuple[int, str, str | None]]:
         """(row id, notice id, digest or None) of the next ``batch`` notices past

@@ -200,29 +200,40 @@ class JobRepo:
                 .values(heartbeat_at=_now())
             )
 
-    def fail_abandoned(self, older_than: dt.datetime, error: dict[str, Any]) -> int:
+    def fail_abandoned(self, older_than: dt.datetime, error: dict[str, Any]) -> list[JobRecord]:
         """Fail jobs nothing will ever run again: local jobs whose process stopped keeping
         them alive (it was stopped or killed), and queued jobs whose last try the broker
         allows lost its worker without anyone recording it (the whole worker was killed;
         the broker dead-lettered the job). Other queued jobs are the broker's to hand to
-        another worker, however long that takes, so they are not touched here."""
+        another worker, however long that takes, so they are not touched here. Returns
+        the jobs this call failed (as they were before)."""
+        abandoned = and_(
+            or_(
+                and_(JobRow.runner == "local", JobRow.status.in_(PENDING)),
+                and_(JobRow.status == "running", JobRow.last_try.is_(True)),
+            ),
+            JobRow.heartbeat_at < older_than,
+        )
         with self.db.session() as s:
-            res = s.execute(
-                update(JobRow)
-                .where(
-                    or_(
-                        and_(JobRow.runner == "local", JobRow.status.in_(PENDING)),
-                        and_(JobRow.status == "running", JobRow.last_try.is_(True)),
-                    ),
-                    JobRow.heartbeat_at < older_than,
+            rows = s.scalars(select(JobRow).where(abandoned)).all()
+            if not rows:
+                return []
+            failed = []
+            for row in rows:
+                # the guard again, row by row: a job that ended meanwhile is left alone
+                res = s.execute(
+                    update(JobRow)
+                    .where(JobRow.id == row.id, abandoned)
+                    .values(
+                        status="failed",
+                        error=json.dumps(error, sort_keys=True),
+                        finished_at=_now(),
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .values(
-                    status="failed",
-                    error=json.dumps(error, sort_keys=True),
-                    finished_at=_now(),
-                )
-            )
-            return _rowcount(res)
+                if _rowcount(res):
+                    failed.append(_record(row))
+            return failed
 
     def local_owners(self, prefix: str) -> list[str]:
         """Owners (starting with ``prefix``) of local jobs not yet ended."""

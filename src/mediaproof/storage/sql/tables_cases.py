@@ -79,6 +79,10 @@ class NoticeRow(Base):
         ForeignKey("users.id", name="fk_case_notices_account"), nullable=True, index=True
     )
     analysis: Mapped[str | None] = mapped_column(Text, nullable=True)  # verify report JSON
+    # the background analysis's outcome: None (none recorded yet), "done" or "failed";
+    # analysis_error: JSON {code, message} of a failed one (reviewer-facing, no paths)
+    analysis_state: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    analysis_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # the reported file, kept in the blob store (by media_sha256) until this time
     media_mime: Mapped[str | None] = mapped_column(String(100), nullable=True)
     media_kept_until: Mapped[dt.datetime | None] = mapped_column(TS, nullable=True, index=True)
