@@ -60,14 +60,16 @@ def test_jpeg_within_four_bits_of_the_decoded_file_at_the_same_size(
         assert a.distance(b) <= 4, size  # corpora: 0 bits in 74 of 94, at most 4
 
 
+@pytest.mark.parametrize("subsampling", [0, 1, 2])
 @pytest.mark.parametrize("size", [(4000, 3000), (4003, 2999), (1201, 599), (640, 480)])
 def test_a_ycbcr_image_written_as_jpeg_is_within_four_bits_too(
-    tmp_path: Path, size: tuple[int, int]
+    tmp_path: Path, size: tuple[int, int], subsampling: int
 ) -> None:
-    # a colour JPEG marked on its own planes is written from a YCbCr image
+    # a colour JPEG marked on its own planes is written from a YCbCr image, at its
+    # source's chroma subsampling (4:4:4, 4:2:2, 4:2:0)
     im = photo(tmp_path, *size).convert("YCbCr")
     got = fingerprint_written(im, "JPEG")
-    ref = fingerprint_image(written(im, "JPEG", quality=95, subsampling=0))
+    ref = fingerprint_image(written(im, "JPEG", quality=95, subsampling=subsampling))
     assert got is not None
     assert (got.width, got.height) == (ref.width, ref.height)
     assert (got.hashed_width, got.hashed_height) == (ref.hashed_width, ref.hashed_height)
