@@ -214,8 +214,13 @@ def load_jpeg_ycbcr(path: Path) -> tuple[Image.Image, ImageMetadata] | None:
 
 
 def luma_plane(im: Image.Image) -> npt.NDArray[np.uint8]:
-    """The Y plane of a YCbCr image, as a new array."""
-    return np.asarray(im.getchannel(0), dtype=np.uint8)
+    """The Y plane of a YCbCr image, as a new (read-only) array.
+
+    Packed straight out of Pillow's 4-byte pixels by its raw encoder ("Y"): one copy,
+    where ``getchannel`` and numpy's hand-over made two (~20 ms at 12 MP)."""
+    if im.mode != "YCbCr":
+        raise ValueError(f"a YCbCr image has a Y plane, not a {im.mode} one")
+    return np.frombuffer(im.tobytes("raw", "Y"), dtype=np.uint8).reshape(im.height, im.width)
 
 
 def with_luma(im: Image.Image, y: npt.NDArray[np.uint8]) -> None:

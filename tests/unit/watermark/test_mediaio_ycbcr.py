@@ -75,6 +75,7 @@ def test_planes_are_the_files_oriented_as_load_for_marking(
         raw.draft("YCbCr", None)
         ref = np.asarray(ImageOps.exif_transpose(raw))
     assert np.array_equal(np.asarray(im), ref)
+    assert np.array_equal(luma_plane(im), ref[:, :, 0])
     # and the same picture the same way up as the RGB decode: Y is its luminance and
     # the planes convert back to it, up to rounding (and RGB's clipping, a few pixels)
     y = luma_plane(im).astype(np.float64)
