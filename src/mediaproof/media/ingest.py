@@ -42,7 +42,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
-    # the MD5 of the bytes, where it was computed in the same pass (:func:`read_signed`)
+    # the MD5 of the bytes, where they were read into memory (:func:`read_signed`)
     md5: str | None = None
 
     def as_dict(self) -> dict[str, object]:
@@ -64,12 +64,10 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _hash_stream(f: BinaryIO, h: hashlib._Hash, also: hashlib._Hash | None = None) -> int:
+def _hash_stream(f: BinaryIO, h: hashlib._Hash) -> int:
     n = 0
     while chunk := f.read(_CHUNK):
         h.update(chunk)
-        if also is not None:
-            also.update(chunk)
         n += len(chunk)
     return n
 
@@ -81,16 +79,16 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
 
 
 def read_signed(path: Path, limits: Limits, keep_upto: int) -> tuple[MediaInfo, bytes | None]:
-    """:func:`ingest_file` of a file just written (a signed release), with its MD5 in
-    ``MediaInfo.md5`` and, when it holds at most ``keep_upto`` bytes, the bytes read:
-    one read of the file for every digest registration needs (SHA-256, MD5) and for the
-    copy kept in the blob store, where three passes read it before."""
-    return _ingest(path, limits, md5=True, keep_upto=keep_upto)
+    """:func:`ingest_file` of a file just written (a signed release). One that holds at
+    most ``keep_upto`` bytes is read once into memory, and comes back with those bytes
+    and its MD5 (``MediaInfo.md5``) beside the SHA-256: one read for every digest
+    registration needs and for the copy kept in the blob store, where three passes read
+    it before. A larger one (a video, whose fingerprints hash it anyway) is streamed as
+    :func:`ingest_file` streams it, without bytes or MD5."""
+    return _ingest(path, limits, keep_upto=keep_upto)
 
 
-def _ingest(
-    path: Path, limits: Limits, *, md5: bool = False, keep_upto: int = -1
-) -> tuple[MediaInfo, bytes | None]:
+def _ingest(path: Path, limits: Limits, *, keep_upto: int = -1) -> tuple[MediaInfo, bytes | None]:
     try:
         size = path.stat().st_size
     except FileNotFoundError as e:
@@ -107,24 +105,22 @@ def _ingest(
     if size == 0:
         raise MalformedMediaError("file is empty")
     h = hashlib.sha256()
-    h5 = hashlib.md5(usedforsecurity=False) if md5 else None
+    h5 = None
     kept: bytes | None = None
     with path.open("rb") as f:
         if size <= keep_upto:
             # one read; both digests over the bytes in 1 MiB slices (cache-sized)
+            h5 = hashlib.md5(usedforsecurity=False)
             kept = f.read(keep_upto + 1)
             view = memoryview(kept)
             for i in range(0, len(kept), _CHUNK):
                 h.update(view[i : i + _CHUNK])
-                if h5 is not None:
-                    h5.update(view[i : i + _CHUNK])
+                h5.update(view[i : i + _CHUNK])
             head = kept[:4096]
         else:
             head = f.read(4096)
             h.update(head)
-            if h5 is not None:
-                h5.update(head)
-            _hash_stream(f, h, h5)
+            _hash_stream(f, h)
     sniffed = sniff(head)
     tag = id3_tag_size(head)
     if tag is not None and tag < size:

@@ -254,10 +254,9 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             parent=has_parent,
             parent_src=req.src if has_parent else None,
         )
-    # one read of the signed file: its SHA-256, its MD5 and (an image's, kept in memory)
-    # the bytes the blob store keeps
-    keep = inst.settings.keep_original_pixels
-    signed, content = read_signed(req.dest, inst.settings.limits, SIGNED_IN_MEMORY if keep else -1)
+    # one read of the signed file (up to SIGNED_IN_MEMORY): its SHA-256, its MD5 and the
+    # bytes the blob store keeps
+    signed, content = read_signed(req.dest, inst.settings.limits, SIGNED_IN_MEMORY)
     cert = material.certificate
     try:
         asset = _register(
