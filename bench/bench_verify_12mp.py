@@ -26,12 +26,14 @@ database migrated by newer code), and each round runs a worker process per versi
 alternating, so both see the same machine load. The JSON then has both versions'
 medians, the ratios (baseline / current) and whether every decision agrees (the
 watermark payload's asset id is random per instance, so it is left out of that check).
+``--sign-only`` times sign + register of the JPEG alone (no verify, no PNG): the issue-17
+A/B of signing, e.g. ``--sign-only --runs 5 --rounds 4 --baseline-src /tmp/base/src``.
 ``--large-png`` also times PDQ of a 79 MP PNG (the photo at 10240 x 7680) once per
 version, as a verify (plain hash) and as a registration (with the dihedral variants),
 with the Hamming distance between the two versions' hashes.
 
     PYTHONPATH=src .venv/bin/python bench/bench_verify_12mp.py [--runs 5] [--rounds 2]
-        [--baseline-src /tmp/base/src] [--home DIR] [--large-png]
+        [--baseline-src /tmp/base/src] [--home DIR] [--large-png] [--sign-only]
 """
 
 from __future__ import annotations
@@ -199,9 +201,12 @@ def _decisions(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def worker(home: Path, runs: int, large_png: bool = False) -> dict[str, Any]:
+def worker(
+    home: Path, runs: int, large_png: bool = False, sign_only: bool = False
+) -> dict[str, Any]:
     """Times sign + register and verify ``runs`` times each (after a warm-up) with the
-    code on ``sys.path``; returns the raw samples."""
+    code on ``sys.path``; returns the raw samples. ``sign_only``: sign + register of the
+    JPEG alone."""
     from mediaproof.config import Settings
     from mediaproof.media.ingest import ingest_file
     from mediaproof.provenance.keys import init_keys
@@ -228,7 +233,7 @@ def worker(home: Path, runs: int, large_png: bool = False) -> dict[str, Any]:
         sink["total"] = [time.process_time() - c0, time.perf_counter() - t0]
         return sink, report.as_dict()
 
-    for label in FILES:
+    for label in () if sign_only else FILES:
         path = Path(info["files"][label])
         verify(path)  # warm-up: imports, keys, lru caches, the index
         got: list[dict[str, list[float]]] = []
@@ -250,6 +255,8 @@ def worker(home: Path, runs: int, large_png: bool = False) -> dict[str, Any]:
         init_keys(inst.keys_dir, "Bench Elections Office")
         ensure_watermark_key(inst.home)
         for ext, src in info["sources"].items():
+            if sign_only and ext != "jpeg":
+                continue
             got_s: list[list[float]] = []
             for i in range(runs + 1):
                 dest = Path(d) / f"out{i}{Path(src).suffix}"
@@ -269,8 +276,9 @@ def worker(home: Path, runs: int, large_png: bool = False) -> dict[str, Any]:
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    into.setdefault("verify", {})
     for label, runs in new["samples"]["verify"].items():
-        into.setdefault("verify", {}).setdefault(label, []).extend(runs)
+        into["verify"].setdefault(label, []).extend(runs)
     for ext, runs in new["samples"]["sign_register"].items():
         into.setdefault("sign_register", {}).setdefault(ext, []).extend(runs)
     into.setdefault("decisions", []).append(new["decisions"])
@@ -295,6 +303,7 @@ def _summary(acc: dict[str, Any]) -> dict[str, Any]:
         ext: {
             "cpu_ms_median": med([r[0] for r in runs]),
             "wall_ms_median": med([r[1] for r in runs]),
+            "cpu_ms_min": round(1000 * min(r[0] for r in runs), 1),
             "n": len(runs),
         }
         for ext, runs in acc["sign_register"].items()
@@ -341,6 +350,9 @@ def main() -> None:
     ap.add_argument("--home", type=Path, help="make (or reuse) the instance and files here")
     ap.add_argument("--baseline-src", type=Path, help="another checkout's src to compare")
     ap.add_argument("--large-png", action="store_true", help="also time PDQ of a 79 MP PNG (once)")
+    ap.add_argument(
+        "--sign-only", action="store_true", help="time sign + register of the JPEG alone"
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -348,9 +360,10 @@ def main() -> None:
         print(json.dumps(prepare(args.home)))
         return
     if args.worker:
-        print(json.dumps(worker(args.home, args.runs, args.large_png)))
+        print(json.dumps(worker(args.home, args.runs, args.large_png, args.sign_only)))
         return
     current = Path(__file__).resolve().parents[1] / "src"
+    load_start = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as d:
         home = args.home or Path(d) / "home"
         info = _run_worker(current, home, 0, "--prepare")
@@ -365,6 +378,8 @@ def main() -> None:
             for name, src in versions.items():
                 # the 79 MP PDQ timing once per version, in the last round
                 extra = ("--large-png",) if args.large_png and r == args.rounds - 1 else ()
+                if args.sign_only:
+                    extra += ("--sign-only",)
                 _merge(acc[name], _run_worker(src, homes[name], args.runs, extra=extra))
         results = {name: _summary(a) for name, a in acc.items()}
     out: dict[str, Any] = {
@@ -373,6 +388,7 @@ def main() -> None:
         "photo": info["origin"],
         "bytes": info["bytes"],
         "load_average": list(os.getloadavg()),
+        "load_average_at_start": load_start,
         "results": results,
     }
     if "baseline" in results:

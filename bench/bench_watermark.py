@@ -274,11 +274,53 @@ def embed_via(
     to YCbCr again would round the planes once more, which a JPEG's decode does not.)"""
     if plane == "rgb":
         return np.asarray(scheme.embed(img, payload, key), dtype=np.uint8)
+    if plane == "signed-jpeg":
+        return _marked_jpeg_file(scheme, img, payload, key)
     from mediaproof.watermark.mediaio import luma_plane, with_luma
 
     im = Image.fromarray(img).convert("YCbCr")
     with_luma(im, scheme.embed_luma(luma_plane(im), payload, key))
     return np.asarray(im.convert("RGB"), dtype=np.uint8)
+
+
+SOURCE_JPEG = {"quality": 92, "subsampling": "4:2:0"}  # what a camera or phone writes
+
+
+def _source_jpeg(img: Img) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", **SOURCE_JPEG)
+    return buf.getvalue()
+
+
+def _decoded(data: bytes) -> Img:
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+
+
+def _marked_jpeg_file(
+    scheme: SpreadSpectrumImageScheme, img: Img, payload: Payload, key: bytes
+) -> Img:
+    """``signed-jpeg``: the image as a camera's JPEG (``SOURCE_JPEG``) marked the way
+    signing marks it, through the code on ``sys.path`` (decoded to its planes, the mark
+    on Y, written back by ``save_marked_ycbcr``: at 4:4:4 before issue 17's fifth round,
+    at the source's 4:2:0 since), and the written file decoded to RGB. The original every
+    figure compares with is the source file's decode."""
+    from mediaproof.watermark.mediaio import (
+        load_jpeg_ycbcr,
+        luma_plane,
+        save_marked_ycbcr,
+        with_luma,
+    )
+
+    with tempfile.TemporaryDirectory() as d:
+        src, out = Path(d) / "src.jpg", Path(d) / "marked.jpg"
+        src.write_bytes(_source_jpeg(img))
+        got = load_jpeg_ycbcr(src)
+        assert got is not None
+        im, meta = got
+        with_luma(im, scheme.embed_luma(luma_plane(im), payload, key))
+        save_marked_ycbcr(im, meta, out)
+        return _decoded(out.read_bytes())
 
 
 def _mask_arg(text: str | None) -> tuple[float, float, float] | None:
@@ -311,6 +353,8 @@ def bench_images(args: argparse.Namespace) -> dict[str, Any]:
             # the picture a JPEG of these pixels holds (their YCbCr planes, shown as
             # RGB): the original every figure compares with; the mark goes on its Y
             img = np.asarray(Image.fromarray(source).convert("YCbCr").convert("RGB"), np.uint8)
+        elif args.embed_plane == "signed-jpeg":
+            img = _decoded(_source_jpeg(source))  # the source file's picture
         asset = int(rng.integers(0, 1 << 40))
         t0 = time.process_time()
         marked = embed_via(scheme, source, Payload(asset, 1), key, args.embed_plane)
@@ -871,9 +915,11 @@ def main() -> None:
     )
     ap.add_argument(
         "--embed-plane",
-        choices=["rgb", "ycbcr"],
+        choices=["rgb", "ycbcr", "signed-jpeg"],
         default="rgb",
-        help="mark R, G and B (the array API), or the Y plane as signing marks a JPEG",
+        help="mark R, G and B (the array API), the Y plane as signing marks a JPEG, or "
+        "(signed-jpeg) a 4:2:0 quality-92 JPEG of each image through signing's route, "
+        "the written file decoded",
     )
     ap.add_argument("--no-comparators", action="store_true")
     ap.add_argument(

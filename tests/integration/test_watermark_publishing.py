@@ -172,7 +172,7 @@ def test_a_colour_jpeg_is_marked_on_its_y_plane(
     instance: Instance, corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No RGB frame for a colour JPEG: its Y plane takes the mark, Cb and Cr are written
-    back as decoded (re-encoded at 4:4:4, quality 95), and the mark reads."""
+    back as decoded (re-encoded at the source's 4:2:0, quality 95), and the mark reads."""
     from mediaproof.services import watermarking
     from mediaproof.watermark.mediaio import load_jpeg_ycbcr
 
@@ -191,7 +191,8 @@ def test_a_colour_jpeg_is_marked_on_its_y_plane(
     assert src is not None and signed is not None
     a = np.asarray(src[0], dtype=np.float64)
     b = np.asarray(signed[0], dtype=np.float64)
-    # chroma: requantised at quality 95 only; luminance: the mark on top of that
+    # chroma: subsampled again as the source was, requantised at quality 95; luminance:
+    # the mark on top of that
     assert np.abs(a[:, :, 1:] - b[:, :, 1:]).mean() < 0.6
     assert 0.3 < np.abs(a[:, :, 0] - b[:, :, 0]).mean() < 3
     wm = verify_file(instance, out).as_dict()["evidence"]["watermark"]
@@ -201,3 +202,34 @@ def test_a_colour_jpeg_is_marked_on_its_y_plane(
     Image.open(corpora / PHOTO).save(png)
     sign_and_register(instance, SignRequest(src=png, dest=tmp_path / "s.png", title="P"))
     assert rgb_reads == [".png"]
+
+
+@pytest.mark.parametrize(
+    ("subsampling", "factors"),
+    [("4:2:0", [(2, 2), (1, 1), (1, 1)]), ("4:4:4", [(1, 1)] * 3)],
+)
+def test_a_signed_jpeg_keeps_its_sources_chroma_subsampling(
+    instance: Instance, corpora: Path, tmp_path: Path, subsampling: str, factors: object
+) -> None:
+    """The lead's rule: a marked JPEG is written at its source's chroma subsampling (the
+    mark is luminance-only); the PDQ registered from the pixels written is the written
+    file's, and the mark reads."""
+    from mediaproof.fingerprint.pdq import DIHEDRAL_ORDER, fingerprint_image
+    from mediaproof.storage.sql.repos_fingerprints import FingerprintRepository
+
+    src = tmp_path / f"src-{subsampling.replace(':', '')}.jpg"
+    Image.open(corpora / PHOTO).convert("RGB").save(src, quality=90, subsampling=subsampling)
+    out = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=out, title="S"))
+    with Image.open(out) as im:
+        assert [tuple(c[1:3]) for c in im.layer] == factors  # type: ignore[attr-defined]
+    fp = fingerprint_image(out)
+    with instance.db.session() as s:
+        rows = FingerprintRepository(s).for_asset(pub.asset.id)
+    pdq = {e.variant: e.value for e in rows if e.signal == "pdq"}
+    assert set(pdq) == {d.value for d in DIHEDRAL_ORDER}
+    for d, h in zip(DIHEDRAL_ORDER, fp.dihedral, strict=True):
+        value = pdq[d.value]
+        assert value is not None and h.distance(value) <= 4, d
+    wm = verify_file(instance, out).as_dict()["evidence"]["watermark"]
+    assert wm["data"]["asset_id"] == pub.asset.id

@@ -42,6 +42,8 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    # the MD5 of the bytes, where they were read into memory (:func:`read_signed`)
+    md5: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +74,21 @@ def _hash_stream(f: BinaryIO, h: hashlib._Hash) -> int:
 
 def ingest_file(path: Path, limits: Limits) -> MediaInfo:
     """Sniff, size-check, hash and probe ``path``. Raises an :class:`IngestError`."""
+    media, _ = _ingest(path, limits)
+    return media
+
+
+def read_signed(path: Path, limits: Limits, keep_upto: int) -> tuple[MediaInfo, bytes | None]:
+    """:func:`ingest_file` of a file just written (a signed release). One that holds at
+    most ``keep_upto`` bytes is read once into memory, and comes back with those bytes
+    and its MD5 (``MediaInfo.md5``) beside the SHA-256: one read for every digest
+    registration needs and for the copy kept in the blob store, where three passes read
+    it before. A larger one (a video, whose fingerprints hash it anyway) is streamed as
+    :func:`ingest_file` streams it, without bytes or MD5."""
+    return _ingest(path, limits, keep_upto=keep_upto)
+
+
+def _ingest(path: Path, limits: Limits, *, keep_upto: int = -1) -> tuple[MediaInfo, bytes | None]:
     try:
         size = path.stat().st_size
     except FileNotFoundError as e:
@@ -88,10 +105,22 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
     if size == 0:
         raise MalformedMediaError("file is empty")
     h = hashlib.sha256()
+    h5 = None
+    kept: bytes | None = None
     with path.open("rb") as f:
-        head = f.read(4096)
-        h.update(head)
-        _hash_stream(f, h)
+        if size <= keep_upto:
+            # one read; both digests over the bytes in 1 MiB slices (cache-sized)
+            h5 = hashlib.md5(usedforsecurity=False)
+            kept = f.read(keep_upto + 1)
+            view = memoryview(kept)
+            for i in range(0, len(kept), _CHUNK):
+                h.update(view[i : i + _CHUNK])
+                h5.update(view[i : i + _CHUNK])
+            head = kept[:4096]
+        else:
+            head = f.read(4096)
+            h.update(head)
+            _hash_stream(f, h)
     sniffed = sniff(head)
     tag = id3_tag_size(head)
     if tag is not None and tag < size:
@@ -104,7 +133,9 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
         width, height = probe_image(path, sniffed, limits)
     elif sniffed.kind in (MediaKind.AUDIO, MediaKind.VIDEO):
         width, height, duration = probe_av(path, sniffed, limits)
-    return MediaInfo(
+    if kept is not None and len(kept) != size:
+        raise IngestError(f"{path.name} changed while it was read")
+    media = MediaInfo(
         path=path,
         mime=sniffed.mime,
         kind=sniffed.kind,
@@ -114,7 +145,9 @@ def ingest_file(path: Path, limits: Limits) -> MediaInfo:
         width=width,
         height=height,
         duration_s=duration,
+        md5=h5.hexdigest() if h5 is not None else None,
     )
+    return media, kept
 
 
 def apply_pixel_limit(max_pixels: int) -> None:

@@ -89,7 +89,8 @@ def fingerprint_entries(
     if media.kind not in (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO):
         return []
     if image is not None and media.kind is MediaKind.IMAGE:
-        return entries_for(Fingerprints(MediaKind.IMAGE, _md5(media.path), image=image))
+        md5 = media.md5 or _md5(media.path)  # (ingest's pass computed it for a signed file)
+        return entries_for(Fingerprints(MediaKind.IMAGE, md5, image=image))
     if media.kind is not MediaKind.IMAGE and media.duration_s is None:
         if strict and shutil.which("ffprobe") is not None:
             raise MalformedMediaError(

@@ -31,7 +31,7 @@ from mediaproof.display_text import check_display_text
 from mediaproof.errors import ConflictError, MalformedMediaError, UsageError
 from mediaproof.fingerprint.pdq import ImageFingerprint
 from mediaproof.media.children import pid_alive
-from mediaproof.media.ingest import MediaInfo, ingest_file
+from mediaproof.media.ingest import MediaInfo, ingest_file, read_signed
 from mediaproof.provenance.c2pa_io import ProvenanceState, build_manifest
 from mediaproof.provenance.jumbf import active_manifest_label
 from mediaproof.registry.models import AssetRecord
@@ -81,6 +81,9 @@ class Published:
 
 _log = logging.getLogger(__name__)
 SIGN_PREFIX = "sign-"
+# a signed file up to this size is read once into memory for its digests and the blob
+# store's copy (a 12 MP JPEG: ~4 MB); larger ones (video) are streamed, as before
+SIGNED_IN_MEMORY = 64 * 1024 * 1024
 
 
 def signing_dir(inst: Instance) -> tempfile.TemporaryDirectory[str]:
@@ -236,7 +239,9 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             parent=has_parent,
             parent_src=req.src if has_parent else None,
         )
-    signed = ingest_file(req.dest, inst.settings.limits)
+    # one read of the signed file (up to SIGNED_IN_MEMORY): its SHA-256, its MD5 and the
+    # bytes the blob store keeps
+    signed, content = read_signed(req.dest, inst.settings.limits, SIGNED_IN_MEMORY)
     cert = material.certificate
     try:
         asset = _register(
@@ -258,6 +263,7 @@ def sign_and_register(inst: Instance, req: SignRequest) -> Published:
             image=marked.image if marked else None,
             publisher=req.publisher,
             source_sha256=media.sha256 if req.publisher is not None else None,
+            content=content,
         )
     except MalformedMediaError:
         req.dest.unlink(missing_ok=True)  # no signed output of a refused release is left
@@ -319,13 +325,19 @@ def _register(
     image: ImageFingerprint | None = None,
     publisher: str | None = None,
     source_sha256: str | None = None,
+    content: bytes | None = None,
 ) -> AssetRecord:
+    """``content``: the file's bytes, read once with ``media``'s digests
+    (:func:`read_signed`), kept as they are instead of read and hashed again."""
     # computed before anything is written, so a failure leaves no half-registered asset;
     # strict: a release that does not decode is refused, not registered untraceable
     fingerprints = fingerprint_entries(media, inst.settings.limits, image, strict=True)
     blob = None
     if inst.settings.keep_original_pixels:
-        blob = inst.blobs.put_file(media.path, media.sha256)
+        if content is not None:
+            blob = inst.blobs.put_bytes(content, media.sha256)
+        else:
+            blob = inst.blobs.put_file(media.path, media.sha256)
     with inst.db.session() as s:
         repo = AssetRepository(s)
         if repo.by_sha256(media.sha256) is not None:

@@ -322,8 +322,10 @@ class ContentStore:
         self.store.put_file(key, src, sha256=actual)
         return actual
 
-    def put_bytes(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+    def put_bytes(self, data: bytes, digest: str | None = None) -> str:
+        """Store ``data``; returns its digest. ``digest``: its SHA-256, computed by the
+        caller from these very bytes (``bytes`` cannot change), not computed again."""
+        digest = digest if digest is not None else hashlib.sha256(data).hexdigest()
         key = self.key(digest)
         if not self.store.exists(key):
             self.store.put(key, data)

@@ -4,6 +4,7 @@ within a few bits for JPEG, at the same sizes; and what sign + register stores."
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -60,14 +61,16 @@ def test_jpeg_within_four_bits_of_the_decoded_file_at_the_same_size(
         assert a.distance(b) <= 4, size  # corpora: 0 bits in 74 of 94, at most 4
 
 
+@pytest.mark.parametrize("subsampling", [0, 1, 2])
 @pytest.mark.parametrize("size", [(4000, 3000), (4003, 2999), (1201, 599), (640, 480)])
 def test_a_ycbcr_image_written_as_jpeg_is_within_four_bits_too(
-    tmp_path: Path, size: tuple[int, int]
+    tmp_path: Path, size: tuple[int, int], subsampling: int
 ) -> None:
-    # a colour JPEG marked on its own planes is written from a YCbCr image
+    # a colour JPEG marked on its own planes is written from a YCbCr image, at its
+    # source's chroma subsampling (4:4:4, 4:2:2, 4:2:0)
     im = photo(tmp_path, *size).convert("YCbCr")
     got = fingerprint_written(im, "JPEG")
-    ref = fingerprint_image(written(im, "JPEG", quality=95, subsampling=0))
+    ref = fingerprint_image(written(im, "JPEG", quality=95, subsampling=subsampling))
     assert got is not None
     assert (got.width, got.height) == (ref.width, ref.height)
     assert (got.hashed_width, got.hashed_height) == (ref.hashed_width, ref.hashed_height)
@@ -107,3 +110,33 @@ def test_sign_and_register_stores_the_signed_files_hashes(
             assert value == h.value, d
         else:
             assert h.distance(value) <= 4, d
+    # the signed copy kept in the blob store is the file written
+    assert instance.blobs.path(pub.asset.sha256).read_bytes() == signed.read_bytes()
+
+
+def test_sign_and_register_reads_the_signed_file_once(
+    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its SHA-256, its MD5 and the blob store's copy come from one read of the signed
+    file: neither an MD5 pass nor a copy of the file (which hashes it again) runs."""
+    from mediaproof.services import fingerprints
+    from mediaproof.services.publishing import SignRequest, sign_and_register
+    from mediaproof.storage.blobs import ContentStore
+    from mediaproof.watermark import ensure_watermark_key
+
+    def second_pass(*_a: object, **_k: object) -> str:
+        raise AssertionError("the signed file was read again")
+
+    ensure_watermark_key(instance.home)
+    src = tmp_path / "in.jpg"
+    photo(tmp_path, 1200, 800, seed=4).save(src)
+    monkeypatch.setattr(fingerprints, "_md5", second_pass)
+    monkeypatch.setattr(ContentStore, "put_file", second_pass)
+    signed = tmp_path / "signed.jpg"
+    pub = sign_and_register(instance, SignRequest(src=src, dest=signed, title="Once"))
+    data = signed.read_bytes()
+    assert pub.media.md5 == hashlib.md5(data).hexdigest()
+    with instance.db.session() as s:
+        stored = FingerprintRepository(s).for_asset(pub.asset.id)
+    assert [e.digest for e in stored if e.signal == "md5"] == [pub.media.md5]
+    assert instance.blobs.path(pub.asset.sha256).read_bytes() == data

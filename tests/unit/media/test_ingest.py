@@ -8,7 +8,7 @@ from PIL import Image
 
 from mediaproof.config import Limits
 from mediaproof.errors import IngestError, LimitExceededError, MalformedMediaError
-from mediaproof.media.ingest import ingest_file
+from mediaproof.media.ingest import ingest_file, read_signed
 
 
 def _jpeg(path: Path, w: int = 64, h: int = 48) -> Path:
@@ -23,6 +23,22 @@ def test_ingest_reports_type_size_digest_dimensions(tmp_path: Path) -> None:
     assert (info.width, info.height) == (64, 48)
     assert info.size == p.stat().st_size
     assert info.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_read_signed_gives_both_digests_and_the_bytes_in_one_read(tmp_path: Path) -> None:
+    p = _jpeg(tmp_path / "a.jpg", 900, 700)
+    data = p.read_bytes()
+    for keep_upto in (len(data), 10 * len(data), len(data) - 1, -1):
+        info, kept = read_signed(p, Limits(), keep_upto)
+        assert info.sha256 == hashlib.sha256(data).hexdigest()
+        # the MD5 where the bytes were read into memory; a larger file streams as before
+        kept_here = keep_upto >= len(data)
+        assert info.md5 == (hashlib.md5(data).hexdigest() if kept_here else None)
+        assert (info.mime, info.width, info.height) == ("image/jpeg", 900, 700)
+        assert info.size == len(data)
+        assert kept == (data if keep_upto >= len(data) else None), keep_upto
+    plain = ingest_file(p, Limits())
+    assert plain.md5 is None and plain.sha256 == info.sha256
 
 
 def test_byte_limit(tmp_path: Path) -> None:

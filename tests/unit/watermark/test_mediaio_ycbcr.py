@@ -26,6 +26,7 @@ from mediaproof.watermark.mediaio import (
     load_for_marking,
     load_jpeg_ycbcr,
     luma_plane,
+    save_marked,
     save_marked_ycbcr,
     with_luma,
 )
@@ -74,6 +75,7 @@ def test_planes_are_the_files_oriented_as_load_for_marking(
         raw.draft("YCbCr", None)
         ref = np.asarray(ImageOps.exif_transpose(raw))
     assert np.array_equal(np.asarray(im), ref)
+    assert np.array_equal(luma_plane(im), ref[:, :, 0])
     # and the same picture the same way up as the RGB decode: Y is its luminance and
     # the planes convert back to it, up to rounding (and RGB's clipping, a few pixels)
     y = luma_plane(im).astype(np.float64)
@@ -111,9 +113,72 @@ def test_a_marked_plane_is_written_back_with_the_metadata(tmp_path: Path) -> Non
     with Image.open(out) as back:
         assert back.size == (500, 700)  # upright
         assert back.getexif()[0x010F] == "Test camera" and ORIENTATION not in back.getexif()
-        assert [c[1:3] for c in back.layer] == [(1, 1)] * 3  # type: ignore[attr-defined]
+        # the source's chroma subsampling (Pillow's default at quality 95: 4:2:0)
+        assert sampling_of(back) == sampling_of(path) == [(2, 2), (1, 1), (1, 1)]
     with pytest.raises(ValueError):
         with_luma(im, marked[:-1])
+
+
+def sampling_of(src: Path | Image.Image) -> list[tuple[int, int]]:
+    """The frame header's (horizontal, vertical) sampling factors of each component."""
+    im = Image.open(src) if isinstance(src, Path) else src
+    return [tuple(c[1:3]) for c in im.layer]  # type: ignore[attr-defined]
+
+
+S444, S422, S420 = [(1, 1)] * 3, [(2, 1), (1, 1), (1, 1)], [(2, 2), (1, 1), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("subsampling", "orientation", "written"),
+    [
+        ("4:2:0", None, S420),
+        ("4:2:0", 6, S420),
+        ("4:4:4", None, S444),
+        ("4:2:2", None, S422),
+        ("4:2:2", 3, S422),
+        # a 4:2:2 source turned a quarter is 4:4:0 upright, which Pillow does not write;
+        # 4:2:2 would halve the detail it kept: 4:4:4
+        ("4:2:2", 6, S444),
+        ("4:2:2", 8, S444),
+    ],
+)
+def test_a_marked_jpeg_keeps_its_sources_chroma_subsampling(
+    tmp_path: Path,
+    subsampling: str,
+    orientation: int | None,
+    written: list[tuple[int, int]],
+) -> None:
+    """Both routes (the Y plane's and the RGB one) write a JPEG at the chroma
+    subsampling its source has: never less colour detail than the source, never more."""
+    path = photo(
+        tmp_path / "p.jpg", size=(640, 480), orientation=orientation,
+        quality=90, subsampling=subsampling,
+    )  # fmt: skip
+    got = load_jpeg_ycbcr(path)
+    assert got is not None
+    im, meta = got
+    with_luma(im, SpreadSpectrumImageScheme().embed_luma(luma_plane(im), Payload(5, 1), KEY))
+    save_marked_ycbcr(im, meta, tmp_path / "y.jpg")
+    rgb, alpha, rgb_meta = load_for_marking(path)
+    assert rgb_meta == meta
+    save_marked(rgb, alpha, rgb_meta, tmp_path / "rgb.jpg", "JPEG")
+    assert sampling_of(tmp_path / "y.jpg") == written
+    assert sampling_of(tmp_path / "rgb.jpg") == written
+
+
+def test_greyscale_cmyk_and_other_sources_write_what_they_did(tmp_path: Path) -> None:
+    """Sources with no chroma subsampling to keep give the 4:4:4 JPEG they gave before:
+    a greyscale JPEG (read as RGB by the RGB route), CMYK, a PNG."""
+    grey = photo(tmp_path / "g.jpg", mode="L", quality=90)
+    cmyk = tmp_path / "c.jpg"
+    Image.new("CMYK", (200, 100), (10, 200, 30, 40)).save(cmyk, "JPEG", quality=90)
+    png = tmp_path / "p.png"
+    Image.open(photo(tmp_path / "p.jpg", subsampling="4:2:0")).save(png)
+    for src in (grey, cmyk, png):
+        rgb, alpha, meta = load_for_marking(src)
+        out = tmp_path / f"out-{src.stem}.jpg"
+        save_marked(rgb, alpha, meta, out, "JPEG")
+        assert meta.subsampling == 0 and sampling_of(out) == S444, src.name
 
 
 def test_embed_luma_adds_the_mark_embed_adds_to_rgb() -> None:
