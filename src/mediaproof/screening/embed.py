@@ -33,9 +33,10 @@ Matrix = npt.NDArray[np.float32]
 BACKENDS = ("int8_checked", "float")
 DEFAULT_BACKEND = "int8_checked"
 # How far an int8 embedding's cosine to a seed may be from the exact one's and still be
-# trusted below the review threshold. Measured: at most 0.13-0.16 over the 1606 distinct
-# masked red-team texts x 40 built-in seeds (bench/bench_embed_backends.py); the margin
-# leaves headroom over that for phrasings and seeds not in the set.
+# trusted below the review threshold. Measured: at most 0.11 over the 1606 distinct
+# masked red-team texts x 40 built-in seeds with Int8Encoder (0.13-0.16 with the quantised
+# transformers modules, bench/bench_embed_backends.py); the margin leaves headroom over
+# that for phrasings and seeds not in the set.
 FAST_MARGIN = 0.25
 
 
@@ -112,7 +113,7 @@ class SentenceEmbedder:
         parts = _direct_parts(self.model)
         if parts is None or self.int8_encoder is None or not texts:
             return self.encode(texts)
-        return _encode_direct((parts[0], self.int8_encoder, parts[2]), texts)
+        return _encode_direct((parts[0], self.int8_encoder, parts[2]), texts, exact=False)
 
     def encode_fp32(self, texts: list[str]) -> Matrix:
         """The float32 embedding, for checks and the bench."""
@@ -138,10 +139,15 @@ def _direct_parts(model: object) -> tuple[Any, Any, int] | None:
         return None
 
 
-def _encode_direct(parts: tuple[Any, Any, int], texts: list[str]) -> Matrix:
+def _encode_direct(parts: tuple[Any, Any, int], texts: list[str], exact: bool = True
+                   ) -> Matrix:
     """Tokenized once, then batched by token count (not characters: sorting by characters
-    padded the red-team prompts to 30 % more tokens than they have), so each batch pads
-    to within a token or two of its longest."""
+    padded the red-team prompts to 30 % more tokens than they have). ``exact``: a batch
+    holds only texts of the same token count, so nothing is padded and each text's
+    embedding is the same whatever else is embedded with it (measured bitwise equal to
+    embedding it alone; padded to a longer neighbour it moved by up to 0.003 per
+    component, enough to change a score's third decimal). Otherwise (the int8 pass,
+    an approximation anyway) each batch pads to within a token or two of its longest."""
     import torch
 
     tokenizer, encoder, max_tokens = parts
@@ -149,11 +155,16 @@ def _encode_direct(parts: tuple[Any, Any, int], texts: list[str]) -> Matrix:
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
     lens = [len(ids) for ids in enc["input_ids"]]
     order = sorted(range(len(texts)), key=lambda i: lens[i])
+    batches = [order[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    if exact:
+        same: dict[int, list[int]] = {}
+        for i in order:
+            same.setdefault(lens[i], []).append(i)
+        batches = [g[i : i + BATCH] for g in same.values() for i in range(0, len(g), BATCH)]
     pad_id = int(tokenizer.pad_token_id or 0)
     out = np.zeros((len(texts), 384), dtype=np.float32)
     with torch.inference_mode():
-        for i in range(0, len(texts), BATCH):
-            idx = order[i : i + BATCH]
+        for idx in batches:
             width = max(lens[j] for j in idx)
             batch = {}
             for k in keys:
