@@ -33,10 +33,12 @@ Matrix = npt.NDArray[np.float32]
 BACKENDS = ("int8_checked", "float")
 DEFAULT_BACKEND = "int8_checked"
 # How far an int8 embedding's cosine to a seed may be from the exact one's and still be
-# trusted below the review threshold. Measured: at most 0.11 over the 1606 distinct
-# masked red-team texts x 40 built-in seeds with Int8Encoder (0.13-0.16 with the quantised
-# transformers modules, bench/bench_embed_backends.py); the margin leaves headroom over
-# that for phrasings and seeds not in the set.
+# trusted below the review threshold. Measured with Int8Encoder: at most 0.11-0.13 over
+# the masked red-team texts x 40 built-in seeds (all 3,855 in batches of 64, 16 or 1;
+# 0.09-0.11 on 248 other texts from the tests and the seeds), 0.13-0.16 with the quantised
+# transformers modules (bench/bench_embed_backends.py). 0.20 would recheck about 40 % fewer
+# prompts (~5 % of the CPU time) but leave only 1.5x that drift; the margin keeps ~2x
+# headroom for phrasings and seeds not in the set.
 FAST_MARGIN = 0.25
 
 
@@ -187,7 +189,8 @@ class Int8Encoder:
     directly), with each layer's query, key and value projections fused into one (one
     activation quantisation instead of three) and the attention written out. The same
     arithmetic as the quantised transformers model, less its per-module Python overhead
-    (measured 25-30 % of the int8 pass on one core, bench/bench_embed_backends.py); still
+    and two of every three activation quantisations (the int8 pass measured 13-14 %
+    cheaper on one core, 3.0 against 3.5 ms per red-team prompt); still
     an approximation that the screener trusts only below a threshold minus
     ``fast_margin``, and only where :func:`_choose_int8`'s check passes."""
 
