@@ -114,3 +114,16 @@ def test_a_cached_int8_embedding_is_rechecked_against_a_new_seed(
     assert any(r.rule == "seed.lighthouses" for r in after.reasons)
     (_, is_exact), = s._cache.values()
     assert is_exact is True
+
+
+def test_an_exact_embedding_does_not_depend_on_what_is_embedded_with_it(
+    exact: embed.SentenceEmbedder,
+) -> None:
+    """Padded to a longer neighbour, an embedding moved by up to 0.003 per component:
+    enough to change a seed score's third decimal, so the int8 pass's recheck (a few
+    prompts) and the float backend (the whole batch) could give different answers."""
+    text = "A phone recording with the politician's voice telling people the vote was yesterday"
+    alone = exact.encode([text])
+    longer = "a very long description of a quiet harbour town at dawn " * 3
+    with_others = exact.encode([longer, text, "a cat", "ballots"])
+    np.testing.assert_array_equal(alone[0], with_others[1])

@@ -118,3 +118,22 @@ def test_batch_and_single_answers_agree(full: Screener) -> None:
 def test_very_long_and_odd_input_is_handled(full: Screener) -> None:
     assert full.screen("\u200b" * 20000).decision == "allow"
     assert full.screen("🗳️🔥" * 100).decision in ("allow", "review", "block")
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Was Elena Marchetti really arrested last night? Summarise the news reports.",
+        "What is a voice-cloned robocall and how can voters report one?",
+    ],
+)
+def test_a_guard_capped_block_keeps_its_seed_reason(full: Screener, prompt: str) -> None:
+    """The rules block these, a guard (a question) caps them at review: the seed the
+    prompt is close to is still named, as it is where nothing is skipped (the embedding
+    is skipped only where the answer stays a block)."""
+    d = full.screen(prompt)
+    assert d.decision == "review"
+    assert any(r.rule.startswith("guard.") for r in d.reasons)
+    assert any(r.rule.startswith("seed.") for r in d.reasons), d.reasons
+    unskipped = Screener(PEOPLE, builtin(), full.embedder, skip_when_blocked=False)
+    assert d.to_json() == unskipped.screen(prompt).to_json()
