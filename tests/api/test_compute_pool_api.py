@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from PIL import Image
 from mediaproof.analysis.compute import InlineCompute, ProcessCompute
 from mediaproof.analysis.threads import thread_report
 from mediaproof.media.samples import sample_photo
+from mediaproof.services.health import NotReadyError, readiness
 from mediaproof.services.instance import Instance
 from mediaproof.services.public_verify import verify_upload
 from tests.api.conftest import bearer, make_app, publish
@@ -85,3 +87,32 @@ def test_the_service_caps_its_workers_threads_as_configured(tmp_path: Path) -> N
         assert got["threadpools"], "the worker has numpy's BLAS loaded"
         assert {t["threads"] for t in got["threadpools"]} == {want}, (home, got)
         assert got["opencv"] == want
+
+
+def test_readyz_waits_for_warm_workers(tmp_path: Path) -> None:
+    """/readyz says 503 until every analysis worker has started and warmed up, so the
+    first users of a fresh replica do not pay the workers' start (seconds when loaded)."""
+    app = make_app(tmp_path / "i", analysis_processes=2)
+    inst: Instance = app.state.ctx.inst
+    compute = inst.compute
+    assert isinstance(compute, ProcessCompute)
+    with pytest.raises(NotReadyError, match="analysis workers are still starting"):
+        readiness(inst)  # before the start: no worker yet
+    with TestClient(app) as c:
+        seen: list[int] = []
+        for _ in range(1200):  # the pool's start, bounded by WARM_TIMEOUT_S in the app
+            r = c.get("/readyz")
+            seen.append(r.status_code)
+            if r.status_code == 200:
+                break
+            assert r.status_code == 503
+            assert "analysis workers" in r.json()["error"]["message"]
+            time.sleep(0.05)
+        assert seen[-1] == 200, seen
+        # ready means warm: every worker has noted the end of its warm-up
+        assert compute.warmed
+        marks = compute._marks
+        assert marks is not None
+        pids = compute.warm_up()
+        assert len(pids) == 2
+        assert sorted(int(p.stem) for p in marks.glob("*.warm")) == pids

@@ -29,6 +29,7 @@ its own steps, not in front of everyone else's (issue 15, finding 5).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import secrets
@@ -55,14 +56,30 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# modules every worker imports once at start, so the first request does not pay for them
+log = logging.getLogger(__name__)
+
+# modules every worker imports once at start, so the first request does not pay for them:
+# the fork server loads them (its workers share those pages), and each worker imports
+# any the fork server could not. The steps' own modules are here too (a step arrives by
+# name, and unpickling it imports its module: the services' ones pull in the provenance
+# and registry code, c2pa and cryptography, 0.1 s of CPU in a fresh worker).
 WARM_MODULES = (
     "numpy",
     "cv2",
+    "pywt",  # the generator-mark check
     "PIL.Image",
+    "mediaproof.analysis.warm",
     "mediaproof.watermark.analyzer",
     "mediaproof.matching.align",
+    "mediaproof.matching.analyzer",
+    "mediaproof.detection.analyzer",
+    "mediaproof.services.image_reads",
+    "mediaproof.services.watermarking",
 )
+
+# how long readiness waits for the workers to start and warm up (ProcessCompute.warm_up)
+# before it says ready anyway: a slow machine serves slowly rather than not at all
+WARM_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -177,8 +194,9 @@ def _worker_start(
 ) -> None:
     """In each worker: cap the native libraries' helper threads (analysis.threads: the
     pool's processes give the parallelism), import the heavy modules once, set Pillow's
-    bomb guard from the pixel limit (a fresh process has Pillow's own default), and leave
-    when the server does.
+    bomb guard from the pixel limit (a fresh process has Pillow's own default), leave
+    when the server does, and run the readers once on a synthetic image (analysis.warm),
+    noting in ``<pid>.warm`` in the step marks' folder that the start is over.
 
     A server killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and
     the workers would wait for work forever (each holds its own end of the task queue),
@@ -200,6 +218,25 @@ def _worker_start(
     threading.Thread(
         target=_exit_with, args=(server_pid,), name="mediaproof-orphan-guard", daemon=True
     ).start()
+    # the first step must not pay for the first run of the readers (analysis.warm); a
+    # warm-up that fails leaves a worker that is slower once, never a broken pool
+    outcome = "warm"
+    try:
+        from mediaproof.analysis.warm import warm_worker
+
+        warm_worker()
+    except Exception as e:
+        outcome = f"failed {type(e).__name__}: {e}"
+        log.warning("analysis worker %d: warm-up failed (%s)", os.getpid(), outcome)
+    note = _warm_mark(Path(step_marks), os.getpid())
+    with contextlib.suppress(OSError):  # what ProcessCompute.warm_up waits for, whole
+        note.with_suffix(".new").write_text(outcome)
+        note.with_suffix(".new").replace(note)
+
+
+def _warm_mark(marks: Path, pid: int) -> Path:
+    """Where a worker notes that its start (imports and warm-up) is over."""
+    return marks / f"{pid}.warm"
 
 
 def _exit_with(pid: int) -> None:
@@ -250,6 +287,7 @@ class ProcessCompute:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._warmed = threading.Event()  # set by warm_up, once its workers are warm
         self._marks: Path | None = None  # made with the first pool
         # what each broken pool's dead workers were running (see _replace)
         self._culprits: weakref.WeakKeyDictionary[ProcessPoolExecutor, dict[str, int]] = (
@@ -343,6 +381,8 @@ class ProcessCompute:
             marks = self._marks
             assert marks is not None  # made with the first pool, before any step ran
             for proc in procs:
+                if proc.pid is not None:
+                    _warm_mark(marks, proc.pid).unlink(missing_ok=True)
                 code = proc.exitcode
                 if code is not None and code not in (0, -signal.SIGTERM):
                     mark = marks / str(proc.pid)
@@ -359,15 +399,51 @@ class ProcessCompute:
         broken.shutdown(wait=False, cancel_futures=True)
         return culprits
 
-    def warm_up(self) -> list[int]:
-        """Start every worker now (they import numpy, OpenCV, ...), so the first requests
-        after a start do not wait seconds; returns the workers' process IDs."""
+    @property
+    def warmed(self) -> bool:
+        """Whether :meth:`warm_up` is over: every worker started and warmed, or the time
+        it may take ran out (readiness waits for this; services.health)."""
+        return self._warmed.is_set()
+
+    def warm_up(self, timeout_s: float = WARM_TIMEOUT_S) -> list[int]:
+        """Start every worker now and wait until each has imported the heavy modules and
+        run its warm-up read (``_worker_start``), so the first requests after a start do
+        not wait seconds; returns the workers' process IDs. Never waits much longer than
+        ``timeout_s`` and never raises: a worker that did not warm up is logged, and the
+        pool is declared warm regardless (:attr:`warmed`)."""
+        pids: list[int] = []
+        try:
+            pids = self._start_workers(time.monotonic() + timeout_s)
+        except Exception as e:  # a broken pool, one shut down: the steps will say so
+            log.warning("analysis workers: warm-up failed (%s: %s)", type(e).__name__, e)
+        finally:
+            self._warmed.set()
+        return pids
+
+    def _start_workers(self, deadline: float) -> list[int]:
         pool = self._executor()
         # one task per worker: the pool starts a process for each task no idle worker
-        # takes, and each process imports the heavy modules before its first task
+        # takes, and each process warms up before its first task
         for fut in [pool.submit(_ping) for _ in range(self.workers)]:
-            fut.result()
-        return sorted(pool._processes or {})  # the executor's own table of workers
+            fut.result(timeout=max(0.0, deadline - time.monotonic()))
+        # a worker that finished its start early may have taken two pings while another
+        # was still warming: wait for every worker's own note
+        marks = self._marks
+        assert marks is not None  # made with the pool
+        while True:
+            pids = sorted(pool._processes or {})  # the executor's own table of workers
+            notes = {pid: _read_note(_warm_mark(marks, pid)) for pid in pids}
+            waiting = [pid for pid, note in notes.items() if note is None]
+            if not waiting:
+                break
+            if time.monotonic() >= deadline:
+                log.warning("analysis workers %s: not warm after the time allowed", waiting)
+                return pids
+            time.sleep(0.02)
+        for pid, note in notes.items():
+            if note != "warm":
+                log.warning("analysis worker %d: warm-up %s", pid, note)
+        return pids
 
     def close(self) -> None:
         with self._lock:
@@ -377,6 +453,13 @@ class ProcessCompute:
             pool.shutdown(wait=True, cancel_futures=True)
         if self._marks is not None:
             shutil.rmtree(self._marks, ignore_errors=True)
+
+
+def _read_note(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
 
 
 def default_workers() -> int:

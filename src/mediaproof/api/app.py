@@ -163,7 +163,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if isinstance(compute, ProcessCompute):
-            # in the background: readiness does not wait for the workers' imports
+            # in the background: /readyz says 503 until every worker has started and
+            # warmed up (its imports and a first synthetic read), WARM_TIMEOUT_S at most
             warm = threading.Thread(target=compute.warm_up, name="mediaproof-warm", daemon=True)
             warm.start()
         # what a crash left: signing folders, log entries staged but not landed, assets

@@ -1,11 +1,13 @@
 """Readiness: can this instance serve requests (database reachable, schema current,
-blob store reachable and writable)? A failed check names the dependency that is down."""
+blob store reachable and writable, analysis workers started and warm, fingerprint index
+loaded)? A failed check names the dependency that is down."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+from mediaproof.analysis.compute import ProcessCompute
 from mediaproof.errors import MediaproofError, StorageError
 from mediaproof.services.instance import Instance
 from mediaproof.storage.blobs import BlobStore, LocalBlobStore
@@ -28,6 +30,10 @@ def readiness(inst: Instance) -> dict[str, Any]:
     if current != head_revision(inst.db.engine):
         raise NotReadyError("the database schema is not at the newest migration")
     blob_store = check_blob_store(inst.blob_store)
+    if isinstance(inst.compute, ProcessCompute) and not inst.compute.warmed:
+        # each worker's first verify would otherwise pay its start (imports, first
+        # reads): seconds on a loaded machine; warm_up gives up waiting after a bound
+        raise NotReadyError("the analysis workers are still starting")
     index: dict[str, Any] | None = None
     if "fingerprint_lookup" in inst.__dict__:  # this process serves fingerprint lookups
         lookup = inst.fingerprint_lookup
