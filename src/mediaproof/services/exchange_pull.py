@@ -2,9 +2,11 @@
 
 A pull fetches everything after the last accepted checkpoint, checks it (pinned key,
 consistency with what was accepted before, inclusion of every row; see
-:mod:`mediaproof.exchange.log`) and only then stores it, in one transaction. A refused
-pull stores nothing and leaves the source marked ``refused`` with the reason; errors and
-refusals back off exponentially. Received signals are held for review: the quality gate
+:mod:`mediaproof.exchange.log`) and only then stores it, in one transaction: a big
+backlog a chunk at a time, each chunk against a checkpoint the peer signs at its end
+(:mod:`mediaproof.services.exchange_rounds`). A refused pull (chunk) stores nothing and
+leaves the source marked ``refused`` with the reason; errors and refusals back off
+exponentially. Received signals are held for review: the quality gate
 keeps flat and low-quality PDQ hashes out (counted per source), and
 :mod:`mediaproof.services.exchange_match` matches uploads against the rest (opening cases
 for review, never acting) and sends our reviewers' verdicts back, at each pull round.
