@@ -359,7 +359,16 @@ def main() -> None:
         help="the full pull as a round does it (exchange_pull.pull, which takes the "
         "exchange-pull lock), with the longest time the lock was held in one go",
     )
+    ap.add_argument(
+        "--chunk-rows", type=int, default=0, help="a pull's chunk (exchange_rounds.CHUNK_ROWS)"
+    )
     args = ap.parse_args()
+    if args.chunk_rows:
+        import importlib
+
+        rounds = importlib.import_module("mediaproof.services.exchange_rounds")
+        if hasattr(rounds, "CHUNK_ROWS"):  # code before chunked pulls has none
+            setattr(rounds, "CHUNK_ROWS", args.chunk_rows)  # noqa: B010
     holds: list[float] = []
     if args.via_pull:
         _time_pull_lock(holds)
