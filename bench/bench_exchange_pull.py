@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -312,6 +313,33 @@ def match_latency(root: Path, sizes: list[int]) -> list[dict[str, object]]:
     return out
 
 
+def _time_pull_lock(holds: list[float]) -> None:
+    """Time each hold of the ``exchange-pull`` lock where the pull modules take it (the
+    whole round before chunked pulls: exchange_pull; a chunk's store: exchange_rounds),
+    so ``--via-pull`` can report the longest time it was held in one go."""
+    import contextlib
+    import importlib
+
+    from mediaproof.storage.sql import locks
+
+    real = locks.hold
+
+    @contextlib.contextmanager
+    def timed(db: object, name: str, *a: object, **kw: object) -> Iterator[object]:
+        with real(db, name, *a, **kw) as lease:  # type: ignore[arg-type]
+            t = time.perf_counter()
+            try:
+                yield lease
+            finally:
+                if name == exchange_pull.PULL_LOCK:
+                    holds.append(time.perf_counter() - t)
+
+    for mod in ("mediaproof.services.exchange_pull", "mediaproof.services.exchange_rounds"):
+        m = importlib.import_module(mod)
+        if hasattr(m, "hold"):
+            setattr(m, "hold", timed)  # noqa: B010
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--fill":
         home, name, start, n, seed = sys.argv[2:7]
@@ -325,7 +353,25 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="confirmations with/without big")
     ap.add_argument("--pull-only", action="store_true", help="no confirmation or match stages")
     ap.add_argument("--empty-repeats", type=int, default=5)
+    ap.add_argument(
+        "--via-pull",
+        action="store_true",
+        help="the full pull as a round does it (exchange_pull.pull, which takes the "
+        "exchange-pull lock), with the longest time the lock was held in one go",
+    )
+    ap.add_argument(
+        "--chunk-rows", type=int, default=0, help="a pull's chunk (exchange_rounds.CHUNK_ROWS)"
+    )
     args = ap.parse_args()
+    if args.chunk_rows:
+        import importlib
+
+        rounds = importlib.import_module("mediaproof.services.exchange_rounds")
+        if hasattr(rounds, "CHUNK_ROWS"):  # code before chunked pulls has none
+            setattr(rounds, "CHUNK_ROWS", args.chunk_rows)  # noqa: B010
+    holds: list[float] = []
+    if args.via_pull:
+        _time_pull_lock(holds)
     out: dict[str, object] = {
         "signals": args.signals,
         "stored_tree": exchange_tree is not None,
@@ -353,8 +399,14 @@ def main() -> None:
             with httpx.Client(timeout=600.0) as http:
                 cpu_a, cpu_b = _proc_cpu_s(proc.pid), time.process_time()
                 t = time.perf_counter()
-                r = exchange_pull.pull_one(b, "county-a", client=http)
+                if args.via_pull:
+                    [r] = exchange_pull.pull(b, "county-a", client=http)
+                else:
+                    r = exchange_pull.pull_one(b, "county-a", client=http)
                 full = time.perf_counter() - t
+                if args.via_pull:
+                    out["full_pull_lock_held_max_s"] = round(max(holds, default=0.0), 3)
+                    out["full_pull_lock_holds"] = len(holds)
                 assert r.status == "ok" and r.added == args.signals, r
                 out["full_pull_s"] = round(full, 3)
                 out["full_pull_rows_per_s"] = round(args.signals / full)

@@ -1,7 +1,8 @@
-"""A pull is checked and stored a page at a time, in one transaction, on SQLite and
-PostgreSQL: every page lands when all check out, and a later page that fails its check
-rolls back the pages already written (nothing of the pull is kept, the source is marked
-refused and its trusted size stays where it was)."""
+"""A pull (a chunk of one: test_exchange_pull_chunks.py) is checked a page at a time and
+stored in one transaction, on SQLite and PostgreSQL: every page lands when all check
+out, and a later page that fails its check keeps the pages before it out too (nothing of
+the pull is kept, the source is marked refused and its trusted size stays where it
+was)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def test_a_later_page_that_fails_rolls_back_the_pages_before_it(
         r = exchange_pull.pull_one(b, "county-a", client=client)
         assert r.status == "refused" and r.added == 0
         assert r.message is not None and "update 3 is not in the signed log" in r.message
-        assert values(b) == set()  # pages 1 and 2 were written, then rolled back
+        assert values(b) == set()  # pages 1 and 2 checked out, and are not kept
         status = exchange_pull.peers(b)[0]
         assert (status["status"], status["size"], status["signals"]) == ("refused", 0, 0)
     finally:

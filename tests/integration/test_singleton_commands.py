@@ -18,6 +18,7 @@ import pytest
 
 from mediaproof.config import Settings
 from mediaproof.provenance.keys import init_keys
+from mediaproof.services import exchange_sources
 from mediaproof.services.exchange_pull import PULL_LOCK
 from mediaproof.services.instance import Instance
 from mediaproof.services.transparency import LOG_WRITER_LOCK, stage_entry, staged_count
@@ -26,6 +27,7 @@ from mediaproof.transparency import entries
 from mediaproof.transparency.errors import LogError
 from mediaproof.transparency.log import TransparencyLog
 from tests.conftest import REPO
+from tests.integration.test_exchange_pytx_sources import PDQ_X
 
 
 @pytest.fixture
@@ -79,9 +81,13 @@ def test_log_append_and_checkpoint_take_the_writer_lock(inst: Instance) -> None:
     assert json.loads(out)["checkpoint"]["size"] == 2
 
 
-def test_exchange_pull_takes_the_pull_lock(inst: Instance) -> None:
-    # no peers: the pull contacts nobody, but it still waits its turn
-    assert _waits_for(inst, PULL_LOCK, "exchange", "pull", "--json").strip() == "[]"
+def test_exchange_pull_takes_the_pull_lock(inst: Instance, tmp_path: Path) -> None:
+    # a local file source (no network): fetched at once, stored only with the lock
+    f = tmp_path / "signals.txt"
+    f.write_text(f"pdq {PDQ_X}\n")
+    exchange_sources.add_source(inst, "local", kind="pytx:local_file", filename=f)
+    out = json.loads(_waits_for(inst, PULL_LOCK, "exchange", "pull", "--json"))
+    assert [(r["peer"], r["status"], r["added"]) for r in out] == [("local", "ok", 1)]
 
 
 def _stage(inst: Instance, i: int) -> None:

@@ -2,9 +2,11 @@
 
 A pull fetches everything after the last accepted checkpoint, checks it (pinned key,
 consistency with what was accepted before, inclusion of every row; see
-:mod:`mediaproof.exchange.log`) and only then stores it, in one transaction. A refused
-pull stores nothing and leaves the source marked ``refused`` with the reason; errors and
-refusals back off exponentially. Received signals are held for review: the quality gate
+:mod:`mediaproof.exchange.log`) and only then stores it, in one transaction: a big
+backlog a chunk at a time, each chunk against a checkpoint the peer signs at its end
+(:mod:`mediaproof.services.exchange_rounds`). A refused pull (chunk) stores nothing and
+leaves the source marked ``refused`` with the reason; errors and refusals back off
+exponentially. Received signals are held for review: the quality gate
 keeps flat and low-quality PDQ hashes out (counted per source), and
 :mod:`mediaproof.services.exchange_match` matches uploads against the rest (opening cases
 for review, never acting) and sends our reviewers' verdicts back, at each pull round.
@@ -279,6 +281,12 @@ class Pages:
     checkpoint: Checkpoint
     snapshot: bool
     pages: Iterator[list[FeedRow]]
+    latest: int = 0  # the peer's size when the pull began (past ``checkpoint``: a chunk)
+
+    @property
+    def more(self) -> bool:
+        """The peer had more than this chunk: the pull goes on from ``checkpoint``."""
+        return self.latest > self.checkpoint.size
 
 
 def fetch_pages(
@@ -289,10 +297,18 @@ def fetch_pages(
     token: str,
     vkey: str,
     trusted: Trusted | None,
+    chunk: int | None = None,
+    latest: int | None = None,
 ) -> Pages:
     """Fetch everything after ``trusted`` from a mediaproof feed, verified (see
     :mod:`mediaproof.exchange.log`) page by page: memory stays one page however long
-    the pull. Raises PullRefusedError or PeerUnreachableError."""
+    the pull. Raises PullRefusedError or PeerUnreachableError.
+
+    ``chunk``: fetch at most that many rows, proved against a checkpoint the peer signs
+    at the chunk's end (``size``), itself consistent with ``trusted``: storing the chunk
+    advances the trusted checkpoint there, as a whole pull would, and the next chunk
+    goes on from it. ``latest``: the peer's size a previous chunk of this pull found
+    (the first chunk learns it from the peer's current checkpoint)."""
     f = _Fetcher(client, url, collection, token)
     try:
         key = Ed25519Verifier.from_vkey(vkey)
@@ -300,7 +316,10 @@ def fetch_pages(
         raise PullRefusedError(f"the pinned key is not a verifier key: {e.message}") from e
     origin = origin_for(key.name, collection)
     after = trusted.size if trusted is not None else 0
-    status, body = f.get("/updates", {"after": after, "limit": MAX_PAGE})
+    params: dict[str, Any] = {"after": after, "limit": MAX_PAGE}
+    if chunk is not None and latest is not None and latest > after:
+        params["size"] = min(latest, after + chunk)
+    status, body = f.get("/updates", params)
     if status == 410 and _code_of(body) == "reload_snapshot":
         status, body = f.get("/snapshot", {"format": "json", "old": after})
         if status != 200:
@@ -316,11 +335,23 @@ def fetch_pages(
             proved,
             contiguous=False,
         )
-        return Pages(note, cp, True, iter([[p.row for p in proved]]))
+        return Pages(note, cp, True, iter([[p.row for p in proved]]), cp.size)
     if status != 200:
         raise _error_of(status, body)
     note = str(body.get("checkpoint", "")).encode()
     cp = open_pull(key, origin, trusted, note, _hashes(body.get("consistency_proof", [])))
+    latest = max(cp.size, latest or 0)
+    if chunk is not None and "size" not in params and cp.size - after > chunk:
+        # more than a chunk behind: this chunk is proved against the peer's checkpoint
+        # at its end instead (one page asked twice per pull)
+        params["size"] = after + chunk
+        status, body = f.get("/updates", params)
+        if status != 200:
+            raise _error_of(status, body)
+        note = str(body.get("checkpoint", "")).encode()
+        cp = open_pull(key, origin, trusted, note, _hashes(body.get("consistency_proof", [])))
+    if "size" in params and cp.size != params["size"]:
+        raise PullRefusedError(f"the peer signed size {cp.size} when asked for {params['size']}")
     first = _rows(collection, body.get("updates"))
     expected = verify_rows(cp, first, after + 1)
 
@@ -349,7 +380,7 @@ def fetch_pages(
             n += 1
             yield [p.row for p in page]
 
-    return Pages(note, cp, False, pages())
+    return Pages(note, cp, False, pages(), latest)
 
 
 def fetch_verified(
@@ -382,8 +413,8 @@ def pull_one(
     now: dt.datetime | None = None,
     force: bool = False,
 ) -> PullResult:
-    """Pull one source now (fetch, then store: services/exchange_rounds.py). The caller
-    holds the pull lock, or is the only puller (tests, benches)."""
+    """Pull one source now (fetch, then store, a chunk at a time, each chunk's store
+    under the pull lock: services/exchange_rounds.py)."""
     from mediaproof.services import exchange_rounds as rounds
 
     now = now or _now()
@@ -393,14 +424,21 @@ def pull_one(
     own = client is None
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
     try:
-        return rounds.store(inst, rounds.stage(inst, peer, http), now)
+        done: PullResult | None = None
+        latest: int | None = None
+        while True:
+            got = rounds.store(inst, rounds.stage(inst, peer, http, latest), now)
+            done = rounds.combine(done, got.result)
+            if got.more is None:
+                return done
+            peer, latest = got.more, got.latest
     finally:
         if own:
             http.close()
 
 
 PULL_LOCK = "exchange-pull"
-PULL_LOCK_TIMEOUT_S = 300.0  # a round pulls each peer with a 30 s HTTP timeout
+PULL_LOCK_TIMEOUT_S = 300.0  # held to store one chunk (services/exchange_rounds.py)
 
 
 def pull(
@@ -427,12 +465,12 @@ def pull(
     http = client or httpx.Client(timeout=30.0, follow_redirects=False)
     r = _round or Round()
     try:
-        # one round of this instance at a time, whoever starts it (the scheduler's, a
-        # worker's queued round, `mediaproof exchange pull`): two would race on each
-        # peer's trusted checkpoint. The sources are fetched at once and each stored as
-        # it arrives, so a small source does not wait for a big one
-        with hold(inst.db, PULL_LOCK, timeout_s=PULL_LOCK_TIMEOUT_S):
-            out = r.run(inst, names, http, now=now, force=force, wait_s=wait_s)
+        # the sources are fetched at once, with no lock held, and each stored as it
+        # arrives (a backlog a chunk at a time) holding the pull lock for that one
+        # transaction, whoever pulls (the scheduler's round, a worker's queued round,
+        # `mediaproof exchange pull`): a chunk whose source another puller stored since
+        # its fetch began is dropped, so two never interleave a peer's checkpoints
+        out = r.run(inst, names, http, now=now, force=force, wait_s=wait_s)
     finally:
         if _round is None:
             r.close()

@@ -1,19 +1,27 @@
 """A pull round over every source, where a small source is not held up by a big one.
 
 Each source's pull has two parts: *fetching* (the network: a peer's verified pages, a
-python-threatexchange exchange's records), which runs on a worker thread per source and
-writes nothing, and *storing* (one transaction per source), which runs on the round's
-thread, holding the ``exchange-pull`` lock, in the order the fetches finish. The single
-lock still serialises every write of received signals (no two transactions hand out
-incoming row ids at once, which the match index relies on: it reads rows by id), while
-a source that answers in 50 ms is stored without waiting for one that takes seconds.
+python-threatexchange exchange's records), which runs on a worker thread per source,
+writes nothing and holds no lock, and *storing* (one transaction), which runs on the
+round's thread, holding the ``exchange-pull`` lock only for that transaction, in the
+order the fetches finish. The lock serialises every write of received signals (no two
+transactions hand out incoming row ids at once, which the match index relies on: it
+reads rows by id), while a source that answers in 50 ms is stored without waiting for
+one that takes seconds.
+
+A peer's backlog is pulled in chunks of at most CHUNK_ROWS rows: each chunk is proved
+against a checkpoint the peer signs at the chunk's end (consistent with the trusted
+one), fetched without the lock, then stored with the trusted checkpoint advanced to it
+in one transaction under the lock, which is let go before the next chunk is fetched. A
+process that dies between chunks goes on from the last chunk stored; memory stays one
+chunk. Before storing, under the lock, the source's stored checkpoint must still be the
+one the chunk was fetched from: if another puller (a manual ``exchange pull``, another
+round) stored the source in between, the chunk is dropped unstored and that puller goes
+on, so two pullers never interleave a source's checkpoints.
 
 The scheduler keeps fetches in flight from one round to the next: a round stores what
-has arrived and starts what is due, and one that is still fetching is stored by a later
-round. Its fetch began from the checkpoint stored then; if another puller (a manual
-``exchange pull``) stored that source in between, the stale fetch is dropped unstored.
-A peer's fetch holds at most PREFETCH_ROWS rows in memory; past that the rest of its
-pages are fetched while it is stored (a first pull of a very large collection).
+has arrived and starts what is due, and one that is still fetching (or the next chunk
+of a backlog) is stored by a later round.
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +41,7 @@ from mediaproof.exchange.errors import PeerUnreachableError, PullRefusedError
 from mediaproof.exchange.log import Trusted
 from mediaproof.exchange.models import FeedRow
 from mediaproof.services.instance import Instance
+from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_cases import aware_opt
 from mediaproof.storage.sql.repos_exchange_incoming import IncomingRepository, PeerRecord
 
@@ -42,19 +50,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREFETCH_ROWS = 50_000
+CHUNK_ROWS = 50_000  # a peer's rows fetched, then stored under the lock, at a time
 
 
 @dataclass
 class Staged:
-    """A source's fetch, done: what the round stores (or the error to record)."""
+    """A source's fetch (or a chunk of it), done: what the round stores (or the error)."""
 
     peer: PeerRecord
     pages: list[list[FeedRow]] = field(default_factory=list)
-    rest: Iterator[list[FeedRow]] | None = None  # a peer's pages not yet fetched
     got: Pages | None = None
     fetched: Any = None  # a pytx source's Fetched
     error: Exception | None = None
+
+
+@dataclass
+class Stored:
+    """What storing a chunk did: its result, and where the pull goes on (None: done)."""
+
+    result: PullResult
+    more: PeerRecord | None = None
+    latest: int | None = None
 
 
 def due(inst: Instance, name: str, now: dt.datetime, force: bool) -> PeerRecord | PullResult:
@@ -73,8 +89,11 @@ def due(inst: Instance, name: str, now: dt.datetime, force: bool) -> PeerRecord 
     return peer
 
 
-def stage(inst: Instance, peer: PeerRecord, client: httpx.Client) -> Staged:
-    """Fetch one source (network only: nothing is written)."""
+def stage(
+    inst: Instance, peer: PeerRecord, client: httpx.Client, latest: int | None = None
+) -> Staged:
+    """Fetch one source, or a peer's next chunk of at most CHUNK_ROWS rows after its
+    stored checkpoint (network only: nothing is written, no lock is held)."""
     from mediaproof.services import exchange_pull, exchange_sources
 
     st = Staged(peer)
@@ -94,14 +113,10 @@ def stage(inst: Instance, peer: PeerRecord, client: httpx.Client) -> Staged:
             token=peer.token,
             vkey=peer.vkey,
             trusted=trusted,
+            chunk=CHUNK_ROWS,
+            latest=latest,
         )
-        rows = 0
-        for page in st.got.pages:
-            st.pages.append(page)
-            rows += len(page)
-            if rows >= PREFETCH_ROWS:
-                st.rest = st.got.pages  # the rest while storing
-                break
+        st.pages.extend(st.got.pages)
     except Exception as e:  # recorded by store(), as the pull's error
         st.error = e
     return st
@@ -118,17 +133,43 @@ def _superseded(inst: Instance, st: Staged) -> bool:
     return (now.trusted_size, now.trusted_root) != (st.peer.trusted_size, st.peer.trusted_root)
 
 
-def store(inst: Instance, st: Staged, now: dt.datetime) -> PullResult:
-    """Store one fetched source (the caller holds the pull lock)."""
+def store(inst: Instance, st: Staged, now: dt.datetime) -> Stored:
+    """Store one fetched source or chunk, holding the pull lock for this transaction only
+    (taken here; a caller that holds it already nests)."""
+    from mediaproof.services.exchange_pull import PULL_LOCK, PULL_LOCK_TIMEOUT_S
+
+    with hold(inst.db, PULL_LOCK, timeout_s=PULL_LOCK_TIMEOUT_S):
+        return _store(inst, st, now)
+
+
+def combine(before: PullResult | None, r: PullResult) -> PullResult:
+    """A pull's result over its chunks: the last chunk's status, every chunk's rows."""
+    from mediaproof.services.exchange_pull import PullResult
+
+    if before is None:
+        return r
+    return PullResult(
+        r.peer,
+        r.status,
+        before.added + r.added,
+        before.removed + r.removed,
+        r.size or before.size,
+        r.message,
+    )
+
+
+def _store(inst: Instance, st: Staged, now: dt.datetime) -> Stored:
     from mediaproof.services import exchange_sources
     from mediaproof.services.exchange_pull import PullResult, _backoff
 
     peer, name = st.peer, st.peer.name
     if _superseded(inst, st):
         log.info("exchange: %s was pulled by another puller meanwhile: fetch dropped", name)
-        return PullResult(name, "ok", message="pulled meanwhile by another puller")
+        return Stored(PullResult(name, "ok", message="pulled meanwhile by another puller"))
     if peer.is_pytx:
-        return exchange_sources.store_source(inst, peer, st.fetched, st.error, now=now)
+        return Stored(exchange_sources.store_source(inst, peer, st.fetched, st.error, now=now))
+    more: PeerRecord | None = None
+    latest: int | None = None
     status, message = "ok", None
     added = removed = 0
     size = peer.trusted_size
@@ -137,22 +178,16 @@ def store(inst: Instance, st: Staged, now: dt.datetime) -> PullResult:
             raise st.error
         assert st.got is not None
         got = st.got
-        # stored a page at a time, in one transaction: a page that fails its check (or
-        # an unreachable peer mid-pull) rolls every page back
+        # the chunk's pages (each checked as it was fetched), in one transaction with
+        # the checkpoint they were proved against
         with inst.db.session() as s:
             repo = IncomingRepository(s)
             gated: dict[str, int] = {}
-
-            def pages() -> Iterator[list[FeedRow]]:
-                yield from st.pages
-                if st.rest is not None:
-                    yield from st.rest
-
             if got.snapshot:
-                applied = repo.replace_incoming(peer.id, next(pages()), now)
+                applied = repo.replace_incoming(peer.id, st.pages[0], now)
                 added, removed, gated = applied.added, applied.removed, applied.gated
             else:
-                for page in pages():
+                for page in st.pages:
                     applied = repo.apply_updates(peer.id, page, now)
                     added += applied.added
                     removed += applied.removed
@@ -170,6 +205,8 @@ def store(inst: Instance, st: Staged, now: dt.datetime) -> PullResult:
                 note=got.note.decode(),
             )
             size = after.trusted_size
+            if got.more:
+                more, latest = after, got.latest
     except PullRefusedError as e:
         status, message = "refused", e.message
         log.error("exchange: pull from %s refused: %s", name, e.message)
@@ -187,17 +224,19 @@ def store(inst: Instance, st: Staged, now: dt.datetime) -> PullResult:
                 retry_s=_backoff(peer.failures + 1).total_seconds(),
             )
             size = after.trusted_size
-    return PullResult(name, status, added, removed, size, message)
+    return Stored(PullResult(name, status, added, removed, size, message), more, latest)
 
 
-def _submit(inst: Instance, peer: PeerRecord, client: httpx.Client) -> cf.Future[Staged]:
+def _submit(
+    inst: Instance, peer: PeerRecord, client: httpx.Client, latest: int | None = None
+) -> cf.Future[Staged]:
     """:func:`stage` on a daemon thread of its own: a fetch still in flight when the
     process exits must not hold the exit up (a pool's workers are joined at exit)."""
     fut: cf.Future[Staged] = cf.Future()
 
     def run() -> None:
         try:
-            fut.set_result(stage(inst, peer, client))
+            fut.set_result(stage(inst, peer, client, latest))
         except BaseException as e:  # handed to the round
             fut.set_exception(e)
 
@@ -211,10 +250,12 @@ class Round:
 
     def __init__(self) -> None:
         self.inflight: dict[str, cf.Future[Staged]] = {}
+        self.partial: dict[str, PullResult] = {}  # a backlog's chunks stored so far
 
     def close(self) -> None:
         # a fetch still in flight finishes on its own (each has its deadline), unstored
         self.inflight.clear()
+        self.partial.clear()
 
     def run(
         self,
@@ -227,8 +268,8 @@ class Round:
         wait_s: float | None,
     ) -> list[PullResult]:
         """Start the due sources' fetches (those not already in flight) and store each as
-        it arrives, until all are stored or ``wait_s`` has passed (None: all). The
-        caller holds the pull lock."""
+        it arrives (a backlog chunk by chunk, each chunk's store under the pull lock),
+        until all are stored or ``wait_s`` has passed (None: all)."""
         out: dict[str, PullResult] = {}
         start = now or dt.datetime.now(dt.UTC)
         for n in names:
@@ -250,5 +291,10 @@ class Round:
             for n, f in list(self.inflight.items()):
                 if f in done:
                     del self.inflight[n]
-                    out[n] = store(inst, f.result(), now or dt.datetime.now(dt.UTC))
+                    got = store(inst, f.result(), now or dt.datetime.now(dt.UTC))
+                    self.partial[n] = combine(self.partial.get(n), got.result)
+                    if got.more is not None:  # the backlog's next chunk, lock let go
+                        self.inflight[n] = _submit(inst, got.more, client, got.latest)
+                    else:
+                        out[n] = self.partial.pop(n)
         return [out[n] for n in names if n in out]
