@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from mediaproof.errors import InvalidValueError
+from mediaproof.errors import NUL_MESSAGE, InvalidValueError
 
 HIDDEN_FORMATTING = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]")
 # a free-text description may have lines (and tabs); nothing else
@@ -35,6 +35,11 @@ def check_display_paragraphs(why: str, **fields: str | None) -> None:
 def _check(hidden: re.Pattern[str], why: str, fields: dict[str, str | None]) -> None:
     for name, value in fields.items():
         found = hidden.search(value or "")
+        if found is not None and found.group() == "\x00":
+            # what the API says of a NUL in any text (it cannot be stored on PostgreSQL)
+            raise InvalidValueError(
+                f"the {name}: {NUL_MESSAGE}", hint=f"remove it from the {name} and send it again"
+            )
         if found is not None:
             raise InvalidValueError(
                 f"the {name} holds the invisible character U+{ord(found.group()):04X}, "
