@@ -310,16 +310,19 @@ class Screener:
         text = norm.text
         reasons: list[Reason] = []
         scen: dict[str, rules.Hit] = {}
-        for source in (text, norm.joined):  # "b.a.l.l.o.t.s" only reads in the joined form
+        # "b.a.l.l.o.t.s" only reads in the joined form (read once where the two are one)
+        for source in dict.fromkeys((text, norm.joined)):
             for h in rules.scenario_hits(source, norm.original):
                 scen.setdefault(h.rule, h)
         folded: dict[str, tuple[rules.Hit, str, str]] = {}
         # misspelt or transliterated scene words read spelling-blind, then Latin words read
         # as Greeklish ("pshfodeltia"), then Greek letters read as another language typed
         # in them ("γκλασαντζε", glasanje): scene words only, never names
-        # (the joined form too where it differs: "ä.ä.n.e.s.t.y.s.p.a.i.k.a.s.t.a" is a
-        # word only there, and a case ending away from the word list's spelling)
-        joined_folded = fold(norm.joined) if norm.joined != norm.text else ""
+        # (the joined form too where letters were joined, not only an apostrophe's "s":
+        # "ä.ä.n.e.s.t.y.s.p.a.i.k.a.s.t.a" is a word only there, and a case ending away
+        # from the word list's spelling)
+        merged = len(norm.tokens) < len(text.split()) - 1
+        joined_folded = fold(norm.joined) if merged else ""
         for source, how in ((norm.folded, "read spelling-blind"),
                             (joined_folded, "read joined and spelling-blind"),
                             (norm.greeklish, "read as Greeklish"),
