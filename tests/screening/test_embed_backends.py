@@ -73,7 +73,9 @@ def test_int8_checked_answers_as_the_exact_path_on_the_redteam_set(
             if a.to_json() != b.to_json():  # decision, reasons, scores to 3 places
                 differ.append((t, a.to_json(), b.to_json()))
     assert not differ, differ[:5]
-    assert compared > 3000 and with_seed >= 20
+    # the seed path must have been exercised: 17 prompts reach a seed since the rules
+    # block more of the once-blind parts (policy screen-2026-12-07.1), 20+ before
+    assert compared > 3000 and with_seed >= 15
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ import numpy as np
 
 from mediaproof.screening import POLICY_VERSION, lexicon, rules
 from mediaproof.screening.embed import Embedder, Matrix
-from mediaproof.screening.normalize import Normalized, normalize
+from mediaproof.screening.normalize import Normalized, fold, normalize
 from mediaproof.screening.people import PeopleIndex, Person, PersonHit
 from mediaproof.screening.seeds import PLACEHOLDER, Seed
 
@@ -310,14 +310,23 @@ class Screener:
         text = norm.text
         reasons: list[Reason] = []
         scen: dict[str, rules.Hit] = {}
-        for source in (text, norm.joined):  # "b.a.l.l.o.t.s" only reads in the joined form
+        # "b.a.l.l.o.t.s" only reads in the joined form (read once where the two are one)
+        for source in dict.fromkeys((text, norm.joined)):
             for h in rules.scenario_hits(source, norm.original):
                 scen.setdefault(h.rule, h)
         folded: dict[str, tuple[rules.Hit, str, str]] = {}
         # misspelt or transliterated scene words read spelling-blind, then Latin words read
-        # as Greeklish ("pshfodeltia"): scene words only, never names
+        # as Greeklish ("pshfodeltia"), then Greek letters read as another language typed
+        # in them ("γκλασαντζε", glasanje): scene words only, never names
+        # (the joined form too where letters were joined, not only an apostrophe's "s":
+        # "ä.ä.n.e.s.t.y.s.p.a.i.k.a.s.t.a" is a word only there, and a case ending away
+        # from the word list's spelling)
+        merged = len(norm.tokens) < len(text.split()) - 1
+        joined_folded = fold(norm.joined) if merged else ""
         for source, how in ((norm.folded, "read spelling-blind"),
-                            (norm.greeklish, "read as Greeklish")):
+                            (joined_folded, "read joined and spelling-blind"),
+                            (norm.greeklish, "read as Greeklish"),
+                            (norm.greek_as_latin, "read as Latin in Greek letters")):
             for h in rules.scenario_hits(source, norm.original, folded=True) if source else ():
                 if h.rule not in scen:
                     folded.setdefault(h.rule, (h, source, how))

@@ -114,6 +114,11 @@ POLITY = _words("POLITY")
 # A voting channel that exists nowhere: a text message, a chat app, a social network
 # (read beside a vote word, see rules.scenario_hits).
 CHANNEL = _words("CHANNEL")
+# Voters split into groups (by surname, by year of birth, odd and even house numbers) that
+# are told to vote on another day: read with a vote word and a day (see rules).
+GROUP_SPLIT = _words("GROUP_SPLIT")
+# A later day said without a weekday: tomorrow, next week, another day.
+LATER_DAY = _words("LATER_DAY")
 
 _unread = sorted({key for data in _DATA for key in data} - _READ)
 if _unread:

@@ -60,6 +60,10 @@ class Normalized:
     # Latin letters read as Greeklish (``pshfodeltia`` -> ψηφοδελτια -> psifodeltia), then
     # folded: for scene words only, "" where the prompt has no Latin word to read
     greeklish: str = ""
+    # the reverse: Greek letters read as a Latin-script language written in them
+    # (``γκλασαντζε`` -> glasanje, ``κεντρου`` -> kentru), then folded: for scene words
+    # only, "" where the prompt has no Greek letter
+    greek_as_latin: str = ""
 
 
 _SYMBOL_IN_WORD = re.compile(r"(?<=\w)[^\w\s]{1,3}(?=\w)")
@@ -228,6 +232,57 @@ def greeklish(s: str) -> str:
     return translit(_LATIN_WORD.sub(_greeklish_word, s))
 
 
+# Greek letters standing for another language's sounds, as that language's writers spell
+# them in Greek: tau-zeta for j (``τζε`` is Croatian "je", ``τζινħαρκου`` Maltese
+# "jinħarqu"), mu-pi and gamma-kappa for b and g, nu-tau for d only where a word starts
+# (``ντρουγκι``, drugi) and nt inside one (``κεντρου``, centru), beta for v.
+_GREEK_AS_LATIN_DI = {"τζ": "j", "μπ": "b", "γκ": "g", "γγ": "ng", "τσ": "c", "ου": "u"}
+_GREEK_AS_LATIN = {**_GREEK, "η": "i", "υ": "i", "ω": "o", "χ": "h"}
+_GREEK_LETTERS = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+def _greek_as_latin_word(m: re.Match[str]) -> str:
+    w = "".join(c for c in unicodedata.normalize("NFD", m.group(0)) if not unicodedata.combining(c))
+    w = w.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(w):
+        two = w[i : i + 2]
+        if two == "ντ" and w[i + 1 : i + 3] != "τζ":
+            lat, step = ("d" if i == 0 else "nt"), 2
+        elif two in _GREEK_AS_LATIN_DI:
+            lat, step = _GREEK_AS_LATIN_DI[two], 2
+        else:
+            lat, step = _GREEK_AS_LATIN.get(w[i], w[i]), 1
+        out.append(lat)
+        i += step
+    return "".join(out)
+
+
+def greek_as_latin(s: str) -> str:
+    """Greek letters read as a Latin-script language written in them (a script evasion:
+    Croatian or Maltese typed in Greek letters), the rest as :func:`translit` reads it."""
+    return unidecode(_GREEK_RUN.sub(_greek_as_latin_word, s))
+
+
+# Greek or Cyrillic letters with evasion punctuation or single spaces between them
+# (``ε.κ.λ.ο.γ.ι.κ.ο.ύ``): joined before they are transliterated, so that the digraphs
+# read as in the word (``ου`` is u, not "o y")
+_NONLATIN_L = r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff]"
+_NONLATIN_INWORD = re.compile(
+    rf"(?<={_NONLATIN_L})[.\-_*·•'’`´^~:;,/\\|]+(?={_NONLATIN_L})"
+)
+_NONLATIN_SPACED = re.compile(
+    rf"(?<![\w])(?:{_NONLATIN_L}[\u0300-\u036f]*[ .\-_*·]{{1,3}}){{2,}}"
+    rf"{_NONLATIN_L}[\u0300-\u036f]*(?![\w])"
+)
+
+
+def _join_nonlatin(s: str) -> str:
+    s = _NONLATIN_INWORD.sub("", s)
+    return _NONLATIN_SPACED.sub(lambda m: re.sub(r"[ .\-_*·]", "", m.group(0)), s)
+
+
 def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
@@ -239,6 +294,9 @@ def normalize(prompt: str) -> Normalized:
     low = cased.lower()
     low = _REPEAT3.sub(r"\1", low)
     text = " ".join(_NONWORD.split(low)).strip()
+    joined_src = _join_nonlatin(s)
+    if joined_src != s:  # Greek or Cyrillic cut up by punctuation: joined in its own script
+        low = _REPEAT3.sub(r"\1", translit(joined_src).lower())
     j = _INWORD.sub("", low)
     j = _SPACED.sub(lambda m: re.sub(r"[^a-z]", "", m.group(0)), j)
     joined = " ".join(_NONWORD.split(j)).strip()
@@ -252,4 +310,6 @@ def normalize(prompt: str) -> Normalized:
         folded=fold(text),
         greeklish=fold(" ".join(_NONWORD.split(greeklish(raw).lower())).strip())
         if not _GREEKLISH_WORDS.isdisjoint(_NONWORD.split(raw)) else "",
+        greek_as_latin=fold(" ".join(_NONWORD.split(greek_as_latin(raw))).strip())
+        if _GREEK_LETTERS.search(raw) else "",
     )

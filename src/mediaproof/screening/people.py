@@ -77,6 +77,20 @@ class PersonHit:
     capitalised: bool = True  # written with a capital, as names are
 
 
+_VOWELS = re.compile(r"[aeiou]+")
+_MIN_CONSONANTS = 5  # a vowel-blind form this long is rare enough to stand for a name
+
+
+def vowel_blind(word: str) -> str:
+    """A name with its vowels (and y, j, read as i by :func:`fold`) made one: ``yildirimoglu``
+    and ``ialdaramoglu`` (Bulgarian ъ for Turkish ı) both read ``aldaramagla``."""
+    return _VOWELS.sub("a", fold(word))
+
+
+def _consonants(s: str) -> int:
+    return sum(c != "a" for c in s)
+
+
 def _span(norm: Normalized, first: int, n: int, key: str) -> str:
     """The prompt's own (normalised) words at a match; a squashed key spans one token."""
     words = norm.tokens[first : first + n]
@@ -144,6 +158,11 @@ class PeopleIndex:
         self._vocab = sorted(self._tokens)
         # spelling-blind forms ("iyldyrymoglu", from Cyrillic, reads as "yildirimoglu")
         self._folded = {fold(t): t for t in self._vocab}
+        # vowel-blind forms of long names, for scripts that write the vowels another way
+        # (Bulgarian writes Turkish dotless i and Romanian ă as ъ: "Йълдъръмоглу")
+        self._vowel_blind = {
+            v: t for t in self._vocab if _consonants(v := vowel_blind(t)) >= _MIN_CONSONANTS
+        }
 
     def find(self, norm: Normalized) -> list[PersonHit]:
         if not self.people:
@@ -202,11 +221,20 @@ class PeopleIndex:
 
     def _fuzzy(self, norm: Normalized, tokens: list[str], i: int, tok: str, keep: object) -> None:
         assert callable(keep)
-        cutoff = 80.0 if len(tok) >= 6 else 85.0
-        best = process.extractOne(tok, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = None
+        # the word as written too, where collapsing its doubles shortened it ("Nootný" for
+        # Novotný reads "notny", too short for the looser cut-off its six letters have)
+        raw = norm.tokens[i] if tok == tokens[i] else tok
+        for t in dict.fromkeys((tok, raw)):
+            cutoff = 80.0 if len(t) >= 6 else 85.0
+            best = process.extractOne(t, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is not None:
+                break
         how = "fuzzy"
         if best is None and fold(tok) in self._folded:
             best = (self._folded[fold(tok)], 90.0, 0)
+        if best is None and len(tok) >= 6 and vowel_blind(tok) in self._vowel_blind:
+            best, how = (self._vowel_blind[vowel_blind(tok)], 85.0, 0), "phonetic"
         if best is None:
             ph = self._phon.get(jellyfish.metaphone(tok))
             cands = [t for _, t in ph or () if t[0] == tok[0] and abs(len(t) - len(tok)) <= 2]

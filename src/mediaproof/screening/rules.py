@@ -88,6 +88,8 @@ CHOICE = Lexicon("choice", lx.CHOICE)
 CHANNEL = Lexicon("channel", lx.CHANNEL)
 LEAD_VERB = Lexicon("lead_verb", lx.LEAD_VERB)
 POLITY = Lexicon("polity", lx.POLITY)
+GROUP_SPLIT = Lexicon("group_split", lx.GROUP_SPLIT)
+LATER_DAY = Lexicon("later_day", lx.LATER_DAY)
 
 WEEKDAY = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
@@ -155,6 +157,12 @@ def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
         # media ("text me when the vote count is out") is only looked at
         rule = "scenario.instructions" if asks_for_media(text) else "scenario.channel"
         hits.append(Hit(rule, chan[0], chan[1]))
+    elif vote and (group := GROUP_SPLIT.first(text, folded)) is not None and (
+        WEEKDAY.search(text) or LATER_DAY.first(text, folded)
+    ):
+        # some voters sent to another day ("people with surnames A to M vote next Sunday",
+        # "those born in odd years vote tomorrow"): a group, a vote word and a day
+        hits.append(Hit("scenario.instructions", group[0], group[1]))
     elif vote:
         # different voting days for different voters ("Democrats vote Tuesday,
         # Republicans vote Wednesday"): two weekdays beside vote words
