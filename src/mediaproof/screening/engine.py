@@ -27,7 +27,7 @@ import numpy as np
 
 from mediaproof.screening import POLICY_VERSION, lexicon, rules
 from mediaproof.screening.embed import Embedder, Matrix
-from mediaproof.screening.normalize import Normalized, fold, normalize
+from mediaproof.screening.normalize import Normalized, fold_words, normalize
 from mediaproof.screening.people import PeopleIndex, Person, PersonHit
 from mediaproof.screening.seeds import PLACEHOLDER, Seed
 
@@ -312,7 +312,8 @@ class Screener:
         scen: dict[str, rules.Hit] = {}
         # "b.a.l.l.o.t.s" only reads in the joined form (read once where the two are one)
         for source in dict.fromkeys((text, norm.joined)):
-            for h in rules.scenario_hits(source, norm.original):
+            written = norm.written if source is text else ""
+            for h in rules.scenario_hits(source, norm.original, written=written):
                 scen.setdefault(h.rule, h)
         folded: dict[str, tuple[rules.Hit, str, str]] = {}
         # misspelt or transliterated scene words read spelling-blind, then Latin words read
@@ -322,7 +323,7 @@ class Screener:
         # "ä.ä.n.e.s.t.y.s.p.a.i.k.a.s.t.a" is a word only there, and a case ending away
         # from the word list's spelling)
         merged = len(norm.tokens) < len(text.split()) - 1
-        joined_folded = fold(norm.joined) if merged else ""
+        joined_folded = fold_words(norm.joined) if merged else ""
         for source, how in ((norm.folded, "read spelling-blind"),
                             (joined_folded, "read joined and spelling-blind"),
                             (norm.greeklish, "read as Greeklish"),

@@ -120,6 +120,20 @@ GROUP_SPLIT = _words("GROUP_SPLIT")
 # A later day said without a weekday: tomorrow, next week, another day.
 LATER_DAY = _words("LATER_DAY")
 
+# Everyday words of the languages above that the spelling-blind reading would take for an
+# entry they are not (Finnish "kyltti" read as "kill"): kept out of that reading. Written
+# by scripts/screening_real_words.py from wordfreq's lists; one word per line, as
+# normalised text.
+REAL_WORDS_PATH = os.path.join(_DIR, "real_words.txt")
+
+
+def _read_real_words() -> frozenset[str]:
+    with open(REAL_WORDS_PATH, encoding="utf-8") as f:
+        return frozenset(w for line in f if (w := line.strip()) and not w.startswith("#"))
+
+
+REAL_WORDS = _read_real_words() if os.path.exists(REAL_WORDS_PATH) else frozenset()
+
 _unread = sorted({key for data in _DATA for key in data} - _READ)
 if _unread:
     raise KeyError(f"lexicon_data/ has word lists nothing reads: {', '.join(_unread)}")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
+from mediaproof.screening.lexicon import REAL_WORDS
+
 # Letters from other scripts that look like Latin ones (a subset of Unicode's
 # confusables.txt that covers Cyrillic, Greek and a few symbols seen in evasions).
 CONFUSABLES: dict[str, str] = {
@@ -64,6 +66,11 @@ class Normalized:
     # (``γκλασαντζε`` -> glasanje, ``κεντρου`` -> kentru), then folded: for scene words
     # only, "" where the prompt has no Greek letter
     greek_as_latin: str = ""
+    # the words of ``text`` as they were written, one for each (lower case, accents kept;
+    # Greek without its stress marks), for word-list entries that must match in their own
+    # letters (``=muš``: Lithuanian "beats", where ``musa`` would be "muse"); "" where the
+    # two could not be lined up word for word (those entries then match nothing)
+    written: str = ""
 
 
 _SYMBOL_IN_WORD = re.compile(r"(?<=\w)[^\w\s]{1,3}(?=\w)")
@@ -188,6 +195,25 @@ _FOLD = (
 )
 
 
+def fold_words(text: str, written: str = "") -> str:
+    """:func:`fold` word by word, with every everyday word of the word lists' languages
+    (``lexicon.REAL_WORDS``) left out as ``0``: spelling-blind reading is for misspelt
+    and transliterated words, and ``kyltti`` (Finnish, "sign") is neither, though folded
+    it begins like ``kill``. A word written in Greek or Cyrillic letters is read whatever
+    it transliterates to (``валйа`` is Swedish "välja" typed in Cyrillic, though
+    ``valia`` is a word too). ``written``: :attr:`Normalized.written` where ``text`` is
+    the normalised text. Word count and order are kept."""
+    words = text.split(" ")
+    scripts = written.split(" ") if written and written is not text else []
+    if len(scripts) != len(words):
+        scripts = []
+    return " ".join(
+        "0" if w in REAL_WORDS and not (scripts and _NONLATIN_WORD.search(scripts[i]))
+        else fold(w)
+        for i, w in enumerate(words)
+    )
+
+
 def fold(s: str) -> str:
     """A spelling-blind form of lower-case ASCII text for scene words: ``ts``/``c``/``k``/``q``,
     ``y``/``i``, ``w``/``v`` merged, doubles collapsed and ``kh`` read as ``h``, so a
@@ -283,6 +309,41 @@ def _join_nonlatin(s: str) -> str:
     return _NONLATIN_SPACED.sub(lambda m: re.sub(r"[ .\-_*·]", "", m.group(0)), s)
 
 
+_WORD_U = re.compile(r"[^\W_]+")
+_NONLATIN_WORD = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff]")
+_GREEK_CHAR = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+def written_form(word: str) -> str:
+    """A word as its own letters spell it, for entries written ``=...``: lower case with
+    Latin accents kept (``muša`` is not ``musa``), Greek without stress marks and with one
+    sigma (``αίματος`` -> ``αιματοσ``: Greek typed without accents is the same word), and
+    no apostrophe inside a Cyrillic word (``б'є`` -> ``бє``)."""
+    w = unicodedata.normalize("NFC", _CYR_APOSTROPHE.sub("", word).lower())
+    if _GREEK_CHAR.search(w):
+        w = "".join(
+            c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c)
+        ).replace("ς", "σ")
+        w = unicodedata.normalize("NFC", w)
+    return w
+
+
+def _written(s: str, text: str) -> str:
+    """The words of ``s`` as written, one per word of ``text`` (a written word that
+    transliterates to two words stands for both), or "" where they do not line up."""
+    if s.isascii():
+        return text  # nothing to keep: every word is written as it reads
+    tokens = text.split(" ")
+    out: list[str] = []
+    for m in _WORD_U.finditer(_CYR_APOSTROPHE.sub("", s)):
+        w = m.group(0)
+        parts = [t for t in _NONWORD.split(_REPEAT3.sub(r"\1", translit(w).lower())) if t]
+        if tokens[len(out) : len(out) + len(parts)] != parts:
+            return ""
+        out.extend([written_form(w)] * len(parts))
+    return " ".join(out) if len(out) == len(tokens) else ""
+
+
 def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
@@ -301,15 +362,17 @@ def normalize(prompt: str) -> Normalized:
     j = _SPACED.sub(lambda m: re.sub(r"[^a-z]", "", m.group(0)), j)
     joined = " ".join(_NONWORD.split(j)).strip()
     cased_tokens = tuple(t for t in re.split(r"[^A-Za-z0-9]+", cased) if t)
+    written = _written(s, text) if text else ""
     return Normalized(
         original=prompt,
         text=text,
         joined=joined,
         tokens=tuple(joined.split()),
         cased_tokens=cased_tokens,
-        folded=fold(text),
+        folded=fold_words(text, written),
         greeklish=fold(" ".join(_NONWORD.split(greeklish(raw).lower())).strip())
         if not _GREEKLISH_WORDS.isdisjoint(_NONWORD.split(raw)) else "",
         greek_as_latin=fold(" ".join(_NONWORD.split(greek_as_latin(raw))).strip())
         if _GREEK_LETTERS.search(raw) else "",
+        written=written,
     )

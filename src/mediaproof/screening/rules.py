@@ -6,47 +6,114 @@ import re
 from dataclasses import dataclass
 
 from mediaproof.screening import lexicon as lx
-from mediaproof.screening.normalize import fold, translit
+from mediaproof.screening.normalize import fold, translit, written_form
 
 
-def _pattern(entry: str) -> str:
+def _pattern(entry: str, tail: int | None = None) -> str:
     # entries may be written in their own script: they are read the way prompts are
     entry = translit(entry).lower()
     whole = entry.endswith("$")
     # split where the prompt's text is split: "sms-ben", "прем'єр" read as the text does
     words = [w for w in re.split(r"[^a-z0-9]+", entry.rstrip("$")) if w]
     parts = [re.escape(w) + r"\w*" for w in words[:-1]]
-    last = re.escape(words[-1]) + ("" if whole else r"\w*")
+    rest = r"\w*" if tail is None else rf"\w{{0,{tail}}}"
+    last = re.escape(words[-1]) + ("" if whole else rest)
     return r"\b" + r"\s+(?:\w+\s+){0,1}".join([*parts, last]) + r"\b"
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 class Lexicon:
     """One word list compiled into one regular expression (longest alternatives first), and
-    the same list spelling-blind (:func:`normalize.fold`) for text read that way."""
+    the same list spelling-blind (:func:`normalize.fold`) for text read that way.
+
+    An entry written ``=word`` (``=word$`` for the whole word) matches only a word spelt
+    with the same letters, accents included (:func:`normalize.written_form`): for a word
+    whose unaccented or transliterated form is another language's everyday word
+    (Lithuanian ``muša``, "beats", and ``musa``, "muse"; Bulgarian ``бате``, "brother",
+    and ``bate``, "beats"). Such entries are never read spelling-blind."""
 
     def __init__(self, name: str, entries: list[str]) -> None:
         self.name = name
         uniq = sorted({e for e in entries if e.strip()}, key=len, reverse=True)
-        self.regex = re.compile("|".join(_pattern(e) for e in uniq))
-        self._entries = uniq
+        plain = [e for e in uniq if not e.startswith("=")]
+        written = [e[1:] for e in uniq if e.startswith("=")]
+        self.regex = re.compile("|".join(_pattern(e) for e in plain)) if plain else _NEVER
+        self.written: re.Pattern[str] | None = (
+            re.compile("|".join(_written_pattern(e) for e in written)) if written else None
+        )
+        self._entries = plain
         self._folded: re.Pattern[str] | None = None
 
     @property
     def folded(self) -> re.Pattern[str]:
         if self._folded is None:  # built on first use: most lexicons never need it
             ents = sorted({_fold_entry(e) for e in self._entries}, key=len, reverse=True)
-            self._folded = re.compile("|".join(_pattern(e) for e in ents if e.strip("$ ")))
+            alts = [_pattern(e, _folded_tail(e)) for e in ents if e.strip("$ ")]
+            self._folded = re.compile("|".join(alts)) if alts else _NEVER
         return self._folded
 
     def _rx(self, folded: bool) -> re.Pattern[str]:
         return self.folded if folded else self.regex
 
-    def find(self, text: str, folded: bool = False) -> list[tuple[int, int]]:
-        return [m.span() for m in self._rx(folded).finditer(text)]
+    def find(self, text: str, folded: bool = False, written: str = "") -> list[tuple[int, int]]:
+        """Spans in ``text``; ``written``: the prompt's words as written
+        (:attr:`normalize.Normalized.written`) where ``text`` is its normalised text, for
+        the ``=`` entries."""
+        spans = [m.span() for m in self._rx(folded).finditer(text)]
+        if written and self.written is not None and not folded:
+            spans = sorted(spans + _written_spans(self.written, text, written))
+        return spans
 
-    def first(self, text: str, folded: bool = False) -> tuple[int, int] | None:
+    def first(
+        self, text: str, folded: bool = False, written: str = ""
+    ) -> tuple[int, int] | None:
         m = self._rx(folded).search(text)
-        return m.span() if m else None
+        span = m.span() if m else None
+        if written and self.written is not None and not folded:
+            extra = _written_spans(self.written, text, written)
+            if extra and (span is None or extra[0] < span):
+                span = extra[0]
+        return span
+
+
+def _written_pattern(entry: str) -> str:
+    whole = entry.endswith("$")
+    word = written_form(entry.rstrip("$"))
+    if not word or not re.fullmatch(r"[^\W_]+", word):
+        raise ValueError(f"word list entry ={entry!r}: one word, in letters")
+    return r"(?<![^ ])" + re.escape(word) + ("" if whole else r"[^\W_]*") + r"(?![^ ])"
+
+
+def _written_spans(rx: re.Pattern[str], text: str, written: str) -> list[tuple[int, int]]:
+    """Spans in ``text`` of the words whose written form ``rx`` matches (the two hold the
+    same number of words, space-separated)."""
+    if written is text:
+        return [m.span() for m in rx.finditer(text)]
+    found = {written.count(" ", 0, m.start()) for m in rx.finditer(written)}
+    if not found:
+        return []
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for i, tok in enumerate(text.split(" ")):
+        if i in found:
+            out.append((pos, pos + len(tok)))
+        pos += len(tok) + 1
+    return out
+
+
+# Spelling-blind, a short stem is a different word's beginning too often ("kill" is
+# "kil", the start of "kilometre"): read that way, a stem this short may be followed by
+# an ending of at most FOLDED_TAIL letters ("psif-isete" is Greeklish "you vote"), not by
+# a whole other word.
+FOLDED_SHORT = 4
+FOLDED_TAIL = 5
+
+
+def _folded_tail(folded_entry: str) -> int | None:
+    last = folded_entry.rstrip("$").rsplit(" ", 1)[-1]
+    return FOLDED_TAIL if len(last) <= FOLDED_SHORT else None
 
 
 def _fold_entry(entry: str) -> str:
@@ -72,6 +139,13 @@ ROLE_SPECIFIC = Lexicon("role_specific", lx.ROLE_SPECIFIC)
 _ARTICLES = {"the", "der$", "die$", "des$", "le$", "la$", "du$", "de la", "el$", "del$", "il$",
              "lo$", "do$", "da$", "het$", "of the united", "of this", "former"}
 ROLE_CURRENT = Lexicon("role_current", [e for e in lx.ROLE_SPECIFIC if e not in _ARTICLES])
+# where an office-holder's being in office is said after the title ("il presidente
+# uscente", "le maire sortant", "el presidente en funciones")
+ROLE_CURRENT_AFTER = Lexicon("role_current_after", [
+    "actual$", "actuel", "attuale", "atual$", "actualul", "sortant", "uscente", "saliente",
+    "cessante", "en exercice", "in carica", "em exercicio", "en funciones", "in functie",
+    "in office", "outgoing",
+])
 DESCRIPTOR = Lexicon("descriptor", lx.DESCRIPTOR)
 SATIRE = Lexicon("satire", lx.SATIRE)
 FICTION = Lexicon("fiction", lx.FICTION)
@@ -124,41 +198,45 @@ class Hit:
     end: int
 
 
-def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
+def scenario_hits(
+    text: str, original: str, folded: bool = False, written: str = ""
+) -> list[Hit]:
     """Scenario rule hits in ``text`` (normalised, or folded where ``folded``); the original
-    is read for its shape."""
+    is read for its shape; ``written``: the words of ``text`` as written, for the ``=``
+    entries (only where ``text`` is the normalised text)."""
     hits: list[Hit] = []
     for name, lex in (*PERSON_SCENARIOS.items(), *SCENE_PARAPHRASES):
-        for a, b in lex.find(text, folded):
+        for a, b in lex.find(text, folded, written):
             hits.append(Hit(f"scenario.{name}", a, b))
-    obj = BALLOT_OBJECT.first(text, folded) or BALLOT_MATERIAL.first(text, folded)
-    harm = BALLOT_HARM.first(text, folded) or BALLOT_DISPOSAL.first(text, folded)
+    obj = BALLOT_OBJECT.first(text, folded, written) or BALLOT_MATERIAL.first(text, folded, written)
+    harm = BALLOT_HARM.first(text, folded, written) or BALLOT_DISPOSAL.first(text, folded, written)
     if obj and harm:
         hits.append(Hit("scenario.ballots", min(obj[0], harm[0]), max(obj[1], harm[1])))
-    place, false = POLLING_PLACE.first(text, folded), POLLING_FALSE.first(text, folded)
+    place = POLLING_PLACE.first(text, folded, written)
+    false = POLLING_FALSE.first(text, folded, written)
     if place and false:
         hits.append(Hit("scenario.polling", min(place[0], false[0]), max(place[1], false[1])))
-    instr = FALSE_INSTRUCTION.first(text, folded)
-    vote = VOTE.first(text, folded)
-    denied = VOTE_DENIED.first(text, folded)
+    instr = FALSE_INSTRUCTION.first(text, folded, written)
+    vote = VOTE.first(text, folded, written)
+    denied = VOTE_DENIED.first(text, folded, written)
     if denied and (vote or place) and not (place and false):
         # "nobody can cast a vote here today, everyone must go to the sports hall"
         hits.append(Hit("scenario.polling", denied[0], denied[1]))
-    remote = REMOTE_VOTE.first(text, folded)
+    remote = REMOTE_VOTE.first(text, folded, written)
     if instr and (vote or place):
         hits.append(Hit("scenario.instructions", instr[0], instr[1]))
-    elif remote and (vote or CHOICE.first(text, folded)):
+    elif remote and (vote or CHOICE.first(text, folded, written)):
         # voting from afar by a channel that does not exist ("make your choice from home by
         # replying YES to this number")
         hits.append(Hit("scenario.instructions", remote[0], remote[1]))
-    elif vote and (chan := _channel_near_vote(text, folded)) is not None:
+    elif vote and (chan := _channel_near_vote(text, folded, written)) is not None:
         # "you can vote by SMS", "glasovati putem Vibera": a channel no election has. A
         # poster or an image of that is a deceptive scene; a sentence without a request for
         # media ("text me when the vote count is out") is only looked at
         rule = "scenario.instructions" if asks_for_media(text) else "scenario.channel"
         hits.append(Hit(rule, chan[0], chan[1]))
-    elif vote and (group := GROUP_SPLIT.first(text, folded)) is not None and (
-        WEEKDAY.search(text) or LATER_DAY.first(text, folded)
+    elif vote and (group := GROUP_SPLIT.first(text, folded, written)) is not None and (
+        WEEKDAY.search(text) or LATER_DAY.first(text, folded, written)
     ):
         # some voters sent to another day ("people with surnames A to M vote next Sunday",
         # "those born in odd years vote tomorrow"): a group, a vote word and a day
@@ -174,10 +252,10 @@ def scenario_hits(text: str, original: str, folded: bool = False) -> list[Hit]:
     return hits
 
 
-def _channel_near_vote(text: str, folded: bool) -> tuple[int, int] | None:
+def _channel_near_vote(text: str, folded: bool, written: str) -> tuple[int, int] | None:
     """A voting channel that does not exist within five words of a vote word."""
-    votes = VOTE.find(text, folded)
-    for a, b in CHANNEL.find(text, folded):
+    votes = VOTE.find(text, folded, written)
+    for a, b in CHANNEL.find(text, folded, written):
         for va, vb in votes:
             gap = text[b:va] if va >= b else text[vb:a]
             if len(gap.split()) <= 5:
@@ -200,7 +278,11 @@ def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
             or re.match(r"\s+(of|von|de|di|do|da|van|z|av|af|din)\s+\w", after) is not None
         )
         # "the current chancellor", "our president": a sitting office-holder, not a title
-        current = ROLE_CURRENT.first(before, folded) is not None
+        current = (
+            ROLE_CURRENT.first(before, folded) is not None
+            or ROLE_CURRENT_AFTER.first(" ".join(text[b:].split()[:2]), folded) is not None
+        )
+        specific = specific or current
         out.append((Hit("role.current" if current else "role", a, b), specific))
     # "the woman who leads the Greens", "the man who has run the country for twelve years":
     # an office named by what its holder does points at one person as a title would
@@ -228,3 +310,19 @@ def guard_hits(text: str, original: str) -> list[Hit]:
 
 def asks_for_media(text: str) -> bool:
     return MEDIA.first(text) is not None
+
+
+# ``=`` entries are read where scenes are (scenario_hits with the written words); a list
+# read anywhere else would ignore them silently, so it may not hold any
+_SCENE_LISTS = {
+    *PERSON_SCENARIOS.values(), *(lex for _, lex in SCENE_PARAPHRASES), BALLOT_OBJECT,
+    BALLOT_MATERIAL, BALLOT_HARM, BALLOT_DISPOSAL, POLLING_PLACE, POLLING_FALSE,
+    FALSE_INSTRUCTION, VOTE, VOTE_DENIED, REMOTE_VOTE, CHOICE, CHANNEL, GROUP_SPLIT, LATER_DAY,
+}
+_misplaced = [
+    lex.name for lex in globals().values()
+    if isinstance(lex, Lexicon) and lex.written is not None and lex not in _SCENE_LISTS
+]
+if _misplaced:
+    raise ValueError(f"'=' entries in word lists not read as scenes: {', '.join(_misplaced)}")
+del _misplaced
