@@ -35,6 +35,7 @@ from mediaproof.services.cases.results import (
     UploaderStatus,
 )
 from mediaproof.services.cases.statement_views import statements_for
+from mediaproof.storage.sql.repos_case_media import DONE
 from mediaproof.storage.sql.repos_case_outbox import CaseOutboxRepository
 from mediaproof.storage.sql.repos_cases import CaseRepository, appeal_view, aware
 
@@ -267,7 +268,7 @@ class Intake:
             if row is None:
                 raise NotFoundError(f"no notice {notice_id}")
             row.analysis = json.dumps(report, sort_keys=True)
-            row.analysis_state, row.analysis_error = "done", None
+            row.analysis_state, row.analysis_error = DONE, None
             had: dict[str, str] = json.loads(row.fingerprints or "{}")
             merged = {**dict(fingerprints or {}), **had}
             changed = merged != had

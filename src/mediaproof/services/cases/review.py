@@ -21,6 +21,7 @@ from mediaproof.services.cases.core import CaseContext, _utc, scrub
 from mediaproof.services.cases.finalize import Finalizer, decision_event
 from mediaproof.services.cases.results import CaseDetail, DecisionResult, NoticeSummary
 from mediaproof.services.cases.transition import Transition
+from mediaproof.storage.sql.repos_case_media import DONE, FAILED
 from mediaproof.storage.sql.repos_cases import (
     CaseRepository,
     appeal_view,
@@ -179,11 +180,11 @@ def _analysis_outcome(n: NoticeRow) -> tuple[str | None, str | None, str | None]
     """What became of a notice's analysis: its report, none yet, or a recorded failure
     (migration 0033: ``analysis_state``, ``analysis_error``)."""
     if n.analysis is not None:
-        return "done", None, None
-    if n.analysis_state == "failed":
+        return DONE, None, None
+    if n.analysis_state == FAILED:
         err = json.loads(n.analysis_error or "{}")
         return (
-            "failed",
+            FAILED,
             str(err.get("message") or "the analysis stopped with an error"),
             str(err.get("code") or "internal"),
         )
