@@ -115,8 +115,9 @@ def part_reader(reader: PartReader) -> PartReader:
 def plan_parts(
     path: Path, media: MediaInfo, part_s: float, limits: Limits | None = None
 ) -> list[Span] | None:
-    """The parts of a video longer than ``part_s`` seconds; None when it is analysed
-    whole (short, not video, its frames cannot be numbered from the demuxer, or it has
+    """The parts of a video longer than ``part_s`` seconds (``plan_ranges``: a tail
+    under a quarter part joins the last part); None when it is analysed whole (short,
+    up to 1.25 parts then, not video, its frames cannot be numbered from the demuxer, or it has
     more frames than ``limits`` allow: the whole-file reads then refuse it with their
     own clear error, and the timestamps read here stay bounded)."""
     if part_s <= 0 or media.kind is not MediaKind.VIDEO:
