@@ -19,8 +19,14 @@ of a list per language or group of languages, as they were written):
   the words a prompt in that language uses for it, as short stems (a stem matches every
   ending: inflected languages need no grammar), Cyrillic and Greek in their own script.
   Order within a list: bg, cs/sk, da, el, ga, hr/sl, hu, mt, fi, et, lt, lv, uk, ru, tr.
+- ``beyond.json``: languages beyond those, spoken where EU elections are held or next
+  to them: Catalan, Galician, Basque, Serbian (Cyrillic and ekavian Latin), Macedonian,
+  Albanian, Icelandic and Luxembourgish, in that order; the scenes and the vote.
 
-A list here is its words in ``base.json`` followed by its words in ``more.json``. A key
+An entry written ``=word`` matches only that word's own letters, accents included (see
+``rules.Lexicon``).
+
+A list here is its words in ``base.json``, ``more.json`` and ``beyond.json``. A key
 in either file that no list below reads, or a list that neither file has, fails the
 import: a misspelt key cannot drop a list silently.
 """
@@ -33,7 +39,7 @@ import os
 # read beside this module (as package data: pyproject's package-data names the folder);
 # plain file reads, not importlib.resources, which would add ~15 ms of imports to start-up
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lexicon_data")
-_FILES = ("base", "more")
+_FILES = ("base", "more", "beyond")
 
 
 def _read(name: str) -> dict[str, list[str]]:

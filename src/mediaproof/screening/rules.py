@@ -271,6 +271,8 @@ def role_hits(text: str, folded: bool = False) -> list[tuple[Hit, bool]]:
     described = DESCRIPTOR.first(text, folded) is not None
     for a, b in ROLE.find(text, folded):
         before = " ".join(text[:a].split()[-4:])
+        if text[a:b] == "pm" and re.search(r"(?:\d|\bam)\s*$", text[:a]):
+            continue  # "at 5 pm", "10 am to 2 pm": a time, not the prime minister
         after = text[b : b + 24]
         specific = (
             described
