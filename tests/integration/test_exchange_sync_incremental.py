@@ -22,7 +22,7 @@ from sqlalchemy import delete, event, inspect, select, update
 from mediaproof.cases.models import Outcome
 from mediaproof.config import Settings
 from mediaproof.exchange.contributions import ContributionInput, ContributionStatus
-from mediaproof.exchange.models import Category, CollectionSpec, SignalType
+from mediaproof.exchange.models import Category, CollectionSpec, FeedRow, Opinion, SignalType
 from mediaproof.services import exchange, exchange_collections
 from mediaproof.services.exchange_collections import SyncResult, sync
 from mediaproof.services.instance import Instance
@@ -296,6 +296,26 @@ def test_a_change_extends_the_stored_tree_without_hashing_the_log(
     (r,) = sync(inst, NAME, full=False)
     assert (r.added, r.withdrawn, r.size) == (2, 0, 6)
     _signed_matches_the_store(inst)
+    with inst.db.session() as s:  # a change that appends nothing
+        repo = ExchangeRepository(s)
+        col = repo.collection(NAME)
+        assert col is not None
+        repo.withdraw(col, SignalType.PDQ, "ab" * 32, "never held", T0)
+    (r,) = sync(inst, NAME, full=False)
+    assert (r.added, r.withdrawn, r.size) == (0, 0, 6)
+    with inst.db.session() as s:  # another writer appends (an opinion), the tree behind
+        repo = ExchangeRepository(s)
+        col = repo.collection(NAME)
+        assert col is not None
+        row = FeedRow(
+            NAME, 7, SignalType.PDQ, "a1" * 32, Category.POSITIVE_CLASS, (), None, "County B",
+            False, "2026-12-07T00:00:00Z", opinion=Opinion.SEEN, reason="matched",
+        )  # fmt: skip
+        repo.append(col, row, T0)
+    (r,) = sync(inst, NAME, full=False)
+    assert (r.added, r.withdrawn, r.size) == (0, 0, 7)
+    _signed_matches_the_store(inst)
+    cheap_sync(inst)
 
 
 def test_a_stored_tree_that_does_not_hold_is_rebuilt_from_a_hash_of_the_log(

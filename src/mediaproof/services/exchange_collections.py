@@ -198,16 +198,19 @@ def _append(
     return r
 
 
-def _stored_tree_holds(repo: ExchangeRepository, row: ExchangeCollectionRow) -> int | None:
-    """The log's size when the stored tree covers it and is the tree signed last (no
-    trigger saw a stored row change since, no alarm): a sync may then extend the stored
-    tree instead of hashing the whole log. None when not."""
+def _stored_tree_holds(
+    repo: ExchangeRepository, row: ExchangeCollectionRow
+) -> tuple[int, int] | None:
+    """(the stored tree's size, the log's) when a sync may extend the stored tree and
+    check it against the tree signed last instead of hashing the whole log: no trigger
+    saw a stored row change since (not stale), no alarm, and neither the tree nor the
+    tree signed last is longer than the log. None when not."""
     if row.alarm is not None:
         return None
     size, stale, top = TreeRepository(repo.s).state(row.id)
-    if stale or not size == top == row.signed_size:
+    if stale or size > top or row.signed_size > top:
         return None
-    return size
+    return size, top
 
 
 def _sync_one(
@@ -219,17 +222,22 @@ def _sync_one(
     (:func:`_stored_tree_holds`); when one did, the log is read for its live signals only
     and the stored tree extended by what is appended (:func:`_extend_signed`)."""
     version = repo.inputs_version()  # before the inputs: a later change raises it past
-    trusted = None if full else _stored_tree_holds(repo, row)
-    if trusted is not None and version is not None and row.synced_inputs == version:
+    held = None if full else _stored_tree_holds(repo, row)
+    if (
+        held is not None
+        and held[0] == held[1] == row.signed_size  # nothing appended since it was signed
+        and version is not None
+        and row.synced_inputs == version
+    ):
         repo.mark_synced(row, now)
-        return SyncResult(row.name, 0, 0, trusted)
+        return SyncResult(row.name, 0, 0, held[1])
     rows: list[FeedRow] = []
-    if trusted is None:
+    if held is None:
         rows = repo.updates(row)
         live = {k: r.tags for k, r in live_signals(rows).items()}
         size = len(rows)
     else:
-        live, size = repo.live(row), trusted
+        live, size = repo.live(row), held[1]
     wanted = _wanted(repo, row)
     added = withdrawn = 0
 
@@ -248,9 +256,9 @@ def _sync_one(
             added += 1
     repo.mark_synced(row, now)
     repo.keep_inputs(row, version)
-    if trusted is not None and _extend_signed(repo, row, size):
+    if held is not None and _extend_signed(repo, row, size):
         return SyncResult(row.name, added, withdrawn, size)
-    if trusted is not None:  # the stored tree did not hold: hash the store after all
+    if held is not None:  # the stored tree did not hold: hash the store after all
         rows = repo.updates(row)
     tree = tree_of(rows)
     if _remember(repo, row, tree):
@@ -259,9 +267,10 @@ def _sync_one(
 
 
 def _extend_signed(repo: ExchangeRepository, row: ExchangeCollectionRow, size: int) -> bool:
-    """Extend the stored tree (trusted: :func:`_stored_tree_holds`) by the rows just
-    appended, check it against the tree signed last and keep it as signed: O(appended *
-    log n) hashes. False when the nodes do not prove that (the caller hashes the store)."""
+    """Extend the stored tree (:func:`_stored_tree_holds`) by the rows stored after it
+    (those just appended, and any another writer appended), check it against the tree
+    signed last and keep it as signed: O(rows added * log n) hashes. False when the
+    nodes do not prove that (the caller hashes the store)."""
     repo.s.flush()
     got = exchange_tree.extend(repo.s, row, size)
     old = row.signed_size
