@@ -18,6 +18,8 @@ a sync finds its log up to date. ``--read-sync`` times the empty pull with the s
 runs first (the collection is marked not synced before each: ``empty_pull_read_sync_cpu_ms``)
 and the same after one change to the sync's inputs (a withdrawal of a signal the
 collection does not hold, so nothing is appended: ``empty_pull_after_a_change_cpu_ms``).
+A home built before the contributions were added would be tombstoned by its first sync:
+build a new one for ``--read-sync``.
 """
 
 from __future__ import annotations
