@@ -11,9 +11,10 @@ behind it (``case_decisions``), a case's category, withdrawals, accepted contrib
 
 The version is read before the inputs, in the sync's transaction: a change committed
 before that read is in it, one committed after raises it past what the sync keeps, so
-the next sync reads everything again. Writers take the row's lock from their trigger to
-their commit (on PostgreSQL), so versions commit in order; they are case and exchange
-writes, made at the pace of reviewers and admins.
+the next sync reads everything again. On PostgreSQL the triggers are deferred to the
+writer's commit and raise the version once per transaction, so a writer holds the row
+only while it commits (writers commit one after another there); on SQLite one writer at
+a time holds the whole database anyway.
 
 Revision ID: 0034_exchange_sync_inputs
 Revises: 0033_notice_analysis_state
@@ -51,6 +52,7 @@ TRIGGERS = (
     ("collection_upd", "exchange_collections", "UPDATE OF rule, signal_types", None),
 )
 BUMP = "UPDATE exchange_sync_inputs SET version = version + 1 WHERE id = 1"
+DONE = "mediaproof.sync_inputs_bumped"
 
 
 def upgrade() -> None:
@@ -64,12 +66,18 @@ def upgrade() -> None:
         b.add_column(sa.Column("synced_inputs", sa.BigInteger, nullable=True))
     sqlite = op.get_bind().dialect.name == "sqlite"
     if not sqlite:
+        # once per transaction (a setting local to it), at its commit: the triggers are
+        # deferred constraint triggers, so the row is held only while the writer commits
+        # (held from the write to the commit, two writers interleaved in one thread, the
+        # case media index's tests, waited on each other for ever)
         op.execute(
             "CREATE FUNCTION exchange_sync_inputs_bump() RETURNS trigger AS $$ BEGIN "
-            f"{BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql"
+            f"IF current_setting('{DONE}', true) IS DISTINCT FROM 'yes' THEN "
+            f"{BUMP}; PERFORM set_config('{DONE}', 'yes', true); END IF; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
         )
     for name, table, event, when in TRIGGERS:
-        if sqlite:
+        if sqlite:  # one writer at a time holds the whole database to its commit anyway
             cond = f"WHEN {when} " if when else ""
             op.execute(
                 f"CREATE TRIGGER exchange_inputs_{name} AFTER {event} ON {table} "
@@ -78,8 +86,9 @@ def upgrade() -> None:
         else:
             cond = f"WHEN ({when}) " if when else ""
             op.execute(
-                f"CREATE TRIGGER exchange_inputs_{name} AFTER {event} ON {table} "
-                f"FOR EACH ROW {cond}EXECUTE FUNCTION exchange_sync_inputs_bump()"
+                f"CREATE CONSTRAINT TRIGGER exchange_inputs_{name} AFTER {event} ON {table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW {cond}"
+                "EXECUTE FUNCTION exchange_sync_inputs_bump()"
             )
 
 
