@@ -196,6 +196,12 @@ def test_every_kind_of_change_lands_after_the_cheap_path(inst: Instance) -> None
     sync(inst, NAME, full=False)
     assert a not in live(inst)
     cheap_sync(inst)
+    # a withdrawal through the service: its own sync, in its transaction, appends it
+    vpdq = ",".join(["d4" * 32, "e5" * 32])
+    r = exchange.withdraw(inst, NAME, "vpdq", vpdq, "asked by the office")
+    assert (r.added, r.withdrawn) == (0, 1) and ("vpdq", vpdq) not in live(inst)
+    sync(inst, NAME, full=False)  # (on PostgreSQL its version was raised at the commit)
+    cheap_sync(inst)
 
     # an accepted contribution (accepted here without the service's own append)
     contributed = "0a" * 32

@@ -214,17 +214,25 @@ def _stored_tree_holds(
 
 
 def _sync_one(
-    repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.datetime, *, full: bool
+    repo: ExchangeRepository,
+    row: ExchangeCollectionRow,
+    now: dt.datetime,
+    *,
+    full: bool,
+    changed: bool = False,
 ) -> SyncResult:
     """``full``: read and hash the whole log (and the inputs) even when nothing changed
     (the ``sync`` CLI). Else (a read's sync) nothing is read when no input changed since
     the last sync (their version, migration 0034) and the stored tree holds
     (:func:`_stored_tree_holds`); when one did, the log is read for its live signals only
-    and the stored tree extended by what is appended (:func:`_extend_signed`)."""
+    and the stored tree extended by what is appended (:func:`_extend_signed`).
+    ``changed``: the caller changed an input in this transaction (on PostgreSQL the
+    version is raised at its commit, after this read), so it reads them regardless."""
     version = repo.inputs_version()  # before the inputs: a later change raises it past
     held = None if full else _stored_tree_holds(repo, row)
     if (
         held is not None
+        and not changed
         and held[0] == held[1] == row.signed_size  # nothing appended since it was signed
         and version is not None
         and row.synced_inputs == version
@@ -362,4 +370,4 @@ def withdraw(
         row = existing_collection(repo, name, lock=True)
         repo.withdraw(row, st, v, reason.strip(), now)
         s.flush()
-        return _sync_one(repo, row, now, full=False)  # the withdrawal changed an input
+        return _sync_one(repo, row, now, full=False, changed=True)
