@@ -130,8 +130,8 @@ def test_migration_matches_tables(app: FastAPI) -> None:
     inst = inst_of(app)
     names = {t.name for t in Base.metadata.sorted_tables if t.name.startswith("exchange_")}
     # exchange_contributions (0018), exchange_matches, _verdicts, _negatives (0022) and
-    # exchange_source_records (0023), exchange_tree_nodes (0031)
-    assert len(names) == 13
+    # exchange_source_records (0023), exchange_tree_nodes (0031), exchange_sync_inputs (0034)
+    assert len(names) == 14
     with inst.db.engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata

@@ -130,7 +130,9 @@ def sync_cmd(
     home: HomeOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Bring collections in line with the bank (confirmed entries in, reversed ones out)."""
+    """Bring collections in line with the bank (confirmed entries in, reversed ones out),
+    reading the whole bank and log and checking the log's hash against the tree signed
+    last, also when nothing changed (a pull's own sync skips that): run it from cron."""
     with instance(home) as inst:
         res = exchange.sync(inst, name)
     show_rows(

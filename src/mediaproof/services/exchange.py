@@ -122,7 +122,7 @@ def _maybe_sync(inst: Instance, name: str, now: dt.datetime) -> None:
         if row is None or fresh:
             return
         try:
-            sync(inst, name, now)
+            sync(inst, name, now, full=False)  # cheap when nothing changed
         except StorageError as e:  # a conflict with a concurrent sync is one
             log.warning("exchange: sync of %s before a read failed: %s", name, e)
 

@@ -28,6 +28,7 @@ from mediaproof.services.instance import Instance
 from mediaproof.storage.sql.locks import hold
 from mediaproof.storage.sql.repos_exchange import ExchangeRepository, digest, spec_of
 from mediaproof.storage.sql.repos_exchange_contrib import accepted_signals
+from mediaproof.storage.sql.repos_exchange_tree import TreeRepository
 from mediaproof.transparency.errors import ProofError
 from mediaproof.transparency.merkle import MemoryTree, verify_consistency
 from mediaproof.transparency.note import Ed25519Signer
@@ -173,17 +174,17 @@ def _wanted(
 def _append(
     repo: ExchangeRepository,
     row: ExchangeCollectionRow,
-    rows: list[FeedRow],
+    seq: int,
     st: SignalType,
     value: str,
     tags: tuple[str, ...],
     deleted: bool,
     now: dt.datetime,
-) -> None:
+) -> FeedRow:
     spec = spec_of(row)
     r = FeedRow(
         collection=row.name,
-        seq=len(rows) + 1,
+        seq=seq,
         signal_type=st,
         value=value,
         category=spec.category,
@@ -194,27 +195,109 @@ def _append(
         time=_time(now),
     )
     repo.append(row, r, now)
-    rows.append(r)
+    return r
 
 
-def _sync_one(repo: ExchangeRepository, row: ExchangeCollectionRow, now: dt.datetime) -> SyncResult:
-    rows = repo.updates(row)
-    live = live_signals(rows)
+def _stored_tree_holds(
+    repo: ExchangeRepository, row: ExchangeCollectionRow
+) -> tuple[int, int] | None:
+    """(the stored tree's size, the log's) when a sync may extend the stored tree and
+    check it against the tree signed last instead of hashing the whole log: no trigger
+    saw a stored row change since (not stale), no alarm, and neither the tree nor the
+    tree signed last is longer than the log. None when not."""
+    if row.alarm is not None:
+        return None
+    size, stale, top = TreeRepository(repo.s).state(row.id)
+    if stale or size > top or row.signed_size > top:
+        return None
+    return size, top
+
+
+def _sync_one(
+    repo: ExchangeRepository,
+    row: ExchangeCollectionRow,
+    now: dt.datetime,
+    *,
+    full: bool,
+    changed: bool = False,
+) -> SyncResult:
+    """``full``: read and hash the whole log (and the inputs) even when nothing changed
+    (the ``sync`` CLI). Else (a read's sync) nothing is read when no input changed since
+    the last sync (their version, migration 0034) and the stored tree holds
+    (:func:`_stored_tree_holds`); when one did, the log is read for its live signals only
+    and the stored tree extended by what is appended (:func:`_extend_signed`).
+    ``changed``: the caller changed an input in this transaction (on PostgreSQL the
+    version is raised at its commit, after this read), so it reads them regardless."""
+    version = repo.inputs_version()  # before the inputs: a later change raises it past
+    held = None if full else _stored_tree_holds(repo, row)
+    if (
+        held is not None
+        and not changed
+        and held[0] == held[1] == row.signed_size  # nothing appended since it was signed
+        and version is not None
+        and row.synced_inputs == version
+    ):
+        repo.mark_synced(row, now)
+        return SyncResult(row.name, 0, 0, held[1])
+    rows: list[FeedRow] = []
+    if held is None:
+        rows = repo.updates(row)
+        live = {k: r.tags for k, r in live_signals(rows).items()}
+        size = len(rows)
+    else:
+        live, size = repo.live(row), held[1]
     wanted = _wanted(repo, row)
     added = withdrawn = 0
+
+    def append(key: tuple[SignalType, str], tags: tuple[str, ...], deleted: bool) -> None:
+        nonlocal size
+        size += 1
+        rows.append(_append(repo, row, size, key[0], key[1], tags, deleted, now))
+
     for key in sorted(set(live) - set(wanted)):
-        _append(repo, row, rows, key[0], key[1], live[key].tags, True, now)
+        append(key, live[key], True)
         withdrawn += 1
     for key in sorted(wanted):
         cur = live.get(key)
-        if cur is None or cur.tags != tuple(sorted(set(wanted[key]))):
-            _append(repo, row, rows, key[0], key[1], wanted[key], False, now)
+        if cur is None or cur != tuple(sorted(set(wanted[key]))):
+            append(key, wanted[key], False)
             added += 1
     repo.mark_synced(row, now)
+    repo.keep_inputs(row, version)
+    if held is not None and _extend_signed(repo, row, size):
+        return SyncResult(row.name, added, withdrawn, size)
+    if held is not None:  # the stored tree did not hold: hash the store after all
+        rows = repo.updates(row)
     tree = tree_of(rows)
     if _remember(repo, row, tree):
         exchange_tree.reconcile(repo.s, row, tree)  # the caller holds exchange_tree.LOCK
     return SyncResult(row.name, added, withdrawn, len(rows))
+
+
+def _extend_signed(repo: ExchangeRepository, row: ExchangeCollectionRow, size: int) -> bool:
+    """Extend the stored tree (:func:`_stored_tree_holds`) by the rows stored after it
+    (those just appended, and any another writer appended), check it against the tree
+    signed last and keep it as signed: O(rows added * log n) hashes. False when the
+    nodes do not prove that (the caller hashes the store)."""
+    repo.s.flush()
+    got = exchange_tree.extend(repo.s, row, size)
+    old = row.signed_size
+    v = exchange_tree.view(repo.s, row, size, old=old or None) if got == size else None
+    if v is None:
+        return False
+    root = v.root()
+    if old > 0:
+        try:
+            if row.signed_root is None:
+                raise ProofError("no root was kept")
+            verify_consistency(
+                old, size, bytes.fromhex(row.signed_root), root, v.consistency_proof(old)
+            )
+        except ProofError:
+            log.warning("exchange: collection %s: the stored tree is not what was signed", row.name)
+            return False
+    repo.keep_signed(row, size, root)
+    return True
 
 
 def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: MemoryTree) -> bool:
@@ -248,9 +331,12 @@ def _remember(repo: ExchangeRepository, row: ExchangeCollectionRow, tree: Memory
 
 
 def sync(
-    inst: Instance, name: str | None = None, now: dt.datetime | None = None
+    inst: Instance, name: str | None = None, now: dt.datetime | None = None, *, full: bool = True
 ) -> list[SyncResult]:
-    """Bring collections (one, or all) in line with the bank and their withdrawals."""
+    """Bring collections (one, or all) in line with the bank and their withdrawals.
+    ``full``: also when nothing changed, read the bank and the whole log and check the
+    log's hash against the tree signed last (the CLI's sync); a read's sync passes False
+    and skips all of it when nothing it reads changed (:func:`_unchanged`)."""
     now = now or _now()
     out = []
     with hold(inst.db, exchange_tree.LOCK), inst.db.session() as s:
@@ -258,7 +344,7 @@ def sync(
         targets = [name] if name else [c.name for c in repo.collections()]
         for n in targets:
             row = existing_collection(repo, n, lock=True)
-            out.append(_sync_one(repo, row, now))
+            out.append(_sync_one(repo, row, now, full=full))
     return out
 
 
@@ -284,4 +370,4 @@ def withdraw(
         row = existing_collection(repo, name, lock=True)
         repo.withdraw(row, st, v, reason.strip(), now)
         s.flush()
-        return _sync_one(repo, row, now)
+        return _sync_one(repo, row, now, full=False, changed=True)

@@ -87,6 +87,13 @@ def _extend(s: Session, c: ExchangeCollectionRow, limit: int) -> tuple[int, bool
     return size + len(rows), size + len(rows) < top
 
 
+def extend(s: Session, c: ExchangeCollectionRow, limit: int) -> int:
+    """Add up to ``limit`` stored rows after the tree's size in the caller's transaction
+    (call with :data:`LOCK` held); the tree's size after (less than the rows when the
+    tree is stale or does not fit them)."""
+    return _extend(s, c, limit)[0]
+
+
 def reconcile(s: Session, c: ExchangeCollectionRow, tree: MemoryTree) -> None:
     """After a sync hashed the whole store into ``tree`` and found that it extends what
     was signed (call with :data:`LOCK` held): extend the stored tree from it, or rebuild

@@ -34,6 +34,7 @@ from mediaproof.storage.sql.tables_exchange import (
     ExchangeCollectionRow,
     ExchangeGrantRow,
     ExchangeReadRow,
+    ExchangeSyncInputsRow,
     ExchangeUpdateRow,
     ExchangeWithdrawalRow,
 )
@@ -142,6 +143,18 @@ class ExchangeRepository:
     def mark_synced(self, c: ExchangeCollectionRow, now: dt.datetime) -> None:
         c.synced_at = now
 
+    def inputs_version(self) -> int | None:
+        """The version of what a sync reads (migration 0034's triggers raise it on every
+        change to it), as committed now; None: no marker (every sync reads everything)."""
+        v = self.s.scalar(
+            select(ExchangeSyncInputsRow.version).where(ExchangeSyncInputsRow.id == 1)
+        )
+        return None if v is None else int(v)
+
+    def keep_inputs(self, c: ExchangeCollectionRow, version: int | None) -> None:
+        """The inputs' version the sync just made the log follow."""
+        c.synced_inputs = version
+
     def keep_signed(self, c: ExchangeCollectionRow, size: int, root: bytes) -> None:
         """The tree (size, root) signed last: later stores must extend it."""
         c.signed_size = size
@@ -168,6 +181,28 @@ class ExchangeRepository:
         if limit is not None:
             q = q.limit(limit)
         return [feed_row(c.name, r) for r in self.s.execute(q)]
+
+    def live(self, c: ExchangeCollectionRow) -> dict[tuple[SignalType, str], tuple[str, ...]]:
+        """What :func:`mediaproof.exchange.models.live_signals` says of the whole log (its
+        live signals, with their tags), reading only the columns that takes."""
+        q = (
+            select(
+                ExchangeUpdateRow.signal_type,
+                ExchangeUpdateRow.value,
+                ExchangeUpdateRow.tags,
+                ExchangeUpdateRow.deleted,
+            )
+            .where(ExchangeUpdateRow.collection_id == c.id, ExchangeUpdateRow.opinion.is_(None))
+            .order_by(ExchangeUpdateRow.seq)
+        )
+        types = {t.value: t for t in SignalType}
+        state: dict[tuple[SignalType, str], tuple[str, ...]] = {}
+        for st, value, tags, deleted in self.s.execute(q):
+            if deleted:
+                state.pop((types[st], value), None)
+            else:
+                state[(types[st], value)] = tuple(tags.split())
+        return state
 
     def size(self, c: ExchangeCollectionRow) -> int:
         n = self.s.scalar(

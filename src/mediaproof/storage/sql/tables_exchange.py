@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -49,6 +50,19 @@ class ExchangeCollectionRow(Base):
     # deleted since (a trigger sets it, migration 0031), so answers hash the store again
     tree_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tree_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the inputs' version (exchange_sync_inputs) the last sync read; NULL: read everything
+    synced_inputs: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ExchangeSyncInputsRow(Base):
+    """One row (id 1): ``version`` is raised by triggers (migration 0034) on every change
+    a collection's sync reads (bank, decisions, a case's category, withdrawals, accepted
+    contributions, a collection's rule), so a sync sees "nothing changed" in one read."""
+
+    __tablename__ = "exchange_sync_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class ExchangeUpdateRow(Base):
