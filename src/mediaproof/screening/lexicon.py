@@ -140,6 +140,11 @@ def _read_real_words() -> frozenset[str]:
 
 REAL_WORDS = _read_real_words() if os.path.exists(REAL_WORDS_PATH) else frozenset()
 
+# every entry written in its own letters (``=word``), of every list, without the ``=``
+# and ``$``: the prompt's written words are lined up only where one of these occurs
+WRITTEN_STEMS = sorted({w[1:].rstrip("$") for data in _DATA for ws in data.values()
+                        for w in ws if w.startswith("=")})
+
 _unread = sorted({key for data in _DATA for key in data} - _READ)
 if _unread:
     raise KeyError(f"lexicon_data/ has word lists nothing reads: {', '.join(_unread)}")

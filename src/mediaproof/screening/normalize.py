@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
-from mediaproof.screening.lexicon import REAL_WORDS
+from mediaproof.screening.lexicon import REAL_WORDS, WRITTEN_STEMS
 
 # Letters from other scripts that look like Latin ones (a subset of Unicode's
 # confusables.txt that covers Cyrillic, Greek and a few symbols seen in evasions).
@@ -203,15 +203,20 @@ def fold_words(text: str, written: str = "") -> str:
     it transliterates to (``валйа`` is Swedish "välja" typed in Cyrillic, though
     ``valia`` is a word too). ``written``: :attr:`Normalized.written` where ``text`` is
     the normalised text. Word count and order are kept."""
+    folded = fold(text)  # fold keeps words apart: word i of one is word i of the other
     words = text.split(" ")
+    if REAL_WORDS.isdisjoint(words):
+        return folded
+    out = folded.split(" ")
     scripts = written.split(" ") if written and written is not text else []
-    if len(scripts) != len(words):
+    if len(scripts) != len(words) or len(out) != len(words):
         scripts = []
-    return " ".join(
-        "0" if w in REAL_WORDS and not (scripts and _NONLATIN_WORD.search(scripts[i]))
-        else fold(w)
-        for i, w in enumerate(words)
-    )
+    if len(out) != len(words):  # cannot happen; never mask the wrong word
+        return folded
+    for i, w in enumerate(words):
+        if w in REAL_WORDS and not (scripts and _NONLATIN_WORD.search(scripts[i])):
+            out[i] = "0"
+    return " ".join(out)
 
 
 def fold(s: str) -> str:
@@ -328,19 +333,43 @@ def written_form(word: str) -> str:
     return w
 
 
+_ANY_WRITTEN: re.Pattern[str] | None = None
+
+
+def _needs_written(s: str, text: str) -> bool:
+    """Whether the written words can change an answer: an entry in its own letters occurs
+    in the prompt, or a word the spelling-blind reading leaves out may be a Greek or
+    Cyrillic one (lining the words up costs a transliteration per word)."""
+    global _ANY_WRITTEN
+    if _ANY_WRITTEN is None:
+        stems = sorted({written_form(w) for w in WRITTEN_STEMS}, key=len, reverse=True)
+        _ANY_WRITTEN = re.compile("|".join(map(re.escape, stems)) or r"(?!)")
+    if _ANY_WRITTEN.search(written_form(s)):
+        return True
+    return bool(_NONLATIN_WORD.search(s)) and not REAL_WORDS.isdisjoint(text.split(" "))
+
+
 def _written(s: str, text: str) -> str:
     """The words of ``s`` as written, one per word of ``text`` (a written word that
     transliterates to two words stands for both), or "" where they do not line up."""
+    if not _needs_written(s, text):
+        return ""
     if s.isascii():
         return text  # nothing to keep: every word is written as it reads
     tokens = text.split(" ")
     out: list[str] = []
     for m in _WORD_U.finditer(_CYR_APOSTROPHE.sub("", s)):
         w = m.group(0)
-        parts = [t for t in _NONWORD.split(_REPEAT3.sub(r"\1", translit(w).lower())) if t]
+        if w.isascii():
+            low = w.lower()
+            form = low
+        else:
+            low = translit(w).lower()
+            form = written_form(w)
+        parts = [t for t in _NONWORD.split(_REPEAT3.sub(r"\1", low)) if t]
         if tokens[len(out) : len(out) + len(parts)] != parts:
             return ""
-        out.extend([written_form(w)] * len(parts))
+        out.extend([form] * len(parts))
     return " ".join(out) if len(out) == len(tokens) else ""
 
 
