@@ -17,6 +17,10 @@ from mediaproof.storage.sql.migrate import current_revision
 from mediaproof.storage.sql.tables import Base
 
 VERSION_TABLE = "alembic_version"
+# tables a migration fills with their one row (the exchange's sync-inputs version): a
+# new database holds it already, so it does not make the destination "not empty"; it is
+# replaced by the source's row
+SEEDED_TABLES = frozenset({"exchange_sync_inputs"})
 
 
 def _tables() -> list[str]:
@@ -52,11 +56,16 @@ def copy_rows(src: Engine, dst: Engine, batch: int = 2000) -> dict[str, int]:
     copied: dict[str, int] = {}
     with src.connect() as rc, dst.begin() as wc:
         for t in tables:
+            if t.name in SEEDED_TABLES:
+                continue
             if wc.execute(select(func.count()).select_from(t)).scalar_one():
                 raise ConflictError(
                     f"the destination database is not empty (table {t.name})",
                     hint="copy into a new, empty database",
                 )
+        for t in tables:
+            if t.name in SEEDED_TABLES:
+                wc.execute(t.delete())
         for t in tables:
             order = list(t.primary_key.columns) or list(t.columns)
             n = 0
