@@ -208,11 +208,11 @@ def fold_words(text: str, written: str = "") -> str:
     if REAL_WORDS.isdisjoint(words):
         return folded
     out = folded.split(" ")
-    scripts = written.split(" ") if written and written is not text else []
-    if len(scripts) != len(words) or len(out) != len(words):
-        scripts = []
     if len(out) != len(words):  # cannot happen; never mask the wrong word
         return folded
+    scripts = written.split(" ") if written and written is not text else []
+    if len(scripts) != len(words):
+        scripts = []
     for i, w in enumerate(words):
         if w in REAL_WORDS and not (scripts and _NONLATIN_WORD.search(scripts[i])):
             out[i] = "0"
@@ -315,8 +315,7 @@ def _join_nonlatin(s: str) -> str:
 
 
 _WORD_U = re.compile(r"[^\W_]+")
-_NONLATIN_WORD = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff]")
-_GREEK_CHAR = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+_NONLATIN_WORD = re.compile(_NONLATIN_L)
 
 
 def written_form(word: str) -> str:
@@ -325,7 +324,7 @@ def written_form(word: str) -> str:
     sigma (``αίματος`` -> ``αιματοσ``: Greek typed without accents is the same word), and
     no apostrophe inside a Cyrillic word (``б'є`` -> ``бє``)."""
     w = unicodedata.normalize("NFC", _CYR_APOSTROPHE.sub("", word).lower())
-    if _GREEK_CHAR.search(w):
+    if _GREEK_LETTERS.search(w):
         w = "".join(
             c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c)
         ).replace("ς", "σ")

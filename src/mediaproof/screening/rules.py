@@ -321,10 +321,22 @@ _SCENE_LISTS = {
     BALLOT_MATERIAL, BALLOT_HARM, BALLOT_DISPOSAL, POLLING_PLACE, POLLING_FALSE,
     FALSE_INSTRUCTION, VOTE, VOTE_DENIED, REMOTE_VOTE, CHOICE, CHANNEL, GROUP_SPLIT, LATER_DAY,
 }
+ALL_LEXICONS: tuple[Lexicon, ...] = tuple(
+    v for v in globals().values() if isinstance(v, Lexicon)
+)
 _misplaced = [
-    lex.name for lex in globals().values()
-    if isinstance(lex, Lexicon) and lex.written is not None and lex not in _SCENE_LISTS
+    lex.name for lex in ALL_LEXICONS if lex.written is not None and lex not in _SCENE_LISTS
 ]
 if _misplaced:
     raise ValueError(f"'=' entries in word lists not read as scenes: {', '.join(_misplaced)}")
 del _misplaced
+
+
+def only_spelling_blind(word: str) -> bool:
+    """Whether a normalised word is one that no list holds as written and that some list's
+    spelling-blind form matches: what ``lexicon_data/real_words.txt`` lists among
+    everyday words (written by scripts/screening_real_words.py)."""
+    if any(lex.regex.search(word) for lex in ALL_LEXICONS):
+        return False
+    folded = fold(word)
+    return any(lex.folded.search(folded) for lex in ALL_LEXICONS)
