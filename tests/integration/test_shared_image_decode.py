@@ -4,6 +4,8 @@ report as the two separate reads, on real files and the real pipeline."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +204,17 @@ def test_the_pipeline_shares_the_read(instance: Instance, tmp_path: Path) -> Non
     assert marks == read_marks(path, "image", key, 700 * 600)
 
 
+_BITS_APART = re.compile(r"\b(\d+) of 256 bits\b")
+
+
+def _bits_apart(assessment: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The PDQ distances an assessment's reasons quote (summed), and the assessment with
+    each written as N."""
+    text = json.dumps(assessment, sort_keys=True)
+    bits = sum(int(n) for n in _BITS_APART.findall(text))
+    return bits, json.loads(_BITS_APART.sub("N of 256 bits", text))
+
+
 def test_verify_of_a_large_jpeg_decides_the_same_with_the_shared_decode(
     instance: Instance, tmp_path: Path
 ) -> None:
@@ -228,7 +241,12 @@ def test_verify_of_a_large_jpeg_decides_the_same_with_the_shared_decode(
         one = run_analyzers(path, media, instance.settings, shared, services=instance)
         two = run_analyzers(path, media, instance.settings, alone, services=instance)
         a, b = one.as_dict(), two.as_dict()
-        assert a["assessment"] == b["assessment"], path.name
+        # The watermark key is random per run, so the stripped copy's pixels are too: the
+        # shared read's PDQ may land up to 2 bits from the separate read's (module docs),
+        # and the reason quotes that distance. Everything else must be the same.
+        (da, ra), (db, rb) = _bits_apart(a["assessment"]), _bits_apart(b["assessment"])
+        assert ra == rb, path.name
+        assert abs(da - db) <= 2, (path.name, da, db)
         assert a["provenance"]["state"] == b["provenance"]["state"]
         assert a["evidence"]["watermark"] == b["evidence"]["watermark"], path.name
         assert a["evidence"]["watermark"]["data"]["asset_id"] == pub.asset.id
