@@ -1,7 +1,7 @@
 """Prompt screening on the red-team set: recall and false-positive rate per slice, and speed.
 
     PYTHONPATH=src python bench/bench_screening.py [--split dev|heldout|para|blind|para_blind|
-        eu_blind|all]
+        eu_blind|world_blind|all]
         [--no-embeddings] [--limit N] [--full] [--threads 1] [--speed]
 
 Prints JSON: per split, recall (block or review) of deceptive prompts and the share of
