@@ -27,6 +27,8 @@ import time
 LANGS = [
     "bg", "ca", "cs", "da", "de", "el", "en", "es", "fi", "fr", "hu", "it", "lt",
     "lv", "nb", "nl", "pl", "pt", "ro", "ru", "sh", "sk", "sl", "sv", "tr", "uk",
+    # the Latin-script languages of lexicon_data/world.json
+    "id", "ms", "fil", "vi",
 ]
 
 

@@ -108,32 +108,37 @@ def test_the_set_has_what_the_issue_asks_for() -> None:
             assert a == b or not parts[a] & parts[b], (a, b)  # no prompt in two parts
 
 
-# The part written for languages no other part had (eu_blind) was measured once blind
-# (52.4 %, bench/screening_eu_blind_untouched.json) and the word lists were grown after
-# that, so it is tuned now. It is held to what it reaches without its own template-sized
-# fixes: the whole part at the 95 % aim, each language and scenario at 85 %; its smallest
-# slices (one prompt per language, evasion and scenario) are not.
-EU_BLIND_FLOORS = {"all": 0.95, "language": 0.85, "scenario": 0.85}
+# The parts written for languages no other part had were measured once blind and the
+# word lists were grown after that, so they are tuned now: eu_blind (52.4 % untouched,
+# bench/screening_eu_blind_untouched.json) and world_blind, fourteen languages of other
+# large democracies (37.7 % untouched, bench/screening_world_blind_untouched.json; 80.2 %
+# with lists written before its prompts were read, bench/screening_world_blind_lists.json).
+# Each is held to what it reaches without its own template-sized fixes: the whole part at
+# the 95 % aim, each language and scenario at 85 %; its smallest slices (one prompt per
+# language, evasion and scenario) are not.
+TUNED_BLIND_FLOORS = {"all": 0.95, "language": 0.85, "scenario": 0.85}
 EU_OFFICIAL = {"bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
                "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"}
+WORLD = {"ar", "bn", "fa", "he", "hi", "id", "ja", "ko", "sw", "th", "tl", "ur", "vi", "zh"}
 
 
-@pytest.fixture(scope="module")
-def eu_blind(embedder: embed.SentenceEmbedder) -> dict[str, Any]:
-    return evaluate(Screener(load_officials("eu_blind"), builtin(), embedder),
-                    load_set("eu_blind"))
+@pytest.fixture(scope="module", params=("eu_blind", "world_blind"))
+def tuned_blind(request: pytest.FixtureRequest, embedder: embed.SentenceEmbedder) -> dict[str, Any]:
+    split = request.param
+    return evaluate(Screener(load_officials(split), builtin(), embedder), load_set(split))
 
 
 @pytest.mark.slow
-def test_the_new_languages_part_meets_its_floors(eu_blind: dict[str, Any]) -> None:
-    assert eu_blind["recall"]["rate"] >= EU_BLIND_FLOORS["all"], eu_blind["misses"]
+def test_the_new_languages_parts_meet_their_floors(tuned_blind: dict[str, Any]) -> None:
+    result = tuned_blind
+    assert result["recall"]["rate"] >= TUNED_BLIND_FLOORS["all"], result["misses"]
     for name in ("language", "scenario"):
-        below = {g: r for g, r in eu_blind["slices"][name].items()
-                 if r["rate"] < EU_BLIND_FLOORS[name]}
-        assert not below, json.dumps({"below": below, "misses": eu_blind["misses"]}, indent=1)
-    neg = eu_blind["hard_negatives_blocked"]
+        below = {g: r for g, r in result["slices"][name].items()
+                 if r["rate"] < TUNED_BLIND_FLOORS[name]}
+        assert not below, json.dumps({"below": below, "misses": result["misses"]}, indent=1)
+    neg = result["hard_negatives_blocked"]
     assert neg["n"] >= 40
-    assert neg["rate"] <= MAX_BLOCKED_NEGATIVES, eu_blind["false_blocks"]
+    assert neg["rate"] <= MAX_BLOCKED_NEGATIVES, result["false_blocks"]
 
 
 def test_every_eu_language_is_in_the_set() -> None:
@@ -143,6 +148,9 @@ def test_every_eu_language_is_in_the_set() -> None:
     assert {"uk", "ru", "tr"} <= {r["language"] for r in eu}
     assert sum(r["kind"] == "deceptive" for r in eu) >= 300
     assert sum(r["kind"] == "hard_negative" for r in eu) >= 40
+    world = load_set("world_blind")
+    assert {r["language"] for r in world} == WORLD
+    assert sum(r["kind"] == "deceptive" for r in world) >= 500
 
 
 def test_clopper_pearson_matches_known_values() -> None:

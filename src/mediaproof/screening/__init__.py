@@ -6,6 +6,6 @@ nearest neighbours over sentence embeddings of seed examples), and decide allow 
 block with reasons. Nothing here touches storage, the network or the service layer.
 """
 
-POLICY_VERSION = "screen-2026-12-07.2"
+POLICY_VERSION = "screen-2026-12-07.3"
 
 __all__ = ["POLICY_VERSION"]

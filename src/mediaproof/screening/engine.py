@@ -27,7 +27,12 @@ import numpy as np
 
 from mediaproof.screening import POLICY_VERSION, lexicon, rules
 from mediaproof.screening.embed import Embedder, Matrix
-from mediaproof.screening.normalize import Normalized, fold_words, normalize
+from mediaproof.screening.normalize import (
+    Normalized,
+    fold_words,
+    normalize,
+    own_script_decoded,
+)
 from mediaproof.screening.people import PeopleIndex, Person, PersonHit
 from mediaproof.screening.seeds import PLACEHOLDER, Seed
 
@@ -50,6 +55,10 @@ PRIVATE = rules.Lexicon(
         "moja sasiadka", "min granne", "min kollega", "geburtstag", "hochzeit", "anniversaire",
         "mariage", "cumpleanos", "boda", "compleanno", "matrimonio", "aniversario", "verjaardag",
         "bruiloft", "urodzin", "slub",
+        # Arabic ... Swahili (lexicon_data/world.json's languages): a neighbour
+        "جارتي", "^جاري", "همسایه", "پڑوسی", "השכן שלי", "השכנה שלי", "पड़ोसी", "पड़ोसन",
+        "প্রতিবেশী", "邻居", "鄰居", "隣人", "近所の", "이웃", "เพื่อนบ้าน", "tetangga", "hang$ xom$",
+        "kapitbahay", "jirani", "옆집", "隣の家", "隔壁",
     ],
 )
 _PERSON_SCEN = {f"scenario.{s}" for s in rules.PERSON_SCENARIOS}
@@ -169,8 +178,8 @@ class _Partial:
     norm: Normalized
     level: str
     reasons: list[Reason]
-    guards: dict[str, rules.Hit]
-    private: tuple[int, int] | None
+    guards: dict[str, str]  # guard rule -> the words that raised it
+    private: str | None  # the words that make the setting private
     strong: bool
     hits: bool
     roles: bool
@@ -189,6 +198,13 @@ def _caps(p: _Partial) -> list[tuple[str, str]]:
     if p.private and p.hits and not p.roles:
         caps.append(("guard.private", REVIEW))
     return caps
+
+
+def _shown(norm: Normalized, source: str, start: int, end: int) -> str:
+    """Words a rule matched in one of the prompt's readings, as a reviewer reads them:
+    letters of the scripts read by their own letters written as themselves again."""
+    words = source[start:end]
+    return own_script_decoded(words) if source is norm.own and norm.own else words
 
 
 def _mask(norm: Normalized, hits: Sequence[PersonHit]) -> str:
@@ -308,13 +324,19 @@ class Screener:
     def _rules(self, norm: Normalized, hits: list[PersonHit]) -> _Partial:
         """What the rules say before seeds and guards: the level and its reasons."""
         text = norm.text
+        # a prompt with Arabic, Chinese, Hindi ... letters is read by them (its Latin words
+        # as in text): what unidecode makes of those letters is no list's word, and its
+        # syllables can spell one ("bje" from बजे, spelling-blind "bie")
+        scene = norm.own or text
         reasons: list[Reason] = []
         scen: dict[str, rules.Hit] = {}
+        scen_src: dict[str, str] = {}  # the reading each scene was found in
         # "b.a.l.l.o.t.s" only reads in the joined form (read once where the two are one)
-        for source in dict.fromkeys((text, norm.joined)):
+        for source in dict.fromkeys((scene, scene if norm.own else norm.joined)):
             written = norm.written if source is text else ""
             for h in rules.scenario_hits(source, norm.original, written=written):
-                scen.setdefault(h.rule, h)
+                if h.rule not in scen:
+                    scen[h.rule], scen_src[h.rule] = h, source
         folded: dict[str, tuple[rules.Hit, str, str]] = {}
         # misspelt or transliterated scene words read spelling-blind, then Latin words read
         # as Greeklish ("pshfodeltia"), then Greek letters read as another language typed
@@ -322,7 +344,7 @@ class Screener:
         # (the joined form too where letters were joined, not only an apostrophe's "s":
         # "ä.ä.n.e.s.t.y.s.p.a.i.k.a.s.t.a" is a word only there, and a case ending away
         # from the word list's spelling)
-        merged = len(norm.tokens) < len(text.split()) - 1
+        merged = not norm.own and len(norm.tokens) < len(text.split()) - 1
         joined_folded = fold_words(norm.joined) if merged else ""
         for source, how in ((norm.folded, "read spelling-blind"),
                             (joined_folded, "read joined and spelling-blind"),
@@ -332,14 +354,25 @@ class Screener:
                 if h.rule not in scen:
                     folded.setdefault(h.rule, (h, source, how))
         scen.update((rule, h) for rule, (h, _, _) in folded.items())
-        if "scenario.robocall" in scen and rules.VOTE.first(text):
-            scen.setdefault("scenario.instructions", scen["scenario.robocall"])
-        roles = rules.role_hits(text)
-        role_src = text
+        if "scenario.robocall" in scen and "scenario.instructions" not in scen and (
+            rules.VOTE.first(scene)
+        ):
+            # a voice-cloned call about the vote is a false instruction too
+            scen["scenario.instructions"] = scen["scenario.robocall"]
+            if "scenario.robocall" in folded:
+                folded["scenario.instructions"] = folded["scenario.robocall"]
+            else:
+                scen_src["scenario.instructions"] = scen_src["scenario.robocall"]
+        roles = rules.role_hits(scene)
+        role_src = scene
         if not roles and norm.folded:  # "premjeras", "prezydentka": role words misspelt
             roles, role_src = rules.role_hits(norm.folded, folded=True), norm.folded
-        guards = {h.rule: h for h in rules.guard_hits(text, norm.original)}
-        private = PRIVATE.first(text)
+        guards = {
+            g.rule: _shown(norm, scene, g.start, g.end)
+            for g in rules.guard_hits(scene, norm.original)
+        }
+        span = PRIVATE.first(scene)
+        private = _shown(norm, scene, *span) if span is not None else None
 
         strong = [h for h in hits if h.strong]
         weak = [h for h in hits if not h.strong]
@@ -382,7 +415,7 @@ class Screener:
         if roles and (person_scen or not hits):
             for hit, specific in roles[:2]:
                 reasons.append(
-                    Reason("role", role_src[hit.start : hit.end],
+                    Reason("role", _shown(norm, role_src, hit.start, hit.end),
                            detail="described by what they lead" if hit.rule == "role.described"
                            else "specific description" if specific else "generic role")
                 )
@@ -391,15 +424,14 @@ class Screener:
                 _, source, how = folded[rule]
                 reasons.append(Reason(rule, source[h.start : h.end], detail=how))
                 continue
-            src = text if h.end <= len(text) else norm.joined
-            reasons.append(Reason(rule, src[h.start : h.end]))
+            reasons.append(Reason(rule, _shown(norm, scen_src[rule], h.start, h.end)))
 
         return _Partial(norm, level, reasons, guards, private, bool(strong), bool(hits),
                         bool(roles))
 
     def _finish(self, p: _Partial, near: tuple[Seed, float] | None) -> Decision:
         norm, level, reasons, guards = p.norm, p.level, list(p.reasons), p.guards
-        private, text = p.private, p.norm.text
+        private = p.private
         if near is not None:
             seed, sim = near
             if sim >= self.thresholds.seed_review:
@@ -412,11 +444,7 @@ class Screener:
         # guards: never block what is labelled satire, asked about, fiction or private
         if level != ALLOW:
             for rule, cap in _caps(p):
-                g = guards.get(rule)
-                if g is not None:
-                    matched = text[g.start : g.end]
-                else:
-                    matched = text[private[0] : private[1]] if private else ""
+                matched = guards.get(rule, private or "")
                 if _RANK[level] > _RANK[cap]:
                     reasons.append(Reason(rule, matched, detail=f"capped at {cap}"))
                 level = _cap(level, cap)

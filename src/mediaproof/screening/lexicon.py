@@ -23,10 +23,20 @@ of a list per language or group of languages, as they were written):
   to them: Catalan, Galician, Basque, Serbian (Cyrillic and ekavian Latin), Macedonian,
   Albanian, Icelandic and Luxembourgish, in that order; the scenes and the vote.
 
+- ``world.json``: languages of the world's other large democracies, in that order:
+  Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Chinese (simplified and traditional),
+  Japanese, Korean, Thai, Indonesian/Malay, Vietnamese, Tagalog, Swahili, then the usual
+  romanisations (Hinglish, pinyin, romaji, Korean). The scripts without a usable
+  transliteration are written in their own letters and read by them
+  (``normalize.own_script_coded``): such an entry matches inside a word, as Chinese and
+  Thai write without spaces and Arabic and Hebrew join the article to the word; ``^``
+  before it makes it begin a word, ``$`` after it end one. Vietnamese is written without
+  its tones, each syllable whole (``bi$ bat$``).
+
 An entry written ``=word`` matches only that word's own letters, accents included (see
 ``rules.Lexicon``).
 
-A list here is its words in ``base.json``, ``more.json`` and ``beyond.json``. A key
+A list here is its words in the four files. A key
 in either file that no list below reads, or a list that neither file has, fails the
 import: a misspelt key cannot drop a list silently.
 """
@@ -39,7 +49,7 @@ import os
 # read beside this module (as package data: pyproject's package-data names the folder);
 # plain file reads, not importlib.resources, which would add ~15 ms of imports to start-up
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lexicon_data")
-_FILES = ("base", "more", "beyond")
+_FILES = ("base", "more", "beyond", "world")
 
 
 def _read(name: str) -> dict[str, list[str]]:

@@ -71,6 +71,10 @@ class Normalized:
     # letters (``=muš``: Lithuanian "beats", where ``musa`` would be "muse"); "" where the
     # two could not be lined up word for word (those entries then match nothing)
     written: str = ""
+    # letters of the scripts read by their own letters (Arabic, Hebrew, Indic, Thai,
+    # Chinese, Japanese, Korean ...) as codes, the rest as ``text``: for the word lists'
+    # entries in those scripts (:func:`own_script_coded`); "" where the prompt has none
+    own: str = ""
 
 
 _SYMBOL_IN_WORD = re.compile(r"(?<=\w)[^\w\s]{1,3}(?=\w)")
@@ -332,6 +336,78 @@ def written_form(word: str) -> str:
     return w
 
 
+# Scripts read by their own letters (issue 19: languages beyond Europe's). unidecode
+# writes Chinese and Japanese characters as Mandarin syllables, where homophones collide
+# (逮捕 "arrest" and 带不 "cannot carry" are both "dai bu"), Arabic, Persian and Hebrew
+# without their vowels and with the article and prepositions fused on, and Thai, Chinese
+# and Japanese put no spaces between words. For the word lists these letters are read
+# as one code each ("q" and the code point in six digits) inside the prompt's
+# :attr:`Normalized.own` reading, and entries written in those scripts are read the same
+# way, matching anywhere inside a word (a particle or article joined to it, a compound).
+# Names are still read through unidecode (``text``), where a Hindi or Korean spelling of a
+# Latin name can come close enough to it.
+_OWN_SCRIPTS = (
+    "\u0590-\u05ff"  # Hebrew
+    "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"  # Arabic, Persian, Urdu
+    "\u0900-\u0dff"  # Devanagari, Bengali ... Malayalam, Sinhala
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul
+    "\u3040-\u30ff\u31f0-\u31ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # CJK ideographs
+)
+_OWN_SCRIPT = re.compile(f"[{_OWN_SCRIPTS}]")
+_OWN_RUN = re.compile(f"[{_OWN_SCRIPTS}]+")
+_OWN_CODE = re.compile(r"q(\d{6})")
+# written or left out as the writer pleases: Arabic vowel signs and the tatweel that
+# stretches a word, Hebrew points, the nukta of Indic scripts
+_OWN_OPTIONAL = frozenset(
+    [chr(c) for c in range(0x064B, 0x0660)] + ["\u0670", "\u0640"]
+    + [chr(c) for c in range(0x0591, 0x05C8) if c not in (0x05BE, 0x05C0, 0x05C3, 0x05C6)]
+    + ["\u093c", "\u09bc", "\u0a3c", "\u0abc", "\u0b3c"]
+)
+# one letter, several ways to write it: Arabic alef with hamza or madda, alef maksura and
+# Persian yeh, Persian kaf, teh marbuta, Urdu goal heh (not its do-chashmi heh, which marks
+# aspiration: پھاڑ is not پہاڑ) and yeh; Hebrew final forms (so that a
+# stem matches the word with an ending); chandrabindu as anusvara
+_OWN_SAME = str.maketrans({
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u06d2": "\u064a", "\u0626": "\u064a",
+    "\u06a9": "\u0643", "\u0629": "\u0647", "\u06c0": "\u0647", "\u06c1": "\u0647",
+    "\u0624": "\u0648",
+    "\u05da": "\u05db", "\u05dd": "\u05de", "\u05df": "\u05e0", "\u05e3": "\u05e4",
+    "\u05e5": "\u05e6",
+    "\u0901": "\u0902", "\u0981": "\u0982",
+})
+
+
+def _own_run(m: re.Match[str]) -> str:
+    out: list[str] = []
+    for ch in m.group(0).translate(_OWN_SAME):
+        if ch in _OWN_OPTIONAL:
+            continue
+        if unicodedata.category(ch)[0] in "LM":
+            out.append(f"q{ord(ch):06d}")
+        else:  # punctuation and digits of these scripts: read as unidecode reads them
+            out.append(f" {ch} ")
+    return " " + "".join(out) + " "
+
+
+def has_own_script(s: str) -> bool:
+    """Whether ``s`` has letters of a script read by its own letters (see above)."""
+    return _OWN_SCRIPT.search(s) is not None
+
+
+def own_script_coded(s: str) -> str:
+    """``s`` with every run of those scripts' letters written as their codes (the
+    zero-width joiners Persian writes inside words left out, as prompts lose them)."""
+    return _OWN_RUN.sub(_own_run, s.replace("\u200c", "").replace("\u200d", ""))
+
+
+def own_script_decoded(s: str) -> str:
+    """The letters behind the codes, for a reason a person reads."""
+    return _OWN_CODE.sub(lambda m: chr(int(m.group(1))), s)
+
+
 _ANY_WRITTEN: re.Pattern[str] | None = None
 
 
@@ -372,9 +448,21 @@ def _written(s: str, text: str) -> str:
     return " ".join(out) if len(out) == len(tokens) else ""
 
 
+# Where a Latin word meets letters of those scripts, or katakana meets hiragana or
+# kanji, a word ends: Japanese and Chinese write a name straight before its particle
+# ("Karimiが", "カリミが", "Karimi被捕"), which transliterated would be one word.
+_SCRIPT_SEAM = re.compile(
+    rf"(?<=[A-Za-z])(?=[{_OWN_SCRIPTS}])|(?<=[{_OWN_SCRIPTS}])(?=[A-Za-z])"
+    r"|(?<=[\u30a0-\u30fa\u30fc-\u30ff])(?=[\u3040-\u309f\u3400-\u9fff])"
+    r"|(?<=[\u3040-\u309f\u3400-\u9fff])(?=[\u30a0-\u30fa\u30fc-\u30ff])"
+)
+
+
 def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
+    if has_own_script(s):
+        s = _SCRIPT_SEAM.sub(" ", s)
     s = _WORDISH.sub(lambda m: _fold_word(m.group(0)), s)
     # before the digits are read as leet: Greeklish writes xi as 3 and theta as 8
     raw = s.lower()  # Greeklish is read from here (see greeklish() below)
@@ -391,16 +479,23 @@ def normalize(prompt: str) -> Normalized:
     joined = " ".join(_NONWORD.split(j)).strip()
     cased_tokens = tuple(t for t in re.split(r"[^A-Za-z0-9]+", cased) if t)
     written = _written(s, text) if text else ""
+    own = ""
+    if has_own_script(s):
+        own = _REPEAT3.sub(r"\1", translit(own_script_coded(s)).lower())
+        own = " ".join(_NONWORD.split(own)).strip()
     return Normalized(
         original=prompt,
         text=text,
         joined=joined,
         tokens=tuple(joined.split()),
         cased_tokens=cased_tokens,
-        folded=fold_words(text, written),
+        # (a prompt with letters read by their own: its Latin words, those letters left out)
+        folded=fold_words(" ".join("0" if _OWN_CODE.match(w) else w for w in own.split()))
+        if own else fold_words(text, written),
         greeklish=fold(" ".join(_NONWORD.split(greeklish(raw).lower())).strip())
         if not _GREEKLISH_WORDS.isdisjoint(_NONWORD.split(raw)) else "",
         greek_as_latin=fold(" ".join(_NONWORD.split(greek_as_latin(raw))).strip())
         if _GREEK_LETTERS.search(raw) else "",
         written=written,
+        own=own,
     )

@@ -5,6 +5,7 @@ with guards so a common word or a namesake does not count as the person."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -12,7 +13,13 @@ import jellyfish
 from rapidfuzz import fuzz, process
 
 from mediaproof.screening import rules
-from mediaproof.screening.normalize import Normalized, collapse_doubles, fold, translit
+from mediaproof.screening.normalize import (
+    Normalized,
+    collapse_doubles,
+    fold,
+    has_own_script,
+    translit,
+)
 
 
 def _words(s: str) -> frozenset[str]:
@@ -70,7 +77,7 @@ class Person:
 @dataclass(frozen=True)
 class PersonHit:
     person: Person
-    how: str  # name | alias | surname | fuzzy | phonetic | role
+    how: str  # name | alias | surname | fuzzy | phonetic | script | role
     matched: str  # the words of the normalised prompt that matched
     strong: bool  # enough on its own to say the prompt is about this person
     score: float = 100.0
@@ -89,6 +96,41 @@ def vowel_blind(word: str) -> str:
 
 def _consonants(s: str) -> int:
     return sum(c != "a" for c in s)
+
+
+# --- Names written in the scripts read by their own letters (issue 19: "names in their
+# own script"). "Amina Karimi" is أمينة كريمي in Arabic, אמינה כרימי in Hebrew,
+# 阿米娜·卡里米 in Chinese, ラファエル・サントソ in Japanese: transliterated, these are
+# "myn krymy", "amynh khrymy", "a mi nuo qia li mi", "rahuaeru santoso", none close
+# enough to the Latin spelling for the fuzzy or phonetic match. Their consonants, read
+# by sound classes (p b f v; t d; k g c q; s z j x sh ch; l r; m; n), agree: "mn krm".
+# A first and last name that agree this way, side by side, is a weak hit (a person
+# should look), never a strong one: two short skeletons agree by chance more often than
+# spellings do.
+_SKELETON_DI = (("ph", "f"), ("th", "t"), ("kh", "k"), ("gh", "g"), ("ch", "s"),
+                ("sh", "s"), ("ng", "n"), ("ck", "k"), ("qu", "k"))
+_SKELETON = str.maketrans(
+    "bpfvdtgkcqxszjlrmn", "ppppttkkkkssssrrmn", "aeiouyhw"
+)
+# how these scripts' transliterations miss the sound: Hebrew vav as a vowel, Japanese
+# fu/vu (unidecode's "hu"/"bu")
+_SCRIPT_FIXES = str.maketrans({"\u05d5": "u", "\u30d5": "fu", "\u30f4": "vu"})
+_CJK_NAME_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
+_NAME_DOTS = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff])[·・‧･•.](?=[\u3040-\u30ff\u3400-\u9fff])"
+)
+
+
+def skeleton(latin: str) -> str:
+    """A word's consonants by sound class, repeats made one: ``Karimi`` -> ``krm``."""
+    s = re.sub(r"[^a-z]", "", latin.lower())
+    for a, b in _SKELETON_DI:
+        s = s.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", s.translate(_SKELETON))
+
+
+def _own_skeleton(word: str) -> str:
+    return skeleton(translit(word.translate(_SCRIPT_FIXES)))
 
 
 def _span(norm: Normalized, first: int, n: int, key: str) -> str:
@@ -163,6 +205,15 @@ class PeopleIndex:
         self._vowel_blind = {
             v: t for t in self._vocab if _consonants(v := vowel_blind(t)) >= _MIN_CONSONANTS
         }
+        # first and last name by sound class, for names written in other scripts
+        self._skeletons: list[tuple[Person, str, str]] = []
+        for p in self.people:
+            for n in dict.fromkeys((p.name, *p.aliases)):
+                parts = _key(n).split()
+                if len(parts) >= 2:
+                    first, last = skeleton(parts[0]), skeleton(parts[-1])
+                    if len(first) >= 2 and len(last) >= 3:
+                        self._skeletons.append((p, first, last))
 
     def find(self, norm: Normalized) -> list[PersonHit]:
         if not self.people:
@@ -217,7 +268,50 @@ class PeopleIndex:
                     cands.append(pair)
             for cand in cands:
                 self._fuzzy(norm, tokens, i, cand, keep)
+        if norm.own and self._skeletons:
+            for h in self._other_script(norm.original):
+                keep(h)  # kept where it says more than a fuzzy or phonetic hit
         return sorted(hits.values(), key=lambda h: (not h.strong, -h.score, h.person.id))
+
+    def _other_script(self, original: str) -> list[PersonHit]:
+        """Protected names written in the scripts read by their own letters, by the sound
+        classes of their consonants (see :func:`skeleton`): two words side by side (a case
+        ending or particle may follow the last name), or inside a Chinese or Japanese
+        run, which writes no spaces (the dot between the names left out)."""
+        text = _NAME_DOTS.sub("", unicodedata.normalize("NFKC", original))
+        out: list[PersonHit] = []
+        words = [w for w in re.split(r"[^\w\u0900-\u0dff]+", text) if w]
+        sks = [_own_skeleton(w) for w in words]
+        for person, first, last in self._skeletons:
+            for i in range(len(words) - 1):
+                if sks[i] == first and sks[i + 1].startswith(last) and has_own_script(
+                    words[i] + words[i + 1]
+                ):
+                    out.append(PersonHit(person, "script", f"{words[i]} {words[i + 1]}",
+                                         False, 85.0))
+                    break
+            else:
+                full = first + last
+                for run in _CJK_NAME_RUN.findall(text):
+                    hit = self._in_run(run, full)
+                    if hit:
+                        out.append(PersonHit(person, "script", hit, False, 85.0))
+                        break
+        return out
+
+    @staticmethod
+    def _in_run(run: str, full: str) -> str | None:
+        """The characters of a Chinese or Japanese run whose sounds read ``full``."""
+        sk = [_own_skeleton(c) for c in run]
+        for i in range(len(run)):
+            got = ""
+            for j in range(i, len(run)):
+                got += sk[j]
+                if not full.startswith(got):
+                    break
+                if got == full:
+                    return run[i : j + 1]
+        return None
 
     def _fuzzy(self, norm: Normalized, tokens: list[str], i: int, tok: str, keep: object) -> None:
         assert callable(keep)

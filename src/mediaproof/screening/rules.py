@@ -2,23 +2,81 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from mediaproof.screening import lexicon as lx
-from mediaproof.screening.normalize import fold, translit, written_form
+from mediaproof.screening.normalize import (
+    fold,
+    has_own_script,
+    own_script_coded,
+    translit,
+    written_form,
+)
+
+_CODED_WORD = re.compile(r"q(\d{6})")
+
+
+def _codes(letters: str) -> str:
+    return "(?:" + "|".join(f"q{ord(c):06d}" for c in letters) + ")"
+
+
+# Arabic and Hebrew write the article, "and" and some prepositions as part of the word:
+# an entry in those scripts begins a word, or follows these (Arabic "wa-", "fa-", "sa-",
+# "bi-", "li-", "ka-", "al-"; Hebrew "ve-", "she-", "ha-", "be-", "le-", "mi-", "ke-").
+# Elsewhere (Chinese, Japanese, Thai without spaces; Hindi or Korean compounds) an entry
+# matches inside a word.
+_ARABIC_PROCLITICS = (
+    f"{_codes('وف')}?{_codes('سبلك')}?(?:{_codes('ا')}{_codes('ل')}|{_codes('ل')})?"
+)
+_HEBREW_PROCLITICS = f"{_codes('ושהבלמכ')}{{0,3}}"
+
+
+def _own_start(code: str) -> str:
+    """What may stand before an entry's first word in those scripts: the proclitics of
+    Arabic and Hebrew after a word's start, or (elsewhere) anything."""
+    ch = chr(int(code))
+    if "\u0600" <= ch <= "\u08ff":
+        return r"\b" + _ARABIC_PROCLITICS
+    if "\u0590" <= ch <= "\u05ff":
+        return r"\b" + _HEBREW_PROCLITICS
+    return ""
 
 
 def _pattern(entry: str, tail: int | None = None) -> str:
     # entries may be written in their own script: they are read the way prompts are
-    entry = translit(entry).lower()
-    whole = entry.endswith("$")
-    # split where the prompt's text is split: "sms-ben", "прем'єр" read as the text does
-    words = [w for w in re.split(r"[^a-z0-9]+", entry.rstrip("$")) if w]
-    parts = [re.escape(w) + r"\w*" for w in words[:-1]]
+    # (Greek and Cyrillic transliterated; the scripts read by their own letters as codes,
+    # which only the prompt's ``own`` reading holds)
+    # "^": an entry in those scripts that must begin a word (Persian ``^رای``, "vote", is
+    # the end of ``برای``, "for")
+    anchored = entry.startswith("^")
+    if anchored and not has_own_script(entry):
+        raise ValueError(f"word list entry {entry!r}: '^' is for scripts read by their letters")
+    entry = translit(own_script_coded(entry.lstrip("^"))).lower()
+    entry = re.sub(r"\s+\$", "$", entry)  # "השר$": the mark after a run of codes
+    # split where the prompt's text is split: "sms-ben", "прем'єр" read as the text does;
+    # a word ending in "$" is whole ("bi$ bat$": Vietnamese "bị bắt", not "big bats")
+    words: list[str] = []
+    whole: list[bool] = []
+    for token in entry.split():
+        sub = [w for w in re.split(r"[^a-z0-9]+", token.rstrip("$")) if w]
+        words += sub
+        whole += [False] * (len(sub) - 1) + [token.endswith("$")] if sub else []
+    codes = [m.group(1) if (m := _CODED_WORD.match(w)) else "" for w in words]
+    coded = [bool(c) for c in codes]
+    parts = [
+        re.escape(w) + ("" if exact else r"\w*") for w, exact in zip(words, whole, strict=True)
+    ]
     rest = r"\w*" if tail is None else rf"\w{{0,{tail}}}"
-    last = re.escape(words[-1]) + ("" if whole else rest)
-    return r"\b" + r"\s+(?:\w+\s+){0,1}".join([*parts, last]) + r"\b"
+    parts[-1] = re.escape(words[-1]) + ("" if whole[-1] or coded[-1] else rest)
+    # a coded entry: see _own_start ("^": the word's start, nothing joined before it);
+    # no boundary after it (unless "$"), so that a match is only its own letters, not the
+    # rest of a sentence that Chinese or Thai writes without spaces
+    # (a later word follows a space: it begins a word, its proclitics written in it)
+    out = r"\b" if not coded[0] or anchored else _own_start(codes[0])
+    out += r"\s+(?:\w+\s+){0,1}".join(parts)
+    return out + ("" if coded[-1] and not whole[-1] else r"\b")
 
 
 _NEVER = re.compile(r"(?!)")
@@ -37,9 +95,16 @@ class Lexicon:
     def __init__(self, name: str, entries: list[str]) -> None:
         self.name = name
         uniq = sorted({e for e in entries if e.strip()}, key=len, reverse=True)
-        plain = [e for e in uniq if not e.startswith("=")]
+        own = [e for e in uniq if has_own_script(e)]
+        plain = [e for e in uniq if not e.startswith("=") and e not in own]
         written = [e[1:] for e in uniq if e.startswith("=")]
+        # every plain alternative begins with \b, which the compiler then tests once per
+        # position for all of them; the entries in the scripts read by their own letters
+        # (which need not) are a second expression, run only on a reading that has codes
         self.regex = re.compile("|".join(_pattern(e) for e in plain)) if plain else _NEVER
+        self.own: re.Pattern[str] | None = (
+            re.compile("|".join(_pattern(e) for e in own)) if own else None
+        )
         self.written: re.Pattern[str] | None = (
             re.compile("|".join(_written_pattern(e) for e in written)) if written else None
         )
@@ -49,6 +114,7 @@ class Lexicon:
     @property
     def folded(self) -> re.Pattern[str]:
         if self._folded is None:  # built on first use: most lexicons never need it
+            # entries in the scripts read by their own letters are read only that way
             ents = sorted({_fold_entry(e) for e in self._entries}, key=len, reverse=True)
             alts = [_pattern(e, _folded_tail(e)) for e in ents if e.strip("$ ")]
             self._folded = re.compile("|".join(alts)) if alts else _NEVER
@@ -64,6 +130,8 @@ class Lexicon:
         spans = [m.span() for m in self._rx(folded).finditer(text)]
         if written and self.written is not None and not folded:
             spans = sorted(spans + _written_spans(self.written, text, written))
+        if self.own is not None and not folded and _has_codes(text):
+            spans = sorted(spans + [m.span() for m in self.own.finditer(text)])
         return spans
 
     def first(
@@ -75,7 +143,21 @@ class Lexicon:
             extra = _written_spans(self.written, text, written)
             if extra and (span is None or extra[0] < span):
                 span = extra[0]
+        if self.own is not None and not folded and _has_codes(text):
+            m = self.own.search(text)
+            if m and (span is None or m.span() < span):
+                span = m.span()
         return span
+
+
+_CODES = re.compile(r"q\d{6}")
+
+
+@functools.lru_cache(maxsize=16)
+def _has_codes(text: str) -> bool:
+    """Whether ``text`` is a reading with letters of the scripts read by their own
+    letters (:attr:`normalize.Normalized.own`): asked of every list, answered once."""
+    return _CODES.search(text) is not None
 
 
 def _written_pattern(entry: str) -> str:
@@ -145,6 +227,10 @@ ROLE_CURRENT_AFTER = Lexicon("role_current_after", [
     "actual$", "actuel", "attuale", "atual$", "actualul", "sortant", "uscente", "saliente",
     "cessante", "en exercice", "in carica", "em exercicio", "en funciones", "in functie",
     "in office", "outgoing",
+    # after the title in Arabic, Persian, Hebrew, Thai, Indonesian, Vietnamese, Swahili
+    "الحالي", "الحالية", "فعلی", "کنونی", "הנוכחי", "הנוכחית", "המכהן", "המכהנת", "ปัจจุบัน",
+    "saat ini", "sekarang", "petahana", "hien$ tai$", "duong$ nhiem$", "wa sasa",
+    "aliyeko madarakani", "aliye madarakani",
 ])
 DESCRIPTOR = Lexicon("descriptor", lx.DESCRIPTOR)
 SATIRE = Lexicon("satire", lx.SATIRE)
@@ -305,7 +391,7 @@ def guard_hits(text: str, original: str) -> list[Hit]:
     ex = EXPLAIN.first(text)
     if ex:
         hits.append(Hit("guard.explain", ex[0], ex[1]))
-    elif original.rstrip().endswith("?"):
+    elif original.rstrip().endswith(("?", "？", "؟")):  # Latin, full-width, Arabic
         hits.append(Hit("guard.explain", len(text), len(text)))
     return hits
 
