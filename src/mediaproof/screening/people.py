@@ -205,15 +205,18 @@ class PeopleIndex:
         self._vowel_blind = {
             v: t for t in self._vocab if _consonants(v := vowel_blind(t)) >= _MIN_CONSONANTS
         }
-        # first and last name by sound class, for names written in other scripts
-        self._skeletons: list[tuple[Person, str, str]] = []
+        # first and last name by sound class, for names written in other scripts: by the
+        # first name's, and whole (for Chinese and Japanese, written without spaces)
+        self._by_first: dict[str, list[tuple[Person, str]]] = {}
+        self._full_skeletons: list[tuple[Person, str]] = []
         for p in self.people:
             for n in dict.fromkeys((p.name, *p.aliases)):
                 parts = _key(n).split()
                 if len(parts) >= 2:
                     first, last = skeleton(parts[0]), skeleton(parts[-1])
                     if len(first) >= 2 and len(last) >= 3:
-                        self._skeletons.append((p, first, last))
+                        self._by_first.setdefault(first, []).append((p, last))
+                        self._full_skeletons.append((p, first + last))
 
     def find(self, norm: Normalized) -> list[PersonHit]:
         if not self.people:
@@ -268,7 +271,7 @@ class PeopleIndex:
                     cands.append(pair)
             for cand in cands:
                 self._fuzzy(norm, tokens, i, cand, keep)
-        if norm.own and self._skeletons:
+        if norm.own and self._full_skeletons:
             for h in self._other_script(norm.original):
                 keep(h)  # kept where it says more than a fuzzy or phonetic hit
         return sorted(hits.values(), key=lambda h: (not h.strong, -h.score, h.person.id))
@@ -277,41 +280,42 @@ class PeopleIndex:
         """Protected names written in the scripts read by their own letters, by the sound
         classes of their consonants (see :func:`skeleton`): two words side by side (a case
         ending or particle may follow the last name), or inside a Chinese or Japanese
-        run, which writes no spaces (the dot between the names left out)."""
+        run, which writes no spaces (the dot between the names left out). Each word and
+        character is read once, whatever the number of protected people."""
         text = _NAME_DOTS.sub("", unicodedata.normalize("NFKC", original))
-        out: list[PersonHit] = []
+        found: dict[str, PersonHit] = {}
         words = [w for w in re.split(r"[^\w\u0900-\u0dff]+", text) if w]
         sks = [_own_skeleton(w) for w in words]
-        for person, first, last in self._skeletons:
-            for i in range(len(words) - 1):
-                if sks[i] == first and sks[i + 1].startswith(last) and has_own_script(
-                    words[i] + words[i + 1]
-                ):
-                    out.append(PersonHit(person, "script", f"{words[i]} {words[i + 1]}",
-                                         False, 85.0))
-                    break
-            else:
-                full = first + last
-                for run in _CJK_NAME_RUN.findall(text):
-                    hit = self._in_run(run, full)
-                    if hit:
-                        out.append(PersonHit(person, "script", hit, False, 85.0))
+        for i in range(len(words) - 1):
+            for person, last in self._by_first.get(sks[i], ()):
+                if person.id in found or not sks[i + 1].startswith(last):
+                    continue
+                if has_own_script(words[i] + words[i + 1]):
+                    found[person.id] = PersonHit(
+                        person, "script", f"{words[i]} {words[i + 1]}", False, 85.0
+                    )
+        for run in _CJK_NAME_RUN.findall(text):
+            # the run's consonants in one string, and where each character's begin and end
+            starts: dict[int, int] = {}
+            ends: dict[int, int] = {}
+            joined = ""
+            for k, c in enumerate(run):
+                sk = _own_skeleton(c)
+                if sk:
+                    starts.setdefault(len(joined), k)
+                    joined += sk
+                    ends[len(joined)] = k
+            for person, full in self._full_skeletons:
+                if person.id in found:
+                    continue
+                pos = joined.find(full)
+                while pos != -1:
+                    a, b = starts.get(pos), ends.get(pos + len(full))
+                    if a is not None and b is not None:
+                        found[person.id] = PersonHit(person, "script", run[a : b + 1], False, 85.0)
                         break
-        return out
-
-    @staticmethod
-    def _in_run(run: str, full: str) -> str | None:
-        """The characters of a Chinese or Japanese run whose sounds read ``full``."""
-        sk = [_own_skeleton(c) for c in run]
-        for i in range(len(run)):
-            got = ""
-            for j in range(i, len(run)):
-                got += sk[j]
-                if not full.startswith(got):
-                    break
-                if got == full:
-                    return run[i : j + 1]
-        return None
+                    pos = joined.find(full, pos + 1)
+        return list(found.values())
 
     def _fuzzy(self, norm: Normalized, tokens: list[str], i: int, tok: str, keep: object) -> None:
         assert callable(keep)
