@@ -116,7 +116,7 @@ def test_an_empty_index_finds_nobody() -> None:
 
 def test_symbols_inside_a_name_and_a_name_cut_in_two_are_read_through() -> None:
     assert normalize("Ker🔥tész").joined == "kertesz"
-    assert normalize("a 🔥 fire").joined == "a fire"  # a symbol between words stays a gap
+    assert normalize("a 🌟 fire").joined == "a fire"  # a symbol between words stays a gap
     ix = PeopleIndex([Person("official:9", "Zsófia Kertész", ("Kertész",))])
     hits = ix.find(normalize("Zsófia Ker tész in jail"))
     assert hits and hits[0].strong and hits[0].person.name == "Zsófia Kertész"
@@ -129,3 +129,20 @@ def test_word_lists_in_greek_and_cyrillic_read_like_the_prompts() -> None:
     text = normalize("Ο νυν πρωθυπουργός συλλαμβάνεται με χειροπέδες").text
     assert rules.ARREST.first(text) and rules.ROLE.first(text)
     assert rules.ARREST.first(normalize("Президентът е арестуван").text)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "words"),
+    [
+        ("Photo of 🗳️ boxes 🔥 behind city hall", "ballot box boxes burning"),
+        ("the president 🚔⛓️", "police car in chains"),
+        ("vote by 📲 to 1234", "vote by text message to 1234"),
+    ],
+)
+def test_emoji_standing_for_words_are_read_as_them(prompt: str, words: str) -> None:
+    assert words in normalize(prompt).text
+
+
+def test_an_emoji_inside_a_name_is_left_out_not_read() -> None:
+    assert normalize("Ker🔥tész").text == "kertesz"
+    assert normalize("I love pizza 🍕").text == "i love pizza"

@@ -448,6 +448,30 @@ def _written(s: str, text: str) -> str:
     return " ".join(out) if len(out) == len(tokens) else ""
 
 
+# Emoji standing for a scene's words ("🗳️🔥 behind city hall", "the president 🚔⛓️"):
+# read as the English words, which every list holds. One inside a word is evasion
+# punctuation and is left out first (``_strip_format``: "Ker🔥tész").
+EMOJI_WORDS: dict[str, str] = {
+    "\U0001f5f3": "ballot box", "\U0001f525": "burning", "\U0001f5d1": "trash",
+    "\U0001f6ae": "trash", "\U0001f694": "police car", "\U0001f693": "police car",
+    "\U0001f46e": "police", "\U0001f6a8": "police", "\u26d3": "in chains",
+    "\U0001f512": "locked", "\U0001f510": "locked", "\U0001f6ab": "closed",
+    "\u26d4": "closed", "\U0001f3e5": "hospital", "\U0001f691": "ambulance",
+    "\U0001f9bd": "wheelchair", "\U0001f9bc": "wheelchair", "\U0001f915": "injured",
+    "\U0001f480": "dead", "\u2620": "dead", "\U0001f52a": "knife", "\U0001f5e1": "knife",
+    "\U0001f52b": "gun", "\U0001f44a": "punch", "\U0001f91c": "punch",
+    "\U0001f91b": "punch", "\U0001f94a": "punch", "\U0001f4a3": "bomb",
+    "\U0001fa78": "blood", "\U0001f4de": "phone call", "\u260e": "phone call",
+    "\U0001f4f2": "text message", "\U0001f4e9": "text message", "\U0001f4e7": "email",
+    "\U0001f399": "voice", "\U0001f30a": "flooded",
+}
+_EMOJI = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
+
+
+def _emoji_words(s: str) -> str:
+    return _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", s)
+
+
 # Where a Latin word meets letters of those scripts, or katakana meets hiragana or
 # kanji, a word ends: Japanese and Chinese write a name straight before its particle
 # ("Karimiが", "カリミが", "Karimi被捕"), which transliterated would be one word.
@@ -461,6 +485,8 @@ _SCRIPT_SEAM = re.compile(
 def normalize(prompt: str) -> Normalized:
     s = unicodedata.normalize("NFKC", prompt)
     s = _strip_format(s)
+    if _EMOJI.search(s):
+        s = _emoji_words(s)
     if has_own_script(s):
         s = _SCRIPT_SEAM.sub(" ", s)
     s = _WORDISH.sub(lambda m: _fold_word(m.group(0)), s)
