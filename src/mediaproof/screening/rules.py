@@ -315,6 +315,11 @@ def scenario_hits(
         # voting from afar by a channel that does not exist ("make your choice from home by
         # replying YES to this number")
         hits.append(Hit("scenario.instructions", remote[0], remote[1]))
+    elif vote and len(days := _days_voted(text, folded, written)) >= 2:
+        # different voting days for different voters ("Democrats vote Tuesday,
+        # Republicans vote Wednesday"): two weekdays, each said right after a vote word
+        # (not a schedule: "early voting runs Monday through Friday")
+        hits.append(Hit("scenario.instructions", *days[0]))
     elif vote and (chan := _channel_near_vote(text, folded, written)) is not None:
         # "you can vote by SMS", "glasovati putem Vibera": a channel no election has. A
         # poster or an image of that is a deceptive scene; a sentence without a request for
@@ -327,15 +332,19 @@ def scenario_hits(
         # some voters sent to another day ("people with surnames A to M vote next Sunday",
         # "those born in odd years vote tomorrow"): a group, a vote word and a day
         hits.append(Hit("scenario.instructions", group[0], group[1]))
-    elif vote:
-        # different voting days for different voters ("Democrats vote Tuesday,
-        # Republicans vote Wednesday"): two weekdays beside vote words
-        days = {m.group(0)[:4] for m in WEEKDAY.finditer(text)}
-        if len(days) >= 2:
-            m = WEEKDAY.search(text)
-            assert m is not None
-            hits.append(Hit("scenario.instructions", m.start(), m.end()))
     return hits
+
+
+def _days_voted(text: str, folded: bool, written: str) -> list[tuple[int, int]]:
+    """Weekdays said right after a vote word (at most one word between: "vote Tuesday",
+    "votes on Wednesday"), one span for each different day."""
+    votes = [b for _, b in VOTE.find(text, folded, written)]
+    out: dict[str, tuple[int, int]] = {}
+    for m in WEEKDAY.finditer(text):
+        before = [b for b in votes if b <= m.start()]
+        if before and len(text[before[-1] : m.start()].split()) <= 1:
+            out.setdefault(m.group(0)[:4], m.span())
+    return list(out.values())
 
 
 def _channel_near_vote(text: str, folded: bool, written: str) -> tuple[int, int] | None:
