@@ -185,6 +185,8 @@ def test_name_skeletons_agree_across_scripts() -> None:
     "prompt",
     [
         "أمينة كريمي مكبلة اليدين",
+        "صورة لأمينة كريمي في زنزانة",  # "of Amina": the preposition joined to the name
+        "ולאמינה כרימי יש אזיקים",
         "אמינה כרימי אזוקה",
         "امینه کریمی با دستبند",
         "阿米娜·卡里米被捕",
@@ -202,7 +204,7 @@ def test_a_protected_name_in_another_script_is_a_weak_hit(prompt: str) -> None:
 
 def test_another_first_name_is_someone_else() -> None:
     # Reza Karimi, the neighbour: the surname alone is not read across scripts
-    for prompt in ("رضا كريمي في حديقته", "雷扎·卡里米在花园里"):
+    for prompt in ("رضا كريمي في حديقته", "لرضا كريمي حديقة", "雷扎·卡里米在花园里"):
         hits = PeopleIndex([KARIMI]).find(normalize(prompt))
         assert not [h for h in hits if h.how == "script"], prompt
 

@@ -133,6 +133,20 @@ def _own_skeleton(word: str) -> str:
     return skeleton(translit(word.translate(_SCRIPT_FIXES)))
 
 
+# Arabic and Hebrew join a preposition or "and" to a name (لأمينة, "for Amina";
+# ולרפאל): a first name is read with up to three of those letters taken off too
+_NAME_PROCLITICS = frozenset("وفبلكاהובלמשכ")
+
+
+def _first_name_forms(word: str, sk: str) -> list[str]:
+    forms = [sk]
+    for k in range(1, min(3, len(word) - 2) + 1):
+        if word[k - 1] not in _NAME_PROCLITICS:
+            break
+        forms.append(_own_skeleton(word[k:]))
+    return forms
+
+
 def _span(norm: Normalized, first: int, n: int, key: str) -> str:
     """The prompt's own (normalised) words at a match; a squashed key spans one token."""
     words = norm.tokens[first : first + n]
@@ -287,7 +301,10 @@ class PeopleIndex:
         words = [w for w in re.split(r"[^\w\u0900-\u0dff]+", text) if w]
         sks = [_own_skeleton(w) for w in words]
         for i in range(len(words) - 1):
-            for person, last in self._by_first.get(sks[i], ()):
+            for person, last in (
+                pair for sk in _first_name_forms(words[i], sks[i])
+                for pair in self._by_first.get(sk, ())
+            ):
                 if person.id in found or not sks[i + 1].startswith(last):
                     continue
                 if has_own_script(words[i] + words[i + 1]):
