@@ -33,6 +33,11 @@ _ARABIC_PROCLITICS = (
 _HEBREW_PROCLITICS = f"{_codes('ושהבלמכ')}{{0,3}}"
 
 
+# how a coded entry's expression begins, longest first: one expression per beginning,
+# so that the compiler reads the beginning once for all of that expression's entries
+_OWN_STARTS = (r"\b" + _ARABIC_PROCLITICS, r"\b" + _HEBREW_PROCLITICS, r"\b")
+
+
 def _own_start(code: str) -> str:
     """What may stand before an entry's first word in those scripts: the proclitics of
     Arabic and Hebrew after a word's start, or (elsewhere) anything."""
@@ -100,10 +105,17 @@ class Lexicon:
         written = [e[1:] for e in uniq if e.startswith("=")]
         # every plain alternative begins with \b, which the compiler then tests once per
         # position for all of them; the entries in the scripts read by their own letters
-        # (which need not) are a second expression, run only on a reading that has codes
+        # are more expressions, run only on a reading that has codes, one for each way
+        # an entry begins (_OWN_STARTS; the rest all begin with a code's "q"). Mixed, the
+        # alternatives share no beginning and each is tried at every position: the
+        # rules were 8x slower on Latin prompts, 2.5x on the world part's.
         self.regex = re.compile("|".join(_pattern(e) for e in plain)) if plain else _NEVER
-        self.own: re.Pattern[str] | None = (
-            re.compile("|".join(_pattern(e) for e in own)) if own else None
+        groups: dict[str, list[str]] = {}
+        for pat in (_pattern(e) for e in own):
+            start = next((pre for pre in _OWN_STARTS if pat.startswith(pre)), "")
+            groups.setdefault(start, []).append(pat)
+        self.own: tuple[re.Pattern[str], ...] = tuple(
+            re.compile("|".join(group)) for group in groups.values()
         )
         self.written: re.Pattern[str] | None = (
             re.compile("|".join(_written_pattern(e) for e in written)) if written else None
@@ -130,8 +142,8 @@ class Lexicon:
         spans = [m.span() for m in self._rx(folded).finditer(text)]
         if written and self.written is not None and not folded:
             spans = sorted(spans + _written_spans(self.written, text, written))
-        if self.own is not None and not folded and _has_codes(text):
-            spans = sorted(spans + [m.span() for m in self.own.finditer(text)])
+        if self.own and not folded and _has_codes(text):
+            spans = sorted(spans + [m.span() for rx in self.own for m in rx.finditer(text)])
         return spans
 
     def first(
@@ -143,10 +155,11 @@ class Lexicon:
             extra = _written_spans(self.written, text, written)
             if extra and (span is None or extra[0] < span):
                 span = extra[0]
-        if self.own is not None and not folded and _has_codes(text):
-            m = self.own.search(text)
-            if m and (span is None or m.span() < span):
-                span = m.span()
+        if self.own and not folded and _has_codes(text):
+            for rx in self.own:
+                m = rx.search(text)
+                if m and (span is None or m.span() < span):
+                    span = m.span()
         return span
 
 
