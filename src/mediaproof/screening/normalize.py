@@ -380,6 +380,25 @@ _OWN_SAME = str.maketrans({
 })
 
 
+# Chinese written in traditional characters (Taiwan, Hong Kong) read as simplified, for
+# the characters of the word lists' entries and the words around them: one entry serves
+# both (選舉 and 选举, "election"). Japanese kanji that share a traditional form are read
+# the same way in entries and prompts alike.
+_TRADITIONAL = (
+    "選舉統總銬監獄車護醫輪擔臟發風毆擊槍開襲傷對燒毀銷棄丟進偽調關閉門暫遷遲網線簡訊話錄"
+    "聲長黨領導議員說釋麼為紹諷畫惡戲虛構鄰處點區現屆當視頻圖製報務幫讓們這個來時會從後裡"
+    "裏與將給還沒請應無機電郵張擠搶亂號碼簽擁贊競爭勝敗辭參變遊貼傳單隊廳樓縣鄉鎮場廣嗎鬥"
+    "殺彈劍腳灑滅撲竊賄賂買賣騙詐謠誤攝紀實證據顯雖劃舊檔邊體髮鬍臉淚紅綠藍黃盤"
+)
+_SIMPLIFIED = (
+    "选举统总铐监狱车护医轮担脏发风殴击枪开袭伤对烧毁销弃丢进伪调关闭门暂迁迟网线简讯话录"
+    "声长党领导议员说释么为绍讽画恶戏虚构邻处点区现届当视频图制报务帮让们这个来时会从后里"
+    "里与将给还没请应无机电邮张挤抢乱号码签拥赞竞争胜败辞参变游贴传单队厅楼县乡镇场广吗斗"
+    "杀弹剑脚洒灭扑窃贿赂买卖骗诈谣误摄纪实证据显虽划旧档边体发胡脸泪红绿蓝黄盘"
+)
+_OWN_SAME.update({ord(t): s for t, s in zip(_TRADITIONAL, _SIMPLIFIED, strict=True)})
+
+
 def _own_run(m: re.Match[str]) -> str:
     out: list[str] = []
     for ch in m.group(0).translate(_OWN_SAME):
