@@ -26,7 +26,8 @@ of a list per language or group of languages, as they were written):
 - ``world.json``: languages of the world's other large democracies, in that order:
   Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Chinese (simplified and traditional),
   Japanese, Korean, Thai, Indonesian/Malay, Vietnamese, Tagalog, Swahili, then the usual
-  romanisations (Hinglish, pinyin, romaji, Korean). The scripts without a usable
+  romanisations (Hinglish, pinyin, romaji, Korean), then short lists for Marathi,
+  Nepali, Tamil and Telugu (words added later lead a list's lines). The scripts without a usable
   transliteration are written in their own letters and read by them
   (``normalize.own_script_coded``): such an entry matches inside a word, as Chinese and
   Thai write without spaces and Arabic and Hebrew join the article to the word; ``^``
