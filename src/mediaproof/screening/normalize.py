@@ -357,7 +357,16 @@ _OWN_SCRIPTS = (
 )
 _OWN_SCRIPT = re.compile(f"[{_OWN_SCRIPTS}]")
 _OWN_RUN = re.compile(f"[{_OWN_SCRIPTS}]+")
-_OWN_CODE = re.compile(r"q(\d{6})")
+# a letter's code, and the pattern that finds one (its code point in the group)
+OWN_CODE = re.compile(r"q(\d{6})")
+
+
+def own_code(ch: str) -> str:
+    return f"q{ord(ch):06d}"
+
+
+# Hiragana, katakana and CJK ideographs: the scripts that write a name without spaces
+KANA_CJK = "\u3040-\u30ff\u3400-\u9fff"
 # written or left out as the writer pleases: Arabic vowel signs and the tatweel that
 # stretches a word, Hebrew points, the nukta of Indic scripts
 _OWN_OPTIONAL = frozenset(
@@ -405,7 +414,7 @@ def _own_run(m: re.Match[str]) -> str:
         if ch in _OWN_OPTIONAL:
             continue
         if unicodedata.category(ch)[0] in "LM":
-            out.append(f"q{ord(ch):06d}")
+            out.append(own_code(ch))
         else:  # punctuation and digits of these scripts: read as unidecode reads them
             out.append(f" {ch} ")
     return " " + "".join(out) + " "
@@ -424,7 +433,7 @@ def own_script_coded(s: str) -> str:
 
 def own_script_decoded(s: str) -> str:
     """The letters behind the codes, for a reason a person reads."""
-    return _OWN_CODE.sub(lambda m: chr(int(m.group(1))), s)
+    return OWN_CODE.sub(lambda m: chr(int(m.group(1))), s)
 
 
 _ANY_WRITTEN: re.Pattern[str] | None = None
@@ -506,7 +515,8 @@ def normalize(prompt: str) -> Normalized:
     s = _strip_format(s)
     if _EMOJI.search(s):
         s = _emoji_words(s)
-    if has_own_script(s):
+    own_letters = has_own_script(s)  # nothing below removes or adds such letters
+    if own_letters:
         s = _SCRIPT_SEAM.sub(" ", s)
     s = _WORDISH.sub(lambda m: _fold_word(m.group(0)), s)
     # before the digits are read as leet: Greeklish writes xi as 3 and theta as 8
@@ -525,7 +535,7 @@ def normalize(prompt: str) -> Normalized:
     cased_tokens = tuple(t for t in re.split(r"[^A-Za-z0-9]+", cased) if t)
     written = _written(s, text) if text else ""
     own = ""
-    if has_own_script(s):
+    if own_letters:
         own = _REPEAT3.sub(r"\1", translit(own_script_coded(s)).lower())
         own = " ".join(_NONWORD.split(own)).strip()
     return Normalized(
@@ -535,7 +545,7 @@ def normalize(prompt: str) -> Normalized:
         tokens=tuple(joined.split()),
         cased_tokens=cased_tokens,
         # (a prompt with letters read by their own: its Latin words, those letters left out)
-        folded=fold_words(" ".join("0" if _OWN_CODE.match(w) else w for w in own.split()))
+        folded=fold_words(" ".join("0" if OWN_CODE.match(w) else w for w in own.split()))
         if own else fold_words(text, written),
         greeklish=fold(" ".join(_NONWORD.split(greeklish(raw).lower())).strip())
         if not _GREEKLISH_WORDS.isdisjoint(_NONWORD.split(raw)) else "",

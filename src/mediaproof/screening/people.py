@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from mediaproof.screening import rules
 from mediaproof.screening.normalize import (
+    KANA_CJK,
     Normalized,
     collapse_doubles,
     fold,
@@ -115,10 +116,8 @@ _SKELETON = str.maketrans(
 # how these scripts' transliterations miss the sound: Hebrew vav as a vowel, Japanese
 # fu/vu (unidecode's "hu"/"bu")
 _SCRIPT_FIXES = str.maketrans({"\u05d5": "u", "\u30d5": "fu", "\u30f4": "vu"})
-_CJK_NAME_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
-_NAME_DOTS = re.compile(
-    r"(?<=[\u3040-\u30ff\u3400-\u9fff])[·・‧･•.](?=[\u3040-\u30ff\u3400-\u9fff])"
-)
+_CJK_NAME_RUN = re.compile(f"[{KANA_CJK}]+")
+_NAME_DOTS = re.compile(f"(?<=[{KANA_CJK}])[·・‧･•.](?=[{KANA_CJK}])")
 
 
 def skeleton(latin: str) -> str:

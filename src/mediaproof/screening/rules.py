@@ -8,18 +8,18 @@ from dataclasses import dataclass
 
 from mediaproof.screening import lexicon as lx
 from mediaproof.screening.normalize import (
+    OWN_CODE,
     fold,
     has_own_script,
+    own_code,
     own_script_coded,
     translit,
     written_form,
 )
 
-_CODED_WORD = re.compile(r"q(\d{6})")
-
 
 def _codes(letters: str) -> str:
-    return "(?:" + "|".join(f"q{ord(c):06d}" for c in letters) + ")"
+    return "(?:" + "|".join(own_code(c) for c in letters) + ")"
 
 
 # Arabic and Hebrew write the article, "and" and some prepositions as part of the word:
@@ -68,7 +68,7 @@ def _pattern(entry: str, tail: int | None = None) -> str:
         sub = [w for w in re.split(r"[^a-z0-9]+", token.rstrip("$")) if w]
         words += sub
         whole += [False] * (len(sub) - 1) + [token.endswith("$")] if sub else []
-    codes = [m.group(1) if (m := _CODED_WORD.match(w)) else "" for w in words]
+    codes = [m.group(1) if (m := OWN_CODE.match(w)) else "" for w in words]
     coded = [bool(c) for c in codes]
     parts = [
         re.escape(w) + ("" if exact else r"\w*") for w, exact in zip(words, whole, strict=True)
@@ -163,14 +163,11 @@ class Lexicon:
         return span
 
 
-_CODES = re.compile(r"q\d{6}")
-
-
 @functools.lru_cache(maxsize=16)
 def _has_codes(text: str) -> bool:
     """Whether ``text`` is a reading with letters of the scripts read by their own
     letters (:attr:`normalize.Normalized.own`): asked of every list, answered once."""
-    return _CODES.search(text) is not None
+    return OWN_CODE.search(text) is not None
 
 
 def _written_pattern(entry: str) -> str:
